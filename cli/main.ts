@@ -1,0 +1,45 @@
+/**
+ * The `slipway` command: a thin dispatcher. Each subcommand lives in cli/commands/<name>.ts and
+ * parses its own flags; the work is done in core/, action/ and agent/.
+ */
+import { errorMessage } from "../core/errors.ts";
+import { VERSION } from "../core/version.ts";
+import { fail, type CliIO, type CommandRun } from "./io.ts";
+
+/** The subcommands, loaded on demand so that `slipway bump` does not load the Kubernetes client. */
+const commands: Record<string, { summary: string; load: () => Promise<CommandRun> }> = {
+  version: { summary: "print the version", load: async () => async (_a, io) => (io.stdout(`slipway ${VERSION}\n`), 0) },
+};
+
+function usage(io: CliIO): void {
+  const names = Object.keys(commands);
+  const width = Math.max(...names.map((n) => n.length));
+  io.stderr(
+    "Usage: slipway COMMAND [flags]\n\nCommands:\n" +
+      names.map((n) => `  ${n.padEnd(width)}   ${commands[n]?.summary ?? ""}`).join("\n") +
+      "\n\nRun 'slipway COMMAND --help' for a command's flags.\n",
+  );
+}
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit code. */
+export async function main(argv: string[], io: CliIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    usage(io);
+    return name ? 0 : 2;
+  }
+  if (name === "--version") return main(["version"], io);
+  const command = commands[name];
+  if (!command) {
+    fail(io, `unknown command "${name}"`);
+    usage(io);
+    return 2;
+  }
+  try {
+    const run = await command.load();
+    return await run(rest, io);
+  } catch (err) {
+    fail(io, errorMessage(err));
+    return 1;
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * Bundles the project with esbuild: dist/action.js (what action.yml runs; committed) and
+ * dist/cli.js (the `slipway` bin). `--outdir DIR` writes elsewhere (the staleness test uses it).
+ */
+import { build } from "esbuild";
+import { parseArgs } from "node:util";
+import path from "node:path";
+
+const { values } = parseArgs({ options: { outdir: { type: "string", default: "dist" } } });
+const outdir = path.resolve(values.outdir ?? "dist");
+
+// ESM bundles that contain CommonJS dependencies need a real `require`.
+const banner = {
+  js: [
+    "import { createRequire as __slipwayCreateRequire } from 'node:module';",
+    "const require = __slipwayCreateRequire(import.meta.url);",
+  ].join("\n"),
+};
+
+const common = {
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node24",
+  banner,
+  legalComments: "none",
+  logLevel: "warning",
+} as const;
+
+await build({ ...common, entryPoints: ["action/main.ts"], outfile: path.join(outdir, "action.js") });
+await build({
+  ...common,
+  entryPoints: ["cli/bin.ts"],
+  outfile: path.join(outdir, "cli.js"),
+  banner: { js: "#!/usr/bin/env node\n" + banner.js },
+});
+console.log(`built ${path.relative(process.cwd(), outdir) || "."}/action.js and cli.js`);

@@ -1,0 +1,117 @@
+/**
+ * What integration tests share: the description of the running local infrastructure, read from
+ * `.testenv/env` (written by `npm run testenv -- up`), and helpers that give each test its own
+ * git repository, registry path and namespace so that test files can run in parallel.
+ */
+import type { TestContext } from "node:test";
+import { readFileSync, existsSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+
+/** The running test infrastructure. Every address is on 127.0.0.1. */
+export interface TestEnv {
+  /** Absolute path of the .testenv directory. */
+  dir: string;
+  /** Path of the admin kubeconfig for the local control plane. */
+  kubeconfig: string;
+  /** Kubernetes version of the control plane, e.g. v1.33.13. */
+  kubeVersion: string;
+  /** Directory that holds the bare repositories served over HTTP and SSH. */
+  gitRoot: string;
+  /** Base URL of git over HTTP without auth: a repo `x` is `${gitHttpUrl}/x.git`. */
+  gitHttpUrl: string;
+  /** Base URL of git over HTTP that requires basic auth (gitHttpUser / gitHttpPassword). */
+  gitHttpAuthUrl: string;
+  gitHttpUser: string;
+  gitHttpPassword: string;
+  /** Base URL of git over SSH: a repo `x` is `${gitSshUrl}/x.git`. */
+  gitSshUrl: string;
+  /** Private key accepted by the SSH server, and a known_hosts file for it. */
+  gitSshKey: string;
+  gitSshKnownHosts: string;
+  /** OCI registry without auth, `127.0.0.1:PORT`. */
+  registry: string;
+  /** OCI registry with htpasswd auth, `127.0.0.1:PORT`, and its credentials. */
+  registryAuth: string;
+  registryUser: string;
+  registryPassword: string;
+  /** ECR API endpoint (moto), `http://127.0.0.1:PORT`, and the credentials it accepts. */
+  ecrEndpoint: string;
+  awsRegion: string;
+  awsAccessKeyId: string;
+  awsSecretAccessKey: string;
+  /** Docker engine socket, `unix:///…/docker.sock`. */
+  dockerHost: string;
+}
+
+const keys: Record<keyof TestEnv, string> = {
+  dir: "SLIPWAY_TESTENV_DIR",
+  kubeconfig: "KUBECONFIG",
+  kubeVersion: "SLIPWAY_KUBE_VERSION",
+  gitRoot: "SLIPWAY_GIT_ROOT",
+  gitHttpUrl: "SLIPWAY_GIT_HTTP_URL",
+  gitHttpAuthUrl: "SLIPWAY_GIT_HTTP_AUTH_URL",
+  gitHttpUser: "SLIPWAY_GIT_HTTP_USER",
+  gitHttpPassword: "SLIPWAY_GIT_HTTP_PASSWORD",
+  gitSshUrl: "SLIPWAY_GIT_SSH_URL",
+  gitSshKey: "SLIPWAY_GIT_SSH_KEY",
+  gitSshKnownHosts: "SLIPWAY_GIT_SSH_KNOWN_HOSTS",
+  registry: "SLIPWAY_REGISTRY",
+  registryAuth: "SLIPWAY_REGISTRY_AUTH",
+  registryUser: "SLIPWAY_REGISTRY_USER",
+  registryPassword: "SLIPWAY_REGISTRY_PASSWORD",
+  ecrEndpoint: "SLIPWAY_ECR_ENDPOINT",
+  awsRegion: "AWS_REGION",
+  awsAccessKeyId: "AWS_ACCESS_KEY_ID",
+  awsSecretAccessKey: "AWS_SECRET_ACCESS_KEY",
+  dockerHost: "DOCKER_HOST",
+};
+
+/** The variable names written to `.testenv/env`, by field. */
+export const testEnvKeys: Readonly<Record<keyof TestEnv, string>> = keys;
+
+/** Parses a shell-sourceable `KEY='value'` file as written by the test environment. */
+export function parseEnvFile(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split("\n")) {
+    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line.trim());
+    if (!m || !m[1]) continue;
+    let v = m[2] ?? "";
+    if (v.startsWith("'") && v.endsWith("'")) v = v.slice(1, -1).replace(/'\\''/g, "'");
+    else if (v.startsWith('"') && v.endsWith('"')) v = v.slice(1, -1);
+    out[m[1]] = v;
+  }
+  return out;
+}
+
+/** Reads the environment file, or returns undefined when the infrastructure is not up. */
+export function loadTestEnv(file = process.env.SLIPWAY_TESTENV || path.resolve(import.meta.dirname, "../../.testenv/env")): TestEnv | undefined {
+  if (!file || !existsSync(file)) return undefined;
+  const vars = parseEnvFile(readFileSync(file, "utf8"));
+  const env = {} as Record<keyof TestEnv, string>;
+  for (const [field, key] of Object.entries(keys) as [keyof TestEnv, string][]) {
+    const v = vars[key];
+    if (v === undefined) throw new Error(`${file}: ${key} is missing; run \`npm run testenv -- up\` again`);
+    env[field] = v;
+  }
+  return env;
+}
+
+/**
+ * For an integration test: returns the infrastructure, skips the test in a unit-only run
+ * (`npm test -- --unit`), and fails it when the infrastructure should be up but is not.
+ */
+export function integration(t: TestContext): TestEnv | undefined {
+  if (process.env.SLIPWAY_UNIT_ONLY === "1") {
+    t.skip("integration test (unit-only run)");
+    return undefined;
+  }
+  const env = loadTestEnv();
+  if (!env) throw new Error("the test environment is not up: run `npm run testenv -- up` (npm test does it for you)");
+  return env;
+}
+
+/** A short unique lowercase name, safe for namespaces, repositories and registry paths. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomBytes(4).toString("hex")}`;
+}
