@@ -1,0 +1,53 @@
+/**
+ * The error the Kubernetes client throws for a non-2xx answer: HTTP status plus the reason and
+ * message of the API server's Status object.
+ */
+import { SlipwayError } from "../../core/errors.ts";
+
+/** A failed Kubernetes API request. `subject` is `METHOD path`; the message is the server's own. */
+export class KubeApiError extends SlipwayError {
+  /** HTTP status code (404, 409, 422, …); 0 when no answer arrived. */
+  readonly status: number;
+  /** The Status object's `reason` (`NotFound`, `Conflict`, `Invalid`, `Forbidden`, …) or `""`. */
+  readonly reason: string;
+  /** The Status object's `message`, or the raw body when the answer was not a Status. */
+  readonly apiMessage: string;
+  /** The Status object's `details.causes` (field errors of an `Invalid` answer), when present. */
+  readonly causes: { field?: string; message?: string; reason?: string }[];
+
+  constructor(
+    subject: string,
+    init: { status: number; reason: string; message: string; causes?: { field?: string; message?: string; reason?: string }[] },
+    options?: { cause?: unknown },
+  ) {
+    super(subject, init.status ? `${init.status} ${init.reason || "Error"}: ${init.message}` : init.message, options);
+    this.name = "KubeApiError";
+    this.status = init.status;
+    this.reason = init.reason;
+    this.apiMessage = init.message;
+    this.causes = init.causes ?? [];
+  }
+}
+
+/** Whether `err` is a {@link KubeApiError} with HTTP status `status`. */
+export function isStatus(err: unknown, status: number): err is KubeApiError {
+  return err instanceof KubeApiError && err.status === status;
+}
+
+/** Builds a {@link KubeApiError} from an HTTP status and the raw response body (a Status object or text). */
+export function kubeApiErrorFrom(subject: string, status: number, body: string): KubeApiError {
+  try {
+    const parsed = JSON.parse(body) as { kind?: string; reason?: string; message?: string; details?: { causes?: { field?: string; message?: string; reason?: string }[] } };
+    if (parsed && parsed.kind === "Status") {
+      return new KubeApiError(subject, {
+        status,
+        reason: parsed.reason ?? "",
+        message: parsed.message ?? body,
+        causes: parsed.details?.causes,
+      });
+    }
+  } catch {
+    // not JSON: fall through to the raw text
+  }
+  return new KubeApiError(subject, { status, reason: "", message: body.trim().slice(0, 500) || `HTTP ${status}` });
+}

@@ -1,0 +1,224 @@
+/**
+ * A raw Kubernetes API client. Requests go out through Node's own http/https with a keep-alive
+ * agent and bounded concurrency; bodies are sent byte for byte as given (the typed client library
+ * re-serializes objects through its models and drops fields it does not know, and under forced
+ * server-side apply a dropped field is a deleted field). Discovery is cached per apiVersion and
+ * refreshed once on a miss, so a kind whose CRD was applied a moment ago is found.
+ */
+import http from "node:http";
+import https from "node:https";
+import { SlipwayError, throwIfAborted } from "../../core/errors.ts";
+import { retry } from "../../core/retry.ts";
+import { VERSION } from "../../core/version.ts";
+import { KubeApiError, kubeApiErrorFrom } from "./kube-api-error.ts";
+import { loadKubeCredentials, type KubeCredentials } from "./kube-credentials.ts";
+import { createLimiter, type Limiter } from "./limiter.ts";
+import { discoveryPath, parseResourceList, resourcePath, type ResourceMapping } from "./resource-mapping.ts";
+import { UnknownKindError } from "./unknown-kind-error.ts";
+
+export type { ResourceMapping } from "./resource-mapping.ts";
+
+/** One API request. */
+export interface KubeRequest {
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  /** URL path below the server, e.g. `/apis/apps/v1/namespaces/x/deployments/y`. */
+  path: string;
+  /** Query parameters; undefined values are left out. */
+  query?: Record<string, string | undefined>;
+  /** Request body, sent verbatim. */
+  body?: string;
+  /** Body content type. Default `application/json` when a body is given. */
+  contentType?: string;
+  /** Accept header. Default `application/json`. */
+  accept?: string;
+  /** Return `{ status: 404, body }` instead of throwing when the object does not exist. Default false. */
+  allowNotFound?: boolean;
+  signal?: AbortSignal;
+}
+
+/** A successful answer (or a 404 with `allowNotFound`). JSON bodies are parsed; others are strings. */
+export interface KubeResponse<T> {
+  status: number;
+  body: T;
+}
+
+/** The operations the agent needs from the API server. */
+export interface KubeClient {
+  /** The server base URL, for messages. */
+  readonly server: string;
+  /**
+   * Sends one request. Throws {@link KubeApiError} (status, reason and message of the server's
+   * Status object) on a non-2xx answer, except a 404 when `allowNotFound` is set. Transient
+   * failures (connection errors, 429, 5xx) are retried with backoff for every method but POST.
+   */
+  request<T = unknown>(req: KubeRequest): Promise<KubeResponse<T>>;
+  /** Where `apiVersion` + `kind` is served; throws {@link UnknownKindError} when the server does not know it. */
+  resource(apiVersion: string, kind: string, signal?: AbortSignal): Promise<ResourceMapping>;
+  /** The URL path of a collection (no name) or of one object; the namespace is ignored for cluster-scoped kinds. */
+  objectPath(mapping: ResourceMapping, namespace?: string, name?: string): string;
+  /**
+   * A client that acts as `user` (Impersonate-User), sharing connections and discovery. For a
+   * ServiceAccount pass `system:serviceaccount:<namespace>:<name>`.
+   */
+  impersonate(user: string): KubeClient;
+  /** Closes idle connections. */
+  close(): void;
+}
+
+/** Options for {@link createKubeClient}. */
+export interface KubeClientOptions {
+  /** Kubeconfig file. Default `$KUBECONFIG`, else `~/.kube/config`, else in-cluster. */
+  kubeconfig?: string;
+  /** Kubeconfig context. Default: its current-context. */
+  context?: string;
+  /** Use the pod's service account. Default false (true when no kubeconfig exists in a pod). */
+  inCluster?: boolean;
+  /** User-Agent header. Default `slipway/<version>`. */
+  userAgent?: string;
+  /** Requests in flight at once, across the client and its impersonating copies. Default 16. */
+  maxConcurrent?: number;
+  /** Time limit of one request attempt, in ms. Default 30000. */
+  requestTimeoutMs?: number;
+  /** Attempts for a transient failure (connection error, 429, 5xx). Default 4. */
+  attempts?: number;
+}
+
+interface Shared {
+  creds: KubeCredentials;
+  agent: http.Agent;
+  limit: Limiter;
+  userAgent: string;
+  timeoutMs: number;
+  attempts: number;
+  discovery: Map<string, Promise<Map<string, ResourceMapping> | undefined>>;
+}
+
+/** Loads credentials and returns a client for the API server they name. */
+export async function createKubeClient(options: KubeClientOptions = {}): Promise<KubeClient> {
+  const creds = await loadKubeCredentials(options);
+  const maxConcurrent = options.maxConcurrent ?? 16;
+  const agentOptions: https.AgentOptions = {
+    keepAlive: true,
+    maxSockets: maxConcurrent,
+    maxFreeSockets: maxConcurrent,
+    ca: creds.tls.ca,
+    cert: creds.tls.cert,
+    key: creds.tls.key,
+    rejectUnauthorized: creds.tls.rejectUnauthorized,
+    servername: creds.tls.servername,
+  };
+  const agent = creds.server.startsWith("http:") ? new http.Agent(agentOptions) : new https.Agent(agentOptions);
+  const shared: Shared = {
+    creds,
+    agent,
+    limit: createLimiter(maxConcurrent),
+    userAgent: options.userAgent ?? `slipway/${VERSION}`,
+    timeoutMs: options.requestTimeoutMs ?? 30_000,
+    attempts: options.attempts ?? 4,
+    discovery: new Map(),
+  };
+  return makeClient(shared, {});
+}
+
+function makeClient(shared: Shared, extraHeaders: Record<string, string>): KubeClient {
+  const request = async <T>(req: KubeRequest): Promise<KubeResponse<T>> => {
+    const subject = `${req.method} ${req.path}`;
+    return retry(
+      () => shared.limit(() => send<T>(shared, req, extraHeaders, subject)),
+      {
+        attempts: req.method === "POST" ? 1 : shared.attempts,
+        signal: req.signal,
+        retryable: (err) => !req.signal?.aborted && isTransient(err),
+      },
+    );
+  };
+
+  const loadGroupVersion = (apiVersion: string, signal?: AbortSignal): Promise<Map<string, ResourceMapping> | undefined> => {
+    const p = request<unknown>({ method: "GET", path: discoveryPath(apiVersion), allowNotFound: true, signal }).then((res) =>
+      res.status === 404 ? undefined : parseResourceList(apiVersion, res.body),
+    );
+    shared.discovery.set(apiVersion, p);
+    p.catch(() => shared.discovery.delete(apiVersion));
+    return p;
+  };
+
+  const client: KubeClient = {
+    server: shared.creds.server,
+    request,
+    async resource(apiVersion, kind, signal) {
+      const cached = shared.discovery.get(apiVersion);
+      let kinds = cached ? await cached : undefined;
+      let found = kinds?.get(kind);
+      if (found) return found;
+      // A miss: the kind may be new (a CRD applied a moment ago). Refresh once; concurrent
+      // misses share the refresh that is already under way.
+      const current = shared.discovery.get(apiVersion);
+      kinds = current && current !== cached ? await current : await loadGroupVersion(apiVersion, signal);
+      found = kinds?.get(kind);
+      if (!found) throw new UnknownKindError(apiVersion, kind);
+      return found;
+    },
+    objectPath: resourcePath,
+    impersonate(user) {
+      return makeClient(shared, { ...extraHeaders, "Impersonate-User": user });
+    },
+    close() {
+      shared.agent.destroy();
+    },
+  };
+  return client;
+}
+
+function isTransient(err: unknown): boolean {
+  if (err instanceof KubeApiError) return err.status === 0 || err.status === 429 || err.status >= 500;
+  return false;
+}
+
+async function send<T>(shared: Shared, req: KubeRequest, extraHeaders: Record<string, string>, subject: string): Promise<KubeResponse<T>> {
+  throwIfAborted(req.signal);
+  const url = new URL(shared.creds.server + req.path);
+  for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
+  const headers: Record<string, string> = {
+    ...(await shared.creds.headers(req.signal)),
+    ...extraHeaders,
+    Accept: req.accept ?? "application/json",
+    "User-Agent": shared.userAgent,
+  };
+  let body: Buffer | undefined;
+  if (req.body !== undefined) {
+    body = Buffer.from(req.body, "utf8");
+    headers["Content-Type"] = req.contentType ?? "application/json";
+    headers["Content-Length"] = String(body.length);
+  }
+  const signal = req.signal ? AbortSignal.any([req.signal, AbortSignal.timeout(shared.timeoutMs)]) : AbortSignal.timeout(shared.timeoutMs);
+  const lib = url.protocol === "http:" ? http : https;
+  const { status, contentType, text } = await new Promise<{ status: number; contentType: string; text: string }>((resolve, reject) => {
+    const r = lib.request(url, { method: req.method, headers, agent: shared.agent, signal }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("error", reject);
+      res.on("end", () =>
+        resolve({ status: res.statusCode ?? 0, contentType: String(res.headers["content-type"] ?? ""), text: Buffer.concat(chunks).toString("utf8") }),
+      );
+    });
+    r.on("error", (cause: Error) => {
+      if (req.signal?.aborted) reject(req.signal.reason);
+      else reject(new KubeApiError(subject, { status: 0, reason: "", message: `cannot reach ${shared.creds.server}: ${cause.message}` }, { cause }));
+    });
+    r.end(body);
+  });
+  if (status === 404 && req.allowNotFound) return { status, body: parseBody(text, contentType) as T };
+  if (status < 200 || status > 299) throw kubeApiErrorFrom(subject, status, text);
+  return { status, body: parseBody(text, contentType) as T };
+}
+
+function parseBody(text: string, contentType: string): unknown {
+  if (contentType.includes("json") && text !== "") {
+    try {
+      return JSON.parse(text);
+    } catch (cause) {
+      throw new SlipwayError("API response", "invalid JSON", { cause });
+    }
+  }
+  return text;
+}
