@@ -1,0 +1,128 @@
+/**
+ * How git authenticates, without a secret ever reaching a URL, an argv or a log line:
+ * - `basic` (a token or a username and password): an askpass helper script prints values that
+ *   only the git child's environment carries;
+ * - `ssh`: the private key and known_hosts are written 0600 to a private temp directory and git
+ *   runs `ssh -i KEY -o IdentitiesOnly=yes -o StrictHostKeyChecking=yes …`;
+ * - `codecommit`: a fresh SigV4 password is signed from the AWS credential chain for every git
+ *   invocation and handed over like `basic`;
+ * - `none`: git's own configuration (credential helpers, ssh agent) is left alone.
+ */
+import { mkdtemp, rm, writeFile, chmod } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { AwsCredentialIdentity } from "@aws-sdk/types";
+import { SlipwayError } from "../errors.ts";
+import { registerSecret } from "../redact.ts";
+import { signCodeCommit } from "./codecommit-sign.ts";
+import { parseCodeCommitUrl } from "./codecommit-url.ts";
+
+/** Supplies AWS credentials (the SDK's default chain in production). */
+export type AwsCredentialSource = () => Promise<AwsCredentialIdentity>;
+
+/** The ways git can authenticate. */
+export type GitAuth =
+  | { kind: "none" }
+  | { kind: "basic"; username: string; password: string }
+  | { kind: "ssh"; privateKey: string; knownHosts?: string }
+  | { kind: "codecommit"; credentials: AwsCredentialSource; region?: string };
+
+/** Environment and `-c` arguments that make one git invocation authenticate. */
+export interface GitAuthCall {
+  env: Record<string, string>;
+  /** Arguments placed before the git subcommand (`-c key=value`). */
+  configArgs: string[];
+}
+
+/** Auth material prepared once (temp files) and turned into per-call settings. */
+export interface PreparedGitAuth {
+  /** Settings for a git call that talks to `remoteUrl` (CodeCommit signs here, per call). */
+  forCall(remoteUrl: string, signal?: AbortSignal): Promise<GitAuthCall>;
+  /** Removes the temp directory with the askpass helper and the key. */
+  dispose(): Promise<void>;
+}
+
+const askpassScript = `#!/bin/sh
+case "$1" in
+  [Uu]sername*) printf '%s\\n' "$SLIPWAY_GIT_USERNAME" ;;
+  *) printf '%s\\n' "$SLIPWAY_GIT_PASSWORD" ;;
+esac
+`;
+
+const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** Clears configured credential helpers so that no helper stores or overrides our credentials. */
+const noHelpers = ["-c", "credential.helper="];
+
+/**
+ * Prepares `auth` for git calls: registers its secrets with the redactor and writes the askpass
+ * helper or SSH key (0600, in a 0700 temp dir under `tmpRoot`, default the OS temp dir).
+ */
+export async function prepareGitAuth(auth: GitAuth, tmpRoot = tmpdir()): Promise<PreparedGitAuth> {
+  if (auth.kind === "none") {
+    return { forCall: async () => ({ env: {}, configArgs: [] }), dispose: async () => {} };
+  }
+  const dir = await mkdtemp(path.join(tmpRoot, "slipway-git-auth-"));
+  await chmod(dir, 0o700);
+  const dispose = (): Promise<void> => rm(dir, { recursive: true, force: true });
+  try {
+    if (auth.kind === "ssh") {
+      registerSecret(auth.privateKey);
+      const key = path.join(dir, "id");
+      await writeFile(key, auth.privateKey.endsWith("\n") ? auth.privateKey : `${auth.privateKey}\n`, { mode: 0o600 });
+      const opts = ["-i", key, "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "IdentityAgent=none"];
+      if (auth.knownHosts !== undefined) {
+        const known = path.join(dir, "known_hosts");
+        await writeFile(known, auth.knownHosts.endsWith("\n") ? auth.knownHosts : `${auth.knownHosts}\n`, { mode: 0o600 });
+        opts.push("-o", `UserKnownHostsFile=${known}`, "-o", "StrictHostKeyChecking=yes");
+      } else {
+        opts.push("-o", "StrictHostKeyChecking=yes");
+      }
+      const command = ["ssh", ...opts].map(shellQuote).join(" ");
+      return { forCall: async () => ({ env: { GIT_SSH_COMMAND: command, GIT_SSH_VARIANT: "ssh" }, configArgs: [] }), dispose };
+    }
+    const askpass = path.join(dir, "askpass.sh");
+    await writeFile(askpass, askpassScript, { mode: 0o700 });
+    const base = { GIT_ASKPASS: askpass, GIT_TERMINAL_PROMPT: "0" };
+    if (auth.kind === "basic") {
+      registerSecret(auth.password);
+      const env = { ...base, SLIPWAY_GIT_USERNAME: auth.username, SLIPWAY_GIT_PASSWORD: auth.password };
+      return { forCall: async () => ({ env, configArgs: noHelpers }), dispose };
+    }
+    return {
+      forCall: async (remoteUrl, signal) => {
+        const repo = parseCodeCommitUrl(remoteUrl);
+        const target = repo ?? hostAndPath(remoteUrl);
+        const region = auth.region ?? repo?.region;
+        if (!region) throw new SlipwayError(remoteUrl, "CodeCommit signing needs a region: set aws-region");
+        let creds: AwsCredentialIdentity;
+        try {
+          signal?.throwIfAborted();
+          creds = await auth.credentials();
+        } catch (err) {
+          throw new SlipwayError("codecommit", "no AWS credentials for signing git requests (checked the SDK's default chain)", { cause: err });
+        }
+        registerSecret(creds.secretAccessKey);
+        registerSecret(creds.sessionToken);
+        const signed = signCodeCommit({ ...target, region, ...creds, now: new Date() });
+        registerSecret(signed.password);
+        const env = { ...base, SLIPWAY_GIT_USERNAME: signed.username, SLIPWAY_GIT_PASSWORD: signed.password };
+        return { env, configArgs: noHelpers };
+      },
+      dispose,
+    };
+  } catch (err) {
+    await dispose();
+    throw err;
+  }
+}
+
+/** Host (with port) and path of an HTTP(S) URL, as the signature covers them. */
+function hostAndPath(url: string): { host: string; path: string } {
+  try {
+    const u = new URL(url);
+    return { host: u.host, path: u.pathname };
+  } catch (err) {
+    throw new SlipwayError(url, "not an HTTPS git URL, cannot sign it for CodeCommit", { cause: err });
+  }
+}

@@ -1,0 +1,189 @@
+/**
+ * Git behind a small interface, over the git CLI (through core/exec.ts, so GIT_* variables reach
+ * git; simple-git strips them). Built for CI: shallow, single-branch, blob-less and sparse clones,
+ * fetch + hard reset to the remote head, commits with an explicit author, pushes that report a
+ * lost race instead of forcing, and ls-remote. Credentials come from {@link GitAuth}.
+ */
+import { mkdir } from "node:fs/promises";
+import type { Logger } from "../log.ts";
+import { run } from "../exec.ts";
+import { redact } from "../redact.ts";
+import { throwIfAborted } from "../errors.ts";
+import { prepareGitAuth, type GitAuth, type PreparedGitAuth } from "./git-auth.ts";
+import { classifyGitFailure, GitError } from "./git-error.ts";
+import { parsePushOutput, type PushResult } from "./push-result.ts";
+
+/** Options for {@link GitClient.clone}. */
+export interface CloneOptions {
+  url: string;
+  /** Branch to check out. Default: the remote's default branch (its HEAD). */
+  branch?: string;
+  /** Directory to clone into (created; must be empty). */
+  dir: string;
+  /** History depth; 0 = full history. Default 1. */
+  depth?: number;
+  /** Skip blobs until a checkout needs them (`--filter=blob:none`). Default true. */
+  blobless?: boolean;
+  /** Directories to check out (cone-mode sparse checkout); empty or `.` = everything. Default all. */
+  sparse?: string[];
+}
+
+/** Commit author (also used as committer). */
+export interface GitAuthor {
+  name: string;
+  email: string;
+}
+
+/** A working copy cloned by a {@link GitClient}. */
+export interface GitCheckout {
+  readonly dir: string;
+  readonly url: string;
+  /** The branch that was cloned. */
+  readonly branch: string;
+  /** The commit HEAD points at. */
+  head(signal?: AbortSignal): Promise<string>;
+  /** Fetches `branch` (shallow when the clone is) and returns the remote head commit. */
+  fetch(branch: string, signal?: AbortSignal): Promise<string>;
+  /** Resets the index and work tree to `ref` (e.g. `refs/remotes/origin/main`), dropping local commits. */
+  resetHard(ref: string, signal?: AbortSignal): Promise<void>;
+  /** Stages `files` (paths relative to the work tree) and commits; undefined when nothing changed. */
+  commit(options: { files: string[]; message: string; author: GitAuthor }, signal?: AbortSignal): Promise<string | undefined>;
+  /**
+   * Pushes HEAD to `refs/heads/<branch>`. Never forces unless `force` is set; a push that lost a
+   * race comes back as `rejected` (not thrown), other failures throw a GitError.
+   */
+  push(options: { branch: string; force?: boolean }, signal?: AbortSignal): Promise<PushResult>;
+}
+
+/** Clone, ls-remote, and the auth material they share. */
+export interface GitClient {
+  clone(options: CloneOptions, signal?: AbortSignal): Promise<GitCheckout>;
+  /** The commit each remote branch points at (`refs/heads/` stripped); missing branches are absent. */
+  lsRemote(url: string, branches: string[], signal?: AbortSignal): Promise<Map<string, string>>;
+  /** Removes temporary auth files. */
+  close(): Promise<void>;
+}
+
+/** Options for {@link createGitClient}. */
+export interface GitClientOptions {
+  /** How to authenticate. Default `{kind: "none"}` (git's own configuration). */
+  auth?: GitAuth;
+  /** Debug lines for each git command (redacted). Default: silent. */
+  log?: Logger;
+  /** Base environment. Default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** The git program. Default `git`. */
+  git?: string;
+}
+
+const anyExitCode = Array.from({ length: 256 }, (_, i) => i);
+
+/** Creates a git client; call `close()` when done to remove temporary credential files. */
+export async function createGitClient(options: GitClientOptions = {}): Promise<GitClient> {
+  const auth: PreparedGitAuth = await prepareGitAuth(options.auth ?? { kind: "none" });
+  const gitProgram = options.git ?? "git";
+  const baseEnv = options.env ?? process.env;
+
+  /** Runs git; on a non-zero exit throws a classified GitError about `remote`. */
+  const git = async (
+    args: string[],
+    call: { cwd?: string; remote: string; signal?: AbortSignal; input?: string; allowFail?: boolean },
+  ): Promise<{ code: number; stdout: string; stderr: string }> => {
+    throwIfAborted(call.signal);
+    const a = await auth.forCall(call.remote, call.signal);
+    const env: NodeJS.ProcessEnv = { ...baseEnv, ...a.env, LC_ALL: "C", GIT_TERMINAL_PROMPT: "0" };
+    const argv = [...a.configArgs, "-c", "advice.detachedHead=false", ...args];
+    options.log?.debug(`git ${args.join(" ")}`, { cwd: call.cwd });
+    const r = await run(gitProgram, argv, { cwd: call.cwd, env, signal: call.signal, input: call.input, okCodes: anyExitCode });
+    if (r.code !== 0 && !call.allowFail) {
+      throw classifyGitFailure(redact(call.remote), redact(r.stderr), new Error(redact(`git ${args[0] ?? ""} exited with ${r.code}: ${r.stderr.trim()}`)));
+    }
+    return r;
+  };
+
+  const checkout = (dir: string, url: string, branch: string, shallow: boolean, blobless: boolean): GitCheckout => ({
+    dir,
+    url,
+    branch,
+    head: async (signal) => (await git(["rev-parse", "HEAD"], { cwd: dir, remote: url, signal })).stdout.trim(),
+    fetch: async (branch, signal) => {
+      const args = ["fetch", "--quiet", "--no-tags"];
+      if (shallow) args.push("--depth", "1");
+      if (blobless) args.push("--filter=blob:none");
+      args.push("origin", `+refs/heads/${branch}:refs/remotes/origin/${branch}`);
+      await git(args, { cwd: dir, remote: url, signal });
+      return (await git(["rev-parse", `refs/remotes/origin/${branch}`], { cwd: dir, remote: url, signal })).stdout.trim();
+    },
+    resetHard: async (ref, signal) => {
+      await git(["reset", "--quiet", "--hard", ref], { cwd: dir, remote: url, signal });
+    },
+    commit: async ({ files, message, author }, signal) => {
+      if (files.length > 0) await git(["add", "--", ...files], { cwd: dir, remote: url, signal });
+      const diff = await git(["diff", "--cached", "--quiet"], { cwd: dir, remote: url, signal, allowFail: true });
+      if (diff.code === 0) return undefined;
+      const identity = ["-c", `user.name=${author.name}`, "-c", `user.email=${author.email}`, "-c", "commit.gpgsign=false"];
+      await git([...identity, "commit", "--quiet", "--no-verify", "-F", "-"], { cwd: dir, remote: url, signal, input: message });
+      return (await git(["rev-parse", "HEAD"], { cwd: dir, remote: url, signal })).stdout.trim();
+    },
+    push: async ({ branch, force }, signal) => {
+      const ref = `refs/heads/${branch}`;
+      const r = await git(["push", "--porcelain", "origin", `${force ? "+" : ""}HEAD:${ref}`], {
+        cwd: dir,
+        remote: url,
+        signal,
+        allowFail: true,
+      });
+      const result = parsePushOutput(r.stdout, r.stderr, ref);
+      if (result.status === "failed") {
+        const err = classifyGitFailure(redact(url), redact(r.stderr));
+        throw err.reason === "other" ? new GitError(redact(url), "other", `push to ${branch} refused: ${redact(result.detail)}`) : err;
+      }
+      return result;
+    },
+  });
+
+  return {
+    clone: async (o, signal) => {
+      const depth = o.depth ?? 1;
+      const blobless = o.blobless ?? true;
+      const sparse = (o.sparse ?? []).map(normalizeSparsePath).filter((p) => p !== "");
+      await mkdir(o.dir, { recursive: true });
+      const args = ["clone", "--quiet", "--no-checkout", "--single-branch", "--no-tags"];
+      if (o.branch) args.push("--branch", o.branch);
+      if (depth > 0) args.push("--depth", String(depth));
+      if (blobless) args.push("--filter=blob:none");
+      args.push("--", o.url, o.dir);
+      try {
+        await git(args, { remote: o.url, signal });
+      } catch (err) {
+        if (err instanceof GitError && err.reason === "branch-not-found") {
+          throw new GitError(err.subject, err.reason, `branch ${o.branch ?? "(default)"} does not exist`, { cause: err });
+        }
+        throw err;
+      }
+      if (sparse.length > 0) await git(["sparse-checkout", "set", "--cone", "--", ...sparse], { cwd: o.dir, remote: o.url, signal });
+      const branch = o.branch ?? (await git(["symbolic-ref", "--short", "HEAD"], { cwd: o.dir, remote: o.url, signal })).stdout.trim();
+      await git(["checkout", "--quiet", branch], { cwd: o.dir, remote: o.url, signal });
+      return checkout(o.dir, o.url, branch, depth > 0, blobless);
+    },
+    lsRemote: async (url, branches, signal) => {
+      const r = await git(["ls-remote", "--heads", "--", url, ...branches.map((b) => `refs/heads/${b}`)], { remote: url, signal });
+      const out = new Map<string, string>();
+      for (const line of r.stdout.split("\n")) {
+        const [sha, ref] = line.split("\t");
+        if (sha && ref?.startsWith("refs/heads/")) out.set(ref.slice("refs/heads/".length), sha);
+      }
+      return out;
+    },
+    close: () => auth.dispose(),
+  };
+}
+
+/** `./clusters/eks/` → `clusters/eks`; the repository root → "". */
+export function normalizeSparsePath(p: string): string {
+  return p
+    .replace(/\\/g, "/")
+    .split("/")
+    .filter((s) => s !== "" && s !== ".")
+    .join("/");
+}
