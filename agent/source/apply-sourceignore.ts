@@ -1,0 +1,49 @@
+/**
+ * Removing what `.sourceignore` files (and the default patterns) exclude from an exported
+ * source tree, before anything is built from it.
+ */
+import { lstat, readdir, readFile, rm } from "node:fs/promises";
+import path from "node:path";
+import { throwIfAborted } from "../../core/errors.ts";
+import { ignoredPaths } from "./sourceignore.ts";
+
+/** Lists every path under `root`, relative and slash-separated, directories with a trailing `/`. Symlinks are not followed. */
+export async function listTree(root: string, signal?: AbortSignal): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (rel: string): Promise<void> => {
+    throwIfAborted(signal);
+    const entries = await readdir(path.join(root, rel), { withFileTypes: true });
+    for (const e of entries) {
+      const p = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) {
+        out.push(p + "/");
+        await walk(p);
+      } else out.push(p);
+    }
+  };
+  await walk("");
+  return out;
+}
+
+/** Deletes every ignored file and directory under `root`; returns the relative paths removed (sorted). */
+export async function applySourceIgnore(root: string, signal?: AbortSignal): Promise<string[]> {
+  const paths = await listTree(root, signal);
+  const files = new Map<string, string>();
+  for (const p of paths) {
+    if (p === ".sourceignore" || p.endsWith("/.sourceignore")) {
+      const st = await lstat(path.join(root, p));
+      if (!st.isFile()) continue;
+      files.set(p.includes("/") ? p.slice(0, p.lastIndexOf("/")) : "", await readFile(path.join(root, p), "utf8"));
+    }
+  }
+  const ignored = [...ignoredPaths(paths, files)].sort();
+  // Remove top-most entries only; their contents go with them.
+  const removed: string[] = [];
+  for (const p of ignored) {
+    const rel = p.endsWith("/") ? p.slice(0, -1) : p;
+    if (removed.some((r) => r.endsWith("/") && rel.startsWith(r))) continue;
+    await rm(path.join(root, rel), { recursive: true, force: true });
+    removed.push(p);
+  }
+  return removed;
+}

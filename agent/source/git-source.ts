@@ -1,0 +1,150 @@
+/**
+ * One git source: a bare repository per source under the cache directory, fetched shallowly
+ * (`--depth 1`, only the tracked ref), and exported revision by revision into build directories.
+ * Git runs through core/exec `run` with credentials passed in its environment (askpass helper,
+ * an `http.extraHeader` set through `GIT_CONFIG_*`, or `GIT_SSH_COMMAND` with a 0600 key file),
+ * never on its command line.
+ */
+import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
+import path from "node:path";
+import { SlipwayError, throwIfAborted } from "../../core/errors.ts";
+import { run } from "../../core/exec.ts";
+import { registerSecret } from "../../core/redact.ts";
+import { prepareGitAuth, type GitAuthCall, type PreparedGitAuth } from "../../core/git/git-auth.ts";
+import { describeRef, type SourceConfig } from "../config/agent-config.ts";
+import { formatRevision } from "./revision.ts";
+import type { SourceAuth } from "./source-credentials.ts";
+
+/** The outcome of a fetch. */
+export interface FetchedRevision {
+  /** `main@sha1:<sha>`, `v1@sha1:<sha>` or `sha1:<sha>`. */
+  revision: string;
+  sha: string;
+}
+
+/** A git repository the agent follows. */
+export interface GitSource {
+  /** Fetches the tracked ref (only what is new) and returns its revision. */
+  fetch(auth: SourceAuth, signal?: AbortSignal): Promise<FetchedRevision>;
+  /** Writes the tree of `sha` (already fetched) into the empty or absent directory `dir`. */
+  export(sha: string, dir: string, signal?: AbortSignal): Promise<void>;
+}
+
+/** Options for {@link createGitSource}. */
+export interface GitSourceOptions {
+  source: SourceConfig;
+  /** Directory that holds one bare repository per source. */
+  cacheDir: string;
+  /** The git program. Default `git`. */
+  git?: string;
+}
+
+const baseEnv = (): NodeJS.ProcessEnv => ({
+  ...process.env,
+  GIT_TERMINAL_PROMPT: "0",
+  GIT_CONFIG_NOSYSTEM: "1",
+  // Keep ~/.gitconfig (credential helpers, insteadOf rewrites) out of the agent's fetches.
+  GIT_CONFIG_GLOBAL: "/dev/null",
+  LC_ALL: "C",
+});
+
+async function authCall(auth: SourceAuth, url: string, tmpRoot: string, signal?: AbortSignal): Promise<{ call: GitAuthCall; prepared?: PreparedGitAuth }> {
+  if (auth.kind === "bearer") {
+    registerSecret(auth.token);
+    return {
+      call: {
+        env: { GIT_CONFIG_COUNT: "1", GIT_CONFIG_KEY_0: "http.extraHeader", GIT_CONFIG_VALUE_0: `Authorization: Bearer ${auth.token}` },
+        configArgs: ["-c", "credential.helper="],
+      },
+    };
+  }
+  const prepared = await prepareGitAuth(auth, tmpRoot);
+  try {
+    return { call: await prepared.forCall(url, signal), prepared };
+  } catch (err) {
+    await prepared.dispose();
+    throw err;
+  }
+}
+
+/** Creates the source; the bare repository is made on the first fetch. */
+export function createGitSource(options: GitSourceOptions): GitSource {
+  const { source } = options;
+  const git = options.git ?? "git";
+  const repo = path.join(options.cacheDir, `${source.name}.git`);
+  const subject = `source ${source.name}`;
+  const g = (args: string[], signal?: AbortSignal, env: Record<string, string> = {}, configArgs: string[] = []) =>
+    run(git, [...configArgs, "--git-dir", repo, ...args], { env: { ...baseEnv(), ...env }, signal });
+
+  const ensureRepo = async (signal?: AbortSignal): Promise<void> => {
+    const exists = await stat(path.join(repo, "HEAD")).then(() => true, () => false);
+    if (!exists) {
+      await mkdir(options.cacheDir, { recursive: true });
+      await run(git, ["init", "--bare", "--quiet", repo], { env: baseEnv(), signal });
+      await g(["config", "remote.origin.url", source.url], signal);
+      return;
+    }
+    // The URL may have changed in the configuration since the last run.
+    await g(["config", "remote.origin.url", source.url], signal);
+  };
+
+  const hasCommit = (sha: string, signal?: AbortSignal): Promise<boolean> =>
+    g(["cat-file", "-e", `${sha}^{commit}`], signal).then(() => true, () => false);
+
+  return {
+    async fetch(auth, signal) {
+      const limit = AbortSignal.timeout(source.timeoutMs);
+      const sig = signal ? AbortSignal.any([signal, limit]) : limit;
+      try {
+        await ensureRepo(sig);
+        const ref = source.ref;
+        let local: string;
+        let refspec: string | undefined;
+        if ("branch" in ref) {
+          local = `refs/remotes/origin/${ref.branch}`;
+          refspec = `+refs/heads/${ref.branch}:${local}`;
+        } else if ("tag" in ref) {
+          local = `refs/tags/${ref.tag}`;
+          refspec = `+refs/tags/${ref.tag}:${local}`;
+        } else {
+          local = ref.commit;
+          refspec = (await hasCommit(ref.commit, sig)) ? undefined : ref.commit;
+        }
+        if (refspec) {
+          const tmpRoot = path.join(options.cacheDir, ".tmp");
+          await mkdir(tmpRoot, { recursive: true });
+          const { call, prepared } = await authCall(auth, source.url, tmpRoot, sig);
+          try {
+            await g(["fetch", "--quiet", "--no-tags", "--depth", "1", "--force", "origin", refspec], sig, call.env, call.configArgs);
+          } finally {
+            await prepared?.dispose();
+          }
+        }
+        const sha = (await g(["rev-parse", "--verify", "--quiet", `${local}^{commit}`], sig)).stdout.trim();
+        return { sha, revision: formatRevision(ref, sha) };
+      } catch (err) {
+        if (limit.aborted && !signal?.aborted) {
+          throw new SlipwayError(subject, `fetching ${describeRef(source.ref)} of ${source.url} timed out after ${source.timeoutMs / 1000}s`, { cause: err });
+        }
+        throwIfAborted(signal);
+        throw new SlipwayError(subject, `cannot fetch ${describeRef(source.ref)} of ${source.url}`, { cause: err });
+      }
+    },
+
+    async export(sha, dir, signal) {
+      await mkdir(dir, { recursive: true });
+      // A private index per export, so exports of one source can run side by side.
+      const tmp = await mkdtemp(path.join(path.dirname(dir), ".index-"));
+      const env = { GIT_INDEX_FILE: path.join(tmp, "index") };
+      try {
+        await g(["read-tree", sha], signal, env);
+        await g(["checkout-index", "--all", "--force", `--prefix=${dir.endsWith("/") ? dir : dir + "/"}`], signal, env);
+      } catch (err) {
+        throwIfAborted(signal);
+        throw new SlipwayError(subject, `cannot check out ${sha}`, { cause: err });
+      } finally {
+        await rm(tmp, { recursive: true, force: true });
+      }
+    },
+  };
+}

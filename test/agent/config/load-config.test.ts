@@ -1,0 +1,133 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { validateConfig, loadConfig, isSupportedGitUrl } from "../../../agent/config/load-config.ts";
+
+const minimal = `
+sources:
+  - name: shop
+    url: https://git.example.com/shop.git
+    ref: { branch: eks }
+syncs:
+  - name: shop
+    sourceRef: shop
+    path: ./clusters/eks
+`;
+
+test("defaults are filled in", () => {
+  const r = validateConfig(minimal);
+  assert.deepEqual(r.issues, []);
+  const c = r.config;
+  assert.ok(c);
+  assert.equal(c.namespace, "slipway-system");
+  assert.equal(c.listen, ":8080");
+  assert.equal(c.logLevel, "info");
+  assert.deepEqual(c.sources[0], {
+    name: "shop", url: "https://git.example.com/shop.git", ref: { branch: "eks" }, intervalMs: 60_000, timeoutMs: 60_000, provider: "generic",
+  });
+  const s = c.syncs[0];
+  assert.ok(s);
+  assert.equal(s.intervalMs, 600_000);
+  assert.equal(s.retryIntervalMs, 600_000);
+  assert.equal(s.timeoutMs, 570_000, "timeout defaults to interval − 30s");
+  assert.equal(s.prune, true);
+  assert.equal(s.wait, true);
+  assert.equal(s.suspend, false);
+  assert.equal(s.force, false);
+  assert.equal(s.allowEmpty, false);
+  assert.deepEqual(s.dependsOn, []);
+});
+
+test("timeout default never drops below 30s; durations are Go-style", () => {
+  const r = validateConfig(minimal.replace("path: ./clusters/eks", "path: ./clusters/eks\n    interval: 45s\n    retryInterval: 1h30m"));
+  assert.ok(r.config);
+  assert.equal(r.config.syncs[0]?.timeoutMs, 30_000);
+  assert.equal(r.config.syncs[0]?.retryIntervalMs, 5_400_000);
+});
+
+test("secretRef namespace defaults to the agent namespace", () => {
+  const r = validateConfig(`namespace: agents\n${minimal.replace("ref: { branch: eks }", "ref: { branch: eks }\n    secretRef: { name: git-auth }")}`);
+  assert.deepEqual(r.config?.sources[0]?.secretRef, { name: "git-auth", namespace: "agents" });
+});
+
+test("every problem is reported with its path and line", () => {
+  const text = `sources:
+  - name: ok
+    url: https://git.example.com/a.git
+    ref: { branch: main }
+  - name: bad
+    url: ftp://example.com/x
+    ref: { branch: main, tag: v1 }
+    interval: 5 minutes
+syncs:
+  - name: a
+    sourceRef: missing
+    path: ../outside
+    prune: "yes"
+    dependsOn: [nope]
+    colour: blue
+`;
+  const r = validateConfig(text);
+  assert.equal(r.config, undefined);
+  const got = r.issues.map((i) => `${i.line} ${i.path}: ${i.message}`);
+  const expect = [
+    /^6 sources\[1\]\.url: "ftp:\/\/example\.com\/x" is not an https/,
+    /^7 sources\[1\]\.ref: needs exactly one of branch, tag or commit/,
+    /^8 sources\[1\]\.interval: "5 minutes" is not a positive duration/,
+    /^15 syncs\[0\]\.colour: unknown field/,
+    /^12 syncs\[0\]\.path: "\.\.\/outside" leaves the repository/,
+    /^13 syncs\[0\]\.prune: must be true or false/,
+    /^11 syncs\[0\]\.sourceRef: no source named "missing"/,
+    /^14 syncs\[0\]\.dependsOn\[0\]: no sync named "nope"/,
+  ];
+  for (const re of expect) assert.ok(got.some((g) => re.test(g)), `${re} in\n${got.join("\n")}`);
+  assert.equal(got.length, expect.length, got.join("\n"));
+});
+
+test("dependency cycles, duplicate names and bad commits are rejected", () => {
+  const text = `sources:
+  - { name: s, url: "git@github.com:acme/x.git", ref: { commit: abc } }
+syncs:
+  - { name: a, sourceRef: s, dependsOn: [b] }
+  - { name: b, sourceRef: s, dependsOn: [a] }
+  - { name: b, sourceRef: s }
+`;
+  const r = validateConfig(text);
+  const msgs = r.issues.map((i) => `${i.path}: ${i.message}`);
+  assert.ok(msgs.some((m) => m.startsWith("sources[0].ref.commit: \"abc\" is not a full 40-character commit SHA")), msgs.join("\n"));
+  assert.ok(msgs.some((m) => m.startsWith("syncs[2].name: \"b\" is already used by syncs[1]")), msgs.join("\n"));
+  assert.ok(msgs.some((m) => /dependency cycle: a → b → a/.test(m)), msgs.join("\n"));
+});
+
+test("provider aws needs a CodeCommit URL and no secretRef", () => {
+  const bad = validateConfig(`sources:\n  - { name: s, url: "https://github.com/a/b.git", ref: { branch: main }, provider: aws, secretRef: { name: x } }\n`);
+  const msgs = bad.issues.map((i) => i.path + ": " + i.message);
+  assert.ok(msgs.some((m) => m.startsWith("sources[0].url: provider aws needs a CodeCommit https URL")), msgs.join("\n"));
+  assert.ok(msgs.some((m) => m.startsWith("sources[0].secretRef: is not used with provider aws")), msgs.join("\n"));
+  const good = validateConfig(`sources:\n  - { name: s, url: "https://git-codecommit.ap-northeast-2.amazonaws.com/v1/repos/shop", ref: { branch: eks }, provider: aws }\n`);
+  assert.deepEqual(good.issues, []);
+});
+
+test("YAML syntax errors carry a line", () => {
+  const r = validateConfig("sources:\n  - name: [unclosed\n");
+  assert.ok(r.issues.length > 0);
+  assert.ok((r.issues[0]?.line ?? 0) > 0);
+});
+
+test("git URL forms", () => {
+  for (const u of ["https://h/x.git", "http://127.0.0.1:3000/r.git", "ssh://git@127.0.0.1:2222/r.git", "git@github.com:acme/r.git"]) assert.ok(isSupportedGitUrl(u), u);
+  for (const u of ["ftp://h/x", "file:///tmp/x", "/tmp/x", "https://", "nonsense"]) assert.ok(!isSupportedGitUrl(u), u);
+});
+
+test("loadConfig names file:line in the thrown error", async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "slipway-config-"));
+  const file = path.join(dir, "config.yaml");
+  writeFileSync(file, minimal.replace("sourceRef: shop", "sourceRef: shop\n    interval: soon"));
+  await assert.rejects(loadConfig(file), (err: Error) => {
+    assert.match(err.message, new RegExp(`^${file}:9: invalid configuration \\(1 problem\\):\\n  ${file}:9: syncs\\[0\\]\\.interval: "soon"`));
+    return true;
+  });
+  await assert.rejects(loadConfig(path.join(dir, "absent.yaml")), /absent\.yaml: cannot read the configuration/);
+});
