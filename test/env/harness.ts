@@ -4,9 +4,11 @@
  * git repository, registry path and namespace so that test files can run in parallel.
  */
 import type { TestContext } from "node:test";
-import { readFileSync, existsSync } from "node:fs";
+import { readFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
+import { tmpdir } from "node:os";
 import path from "node:path";
+import { run } from "../../core/exec.ts";
 
 /** The running test infrastructure. Every address is on 127.0.0.1. */
 export interface TestEnv {
@@ -114,4 +116,92 @@ export function integration(t: TestContext): TestEnv | undefined {
 /** A short unique lowercase name, safe for namespaces, repositories and registry paths. */
 export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString("hex")}`;
+}
+
+/** Options for {@link kubectl}. */
+export interface KubectlOptions {
+  /** Written to kubectl's stdin (for `apply -f -`). */
+  input?: string;
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs kubectl against the test cluster (the env's kubeconfig) and returns its stdout; throws an
+ * error that carries kubectl's stderr when it fails.
+ */
+export async function kubectl(env: TestEnv, args: readonly string[], options: KubectlOptions = {}): Promise<string> {
+  const { stdout } = await run("kubectl", ["--kubeconfig", env.kubeconfig, ...args], { input: options.input, signal: options.signal });
+  return stdout;
+}
+
+/** Creates a namespace `<prefix>-<random>` for this test and deletes it when the test ends. */
+export async function createNamespace(env: TestEnv, t: TestContext, prefix: string): Promise<string> {
+  const name = uniqueName(prefix);
+  await kubectl(env, ["create", "namespace", name]);
+  t.after(async () => {
+    await kubectl(env, ["delete", "namespace", name, "--wait=false", "--ignore-not-found"]);
+  });
+  return name;
+}
+
+/** Options for {@link createGitRepo}. */
+export interface GitRepoOptions {
+  /** Repository name (without `.git`). Default `repo-<random>`. */
+  name?: string;
+  /** Branch of the initial commit, also the bare repository's HEAD. Default `main`. */
+  branch?: string;
+  /** Files of the initial commit, path → content. Default a README.md. */
+  files?: Record<string, string>;
+}
+
+/** A bare repository served by the test git servers, and its clone URLs. */
+export interface TestGitRepo {
+  name: string;
+  /** Absolute path of the bare repository (`<gitRoot>/<name>.git`). */
+  bareDir: string;
+  /** Clone URL over HTTP without auth. */
+  httpUrl: string;
+  /** Clone URL over HTTP with basic auth, the user and password in the URL. */
+  httpAuthUrl: string;
+  /** Clone URL over SSH (use {@link gitSshCommand} as GIT_SSH_COMMAND). */
+  sshUrl: string;
+}
+
+/** The identity and settings test commits are made with (`git -c …` arguments). */
+export const testGitConfig: readonly string[] = ["-c", "user.name=Slipway Test", "-c", "user.email=test@slipway.invalid", "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"];
+
+/** The GIT_SSH_COMMAND that uses the test environment's client key and known_hosts file. */
+export function gitSshCommand(env: TestEnv): string {
+  return `ssh -i ${env.gitSshKey} -o IdentitiesOnly=yes -o UserKnownHostsFile=${env.gitSshKnownHosts} -o StrictHostKeyChecking=yes -o BatchMode=yes`;
+}
+
+/**
+ * Creates a bare repository under the env's git root with one commit holding `files` on
+ * `branch`, served over HTTP and SSH; it is deleted when the test ends.
+ */
+export async function createGitRepo(env: TestEnv, t: TestContext, options: GitRepoOptions = {}): Promise<TestGitRepo> {
+  const name = options.name ?? uniqueName("repo");
+  const branch = options.branch ?? "main";
+  const bareDir = path.join(env.gitRoot, `${name}.git`);
+  const work = mkdtempSync(path.join(tmpdir(), `slipway-${name}-`));
+  t.after(() => rmSync(bareDir, { recursive: true, force: true }));
+  try {
+    await run("git", [...testGitConfig, "init", "--bare", "-q", "-b", branch, bareDir]);
+    await run("git", [...testGitConfig, "init", "-q", "-b", branch, work]);
+    const files = options.files ?? { "README.md": `# ${name}\n` };
+    for (const [file, content] of Object.entries(files)) {
+      const target = path.join(work, file);
+      mkdirSync(path.dirname(target), { recursive: true });
+      writeFileSync(target, content);
+    }
+    await run("git", [...testGitConfig, "-C", work, "add", "-A"]);
+    await run("git", [...testGitConfig, "-C", work, "commit", "-q", "-m", "initial commit"]);
+    await run("git", [...testGitConfig, "-C", work, "push", "-q", bareDir, `HEAD:refs/heads/${branch}`]);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  const auth = new URL(`${env.gitHttpAuthUrl}/${name}.git`);
+  auth.username = encodeURIComponent(env.gitHttpUser);
+  auth.password = encodeURIComponent(env.gitHttpPassword);
+  return { name, bareDir, httpUrl: `${env.gitHttpUrl}/${name}.git`, httpAuthUrl: auth.toString(), sshUrl: `${env.gitSshUrl}/${name}.git` };
 }

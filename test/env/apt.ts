@@ -1,0 +1,72 @@
+/**
+ * Debian packages the test environment needs: finds which programs are missing and installs
+ * their packages with apt-get (running `apt-get update` once when a package is unknown).
+ */
+import { accessSync, constants } from "node:fs";
+import path from "node:path";
+import { SlipwayError } from "../../core/errors.ts";
+import { run } from "../../core/exec.ts";
+
+/** A program the environment runs, and the Debian package that ships it. */
+export interface DebianRequirement {
+  /** Program name looked up on PATH (and in /usr/sbin, /sbin): `etcd`, `sshd`. */
+  program: string;
+  /** Debian package that installs it: `etcd-server`, `openssh-server`. */
+  pkg: string;
+}
+
+/** Returns the absolute path of `program` on PATH or in the sbin directories, or undefined. */
+export function findProgram(program: string, searchPath = process.env.PATH ?? ""): string | undefined {
+  const dirs = [...searchPath.split(":").filter(Boolean), "/usr/local/sbin", "/usr/sbin", "/sbin"];
+  for (const dir of dirs) {
+    const candidate = path.join(dir, program);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      /* not here */
+    }
+  }
+  return undefined;
+}
+
+/** The packages among `requirements` whose program is missing, without duplicates. */
+export function missingPackages(requirements: readonly DebianRequirement[], find: (program: string) => string | undefined = findProgram): string[] {
+  return [...new Set(requirements.filter((r) => !find(r.program)).map((r) => r.pkg))];
+}
+
+/** Options for {@link ensureDebianPackages}. */
+export interface EnsurePackagesOptions {
+  signal?: AbortSignal;
+  /** Progress lines. Default: none. */
+  log?: (line: string) => void;
+}
+
+/**
+ * Installs the Debian packages of every missing program. Without root, or without apt-get,
+ * throws an error that says what to install.
+ */
+export async function ensureDebianPackages(requirements: readonly DebianRequirement[], options: EnsurePackagesOptions = {}): Promise<void> {
+  const missing = missingPackages(requirements);
+  if (missing.length === 0) return;
+  const what = `install them with: sudo apt-get install -y ${missing.join(" ")}`;
+  if (!findProgram("apt-get")) throw new SlipwayError("Debian packages", `${missing.join(", ")} missing and apt-get is not available; ${what}`);
+  if (process.getuid?.() !== 0) throw new SlipwayError("Debian packages", `${missing.join(", ")} missing and this user is not root; ${what}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  const install = (): Promise<unknown> =>
+    run("apt-get", ["install", "-y", "--no-install-recommends", ...missing], { env, signal: options.signal });
+  options.log?.(`apt-get install ${missing.join(" ")}`);
+  try {
+    await install();
+  } catch (err) {
+    options.log?.("apt-get update (a package was not found)");
+    try {
+      await run("apt-get", ["update"], { env, signal: options.signal });
+      await install();
+    } catch (err2) {
+      throw new SlipwayError("Debian packages", `could not install ${missing.join(" ")}; ${what}`, { cause: err2 ?? err });
+    }
+  }
+  const still = missingPackages(requirements);
+  if (still.length > 0) throw new SlipwayError("Debian packages", `${still.join(", ")} installed but their programs are still missing`);
+}

@@ -1,0 +1,11 @@
+/**
+ * Every component of the test environment, in start order (a component comes after what it
+ * depends on).
+ */
+import type { Component } from "./component.ts";
+import { etcd } from "./etcd.ts";
+import { kubeApiserver, kubeControllerManager, kubeScheduler } from "./kube-control-plane.ts";
+import { kwokNodes } from "./kwok-nodes.ts";
+
+/** The components, in start order. */
+export const components: readonly Component[] = [etcd, kubeApiserver, kubeControllerManager, kubeScheduler, kwokNodes];
