@@ -4,8 +4,10 @@
  */
 import type { Component } from "./component.ts";
 import { etcd } from "./etcd.ts";
+import { gitHttpServer } from "./git-http-server.ts";
+import { gitSshServer } from "./git-ssh-server.ts";
 import { kubeApiserver, kubeControllerManager, kubeScheduler } from "./kube-control-plane.ts";
 import { kwokNodes } from "./kwok-nodes.ts";
 
 /** The components, in start order. */
-export const components: readonly Component[] = [etcd, kubeApiserver, kubeControllerManager, kubeScheduler, kwokNodes];
+export const components: readonly Component[] = [etcd, kubeApiserver, kubeControllerManager, kubeScheduler, kwokNodes, gitHttpServer, gitSshServer];
