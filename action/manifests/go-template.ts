@@ -1,0 +1,485 @@
+/**
+ * The subset of Go's text/template that commit message templates use: text, `{{pipeline}}`,
+ * `{{- trim -}}` markers, comments, variables (`$x`, `$`), field chains (`.A.B`, `$x.A`),
+ * `if`/`else if`/`else`, `range` (with `$k, $v :=`, and `else`), `with`, pipes, parentheses, and
+ * the functions `len index print printf eq ne lt le gt ge not and or` plus a few text helpers
+ * (`lower upper title trim trimPrefix trimSuffix replace join contains hasPrefix hasSuffix quote
+ * default`). Unknown fields and functions are errors naming them, never empty output. Pure.
+ */
+import { SlipwayError } from "../../core/errors.ts";
+
+/** A value templates see: scalars, lists, ordered maps and typed structs. */
+export type TemplateValue = string | number | boolean | null | TemplateValue[] | TemplateMap | TemplateStruct;
+
+/** A map, iterated in the given entry order (sort it when building). */
+export interface TemplateMap {
+  kind: "map";
+  entries: [TemplateValue, TemplateValue][];
+}
+
+/** A struct with named fields; `text` is how it prints (Go's String method). */
+export interface TemplateStruct {
+  kind: "struct";
+  type: string;
+  fields: Record<string, TemplateValue>;
+  text?: string;
+  /** Fields that existed once but are no longer offered, with a hint. */
+  removed?: Record<string, string>;
+}
+
+type Node =
+  | { t: "text"; text: string }
+  | { t: "out"; pipe: Pipe; pos: number }
+  | { t: "if"; cond: Pipe; then: Node[]; else: Node[]; pos: number }
+  | { t: "with"; cond: Pipe; then: Node[]; else: Node[]; pos: number }
+  | { t: "range"; vars: string[]; pipe: Pipe; body: Node[]; else: Node[]; pos: number };
+
+type Term =
+  | { t: "field"; base: "dot" | string; path: string[] }
+  | { t: "lit"; value: TemplateValue }
+  | { t: "func"; name: string }
+  | { t: "paren"; pipe: Pipe; path: string[] };
+type Command = Term[];
+interface Pipe {
+  decl: string[];
+  cmds: Command[];
+}
+
+/** A parsed template, ready to execute against data. */
+export interface Template {
+  /** Renders the template; throws a SlipwayError naming the template, line and field. */
+  execute(data: TemplateValue): string;
+}
+
+const isTruthy = (v: TemplateValue | undefined): boolean => {
+  if (v === undefined || v === null || v === false || v === 0 || v === "") return false;
+  if (Array.isArray(v)) return v.length > 0;
+  if (typeof v === "object" && v.kind === "map") return v.entries.length > 0;
+  return true;
+};
+
+/** Prints a value as Go's `fmt.Sprint` would for these types. */
+export function printValue(v: TemplateValue | undefined): string {
+  if (v === undefined) return "<no value>";
+  if (v === null) return "<nil>";
+  if (typeof v === "string") return v;
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  if (Array.isArray(v)) return `[${v.map(printValue).join(" ")}]`;
+  if (v.kind === "map") return `map[${v.entries.map(([k, x]) => `${printValue(k)}:${printValue(x)}`).join(" ")}]`;
+  return v.text ?? `{${Object.values(v.fields).map(printValue).join(" ")}}`;
+}
+
+/** Parses `source`; `name` (e.g. `input commit-message`) starts every error. */
+export function parseTemplate(source: string, name: string): Template {
+  const lineOf = (pos: number): number => source.slice(0, pos).split("\n").length;
+  const fail = (pos: number, msg: string): never => {
+    throw new SlipwayError(`${name}:${lineOf(pos)}`, msg);
+  };
+
+  // 1. Split into text and actions, applying trim markers.
+  type Piece = { t: "text"; text: string } | { t: "action"; body: string; pos: number };
+  const pieces: Piece[] = [];
+  let i = 0;
+  let trimNext = false;
+  while (i < source.length) {
+    const open = source.indexOf("{{", i);
+    let txt = open < 0 ? source.slice(i) : source.slice(i, open);
+    if (trimNext) txt = txt.replace(/^\s+/, "");
+    if (open < 0) {
+      pieces.push({ t: "text", text: txt });
+      break;
+    }
+    let start = open + 2;
+    if (/^- /.test(source.slice(start, start + 2)) || /^-[\t\n\r]/.test(source.slice(start, start + 2))) {
+      txt = txt.replace(/\s+$/, "");
+      start += 1;
+    }
+    pieces.push({ t: "text", text: txt });
+    let close: number;
+    if (source.slice(start).trimStart().startsWith("/*")) {
+      const endComment = source.indexOf("*/", start);
+      if (endComment < 0) fail(open, "unclosed comment");
+      close = source.indexOf("}}", endComment);
+    } else {
+      close = findClose(source, start);
+    }
+    if (close < 0) fail(open, "unclosed action (missing }})");
+    let body = source.slice(start, close);
+    trimNext = false;
+    if (/[\s]-$/.test(body)) {
+      body = body.slice(0, -1);
+      trimNext = true;
+    }
+    pieces.push({ t: "action", body: body.trim(), pos: open });
+    i = close + 2;
+  }
+
+  // 2. Build the tree.
+  let k = 0;
+  const parseList = (terminators: string[]): { nodes: Node[]; end: string; pos: number; rest: string } => {
+    const nodes: Node[] = [];
+    while (k < pieces.length) {
+      const p = pieces[k++]!;
+      if (p.t === "text") {
+        if (p.text !== "") nodes.push({ t: "text", text: p.text });
+        continue;
+      }
+      const body = p.body;
+      if (body.startsWith("/*")) continue;
+      const word = /^[a-z]+/.exec(body)?.[0] ?? "";
+      if (word === "end" || word === "else") {
+        if (!terminators.includes(word)) fail(p.pos, `unexpected {{${word}}}`);
+        return { nodes, end: word, pos: p.pos, rest: body.slice(word.length).trim() };
+      }
+      if (word === "if" || word === "with") {
+        nodes.push(parseIfLike(word, body.slice(word.length).trim(), p.pos));
+      } else if (word === "range") {
+        let rest = body.slice(5).trim();
+        let vars: string[] = [];
+        const decl = /^(\$[A-Za-z0-9_]*)(?:\s*,\s*(\$[A-Za-z0-9_]*))?\s*:=/.exec(rest);
+        if (decl) {
+          vars = [decl[1]!, ...(decl[2] ? [decl[2]] : [])];
+          rest = rest.slice(decl[0].length).trim();
+        }
+        const pipe = parsePipe(rest, p.pos);
+        const body1 = parseList(["end", "else"]);
+        let elseNodes: Node[] = [];
+        if (body1.end === "else") elseNodes = parseList(["end"]).nodes;
+        nodes.push({ t: "range", vars, pipe, body: body1.nodes, else: elseNodes, pos: p.pos });
+      } else if (["define", "template", "block", "break", "continue"].includes(word)) {
+        fail(p.pos, `{{${word}}} is not supported in commit message templates`);
+      } else {
+        nodes.push({ t: "out", pipe: parsePipe(body, p.pos), pos: p.pos });
+      }
+    }
+    if (terminators.length > 0) fail(source.length, `missing {{end}}`);
+    return { nodes, end: "", pos: source.length, rest: "" };
+  };
+  const parseIfLike = (word: "if" | "with", condText: string, pos: number): Node => {
+    const cond = parsePipe(condText, pos);
+    const then = parseList(["end", "else"]);
+    let elseNodes: Node[] = [];
+    if (then.end === "else") {
+      if (then.rest.startsWith("if ")) {
+        elseNodes = [parseIfLike("if", then.rest.slice(3).trim(), then.pos)];
+      } else {
+        elseNodes = parseList(["end"]).nodes;
+      }
+    }
+    return { t: word, cond, then: then.nodes, else: elseNodes, pos };
+  };
+  const parsePipe = (textIn: string, pos: number): Pipe => parsePipeline(textIn, (msg) => fail(pos, msg));
+
+  const tree = parseList([]).nodes;
+  return { execute: (data) => execute(tree, data, name, lineOf) };
+}
+
+/** Index of the `}}` closing an action, skipping over quoted strings. */
+function findClose(s: string, from: number): number {
+  let q: string | undefined;
+  for (let j = from; j < s.length - 1; j++) {
+    const c = s[j];
+    if (q) {
+      if (c === "\\" && q === '"') j++;
+      else if (c === q) q = undefined;
+    } else if (c === '"' || c === "`") q = c;
+    else if (c === "}" && s[j + 1] === "}") return j;
+  }
+  return -1;
+}
+
+/** Tokenizes and parses a pipeline: `[$x :=] cmd | cmd …`. */
+function parsePipeline(text: string, fail: (msg: string) => never): Pipe {
+  const tokens: string[] = [];
+  const re = /\s*("(?:[^"\\]|\\.)*"|`[^`]*`|\(|\)|\||:=|,|[^\s()|,]+)/gy;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text)) !== null) {
+    if (m[1] === undefined) break;
+    tokens.push(m[1]);
+    if (re.lastIndex >= text.length) break;
+  }
+  if (text.trim() !== "" && tokens.join("").replace(/\s/g, "") !== text.replace(/\s/g, "")) fail(`cannot parse "${text}"`);
+  let p = 0;
+  const decl: string[] = [];
+  if (tokens[1] === ":=" && tokens[0]?.startsWith("$")) {
+    decl.push(tokens[0]);
+    p = 2;
+  }
+  const parseTerm = (tok: string): Term => {
+    if (tok.startsWith('"')) return { t: "lit", value: JSON.parse(tok) as string };
+    if (tok.startsWith("`")) return { t: "lit", value: tok.slice(1, -1) };
+    if (/^-?\d+(\.\d+)?$/.test(tok)) return { t: "lit", value: Number(tok) };
+    if (tok === "true" || tok === "false") return { t: "lit", value: tok === "true" };
+    if (tok === "nil") return { t: "lit", value: null };
+    if (tok === ".") return { t: "field", base: "dot", path: [] };
+    if (tok.startsWith(".")) return { t: "field", base: "dot", path: splitPath(tok.slice(1)) };
+    if (tok.startsWith("$")) {
+      const [v = "$", ...path] = tok.split(".");
+      return { t: "field", base: v, path: path.filter((s) => s !== "") };
+    }
+    if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(tok)) return { t: "func", name: tok };
+    return fail(`unexpected "${tok}"`);
+  };
+  const splitPath = (s: string): string[] => {
+    const parts = s.split(".");
+    if (parts.some((x) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(x))) fail(`bad field ".${s}"`);
+    return parts;
+  };
+  const parseCmds = (stop: string | undefined): Command[] => {
+    const cmds: Command[] = [];
+    let cmd: Command = [];
+    while (p < tokens.length) {
+      const tok = tokens[p++]!;
+      if (tok === stop) {
+        if (cmd.length === 0) fail("empty command");
+        cmds.push(cmd);
+        return cmds;
+      }
+      if (tok === "|") {
+        if (cmd.length === 0) fail("missing command before |");
+        cmds.push(cmd);
+        cmd = [];
+      } else if (tok === "(") {
+        const inner = parseCmds(")");
+        let path: string[] = [];
+        const next = tokens[p];
+        if (next?.startsWith(".") && next.length > 1) {
+          path = splitPath(next.slice(1));
+          p++;
+        }
+        cmd.push({ t: "paren", pipe: { decl: [], cmds: inner }, path });
+      } else if (tok === ")" || tok === "," || tok === ":=") {
+        fail(`unexpected "${tok}"`);
+      } else {
+        cmd.push(parseTerm(tok));
+      }
+    }
+    if (stop) fail(`missing "${stop}"`);
+    if (cmd.length === 0) fail("missing value");
+    cmds.push(cmd);
+    return cmds;
+  };
+  return { decl, cmds: parseCmds(undefined) };
+}
+
+type Scope = Map<string, TemplateValue>;
+
+class Fail extends Error {}
+
+function execute(tree: Node[], data: TemplateValue, name: string, lineOf: (pos: number) => number): string {
+  let out = "";
+  let pos = 0;
+  const fail = (msg: string): never => {
+    throw new Fail(msg);
+  };
+  const field = (v: TemplateValue | undefined, key: string, shown: string): TemplateValue | undefined => {
+    if (v !== null && typeof v === "object" && !Array.isArray(v)) {
+      if (v.kind === "struct") {
+        if (key in v.fields) return v.fields[key];
+        const hint = v.removed?.[key];
+        if (hint !== undefined) return fail(`${shown} is not supported${hint ? `: ${hint}` : ""}`);
+        return fail(`${shown} is not supported: ${v.type} has ${Object.keys(v.fields).join(", ")}`);
+      }
+      const entry = v.entries.find(([k]) => k === key);
+      return entry ? entry[1] : undefined;
+    }
+    return fail(`${shown}: cannot read field ${key} of ${v === undefined ? "a missing value" : printValue(v)}`);
+  };
+  const walk = (v: TemplateValue | undefined, path: string[], shown: string): TemplateValue | undefined => {
+    let cur = v;
+    let s = shown;
+    for (const key of path) {
+      s = `${s === "." ? "" : s}.${key}`;
+      cur = field(cur, key, s);
+    }
+    return cur;
+  };
+  const evalTerm = (term: Term, dot: TemplateValue | undefined, scope: Scope): TemplateValue | undefined => {
+    switch (term.t) {
+      case "lit":
+        return term.value;
+      case "field": {
+        if (term.base === "dot") return walk(dot, term.path, ".");
+        if (!scope.has(term.base)) return fail(`undefined variable ${term.base}`);
+        return walk(scope.get(term.base), term.path, term.base);
+      }
+      case "paren":
+        return walk(evalPipe(term.pipe, dot, scope), term.path, "(…)");
+      case "func":
+        return fail(`function ${term.name} needs to come first in a command`);
+    }
+  };
+  const evalCmd = (cmd: Command, dot: TemplateValue | undefined, scope: Scope, piped: TemplateValue | undefined, hasPiped: boolean): TemplateValue | undefined => {
+    const [head, ...rest] = cmd;
+    if (head?.t === "func") {
+      const args = rest.map((a) => evalTerm(a, dot, scope));
+      if (hasPiped) args.push(piped);
+      return callFunction(head.name, args, fail);
+    }
+    if (rest.length > 0 || hasPiped) return fail("can't give arguments to a non-function");
+    return evalTerm(head!, dot, scope);
+  };
+  const evalPipe = (pipe: Pipe, dot: TemplateValue | undefined, scope: Scope): TemplateValue | undefined => {
+    let v: TemplateValue | undefined;
+    pipe.cmds.forEach((c, idx) => {
+      v = evalCmd(c, dot, scope, v, idx > 0);
+    });
+    for (const d of pipe.decl) scope.set(d, v ?? null);
+    return v;
+  };
+  const run = (nodes: Node[], dot: TemplateValue | undefined, scope: Scope): void => {
+    for (const n of nodes) {
+      if (n.t === "text") {
+        out += n.text;
+        continue;
+      }
+      pos = n.pos;
+      if (n.t === "out") {
+        const v = evalPipe(n.pipe, dot, scope);
+        if (n.pipe.decl.length === 0) out += printValue(v);
+      } else if (n.t === "if" || n.t === "with") {
+        const v = evalPipe(n.cond, dot, new Map(scope));
+        if (isTruthy(v)) run(n.then, n.t === "with" ? v : dot, new Map(scope));
+        else run(n.else, dot, new Map(scope));
+      } else {
+        const v = evalPipe(n.pipe, dot, new Map(scope));
+        const items: [TemplateValue, TemplateValue][] = Array.isArray(v)
+          ? v.map((x, idx) => [idx, x])
+          : v !== null && typeof v === "object" && v.kind === "map"
+            ? v.entries
+            : v === undefined || v === null
+              ? []
+              : typeof v === "number"
+                ? Array.from({ length: v }, (_, idx) => [idx, idx] as [number, number])
+                : fail(`range can't iterate over ${printValue(v)}`);
+        if (items.length === 0) run(n.else, dot, new Map(scope));
+        for (const [key, value] of items) {
+          const inner = new Map(scope);
+          if (n.vars.length === 1) inner.set(n.vars[0]!, value);
+          if (n.vars.length === 2) {
+            inner.set(n.vars[0]!, key);
+            inner.set(n.vars[1]!, value);
+          }
+          run(n.body, value, inner);
+        }
+      }
+    }
+  };
+  try {
+    run(tree, data, new Map([["$", data]]));
+  } catch (err) {
+    if (err instanceof Fail) throw new SlipwayError(`${name}:${lineOf(pos)}`, err.message, { cause: err });
+    throw err;
+  }
+  return out;
+}
+
+const str = (v: TemplateValue | undefined): string => printValue(v);
+
+function compare(a: TemplateValue | undefined, b: TemplateValue | undefined, fail: (m: string) => never): number {
+  if (typeof a === "number" && typeof b === "number") return a - b;
+  if (typeof a === "string" && typeof b === "string") return a < b ? -1 : a > b ? 1 : 0;
+  return fail(`incompatible types for comparison: ${str(a)} and ${str(b)}`);
+}
+
+/** Runs a template function; unknown names are errors. */
+function callFunction(name: string, args: (TemplateValue | undefined)[], fail: (m: string) => never): TemplateValue | undefined {
+  const need = (n: number): void => {
+    if (args.length !== n) fail(`wrong number of args for ${name}: want ${n} got ${args.length}`);
+  };
+  switch (name) {
+    case "len": {
+      need(1);
+      const v = args[0];
+      if (typeof v === "string" || Array.isArray(v)) return v.length;
+      if (v !== null && typeof v === "object" && v.kind === "map") return v.entries.length;
+      return fail(`len of ${str(v)}`);
+    }
+    case "index": {
+      let v = args[0];
+      for (const k of args.slice(1)) {
+        if (Array.isArray(v) && typeof k === "number") v = v[k];
+        else if (v !== null && typeof v === "object" && !Array.isArray(v) && v !== undefined && v.kind === "map") v = v.entries.find(([x]) => x === k)?.[1];
+        else return fail(`can't index ${str(v)} with ${str(k)}`);
+      }
+      return v;
+    }
+    case "print":
+      return args.map(str).join("");
+    case "printf": {
+      const [format, ...rest] = args;
+      let n = 0;
+      return String(format).replace(/%[-+# 0]*\d*(?:\.\d+)?([svdqt%])/g, (_m, verb: string) => {
+        if (verb === "%") return "%";
+        const v = rest[n++];
+        return verb === "q" ? JSON.stringify(str(v)) : str(v);
+      });
+    }
+    case "eq":
+      return args.slice(1).some((b) => args[0] === b);
+    case "ne":
+      need(2);
+      return args[0] !== args[1];
+    case "lt":
+      need(2);
+      return compare(args[0], args[1], fail) < 0;
+    case "le":
+      need(2);
+      return compare(args[0], args[1], fail) <= 0;
+    case "gt":
+      need(2);
+      return compare(args[0], args[1], fail) > 0;
+    case "ge":
+      need(2);
+      return compare(args[0], args[1], fail) >= 0;
+    case "not":
+      need(1);
+      return !isTruthy(args[0]);
+    case "and":
+      return args.find((a) => !isTruthy(a)) ?? args[args.length - 1];
+    case "or":
+      return args.find((a) => isTruthy(a)) ?? args[args.length - 1];
+    case "lower":
+      need(1);
+      return str(args[0]).toLowerCase();
+    case "upper":
+      need(1);
+      return str(args[0]).toUpperCase();
+    case "title":
+      need(1);
+      return str(args[0]).replace(/\b\w/g, (c) => c.toUpperCase());
+    case "trim":
+      need(1);
+      return str(args[0]).trim();
+    case "trimPrefix":
+      need(2);
+      return str(args[1]).startsWith(str(args[0])) ? str(args[1]).slice(str(args[0]).length) : str(args[1]);
+    case "trimSuffix":
+      need(2);
+      return str(args[1]).endsWith(str(args[0])) ? str(args[1]).slice(0, str(args[1]).length - str(args[0]).length) : str(args[1]);
+    case "replace":
+      need(3);
+      return str(args[2]).split(str(args[0])).join(str(args[1]));
+    case "join": {
+      need(2);
+      const list = args[1];
+      return Array.isArray(list) ? list.map(str).join(str(args[0])) : str(list);
+    }
+    case "contains":
+      need(2);
+      return str(args[1]).includes(str(args[0]));
+    case "hasPrefix":
+      need(2);
+      return str(args[0]).startsWith(str(args[1]));
+    case "hasSuffix":
+      need(2);
+      return str(args[0]).endsWith(str(args[1]));
+    case "quote":
+      return args.map((a) => JSON.stringify(str(a))).join(" ");
+    case "default":
+      need(2);
+      return isTruthy(args[1]) ? args[1] : args[0];
+    default:
+      return fail(`function "${name}" is not supported`);
+  }
+}
