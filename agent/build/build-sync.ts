@@ -1,0 +1,73 @@
+/**
+ * Building one sync: from a source tree already exported (and stripped of ignored files) to the
+ * list of objects to apply. Nothing is applied when any step fails, and every failure names the
+ * path, file or document it is about.
+ */
+import { mkdtemp, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { SlipwayError } from "../../core/errors.ts";
+import type { KubeObject } from "../kube/kube-object.ts";
+import { renderKustomization, ensureKustomization } from "./generate-kustomization.ts";
+import { checkNoRemoteBases } from "./remote-bases.ts";
+import { checkSymlinks, resolveSyncPath } from "./path-safety.ts";
+import { parseManifests } from "./parse-manifests.ts";
+import type { Kustomize } from "./kustomize-runner.ts";
+
+/** Labels the agent adds to every object it builds for a sync, naming the sync. */
+export const syncNameLabel = "slipway.dev/name";
+/** Label naming the namespace of the agent that applies the object. */
+export const syncNamespaceLabel = "slipway.dev/namespace";
+
+/** What to build. */
+export interface BuildSyncInput {
+  /** Root of the exported source tree; it is written to (generated kustomizations), so it must be a private copy. */
+  root: string;
+  /** The sync's path, relative to the root. */
+  path: string;
+  kustomize: Kustomize;
+  /** Namespace set on every namespaced object. Default: none. */
+  targetNamespace?: string;
+  /** Adds the `slipway.dev/name` and `slipway.dev/namespace` labels. Default: no labels. */
+  owner?: { sync: string; namespace: string };
+  /** Allow remote bases in kustomizations. Default false. */
+  allowRemoteBases?: boolean;
+  signal?: AbortSignal;
+}
+
+/** The built objects and how they were built. */
+export interface BuildSyncResult {
+  objects: KubeObject[];
+  /** The generated kustomization's resources, when the directory had none. */
+  generated?: string[];
+}
+
+/** Builds the sync's directory into objects. */
+export async function buildSync(input: BuildSyncInput): Promise<BuildSyncResult> {
+  const { root, signal } = input;
+  await checkSymlinks(root, signal);
+  const dir = await resolveSyncPath(root, input.path);
+  const shown = path.relative(root, dir) || ".";
+  const generated = await ensureKustomization(dir, shown, signal);
+  if (!input.allowRemoteBases) await checkNoRemoteBases(root, dir, signal);
+  let buildDir = dir;
+  if (input.targetNamespace) {
+    // A wrapper kustomization sets the namespace without editing the user's own.
+    buildDir = await mkdtemp(path.join(root, ".slipway-namespace-"));
+    await writeFile(path.join(buildDir, "kustomization.yaml"), renderKustomization([path.relative(buildDir, dir)], input.targetNamespace));
+  }
+  let text: string;
+  try {
+    text = await input.kustomize.build(buildDir, signal);
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    // Show paths relative to the repository, not the temporary copy.
+    throw new SlipwayError(`path ${input.path}`, msg.split(root + "/").join("").split(root).join("."), { cause: err });
+  }
+  const objects = parseManifests(text, `kustomize build ${shown}`);
+  if (input.owner) {
+    for (const o of objects) {
+      o.metadata.labels = { ...o.metadata.labels, [syncNameLabel]: input.owner.sync, [syncNamespaceLabel]: input.owner.namespace };
+    }
+  }
+  return { objects, ...(generated ? { generated } : {}) };
+}

@@ -1,0 +1,88 @@
+/**
+ * A kustomization for a plain directory of manifests (one with no kustomization file), generated
+ * the way Flux does: walk the directory recursively in lexical order; take `.yaml`/`.yml` files;
+ * a subdirectory with its own kustomization is one resource and is not descended into; every
+ * file taken must decode as Kubernetes objects, or the build fails naming the file.
+ */
+import { readdir, readFile, writeFile, stat } from "node:fs/promises";
+import path from "node:path";
+import { parseAllDocuments, LineCounter } from "yaml";
+import { SlipwayError, throwIfAborted } from "../../core/errors.ts";
+import { kustomizationFileNames } from "./kustomization-files.ts";
+
+/** Whether `dir` holds a kustomization file. */
+export async function hasKustomization(dir: string): Promise<boolean> {
+  const names = new Set(await readdir(dir));
+  return kustomizationFileNames.some((n) => names.has(n));
+}
+
+/**
+ * Checks that YAML text holds only Kubernetes objects (every non-empty document a mapping with
+ * apiVersion and kind). Throws a SlipwayError naming `file:line`. Pure.
+ */
+export function checkManifestFile(file: string, text: string): void {
+  const lines = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter: lines });
+  if (!Array.isArray(docs)) return; // an empty stream
+  for (const doc of docs) {
+    const err = doc.errors[0];
+    if (err) {
+      const line = err.linePos?.[0]?.line ?? (doc.range ? lines.linePos(doc.range[0]).line : 0);
+      throw new SlipwayError(`${file}:${line}`, `invalid YAML: ${err.message.split("\n")[0] ?? err.message}`);
+    }
+    const value: unknown = doc.toJS();
+    if (value === null || value === undefined) continue;
+    const line = doc.contents?.range ? lines.linePos(doc.contents.range[0]).line : 0;
+    if (typeof value !== "object" || Array.isArray(value)) throw new SlipwayError(`${file}:${line}`, "is not a Kubernetes object (a mapping with apiVersion and kind)");
+    const v = value as Record<string, unknown>;
+    if (typeof v.apiVersion !== "string" || typeof v.kind !== "string") {
+      throw new SlipwayError(`${file}:${line}`, `is not a Kubernetes object: ${typeof v.apiVersion !== "string" ? "apiVersion" : "kind"} is missing`);
+    }
+  }
+}
+
+/**
+ * Lists the resources a generated kustomization at `dir` would hold, relative to `dir`, checking
+ * each file. `showRoot` is the path shown in errors for `dir` (repository-relative).
+ */
+export async function generatedResources(dir: string, showRoot: string, signal?: AbortSignal): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (rel: string): Promise<void> => {
+    throwIfAborted(signal);
+    const abs = path.join(dir, rel);
+    const entries = (await readdir(abs)).sort();
+    for (const name of entries) {
+      const childRel = rel ? `${rel}/${name}` : name;
+      const st = await stat(path.join(dir, childRel));
+      if (st.isDirectory()) {
+        if (await hasKustomization(path.join(dir, childRel))) out.push(childRel);
+        else await walk(childRel);
+      } else if (st.isFile() && /\.ya?ml$/.test(name)) {
+        checkManifestFile(path.posix.join(showRoot, childRel), await readFile(path.join(dir, childRel), "utf8"));
+        out.push(childRel);
+      }
+    }
+  };
+  await walk("");
+  return out;
+}
+
+/** Renders a kustomization listing `resources` (and a namespace when given). Pure. */
+export function renderKustomization(resources: readonly string[], namespace?: string): string {
+  const lines = ["apiVersion: kustomize.config.k8s.io/v1beta1", "kind: Kustomization"];
+  if (namespace) lines.push(`namespace: ${JSON.stringify(namespace)}`);
+  lines.push(resources.length > 0 ? "resources:" : "resources: []");
+  for (const r of resources) lines.push(`  - ${JSON.stringify(r)}`);
+  return lines.join("\n") + "\n";
+}
+
+/**
+ * When `dir` has no kustomization file, writes a generated `kustomization.yaml` there (in the
+ * build's own copy, never in the clone) and returns its resources; otherwise returns undefined.
+ */
+export async function ensureKustomization(dir: string, showRoot: string, signal?: AbortSignal): Promise<string[] | undefined> {
+  if (await hasKustomization(dir)) return undefined;
+  const resources = await generatedResources(dir, showRoot, signal);
+  await writeFile(path.join(dir, "kustomization.yaml"), renderKustomization(resources));
+  return resources;
+}

@@ -1,0 +1,111 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, writeFileSync, symlinkSync, readFileSync, existsSync } from "node:fs";
+import path from "node:path";
+import { buildSync } from "../../../agent/build/build-sync.ts";
+import { createKustomize } from "../../../agent/build/kustomize-runner.ts";
+import { createWorkspace, copyIntoWorkspace, type Workspace } from "../../../agent/build/workspace.ts";
+import { objectId } from "../../../agent/kube/kube-object.ts";
+
+const shop = path.resolve(import.meta.dirname, "../../fixtures/shop");
+
+async function workspaceWith(files: Record<string, string>): Promise<Workspace> {
+  const ws = await createWorkspace();
+  for (const [rel, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(ws.root, rel)), { recursive: true });
+    writeFileSync(path.join(ws.root, rel), text);
+  }
+  return ws;
+}
+
+const cm = (name: string, ns = "apps") => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${ns}\ndata:\n  k: v\n`;
+
+test("the seed's plain directory builds through a generated kustomization, in a copy", async (t) => {
+  const ws = await createWorkspace();
+  t.after(() => ws.dispose());
+  await copyIntoWorkspace(shop, ws);
+  const kustomize = await createKustomize();
+  const res = await buildSync({ root: ws.root, path: "./clusters/eks/shop", kustomize, owner: { sync: "shop", namespace: "slipway-system" }, targetNamespace: "shop-x" });
+  assert.deepEqual(res.generated, ["shop-configmap.yaml", "shop-deployment.yml", "shop-ingress.yaml", "shop-service.yml"]);
+  const ids = res.objects.map(objectId).sort();
+  assert.equal(ids.length, 16);
+  assert.ok(ids.includes("Deployment/shop-x/account"));
+  assert.ok(ids.includes("Ingress/shop-x/shop"));
+  assert.ok(ids.includes("ConfigMap/shop-x/shop-config"));
+  assert.equal(res.objects[0]?.metadata.labels?.["slipway.dev/name"], "shop");
+  assert.equal(res.objects[0]?.metadata.labels?.["slipway.dev/namespace"], "slipway-system");
+  assert.ok(!existsSync(path.join(shop, "clusters/eks/shop/kustomization.yaml")), "the fixture is never written to");
+});
+
+test("generated kustomization: lexical order, recursion, a subdirectory with its own kustomization is one resource", async (t) => {
+  const ws = await workspaceWith({
+    "apps/b.yaml": cm("b"),
+    "apps/a.yml": cm("a"),
+    "apps/notes.txt": "not yaml at all: [",
+    "apps/nested/deep/c.yaml": cm("c"),
+    "apps/kust/kustomization.yaml": "resources: [d.yaml]\nnamePrefix: k-\n",
+    "apps/kust/d.yaml": cm("d"),
+    "apps/kust/ignored-by-walk.yaml": cm("never"),
+  });
+  t.after(() => ws.dispose());
+  const res = await buildSync({ root: ws.root, path: "apps", kustomize: await createKustomize() });
+  assert.deepEqual(res.generated, ["a.yml", "b.yaml", "kust", "nested/deep/c.yaml"]);
+  assert.deepEqual(res.objects.map((o) => o.metadata.name).sort(), ["a", "b", "c", "k-d"]);
+  assert.match(readFileSync(path.join(ws.root, "apps/kustomization.yaml"), "utf8"), /resources:\n {2}- "a.yml"\n {2}- "b.yaml"\n {2}- "kust"\n {2}- "nested\/deep\/c.yaml"\n/);
+});
+
+test("a file that is not Kubernetes objects fails the build naming file:line", async (t) => {
+  const ws = await workspaceWith({ "apps/a.yaml": cm("a"), "apps/broken.yaml": `${cm("x")}---\nfoo: bar\n` });
+  t.after(() => ws.dispose());
+  await assert.rejects(buildSync({ root: ws.root, path: "apps", kustomize: await createKustomize() }), /^SlipwayError: apps\/broken\.yaml:9: is not a Kubernetes object: apiVersion is missing/);
+  const ws2 = await workspaceWith({ "apps/bad.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [oops\n" });
+  t.after(() => ws2.dispose());
+  await assert.rejects(buildSync({ root: ws2.root, path: "apps", kustomize: await createKustomize() }), /^SlipwayError: apps\/bad\.yaml:\d+: invalid YAML/);
+});
+
+test("an invalid kustomization fails with kustomize's message, repository-relative", async (t) => {
+  const ws = await workspaceWith({ "apps/kustomization.yaml": "resources:\n  - missing.yaml\n" });
+  t.after(() => ws.dispose());
+  await assert.rejects(buildSync({ root: ws.root, path: "apps", kustomize: await createKustomize() }), (err: Error) => {
+    assert.match(err.message, /^path apps: kustomize build: .*missing\.yaml/s);
+    assert.ok(!err.message.includes(ws.root), err.message);
+    return true;
+  });
+});
+
+test("a document without a name fails naming the document", async (t) => {
+  const ws = await workspaceWith({ "apps/kustomization.yaml": "resources: [a.yaml]\n", "apps/a.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  labels: {a: b}\n" });
+  t.after(() => ws.dispose());
+  await assert.rejects(buildSync({ root: ws.root, path: "apps", kustomize: await createKustomize() }), /^SlipwayError: path apps: kustomize build: accumulating resources: .*'a\.yaml': missing metadata\.name/s);
+});
+
+test("paths that leave the repository are refused: ../, absolute, symlinks", async (t) => {
+  const ws = await workspaceWith({ "apps/a.yaml": cm("a") });
+  t.after(() => ws.dispose());
+  const kustomize = await createKustomize();
+  await assert.rejects(buildSync({ root: ws.root, path: "../", kustomize }), /^SlipwayError: path \.\.\/: leaves the repository/);
+  await assert.rejects(buildSync({ root: ws.root, path: "/etc", kustomize }), /^SlipwayError: path \/etc: must be relative/);
+  await assert.rejects(buildSync({ root: ws.root, path: "nope", kustomize }), /^SlipwayError: path nope: does not exist/);
+  symlinkSync("/etc", path.join(ws.root, "outside"));
+  await assert.rejects(buildSync({ root: ws.root, path: "apps", kustomize }), /^SlipwayError: outside: is a symlink that leaves the repository \(to \/etc\)/);
+});
+
+test("remote bases are refused, naming the kustomization and the entry", async (t) => {
+  const ws = await workspaceWith({
+    "apps/kustomization.yaml": "resources:\n  - ../base\n",
+    "base/kustomization.yaml": "resources:\n  - https://github.com/acme/x//deploy?ref=v1\n",
+  });
+  t.after(() => ws.dispose());
+  await assert.rejects(
+    buildSync({ root: ws.root, path: "apps", kustomize: await createKustomize() }),
+    /^SlipwayError: base\/kustomization\.yaml: resources entry "https:\/\/github\.com\/acme\/x\/\/deploy\?ref=v1" is remote/,
+  );
+});
+
+test("an empty directory builds to no objects", async (t) => {
+  const ws = await workspaceWith({ "apps/README.md": "nothing\n" });
+  t.after(() => ws.dispose());
+  const res = await buildSync({ root: ws.root, path: "apps", kustomize: await createKustomize() });
+  assert.deepEqual(res.objects, []);
+  assert.deepEqual(res.generated, []);
+});
