@@ -1,0 +1,140 @@
+// git-client against the real test git servers: HTTP with basic auth, SSH with a key, and the
+// failures a CI step must name (bad credentials, missing branch, unreachable host, lost race).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, readFile, readdir, rm, writeFile, stat } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createGitRepo, integration, type TestEnv } from "../../env/harness.ts";
+import { createGitClient } from "../../../core/git/git-client.ts";
+import { GitError } from "../../../core/git/git-error.ts";
+import { run } from "../../../core/exec.ts";
+
+const author = { name: "CI Bot", email: "ci@example.invalid" };
+
+async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), "slipway-git-test-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+const basic = (env: TestEnv) => ({ kind: "basic" as const, username: env.gitHttpUser, password: env.gitHttpPassword });
+
+test("HTTP with basic auth: shallow sparse clone, commit with the given author, push, ls-remote", async (t) => {
+  const env = integration(t);
+  if (!env) return;
+  const repo = await createGitRepo(env, t, { files: { "clusters/eks/app.yaml": "image: a:1\n", "other/big.yaml": "x: 1\n", "README.md": "r\n" } });
+  const url = `${env.gitHttpAuthUrl}/${repo.name}.git`;
+  const git = await createGitClient({ auth: basic(env) });
+  t.after(() => git.close());
+  const dir = path.join(await tempDir(t), "wt");
+  const co = await git.clone({ url, branch: "main", dir, sparse: ["./clusters/eks"] }, AbortSignal.timeout(30_000));
+  assert.equal(co.branch, "main");
+  assert.ok(existsSync(path.join(dir, "clusters/eks/app.yaml")));
+  assert.ok(!existsSync(path.join(dir, "other/big.yaml")), "sparse checkout left other/ out");
+  assert.equal((await run("git", ["-C", dir, "rev-parse", "--is-shallow-repository"])).stdout.trim(), "true");
+  assert.equal(await co.commit({ files: [], message: "nothing", author }), undefined, "no change, no commit");
+  await writeFile(path.join(dir, "clusters/eks/app.yaml"), "image: a:2\n");
+  const sha = await co.commit({ files: ["clusters/eks/app.yaml"], message: "bump a\n\n[ci skip]\n", author });
+  assert.match(sha ?? "", /^[0-9a-f]{40}$/);
+  const pushed = await co.push({ branch: "main" });
+  assert.equal(pushed.status, "pushed");
+  const heads = await git.lsRemote(url, ["main", "nope"]);
+  assert.equal(heads.get("main"), sha);
+  assert.equal(heads.has("nope"), false);
+  const log = (await run("git", ["--git-dir", repo.bareDir, "log", "-1", "--format=%an <%ae>|%cn|%B", "main"])).stdout;
+  assert.equal(log.trim(), "CI Bot <ci@example.invalid>|CI Bot|bump a\n\n[ci skip]");
+  // The other directory is still in the pushed tree: sparse checkout does not drop files.
+  const tree = (await run("git", ["--git-dir", repo.bareDir, "ls-tree", "-r", "--name-only", "main"])).stdout;
+  assert.deepEqual(tree.trim().split("\n").sort(), ["README.md", "clusters/eks/app.yaml", "other/big.yaml"]);
+});
+
+test("SSH with a private key and known_hosts; the key file is removed on close", async (t) => {
+  const env = integration(t);
+  if (!env) return;
+  const repo = await createGitRepo(env, t, { files: { "a.yaml": "v: 1\n" } });
+  const privateKey = await readFile(env.gitSshKey, "utf8");
+  const knownHosts = await readFile(env.gitSshKnownHosts, "utf8");
+  const before = new Set((await readdir(tmpdir())).filter((n) => n.startsWith("slipway-git-auth-")));
+  const git = await createGitClient({ auth: { kind: "ssh", privateKey, knownHosts } });
+  const created = (await readdir(tmpdir())).filter((n) => n.startsWith("slipway-git-auth-") && !before.has(n));
+  assert.equal(created.length, 1);
+  const keyMode = (await stat(path.join(tmpdir(), created[0]!, "id"))).mode & 0o777;
+  assert.equal(keyMode, 0o600);
+  const dir = path.join(await tempDir(t), "wt");
+  const co = await git.clone({ url: repo.sshUrl, dir }, AbortSignal.timeout(30_000));
+  assert.equal(co.branch, "main", "default branch from the remote HEAD");
+  await writeFile(path.join(dir, "a.yaml"), "v: 2\n");
+  const sha = await co.commit({ files: ["a.yaml"], message: "over ssh", author });
+  assert.equal((await co.push({ branch: "main" })).status, "pushed");
+  assert.equal((await run("git", ["--git-dir", repo.bareDir, "rev-parse", "main"])).stdout.trim(), sha);
+  await git.close();
+  assert.equal(existsSync(path.join(tmpdir(), created[0]!)), false);
+});
+
+test("SSH with a wrong known_hosts is a host-key error", async (t) => {
+  const env = integration(t);
+  if (!env) return;
+  const repo = await createGitRepo(env, t);
+  const privateKey = await readFile(env.gitSshKey, "utf8");
+  const port = new URL(env.gitSshUrl).port;
+  const knownHosts = `[127.0.0.1]:${port} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n`;
+  const git = await createGitClient({ auth: { kind: "ssh", privateKey, knownHosts } });
+  t.after(() => git.close());
+  await assert.rejects(git.lsRemote(repo.sshUrl, ["main"]), (err: unknown) => err instanceof GitError && err.reason === "host-key");
+});
+
+test("bad credentials, missing branch and unreachable host are named, and no secret is in the message", async (t) => {
+  const env = integration(t);
+  if (!env) return;
+  const repo = await createGitRepo(env, t);
+  const url = `${env.gitHttpAuthUrl}/${repo.name}.git`;
+  const wrong = await createGitClient({ auth: { kind: "basic", username: env.gitHttpUser, password: "not-the-password-4711" } });
+  t.after(() => wrong.close());
+  await assert.rejects(wrong.lsRemote(url, ["main"]), (err: unknown) => {
+    assert.ok(err instanceof GitError);
+    assert.equal(err.reason, "auth");
+    assert.ok(!String(err.message).includes("not-the-password-4711"));
+    return true;
+  });
+  const good = await createGitClient({ auth: basic(env) });
+  t.after(() => good.close());
+  const dir = await tempDir(t);
+  await assert.rejects(good.clone({ url, branch: "eks", dir: path.join(dir, "a") }), (err: unknown) => {
+    assert.ok(err instanceof GitError);
+    assert.equal(err.reason, "branch-not-found");
+    assert.match(err.message, /branch eks does not exist/);
+    return true;
+  });
+  await assert.rejects(good.lsRemote("http://127.0.0.1:9/nothing.git", ["main"]), (err: unknown) => err instanceof GitError && err.reason === "unreachable");
+});
+
+test("a push that lost the race is 'rejected' (never forced); fetch + reset + redo then lands", async (t) => {
+  const env = integration(t);
+  if (!env) return;
+  const repo = await createGitRepo(env, t, { files: { "a.yaml": "a: 1\n", "b.yaml": "b: 1\n" } });
+  const url = `${env.gitHttpAuthUrl}/${repo.name}.git`;
+  const git = await createGitClient({ auth: basic(env) });
+  t.after(() => git.close());
+  const base = await tempDir(t);
+  const one = await git.clone({ url, dir: path.join(base, "one") });
+  const two = await git.clone({ url, dir: path.join(base, "two") });
+  await writeFile(path.join(one.dir, "a.yaml"), "a: 2\n");
+  await one.commit({ files: ["a.yaml"], message: "a", author });
+  assert.equal((await one.push({ branch: "main" })).status, "pushed");
+  await writeFile(path.join(two.dir, "b.yaml"), "b: 2\n");
+  await two.commit({ files: ["b.yaml"], message: "b", author });
+  const lost = await two.push({ branch: "main" });
+  assert.equal(lost.status, "rejected");
+  assert.match(lost.detail, /fetch first|non-fast-forward/);
+  const remoteHead = await two.fetch("main");
+  await two.resetHard(`refs/remotes/origin/main`);
+  assert.equal(await two.head(), remoteHead);
+  assert.equal(await readFile(path.join(two.dir, "a.yaml"), "utf8"), "a: 2\n");
+  await writeFile(path.join(two.dir, "b.yaml"), "b: 2\n");
+  await two.commit({ files: ["b.yaml"], message: "b again", author });
+  assert.equal((await two.push({ branch: "main" })).status, "pushed");
+  const log = (await run("git", ["--git-dir", repo.bareDir, "log", "--format=%s", "main"])).stdout.trim().split("\n");
+  assert.deepEqual(log, ["b again", "a", "initial commit"]);
+});
