@@ -1,0 +1,144 @@
+/**
+ * Sets image policy markers across a directory tree, the way Flux's image automation walks its
+ * update path: every `*.yaml`, `*.yml` and `Kustomization` file under `root/path` (hidden
+ * directories included, `.git` excepted, symlinked directories not followed), parsing only files
+ * that contain the literal `"$imagepolicy"`, writing only files whose text changed.
+ */
+import { lstat, readdir, readFile, realpath, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { SlipwayError, throwIfAborted } from "../errors.ts";
+import type { ImageRef } from "../image-ref.ts";
+import { MARKER_KEY } from "./marker.ts";
+import { setMarkersInText, type MarkerChange } from "./set-markers.ts";
+
+/** What updateMarkers works on. */
+export interface UpdateMarkersOptions {
+  /** The repository (or any) root; nothing outside it is read or written. */
+  root: string;
+  /** The directory to update, relative to root (default "."). */
+  path?: string;
+  /** Image per policy reference `ns:name`. */
+  images: ReadonlyMap<string, ImageRef>;
+  /** Compute changes and diffs but write nothing (default false). */
+  dryRun?: boolean;
+  /** Cancels the walk between files. */
+  signal?: AbortSignal;
+}
+
+/** What updateMarkers changed (or would change, with dryRun). */
+export interface UpdateMarkersResult {
+  /** Every value changed, by file (relative to root) then line. */
+  changes: MarkerChange[];
+  /** Files whose text changed, relative to root, sorted. */
+  changedFiles: string[];
+  /** `file:line: …` messages about markers or files that were skipped. */
+  warnings: string[];
+  /** Before and after text of each changed file. */
+  diffs: { file: string; before: string; after: string }[];
+}
+
+/** The literal a file must contain to be parsed, as bytes. */
+const MARKER_LITERAL = Buffer.from(`"${MARKER_KEY}"`, "utf8");
+
+/** Files read at once. */
+const CONCURRENCY = 32;
+
+function isManifestName(name: string): boolean {
+  return name.endsWith(".yaml") || name.endsWith(".yml") || name === "Kustomization";
+}
+
+function inside(root: string, target: string): boolean {
+  const rel = path.relative(root, target);
+  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
+}
+
+/** Lists candidate files under `dir` (absolute), in lexical order, without following symlinked dirs. */
+async function listFiles(root: string, dir: string, signal: AbortSignal | undefined): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (current: string): Promise<void> => {
+    throwIfAborted(signal);
+    const entries = await readdir(current, { withFileTypes: true });
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      const full = path.join(current, entry.name);
+      if (entry.isDirectory()) {
+        if (entry.name !== ".git") await walk(full);
+      } else if (entry.isFile() && isManifestName(entry.name)) {
+        out.push(full);
+      } else if (entry.isSymbolicLink() && isManifestName(entry.name)) {
+        const target = await realpath(full).catch(() => undefined);
+        if (target !== undefined && !inside(root, target)) {
+          throw new SlipwayError(path.relative(root, full), `is a symlink to ${target}, outside ${root}`);
+        }
+        // A symlink inside the tree: its target is updated where it lives, not through the link.
+      }
+    }
+  };
+  await walk(dir);
+  return out;
+}
+
+/** Runs `fn` over `items` with at most `limit` at once, keeping result order. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/**
+ * Walks `root/path` and sets every marker whose policy is in `images`. Throws a SlipwayError
+ * naming the path when it leaves root (`..`, an absolute path, a symlink out) or does not exist.
+ * Files that fail to parse, and malformed markers, become warnings; the run goes on.
+ */
+export async function updateMarkers(options: UpdateMarkersOptions): Promise<UpdateMarkersResult> {
+  const { images, dryRun = false, signal } = options;
+  const relPath = options.path ?? ".";
+  if (path.isAbsolute(relPath)) throw new SlipwayError(`path "${relPath}"`, "must be relative to the root");
+  const root = await realpath(options.root).catch((err: unknown) => {
+    throw new SlipwayError(`root "${options.root}"`, "cannot be read", { cause: err });
+  });
+  const lexical = path.resolve(root, relPath);
+  if (!inside(root, lexical)) throw new SlipwayError(`path "${relPath}"`, `leaves the root ${root}`);
+  const dir = await realpath(lexical).catch((err: unknown) => {
+    throw new SlipwayError(`path "${relPath}"`, "does not exist", { cause: err });
+  });
+  if (!inside(root, dir)) throw new SlipwayError(`path "${relPath}"`, `resolves to ${dir}, outside the root ${root}`);
+  if (!(await lstat(dir)).isDirectory()) throw new SlipwayError(`path "${relPath}"`, "is not a directory");
+
+  const files = await listFiles(root, dir, signal);
+  const results = await mapLimit(files, CONCURRENCY, async (full) => {
+    throwIfAborted(signal);
+    const rel = path.relative(root, full).split(path.sep).join("/");
+    const bytes = await readFile(full);
+    if (!bytes.includes(MARKER_LITERAL)) return undefined;
+    const before = bytes.toString("utf8");
+    if (!Buffer.from(before, "utf8").equals(bytes)) {
+      return { rel, before, text: before, changes: [], warnings: [`${rel}:1: not UTF-8 text, markers in this file were not set`] };
+    }
+    const result = setMarkersInText(before, rel, images);
+    if (result.text !== before && !dryRun) {
+      throwIfAborted(signal);
+      await writeFile(full, result.text, "utf8");
+    }
+    return { rel, before, ...result };
+  });
+
+  const out: UpdateMarkersResult = { changes: [], changedFiles: [], warnings: [], diffs: [] };
+  for (const r of results) {
+    if (!r) continue;
+    out.changes.push(...r.changes);
+    out.warnings.push(...r.warnings);
+    if (r.text !== r.before) {
+      out.changedFiles.push(r.rel);
+      out.diffs.push({ file: r.rel, before: r.before, after: r.text });
+    }
+  }
+  return out;
+}

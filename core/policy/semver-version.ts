@@ -1,0 +1,110 @@
+/**
+ * Versions as Flux's semver policy reads tags: the tag must split on "." into at least three parts
+ * (`v1.0` and `v1` are ignored), then parse loosely — a leading `v`, leading zeros in the numbers,
+ * an optional `-prerelease` and `+build`. Numbers are unsigned 64-bit. Build metadata never counts
+ * in comparisons. Prerelease identifiers follow semver 2.0: numeric ones may not start with 0.
+ *
+ * Why not npm `semver`: its loose mode rejects `01.2.3`, accepts `=1.2.3` and ` 1.2.3`, and its
+ * constructor rejects numbers above 2^53; Flux accepts the first and rejects the other two.
+ */
+
+/** A parsed version. `original` is the tag exactly as given. */
+export interface SemverVersion {
+  major: bigint;
+  minor: bigint;
+  patch: bigint;
+  /** Dot-separated prerelease identifiers; empty when the version is a release. */
+  prerelease: readonly string[];
+  /** Build metadata after `+` (ignored when comparing). */
+  build: string;
+  original: string;
+}
+
+const VERSION = /^v?([0-9]+)(?:\.([0-9]+))?(?:\.([0-9]+))?(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$/;
+const UINT64_MAX = (1n << 64n) - 1n;
+const NUMERIC = /^[0-9]+$/;
+
+function uint64(text: string | undefined): bigint | undefined {
+  if (text === undefined || text === "") return 0n;
+  const n = BigInt(text);
+  return n > UINT64_MAX ? undefined : n;
+}
+
+/**
+ * Parses a version the loose way (a `v` prefix, missing minor/patch and leading zeros allowed),
+ * as ranges need; returns undefined when `text` is not a version.
+ */
+export function parseLooseVersion(text: string): SemverVersion | undefined {
+  const m = VERSION.exec(text);
+  if (!m) return undefined;
+  const major = uint64(m[1]);
+  const minor = uint64(m[2]);
+  const patch = uint64(m[3]);
+  if (major === undefined || minor === undefined || patch === undefined) return undefined;
+  const prerelease = m[4] === undefined ? [] : m[4].split(".");
+  for (const id of prerelease) {
+    if (NUMERIC.test(id) && id.length > 1 && id.startsWith("0")) return undefined;
+  }
+  return { major, minor, patch, prerelease, build: m[5] ?? "", original: text };
+}
+
+/**
+ * Parses a tag as Flux's semver policy does: at least three "."-separated parts, then the loose
+ * grammar. Returns undefined for tags that are not versions (they are skipped, never an error).
+ */
+export function parseTagVersion(tag: string): SemverVersion | undefined {
+  const firstDot = tag.indexOf(".");
+  if (firstDot < 0 || tag.indexOf(".", firstDot + 1) < 0) return undefined;
+  return parseLooseVersion(tag);
+}
+
+function compareBig(a: bigint, b: bigint): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function isUint64(id: string): boolean {
+  return NUMERIC.test(id) && BigInt(id) <= UINT64_MAX;
+}
+
+function compareIdentifier(a: string, b: string): number {
+  if (a === b) return 0;
+  const an = isUint64(a);
+  const bn = isUint64(b);
+  if (an && bn) return compareBig(BigInt(a), BigInt(b));
+  if (an) return -1;
+  if (bn) return 1;
+  return a < b ? -1 : 1;
+}
+
+/** Compares two prerelease identifier lists by semver 2.0 precedence (both non-empty). */
+function comparePrerelease(a: readonly string[], b: readonly string[]): number {
+  const n = Math.max(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x === undefined) return -1;
+    if (y === undefined) return 1;
+    const d = compareIdentifier(x, y);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/** Orders versions by semver precedence: -1, 0 or 1. Build metadata is ignored. */
+export function compareVersions(a: SemverVersion, b: SemverVersion): number {
+  const d = compareBig(a.major, b.major) || compareBig(a.minor, b.minor) || compareBig(a.patch, b.patch);
+  if (d !== 0) return d;
+  if (a.prerelease.length === 0 && b.prerelease.length === 0) return 0;
+  if (a.prerelease.length === 0) return 1;
+  if (b.prerelease.length === 0) return -1;
+  return comparePrerelease(a.prerelease, b.prerelease);
+}
+
+/** Formats a version without its `v` prefix or leading zeros, e.g. `1.2.3-rc.1+build`. */
+export function formatVersion(v: SemverVersion): string {
+  return (
+    `${v.major}.${v.minor}.${v.patch}` +
+    (v.prerelease.length > 0 ? `-${v.prerelease.join(".")}` : "") +
+    (v.build ? `+${v.build}` : "")
+  );
+}
