@@ -138,7 +138,7 @@ export function createGitSource(options: GitSourceOptions): GitSource {
       const env = { GIT_INDEX_FILE: path.join(tmp, "index") };
       try {
         await g(["read-tree", sha], signal, env);
-        await g(["checkout-index", "--all", "--force", `--prefix=${dir.endsWith("/") ? dir : dir + "/"}`], signal, env);
+        await run(git, ["--git-dir", repo, "--work-tree", dir, "checkout-index", "--all", "--force"], { env: { ...baseEnv(), ...env }, signal });
       } catch (err) {
         throwIfAborted(signal);
         throw new SlipwayError(subject, `cannot check out ${sha}`, { cause: err });

@@ -1,0 +1,85 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { integration, createGitRepo } from "../../env/harness.ts";
+import { createGitSource } from "../../../agent/source/git-source.ts";
+import type { SourceConfig } from "../../../agent/config/agent-config.ts";
+import { run } from "../../../core/exec.ts";
+import { pushChanges, pushTag } from "../e2e/git-push.ts";
+
+const source = (url: string, ref: SourceConfig["ref"], name = "src"): SourceConfig => ({ name, url, ref, intervalMs: 60_000, timeoutMs: 30_000, provider: "generic" });
+
+test("fetches a branch over HTTP, then only what is new; exports a revision's tree", async (t) => {
+  const env = integration(t);
+  if (!env) return;
+  const repo = await createGitRepo(env, t, { branch: "eks", files: { "clusters/eks/a.yaml": "a: 1\n" } });
+  const cache = mkdtempSync(path.join(tmpdir(), "slipway-cache-"));
+  const src = createGitSource({ source: source(repo.httpUrl, { branch: "eks" }), cacheDir: cache });
+  const first = await src.fetch({ kind: "none" });
+  const head = (await run("git", ["--git-dir", repo.bareDir, "rev-parse", "refs/heads/eks"])).stdout.trim();
+  assert.equal(first.sha, head);
+  assert.equal(first.revision, `eks@sha1:${head}`);
+  const shallow = readFileSync(path.join(cache, "src.git", "shallow"), "utf8").trim();
+  assert.equal(shallow, head, "the clone is shallow (depth 1)");
+
+  const second = await pushChanges(repo, "eks", { "clusters/eks/b.yaml": "b: 2\n" });
+  const next = await src.fetch({ kind: "none" });
+  assert.equal(next.sha, second);
+  const commits = (await run("git", ["--git-dir", path.join(cache, "src.git"), "rev-list", "--count", "--all"])).stdout.trim();
+  assert.ok(Number(commits) <= 2, `only the tips are present (${commits} commits)`);
+
+  const out = path.join(mkdtempSync(path.join(tmpdir(), "slipway-export-")), "tree");
+  await src.export(next.sha, out);
+  assert.equal(readFileSync(path.join(out, "clusters/eks/b.yaml"), "utf8"), "b: 2\n");
+  const old = path.join(path.dirname(out), "old");
+  await src.export(first.sha, old);
+  assert.ok(!existsSync(path.join(old, "clusters/eks/b.yaml")), "an older revision's tree is exported as it was");
+});
+
+test("basic auth over HTTP; bad credentials fail naming the source, with no secret in the message", async (t) => {
+  const env = integration(t);
+  if (!env) return;
+  const repo = await createGitRepo(env, t, { files: { "x.yaml": "x: 1\n" } });
+  const url = `${env.gitHttpAuthUrl}/${repo.name}.git`;
+  const cache = mkdtempSync(path.join(tmpdir(), "slipway-cache-"));
+  const src = createGitSource({ source: source(url, { branch: "main" }), cacheDir: cache });
+  const ok = await src.fetch({ kind: "basic", username: env.gitHttpUser, password: env.gitHttpPassword });
+  assert.match(ok.revision, /^main@sha1:[0-9a-f]{40}$/);
+  const bad = createGitSource({ source: source(url, { branch: "main" }, "bad"), cacheDir: cache });
+  await assert.rejects(bad.fetch({ kind: "basic", username: env.gitHttpUser, password: "wrong-password-123" }), (err: Error) => {
+    assert.match(err.message, new RegExp(`^source bad: cannot fetch branch main of ${url.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}`));
+    assert.ok(!err.message.includes("wrong-password-123"), err.message);
+    return true;
+  });
+  await assert.rejects(bad.fetch({ kind: "none" }), /source bad: cannot fetch/);
+});
+
+test("SSH with an identity and pinned known_hosts; an unknown host key is refused", async (t) => {
+  const env = integration(t);
+  if (!env) return;
+  const repo = await createGitRepo(env, t, { branch: "eks", files: { "x.yaml": "x: 1\n" } });
+  const cache = mkdtempSync(path.join(tmpdir(), "slipway-cache-"));
+  const key = readFileSync(env.gitSshKey, "utf8");
+  const known = readFileSync(env.gitSshKnownHosts, "utf8");
+  const src = createGitSource({ source: source(repo.sshUrl, { branch: "eks" }), cacheDir: cache });
+  const got = await src.fetch({ kind: "ssh", privateKey: key, knownHosts: known });
+  assert.match(got.revision, /^eks@sha1:/);
+  const strict = createGitSource({ source: source(repo.sshUrl, { branch: "eks" }, "strict"), cacheDir: cache });
+  await assert.rejects(strict.fetch({ kind: "ssh", privateKey: key, knownHosts: "127.0.0.1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE3tMKYFzZ4C4U4Ktk8dJ+4h8t0m8dEy0LJ5x3c3dcdX\n" }), /source strict: cannot fetch branch eks/);
+});
+
+test("tags and pinned commits; a missing branch is an error naming it", async (t) => {
+  const env = integration(t);
+  if (!env) return;
+  const repo = await createGitRepo(env, t, { files: { "x.yaml": "x: 1\n" } });
+  const tagged = await pushTag(repo, "main", "v1.0.0");
+  await pushChanges(repo, "main", { "y.yaml": "y: 1\n" });
+  const cache = mkdtempSync(path.join(tmpdir(), "slipway-cache-"));
+  const tag = await createGitSource({ source: source(repo.httpUrl, { tag: "v1.0.0" }, "tag"), cacheDir: cache }).fetch({ kind: "none" });
+  assert.equal(tag.revision, `v1.0.0@sha1:${tagged}`, "an annotated tag resolves to its commit");
+  const pinned = await createGitSource({ source: source(repo.httpUrl, { commit: tagged }, "pin"), cacheDir: cache }).fetch({ kind: "none" });
+  assert.equal(pinned.revision, `sha1:${tagged}`);
+  await assert.rejects(createGitSource({ source: source(repo.httpUrl, { branch: "nope" }, "nope"), cacheDir: cache }).fetch({ kind: "none" }), /^SlipwayError: source nope: cannot fetch branch nope/);
+});
