@@ -43,30 +43,36 @@ export interface EnsurePackagesOptions {
 }
 
 /**
- * Installs the Debian packages of every missing program. Without root, or without apt-get,
- * throws an error that says what to install.
+ * Installs Debian packages with apt-get, running `apt-get update` and trying again once when the
+ * first attempt fails (an unknown package on a machine with stale lists). Without root, or
+ * without apt-get, throws an error that says what to install.
  */
-export async function ensureDebianPackages(requirements: readonly DebianRequirement[], options: EnsurePackagesOptions = {}): Promise<void> {
-  const missing = missingPackages(requirements);
-  if (missing.length === 0) return;
-  const what = `install them with: sudo apt-get install -y ${missing.join(" ")}`;
-  if (!findProgram("apt-get")) throw new SlipwayError("Debian packages", `${missing.join(", ")} missing and apt-get is not available; ${what}`);
-  if (process.getuid?.() !== 0) throw new SlipwayError("Debian packages", `${missing.join(", ")} missing and this user is not root; ${what}`);
+export async function installDebianPackages(pkgs: readonly string[], options: EnsurePackagesOptions = {}): Promise<void> {
+  if (pkgs.length === 0) return;
+  const what = `install them with: sudo apt-get install -y ${pkgs.join(" ")}`;
+  if (!findProgram("apt-get")) throw new SlipwayError("Debian packages", `${pkgs.join(", ")} needed and apt-get is not available; ${what}`);
+  if (process.getuid?.() !== 0) throw new SlipwayError("Debian packages", `${pkgs.join(", ")} needed and this user is not root; ${what}`);
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  const install = (): Promise<unknown> =>
-    run("apt-get", ["install", "-y", "--no-install-recommends", ...missing], { env, signal: options.signal });
-  options.log?.(`apt-get install ${missing.join(" ")}`);
+  const install = (): Promise<unknown> => run("apt-get", ["install", "-y", "--no-install-recommends", ...pkgs], { env, signal: options.signal });
+  options.log?.(`apt-get install ${pkgs.join(" ")}`);
   try {
     await install();
-  } catch (err) {
-    options.log?.("apt-get update (a package was not found)");
+  } catch {
+    options.log?.("apt-get update (the install failed; the package lists may be stale)");
     try {
       await run("apt-get", ["update"], { env, signal: options.signal });
       await install();
-    } catch (err2) {
-      throw new SlipwayError("Debian packages", `could not install ${missing.join(" ")}; ${what}`, { cause: err2 ?? err });
+    } catch (err) {
+      throw new SlipwayError("Debian packages", `could not install ${pkgs.join(" ")}; ${what}`, { cause: err });
     }
   }
-  const still = missingPackages(requirements);
-  if (still.length > 0) throw new SlipwayError("Debian packages", `${still.join(", ")} installed but their programs are still missing`);
+}
+
+/** Installs the Debian packages of every missing program, then checks the programs exist. */
+export async function ensureDebianPackages(requirements: readonly DebianRequirement[], options: EnsurePackagesOptions = {}): Promise<void> {
+  const missing = missingPackages(requirements);
+  if (missing.length === 0) return;
+  await installDebianPackages(missing, options);
+  const still = requirements.filter((r) => !findProgram(r.program)).map((r) => r.program);
+  if (still.length > 0) throw new SlipwayError("Debian packages", `${missing.join(" ")} installed but ${still.join(", ")} still missing`);
 }

@@ -17,6 +17,8 @@ export interface ProbeOptions {
   headers?: Record<string, string>;
   /** Default 3000 ms. */
   timeoutMs?: number;
+  /** Unix socket to connect to instead of the URL's host (the URL's path is still used). */
+  socketPath?: string;
 }
 
 /** What a probe saw. */
@@ -30,7 +32,7 @@ export interface ProbeResult {
 export function httpProbe(url: string, options: ProbeOptions = {}): Promise<ProbeResult> {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
-    const common = { method: "GET", headers: options.headers, timeout: options.timeoutMs ?? 3000 };
+    const common = { method: "GET", headers: options.headers, timeout: options.timeoutMs ?? 3000, socketPath: options.socketPath };
     const onResponse = (res: http.IncomingMessage): void => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
