@@ -9,6 +9,8 @@ import { fail, type CliIO, type CommandRun } from "./io.ts";
 /** The subcommands, loaded on demand so that `slipway bump` does not load the Kubernetes client. */
 const commands: Record<string, { summary: string; load: () => Promise<CommandRun> }> = {
   version: { summary: "print the version", load: async () => async (_a, io) => (io.stdout(`slipway ${VERSION}\n`), 0) },
+  policy: { summary: "evaluate an ImagePolicy against tags on stdin (policy eval)", load: async () => (await import("./commands/policy.ts")).run },
+  bump: { summary: "set image values at $imagepolicy markers under a directory", load: async () => (await import("./commands/bump.ts")).run },
 };
 
 function usage(io: CliIO): void {

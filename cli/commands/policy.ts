@@ -1,0 +1,100 @@
+/**
+ * `slipway policy eval POLICY.yaml [--explain] [--output json]`: reads tags on stdin (one per
+ * line; blank lines ignored, CR trimmed) and prints the tag the ImagePolicy selects, exactly as
+ * Flux's image-reflector-controller would. `--explain` prints every tag with its verdict
+ * (selected, filtered-out, not-a-version, outside-range, older, not-a-number). Exit 0 with a
+ * selection, 1 when the policy selects nothing or is invalid (reason on stderr), 2 on bad usage.
+ */
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { SlipwayError, errorMessage } from "../../core/errors.ts";
+import { parsePolicyFile } from "../../core/policy/policy-file.ts";
+import { explainSelection } from "../../core/policy/select-tag.ts";
+import { fail, table, type CliIO, type CommandRun } from "../io.ts";
+
+const USAGE = `Usage: slipway policy eval POLICY.yaml [--explain] [--output json] < tags.txt
+
+Prints the tag the ImagePolicy in POLICY.yaml selects from the tags on stdin (one per line).
+
+Flags:
+  --explain          print every tag and why it won or lost
+  -o, --output FMT   "text" (default) or "json"
+  -n, --namespace NS namespace of a policy without metadata.namespace (default "default")
+`;
+
+/** Splits stdin into tags: one per line, surrounding whitespace and CR trimmed, blank lines dropped. */
+export function readTags(text: string): string[] {
+  return text
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "");
+}
+
+/** Runs `slipway policy …`. */
+export const run: CommandRun = async (args: string[], io: CliIO): Promise<number> => {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        explain: { type: "boolean", default: false },
+        output: { type: "string", short: "o", default: "text" },
+        namespace: { type: "string", short: "n", default: "default" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (err) {
+    fail(io, errorMessage(err));
+    io.stderr(USAGE);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  const [sub, file, ...extra] = positionals;
+  if (sub !== "eval" || !file || extra.length > 0) {
+    fail(io, sub !== "eval" ? `unknown policy subcommand ${JSON.stringify(sub ?? "")} (want "eval")` : "want exactly one POLICY.yaml");
+    io.stderr(USAGE);
+    return 2;
+  }
+  if (values.output !== "text" && values.output !== "json") {
+    fail(io, `--output "${values.output}": want "text" or "json"`);
+    return 2;
+  }
+
+  const text = await readFile(path.resolve(io.cwd, file), "utf8").catch((err: unknown) => {
+    throw new SlipwayError(file, "cannot be read", { cause: err });
+  });
+  const policies = parsePolicyFile(text, file, values.namespace);
+  const [policy] = policies;
+  if (!policy || policies.length !== 1) {
+    fail(io, `${file}: want exactly one ImagePolicy, found ${policies.length}`);
+    return 1;
+  }
+  const tags = readTags(await io.readStdin());
+  const result = explainSelection(policy, tags);
+  const id = `ImagePolicy/${policy.namespace}/${policy.name}`;
+
+  if (values.output === "json") {
+    io.stdout(
+      JSON.stringify({
+        policy: id,
+        ...(result.selected !== undefined ? { selected: result.selected } : { error: result.error }),
+        ...(values.explain ? { verdicts: result.verdicts } : {}),
+      }) + "\n",
+    );
+  } else if (values.explain) {
+    io.stdout(table(["TAG", "VERDICT", "DETAIL"], result.verdicts.map((v) => [v.tag, v.verdict, v.detail ?? ""])));
+  } else if (result.selected !== undefined) {
+    io.stdout(result.selected + "\n");
+  }
+  if (result.selected === undefined) {
+    fail(io, result.error ?? `${id}: no tag selected`);
+    return 1;
+  }
+  return 0;
+};
