@@ -28,6 +28,8 @@ export interface OciRegistryOptions {
   timeoutMs?: number;
   /** Attempts per request on network errors, 429 and 5xx, the first included. Default 3. */
   attempts?: number;
+  /** Tags asked for per page of `/tags/list` (`n`). Default 1000. */
+  pageSize?: number;
 }
 
 /** Whether `host` (with optional port) is a loopback address, which registries serve over plain HTTP. */
@@ -172,7 +174,7 @@ export function createOciRegistry(options: OciRegistryOptions): RegistryClient {
     async listTags(repository, signal) {
       return collectPages<string>(
         async (cursor) => {
-          const url = cursor ? new URL(cursor, base).toString() : repoUrl(repository, "tags/list?n=1000");
+          const url = cursor ? new URL(cursor, base).toString() : repoUrl(repository, `tags/list?n=${options.pageSize ?? 1000}`);
           const res = await request("GET", url, `${repository}:pull`, { accept: [200, 404] }, signal);
           if (res.status === 404) {
             throw new SlipwayError(`image ${host}/${repository}`, `the registry has no such repository:${await registryErrors(res)}`);
