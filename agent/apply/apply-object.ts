@@ -1,0 +1,102 @@
+/**
+ * Applying one object the careful way: skip it when reconciliation is disabled, take over fields
+ * from hand edits, dry-run, and write only when the object is new or has drifted. An immutable
+ * field change recreates the object when forced, and is a clear error otherwise.
+ */
+import { errorMessage, SlipwayError } from "../../core/errors.ts";
+import { KubeApiError } from "../kube/kube-api-error.ts";
+import type { KubeClient, ResourceMapping } from "../kube/kube-client.ts";
+import { marker, objectId, type KubeObject } from "../kube/kube-object.ts";
+import type { ChangeSetEntry } from "./change-set.ts";
+import { deleteObject, waitGone } from "./delete-object.ts";
+import { dryRun } from "./dry-run.ts";
+import { immutableFields, isImmutableError } from "./immutable-error.ts";
+import { takeOverManagedFields } from "./managed-fields.ts";
+import { defaultFieldManager, serverSideApply } from "./server-side-apply.ts";
+
+/** Markers (label or annotation) that switch reconciliation of an object off. */
+export const reconcileMarkers: readonly string[] = ["slipway.dev/reconcile", "kustomize.toolkit.fluxcd.io/reconcile"];
+/** Markers (label or annotation) that allow recreating an object whose immutable fields changed. */
+export const forceMarkers: readonly string[] = ["slipway.dev/force", "kustomize.toolkit.fluxcd.io/force"];
+
+/** Whether an object opts out of reconciliation (`slipway.dev/reconcile: disabled` or Flux's marker). */
+export function reconcileDisabled(obj: KubeObject): boolean {
+  return reconcileMarkers.some((m) => marker(obj, m) === "disabled");
+}
+
+/** Whether an object asks to be recreated on an immutable-field change (`slipway.dev/force: enabled` or Flux's marker). */
+export function forceEnabled(obj: KubeObject): boolean {
+  return forceMarkers.some((m) => marker(obj, m) === "enabled");
+}
+
+/** Options for {@link applyObject}. */
+export interface ApplyObjectOptions {
+  client: KubeClient;
+  mapping: ResourceMapping;
+  obj: KubeObject;
+  /** Recreate on an immutable-field change even without the force marker. Default false. */
+  force?: boolean;
+  /** Field manager. Default `slipway`. */
+  fieldManager?: string;
+  /** How long to wait for a deleted object to disappear before recreating it, in ms. Default 60000. */
+  deleteTimeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/** Result of {@link applyObject}: the change-set entry and whether the object was recreated. */
+export interface ApplyObjectResult extends ChangeSetEntry {
+  recreated: boolean;
+}
+
+/** Applies one object; errors start with the object's id. */
+export async function applyObject(options: ApplyObjectOptions): Promise<ApplyObjectResult> {
+  const { client, mapping, obj, signal } = options;
+  const id = objectId(obj);
+  const fieldManager = options.fieldManager ?? defaultFieldManager;
+  if (reconcileDisabled(obj)) return { id, action: "skipped", recreated: false };
+  try {
+    const path = client.objectPath(mapping, obj.metadata.namespace, obj.metadata.name);
+    const got = await client.request<KubeObject>({ method: "GET", path, allowNotFound: true, signal });
+    let live = got.status === 404 ? null : got.body;
+    if (live) {
+      const takeover = takeOverManagedFields(live, fieldManager);
+      if (takeover) {
+        const patched = await client.request<KubeObject>({
+          method: "PATCH",
+          path,
+          body: JSON.stringify([
+            { op: "test", path: "/metadata/resourceVersion", value: live.metadata.resourceVersion },
+            { op: "replace", path: "/metadata/managedFields", value: takeover },
+          ]),
+          contentType: "application/json-patch+json",
+          signal,
+        });
+        live = patched.body;
+      }
+    }
+    let plan;
+    try {
+      plan = await dryRun({ client, mapping, obj, live, fieldManager, signal });
+    } catch (err) {
+      if (!isImmutableError(err)) throw err;
+      if (!(options.force || forceEnabled(obj))) {
+        throw new SlipwayError(
+          id,
+          `immutable field changed (${immutableFields(err)}); set force on the sync or annotate the object with slipway.dev/force: enabled to recreate it`,
+          { cause: err },
+        );
+      }
+      await deleteObject({ client, mapping, namespace: obj.metadata.namespace, name: obj.metadata.name, signal });
+      await waitGone({ client, mapping, namespace: obj.metadata.namespace, name: obj.metadata.name, id, timeoutMs: options.deleteTimeoutMs, signal });
+      await serverSideApply({ client, mapping, obj, fieldManager, signal });
+      return { id, action: "created", recreated: true };
+    }
+    if (plan.action === "unchanged") return { id, action: "unchanged", recreated: false };
+    await serverSideApply({ client, mapping, obj, fieldManager, signal });
+    return { id, action: plan.action, recreated: false };
+  } catch (err) {
+    if (err instanceof SlipwayError && err.subject === id) throw err;
+    const why = err instanceof KubeApiError && err.status ? `${err.status} ${err.reason || "Error"}: ${err.apiMessage}` : errorMessage(err);
+    throw new SlipwayError(id, why, { cause: err });
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Staged server-side apply of a whole build: stage by stage (see sort-objects.ts), objects of a
+ * stage in parallel (4 at a time by default), waiting for CRDs and Namespaces to be ready before
+ * the next stage. A stage with a failed object stops the apply: later stages may depend on it.
+ */
+import { errorMessage } from "../../core/errors.ts";
+import type { Logger } from "../../core/log.ts";
+import type { KubeClient } from "../kube/kube-client.ts";
+import { objectId, type KubeObject } from "../kube/kube-object.ts";
+import { mapSettled } from "../kube/limiter.ts";
+import { applyObject } from "./apply-object.ts";
+import { formatEntry, type ChangeSetEntry } from "./change-set.ts";
+import { stageObjects } from "./sort-objects.ts";
+import { waitEstablished } from "./wait-established.ts";
+
+/** Options for {@link applyStaged}. */
+export interface ApplyStagedOptions {
+  client: KubeClient;
+  objects: readonly KubeObject[];
+  /** Recreate objects on immutable-field changes. Default false. */
+  force?: boolean;
+  /** Objects applied at once within a stage. Default 4. */
+  concurrency?: number;
+  /** Field manager. Default `slipway`. */
+  fieldManager?: string;
+  /** How long to wait for CRDs to be established / Namespaces active, in ms. Default 60000. */
+  establishTimeoutMs?: number;
+  signal?: AbortSignal;
+  log?: Logger;
+}
+
+/** An object that could not be applied. */
+export interface ApplyFailure {
+  id: string;
+  message: string;
+}
+
+/** What {@link applyStaged} did: entries in apply order, failures, and the objects it reached. */
+export interface ApplyStagedResult {
+  entries: ChangeSetEntry[];
+  failures: ApplyFailure[];
+  /** The objects in apply order (all stages), whether or not they were reached. */
+  ordered: KubeObject[];
+}
+
+/** Applies `objects` in stages; never throws for one object's failure, reports it in `failures`. */
+export async function applyStaged(options: ApplyStagedOptions): Promise<ApplyStagedResult> {
+  const { client, signal, log } = options;
+  const stages = stageObjects(options.objects);
+  const result: ApplyStagedResult = { entries: [], failures: [], ordered: stages.flat() };
+  for (const [index, stage] of stages.entries()) {
+    if (stage.length === 0) continue;
+    const outcomes = await mapSettled(
+      stage,
+      options.concurrency ?? 4,
+      async (obj) => {
+        const mapping = await client.resource(obj.apiVersion, obj.kind, signal);
+        return applyObject({ client, mapping, obj, force: options.force, fieldManager: options.fieldManager, signal });
+      },
+      signal,
+    );
+    for (const [i, o] of outcomes.entries()) {
+      const obj = stage[i] as KubeObject;
+      if (o.ok) {
+        result.entries.push({ id: o.value.id, action: o.value.action });
+        if (o.value.action !== "unchanged") log?.info(formatEntry(o.value), { object: o.value.id, recreated: o.value.recreated || undefined });
+      } else {
+        const message = errorMessage(o.error);
+        result.failures.push({ id: objectId(obj), message });
+        log?.error(message, { object: objectId(obj) });
+      }
+    }
+    if (result.failures.length > 0) return result;
+    if (index < 2) {
+      try {
+        await waitEstablished({ client, objects: stage, timeoutMs: options.establishTimeoutMs, signal });
+      } catch (err) {
+        result.failures.push({ id: err instanceof Error && "subject" in err ? String(err.subject) : `stage ${index + 1}`, message: errorMessage(err) });
+        return result;
+      }
+    }
+  }
+  return result;
+}

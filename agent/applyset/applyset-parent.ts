@@ -1,0 +1,96 @@
+/**
+ * The ApplySet parent of a sync: a ConfigMap `slipway-<sync>` in the agent namespace whose labels
+ * and annotations record the set (id, tooling, group-kinds, namespaces). Pure functions: reading
+ * the record from a live parent, checking it is ours, and building the apply body.
+ */
+import { SlipwayError } from "../../core/errors.ts";
+import { VERSION } from "../../core/version.ts";
+import type { KubeObject } from "../kube/kube-object.ts";
+import { applySetId } from "./applyset-id.ts";
+
+/** Label on the parent holding the set's id. */
+export const idLabel = "applyset.kubernetes.io/id";
+/** Label on every member naming the set it belongs to. */
+export const partOfLabel = "applyset.kubernetes.io/part-of";
+/** Parent annotation naming the tool that owns the set. */
+export const toolingAnnotation = "applyset.kubernetes.io/tooling";
+/** Parent annotation listing member group-kinds (`Deployment.apps,Service`). */
+export const groupKindsAnnotation = "applyset.kubernetes.io/contains-group-kinds";
+/** Parent annotation listing member namespaces other than the parent's. */
+export const namespacesAnnotation = "applyset.kubernetes.io/additional-namespaces";
+/** Our tooling value: `slipway/<version>`. */
+export const tooling = `slipway/${VERSION}`;
+
+/** Where a sync's parent lives. */
+export interface ParentRef {
+  name: string;
+  namespace: string;
+}
+
+/** The set recorded on a parent: member group-kinds and namespaces (the parent's own included). */
+export interface SetRecord {
+  groupKinds: string[];
+  namespaces: string[];
+}
+
+/** The parent of sync `sync` in `namespace` (default `slipway-system`): ConfigMap `slipway-<sync>`. */
+export function parentRef(sync: string, namespace = "slipway-system"): ParentRef {
+  return { name: `slipway-${sync}`, namespace };
+}
+
+/** The id of the set whose parent is the ConfigMap `ref`. */
+export function parentId(ref: ParentRef): string {
+  return applySetId({ name: ref.name, namespace: ref.namespace, kind: "ConfigMap", group: "" });
+}
+
+const splitList = (v: string | undefined): string[] => (v ? v.split(",").map((s) => s.trim()).filter((s) => s !== "") : []);
+
+/**
+ * Checks that a live parent belongs to this set and to Slipway, and returns what it records.
+ * A parent without any ApplySet label or annotation is adopted (an empty record). Throws, naming
+ * the parent, when the id does not verify or another tool owns it.
+ */
+export function readParent(live: KubeObject, ref: ParentRef): SetRecord {
+  const subject = `ConfigMap/${ref.namespace}/${ref.name}`;
+  const id = live.metadata.labels?.[idLabel];
+  const tool = live.metadata.annotations?.[toolingAnnotation];
+  if (id !== undefined && id !== parentId(ref)) {
+    throw new SlipwayError(subject, `ApplySet id ${id} does not match this parent (expected ${parentId(ref)}); refusing to use it`);
+  }
+  if (tool !== undefined && !tool.startsWith("slipway/")) {
+    throw new SlipwayError(subject, `ApplySet is managed by ${tool}, not slipway; refusing to use it`);
+  }
+  const groupKinds = splitList(live.metadata.annotations?.[groupKindsAnnotation]);
+  const namespaces = splitList(live.metadata.annotations?.[namespacesAnnotation]);
+  if (groupKinds.length > 0 && !namespaces.includes(ref.namespace)) namespaces.push(ref.namespace);
+  return { groupKinds: [...new Set(groupKinds)].sort(), namespaces: [...new Set(namespaces)].sort() };
+}
+
+/** The union of two records (what the parent says while an apply is under way). */
+export function unionRecords(a: SetRecord, b: SetRecord): SetRecord {
+  return { groupKinds: [...new Set([...a.groupKinds, ...b.groupKinds])].sort(), namespaces: [...new Set([...a.namespaces, ...b.namespaces])].sort() };
+}
+
+/** The apply body of the parent: only the labels and annotations the set needs (its `data` belongs to others). */
+export function parentBody(ref: ParentRef, record: SetRecord): KubeObject {
+  const others = record.namespaces.filter((n) => n !== ref.namespace).sort();
+  return {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: {
+      name: ref.name,
+      namespace: ref.namespace,
+      labels: { [idLabel]: parentId(ref) },
+      annotations: {
+        [toolingAnnotation]: tooling,
+        [groupKindsAnnotation]: [...record.groupKinds].sort().join(","),
+        [namespacesAnnotation]: others.join(","),
+      },
+    },
+  };
+}
+
+/** Returns a copy of `obj` labelled as a member of set `id`. */
+export function withPartOf(obj: KubeObject, id: string): KubeObject {
+  return { ...obj, metadata: { ...obj.metadata, labels: { ...obj.metadata.labels, [partOfLabel]: id } } };
+}

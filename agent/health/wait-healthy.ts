@@ -1,0 +1,93 @@
+/**
+ * Waits until a set of applied objects is healthy: polls the live objects and applies the kstatus
+ * rules until every one is Current, any one is Failed, or the time runs out.
+ */
+import { errorMessage, throwIfAborted } from "../../core/errors.ts";
+import { sleep } from "../../core/retry.ts";
+import type { KubeClient } from "../kube/kube-client.ts";
+import { objectId, type KubeObject } from "../kube/kube-object.ts";
+import { mapSettled } from "../kube/limiter.ts";
+import { computeStatus } from "./compute-status.ts";
+import type { HealthStatus } from "./health-status.ts";
+
+/** The object to watch: its apiVersion, kind, namespace and name. */
+export type ObjectRef = Pick<KubeObject, "apiVersion" | "kind"> & { metadata: { name: string; namespace?: string } };
+
+/** The last seen health of one object. */
+export interface ObjectHealth {
+  id: string;
+  status: HealthStatus;
+  message: string;
+}
+
+/** The outcome of {@link waitHealthy}. */
+export interface HealthReport {
+  /** True when every object became Current. */
+  healthy: boolean;
+  /** Why not, naming the objects (empty when healthy). */
+  message: string;
+  /** The last status of every object, in input order. */
+  objects: ObjectHealth[];
+  durationMs: number;
+}
+
+/** Options for {@link waitHealthy}. */
+export interface WaitHealthyOptions {
+  client: KubeClient;
+  objects: readonly ObjectRef[];
+  /** Give up after this long, in ms. */
+  timeoutMs: number;
+  /** Time between polls, in ms. Default 2000. */
+  intervalMs?: number;
+  /** GET requests in flight at once. Default 8. */
+  concurrency?: number;
+  signal?: AbortSignal;
+}
+
+/** Polls `objects` until all are Current (healthy), any is Failed, or `timeoutMs` passes. */
+export async function waitHealthy(options: WaitHealthyOptions): Promise<HealthReport> {
+  const start = Date.now();
+  const interval = options.intervalMs ?? 2000;
+  const results: ObjectHealth[] = options.objects.map((o) => ({ id: objectId(o), status: "InProgress", message: "not checked yet" }));
+  const done = (healthy: boolean, message: string): HealthReport => ({ healthy, message, objects: results, durationMs: Date.now() - start });
+  for (;;) {
+    throwIfAborted(options.signal);
+    const pending = results.map((r, i) => ({ r, i })).filter(({ r }) => r.status !== "Current");
+    await mapSettled(
+      pending,
+      options.concurrency ?? 8,
+      async ({ r, i }) => {
+        const ref = options.objects[i] as ObjectRef;
+        try {
+          const mapping = await options.client.resource(ref.apiVersion, ref.kind, options.signal);
+          const res = await options.client.request<KubeObject>({
+            method: "GET",
+            path: options.client.objectPath(mapping, ref.metadata.namespace, ref.metadata.name),
+            allowNotFound: true,
+            signal: options.signal,
+          });
+          if (res.status === 404) {
+            r.status = "NotFound";
+            r.message = `${ref.kind.toLowerCase()} "${ref.metadata.name}" not found`;
+          } else {
+            Object.assign(r, computeStatus(res.body));
+          }
+        } catch (err) {
+          r.status = "InProgress";
+          r.message = `cannot read it: ${errorMessage(err)}`;
+        }
+      },
+      options.signal,
+    );
+    throwIfAborted(options.signal);
+    const failedOnes = results.filter((r) => r.status === "Failed");
+    if (failedOnes.length > 0) return done(false, failedOnes.map((r) => `${r.id}: ${r.message}`).join("; "));
+    const waiting = results.filter((r) => r.status !== "Current");
+    if (waiting.length === 0) return done(true, "");
+    const elapsed = Date.now() - start;
+    if (elapsed >= options.timeoutMs) {
+      return done(false, `timed out after ${Math.round(elapsed / 1000)}s waiting for: ${waiting.map((r) => `${r.id}: ${r.message}`).join("; ")}`);
+    }
+    await sleep(Math.min(interval, options.timeoutMs - elapsed), options.signal);
+  }
+}

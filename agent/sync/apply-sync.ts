@@ -1,0 +1,158 @@
+/**
+ * One apply of a sync's build — the entry point the agent runtime calls: validate the build,
+ * check the sync's ApplySet parent, record the union of old and new members on it, apply in
+ * stages, prune what left the build (only when every apply succeeded), record the exact set, and
+ * wait for health. Never throws for a problem with the build or the cluster: problems are
+ * returned in `errors`, each naming its object.
+ */
+import { errorMessage, SlipwayError } from "../../core/errors.ts";
+import type { Logger } from "../../core/log.ts";
+import { applyStaged } from "../apply/apply-staged.ts";
+import { reconcileDisabled } from "../apply/apply-object.ts";
+import type { ChangeSetEntry } from "../apply/change-set.ts";
+import { summarize } from "../apply/change-set.ts";
+import { parentId, parentRef, readParent, unionRecords, withPartOf, type SetRecord } from "../applyset/applyset-parent.ts";
+import { getParent, writeParent } from "../applyset/applyset-store.ts";
+import { pruneSet } from "../applyset/prune.ts";
+import { waitHealthy } from "../health/wait-healthy.ts";
+import type { KubeClient } from "../kube/kube-client.ts";
+import { groupKind, type KubeObject } from "../kube/kube-object.ts";
+import type { SyncError, SyncOutcome } from "./sync-outcome.ts";
+import { validateObjects } from "./validate-objects.ts";
+
+/** Options for {@link applySync}. */
+export interface ApplySyncOptions {
+  client: KubeClient;
+  /** The sync's name; its ApplySet parent is the ConfigMap `slipway-<sync>`. */
+  sync: string;
+  /** Namespace of the ApplySet parent. Default `slipway-system`. */
+  agentNamespace?: string;
+  /** The build output: parsed documents (validated here). */
+  objects: readonly unknown[];
+  /** Delete members that left the build. */
+  prune: boolean;
+  /** Wait for the applied objects to be healthy. */
+  wait: boolean;
+  /** Recreate objects whose immutable fields changed. */
+  force: boolean;
+  /** Allow a build with no objects to empty a set that has members. */
+  allowEmpty: boolean;
+  /** Time limit for the whole run (apply, prune, health), in ms. */
+  timeoutMs: number;
+  /** Namespace for namespaced objects that have none. Default `default`. */
+  targetNamespace?: string;
+  /** Objects applied at once within a stage. Default 4. */
+  concurrency?: number;
+  signal: AbortSignal;
+  log: Logger;
+}
+
+function recordOf(objects: readonly KubeObject[], parentNamespace: string): SetRecord {
+  const groupKinds = [...new Set(objects.map(groupKind))].sort();
+  const namespaces = new Set(objects.map((o) => o.metadata.namespace).filter((n): n is string => !!n));
+  if (groupKinds.length > 0) namespaces.add(parentNamespace);
+  return { groupKinds, namespaces: [...namespaces].sort() };
+}
+
+/** Applies one build output for a sync and reports what happened. */
+export async function applySync(options: ApplySyncOptions): Promise<SyncOutcome> {
+  const start = Date.now();
+  const { client, log } = options;
+  const ref = parentRef(options.sync, options.agentNamespace);
+  const id = parentId(ref);
+  const parentSubject = `ConfigMap/${ref.namespace}/${ref.name}`;
+  const timeout = AbortSignal.timeout(Math.max(1, options.timeoutMs));
+  const signal = AbortSignal.any([options.signal, timeout]);
+  const errors: SyncError[] = [];
+  const changeSet: ChangeSetEntry[] = [];
+  const pruned: string[] = [];
+  let recorded: SetRecord = { groupKinds: [], namespaces: [] };
+  let objects: KubeObject[] = [];
+  const outcome = (extra: Partial<SyncOutcome> = {}): SyncOutcome => ({
+    ok: errors.length === 0,
+    changeSet,
+    pruned,
+    inventory: { id, parent: parentSubject, objects: objects.length, groupKinds: recorded.groupKinds, namespaces: recorded.namespaces },
+    errors,
+    durationMs: Date.now() - start,
+    ...extra,
+  });
+  const fail = (phase: SyncError["phase"], subject: string, err: unknown): void => {
+    const msg = timeout.aborted && !options.signal.aborted ? `timed out after ${Math.round(options.timeoutMs / 1000)}s: ${errorMessage(err)}` : errorMessage(err);
+    errors.push({ phase, id: subject, message: msg.startsWith(subject) ? msg : `${subject}: ${msg}` });
+  };
+
+  // 1. Validate: nothing is applied unless every object is sound and every kind is known.
+  try {
+    const v = await validateObjects({ client, objects: options.objects, targetNamespace: options.targetNamespace, signal });
+    if (v.errors.length > 0) {
+      errors.push(...v.errors);
+      return outcome();
+    }
+    objects = v.objects.map((o) => withPartOf(o, id));
+  } catch (err) {
+    fail("validate", "build", err);
+    return outcome();
+  }
+
+  // 2. The parent: ours, with the id it should have; the empty-set guard.
+  let old: SetRecord;
+  try {
+    const live = await getParent(client, ref, signal);
+    old = live ? readParent(live, ref) : { groupKinds: [], namespaces: [] };
+    recorded = old;
+    if (objects.length === 0 && old.groupKinds.length > 0 && !options.allowEmpty) {
+      throw new SlipwayError(parentSubject, `the build produced no objects but the set has members (${old.groupKinds.join(", ")}); refusing to prune everything (allow an empty set to do this)`);
+    }
+    const desired = recordOf(objects, ref.namespace);
+    recorded = unionRecords(old, desired);
+    await writeParent(client, ref, recorded, signal);
+  } catch (err) {
+    fail("inventory", parentSubject, err);
+    return outcome();
+  }
+
+  // 3. Apply, stage by stage.
+  const applied = await applyStaged({ client, objects, force: options.force, concurrency: options.concurrency, signal, log });
+  changeSet.push(...applied.entries);
+  for (const f of applied.failures) errors.push({ phase: "apply", id: f.id, message: f.message.startsWith(f.id) ? f.message : `${f.id}: ${f.message}` });
+  if (errors.length > 0) {
+    log.error(`apply failed, nothing pruned: ${errors.map((e) => e.message).join("; ")}`);
+    return outcome();
+  }
+
+  // 4. Prune what left the build, then record the exact set.
+  if (options.prune) {
+    try {
+      const p = await pruneSet({ client, id, record: recorded, keep: objects, concurrency: options.concurrency, signal, log });
+      pruned.push(...p.deleted);
+      changeSet.push(...p.deleted.map((d) => ({ id: d, action: "deleted" as const })));
+      for (const f of p.failures) errors.push({ phase: "prune", id: f.id, message: f.message.startsWith(f.id) ? f.message : `${f.id}: ${f.message}` });
+      if (p.failures.length === 0) {
+        // Protected objects stay labelled as members: keep their group-kinds and namespaces recorded.
+        const survivors = recordOf(objects, ref.namespace);
+        recorded = p.protected.length > 0 ? unionRecords(survivors, old) : survivors;
+        await writeParent(client, ref, recorded, signal);
+      }
+    } catch (err) {
+      fail("prune", parentSubject, err);
+    }
+  }
+  log.info(`applied: ${summarize(changeSet)}`, { sync: options.sync });
+  if (errors.length > 0 || !options.wait) return outcome();
+
+  // 5. Health of what was applied (skipped objects are not ours to judge).
+  try {
+    const health = await waitHealthy({
+      client,
+      objects: objects.filter((o) => !reconcileDisabled(o)),
+      timeoutMs: Math.max(0, options.timeoutMs - (Date.now() - start)),
+      signal: options.signal,
+    });
+    if (!health.healthy) errors.push({ phase: "health", id: options.sync, message: `health check failed: ${health.message}` });
+    return outcome({ health });
+  } catch (err) {
+    fail("health", options.sync, err);
+    return outcome();
+  }
+}
