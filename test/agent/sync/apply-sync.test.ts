@@ -93,7 +93,7 @@ test("create, change, unchanged, then removing an object from the build prunes i
 
   const second = await c.apply([cm(c.ns, "a", { k: "2" }), b]);
   assert.deepEqual(lines(second), [`ConfigMap/${c.ns}/a configured`, `ConfigMap/${c.ns}/b unchanged`]);
-  assert.equal((await c.get(["configmap", "a", "-n", c.ns]))?.data && ((await c.get(["configmap", "a", "-n", c.ns])) as { data: { k: string } }).data.k, "2");
+  assert.deepEqual((await c.get(["configmap", "a", "-n", c.ns]))?.data, { k: "2" });
 
   const live = await c.get(["configmap", "b", "-n", c.ns]);
   const id = parentId(parentRef(c.sync, c.ns));
@@ -259,8 +259,8 @@ test("hand edits (kubectl scale, kubectl patch) are reverted by the next apply; 
   const out = await c.apply([deployment(c.ns, "web", { replicas: 2 }), conf, frozen]);
   assert.deepEqual(out.errors, []);
   assert.deepEqual(lines(out), [`ConfigMap/${c.ns}/conf configured`, `ConfigMap/${c.ns}/frozen skipped`, `Deployment/${c.ns}/web configured`]);
-  assert.equal((await c.get(["deployment", "web", "-n", c.ns]))?.spec && ((await c.get(["deployment", "web", "-n", c.ns])) as { spec: { replicas: number } }).spec.replicas, 2);
-  assert.deepEqual(((await c.get(["configmap", "conf", "-n", c.ns])) as { data: unknown }).data, { mode: "git" });
+  assert.equal(((await c.get(["deployment", "web", "-n", c.ns]))?.spec as { replicas?: number } | undefined)?.replicas, 2);
+  assert.deepEqual((await c.get(["configmap", "conf", "-n", c.ns]))?.data, { mode: "git" });
   assert.equal(await c.get(["configmap", "frozen", "-n", c.ns]), undefined);
   const again = await c.apply([deployment(c.ns, "web", { replicas: 2 }), conf]);
   assert.deepEqual(lines(again), [`ConfigMap/${c.ns}/conf unchanged`, `Deployment/${c.ns}/web unchanged`]);
