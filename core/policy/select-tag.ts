@@ -13,7 +13,7 @@ import type { ImagePolicy } from "./image-policy.ts";
 import { parseGoFloat } from "./go-float.ts";
 import { parseSemverRange, rangeMismatch } from "./semver-range.ts";
 import { compareVersions, parseTagVersion, type SemverVersion } from "./semver-version.ts";
-import { compileTagFilter } from "./tag-filter.ts";
+import { compileTagFilter, type TagFilter } from "./tag-filter.ts";
 
 /** Why a tag won or lost. */
 export type TagVerdict = "selected" | "filtered-out" | "not-a-version" | "outside-range" | "older" | "not-a-number";
@@ -57,9 +57,12 @@ function run(policy: ImagePolicy, tags: readonly string[], verdicts: Verdicts | 
   // key → the index of the (last) tag that produced it
   const keys = new Map<string, number>();
   const keyOf: (string | undefined)[] = new Array<string | undefined>(tags.length);
-  const filter = policy.filterTags
-    ? compileTagFilter(policy.filterTags.pattern ?? "", policy.filterTags.extract ?? "")
-    : undefined;
+  let filter: TagFilter | undefined;
+  try {
+    if (policy.filterTags) filter = compileTagFilter(policy.filterTags.pattern ?? "", policy.filterTags.extract ?? "");
+  } catch (err) {
+    throw new SlipwayError(id, (err as Error).message, { cause: err });
+  }
   for (let i = 0; i < tags.length; i++) {
     const tag = tags[i] ?? "";
     const key = filter ? filter.apply(tag) : tag;

@@ -4,8 +4,9 @@
  * an optional `-prerelease` and `+build`. Numbers are unsigned 64-bit. Build metadata never counts
  * in comparisons. Prerelease identifiers follow semver 2.0: numeric ones may not start with 0.
  *
- * Why not npm `semver`: its loose mode rejects `01.2.3`, accepts `=1.2.3` and ` 1.2.3`, and its
- * constructor rejects numbers above 2^53; Flux accepts the first and rejects the other two.
+ * Why not npm `semver`: its strict parser rejects `01.2.3`, its loose parser accepts it but also
+ * `=1.2.3`, both trim spaces, and it rejects numbers above 2^53; Flux accepts `01.2.3` and
+ * `18446744073709551615.0.0` and rejects `=1.2.3` and ` 1.2.3`.
  */
 
 /** A parsed version. `original` is the tag exactly as given. */
