@@ -205,3 +205,16 @@ export async function createGitRepo(env: TestEnv, t: TestContext, options: GitRe
   auth.password = encodeURIComponent(env.gitHttpPassword);
   return { name, bareDir, httpUrl: `${env.gitHttpUrl}/${name}.git`, httpAuthUrl: auth.toString(), sshUrl: `${env.gitSshUrl}/${name}.git` };
 }
+
+/** Every variable of the env's `.testenv/env`, including those beyond {@link TestEnv} (e.g. SLIPWAY_BUILDAH_FLAGS). */
+export function testEnvVars(env: TestEnv): Record<string, string> {
+  return parseEnvFile(readFileSync(path.join(env.dir, "env"), "utf8"));
+}
+
+/**
+ * The global flags every buildah command of a test must take (own storage root, vfs driver),
+ * e.g. `buildah ...buildahFlags(env) bud --isolation chroot …`; builds use chroot isolation.
+ */
+export function buildahFlags(env: TestEnv): string[] {
+  return (testEnvVars(env).SLIPWAY_BUILDAH_FLAGS ?? "").split(" ").filter(Boolean);
+}
