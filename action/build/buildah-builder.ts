@@ -4,7 +4,8 @@
  * `buildah login --password-stdin` into a per-run auth file. Several platforms become a
  * manifest list pushed with `buildah manifest push --all`.
  */
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { SlipwayError } from "../../core/errors.ts";
@@ -49,7 +50,11 @@ export function createBuildahBuilder(options: BuildahBuilderOptions): ImageBuild
   const manifestLists = new Map<string, string>();
 
   async function tmpDir(): Promise<string> {
-    tmp ??= await mkdtemp(path.join(os.tmpdir(), "slipway-buildah-"));
+    if (!tmp) {
+      tmp = await mkdtemp(path.join(os.tmpdir(), "slipway-buildah-"));
+      // buildah refuses an --authfile that does not exist.
+      await writeFile(path.join(tmp, "auth.json"), '{"auths":{}}\n', { mode: 0o600 });
+    }
     return tmp;
   }
   async function authArgs(): Promise<string[]> {
@@ -70,7 +75,7 @@ export function createBuildahBuilder(options: BuildahBuilderOptions): ImageBuild
       for (const [k, v] of Object.entries(build.buildArgs)) args.push("--build-arg", `${k}=${v}`);
       if (build.target) args.push("--target", build.target);
       if (platforms.length > 0) args.push("--platform", platforms.join(","));
-      const list = platforms.length > 1 ? `slipway-list-${path.basename(await tmpDir())}` : undefined;
+      const list = platforms.length > 1 ? `localhost/slipway-list-${randomBytes(6).toString("hex")}` : undefined;
       if (list) args.push("--manifest", list);
       else for (const t of build.tags) args.push("--tag", t);
       args.push(...(await authArgs()), build.context);
@@ -117,6 +122,22 @@ export function createBuildahBuilder(options: BuildahBuilderOptions): ImageBuild
     },
 
     async close() {
+      // The local manifest lists are this builder's own scaffolding: remove them and their
+      // untagged per-platform images (best effort; a failure only leaves storage behind).
+      for (const list of new Set(manifestLists.values())) {
+        try {
+          const inspected = JSON.parse((await run(buildah, [...global, "manifest", "inspect", list])).stdout) as { manifests?: { digest: string }[] };
+          const instances = new Set((inspected.manifests ?? []).map((m) => m.digest));
+          await run(buildah, [...global, "manifest", "rm", list]);
+          const images = JSON.parse((await run(buildah, [...global, "images", "--json"])).stdout) as { id: string; digest: string; names?: string[] | null }[];
+          for (const image of images) {
+            if (instances.has(image.digest) && !image.names?.length) await run(buildah, [...global, "rmi", image.id]);
+          }
+        } catch (err) {
+          log.debug(`could not remove the local manifest list ${list}: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
+      manifestLists.clear();
       const dir = tmp;
       tmp = undefined;
       if (dir) await rm(dir, { recursive: true, force: true });
