@@ -11,6 +11,7 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandRun
   version: { summary: "print the version", load: async () => async (_a, io) => (io.stdout(`slipway ${VERSION}\n`), 0) },
   policy: { summary: "evaluate an ImagePolicy against tags on stdin (policy eval)", load: async () => (await import("./commands/policy.ts")).run },
   bump: { summary: "set image values at $imagepolicy markers under a directory", load: async () => (await import("./commands/bump.ts")).run },
+  ci: { summary: "build, tag and push an image, then commit the manifest update (the CI step)", load: async () => (await import("./commands/ci.ts")).run },
 };
 
 function usage(io: CliIO): void {

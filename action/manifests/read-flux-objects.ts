@@ -1,0 +1,101 @@
+/**
+ * Finding the Flux image automation objects in a checked-out manifest tree: every ImageRepository,
+ * ImagePolicy and ImageUpdateAutomation in `*.yaml`/`*.yml` files under a directory. Only files
+ * that mention `image.toolkit.fluxcd.io` are parsed; a file that does not parse is a warning, a
+ * malformed object an error naming `file:line`.
+ */
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { LineCounter, parseAllDocuments } from "yaml";
+import { throwIfAborted } from "../../core/errors.ts";
+import { parseImagePolicy, type ImagePolicy } from "../../core/policy/image-policy.ts";
+import { parseImageRepository, type ImageRepositoryObject } from "./image-repository.ts";
+import { parseImageUpdateAutomation, type ImageUpdateAutomationObject } from "./image-update-automation.ts";
+import { isRecord } from "./yaml-fields.ts";
+
+/** An ImagePolicy and where it was read. */
+export interface PolicyObject {
+  policy: ImagePolicy;
+  /** `file:line`. */
+  source: string;
+}
+
+/** The Flux image objects found in a tree. */
+export interface FluxObjects {
+  repositories: ImageRepositoryObject[];
+  policies: PolicyObject[];
+  automations: ImageUpdateAutomationObject[];
+  /** Files that could not be parsed, as `file: reason`. */
+  warnings: string[];
+}
+
+/** Options for {@link readFluxObjects}. */
+export interface ReadFluxObjectsOptions {
+  /** The checkout root; file names in sources are relative to it. */
+  root: string;
+  /** Directory under root to search. Default `.`. */
+  dir?: string;
+  /** Namespace of objects without one. Default `flux-system`. */
+  defaultNamespace?: string;
+  signal?: AbortSignal;
+}
+
+const GROUP = "image.toolkit.fluxcd.io/";
+
+/** Parses the Flux image objects in one file's text (pure); `file` names sources. */
+export function parseFluxObjects(text: string, file: string, defaultNamespace: string): FluxObjects {
+  const out: FluxObjects = { repositories: [], policies: [], automations: [], warnings: [] };
+  if (!text.includes(GROUP)) return out;
+  const lines = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: false });
+  const list = Array.isArray(docs) ? docs : [docs];
+  for (const doc of list) {
+    if (doc.errors.length > 0) {
+      out.warnings.push(`${file}: not valid YAML (${doc.errors[0]?.message.split("\n")[0] ?? "parse error"}); skipped`);
+      continue;
+    }
+    const value: unknown = doc.toJS();
+    if (!isRecord(value) || typeof value["apiVersion"] !== "string" || !value["apiVersion"].startsWith(GROUP)) continue;
+    const start = doc.contents?.range?.[0] ?? 0;
+    const source = `${file}:${lines.linePos(start).line}`;
+    switch (value["kind"]) {
+      case "ImageRepository":
+        out.repositories.push(parseImageRepository(value, source, defaultNamespace));
+        break;
+      case "ImagePolicy":
+        out.policies.push({ policy: parseImagePolicy(value, source, defaultNamespace), source });
+        break;
+      case "ImageUpdateAutomation":
+        out.automations.push(parseImageUpdateAutomation(value, source, defaultNamespace));
+        break;
+    }
+  }
+  return out;
+}
+
+/** Walks `root/dir` (lexical order, `.git` skipped) and collects the Flux image objects. */
+export async function readFluxObjects(options: ReadFluxObjectsOptions): Promise<FluxObjects> {
+  const { root, signal } = options;
+  const ns = options.defaultNamespace ?? "flux-system";
+  const out: FluxObjects = { repositories: [], policies: [], automations: [], warnings: [] };
+  const walk = async (dir: string): Promise<void> => {
+    throwIfAborted(signal);
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      const full = path.join(dir, e.name);
+      if (e.isDirectory()) {
+        if (e.name !== ".git") await walk(full);
+      } else if (e.isFile() && (e.name.endsWith(".yaml") || e.name.endsWith(".yml"))) {
+        const text = await readFile(full, "utf8");
+        const found = parseFluxObjects(text, path.relative(root, full).split(path.sep).join("/"), ns);
+        out.repositories.push(...found.repositories);
+        out.policies.push(...found.policies);
+        out.automations.push(...found.automations);
+        out.warnings.push(...found.warnings);
+      }
+    }
+  };
+  await walk(path.resolve(root, options.dir ?? "."));
+  return out;
+}

@@ -1,0 +1,246 @@
+/**
+ * The CI step, one code path for the GitHub Action, CodeBuild and `slipway ci`:
+ * inputs (already parsed) → preflight (build inputs, commit template, manifest repository and
+ * branch reachable with the given credentials) → build, tag and push the image → update the
+ * manifests (race-safe commit, or a pull request) → poke the agent → outputs and summary.
+ * Nothing is half done: no manifest commit unless the image push succeeded, and the checks that
+ * can fail cheaply run before the build. `dry-run` does everything but push and commit.
+ */
+import { SlipwayError, errorMessage } from "../core/errors.ts";
+import { createGitClient, type GitClient } from "../core/git/git-client.ts";
+import { parseCodeCommitUrl } from "../core/git/codecommit-url.ts";
+import type { Logger } from "../core/log.ts";
+import { checkBuildInputs, resolveDockerfile } from "./build/build-inputs.ts";
+import { publishImage } from "./build/publish-image.ts";
+import type { CiContext } from "./ci-context.ts";
+import type { Inputs } from "./inputs.ts";
+import { checkCommitTemplate } from "./manifests/commit-template.ts";
+import type { CiOutputs, CiReporter, SummaryRow } from "./outputs.ts";
+import { createCodeCommitPullRequests } from "./pull-request/codecommit.ts";
+import { createGithubPullRequests, parseGithubRepo } from "./pull-request/github.ts";
+import type { PullRequestProvider } from "./pull-request/pull-request.ts";
+import { registryFor, splitImageRepository } from "./registry/registry-for.ts";
+import { formatTag } from "./tag-format.ts";
+import { gitErrorForInputs, gitTargetFromInputs, type GitTarget } from "./update/git-credentials.ts";
+import { updateManifests, type UpdateManifestsResult } from "./update/update-manifests.ts";
+import { pokeWebhook } from "./webhook.ts";
+
+/** Options for {@link runCi}. */
+export interface RunCiOptions {
+  inputs: Inputs;
+  reporter: CiReporter;
+  log: Logger;
+  /** Provenance for tag templates. */
+  ci: CiContext;
+  /** Build clock. Default `() => new Date()`. */
+  now?: () => Date;
+  /** Environment (AWS_REGION, DOCKER_HOST, GITHUB_API_URL). Default process.env. */
+  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+}
+
+/** The image repository (no tag) and, for builder `none`, the source tag or digest. */
+function imageAndSource(i: Inputs): { image: string; source?: string } {
+  let image = i.image;
+  let source = i.source || undefined;
+  const at = image.indexOf("@");
+  if (at >= 0) {
+    source ??= image.slice(at + 1);
+    image = image.slice(0, at);
+  }
+  const colon = image.lastIndexOf(":");
+  if (colon > image.lastIndexOf("/")) {
+    source ??= image.slice(colon + 1);
+    image = image.slice(0, colon);
+  }
+  if (i.registry && !/^[^/]*[.:][^/]*\//.test(image) && !image.startsWith("localhost/")) image = `${i.registry.replace(/\/+$/, "")}/${image}`;
+  if (source && i.builder !== "none") throw new SlipwayError("input image", `"${i.image}" has a tag or digest; give the repository only (tags come from tag-format)`);
+  splitImageRepository(image);
+  return { image, source };
+}
+
+/** The pull request provider for the manifest repository, checked before any work. */
+function pullRequestProvider(i: Inputs, target: GitTarget, env: NodeJS.ProcessEnv, commit: () => string): PullRequestProvider {
+  const cc = parseCodeCommitUrl(target.url);
+  if (cc) {
+    return {
+      open: (req, signal) => createCodeCommitPullRequests({ repositoryName: cc.name, region: i.awsRegion || cc.region, commit: commit() }).open(req, signal),
+    };
+  }
+  const gh = parseGithubRepo(target.url);
+  const token = i.githubToken || i.gitToken;
+  if (!gh) throw new SlipwayError("input pull-request", `cannot tell the GitHub owner/repository from manifest-repo`);
+  if (!token) throw new SlipwayError("input github-token", "is required to open pull requests (or give git-token)");
+  return createGithubPullRequests({ owner: gh.owner, repo: gh.repo, token, apiUrl: i.githubApiUrl || env.GITHUB_API_URL || "https://api.github.com" });
+}
+
+/** Runs the whole CI step and returns its outputs; throws a SlipwayError naming the input or object at fault. */
+export async function runCi(options: RunCiOptions): Promise<CiOutputs> {
+  const { inputs: i, reporter, log, signal } = options;
+  const env = options.env ?? process.env;
+  const now = (options.now ?? (() => new Date()))();
+  const outputs: CiOutputs = { image: "", tag: "", digest: "", commit: "", changedFiles: [], pullRequestUrl: "" };
+
+  // Preflight: everything that can be checked without side effects.
+  const { image, source } = imageAndSource(i);
+  const tagContext = { now, sha: options.ci.sha, branch: options.ci.branch, buildNumber: options.ci.buildNumber };
+  const tag = formatTag(i.tagFormat, tagContext);
+  const extraTags = i.extraTags.map((t) => formatTag(t, tagContext));
+  if (i.builder !== "none") await checkBuildInputs(i.context, resolveDockerfile(i.context, i.dockerfile || undefined));
+  if (i.builder === "none" && !source) throw new SlipwayError("input source", "builder none needs the tag or digest of the image already pushed (or image as repo:tag)");
+  if (i.commitMessage) checkCommitTemplate(i.commitMessage, "input commit-message");
+  const { registry, repository } = registryFor(image, {
+    ecrEndpoint: i.ecrEndpoint || undefined,
+    username: i.registryUsername || undefined,
+    password: i.registryPassword || undefined,
+  });
+
+  let git: GitClient | undefined;
+  let target: GitTarget | undefined;
+  let prProvider: PullRequestProvider | undefined;
+  let commitForPr = "";
+  try {
+    if (i.manifestRepo) {
+      target = gitTargetFromInputs(i);
+      git = await createGitClient({ auth: target.auth, log });
+      if (i.pullRequest) prProvider = pullRequestProvider(i, target, env, () => commitForPr);
+      const t = target;
+      const branches = [i.manifestBranch, i.pushBranch].filter((b) => b !== "");
+      await reporter.group("Check the manifest repository", async () => {
+        const heads = await git!.lsRemote(t.url, branches, signal).catch((err: unknown) => {
+          throw gitErrorForInputs(err, t);
+        });
+        if (i.manifestBranch && !heads.has(i.manifestBranch)) {
+          throw new SlipwayError("input manifest-branch", `branch ${i.manifestBranch} does not exist in ${t.url}`);
+        }
+        log.info(`manifest repository reachable`, { branch: i.manifestBranch || "(default)" });
+      });
+    }
+
+    // Image.
+    const published = await reporter.group(i.dryRun ? "Build and push image (dry run: skipped)" : "Build and push image", async () => {
+      if (i.dryRun) {
+        log.info(`dry run: would push ${image}:${tag}`, { extraTags: extraTags.join(",") || undefined });
+        return { image, tag, tags: [tag, ...extraTags], digest: "", ref: `${image}:${tag}` };
+      }
+      return publishImage({
+        image,
+        builder: i.builder,
+        context: i.context,
+        dockerfile: i.dockerfile || undefined,
+        buildArgs: i.buildArgs,
+        target: i.target || undefined,
+        platforms: i.platforms.length > 0 ? i.platforms : undefined,
+        tag,
+        extraTags,
+        createRepository: i.createRepository ? { scanOnPush: i.scanOnPush, immutableTags: i.immutableTags } : undefined,
+        source,
+        registry,
+        log,
+        docker: env.DOCKER_HOST ? { dockerHost: env.DOCKER_HOST } : undefined,
+        signal,
+      });
+    });
+    outputs.image = published.digest ? published.ref : "";
+    outputs.tag = published.tag;
+    outputs.digest = published.digest;
+
+    // Manifests.
+    let update: UpdateManifestsResult | undefined;
+    if (git && target) {
+      const t = target;
+      update = await reporter.group("Update manifests", async () =>
+        updateManifests({
+          git: git!,
+          url: t.url,
+          branch: i.manifestBranch || undefined,
+          updatePath: i.updatePath || undefined,
+          pushBranch: i.pushBranch || undefined,
+          pullRequest: i.pullRequest,
+          author: { name: i.gitAuthorName || undefined, email: i.gitAuthorEmail || undefined },
+          messageTemplate: i.commitMessage || undefined,
+          pushed: { image, tag: published.tag, digest: published.digest || undefined },
+          listTags: async (s) => {
+            try {
+              return await registry.listTags(repository, s);
+            } catch (err) {
+              if (i.dryRun) {
+                log.warn(`dry run: cannot list tags of ${image} (${errorMessage(err)}); using the new tag only`);
+                return [];
+              }
+              throw err;
+            }
+          },
+          policyNamespace: i.policyNamespace,
+          maxAttempts: i.maxAttempts,
+          dryRun: i.dryRun,
+          log,
+          signal,
+        }).catch((err: unknown) => {
+          throw gitErrorForInputs(err, t);
+        }),
+      );
+      for (const w of update.warnings) log.warn(w);
+      for (const d of update.decisions) log.info(`${d.policy} → ${d.tag}`, { by: d.by });
+      for (const c of update.changes) {
+        const obj = c.object ? `${c.object.kind}/${c.object.namespace ? `${c.object.namespace}/` : ""}${c.object.name}` : "-";
+        log.info(`${c.file}:${c.line} ${obj}: ${c.oldValue} -> ${c.newValue}`);
+      }
+      outputs.commit = update.commit ?? "";
+      outputs.changedFiles = update.changedFiles;
+      if (update.commit) log.info(`commit ${update.commit} pushed to ${update.pushBranch}`, { attempts: update.attempts });
+      else if (update.changes.length === 0) log.info("no marker changed; no commit");
+      else if (i.dryRun) for (const d of update.diffs) log.info(`dry run: ${d.file} would change`);
+
+      if (update.commit && prProvider) {
+        const u = update;
+        commitForPr = u.commit ?? "";
+        const pr = await reporter.group("Pull request", async () =>
+          prProvider!.open(
+            {
+              head: u.pushBranch,
+              base: u.baseBranch,
+              title: i.pullRequestTitle || (u.message ?? "").split("\n")[0] || `slipway: update ${image} to ${published.tag}`,
+              body: `${u.message ?? ""}\n\n${u.changes.map((c) => `- \`${c.file}:${c.line}\` ${c.oldValue} → ${c.newValue}`).join("\n")}\n`,
+            },
+            signal,
+          ),
+        );
+        outputs.pullRequestUrl = pr.url;
+        log.info(`pull request ${pr.created ? "opened" : "updated"}: ${pr.url}`);
+      }
+      if (update.commit && i.webhookUrl && !i.pullRequest) {
+        const u = update;
+        await pokeWebhook({ url: i.webhookUrl, token: i.webhookToken || undefined, branch: u.pushBranch, commit: u.commit ?? "", signal }).then(
+          (status) => log.info(`agent webhook answered ${status}`),
+          (err: unknown) => log.warn(errorMessage(err)),
+        );
+      }
+    }
+
+    await reporter.setOutputs(outputs);
+    await reporter.summary({
+      outputs,
+      rows: (update?.changes ?? []).map(
+        (c): SummaryRow => ({
+          file: c.file,
+          line: c.line,
+          object: c.object ? `${c.object.kind}/${c.object.namespace ? `${c.object.namespace}/` : ""}${c.object.name}` : "-",
+          oldValue: c.oldValue,
+          newValue: c.newValue,
+          policy: c.policy,
+        }),
+      ),
+      branch: update?.pushBranch ?? "",
+      dryRun: i.dryRun,
+      notes: [
+        ...(update && update.changes.length === 0 ? ["no marker changed; no commit"] : []),
+        ...(update && update.attempts > 1 ? [`push landed after ${update.attempts} attempts (other pipelines pushed first)`] : []),
+        ...(update?.warnings ?? []),
+      ],
+    });
+    return outputs;
+  } finally {
+    await git?.close();
+  }
+}

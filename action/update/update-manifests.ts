@@ -1,0 +1,237 @@
+/**
+ * The race-safe manifest update: shallow clone → decide each marker's value → rewrite markers →
+ * no change, no commit → commit → push. When the push loses a race with another pipeline, fetch,
+ * reset to the remote head, redo the bump on the new tree and push again, with jittered backoff
+ * and bounded attempts. The target branch is never force-pushed; only a separate push branch
+ * (pull-request mode, or an automation's `push.branch`) is reset from the base branch and forced,
+ * as Flux does.
+ */
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { SlipwayError, throwIfAborted } from "../../core/errors.ts";
+import type { GitAuthor, GitClient } from "../../core/git/git-client.ts";
+import { normalizeSparsePath } from "../../core/git/git-client.ts";
+import type { Logger } from "../../core/log.ts";
+import type { MarkerChange } from "../../core/markers/set-markers.ts";
+import { updateMarkers } from "../../core/markers/update-tree.ts";
+import { retry } from "../../core/retry.ts";
+import { FLUX_DEFAULT_MESSAGE, renderCommitMessage } from "../manifests/commit-template.ts";
+import type { ImageUpdateAutomationObject } from "../manifests/image-update-automation.ts";
+import { scanMarkers, type MarkerUse } from "../manifests/marker-scan.ts";
+import { readFluxObjects } from "../manifests/read-flux-objects.ts";
+import { resolveImages, type PolicyDecision, type PushedImage } from "./resolve-images.ts";
+
+/** Options for {@link updateManifests}. */
+export interface UpdateManifestsOptions {
+  git: GitClient;
+  /** Manifest repository URL. */
+  url: string;
+  /** Branch to update; default the automation's checkout branch, else the remote default. */
+  branch?: string;
+  /** Directory to update (and read policies from); default the automation's path, else the root. */
+  updatePath?: string;
+  /** Branch to push to; default the automation's push branch, else `branch` (or `slipway/<name>` for pull requests). */
+  pushBranch?: string;
+  /** Pull-request mode: push to a separate branch. Default false. */
+  pullRequest?: boolean;
+  /** Commit author; default the automation's, else `slipway <slipway@users.noreply.invalid>`. */
+  author?: Partial<GitAuthor>;
+  /** Commit message template; default the automation's, else {@link defaultCommitMessage}. */
+  messageTemplate?: string;
+  pushed: PushedImage;
+  /** The pushed repository's tags (asked once per attempt). */
+  listTags: (signal?: AbortSignal) => Promise<string[]>;
+  /** Namespace of objects and markers without one. Default `flux-system`. */
+  policyNamespace?: string;
+  /** Tags are UTC timestamps: never move a marker to an older one. Default true. */
+  timestampTags?: boolean;
+  /** Push attempts. Default 10. */
+  maxAttempts?: number;
+  /** Delay before the second attempt, ms (then doubling, jittered). Default 250. */
+  baseDelayMs?: number;
+  /** Compute and report the change, commit and push nothing. Default false. */
+  dryRun?: boolean;
+  /** Parent of the temporary clone. Default the OS temp dir. */
+  workRoot?: string;
+  log: Logger;
+  signal?: AbortSignal;
+}
+
+/** What the update did. */
+export interface UpdateManifestsResult {
+  /** The commit pushed; undefined when nothing changed (or in a dry run). */
+  commit?: string;
+  /** The branch that was checked out. */
+  baseBranch: string;
+  /** The branch pushed to. */
+  pushBranch: string;
+  /** Values changed, files relative to the repository root. */
+  changes: MarkerChange[];
+  changedFiles: string[];
+  diffs: { file: string; before: string; after: string }[];
+  decisions: PolicyDecision[];
+  /** Attempts used (1 when the first push landed). */
+  attempts: number;
+  /** The commit message (also in a dry run). */
+  message?: string;
+  automation?: ImageUpdateAutomationObject;
+  warnings: string[];
+}
+
+/** The commit message when neither an input nor an automation gives one. */
+export function defaultCommitMessage(pushed: PushedImage): string {
+  return `slipway: update ${pushed.image} to ${pushed.tag} [ci skip]`;
+}
+
+/** A push refused because another pipeline pushed first. */
+class PushRaceLost extends Error {}
+
+const DEFAULT_AUTHOR: GitAuthor = { name: "slipway", email: "slipway@users.noreply.invalid" };
+
+/** Runs the update; see the file comment. Errors name the input or object they concern. */
+export async function updateManifests(options: UpdateManifestsOptions): Promise<UpdateManifestsResult> {
+  const { git, log, signal, pushed } = options;
+  const ns = options.policyNamespace ?? "flux-system";
+  const work = await mkdtemp(path.join(options.workRoot ?? tmpdir(), "slipway-manifests-"));
+  try {
+    const sparse = options.updatePath ? [normalizeSparsePath(options.updatePath)] : [];
+    let co = await git.clone({ url: options.url, branch: options.branch || undefined, dir: path.join(work, "repo"), sparse }, signal);
+    let objects = await readFluxObjects({ root: co.dir, defaultNamespace: ns, signal });
+    const automation = pickAutomation(objects.automations, options.updatePath);
+    if (automation?.suspended) log.warn(`ImageUpdateAutomation/${automation.namespace}/${automation.name} is suspended; updating anyway (the CI step is the automation now)`);
+    if (!options.branch && automation?.checkoutBranch && automation.checkoutBranch !== co.branch) {
+      log.info(`checking out ${automation.checkoutBranch}, the branch ImageUpdateAutomation/${automation.namespace}/${automation.name} names`);
+      co = await git.clone({ url: options.url, branch: automation.checkoutBranch, dir: path.join(work, "repo2"), sparse }, signal);
+      objects = await readFluxObjects({ root: co.dir, defaultNamespace: ns, signal });
+    }
+    const baseBranch = co.branch;
+    const updatePath = normalizeSparsePath(options.updatePath || automation?.updatePath || ".") || ".";
+    const last = pushed.image.split("/").pop() ?? "image";
+    const pushBranch = options.pushBranch || automation?.pushBranch || (options.pullRequest ? `slipway/${last}` : baseBranch);
+    const separate = pushBranch !== baseBranch;
+    const author: GitAuthor = {
+      name: options.author?.name || automation?.author?.name || DEFAULT_AUTHOR.name,
+      email: options.author?.email || automation?.author?.email || DEFAULT_AUTHOR.email,
+    };
+    const template = options.messageTemplate || automation?.messageTemplate;
+    const templateName = options.messageTemplate ? "input commit-message" : automation ? `ImageUpdateAutomation/${automation.namespace}/${automation.name}` : "commit message";
+
+    const result: UpdateManifestsResult = {
+      baseBranch,
+      pushBranch,
+      changes: [],
+      changedFiles: [],
+      diffs: [],
+      decisions: [],
+      attempts: 0,
+      automation,
+      warnings: [...objects.warnings],
+    };
+    await retry(
+      async (attempt) => {
+        result.attempts = attempt;
+        if (attempt > 1) {
+          await co.fetch(baseBranch, signal);
+          await co.resetHard(`refs/remotes/origin/${baseBranch}`, signal);
+          objects = await readFluxObjects({ root: co.dir, defaultNamespace: ns, signal });
+        }
+        const markers = await scanTree(co.dir, updatePath, signal);
+        const resolved = await resolveImages({
+          pushed,
+          objects,
+          markers,
+          listTags: () => options.listTags(signal),
+          policyNamespace: ns,
+          timestampTags: options.timestampTags ?? true,
+        });
+        result.decisions = resolved.decisions;
+        const bump = await updateMarkers({ root: co.dir, path: updatePath, images: resolved.images, dryRun: options.dryRun, signal });
+        result.changes = bump.changes;
+        result.changedFiles = bump.changedFiles;
+        result.diffs = bump.diffs;
+        result.warnings = [...objects.warnings, ...bump.warnings];
+        if (bump.changes.length === 0) {
+          result.commit = undefined;
+          return;
+        }
+        const message = template
+          ? renderCommitMessage(
+              template,
+              {
+                automation: automation ? { namespace: automation.namespace, name: automation.name } : undefined,
+                changes: bump.changes.map((c) => ({ ...c, file: path.posix.relative(updatePath === "." ? "" : updatePath, c.file) })),
+                values: automation?.messageTemplateValues,
+              },
+              templateName,
+            )
+          : automation
+            ? FLUX_DEFAULT_MESSAGE
+            : defaultCommitMessage(pushed);
+        result.message = message;
+        if (options.dryRun) return;
+        const sha = await co.commit({ files: bump.changedFiles, message, author }, signal);
+        if (!sha) return;
+        const pushedResult = await co.push({ branch: pushBranch, force: separate }, signal);
+        if (pushedResult.status === "rejected") {
+          log.info(`push to ${pushBranch} lost a race (${pushedResult.detail}); fetching and re-applying`, { attempt });
+          throw new PushRaceLost(pushedResult.detail);
+        }
+        result.commit = sha;
+      },
+      {
+        attempts: options.maxAttempts ?? 10,
+        baseDelayMs: options.baseDelayMs ?? 250,
+        maxDelayMs: 4000,
+        retryable: (err) => err instanceof PushRaceLost,
+        signal,
+      },
+    ).catch((err: unknown) => {
+      if (err instanceof PushRaceLost) {
+        throw new SlipwayError(
+          "input max-attempts",
+          `push to ${pushBranch} was rejected ${result.attempts} times because other pipelines kept pushing; nothing was forced (raise max-attempts)`,
+          { cause: err },
+        );
+      }
+      throw err;
+    });
+    return result;
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** Picks the automation for the update path: the only one, or the one whose path matches. */
+function pickAutomation(all: ImageUpdateAutomationObject[], updatePath: string | undefined): ImageUpdateAutomationObject | undefined {
+  if (all.length <= 1) return all[0];
+  if (updatePath) {
+    const want = normalizeSparsePath(updatePath);
+    const match = all.filter((a) => normalizeSparsePath(a.updatePath) === want);
+    if (match.length === 1) return match[0];
+  }
+  throw new SlipwayError(
+    "input update-path",
+    `the manifest repository has ${all.length} ImageUpdateAutomations (${all.map((a) => `${a.namespace}/${a.name} at ${a.source}`).join(", ")}); set update-path to the spec.update.path of one`,
+  );
+}
+
+/** Markers under `root/dir`, for the unknown-policy check. */
+async function scanTree(root: string, dir: string, signal: AbortSignal | undefined): Promise<MarkerUse[]> {
+  const out: MarkerUse[] = [];
+  const walk = async (d: string): Promise<void> => {
+    throwIfAborted(signal);
+    const entries = await readdir(d, { withFileTypes: true }).catch(() => []);
+    for (const e of entries) {
+      const full = path.join(d, e.name);
+      if (e.isDirectory()) {
+        if (e.name !== ".git") await walk(full);
+      } else if (e.isFile() && (e.name.endsWith(".yaml") || e.name.endsWith(".yml") || e.name === "Kustomization")) {
+        out.push(...scanMarkers(await readFile(full, "utf8"), path.relative(root, full).split(path.sep).join("/")));
+      }
+    }
+  };
+  await walk(path.resolve(root, dir));
+  return out;
+}
+
