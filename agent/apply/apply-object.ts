@@ -38,6 +38,8 @@ export interface ApplyObjectOptions {
   force?: boolean;
   /** Field manager. Default `slipway`. */
   fieldManager?: string;
+  /** The live object when already read (null: known absent); read with GET when undefined. */
+  live?: KubeObject | null;
   /** How long to wait for a deleted object to disappear before recreating it, in ms. Default 60000. */
   deleteTimeoutMs?: number;
   signal?: AbortSignal;
@@ -56,8 +58,11 @@ export async function applyObject(options: ApplyObjectOptions): Promise<ApplyObj
   if (reconcileDisabled(obj)) return { id, action: "skipped", recreated: false };
   try {
     const path = client.objectPath(mapping, obj.metadata.namespace, obj.metadata.name);
-    const got = await client.request<KubeObject>({ method: "GET", path, allowNotFound: true, signal });
-    let live = got.status === 404 ? null : got.body;
+    let live = options.live;
+    if (live === undefined) {
+      const got = await client.request<KubeObject>({ method: "GET", path, allowNotFound: true, signal });
+      live = got.status === 404 ? null : got.body;
+    }
     if (live) {
       const takeover = takeOverManagedFields(live, fieldManager);
       if (takeover) {
@@ -73,6 +78,11 @@ export async function applyObject(options: ApplyObjectOptions): Promise<ApplyObj
         });
         live = patched.body;
       }
+    }
+    if (!live) {
+      // A new object: nothing to compare with, so no dry-run; the apply reports any error itself.
+      await serverSideApply({ client, mapping, obj, fieldManager, signal });
+      return { id, action: "created", recreated: false };
     }
     let plan;
     try {

@@ -11,7 +11,7 @@ import { applyStaged } from "../apply/apply-staged.ts";
 import { reconcileDisabled } from "../apply/apply-object.ts";
 import type { ChangeSetEntry } from "../apply/change-set.ts";
 import { summarize } from "../apply/change-set.ts";
-import { parentId, parentRef, readParent, unionRecords, withPartOf, type SetRecord } from "../applyset/applyset-parent.ts";
+import { parentId, parentRef, partOfLabel, readParent, unionRecords, withPartOf, type SetRecord } from "../applyset/applyset-parent.ts";
 import { getParent, writeParent } from "../applyset/applyset-store.ts";
 import { pruneSet } from "../applyset/prune.ts";
 import { waitHealthy } from "../health/wait-healthy.ts";
@@ -113,7 +113,15 @@ export async function applySync(options: ApplySyncOptions): Promise<SyncOutcome>
   }
 
   // 3. Apply, stage by stage.
-  const applied = await applyStaged({ client, objects, force: options.force, concurrency: options.concurrency, signal, log });
+  const applied = await applyStaged({
+    client,
+    objects,
+    force: options.force,
+    concurrency: options.concurrency,
+    memberSelector: `${partOfLabel}=${id}`,
+    signal,
+    log,
+  });
   changeSet.push(...applied.entries);
   for (const f of applied.failures) errors.push({ phase: "apply", id: f.id, message: f.message.startsWith(f.id) ? f.message : `${f.id}: ${f.message}` });
   if (errors.length > 0) {
