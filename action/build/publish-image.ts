@@ -74,6 +74,10 @@ export interface PublishedImage {
 export async function publishImage(options: PublishImageOptions): Promise<PublishedImage> {
   const { registry, signal } = options;
   const log = options.log;
+  if (!(BUILDERS as readonly string[]).includes(options.builder)) {
+    throw new SlipwayError("input builder", `"${String(options.builder)}" is not one of ${BUILDERS.join(", ")}`);
+  }
+  throwIfAborted(signal);
   assertValidTag(options.tag, "input tag");
   for (const t of options.extraTags ?? []) assertValidTag(t, "input extra-tags");
   const tags = [...new Set([options.tag, ...(options.extraTags ?? [])])];

@@ -47,8 +47,15 @@ export function splitImageRepository(image: string, subject = "input image"): Im
 
 /** Options for {@link registryFor}. */
 export interface RegistryForOptions {
-  /** For ECR: API endpoint override (a local emulator in tests). */
+  /**
+   * Which API the registry speaks. Default `auto`: ECR when the host is an ECR host, else OCI.
+   * `ecr` with a non-ECR host (a local registry paired with an ECR emulator) needs `ecrRegion`.
+   */
+  kind?: "auto" | "ecr" | "oci";
+  /** For ECR: API endpoint override (a local emulator in tests). Default: the region's endpoint. */
   ecrEndpoint?: string;
+  /** For ECR: region. Default: read from the host. */
+  ecrRegion?: string;
   /** For ECR: AWS credentials. Default: the SDK's default chain. */
   awsCredentials?: EcrRegistryOptions["credentials"];
   /** For OCI registries: user name. Default anonymous. */
@@ -62,9 +69,12 @@ export interface RegistryForOptions {
 /** The registry client and repository path for an image repository URI such as `123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/account`. */
 export function registryFor(imageRepository: string, options: RegistryForOptions = {}): { registry: RegistryClient; repository: string } {
   const { host, repository } = splitImageRepository(imageRepository);
+  const kind = options.kind ?? "auto";
   const ecr = parseEcrHost(host);
-  if (ecr) {
-    const registry = createEcrRegistry({ registryHost: host, region: ecr.region, endpoint: options.ecrEndpoint, credentials: options.awsCredentials });
+  if (kind === "ecr" || (kind === "auto" && ecr)) {
+    const region = options.ecrRegion ?? ecr?.region;
+    if (!region) throw new SlipwayError("input image", `"${imageRepository}": ${host} is not an ECR host; give the ECR region to use it as one`);
+    const registry = createEcrRegistry({ registryHost: host, region, endpoint: options.ecrEndpoint, credentials: options.awsCredentials });
     return { registry, repository };
   }
   const registry = createOciRegistry({

@@ -1,0 +1,46 @@
+/**
+ * Throttled ECR calls are retried by the SDK's standard retry mode with backoff, a bounded number
+ * of times. The ECR emulator never throttles, so this runs the real client against a loopback
+ * server that speaks ECR's JSON protocol and answers ThrottlingException a set number of times.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import { createEcrRegistry } from "../../../action/registry/ecr-registry.ts";
+
+async function throttlingEcr(t: { after: (fn: () => Promise<void>) => void }, throttles: number) {
+  const calls: { target: string; at: number; body: Record<string, unknown> }[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      calls.push({ target: String(req.headers["x-amz-target"]), at: Date.now(), body: JSON.parse(Buffer.concat(chunks).toString() || "{}") as Record<string, unknown> });
+      if (calls.length <= throttles) {
+        res.writeHead(400, { "content-type": "application/x-amz-json-1.1" }).end(JSON.stringify({ __type: "ThrottlingException", message: "Rate exceeded" }));
+        return;
+      }
+      res.writeHead(200, { "content-type": "application/x-amz-json-1.1" }).end(JSON.stringify({ imageDetails: [{ imageTags: ["20210608052721"], imageDigest: "sha256:00" }] }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return { endpoint: `http://127.0.0.1:${(server.address() as { port: number }).port}`, calls };
+}
+
+const credentials = { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" };
+
+test("throttled DescribeImages calls are retried with backoff and then succeed", async (t) => {
+  const srv = await throttlingEcr(t, 2);
+  const registry = createEcrRegistry({ registryHost: "123456789012.dkr.ecr.eu-west-1.amazonaws.com", endpoint: srv.endpoint, credentials });
+  assert.deepEqual(await registry.listTags("shop/account"), ["20210608052721"]);
+  assert.equal(srv.calls.length, 3);
+  assert.ok(srv.calls.every((c) => c.target === "AmazonEC2ContainerRegistry_V20150921.DescribeImages"));
+  assert.deepEqual(srv.calls[0]?.body, { registryId: "123456789012", repositoryName: "shop/account", maxResults: 1000, filter: { tagStatus: "TAGGED" } });
+});
+
+test("a call that stays throttled fails after maxAttempts with one error naming the repository", async (t) => {
+  const srv = await throttlingEcr(t, 100);
+  const registry = createEcrRegistry({ registryHost: "123456789012.dkr.ecr.eu-west-1.amazonaws.com", endpoint: srv.endpoint, credentials, maxAttempts: 3 });
+  await assert.rejects(registry.listTags("shop/account"), /^SlipwayError: ECR repository 123456789012\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/shop\/account: DescribeImages failed: ThrottlingException: Rate exceeded$/);
+  assert.equal(srv.calls.length, 3, "exactly maxAttempts calls");
+});
