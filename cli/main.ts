@@ -11,6 +11,13 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandRun
   version: { summary: "print the version", load: async () => async (_a, io) => (io.stdout(`slipway ${VERSION}\n`), 0) },
   policy: { summary: "evaluate an ImagePolicy against tags on stdin (policy eval)", load: async () => (await import("./commands/policy.ts")).run },
   bump: { summary: "set image values at $imagepolicy markers under a directory", load: async () => (await import("./commands/bump.ts")).run },
+  agent: { summary: "run the agent (--config FILE [--once])", load: async () => (await import("./commands/agent.ts")).run },
+  build: { summary: "print the YAML stream the agent would apply for a directory", load: async () => (await import("./commands/build.ts")).run },
+  diff: { summary: "show what applying a directory would change (server-side dry-run)", load: async () => (await import("./commands/diff.ts")).run },
+  get: { summary: "status of every sync (NAME READY MESSAGE REVISION SUSPENDED)", load: async () => (await import("./commands/get.ts")).run },
+  reconcile: { summary: "ask the agent to reconcile a sync now and wait for the result", load: async () => (await import("./commands/reconcile.ts")).run },
+  suspend: { summary: "stop the agent from reconciling a sync", load: async () => (await import("./commands/suspend.ts")).run },
+  resume: { summary: "resume a suspended sync", load: async () => (await import("./commands/resume.ts")).run },
   ci: { summary: "build, tag and push an image, then commit the manifest update (the CI step)", load: async () => (await import("./commands/ci.ts")).run },
 };
 

@@ -1,0 +1,78 @@
+/**
+ * The agent's Prometheus metrics (prom-client), served on /metrics:
+ *
+ * | metric | type | labels |
+ * |---|---|---|
+ * | `slipway_reconcile_duration_seconds` | histogram | sync |
+ * | `slipway_reconcile_total` | counter | sync, result (`success`, `failure`) |
+ * | `slipway_sync_ready` | gauge (1 Ready, 0 not) | sync |
+ * | `slipway_sync_suspended` | gauge (1 suspended) | sync |
+ * | `slipway_source_fetch_duration_seconds` | histogram | source, result |
+ * | `slipway_applied_objects` | gauge (objects of the last change set by action) | sync, action |
+ * | `slipway_build_info` | gauge (always 1) | version |
+ *
+ * plus prom-client's default process metrics (`process_resident_memory_bytes`, `nodejs_*`, …).
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { VERSION } from "../../core/version.ts";
+
+/** The metrics the agent updates. */
+export interface AgentMetrics {
+  readonly registry: Registry;
+  /** Records one finished reconcile. */
+  reconciled(sync: string, ok: boolean, seconds: number): void;
+  /** Sets a sync's Ready gauge. */
+  ready(sync: string, ready: boolean): void;
+  /** Sets a sync's suspended gauge. */
+  suspended(sync: string, suspended: boolean): void;
+  /** Records one source fetch. */
+  fetched(source: string, ok: boolean, seconds: number): void;
+  /** Sets the object counts of a sync's last change set, by action (`created`, `configured`, …). */
+  applied(sync: string, counts: Partial<Record<string, number>>): void;
+  /** The text exposition for /metrics. */
+  render(): Promise<string>;
+  readonly contentType: string;
+}
+
+const applyActions = ["created", "configured", "unchanged", "skipped", "deleted"] as const;
+
+/** Creates the metrics in a registry of their own, with default process metrics. */
+export function createAgentMetrics(): AgentMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const duration = new Histogram({
+    name: "slipway_reconcile_duration_seconds",
+    help: "Duration of one reconcile of a sync (fetch, build, apply, prune, health), in seconds.",
+    labelNames: ["sync"],
+    buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
+    registers: [registry],
+  });
+  const total = new Counter({ name: "slipway_reconcile_total", help: "Reconciles of a sync by result (success, failure).", labelNames: ["sync", "result"], registers: [registry] });
+  const ready = new Gauge({ name: "slipway_sync_ready", help: "1 when the sync is Ready, else 0.", labelNames: ["sync"], registers: [registry] });
+  const suspended = new Gauge({ name: "slipway_sync_suspended", help: "1 when the sync is suspended, else 0.", labelNames: ["sync"], registers: [registry] });
+  const fetch = new Histogram({
+    name: "slipway_source_fetch_duration_seconds",
+    help: "Duration of one git fetch of a source, in seconds.",
+    labelNames: ["source", "result"],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [registry],
+  });
+  const applied = new Gauge({ name: "slipway_applied_objects", help: "Objects in the sync's last change set, by action.", labelNames: ["sync", "action"], registers: [registry] });
+  const info = new Gauge({ name: "slipway_build_info", help: "Slipway's version (always 1).", labelNames: ["version"], registers: [registry] });
+  info.set({ version: VERSION }, 1);
+  return {
+    registry,
+    contentType: registry.contentType,
+    reconciled(sync, ok, seconds) {
+      duration.observe({ sync }, seconds);
+      total.inc({ sync, result: ok ? "success" : "failure" });
+    },
+    ready: (sync, isReady) => ready.set({ sync }, isReady ? 1 : 0),
+    suspended: (sync, s) => suspended.set({ sync }, s ? 1 : 0),
+    fetched: (source, ok, seconds) => fetch.observe({ source, result: ok ? "success" : "failure" }, seconds),
+    applied(sync, counts) {
+      for (const action of applyActions) applied.set({ sync, action }, counts[action] ?? 0);
+    },
+    render: () => registry.metrics(),
+  };
+}

@@ -1,0 +1,201 @@
+/**
+ * One reconcile of one sync: source revision → dependency check → export and build → staged
+ * apply, prune and health (agent/sync) → status, Events, metrics and one log line. Every failure
+ * ends as Ready=False with a reason and a message naming the file or object; nothing is applied
+ * or pruned when the source or the build fails.
+ */
+import { errorMessage } from "../../core/errors.ts";
+import type { Logger } from "../../core/log.ts";
+import type { SyncConfig } from "../config/agent-config.ts";
+import { formatDuration } from "../config/duration.ts";
+import { buildSync } from "../build/build-sync.ts";
+import type { Kustomize } from "../build/kustomize-runner.ts";
+import { createWorkspace } from "../build/workspace.ts";
+import { applySourceIgnore } from "../source/apply-sourceignore.ts";
+import type { KubeClient } from "../kube/kube-client.ts";
+import { applySync } from "../sync/apply-sync.ts";
+import type { SyncOutcome } from "../sync/sync-outcome.ts";
+import { countActions, formatEntry, summarize } from "../apply/change-set.ts";
+import type { AgentMetrics } from "../metrics/agent-metrics.ts";
+import type { EventRecorder } from "../status/event-recorder.ts";
+import type { StatusStore } from "../status/status-store.ts";
+import { nextStatus, type ReconcileResult, type SyncStatus } from "../status/sync-status.ts";
+import type { SourceManager } from "./source-manager.ts";
+
+/** What a reconcile needs from the running agent. */
+export interface ReconcileContext {
+  client: KubeClient;
+  agentNamespace: string;
+  sources: SourceManager;
+  kustomize: Kustomize;
+  store: StatusStore;
+  events: EventRecorder;
+  metrics: AgentMetrics;
+  log: Logger;
+  /** The latest known status of every sync (for dependsOn); updated by the caller. */
+  statusOf(sync: string): SyncStatus | undefined;
+  /** Parent directory of build workspaces. Default the OS temp dir. */
+  workDir?: string;
+}
+
+/** Per-run inputs. */
+export interface ReconcileRequest {
+  /** Fetch the source first even if its interval has not passed. Default false. */
+  withSource?: boolean;
+  /** The reconcile request (annotation value) this run handles. */
+  requestedAt?: string;
+  /** Status before this run. */
+  previous?: SyncStatus;
+  signal: AbortSignal;
+}
+
+/** The result of one reconcile. */
+export interface ReconcileOutcome {
+  ok: boolean;
+  status: SyncStatus;
+  /** Run again after this long instead of the interval (dependencies not ready). */
+  requeueMs?: number;
+  /** Set when the failure was a dependency not ready (for --once ordering and waking). */
+  dependencyNotReady?: boolean;
+}
+
+/** How long to wait for a dependency: 30 s, or the retry interval when shorter. */
+export function dependencyRequeueMs(sync: SyncConfig): number {
+  return Math.min(30_000, sync.retryIntervalMs);
+}
+
+/** The names of dependencies of `sync` that are not Ready at `revision` (same source). Pure. */
+export function unreadyDependencies(sync: SyncConfig, revision: string, statusOf: (name: string) => SyncStatus | undefined): string[] {
+  return sync.dependsOn.filter((dep) => {
+    const s = statusOf(dep);
+    if (!s || s.ready !== "True") return true;
+    return s.source === sync.sourceRef && s.lastAppliedRevision !== revision;
+  });
+}
+
+/** Maps a failed apply outcome to a Ready reason and a message naming the objects. Pure. */
+export function describeFailure(outcome: SyncOutcome): { reason: "ReconciliationFailed" | "PruneFailed" | "HealthCheckFailed"; message: string } {
+  const first = outcome.errors[0];
+  const reason = first?.phase === "prune" ? "PruneFailed" : first?.phase === "health" ? "HealthCheckFailed" : "ReconciliationFailed";
+  const shown = outcome.errors.slice(0, 5).map((e) => e.message);
+  if (outcome.errors.length > 5) shown.push(`and ${outcome.errors.length - 5} more`);
+  return { reason, message: shown.join("; ") || "apply failed" };
+}
+
+/** Runs one reconcile of `sync` and records its status; never throws except when `signal` aborts. */
+export async function reconcileSync(ctx: ReconcileContext, sync: SyncConfig, req: ReconcileRequest): Promise<ReconcileOutcome> {
+  const start = performance.now();
+  const log = ctx.log.with({ sync: sync.name });
+  const elapsed = (): number => performance.now() - start;
+  let previous = req.previous;
+  const finish = async (result: ReconcileResult, extra: Partial<ReconcileOutcome> = {}): Promise<ReconcileOutcome> => {
+    const status = nextStatus(previous, result, new Date().toISOString(), req.requestedAt);
+    let uid: string | undefined;
+    try {
+      uid = await ctx.store.write(sync.name, status, req.signal);
+    } catch (err) {
+      log.error(errorMessage(err));
+    }
+    const ok = result.kind === "succeeded";
+    ctx.metrics.reconciled(sync.name, ok, elapsed() / 1000);
+    ctx.metrics.ready(sync.name, status.ready === "True");
+    ctx.metrics.suspended(sync.name, false);
+    if (result.kind === "failed") {
+      await ctx.events.record({ sync: sync.name, type: "Warning", reason: result.reason, note: result.message, revision: result.revision, ...(uid ? { uid } : {}) }, req.signal);
+    }
+    return { ok, status, ...extra };
+  };
+
+  // 1. Source.
+  let revision: string;
+  let sha: string;
+  try {
+    const got = await ctx.sources.revision(sync.sourceRef, { force: req.withSource, signal: req.signal });
+    revision = got.revision;
+    sha = got.sha;
+  } catch (err) {
+    req.signal.throwIfAborted();
+    return finish({ kind: "failed", reason: "ArtifactFailed", message: errorMessage(err), source: sync.sourceRef, durationMs: elapsed() });
+  }
+  const rlog = log.with({ revision });
+
+  // 2. Dependencies.
+  const waiting = unreadyDependencies(sync, revision, ctx.statusOf);
+  if (waiting.length > 0) {
+    const message = `dependencies not ready: ${waiting.map((d) => `${d} (${ctx.statusOf(d)?.message ?? "not reconciled yet"})`).join(", ")}`;
+    return finish({ kind: "failed", reason: "DependencyNotReady", message, revision, source: sync.sourceRef, durationMs: elapsed() }, { requeueMs: dependencyRequeueMs(sync), dependencyNotReady: true });
+  }
+
+  if (previous?.lastAppliedRevision !== revision) {
+    previous = nextStatus(previous, { kind: "progressing", revision, source: sync.sourceRef }, new Date().toISOString());
+    await ctx.store.write(sync.name, previous, req.signal).catch((err: unknown) => rlog.warn(errorMessage(err)));
+  }
+
+  // 3. Build, in a private copy of the revision's tree.
+  const ws = await createWorkspace(ctx.workDir);
+  let objects;
+  try {
+    await ctx.sources.export(sync.sourceRef, sha, ws.root, req.signal);
+    await applySourceIgnore(ws.root, req.signal);
+    const built = await buildSync({
+      root: ws.root,
+      path: sync.path,
+      kustomize: ctx.kustomize,
+      owner: { sync: sync.name, namespace: ctx.agentNamespace },
+      ...(sync.targetNamespace ? { targetNamespace: sync.targetNamespace } : {}),
+      signal: req.signal,
+    });
+    objects = built.objects;
+    rlog.debug(`built ${objects.length} objects`);
+  } catch (err) {
+    req.signal.throwIfAborted();
+    return finish({ kind: "failed", reason: "BuildFailed", message: errorMessage(err), revision, source: sync.sourceRef, durationMs: elapsed() });
+  } finally {
+    await ws.dispose();
+  }
+
+  // 4. Apply, prune, health.
+  const client = sync.serviceAccountName ? ctx.client.impersonate(`system:serviceaccount:${ctx.agentNamespace}:${sync.serviceAccountName}`) : ctx.client;
+  let outcome: SyncOutcome;
+  try {
+    outcome = await applySync({
+      client,
+      sync: sync.name,
+      agentNamespace: ctx.agentNamespace,
+      objects,
+      prune: sync.prune,
+      wait: sync.wait,
+      force: sync.force,
+      allowEmpty: sync.allowEmpty,
+      timeoutMs: sync.timeoutMs,
+      ...(sync.targetNamespace ? { targetNamespace: sync.targetNamespace } : {}),
+      signal: req.signal,
+      log: rlog,
+    });
+  } catch (err) {
+    req.signal.throwIfAborted();
+    return finish({ kind: "failed", reason: "ReconciliationFailed", message: errorMessage(err), revision, source: sync.sourceRef, durationMs: elapsed() });
+  }
+  const counts = countActions(outcome.changeSet);
+  ctx.metrics.applied(sync.name, counts);
+  const changed = outcome.changeSet.filter((e) => e.action === "created" || e.action === "configured");
+  const summary = summarize(outcome.changeSet);
+  const uid = (await ctx.store.get(sync.name, req.signal).catch(() => undefined))?.uid;
+  const withUid = uid ? { uid } : {};
+  if (changed.length > 0) {
+    await ctx.events.record({ sync: sync.name, type: "Normal", reason: "ReconciliationSucceeded", note: changed.map(formatEntry).join("\n"), revision, ...withUid }, req.signal);
+  }
+  if (outcome.pruned.length > 0) {
+    await ctx.events.record({ sync: sync.name, type: "Normal", reason: "Pruned", note: outcome.pruned.map((id) => `${id} deleted`).join("\n"), revision, ...withUid }, req.signal);
+  }
+  if (outcome.health?.healthy) {
+    await ctx.events.record({ sync: sync.name, type: "Normal", reason: "HealthCheckPassed", note: `Health check passed in ${formatDuration(outcome.health.durationMs)}`, revision, ...withUid }, req.signal);
+  }
+  if (!outcome.ok) {
+    const f = describeFailure(outcome);
+    return finish({ kind: "failed", reason: f.reason, message: f.message, revision, source: sync.sourceRef, objects: outcome.inventory.objects, changeSet: summary, durationMs: elapsed() });
+  }
+  const result = await finish({ kind: "succeeded", revision, source: sync.sourceRef, objects: outcome.inventory.objects, changeSet: summary, durationMs: elapsed() });
+  rlog.info(`Reconciliation finished in ${formatDuration(elapsed())}, next run in ${formatDuration(sync.intervalMs)}`, { changes: summary });
+  return result;
+}

@@ -1,0 +1,99 @@
+/**
+ * The agent's sources: one {@link GitSource} each, fetched at most once per source interval
+ * (or at once when poked by the webhook or `slipway reconcile --with-source`), with concurrent
+ * callers sharing one fetch. Credentials are read for every fetch, so a rotated Secret is used
+ * without a restart.
+ */
+import { SlipwayError } from "../../core/errors.ts";
+import type { Logger } from "../../core/log.ts";
+import type { SourceConfig } from "../config/agent-config.ts";
+import { createGitSource, type FetchedRevision, type GitSource } from "../source/git-source.ts";
+import { resolveSourceAuth, type SecretReader } from "../source/source-credentials.ts";
+import type { AgentMetrics } from "../metrics/agent-metrics.ts";
+
+/** Access to every configured source. */
+export interface SourceManager {
+  /** The source's revision: the cached one when fresher than its interval, else fetched now. */
+  revision(name: string, options: { force?: boolean; signal?: AbortSignal }): Promise<FetchedRevision>;
+  /** Exports `sha` of the source into `dir`. */
+  export(name: string, sha: string, dir: string, signal?: AbortSignal): Promise<void>;
+  /** Marks a source stale so that the next `revision` fetches; false when there is no such source. */
+  poke(name: string): boolean;
+  /** The last fetched revision of a source, without fetching. */
+  cached(name: string): FetchedRevision | undefined;
+  readonly names: readonly string[];
+}
+
+/** Options for {@link createSourceManager}. */
+export interface SourceManagerOptions {
+  sources: readonly SourceConfig[];
+  cacheDir: string;
+  /** Where Secrets are read from; undefined when no source needs one. */
+  secrets?: SecretReader;
+  metrics?: AgentMetrics;
+  log: Logger;
+  /** Clock in ms, for tests. Default Date.now. */
+  now?: () => number;
+}
+
+interface Entry {
+  config: SourceConfig;
+  git: GitSource;
+  last?: FetchedRevision;
+  fetchedAt: number;
+  stale: boolean;
+  inFlight?: Promise<FetchedRevision>;
+}
+
+/** Creates the manager; nothing is fetched until asked. */
+export function createSourceManager(options: SourceManagerOptions): SourceManager {
+  const now = options.now ?? Date.now;
+  const entries = new Map<string, Entry>();
+  for (const config of options.sources) {
+    entries.set(config.name, { config, git: createGitSource({ source: config, cacheDir: options.cacheDir }), fetchedAt: 0, stale: true });
+  }
+  const get = (name: string): Entry => {
+    const e = entries.get(name);
+    if (!e) throw new SlipwayError(`source ${name}`, "is not configured");
+    return e;
+  };
+  const fetch = async (e: Entry, signal?: AbortSignal): Promise<FetchedRevision> => {
+    const start = performance.now();
+    const log = options.log.with({ source: e.config.name });
+    try {
+      const auth = await resolveSourceAuth(e.config, options.secrets, signal);
+      const got = await e.git.fetch(auth, signal);
+      options.metrics?.fetched(e.config.name, true, (performance.now() - start) / 1000);
+      if (got.revision !== e.last?.revision) log.info(`fetched revision ${got.revision}`, { revision: got.revision });
+      else log.debug("no new commits", { revision: got.revision });
+      e.last = got;
+      e.fetchedAt = now();
+      e.stale = false;
+      return got;
+    } catch (err) {
+      options.metrics?.fetched(e.config.name, false, (performance.now() - start) / 1000);
+      throw err;
+    }
+  };
+  return {
+    names: [...entries.keys()],
+    revision(name, { force, signal } = {}) {
+      const e = get(name);
+      if (e.inFlight) return e.inFlight;
+      if (!force && !e.stale && e.last && now() - e.fetchedAt < e.config.intervalMs) return Promise.resolve(e.last);
+      const p = fetch(e, signal).finally(() => {
+        e.inFlight = undefined;
+      });
+      e.inFlight = p;
+      return p;
+    },
+    export: (name, sha, dir, signal) => get(name).git.export(sha, dir, signal),
+    poke(name) {
+      const e = entries.get(name);
+      if (!e) return false;
+      e.stale = true;
+      return true;
+    },
+    cached: (name) => entries.get(name)?.last,
+  };
+}

@@ -1,0 +1,126 @@
+/**
+ * The agent process: loads everything the loops need (Kubernetes client, sources, kustomize,
+ * status store, Events, metrics), serves HTTP, and runs either every sync once (`once`) or the
+ * daemon until `signal` aborts. On stop, the reconcile in progress finishes (bounded by
+ * `graceMs`) before the process exits.
+ */
+import { mkdir } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { errorMessage } from "../core/errors.ts";
+import { createLogger, type Logger } from "../core/log.ts";
+import { registerSecret } from "../core/redact.ts";
+import type { AgentConfig } from "./config/agent-config.ts";
+import { createKubeClient, type KubeClient } from "./kube/kube-client.ts";
+import { createKustomize } from "./build/kustomize-runner.ts";
+import { createAgentMetrics } from "./metrics/agent-metrics.ts";
+import { startAgentServer } from "./server/agent-server.ts";
+import { createEventRecorder } from "./status/event-recorder.ts";
+import { createStatusStore } from "./status/status-store.ts";
+import { createDirSecretReader, createKubeSecretReader } from "./source/source-credentials.ts";
+import { createSourceManager } from "./reconcile/source-manager.ts";
+import { runOnce, startAgentLoop, type AgentLoopOptions } from "./reconcile/agent-loop.ts";
+
+/** Options for {@link runAgent}. */
+export interface RunAgentOptions {
+  config: AgentConfig;
+  /** Reconcile every sync once and return. Default false. */
+  once?: boolean;
+  /** Kubeconfig file. Default: `$KUBECONFIG`, `~/.kube/config`, or in-cluster. */
+  kubeconfig?: string;
+  /** Where source clones are kept. Default `$SLIPWAY_CACHE_DIR`, else `<tmp>/slipway-cache`. */
+  cacheDir?: string;
+  /** Read Secrets from files `DIR/<name>/<key>` instead of the API (for runs outside a cluster). */
+  secretsDir?: string;
+  /** Overrides the configuration's listen address (`127.0.0.1:0` in tests). */
+  listen?: string;
+  /** Shared secret for `POST /hook/<source>`. Default `$SLIPWAY_HOOK_TOKEN`, else none. */
+  hookToken?: string;
+  /** How long the reconcile in progress may run after stop. Default 100 s. */
+  graceMs?: number;
+  /** How often parents are polled for requests. Default 2000 ms. */
+  pollIntervalMs?: number;
+  /** Called once the HTTP server listens, with its port. */
+  onListening?: (port: number) => void;
+  log?: Logger;
+  signal: AbortSignal;
+}
+
+/** Runs the agent. Resolves with the names of failed syncs in `once` mode (empty otherwise). */
+export async function runAgent(options: RunAgentOptions): Promise<string[]> {
+  const { config, signal } = options;
+  const log = options.log ?? createLogger({ level: config.logLevel });
+  const cacheDir = options.cacheDir ?? process.env.SLIPWAY_CACHE_DIR ?? path.join(tmpdir(), "slipway-cache");
+  await mkdir(cacheDir, { recursive: true });
+  const workDir = path.join(cacheDir, "work");
+  await mkdir(workDir, { recursive: true });
+  const hookToken = options.hookToken ?? process.env.SLIPWAY_HOOK_TOKEN;
+  registerSecret(hookToken);
+
+  const client: KubeClient = await createKubeClient({ ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}) });
+  const metrics = createAgentMetrics();
+  const secrets = options.secretsDir ? createDirSecretReader(options.secretsDir) : createKubeSecretReader(client);
+  const sources = createSourceManager({ sources: config.sources, cacheDir, secrets, metrics, log });
+  const kustomize = await createKustomize();
+  const store = createStatusStore(client, config.namespace);
+  const events = createEventRecorder(client, config.namespace, log);
+  const hard = new AbortController();
+  const onStop = (): void => {
+    log.info("stopping: finishing the reconcile in progress");
+    setTimeout(() => hard.abort(new Error("shutdown grace period over")), options.graceMs ?? 100_000).unref();
+  };
+  signal.addEventListener("abort", onStop, { once: true });
+  const loopOptions: AgentLoopOptions = {
+    config,
+    context: { client, agentNamespace: config.namespace, sources, kustomize, store, events, metrics, log, workDir },
+    stop: signal,
+    hard: hard.signal,
+    ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}),
+  };
+  log.info(`starting: ${config.sources.length} sources, ${config.syncs.length} syncs, ${kustomize.command}`, { namespace: config.namespace, mode: options.once ? "once" : "daemon" });
+  try {
+    if (options.once) {
+      const failed = await runOnce(loopOptions);
+      log.info(failed.length ? `done: ${failed.length} of ${config.syncs.length} syncs failed (${failed.join(", ")})` : `done: ${config.syncs.length} syncs reconciled`);
+      return failed;
+    }
+    let apiError: string | undefined = "not checked yet";
+    const checkApi = async (): Promise<void> => {
+      try {
+        await client.request({ method: "GET", path: "/version", signal: AbortSignal.timeout(5000) });
+        apiError = undefined;
+      } catch (err) {
+        apiError = `API server: ${errorMessage(err)}`;
+      }
+    };
+    await checkApi();
+    const apiTimer = setInterval(() => void checkApi(), 10_000);
+    // The hook needs the loop, which starts only once the server listens.
+    const running: { loop?: ReturnType<typeof startAgentLoop> } = {};
+    const server = await startAgentServer({
+      listen: options.listen ?? config.listen,
+      hookToken,
+      log,
+      handlers: {
+        metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
+        notReady: () => apiError,
+        hook: (source) => running.loop?.poke(source) ?? false,
+      },
+    });
+    log.info(`listening on port ${server.port}`, { listen: options.listen ?? config.listen });
+    options.onListening?.(server.port);
+    const loop = startAgentLoop(loopOptions);
+    running.loop = loop;
+    try {
+      await loop.done;
+    } finally {
+      clearInterval(apiTimer);
+      await server.close();
+    }
+    log.info("stopped");
+    return [];
+  } finally {
+    signal.removeEventListener("abort", onStop);
+    client.close();
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * `slipway build --path DIR [--target-namespace NS]`: prints the YAML stream the agent would
+ * apply for DIR — `.sourceignore` honoured, a kustomization generated when DIR has none, remote
+ * bases refused, paths kept inside the repository (the git work tree holding DIR, else DIR).
+ */
+import { realpath } from "node:fs/promises";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { SlipwayError, errorMessage } from "../../core/errors.ts";
+import { run as exec } from "../../core/exec.ts";
+import { buildSync } from "../../agent/build/build-sync.ts";
+import { createKustomize } from "../../agent/build/kustomize-runner.ts";
+import { renderManifests } from "../../agent/build/parse-manifests.ts";
+import { copyIntoWorkspace, createWorkspace } from "../../agent/build/workspace.ts";
+import type { KubeObject } from "../../agent/kube/kube-object.ts";
+import { fail, type CliIO, type CommandRun } from "../io.ts";
+
+const USAGE = `Usage: slipway build --path DIR [--target-namespace NS]
+
+Prints the objects the agent would apply for DIR, as a YAML stream.
+
+Flags:
+  --path DIR                 directory to build (default ".")
+  --target-namespace NS      set this namespace on every namespaced object
+`;
+
+/** The repository root holding `dir`: its git work tree, or `dir` itself outside git. */
+export async function repositoryRoot(dir: string, signal?: AbortSignal): Promise<string> {
+  try {
+    return (await exec("git", ["-C", dir, "rev-parse", "--show-toplevel"], { signal })).stdout.trim();
+  } catch {
+    return dir;
+  }
+}
+
+/** Builds `dir` as the agent would (in a temporary copy) and returns the objects. */
+export async function buildLocal(dir: string, options: { targetNamespace?: string; owner?: { sync: string; namespace: string }; signal?: AbortSignal }): Promise<KubeObject[]> {
+  const real = await realpath(dir).catch((err: unknown) => {
+    throw new SlipwayError(dir, "does not exist", { cause: err });
+  });
+  const root = await repositoryRoot(real, options.signal);
+  const ws = await createWorkspace();
+  try {
+    await copyIntoWorkspace(root, ws, options.signal);
+    const res = await buildSync({
+      root: ws.root,
+      path: path.relative(root, real) || ".",
+      kustomize: await createKustomize(),
+      ...(options.targetNamespace ? { targetNamespace: options.targetNamespace } : {}),
+      ...(options.owner ? { owner: options.owner } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    return res.objects;
+  } finally {
+    await ws.dispose();
+  }
+}
+
+/** Runs `slipway build`. */
+export const run: CommandRun = async (args: string[], io: CliIO): Promise<number> => {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        path: { type: "string", default: "." },
+        "target-namespace": { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }));
+  } catch (err) {
+    fail(io, errorMessage(err));
+    io.stderr(USAGE);
+    return 2;
+  }
+  if (values.help) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  const objects = await buildLocal(path.resolve(io.cwd, values.path), {
+    signal: io.signal,
+    ...(values["target-namespace"] ? { targetNamespace: values["target-namespace"] } : {}),
+  });
+  io.stdout(renderManifests(objects));
+  return 0;
+};

@@ -1,0 +1,71 @@
+/**
+ * `slipway get [--namespace slipway-system] [--output json]`: the status of every sync, read from
+ * the ApplySet parents in the agent namespace: NAME READY MESSAGE REVISION SUSPENDED.
+ */
+import { parseArgs } from "node:util";
+import { SlipwayError, errorMessage } from "../../core/errors.ts";
+import { createKubeClient } from "../../agent/kube/kube-client.ts";
+import { createStatusStore, type ParentView } from "../../agent/status/status-store.ts";
+import { fail, table, type CliIO, type CommandRun } from "../io.ts";
+
+const USAGE = `Usage: slipway get [--namespace NS] [--output text|json] [--kubeconfig FILE]
+
+Prints NAME READY MESSAGE REVISION SUSPENDED for every sync of the agent in NS.
+
+Flags:
+  -n, --namespace NS   the agent's namespace (default slipway-system)
+  -o, --output FMT     text (default) or json
+  --kubeconfig FILE    default $KUBECONFIG or ~/.kube/config
+`;
+
+/** The table rows of `slipway get`. Pure. */
+export function statusRows(views: readonly ParentView[]): string[][] {
+  return views.map((v) => [
+    v.sync,
+    v.status?.ready ?? "Unknown",
+    (v.status?.message ?? "not reconciled yet").replace(/\s*\n\s*/g, " "),
+    v.status?.lastAppliedRevision ?? "",
+    v.suspended || v.status?.suspended ? "True" : "False",
+  ]);
+}
+
+/** Runs `slipway get`. */
+export const run: CommandRun = async (args: string[], io: CliIO): Promise<number> => {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        namespace: { type: "string", short: "n", default: "slipway-system" },
+        output: { type: "string", short: "o", default: "text" },
+        kubeconfig: { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }));
+    if (values.output !== "text" && values.output !== "json") throw new SlipwayError(`--output ${values.output}`, 'want "text" or "json"');
+  } catch (err) {
+    fail(io, errorMessage(err));
+    io.stderr(USAGE);
+    return 2;
+  }
+  if (values.help) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  const client = await createKubeClient(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {});
+  try {
+    const views = await createStatusStore(client, values.namespace).list(io.signal);
+    if (values.output === "json") {
+      io.stdout(JSON.stringify(views.map((v) => ({ name: v.sync, suspended: v.suspended || v.status?.suspended === true, ...v.status })), null, 2) + "\n");
+      return 0;
+    }
+    if (views.length === 0) {
+      io.stderr(`no syncs found in namespace ${values.namespace}\n`);
+      return 0;
+    }
+    io.stdout(table(["NAME", "READY", "MESSAGE", "REVISION", "SUSPENDED"], statusRows(views)));
+    return 0;
+  } finally {
+    client.close();
+  }
+};

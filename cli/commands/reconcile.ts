@@ -1,0 +1,73 @@
+/**
+ * `slipway reconcile NAME [--with-source] [--timeout 5m] [--namespace NS]`: asks the agent to
+ * reconcile a sync now (an annotation on its ApplySet parent) and waits until the agent records
+ * that it handled the request; exit 0 when the sync is then Ready, 1 otherwise.
+ */
+import { parseArgs } from "node:util";
+import { SlipwayError, errorMessage } from "../../core/errors.ts";
+import { parseDuration } from "../../agent/config/duration.ts";
+import { createKubeClient } from "../../agent/kube/kube-client.ts";
+import { requestReconcile, waitHandled } from "../../agent/status/parent-requests.ts";
+import { createStatusStore } from "../../agent/status/status-store.ts";
+import { fail, ok, step, waiting, type CliIO, type CommandRun } from "../io.ts";
+
+const USAGE = `Usage: slipway reconcile NAME [--with-source] [--timeout DURATION] [--namespace NS]
+
+Asks the agent to reconcile sync NAME now and waits for the result.
+
+Flags:
+  --with-source        fetch the git source first, even if its interval has not passed
+  --timeout DURATION   how long to wait (default 5m)
+  -n, --namespace NS   the agent's namespace (default slipway-system)
+  --kubeconfig FILE    default $KUBECONFIG or ~/.kube/config
+`;
+
+/** Runs `slipway reconcile`. */
+export const run: CommandRun = async (args: string[], io: CliIO): Promise<number> => {
+  let values;
+  let name: string;
+  let timeoutMs: number;
+  try {
+    const parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        "with-source": { type: "boolean", default: false },
+        timeout: { type: "string", default: "5m" },
+        namespace: { type: "string", short: "n", default: "slipway-system" },
+        kubeconfig: { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+    values = parsed.values;
+    if (values.help) {
+      io.stdout(USAGE);
+      return 0;
+    }
+    if (parsed.positionals.length !== 1 || !parsed.positionals[0]) throw new SlipwayError("NAME", "give exactly one sync name");
+    name = parsed.positionals[0];
+    const t = parseDuration(values.timeout);
+    if (!t) throw new SlipwayError(`--timeout ${values.timeout}`, "is not a duration such as 30s or 5m");
+    timeoutMs = t;
+  } catch (err) {
+    fail(io, errorMessage(err));
+    io.stderr(USAGE);
+    return 2;
+  }
+  const client = await createKubeClient(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {});
+  try {
+    step(io, `annotating sync ${name} in ${values.namespace}`);
+    const at = await requestReconcile(client, values.namespace, name, { withSource: values["with-source"], signal: io.signal });
+    waiting(io, "waiting for the agent to reconcile");
+    const view = await waitHandled(createStatusStore(client, values.namespace), name, at, { timeoutMs, signal: io.signal });
+    const status = view.status;
+    if (status?.ready === "True") {
+      ok(io, `${status.message}${status.lastChangeSet ? ` (${status.lastChangeSet})` : ""}`);
+      return 0;
+    }
+    fail(io, `${status?.reason ?? "Unknown"}: ${status?.message ?? "no status"}`);
+    return 1;
+  } finally {
+    client.close();
+  }
+};
