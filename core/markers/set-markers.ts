@@ -68,10 +68,18 @@ function lineStartsOf(text: string): number[] {
   return starts;
 }
 
-/** The comment text (after `#`) that follows `end` on the same line, if only spaces come between. */
+/**
+ * The comment text (after `#`) that follows `end` on the same line, if only spaces come between
+ * (or, for an item of a multi-line flow collection, its `,` and spaces).
+ */
 function lineComment(text: string, end: number): string | undefined {
   let i = end;
   while (text[i] === " " || text[i] === "\t") i++;
+  if (text[i] === ",") {
+    i++;
+    if (text[i] !== " " && text[i] !== "\t") return undefined;
+    while (text[i] === " " || text[i] === "\t") i++;
+  }
   if (i === end || text[i] !== "#") return undefined;
   const eol = text.indexOf("\n", i);
   return text.slice(i + 1, eol < 0 ? text.length : eol).replace(/\r$/, "");
