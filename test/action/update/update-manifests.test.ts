@@ -1,0 +1,139 @@
+// The manifest update loop against the real git server and the real OCI registry: the seed's
+// ImageUpdateAutomation honoured, policies that never roll back, the name rule without Flux
+// objects, unknown policies, templates, and two updates racing on one branch.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createGitRepo, integration, uniqueName, type TestEnv } from "../../env/harness.ts";
+import { run } from "../../../core/exec.ts";
+import { createLogger } from "../../../core/log.ts";
+import { createGitClient, type GitClient } from "../../../core/git/git-client.ts";
+import { registryFor } from "../../../action/registry/registry-for.ts";
+import { updateManifests, type UpdateManifestsOptions } from "../../../action/update/update-manifests.ts";
+import { pushSampleImage, shopFiles } from "../e2e/shop-fixture.ts";
+
+const log = createLogger({ level: "warn" });
+
+async function gitFor(env: TestEnv, t: { after: (fn: () => Promise<void>) => void }): Promise<GitClient> {
+  const git = await createGitClient({ auth: { kind: "basic", username: env.gitHttpUser, password: env.gitHttpPassword } });
+  t.after(() => git.close());
+  return git;
+}
+
+const show = async (bare: string, format: string, ref: string): Promise<string> => (await run("git", ["--git-dir", bare, "log", "-1", `--format=${format}`, ref])).stdout.trim();
+const file = async (bare: string, ref: string, p: string): Promise<string> => (await run("git", ["--git-dir", bare, "show", `${ref}:${p}`])).stdout;
+const count = async (bare: string, ref: string): Promise<number> => Number((await run("git", ["--git-dir", bare, "rev-list", "--count", ref])).stdout.trim());
+
+function options(env: TestEnv, git: GitClient, url: string, image: string, tag: string, extra: Partial<UpdateManifestsOptions> = {}): UpdateManifestsOptions {
+  const { registry, repository } = registryFor(image);
+  return { git, url, pushed: { image, tag }, listTags: (s) => registry.listTags(repository, s), log, baseDelayMs: 20, ...extra };
+}
+
+test("the seed's ImageUpdateAutomation is honoured: branch eks, path ./clusters/eks, author fluxbot, its message", async (t) => {
+  const env = integration(t);
+  if (!env) return;
+  const prefix = `${env.registry}/${uniqueName("shop")}`;
+  const services = ["account", "cart"];
+  const repo = await createGitRepo(env, t, { branch: "main", files: shopFiles({ imagePrefix: prefix, services, flux: true }) });
+  await run("git", ["--git-dir", repo.bareDir, "branch", "eks", "main"]);
+  const image = `${prefix}/account`;
+  const repoPath = image.slice(env.registry.length + 1);
+  await pushSampleImage(env.registry, repoPath, "20200101000000");
+  await pushSampleImage(env.registry, repoPath, "latest");
+  await pushSampleImage(env.registry, repoPath, "20240607080910");
+  const git = await gitFor(env, t);
+  const url = `${env.gitHttpAuthUrl}/${repo.name}.git`;
+  const mainBefore = await show(repo.bareDir, "%H", "main");
+
+  const result = await updateManifests(options(env, git, url, image, "20240607080910"));
+  assert.equal(result.baseBranch, "eks");
+  assert.equal(result.pushBranch, "eks");
+  assert.equal(result.attempts, 1);
+  assert.deepEqual(result.changedFiles, ["clusters/eks/shop/account.yaml"]);
+  assert.deepEqual(result.decisions, [{ policy: "flux-system:account", tag: "20240607080910", by: "ImagePolicy/flux-system/account" }]);
+  assert.equal(await show(repo.bareDir, "%H", "eks"), result.commit);
+  assert.equal(await show(repo.bareDir, "%an <%ae>", "eks"), "fluxbot <fluxbot@example.com>");
+  assert.equal(await show(repo.bareDir, "%B", "eks"), "An automated update from FluxBot\n[ci skip]");
+  assert.equal(await show(repo.bareDir, "%H", "main"), mainBefore, "main untouched");
+  const text = await file(repo.bareDir, "eks", "clusters/eks/shop/account.yaml");
+  assert.match(text, new RegExp(`image: ${image}:20240607080910 # \\{"\\$imagepolicy": "flux-system:account"\\}\\n`));
+  assert.equal(await file(repo.bareDir, "eks", "clusters/eks/shop/cart.yaml"), shopFiles({ imagePrefix: prefix, services, flux: true })["clusters/eks/shop/cart.yaml"]);
+
+  // An old pipeline re-run (older tag pushed now) changes nothing: the policy still picks the newest.
+  await pushSampleImage(env.registry, repoPath, "20230101000000");
+  const rerun = await updateManifests(options(env, git, url, image, "20230101000000"));
+  assert.equal(rerun.commit, undefined);
+  assert.equal(rerun.changes.length, 0);
+  assert.equal(await show(repo.bareDir, "%H", "eks"), result.commit, "no new commit");
+});
+
+test("without Flux objects the name rule applies, with the default message, and timestamps never go back", async (t) => {
+  const env = integration(t);
+  if (!env) return;
+  const prefix = `${env.registry}/${uniqueName("plain")}`;
+  const repo = await createGitRepo(env, t, { files: shopFiles({ imagePrefix: prefix, services: ["order", "payment"] }) });
+  const image = `${prefix}/order`;
+  await pushSampleImage(env.registry, image.slice(env.registry.length + 1), "20250101000000");
+  const git = await gitFor(env, t);
+  const url = `${env.gitHttpAuthUrl}/${repo.name}.git`;
+  const r = await updateManifests(options(env, git, url, image, "20250101000000", { updatePath: "clusters/eks" }));
+  assert.ok(r.commit);
+  assert.equal(await show(repo.bareDir, "%B", "main"), `slipway: update ${image} to 20250101000000 [ci skip]`);
+  assert.equal(await show(repo.bareDir, "%an", "main"), "slipway");
+  assert.deepEqual(r.changedFiles, ["clusters/eks/shop/order.yaml"]);
+  // An older timestamp: the registry has a newer one, which stays.
+  await pushSampleImage(env.registry, image.slice(env.registry.length + 1), "20240101000000");
+  const old = await updateManifests(options(env, git, url, image, "20240101000000"));
+  assert.equal(old.commit, undefined);
+  assert.equal(await count(repo.bareDir, "main"), 2);
+});
+
+test("a marker naming an ImagePolicy nobody defined stops the run, naming file:line; nothing is pushed", async (t) => {
+  const env = integration(t);
+  if (!env) return;
+  const prefix = `${env.registry}/${uniqueName("ghost")}`;
+  const files = shopFiles({ imagePrefix: prefix, services: ["account"], flux: true, automationBranch: "main" });
+  files["clusters/eks/shop/ghost.yaml"] = `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ghost\nspec:\n  containers:\n  - name: g\n    image: x/ghost:1 # {"$imagepolicy": "flux-system:ghost"}\n`;
+  const repo = await createGitRepo(env, t, { files });
+  await pushSampleImage(env.registry, `${prefix}/account`.slice(env.registry.length + 1), "20250101000000");
+  const git = await gitFor(env, t);
+  const before = await show(repo.bareDir, "%H", "main");
+  await assert.rejects(
+    updateManifests(options(env, git, `${env.gitHttpAuthUrl}/${repo.name}.git`, `${prefix}/account`, "20250101000000")),
+    /^SlipwayError: clusters\/eks\/shop\/ghost\.yaml:8: marker names ImagePolicy\/flux-system\/ghost, which no ImagePolicy in the manifest repository defines$/,
+  );
+  assert.equal(await show(repo.bareDir, "%H", "main"), before);
+});
+
+test("a commit-message template sees the automation, FileChanges and Values; an unsupported field fails before pushing", async (t) => {
+  const env = integration(t);
+  if (!env) return;
+  const prefix = `${env.registry}/${uniqueName("tpl")}`;
+  const repo = await createGitRepo(env, t, { files: shopFiles({ imagePrefix: prefix, services: ["cart"], flux: true, fluxApiVersion: "image.toolkit.fluxcd.io/v1", automationBranch: "main" }) });
+  const image = `${prefix}/cart`;
+  await pushSampleImage(env.registry, image.slice(env.registry.length + 1), "20250101000000");
+  const git = await gitFor(env, t);
+  const url = `${env.gitHttpAuthUrl}/${repo.name}.git`;
+  const before = await show(repo.bareDir, "%H", "main");
+  await assert.rejects(updateManifests(options(env, git, url, image, "20250101000000", { messageTemplate: "{{ .Updated.Images }}" })), /input commit-message:1: \.Updated is not supported/);
+  assert.equal(await show(repo.bareDir, "%H", "main"), before, "nothing pushed after a template error");
+  const tpl =
+    "{{ .AutomationObject }}: {{ range $f, $objs := .Changed.FileChanges }}{{ $f }}{{ range $res, $ch := $objs }} {{ $res.Kind }} {{ $res.Name }}{{ range $_, $c := $ch }} {{ $c.OldValue }} -> {{ $c.NewValue }}{{ end }}{{ end }}{{ end }}";
+  await updateManifests(options(env, git, url, image, "20250101000000", { messageTemplate: tpl }));
+  assert.equal(await show(repo.bareDir, "%B", "main"), `flux-system/flux-system: shop/cart.yaml Deployment cart ${image}:20200101000000 -> ${image}:20250101000000`);
+});
+
+test("two updates racing on one branch both land: the loser fetches, re-applies and pushes again", async (t) => {
+  const env = integration(t);
+  if (!env) return;
+  const prefix = `${env.registry}/${uniqueName("race")}`;
+  const services = ["a", "b", "c", "d"];
+  const repo = await createGitRepo(env, t, { files: shopFiles({ imagePrefix: prefix, services }) });
+  const git = await gitFor(env, t);
+  const url = `${env.gitHttpAuthUrl}/${repo.name}.git`;
+  await Promise.all(services.map((s) => pushSampleImage(env.registry, `${prefix}/${s}`.slice(env.registry.length + 1), "20250505050505")));
+  const results = await Promise.all(services.map((s) => updateManifests(options(env, git, url, `${prefix}/${s}`, "20250505050505"))));
+  assert.ok(results.every((r) => r.commit));
+  assert.equal(await count(repo.bareDir, "main"), 1 + services.length);
+  for (const s of services) assert.match(await file(repo.bareDir, "main", `clusters/eks/shop/${s}.yaml`), new RegExp(`/${s}:20250505050505 #`));
+  assert.ok(results.some((r) => r.attempts > 1), `some update had to retry (attempts ${results.map((r) => r.attempts).join(",")})`);
+});
