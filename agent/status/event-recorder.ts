@@ -2,6 +2,7 @@
  * Kubernetes Events about a sync, attached to its ApplySet parent (events.k8s.io/v1), and one
  * JSON log line for each. Recording an Event never fails a reconcile: a refused Event is logged.
  */
+import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { errorMessage } from "../../core/errors.ts";
 import type { Logger } from "../../core/log.ts";
@@ -53,7 +54,8 @@ export function createEventRecorder(client: KubeClient | undefined, namespace: s
       const body = {
         apiVersion: "events.k8s.io/v1",
         kind: "Event",
-        metadata: { generateName: `${ref.name}.`, namespace },
+        // Named as Kubernetes names Events: `<object>.<unique hex>`.
+        metadata: { name: `${ref.name}.${now().getTime().toString(16)}${randomBytes(3).toString("hex")}`, namespace },
         eventTime: microTime(now()),
         reportingController: "slipway.dev/agent",
         reportingInstance: instance,
