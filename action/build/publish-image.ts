@@ -7,6 +7,7 @@ import { SlipwayError, throwIfAborted } from "../../core/errors.ts";
 import type { Logger } from "../../core/log.ts";
 import type { RegistryClient, RepositoryOptions } from "../registry/registry-client.ts";
 import { splitImageRepository } from "../registry/registry-for.ts";
+import { tagImmutability } from "../registry/tag-mutability.ts";
 import { assertValidTag } from "../tag-format.ts";
 import { checkBuildInputs, resolveDockerfile } from "./build-inputs.ts";
 import { createBuildahBuilder } from "./buildah-builder.ts";
@@ -53,6 +54,8 @@ export interface PublishImageOptions {
   docker?: Omit<DockerBuilderOptions, "log">;
   /** Buildah builder settings (storage driver, isolation). Default: buildah's own. */
   buildah?: Omit<BuildahBuilderOptions, "log">;
+  /** Called with each credential this run obtains (the registry password), e.g. `core.setSecret`. Default: none (the logger redacts them anyway). */
+  onSecret?: (secret: string) => void;
   signal?: AbortSignal;
 }
 
@@ -92,6 +95,7 @@ export async function publishImage(options: PublishImageOptions): Promise<Publis
   }
 
   const credentials = await registry.login(signal);
+  if (credentials?.password) options.onSecret?.(credentials.password);
   if (options.createRepository) {
     const state = await registry.ensureRepository(repository, options.createRepository, signal);
     log.info(`repository ${host}/${repository} ${state === "created" ? "created" : "unchanged"}`, {
@@ -99,7 +103,12 @@ export async function publishImage(options: PublishImageOptions): Promise<Publis
       immutableTags: options.createRepository.immutableTags,
     });
   }
-  const immutable = (options.createRepository?.immutableTags ?? false) || (await registry.tagsImmutable(repository, signal));
+  // Immutable when the registry says so, or when the caller asked for immutable tags (an OCI
+  // registry does not enforce it; Slipway does).
+  const registryRule = await registry.tagImmutability(repository, signal);
+  const asked = options.createRepository;
+  const askedRule = asked?.immutableTags ? tagImmutability("IMMUTABLE_WITH_EXCLUSION", (asked.mutableTagPatterns ?? []).map((filter) => ({ filter }))) : undefined;
+  const immutable = (tag: string): boolean => registryRule(tag) || (askedRule?.(tag) ?? false);
 
   if (options.builder === "none") {
     const source = options.source ?? "";
@@ -115,12 +124,10 @@ export async function publishImage(options: PublishImageOptions): Promise<Publis
     return { image: options.image, tag: options.tag, tags, digest: retag.digest, ref: `${options.image}:${options.tag}@${retag.digest}` };
   }
 
-  if (immutable) {
-    for (const tag of tags) {
-      const existing = await registry.getManifest(repository, tag, signal);
-      if (existing) {
-        throw new SlipwayError(`tag ${tag}`, `already exists in ${host}/${repository} as ${existing.digest}, and its tags are immutable; nothing built or pushed`);
-      }
+  for (const tag of tags.filter(immutable)) {
+    const existing = await registry.getManifest(repository, tag, signal);
+    if (existing) {
+      throw new SlipwayError(`tag ${tag}`, `already exists in ${host}/${repository} as ${existing.digest}, and its tags are immutable; nothing built or pushed`);
     }
   }
 

@@ -6,6 +6,7 @@
 import { SlipwayError, throwIfAborted } from "../../core/errors.ts";
 import type { Logger } from "../../core/log.ts";
 import type { ManifestPutResult, RegistryClient } from "../registry/registry-client.ts";
+import type { TagImmutability } from "../registry/tag-mutability.ts";
 
 /** Options for {@link retagImage}. Exactly one of `fromTag` and `fromDigest` is given. */
 export interface RetagOptions {
@@ -18,8 +19,8 @@ export interface RetagOptions {
   fromDigest?: string;
   /** Tags to add. */
   toTags: string[];
-  /** Treat tags as immutable. Default: ask the registry ({@link RegistryClient.tagsImmutable}). */
-  immutableTags?: boolean;
+  /** Which tags are immutable. Default: ask the registry ({@link RegistryClient.tagImmutability}). */
+  immutableTags?: TagImmutability;
   log?: Logger;
   signal?: AbortSignal;
 }
@@ -47,14 +48,14 @@ export async function retagImage(options: RetagOptions): Promise<RetagResult> {
   if (options.fromDigest && source.digest !== options.fromDigest) {
     throw new SlipwayError(`image ${name}`, `the registry returned a manifest with digest ${source.digest}`);
   }
-  const immutable = options.immutableTags ?? (await registry.tagsImmutable(repository, signal));
+  const immutable = options.immutableTags ?? (await registry.tagImmutability(repository, signal));
   const tags: RetagResult["tags"] = [];
   for (const tag of options.toTags) {
     throwIfAborted(signal);
     const current = await registry.getManifest(repository, tag, signal);
     let result: ManifestPutResult;
     if (current?.digest === source.digest) result = "unchanged";
-    else if (current && immutable) {
+    else if (current && immutable(tag)) {
       throw new SlipwayError(`tag ${tag}`, `already exists in ${registry.host}/${repository} as ${current.digest}, and its tags are immutable; nothing pushed under it`);
     } else result = await registry.putManifest(repository, tag, source, signal);
     options.log?.info(`image ${registry.host}/${repository}:${tag} ${result === "created" ? "tagged" : "unchanged"}`, { digest: source.digest });

@@ -15,7 +15,7 @@ import {
   GetAuthorizationTokenCommand,
   PutImageCommand,
 } from "@aws-sdk/client-ecr";
-import type { ECRClientConfig } from "@aws-sdk/client-ecr";
+import type { CreateRepositoryCommandInput, ECRClientConfig } from "@aws-sdk/client-ecr";
 import { SlipwayError } from "../../core/errors.ts";
 import { registerSecret } from "../../core/redact.ts";
 import { decodeAuthorizationToken, tokenStillFresh } from "./ecr-auth-token.ts";
@@ -23,6 +23,7 @@ import { parseEcrHost } from "./ecr-host.ts";
 import { MANIFEST_MEDIA_TYPES, manifestDigest } from "./image-manifest.ts";
 import type { ImageManifest } from "./image-manifest.ts";
 import { collectPages } from "./paginate.ts";
+import { tagImmutability } from "./tag-mutability.ts";
 import type { ManifestPutResult, RegistryClient, RegistryCredentials, RepositoryOptions } from "./registry-client.ts";
 
 /** Options for {@link createEcrRegistry}. */
@@ -43,6 +44,17 @@ export interface EcrRegistryOptions {
   maxAttempts?: number;
   /** Clock, for token caching. Default `() => new Date()`. */
   now?: () => Date;
+}
+
+/** CreateRepository's tag mutability fields for the requested settings. */
+function mutabilitySettings(repo: RepositoryOptions): Pick<CreateRepositoryCommandInput, "imageTagMutability" | "imageTagMutabilityExclusionFilters"> {
+  if (!repo.immutableTags) return { imageTagMutability: "MUTABLE" };
+  const patterns = repo.mutableTagPatterns ?? [];
+  if (patterns.length === 0) return { imageTagMutability: "IMMUTABLE" };
+  return {
+    imageTagMutability: "IMMUTABLE_WITH_EXCLUSION",
+    imageTagMutabilityExclusionFilters: patterns.map((filter) => ({ filterType: "WILDCARD", filter })),
+  };
 }
 
 /** Creates a RegistryClient for one ECR registry (one account, one region). */
@@ -111,7 +123,7 @@ export function createEcrRegistry(options: EcrRegistryOptions): RegistryClient {
             registryId,
             repositoryName: repository,
             imageScanningConfiguration: { scanOnPush: repo.scanOnPush },
-            imageTagMutability: repo.immutableTags ? "IMMUTABLE" : "MUTABLE",
+            ...mutabilitySettings(repo),
           }),
           { abortSignal: signal },
         );
@@ -194,10 +206,11 @@ export function createEcrRegistry(options: EcrRegistryOptions): RegistryClient {
       }
     },
 
-    async tagsImmutable(repository, signal) {
+    async tagImmutability(repository, signal) {
       try {
         const out = await client.send(new DescribeRepositoriesCommand({ registryId, repositoryNames: [repository] }), { abortSignal: signal });
-        return (out.repositories?.[0]?.imageTagMutability ?? "MUTABLE").startsWith("IMMUTABLE");
+        const repo = out.repositories?.[0];
+        return tagImmutability(repo?.imageTagMutability, repo?.imageTagMutabilityExclusionFilters);
       } catch (err) {
         throw fail("DescribeRepositories", repository, err);
       }

@@ -12,6 +12,7 @@ import type { ImageManifest } from "./image-manifest.ts";
 import { nextLink } from "./link-header.ts";
 import { collectPages } from "./paginate.ts";
 import type { RegistryClient, RegistryCredentials } from "./registry-client.ts";
+import { ALL_TAGS_MUTABLE } from "./tag-mutability.ts";
 import { parseWwwAuthenticate } from "./www-authenticate.ts";
 
 /** Options for {@link createOciRegistry}. */
@@ -215,8 +216,8 @@ export function createOciRegistry(options: OciRegistryOptions): RegistryClient {
       return "created";
     },
 
-    async tagsImmutable() {
-      return false;
+    async tagImmutability() {
+      return ALL_TAGS_MUTABLE;
     },
   };
   return registry;

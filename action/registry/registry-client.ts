@@ -5,6 +5,7 @@
  * lists tags and moves manifests.
  */
 import type { ImageManifest } from "./image-manifest.ts";
+import type { TagImmutability } from "./tag-mutability.ts";
 
 /** Credentials a builder uses to log in to a registry. The password is registered as a secret. */
 export interface RegistryCredentials {
@@ -20,6 +21,11 @@ export interface RepositoryOptions {
   scanOnPush: boolean;
   /** Refuse to move an existing tag to another image (ECR `imageTagMutability: IMMUTABLE`). */
   immutableTags: boolean;
+  /**
+   * With immutableTags: wildcard patterns (`*` = any characters) of tags that stay mutable, such
+   * as `latest` (ECR `IMMUTABLE_WITH_EXCLUSION`). Default none.
+   */
+  mutableTagPatterns?: string[];
 }
 
 /** Whether a manifest was written under a tag, or the tag already named that same manifest. */
@@ -47,6 +53,6 @@ export interface RegistryClient {
    * SlipwayError naming the tag when the repository's tags are immutable and it names another image.
    */
   putManifest(repository: string, tag: string, manifest: ImageManifest, signal?: AbortSignal): Promise<ManifestPutResult>;
-  /** Whether the registry refuses to move existing tags (ECR IMMUTABLE); false for OCI registries. */
-  tagsImmutable(repository: string, signal?: AbortSignal): Promise<boolean>;
+  /** Which tags the registry refuses to move (ECR IMMUTABLE, with exclusions); none for OCI registries. */
+  tagImmutability(repository: string, signal?: AbortSignal): Promise<TagImmutability>;
 }

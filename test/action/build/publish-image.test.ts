@@ -45,10 +45,11 @@ test("publishImage through ECR: token login, CreateRepository IMMUTABLE, build, 
     log,
     docker: { dockerHost: env.dockerHost },
   };
-  const result = await publishImage(options);
+  const masked: string[] = [];
+  const result = await publishImage({ ...options, onSecret: (s) => masked.push(s) });
   assert.deepEqual(result.tags, tags);
   assert.ok(lines.some((l) => l.includes(`repository ${image} created`)), "repository creation logged");
-  assert.equal(await ecr.tagsImmutable(repository), true);
+  assert.equal((await ecr.tagImmutability(repository))("20210608052721"), true);
 
   const oci = createOciRegistry({ host: env.registry });
   const pushed = await oci.getManifest(repository, "20210608052721");
@@ -68,6 +69,7 @@ test("publishImage through ECR: token login, CreateRepository IMMUTABLE, build, 
   const token = await ecr.login();
   assert.ok(token);
   assert.ok(!lines.join("\n").includes(token.password), "the ECR password never reaches the log");
+  assert.deepEqual(masked, [token.password], "the password was handed to onSecret for masking");
 });
 
 test("publishImage on an OCI registry with immutableTags: an existing tag stops the run before the build", async (t) => {

@@ -38,12 +38,31 @@ test("ECR: CreateRepository with scan-on-push and IMMUTABLE, then exists", async
   const described = await sdk(env).send(new DescribeRepositoriesCommand({ repositoryNames: [repo] }));
   assert.equal(described.repositories?.[0]?.imageTagMutability, "IMMUTABLE");
   assert.equal(described.repositories?.[0]?.imageScanningConfiguration?.scanOnPush, true);
-  assert.equal(await registry.tagsImmutable(repo), true);
+  assert.equal((await registry.tagImmutability(repo))("latest"), true);
 
   const mutable = `shop/${uniqueName("ecr")}`;
   assert.equal(await registry.ensureRepository(mutable, { scanOnPush: false, immutableTags: false }), "created");
-  assert.equal(await registry.tagsImmutable(mutable), false);
-  await assert.rejects(registry.tagsImmutable(`shop/${uniqueName("none")}`), /^SlipwayError: ECR repository 123456789012\.dkr\.ecr\.us-east-1\.amazonaws\.com\/shop\/none-[0-9a-f]+: DescribeRepositories failed: RepositoryNotFoundException/);
+  assert.equal((await registry.tagImmutability(mutable))("latest"), false);
+  await assert.rejects(registry.tagImmutability(`shop/${uniqueName("none")}`), /^SlipwayError: ECR repository 123456789012\.dkr\.ecr\.us-east-1\.amazonaws\.com\/shop\/none-[0-9a-f]+: DescribeRepositories failed: RepositoryNotFoundException/);
+});
+
+test("ECR: IMMUTABLE with mutable-tag exclusions: `latest` may move, timestamps may not", async (t) => {
+  const env = integration(t);
+  if (!env) return;
+  const repo = `shop/${uniqueName("excl")}`;
+  const registry = ecr(env);
+  assert.equal(await registry.ensureRepository(repo, { scanOnPush: false, immutableTags: true, mutableTagPatterns: ["latest"] }), "created");
+  const described = await sdk(env).send(new DescribeRepositoriesCommand({ repositoryNames: [repo] }));
+  assert.equal(described.repositories?.[0]?.imageTagMutability, "IMMUTABLE_WITH_EXCLUSION");
+  assert.deepEqual(described.repositories?.[0]?.imageTagMutabilityExclusionFilters, [{ filterType: "WILDCARD", filter: "latest" }]);
+  const rule = await registry.tagImmutability(repo);
+  assert.equal(rule("latest"), false);
+  assert.equal(rule("20210608052721"), true);
+  const a = sampleImage().manifest;
+  const b = sampleImage().manifest;
+  await registry.putManifest(repo, "latest", a);
+  assert.equal(await registry.putManifest(repo, "latest", b), "created", "latest moved to the new image");
+  assert.equal((await registry.getManifest(repo, "latest"))?.digest, b.digest);
 });
 
 test("ECR: GetAuthorizationToken decodes to AWS + password, registered as a secret, not reused past its expiry", async (t) => {

@@ -37,7 +37,7 @@ test("OCI registry: manifests by tag and digest, every tag listed", async (t) =>
   // exercised against a paging server in oci-protocol.test.ts.)
   assert.deepEqual((await registry.listTags(repository)).sort(), [...tags].sort());
   assert.equal(await registry.ensureRepository(repository, { scanOnPush: true, immutableTags: true }), "exists");
-  assert.equal(await registry.tagsImmutable(repository), false);
+  assert.equal((await registry.tagImmutability(repository))("v1"), false);
   await assert.rejects(registry.listTags(`${repository}-none`), new RegExp(`^SlipwayError: image ${env.registry}/${repository}-none: the registry has no such repository`));
 });
 
