@@ -44,11 +44,14 @@ export interface BuildSyncResult {
 /** Builds the sync's directory into objects. */
 export async function buildSync(input: BuildSyncInput): Promise<BuildSyncResult> {
   const { root, signal } = input;
-  await checkSymlinks(root, signal);
   const dir = await resolveSyncPath(root, input.path);
   const shown = path.relative(root, dir) || ".";
+  // Only what this build reads is checked: the sync's directory and every local directory its
+  // kustomizations reference.
+  await checkSymlinks(root, dir, signal);
   const generated = await ensureKustomization(dir, shown, signal);
-  if (!input.allowRemoteBases) await checkNoRemoteBases(root, dir, signal);
+  const reached = await checkNoRemoteBases(root, dir, signal, input.allowRemoteBases ?? false);
+  for (const d of reached) if (d !== dir) await checkSymlinks(root, d, signal);
   let buildDir = dir;
   if (input.targetNamespace) {
     // A wrapper kustomization sets the namespace without editing the user's own.

@@ -36,12 +36,17 @@ export async function resolveSyncPath(root: string, syncPath: string): Promise<s
   return real;
 }
 
-/** Throws a SlipwayError naming the first symlink under `root` whose target leaves `root`. */
-export async function checkSymlinks(root: string, signal?: AbortSignal): Promise<void> {
+/**
+ * Throws a SlipwayError naming (relative to `root`) the first symlink under `dir` (default: all
+ * of `root`) whose target leaves `root`.
+ */
+export async function checkSymlinks(root: string, dir = root, signal?: AbortSignal): Promise<void> {
   const realRoot = await realpath(root);
-  for (const entry of await listTree(realRoot, signal)) {
-    if (entry.endsWith("/")) continue;
-    const full = path.join(realRoot, entry);
+  const realDir = await realpath(dir);
+  for (const rel of await listTree(realDir, signal)) {
+    if (rel.endsWith("/")) continue;
+    const full = path.join(realDir, rel);
+    const entry = path.relative(realRoot, full);
     const st = await lstat(full);
     if (!st.isSymbolicLink()) continue;
     const target = await readlink(full);

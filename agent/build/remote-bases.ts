@@ -2,7 +2,8 @@
  * Refusing remote bases: kustomize can fetch `resources:` from git URLs and HTTP at build time,
  * which would put content in the cluster that no commit of the source describes. Starting at the
  * build directory, every kustomization reachable through local directory references is read and
- * any URL entry is an error naming the file and the entry.
+ * any URL entry is an error naming the file and the entry. The directories reached are returned
+ * so that the build can check them for symlinks that leave the repository.
  */
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
@@ -15,8 +16,11 @@ export function isRemoteEntry(entry: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(entry) || /^git@/.test(entry) || /^(github|gitlab|bitbucket)\.(com|org)\//.test(entry) || /[?&]ref=/.test(entry);
 }
 
-/** Throws when a kustomization reachable from `dir` has a remote entry. `root` is the tree root, for relative names. */
-export async function checkNoRemoteBases(root: string, dir: string, signal?: AbortSignal): Promise<void> {
+/**
+ * Throws when a kustomization reachable from `dir` has a remote entry (unless `allowRemote`).
+ * `root` is the tree root, for relative names. Returns every local directory reached.
+ */
+export async function checkNoRemoteBases(root: string, dir: string, signal?: AbortSignal, allowRemote = false): Promise<string[]> {
   const seen = new Set<string>();
   const visit = async (d: string): Promise<void> => {
     throwIfAborted(signal);
@@ -48,7 +52,10 @@ export async function checkNoRemoteBases(root: string, dir: string, signal?: Abo
       if (!Array.isArray(list)) continue;
       for (const entry of list) {
         if (typeof entry !== "string") continue;
-        if (isRemoteEntry(entry)) throw new SlipwayError(shown, `${field} entry "${entry}" is remote; remote bases are not allowed (only files in the source are applied)`);
+        if (isRemoteEntry(entry)) {
+          if (allowRemote) continue;
+          throw new SlipwayError(shown, `${field} entry "${entry}" is remote; remote bases are not allowed (only files in the source are applied)`);
+        }
         const target = path.resolve(d, entry);
         const st = await stat(target).catch(() => undefined);
         if (st?.isDirectory()) await visit(target);
@@ -56,4 +63,5 @@ export async function checkNoRemoteBases(root: string, dir: string, signal?: Abo
     }
   };
   await visit(dir);
+  return [...seen];
 }

@@ -86,8 +86,20 @@ test("paths that leave the repository are refused: ../, absolute, symlinks", asy
   await assert.rejects(buildSync({ root: ws.root, path: "../", kustomize }), /^SlipwayError: path \.\.\/: leaves the repository/);
   await assert.rejects(buildSync({ root: ws.root, path: "/etc", kustomize }), /^SlipwayError: path \/etc: must be relative/);
   await assert.rejects(buildSync({ root: ws.root, path: "nope", kustomize }), /^SlipwayError: path nope: does not exist/);
-  symlinkSync("/etc", path.join(ws.root, "outside"));
-  await assert.rejects(buildSync({ root: ws.root, path: "apps", kustomize }), /^SlipwayError: outside: is a symlink that leaves the repository \(to \/etc\)/);
+  symlinkSync("/etc", path.join(ws.root, "link"));
+  await assert.rejects(buildSync({ root: ws.root, path: "link", kustomize }), /^SlipwayError: path link: is a symlink that leaves the repository \(to \/etc\)/);
+  // A link elsewhere in the repository does not concern this build…
+  assert.equal((await buildSync({ root: ws.root, path: "apps", kustomize })).objects.length, 1);
+  // …one inside the build's directory does.
+  symlinkSync("/etc/passwd", path.join(ws.root, "apps", "passwd.yaml"));
+  await assert.rejects(buildSync({ root: ws.root, path: "apps", kustomize }), /^SlipwayError: apps\/passwd\.yaml: is a symlink that leaves the repository \(to \/etc\/passwd\)/);
+});
+
+test("a symlink leaving the repository inside a referenced base is refused", async (t) => {
+  const ws = await workspaceWith({ "apps/kustomization.yaml": "resources:\n  - ../base\n", "base/kustomization.yaml": "resources: [a.yaml]\n", "base/a.yaml": cm("a") });
+  t.after(() => ws.dispose());
+  symlinkSync("/etc", path.join(ws.root, "base", "etc"));
+  await assert.rejects(buildSync({ root: ws.root, path: "apps", kustomize: await createKustomize() }), /^SlipwayError: base\/etc: is a symlink that leaves the repository/);
 });
 
 test("remote bases are refused, naming the kustomization and the entry", async (t) => {
