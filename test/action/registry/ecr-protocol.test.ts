@@ -1,14 +1,15 @@
 /**
- * Throttled ECR calls are retried by the SDK's standard retry mode with backoff, a bounded number
- * of times. The ECR emulator never throttles, so this runs the real client against a loopback
- * server that speaks ECR's JSON protocol and answers ThrottlingException a set number of times.
+ * What the ECR emulator cannot show: throttled calls retried by the SDK's standard retry mode
+ * with backoff, a bounded number of times; and authorization tokens reused until 80 % of a real
+ * 12-hour lifetime (the emulator's tokens expire in 2015). The real client runs against a
+ * loopback server that speaks ECR's JSON protocol.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { createEcrRegistry } from "../../../action/registry/ecr-registry.ts";
 
-async function throttlingEcr(t: { after: (fn: () => Promise<void>) => void }, throttles: number) {
+async function startEcrServer(t: { after: (fn: () => Promise<void>) => void }, throttles: number) {
   const calls: { target: string; at: number; body: Record<string, unknown> }[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -17,6 +18,15 @@ async function throttlingEcr(t: { after: (fn: () => Promise<void>) => void }, th
       calls.push({ target: String(req.headers["x-amz-target"]), at: Date.now(), body: JSON.parse(Buffer.concat(chunks).toString() || "{}") as Record<string, unknown> });
       if (calls.length <= throttles) {
         res.writeHead(400, { "content-type": "application/x-amz-json-1.1" }).end(JSON.stringify({ __type: "ThrottlingException", message: "Rate exceeded" }));
+        return;
+      }
+      if (String(req.headers["x-amz-target"]).endsWith(".GetAuthorizationToken")) {
+        const n = calls.filter((c) => c.target.endsWith(".GetAuthorizationToken")).length;
+        const token = Buffer.from(`AWS:password-${n}`).toString("base64");
+        const now = Date.now() / 1000;
+        res.writeHead(200, { "content-type": "application/x-amz-json-1.1" }).end(
+          JSON.stringify({ authorizationData: [{ authorizationToken: token, expiresAt: now + 12 * 3600, proxyEndpoint: "https://123456789012.dkr.ecr.eu-west-1.amazonaws.com" }] }),
+        );
         return;
       }
       res.writeHead(200, { "content-type": "application/x-amz-json-1.1" }).end(JSON.stringify({ imageDetails: [{ imageTags: ["20210608052721"], imageDigest: "sha256:00" }] }));
@@ -30,7 +40,7 @@ async function throttlingEcr(t: { after: (fn: () => Promise<void>) => void }, th
 const credentials = { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" };
 
 test("throttled DescribeImages calls are retried with backoff and then succeed", async (t) => {
-  const srv = await throttlingEcr(t, 2);
+  const srv = await startEcrServer(t, 2);
   const registry = createEcrRegistry({ registryHost: "123456789012.dkr.ecr.eu-west-1.amazonaws.com", endpoint: srv.endpoint, credentials });
   assert.deepEqual(await registry.listTags("shop/account"), ["20210608052721"]);
   assert.equal(srv.calls.length, 3);
@@ -39,8 +49,23 @@ test("throttled DescribeImages calls are retried with backoff and then succeed",
 });
 
 test("a call that stays throttled fails after maxAttempts with one error naming the repository", async (t) => {
-  const srv = await throttlingEcr(t, 100);
+  const srv = await startEcrServer(t, 100);
   const registry = createEcrRegistry({ registryHost: "123456789012.dkr.ecr.eu-west-1.amazonaws.com", endpoint: srv.endpoint, credentials, maxAttempts: 3 });
   await assert.rejects(registry.listTags("shop/account"), /^SlipwayError: ECR repository 123456789012\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/shop\/account: DescribeImages failed: ThrottlingException: Rate exceeded$/);
   assert.equal(srv.calls.length, 3, "exactly maxAttempts calls");
+});
+
+test("authorization tokens are reused until 80 % of their lifetime, then fetched again", async (t) => {
+  const srv = await startEcrServer(t, 0);
+  let clock = new Date();
+  const start = clock.getTime();
+  const registry = createEcrRegistry({ registryHost: "123456789012.dkr.ecr.eu-west-1.amazonaws.com", endpoint: srv.endpoint, credentials, now: () => clock });
+  const first = await registry.login();
+  assert.equal(first?.password, "password-1");
+  assert.ok(first?.expiresAt && Math.abs(first.expiresAt.getTime() - (start + 12 * 3600_000)) < 5000);
+  clock = new Date(start + 9 * 3600_000);
+  assert.equal((await registry.login())?.password, "password-1", "reused at 9 h");
+  clock = new Date(start + 9.7 * 3600_000);
+  assert.equal((await registry.login())?.password, "password-2", "fetched again after 9.6 h");
+  assert.equal(srv.calls.filter((c) => c.target.endsWith(".GetAuthorizationToken")).length, 2);
 });
