@@ -42,22 +42,18 @@ export function gitTargetFromInputs(i: Inputs): GitTarget {
   return { url, auth: { kind: "none" }, credentialInput: "git-token" };
 }
 
-/** Renames a GitError after the input to fix; other errors pass through. */
+/** The input a person fixes for each kind of git failure. */
+const inputFor: Record<GitError["reason"], (t: GitTarget) => string> = {
+  auth: (t) => t.credentialInput,
+  "host-key": () => "git-ssh-known-hosts",
+  "branch-not-found": () => "manifest-branch",
+  "repo-not-found": () => "manifest-repo",
+  unreachable: () => "manifest-repo",
+  other: () => "manifest-repo",
+};
+
+/** Renames a GitError after the input to fix (`input git-token: <url>: authentication failed …`); other errors pass through. */
 export function gitErrorForInputs(err: unknown, target: GitTarget): unknown {
   if (!(err instanceof GitError)) return err;
-  const where = redact(target.url);
-  switch (err.reason) {
-    case "auth":
-      return new SlipwayError(`input ${target.credentialInput}`, `git authentication failed at ${where}`, { cause: err });
-    case "host-key":
-      return new SlipwayError("input git-ssh-known-hosts", `the SSH host key of ${where} is not trusted`, { cause: err });
-    case "branch-not-found":
-      return new SlipwayError("input manifest-branch", `${err.message.replace(/^[^:]*: /, "")} in ${where}`, { cause: err });
-    case "repo-not-found":
-      return new SlipwayError("input manifest-repo", `repository not found at ${where}`, { cause: err });
-    case "unreachable":
-      return new SlipwayError("input manifest-repo", `cannot reach ${where}`, { cause: err });
-    default:
-      return new SlipwayError("input manifest-repo", err.message, { cause: err });
-  }
+  return new SlipwayError(`input ${inputFor[err.reason](target)}`, err.message, { cause: err });
 }
