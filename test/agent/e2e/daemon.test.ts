@@ -1,0 +1,117 @@
+/**
+ * The agent as a long-running process: probes and metrics over HTTP, the webhook poke, `slipway
+ * reconcile` against the running agent, drift correction, suspend/resume, SIGTERM; and SIGKILL
+ * in the middle of an apply followed by a restart that converges.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import path from "node:path";
+import { integration, createGitRepo, createNamespace, kubectl } from "../../env/harness.ts";
+import { pushChanges } from "./git-push.ts";
+import { agentArgs, cacheDir, eventually, runSlipway, startAgent, writeConfig } from "./agent-process.ts";
+import { readStatus } from "./parent-status.ts";
+
+const shop = path.resolve(import.meta.dirname, "../../fixtures/shop");
+const cm = (name: string, value: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  k: ${value}\n`;
+
+test("daemon: probes, metrics, webhook, reconcile, drift, suspend, SIGTERM", async (t) => {
+  const env = integration(t);
+  if (!env) return;
+  const agentNs = await createNamespace(env, t, "slipway-agent");
+  const appNs = await createNamespace(env, t, "apps");
+  const repo = await createGitRepo(env, t, { files: { "apps/a.yaml": cm("a", "one") } });
+  const config = writeConfig(`namespace: ${agentNs}
+listen: "127.0.0.1:0"
+sources:
+  - { name: manifests, url: "${repo.httpUrl}", ref: { branch: main }, interval: 1h }
+syncs:
+  - { name: apps, sourceRef: manifests, path: apps, targetNamespace: ${appNs}, interval: 1h, timeout: 1m }
+`);
+  const agent = startAgent(t, [...agentArgs(env, config, cacheDir())]);
+  const port = await Promise.race([agent.port, agent.exited.then((c) => Promise.reject(new Error(`agent exited ${c}: ${agent.logs()}`)))]);
+  const base = `http://127.0.0.1:${port}`;
+
+  assert.equal((await fetch(`${base}/healthz`)).status, 200);
+  assert.equal((await fetch(`${base}/readyz`)).status, 200);
+  const first = await eventually("first apply", async () => ((await readStatus(env, agentNs, "apps"))?.ready === "True" ? true : undefined));
+  assert.ok(first);
+  assert.equal(await kubectl(env, ["get", "configmap", "a", "-n", appNs, "-o", "jsonpath={.data.k}"]), "one");
+
+  // Metrics carry every metric name.
+  const metrics = await (await fetch(`${base}/metrics`)).text();
+  for (const name of ["slipway_reconcile_duration_seconds_bucket", "slipway_reconcile_total", "slipway_sync_ready", "slipway_source_fetch_duration_seconds_bucket", "slipway_applied_objects", "slipway_build_info", "process_resident_memory_bytes"]) {
+    assert.ok(metrics.includes(name), `${name} in /metrics`);
+  }
+  assert.match(metrics, /slipway_sync_ready\{sync="apps"\} 1/);
+  assert.match(metrics, /slipway_reconcile_total\{sync="apps",result="success"\} 1/);
+  assert.match(metrics, /slipway_applied_objects\{sync="apps",action="created"\} 1/);
+
+  // The webhook: a push is applied at once, long before the 1h interval.
+  const sha2 = await pushChanges(repo, "main", { "apps/a.yaml": cm("a", "two") });
+  assert.equal((await fetch(`${base}/hook/nope`, { method: "POST" })).status, 404);
+  assert.equal((await fetch(`${base}/hook/manifests`, { method: "POST", body: "not json" })).status, 400);
+  const hook = await fetch(`${base}/hook/manifests`, { method: "POST", body: JSON.stringify({ revision: sha2 }) });
+  assert.equal(hook.status, 202);
+  await eventually("webhook apply", async () => ((await readStatus(env, agentNs, "apps"))?.lastAppliedRevision === `main@sha1:${sha2}` ? true : undefined), 30_000);
+  assert.equal(await kubectl(env, ["get", "configmap", "a", "-n", appNs, "-o", "jsonpath={.data.k}"]), "two");
+
+  // A hand edit is put back by `slipway reconcile` (drift correction at an unchanged revision).
+  await kubectl(env, ["patch", "configmap", "a", "-n", appNs, "--type", "merge", "-p", '{"data":{"k":"by-hand"}}']);
+  const rec = await runSlipway(["reconcile", "apps", "-n", agentNs, "--kubeconfig", env.kubeconfig, "--timeout", "60s"]);
+  assert.equal(rec.code, 0, rec.stderr);
+  assert.match(rec.stderr, new RegExp(`✔ Applied revision: main@sha1:${sha2} \\(1 configured\\)`));
+  assert.equal(await kubectl(env, ["get", "configmap", "a", "-n", appNs, "-o", "jsonpath={.data.k}"]), "two", "the hand edit was reverted");
+
+  // --with-source fetches a new commit without the webhook.
+  const sha3 = await pushChanges(repo, "main", { "apps/b.yaml": cm("b", "new") });
+  const rec2 = await runSlipway(["reconcile", "apps", "--with-source", "-n", agentNs, "--kubeconfig", env.kubeconfig, "--timeout", "60s"]);
+  assert.equal(rec2.code, 0, rec2.stderr);
+  assert.equal((await readStatus(env, agentNs, "apps"))?.lastAppliedRevision, `main@sha1:${sha3}`);
+
+  // Suspend: new commits are not applied; get shows it; resume applies them.
+  const sus = await runSlipway(["suspend", "apps", "-n", agentNs, "--kubeconfig", env.kubeconfig]);
+  assert.equal(sus.code, 0, sus.stderr);
+  await eventually("suspended", async () => ((await readStatus(env, agentNs, "apps"))?.suspended ? true : undefined), 20_000);
+  const sha4 = await pushChanges(repo, "main", { "apps/a.yaml": cm("a", "three") });
+  await fetch(`${base}/hook/manifests`, { method: "POST" });
+  const got = await runSlipway(["get", "-n", agentNs, "--kubeconfig", env.kubeconfig]);
+  assert.match(got.stdout, new RegExp(`^apps\\s+True\\s+Applied revision: main@sha1:${sha3}\\s+main@sha1:${sha3}\\s+True$`, "m"));
+  await new Promise((r) => setTimeout(r, 3000));
+  assert.equal(await kubectl(env, ["get", "configmap", "a", "-n", appNs, "-o", "jsonpath={.data.k}"]), "two", "a suspended sync is not applied");
+  const res = await runSlipway(["resume", "apps", "-n", agentNs, "--kubeconfig", env.kubeconfig]);
+  assert.equal(res.code, 0, res.stderr);
+  await eventually("resumed apply", async () => ((await readStatus(env, agentNs, "apps"))?.lastAppliedRevision === `main@sha1:${sha4}` ? true : undefined), 30_000);
+
+  // SIGTERM: the agent stops cleanly.
+  agent.child.kill("SIGTERM");
+  assert.equal(await agent.exited, 0);
+  assert.match(agent.logs(), /"msg":"stopped"/);
+});
+
+test("SIGKILL in the middle of an apply, then a restart, converges", async (t) => {
+  const env = integration(t);
+  if (!env) return;
+  const agentNs = await createNamespace(env, t, "slipway-agent");
+  const appNs = await createNamespace(env, t, "shop");
+  const repo = await createGitRepo(env, t, { branch: "eks" });
+  await pushChanges(repo, "eks", { clusters: { copyFrom: path.join(shop, "clusters") } });
+  const config = writeConfig(`namespace: ${agentNs}
+listen: "127.0.0.1:0"
+sources:
+  - { name: m, url: "${repo.httpUrl}", ref: { branch: eks } }
+syncs:
+  - { name: shop, sourceRef: m, path: clusters/eks/shop, targetNamespace: ${appNs}, timeout: 2m }
+`);
+  const cache = cacheDir();
+  const agent = startAgent(t, agentArgs(env, config, cache));
+  // Kill as soon as the first object has been created, while the rest is still being applied.
+  await eventually("first object", async () => (/ created"/.test(agent.logs()) ? true : undefined), 60_000);
+  agent.child.kill("SIGKILL");
+  await agent.exited;
+  const again = await runSlipway(["agent", ...agentArgs(env, config, cache), "--once"]);
+  assert.equal(again.code, 0, again.stderr);
+  const status = await readStatus(env, agentNs, "shop");
+  assert.equal(status?.ready, "True", status?.message);
+  assert.equal(status?.objects, 16);
+  assert.equal((await kubectl(env, ["get", "deployments,services,configmaps,ingresses", "-n", appNs, "-l", "slipway.dev/name=shop", "-o", "name"])).trim().split("\n").length, 16);
+});
