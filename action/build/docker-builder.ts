@@ -59,11 +59,21 @@ export function createDockerBuilder(options: DockerBuilderOptions): ImageBuilder
     async build(build: BuildOptions, signal) {
       const platforms = build.platforms ?? [];
       const multi = platforms.length > 1;
-      if (multi && !(await hasBuildx(signal))) {
-        throw new SlipwayError(
-          "input platforms",
-          `${platforms.join(",")} needs docker buildx to build for several platforms, and \`docker buildx version\` failed: install the buildx plugin (or docker/setup-buildx-action), use builder buildah, or give one platform`,
-        );
+      if (platforms.length > 0 && !(await hasBuildx(signal))) {
+        if (multi) {
+          throw new SlipwayError(
+            "input platforms",
+            `${platforms.join(",")} needs docker buildx to build for several platforms, and \`docker buildx version\` failed: install the buildx plugin (or docker/setup-buildx-action), use builder buildah, or give one platform`,
+          );
+        }
+        // The classic builder cannot build for a platform other than the engine's own.
+        const own = (await run(docker, ["version", "--format", "{{.Server.Os}}/{{.Server.Arch}}"], { env: await env(), signal })).stdout.trim();
+        if (platforms[0] !== own) {
+          throw new SlipwayError(
+            "input platforms",
+            `${platforms[0] ?? ""} differs from the docker engine's ${own}, which needs docker buildx, and \`docker buildx version\` failed: install the buildx plugin (or docker/setup-buildx-action), or use builder buildah`,
+          );
+        }
       }
       const args = multi ? ["buildx", "build"] : ["build"];
       args.push("--file", build.dockerfile);

@@ -119,7 +119,7 @@ test("docker: a missing Dockerfile is refused before any registry call or build"
   );
 });
 
-test("docker: several platforms without buildx is an error naming the platforms input", async (t) => {
+test("docker without buildx: several platforms, or a foreign one, is an error naming the platforms input", async (t) => {
   const env = integration(t);
   if (!env) return;
   const hasBuildx = await run("docker", ["buildx", "version"], { env: dockerEnv(env) }).then(
@@ -137,4 +137,16 @@ test("docker: several platforms without buildx is an error naming the platforms 
     builder.build({ context, dockerfile: path.join(context, "Dockerfile"), buildArgs: {}, platforms: ["linux/amd64", "linux/arm64"], tags: [`${env.registry}/x:y`] }),
     /^SlipwayError: input platforms: linux\/amd64,linux\/arm64 needs docker buildx to build for several platforms/,
   );
+  const own = (await run("docker", ["version", "--format", "{{.Server.Os}}/{{.Server.Arch}}"], { env: dockerEnv(env) })).stdout.trim();
+  const foreign = own === "linux/arm64" ? "linux/amd64" : "linux/arm64";
+  await assert.rejects(
+    builder.build({ context, dockerfile: path.join(context, "Dockerfile"), buildArgs: {}, platforms: [foreign], tags: [`${env.registry}/x:y`] }),
+    { message: `input platforms: ${foreign} differs from the docker engine's ${own}, which needs docker buildx, and \`docker buildx version\` failed: install the buildx plugin (or docker/setup-buildx-action), or use builder buildah` },
+  );
+  // The engine's own platform works without buildx.
+  const ref = `${env.registry}/slipway/${uniqueName("plat")}:v1`;
+  removeImages(t, env, () => [ref]);
+  await builder.build({ context, dockerfile: path.join(context, "Dockerfile"), buildArgs: {}, platforms: [own], tags: [ref] });
+  const arch = await run("docker", ["image", "inspect", "--format", "{{.Os}}/{{.Architecture}}", ref], { env: dockerEnv(env) });
+  assert.equal(arch.stdout.trim(), own);
 });
