@@ -7,7 +7,7 @@ import { SlipwayError, throwIfAborted } from "../../core/errors.ts";
 import type { Logger } from "../../core/log.ts";
 import type { RegistryClient, RepositoryOptions } from "../registry/registry-client.ts";
 import { splitImageRepository } from "../registry/registry-for.ts";
-import { tagImmutability } from "../registry/tag-mutability.ts";
+import { ALL_TAGS_MUTABLE, tagImmutability } from "../registry/tag-mutability.ts";
 import { assertValidTag } from "../tag-format.ts";
 import { checkBuildInputs, resolveDockerfile } from "./build-inputs.ts";
 import { createBuildahBuilder } from "./buildah-builder.ts";
@@ -105,7 +105,13 @@ export async function publishImage(options: PublishImageOptions): Promise<Publis
   }
   // Immutable when the registry says so, or when the caller asked for immutable tags (an OCI
   // registry does not enforce it; Slipway does).
-  const registryRule = await registry.tagImmutability(repository, signal);
+  const registryRule = await registry.tagImmutability(repository, signal).catch((err: unknown) => {
+    // Reading the setting needs ecr:DescribeRepositories, which a push-only role may lack; the
+    // registry still refuses to move an immutable tag, and that refusal is reported by tag.
+    if (!(err instanceof Error && err.cause instanceof Error && err.cause.name === "AccessDeniedException")) throw err;
+    log.warn(`cannot read the tag mutability of ${host}/${repository} (access denied); relying on the registry to refuse immutable tags`);
+    return ALL_TAGS_MUTABLE;
+  });
   const asked = options.createRepository;
   const askedRule = asked?.immutableTags ? tagImmutability("IMMUTABLE_WITH_EXCLUSION", (asked.mutableTagPatterns ?? []).map((filter) => ({ filter }))) : undefined;
   const immutable = (tag: string): boolean => registryRule(tag) || (askedRule?.(tag) ?? false);
