@@ -72468,7 +72468,11 @@ async function publishImage(options) {
       immutableTags: options.createRepository.immutableTags
     });
   }
-  const registryRule = await registry.tagImmutability(repository, signal);
+  const registryRule = await registry.tagImmutability(repository, signal).catch((err) => {
+    if (!(err instanceof Error && err.cause instanceof Error && err.cause.name === "AccessDeniedException")) throw err;
+    log.warn(`cannot read the tag mutability of ${host}/${repository} (access denied); relying on the registry to refuse immutable tags`);
+    return ALL_TAGS_MUTABLE;
+  });
   const asked = options.createRepository;
   const askedRule = asked?.immutableTags ? tagImmutability("IMMUTABLE_WITH_EXCLUSION", (asked.mutableTagPatterns ?? []).map((filter) => ({ filter }))) : void 0;
   const immutable = (tag) => registryRule(tag) || (askedRule?.(tag) ?? false);
