@@ -25,7 +25,7 @@ export type GitAuth =
   | { kind: "none" }
   | { kind: "basic"; username: string; password: string }
   | { kind: "ssh"; privateKey: string; knownHosts?: string }
-  | { kind: "codecommit"; credentials: AwsCredentialSource; region?: string };
+  | { kind: "codecommit"; credentials: AwsCredentialSource; region?: string; now?: () => Date };
 
 /** Environment and `-c` arguments that make one git invocation authenticate. */
 export interface GitAuthCall {
@@ -104,7 +104,7 @@ export async function prepareGitAuth(auth: GitAuth, tmpRoot = tmpdir()): Promise
         }
         registerSecret(creds.secretAccessKey);
         registerSecret(creds.sessionToken);
-        const signed = signCodeCommit({ ...target, region, ...creds, now: new Date() });
+        const signed = signCodeCommit({ ...target, region, ...creds, now: (auth.now ?? (() => new Date()))() });
         registerSecret(signed.password);
         const env = { ...base, SLIPWAY_GIT_USERNAME: signed.username, SLIPWAY_GIT_PASSWORD: signed.password };
         return { env, configArgs: noHelpers };
