@@ -92,8 +92,9 @@ test("docker login: password through stdin into a throw-away config; the user's 
 
   const good = createDockerBuilder({ dockerHost: env.dockerHost, log, configSource: userConfig });
   try {
-    await good.login(env.registryAuth, { username: env.registryUser, password: env.registryPassword });
     await good.build({ context, dockerfile: path.join(context, "Dockerfile"), buildArgs: {}, tags: [ref] });
+    await assert.rejects(good.push(ref), new RegExp(`^SlipwayError: image ${ref.replace(/[.]/g, "\\.")}: push refused by the registry \\(login missing`), "no login yet: push refused");
+    await good.login(env.registryAuth, { username: env.registryUser, password: env.registryPassword });
     const { digest } = await good.push(ref);
     const registry = createOciRegistry({ host: env.registryAuth, username: env.registryUser, password: env.registryPassword });
     assert.equal((await registry.getManifest(ref.slice(env.registryAuth.length + 1, ref.lastIndexOf(":")), "v1"))?.digest, digest);

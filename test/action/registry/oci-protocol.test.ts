@@ -1,7 +1,7 @@
 /**
  * The parts of the distribution protocol the local docker-registry (distribution 2.x, htpasswd)
  * does not serve — Bearer token auth and `Link`-paged tag lists, as ghcr.io, Docker Hub and
- * distribution 3 do — checked against a small loopback HTTP server that speaks them.
+ * distribution 3 do — and 429/5xx answers, checked against small loopback HTTP servers that speak them.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -82,4 +82,22 @@ test("a refused token request names the user and token service, never the passwo
   log.error(err.message);
   assert.match(err.message, /^registry 127\.0\.0\.1:\d+: GET \/v2\/: token service http:\/\/127\.0\.0\.1:\d+\/token refused for user "robot": HTTP 401 UNAUTHORIZED: bad credentials$/);
   assert.ok(!lines.join("").includes("wrong-password-123"));
+});
+
+test("429 and 5xx answers are retried with backoff; a 4xx is not", async (t) => {
+  const answers = [503, 429, 200, 400];
+  const seen: number[] = [];
+  const server = createServer((_req, res) => {
+    const status = answers[seen.length] ?? 500;
+    seen.push(status);
+    if (status === 200) res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ name: "app", tags: ["v1"] }));
+    else res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify({ errors: [{ code: "X", message: `status ${status}` }] }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const registry = createOciRegistry({ host: `127.0.0.1:${(server.address() as { port: number }).port}`, attempts: 3 });
+  assert.deepEqual(await registry.listTags("app"), ["v1"]);
+  assert.deepEqual(seen, [503, 429, 200]);
+  await assert.rejects(registry.listTags("app"), /GET \/v2\/app\/tags\/list\?n=1000: HTTP 400 X: status 400$/);
+  assert.equal(seen.length, 4, "the 400 was not retried");
 });
