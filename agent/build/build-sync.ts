@@ -6,7 +6,7 @@
 import { mkdtemp, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { SlipwayError } from "../../core/errors.ts";
-import type { KubeObject } from "../kube/kube-object.ts";
+import { objectId, type KubeObject } from "../kube/kube-object.ts";
 import { renderKustomization, ensureKustomization } from "./generate-kustomization.ts";
 import { checkNoRemoteBases } from "./remote-bases.ts";
 import { checkSymlinks, resolveSyncPath } from "./path-safety.ts";
@@ -17,6 +17,13 @@ import type { Kustomize } from "./kustomize-runner.ts";
 export const syncNameLabel = "slipway.dev/name";
 /** Label naming the namespace of the agent that applies the object. */
 export const syncNamespaceLabel = "slipway.dev/namespace";
+
+/**
+ * API group of Flux's image automation objects (ImageRepository, ImagePolicy,
+ * ImageUpdateAutomation). In a repository that Flux automated they sit beside the workloads; the
+ * CI step reads them from git, so the agent leaves them out of what it applies.
+ */
+export const imageAutomationGroup = "image.toolkit.fluxcd.io";
 
 /** What to build. */
 export interface BuildSyncInput {
@@ -39,6 +46,8 @@ export interface BuildSyncResult {
   objects: KubeObject[];
   /** The generated kustomization's resources, when the directory had none. */
   generated?: string[];
+  /** Ids of objects left out because the CI step consumes them (Flux image automation kinds). */
+  skipped: string[];
 }
 
 /** Builds the sync's directory into objects. */
@@ -66,11 +75,17 @@ export async function buildSync(input: BuildSyncInput): Promise<BuildSyncResult>
     // Show paths relative to the repository, not the temporary copy.
     throw new SlipwayError(`path ${input.path}`, msg.split(root + "/").join("").split(root).join("."), { cause: err });
   }
-  const objects = parseManifests(text, `kustomize build ${shown}`);
+  const built = parseManifests(text, `kustomize build ${shown}`);
+  const skipped: string[] = [];
+  const objects = built.filter((o) => {
+    if (!o.apiVersion.startsWith(`${imageAutomationGroup}/`)) return true;
+    skipped.push(objectId(o));
+    return false;
+  });
   if (input.owner) {
     for (const o of objects) {
       o.metadata.labels = { ...o.metadata.labels, [syncNameLabel]: input.owner.sync, [syncNamespaceLabel]: input.owner.namespace };
     }
   }
-  return { objects, ...(generated ? { generated } : {}) };
+  return { objects, skipped, ...(generated ? { generated } : {}) };
 }

@@ -121,3 +121,28 @@ test("an empty directory builds to no objects", async (t) => {
   assert.deepEqual(res.objects, []);
   assert.deepEqual(res.generated, []);
 });
+
+test("Flux image automation objects beside the workloads are left out of what is applied (the CI step reads them)", async (t) => {
+  const examples = path.resolve(import.meta.dirname, "../../../examples/shop");
+  const ws = await createWorkspace();
+  t.after(() => ws.dispose());
+  await copyIntoWorkspace(examples, ws);
+  const res = await buildSync({ root: ws.root, path: "./clusters/eks", kustomize: await createKustomize() });
+  assert.deepEqual(res.generated, [
+    "shop/shop-configmap.yml",
+    "shop/shop-deployment.yml",
+    "shop/shop-ingress.yml",
+    "shop/shop-namespace.yml",
+    "shop/shop-policy.yml",
+    "shop/shop-registry.yml",
+    "shop/shop-service.yml",
+    "shop/update-policy.yml",
+  ]);
+  assert.equal(res.skipped.filter((id) => id.startsWith("ImageRepository/flux-system/")).length, 7);
+  assert.equal(res.skipped.filter((id) => id.startsWith("ImagePolicy/flux-system/")).length, 7);
+  assert.ok(res.skipped.includes("ImageUpdateAutomation/flux-system/flux-system"));
+  assert.equal(res.skipped.length, 15);
+  assert.ok(res.objects.every((o) => !o.apiVersion.startsWith("image.toolkit.fluxcd.io/")));
+  // Namespace, ConfigMap, Ingress, 7 Deployments, 7 Services.
+  assert.equal(res.objects.length, 17);
+});
