@@ -1,0 +1,22 @@
+// The README's first quick-start command: the demo runs the whole flow on the local
+// infrastructure and says how long the push → rollout took.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+import { integration } from "../env/harness.ts";
+
+const root = path.resolve(import.meta.dirname, "../..");
+
+test("npm run demo: CI builds, pushes and bumps git; the agent rolls the new image out", (t) => {
+  const env = integration(t);
+  if (!env) return;
+  const r = spawnSync(process.execPath, ["examples/demo.ts"], { cwd: root, encoding: "utf8", timeout: 300_000 });
+  const out = `${r.stdout}${r.stderr}`;
+  assert.equal(r.status, 0, out);
+  assert.match(r.stdout, /✔ account runs 127\.0\.0\.1:\d+\/shop\/account:\d{14}\n/);
+  assert.match(r.stdout, /✔ Applied revision: eks@sha1:[0-9a-f]{40}\n/);
+  assert.match(r.stdout, /commit → rolled out in the cluster \d+\.\ds/);
+  // The kubeconfig's credentials and the git password never reach the output.
+  assert.ok(!out.includes(env.gitHttpPassword), "git password printed");
+});
