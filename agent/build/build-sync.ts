@@ -27,7 +27,10 @@ export const imageAutomationGroup = "image.toolkit.fluxcd.io";
 
 /** What to build. */
 export interface BuildSyncInput {
-  /** Root of the exported source tree; it is written to (generated kustomizations), so it must be a private copy. */
+  /**
+   * Root of the exported source tree; it is written to (generated kustomizations), so it must be
+   * a private copy, in a private parent directory (a namespace wrapper is written beside it).
+   */
   root: string;
   /** The sync's path, relative to the root. */
   path: string;
@@ -63,17 +66,17 @@ export async function buildSync(input: BuildSyncInput): Promise<BuildSyncResult>
   for (const d of reached) if (d !== dir) await checkSymlinks(root, d, signal);
   let buildDir = dir;
   if (input.targetNamespace) {
-    // A wrapper kustomization sets the namespace without editing the user's own.
-    buildDir = await mkdtemp(path.join(root, ".slipway-namespace-"));
+    // A wrapper kustomization sets the namespace without editing the user's own; it sits beside
+    // the root (never inside it, where building the root itself would be a cycle).
+    buildDir = await mkdtemp(path.join(path.dirname(root), "namespace-"));
     await writeFile(path.join(buildDir, "kustomization.yaml"), renderKustomization([path.relative(buildDir, dir)], input.targetNamespace));
   }
   let text: string;
   try {
-    text = await input.kustomize.build(buildDir, signal);
+    // Paths in kustomize's messages are shown relative to the repository, not the temporary copy.
+    text = await input.kustomize.build(buildDir, signal, root);
   } catch (err) {
-    const msg = err instanceof Error ? err.message : String(err);
-    // Show paths relative to the repository, not the temporary copy.
-    throw new SlipwayError(`path ${input.path}`, msg.split(root + "/").join("").split(root).join("."), { cause: err });
+    throw new SlipwayError(`path ${input.path}`, err instanceof Error ? err.message : String(err), { cause: err });
   }
   const built = parseManifests(text, `kustomize build ${shown}`);
   const skipped: string[] = [];

@@ -8,8 +8,11 @@ import { SlipwayError } from "../../core/errors.ts";
 
 /** Builds a kustomization directory into a YAML stream. */
 export interface Kustomize {
-  /** `kustomize build DIR`; throws a SlipwayError carrying kustomize's own message. */
-  build(dir: string, signal?: AbortSignal): Promise<string>;
+  /**
+   * `kustomize build DIR`; throws a SlipwayError carrying kustomize's own message, with paths
+   * below `displayRoot` (when given) shown relative to it.
+   */
+  build(dir: string, signal?: AbortSignal, displayRoot?: string): Promise<string>;
   /** The command line used, e.g. `kubectl kustomize`. */
   readonly command: string;
 }
@@ -37,13 +40,15 @@ export async function createKustomize(options: KustomizeOptions = {}): Promise<K
   const prefix = program === "kustomize" ? ["build"] : ["kustomize"];
   return {
     command: `${program} ${prefix[0]}`,
-    async build(dir, signal) {
+    async build(dir, signal, displayRoot) {
       try {
         const res = await run(program, [...prefix, dir, "--load-restrictor", "LoadRestrictionsRootOnly"], { signal, env: { ...process.env, KUSTOMIZE_PLUGIN_HOME: "/nonexistent" } });
         return res.stdout;
       } catch (err) {
         signal?.throwIfAborted();
-        throw new SlipwayError("kustomize build", cleanKustomizeError(err instanceof Error ? err.message : String(err)), { cause: err });
+        let msg = cleanKustomizeError(err instanceof Error ? err.message : String(err));
+        if (displayRoot) msg = msg.split(displayRoot + "/").join("").split(displayRoot).join(".");
+        throw new SlipwayError("kustomize build", msg, { cause: err });
       }
     },
   };
@@ -54,5 +59,5 @@ export function cleanKustomizeError(text: string): string {
   let msg = text.replace(/^.*?: exited with \d+: /s, "");
   const klog = /"command failed" err="((?:[^"\\]|\\.)*)"/s.exec(msg);
   if (klog?.[1] !== undefined) msg = klog[1].replace(/\\(["'\\])/g, "$1");
-  return msg.replace(/^Error: /, "").trim();
+  return msg.replace(/^(Error|error): /, "").trim();
 }

@@ -2,7 +2,7 @@
  * A private, disposable copy of a source tree for one build: generated kustomizations and
  * namespace wrappers are written here, never into the cached clone or the user's checkout.
  */
-import { cp, mkdtemp, rm } from "node:fs/promises";
+import { cp, lstat, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { applySourceIgnore } from "../source/apply-sourceignore.ts";
@@ -23,5 +23,23 @@ export async function createWorkspace(parent = tmpdir()): Promise<Workspace> {
 /** Copies a local directory tree (without `.git`, symlinks kept as links) into a workspace, then applies `.sourceignore`. */
 export async function copyIntoWorkspace(from: string, ws: Workspace, signal?: AbortSignal): Promise<void> {
   await cp(from, ws.root, { recursive: true, verbatimSymlinks: true, filter: (src) => path.basename(src) !== ".git" });
+  await applySourceIgnore(ws.root, signal);
+}
+
+/**
+ * Copies the listed files (relative paths under `from`, symlinks kept as links, missing ones
+ * skipped) into a workspace, then applies `.sourceignore`.
+ */
+export async function copyFilesIntoWorkspace(from: string, files: readonly string[], ws: Workspace, signal?: AbortSignal): Promise<void> {
+  await mkdir(ws.root, { recursive: true });
+  for (const rel of files) {
+    signal?.throwIfAborted();
+    const src = path.join(from, rel);
+    const st = await lstat(src).catch(() => undefined);
+    if (!st || !(st.isFile() || st.isSymbolicLink())) continue;
+    const dest = path.join(ws.root, rel);
+    await mkdir(path.dirname(dest), { recursive: true });
+    await cp(src, dest, { verbatimSymlinks: true });
+  }
   await applySourceIgnore(ws.root, signal);
 }

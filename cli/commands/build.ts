@@ -11,7 +11,7 @@ import { run as exec } from "../../core/exec.ts";
 import { buildSync } from "../../agent/build/build-sync.ts";
 import { createKustomize } from "../../agent/build/kustomize-runner.ts";
 import { renderManifests } from "../../agent/build/parse-manifests.ts";
-import { copyIntoWorkspace, createWorkspace } from "../../agent/build/workspace.ts";
+import { copyFilesIntoWorkspace, copyIntoWorkspace, createWorkspace } from "../../agent/build/workspace.ts";
 import type { KubeObject } from "../../agent/kube/kube-object.ts";
 import { fail, type CliIO, type CommandRun } from "../io.ts";
 
@@ -24,13 +24,19 @@ Flags:
   --target-namespace NS      set this namespace on every namespaced object
 `;
 
-/** The repository root holding `dir`: its git work tree, or `dir` itself outside git. */
-export async function repositoryRoot(dir: string, signal?: AbortSignal): Promise<string> {
+/**
+ * The repository holding `dir` and the files that belong to it: inside git, the work tree's
+ * tracked and not-ignored files (what a commit would hold); outside git, `dir` and everything in it.
+ */
+export async function repositoryFiles(dir: string, signal?: AbortSignal): Promise<{ root: string; files?: string[] }> {
+  let root: string;
   try {
-    return (await exec("git", ["-C", dir, "rev-parse", "--show-toplevel"], { signal })).stdout.trim();
+    root = (await exec("git", ["-C", dir, "rev-parse", "--show-toplevel"], { signal })).stdout.trim();
   } catch {
-    return dir;
+    return { root: dir };
   }
+  const listed = (await exec("git", ["-C", root, "ls-files", "-z", "--cached", "--others", "--exclude-standard"], { signal })).stdout;
+  return { root, files: [...new Set(listed.split("\0").filter((f) => f !== ""))] };
 }
 
 /** Builds `dir` as the agent would (in a temporary copy) and returns the objects. */
@@ -38,10 +44,11 @@ export async function buildLocal(dir: string, options: { targetNamespace?: strin
   const real = await realpath(dir).catch((err: unknown) => {
     throw new SlipwayError(dir, "does not exist", { cause: err });
   });
-  const root = await repositoryRoot(real, options.signal);
+  const { root, files } = await repositoryFiles(real, options.signal);
   const ws = await createWorkspace();
   try {
-    await copyIntoWorkspace(root, ws, options.signal);
+    if (files) await copyFilesIntoWorkspace(root, files, ws, options.signal);
+    else await copyIntoWorkspace(root, ws, options.signal);
     const res = await buildSync({
       root: ws.root,
       path: path.relative(root, real) || ".",
