@@ -47,6 +47,7 @@ import {
 } from "./agent-config.ts";
 import { parseDuration } from "./duration.ts";
 import { findDependencyCycle } from "../reconcile/dependency-order.ts";
+import { parseCodeCommitUrl } from "../../core/git/codecommit-url.ts";
 
 /** One validation problem: where (file:line and the key path) and what. */
 export interface ConfigIssue {
@@ -159,19 +160,15 @@ function checkSource(c: Checker, value: unknown, i: number, agentNamespace: stri
   const rec = c.record(value, path, ["name", "url", "ref", "interval", "timeout", "secretRef", "provider"]);
   if (!rec) return undefined;
   const name = c.string(rec, "name", path, true, dnsLabel, "a lowercase DNS label");
-  const url = c.string(rec, "url", path, true);
-  if (url && !isSupportedGitUrl(url)) c.fail([...path, "url"], `"${url}" is not an https://, http://, ssh:// or user@host:path git URL`);
   const provider = (c.string(rec, "provider", path, false, /^(generic|aws)$/, "generic or aws") ?? "generic") as "generic" | "aws";
+  let url = c.string(rec, "url", path, true);
+  const codeCommit = url ? parseCodeCommitUrl(url) : undefined;
   if (provider === "aws" && url) {
-    let host = "";
-    try {
-      const u = new URL(url);
-      host = u.protocol === "https:" ? u.hostname : "";
-    } catch {
-      /* reported above */
-    }
-    if (!codeCommitHost.test(host)) c.fail([...path, "url"], `provider aws needs a CodeCommit https URL (https://git-codecommit.<region>.amazonaws.com/v1/repos/<name>), got "${url}"`);
-  }
+    // `codecommit::<region>://<repo>` is accepted and fetched over its HTTPS form.
+    if (!codeCommit || !codeCommitHost.test(codeCommit.host)) {
+      c.fail([...path, "url"], `provider aws needs a CodeCommit URL (https://git-codecommit.<region>.amazonaws.com/v1/repos/<name> or codecommit::<region>://<name>), got "${url}"`);
+    } else url = codeCommit.url;
+  } else if (url && !isSupportedGitUrl(url)) c.fail([...path, "url"], `"${url}" is not an https://, http://, ssh:// or user@host:path git URL`);
   let ref: SourceRef | undefined;
   const refRec = rec.ref === undefined ? undefined : c.record(rec.ref, [...path, "ref"], ["branch", "tag", "commit"]);
   if (rec.ref === undefined) c.fail([...path, "ref"], "is required: { branch: NAME } or { tag: NAME } or { commit: SHA }");

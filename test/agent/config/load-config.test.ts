@@ -104,10 +104,12 @@ syncs:
 test("provider aws needs a CodeCommit URL and no secretRef", () => {
   const bad = validateConfig(`sources:\n  - { name: s, url: "https://github.com/a/b.git", ref: { branch: main }, provider: aws, secretRef: { name: x } }\n`);
   const msgs = bad.issues.map((i) => i.path + ": " + i.message);
-  assert.ok(msgs.some((m) => m.startsWith("sources[0].url: provider aws needs a CodeCommit https URL")), msgs.join("\n"));
+  assert.ok(msgs.some((m) => m.startsWith("sources[0].url: provider aws needs a CodeCommit URL")), msgs.join("\n"));
   assert.ok(msgs.some((m) => m.startsWith("sources[0].secretRef: is not used with provider aws")), msgs.join("\n"));
   const good = validateConfig(`sources:\n  - { name: s, url: "https://git-codecommit.ap-northeast-2.amazonaws.com/v1/repos/shop", ref: { branch: eks }, provider: aws }\n`);
   assert.deepEqual(good.issues, []);
+  const short = validateConfig(`sources:\n  - { name: s, url: "codecommit::ap-northeast-2://shop", ref: { branch: eks }, provider: aws }\n`);
+  assert.equal(short.config?.sources[0]?.url, "https://git-codecommit.ap-northeast-2.amazonaws.com/v1/repos/shop");
 });
 
 test("YAML syntax errors carry a line", () => {

@@ -113,3 +113,60 @@ syncs:
   const names = (await kubectl(env, ["get", "configmaps", "-n", appNs, "-o", "name"])).trim();
   assert.ok(!names.includes("after-broken"));
 });
+
+test("git or the API server unreachable: the sync fails naming what is unreachable, the process does not crash", async (t) => {
+  const env = integration(t);
+  if (!env) return;
+  const agentNs = await createNamespace(env, t, "slipway-agent");
+  const repo = await createGitRepo(env, t, { files: { "apps/a.yaml": cm("a") } });
+  const config = writeConfig(`namespace: ${agentNs}
+sources:
+  - { name: gone, url: "http://127.0.0.1:9/nothing.git", ref: { branch: main }, timeout: 20s }
+  - { name: s, url: "${repo.httpUrl}", ref: { branch: main } }
+syncs:
+  - { name: nogit, sourceRef: gone, path: apps }
+  - { name: ok, sourceRef: s, path: apps, targetNamespace: ${agentNs} }
+`);
+  const res = await runSlipway(["agent", ...agentArgs(env, config, cacheDir()), "--once"]);
+  assert.equal(res.code, 1);
+  const nogit = await readStatus(env, agentNs, "nogit");
+  assert.equal(nogit?.reason, "ArtifactFailed");
+  assert.match(nogit?.message ?? "", /^source gone: cannot fetch branch main of http:\/\/127\.0\.0\.1:9\/nothing\.git: .*(Failed to connect|Connection refused|Could not connect)/);
+  assert.equal((await readStatus(env, agentNs, "ok"))?.ready, "True");
+
+  // The same configuration against an API server that is not there.
+  const kubeconfig = path.join(mkdtempSync(path.join(tmpdir(), "slipway-kc-")), "config");
+  const text = (await run("kubectl", ["--kubeconfig", env.kubeconfig, "config", "view", "--raw"])).stdout;
+  writeFileSync(kubeconfig, text.replace(/server: https:\/\/127\.0\.0\.1:\d+/, "server: https://127.0.0.1:9"));
+  const down = await runSlipway(["agent", "--config", config, "--kubeconfig", kubeconfig, "--cache-dir", cacheDir(), "--once"]);
+  assert.equal(down.code, 1, down.stderr);
+  assert.match(down.stderr, /cannot reach https:\/\/127\.0\.0\.1:9/);
+  assert.match(down.stderr, /"msg":"done: 2 of 2 syncs failed \(nogit, ok\)"/);
+});
+
+test("serviceAccountName: the sync applies as that account and fails, naming the object, without its permissions", async (t) => {
+  const env = integration(t);
+  if (!env) return;
+  const agentNs = await createNamespace(env, t, "slipway-agent");
+  const appNs = await createNamespace(env, t, "apps");
+  await kubectl(env, ["create", "serviceaccount", "deployer", "-n", agentNs]);
+  const repo = await createGitRepo(env, t, { files: { "apps/a.yaml": cm("limited") } });
+  const config = writeConfig(`namespace: ${agentNs}
+sources:
+  - { name: s, url: "${repo.httpUrl}", ref: { branch: main } }
+syncs:
+  - { name: limited, sourceRef: s, path: apps, targetNamespace: ${appNs}, serviceAccountName: deployer }
+`);
+  const res = await runSlipway(["agent", ...agentArgs(env, config, cacheDir()), "--once"]);
+  assert.equal(res.code, 1);
+  const st = await readStatus(env, agentNs, "limited");
+  assert.equal(st?.ready, "False");
+  assert.match(st?.message ?? "", new RegExp(`forbidden|Forbidden`));
+  assert.match(st?.message ?? "", new RegExp(`system:serviceaccount:${agentNs}:deployer`));
+  // Granted the rights, the same account succeeds.
+  await kubectl(env, ["create", "rolebinding", "deployer-edit", "-n", appNs, "--clusterrole", "edit", `--serviceaccount=${agentNs}:deployer`]);
+  await kubectl(env, ["create", "rolebinding", "deployer-parent", "-n", agentNs, "--clusterrole", "edit", `--serviceaccount=${agentNs}:deployer`]);
+  const again = await runSlipway(["agent", ...agentArgs(env, config, cacheDir()), "--once"]);
+  assert.equal(again.code, 0, (await readStatus(env, agentNs, "limited"))?.message);
+  assert.equal(await kubectl(env, ["get", "configmap", "limited", "-n", appNs, "-o", "jsonpath={.data.k}"]), "v");
+});
