@@ -4,7 +4,8 @@
  * directories included, `.git` excepted, symlinked directories not followed), parsing only files
  * that contain the literal `"$imagepolicy"`, writing only files whose text changed.
  */
-import { lstat, readdir, readFile, realpath, writeFile } from "node:fs/promises";
+import { closeSync, ftruncateSync, openSync, readFileSync, writeSync } from "node:fs";
+import { lstat, readdir, realpath } from "node:fs/promises";
 import path from "node:path";
 import { SlipwayError, throwIfAborted } from "../errors.ts";
 import type { ImageRef } from "../image-ref.ts";
@@ -39,9 +40,6 @@ export interface UpdateMarkersResult {
 
 /** The literal a file must contain to be parsed, as bytes. */
 const MARKER_LITERAL = Buffer.from(`"${MARKER_KEY}"`, "utf8");
-
-/** Files read at once. */
-const CONCURRENCY = 32;
 
 function isManifestName(name: string): boolean {
   return name.endsWith(".yaml") || name.endsWith(".yml") || name === "Kustomization";
@@ -78,18 +76,22 @@ async function listFiles(root: string, dir: string, signal: AbortSignal | undefi
   return out;
 }
 
-/** Runs `fn` over `items` with at most `limit` at once, keeping result order. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
+/**
+ * Replaces a file's contents in place: write from offset 0, then cut to the new length. Unlike
+ * truncate-then-write (what writeFile does), this does not trip ext4's auto_da_alloc flush that
+ * makes rewriting an existing file wait for the disk: 1,000 rewrites took 8 ms instead of up to
+ * 800 ms here. Mode, owner and hard links stay as they were.
+ */
+function overwriteFileSync(file: string, text: string): void {
+  const bytes = Buffer.from(text, "utf8");
+  const fd = openSync(file, "r+");
+  try {
+    let written = 0;
+    while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written, written);
+    ftruncateSync(fd, bytes.length);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
@@ -113,20 +115,20 @@ export async function updateMarkers(options: UpdateMarkersOptions): Promise<Upda
   if (!(await lstat(dir)).isDirectory()) throw new SlipwayError(`path "${relPath}"`, "is not a directory");
 
   const files = await listFiles(root, dir, signal);
-  const results = await mapLimit(files, CONCURRENCY, async (full) => {
+  // Files are read and written synchronously, one after the other: for thousands of small files
+  // that is several times faster than async I/O through libuv's thread pool (see bench/bump.ts);
+  // the signal is checked between files.
+  const results = files.map((full) => {
     throwIfAborted(signal);
     const rel = path.relative(root, full).split(path.sep).join("/");
-    const bytes = await readFile(full);
+    const bytes = readFileSync(full);
     if (!bytes.includes(MARKER_LITERAL)) return undefined;
     const before = bytes.toString("utf8");
     if (!Buffer.from(before, "utf8").equals(bytes)) {
       return { rel, before, text: before, changes: [], warnings: [`${rel}:1: not UTF-8 text, markers in this file were not set`] };
     }
     const result = setMarkersInText(before, rel, images);
-    if (result.text !== before && !dryRun) {
-      throwIfAborted(signal);
-      await writeFile(full, result.text, "utf8");
-    }
+    if (result.text !== before && !dryRun) overwriteFileSync(full, result.text);
     return { rel, before, ...result };
   });
 
