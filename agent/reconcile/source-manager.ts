@@ -78,7 +78,8 @@ export function createSourceManager(options: SourceManagerOptions): SourceManage
   return {
     names: [...entries.keys()],
     revision(name, { force, signal } = {}) {
-      const e = get(name);
+      const e = entries.get(name);
+      if (!e) return Promise.reject(new SlipwayError(`source ${name}`, "is not configured"));
       if (e.inFlight) return e.inFlight;
       if (!force && !e.stale && e.last && now() - e.fetchedAt < e.config.intervalMs) return Promise.resolve(e.last);
       const p = fetch(e, signal).finally(() => {
