@@ -50,8 +50,8 @@ function buildRepo(): void {
   const blob = (content: string): string => `data ${Buffer.byteLength(content)}\n${content}\n`;
   const paths: string[] = [];
   let t = 1_600_000_000;
-  const commit = (msg: string, ops: string[], first: boolean): void => {
-    chunks.push(`commit refs/heads/main\ncommitter Bench <bench@example.invalid> ${t++} +0000\n${blob(msg)}${first ? "" : "from refs/heads/main^0\n"}${ops.join("")}`);
+  const commit = (msg: string, ops: string[]): void => {
+    chunks.push(`commit refs/heads/main\ncommitter Bench <bench@example.invalid> ${t++} +0000\n${blob(msg)}${ops.join("")}`);
   };
   const ops: string[] = [];
   for (let i = 0; i < files; i++) {
@@ -62,11 +62,11 @@ function buildRepo(): void {
     paths.push(p);
     ops.push(`M 100644 inline ${p}\n${blob(svc ? deployment(svc, `${prefix}/${svc}:20200101000000`, `flux-system:${svc}`) : deployment(app, `registry.example/${app}:1.0.${i}`))}`);
   }
-  commit("initial", ops, true);
+  commit("initial", ops);
   for (let c = 1; c < commits; c++) {
     const i = services.length + (c % (files - services.length));
     const p = paths[i] ?? "";
-    commit(`edit ${c}`, [`M 100644 inline ${p}\n${blob(deployment(`app-${i}`, `registry.example/app-${i}:1.${c}.0`))}`], false);
+    commit(`edit ${c}`, [`M 100644 inline ${p}\n${blob(deployment(`app-${i}`, `registry.example/app-${i}:1.${c}.0`))}`]);
   }
   const r = spawnSync("git", ["--git-dir", bare, "fast-import", "--quiet"], { input: chunks.join(""), maxBuffer: 1 << 30 });
   if (r.status !== 0) throw new Error(`fast-import failed: ${r.stderr.toString()}`);

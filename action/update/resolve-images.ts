@@ -12,7 +12,7 @@
 import { SlipwayError } from "../../core/errors.ts";
 import type { ImageRef } from "../../core/image-ref.ts";
 import { selectTag } from "../../core/policy/select-tag.ts";
-import type { FluxObjects } from "../manifests/read-flux-objects.ts";
+import type { FluxObjects } from "../manifests/scan-manifest-tree.ts";
 import type { MarkerUse } from "../manifests/marker-scan.ts";
 
 /** The image that was just pushed. */

@@ -6,10 +6,10 @@
  * (pull-request mode, or an automation's `push.branch`) is reset from the base branch and forced,
  * as Flux does.
  */
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { SlipwayError, throwIfAborted } from "../../core/errors.ts";
+import { SlipwayError } from "../../core/errors.ts";
 import type { GitAuthor, GitClient } from "../../core/git/git-client.ts";
 import { normalizeSparsePath } from "../../core/git/git-client.ts";
 import type { Logger } from "../../core/log.ts";
@@ -18,8 +18,7 @@ import { updateMarkers } from "../../core/markers/update-tree.ts";
 import { retry } from "../../core/retry.ts";
 import { FLUX_DEFAULT_MESSAGE, renderCommitMessage } from "../manifests/commit-template.ts";
 import type { ImageUpdateAutomationObject } from "../manifests/image-update-automation.ts";
-import { scanMarkers, type MarkerUse } from "../manifests/marker-scan.ts";
-import { readFluxObjects } from "../manifests/read-flux-objects.ts";
+import { scanManifestTree } from "../manifests/scan-manifest-tree.ts";
 import { resolveImages, type PolicyDecision, type PushedImage } from "./resolve-images.ts";
 
 /** Options for {@link updateManifests}. */
@@ -97,13 +96,13 @@ export async function updateManifests(options: UpdateManifestsOptions): Promise<
   try {
     const sparse = options.updatePath ? [normalizeSparsePath(options.updatePath)] : [];
     let co = await git.clone({ url: options.url, branch: options.branch || undefined, dir: path.join(work, "repo"), sparse }, signal);
-    let objects = await readFluxObjects({ root: co.dir, defaultNamespace: ns, signal });
-    const automation = pickAutomation(objects.automations, options.updatePath);
+    let scan = await scanManifestTree({ root: co.dir, defaultNamespace: ns, signal });
+    const automation = pickAutomation(scan.objects.automations, options.updatePath);
     if (automation?.suspended) log.warn(`ImageUpdateAutomation/${automation.namespace}/${automation.name} is suspended; updating anyway (the CI step is the automation now)`);
     if (!options.branch && automation?.checkoutBranch && automation.checkoutBranch !== co.branch) {
       log.info(`checking out ${automation.checkoutBranch}, the branch ImageUpdateAutomation/${automation.namespace}/${automation.name} names`);
       co = await git.clone({ url: options.url, branch: automation.checkoutBranch, dir: path.join(work, "repo2"), sparse }, signal);
-      objects = await readFluxObjects({ root: co.dir, defaultNamespace: ns, signal });
+      scan = await scanManifestTree({ root: co.dir, defaultNamespace: ns, signal });
     }
     const baseBranch = co.branch;
     const updatePath = normalizeSparsePath(options.updatePath || automation?.updatePath || ".") || ".";
@@ -126,7 +125,7 @@ export async function updateManifests(options: UpdateManifestsOptions): Promise<
       decisions: [],
       attempts: 0,
       automation,
-      warnings: [...objects.warnings],
+      warnings: [...scan.objects.warnings],
     };
     await retry(
       async (attempt) => {
@@ -134,13 +133,13 @@ export async function updateManifests(options: UpdateManifestsOptions): Promise<
         if (attempt > 1) {
           await co.fetch(baseBranch, signal);
           await co.resetHard(`refs/remotes/origin/${baseBranch}`, signal);
-          objects = await readFluxObjects({ root: co.dir, defaultNamespace: ns, signal });
+          scan = await scanManifestTree({ root: co.dir, defaultNamespace: ns, signal });
         }
-        const markers = await scanTree(co.dir, updatePath, signal);
+        const under = updatePath === "." ? "" : `${updatePath}/`;
         const resolved = await resolveImages({
           pushed,
-          objects,
-          markers,
+          objects: scan.objects,
+          markers: scan.markers.filter((m) => m.source.startsWith(under)),
           listTags: () => options.listTags(signal),
           policyNamespace: ns,
           timestampTags: options.timestampTags ?? true,
@@ -150,7 +149,7 @@ export async function updateManifests(options: UpdateManifestsOptions): Promise<
         result.changes = bump.changes;
         result.changedFiles = bump.changedFiles;
         result.diffs = bump.diffs;
-        result.warnings = [...objects.warnings, ...bump.warnings];
+        result.warnings = [...scan.objects.warnings, ...bump.warnings];
         if (bump.changes.length === 0) {
           result.commit = undefined;
           return;
@@ -215,23 +214,3 @@ function pickAutomation(all: ImageUpdateAutomationObject[], updatePath: string |
     `the manifest repository has ${all.length} ImageUpdateAutomations (${all.map((a) => `${a.namespace}/${a.name} at ${a.source}`).join(", ")}); set update-path to the spec.update.path of one`,
   );
 }
-
-/** Markers under `root/dir`, for the unknown-policy check. */
-async function scanTree(root: string, dir: string, signal: AbortSignal | undefined): Promise<MarkerUse[]> {
-  const out: MarkerUse[] = [];
-  const walk = async (d: string): Promise<void> => {
-    throwIfAborted(signal);
-    const entries = await readdir(d, { withFileTypes: true }).catch(() => []);
-    for (const e of entries) {
-      const full = path.join(d, e.name);
-      if (e.isDirectory()) {
-        if (e.name !== ".git") await walk(full);
-      } else if (e.isFile() && (e.name.endsWith(".yaml") || e.name.endsWith(".yml") || e.name === "Kustomization")) {
-        out.push(...scanMarkers(await readFile(full, "utf8"), path.relative(root, full).split(path.sep).join("/")));
-      }
-    }
-  };
-  await walk(path.resolve(root, dir));
-  return out;
-}
-

@@ -1,8 +1,9 @@
 /**
  * Finding the Flux image automation objects in a checked-out manifest tree: every ImageRepository,
- * ImagePolicy and ImageUpdateAutomation in `*.yaml`/`*.yml` files under a directory. Only files
- * that mention `image.toolkit.fluxcd.io` are parsed; a file that does not parse is a warning, a
- * malformed object an error naming `file:line`.
+ * ImagePolicy and ImageUpdateAutomation in `*.yaml`/`*.yml` files under a directory, and every
+ * `$imagepolicy` marker, in one concurrent walk. Only files that mention
+ * `image.toolkit.fluxcd.io` are parsed; a file that does not parse is a warning, a malformed
+ * object an error naming `file:line`.
  */
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
@@ -11,6 +12,7 @@ import { throwIfAborted } from "../../core/errors.ts";
 import { parseImagePolicy, type ImagePolicy } from "../../core/policy/image-policy.ts";
 import { parseImageRepository, type ImageRepositoryObject } from "./image-repository.ts";
 import { parseImageUpdateAutomation, type ImageUpdateAutomationObject } from "./image-update-automation.ts";
+import { scanMarkers, type MarkerUse } from "./marker-scan.ts";
 import { isRecord } from "./yaml-fields.ts";
 
 /** An ImagePolicy and where it was read. */
@@ -29,7 +31,7 @@ export interface FluxObjects {
   warnings: string[];
 }
 
-/** Options for {@link readFluxObjects}. */
+/** Options for {@link scanManifestTree}. */
 export interface ReadFluxObjectsOptions {
   /** The checkout root; file names in sources are relative to it. */
   root: string;
@@ -73,11 +75,23 @@ export function parseFluxObjects(text: string, file: string, defaultNamespace: s
   return out;
 }
 
-/** Walks `root/dir` (lexical order, `.git` skipped) and collects the Flux image objects. */
-export async function readFluxObjects(options: ReadFluxObjectsOptions): Promise<FluxObjects> {
+/** What {@link scanManifestTree} found: the Flux objects and the markers (with `file:line`). */
+export interface ManifestScan {
+  objects: FluxObjects;
+  markers: MarkerUse[];
+}
+
+/** Files read at once. */
+const CONCURRENCY = 32;
+
+/**
+ * Walks `root/dir` once (`.git` skipped), reading YAML files concurrently, and collects the Flux
+ * image objects and every marker. Sources are `file:line` relative to root, in lexical order.
+ */
+export async function scanManifestTree(options: ReadFluxObjectsOptions): Promise<ManifestScan> {
   const { root, signal } = options;
   const ns = options.defaultNamespace ?? "flux-system";
-  const out: FluxObjects = { repositories: [], policies: [], automations: [], warnings: [] };
+  const files: string[] = [];
   const walk = async (dir: string): Promise<void> => {
     throwIfAborted(signal);
     const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
@@ -86,16 +100,34 @@ export async function readFluxObjects(options: ReadFluxObjectsOptions): Promise<
       const full = path.join(dir, e.name);
       if (e.isDirectory()) {
         if (e.name !== ".git") await walk(full);
-      } else if (e.isFile() && (e.name.endsWith(".yaml") || e.name.endsWith(".yml"))) {
-        const text = await readFile(full, "utf8");
-        const found = parseFluxObjects(text, path.relative(root, full).split(path.sep).join("/"), ns);
-        out.repositories.push(...found.repositories);
-        out.policies.push(...found.policies);
-        out.automations.push(...found.automations);
-        out.warnings.push(...found.warnings);
+      } else if (e.isFile() && (e.name.endsWith(".yaml") || e.name.endsWith(".yml") || e.name === "Kustomization")) {
+        files.push(full);
       }
     }
   };
   await walk(path.resolve(root, options.dir ?? "."));
+  const found: (ManifestScan | undefined)[] = new Array(files.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < files.length) {
+      const i = next++;
+      throwIfAborted(signal);
+      const full = files[i] ?? "";
+      const text = await readFile(full, "utf8");
+      const rel = path.relative(root, full).split(path.sep).join("/");
+      const objects = full.endsWith("Kustomization") ? { repositories: [], policies: [], automations: [], warnings: [] } : parseFluxObjects(text, rel, ns);
+      found[i] = { objects, markers: scanMarkers(text, rel) };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, files.length) }, worker));
+  const out: ManifestScan = { objects: { repositories: [], policies: [], automations: [], warnings: [] }, markers: [] };
+  for (const f of found) {
+    if (!f) continue;
+    out.objects.repositories.push(...f.objects.repositories);
+    out.objects.policies.push(...f.objects.policies);
+    out.objects.automations.push(...f.objects.automations);
+    out.objects.warnings.push(...f.objects.warnings);
+    out.markers.push(...f.markers);
+  }
   return out;
 }
