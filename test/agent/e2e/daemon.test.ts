@@ -115,3 +115,29 @@ syncs:
   assert.equal(status?.objects, 16);
   assert.equal((await kubectl(env, ["get", "deployments,services,configmaps,ingresses", "-n", appNs, "-l", "slipway.dev/name=shop", "-o", "name"])).trim().split("\n").length, 16);
 });
+
+test("SIGTERM during an apply lets it finish, then the agent exits", async (t) => {
+  const env = integration(t);
+  if (!env) return;
+  const agentNs = await createNamespace(env, t, "slipway-agent");
+  const appNs = await createNamespace(env, t, "shop");
+  const repo = await createGitRepo(env, t, { branch: "eks" });
+  const sha = await pushChanges(repo, "eks", { clusters: { copyFrom: path.join(shop, "clusters") } });
+  const config = writeConfig(`namespace: ${agentNs}
+listen: "127.0.0.1:0"
+sources:
+  - { name: m, url: "${repo.httpUrl}", ref: { branch: eks } }
+syncs:
+  - { name: shop, sourceRef: m, path: clusters/eks/shop, targetNamespace: ${appNs}, timeout: 2m }
+`);
+  const agent = startAgent(t, agentArgs(env, config, cacheDir()));
+  await eventually("the apply under way", async () => (/ created"/.test(agent.logs()) ? true : undefined), 60_000);
+  agent.child.kill("SIGTERM");
+  assert.equal(await agent.exited, 0, agent.logs());
+  const logs = agent.logs();
+  const stopping = logs.indexOf("stopping: finishing the reconcile in progress");
+  assert.ok(stopping >= 0 && stopping < logs.indexOf("Reconciliation finished"), logs);
+  const status = await readStatus(env, agentNs, "shop");
+  assert.equal(status?.message, `Applied revision: eks@sha1:${sha}`);
+  assert.equal(status?.objects, 16);
+});
