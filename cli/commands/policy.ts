@@ -10,7 +10,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { SlipwayError, errorMessage } from "../../core/errors.ts";
 import { parsePolicyFile } from "../../core/policy/policy-file.ts";
-import { explainSelection } from "../../core/policy/select-tag.ts";
+import { explainSelection, selectTag, type SelectionExplanation } from "../../core/policy/select-tag.ts";
 import { fail, table, type CliIO, type CommandRun } from "../io.ts";
 
 const USAGE = `Usage: slipway policy eval POLICY.yaml [--explain] [--output json] < tags.txt
@@ -76,7 +76,16 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
     return 1;
   }
   const tags = readTags(await io.readStdin());
-  const result = explainSelection(policy, tags);
+  // Without --explain the cheaper path runs: no per-tag verdicts are built.
+  let result: SelectionExplanation;
+  if (values.explain) result = explainSelection(policy, tags);
+  else {
+    try {
+      result = { selected: selectTag(policy, tags), verdicts: [] };
+    } catch (err) {
+      result = { error: errorMessage(err), verdicts: [] };
+    }
+  }
   const id = `ImagePolicy/${policy.namespace}/${policy.name}`;
 
   if (values.output === "json") {

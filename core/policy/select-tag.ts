@@ -11,7 +11,7 @@
 import { SlipwayError } from "../errors.ts";
 import type { ImagePolicy } from "./image-policy.ts";
 import { parseGoFloat } from "./go-float.ts";
-import { parseSemverRange, rangeMismatch } from "./semver-range.ts";
+import { parseSemverRange, rangeMismatch, satisfiesRange } from "./semver-range.ts";
 import { compareVersions, parseTagVersion, type SemverVersion } from "./semver-version.ts";
 import { compileTagFilter, type TagFilter } from "./tag-filter.ts";
 
@@ -107,7 +107,7 @@ function run(policy: ImagePolicy, tags: readonly string[], verdicts: Verdicts | 
           Object.assign(verdicts[i] as Verdicts[number], { verdict: "outside-range", detail: `${key} ${why}` });
           continue;
         }
-      } else if (rangeMismatch(range, v) !== undefined) continue;
+      } else if (!satisfiesRange(range, v)) continue;
       if (!bestVersion || compareVersions(v, bestVersion) >= 0) {
         bestVersion = v;
         best = i;

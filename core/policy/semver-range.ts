@@ -202,5 +202,10 @@ export function rangeMismatch(range: SemverRange, v: SemverVersion): string | un
 
 /** Whether `v` satisfies the range (Masterminds semantics, see the module comment). */
 export function satisfiesRange(range: SemverRange, v: SemverVersion): boolean {
-  return rangeMismatch(range, v) === undefined;
+  const pre = v.prerelease.length > 0;
+  for (let i = 0; i < range.branches.length; i++) {
+    if (pre && !range.branchAllowsPrerelease[i]) continue;
+    if ((range.branches[i] ?? []).every((c) => holds(v, c))) return true;
+  }
+  return false;
 }

@@ -25,8 +25,13 @@ const VERSION = /^v?([0-9]+)(?:\.([0-9]+))?(?:\.([0-9]+))?(?:-([0-9A-Za-z-]+(?:\
 const UINT64_MAX = (1n << 64n) - 1n;
 const NUMERIC = /^[0-9]+$/;
 
+/** Small numbers as bigints, made once: most version parts are below 1,000. */
+const SMALL: readonly bigint[] = Array.from({ length: 1000 }, (_, i) => BigInt(i));
+const NO_PRERELEASE: readonly string[] = Object.freeze([]);
+
 function uint64(text: string | undefined): bigint | undefined {
   if (text === undefined || text === "") return 0n;
+  if (text.length <= 3) return SMALL[Number(text)];
   const n = BigInt(text);
   return n > UINT64_MAX ? undefined : n;
 }
@@ -42,7 +47,7 @@ export function parseLooseVersion(text: string): SemverVersion | undefined {
   const minor = uint64(m[2]);
   const patch = uint64(m[3]);
   if (major === undefined || minor === undefined || patch === undefined) return undefined;
-  const prerelease = m[4] === undefined ? [] : m[4].split(".");
+  const prerelease = m[4] === undefined ? NO_PRERELEASE : m[4].split(".");
   for (const id of prerelease) {
     if (NUMERIC.test(id) && id.length > 1 && id.startsWith("0")) return undefined;
   }

@@ -130,17 +130,21 @@ function translateRe2(pattern: string): Translated {
   return { source: out, flags, groupNames };
 }
 
-/** Expands a Go `Regexp.Expand` template against one match. */
-function expand(template: string, match: RegExpExecArray, groupNames: readonly string[]): string {
-  let out = "";
+/** A compiled `extract` template: literal text and group numbers (-1: a group that does not exist). */
+type TemplatePart = string | number;
+
+/** Parses a Go `Regexp.Expand` template once, resolving `$name`/`${name}` to group numbers. */
+function compileTemplate(template: string, groupNames: readonly string[]): TemplatePart[] {
+  const parts: TemplatePart[] = [];
+  let literal = "";
   let i = 0;
   while (i < template.length) {
     const dollar = template.indexOf("$", i);
     if (dollar < 0) break;
-    out += template.slice(i, dollar);
+    literal += template.slice(i, dollar);
     i = dollar + 1;
     if (template[i] === "$") {
-      out += "$";
+      literal += "$";
       i++;
       continue;
     }
@@ -148,16 +152,28 @@ function expand(template: string, match: RegExpExecArray, groupNames: readonly s
     const nameMatch = /^[A-Za-z0-9_]+/.exec(template.slice(braced ? i + 1 : i));
     const name = nameMatch?.[0];
     if (name === undefined || (braced && template[i + 1 + name.length] !== "}")) {
-      out += "$"; // malformed reference: the "$" is literal text
+      literal += "$"; // malformed reference: the "$" is literal text
       continue;
     }
     i += name.length + (braced ? 2 : 0);
     // A number names a group by position, unless it has a leading zero or 9+ digits (then it is a name).
     const numeric = /^(?:0|[1-9][0-9]{0,7})$/.test(name);
     const index = numeric ? Number(name) : groupNames.indexOf(name);
-    if (index >= 0) out += match[index] ?? "";
+    if (literal) parts.push(literal);
+    literal = "";
+    parts.push(index < groupNames.length ? index : -1);
   }
-  return out + template.slice(i);
+  literal += template.slice(i);
+  if (literal) parts.push(literal);
+  return parts;
+}
+
+/** Expands a compiled template against one match. */
+function expand(parts: readonly TemplatePart[], match: RegExpExecArray): string {
+  if (parts.length === 1 && typeof parts[0] === "number") return match[parts[0]] ?? "";
+  let out = "";
+  for (const part of parts) out += typeof part === "string" ? part : (match[part] ?? "");
+  return out;
 }
 
 /**
@@ -174,10 +190,11 @@ export function compileTagFilter(pattern: string, extract = ""): TagFilter {
   } catch (err) {
     throw new SlipwayError(`filterTags.pattern "${pattern}"`, `invalid regular expression: ${(err as Error).message}`, { cause: err });
   }
+  const parts = compileTemplate(extract, groupNames);
   const apply = (tag: string): string | undefined => {
     const m = regex.exec(tag);
     if (!m) return undefined;
-    return extract === "" ? tag : expand(extract, m, groupNames);
+    return extract === "" ? tag : expand(parts, m);
   };
   return { pattern, extract, apply };
 }
