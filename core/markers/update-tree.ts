@@ -121,14 +121,25 @@ export async function updateMarkers(options: UpdateMarkersOptions): Promise<Upda
   const results = files.map((full) => {
     throwIfAborted(signal);
     const rel = path.relative(root, full).split(path.sep).join("/");
-    const bytes = readFileSync(full);
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(full);
+    } catch (err) {
+      throw new SlipwayError(rel, "cannot be read", { cause: err });
+    }
     if (!bytes.includes(MARKER_LITERAL)) return undefined;
     const before = bytes.toString("utf8");
     if (!Buffer.from(before, "utf8").equals(bytes)) {
       return { rel, before, text: before, changes: [], warnings: [`${rel}:1: not UTF-8 text, markers in this file were not set`] };
     }
     const result = setMarkersInText(before, rel, images);
-    if (result.text !== before && !dryRun) overwriteFileSync(full, result.text);
+    if (result.text !== before && !dryRun) {
+      try {
+        overwriteFileSync(full, result.text);
+      } catch (err) {
+        throw new SlipwayError(rel, "cannot be written", { cause: err });
+      }
+    }
     return { rel, before, ...result };
   });
 

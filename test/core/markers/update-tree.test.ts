@@ -136,3 +136,22 @@ describe("updateMarkers", () => {
     assert.equal(await readFile(path.join(root, "a.yaml"), "utf8"), marked());
   });
 });
+
+describe("updateMarkers I/O errors", () => {
+  test("a marked file that cannot be written is an error naming it", async (t) => {
+    const { chmod } = await import("node:fs/promises");
+    const { spawnSync } = await import("node:child_process");
+    const root = await tree("readonly", { "ro.yaml": marked() });
+    const file = path.join(root, "ro.yaml");
+    await chmod(file, 0o444);
+    // root ignores file modes; the immutable attribute stops root too (ext4/xfs).
+    const immutable = process.getuid?.() === 0 && spawnSync("chattr", ["+i", file]).status === 0;
+    if (process.getuid?.() === 0 && !immutable) return t.skip("running as root without chattr: cannot make a file unwritable");
+    try {
+      await assert.rejects(updateMarkers({ root, images }), (err: Error) => err.message.startsWith("ro.yaml: cannot be written"));
+      assert.equal(await readFile(file, "utf8"), marked());
+    } finally {
+      if (immutable) spawnSync("chattr", ["-i", file]);
+    }
+  });
+});
