@@ -1,31 +1,41 @@
 /**
  * Benchmark: N CI pipelines (default 20) finishing at the same moment, each for a different image,
  * all bumping one manifest repository on the local git HTTP server (`npm run testenv -- up`).
- * Every pipeline is a `slipway ci` child process (builder none: the image is already in the local
- * registry and gets its timestamp tag). Reports how many landed a commit, p50/p95 wall time per
- * pipeline, and how many push races were lost and retried. Prints a markdown table.
+ * Two rounds on fresh repositories:
+ *   - processes: every pipeline is a `slipway ci` child process of the shipped bundle
+ *     (dist/cli.js; builder none: the image is already in the local registry and gets its
+ *     timestamp tag). On a small machine the N Node starts compete for the CPUs, as N CI runners
+ *     would not;
+ *   - in-process: the same N manifest updates (clone → bump → commit → push, retry on a lost race)
+ *     at once in this process, which isolates the git race handling.
+ * Reports how many landed a commit, p50/p95 time per pipeline, and how many push races were lost
+ * and retried. Prints a markdown table.
  *
  * Usage: node bench/ci-concurrency.ts [--pipelines 20] [--max-attempts 30]
  */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { loadTestEnv, uniqueName } from "../test/env/harness.ts";
 import { pushSampleImage, shopFiles } from "../test/action/e2e/shop-fixture.ts";
+import { createLogger } from "../core/log.ts";
+import { createGitClient } from "../core/git/git-client.ts";
+import { registryFor } from "../action/registry/registry-for.ts";
+import { updateManifests } from "../action/update/update-manifests.ts";
 
 const { values } = parseArgs({ options: { pipelines: { type: "string", default: "20" }, "max-attempts": { type: "string", default: "30" } } });
 const n = Number(values.pipelines);
+const maxAttempts = Number(values["max-attempts"]);
 const env = loadTestEnv();
 if (!env) {
   console.error("the test environment is not up: run `npm run testenv -- up`");
   process.exit(1);
 }
 const root = path.resolve(import.meta.dirname, "..");
-const name = uniqueName("bench-conc");
-const bare = path.join(env.gitRoot, `${name}.git`);
-const prefix = `${env.registry}/${name}`;
+const cli = path.join(root, "dist/cli.js");
+if (!existsSync(cli)) spawnSync(process.execPath, [path.join(root, "scripts/build.ts")], { stdio: "inherit", cwd: root });
 const services = Array.from({ length: n }, (_, i) => `svc-${String(i).padStart(2, "0")}`);
 const git = (...args: string[]): string => {
   const r = spawnSync("git", args, { encoding: "utf8" });
@@ -33,9 +43,19 @@ const git = (...args: string[]): string => {
   return r.stdout.trim();
 };
 
-const work = mkdtempSync(path.join(tmpdir(), "slipway-bench-conc-"));
-try {
-  const seed = path.join(work, "seed");
+interface Pipeline {
+  ok: boolean;
+  ms: number;
+  races: number;
+  out: string;
+}
+
+/** A fresh manifest repository with one marker per service, and an image per service. */
+async function setup(work: string): Promise<{ name: string; bare: string; prefix: string; url: string }> {
+  const name = uniqueName("bench-conc");
+  const bare = path.join(env!.gitRoot, `${name}.git`);
+  const prefix = `${env!.registry}/${name}`;
+  const seed = path.join(work, name);
   for (const [file, content] of Object.entries(shopFiles({ imagePrefix: prefix, services }))) {
     mkdirSync(path.dirname(path.join(seed, file)), { recursive: true });
     writeFileSync(path.join(seed, file), content);
@@ -45,47 +65,83 @@ try {
   git("-C", seed, "add", "-A");
   git("-C", seed, "-c", "user.name=bench", "-c", "user.email=bench@example.invalid", "commit", "-q", "-m", "seed");
   git("-C", seed, "push", "-q", bare, "HEAD:refs/heads/main");
-  await Promise.all(services.map((s) => pushSampleImage(env.registry, `${name}/${s}`, "build")));
+  await Promise.all(services.map((s) => pushSampleImage(env!.registry, `${name}/${s}`, "build")));
+  return { name, bare, prefix, url: `${env!.gitHttpAuthUrl}/${name}.git` };
+}
 
-  const url = `${env.gitHttpAuthUrl}/${name}.git`;
-  const runOne = (svc: string): Promise<{ code: number; ms: number; races: number; out: string }> =>
-    new Promise((resolve) => {
-      const t0 = performance.now();
-      const c = spawn(
-        process.execPath,
-        [path.join(root, "cli/bin.ts"), "ci", "--image", `${prefix}/${svc}:build`, "--builder", "none", "--manifest-repo", url, "--update-path", "clusters/eks", "--max-attempts", values["max-attempts"] ?? "30"],
-        { env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", SLIPWAY_GIT_USERNAME: env.gitHttpUser, SLIPWAY_GIT_PASSWORD: env.gitHttpPassword }, stdio: ["ignore", "pipe", "pipe"] },
-      );
-      let out = "";
-      c.stdout.on("data", (b: Buffer) => (out += b.toString()));
-      c.stderr.on("data", (b: Buffer) => (out += b.toString()));
-      c.on("close", (code) => resolve({ code: code ?? 1, ms: performance.now() - t0, races: (out.match(/lost a race/g) ?? []).length, out }));
-    });
-  const t0 = performance.now();
-  const results = await Promise.all(services.map(runOne));
-  const wall = performance.now() - t0;
+function runProcess(prefix: string, url: string, svc: string): Promise<Pipeline> {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const c = spawn(
+      process.execPath,
+      [cli, "ci", "--image", `${prefix}/${svc}:build`, "--builder", "none", "--manifest-repo", url, "--update-path", "clusters/eks", "--max-attempts", String(maxAttempts)],
+      { env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", SLIPWAY_GIT_USERNAME: env!.gitHttpUser, SLIPWAY_GIT_PASSWORD: env!.gitHttpPassword }, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let out = "";
+    c.stdout.on("data", (b: Buffer) => (out += b.toString()));
+    c.stderr.on("data", (b: Buffer) => (out += b.toString()));
+    c.on("close", (code) => resolve({ ok: code === 0, ms: performance.now() - t0, races: (out.match(/lost a race/g) ?? []).length, out }));
+  });
+}
 
-  const commits = Number(git("--git-dir", bare, "rev-list", "--count", "main")) - 1;
-  let bumped = 0;
-  for (const s of services) if (!git("--git-dir", bare, "show", `main:clusters/eks/shop/${s}.yaml`).includes(":20200101000000 #")) bumped++;
-  const times = results.map((r) => r.ms).sort((a, b) => a - b);
-  const pct = (p: number): number => times[Math.min(times.length - 1, Math.ceil((p / 100) * times.length) - 1)] ?? NaN;
-  const races = results.map((r) => r.races);
-  const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
-  for (const r of results) if (r.code !== 0) console.error(r.out.split("\n").filter((l) => l.startsWith("✗")).join("\n"));
-  console.log(`\n${n} concurrent \`slipway ci\` pipelines, one manifest repository (git over HTTP), Node ${process.version}, ${spawnSync("nproc", { encoding: "utf8" }).stdout.trim()} CPUs\n`);
-  console.log("| metric | value |\n|---|---|");
-  console.log(`| pipelines that exited 0 | ${results.filter((r) => r.code === 0).length}/${n} |`);
-  console.log(`| commits on the branch | ${commits}/${n} |`);
-  console.log(`| markers bumped | ${bumped}/${n} |`);
-  console.log(`| pipeline time p50 | ${s(pct(50))} |`);
-  console.log(`| pipeline time p95 | ${s(pct(95))} |`);
-  console.log(`| pipeline time max | ${s(times[times.length - 1] ?? NaN)} |`);
-  console.log(`| wall time, all ${n} | ${s(wall)} |`);
-  console.log(`| push races lost and retried (total) | ${races.reduce((a, b) => a + b, 0)} |`);
-  console.log(`| retries per pipeline p50 / max | ${[...races].sort((a, b) => a - b)[Math.floor(n / 2)]} / ${Math.max(...races)} |`);
-  console.log(`| pipelines that pushed first time | ${races.filter((r) => r === 0).length}/${n} |`);
+async function runInProcess(prefix: string, url: string): Promise<Pipeline[]> {
+  const gitClient = await createGitClient({ auth: { kind: "basic", username: env!.gitHttpUser, password: env!.gitHttpPassword } });
+  try {
+    return await Promise.all(
+      services.map(async (svc) => {
+        let out = "";
+        const log = createLogger({ level: "info", format: "text", write: (l) => (out += `${l}\n`) });
+        const image = `${prefix}/${svc}`;
+        const { registry, repository } = registryFor(image);
+        const t0 = performance.now();
+        try {
+          const r = await updateManifests({ git: gitClient, url, updatePath: "clusters/eks", pushed: { image, tag: "20250101000000" }, listTags: (s) => registry.listTags(repository, s), log, maxAttempts });
+          return { ok: Boolean(r.commit), ms: performance.now() - t0, races: r.attempts - 1, out };
+        } catch (err) {
+          return { ok: false, ms: performance.now() - t0, races: 0, out: `${out}✗ ${String(err)}` };
+        }
+      }),
+    );
+  } finally {
+    await gitClient.close();
+  }
+}
+
+const work = mkdtempSync(path.join(tmpdir(), "slipway-bench-conc-"));
+const rows: string[][] = [];
+const cleanup: string[] = [];
+try {
+  for (const mode of ["processes", "in-process"] as const) {
+    const repo = await setup(work);
+    cleanup.push(repo.bare);
+    const t0 = performance.now();
+    const results = mode === "processes" ? await Promise.all(services.map((s) => runProcess(repo.prefix, repo.url, s))) : await runInProcess(repo.prefix, repo.url);
+    const wall = performance.now() - t0;
+    for (const r of results) if (!r.ok) console.error(r.out.split("\n").filter((l) => l.startsWith("✗")).join("\n"));
+    const commits = Number(git("--git-dir", repo.bare, "rev-list", "--count", "main")) - 1;
+    let bumped = 0;
+    for (const s of services) if (!git("--git-dir", repo.bare, "show", `main:clusters/eks/shop/${s}.yaml`).includes(":20200101000000 #")) bumped++;
+    const times = results.map((r) => r.ms).sort((a, b) => a - b);
+    const pct = (p: number): number => times[Math.min(times.length - 1, Math.ceil((p / 100) * times.length) - 1)] ?? NaN;
+    const races = results.map((r) => r.races).sort((a, b) => a - b);
+    const sec = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+    rows.push([
+      mode === "processes" ? "`slipway ci` processes" : "manifest updates in one process",
+      `${results.filter((r) => r.ok).length}/${n}`,
+      `${commits}/${n}`,
+      `${bumped}/${n}`,
+      sec(pct(50)),
+      sec(pct(95)),
+      sec(wall),
+      String(races.reduce((a, b) => a + b, 0)),
+      `${races[Math.floor(n / 2)]} / ${races[races.length - 1]}`,
+    ]);
+  }
+  console.log(`\n${n} concurrent pipelines, one manifest repository (git over HTTP on loopback), Node ${process.version}, ${spawnSync("nproc", { encoding: "utf8" }).stdout.trim()} CPUs shared by all of them\n`);
+  console.log("| round | landed | commits | markers bumped | p50 | p95 | wall, all | races retried | retries p50 / max |");
+  console.log("|---|---|---|---|---|---|---|---|---|");
+  for (const r of rows) console.log(`| ${r.join(" | ")} |`);
 } finally {
   rmSync(work, { recursive: true, force: true });
-  rmSync(bare, { recursive: true, force: true });
+  for (const b of cleanup) rmSync(b, { recursive: true, force: true });
 }
