@@ -73462,14 +73462,25 @@ async function updateMarkers(options) {
   const results = files.map((full) => {
     throwIfAborted(signal);
     const rel = path6.relative(root6, full).split(path6.sep).join("/");
-    const bytes = readFileSync(full);
+    let bytes;
+    try {
+      bytes = readFileSync(full);
+    } catch (err) {
+      throw new SlipwayError(rel, "cannot be read", { cause: err });
+    }
     if (!bytes.includes(MARKER_LITERAL)) return void 0;
     const before = bytes.toString("utf8");
     if (!Buffer.from(before, "utf8").equals(bytes)) {
       return { rel, before, text: before, changes: [], warnings: [`${rel}:1: not UTF-8 text, markers in this file were not set`] };
     }
     const result = setMarkersInText(before, rel, images);
-    if (result.text !== before && !dryRun) overwriteFileSync(full, result.text);
+    if (result.text !== before && !dryRun) {
+      try {
+        overwriteFileSync(full, result.text);
+      } catch (err) {
+        throw new SlipwayError(rel, "cannot be written", { cause: err });
+      }
+    }
     return { rel, before, ...result };
   });
   const out = { changes: [], changedFiles: [], warnings: [], diffs: [] };
