@@ -32,6 +32,7 @@ await build({
   ...common,
   entryPoints: ["cli/bin.ts"],
   outfile: path.join(outdir, "cli.js"),
-  banner: { js: "#!/usr/bin/env node\n" + banner.js },
+  // cli/bin.ts starts with its own `#!/usr/bin/env node`, which esbuild keeps on the first line.
+  banner,
 });
 console.log(`built ${path.relative(process.cwd(), outdir) || "."}/action.js and cli.js`);
