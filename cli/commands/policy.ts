@@ -1,7 +1,8 @@
 /**
  * `slipway policy eval POLICY.yaml [--explain] [--output json]`: reads tags on stdin (one per
  * line; blank lines ignored, CR trimmed) and prints the tag the ImagePolicy selects, exactly as
- * Flux's image-reflector-controller would. `--explain` prints every tag with its verdict
+ * Flux's image-reflector-controller would; tags matching the exclusion list (`--exclude`, default
+ * Flux's `^.*\.sig$`) are dropped first, as an ImageRepository drops them. `--explain` prints every tag with its verdict
  * (selected, filtered-out, not-a-version, outside-range, older, not-a-number). Exit 0 with a
  * selection, 1 when the policy selects nothing or is invalid (reason on stderr), 2 on bad usage.
  */
@@ -9,6 +10,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { SlipwayError, errorMessage } from "../../core/errors.ts";
+import { compileExclusionList, DEFAULT_EXCLUSION_LIST, type ExclusionList } from "../../core/policy/exclusion-list.ts";
 import { parsePolicyFile } from "../../core/policy/policy-file.ts";
 import { explainSelection, selectTag, type SelectionExplanation } from "../../core/policy/select-tag.ts";
 import { fail, table, type CliIO, type CommandRun } from "../io.ts";
@@ -19,6 +21,8 @@ Prints the tag the ImagePolicy in POLICY.yaml selects from the tags on stdin (on
 
 Flags:
   --explain          print every tag and why it won or lost
+  --exclude REGEX    drop tags matching REGEX first, like an ImageRepository's
+                     exclusionList (repeatable; default '^.*\\.sig$', Flux's default)
   -o, --output FMT   "text" (default) or "json"
   -n, --namespace NS namespace of a policy without metadata.namespace (default "default")
 `;
@@ -40,6 +44,7 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
       allowPositionals: true,
       options: {
         explain: { type: "boolean", default: false },
+        exclude: { type: "string", multiple: true, default: [] },
         output: { type: "string", short: "o", default: "text" },
         namespace: { type: "string", short: "n", default: "default" },
         help: { type: "boolean", short: "h", default: false },
@@ -65,6 +70,13 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
     fail(io, `--output "${values.output}": want "text" or "json"`);
     return 2;
   }
+  let exclusion: ExclusionList;
+  try {
+    exclusion = compileExclusionList(values.exclude.length > 0 ? values.exclude : DEFAULT_EXCLUSION_LIST);
+  } catch (err) {
+    fail(io, `--exclude: ${errorMessage(err)}`);
+    return 2;
+  }
 
   const text = await readFile(path.resolve(io.cwd, file), "utf8").catch((err: unknown) => {
     throw new SlipwayError(file, "cannot be read", { cause: err });
@@ -75,10 +87,19 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
     fail(io, `${file}: want exactly one ImagePolicy, found ${policies.length}`);
     return 1;
   }
-  const tags = readTags(await io.readStdin());
+  const allTags = readTags(await io.readStdin());
+  const tags = allTags.filter((t) => exclusion.excludedBy(t) === undefined);
   // Without --explain the cheaper path runs: no per-tag verdicts are built.
   let result: SelectionExplanation;
-  if (values.explain) result = explainSelection(policy, tags);
+  if (values.explain) {
+    result = explainSelection(policy, tags);
+    // Put the excluded tags back in input order, with their verdict.
+    const kept = result.verdicts[Symbol.iterator]();
+    result.verdicts = allTags.map((tag) => {
+      const by = exclusion.excludedBy(tag);
+      return by === undefined ? (kept.next().value ?? { tag, verdict: "older" }) : { tag, verdict: "filtered-out", detail: `excluded by exclusionList /${by}/` };
+    });
+  }
   else {
     try {
       result = { selected: selectTag(policy, tags), verdicts: [] };

@@ -177,10 +177,10 @@ function expand(parts: readonly TemplatePart[], match: RegExpExecArray): string 
 }
 
 /**
- * Compiles `pattern` (RE2) and `extract` into a TagFilter.
- * Throws a SlipwayError naming the pattern when RE2 would reject it.
+ * Compiles `pattern` (RE2) and `extract` into a TagFilter. Throws a SlipwayError naming the
+ * pattern (as `<subject> "<pattern>"`, subject default `filterTags.pattern`) when RE2 would reject it.
  */
-export function compileTagFilter(pattern: string, extract = ""): TagFilter {
+export function compileTagFilter(pattern: string, extract = "", subject = "filterTags.pattern"): TagFilter {
   let regex: RegExp;
   let groupNames: string[];
   try {
@@ -188,7 +188,7 @@ export function compileTagFilter(pattern: string, extract = ""): TagFilter {
     regex = new RegExp(t.source, t.flags);
     groupNames = t.groupNames;
   } catch (err) {
-    throw new SlipwayError(`filterTags.pattern "${pattern}"`, `invalid regular expression: ${(err as Error).message}`, { cause: err });
+    throw new SlipwayError(`${subject} "${pattern}"`, `invalid regular expression: ${(err as Error).message}`, { cause: err });
   }
   const parts = compileTemplate(extract, groupNames);
   const apply = (tag: string): string | undefined => {

@@ -86,6 +86,26 @@ describe("slipway policy eval", () => {
     assert.match(r.stdout, /^latest\s+selected$/m);
   });
 
+  test("cosign signature tags are excluded by default, as an ImageRepository's exclusionList does", async () => {
+    const tags = "20210608052721\nsha256-3b5c0f.sig\n";
+    const r = await runCli(["policy", "eval", "seed.yaml"], dir, tags);
+    assert.equal(r.stdout, "20210608052721\n");
+    const explained = await runCli(["policy", "eval", "seed.yaml", "--explain"], dir, tags);
+    assert.match(explained.stdout, /^sha256-3b5c0f\.sig\s+filtered-out\s+excluded by exclusionList \/\^\.\*\\\.sig\$\/$/m);
+    assert.match(explained.stdout, /^20210608052721\s+selected$/m);
+  });
+
+  test("--exclude replaces the default exclusion list", async () => {
+    const r = await runCli(["policy", "eval", "seed.yaml", "--exclude", "^latest$", "--exclude", "^z"], dir, "20210608052721\nlatest\nsha256-1.sig\nzzz\n");
+    assert.equal(r.stdout, "sha256-1.sig\n");
+  });
+
+  test("an --exclude pattern RE2 rejects → exit 2 naming it", async () => {
+    const r = await runCli(["policy", "eval", "seed.yaml", "--exclude", "(?=x)"], dir, "1\n");
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--exclude: exclusionList pattern "\(\?=x\)": invalid regular expression/);
+  });
+
   test("no tag in range → exit 1, the reason on stderr, nothing on stdout", async () => {
     const r = await runCli(["policy", "eval", "semver.yaml"], dir, "2.0.0\n3.0.0\n");
     assert.equal(r.code, 1);
