@@ -2,8 +2,8 @@
  * Benchmark: N CI pipelines (default 20) finishing at the same moment, each for a different image,
  * all bumping one manifest repository on the local git HTTP server (`npm run testenv -- up`).
  * Two rounds on fresh repositories:
- *   - processes: every pipeline is a `slipway ci` child process of the shipped bundle
- *     (dist/cli.js; builder none: the image is already in the local registry and gets its
+ *   - processes: every pipeline is a `slipway ci` child process of the CLI bundled as it ships
+ *     (esbuild, like dist/cli.js; builder none: the image is already in the local registry and gets its
  *     timestamp tag). On a small machine the N Node starts compete for the CPUs, as N CI runners
  *     would not;
  *   - in-process: the same N manifest updates (clone → bump → commit → push, retry on a lost race)
@@ -14,10 +14,11 @@
  * Usage: node bench/ci-concurrency.ts [--pipelines 20] [--max-attempts 30]
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { build } from "esbuild";
 import { loadTestEnv, uniqueName } from "../test/env/harness.ts";
 import { pushSampleImage, shopFiles } from "../test/action/e2e/shop-fixture.ts";
 import { createLogger } from "../core/log.ts";
@@ -34,8 +35,19 @@ if (!env) {
   process.exit(1);
 }
 const root = path.resolve(import.meta.dirname, "..");
-const cli = path.join(root, "dist/cli.js");
-if (!existsSync(cli)) spawnSync(process.execPath, [path.join(root, "scripts/build.ts")], { stdio: "inherit", cwd: root });
+const bundleDir = mkdtempSync(path.join(tmpdir(), "slipway-bench-bundle-"));
+const cli = path.join(bundleDir, "cli.js");
+// The CLI bundled as dist/cli.js ships it (esbuild, ESM, a createRequire banner for CommonJS deps).
+await build({
+  entryPoints: [path.join(root, "cli/bin.ts")],
+  outfile: cli,
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node24",
+  logLevel: "warning",
+  banner: { js: "import { createRequire as __slipwayCreateRequire } from 'node:module';\nconst require = __slipwayCreateRequire(import.meta.url);" },
+});
 const services = Array.from({ length: n }, (_, i) => `svc-${String(i).padStart(2, "0")}`);
 const git = (...args: string[]): string => {
   const r = spawnSync("git", args, { encoding: "utf8" });
@@ -143,5 +155,6 @@ try {
   for (const r of rows) console.log(`| ${r.join(" | ")} |`);
 } finally {
   rmSync(work, { recursive: true, force: true });
+  rmSync(bundleDir, { recursive: true, force: true });
   for (const b of cleanup) rmSync(b, { recursive: true, force: true });
 }
