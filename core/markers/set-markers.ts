@@ -8,7 +8,7 @@
  * when that is not a marker, the comment line directly above its entry (above `key:` or `- `).
  * Block scalars are never set. A marker naming a policy absent from `images` is left alone.
  */
-import { isMap, isPair, isScalar, LineCounter, parseAllDocuments, visit, type Document, type Scalar } from "yaml";
+import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Scalar } from "yaml";
 import type { ImageRef } from "../image-ref.ts";
 import { MARKER_KEY, markerValue, parseMarkerComment } from "./marker.ts";
 import { scalarText, type ScalarStyle } from "./scalar-text.ts";
@@ -181,19 +181,22 @@ export function setMarkersInText(text: string, file: string, images: ReadonlyMap
         return;
       }
     };
-    visit(doc, {
-      Pair(_key, pair) {
-        if (isScalar(pair.value) && isScalar(pair.key)) {
-          const keyToken = pair.key.srcToken as SourceToken | undefined;
-          consider(pair.value, keyToken?.offset ?? pair.value.range?.[0] ?? 0);
+    // A plain recursive walk: the library's generic visit() cost more than parsing here.
+    const walk = (node: unknown): void => {
+      if (isMap(node)) {
+        for (const pair of node.items) {
+          if (isScalar(pair.value)) {
+            if (isScalar(pair.key)) consider(pair.value, (pair.key.srcToken as SourceToken | undefined)?.offset ?? 0);
+          } else walk(pair.value);
         }
-      },
-      Seq(_key, seq) {
-        for (const item of seq.items) {
-          if (isScalar(item) && !isPair(item)) consider(item, (item.srcToken as SourceToken | undefined)?.offset ?? 0);
+      } else if (isSeq(node)) {
+        for (const item of node.items) {
+          if (isScalar(item)) consider(item, (item.srcToken as SourceToken | undefined)?.offset ?? 0);
+          else walk(item);
         }
-      },
-    });
+      }
+    };
+    walk(doc.contents);
   }
   if (edits.length === 0) return { text, changes, warnings };
   edits.sort((a, b) => a.start - b.start);
