@@ -6,7 +6,6 @@
  */
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import { SlipwayError } from "../../core/errors.ts";
 import { registerSecret } from "../../core/redact.ts";
 import type { GitAuth } from "../../core/git/git-auth.ts";
@@ -92,7 +91,11 @@ export function authFromSecret(subject: string, data: Record<string, string>, ur
 
 /** Resolves how `source` authenticates: its Secret, the AWS credential chain (provider aws), or nothing. */
 export async function resolveSourceAuth(source: SourceConfig, secrets: SecretReader | undefined, signal?: AbortSignal): Promise<SourceAuth> {
-  if (source.provider === "aws") return { kind: "codecommit", credentials: fromNodeProviderChain() };
+  if (source.provider === "aws") {
+    // Loaded only for CodeCommit sources: the AWS SDK costs memory an agent without one should not pay.
+    const { fromNodeProviderChain } = await import("@aws-sdk/credential-providers");
+    return { kind: "codecommit", credentials: fromNodeProviderChain() };
+  }
   if (!source.secretRef) return { kind: "none" };
   if (!secrets) throw new SlipwayError(`sources ${source.name}`, `secretRef ${source.secretRef.name} needs the cluster or --secrets-dir`);
   const subject = `Secret/${source.secretRef.namespace}/${source.secretRef.name}`;
