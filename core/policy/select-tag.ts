@@ -98,7 +98,10 @@ function run(policy: ImagePolicy, tags: readonly string[], verdicts: Verdicts | 
     for (const [key, i] of keys) {
       const v = parseTagVersion(key);
       if (!v) {
-        if (verdicts) (verdicts[i] as Verdicts[number]).verdict = "not-a-version";
+        if (verdicts) {
+          const why = key.split(".").length < 3 ? "fewer than three dot-separated parts" : "not MAJOR.MINOR.PATCH[-PRERELEASE][+BUILD]";
+          Object.assign(verdicts[i] as Verdicts[number], { verdict: "not-a-version", detail: `${key}: ${why}` });
+        }
         continue;
       }
       if (verdicts) {

@@ -167,6 +167,7 @@ describe("explainSelection", () => {
     );
     assert.match(result.verdicts[3]?.detail ?? "", /does not satisfy <2\.0\.0/);
     assert.match(result.verdicts[5]?.detail ?? "", /prerelease/);
+    assert.equal(result.verdicts[2]?.detail, "1.2: fewer than three dot-separated parts");
   });
 
   test("numerical failure marks the non-number and leaves the rest unranked", () => {
