@@ -63022,9 +63022,9 @@ var require_identity = __commonJS({
     var isAlias = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === ALIAS;
     var isDocument = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === DOC;
     var isMap2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === MAP;
-    var isPair2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === PAIR;
+    var isPair = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === PAIR;
     var isScalar2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === SCALAR;
-    var isSeq = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === SEQ;
+    var isSeq2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === SEQ;
     function isCollection(node) {
       if (node && typeof node === "object")
         switch (node[NODE_TYPE]) {
@@ -63059,9 +63059,9 @@ var require_identity = __commonJS({
     exports.isDocument = isDocument;
     exports.isMap = isMap2;
     exports.isNode = isNode;
-    exports.isPair = isPair2;
+    exports.isPair = isPair;
     exports.isScalar = isScalar2;
-    exports.isSeq = isSeq;
+    exports.isSeq = isSeq2;
   }
 });
 
@@ -63073,7 +63073,7 @@ var require_visit = __commonJS({
     var BREAK = /* @__PURE__ */ Symbol("break visit");
     var SKIP = /* @__PURE__ */ Symbol("skip children");
     var REMOVE = /* @__PURE__ */ Symbol("remove node");
-    function visit2(node, visitor) {
+    function visit(node, visitor) {
       const visitor_ = initVisitor(visitor);
       if (identity.isDocument(node)) {
         const cd = visit_(null, node.contents, visitor_, Object.freeze([node]));
@@ -63082,9 +63082,9 @@ var require_visit = __commonJS({
       } else
         visit_(null, node, visitor_, Object.freeze([]));
     }
-    visit2.BREAK = BREAK;
-    visit2.SKIP = SKIP;
-    visit2.REMOVE = REMOVE;
+    visit.BREAK = BREAK;
+    visit.SKIP = SKIP;
+    visit.REMOVE = REMOVE;
     function visit_(key, node, visitor, path9) {
       const ctrl = callVisitor(key, node, visitor, path9);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
@@ -63218,7 +63218,7 @@ var require_visit = __commonJS({
         throw new Error(`Cannot replace node with ${pt} parent`);
       }
     }
-    exports.visit = visit2;
+    exports.visit = visit;
     exports.visitAsync = visitAsync;
   }
 });
@@ -63228,7 +63228,7 @@ var require_directives = __commonJS({
   "node_modules/yaml/dist/doc/directives.js"(exports) {
     "use strict";
     var identity = require_identity();
-    var visit2 = require_visit();
+    var visit = require_visit();
     var escapeChars = {
       "!": "%21",
       ",": "%2C",
@@ -63372,7 +63372,7 @@ var require_directives = __commonJS({
         let tagNames;
         if (doc && tagEntries.length > 0 && identity.isNode(doc.contents)) {
           const tags = {};
-          visit2.visit(doc.contents, (_key, node) => {
+          visit.visit(doc.contents, (_key, node) => {
             if (identity.isNode(node) && node.tag)
               tags[node.tag] = true;
           });
@@ -63399,7 +63399,7 @@ var require_anchors = __commonJS({
   "node_modules/yaml/dist/doc/anchors.js"(exports) {
     "use strict";
     var identity = require_identity();
-    var visit2 = require_visit();
+    var visit = require_visit();
     function anchorIsValid(anchor) {
       if (/[\x00-\x19\s,[\]{}]/.test(anchor)) {
         const sa = JSON.stringify(anchor);
@@ -63410,7 +63410,7 @@ var require_anchors = __commonJS({
     }
     function anchorNames(root6) {
       const anchors = /* @__PURE__ */ new Set();
-      visit2.visit(root6, {
+      visit.visit(root6, {
         Value(_key, node) {
           if (node.anchor)
             anchors.add(node.anchor);
@@ -63590,7 +63590,7 @@ var require_Alias = __commonJS({
   "node_modules/yaml/dist/nodes/Alias.js"(exports) {
     "use strict";
     var anchors = require_anchors();
-    var visit2 = require_visit();
+    var visit = require_visit();
     var identity = require_identity();
     var Node = require_Node();
     var toJS = require_toJS();
@@ -63616,7 +63616,7 @@ var require_Alias = __commonJS({
           nodes6 = ctx.aliasResolveCache;
         } else {
           nodes6 = [];
-          visit2.visit(doc, {
+          visit.visit(doc, {
             Node: (_key, node) => {
               if (identity.isAlias(node) || identity.hasAnchor(node))
                 nodes6.push(node);
@@ -68538,15 +68538,15 @@ var require_cst_visit = __commonJS({
     var BREAK = /* @__PURE__ */ Symbol("break visit");
     var SKIP = /* @__PURE__ */ Symbol("skip children");
     var REMOVE = /* @__PURE__ */ Symbol("remove item");
-    function visit2(cst, visitor) {
+    function visit(cst, visitor) {
       if ("type" in cst && cst.type === "document")
         cst = { start: cst.start, value: cst.value };
       _visit(Object.freeze([]), cst, visitor);
     }
-    visit2.BREAK = BREAK;
-    visit2.SKIP = SKIP;
-    visit2.REMOVE = REMOVE;
-    visit2.itemAtPath = (cst, path9) => {
+    visit.BREAK = BREAK;
+    visit.SKIP = SKIP;
+    visit.REMOVE = REMOVE;
+    visit.itemAtPath = (cst, path9) => {
       let item = cst;
       for (const [field, index] of path9) {
         const tok = item?.[field];
@@ -68557,8 +68557,8 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit2.parentCollection = (cst, path9) => {
-      const parent = visit2.itemAtPath(cst, path9.slice(0, -1));
+    visit.parentCollection = (cst, path9) => {
+      const parent = visit.itemAtPath(cst, path9.slice(0, -1));
       const field = path9[path9.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
@@ -68589,7 +68589,7 @@ var require_cst_visit = __commonJS({
       }
       return typeof ctrl === "function" ? ctrl(item, path9) : ctrl;
     }
-    exports.visit = visit2;
+    exports.visit = visit;
   }
 });
 
@@ -70305,7 +70305,7 @@ var require_dist = __commonJS({
     var lineCounter = require_line_counter();
     var parser = require_parser();
     var publicApi = require_public_api();
-    var visit2 = require_visit();
+    var visit = require_visit();
     exports.Composer = composer.Composer;
     exports.Document = Document.Document;
     exports.Schema = Schema2.Schema;
@@ -70333,8 +70333,8 @@ var require_dist = __commonJS({
     exports.parseAllDocuments = publicApi.parseAllDocuments;
     exports.parseDocument = publicApi.parseDocument;
     exports.stringify = publicApi.stringify;
-    exports.visit = visit2.visit;
-    exports.visitAsync = visit2.visitAsync;
+    exports.visit = visit.visit;
+    exports.visitAsync = visit.visitAsync;
   }
 });
 
@@ -73374,19 +73374,21 @@ function setMarkersInText(text2, file, images) {
         return;
       }
     };
-    (0, import_yaml.visit)(doc, {
-      Pair(_key, pair) {
-        if ((0, import_yaml.isScalar)(pair.value) && (0, import_yaml.isScalar)(pair.key)) {
-          const keyToken = pair.key.srcToken;
-          consider(pair.value, keyToken?.offset ?? pair.value.range?.[0] ?? 0);
+    const walk = (node) => {
+      if ((0, import_yaml.isMap)(node)) {
+        for (const pair of node.items) {
+          if ((0, import_yaml.isScalar)(pair.value)) {
+            if ((0, import_yaml.isScalar)(pair.key)) consider(pair.value, pair.key.srcToken?.offset ?? 0);
+          } else walk(pair.value);
         }
-      },
-      Seq(_key, seq) {
-        for (const item of seq.items) {
-          if ((0, import_yaml.isScalar)(item) && !(0, import_yaml.isPair)(item)) consider(item, item.srcToken?.offset ?? 0);
+      } else if ((0, import_yaml.isSeq)(node)) {
+        for (const item of node.items) {
+          if ((0, import_yaml.isScalar)(item)) consider(item, item.srcToken?.offset ?? 0);
+          else walk(item);
         }
       }
-    });
+    };
+    walk(doc.contents);
   }
   if (edits.length === 0) return { text: text2, changes, warnings };
   edits.sort((a6, b6) => a6.start - b6.start);
@@ -73852,7 +73854,7 @@ function expand(parts, match) {
   for (const part of parts) out += typeof part === "string" ? part : match[part] ?? "";
   return out;
 }
-function compileTagFilter(pattern, extract = "") {
+function compileTagFilter(pattern, extract = "", subject = "filterTags.pattern") {
   let regex;
   let groupNames;
   try {
@@ -73860,7 +73862,7 @@ function compileTagFilter(pattern, extract = "") {
     regex = new RegExp(t.source, t.flags);
     groupNames = t.groupNames;
   } catch (err) {
-    throw new SlipwayError(`filterTags.pattern "${pattern}"`, `invalid regular expression: ${err.message}`, { cause: err });
+    throw new SlipwayError(`${subject} "${pattern}"`, `invalid regular expression: ${err.message}`, { cause: err });
   }
   const parts = compileTemplate(extract, groupNames);
   const apply = (tag) => {
@@ -74199,7 +74201,10 @@ function run2(policy, tags, verdicts) {
     for (const [key, i6] of keys) {
       const v = parseTagVersion(key);
       if (!v) {
-        if (verdicts) verdicts[i6].verdict = "not-a-version";
+        if (verdicts) {
+          const why = key.split(".").length < 3 ? "fewer than three dot-separated parts" : "not MAJOR.MINOR.PATCH[-PRERELEASE][+BUILD]";
+          Object.assign(verdicts[i6], { verdict: "not-a-version", detail: `${key}: ${why}` });
+        }
         continue;
       }
       if (verdicts) {
