@@ -2,9 +2,11 @@
  * The race-safe manifest update: shallow clone → decide each marker's value → rewrite markers →
  * no change, no commit → commit → push. When the push loses a race with another pipeline, fetch,
  * reset to the remote head, redo the bump on the new tree and push again, with jittered backoff
- * and bounded attempts. The target branch is never force-pushed; only a separate push branch
- * (pull-request mode, or an automation's `push.branch`) is reset from the base branch and forced,
- * as Flux does.
+ * and bounded attempts. The target branch is never force-pushed. A separate push branch
+ * (pull-request mode, or an automation's `push.branch`) is built on its own head while that still
+ * contains the base branch, else rebuilt from the base (as Flux does), and replaced only by a
+ * compare-and-swap push (`--force-with-lease` on the head seen), so concurrent pipelines sharing
+ * it do not drop each other's bumps.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -105,6 +107,7 @@ export async function updateManifests(options: UpdateManifestsOptions): Promise<
       scan = await scanManifestTree({ root: co.dir, defaultNamespace: ns, signal });
     }
     const baseBranch = co.branch;
+    const initialHead = await co.head(signal);
     const updatePath = normalizeSparsePath(options.updatePath || automation?.updatePath || ".") || ".";
     const last = pushed.image.split("/").pop() ?? "image";
     const pushBranch = options.pushBranch || automation?.pushBranch || (options.pullRequest ? `slipway/${last}` : baseBranch);
@@ -130,9 +133,19 @@ export async function updateManifests(options: UpdateManifestsOptions): Promise<
     await retry(
       async (attempt) => {
         result.attempts = attempt;
-        if (attempt > 1) {
-          await co.fetch(baseBranch, signal);
-          await co.resetHard(`refs/remotes/origin/${baseBranch}`, signal);
+        const baseHead = attempt > 1 ? await co.fetch(baseBranch, signal) : initialHead;
+        let start = baseHead;
+        let lease: string | undefined;
+        if (separate) {
+          // Build on the push branch while it still contains the base (its pending bumps stay);
+          // otherwise (new, or merged, or behind) start again from the base, as Flux does. The
+          // push is a compare-and-swap on the head seen here, so no other pipeline's commit is lost.
+          const pushHead = await co.fetchIfExists(pushBranch, { depth: 50 }, signal);
+          lease = pushHead ?? "";
+          if (pushHead && pushHead !== baseHead && (await co.isAncestor(baseHead, pushHead, signal))) start = pushHead;
+        }
+        if (attempt > 1 || start !== baseHead) {
+          await co.resetHard(start, signal);
           scan = await scanManifestTree({ root: co.dir, defaultNamespace: ns, signal });
         }
         const under = updatePath === "." ? "" : `${updatePath}/`;
@@ -171,7 +184,7 @@ export async function updateManifests(options: UpdateManifestsOptions): Promise<
         if (options.dryRun) return;
         const sha = await co.commit({ files: bump.changedFiles, message, author }, signal);
         if (!sha) return;
-        const pushedResult = await co.push({ branch: pushBranch, force: separate }, signal);
+        const pushedResult = await co.push(separate ? { branch: pushBranch, lease } : { branch: pushBranch }, signal);
         if (pushedResult.status === "rejected") {
           log.info(`push to ${pushBranch} lost a race (${pushedResult.detail}); fetching and re-applying`, { attempt });
           throw new PushRaceLost(pushedResult.detail);

@@ -44,15 +44,24 @@ export interface GitCheckout {
   head(signal?: AbortSignal): Promise<string>;
   /** Fetches `branch` (shallow when the clone is) and returns the remote head commit. */
   fetch(branch: string, signal?: AbortSignal): Promise<string>;
+  /**
+   * Fetches `branch` with up to `depth` commits of history (default 50); undefined when the
+   * remote has no such branch.
+   */
+  fetchIfExists(branch: string, options?: { depth?: number }, signal?: AbortSignal): Promise<string | undefined>;
+  /** Whether commit `ancestor` is `descendant` or one of its fetched ancestors. */
+  isAncestor(ancestor: string, descendant: string, signal?: AbortSignal): Promise<boolean>;
   /** Resets the index and work tree to `ref` (e.g. `refs/remotes/origin/main`), dropping local commits. */
   resetHard(ref: string, signal?: AbortSignal): Promise<void>;
   /** Stages `files` (paths relative to the work tree) and commits; undefined when nothing changed. */
   commit(options: { files: string[]; message: string; author: GitAuthor }, signal?: AbortSignal): Promise<string | undefined>;
   /**
-   * Pushes HEAD to `refs/heads/<branch>`. Never forces unless `force` is set; a push that lost a
-   * race comes back as `rejected` (not thrown), other failures throw a GitError.
+   * Pushes HEAD to `refs/heads/<branch>`. Never forces unless `force` is set; with `lease`, the
+   * push may replace the branch only while it still points at that commit ("" = only while it
+   * does not exist): a compare-and-swap. A push that lost a race comes back as `rejected` (not
+   * thrown), other failures throw a GitError.
    */
-  push(options: { branch: string; force?: boolean }, signal?: AbortSignal): Promise<PushResult>;
+  push(options: { branch: string; force?: boolean; lease?: string }, signal?: AbortSignal): Promise<PushResult>;
 }
 
 /** Clone, ls-remote, and the auth material they share. */
@@ -114,6 +123,22 @@ export async function createGitClient(options: GitClientOptions = {}): Promise<G
       await git(args, { cwd: dir, remote: url, signal });
       return (await git(["rev-parse", `refs/remotes/origin/${branch}`], { cwd: dir, remote: url, signal })).stdout.trim();
     },
+    fetchIfExists: async (branch, options, signal) => {
+      const args = ["fetch", "--quiet", "--no-tags", "--depth", String(options?.depth ?? 50)];
+      if (blobless) args.push("--filter=blob:none");
+      args.push("origin", `+refs/heads/${branch}:refs/remotes/origin/${branch}`);
+      const r = await git(args, { cwd: dir, remote: url, signal, allowFail: true });
+      if (r.code !== 0) {
+        if (/couldn't find remote ref/i.test(r.stderr)) return undefined;
+        throw classifyGitFailure(redact(url), redact(r.stderr));
+      }
+      return (await git(["rev-parse", `refs/remotes/origin/${branch}`], { cwd: dir, remote: url, signal })).stdout.trim();
+    },
+    isAncestor: async (ancestor, descendant, signal) => {
+      const r = await git(["merge-base", "--is-ancestor", ancestor, descendant], { cwd: dir, remote: url, signal, allowFail: true });
+      if (r.code > 1) throw classifyGitFailure(redact(url), redact(r.stderr));
+      return r.code === 0;
+    },
     resetHard: async (ref, signal) => {
       await git(["reset", "--quiet", "--hard", ref], { cwd: dir, remote: url, signal });
     },
@@ -125,9 +150,10 @@ export async function createGitClient(options: GitClientOptions = {}): Promise<G
       await git([...identity, "commit", "--quiet", "--no-verify", "-F", "-"], { cwd: dir, remote: url, signal, input: message });
       return (await git(["rev-parse", "HEAD"], { cwd: dir, remote: url, signal })).stdout.trim();
     },
-    push: async ({ branch, force }, signal) => {
+    push: async ({ branch, force, lease }, signal) => {
       const ref = `refs/heads/${branch}`;
-      const r = await git(["push", "--porcelain", "origin", `${force ? "+" : ""}HEAD:${ref}`], {
+      const leaseArgs = lease !== undefined ? [`--force-with-lease=${ref}:${lease}`] : [];
+      const r = await git(["push", "--porcelain", ...leaseArgs, "origin", `${force ? "+" : ""}HEAD:${ref}`], {
         cwd: dir,
         remote: url,
         signal,

@@ -1,7 +1,7 @@
 // Pull-request mode end to end. Git is real (the test git server); the GitHub REST API is a small
 // local HTTP server that fakes ONLY that API's contract (GET/POST /repos/{o}/{r}/pulls, bearer
 // token), since no GitHub runs here. Two builds: the first pushes slipway/<image> and opens a
-// pull request, the second force-updates that branch (never the base) and reuses the open one.
+// pull request, the second adds a commit to that branch (never to the base) and reuses the open one.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -76,7 +76,7 @@ test("the GitHub provider reuses an open pull request and names the token input 
   await assert.rejects(denied.open(req), /^SlipwayError: input github-token: GitHub refused listing pull requests \(401\): Bad credentials$/);
 });
 
-test("slipway ci --pull-request: pushes slipway/<name>, opens one pull request, reuses it on the next build; the base branch is untouched", async (t) => {
+test("slipway ci --pull-request: pushes slipway/<name>, opens one pull request, adds to it on the next build; the base branch is untouched", async (t) => {
   const env = integration(t);
   if (!env) return;
   const token = "ghs_fake_token_abcdef";
@@ -104,7 +104,7 @@ test("slipway ci --pull-request: pushes slipway/<name>, opens one pull request, 
   assert.equal(out2.pullRequestUrl, out1.pullRequestUrl, "the open pull request is reused");
   assert.equal(gh.pulls.length, 1);
   assert.equal((await run("git", ["--git-dir", repo.bareDir, "rev-parse", "slipway/account"])).stdout.trim(), out2.commit);
-  assert.equal((await run("git", ["--git-dir", repo.bareDir, "rev-parse", `${out2.commit}^`])).stdout.trim(), base, "the PR branch is rebuilt from the base");
+  assert.equal((await run("git", ["--git-dir", repo.bareDir, "rev-parse", `${out2.commit}^`])).stdout.trim(), out1.commit, "the open PR's branch grows by one commit (it still contains the base)");
   assert.equal((await run("git", ["--git-dir", repo.bareDir, "rev-parse", "main"])).stdout.trim(), base);
   assert.ok(!`${one.stderr}${two.stderr}`.includes(token));
 });

@@ -137,3 +137,25 @@ test("two updates racing on one branch both land: the loser fetches, re-applies 
   for (const s of services) assert.match(await file(repo.bareDir, "main", `clusters/eks/shop/${s}.yaml`), new RegExp(`/${s}:20250505050505 #`));
   assert.ok(results.some((r) => r.attempts > 1), `some update had to retry (attempts ${results.map((r) => r.attempts).join(",")})`);
 });
+
+test("a shared push branch collects concurrent bumps through compare-and-swap pushes; the base branch is never touched", async (t) => {
+  const env = integration(t);
+  if (!env) return;
+  const prefix = `${env.registry}/${uniqueName("shared")}`;
+  const services = ["a", "b", "c", "d"];
+  const repo = await createGitRepo(env, t, { files: shopFiles({ imagePrefix: prefix, services }) });
+  const git = await gitFor(env, t);
+  const url = `${env.gitHttpAuthUrl}/${repo.name}.git`;
+  const base = await show(repo.bareDir, "%H", "main");
+  await Promise.all(services.map((s) => pushSampleImage(env.registry, `${prefix}/${s}`.slice(env.registry.length + 1), "20250606060606")));
+  const results = await Promise.all(services.map((s) => updateManifests(options(env, git, url, `${prefix}/${s}`, "20250606060606", { pushBranch: "image-updates", maxAttempts: 20 }))));
+  assert.ok(results.every((r) => r.commit && r.pushBranch === "image-updates" && r.baseBranch === "main"));
+  assert.equal(await show(repo.bareDir, "%H", "main"), base, "main untouched");
+  assert.equal(await count(repo.bareDir, "image-updates"), 1 + services.length, "every bump is a commit on the shared branch");
+  for (const s of services) assert.match(await file(repo.bareDir, "image-updates", `clusters/eks/shop/${s}.yaml`), new RegExp(`/${s}:20250606060606 #`));
+  // Once the branch is merged (main fast-forwarded), the next update starts from main again.
+  await run("git", ["--git-dir", repo.bareDir, "update-ref", "refs/heads/main", await show(repo.bareDir, "%H", "image-updates")]);
+  await pushSampleImage(env.registry, `${prefix}/a`.slice(env.registry.length + 1), "20250707070707");
+  const next = await updateManifests(options(env, git, url, `${prefix}/a`, "20250707070707", { pushBranch: "image-updates" }));
+  assert.equal(await run("git", ["--git-dir", repo.bareDir, "rev-parse", `${next.commit}^`]).then((r) => r.stdout.trim()), await show(repo.bareDir, "%H", "main"));
+});
