@@ -4,7 +4,8 @@
  * (`dryRun=All`), and prints a unified diff of the live object against that result, per object.
  * Exit 0 when nothing differs, 1 when something does (as `kubectl diff`), 2 on usage errors.
  * With `--sync`, objects carry the labels the agent adds for that sync, so a diff against what the
- * agent applied shows only real changes.
+ * agent applied shows only real changes, and the sync's live ApplySet members that DIR no longer
+ * holds are shown as deletions (what pruning would do).
  */
 import { parseArgs } from "node:util";
 import { stringify } from "yaml";
@@ -13,7 +14,12 @@ import { unifiedDiff } from "../../core/markers/unified-diff.ts";
 import { createKubeClient } from "../../agent/kube/kube-client.ts";
 import { objectId, type KubeObject } from "../../agent/kube/kube-object.ts";
 import { serverSideApply } from "../../agent/apply/server-side-apply.ts";
-import { parentId, parentRef, withPartOf } from "../../agent/applyset/applyset-parent.ts";
+import { parentId, parentRef, partOfLabel, readParent, withPartOf } from "../../agent/applyset/applyset-parent.ts";
+import { getParent } from "../../agent/applyset/applyset-store.ts";
+import { resolveGroupKind } from "../../agent/applyset/group-kind-mapping.ts";
+import { pruneDisabled } from "../../agent/applyset/prune.ts";
+import type { KubeClient } from "../../agent/kube/kube-client.ts";
+import { inventoryKey } from "../../agent/kube/kube-object.ts";
 import { buildLocal } from "./build.ts";
 import { fail, ok, type CliIO, type CommandRun } from "../io.ts";
 
@@ -35,6 +41,37 @@ export function comparable(obj: KubeObject | undefined): string {
   if (!obj) return "";
   const { managedFields: _m, resourceVersion: _r, generation: _g, creationTimestamp: _c, uid: _u, ...meta } = obj.metadata;
   return stringify({ ...obj, metadata: meta }, { sortMapEntries: true, lineWidth: 0 });
+}
+
+/**
+ * The live members of sync `sync`'s ApplySet that `keep` lacks and pruning would delete (objects
+ * marked prune-disabled are left out), sorted by id. None when the sync has no parent yet.
+ */
+export async function prunable(client: KubeClient, sync: string, namespace: string, keep: readonly KubeObject[], signal?: AbortSignal): Promise<KubeObject[]> {
+  const ref = parentRef(sync, namespace);
+  const live = await getParent(client, ref, signal);
+  if (!live) return [];
+  const record = readParent(live, ref);
+  const id = parentId(ref);
+  const kept = new Set(keep.map(inventoryKey));
+  const out: KubeObject[] = [];
+  for (const gk of record.groupKinds) {
+    const mapping = await resolveGroupKind(client, gk, signal);
+    if (!mapping) continue;
+    for (const ns of mapping.namespaced ? record.namespaces : [undefined]) {
+      const res = await client.request<{ items: KubeObject[] }>({
+        method: "GET",
+        path: client.objectPath(mapping, ns),
+        query: { labelSelector: `${partOfLabel}=${id}` },
+        signal,
+      });
+      for (const item of res.body.items) {
+        const obj = { ...item, apiVersion: mapping.apiVersion, kind: mapping.kind };
+        if (!kept.has(inventoryKey(obj)) && !pruneDisabled(obj)) out.push(obj);
+      }
+    }
+  }
+  return out.sort((a, b) => objectId(a).localeCompare(objectId(b)));
 }
 
 /** Runs `slipway diff`. */
@@ -73,6 +110,7 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
   }
   const client = await createKubeClient(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {});
   let differing = 0;
+  let pruned = 0;
   try {
     for (const obj of objects) {
       const id = objectId(obj);
@@ -96,10 +134,16 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
       differing++;
       io.stdout(unifiedDiff(id, before, after));
     }
+    if (sync) {
+      for (const gone of await prunable(client, sync, values.namespace, objects, io.signal)) {
+        pruned++;
+        io.stdout(unifiedDiff(objectId(gone), comparable(gone), ""));
+      }
+    }
   } finally {
     client.close();
   }
-  if (differing === 0) ok(io, `no differences (${objects.length} objects)`);
-  else io.stderr(`${differing} of ${objects.length} objects differ\n`);
-  return differing > 0 ? 1 : 0;
+  if (differing + pruned === 0) ok(io, `no differences (${objects.length} objects)`);
+  else io.stderr(`${differing} of ${objects.length} objects differ${sync ? `, ${pruned} would be pruned` : ""}\n`);
+  return differing + pruned > 0 ? 1 : 0;
 };
