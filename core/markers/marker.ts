@@ -25,23 +25,27 @@ export type MarkerParse = { kind: "none" } | { kind: "marker"; marker: Marker } 
 const FIELDS: Readonly<Record<string, MarkerField>> = { tag: "tag", name: "name", digest: "digest" };
 
 /**
- * Reads a comment's text (what follows `#`). A comment that does not mention `$imagepolicy` is
- * not a marker; one that does but is not a JSON object with a string `$imagepolicy` of the form
- * `NS:NAME[:tag|name|digest]` is malformed.
+ * Reads a comment's text (what follows `#`; further leading `#`s are dropped). A comment that
+ * does not mention `$imagepolicy` is not a marker; one that does but is not a JSON object of
+ * strings with an `$imagepolicy` of the form `NS:NAME[:tag|name|digest]` is malformed.
  */
 export function parseMarkerComment(comment: string): MarkerParse {
   if (!comment.includes(MARKER_KEY)) return { kind: "none" };
   let parsed: unknown;
   try {
-    parsed = JSON.parse(comment.trim());
+    parsed = JSON.parse(comment.replace(/^#*/, "").trim());
   } catch (err) {
     return { kind: "malformed", reason: `marker is not valid JSON (${(err as Error).message})` };
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     return { kind: "malformed", reason: "marker must be a JSON object" };
   }
-  const setter = (parsed as Record<string, unknown>)[MARKER_KEY];
+  // Flux decodes the comment into a string-to-string map: any other value type fails the marker.
+  const values = parsed as Record<string, unknown>;
+  const setter = values[MARKER_KEY];
   if (typeof setter !== "string") return { kind: "malformed", reason: `marker's "${MARKER_KEY}" must be a string` };
+  const other = Object.keys(values).find((k) => typeof values[k] !== "string");
+  if (other !== undefined) return { kind: "malformed", reason: `marker's "${other}" must be a string (a marker is a JSON object of strings)` };
   const parts = setter.split(":");
   const [ns = "", name = "", fieldText] = parts;
   const field = fieldText === undefined ? "image" : FIELDS[fieldText];

@@ -5,7 +5,8 @@
  * their exact source spans; the new text is spliced into the ORIGINAL string at those spans, so
  * comments, indentation, key order, blank lines, block scalars, CRLF line endings and a missing
  * final newline survive byte for byte. A scalar's marker is its line comment (`value # {…}`) or,
- * when that is not a marker, the comment line directly above its entry (above `key:` or `- `).
+ * when it has no line comment at all, the comment line directly above its entry (above `key:` or
+ * `- `) — as Flux reads field comments, a non-marker line comment hides a head comment.
  * Block scalars are never set. A marker naming a policy absent from `images` is left alone.
  */
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Scalar } from "yaml";
@@ -149,18 +150,16 @@ export function setMarkersInText(text: string, file: string, images: ReadonlyMap
       const style = token ? STYLES[token.type] : undefined;
       if (!token || !style) return;
       const end = token.offset + token.source.length;
-      const candidates: { comment: string; line: number }[] = [];
+      // As Flux reads field comments: the line comment when there is one, else the head comment.
       const inline = lineComment(text, end);
-      if (inline !== undefined) candidates.push({ comment: inline, line: lineOf(lineStarts, end) });
-      const head = headComment(text, lineStarts, entryStart);
-      if (head) candidates.push(head);
-      for (const candidate of candidates) {
+      const candidate = inline !== undefined ? { comment: inline, line: lineOf(lineStarts, end) } : headComment(text, lineStarts, entryStart);
+      if (candidate) {
         const parsed = parseMarkerComment(candidate.comment);
-        if (parsed.kind === "none") continue;
+        if (parsed.kind === "none") return;
         if (parsed.kind === "malformed") {
           if (!warned.has(candidate.line)) warnings.push(`${file}:${candidate.line}: ${parsed.reason}`);
           warned.add(candidate.line);
-          continue;
+          return;
         }
         const { marker } = parsed;
         const image = images.get(marker.policy);

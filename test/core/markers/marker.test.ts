@@ -9,7 +9,8 @@ describe("parseMarkerComment", () => {
     [' {"$imagepolicy": "flux-system:account"}', "flux-system:account", "image"],
     ['{"$imagepolicy":"flux-system:account:tag"}', "flux-system:account", "tag"],
     ['   {"$imagepolicy": "ns:p:name"}   ', "ns:p", "name"],
-    [' {"$imagepolicy": "ns:p:digest", "other": 1}', "ns:p", "digest"],
+    [' {"$imagepolicy": "ns:p:digest", "other": "x"}', "ns:p", "digest"],
+    ['# {"$imagepolicy": "ns:p"}', "ns:p", "image"], // `## {…}`: every leading # is dropped
   ];
   for (const [comment, policy, field] of forms) {
     test(`${comment.trim()} → ${policy} ${field}`, () => {
@@ -18,12 +19,16 @@ describe("parseMarkerComment", () => {
       if (parsed.kind === "marker") {
         assert.equal(parsed.marker.policy, policy);
         assert.equal(parsed.marker.field, field);
-        assert.equal(parsed.marker.setter, JSON.parse(comment)["$imagepolicy"]);
+        assert.equal(parsed.marker.setter, JSON.parse(comment.replace(/^#*/, ""))["$imagepolicy"]);
       }
     });
   }
   test("a comment without $imagepolicy is not a marker", () => assert.deepEqual(parseMarkerComment(" just a note"), { kind: "none" }));
   test("text around the JSON makes it malformed", () => assert.equal(parseMarkerComment(' set by CI {"$imagepolicy": "a:b"}').kind, "malformed"));
+  test("a value that is not a string makes the marker malformed (Flux decodes a map of strings)", () => {
+    const parsed = parseMarkerComment('{"$imagepolicy": "a:b", "n": 1}');
+    assert.equal(parsed.kind, "malformed");
+  });
   test("an empty namespace or name is malformed", () => {
     assert.equal(parseMarkerComment('{"$imagepolicy": ":b"}').kind, "malformed");
     assert.equal(parseMarkerComment('{"$imagepolicy": "a:"}').kind, "malformed");

@@ -123,8 +123,12 @@ describe("where a marker may sit", () => {
     const text = '# {"$imagepolicy": "ns:app"}\n\nimage: r/app:1\n';
     assert.equal(set(text), text);
   });
-  test("a non-marker line comment does not hide a head-comment marker", () => {
-    assert.equal(set('# {"$imagepolicy": "ns:app"}\nimage: r/app:1 # pinned by ops\n'), '# {"$imagepolicy": "ns:app"}\nimage: r.example.com/app:2 # pinned by ops\n');
+  test("a head-comment marker sets the value when the value has no line comment", () => {
+    assert.equal(set('# {"$imagepolicy": "ns:app"}\nimage: r/app:1\n'), '# {"$imagepolicy": "ns:app"}\nimage: r.example.com/app:2\n');
+  });
+  test("any line comment hides the head comment, as Flux reads the line comment first and stops", () => {
+    const text = '# {"$imagepolicy": "ns:app"}\nimage: r/app:1 # pinned by ops\n';
+    assert.equal(set(text), text);
   });
   test("a line comment marker wins over a head comment marker", () => {
     assert.equal(set('# {"$imagepolicy": "ns:app:name"}\nimage: r/app:1 # {"$imagepolicy": "ns:app:tag"}\n'), '# {"$imagepolicy": "ns:app:name"}\nimage: "2" # {"$imagepolicy": "ns:app:tag"}\n');
@@ -240,8 +244,10 @@ function expectedDocs(docs: Node[]): unknown[] {
   const toJs = (n: Node): unknown => {
     if (n.kind === "map") return Object.fromEntries(n.entries.map(([k, v]) => [k, toJs(v)]));
     if (n.kind === "seq") return n.items.map(toJs);
-    const image = n.marker ? propertyImages.get(n.marker.policy) : undefined;
-    const next = n.marker && image ? markerValue(n.marker.field, image) : undefined;
+    // A head-comment marker is hidden by any line comment on the value.
+    const marker = n.marker?.where === "head" && n.comment ? undefined : n.marker;
+    const image = marker ? propertyImages.get(marker.policy) : undefined;
+    const next = marker && image ? markerValue(marker.field, image) : undefined;
     return next ?? n.value;
   };
   return docs.map(toJs);
