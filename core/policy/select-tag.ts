@@ -5,8 +5,8 @@
  * - semver: keys that split into three "."-parts and parse as versions, inside the range; highest wins;
  * - alphabetical: byte order, `asc` → greatest, `desc` → smallest;
  * - numerical: every key must be a Go float (else the policy fails naming it), `asc` → max, `desc` → min.
- * Ties (equal versions such as `1.0.0` and `v1.0.0`, equal numbers such as `1` and `1.0`) go to
- * the tag that comes later in the list. No tags, or none left, is an error, never an empty answer.
+ * Ties, as in Flux's loops: of equal versions (`1.0.0`, `v1.0.0`, `1.0.0+build`) the first in the
+ * list wins; of equal numbers (`1`, `1.0`) the last wins. No tags, or none left, is an error, never an empty answer.
  */
 import { SlipwayError } from "../errors.ts";
 import type { ImagePolicy } from "./image-policy.ts";
@@ -111,7 +111,7 @@ function run(policy: ImagePolicy, tags: readonly string[], verdicts: Verdicts | 
           continue;
         }
       } else if (!satisfiesRange(range, v)) continue;
-      if (!bestVersion || compareVersions(v, bestVersion) >= 0) {
+      if (!bestVersion || compareVersions(v, bestVersion) > 0) {
         bestVersion = v;
         best = i;
       }

@@ -37,7 +37,8 @@ const vectors: Vector[] = [
   { why: "semver: tags that are not versions are skipped, not errors", choice: semver(">=1.0.0"), tags: ["latest", "main-abc123", "1.0.0"], want: "1.0.0" },
   { why: "semver: numbers are unsigned 64-bit; 2^64 overflows and the tag is ignored", choice: semver("*"), tags: ["18446744073709551616.0.0", "1.0.0"], want: "1.0.0" },
   { why: "semver: 2^64-1 is still a valid major version", choice: semver("*"), tags: ["18446744073709551615.0.0", "1.0.0"], want: "18446744073709551615.0.0" },
-  { why: "semver: equal versions (v1.0.0, 1.0.0) tie; the later tag in the list wins", choice: semver("*"), tags: ["v1.0.0", "1.0.0"], want: "1.0.0" },
+  { why: "semver: equal versions (v1.0.0, 1.0.0) tie; the first in the list wins (Flux keeps it unless a later one is greater)", choice: semver("*"), tags: ["v1.0.0", "1.0.0"], want: "v1.0.0" },
+  { why: "semver: versions differing only in build metadata tie; the first wins", choice: semver("*"), tags: ["1.0.0+b2", "1.0.0+b1"], want: "1.0.0+b2" },
   // ── semver: prerelease rules (Masterminds v3: admitted only if the AND-group names a prerelease) ──
   { why: "prerelease: excluded when the range has no prerelease comparator", choice: semver(">=1.0.0"), tags: ["1.0.0", "1.1.0-rc.1"], want: "1.0.0" },
   { why: "prerelease: `-0` in the range admits prereleases", choice: semver(">=1.0.0-0"), tags: ["1.0.0", "1.1.0-rc.1"], want: "1.1.0-rc.1" },
