@@ -18,6 +18,8 @@ export interface DaemonComponentOptions {
   readyTimeoutMs?: number;
   /** Runs after the daemon is ready (e.g. creating objects in it). */
   afterReady?(ctx: EnvContext): Promise<void>;
+  /** How long stop waits after SIGTERM before SIGKILL. Default 10000 ms. */
+  stopGraceMs?: number;
   /** Runs after the daemon has stopped (e.g. unmounting). */
   afterStop?(ctx: EnvContext): Promise<void>;
   /** Its `.testenv/env` variables. Default none. */
@@ -49,7 +51,7 @@ export function daemonComponent(options: DaemonComponentOptions): Component {
       }
     },
     async stop(ctx) {
-      await ctx.processes.stop(options.name);
+      await ctx.processes.stop(options.name, { graceMs: options.stopGraceMs });
       await options.afterStop?.(ctx);
     },
     env: (ctx) => options.env?.(ctx) ?? {},

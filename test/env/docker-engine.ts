@@ -13,6 +13,7 @@ import type { EnvContext } from "./component.ts";
 import { daemonComponent } from "./daemon-component.ts";
 import { httpProbe } from "./http-probe.ts";
 import { unmountUnder } from "./mounts.ts";
+import { pidsWithCommandLineContaining } from "./processes.ts";
 
 function dockerDir(ctx: EnvContext): string {
   return path.join(ctx.dir, "docker");
@@ -74,7 +75,17 @@ export const dockerEngine = daemonComponent({
     const res = await httpProbe("http://docker/_ping", { socketPath: dockerSocket(ctx) });
     return res.status === 200 && res.body === "OK";
   },
+  // dockerd stops its containers (up to 15 s each by default) before it exits.
+  stopGraceMs: 30_000,
   async afterStop(ctx) {
+    // Container shims run in their own sessions: a SIGKILLed dockerd would leave them behind.
+    for (const pid of pidsWithCommandLineContaining(path.join(dockerDir(ctx), "exec"))) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        /* already gone */
+      }
+    }
     await unmountUnder(dockerDir(ctx), ctx.signal);
   },
   env: (ctx) => ({ DOCKER_HOST: `unix://${dockerSocket(ctx)}` }),

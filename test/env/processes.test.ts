@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createProcessManager, formatCommandLine, processStartTicks, waitUntil } from "./processes.ts";
+import { createProcessManager, formatCommandLine, pidsWithCommandLineContaining, processStartTicks, waitUntil } from "./processes.ts";
 
 test("start, find, stop a daemon; its output goes to its log", async (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), "slipway-processes-"));
@@ -48,4 +48,18 @@ test("waitUntil stops early when the process died, and times out with the last r
 
 test("formatCommandLine quotes what a shell would split", () => {
   assert.equal(formatCommandLine("sh", ["-c", "echo 'a b'", "--x=1"]), `sh -c 'echo '\\''a b'\\''' --x=1`);
+});
+
+test("pidsWithCommandLineContaining finds a process by a word of its command line", async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), "slipway-processes-"));
+  const pm = createProcessManager(dir);
+  t.after(async () => {
+    await pm.stop("marked");
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const marker = `slipway-marker-${process.pid}`;
+  const rec = pm.start({ name: "marked", command: "sh", args: ["-c", "exec sleep 300", marker] });
+  assert.deepEqual(pidsWithCommandLineContaining(marker), [rec.pid]);
+  await pm.stop("marked");
+  assert.deepEqual(pidsWithCommandLineContaining(marker), []);
 });

@@ -5,7 +5,7 @@
  * A pidfile records the process start time too, so a recycled pid is never mistaken for ours.
  */
 import { spawn } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { SlipwayError, throwIfAborted } from "../../core/errors.ts";
 import { sleep } from "../../core/retry.ts";
@@ -188,4 +188,21 @@ export async function waitUntil(what: string, check: () => Promise<boolean>, opt
     if (Date.now() >= deadline) throw new SlipwayError(what, `not ready after ${options.timeoutMs ?? 60_000} ms (last check: ${last})`);
     await sleep(options.intervalMs ?? 250, options.signal);
   }
+}
+
+/** Pids of live processes whose command line contains `text` (e.g. a path below .testenv). */
+export function pidsWithCommandLineContaining(text: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    if (pid === process.pid) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8").replace(/\0/g, " ");
+      if (cmdline.includes(text) && processStartTicks(pid) !== undefined) pids.push(pid);
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return pids;
 }
