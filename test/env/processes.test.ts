@@ -58,7 +58,7 @@ test("pidsWithCommandLineContaining finds a process by a word of its command lin
     rmSync(dir, { recursive: true, force: true });
   });
   const marker = `slipway-marker-${process.pid}`;
-  const rec = pm.start({ name: "marked", command: "sh", args: ["-c", "exec sleep 300", marker] });
+  const rec = pm.start({ name: "marked", command: "sh", args: ["-c", "sleep 300; :", marker] });
   assert.deepEqual(pidsWithCommandLineContaining(marker), [rec.pid]);
   await pm.stop("marked");
   assert.deepEqual(pidsWithCommandLineContaining(marker), []);
