@@ -4,6 +4,7 @@
  */
 import { mkdirSync } from "node:fs";
 import path from "node:path";
+import { ensureDebianPackages } from "./apt.ts";
 import type { EnvContext } from "./component.ts";
 import { daemonComponent } from "./daemon-component.ts";
 import { httpProbe } from "./http-probe.ts";
@@ -24,6 +25,7 @@ function baseUrl(ctx: EnvContext): string {
 export const gitHttpServer = daemonComponent({
   name: "git-http",
   async prepare(ctx) {
+    await ensureDebianPackages([{ program: "git", pkg: "git" }], { signal: ctx.signal, log: ctx.log });
     mkdirSync(gitRoot(ctx), { recursive: true });
     const port = await ctx.allocatePort("git-http");
     return {

@@ -6,6 +6,8 @@
  */
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { SlipwayError } from "../../core/errors.ts";
+import { ensureDebianPackages, findProgram } from "./apt.ts";
 import type { EnvContext } from "./component.ts";
 import { daemonComponent } from "./daemon-component.ts";
 import { etcdUrl } from "./etcd.ts";
@@ -58,6 +60,10 @@ export const kubeApiserver = daemonComponent({
   dependsOn: ["etcd"],
   readyTimeoutMs: 90_000,
   async prepare(ctx) {
+    await ensureDebianPackages([{ program: "openssl", pkg: "openssl" }], { signal: ctx.signal, log: ctx.log });
+    if (!findProgram("kubectl")) {
+      throw new SlipwayError("kubectl", "not found on PATH; the test environment and its tests use it: install it (https://kubernetes.io/docs/tasks/tools/)");
+    }
     const bins = await kubeBinaries(ctx);
     const pki = pkiOf(ctx);
     const ca = await pki.ca(ctx.signal);
