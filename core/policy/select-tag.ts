@@ -2,7 +2,7 @@
  * Picks the tag an image policy selects from a repository's tags, as Flux's image-reflector
  * controller does: `filterTags` first (the policy then ranks the extracted keys and the original
  * tag is returned; when several tags extract the same key the later tag keeps it), then
- * - semver: keys that split into three "."-parts and parse as versions, inside the range; highest wins;
+ * - semver: keys that are strict MAJOR.MINOR.PATCH versions (one `v` allowed), inside the range; highest wins;
  * - alphabetical: byte order, `asc` → greatest, `desc` → smallest;
  * - numerical: every key must be a Go float (else the policy fails naming it), `asc` → max, `desc` → min.
  * Ties, as in Flux's loops: of equal versions (`1.0.0`, `v1.0.0`, `1.0.0+build`) the first in the

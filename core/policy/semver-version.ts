@@ -1,12 +1,15 @@
 /**
- * Versions as Flux's semver policy reads tags: the tag must split on "." into at least three parts
- * (`v1.0` and `v1` are ignored), then parse loosely — a leading `v`, leading zeros in the numbers,
- * an optional `-prerelease` and `+build`. Numbers are unsigned 64-bit. Build metadata never counts
- * in comparisons. Prerelease identifiers follow semver 2.0: numeric ones may not start with 0.
+ * Versions as Flux's semver policy reads tags and ranges.
  *
- * Why not npm `semver`: its strict parser rejects `01.2.3`, its loose parser accepts it but also
- * `=1.2.3`, both trim spaces, and it rejects numbers above 2^53; Flux accepts `01.2.3` and
- * `18446744073709551615.0.0` and rejects `=1.2.3` and ` 1.2.3`.
+ * Tags are strict semver 2.0 with at most one leading `v` (Flux's `version.ParseVersion`: Masterminds
+ * `StrictNewVersion` on the tag without its `v`): exactly MAJOR.MINOR.PATCH, no leading zeros,
+ * then an optional `-prerelease` and `+build`. So `v1.0`, `v1`, `v1.2-5`, `1.2-rc.1.3`,
+ * `v1.2.3.4`, `01.2.3`, `=1.2.3` and ` 1.2.3` are not versions (they are skipped). Numbers are
+ * unsigned 64-bit. The versions written in ranges are parsed loosely (Masterminds `NewVersion`):
+ * a `v`, missing parts and leading zeros are fine there.
+ *
+ * Why not npm `semver`: it rejects numbers above 2^53 (Flux takes up to 2^64-1), its loose mode
+ * accepts `=1.2.3` and spaces, and its range rules differ (see semver-range.ts).
  */
 
 /** A parsed version. `original` is the tag exactly as given. */
@@ -54,14 +57,14 @@ export function parseLooseVersion(text: string): SemverVersion | undefined {
   return { major, minor, patch, prerelease, build: m[5] ?? "", original: text };
 }
 
+const STRICT = /^v?(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
+
 /**
- * Parses a tag as Flux's semver policy does: at least three "."-separated parts, then the loose
- * grammar. Returns undefined for tags that are not versions (they are skipped, never an error).
+ * Parses a tag as Flux's semver policy does (strict semver 2.0, one optional leading `v`; see the
+ * module comment). Returns undefined for tags that are not versions: they are skipped, never an error.
  */
 export function parseTagVersion(tag: string): SemverVersion | undefined {
-  const firstDot = tag.indexOf(".");
-  if (firstDot < 0 || tag.indexOf(".", firstDot + 1) < 0) return undefined;
-  return parseLooseVersion(tag);
+  return STRICT.test(tag) ? parseLooseVersion(tag) : undefined;
 }
 
 function compareBig(a: bigint, b: bigint): number {

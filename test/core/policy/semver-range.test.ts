@@ -36,9 +36,19 @@ describe("where Flux (Masterminds) and npm semver differ", () => {
     });
   }
 
-  test("leading zeros: a tag 01.02.03 is version 1.2.3; npm's strict parser rejects it", () => {
-    assert.equal(formatVersion(parseTagVersion("01.02.03")!), "1.2.3");
-    assert.equal(semver.valid("01.02.03"), null);
+  test("leading zeros: a tag 01.02.03 is no version (as npm strict), but ranges read them loosely", () => {
+    assert.equal(parseTagVersion("01.02.03"), undefined);
+    assert.equal(formatVersion(parseLooseVersion("01.02.03")!), "1.2.3");
+    assert.equal(ours(">=01.02.0", "1.2.0"), true);
+    assert.equal(semver.validRange(">=01.02.0"), null);
+  });
+  test("strict tags: what Flux's ParseVersion rejects, and accepts", () => {
+    for (const bad of ["v1.0", "v1", "v1.2.beta", "v1.2-5", "v1.2-beta.5", "\nv1.2", "v1.2.3.4", "vv1.2.3", "1.2.3-", "1.2.3+", "1.2.3-rc..1", "1.2.3-01"]) {
+      assert.equal(parseTagVersion(bad), undefined, bad);
+    }
+    for (const good of ["v1.2.3", "v1.2.0-x.Y.0+metadata", "v1.2.0-x.Y.0+metadata-width-hypen", "v1.2.3-rc1-with-hypen", "0.0.0"]) {
+      assert.ok(parseTagVersion(good), good);
+    }
   });
   test("loose npm accepts `=1.2.3` and ` 1.2.3`; Flux does not", () => {
     assert.equal(parseTagVersion("=1.2.3"), undefined);
