@@ -2,7 +2,7 @@
  * `slipway bump --path DIR --set NS:NAME=IMAGE [--set …] [--dry-run] [--output json]`: sets the
  * values at every `$imagepolicy` marker naming NS:NAME under DIR to IMAGE (`repo:tag`,
  * `repo@sha256:…` or `repo:tag@sha256:…`) and prints `file:line old -> new` per change. With
- * `--dry-run` nothing is written and a unified diff goes to stdout. A bad `--set` is an error
+ * `--dry-run` nothing is written, a unified diff goes to stdout and the change lines to stderr. A bad `--set` is an error
  * naming the argument (exit 2) and nothing is written; warnings go to stderr.
  */
 import path from "node:path";
@@ -99,7 +99,7 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
         dryRun,
         changedFiles: result.changedFiles.map(shown),
         changes: result.changes.map((c) => ({ ...c, file: shown(c.file) })),
-        warnings: result.warnings,
+        warnings: result.warnings.map(shown),
       }) + "\n",
     );
     return 0;

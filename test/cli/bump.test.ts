@@ -102,6 +102,8 @@ describe("slipway bump", () => {
     assert.equal(r.code, 0);
     assert.match(r.stderr, /^warning: clusters\/eks\/shop\/bad\.yaml:1: marker is not valid JSON/m);
     assert.equal(await current(root, "shop-deployments"), await expected("shop-deployments"));
+    const json = await runCli(["bump", "--path", "clusters/eks", ...shopSets, "-o", "json"], root);
+    assert.match((JSON.parse(json.stdout) as { warnings: string[] }).warnings[0] ?? "", /^clusters\/eks\/shop\/bad\.yaml:1: /);
   });
 
   for (const [why, set, message] of [
