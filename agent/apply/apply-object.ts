@@ -38,8 +38,13 @@ export interface ApplyObjectOptions {
   force?: boolean;
   /** Field manager. Default `slipway`. */
   fieldManager?: string;
-  /** The live object when already read (null: known absent); read with GET when undefined. */
+  /** The live object when already read (null: known absent); read with GET when undefined, unless `listed`. */
   live?: KubeObject | null;
+  /**
+   * The live object was looked for with a LIST of the set's members: when `live` is undefined the
+   * object is not a member yet, so it is applied without a GET or dry-run. Default false.
+   */
+  listed?: boolean;
   /** How long to wait for a deleted object to disappear before recreating it, in ms. Default 60000. */
   deleteTimeoutMs?: number;
   signal?: AbortSignal;
@@ -59,7 +64,7 @@ export async function applyObject(options: ApplyObjectOptions): Promise<ApplyObj
   try {
     const path = client.objectPath(mapping, obj.metadata.namespace, obj.metadata.name);
     let live = options.live;
-    if (live === undefined) {
+    if (live === undefined && !options.listed) {
       const got = await client.request<KubeObject>({ method: "GET", path, allowNotFound: true, signal });
       live = got.status === 404 ? null : got.body;
     }
@@ -79,16 +84,7 @@ export async function applyObject(options: ApplyObjectOptions): Promise<ApplyObj
         live = patched.body;
       }
     }
-    if (!live) {
-      // A new object: nothing to compare with, so no dry-run; the apply reports any error itself.
-      await serverSideApply({ client, mapping, obj, fieldManager, signal });
-      return { id, action: "created", recreated: false };
-    }
-    let plan;
-    try {
-      plan = await dryRun({ client, mapping, obj, live, fieldManager, signal });
-    } catch (err) {
-      if (!isImmutableError(err)) throw err;
+    const recreate = async (err: KubeApiError): Promise<ApplyObjectResult> => {
       if (!(options.force || forceEnabled(obj))) {
         throw new SlipwayError(
           id,
@@ -100,6 +96,25 @@ export async function applyObject(options: ApplyObjectOptions): Promise<ApplyObj
       await waitGone({ client, mapping, namespace: obj.metadata.namespace, name: obj.metadata.name, id, timeoutMs: options.deleteTimeoutMs, signal });
       await serverSideApply({ client, mapping, obj, fieldManager, signal });
       return { id, action: "created", recreated: true };
+    };
+    if (!live) {
+      // New, or (when listed) not yet a member: nothing to compare with, so no dry-run. The
+      // server says whether it created the object; adopting an existing one always changes it
+      // (it gains the part-of label), so "configured" is true then.
+      try {
+        const applied = await serverSideApply({ client, mapping, obj, fieldManager, signal });
+        return { id, action: applied.created ? "created" : "configured", recreated: false };
+      } catch (err) {
+        if (isImmutableError(err)) return await recreate(err);
+        throw err;
+      }
+    }
+    let plan;
+    try {
+      plan = await dryRun({ client, mapping, obj, live, fieldManager, signal });
+    } catch (err) {
+      if (isImmutableError(err)) return await recreate(err);
+      throw err;
     }
     if (plan.action === "unchanged") return { id, action: "unchanged", recreated: false };
     await serverSideApply({ client, mapping, obj, fieldManager, signal });

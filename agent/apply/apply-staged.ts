@@ -6,7 +6,7 @@
 import { errorMessage } from "../../core/errors.ts";
 import type { Logger } from "../../core/log.ts";
 import type { KubeClient } from "../kube/kube-client.ts";
-import { inventoryKey, objectId, type KubeObject } from "../kube/kube-object.ts";
+import { objectId, type KubeObject } from "../kube/kube-object.ts";
 import { mapSettled } from "../kube/limiter.ts";
 import { applyObject } from "./apply-object.ts";
 import { formatEntry, type ChangeSetEntry } from "./change-set.ts";
@@ -65,7 +65,7 @@ export async function applyStaged(options: ApplyStagedOptions): Promise<ApplySta
       options.concurrency ?? 4,
       async (obj) => {
         const mapping = await client.resource(obj.apiVersion, obj.kind, signal);
-        return applyObject({ client, mapping, obj, live: live?.get(inventoryKey(obj)), force: options.force, fieldManager: options.fieldManager, signal });
+        return applyObject({ client, mapping, obj, live: live?.get(obj), listed: live?.listed(obj) ?? false, force: options.force, fieldManager: options.fieldManager, signal });
       },
       signal,
     );

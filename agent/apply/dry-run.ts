@@ -42,7 +42,13 @@ export async function dryRun(options: DryRunOptions): Promise<DryRunResult> {
     });
     live = res.status === 404 ? undefined : res.body;
   }
-  const result = await serverSideApply({ client, mapping, obj, dryRun: true, fieldManager: options.fieldManager, signal });
+  const { object: result } = await serverSideApply({ client, mapping, obj, dryRun: true, fieldManager: options.fieldManager, signal });
+  if (live && hasDrifted(live, result) && result.metadata.resourceVersion !== live.metadata.resourceVersion) {
+    // The live copy is older than the object the dry-run saw (a controller wrote to it since we
+    // read it, e.g. the revision annotation on a new Deployment): compare with a fresh read.
+    const res = await client.request<KubeObject>({ method: "GET", path: client.objectPath(mapping, obj.metadata.namespace, obj.metadata.name), allowNotFound: true, signal });
+    live = res.status === 404 ? undefined : res.body;
+  }
   const action = !live ? "created" : hasDrifted(live, result) ? "configured" : "unchanged";
   return { live, result, action };
 }

@@ -20,18 +20,27 @@ export interface ReadLiveOptions {
   signal?: AbortSignal;
 }
 
-/** Returns the live objects found, by inventory key. A failed LIST leaves its objects out (they are read one by one). */
-export async function readLive(options: ReadLiveOptions): Promise<Map<string, KubeObject>> {
+/** What the LISTs found. */
+export interface LiveIndex {
+  /** The live member, or undefined when its LIST did not return it. */
+  get(obj: KubeObject): KubeObject | undefined;
+  /** Whether the object's kind and namespace were listed (false after a failed LIST: read it on its own). */
+  listed(obj: KubeObject): boolean;
+}
+
+/** Lists the members among `objects`, one LIST per kind and namespace. */
+export async function readLive(options: ReadLiveOptions): Promise<LiveIndex> {
   const { client, signal } = options;
   const groups = new Map<string, { mapping: ResourceMapping; namespace?: string }>();
+  const groupKey = (o: KubeObject): string => `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ""}`;
   for (const o of options.objects) {
     const mapping = await client.resource(o.apiVersion, o.kind, signal);
-    const key = `${mapping.apiVersion}/${mapping.resource}/${o.metadata.namespace ?? ""}`;
-    if (!groups.has(key)) groups.set(key, { mapping, namespace: mapping.namespaced ? o.metadata.namespace : undefined });
+    if (!groups.has(groupKey(o))) groups.set(groupKey(o), { mapping, namespace: mapping.namespaced ? o.metadata.namespace : undefined });
   }
   const live = new Map<string, KubeObject>();
-  await mapSettled(
-    [...groups.values()],
+  const entries = [...groups.entries()];
+  const results = await mapSettled(
+    entries.map(([, g]) => g),
     options.concurrency ?? 4,
     async ({ mapping, namespace }) => {
       let cont: string | undefined;
@@ -51,5 +60,6 @@ export async function readLive(options: ReadLiveOptions): Promise<Map<string, Ku
     },
     signal,
   );
-  return live;
+  const listed = new Set(entries.filter((_, i) => results[i]?.ok).map(([key]) => key));
+  return { get: (obj) => live.get(inventoryKey(obj)), listed: (obj) => listed.has(groupKey(obj)) };
 }

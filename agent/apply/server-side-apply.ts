@@ -20,8 +20,15 @@ export interface ServerSideApplyOptions {
   signal?: AbortSignal;
 }
 
-/** Applies (or dry-runs) one object and returns the object as the server has (or would have) it. */
-export async function serverSideApply(options: ServerSideApplyOptions): Promise<KubeObject> {
+/** What the server answered: the object as it has (or would have) it, and whether this created it. */
+export interface AppliedObject {
+  object: KubeObject;
+  /** True when the answer was 201 Created. */
+  created: boolean;
+}
+
+/** Applies (or dry-runs) one object. */
+export async function serverSideApply(options: ServerSideApplyOptions): Promise<AppliedObject> {
   const { client, mapping, obj } = options;
   const res = await client.request<KubeObject>({
     method: "PATCH",
@@ -31,5 +38,5 @@ export async function serverSideApply(options: ServerSideApplyOptions): Promise<
     contentType: "application/apply-patch+yaml",
     signal: options.signal,
   });
-  return res.body;
+  return { object: res.body, created: res.status === 201 };
 }

@@ -308,3 +308,16 @@ test("a parent owned by another tool is refused and nothing is applied", async (
   assert.match(out.errors[0]?.message ?? "", /is managed by kubectl\/v1\.33\.0, not slipway/);
   assert.equal(await c.get(["configmap", "a", "-n", c.ns]), undefined);
 });
+
+test("an existing object nobody labelled is adopted (configured, gains the part-of label), then unchanged", async (t) => {
+  const c = await setup(t);
+  if (!c) return;
+  await kubectl(c.env, ["create", "configmap", "legacy", "-n", c.ns, "--from-literal=k=v"]);
+  const first = await c.apply([cm(c.ns, "legacy", { k: "v" })]);
+  assert.deepEqual(first.errors, []);
+  assert.deepEqual(lines(first), [`ConfigMap/${c.ns}/legacy configured`]);
+  const live = await c.get(["configmap", "legacy", "-n", c.ns]);
+  assert.equal(live?.metadata.labels?.["applyset.kubernetes.io/part-of"], parentId(parentRef(c.sync, c.ns)));
+  const second = await c.apply([cm(c.ns, "legacy", { k: "v" })]);
+  assert.deepEqual(lines(second), [`ConfigMap/${c.ns}/legacy unchanged`]);
+});
