@@ -1,5 +1,6 @@
 /**
- * The race-safe manifest update: shallow clone → decide each marker's value → rewrite markers →
+ * The race-safe manifest update: shallow clone (only the files with markers or Flux objects are
+ * checked out, found by `git grep` without a checkout) → decide each marker's value → rewrite markers →
  * no change, no commit → commit → push. When the push loses a race with another pipeline, fetch,
  * reset to the remote head, redo the bump on the new tree and push again, with jittered backoff
  * and bounded attempts. The target branch is never force-pushed. A separate push branch
@@ -8,11 +9,11 @@
  * compare-and-swap push (`--force-with-lease` on the head seen), so concurrent pipelines sharing
  * it do not drop each other's bumps.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { SlipwayError } from "../../core/errors.ts";
-import type { GitAuthor, GitClient } from "../../core/git/git-client.ts";
+import type { GitAuthor, GitCheckout, GitClient } from "../../core/git/git-client.ts";
 import { normalizeSparsePath } from "../../core/git/git-client.ts";
 import type { Logger } from "../../core/log.ts";
 import type { MarkerChange } from "../../core/markers/set-markers.ts";
@@ -96,14 +97,15 @@ export async function updateManifests(options: UpdateManifestsOptions): Promise<
   const ns = options.policyNamespace ?? "flux-system";
   const work = await mkdtemp(path.join(options.workRoot ?? tmpdir(), "slipway-manifests-"));
   try {
-    const sparse = options.updatePath ? [normalizeSparsePath(options.updatePath)] : [];
-    let co = await git.clone({ url: options.url, branch: options.branch || undefined, dir: path.join(work, "repo"), sparse }, signal);
+    let co = await git.clone({ url: options.url, branch: options.branch || undefined, dir: path.join(work, "repo"), noCheckout: true, blobless: false }, signal);
+    await focus(co, "HEAD", signal);
     let scan = await scanManifestTree({ root: co.dir, defaultNamespace: ns, signal });
     const automation = pickAutomation(scan.objects.automations, options.updatePath);
     if (automation?.suspended) log.warn(`ImageUpdateAutomation/${automation.namespace}/${automation.name} is suspended; updating anyway (the CI step is the automation now)`);
     if (!options.branch && automation?.checkoutBranch && automation.checkoutBranch !== co.branch) {
       log.info(`checking out ${automation.checkoutBranch}, the branch ImageUpdateAutomation/${automation.namespace}/${automation.name} names`);
-      co = await git.clone({ url: options.url, branch: automation.checkoutBranch, dir: path.join(work, "repo2"), sparse }, signal);
+      co = await git.clone({ url: options.url, branch: automation.checkoutBranch, dir: path.join(work, "repo2"), noCheckout: true, blobless: false }, signal);
+      await focus(co, "HEAD", signal);
       scan = await scanManifestTree({ root: co.dir, defaultNamespace: ns, signal });
     }
     const baseBranch = co.branch;
@@ -145,7 +147,7 @@ export async function updateManifests(options: UpdateManifestsOptions): Promise<
           if (pushHead && pushHead !== baseHead && (await co.isAncestor(baseHead, pushHead, signal))) start = pushHead;
         }
         if (attempt > 1 || start !== baseHead) {
-          await co.resetHard(start, signal);
+          await focus(co, start, signal);
           scan = await scanManifestTree({ root: co.dir, defaultNamespace: ns, signal });
         }
         const under = updatePath === "." ? "" : `${updatePath}/`;
@@ -158,6 +160,12 @@ export async function updateManifests(options: UpdateManifestsOptions): Promise<
           timestampTags: options.timestampTags ?? true,
         });
         result.decisions = resolved.decisions;
+        if (!(await co.exists("HEAD", updatePath, signal))) {
+          const who = options.updatePath ? "input update-path" : automation ? `${automation.source}: ImageUpdateAutomation/${automation.namespace}/${automation.name}` : "update path";
+          throw new SlipwayError(who, `${updatePath} does not exist on branch ${baseBranch}`);
+        }
+        // Only files with markers or Flux objects are checked out: the path may have none.
+        await mkdir(path.join(co.dir, updatePath), { recursive: true });
         const bump = await updateMarkers({ root: co.dir, path: updatePath, images: resolved.images, dryRun: options.dryRun, signal });
         result.changes = bump.changes;
         result.changedFiles = bump.changedFiles;
@@ -212,6 +220,19 @@ export async function updateManifests(options: UpdateManifestsOptions): Promise<
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/** What the CI step reads and writes: files with a marker or a Flux image object. */
+const WANTED = ['"$imagepolicy"', "image.toolkit.fluxcd.io/"];
+const MANIFEST_FILES = [":(glob)**/*.yaml", ":(glob)**/*.yml", ":(glob)**/Kustomization"];
+
+/**
+ * Checks out `rev` with only the files that matter (found by `git grep` in the object store):
+ * a 10,000-file repository with 50 markers writes 50 files, not 10,000.
+ */
+async function focus(co: GitCheckout, rev: string, signal: AbortSignal | undefined): Promise<void> {
+  const files = await co.grep(rev, WANTED, MANIFEST_FILES, signal);
+  await co.checkoutOnly(rev, files, signal);
 }
 
 /** Picks the automation for the update path: the only one, or the one whose path matches. */

@@ -26,6 +26,8 @@ export interface CloneOptions {
   blobless?: boolean;
   /** Directories to check out (cone-mode sparse checkout); empty or `.` = everything. Default all. */
   sparse?: string[];
+  /** Leave the work tree empty (use {@link GitCheckout.checkoutOnly} next). Default false. */
+  noCheckout?: boolean;
 }
 
 /** Commit author (also used as committer). */
@@ -49,6 +51,15 @@ export interface GitCheckout {
    * remote has no such branch.
    */
   fetchIfExists(branch: string, options?: { depth?: number }, signal?: AbortSignal): Promise<string | undefined>;
+  /**
+   * Files of `rev` (paths from the repository root) under `pathspecs` that contain any of the
+   * fixed strings, found by `git grep` in the object store without a checkout.
+   */
+  grep(rev: string, strings: string[], pathspecs: string[], signal?: AbortSignal): Promise<string[]>;
+  /** Makes the work tree hold exactly `files` of `rev` (non-cone sparse checkout), moving HEAD to `rev`. */
+  checkoutOnly(rev: string, files: string[], signal?: AbortSignal): Promise<void>;
+  /** Whether `path` (a file or directory, from the root) exists in `rev`. */
+  exists(rev: string, path: string, signal?: AbortSignal): Promise<boolean>;
   /** Whether commit `ancestor` is `descendant` or one of its fetched ancestors. */
   isAncestor(ancestor: string, descendant: string, signal?: AbortSignal): Promise<boolean>;
   /** Resets the index and work tree to `ref` (e.g. `refs/remotes/origin/main`), dropping local commits. */
@@ -134,6 +145,26 @@ export async function createGitClient(options: GitClientOptions = {}): Promise<G
       }
       return (await git(["rev-parse", `refs/remotes/origin/${branch}`], { cwd: dir, remote: url, signal })).stdout.trim();
     },
+    grep: async (rev, strings, pathspecs, signal) => {
+      const args = ["grep", "-l", "-z", "-F", "--no-color", ...strings.flatMap((x) => ["-e", x]), rev, "--", ...pathspecs];
+      const r = await git(args, { cwd: dir, remote: url, signal, allowFail: true });
+      if (r.code > 1) throw classifyGitFailure(redact(url), redact(r.stderr));
+      return r.stdout
+        .split("\0")
+        .filter((x) => x !== "")
+        .map((x) => (x.startsWith(`${rev}:`) ? x.slice(rev.length + 1) : x));
+    },
+    checkoutOnly: async (rev, files, signal) => {
+      const patterns = files.length > 0 ? files.map(sparsePattern) : ["/.slipway-nothing"];
+      await git(["sparse-checkout", "set", "--no-cone", "--stdin"], { cwd: dir, remote: url, signal, input: patterns.join("\n") + "\n" });
+      await git(["reset", "--quiet", "--hard", rev], { cwd: dir, remote: url, signal });
+    },
+    exists: async (rev, p, signal) => {
+      const target = normalizeSparsePath(p);
+      if (target === "") return true;
+      const r = await git(["cat-file", "-e", `${rev}:${target}`], { cwd: dir, remote: url, signal, allowFail: true });
+      return r.code === 0;
+    },
     isAncestor: async (ancestor, descendant, signal) => {
       const r = await git(["merge-base", "--is-ancestor", ancestor, descendant], { cwd: dir, remote: url, signal, allowFail: true });
       if (r.code > 1) throw classifyGitFailure(redact(url), redact(r.stderr));
@@ -189,7 +220,7 @@ export async function createGitClient(options: GitClientOptions = {}): Promise<G
       }
       if (sparse.length > 0) await git(["sparse-checkout", "set", "--cone", "--", ...sparse], { cwd: o.dir, remote: o.url, signal });
       const branch = o.branch ?? (await git(["symbolic-ref", "--short", "HEAD"], { cwd: o.dir, remote: o.url, signal })).stdout.trim();
-      await git(["checkout", "--quiet", branch], { cwd: o.dir, remote: o.url, signal });
+      if (!o.noCheckout) await git(["checkout", "--quiet", branch], { cwd: o.dir, remote: o.url, signal });
       return checkout(o.dir, o.url, branch, depth > 0, blobless);
     },
     lsRemote: async (url, branches, signal) => {
@@ -212,4 +243,9 @@ export function normalizeSparsePath(p: string): string {
     .split("/")
     .filter((s) => s !== "" && s !== ".")
     .join("/");
+}
+
+/** A non-cone sparse-checkout pattern matching exactly one file (gitignore syntax, anchored, escaped). */
+export function sparsePattern(file: string): string {
+  return "/" + normalizeSparsePath(file).replace(/[\\*?[\]!#]/g, (c) => `\\${c}`).replace(/ $/, "\\ ");
 }

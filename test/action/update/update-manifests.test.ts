@@ -57,6 +57,8 @@ test("the seed's ImageUpdateAutomation is honoured: branch eks, path ./clusters/
   const text = await file(repo.bareDir, "eks", "clusters/eks/shop/account.yaml");
   assert.match(text, new RegExp(`image: ${image}:20240607080910 # \\{"\\$imagepolicy": "flux-system:account"\\}\\n`));
   assert.equal(await file(repo.bareDir, "eks", "clusters/eks/shop/cart.yaml"), shopFiles({ imagePrefix: prefix, services, flux: true })["clusters/eks/shop/cart.yaml"]);
+  const tree = (await run("git", ["--git-dir", repo.bareDir, "ls-tree", "-r", "--name-only", "eks"])).stdout.trim().split("\n").sort();
+  assert.deepEqual(tree, Object.keys(shopFiles({ imagePrefix: prefix, services, flux: true })).sort(), "every file is still in the commit");
 
   // An old pipeline re-run (older tag pushed now) changes nothing: the policy still picks the newest.
   await pushSampleImage(env.registry, repoPath, "20230101000000");
@@ -158,4 +160,17 @@ test("a shared push branch collects concurrent bumps through compare-and-swap pu
   await pushSampleImage(env.registry, `${prefix}/a`.slice(env.registry.length + 1), "20250707070707");
   const next = await updateManifests(options(env, git, url, `${prefix}/a`, "20250707070707", { pushBranch: "image-updates" }));
   assert.equal(await run("git", ["--git-dir", repo.bareDir, "rev-parse", `${next.commit}^`]).then((r) => r.stdout.trim()), await show(repo.bareDir, "%H", "main"));
+});
+
+test("an update path that does not exist on the branch is an error naming it", async (t) => {
+  const env = integration(t);
+  if (!env) return;
+  const prefix = `${env.registry}/${uniqueName("nopath")}`;
+  const repo = await createGitRepo(env, t, { files: shopFiles({ imagePrefix: prefix, services: ["a"] }) });
+  await pushSampleImage(env.registry, `${prefix}/a`.slice(env.registry.length + 1), "20250101000000");
+  const git = await gitFor(env, t);
+  await assert.rejects(
+    updateManifests(options(env, git, `${env.gitHttpAuthUrl}/${repo.name}.git`, `${prefix}/a`, "20250101000000", { updatePath: "./clusters/gke" })),
+    /^SlipwayError: input update-path: clusters\/gke does not exist on branch main$/,
+  );
 });

@@ -138,3 +138,28 @@ test("a push that lost the race is 'rejected' (never forced); fetch + reset + re
   const log = (await run("git", ["--git-dir", repo.bareDir, "log", "--format=%s", "main"])).stdout.trim().split("\n");
   assert.deepEqual(log, ["b again", "a", "initial commit"]);
 });
+
+test("grep finds files in the object store; checkoutOnly writes just those; the rest of the tree survives a commit", async (t) => {
+  const env = integration(t);
+  if (!env) return;
+  const files: Record<string, string> = { "README.md": "r\n", "a/one.yaml": 'x: 1 # {"$imagepolicy": "ns:one"}\n', "a/two.yaml": "x: 2\n", "b/[odd] #name.yml": 'y: 1 # {"$imagepolicy": "ns:odd"}\n', "b/Kustomization": 'z: 1 # {"$imagepolicy": "ns:k"}\n' };
+  const repo = await createGitRepo(env, t, { files });
+  const git = await createGitClient({ auth: basic(env) });
+  t.after(() => git.close());
+  const dir = path.join(await tempDir(t), "wt");
+  const co = await git.clone({ url: `${env.gitHttpAuthUrl}/${repo.name}.git`, dir, noCheckout: true, blobless: false });
+  const found = await co.grep("HEAD", ['"$imagepolicy"'], [":(glob)**/*.yaml", ":(glob)**/*.yml", ":(glob)**/Kustomization"]);
+  assert.deepEqual(found.sort(), ["a/one.yaml", "b/Kustomization", "b/[odd] #name.yml"]);
+  await co.checkoutOnly("HEAD", found);
+  assert.ok(existsSync(path.join(dir, "b/[odd] #name.yml")) && existsSync(path.join(dir, "a/one.yaml")));
+  assert.ok(!existsSync(path.join(dir, "a/two.yaml")) && !existsSync(path.join(dir, "README.md")));
+  assert.equal(await co.exists("HEAD", "a"), true);
+  assert.equal(await co.exists("HEAD", "./a/two.yaml"), true);
+  assert.equal(await co.exists("HEAD", "nope/dir"), false);
+  await writeFile(path.join(dir, "a/one.yaml"), 'x: 9 # {"$imagepolicy": "ns:one"}\n');
+  await co.commit({ files: ["a/one.yaml"], message: "m", author });
+  assert.equal((await co.push({ branch: "main" })).status, "pushed");
+  const tree = (await run("git", ["--git-dir", repo.bareDir, "ls-tree", "-r", "--name-only", "main"])).stdout.trim().split("\n").sort();
+  assert.deepEqual(tree, Object.keys(files).sort());
+  assert.equal((await run("git", ["--git-dir", repo.bareDir, "show", "main:a/two.yaml"])).stdout, "x: 2\n");
+});
