@@ -3,8 +3,9 @@
  * local git HTTP server (`npm run testenv -- up`): 10,000 YAML files (100 directories × 100
  * Deployments under clusters/eks, a handful with `$imagepolicy` markers) and 5,000 commits of
  * history, built with `git fast-import`. Times, each the median of --runs:
- *   - the CI step's manifest phase (shallow, blob-less clone → bump → commit → push), with the
- *     update path narrowed by sparse checkout and over the whole tree;
+ *   - the CI step's manifest phase (depth-1 clone without checkout → `git grep` for markers and
+ *     Flux objects → check out those files only → bump → commit → push), with a narrow update
+ *     path and with the whole tree;
  *   - `slipway ci` end to end as a child process (builder none: retag in the local registry, Node
  *     start included);
  *   - a plain full `git clone` of the same repository, for comparison.
@@ -119,8 +120,8 @@ try {
     }
     rows.push([label, times]);
   };
-  await phase("manifest commit pushed, update path clusters/eks/shop (sparse checkout)", "clusters/eks/shop");
-  await phase("manifest commit pushed, update path clusters/eks (all 10,000 files scanned)", "clusters/eks");
+  await phase("manifest commit pushed, update path clusters/eks/shop (7 files)", "clusters/eks/shop");
+  await phase("manifest commit pushed, update path clusters/eks (all 10,000 files)", "clusters/eks");
 
   const cli: number[] = [];
   for (let r = 0; r < runs; r++) {
