@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { parseManifests, renderManifests } from "../../../agent/build/parse-manifests.ts";
+import { parseManifests, renderManifests, splitDocuments } from "../../../agent/build/parse-manifests.ts";
 import { cleanKustomizeError } from "../../../agent/build/kustomize-runner.ts";
 import { renderKustomization } from "../../../agent/build/generate-kustomization.ts";
 import { isRemoteEntry } from "../../../agent/build/remote-bases.ts";
@@ -30,4 +30,12 @@ test("generated kustomization text and remote entries", () => {
   assert.equal(renderKustomization(["a.yaml"], "ns"), 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: "ns"\nresources:\n  - "a.yaml"\n');
   for (const r of ["https://github.com/a/b", "git@github.com:a/b.git", "github.com/a/b/deploy?ref=v1", "ssh://git@h/x"]) assert.ok(isRemoteEntry(r), r);
   for (const l of ["../base", "deploy.yaml", "sub/dir"]) assert.ok(!isRemoteEntry(l), l);
+});
+
+test("streams split only at separator lines, not inside block scalars", () => {
+  const text = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n  script: |\n    echo one\n    ---\n    echo two\n--- # next\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n";
+  assert.equal(splitDocuments(text).length, 2);
+  const objs = parseManifests(text, "s");
+  assert.deepEqual(objs.map((o) => o.metadata.name), ["a", "b"]);
+  assert.equal((objs[0]?.data as Record<string, string>).script, "echo one\n---\necho two\n");
 });
