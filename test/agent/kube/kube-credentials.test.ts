@@ -59,3 +59,14 @@ test("loadKubeCredentials names the file and the context when they are wrong", a
   await assert.rejects(loadKubeCredentials({ kubeconfig: file }), (err: Error) => err.message.startsWith(path.join(dir, "ca.crt")));
   await assert.rejects(loadKubeCredentials({ kubeconfig: path.join(dir, "nope") }), (err: Error) => err.message.startsWith(path.join(dir, "nope") + ": cannot read the kubeconfig"));
 });
+
+test("loadKubeCredentials runs an exec plugin (as `aws eks get-token` is run) for the bearer token", async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), "kubeconfig-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(path.join(dir, "ca.crt"), "CA");
+  const credential = JSON.stringify({ apiVersion: "client.authentication.k8s.io/v1", kind: "ExecCredential", status: { token: "exec-issued-token-42" } });
+  const file = kubeconfig(dir, { exec: { apiVersion: "client.authentication.k8s.io/v1", command: "sh", args: ["-c", `echo '${credential}'`], interactiveMode: "Never" } });
+  const c = await loadKubeCredentials({ kubeconfig: file });
+  assert.equal((await c.headers()).Authorization, "Bearer exec-issued-token-42");
+  assert.equal(redact("exec-issued-token-42"), "***");
+});

@@ -321,3 +321,35 @@ test("an existing object nobody labelled is adopted (configured, gains the part-
   const second = await c.apply([cm(c.ns, "legacy", { k: "v" })]);
   assert.deepEqual(lines(second), [`ConfigMap/${c.ns}/legacy unchanged`]);
 });
+
+test("a failed apply prunes nothing and keeps the old members recorded", async (t) => {
+  const c = await setup(t);
+  if (!c) return;
+  assert.deepEqual((await c.apply([cm(c.ns, "a", { k: "1" }), cm(c.ns, "b", { k: "1" })])).errors, []);
+  const out = await c.apply([cm(c.ns, "b", { "not a valid key!": "1" })]);
+  assert.equal(out.ok, false);
+  assert.equal(out.errors[0]?.phase, "apply");
+  assert.match(out.errors[0]?.message ?? "", new RegExp(`^ConfigMap/${c.ns}/b: 422 Invalid: `));
+  assert.deepEqual(out.pruned, []);
+  assert.ok(await c.get(["configmap", "a", "-n", c.ns]), "a was pruned although the apply failed");
+  const parent = await c.get(["configmap", `slipway-${c.sync}`, "-n", c.ns]);
+  assert.equal(parent?.metadata.annotations?.["applyset.kubernetes.io/contains-group-kinds"], "ConfigMap");
+});
+
+test("the parent's data written by another field manager (the status writer) survives our writes", async (t) => {
+  const c = await setup(t);
+  if (!c) return;
+  assert.deepEqual((await c.apply([cm(c.ns, "a", { k: "1" })])).errors, []);
+  const parentName = `slipway-${c.sync}`;
+  await c.client.request({
+    method: "PATCH",
+    path: `/api/v1/namespaces/${c.ns}/configmaps/${parentName}`,
+    query: { fieldManager: "slipway-status", force: "true" },
+    body: JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: parentName, namespace: c.ns }, data: { status: '{"ready":true}' } }),
+    contentType: "application/apply-patch+yaml",
+  });
+  assert.deepEqual((await c.apply([cm(c.ns, "b", { k: "1" })])).errors, []);
+  const parent = await c.get(["configmap", parentName, "-n", c.ns]);
+  assert.deepEqual(parent?.data, { status: '{"ready":true}' });
+  assert.equal(parent?.metadata.annotations?.["applyset.kubernetes.io/contains-group-kinds"], "ConfigMap");
+});
