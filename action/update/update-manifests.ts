@@ -50,7 +50,7 @@ export interface UpdateManifestsOptions {
   timestampTags?: boolean;
   /** Push attempts. Default 10. */
   maxAttempts?: number;
-  /** Delay before the second attempt, ms (then doubling, jittered). Default 250. */
+  /** Delay before the second attempt, ms (then doubling up to 4 s, full jitter). Default 250. */
   baseDelayMs?: number;
   /** Compute and report the change, commit and push nothing. Default false. */
   dryRun?: boolean;
@@ -160,7 +160,7 @@ export async function updateManifests(options: UpdateManifestsOptions): Promise<
           timestampTags: options.timestampTags ?? true,
         });
         result.decisions = resolved.decisions;
-        if (!(await co.exists("HEAD", updatePath, signal))) {
+        if (attempt === 1 && !(await co.exists("HEAD", updatePath, signal))) {
           const who = options.updatePath ? "input update-path" : automation ? `${automation.source}: ImageUpdateAutomation/${automation.namespace}/${automation.name}` : "update path";
           throw new SlipwayError(who, `${updatePath} does not exist on branch ${baseBranch}`);
         }
@@ -231,9 +231,18 @@ const MANIFEST_FILES = [":(glob)**/*.yaml", ":(glob)**/*.yml", ":(glob)**/Kustom
  * a 10,000-file repository with 50 markers writes 50 files, not 10,000.
  */
 async function focus(co: GitCheckout, rev: string, signal: AbortSignal | undefined): Promise<void> {
-  const files = await co.grep(rev, WANTED, MANIFEST_FILES, signal);
+  const files = (await co.grep(rev, WANTED, MANIFEST_FILES, signal)).sort();
+  const key = files.join("\0");
+  if (focused.get(co) === key) {
+    await co.resetHard(rev, signal);
+    return;
+  }
   await co.checkoutOnly(rev, files, signal);
+  focused.set(co, key);
 }
+
+/** The file set each checkout was last focused on (a retry with the same set only resets). */
+const focused = new WeakMap<GitCheckout, string>();
 
 /** Picks the automation for the update path: the only one, or the one whose path matches. */
 function pickAutomation(all: ImageUpdateAutomationObject[], updatePath: string | undefined): ImageUpdateAutomationObject | undefined {
