@@ -73279,17 +73279,15 @@ var NON_STRING_WORDS = /* @__PURE__ */ new Set(
     ".nan",
     ".NaN",
     ".NAN",
-    "<<",
-    "="
+    "<<"
   ]
 );
 var INT = /^[-+]?(?:[0-9][0-9_]*|0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+)$/;
 var FLOAT = /^[-+]?(?:\.[0-9_]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?$/;
-var SEXAGESIMAL = /^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$/;
 var TIMESTAMP = /^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?$/;
 var PLAIN_SAFE = /^[A-Za-z0-9_./][A-Za-z0-9_./@:+-]*$/;
 function readsAsNonString(text2) {
-  return NON_STRING_WORDS.has(text2) || INT.test(text2) || FLOAT.test(text2) || SEXAGESIMAL.test(text2) || TIMESTAMP.test(text2);
+  return NON_STRING_WORDS.has(text2) || INT.test(text2) || FLOAT.test(text2) || TIMESTAMP.test(text2);
 }
 function doubleQuoted(value) {
   return JSON.stringify(value);
@@ -74423,7 +74421,7 @@ async function updateManifests(options) {
           timestampTags: options.timestampTags ?? true
         });
         result.decisions = resolved.decisions;
-        if (!await co.exists("HEAD", updatePath, signal)) {
+        if (attempt === 1 && !await co.exists("HEAD", updatePath, signal)) {
           const who = options.updatePath ? "input update-path" : automation ? `${automation.source}: ImageUpdateAutomation/${automation.namespace}/${automation.name}` : "update path";
           throw new SlipwayError(who, `${updatePath} does not exist on branch ${baseBranch}`);
         }
@@ -74482,9 +74480,16 @@ async function updateManifests(options) {
 var WANTED = ['"$imagepolicy"', "image.toolkit.fluxcd.io/"];
 var MANIFEST_FILES = [":(glob)**/*.yaml", ":(glob)**/*.yml", ":(glob)**/Kustomization"];
 async function focus(co, rev, signal) {
-  const files = await co.grep(rev, WANTED, MANIFEST_FILES, signal);
+  const files = (await co.grep(rev, WANTED, MANIFEST_FILES, signal)).sort();
+  const key = files.join("\0");
+  if (focused.get(co) === key) {
+    await co.resetHard(rev, signal);
+    return;
+  }
   await co.checkoutOnly(rev, files, signal);
+  focused.set(co, key);
 }
+var focused = /* @__PURE__ */ new WeakMap();
 function pickAutomation(all, updatePath) {
   if (all.length <= 1) return all[0];
   if (updatePath) {
