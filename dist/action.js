@@ -71055,7 +71055,7 @@ var INPUTS = {
   ecrEndpoint: def({ name: "ecr-endpoint", description: "ECR API endpoint override (private endpoints, local emulators).", default: "", parse: url }),
   manifestRepo: def({ name: "manifest-repo", description: "Git URL of the manifest repository to update; empty = build and push only.", default: "", parse: gitUrl }),
   manifestBranch: def({ name: "manifest-branch", description: "Branch to update; default the ImageUpdateAutomation's checkout branch, else the remote's default branch.", default: "", parse: text }),
-  updatePath: def({ name: "update-path", description: "Directory of the manifest repository to scan for markers (and policies); default the automation's `spec.update.path`, else the whole repository.", default: "", parse: text }),
+  updatePath: def({ name: "update-path", description: "Directory of the manifest repository whose markers are updated; default the automation's `spec.update.path`, else the whole repository. Flux objects are read from the whole repository.", default: "", parse: text }),
   policyNamespace: def({ name: "policy-namespace", description: "Namespace of policies that have none (markers `ns:name`).", default: "flux-system", parse: text }),
   gitToken: def({ name: "git-token", description: "Token for git over HTTPS (sent as the password of `git-username`).", default: "", secret: true, parse: secretText }),
   gitUsername: def({ name: "git-username", description: "Username for git over HTTPS; default `x-access-token` with a token.", default: "", parse: text }),
@@ -71074,7 +71074,7 @@ var INPUTS = {
   webhookUrl: def({ name: "webhook-url", description: "After a push, POST `{revision}` here (the agent's webhook) so it syncs at once.", default: "", parse: url }),
   webhookToken: def({ name: "webhook-token", description: "Sent as `X-Slipway-Token` to webhook-url.", default: "", secret: true, parse: secretText }),
   maxAttempts: def({ name: "max-attempts", description: "Push attempts when other pipelines push to the branch at the same time.", default: "10", parse: positiveInt }),
-  dryRun: def({ name: "dry-run", description: "Do everything except push the image and push the commit; print the diff.", default: "false", flag: true, parse: bool })
+  dryRun: def({ name: "dry-run", description: "Do everything except push the image and the commit; report the changes that would be made.", default: "false", flag: true, parse: bool })
 };
 function parseInputs(source, onSecret) {
   const out = {};
