@@ -5,8 +5,17 @@
  * and JavaScript would accept (lookaround, backreferences) is an invalid pattern. `extract` expands
  * like Go's `Regexp.Expand`: `$1`, `$name`, `${name}`, `$$`; an unknown group expands to "";
  * `$1x` names the group `1x` (so usually expands to ""), as in Go.
+ *
+ * RE2 matches in linear time; a backtracking engine can take exponential time on patterns such as
+ * `^(a+)+$`, which would hang a policy Flux evaluates instantly. So this module turns on V8's
+ * fallback to its linear-time engine for any RegExp that backtracks excessively (a V8 flag, set
+ * once, process-wide): ordinary patterns keep the fast engine, and results are the same either
+ * way, as the fallback only applies to patterns without backreferences or lookaround.
  */
+import { setFlagsFromString } from "node:v8";
 import { SlipwayError } from "../errors.ts";
+
+setFlagsFromString("--enable-experimental-regexp-engine-on-excessive-backtracks");
 
 /** A compiled filter: which tags pass and what key each one is ranked by. */
 export interface TagFilter {

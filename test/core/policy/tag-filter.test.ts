@@ -1,6 +1,8 @@
 /** filterTags: RE2 → JavaScript translation and Go Regexp.Expand semantics of `extract`. */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { compileTagFilter } from "../../../core/policy/tag-filter.ts";
 
 describe("compileTagFilter", () => {
@@ -75,4 +77,16 @@ describe("compileTagFilter", () => {
       );
     });
   }
+});
+
+describe("linear-time matching, as RE2 guarantees", () => {
+  test("a pattern that backtracks exponentially still answers (^(a+)+$ on 40 a's and a '!')", () => {
+    // Run in a child with a deadline: without the linear-time fallback this takes hours.
+    const code = `import { compileTagFilter } from ${JSON.stringify(fileURLToPath(new URL("../../../core/policy/tag-filter.ts", import.meta.url)))};
+      const f = compileTagFilter("^(a+)+$", "$1");
+      process.stdout.write(JSON.stringify([f.apply("a".repeat(40) + "!") ?? null, f.apply("aaa") ?? null]));`;
+    const out = spawnSync(process.execPath, ["--input-type=module", "-e", code], { encoding: "utf8", timeout: 20_000 });
+    assert.equal(out.signal, null, "the match did not finish within 20 s");
+    assert.deepEqual(JSON.parse(out.stdout), [null, "aaa"]);
+  });
 });
