@@ -12,7 +12,7 @@ import { deleteObject, waitGone } from "./delete-object.ts";
 import { dryRun } from "./dry-run.ts";
 import { immutableFields, isImmutableError } from "./immutable-error.ts";
 import { takeOverManagedFields } from "./managed-fields.ts";
-import { defaultFieldManager, serverSideApply } from "./server-side-apply.ts";
+import { defaultFieldManager, serverSideApply, serverSideApplyResult } from "./server-side-apply.ts";
 
 /** Markers (label or annotation) that switch reconciliation of an object off. */
 export const reconcileMarkers: readonly string[] = ["slipway.dev/reconcile", "kustomize.toolkit.fluxcd.io/reconcile"];
@@ -102,7 +102,7 @@ export async function applyObject(options: ApplyObjectOptions): Promise<ApplyObj
       // server says whether it created the object; adopting an existing one always changes it
       // (it gains the part-of label), so "configured" is true then.
       try {
-        const applied = await serverSideApply({ client, mapping, obj, fieldManager, signal });
+        const applied = await serverSideApplyResult({ client, mapping, obj, fieldManager, signal });
         return { id, action: applied.created ? "created" : "configured", recreated: false };
       } catch (err) {
         if (isImmutableError(err)) return await recreate(err);

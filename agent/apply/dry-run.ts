@@ -42,7 +42,7 @@ export async function dryRun(options: DryRunOptions): Promise<DryRunResult> {
     });
     live = res.status === 404 ? undefined : res.body;
   }
-  const { object: result } = await serverSideApply({ client, mapping, obj, dryRun: true, fieldManager: options.fieldManager, signal });
+  const result = await serverSideApply({ client, mapping, obj, dryRun: true, fieldManager: options.fieldManager, signal });
   if (live && hasDrifted(live, result) && result.metadata.resourceVersion !== live.metadata.resourceVersion) {
     // The live copy is older than the object the dry-run saw (a controller wrote to it since we
     // read it, e.g. the revision annotation on a new Deployment): compare with a fresh read.

@@ -27,8 +27,13 @@ export interface AppliedObject {
   created: boolean;
 }
 
-/** Applies (or dry-runs) one object. */
-export async function serverSideApply(options: ServerSideApplyOptions): Promise<AppliedObject> {
+/** Applies (or dry-runs) one object and returns the object as the server has (or would have) it. */
+export async function serverSideApply(options: ServerSideApplyOptions): Promise<KubeObject> {
+  return (await serverSideApplyResult(options)).object;
+}
+
+/** Applies (or dry-runs) one object and also says whether the apply created it. */
+export async function serverSideApplyResult(options: ServerSideApplyOptions): Promise<AppliedObject> {
   const { client, mapping, obj } = options;
   const res = await client.request<KubeObject>({
     method: "PATCH",
