@@ -15,6 +15,7 @@ import path from "node:path";
 import { SlipwayError } from "../../core/errors.ts";
 import type { GitAuthor, GitCheckout, GitClient } from "../../core/git/git-client.ts";
 import { normalizeSparsePath } from "../../core/git/git-client.ts";
+import { GitError } from "../../core/git/git-error.ts";
 import type { Logger } from "../../core/log.ts";
 import type { MarkerChange } from "../../core/markers/set-markers.ts";
 import { updateMarkers } from "../../core/markers/update-tree.ts";
@@ -104,7 +105,14 @@ export async function updateManifests(options: UpdateManifestsOptions): Promise<
     if (automation?.suspended) log.warn(`ImageUpdateAutomation/${automation.namespace}/${automation.name} is suspended; updating anyway (the CI step is the automation now)`);
     if (!options.branch && automation?.checkoutBranch && automation.checkoutBranch !== co.branch) {
       log.info(`checking out ${automation.checkoutBranch}, the branch ImageUpdateAutomation/${automation.namespace}/${automation.name} names`);
-      co = await git.clone({ url: options.url, branch: automation.checkoutBranch, dir: path.join(work, "repo2"), noCheckout: true, blobless: false }, signal);
+      co = await git
+        .clone({ url: options.url, branch: automation.checkoutBranch, dir: path.join(work, "repo2"), noCheckout: true, blobless: false }, signal)
+        .catch((err: unknown) => {
+          if (err instanceof GitError && err.reason === "branch-not-found") {
+            throw new SlipwayError(`${automation.source}: ImageUpdateAutomation/${automation.namespace}/${automation.name}`, `checkout branch ${automation.checkoutBranch} does not exist`, { cause: err });
+          }
+          throw err;
+        });
       await focus(co, "HEAD", signal);
       scan = await scanManifestTree({ root: co.dir, defaultNamespace: ns, signal });
     }

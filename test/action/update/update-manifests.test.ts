@@ -174,3 +174,15 @@ test("an update path that does not exist on the branch is an error naming it", a
     /^SlipwayError: input update-path: clusters\/gke does not exist on branch main$/,
   );
 });
+
+test("an automation naming a branch that does not exist is an error naming the automation", async (t) => {
+  const env = integration(t);
+  if (!env) return;
+  const prefix = `${env.registry}/${uniqueName("nobranch")}`;
+  const repo = await createGitRepo(env, t, { files: shopFiles({ imagePrefix: prefix, services: ["a"], flux: true, automationBranch: "eks" }) });
+  const git = await gitFor(env, t);
+  await assert.rejects(
+    updateManifests(options(env, git, `${env.gitHttpAuthUrl}/${repo.name}.git`, `${prefix}/a`, "20250101000000")),
+    /^SlipwayError: clusters\/eks\/flux-system\/update-policy\.yml:1: ImageUpdateAutomation\/flux-system\/flux-system: checkout branch eks does not exist$/,
+  );
+});
