@@ -3,8 +3,8 @@
  * from hand edits, dry-run, and write only when the object is new or has drifted. An immutable
  * field change recreates the object when forced, and is a clear error otherwise.
  */
-import { errorMessage, SlipwayError } from "../../core/errors.ts";
-import { KubeApiError } from "../kube/kube-api-error.ts";
+import { SlipwayError } from "../../core/errors.ts";
+import { describeError, type KubeApiError } from "../kube/kube-api-error.ts";
 import type { KubeClient, ResourceMapping } from "../kube/kube-client.ts";
 import { marker, objectId, type KubeObject } from "../kube/kube-object.ts";
 import type { ChangeSetEntry } from "./change-set.ts";
@@ -121,7 +121,6 @@ export async function applyObject(options: ApplyObjectOptions): Promise<ApplyObj
     return { id, action: plan.action, recreated: false };
   } catch (err) {
     if (err instanceof SlipwayError && err.subject === id) throw err;
-    const why = err instanceof KubeApiError && err.status ? `${err.status} ${err.reason || "Error"}: ${err.apiMessage}` : errorMessage(err);
-    throw new SlipwayError(id, why, { cause: err });
+    throw new SlipwayError(id, describeError(err), { cause: err });
   }
 }

@@ -3,8 +3,8 @@
  * stage in parallel (4 at a time by default), waiting for CRDs and Namespaces to be ready before
  * the next stage. A stage with a failed object stops the apply: later stages may depend on it.
  */
-import { errorMessage } from "../../core/errors.ts";
 import type { Logger } from "../../core/log.ts";
+import { describeError } from "../kube/kube-api-error.ts";
 import type { KubeClient } from "../kube/kube-client.ts";
 import { objectId, type KubeObject } from "../kube/kube-object.ts";
 import { mapSettled } from "../kube/limiter.ts";
@@ -75,7 +75,7 @@ export async function applyStaged(options: ApplyStagedOptions): Promise<ApplySta
         result.entries.push({ id: o.value.id, action: o.value.action });
         if (o.value.action !== "unchanged") log?.info(formatEntry(o.value), { object: o.value.id, recreated: o.value.recreated || undefined });
       } else {
-        const message = errorMessage(o.error);
+        const message = describeError(o.error);
         result.failures.push({ id: objectId(obj), message });
         log?.error(message, { object: objectId(obj) });
       }
@@ -85,7 +85,7 @@ export async function applyStaged(options: ApplyStagedOptions): Promise<ApplySta
       try {
         await waitEstablished({ client, objects: stage, timeoutMs: options.establishTimeoutMs, signal });
       } catch (err) {
-        result.failures.push({ id: err instanceof Error && "subject" in err ? String(err.subject) : `stage ${index + 1}`, message: errorMessage(err) });
+        result.failures.push({ id: err instanceof Error && "subject" in err ? String(err.subject) : `stage ${index + 1}`, message: describeError(err) });
         return result;
       }
     }

@@ -4,11 +4,11 @@
  * with background propagation, never an object marked `slipway.dev/prune: disabled` (or Flux's
  * marker, or with reconciliation disabled).
  */
-import { errorMessage } from "../../core/errors.ts";
 import type { Logger } from "../../core/log.ts";
 import { deleteObject } from "../apply/delete-object.ts";
 import { reconcileDisabled } from "../apply/apply-object.ts";
 import { compareObjects, stageOf } from "../apply/sort-objects.ts";
+import { describeError } from "../kube/kube-api-error.ts";
 import type { KubeClient, ResourceMapping } from "../kube/kube-client.ts";
 import { inventoryKey, marker, objectId, type KubeObject } from "../kube/kube-object.ts";
 import { mapSettled } from "../kube/limiter.ts";
@@ -59,7 +59,7 @@ export async function pruneSet(options: PruneOptions): Promise<PruneResult> {
     try {
       mapping = await resolveGroupKind(client, gk, signal);
     } catch (err) {
-      result.failures.push({ id: gk, message: errorMessage(err) });
+      result.failures.push({ id: gk, message: describeError(err) });
       continue;
     }
     if (!mapping) continue;
@@ -84,7 +84,7 @@ export async function pruneSet(options: PruneOptions): Promise<PruneResult> {
   for (const [i, l] of listed.entries()) {
     const { mapping, namespace } = lists[i] as (typeof lists)[number];
     if (!l.ok) {
-      result.failures.push({ id: `${mapping.kind}${namespace ? ` in ${namespace}` : ""}`, message: errorMessage(l.error) });
+      result.failures.push({ id: `${mapping.kind}${namespace ? ` in ${namespace}` : ""}`, message: describeError(l.error) });
       continue;
     }
     for (const obj of l.value) {
@@ -109,7 +109,7 @@ export async function pruneSet(options: PruneOptions): Promise<PruneResult> {
         result.deleted.push(id);
         options.log?.info(`${id} deleted`, { object: id });
       } else {
-        result.failures.push({ id, message: errorMessage(d.error) });
+        result.failures.push({ id, message: describeError(d.error) });
       }
     }
   }

@@ -2,7 +2,7 @@
  * The error the Kubernetes client throws for a non-2xx answer: HTTP status plus the reason and
  * message of the API server's Status object.
  */
-import { SlipwayError } from "../../core/errors.ts";
+import { errorMessage, SlipwayError } from "../../core/errors.ts";
 
 /** A failed Kubernetes API request. `subject` is `METHOD path`; the message is the server's own. */
 export class KubeApiError extends SlipwayError {
@@ -50,4 +50,16 @@ export function kubeApiErrorFrom(subject: string, status: number, body: string):
     // not JSON: fall through to the raw text
   }
   return new KubeApiError(subject, { status, reason: "", message: body.trim().slice(0, 500) || `HTTP ${status}` });
+}
+
+/**
+ * A short description of any error for a message that already names its object: a
+ * {@link KubeApiError} becomes `422 Invalid: <server message>` (without the request line), anything
+ * else its message.
+ */
+export function describeError(err: unknown): string {
+  if (err instanceof KubeApiError && err.status) return `${err.status} ${err.reason || "Error"}: ${err.apiMessage}`;
+  // Our own errors about an API answer already carry its short form.
+  if (err instanceof SlipwayError && err.cause instanceof KubeApiError) return err.message;
+  return errorMessage(err);
 }

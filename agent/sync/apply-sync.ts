@@ -5,7 +5,8 @@
  * wait for health. Never throws for a problem with the build or the cluster: problems are
  * returned in `errors`, each naming its object.
  */
-import { errorMessage, SlipwayError } from "../../core/errors.ts";
+import { SlipwayError } from "../../core/errors.ts";
+import { describeError } from "../kube/kube-api-error.ts";
 import type { Logger } from "../../core/log.ts";
 import { applyStaged } from "../apply/apply-staged.ts";
 import { reconcileDisabled } from "../apply/apply-object.ts";
@@ -78,7 +79,7 @@ export async function applySync(options: ApplySyncOptions): Promise<SyncOutcome>
     ...extra,
   });
   const fail = (phase: SyncError["phase"], subject: string, err: unknown): void => {
-    const msg = timeout.aborted && !options.signal.aborted ? `timed out after ${Math.round(options.timeoutMs / 1000)}s: ${errorMessage(err)}` : errorMessage(err);
+    const msg = timeout.aborted && !options.signal.aborted ? `timed out after ${Math.round(options.timeoutMs / 1000)}s: ${describeError(err)}` : describeError(err);
     errors.push({ phase, id: subject, message: msg.startsWith(subject) ? msg : `${subject}: ${msg}` });
   };
 

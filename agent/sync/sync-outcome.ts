@@ -16,7 +16,7 @@ export interface SyncError {
   message: string;
 }
 
-/** The result of {@link import("./apply-sync.ts").applySync}. */
+/** The result of `applySync` (agent/sync/apply-sync.ts). */
 export interface SyncOutcome {
   /** True when everything was applied, pruning (if on) finished and health (if waited for) passed. */
   ok: boolean;

@@ -25,3 +25,12 @@ test("kubeApiErrorFrom keeps a non-Status body as the message", () => {
   assert.equal(err.reason, "");
   assert.equal(err.apiMessage, "bad gateway");
 });
+
+test("describeError gives the short form of API errors, without the request line or a repeated cause", async () => {
+  const { describeError } = await import("../../../agent/kube/kube-api-error.ts");
+  const { SlipwayError } = await import("../../../core/errors.ts");
+  const api = kubeApiErrorFrom("PATCH /api/v1/x", 422, JSON.stringify({ kind: "Status", reason: "Invalid", message: "bad key" }));
+  assert.equal(describeError(api), "422 Invalid: bad key");
+  assert.equal(describeError(new SlipwayError("ConfigMap/n/b", describeError(api), { cause: api })), "ConfigMap/n/b: 422 Invalid: bad key");
+  assert.equal(describeError(new Error("outer", { cause: new Error("inner") })), "outer: inner");
+});

@@ -329,7 +329,7 @@ test("a failed apply prunes nothing and keeps the old members recorded", async (
   const out = await c.apply([cm(c.ns, "b", { "not a valid key!": "1" })]);
   assert.equal(out.ok, false);
   assert.equal(out.errors[0]?.phase, "apply");
-  assert.match(out.errors[0]?.message ?? "", new RegExp(`^ConfigMap/${c.ns}/b: 422 Invalid: `));
+  assert.match(out.errors[0]?.message ?? "", new RegExp(`^ConfigMap/${c.ns}/b: 422 Invalid: ConfigMap "b" is invalid: data\\[not a valid key!\\]: Invalid value: "not a valid key!": [^:]*$`));
   assert.deepEqual(out.pruned, []);
   assert.ok(await c.get(["configmap", "a", "-n", c.ns]), "a was pruned although the apply failed");
   const parent = await c.get(["configmap", `slipway-${c.sync}`, "-n", c.ns]);
