@@ -1,12 +1,12 @@
 /**
  * Versions as Flux's semver policy reads tags and ranges.
  *
- * Tags are strict semver 2.0 with at most one leading `v` (Flux's `version.ParseVersion`: Masterminds
- * `StrictNewVersion` on the tag without its `v`): exactly MAJOR.MINOR.PATCH, no leading zeros,
- * then an optional `-prerelease` and `+build`. So `v1.0`, `v1`, `v1.2-5`, `1.2-rc.1.3`,
- * `v1.2.3.4`, `01.2.3`, `=1.2.3` and ` 1.2.3` are not versions (they are skipped). Numbers are
- * unsigned 64-bit. The versions written in ranges are parsed loosely (Masterminds `NewVersion`):
- * a `v`, missing parts and leading zeros are fine there.
+ * A tag counts as Flux's `version.ParseVersion` reads it: `strings.SplitN(tag, ".", 3)` must give
+ * three parts, then Masterminds `NewVersion` parses it loosely — one optional leading `v`, leading
+ * zeros in MAJOR.MINOR.PATCH accepted (`v2025.02.03-rc.1`), an optional `-prerelease` and
+ * `+build`. So `v1.0`, `v1`, `v1.2-5`, `v1.2.3.4`, `=1.2.3` and ` 1.2.3` are not versions (they are
+ * skipped), while `01.02.03` is 1.2.3 and `1.2-rc.1.3` is 1.2.0-rc.1.3. Numbers are unsigned
+ * 64-bit. The versions written in ranges are parsed the same loose way, missing parts allowed.
  *
  * Why not npm `semver`: it rejects numbers above 2^53 (Flux takes up to 2^64-1), its loose mode
  * accepts `=1.2.3` and spaces, and its range rules differ (see semver-range.ts).
@@ -57,14 +57,14 @@ export function parseLooseVersion(text: string): SemverVersion | undefined {
   return { major, minor, patch, prerelease, build: m[5] ?? "", original: text };
 }
 
-const STRICT = /^v?(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
-
 /**
- * Parses a tag as Flux's semver policy does (strict semver 2.0, one optional leading `v`; see the
+ * Parses a tag as Flux's semver policy does (at least two dots, then the loose parse; see the
  * module comment). Returns undefined for tags that are not versions: they are skipped, never an error.
  */
 export function parseTagVersion(tag: string): SemverVersion | undefined {
-  return STRICT.test(tag) ? parseLooseVersion(tag) : undefined;
+  const firstDot = tag.indexOf(".");
+  if (firstDot < 0 || tag.indexOf(".", firstDot + 1) < 0) return undefined;
+  return parseLooseVersion(tag);
 }
 
 function compareBig(a: bigint, b: bigint): number {

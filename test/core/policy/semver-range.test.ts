@@ -36,17 +36,19 @@ describe("where Flux (Masterminds) and npm semver differ", () => {
     });
   }
 
-  test("leading zeros: a tag 01.02.03 is no version (as npm strict), but ranges read them loosely", () => {
-    assert.equal(parseTagVersion("01.02.03"), undefined);
+  test("leading zeros: a tag 01.02.03 is version 1.2.3 (npm strict rejects it), and ranges read them loosely too", () => {
+    assert.equal(formatVersion(parseTagVersion("01.02.03")!), "1.2.3");
+    assert.equal(parseTagVersion("01.02.03")?.original, "01.02.03");
+    assert.equal(semver.valid("01.02.03"), null);
     assert.equal(formatVersion(parseLooseVersion("01.02.03")!), "1.2.3");
     assert.equal(ours(">=01.02.0", "1.2.0"), true);
     assert.equal(semver.validRange(">=01.02.0"), null);
   });
-  test("strict tags: what Flux's ParseVersion rejects, and accepts", () => {
-    for (const bad of ["v1.0", "v1", "v1.2.beta", "v1.2-5", "v1.2-beta.5", "\nv1.2", "v1.2.3.4", "vv1.2.3", "1.2.3-", "1.2.3+", "1.2.3-rc..1", "1.2.3-01"]) {
+  test("tags: what Flux's ParseVersion rejects (fewer than three dot-parts, or no loose version), and accepts", () => {
+    for (const bad of ["v1.0", "v1", "v1.2.beta", "v1.2-5", "\nv1.2", "v1.2.3.4", "vv1.2.3", "1.2.3-", "1.2.3+", "1.2.3-rc..1", "1.2.3-01"]) {
       assert.equal(parseTagVersion(bad), undefined, bad);
     }
-    for (const good of ["v1.2.3", "v1.2.0-x.Y.0+metadata", "v1.2.0-x.Y.0+metadata-width-hypen", "v1.2.3-rc1-with-hypen", "0.0.0"]) {
+    for (const good of ["v1.2.3", "v1.2.0-x.Y.0+metadata", "v1.2.0-x.Y.0+metadata-width-hypen", "v1.2.3-rc1-with-hypen", "0.0.0", "v2025.02.03-rc.1", "v1.2-beta.5"]) {
       assert.ok(parseTagVersion(good), good);
     }
   });
