@@ -73563,9 +73563,10 @@ function parseLooseVersion(text2) {
   }
   return { major, minor, patch, prerelease, build: m4[5] ?? "", original: text2 };
 }
-var STRICT = /^v?(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
 function parseTagVersion(tag) {
-  return STRICT.test(tag) ? parseLooseVersion(tag) : void 0;
+  const firstDot = tag.indexOf(".");
+  if (firstDot < 0 || tag.indexOf(".", firstDot + 1) < 0) return void 0;
+  return parseLooseVersion(tag);
 }
 function compareBig(a6, b6) {
   return a6 < b6 ? -1 : a6 > b6 ? 1 : 0;
