@@ -57,6 +57,7 @@ syncs:
   const events = await kubectl(env, ["get", "events.events.k8s.io", "-n", agentNs, "-o", "json"]);
   const notes = (JSON.parse(events) as { items: { reason: string; note: string; regarding: { name: string } }[] }).items;
   assert.ok(notes.some((e) => e.reason === "ReconciliationSucceeded" && e.regarding.name === "slipway-shop" && e.note.includes(`Deployment/${appNs}/cart created`)), events);
+  assert.ok(notes.some((e) => e.reason === "HealthCheckPassed" && /^Health check passed in \d/.test(e.note)), events);
 
   // 2. Change in git → configured; file removed from git → pruned.
   const second = await pushChanges(repo, "eks", {
@@ -71,6 +72,8 @@ syncs:
   assert.equal(status?.message, `Applied revision: eks@sha1:${second}`);
   assert.equal(status?.objects, 15);
   assert.match(status?.lastChangeSet ?? "", /1 configured, 1 deleted, 14 unchanged/);
+  const events2 = (JSON.parse(await kubectl(env, ["get", "events.events.k8s.io", "-n", agentNs, "-o", "json"])) as { items: { reason: string; note: string }[] }).items;
+  assert.ok(events2.some((e) => e.reason === "Pruned" && e.note === `Ingress/${appNs}/shop deleted`), JSON.stringify(events2.map((e) => [e.reason, e.note])));
 
   // 3. A malformed file: Ready=False naming the file, nothing applied or pruned.
   const third = await pushChanges(repo, "eks", {
