@@ -28,10 +28,14 @@ const common = {
 } as const;
 
 await build({ ...common, entryPoints: ["action/main.ts"], outfile: path.join(outdir, "action.js") });
+// The CLI is split into chunks so that each subcommand loads only what it imports (cli/main.ts
+// loads commands lazily): `slipway bump` does not parse the AWS SDK or the Kubernetes client.
 await build({
   ...common,
-  entryPoints: ["cli/bin.ts"],
-  outfile: path.join(outdir, "cli.js"),
+  entryPoints: { cli: "cli/bin.ts" },
+  outdir,
+  splitting: true,
+  chunkNames: "chunks/[name]-[hash]",
   // cli/bin.ts starts with its own `#!/usr/bin/env node`, which esbuild keeps on the first line.
   banner,
 });
