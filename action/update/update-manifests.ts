@@ -158,6 +158,10 @@ export async function updateManifests(options: UpdateManifestsOptions): Promise<
           await focus(co, start, signal);
           scan = await scanManifestTree({ root: co.dir, defaultNamespace: ns, signal });
         }
+        if (attempt === 1 && !(await co.exists("HEAD", updatePath, signal))) {
+          const who = options.updatePath ? "input update-path" : automation ? `${automation.source}: ImageUpdateAutomation/${automation.namespace}/${automation.name}` : "update path";
+          throw new SlipwayError(who, `${updatePath} does not exist on branch ${baseBranch}`);
+        }
         const under = updatePath === "." ? "" : `${updatePath}/`;
         const resolved = await resolveImages({
           pushed,
@@ -168,10 +172,6 @@ export async function updateManifests(options: UpdateManifestsOptions): Promise<
           timestampTags: options.timestampTags ?? true,
         });
         result.decisions = resolved.decisions;
-        if (attempt === 1 && !(await co.exists("HEAD", updatePath, signal))) {
-          const who = options.updatePath ? "input update-path" : automation ? `${automation.source}: ImageUpdateAutomation/${automation.namespace}/${automation.name}` : "update path";
-          throw new SlipwayError(who, `${updatePath} does not exist on branch ${baseBranch}`);
-        }
         // Only files with markers or Flux objects are checked out: the path may have none.
         await mkdir(path.join(co.dir, updatePath), { recursive: true });
         const bump = await updateMarkers({ root: co.dir, path: updatePath, images: resolved.images, dryRun: options.dryRun, signal });
