@@ -74419,6 +74419,10 @@ async function updateManifests(options) {
           await focus(co, start, signal);
           scan = await scanManifestTree({ root: co.dir, defaultNamespace: ns, signal });
         }
+        if (attempt === 1 && !await co.exists("HEAD", updatePath, signal)) {
+          const who = options.updatePath ? "input update-path" : automation ? `${automation.source}: ImageUpdateAutomation/${automation.namespace}/${automation.name}` : "update path";
+          throw new SlipwayError(who, `${updatePath} does not exist on branch ${baseBranch}`);
+        }
         const under = updatePath === "." ? "" : `${updatePath}/`;
         const resolved = await resolveImages({
           pushed,
@@ -74429,10 +74433,6 @@ async function updateManifests(options) {
           timestampTags: options.timestampTags ?? true
         });
         result.decisions = resolved.decisions;
-        if (attempt === 1 && !await co.exists("HEAD", updatePath, signal)) {
-          const who = options.updatePath ? "input update-path" : automation ? `${automation.source}: ImageUpdateAutomation/${automation.namespace}/${automation.name}` : "update path";
-          throw new SlipwayError(who, `${updatePath} does not exist on branch ${baseBranch}`);
-        }
         await mkdir3(path8.join(co.dir, updatePath), { recursive: true });
         const bump = await updateMarkers({ root: co.dir, path: updatePath, images: resolved.images, dryRun: options.dryRun, signal });
         result.changes = bump.changes;
