@@ -170,3 +170,32 @@ syncs:
   assert.equal(again.code, 0, (await readStatus(env, agentNs, "limited"))?.message);
   assert.equal(await kubectl(env, ["get", "configmap", "limited", "-n", appNs, "-o", "jsonpath={.data.k}"]), "v");
 });
+
+test("credentials from Secrets in the cluster: basic auth over HTTP and an SSH key with known_hosts", async (t) => {
+  const env = integration(t);
+  if (!env) return;
+  const agentNs = await createNamespace(env, t, "slipway-agent");
+  const appNs = await createNamespace(env, t, "apps");
+  const repo = await createGitRepo(env, t, { files: { "apps/a.yaml": cm("from-git") } });
+  await kubectl(env, ["create", "secret", "generic", "http-auth", "-n", agentNs, `--from-literal=username=${env.gitHttpUser}`, `--from-literal=password=${env.gitHttpPassword}`]);
+  await kubectl(env, ["create", "secret", "generic", "ssh-auth", "-n", agentNs, `--from-file=identity=${env.gitSshKey}`, `--from-file=known_hosts=${env.gitSshKnownHosts}`]);
+  const config = writeConfig(`namespace: ${agentNs}
+sources:
+  - { name: http, url: "${env.gitHttpAuthUrl}/${repo.name}.git", ref: { branch: main }, secretRef: { name: http-auth } }
+  - { name: ssh, url: "${repo.sshUrl}", ref: { branch: main }, secretRef: { name: ssh-auth } }
+  - { name: nosecret, url: "${repo.sshUrl}", ref: { branch: main }, secretRef: { name: absent } }
+syncs:
+  - { name: via-http, sourceRef: http, path: apps, targetNamespace: ${appNs} }
+  - { name: via-ssh, sourceRef: ssh, path: apps, targetNamespace: ${appNs} }
+  - { name: missing-secret, sourceRef: nosecret, path: apps, targetNamespace: ${appNs} }
+`);
+  const res = await runSlipway(["agent", ...agentArgs(env, config, cacheDir()), "--once"]);
+  assert.equal(res.code, 1);
+  assert.equal((await readStatus(env, agentNs, "via-http"))?.ready, "True");
+  assert.equal((await readStatus(env, agentNs, "via-ssh"))?.ready, "True");
+  const missing = await readStatus(env, agentNs, "missing-secret");
+  assert.equal(missing?.reason, "ArtifactFailed");
+  assert.equal(missing?.message, `Secret/${agentNs}/absent: not found`);
+  assert.ok(!res.stderr.includes(env.gitHttpPassword));
+  assert.ok(!res.stderr.includes("PRIVATE KEY"));
+});

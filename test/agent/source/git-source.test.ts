@@ -83,3 +83,39 @@ test("tags and pinned commits; a missing branch is an error naming it", async (t
   assert.equal(pinned.revision, `sha1:${tagged}`);
   await assert.rejects(createGitSource({ source: source(repo.httpUrl, { branch: "nope" }, "nope"), cacheDir: cache }).fetch({ kind: "none" }), /^SlipwayError: source nope: cannot fetch branch nope/);
 });
+
+test("a bearer token goes in an Authorization header, never on the command line", async (t) => {
+  const env = integration(t);
+  if (!env) return;
+  const repo = await createGitRepo(env, t, { files: { "x.yaml": "x: 1\n" } });
+  // A proxy in front of the anonymous git server that demands the token.
+  const { createServer, request } = await import("node:http");
+  const seen: string[] = [];
+  const upstream = new URL(repo.httpUrl);
+  const proxy = createServer((req, res) => {
+    seen.push(req.headers.authorization ?? "");
+    if (req.headers.authorization !== "Bearer t0ken-for-git") {
+      res.writeHead(401, { "WWW-Authenticate": 'Bearer realm="git"' }).end();
+      return;
+    }
+    const path = (req.url ?? "/").replace(/^\/r\.git/, upstream.pathname);
+    const up = request({ host: upstream.hostname, port: upstream.port, path, method: req.method, headers: { ...req.headers, host: upstream.host } }, (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    });
+    req.pipe(up);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+  t.after(() => new Promise<void>((resolve) => proxy.close(() => resolve())));
+  const port = (proxy.address() as { port: number }).port;
+  const cache = mkdtempSync(path.join(tmpdir(), "slipway-cache-"));
+  const src = createGitSource({ source: source(`http://127.0.0.1:${port}/r.git`, { branch: "main" }, "bearer"), cacheDir: cache });
+  const got = await src.fetch({ kind: "bearer", token: "t0ken-for-git" });
+  assert.match(got.revision, /^main@sha1:[0-9a-f]{40}$/);
+  assert.ok(seen.every((h) => h === "Bearer t0ken-for-git"), "every request carried the token");
+  await assert.rejects(createGitSource({ source: source(`http://127.0.0.1:${port}/r.git`, { branch: "main" }, "nobearer"), cacheDir: cache }).fetch({ kind: "bearer", token: "wrong-token-x" }), (err: Error) => {
+    assert.match(err.message, /^source nobearer: cannot fetch branch main/);
+    assert.ok(!err.message.includes("wrong-token-x"));
+    return true;
+  });
+});

@@ -353,3 +353,29 @@ test("the parent's data written by another field manager (the status writer) sur
   assert.deepEqual(parent?.data, { status: '{"ready":true}' });
   assert.equal(parent?.metadata.annotations?.["applyset.kubernetes.io/contains-group-kinds"], "ConfigMap");
 });
+
+test("an apply cut short (agent killed or timed out) prunes nothing, and the next run converges", async (t) => {
+  const c = await setup(t);
+  if (!c) return;
+  assert.deepEqual((await c.apply([cm(c.ns, "old", { k: "1" })])).errors, []);
+  const next = Array.from({ length: 60 }, (_, i) => cm(c.ns, `new-${i}`, { k: String(i) }));
+  const ac = new AbortController();
+  const cut = c.apply(next, { signal: ac.signal, concurrency: 1 });
+  setTimeout(() => ac.abort(new Error("agent stopped")), 150);
+  const out = await cut;
+  assert.equal(out.ok, false);
+  assert.deepEqual(out.pruned, []);
+  assert.ok(await c.get(["configmap", "old", "-n", c.ns]), "pruned during an interrupted apply");
+  const applied = out.changeSet.length;
+  assert.ok(applied < 60, `the abort came too late to test anything (${applied} applied)`);
+  assert.deepEqual(
+    out.errors.map((e) => e.message),
+    [`${c.sync}: apply interrupted (agent stopped) after ${applied} of 60 objects; nothing pruned`],
+  );
+
+  const again = await c.apply(next);
+  assert.deepEqual(again.errors, []);
+  assert.deepEqual(again.pruned, [`ConfigMap/${c.ns}/old`]);
+  const live = JSON.parse(await kubectl(c.env, ["get", "configmaps", "-n", c.ns, "-l", `applyset.kubernetes.io/part-of=${parentId(parentRef(c.sync, c.ns))}`, "-o", "json"])) as { items: KubeObject[] };
+  assert.equal(live.items.length, 60);
+});
