@@ -78,3 +78,12 @@ test("removed and unknown fields are errors naming the field and line, never emp
   assert.throws(() => renderCommitMessage("{{ if .Values }}open", data, "t"), /missing \{\{end\}\}/);
   assert.throws(() => renderCommitMessage("{{ .Values.env", data, "t"), /unclosed action/);
 });
+
+test("comments, with/else, variables, printf, parentheses and pipes behave as in Go", () => {
+  const tpl =
+    "{{/* a comment */}}{{- with .Values.env }}env={{ . }}{{ else }}no env{{ end }};" +
+    "{{ $n := len .Changed.Changes }}{{ printf \"%d change(s), %s\" $n (index .Values \"env\" | upper) }};" +
+    "{{ range $i, $c := .Changed.Changes }}{{ if $i }},{{ end }}{{ $c.Setter | trimPrefix \"flux-system:\" }}{{ end }};" +
+    "{{ with .Values.none }}x{{ else }}empty{{ end }};{{ range .Values.none }}x{{ else }}nothing{{ end }}";
+  assert.equal(renderCommitMessage(tpl, data, "t"), "env=prod;2 change(s), PROD;product,account;empty;nothing");
+});
