@@ -124,7 +124,13 @@ export async function applySync(options: ApplySyncOptions): Promise<SyncOutcome>
     log,
   });
   changeSet.push(...applied.entries);
-  for (const f of applied.failures) errors.push({ phase: "apply", id: f.id, message: f.message.startsWith(f.id) ? f.message : `${f.id}: ${f.message}` });
+  if (signal.aborted) {
+    // Cut short: one error instead of one per object that never started.
+    const why = timeout.aborted && !options.signal.aborted ? `timed out after ${Math.round(options.timeoutMs / 1000)}s` : `interrupted (${describeError(options.signal.reason)})`;
+    errors.push({ phase: "apply", id: options.sync, message: `${options.sync}: apply ${why} after ${applied.entries.length} of ${objects.length} objects; nothing pruned` });
+  } else {
+    for (const f of applied.failures) errors.push({ phase: "apply", id: f.id, message: f.message.startsWith(f.id) ? f.message : `${f.id}: ${f.message}` });
+  }
   if (errors.length > 0) {
     log.error(`apply failed, nothing pruned: ${errors.map((e) => e.message).join("; ")}`);
     return outcome();
