@@ -1,7 +1,7 @@
 /**
  * buildah (Debian package), daemonless: its storage lives under `.testenv/buildah` with the vfs
  * driver, and builds use chroot isolation. `.testenv/env` records the global flags as
- * SLIPWAY_BUILDAH_FLAGS (`buildah $SLIPWAY_BUILDAH_FLAGS bud …`) and BUILDAH_ISOLATION=chroot,
+ * TESTENV_BUILDAH_FLAGS (`buildah $TESTENV_BUILDAH_FLAGS bud …`) and BUILDAH_ISOLATION=chroot,
  * which buildah reads itself.
  */
 import { mkdirSync } from "node:fs";
@@ -36,5 +36,5 @@ export const buildah: Component = {
   async stop(ctx) {
     await unmountUnder(path.join(ctx.dir, "buildah"), ctx.signal);
   },
-  env: (ctx) => ({ SLIPWAY_BUILDAH_FLAGS: buildahFlags(ctx).join(" "), BUILDAH_ISOLATION: "chroot" }),
+  env: (ctx) => ({ TESTENV_BUILDAH_FLAGS: buildahFlags(ctx).join(" "), BUILDAH_ISOLATION: "chroot" }),
 };

@@ -11,7 +11,7 @@ import { parseEnvFile, testEnvKeys } from "./harness.ts";
 test("every harness key first, in order, then extras; values survive the parser and sh", async (t) => {
   const vars: Record<string, string> = {};
   for (const key of Object.values(testEnvKeys)) vars[key] = `v-${key}`;
-  vars.SLIPWAY_GIT_HTTP_PASSWORD = "it's a $secret `x` \"y\"";
+  vars.TESTENV_GIT_HTTP_PASSWORD = "it's a $secret `x` \"y\"";
   vars.ZZ_EXTRA = "--root /a b";
   const text = envFileText(vars);
   assert.deepEqual(missingEnvKeys(vars), []);
@@ -22,8 +22,8 @@ test("every harness key first, in order, then extras; values survive the parser 
   const dir = mkdtempSync(path.join(tmpdir(), "slipway-envfile-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(path.join(dir, "env"), text);
-  const { stdout } = await run("sh", ["-c", `. ${path.join(dir, "env")}; printf '%s' "$SLIPWAY_GIT_HTTP_PASSWORD"`]);
-  assert.equal(stdout, vars.SLIPWAY_GIT_HTTP_PASSWORD);
+  const { stdout } = await run("sh", ["-c", `. ${path.join(dir, "env")}; printf '%s' "$TESTENV_GIT_HTTP_PASSWORD"`]);
+  assert.equal(stdout, vars.TESTENV_GIT_HTTP_PASSWORD);
 });
 
 test("missing harness keys are listed", () => {

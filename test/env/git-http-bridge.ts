@@ -1,7 +1,7 @@
 /**
  * The git-over-HTTP server of the test environment, run as its own process:
  * `node test/env/git-http-bridge.ts --port P --root DIR [--user U]` with the password in the
- * environment variable SLIPWAY_GIT_HTTP_PASSWORD (never on the command line).
+ * environment variable TESTENV_GIT_HTTP_PASSWORD (never on the command line).
  *
  * It hands each request to `git http-backend` (CGI) for the bare repositories under DIR:
  * `/git/<repo>.git/…` without authentication, `/auth/<repo>.git/…` behind HTTP basic auth.
@@ -130,9 +130,9 @@ export function createGitHttpBridge(options: GitHttpBridgeOptions): http.Server 
 
 if (import.meta.main) {
   const { values } = parseArgs({ options: { port: { type: "string" }, root: { type: "string" }, user: { type: "string", default: "slipway" } } });
-  const password = process.env.SLIPWAY_GIT_HTTP_PASSWORD;
+  const password = process.env.TESTENV_GIT_HTTP_PASSWORD;
   if (!values.port || !values.root || !password) {
-    console.error("usage: SLIPWAY_GIT_HTTP_PASSWORD=… node test/env/git-http-bridge.ts --port P --root DIR [--user U]");
+    console.error("usage: TESTENV_GIT_HTTP_PASSWORD=… node test/env/git-http-bridge.ts --port P --root DIR [--user U]");
     process.exit(2);
   }
   const server = createGitHttpBridge({ root: values.root, user: values.user, password });

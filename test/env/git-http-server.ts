@@ -31,17 +31,17 @@ export const gitHttpServer = daemonComponent({
     return {
       command: process.execPath,
       args: [path.join(import.meta.dirname, "git-http-bridge.ts"), "--port", String(port), "--root", gitRoot(ctx), "--user", gitHttpUser],
-      env: { SLIPWAY_GIT_HTTP_PASSWORD: ctx.secret("git-http-password") },
+      env: { TESTENV_GIT_HTTP_PASSWORD: ctx.secret("git-http-password") },
     };
   },
   async ready(ctx) {
     return (await httpProbe(`${baseUrl(ctx)}/healthz`)).status === 200;
   },
   env: (ctx) => ({
-    SLIPWAY_GIT_ROOT: gitRoot(ctx),
-    SLIPWAY_GIT_HTTP_URL: `${baseUrl(ctx)}/git`,
-    SLIPWAY_GIT_HTTP_AUTH_URL: `${baseUrl(ctx)}/auth`,
-    SLIPWAY_GIT_HTTP_USER: gitHttpUser,
-    SLIPWAY_GIT_HTTP_PASSWORD: ctx.secret("git-http-password"),
+    TESTENV_GIT_ROOT: gitRoot(ctx),
+    TESTENV_GIT_HTTP_URL: `${baseUrl(ctx)}/git`,
+    TESTENV_GIT_HTTP_AUTH_URL: `${baseUrl(ctx)}/auth`,
+    TESTENV_GIT_HTTP_USER: gitHttpUser,
+    TESTENV_GIT_HTTP_PASSWORD: ctx.secret("git-http-password"),
   }),
 });

@@ -86,8 +86,8 @@ export const gitSshServer = daemonComponent({
   },
   ready: (ctx) => sshBanner(ctx.recordedPort("git-ssh") ?? 0),
   env: (ctx) => ({
-    SLIPWAY_GIT_SSH_URL: `ssh://${os.userInfo().username}@127.0.0.1:${ctx.recordedPort("git-ssh") ?? 0}${gitRoot(ctx)}`,
-    SLIPWAY_GIT_SSH_KEY: path.join(sshDir(ctx), "client_ed25519"),
-    SLIPWAY_GIT_SSH_KNOWN_HOSTS: path.join(sshDir(ctx), "known_hosts"),
+    TESTENV_GIT_SSH_URL: `ssh://${os.userInfo().username}@127.0.0.1:${ctx.recordedPort("git-ssh") ?? 0}${gitRoot(ctx)}`,
+    TESTENV_GIT_SSH_KEY: path.join(sshDir(ctx), "client_ed25519"),
+    TESTENV_GIT_SSH_KNOWN_HOSTS: path.join(sshDir(ctx), "known_hosts"),
   }),
 });

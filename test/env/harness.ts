@@ -47,22 +47,22 @@ export interface TestEnv {
 }
 
 const keys: Record<keyof TestEnv, string> = {
-  dir: "SLIPWAY_TESTENV_DIR",
+  dir: "TESTENV_DIR",
   kubeconfig: "KUBECONFIG",
-  kubeVersion: "SLIPWAY_KUBE_VERSION",
-  gitRoot: "SLIPWAY_GIT_ROOT",
-  gitHttpUrl: "SLIPWAY_GIT_HTTP_URL",
-  gitHttpAuthUrl: "SLIPWAY_GIT_HTTP_AUTH_URL",
-  gitHttpUser: "SLIPWAY_GIT_HTTP_USER",
-  gitHttpPassword: "SLIPWAY_GIT_HTTP_PASSWORD",
-  gitSshUrl: "SLIPWAY_GIT_SSH_URL",
-  gitSshKey: "SLIPWAY_GIT_SSH_KEY",
-  gitSshKnownHosts: "SLIPWAY_GIT_SSH_KNOWN_HOSTS",
-  registry: "SLIPWAY_REGISTRY",
-  registryAuth: "SLIPWAY_REGISTRY_AUTH",
-  registryUser: "SLIPWAY_REGISTRY_USER",
-  registryPassword: "SLIPWAY_REGISTRY_PASSWORD",
-  ecrEndpoint: "SLIPWAY_ECR_ENDPOINT",
+  kubeVersion: "TESTENV_KUBE_VERSION",
+  gitRoot: "TESTENV_GIT_ROOT",
+  gitHttpUrl: "TESTENV_GIT_HTTP_URL",
+  gitHttpAuthUrl: "TESTENV_GIT_HTTP_AUTH_URL",
+  gitHttpUser: "TESTENV_GIT_HTTP_USER",
+  gitHttpPassword: "TESTENV_GIT_HTTP_PASSWORD",
+  gitSshUrl: "TESTENV_GIT_SSH_URL",
+  gitSshKey: "TESTENV_GIT_SSH_KEY",
+  gitSshKnownHosts: "TESTENV_GIT_SSH_KNOWN_HOSTS",
+  registry: "TESTENV_REGISTRY",
+  registryAuth: "TESTENV_REGISTRY_AUTH",
+  registryUser: "TESTENV_REGISTRY_USER",
+  registryPassword: "TESTENV_REGISTRY_PASSWORD",
+  ecrEndpoint: "TESTENV_ECR_ENDPOINT",
   awsRegion: "AWS_REGION",
   awsAccessKeyId: "AWS_ACCESS_KEY_ID",
   awsSecretAccessKey: "AWS_SECRET_ACCESS_KEY",
@@ -206,7 +206,7 @@ export async function createGitRepo(env: TestEnv, t: TestContext, options: GitRe
   return { name, bareDir, httpUrl: `${env.gitHttpUrl}/${name}.git`, httpAuthUrl: auth.toString(), sshUrl: `${env.gitSshUrl}/${name}.git` };
 }
 
-/** Every variable of the env's `.testenv/env`, including those beyond {@link TestEnv} (e.g. SLIPWAY_BUILDAH_FLAGS). */
+/** Every variable of the env's `.testenv/env`, including those beyond {@link TestEnv} (e.g. TESTENV_BUILDAH_FLAGS). */
 export function testEnvVars(env: TestEnv): Record<string, string> {
   return parseEnvFile(readFileSync(path.join(env.dir, "env"), "utf8"));
 }
@@ -216,5 +216,5 @@ export function testEnvVars(env: TestEnv): Record<string, string> {
  * e.g. `buildah ...buildahFlags(env) bud --isolation chroot …`; builds use chroot isolation.
  */
 export function buildahFlags(env: TestEnv): string[] {
-  return (testEnvVars(env).SLIPWAY_BUILDAH_FLAGS ?? "").split(" ").filter(Boolean);
+  return (testEnvVars(env).TESTENV_BUILDAH_FLAGS ?? "").split(" ").filter(Boolean);
 }

@@ -116,7 +116,7 @@ export const kubeApiserver = daemonComponent({
   },
   env: (ctx) => ({
     KUBECONFIG: adminKubeconfig(ctx),
-    SLIPWAY_KUBE_VERSION: pinnedKubeVersion(readFileSync(path.join(ctx.repoRoot, "test", "env", "kube", "go.mod"), "utf8")),
+    TESTENV_KUBE_VERSION: pinnedKubeVersion(readFileSync(path.join(ctx.repoRoot, "test", "env", "kube", "go.mod"), "utf8")),
   }),
 });
 

@@ -77,7 +77,7 @@ export async function up(ctx: EnvContext, list: readonly Component[], out: Lifec
     restarted.add(c.name);
     progress(`✔ ${c.name} ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   }
-  const vars: Record<string, string> = { SLIPWAY_TESTENV_DIR: ctx.dir };
+  const vars: Record<string, string> = { TESTENV_DIR: ctx.dir };
   for (const c of list) Object.assign(vars, c.env(ctx));
   writeEnvFile(envFilePath(ctx), vars);
   const missing = missingEnvKeys(vars);

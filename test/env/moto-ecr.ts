@@ -60,7 +60,7 @@ export const motoEcr = daemonComponent({
     return (await httpProbe(`${endpoint(ctx)}/moto-api/`)).status === 200;
   },
   env: (ctx) => ({
-    SLIPWAY_ECR_ENDPOINT: endpoint(ctx),
+    TESTENV_ECR_ENDPOINT: endpoint(ctx),
     AWS_REGION: motoCredentials.region,
     AWS_ACCESS_KEY_ID: motoCredentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: motoCredentials.secretAccessKey,

@@ -62,8 +62,8 @@ function ociRegistry(name: string, auth: boolean): Component {
     },
     env: (ctx): Record<string, string> =>
       auth
-        ? { SLIPWAY_REGISTRY_AUTH: host(ctx), SLIPWAY_REGISTRY_USER: registryUser, SLIPWAY_REGISTRY_PASSWORD: ctx.secret(`${name}-password`) }
-        : { SLIPWAY_REGISTRY: host(ctx) },
+        ? { TESTENV_REGISTRY_AUTH: host(ctx), TESTENV_REGISTRY_USER: registryUser, TESTENV_REGISTRY_PASSWORD: ctx.secret(`${name}-password`) }
+        : { TESTENV_REGISTRY: host(ctx) },
   });
 }
 

@@ -1,6 +1,6 @@
 /**
  * Test helper: the buildah settings of the local test environment (`.testenv/env`:
- * SLIPWAY_BUILDAH_FLAGS = `--root … --runroot … --storage-driver vfs`, chroot isolation) as
+ * TESTENV_BUILDAH_FLAGS = `--root … --runroot … --storage-driver vfs`, chroot isolation) as
  * createBuildahBuilder options.
  */
 import { readFileSync } from "node:fs";
@@ -12,7 +12,7 @@ import { parseEnvFile } from "../../env/harness.ts";
 /** Storage and isolation options for buildah in the test environment. */
 export function buildahOptions(env: TestEnv): Omit<BuildahBuilderOptions, "log"> {
   const vars = parseEnvFile(readFileSync(path.join(env.dir, "env"), "utf8"));
-  const flags = (vars.SLIPWAY_BUILDAH_FLAGS ?? "").split(/\s+/).filter(Boolean);
+  const flags = (vars.TESTENV_BUILDAH_FLAGS ?? "").split(/\s+/).filter(Boolean);
   const value = (flag: string): string | undefined => {
     const i = flags.indexOf(flag);
     return i === -1 ? undefined : flags[i + 1];
