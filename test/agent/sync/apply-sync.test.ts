@@ -379,3 +379,11 @@ test("an apply cut short (agent killed or timed out) prunes nothing, and the nex
   const live = JSON.parse(await kubectl(c.env, ["get", "configmaps", "-n", c.ns, "-l", `applyset.kubernetes.io/part-of=${parentId(parentRef(c.sync, c.ns))}`, "-o", "json"])) as { items: KubeObject[] };
   assert.equal(live.items.length, 60);
 });
+
+test("the same object twice in a build is refused before anything is applied", async (t) => {
+  const c = await setup(t);
+  if (!c) return;
+  const out = await c.apply([cm(c.ns, "dup", { k: "1" }), cm(c.ns, "other", { k: "1" }), cm(c.ns, "dup", { k: "2" })]);
+  assert.deepEqual(out.errors.map((e) => e.message), [`ConfigMap/${c.ns}/dup: appears more than once in the build`]);
+  assert.equal(await c.get(["configmap", "other", "-n", c.ns]), undefined);
+});
