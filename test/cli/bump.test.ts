@@ -1,29 +1,17 @@
 /** `slipway bump`, run as a real child process (cli/bin.ts under this Node) on a copied fixture tree. */
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
+import { runCli as runSlipway, type CliRun } from "./run-cli.ts";
 
-const BIN = fileURLToPath(new URL("../../cli/bin.ts", import.meta.url));
 const FIXTURES = fileURLToPath(new URL("../fixtures/markers/", import.meta.url));
 
-function runCli(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+function runCli(args: string[], cwd: string): Promise<CliRun> {
+  return runSlipway(args, { cwd, timeoutMs: 30_000 });
 }
 
 const ECR = "170247361816.dkr.ecr.ap-northeast-2.amazonaws.com/shop";

@@ -1,29 +1,14 @@
 /** `slipway policy eval`, run as a real child process (cli/bin.ts under this Node). */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
+import { runCli as runSlipway, type CliRun } from "./run-cli.ts";
 
-const BIN = fileURLToPath(new URL("../../cli/bin.ts", import.meta.url));
 
-function runCli(args: string[], cwd: string, stdin = ""): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(stdin);
-  });
+function runCli(args: string[], cwd: string, stdin = ""): Promise<CliRun> {
+  return runSlipway(args, { cwd, input: stdin, timeoutMs: 30_000 });
 }
 
 const policy = (spec: string, meta = "  namespace: flux-system\n") =>
