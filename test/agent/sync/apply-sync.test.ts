@@ -284,7 +284,7 @@ test("a Deployment that cannot become available fails health within the timeout,
   assert.equal(out.ok, false);
   assert.equal(out.health?.healthy, false);
   assert.equal(out.errors[0]?.phase, "health");
-  assert.match(out.errors[0]?.message ?? "", new RegExp(`timed out after \\d+s waiting for: Deployment/${c.ns}/stuck: Waiting for deployment "stuck" rollout to finish: 0 of 1 updated replicas are available\\.\\.\\.`));
+  assert.match(out.errors[0]?.message ?? "", new RegExp(`timed out after \\d+s waiting for: Deployment/${c.ns}/stuck: Waiting for deployment "stuck" rollout to finish: (0 of 1 updated replicas are available|0 out of 1 new replicas have been updated)\\.\\.\\.`));
 });
 
 test("a Deployment past its progress deadline fails health as Failed before the timeout", async (t) => {
