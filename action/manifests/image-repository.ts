@@ -4,6 +4,7 @@
  */
 import { SlipwayError } from "../../core/errors.ts";
 import { isRecord, stringAt } from "./yaml-fields.ts";
+import { DEFAULT_EXCLUSION_LIST } from "../../core/policy/exclusion-list.ts";
 
 /** An ImageRepository as the CI step needs it. */
 export interface ImageRepositoryObject {
@@ -11,6 +12,11 @@ export interface ImageRepositoryObject {
   name: string;
   /** `spec.image`, e.g. `123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/shop/account`. */
   image: string;
+  /**
+   * `spec.exclusionList`: RE2 patterns of tags no policy may select. Default Flux's
+   * `["^.*\\.sig$"]` (cosign signature tags).
+   */
+  exclusionList: readonly string[];
   /** Where it was read, `file:line`. */
   source: string;
 }
@@ -23,5 +29,14 @@ export function parseImageRepository(doc: unknown, source: string, defaultNamesp
   const namespace = stringAt(doc, ["metadata", "namespace"], source) || defaultNamespace;
   const image = stringAt(doc, ["spec", "image"], source);
   if (!image) throw new SlipwayError(`${source}: ImageRepository/${namespace}/${name}`, "spec.image is required");
-  return { namespace, name, image: image.trim(), source };
+  const spec = isRecord(doc.spec) ? doc.spec : {};
+  let exclusionList: readonly string[] = DEFAULT_EXCLUSION_LIST;
+  if (spec.exclusionList !== undefined) {
+    const list = spec.exclusionList;
+    if (!Array.isArray(list) || !list.every((p): p is string => typeof p === "string")) {
+      throw new SlipwayError(`${source}: ImageRepository/${namespace}/${name}`, "spec.exclusionList must be a list of strings");
+    }
+    exclusionList = list;
+  }
+  return { namespace, name, image: image.trim(), exclusionList, source };
 }

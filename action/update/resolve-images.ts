@@ -12,6 +12,7 @@
 import { SlipwayError } from "../../core/errors.ts";
 import type { ImageRef } from "../../core/image-ref.ts";
 import { selectTag } from "../../core/policy/select-tag.ts";
+import { compileExclusionList } from "../../core/policy/exclusion-list.ts";
 import type { FluxObjects } from "../manifests/scan-manifest-tree.ts";
 import type { MarkerUse } from "../manifests/marker-scan.ts";
 
@@ -80,10 +81,12 @@ export async function resolveImages(input: ResolveImagesInput): Promise<Resolved
       }
     }
   }
-  const repoKeys = new Set(
-    objects.repositories.filter((r) => sameRepository(r.image, pushed.image)).map((r) => `${r.namespace}/${r.name}`),
+  const repositories = new Map(
+    objects.repositories.filter((r) => sameRepository(r.image, pushed.image)).map((r) => [`${r.namespace}/${r.name}`, r] as const),
   );
-  const matching = objects.policies.filter((p) => repoKeys.has(`${p.policy.imageRepositoryRef.namespace ?? p.policy.namespace}/${p.policy.imageRepositoryRef.name}`));
+  const repositoryOf = (p: (typeof objects.policies)[number]) =>
+    repositories.get(`${p.policy.imageRepositoryRef.namespace ?? p.policy.namespace}/${p.policy.imageRepositoryRef.name}`);
+  const matching = objects.policies.filter((p) => repositoryOf(p) !== undefined);
   const images = new Map<string, ImageRef>();
   const decisions: PolicyDecision[] = [];
   let tags: string[] | undefined;
@@ -92,8 +95,13 @@ export async function resolveImages(input: ResolveImagesInput): Promise<Resolved
     return tags;
   };
   if (matching.length > 0) {
-    for (const { policy } of matching) {
-      const tag = selectTag(policy, await allTags());
+    for (const entry of matching) {
+      const { policy } = entry;
+      const repository = repositoryOf(entry);
+      // As Flux's scan does: tags matching the ImageRepository's exclusionList never reach a policy.
+      const exclusions = compileExclusionList(repository?.exclusionList);
+      const candidates = (await allTags()).filter((t) => exclusions.excludedBy(t) === undefined);
+      const tag = selectTag(policy, candidates);
       const key = `${policy.namespace}:${policy.name}`;
       images.set(key, { name: pushed.image, tag });
       decisions.push({ policy: key, tag, by: `ImagePolicy/${policy.namespace}/${policy.name}` });
