@@ -25,7 +25,14 @@ export function pruneDisabled(obj: KubeObject): boolean {
 
 /** Options for {@link pruneSet}. */
 export interface PruneOptions {
+  /** Deletes stale members (impersonating the sync's service account, when set). */
   client: KubeClient;
+  /**
+   * Finds the members: LISTs every recorded group-kind in every recorded namespace, the
+   * parent's own included, which the sync's service account may not be allowed to read.
+   * Default `client`.
+   */
+  listClient?: KubeClient;
   /** The set's id (value of the part-of label). */
   id: string;
   /** Group-kinds and namespaces to look in (the union of old and new). */
@@ -51,13 +58,14 @@ export interface PruneResult {
 /** Lists the set's live members and deletes those not in `keep`. */
 export async function pruneSet(options: PruneOptions): Promise<PruneResult> {
   const { client, signal } = options;
+  const listClient = options.listClient ?? client;
   const result: PruneResult = { deleted: [], protected: [], failures: [] };
   const keep = new Set(options.keep.map(inventoryKey));
   const lists: { mapping: ResourceMapping; namespace?: string }[] = [];
   for (const gk of options.record.groupKinds) {
     let mapping: ResourceMapping | undefined;
     try {
-      mapping = await resolveGroupKind(client, gk, signal);
+      mapping = await resolveGroupKind(listClient, gk, signal);
     } catch (err) {
       result.failures.push({ id: gk, message: describeError(err) });
       continue;
@@ -71,9 +79,9 @@ export async function pruneSet(options: PruneOptions): Promise<PruneResult> {
     lists,
     options.concurrency ?? 4,
     async ({ mapping, namespace }) => {
-      const res = await client.request<{ items?: KubeObject[] }>({
+      const res = await listClient.request<{ items?: KubeObject[] }>({
         method: "GET",
-        path: client.objectPath(mapping, namespace),
+        path: listClient.objectPath(mapping, namespace),
         query: { labelSelector: `${partOfLabel}=${options.id}` },
         signal,
       });

@@ -23,7 +23,10 @@ import { validateObjects } from "./validate-objects.ts";
 
 /** Options for {@link applySync}. */
 export interface ApplySyncOptions {
+  /** Applies, reads and prunes the objects (impersonating the sync's serviceAccountName, when set). */
   client: KubeClient;
+  /** Reads and writes the ApplySet parent: the agent's own identity. Default `client`. */
+  inventoryClient?: KubeClient;
   /** The sync's name; its ApplySet parent is the ConfigMap `slipway-<sync>`. */
   sync: string;
   /** Namespace of the ApplySet parent. Default `slipway-system`. */
@@ -59,6 +62,7 @@ function recordOf(objects: readonly KubeObject[], parentNamespace: string): SetR
 export async function applySync(options: ApplySyncOptions): Promise<SyncOutcome> {
   const start = Date.now();
   const { client, log } = options;
+  const inventoryClient = options.inventoryClient ?? client;
   const ref = parentRef(options.sync, options.agentNamespace);
   const id = parentId(ref);
   const parentSubject = `ConfigMap/${ref.namespace}/${ref.name}`;
@@ -99,7 +103,7 @@ export async function applySync(options: ApplySyncOptions): Promise<SyncOutcome>
   // 2. The parent: ours, with the id it should have; the empty-set guard.
   let old: SetRecord;
   try {
-    const live = await getParent(client, ref, signal);
+    const live = await getParent(inventoryClient, ref, signal);
     old = live ? readParent(live, ref) : { groupKinds: [], namespaces: [] };
     recorded = old;
     if (objects.length === 0 && old.groupKinds.length > 0 && !options.allowEmpty) {
@@ -107,7 +111,7 @@ export async function applySync(options: ApplySyncOptions): Promise<SyncOutcome>
     }
     const desired = recordOf(objects, ref.namespace);
     recorded = unionRecords(old, desired);
-    await writeParent(client, ref, recorded, signal);
+    await writeParent(inventoryClient, ref, recorded, signal);
   } catch (err) {
     fail("inventory", parentSubject, err);
     return outcome();
@@ -139,7 +143,7 @@ export async function applySync(options: ApplySyncOptions): Promise<SyncOutcome>
   // 4. Prune what left the build, then record the exact set.
   if (options.prune) {
     try {
-      const p = await pruneSet({ client, id, record: recorded, keep: objects, concurrency: options.concurrency, signal, log });
+      const p = await pruneSet({ client, listClient: inventoryClient, id, record: recorded, keep: objects, concurrency: options.concurrency, signal, log });
       pruned.push(...p.deleted);
       changeSet.push(...p.deleted.map((d) => ({ id: d, action: "deleted" as const })));
       for (const f of p.failures) errors.push({ phase: "prune", id: f.id, message: f.message.startsWith(f.id) ? f.message : `${f.id}: ${f.message}` });
@@ -147,7 +151,7 @@ export async function applySync(options: ApplySyncOptions): Promise<SyncOutcome>
         // Protected objects stay labelled as members: keep their group-kinds and namespaces recorded.
         const survivors = recordOf(objects, ref.namespace);
         recorded = p.protected.length > 0 ? unionRecords(survivors, old) : survivors;
-        await writeParent(client, ref, recorded, signal);
+        await writeParent(inventoryClient, ref, recorded, signal);
       }
     } catch (err) {
       fail("prune", parentSubject, err);
