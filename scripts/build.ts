@@ -5,6 +5,7 @@
 import { build } from "esbuild";
 import { parseArgs } from "node:util";
 import path from "node:path";
+import { rmSync } from "node:fs";
 
 const { values } = parseArgs({ options: { outdir: { type: "string", default: "dist" } } });
 const outdir = path.resolve(values.outdir ?? "dist");
@@ -26,6 +27,9 @@ const common = {
   legalComments: "none",
   logLevel: "warning",
 } as const;
+
+// Chunks are named by content hash: clear the old ones so a package never ships stale code.
+rmSync(path.join(outdir, "chunks"), { recursive: true, force: true });
 
 await build({ ...common, entryPoints: ["action/main.ts"], outfile: path.join(outdir, "action.js") });
 // The CLI is split into chunks so that each subcommand loads only what it imports (cli/main.ts
