@@ -168,7 +168,13 @@ export async function applySync(options: ApplySyncOptions): Promise<SyncOutcome>
       timeoutMs: Math.max(0, options.timeoutMs - (Date.now() - start)),
       signal: options.signal,
     });
-    if (!health.healthy) errors.push({ phase: "health", id: options.sync, message: `health check failed: ${health.message}` });
+    if (!health.healthy) {
+      // One error per object that is to blame: the Failed ones, else every one still not Current.
+      const failed = health.objects.filter((o) => o.status === "Failed");
+      const blamed = failed.length > 0 ? failed : health.objects.filter((o) => o.status !== "Current");
+      const suffix = failed.length > 0 ? "" : ` (health check timed out after ${Math.round(health.durationMs / 1000)}s)`;
+      for (const o of blamed) errors.push({ phase: "health", id: o.id, message: `${o.id}: ${o.message}${suffix}` });
+    }
     return outcome({ health });
   } catch (err) {
     fail("health", options.sync, err);

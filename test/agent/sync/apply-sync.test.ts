@@ -284,7 +284,13 @@ test("a Deployment that cannot become available fails health within the timeout,
   assert.equal(out.ok, false);
   assert.equal(out.health?.healthy, false);
   assert.equal(out.errors[0]?.phase, "health");
-  assert.match(out.errors[0]?.message ?? "", new RegExp(`timed out after \\d+s waiting for: Deployment/${c.ns}/stuck: Waiting for deployment "stuck" rollout to finish: (0 of 1 updated replicas are available|0 out of 1 new replicas have been updated)\\.\\.\\.`));
+  assert.equal(out.errors.length, 1);
+  assert.equal(out.errors[0]?.id, `Deployment/${c.ns}/stuck`);
+  assert.match(
+    out.errors[0]?.message ?? "",
+    new RegExp(`^Deployment/${c.ns}/stuck: Waiting for deployment "stuck" rollout to finish: (0 of 1 updated replicas are available|0 out of 1 new replicas have been updated)\\.\\.\\. \\(health check timed out after 1\\ds\\)$`),
+  );
+  assert.match(out.health?.message ?? "", /^timed out after \d+s waiting for: Deployment\//);
 });
 
 test("a Deployment past its progress deadline fails health as Failed before the timeout", async (t) => {
@@ -294,7 +300,7 @@ test("a Deployment past its progress deadline fails health as Failed before the 
   const out = await c.apply([deployment(c.ns, "late", { nodeSelector: { "slipway.test/no-such-node": "true" }, progressDeadlineSeconds: 1 })], { wait: true, timeoutMs: 60_000 });
   assert.equal(out.health?.healthy, false);
   assert.equal(out.health?.objects[0]?.status, "Failed");
-  assert.match(out.errors[0]?.message ?? "", /deployment "late" exceeded its progress deadline/);
+  assert.equal(out.errors[0]?.message, `Deployment/${c.ns}/late: deployment "late" exceeded its progress deadline`);
   assert.ok(Date.now() - started < 55_000);
 });
 
