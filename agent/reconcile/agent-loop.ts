@@ -136,7 +136,7 @@ export function startAgentLoop(options: AgentLoopOptions): AgentLoop {
           const before = views.get(v.sync);
           views.set(v.sync, v);
           const newRequest = v.requestedAt !== undefined && v.requestedAt !== handledRequest.get(v.sync) && v.requestedAt !== statuses.get(v.sync)?.lastHandledReconcileAt;
-          if (newRequest || before?.suspended !== v.suspended) wakers.get(v.sync)?.wake();
+          if (newRequest || (before?.suspended ?? false) !== v.suspended) wakers.get(v.sync)?.wake();
         }
       } catch (err) {
         if (hard.aborted) break;

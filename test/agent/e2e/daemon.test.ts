@@ -141,3 +141,35 @@ syncs:
   assert.equal(status?.message, `Applied revision: eks@sha1:${sha}`);
   assert.equal(status?.objects, 16);
 });
+
+test("daemon: a dependent waiting on its dependency is woken when the dependency becomes Ready", async (t) => {
+  const env = integration(t);
+  if (!env) return;
+  const agentNs = await createNamespace(env, t, "slipway-agent");
+  const appNs = await createNamespace(env, t, "apps");
+  // infra has a Deployment to wait for (a few seconds on kwok), so apps asks first and is told to wait 30 s.
+  const deploy = `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: infra\nspec:\n  replicas: 1\n  selector:\n    matchLabels: {app: infra}\n  template:\n    metadata:\n      labels: {app: infra}\n    spec:\n      containers:\n      - name: app\n        image: registry.local/infra:1\n`;
+  const repo = await createGitRepo(env, t, { files: { "infra/d.yaml": deploy, "apps/a.yaml": cm("a", "one") } });
+  const config = writeConfig(`namespace: ${agentNs}
+listen: "127.0.0.1:0"
+sources:
+  - { name: s, url: "${repo.httpUrl}", ref: { branch: main } }
+syncs:
+  - { name: apps, sourceRef: s, path: apps, dependsOn: [infra], targetNamespace: ${appNs}, interval: 1h, retryInterval: 1h }
+  - { name: infra, sourceRef: s, path: infra, targetNamespace: ${appNs}, interval: 1h, timeout: 1m }
+`);
+  const agent = startAgent(t, agentArgs(env, config, cacheDir()));
+  const waited = await eventually("apps told to wait", async () => ((await readStatus(env, agentNs, "apps"))?.reason === "DependencyNotReady" ? Date.now() : undefined), 30_000);
+  const ready = await eventually("apps Ready", async () => ((await readStatus(env, agentNs, "apps"))?.ready === "True" ? Date.now() : undefined), 60_000).catch(async (err: unknown) => {
+    throw new Error(`${String(err)}\n${JSON.stringify(await readStatus(env, agentNs, "infra"))}\n${JSON.stringify(await readStatus(env, agentNs, "apps"))}\n${agent.logs()}`);
+  });
+  assert.ok(ready - waited < 25_000, `apps became Ready ${ready - waited} ms after waiting, before its 30 s requeue`);
+  const infra = await readStatus(env, agentNs, "infra");
+  const apps = await readStatus(env, agentNs, "apps");
+  assert.equal(apps?.lastAppliedRevision, infra?.lastAppliedRevision);
+  const finished = (sync: string) => agent.logs().split("\n").filter((l) => l.includes("Reconciliation finished") && l.includes(`"sync":"${sync}"`)).length;
+  assert.equal(finished("infra"), 1, "a new parent does not trigger a second run");
+  assert.equal(finished("apps"), 1);
+  agent.child.kill("SIGTERM");
+  assert.equal(await agent.exited, 0);
+});
