@@ -4,7 +4,7 @@
  * field change recreates the object when forced, and is a clear error otherwise.
  */
 import { SlipwayError } from "../../core/errors.ts";
-import { describeError, type KubeApiError } from "../kube/kube-api-error.ts";
+import { describeError, KubeApiError } from "../kube/kube-api-error.ts";
 import type { KubeClient, ResourceMapping } from "../kube/kube-client.ts";
 import { marker, objectId, type KubeObject } from "../kube/kube-object.ts";
 import type { ChangeSetEntry } from "./change-set.ts";
@@ -71,17 +71,23 @@ export async function applyObject(options: ApplyObjectOptions): Promise<ApplyObj
     if (live) {
       const takeover = takeOverManagedFields(live, fieldManager);
       if (takeover) {
-        const patched = await client.request<KubeObject>({
-          method: "PATCH",
-          path,
-          body: JSON.stringify([
-            { op: "test", path: "/metadata/resourceVersion", value: live.metadata.resourceVersion },
-            { op: "replace", path: "/metadata/managedFields", value: takeover },
-          ]),
-          contentType: "application/json-patch+json",
-          signal,
-        });
-        live = patched.body;
+        try {
+          const patched = await client.request<KubeObject>({
+            method: "PATCH",
+            path,
+            body: JSON.stringify([
+              { op: "test", path: "/metadata/resourceVersion", value: live.metadata.resourceVersion },
+              { op: "replace", path: "/metadata/managedFields", value: takeover },
+            ]),
+            contentType: "application/json-patch+json",
+            signal,
+          });
+          live = patched.body;
+        } catch (err) {
+          // Someone wrote the object since we read it: the takeover waits for the next run,
+          // this apply still goes ahead (it only leaves their extra fields alone).
+          if (!(err instanceof KubeApiError && (err.status === 409 || err.status === 422))) throw err;
+        }
       }
     }
     const recreate = async (err: KubeApiError): Promise<ApplyObjectResult> => {
