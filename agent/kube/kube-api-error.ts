@@ -14,6 +14,8 @@ export class KubeApiError extends SlipwayError {
   readonly apiMessage: string;
   /** The Status object's `details.causes` (field errors of an `Invalid` answer), when present. */
   readonly causes: { field?: string; message?: string; reason?: string }[];
+  /** Seconds the server asked us to wait before retrying (`Retry-After`), when it did. */
+  retryAfterSeconds?: number;
 
   constructor(
     subject: string,

@@ -8,7 +8,7 @@
 import http from "node:http";
 import https from "node:https";
 import { SlipwayError, throwIfAborted } from "../../core/errors.ts";
-import { retry } from "../../core/retry.ts";
+import { retry, sleep } from "../../core/retry.ts";
 import { VERSION } from "../../core/version.ts";
 import { KubeApiError, kubeApiErrorFrom } from "./kube-api-error.ts";
 import { loadKubeCredentials, type KubeCredentials } from "./kube-credentials.ts";
@@ -124,7 +124,16 @@ function makeClient(shared: Shared, extraHeaders: Record<string, string>): KubeC
   const request = async <T>(req: KubeRequest): Promise<KubeResponse<T>> => {
     const subject = `${req.method} ${req.path}`;
     return retry(
-      () => shared.limit(() => send<T>(shared, req, extraHeaders, subject)),
+      async () => {
+        try {
+          return await shared.limit(() => send<T>(shared, req, extraHeaders, subject));
+        } catch (err) {
+          // 429 Too Many Requests (API priority and fairness) says how long to wait: honour it,
+          // up to 10 s, on top of the backoff.
+          if (err instanceof KubeApiError && err.status === 429 && err.retryAfterSeconds) await sleep(Math.min(err.retryAfterSeconds, 10) * 1000, req.signal);
+          throw err;
+        }
+      },
       {
         attempts: req.method === "POST" ? 1 : shared.attempts,
         signal: req.signal,
@@ -192,13 +201,18 @@ async function send<T>(shared: Shared, req: KubeRequest, extraHeaders: Record<st
   }
   const signal = req.signal ? AbortSignal.any([req.signal, AbortSignal.timeout(shared.timeoutMs)]) : AbortSignal.timeout(shared.timeoutMs);
   const lib = url.protocol === "http:" ? http : https;
-  const { status, contentType, text } = await new Promise<{ status: number; contentType: string; text: string }>((resolve, reject) => {
+  const { status, contentType, text, retryAfter } = await new Promise<{ status: number; contentType: string; text: string; retryAfter: string }>((resolve, reject) => {
     const r = lib.request(url, { method: req.method, headers, agent: shared.agent, signal }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("error", reject);
       res.on("end", () =>
-        resolve({ status: res.statusCode ?? 0, contentType: String(res.headers["content-type"] ?? ""), text: Buffer.concat(chunks).toString("utf8") }),
+        resolve({
+          status: res.statusCode ?? 0,
+          contentType: String(res.headers["content-type"] ?? ""),
+          text: Buffer.concat(chunks).toString("utf8"),
+          retryAfter: String(res.headers["retry-after"] ?? ""),
+        }),
       );
     });
     r.on("error", (cause: Error) => {
@@ -208,7 +222,12 @@ async function send<T>(shared: Shared, req: KubeRequest, extraHeaders: Record<st
     r.end(body);
   });
   if (status === 404 && req.allowNotFound) return { status, body: parseBody(text, contentType) as T };
-  if (status < 200 || status > 299) throw kubeApiErrorFrom(subject, status, text);
+  if (status < 200 || status > 299) {
+    const err = kubeApiErrorFrom(subject, status, text);
+    const seconds = Number(retryAfter);
+    if (retryAfter !== "" && Number.isFinite(seconds) && seconds > 0) err.retryAfterSeconds = seconds;
+    throw err;
+  }
   return { status, body: parseBody(text, contentType) as T };
 }
 
