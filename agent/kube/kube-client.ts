@@ -61,7 +61,7 @@ export interface KubeClient {
    * ServiceAccount pass `system:serviceaccount:<namespace>:<name>`.
    */
   impersonate(user: string): KubeClient;
-  /** Closes idle connections. */
+  /** Closes the connections this client shares with its impersonating copies (call once, at shutdown). */
   close(): void;
 }
 
