@@ -221,22 +221,22 @@ async function send<T>(shared: Shared, req: KubeRequest, extraHeaders: Record<st
     });
     r.end(body);
   });
-  if (status === 404 && req.allowNotFound) return { status, body: parseBody(text, contentType) as T };
+  if (status === 404 && req.allowNotFound) return { status, body: parseBody(text, contentType, subject) as T };
   if (status < 200 || status > 299) {
     const err = kubeApiErrorFrom(subject, status, text);
     const seconds = Number(retryAfter);
     if (retryAfter !== "" && Number.isFinite(seconds) && seconds > 0) err.retryAfterSeconds = seconds;
     throw err;
   }
-  return { status, body: parseBody(text, contentType) as T };
+  return { status, body: parseBody(text, contentType, subject) as T };
 }
 
-function parseBody(text: string, contentType: string): unknown {
+function parseBody(text: string, contentType: string, subject: string): unknown {
   if (contentType.includes("json") && text !== "") {
     try {
       return JSON.parse(text);
     } catch (cause) {
-      throw new SlipwayError("API response", "invalid JSON", { cause });
+      throw new SlipwayError(subject, "the API server answered with invalid JSON", { cause });
     }
   }
   return text;
