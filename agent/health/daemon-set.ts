@@ -7,6 +7,8 @@ import { current, inProgress, num, statusOf, type KindRule } from "./health-stat
 export const daemonSetHealth: KindRule = (obj) => {
   const name = obj.metadata.name;
   const status = statusOf(obj);
+  // A DaemonSet the controller has not looked at yet has no desired count: not done, not zero.
+  if (typeof status.desiredNumberScheduled !== "number") return inProgress(`Waiting for daemon set "${name}" rollout to start...`);
   const desired = num(status, "desiredNumberScheduled");
   const scheduled = num(status, "currentNumberScheduled");
   const updated = num(status, "updatedNumberScheduled");
