@@ -29,6 +29,25 @@ export function forceEnabled(obj: KubeObject): boolean {
   return forceMarkers.some((m) => marker(obj, m) === "enabled");
 }
 
+/** Markers (label or annotation) that choose how an object is applied: `Override` (default), `Merge`, `IfNotPresent`, `Ignore`. */
+export const ssaMarkers: readonly string[] = ["slipway.dev/ssa", "kustomize.toolkit.fluxcd.io/ssa"];
+
+/** How an object is applied. */
+export type SsaPolicy = "Override" | "Merge" | "IfNotPresent" | "Ignore";
+
+/**
+ * The object's apply policy, as Flux's `ssa` marker defines it: `Override` takes over fields set
+ * by hand (the default); `Merge` applies without taking them over; `IfNotPresent` only creates
+ * the object and never changes it afterwards; `Ignore` skips it. Case-insensitive; unknown → Override.
+ */
+export function ssaPolicy(obj: KubeObject): SsaPolicy {
+  const value = ssaMarkers.map((m) => marker(obj, m)).find((v) => v !== undefined)?.toLowerCase();
+  if (value === "merge") return "Merge";
+  if (value === "ifnotpresent") return "IfNotPresent";
+  if (value === "ignore") return "Ignore";
+  return "Override";
+}
+
 /** Options for {@link applyObject}. */
 export interface ApplyObjectOptions {
   client: KubeClient;
@@ -60,15 +79,17 @@ export async function applyObject(options: ApplyObjectOptions): Promise<ApplyObj
   const { client, mapping, obj, signal } = options;
   const id = objectId(obj);
   const fieldManager = options.fieldManager ?? defaultFieldManager;
-  if (reconcileDisabled(obj)) return { id, action: "skipped", recreated: false };
+  const policy = ssaPolicy(obj);
+  if (reconcileDisabled(obj) || policy === "Ignore") return { id, action: "skipped", recreated: false };
   try {
     const path = client.objectPath(mapping, obj.metadata.namespace, obj.metadata.name);
     let live = options.live;
-    if (live === undefined && !options.listed) {
+    if (live === undefined && (!options.listed || policy === "IfNotPresent")) {
       const got = await client.request<KubeObject>({ method: "GET", path, allowNotFound: true, signal });
       live = got.status === 404 ? null : got.body;
     }
-    if (live) {
+    if (live && policy === "IfNotPresent") return { id, action: "skipped", recreated: false };
+    if (live && policy === "Override") {
       const takeover = takeOverManagedFields(live, fieldManager);
       if (takeover) {
         try {

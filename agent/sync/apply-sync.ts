@@ -9,7 +9,6 @@ import { SlipwayError } from "../../core/errors.ts";
 import { describeError } from "../kube/kube-api-error.ts";
 import type { Logger } from "../../core/log.ts";
 import { applyStaged } from "../apply/apply-staged.ts";
-import { reconcileDisabled } from "../apply/apply-object.ts";
 import type { ChangeSetEntry } from "../apply/change-set.ts";
 import { summarize } from "../apply/change-set.ts";
 import { parentId, parentRef, partOfLabel, readParent, unionRecords, withPartOf, type SetRecord } from "../applyset/applyset-parent.ts";
@@ -17,7 +16,7 @@ import { getParent, writeParent } from "../applyset/applyset-store.ts";
 import { pruneSet } from "../applyset/prune.ts";
 import { waitHealthy } from "../health/wait-healthy.ts";
 import type { KubeClient } from "../kube/kube-client.ts";
-import { groupKind, type KubeObject } from "../kube/kube-object.ts";
+import { groupKind, objectId, type KubeObject } from "../kube/kube-object.ts";
 import type { SyncError, SyncOutcome } from "./sync-outcome.ts";
 import { validateObjects } from "./validate-objects.ts";
 
@@ -161,10 +160,11 @@ export async function applySync(options: ApplySyncOptions): Promise<SyncOutcome>
   if (errors.length > 0 || !options.wait) return outcome();
 
   // 5. Health of what was applied (skipped objects are not ours to judge).
+  const skipped = new Set(changeSet.filter((e) => e.action === "skipped").map((e) => e.id));
   try {
     const health = await waitHealthy({
       client,
-      objects: objects.filter((o) => !reconcileDisabled(o)),
+      objects: objects.filter((o) => !skipped.has(objectId(o))),
       timeoutMs: Math.max(0, options.timeoutMs - (Date.now() - start)),
       signal: options.signal,
     });
