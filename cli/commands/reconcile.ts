@@ -56,10 +56,16 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
   }
   const client = await createKubeClient(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {});
   try {
+    const store = createStatusStore(client, values.namespace);
+    const current = await store.get(name, io.signal);
+    if (current?.suspended || current?.status?.suspended) {
+      fail(io, `sync ${name}: is suspended; run "slipway resume ${name}" first`);
+      return 1;
+    }
     step(io, `annotating sync ${name} in ${values.namespace}`);
     const at = await requestReconcile(client, values.namespace, name, { withSource: values["with-source"], signal: io.signal });
     waiting(io, "waiting for the agent to reconcile");
-    const view = await waitHandled(createStatusStore(client, values.namespace), name, at, { timeoutMs, signal: io.signal });
+    const view = await waitHandled(store, name, at, { timeoutMs, signal: io.signal });
     const status = view.status;
     if (status?.ready === "True") {
       ok(io, `${status.message}${status.lastChangeSet ? ` (${status.lastChangeSet})` : ""}`);

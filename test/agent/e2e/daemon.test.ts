@@ -78,6 +78,9 @@ syncs:
   assert.match(got.stdout, new RegExp(`^apps\\s+True\\s+Applied revision: main@sha1:${sha3}\\s+main@sha1:${sha3}\\s+True$`, "m"));
   await new Promise((r) => setTimeout(r, 3000));
   assert.equal(await kubectl(env, ["get", "configmap", "a", "-n", appNs, "-o", "jsonpath={.data.k}"]), "two", "a suspended sync is not applied");
+  const refused = await runSlipway(["reconcile", "apps", "-n", agentNs, "--kubeconfig", env.kubeconfig]);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /✗ sync apps: is suspended; run "slipway resume apps" first/);
   const res = await runSlipway(["resume", "apps", "-n", agentNs, "--kubeconfig", env.kubeconfig]);
   assert.equal(res.code, 0, res.stderr);
   await eventually("resumed apply", async () => ((await readStatus(env, agentNs, "apps"))?.lastAppliedRevision === `main@sha1:${sha4}` ? true : undefined), 30_000);
