@@ -160,6 +160,8 @@ export async function reconcileSync(ctx: ReconcileContext, sync: SyncConfig, req
   try {
     outcome = await applySync({
       client,
+      // The parent (inventory and status) is the agent's own business, not the account's.
+      inventoryClient: ctx.client,
       sync: sync.name,
       agentNamespace: ctx.agentNamespace,
       objects,
