@@ -148,7 +148,13 @@ export function startAgentLoop(options: AgentLoopOptions): AgentLoop {
 
   const done = (async () => {
     try {
+      const configured = new Set(config.syncs.map((s) => s.name));
       for (const v of await context.store.list(hard)) {
+        if (!configured.has(v.sync)) {
+          // Nothing is deleted for a sync that left the configuration: that needs a person.
+          log.warn(`sync ${v.sync} is no longer configured; its objects and ${v.id} are left in place`, { sync: v.sync });
+          continue;
+        }
         views.set(v.sync, v);
         if (v.status) statuses.set(v.sync, v.status);
         // A request made while the agent was down is handled by the first run.

@@ -161,6 +161,9 @@ syncs:
   - { name: apps, sourceRef: s, path: apps, dependsOn: [infra], targetNamespace: ${appNs}, interval: 1h, retryInterval: 1h }
   - { name: infra, sourceRef: s, path: infra, targetNamespace: ${appNs}, interval: 1h, timeout: 1m }
 `);
+  // A parent of a sync that is not configured (any more).
+  await kubectl(env, ["create", "configmap", "slipway-retired", "-n", agentNs]);
+  await kubectl(env, ["label", "configmap", "slipway-retired", "-n", agentNs, "slipway.dev/sync=retired"]);
   const agent = startAgent(t, agentArgs(env, config, cacheDir()));
   const waited = await eventually("apps told to wait", async () => ((await readStatus(env, agentNs, "apps"))?.reason === "DependencyNotReady" ? Date.now() : undefined), 30_000);
   const ready = await eventually("apps Ready", async () => ((await readStatus(env, agentNs, "apps"))?.ready === "True" ? Date.now() : undefined), 60_000).catch(async (err: unknown) => {
@@ -173,6 +176,8 @@ syncs:
   const finished = (sync: string) => agent.logs().split("\n").filter((l) => l.includes("Reconciliation finished") && l.includes(`"sync":"${sync}"`)).length;
   assert.equal(finished("infra"), 1, "a new parent does not trigger a second run");
   assert.equal(finished("apps"), 1);
+  assert.match(agent.logs(), new RegExp(`"msg":"sync retired is no longer configured; its objects and ConfigMap/${agentNs}/slipway-retired are left in place"`));
+  assert.equal((await kubectl(env, ["get", "configmap", "slipway-retired", "-n", agentNs, "-o", "name"])).trim(), "configmap/slipway-retired");
   agent.child.kill("SIGTERM");
   assert.equal(await agent.exited, 0);
 });
