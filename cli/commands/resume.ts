@@ -1,55 +1,9 @@
 /**
- * `slipway resume NAME [--namespace NS]`: Lets the agent reconcile sync NAME again, and asks it to reconcile now.
- * The agent reads the `slipway.dev/suspend` annotation on the sync's ApplySet parent.
+ * `slipway resume NAME [--namespace NS]`: Lets the agent reconcile sync NAME again, and asks it to
+ * reconcile now (clears the `slipway.dev/suspend` annotation that `slipway suspend` set).
  */
-import { parseArgs } from "node:util";
-import { SlipwayError, errorMessage } from "../../core/errors.ts";
-import { createKubeClient } from "../../agent/kube/kube-client.ts";
-import { requestReconcile, setSuspended } from "../../agent/status/parent-requests.ts";
-import { fail, ok, type CliIO, type CommandRun } from "../io.ts";
-
-const USAGE = `Usage: slipway resume NAME [--namespace NS] [--kubeconfig FILE]
-
-Lets the agent reconcile sync NAME again, and asks it to reconcile now.
-
-Flags:
-  -n, --namespace NS   the agent's namespace (default slipway-system)
-  --kubeconfig FILE    default $KUBECONFIG or ~/.kube/config
-`;
+import type { CliIO, CommandRun } from "../io.ts";
+import { runSuspend } from "./suspend.ts";
 
 /** Runs `slipway resume`. */
-export const run: CommandRun = async (args: string[], io: CliIO): Promise<number> => {
-  let values;
-  let name: string;
-  try {
-    const parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        namespace: { type: "string", short: "n", default: "slipway-system" },
-        kubeconfig: { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-    values = parsed.values;
-    if (values.help) {
-      io.stdout(USAGE);
-      return 0;
-    }
-    if (parsed.positionals.length !== 1 || !parsed.positionals[0]) throw new SlipwayError("NAME", "give exactly one sync name");
-    name = parsed.positionals[0];
-  } catch (err) {
-    fail(io, errorMessage(err));
-    io.stderr(USAGE);
-    return 2;
-  }
-  const client = await createKubeClient(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {});
-  try {
-    await setSuspended(client, values.namespace, name, false, io.signal);
-    await requestReconcile(client, values.namespace, name, { signal: io.signal });
-    ok(io, `sync ${name} resumed; reconcile requested`);
-    return 0;
-  } finally {
-    client.close();
-  }
-};
+export const run: CommandRun = (args: string[], io: CliIO): Promise<number> => runSuspend(args, io, false);

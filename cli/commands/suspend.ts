@@ -1,24 +1,26 @@
 /**
- * `slipway suspend NAME [--namespace NS]`: Stops the agent from reconciling sync NAME until `slipway resume NAME`.
- * The agent reads the `slipway.dev/suspend` annotation on the sync's ApplySet parent.
+ * `slipway suspend NAME [--namespace NS]`: Stops the agent from reconciling sync NAME until
+ * `slipway resume NAME` (which shares this file's flag handling). The agent reads the
+ * `slipway.dev/suspend` annotation on the sync's ApplySet parent.
  */
 import { parseArgs } from "node:util";
 import { SlipwayError, errorMessage } from "../../core/errors.ts";
 import { createKubeClient } from "../../agent/kube/kube-client.ts";
-import { setSuspended } from "../../agent/status/parent-requests.ts";
+import { requestReconcile, setSuspended } from "../../agent/status/parent-requests.ts";
 import { fail, ok, type CliIO, type CommandRun } from "../io.ts";
 
-const USAGE = `Usage: slipway suspend NAME [--namespace NS] [--kubeconfig FILE]
+const usage = (verb: "suspend" | "resume"): string => `Usage: slipway ${verb} NAME [--namespace NS] [--kubeconfig FILE]
 
-Stops the agent from reconciling sync NAME until "slipway resume NAME".
+${verb === "suspend" ? 'Stops the agent from reconciling sync NAME until "slipway resume NAME".' : "Lets the agent reconcile sync NAME again, and asks it to reconcile now."}
 
 Flags:
   -n, --namespace NS   the agent's namespace (default slipway-system)
   --kubeconfig FILE    default $KUBECONFIG or ~/.kube/config
 `;
 
-/** Runs `slipway suspend`. */
-export const run: CommandRun = async (args: string[], io: CliIO): Promise<number> => {
+/** Runs `slipway suspend` (`suspend: true`) or `slipway resume` (`suspend: false`, then a reconcile request). */
+export async function runSuspend(args: string[], io: CliIO, suspend: boolean): Promise<number> {
+  const USAGE = usage(suspend ? "suspend" : "resume");
   let values;
   let name: string;
   try {
@@ -45,10 +47,18 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
   }
   const client = await createKubeClient(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {});
   try {
-    await setSuspended(client, values.namespace, name, true, io.signal);
-    ok(io, `sync ${name} suspended`);
+    await setSuspended(client, values.namespace, name, suspend, io.signal);
+    if (suspend) {
+      ok(io, `sync ${name} suspended`);
+    } else {
+      await requestReconcile(client, values.namespace, name, { signal: io.signal });
+      ok(io, `sync ${name} resumed; reconcile requested`);
+    }
     return 0;
   } finally {
     client.close();
   }
-};
+}
+
+/** Runs `slipway suspend`. */
+export const run: CommandRun = (args: string[], io: CliIO): Promise<number> => runSuspend(args, io, true);
