@@ -6,6 +6,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import ts from "typescript";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const bin = (name: string): string => path.join(root, "node_modules/.bin", name);
@@ -51,4 +52,24 @@ test("committed dist/action.js is what the source builds", () => {
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
+});
+
+test("every export of the shipped code has a doc comment", () => {
+  const undocumented: string[] = [];
+  const walk = (dir: string): string[] =>
+    readdirSync(path.join(root, dir)).flatMap((name) => {
+      const rel = path.join(dir, name);
+      if (statSync(path.join(root, rel)).isDirectory()) return walk(rel);
+      return name.endsWith(".ts") ? [rel] : [];
+    });
+  for (const file of ["core", "action", "agent", "cli"].flatMap(walk)) {
+    const sf = ts.createSourceFile(file, readFileSync(path.join(root, file), "utf8"), ts.ScriptTarget.Latest, true);
+    for (const st of sf.statements) {
+      const exported = ts.canHaveModifiers(st) && ts.getModifiers(st)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+      if (exported && ts.getJSDocCommentsAndTags(st).length === 0) {
+        undocumented.push(`${file}:${sf.getLineAndCharacterOfPosition(st.getStart()).line + 1}`);
+      }
+    }
+  }
+  assert.deepEqual(undocumented, []);
 });
