@@ -3,12 +3,12 @@
  * [--listen ADDR]`: runs the agent. With `--once`, every sync is reconciled one time in
  * dependency order and the exit code is 1 when any failed. Logs are JSON lines on stderr.
  */
-import { parseArgs } from "node:util";
-import { SlipwayError, errorMessage } from "../../core/errors.ts";
+import { SlipwayError } from "../../core/errors.ts";
 import { createLogger } from "../../core/log.ts";
 import { loadConfig } from "../../agent/config/load-config.ts";
 import { runAgent } from "../../agent/run-agent.ts";
-import { fail, type CliIO, type CommandRun } from "../io.ts";
+import type { CliIO, CommandRun } from "../io.ts";
+import { parseFlags } from "../flags.ts";
 
 const USAGE = `Usage: slipway agent --config FILE [--once] [flags]
 
@@ -27,34 +27,33 @@ Flags:
 
 /** Runs `slipway agent`. */
 export const run: CommandRun = async (args: string[], io: CliIO): Promise<number> => {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        config: { type: "string" },
-        once: { type: "boolean", default: false },
-        kubeconfig: { type: "string" },
-        "cache-dir": { type: "string" },
-        "secrets-dir": { type: "string" },
-        listen: { type: "string" },
-        "log-format": { type: "string", default: "json" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-    if (values.help) {
-      io.stdout(USAGE);
-      return 0;
-    }
-    if (!values.config) throw new SlipwayError("--config", "is required");
-    if (values["log-format"] !== "json" && values["log-format"] !== "text") throw new SlipwayError(`--log-format ${values["log-format"]}`, 'want "json" or "text"');
-  } catch (err) {
-    fail(io, errorMessage(err));
-    io.stderr(USAGE);
-    return 2;
-  }
-  const config = await loadConfig(values.config, io.signal);
-  const log = createLogger({ level: config.logLevel, format: values["log-format"] as "json" | "text", write: (line) => io.stderr(line + "\n") });
+  const parsed = parseFlags(
+    io,
+    args,
+    USAGE,
+    {
+      config: { type: "string" },
+      once: { type: "boolean", default: false },
+      kubeconfig: { type: "string" },
+      "cache-dir": { type: "string" },
+      "secrets-dir": { type: "string" },
+      listen: { type: "string" },
+      "log-format": { type: "string", default: "json" },
+      help: { type: "boolean", short: "h" },
+    },
+    ({ values, positionals }) => {
+      if (positionals.length > 0) throw new SlipwayError(positionals[0] ?? "", "unexpected argument");
+      if (!values.config) throw new SlipwayError("--config", "is required");
+      const given = values["log-format"];
+      const format: "json" | "text" | undefined = given === "json" || given === "text" ? given : undefined;
+      if (!format) throw new SlipwayError(`--log-format ${given}`, 'want "json" or "text"');
+      return { values, config: values.config, format };
+    },
+  );
+  if (!parsed.ok) return parsed.exit;
+  const { values, format } = parsed.flags;
+  const config = await loadConfig(parsed.flags.config, io.signal);
+  const log = createLogger({ level: config.logLevel, format, write: (line) => io.stderr(line + "\n") });
   const failed = await runAgent({
     config,
     once: values.once,

@@ -9,9 +9,8 @@ import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { stringify } from "yaml";
-import { SlipwayError, errorMessage } from "../../core/errors.ts";
+import { SlipwayError } from "../../core/errors.ts";
 import { registerSecret } from "../../core/redact.ts";
 import { createLogger } from "../../core/log.ts";
 import { validateConfig, formatIssue } from "../../agent/config/load-config.ts";
@@ -22,6 +21,7 @@ import type { KubeObject } from "../../agent/kube/kube-object.ts";
 import { applySync } from "../../agent/sync/apply-sync.ts";
 import { serverSideApply } from "../../agent/apply/server-side-apply.ts";
 import { fail, ok, step, waiting, type CliIO, type CommandRun } from "../io.ts";
+import { parseFlags } from "../flags.ts";
 
 const USAGE = `Usage: slipway bootstrap --url URL [flags]
 
@@ -140,57 +140,53 @@ export async function renderInstall(o: BootstrapOptions, signal?: AbortSignal): 
 
 /** Runs `slipway bootstrap`. */
 export const run: CommandRun = async (args: string[], io: CliIO): Promise<number> => {
-  let values;
-  let opts: BootstrapOptions;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        url: { type: "string" },
-        branch: { type: "string", default: "main" },
-        path: { type: "string", default: "./" },
-        "sync-name": { type: "string", default: "cluster" },
-        interval: { type: "string", default: "1m" },
-        namespace: { type: "string", default: "slipway-system" },
-        image: { type: "string" },
-        "secret-ref": { type: "string" },
-        "git-username": { type: "string" },
-        provider: { type: "string" },
-        "role-arn": { type: "string" },
-        "output-dir": { type: "string" },
-        apply: { type: "boolean", default: false },
-        kubeconfig: { type: "string" },
-        timeout: { type: "string", default: "300" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-    if (values.help) {
-      io.stdout(USAGE);
-      return 0;
-    }
-    if (!values.url) throw new SlipwayError("--url", "the manifest repository URL is required");
-    if (values.provider !== undefined && values.provider !== "aws") throw new SlipwayError("--provider", `"${values.provider}": only "aws" is supported`);
-    if (values["git-username"] && !values.apply) throw new SlipwayError("--git-username", "creates a Secret in the cluster: use it with --apply");
-    if (values["git-username"] && values["secret-ref"]) throw new SlipwayError("--git-username", "give either --git-username (a new Secret) or --secret-ref (an existing one)");
-    if (!/^\d+$/.test(values.timeout)) throw new SlipwayError("--timeout", `"${values.timeout}" is not a number of seconds`);
-    opts = {
-      url: values.url,
-      branch: values.branch,
-      path: values.path,
-      syncName: values["sync-name"],
-      interval: values.interval,
-      namespace: values.namespace,
-      image: values.image,
-      secretRef: values["git-username"] ? "slipway-git-credentials" : values["secret-ref"],
-      provider: values.provider === "aws" ? "aws" : undefined,
-      roleArn: values["role-arn"],
-    };
-    renderAgentConfig(opts);
-  } catch (err) {
-    fail(io, errorMessage(err));
-    io.stderr(USAGE);
-    return 2;
-  }
+  const parsed = parseFlags(
+    io,
+    args,
+    USAGE,
+    {
+      url: { type: "string" },
+      branch: { type: "string", default: "main" },
+      path: { type: "string", default: "./" },
+      "sync-name": { type: "string", default: "cluster" },
+      interval: { type: "string", default: "1m" },
+      namespace: { type: "string", default: "slipway-system" },
+      image: { type: "string" },
+      "secret-ref": { type: "string" },
+      "git-username": { type: "string" },
+      provider: { type: "string" },
+      "role-arn": { type: "string" },
+      "output-dir": { type: "string" },
+      apply: { type: "boolean", default: false },
+      kubeconfig: { type: "string" },
+      timeout: { type: "string", default: "300" },
+      help: { type: "boolean", short: "h" },
+    },
+    ({ values, positionals }) => {
+      if (positionals.length > 0) throw new SlipwayError(positionals[0] ?? "", "unexpected argument");
+      if (!values.url) throw new SlipwayError("--url", "the manifest repository URL is required");
+      if (values.provider !== undefined && values.provider !== "aws") throw new SlipwayError("--provider", `"${values.provider}": only "aws" is supported`);
+      if (values["git-username"] && !values.apply) throw new SlipwayError("--git-username", "creates a Secret in the cluster: use it with --apply");
+      if (values["git-username"] && values["secret-ref"]) throw new SlipwayError("--git-username", "give either --git-username (a new Secret) or --secret-ref (an existing one)");
+      if (!/^\d+$/.test(values.timeout)) throw new SlipwayError("--timeout", `"${values.timeout}" is not a number of seconds`);
+      const opts: BootstrapOptions = {
+        url: values.url,
+        branch: values.branch,
+        path: values.path,
+        syncName: values["sync-name"],
+        interval: values.interval,
+        namespace: values.namespace,
+        image: values.image,
+        secretRef: values["git-username"] ? "slipway-git-credentials" : values["secret-ref"],
+        provider: values.provider === "aws" ? "aws" : undefined,
+        roleArn: values["role-arn"],
+      };
+      renderAgentConfig(opts);
+      return { values, opts };
+    },
+  );
+  if (!parsed.ok) return parsed.exit;
+  const { values, opts } = parsed.flags;
 
   if (values["output-dir"]) {
     const out = path.resolve(io.cwd, values["output-dir"]);

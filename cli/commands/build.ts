@@ -5,15 +5,15 @@
  */
 import { realpath } from "node:fs/promises";
 import path from "node:path";
-import { parseArgs } from "node:util";
-import { SlipwayError, errorMessage } from "../../core/errors.ts";
+import { parseFlags } from "../flags.ts";
+import { SlipwayError } from "../../core/errors.ts";
 import { run as exec } from "../../core/exec.ts";
 import { buildSync } from "../../agent/build/build-sync.ts";
 import { createKustomize } from "../../agent/build/kustomize-runner.ts";
 import { renderManifests } from "../../agent/build/parse-manifests.ts";
 import { copyFilesIntoWorkspace, copyIntoWorkspace, createWorkspace } from "../../agent/build/workspace.ts";
 import type { KubeObject } from "../../agent/kube/kube-object.ts";
-import { fail, type CliIO, type CommandRun } from "../io.ts";
+import type { CliIO, CommandRun } from "../io.ts";
 
 const USAGE = `Usage: slipway build --path DIR [--target-namespace NS]
 
@@ -65,25 +65,22 @@ export async function buildLocal(dir: string, options: { targetNamespace?: strin
 
 /** Runs `slipway build`. */
 export const run: CommandRun = async (args: string[], io: CliIO): Promise<number> => {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        path: { type: "string", default: "." },
-        "target-namespace": { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-  } catch (err) {
-    fail(io, errorMessage(err));
-    io.stderr(USAGE);
-    return 2;
-  }
-  if (values.help) {
-    io.stdout(USAGE);
-    return 0;
-  }
+  const parsed = parseFlags(
+    io,
+    args,
+    USAGE,
+    {
+      path: { type: "string", default: "." },
+      "target-namespace": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    ({ values, positionals }) => {
+      if (positionals.length > 0) throw new SlipwayError(positionals[0] ?? "", "unexpected argument (give the directory with --path)");
+      return values;
+    },
+  );
+  if (!parsed.ok) return parsed.exit;
+  const values = parsed.flags;
   const objects = await buildLocal(path.resolve(io.cwd, values.path), {
     signal: io.signal,
     ...(values["target-namespace"] ? { targetNamespace: values["target-namespace"] } : {}),

@@ -6,13 +6,13 @@
  * naming the argument (exit 2) and nothing is written; warnings go to stderr.
  */
 import path from "node:path";
-import { parseArgs } from "node:util";
-import { SlipwayError, errorMessage } from "../../core/errors.ts";
+import { SlipwayError } from "../../core/errors.ts";
 import { parseImageRef, type ImageRef } from "../../core/image-ref.ts";
 import { unifiedDiff } from "../../core/markers/unified-diff.ts";
 import { updateMarkers } from "../../core/markers/update-tree.ts";
 import { redact } from "../../core/redact.ts";
-import { fail, ok, type CliIO, type CommandRun } from "../io.ts";
+import { ok, type CliIO, type CommandRun } from "../io.ts";
+import { parseFlags } from "../flags.ts";
 
 const USAGE = `Usage: slipway bump --path DIR --set NS:NAME=IMAGE [--set …] [--dry-run] [--output json]
 
@@ -56,34 +56,28 @@ export function parseSets(sets: readonly string[]): Map<string, ImageRef> {
 
 /** Runs `slipway bump`. */
 export const run: CommandRun = async (args: string[], io: CliIO): Promise<number> => {
-  let values;
-  let images: Map<string, ImageRef>;
-  try {
-    ({ values } = parseArgs({
-      args,
-      allowPositionals: false,
-      options: {
-        path: { type: "string", default: "." },
-        set: { type: "string", multiple: true, default: [] },
-        "dry-run": { type: "boolean", default: false },
-        output: { type: "string", short: "o", default: "text" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-    if (values.help) {
-      io.stdout(USAGE);
-      return 0;
-    }
-    if (values.output !== "text" && values.output !== "json") {
-      throw new SlipwayError(`--output "${values.output}"`, 'want "text" or "json"');
-    }
-    if (values.set.length === 0) throw new SlipwayError("--set", "at least one --set NS:NAME=IMAGE is required");
-    images = parseSets(values.set);
-  } catch (err) {
-    fail(io, errorMessage(err));
-    io.stderr(USAGE);
-    return 2;
-  }
+  const parsed = parseFlags(
+    io,
+    args,
+    USAGE,
+    {
+      path: { type: "string", default: "." },
+      set: { type: "string", multiple: true, default: [] },
+      "dry-run": { type: "boolean", default: false },
+      output: { type: "string", short: "o", default: "text" },
+      help: { type: "boolean", short: "h" },
+    },
+    ({ values, positionals }) => {
+      if (positionals.length > 0) throw new SlipwayError(positionals[0] ?? "", "unexpected argument (give the directory with --path)");
+      if (values.output !== "text" && values.output !== "json") {
+        throw new SlipwayError(`--output "${values.output}"`, 'want "text" or "json"');
+      }
+      if (values.set.length === 0) throw new SlipwayError("--set", "at least one --set NS:NAME=IMAGE is required");
+      return { values, images: parseSets(values.set) };
+    },
+  );
+  if (!parsed.ok) return parsed.exit;
+  const { values, images } = parsed.flags;
 
   const dryRun = values["dry-run"];
   const root = path.resolve(io.cwd, values.path);

@@ -4,7 +4,6 @@
  * the cluster's version and the agent's permissions, the configuration file, and whether each
  * source's git repository answers with its credentials. Exit 1 when any check fails.
  */
-import { parseArgs } from "node:util";
 import { SlipwayError, errorMessage } from "../../core/errors.ts";
 import { run as runProgram } from "../../core/exec.ts";
 import { createGitClient } from "../../core/git/git-client.ts";
@@ -13,6 +12,7 @@ import { loadConfig } from "../../agent/config/load-config.ts";
 import type { AgentConfig, SourceConfig } from "../../agent/config/agent-config.ts";
 import { createKubeSecretReader, resolveSourceAuth, type SecretReader } from "../../agent/source/source-credentials.ts";
 import { fail, ok, step, type CliIO, type CommandRun } from "../io.ts";
+import { parseFlags } from "../flags.ts";
 
 const USAGE = `Usage: slipway check [--pre] [--config FILE] [--namespace NS] [--kubeconfig FILE] [--output text|json]
 
@@ -195,29 +195,26 @@ export async function runChecks(options: {
 
 /** Runs `slipway check`. */
 export const run: CommandRun = async (args: string[], io: CliIO): Promise<number> => {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        pre: { type: "boolean", default: false },
-        config: { type: "string" },
-        namespace: { type: "string", short: "n", default: "slipway-system" },
-        kubeconfig: { type: "string" },
-        output: { type: "string", short: "o", default: "text" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-    if (values.output !== "text" && values.output !== "json") throw new SlipwayError(`--output ${values.output}`, 'want "text" or "json"');
-  } catch (err) {
-    fail(io, errorMessage(err));
-    io.stderr(USAGE);
-    return 2;
-  }
-  if (values.help) {
-    io.stdout(USAGE);
-    return 0;
-  }
+  const parsed = parseFlags(
+    io,
+    args,
+    USAGE,
+    {
+      pre: { type: "boolean", default: false },
+      config: { type: "string" },
+      namespace: { type: "string", short: "n", default: "slipway-system" },
+      kubeconfig: { type: "string" },
+      output: { type: "string", short: "o", default: "text" },
+      help: { type: "boolean", short: "h" },
+    },
+    ({ values, positionals }) => {
+      if (positionals.length > 0) throw new SlipwayError(positionals[0] ?? "", "unexpected argument");
+      if (values.output !== "text" && values.output !== "json") throw new SlipwayError(`--output ${values.output}`, 'want "text" or "json"');
+      return values;
+    },
+  );
+  if (!parsed.ok) return parsed.exit;
+  const values = parsed.flags;
   if (values.output === "text") step(io, values.pre ? "checking prerequisites" : "checking prerequisites, permissions and sources");
   const results = await runChecks({
     pre: values.pre,

@@ -7,9 +7,8 @@
  * agent applied shows only real changes, and the sync's live ApplySet members that DIR no longer
  * holds are shown as deletions (what pruning would do).
  */
-import { parseArgs } from "node:util";
 import { stringify } from "yaml";
-import { SlipwayError, errorMessage } from "../../core/errors.ts";
+import { SlipwayError } from "../../core/errors.ts";
 import { unifiedDiff } from "../../core/markers/unified-diff.ts";
 import { createKubeClient } from "../../agent/kube/kube-client.ts";
 import { objectId, type KubeObject } from "../../agent/kube/kube-object.ts";
@@ -21,7 +20,8 @@ import { pruneDisabled } from "../../agent/applyset/prune.ts";
 import type { KubeClient } from "../../agent/kube/kube-client.ts";
 import { inventoryKey } from "../../agent/kube/kube-object.ts";
 import { buildLocal } from "./build.ts";
-import { fail, ok, type CliIO, type CommandRun } from "../io.ts";
+import { ok, type CliIO, type CommandRun } from "../io.ts";
+import { parseFlags } from "../flags.ts";
 
 const USAGE = `Usage: slipway diff --path DIR [--sync NAME] [--namespace NS] [--target-namespace NS]
 
@@ -76,28 +76,25 @@ export async function prunable(client: KubeClient, sync: string, namespace: stri
 
 /** Runs `slipway diff`. */
 export const run: CommandRun = async (args: string[], io: CliIO): Promise<number> => {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        path: { type: "string", default: "." },
-        sync: { type: "string" },
-        namespace: { type: "string", short: "n", default: "slipway-system" },
-        "target-namespace": { type: "string" },
-        kubeconfig: { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-  } catch (err) {
-    fail(io, errorMessage(err));
-    io.stderr(USAGE);
-    return 2;
-  }
-  if (values.help) {
-    io.stdout(USAGE);
-    return 0;
-  }
+  const parsed = parseFlags(
+    io,
+    args,
+    USAGE,
+    {
+      path: { type: "string", default: "." },
+      sync: { type: "string" },
+      namespace: { type: "string", short: "n", default: "slipway-system" },
+      "target-namespace": { type: "string" },
+      kubeconfig: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    ({ values, positionals }) => {
+      if (positionals.length > 0) throw new SlipwayError(positionals[0] ?? "", "unexpected argument (give the directory with --path)");
+      return values;
+    },
+  );
+  if (!parsed.ok) return parsed.exit;
+  const values = parsed.flags;
   const sync = values.sync;
   let objects = await buildLocal(values.path, {
     signal: io.signal,

@@ -2,11 +2,11 @@
  * `slipway get [--namespace slipway-system] [--output json]`: the status of every sync, read from
  * the ApplySet parents in the agent namespace: NAME READY MESSAGE REVISION SUSPENDED.
  */
-import { parseArgs } from "node:util";
-import { SlipwayError, errorMessage } from "../../core/errors.ts";
+import { SlipwayError } from "../../core/errors.ts";
 import { createKubeClient } from "../../agent/kube/kube-client.ts";
 import { createStatusStore, type ParentView } from "../../agent/status/status-store.ts";
-import { fail, table, type CliIO, type CommandRun } from "../io.ts";
+import { table, type CliIO, type CommandRun } from "../io.ts";
+import { parseFlags } from "../flags.ts";
 
 const USAGE = `Usage: slipway get [--namespace NS] [--output text|json] [--kubeconfig FILE]
 
@@ -31,27 +31,24 @@ export function statusRows(views: readonly ParentView[]): string[][] {
 
 /** Runs `slipway get`. */
 export const run: CommandRun = async (args: string[], io: CliIO): Promise<number> => {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        namespace: { type: "string", short: "n", default: "slipway-system" },
-        output: { type: "string", short: "o", default: "text" },
-        kubeconfig: { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-    if (values.output !== "text" && values.output !== "json") throw new SlipwayError(`--output ${values.output}`, 'want "text" or "json"');
-  } catch (err) {
-    fail(io, errorMessage(err));
-    io.stderr(USAGE);
-    return 2;
-  }
-  if (values.help) {
-    io.stdout(USAGE);
-    return 0;
-  }
+  const parsed = parseFlags(
+    io,
+    args,
+    USAGE,
+    {
+      namespace: { type: "string", short: "n", default: "slipway-system" },
+      output: { type: "string", short: "o", default: "text" },
+      kubeconfig: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    ({ values, positionals }) => {
+      if (positionals.length > 0) throw new SlipwayError(positionals[0] ?? "", "unexpected argument");
+      if (values.output !== "text" && values.output !== "json") throw new SlipwayError(`--output ${values.output}`, 'want "text" or "json"');
+      return values;
+    },
+  );
+  if (!parsed.ok) return parsed.exit;
+  const values = parsed.flags;
   const client = await createKubeClient(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {});
   try {
     const views = await createStatusStore(client, values.namespace).list(io.signal);

@@ -8,12 +8,12 @@
  */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { SlipwayError, errorMessage } from "../../core/errors.ts";
 import { compileExclusionList, DEFAULT_EXCLUSION_LIST, type ExclusionList } from "../../core/policy/exclusion-list.ts";
 import { parsePolicyFile } from "../../core/policy/policy-file.ts";
 import { explainSelection, selectTag, type SelectionExplanation } from "../../core/policy/select-tag.ts";
 import { fail, table, type CliIO, type CommandRun } from "../io.ts";
+import { parseFlags } from "../flags.ts";
 
 const USAGE = `Usage: slipway policy eval POLICY.yaml [--explain] [--output json] < tags.txt
 
@@ -37,46 +37,33 @@ export function readTags(text: string): string[] {
 
 /** Runs `slipway policy …`. */
 export const run: CommandRun = async (args: string[], io: CliIO): Promise<number> => {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        explain: { type: "boolean", default: false },
-        exclude: { type: "string", multiple: true, default: [] },
-        output: { type: "string", short: "o", default: "text" },
-        namespace: { type: "string", short: "n", default: "default" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  } catch (err) {
-    fail(io, errorMessage(err));
-    io.stderr(USAGE);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    io.stdout(USAGE);
-    return 0;
-  }
-  const [sub, file, ...extra] = positionals;
-  if (sub !== "eval" || !file || extra.length > 0) {
-    fail(io, sub !== "eval" ? `unknown policy subcommand ${JSON.stringify(sub ?? "")} (want "eval")` : "want exactly one POLICY.yaml");
-    io.stderr(USAGE);
-    return 2;
-  }
-  if (values.output !== "text" && values.output !== "json") {
-    fail(io, `--output "${values.output}": want "text" or "json"`);
-    return 2;
-  }
-  let exclusion: ExclusionList;
-  try {
-    exclusion = compileExclusionList(values.exclude.length > 0 ? values.exclude : DEFAULT_EXCLUSION_LIST);
-  } catch (err) {
-    fail(io, `--exclude: ${errorMessage(err)}`);
-    return 2;
-  }
+  const parsed = parseFlags(
+    io,
+    args,
+    USAGE,
+    {
+      explain: { type: "boolean", default: false },
+      exclude: { type: "string", multiple: true, default: [] },
+      output: { type: "string", short: "o", default: "text" },
+      namespace: { type: "string", short: "n", default: "default" },
+      help: { type: "boolean", short: "h" },
+    },
+    ({ values, positionals }) => {
+      const [sub, file, ...extra] = positionals;
+      if (sub !== "eval") throw new SlipwayError(`policy ${sub ?? ""}`.trim(), 'unknown subcommand (want "eval")');
+      if (!file || extra.length > 0) throw new SlipwayError("policy eval", "want exactly one POLICY.yaml");
+      if (values.output !== "text" && values.output !== "json") throw new SlipwayError(`--output "${values.output}"`, 'want "text" or "json"');
+      let exclusion: ExclusionList;
+      try {
+        exclusion = compileExclusionList(values.exclude.length > 0 ? values.exclude : DEFAULT_EXCLUSION_LIST);
+      } catch (err) {
+        throw new SlipwayError("--exclude", errorMessage(err), { cause: err });
+      }
+      return { values, file, exclusion };
+    },
+  );
+  if (!parsed.ok) return parsed.exit;
+  const { values, file, exclusion } = parsed.flags;
 
   const text = await readFile(path.resolve(io.cwd, file), "utf8").catch((err: unknown) => {
     throw new SlipwayError(file, "cannot be read", { cause: err });

@@ -3,13 +3,13 @@
  * reconcile a sync now (an annotation on its ApplySet parent) and waits until the agent records
  * that it handled the request; exit 0 when the sync is then Ready, 1 otherwise.
  */
-import { parseArgs } from "node:util";
-import { SlipwayError, errorMessage } from "../../core/errors.ts";
+import { SlipwayError } from "../../core/errors.ts";
 import { parseDuration } from "../../agent/config/duration.ts";
 import { createKubeClient } from "../../agent/kube/kube-client.ts";
 import { requestReconcile, waitHandled } from "../../agent/status/parent-requests.ts";
 import { createStatusStore } from "../../agent/status/status-store.ts";
 import { fail, ok, step, waiting, type CliIO, type CommandRun } from "../io.ts";
+import { parseFlags } from "../flags.ts";
 
 const USAGE = `Usage: slipway reconcile NAME [--with-source] [--timeout DURATION] [--namespace NS]
 
@@ -24,36 +24,26 @@ Flags:
 
 /** Runs `slipway reconcile`. */
 export const run: CommandRun = async (args: string[], io: CliIO): Promise<number> => {
-  let values;
-  let name: string;
-  let timeoutMs: number;
-  try {
-    const parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        "with-source": { type: "boolean", default: false },
-        timeout: { type: "string", default: "5m" },
-        namespace: { type: "string", short: "n", default: "slipway-system" },
-        kubeconfig: { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-    values = parsed.values;
-    if (values.help) {
-      io.stdout(USAGE);
-      return 0;
-    }
-    if (parsed.positionals.length !== 1 || !parsed.positionals[0]) throw new SlipwayError("NAME", "give exactly one sync name");
-    name = parsed.positionals[0];
-    const t = parseDuration(values.timeout);
-    if (!t) throw new SlipwayError(`--timeout ${values.timeout}`, "is not a duration such as 30s or 5m");
-    timeoutMs = t;
-  } catch (err) {
-    fail(io, errorMessage(err));
-    io.stderr(USAGE);
-    return 2;
-  }
+  const parsed = parseFlags(
+    io,
+    args,
+    USAGE,
+    {
+      "with-source": { type: "boolean", default: false },
+      timeout: { type: "string", default: "5m" },
+      namespace: { type: "string", short: "n", default: "slipway-system" },
+      kubeconfig: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    ({ values, positionals }) => {
+      if (positionals.length !== 1 || !positionals[0]) throw new SlipwayError("NAME", "give exactly one sync name");
+      const timeoutMs = parseDuration(values.timeout);
+      if (!timeoutMs) throw new SlipwayError(`--timeout ${values.timeout}`, "is not a duration such as 30s or 5m");
+      return { values, name: positionals[0], timeoutMs };
+    },
+  );
+  if (!parsed.ok) return parsed.exit;
+  const { values, name, timeoutMs } = parsed.flags;
   const client = await createKubeClient(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {});
   try {
     const store = createStatusStore(client, values.namespace);

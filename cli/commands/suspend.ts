@@ -3,11 +3,11 @@
  * `slipway resume NAME` (which shares this file's flag handling). The agent reads the
  * `slipway.dev/suspend` annotation on the sync's ApplySet parent.
  */
-import { parseArgs } from "node:util";
-import { SlipwayError, errorMessage } from "../../core/errors.ts";
+import { SlipwayError } from "../../core/errors.ts";
 import { createKubeClient } from "../../agent/kube/kube-client.ts";
 import { requestReconcile, setSuspended } from "../../agent/status/parent-requests.ts";
-import { fail, ok, type CliIO, type CommandRun } from "../io.ts";
+import { ok, type CliIO, type CommandRun } from "../io.ts";
+import { parseFlags } from "../flags.ts";
 
 const usage = (verb: "suspend" | "resume"): string => `Usage: slipway ${verb} NAME [--namespace NS] [--kubeconfig FILE]
 
@@ -21,30 +21,22 @@ Flags:
 /** Runs `slipway suspend` (`suspend: true`) or `slipway resume` (`suspend: false`, then a reconcile request). */
 export async function runSuspend(args: string[], io: CliIO, suspend: boolean): Promise<number> {
   const USAGE = usage(suspend ? "suspend" : "resume");
-  let values;
-  let name: string;
-  try {
-    const parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        namespace: { type: "string", short: "n", default: "slipway-system" },
-        kubeconfig: { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-    values = parsed.values;
-    if (values.help) {
-      io.stdout(USAGE);
-      return 0;
-    }
-    if (parsed.positionals.length !== 1 || !parsed.positionals[0]) throw new SlipwayError("NAME", "give exactly one sync name");
-    name = parsed.positionals[0];
-  } catch (err) {
-    fail(io, errorMessage(err));
-    io.stderr(USAGE);
-    return 2;
-  }
+  const parsed = parseFlags(
+    io,
+    args,
+    USAGE,
+    {
+      namespace: { type: "string", short: "n", default: "slipway-system" },
+      kubeconfig: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    ({ values, positionals }) => {
+      if (positionals.length !== 1 || !positionals[0]) throw new SlipwayError("NAME", "give exactly one sync name");
+      return { values, name: positionals[0] };
+    },
+  );
+  if (!parsed.ok) return parsed.exit;
+  const { values, name } = parsed.flags;
   const client = await createKubeClient(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {});
   try {
     await setSuspended(client, values.namespace, name, suspend, io.signal);
