@@ -123,10 +123,12 @@ export function createProcessManager(dir: string): ProcessManager {
       } finally {
         closeSync(fd);
       }
-      const startTicks = pid === undefined ? undefined : processStartTicks(pid);
-      if (pid === undefined || startTicks === undefined) {
+      if (pid === undefined) {
         throw new SlipwayError(spec.name, `could not start \`${commandLine}\` (is ${spec.command} installed?); log: ${logFile}`);
       }
+      // A process that already exited has no start time to read: record it with -1, which no
+      // live process matches, so the readiness wait reports that the process exited.
+      const startTicks = processStartTicks(pid) ?? -1;
       const rec: DaemonRecord = { name: spec.name, pid, startTicks, commandLine, logFile };
       writeFileSync(pidFile(spec.name), JSON.stringify(rec) + "\n");
       return rec;
