@@ -150,8 +150,9 @@ test("daemon: a dependent waiting on its dependency is woken when the dependency
   if (!env) return;
   const agentNs = await createNamespace(env, t, "slipway-agent");
   const appNs = await createNamespace(env, t, "apps");
-  // infra has a Deployment to wait for (a few seconds on kwok), so apps asks first and is told to wait 30 s.
-  const deploy = `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: infra\nspec:\n  replicas: 1\n  selector:\n    matchLabels: {app: infra}\n  template:\n    metadata:\n      labels: {app: infra}\n    spec:\n      containers:\n      - name: app\n        image: registry.local/infra:1\n`;
+  // infra has a Deployment to wait for (minReadySeconds keeps it unavailable for 8 s even on a
+  // loaded machine), so apps asks first and is told to wait 30 s.
+  const deploy = `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: infra\nspec:\n  replicas: 1\n  minReadySeconds: 8\n  selector:\n    matchLabels: {app: infra}\n  template:\n    metadata:\n      labels: {app: infra}\n    spec:\n      containers:\n      - name: app\n        image: registry.local/infra:1\n`;
   const repo = await createGitRepo(env, t, { files: { "infra/d.yaml": deploy, "apps/a.yaml": cm("a", "one") } });
   const config = writeConfig(`namespace: ${agentNs}
 listen: "127.0.0.1:0"
