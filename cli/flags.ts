@@ -4,7 +4,7 @@
  * (exit 2) before the command does any work.
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { errorMessage } from "../core/errors.ts";
+import { SlipwayError, errorMessage } from "../core/errors.ts";
 import { fail, type CliIO } from "./io.ts";
 
 /** The flag definitions of one command; every command defines `help`. */
@@ -42,4 +42,15 @@ export function parseFlags<const O extends FlagDefinitions, R>(
     io.stderr(usage);
     return { ok: false, exit: 2 };
   }
+}
+
+/** Throws a SlipwayError naming the first positional argument when a command takes none. */
+export function noPositionals(positionals: readonly string[], hint?: string): void {
+  if (positionals.length > 0) throw new SlipwayError(positionals[0] ?? "", hint ? `unexpected argument (${hint})` : "unexpected argument");
+}
+
+/** Checks an `--output` value: `text` or `json`, else a SlipwayError naming the flag. */
+export function outputFormat(value: string): "text" | "json" {
+  if (value !== "text" && value !== "json") throw new SlipwayError(`--output "${value}"`, 'want "text" or "json"');
+  return value;
 }

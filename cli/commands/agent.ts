@@ -8,7 +8,7 @@ import { createLogger } from "../../core/log.ts";
 import { loadConfig } from "../../agent/config/load-config.ts";
 import { runAgent } from "../../agent/run-agent.ts";
 import type { CliIO, CommandRun } from "../io.ts";
-import { parseFlags } from "../flags.ts";
+import { parseFlags, noPositionals } from "../flags.ts";
 
 const USAGE = `Usage: slipway agent --config FILE [--once] [flags]
 
@@ -42,7 +42,7 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
       help: { type: "boolean", short: "h" },
     },
     ({ values, positionals }) => {
-      if (positionals.length > 0) throw new SlipwayError(positionals[0] ?? "", "unexpected argument");
+      noPositionals(positionals);
       if (!values.config) throw new SlipwayError("--config", "is required");
       const given = values["log-format"];
       const format: "json" | "text" | undefined = given === "json" || given === "text" ? given : undefined;

@@ -21,7 +21,7 @@ import type { KubeObject } from "../../agent/kube/kube-object.ts";
 import { applySync } from "../../agent/sync/apply-sync.ts";
 import { serverSideApply } from "../../agent/apply/server-side-apply.ts";
 import { fail, ok, step, waiting, type CliIO, type CommandRun } from "../io.ts";
-import { parseFlags } from "../flags.ts";
+import { parseFlags, noPositionals } from "../flags.ts";
 
 const USAGE = `Usage: slipway bootstrap --url URL [flags]
 
@@ -163,7 +163,7 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
       help: { type: "boolean", short: "h" },
     },
     ({ values, positionals }) => {
-      if (positionals.length > 0) throw new SlipwayError(positionals[0] ?? "", "unexpected argument");
+      noPositionals(positionals);
       if (!values.url) throw new SlipwayError("--url", "the manifest repository URL is required");
       if (values.provider !== undefined && values.provider !== "aws") throw new SlipwayError("--provider", `"${values.provider}": only "aws" is supported`);
       if (values["git-username"] && !values.apply) throw new SlipwayError("--git-username", "creates a Secret in the cluster: use it with --apply");

@@ -5,7 +5,7 @@
  */
 import { realpath } from "node:fs/promises";
 import path from "node:path";
-import { parseFlags } from "../flags.ts";
+import { parseFlags, noPositionals } from "../flags.ts";
 import { SlipwayError } from "../../core/errors.ts";
 import { run as exec } from "../../core/exec.ts";
 import { buildSync } from "../../agent/build/build-sync.ts";
@@ -75,7 +75,7 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
       help: { type: "boolean", short: "h" },
     },
     ({ values, positionals }) => {
-      if (positionals.length > 0) throw new SlipwayError(positionals[0] ?? "", "unexpected argument (give the directory with --path)");
+      noPositionals(positionals, "give the directory with --path");
       return values;
     },
   );

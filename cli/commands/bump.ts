@@ -12,7 +12,7 @@ import { unifiedDiff } from "../../core/markers/unified-diff.ts";
 import { updateMarkers } from "../../core/markers/update-tree.ts";
 import { redact } from "../../core/redact.ts";
 import { ok, type CliIO, type CommandRun } from "../io.ts";
-import { parseFlags } from "../flags.ts";
+import { parseFlags, noPositionals, outputFormat } from "../flags.ts";
 
 const USAGE = `Usage: slipway bump --path DIR --set NS:NAME=IMAGE [--set …] [--dry-run] [--output json]
 
@@ -68,10 +68,8 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
       help: { type: "boolean", short: "h" },
     },
     ({ values, positionals }) => {
-      if (positionals.length > 0) throw new SlipwayError(positionals[0] ?? "", "unexpected argument (give the directory with --path)");
-      if (values.output !== "text" && values.output !== "json") {
-        throw new SlipwayError(`--output "${values.output}"`, 'want "text" or "json"');
-      }
+      noPositionals(positionals, "give the directory with --path");
+      outputFormat(values.output);
       if (values.set.length === 0) throw new SlipwayError("--set", "at least one --set NS:NAME=IMAGE is required");
       return { values, images: parseSets(values.set) };
     },

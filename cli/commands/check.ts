@@ -4,7 +4,7 @@
  * the cluster's version and the agent's permissions, the configuration file, and whether each
  * source's git repository answers with its credentials. Exit 1 when any check fails.
  */
-import { SlipwayError, errorMessage } from "../../core/errors.ts";
+import { errorMessage } from "../../core/errors.ts";
 import { run as runProgram } from "../../core/exec.ts";
 import { createGitClient } from "../../core/git/git-client.ts";
 import { createKubeClient, type KubeClient } from "../../agent/kube/kube-client.ts";
@@ -12,7 +12,7 @@ import { loadConfig } from "../../agent/config/load-config.ts";
 import type { AgentConfig, SourceConfig } from "../../agent/config/agent-config.ts";
 import { createKubeSecretReader, resolveSourceAuth, type SecretReader } from "../../agent/source/source-credentials.ts";
 import { fail, ok, step, type CliIO, type CommandRun } from "../io.ts";
-import { parseFlags } from "../flags.ts";
+import { parseFlags, noPositionals, outputFormat } from "../flags.ts";
 
 const USAGE = `Usage: slipway check [--pre] [--config FILE] [--namespace NS] [--kubeconfig FILE] [--output text|json]
 
@@ -208,8 +208,8 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
       help: { type: "boolean", short: "h" },
     },
     ({ values, positionals }) => {
-      if (positionals.length > 0) throw new SlipwayError(positionals[0] ?? "", "unexpected argument");
-      if (values.output !== "text" && values.output !== "json") throw new SlipwayError(`--output ${values.output}`, 'want "text" or "json"');
+      noPositionals(positionals);
+      outputFormat(values.output);
       return values;
     },
   );

@@ -7,6 +7,7 @@
  * agent applied shows only real changes, and the sync's live ApplySet members that DIR no longer
  * holds are shown as deletions (what pruning would do).
  */
+import path from "node:path";
 import { stringify } from "yaml";
 import { SlipwayError } from "../../core/errors.ts";
 import { unifiedDiff } from "../../core/markers/unified-diff.ts";
@@ -21,7 +22,7 @@ import type { KubeClient } from "../../agent/kube/kube-client.ts";
 import { inventoryKey } from "../../agent/kube/kube-object.ts";
 import { buildLocal } from "./build.ts";
 import { ok, type CliIO, type CommandRun } from "../io.ts";
-import { parseFlags } from "../flags.ts";
+import { parseFlags, noPositionals } from "../flags.ts";
 
 const USAGE = `Usage: slipway diff --path DIR [--sync NAME] [--namespace NS] [--target-namespace NS]
 
@@ -89,14 +90,14 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
       help: { type: "boolean", short: "h" },
     },
     ({ values, positionals }) => {
-      if (positionals.length > 0) throw new SlipwayError(positionals[0] ?? "", "unexpected argument (give the directory with --path)");
+      noPositionals(positionals, "give the directory with --path");
       return values;
     },
   );
   if (!parsed.ok) return parsed.exit;
   const values = parsed.flags;
   const sync = values.sync;
-  let objects = await buildLocal(values.path, {
+  let objects = await buildLocal(path.resolve(io.cwd, values.path), {
     signal: io.signal,
     ...(values["target-namespace"] ? { targetNamespace: values["target-namespace"] } : {}),
     ...(sync ? { owner: { sync, namespace: values.namespace } } : {}),

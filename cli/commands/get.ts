@@ -2,11 +2,10 @@
  * `slipway get [--namespace slipway-system] [--output json]`: the status of every sync, read from
  * the ApplySet parents in the agent namespace: NAME READY MESSAGE REVISION SUSPENDED.
  */
-import { SlipwayError } from "../../core/errors.ts";
 import { createKubeClient } from "../../agent/kube/kube-client.ts";
 import { createStatusStore, type ParentView } from "../../agent/status/status-store.ts";
 import { table, type CliIO, type CommandRun } from "../io.ts";
-import { parseFlags } from "../flags.ts";
+import { parseFlags, noPositionals, outputFormat } from "../flags.ts";
 
 const USAGE = `Usage: slipway get [--namespace NS] [--output text|json] [--kubeconfig FILE]
 
@@ -42,8 +41,8 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
       help: { type: "boolean", short: "h" },
     },
     ({ values, positionals }) => {
-      if (positionals.length > 0) throw new SlipwayError(positionals[0] ?? "", "unexpected argument");
-      if (values.output !== "text" && values.output !== "json") throw new SlipwayError(`--output ${values.output}`, 'want "text" or "json"');
+      noPositionals(positionals);
+      outputFormat(values.output);
       return values;
     },
   );

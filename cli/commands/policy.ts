@@ -13,7 +13,7 @@ import { compileExclusionList, DEFAULT_EXCLUSION_LIST, type ExclusionList } from
 import { parsePolicyFile } from "../../core/policy/policy-file.ts";
 import { explainSelection, selectTag, type SelectionExplanation } from "../../core/policy/select-tag.ts";
 import { fail, table, type CliIO, type CommandRun } from "../io.ts";
-import { parseFlags } from "../flags.ts";
+import { parseFlags, outputFormat } from "../flags.ts";
 
 const USAGE = `Usage: slipway policy eval POLICY.yaml [--explain] [--output json] < tags.txt
 
@@ -52,7 +52,7 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
       const [sub, file, ...extra] = positionals;
       if (sub !== "eval") throw new SlipwayError(`policy ${sub ?? ""}`.trim(), 'unknown subcommand (want "eval")');
       if (!file || extra.length > 0) throw new SlipwayError("policy eval", "want exactly one POLICY.yaml");
-      if (values.output !== "text" && values.output !== "json") throw new SlipwayError(`--output "${values.output}"`, 'want "text" or "json"');
+      outputFormat(values.output);
       let exclusion: ExclusionList;
       try {
         exclusion = compileExclusionList(values.exclude.length > 0 ? values.exclude : DEFAULT_EXCLUSION_LIST);
