@@ -126,6 +126,26 @@ async function healthz(ctx: EnvContext, portKey: string): Promise<boolean> {
   return res.status === 200;
 }
 
+/**
+ * The flags kube-controller-manager and kube-scheduler share: their kubeconfig for the API,
+ * authentication and authorization, a secure port on 127.0.0.1 with a self-signed certificate
+ * in their own directory, and no leader election.
+ */
+async function controllerArgs(ctx: EnvContext, name: string, kubeconfig: string): Promise<string[]> {
+  const port = await ctx.allocatePort(name);
+  const certDir = path.join(ctx.dir, name);
+  mkdirSync(certDir, { recursive: true });
+  return [
+    `--kubeconfig=${kubeconfig}`,
+    `--authentication-kubeconfig=${kubeconfig}`,
+    `--authorization-kubeconfig=${kubeconfig}`,
+    "--bind-address=127.0.0.1",
+    `--secure-port=${port}`,
+    `--cert-dir=${certDir}`,
+    "--leader-elect=false",
+  ];
+}
+
 /** kube-controller-manager (service-account tokens, Deployments, ReplicaSets, namespaces, garbage collection). */
 export const kubeControllerManager = daemonComponent({
   name: "kube-controller-manager",
@@ -137,19 +157,10 @@ export const kubeControllerManager = daemonComponent({
     const ca = await pki.ca(ctx.signal);
     const sa = await pki.serviceAccountKeys(ctx.signal);
     const kubeconfig = await componentKubeconfig(ctx, "kube-controller-manager.kubeconfig", "kube-controller-manager", "system:kube-controller-manager");
-    const port = await ctx.allocatePort("kube-controller-manager");
-    const certDir = path.join(ctx.dir, "kube-controller-manager");
-    mkdirSync(certDir, { recursive: true });
     return {
       command: bins.controllerManager,
       args: [
-        `--kubeconfig=${kubeconfig}`,
-        `--authentication-kubeconfig=${kubeconfig}`,
-        `--authorization-kubeconfig=${kubeconfig}`,
-        "--bind-address=127.0.0.1",
-        `--secure-port=${port}`,
-        `--cert-dir=${certDir}`,
-        "--leader-elect=false",
+        ...(await controllerArgs(ctx, "kube-controller-manager", kubeconfig)),
         "--use-service-account-credentials=true",
         `--service-account-private-key-file=${sa.key}`,
         `--root-ca-file=${ca.cert}`,
@@ -173,19 +184,10 @@ export const kubeScheduler = daemonComponent({
   async prepare(ctx) {
     const bins = await kubeBinaries(ctx);
     const kubeconfig = await componentKubeconfig(ctx, "kube-scheduler.kubeconfig", "kube-scheduler", "system:kube-scheduler");
-    const port = await ctx.allocatePort("kube-scheduler");
-    const certDir = path.join(ctx.dir, "kube-scheduler");
-    mkdirSync(certDir, { recursive: true });
     return {
       command: bins.scheduler,
       args: [
-        `--kubeconfig=${kubeconfig}`,
-        `--authentication-kubeconfig=${kubeconfig}`,
-        `--authorization-kubeconfig=${kubeconfig}`,
-        "--bind-address=127.0.0.1",
-        `--secure-port=${port}`,
-        `--cert-dir=${certDir}`,
-        "--leader-elect=false",
+        ...(await controllerArgs(ctx, "kube-scheduler", kubeconfig)),
         "--profiling=false",
         "--v=1",
       ],
