@@ -3,10 +3,10 @@
  * reconcile` against the running agent, drift correction, suspend/resume, SIGTERM; and SIGKILL
  * in the middle of an apply followed by a restart that converges.
  */
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { integration, createGitRepo, createNamespace, kubectl } from "../../env/harness.ts";
+import { integration, createGitRepo, createNamespace, kubectl, type TestEnv } from "../../env/harness.ts";
 import { pushChanges } from "./git-push.ts";
 import { agentArgs, cacheDir, eventually, runSlipway, startAgent, writeConfig } from "./agent-process.ts";
 import { readStatus } from "./parent-status.ts";
@@ -91,13 +91,15 @@ syncs:
   assert.match(agent.logs(), /"msg":"stopped"/);
 });
 
-test("SIGKILL in the middle of an apply, then a restart, converges", async (t) => {
-  const env = integration(t);
-  if (!env) return;
+/**
+ * What the signal tests share: an agent namespace, an app namespace, a repository holding the
+ * seed's shop on branch eks, and a config with one sync of it.
+ */
+async function shopAgentSetup(env: TestEnv, t: TestContext): Promise<{ agentNs: string; appNs: string; config: string; sha: string }> {
   const agentNs = await createNamespace(env, t, "slipway-agent");
   const appNs = await createNamespace(env, t, "shop");
   const repo = await createGitRepo(env, t, { branch: "eks" });
-  await pushChanges(repo, "eks", { clusters: { copyFrom: path.join(shop, "clusters") } });
+  const sha = await pushChanges(repo, "eks", { clusters: { copyFrom: path.join(shop, "clusters") } });
   const config = writeConfig(`namespace: ${agentNs}
 listen: "127.0.0.1:0"
 sources:
@@ -105,6 +107,13 @@ sources:
 syncs:
   - { name: shop, sourceRef: m, path: clusters/eks/shop, targetNamespace: ${appNs}, timeout: 2m }
 `);
+  return { agentNs, appNs, config, sha };
+}
+
+test("SIGKILL in the middle of an apply, then a restart, converges", async (t) => {
+  const env = integration(t);
+  if (!env) return;
+  const { agentNs, appNs, config } = await shopAgentSetup(env, t);
   const cache = cacheDir();
   const agent = startAgent(t, agentArgs(env, config, cache));
   // Kill as soon as the first object has been created, while the rest is still being applied.
@@ -122,17 +131,7 @@ syncs:
 test("SIGTERM during an apply lets it finish, then the agent exits", async (t) => {
   const env = integration(t);
   if (!env) return;
-  const agentNs = await createNamespace(env, t, "slipway-agent");
-  const appNs = await createNamespace(env, t, "shop");
-  const repo = await createGitRepo(env, t, { branch: "eks" });
-  const sha = await pushChanges(repo, "eks", { clusters: { copyFrom: path.join(shop, "clusters") } });
-  const config = writeConfig(`namespace: ${agentNs}
-listen: "127.0.0.1:0"
-sources:
-  - { name: m, url: "${repo.httpUrl}", ref: { branch: eks } }
-syncs:
-  - { name: shop, sourceRef: m, path: clusters/eks/shop, targetNamespace: ${appNs}, timeout: 2m }
-`);
+  const { agentNs, config, sha } = await shopAgentSetup(env, t);
   const agent = startAgent(t, agentArgs(env, config, cacheDir()));
   await eventually("the apply under way", async () => (/ created"/.test(agent.logs()) ? true : undefined), 60_000);
   agent.child.kill("SIGTERM");
