@@ -42,6 +42,9 @@ export interface EnsurePackagesOptions {
   log?: (line: string) => void;
 }
 
+/** How long apt-get waits for the dpkg lock that another apt-get holds, in seconds. */
+const APT_LOCK_TIMEOUT_S = 600;
+
 /**
  * Installs Debian packages with apt-get, running `apt-get update` and trying again once when the
  * first attempt fails (an unknown package on a machine with stale lists). Without root, or
@@ -53,14 +56,18 @@ export async function installDebianPackages(pkgs: readonly string[], options: En
   if (!findProgram("apt-get")) throw new SlipwayError("Debian packages", `${pkgs.join(", ")} needed and apt-get is not available; ${what}`);
   if (process.getuid?.() !== 0) throw new SlipwayError("Debian packages", `${pkgs.join(", ")} needed and this user is not root; ${what}`);
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  const install = (): Promise<unknown> => run("apt-get", ["install", "-y", "--no-install-recommends", ...pkgs], { env, signal: options.signal });
+  // Another apt-get (a second test environment starting, the machine's own updates) may hold the
+  // dpkg lock: wait for it instead of failing at once.
+  const lock = ["-o", `DPkg::Lock::Timeout=${APT_LOCK_TIMEOUT_S}`];
+  const install = (): Promise<unknown> =>
+    run("apt-get", [...lock, "install", "-y", "--no-install-recommends", ...pkgs], { env, signal: options.signal });
   options.log?.(`apt-get install ${pkgs.join(" ")}`);
   try {
     await install();
   } catch {
     options.log?.("apt-get update (the install failed; the package lists may be stale)");
     try {
-      await run("apt-get", ["update"], { env, signal: options.signal });
+      await run("apt-get", [...lock, "update"], { env, signal: options.signal });
       await install();
     } catch (err) {
       throw new SlipwayError("Debian packages", `could not install ${pkgs.join(" ")}; ${what}`, { cause: err });
