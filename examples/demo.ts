@@ -40,12 +40,24 @@ function kubectl(env: TestEnv, args: string[]): string {
   return runOrDie("kubectl", ["--kubeconfig", env.kubeconfig, ...args], { quiet: true });
 }
 
+/**
+ * Polls `probe` until it returns a value. A probe that throws (an API server too busy to answer a
+ * kubectl call) is tried again; its last error is part of the timeout's message.
+ */
 async function waitFor<T>(what: string, timeoutMs: number, probe: () => T | undefined): Promise<T> {
   const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
   for (;;) {
-    const v = probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
+    try {
+      const v = probe();
+      if (v !== undefined) return v;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      const why = lastError instanceof Error ? ` (last error: ${lastError.message})` : "";
+      throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}${why}`, { cause: lastError });
+    }
     await new Promise((r) => setTimeout(r, 250));
   }
 }

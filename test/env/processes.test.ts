@@ -58,7 +58,9 @@ test("pidsWithCommandLineContaining finds a process by a word of its command lin
     rmSync(dir, { recursive: true, force: true });
   });
   const marker = `slipway-marker-${process.pid}`;
-  const rec = pm.start({ name: "marked", command: "sh", args: ["-c", "sleep 300; :", marker] });
+  // One process that never forks: a shell would fork children that carry its command line until
+  // they exec, and a look at that moment would find two.
+  const rec = pm.start({ name: "marked", command: process.execPath, args: ["-e", "setInterval(() => {}, 1000)", marker] });
   assert.deepEqual(pidsWithCommandLineContaining(marker), [rec.pid]);
   await pm.stop("marked");
   assert.deepEqual(pidsWithCommandLineContaining(marker), []);
