@@ -32,10 +32,10 @@ import { sleep } from "../../core/retry.ts";
 import { partOfLabel, type SetRecord } from "../applyset/applyset-parent.ts";
 import { resolveGroupKind } from "../applyset/group-kind-mapping.ts";
 import { kindsDefinedByCrds } from "../sync/validate-objects.ts";
-import { formatEntry, type ApplyAction, type ChangeSetEntry } from "./change-set.ts";
+import { formatEntry, type ChangeSetEntry } from "./change-set.ts";
 import { hasDrifted } from "./drift.ts";
 import { immutableFields, isImmutableError } from "./immutable-error.ts";
-import { takeOverManagedFields } from "./managed-fields.ts";
+import { fieldsReleasedByTakeover, takeOverManagedFields, withoutFields } from "./managed-fields.ts";
 import { forceEnabled, pruneDisabled, reconcileDisabled, ssaPolicy } from "./markers.ts";
 import { defaultFieldManager, deleteObject, getObject, readLive, serverSideApply, serverSideApplyResult, waitGone, type LiveIndex } from "./object-requests.ts";
 import { objectDiff } from "./plan-diff.ts";
@@ -378,8 +378,14 @@ export class ResourceManager {
       return { id, action: "created", recreate: true, diff: objectDiff(id, live ?? undefined, obj) };
     }
     // A listed object that is not a member yet is adopted: it gains the part-of label, so it changes.
-    const action: ApplyAction = dry.live && listed && !member ? "configured" : dry.action;
-    return { id, action, diff: action === "unchanged" ? "" : objectDiff(id, dry.live, dry.result) };
+    if (dry.live && listed && !member) return { id, action: "configured", diff: objectDiff(id, dry.live, dry.result) };
+    let { result, action } = dry;
+    if (dry.live && policy === "Override" && takeOverManagedFields(dry.live, this.fieldManager)) {
+      // `apply` takes over hand-set fields first, then drops those the build does not set.
+      result = withoutFields(result, fieldsReleasedByTakeover(result, this.fieldManager));
+      action = hasDrifted(dry.live, result) ? "configured" : "unchanged";
+    }
+    return { id, action, diff: action === "unchanged" ? "" : objectDiff(id, dry.live, result) };
   }
 
   /** Throws the immutable-field error unless the apply or the object allows recreating it. */

@@ -2,14 +2,14 @@
  * `slipway diff --sync` and the agent agree: after the agent applied one version of a directory,
  * diff on the next version names exactly the objects the agent then creates, configures or
  * prunes — for the `reconcile: disabled`, `ssa: Ignore` and `ssa: IfNotPresent` markers, for
- * pruning (and `prune: disabled`) — and masks Secret values. Real control plane, real CLI process.
+ * pruning (and `prune: disabled`), for a hand edit the agent takes over — and masks Secret values. Real control plane, real CLI process.
  */
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createNamespace, integration, uniqueName } from "../env/harness.ts";
+import { createNamespace, integration, kubectl, uniqueName, type TestEnv } from "../env/harness.ts";
 import { createKubeClient } from "../../agent/kube/kube-client.ts";
 import { applySync } from "../../agent/sync/apply-sync.ts";
 import type { SyncOutcome } from "../../agent/sync/sync-outcome.ts";
@@ -33,10 +33,10 @@ interface Agreement {
 }
 
 /**
- * Lets the agent apply `first` (file name → YAML), runs `slipway diff --sync` on `second`, then
- * lets the agent apply `second`; returns what each said.
+ * Lets the agent apply `first` (file name → YAML), runs `between` (a hand edit), runs
+ * `slipway diff --sync` on `second`, then lets the agent apply `second`; returns what each said.
  */
-async function agree(t: TestContext, first: Record<string, string>, second: Record<string, string>): Promise<Agreement | undefined> {
+async function agree(t: TestContext, first: Record<string, string>, second: Record<string, string>, between?: (env: TestEnv, ns: string) => Promise<void>): Promise<Agreement | undefined> {
   const env = integration(t);
   if (!env) return undefined;
   const agentNs = await createNamespace(env, t, "slipway-agent");
@@ -71,6 +71,7 @@ async function agree(t: TestContext, first: Record<string, string>, second: Reco
   };
   write(first);
   await agentApply();
+  await between?.(env, ns);
   write(second);
   const diff = await runCli(["diff", "--kubeconfig", env.kubeconfig, "--target-namespace", ns, "--path", dir, "--sync", sync, "-n", agentNs]);
   const applied = await agentApply();
@@ -146,4 +147,15 @@ test("diff masks Secret values: a changed key shows as changed, no value is prin
   for (const value of ["first-secret-value", "second-secret-value", "admin-user-name"]) {
     for (const encoded of [value, Buffer.from(value).toString("base64")]) assert.ok(!r.diff.stdout.includes(encoded) && !r.diff.stderr.includes(encoded), `${encoded} printed`);
   }
+});
+
+test("diff and the agent agree on a hand edit: a key added with kubectl patch is taken over and removed", async (t) => {
+  const r = await agree(t, { "a.yaml": cm("conf", "git") }, { "a.yaml": cm("conf", "git") }, async (env, ns) => {
+    await kubectl(env, ["patch", "configmap/conf", "-n", ns, "--type=merge", "-p", '{"data":{"extra":"by-hand"}}']);
+  });
+  if (!r) return;
+  assert.deepEqual(r.diffIds, r.agentIds);
+  assert.equal(r.agentIds.length, 1);
+  assert.ok(r.agentLines.some((l) => /ConfigMap\/.+\/conf configured$/.test(l)), r.agentLines.join("\n"));
+  assert.match(r.diff.stdout, /^- {2}extra: by-hand$/m);
 });
