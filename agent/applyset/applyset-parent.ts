@@ -5,7 +5,7 @@
  */
 import { SlipwayError } from "../../core/errors.ts";
 import { VERSION } from "../../core/version.ts";
-import type { KubeObject } from "../kube/kube-object.ts";
+import { groupKind, type KubeObject } from "../kube/kube-object.ts";
 import { applySetId } from "./applyset-id.ts";
 
 /** Label on the parent holding the set's id. */
@@ -64,6 +64,14 @@ export function readParent(live: KubeObject, ref: ParentRef): SetRecord {
   const namespaces = splitList(live.metadata.annotations?.[namespacesAnnotation]);
   if (groupKinds.length > 0 && !namespaces.includes(ref.namespace)) namespaces.push(ref.namespace);
   return { groupKinds: [...new Set(groupKinds)].sort(), namespaces: [...new Set(namespaces)].sort() };
+}
+
+/** The record of a build: its group-kinds, and its namespaces plus the parent's (when it has any object). */
+export function recordOf(objects: readonly KubeObject[], parentNamespace: string): SetRecord {
+  const groupKinds = [...new Set(objects.map(groupKind))].sort();
+  const namespaces = new Set(objects.map((o) => o.metadata.namespace).filter((n): n is string => !!n));
+  if (groupKinds.length > 0) namespaces.add(parentNamespace);
+  return { groupKinds, namespaces: [...namespaces].sort() };
 }
 
 /** The union of two records (what the parent says while an apply is under way). */

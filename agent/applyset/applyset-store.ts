@@ -5,7 +5,7 @@
  */
 import type { KubeClient, ResourceMapping } from "../kube/kube-client.ts";
 import type { KubeObject } from "../kube/kube-object.ts";
-import { serverSideApply } from "../apply/server-side-apply.ts";
+import { serverSideApply } from "../apply/object-requests.ts";
 import { parentBody, type ParentRef, type SetRecord } from "./applyset-parent.ts";
 
 const configMaps: ResourceMapping = { group: "", version: "v1", apiVersion: "v1", kind: "ConfigMap", resource: "configmaps", namespaced: true, verbs: [] };

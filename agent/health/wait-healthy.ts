@@ -1,6 +1,8 @@
 /**
- * Waits until a set of applied objects is healthy: polls the live objects and applies the kstatus
- * rules until every one is Current, any one is Failed, or the time runs out.
+ * Waits until a set of applied objects is healthy: polls the live objects and judges each with
+ * one status function (by default the kstatus rules, `computeStatus`) until every one is Current,
+ * any one is Failed, or the time runs out. The apply engine's `wait` (agent/apply/resource-manager.ts)
+ * calls this.
  */
 import { errorMessage, throwIfAborted } from "../../core/errors.ts";
 import { sleep } from "../../core/retry.ts";
@@ -8,7 +10,7 @@ import type { KubeClient } from "../kube/kube-client.ts";
 import { objectId, type KubeObject } from "../kube/kube-object.ts";
 import { mapSettled } from "../kube/limiter.ts";
 import { computeStatus } from "./compute-status.ts";
-import type { HealthStatus } from "./health-status.ts";
+import type { HealthResult, HealthStatus } from "./health-status.ts";
 
 /** The object to watch: its apiVersion, kind, namespace and name. */
 export type ObjectRef = Pick<KubeObject, "apiVersion" | "kind"> & { metadata: { name: string; namespace?: string } };
@@ -41,6 +43,8 @@ export interface WaitHealthyOptions {
   intervalMs?: number;
   /** GET requests in flight at once. Default 8. */
   concurrency?: number;
+  /** The health of one live object: the only place per-object rules are applied. Default `computeStatus`. */
+  statusOf?: (live: KubeObject) => HealthResult;
   signal?: AbortSignal;
 }
 
@@ -48,6 +52,7 @@ export interface WaitHealthyOptions {
 export async function waitHealthy(options: WaitHealthyOptions): Promise<HealthReport> {
   const start = Date.now();
   const interval = options.intervalMs ?? 2000;
+  const statusOf = options.statusOf ?? computeStatus;
   const results: ObjectHealth[] = options.objects.map((o) => ({ id: objectId(o), status: "InProgress", message: "not checked yet" }));
   const done = (healthy: boolean, message: string): HealthReport => ({ healthy, message, objects: results, durationMs: Date.now() - start });
   for (;;) {
@@ -70,7 +75,7 @@ export async function waitHealthy(options: WaitHealthyOptions): Promise<HealthRe
             r.status = "NotFound";
             r.message = `${ref.kind.toLowerCase()} "${ref.metadata.name}" not found`;
           } else {
-            Object.assign(r, computeStatus(res.body));
+            Object.assign(r, statusOf(res.body));
           }
         } catch (err) {
           r.status = "InProgress";

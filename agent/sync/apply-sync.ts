@@ -2,21 +2,20 @@
  * One apply of a sync's build — the entry point the agent runtime calls: validate the build,
  * check the sync's ApplySet parent, record the union of old and new members on it, apply in
  * stages, prune what left the build (only when every apply succeeded), record the exact set, and
- * wait for health. Never throws for a problem with the build or the cluster: problems are
+ * wait for health. The applying, pruning and waiting are the apply engine's
+ * (agent/apply/resource-manager.ts); this file is the sync's order of steps and its ApplySet. Never throws for a problem with the build or the cluster: problems are
  * returned in `errors`, each naming its object.
  */
 import { SlipwayError } from "../../core/errors.ts";
 import { describeError } from "../kube/kube-api-error.ts";
 import type { Logger } from "../../core/log.ts";
-import { applyStaged } from "../apply/apply-staged.ts";
 import type { ChangeSetEntry } from "../apply/change-set.ts";
 import { summarize } from "../apply/change-set.ts";
-import { parentId, parentRef, partOfLabel, readParent, unionRecords, withPartOf, type SetRecord } from "../applyset/applyset-parent.ts";
+import { ResourceManager } from "../apply/resource-manager.ts";
+import { parentId, parentRef, partOfLabel, readParent, recordOf, unionRecords, withPartOf, type SetRecord } from "../applyset/applyset-parent.ts";
 import { getParent, writeParent } from "../applyset/applyset-store.ts";
-import { pruneSet } from "../applyset/prune.ts";
-import { waitHealthy } from "../health/wait-healthy.ts";
 import type { KubeClient } from "../kube/kube-client.ts";
-import { groupKind, objectId, type KubeObject } from "../kube/kube-object.ts";
+import { objectId, type KubeObject } from "../kube/kube-object.ts";
 import type { SyncError, SyncOutcome } from "./sync-outcome.ts";
 import { validateObjects } from "./validate-objects.ts";
 
@@ -50,18 +49,12 @@ export interface ApplySyncOptions {
   log: Logger;
 }
 
-function recordOf(objects: readonly KubeObject[], parentNamespace: string): SetRecord {
-  const groupKinds = [...new Set(objects.map(groupKind))].sort();
-  const namespaces = new Set(objects.map((o) => o.metadata.namespace).filter((n): n is string => !!n));
-  if (groupKinds.length > 0) namespaces.add(parentNamespace);
-  return { groupKinds, namespaces: [...namespaces].sort() };
-}
-
 /** Applies one build output for a sync and reports what happened. */
 export async function applySync(options: ApplySyncOptions): Promise<SyncOutcome> {
   const start = Date.now();
   const { client, log } = options;
   const inventoryClient = options.inventoryClient ?? client;
+  const manager = new ResourceManager({ client, inventoryClient, concurrency: options.concurrency, log });
   const ref = parentRef(options.sync, options.agentNamespace);
   const id = parentId(ref);
   const parentSubject = `ConfigMap/${ref.namespace}/${ref.name}`;
@@ -117,15 +110,7 @@ export async function applySync(options: ApplySyncOptions): Promise<SyncOutcome>
   }
 
   // 3. Apply, stage by stage.
-  const applied = await applyStaged({
-    client,
-    objects,
-    force: options.force,
-    concurrency: options.concurrency,
-    memberSelector: `${partOfLabel}=${id}`,
-    signal,
-    log,
-  });
+  const applied = await manager.apply(objects, { force: options.force, memberSelector: `${partOfLabel}=${id}`, signal });
   changeSet.push(...applied.entries);
   if (signal.aborted) {
     // Cut short: one error instead of one per object that never started.
@@ -142,7 +127,7 @@ export async function applySync(options: ApplySyncOptions): Promise<SyncOutcome>
   // 4. Prune what left the build, then record the exact set.
   if (options.prune) {
     try {
-      const p = await pruneSet({ client, listClient: inventoryClient, id, record: recorded, keep: objects, concurrency: options.concurrency, signal, log });
+      const p = await manager.prune({ id, record: recorded, keep: objects, signal });
       pruned.push(...p.deleted);
       changeSet.push(...p.deleted.map((d) => ({ id: d, action: "deleted" as const })));
       for (const f of p.failures) errors.push({ phase: "prune", id: f.id, message: f.message.startsWith(f.id) ? f.message : `${f.id}: ${f.message}` });
@@ -162,12 +147,10 @@ export async function applySync(options: ApplySyncOptions): Promise<SyncOutcome>
   // 5. Health of what was applied (skipped objects are not ours to judge).
   const skipped = new Set(changeSet.filter((e) => e.action === "skipped").map((e) => e.id));
   try {
-    const health = await waitHealthy({
-      client,
-      objects: objects.filter((o) => !skipped.has(objectId(o))),
-      timeoutMs: Math.max(0, options.timeoutMs - (Date.now() - start)),
-      signal: options.signal,
-    });
+    const health = await manager.wait(
+      objects.filter((o) => !skipped.has(objectId(o))),
+      { timeoutMs: Math.max(0, options.timeoutMs - (Date.now() - start)), signal: options.signal },
+    );
     if (!health.healthy) {
       // One error per object that is to blame: the Failed ones, else every one still not Current.
       const failed = health.objects.filter((o) => o.status === "Failed");

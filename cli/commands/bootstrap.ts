@@ -19,7 +19,7 @@ import { parseManifests, renderManifests } from "../../agent/build/parse-manifes
 import { createKubeClient } from "../../agent/kube/kube-client.ts";
 import type { KubeObject } from "../../agent/kube/kube-object.ts";
 import { applySync } from "../../agent/sync/apply-sync.ts";
-import { serverSideApply } from "../../agent/apply/server-side-apply.ts";
+import { serverSideApply } from "../../agent/apply/object-requests.ts";
 import { fail, ok, step, waiting, type CliIO, type CommandRun } from "../io.ts";
 import { parseFlags, noPositionals } from "../flags.ts";
 

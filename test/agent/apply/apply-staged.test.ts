@@ -1,12 +1,12 @@
-// applyStaged on its own (one GET per object, no ApplySet) against the real API server.
+// The apply engine on its own (one GET per object, no ApplySet) against the real API server.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createNamespace, integration, kubectl, uniqueName } from "../../env/harness.ts";
-import { applyStaged } from "../../../agent/apply/apply-staged.ts";
+import { ResourceManager } from "../../../agent/apply/resource-manager.ts";
 import { createKubeClient } from "../../../agent/kube/kube-client.ts";
 import type { KubeObject } from "../../../agent/kube/kube-object.ts";
 
-test("applyStaged reports created / configured / unchanged with a GET per object", async (t) => {
+test("apply reports created / configured / unchanged with a GET per object", async (t) => {
   const env = integration(t);
   if (!env) return;
   const ns = await createNamespace(env, t, "staged");
@@ -15,7 +15,7 @@ test("applyStaged reports created / configured / unchanged with a GET per object
   const cm = (v: string): KubeObject => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", namespace: ns }, data: { v } });
   const sa: KubeObject = { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "robot", namespace: ns } };
   const run = async (objects: KubeObject[]): Promise<string[]> => {
-    const r = await applyStaged({ client, objects, signal: AbortSignal.timeout(60_000) });
+    const r = await new ResourceManager({ client }).apply(objects, { signal: AbortSignal.timeout(60_000) });
     assert.deepEqual(r.failures, []);
     return r.entries.map((e) => `${e.id} ${e.action}`);
   };
@@ -33,14 +33,13 @@ test("a failure in the first stage stops the apply before later stages", async (
   const client = await createKubeClient({ kubeconfig: env.kubeconfig });
   t.after(() => client.close());
   const bad = `Bad_${uniqueName("ns")}`;
-  const r = await applyStaged({
-    client,
-    objects: [
+  const r = await new ResourceManager({ client }).apply(
+    [
       { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "never", namespace: "default" }, data: {} },
       { apiVersion: "v1", kind: "Namespace", metadata: { name: bad } },
     ],
-    signal: AbortSignal.timeout(60_000),
-  });
+    { signal: AbortSignal.timeout(60_000) },
+  );
   assert.deepEqual(r.entries, []);
   assert.equal(r.failures.length, 1);
   assert.equal(r.failures[0]?.id, `Namespace/${bad}`);

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mergeFieldSets, takeOverManagedFields } from "../../../agent/apply/managed-fields.ts";
+import { fieldsReleasedByTakeover, mergeFieldSets, subtractFieldSets, takeOverManagedFields, withoutFields } from "../../../agent/apply/managed-fields.ts";
 import type { KubeObject } from "../../../agent/kube/kube-object.ts";
 
 const base = (managedFields: NonNullable<KubeObject["metadata"]["managedFields"]>): KubeObject => ({
@@ -34,4 +34,43 @@ test("takeOverManagedFields moves kubectl's fields into our Apply entry and keep
 test("takeOverManagedFields returns undefined when there is nothing to take over", () => {
   assert.equal(takeOverManagedFields(base([{ manager: "slipway", operation: "Apply", apiVersion: "apps/v1" }]), "slipway"), undefined);
   assert.equal(takeOverManagedFields(base([]), "slipway"), undefined);
+});
+
+test("fieldsReleasedByTakeover: what only kubectl owns after the dry-run; withoutFields drops it as the server would", () => {
+  const result: KubeObject = {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: {
+      name: "c",
+      labels: { app: "c" },
+      managedFields: [
+        { manager: "slipway", operation: "Apply", fieldsV1: { "f:data": { "f:mode": {} }, "f:metadata": { "f:labels": { "f:app": {} } } } },
+        { manager: "kubectl-patch", operation: "Update", fieldsV1: { "f:data": { ".": {}, "f:extra": {}, "f:mode": {} } } },
+        { manager: "kube-controller", operation: "Update", fieldsV1: { "f:data": { "f:theirs": {} } } },
+      ],
+    },
+    data: { mode: "git", extra: "x", theirs: "y" },
+  };
+  const released = fieldsReleasedByTakeover(result, "slipway");
+  assert.deepEqual(released, { "f:data": { ".": {}, "f:extra": {} } });
+  assert.deepEqual(withoutFields(result, released).data, { mode: "git", theirs: "y" });
+  assert.deepEqual(subtractFieldSets({ "f:a": {}, "f:b": { "f:c": {} } }, { "f:b": {} }), { "f:a": {} }, "a leaf owns what is under it");
+});
+
+test("withoutFields removes list items by key and by value, and a map left empty that the manager created", () => {
+  const obj: KubeObject = {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: "d" },
+    spec: { template: { spec: { containers: [{ name: "app", image: "a" }, { name: "sidecar", image: "b" }] } }, finalizersLike: ["x", "y"], extra: { only: "1" } },
+  };
+  const out = withoutFields(obj, {
+    "f:spec": {
+      "f:template": { "f:spec": { "f:containers": { 'k:{"name":"sidecar"}': { ".": {}, "f:name": {}, "f:image": {} } } } },
+      "f:finalizersLike": { 'v:"y"': {} },
+      "f:extra": { ".": {}, "f:only": {} },
+    },
+  });
+  assert.deepEqual(out.spec, { template: { spec: { containers: [{ name: "app", image: "a" }] } }, finalizersLike: ["x"] });
+  assert.equal(withoutFields(obj, {}), obj);
 });

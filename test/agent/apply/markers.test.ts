@@ -1,7 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { forceEnabled, reconcileDisabled, ssaPolicy } from "../../../agent/apply/apply-object.ts";
-import { pruneDisabled } from "../../../agent/applyset/prune.ts";
+import { forceEnabled, pruneDisabled, reconcileDisabled, ssaPolicy } from "../../../agent/apply/markers.ts";
 import type { KubeObject } from "../../../agent/kube/kube-object.ts";
 
 const obj = (labels: Record<string, string> = {}, annotations: Record<string, string> = {}): KubeObject => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", labels, annotations } });

@@ -1,7 +1,8 @@
 /**
- * The agent as a long-running process: probes and metrics over HTTP, the webhook poke, `slipway
- * reconcile` against the running agent, drift correction, suspend/resume, SIGTERM; and SIGKILL
- * in the middle of an apply followed by a restart that converges.
+ * The agent as a long-running process, one behaviour per test: probes and metrics over HTTP and
+ * SIGTERM, the webhook poke, `slipway reconcile` against the running agent (drift correction,
+ * --with-source), suspend/resume; SIGKILL in the middle of an apply followed by a restart that
+ * converges; SIGTERM during an apply; a dependent woken by its dependency.
  */
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
@@ -14,28 +15,40 @@ import { readStatus } from "./parent-status.ts";
 const shop = path.resolve(import.meta.dirname, "../../fixtures/shop");
 const cm = (name: string, value: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  k: ${value}\n`;
 
-test("daemon: probes, metrics, webhook, reconcile, drift, suspend, SIGTERM", async (t) => {
-  const env = integration(t);
-  if (!env) return;
+/**
+ * An agent following one repository (`apps/a.yaml` holds ConfigMap a = "one") with sync `apps`
+ * and, when `witness` is set, a second sync `witness` of the same source (`witness/w.yaml`);
+ * returns once the first apply of every sync is Ready.
+ */
+async function appsAgent(env: TestEnv, t: TestContext, options: { witness?: boolean } = {}) {
   const agentNs = await createNamespace(env, t, "slipway-agent");
   const appNs = await createNamespace(env, t, "apps");
-  const repo = await createGitRepo(env, t, { files: { "apps/a.yaml": cm("a", "one") } });
+  const repo = await createGitRepo(env, t, { files: { "apps/a.yaml": cm("a", "one"), ...(options.witness ? { "witness/w.yaml": cm("w", "one") } : {}) } });
   const config = writeConfig(`namespace: ${agentNs}
 listen: "127.0.0.1:0"
 sources:
   - { name: manifests, url: "${repo.httpUrl}", ref: { branch: main }, interval: 1h }
 syncs:
   - { name: apps, sourceRef: manifests, path: apps, targetNamespace: ${appNs}, interval: 1h, timeout: 1m }
-`);
+${options.witness ? `  - { name: witness, sourceRef: manifests, path: witness, targetNamespace: ${appNs}, interval: 1h, timeout: 1m }\n` : ""}`);
   const agent = startAgent(t, [...agentArgs(env, config, cacheDir())]);
   const port = await Promise.race([agent.port, agent.exited.then((c) => Promise.reject(new Error(`agent exited ${c}: ${agent.logs()}`)))]);
   const base = `http://127.0.0.1:${port}`;
+  for (const sync of options.witness ? ["apps", "witness"] : ["apps"]) {
+    await eventually(`first apply of ${sync}`, async () => ((await readStatus(env, agentNs, sync))?.ready === "True" ? true : undefined));
+  }
+  const revision = (await readStatus(env, agentNs, "apps"))?.lastAppliedRevision ?? "";
+  const valueOfA = (): Promise<string> => kubectl(env, ["get", "configmap", "a", "-n", appNs, "-o", "jsonpath={.data.k}"]);
+  return { agent, agentNs, appNs, repo, base, revision, valueOfA };
+}
 
+test("daemon: probes and metrics answer after the first apply; SIGTERM stops it cleanly", async (t) => {
+  const env = integration(t);
+  if (!env) return;
+  const { agent, base, valueOfA } = await appsAgent(env, t);
   assert.equal((await fetch(`${base}/healthz`)).status, 200);
   assert.equal((await fetch(`${base}/readyz`)).status, 200);
-  const first = await eventually("first apply", async () => ((await readStatus(env, agentNs, "apps"))?.ready === "True" ? true : undefined));
-  assert.ok(first);
-  assert.equal(await kubectl(env, ["get", "configmap", "a", "-n", appNs, "-o", "jsonpath={.data.k}"]), "one");
+  assert.equal(await valueOfA(), "one");
 
   // Metrics carry every metric name.
   const metrics = await (await fetch(`${base}/metrics`)).text();
@@ -46,49 +59,65 @@ syncs:
   assert.match(metrics, /slipway_reconcile_total\{sync="apps",result="success"\} 1/);
   assert.match(metrics, /slipway_applied_objects\{sync="apps",action="created"\} 1/);
 
-  // The webhook: a push is applied at once, long before the 1h interval.
+  // SIGTERM: the agent stops cleanly.
+  agent.child.kill("SIGTERM");
+  assert.equal(await agent.exited, 0);
+  assert.match(agent.logs(), /"msg":"stopped"/);
+});
+
+test("daemon: the webhook applies a push at once, long before the 1h interval; bad pokes are refused", async (t) => {
+  const env = integration(t);
+  if (!env) return;
+  const { agentNs, repo, base, valueOfA } = await appsAgent(env, t);
   const sha2 = await pushChanges(repo, "main", { "apps/a.yaml": cm("a", "two") });
   assert.equal((await fetch(`${base}/hook/nope`, { method: "POST" })).status, 404);
   assert.equal((await fetch(`${base}/hook/manifests`, { method: "POST", body: "not json" })).status, 400);
   const hook = await fetch(`${base}/hook/manifests`, { method: "POST", body: JSON.stringify({ revision: sha2 }) });
   assert.equal(hook.status, 202);
   await eventually("webhook apply", async () => ((await readStatus(env, agentNs, "apps"))?.lastAppliedRevision === `main@sha1:${sha2}` ? true : undefined), 30_000);
-  assert.equal(await kubectl(env, ["get", "configmap", "a", "-n", appNs, "-o", "jsonpath={.data.k}"]), "two");
+  assert.equal(await valueOfA(), "two");
+});
 
+test("daemon: slipway reconcile puts a hand edit back; --with-source fetches a new commit without the webhook", async (t) => {
+  const env = integration(t);
+  if (!env) return;
+  const { agentNs, appNs, repo, revision, valueOfA } = await appsAgent(env, t);
   // A hand edit is put back by `slipway reconcile` (drift correction at an unchanged revision).
   await kubectl(env, ["patch", "configmap", "a", "-n", appNs, "--type", "merge", "-p", '{"data":{"k":"by-hand"}}']);
   const rec = await runSlipway(["reconcile", "apps", "-n", agentNs, "--kubeconfig", env.kubeconfig, "--timeout", "60s"]);
   assert.equal(rec.code, 0, rec.stderr);
-  assert.match(rec.stderr, new RegExp(`✔ Applied revision: main@sha1:${sha2} \\(1 configured\\)`));
-  assert.equal(await kubectl(env, ["get", "configmap", "a", "-n", appNs, "-o", "jsonpath={.data.k}"]), "two", "the hand edit was reverted");
+  assert.match(rec.stderr, new RegExp(`✔ Applied revision: ${revision} \\(1 configured\\)`));
+  assert.equal(await valueOfA(), "one", "the hand edit was reverted");
 
-  // --with-source fetches a new commit without the webhook.
   const sha3 = await pushChanges(repo, "main", { "apps/b.yaml": cm("b", "new") });
   const rec2 = await runSlipway(["reconcile", "apps", "--with-source", "-n", agentNs, "--kubeconfig", env.kubeconfig, "--timeout", "60s"]);
   assert.equal(rec2.code, 0, rec2.stderr);
   assert.equal((await readStatus(env, agentNs, "apps"))?.lastAppliedRevision, `main@sha1:${sha3}`);
+});
 
-  // Suspend: new commits are not applied; get shows it; resume applies them.
+test("daemon: a suspended sync is not applied (get shows it, reconcile refuses); resume applies the new commit", async (t) => {
+  const env = integration(t);
+  if (!env) return;
+  const { agentNs, repo, base, revision, valueOfA } = await appsAgent(env, t, { witness: true });
   const sus = await runSlipway(["suspend", "apps", "-n", agentNs, "--kubeconfig", env.kubeconfig]);
   assert.equal(sus.code, 0, sus.stderr);
   await eventually("suspended", async () => ((await readStatus(env, agentNs, "apps"))?.suspended ? true : undefined), 20_000);
-  const sha4 = await pushChanges(repo, "main", { "apps/a.yaml": cm("a", "three") });
+  const sha4 = await pushChanges(repo, "main", { "apps/a.yaml": cm("a", "three"), "witness/w.yaml": cm("w", "three") });
   await fetch(`${base}/hook/manifests`, { method: "POST" });
   const got = await runSlipway(["get", "-n", agentNs, "--kubeconfig", env.kubeconfig]);
-  assert.match(got.stdout, new RegExp(`^apps\\s+True\\s+Applied revision: main@sha1:${sha3}\\s+main@sha1:${sha3}\\s+True$`, "m"));
-  await new Promise((r) => setTimeout(r, 3000));
-  assert.equal(await kubectl(env, ["get", "configmap", "a", "-n", appNs, "-o", "jsonpath={.data.k}"]), "two", "a suspended sync is not applied");
+  assert.match(got.stdout, new RegExp(`^apps\\s+True\\s+Applied revision: ${revision}\\s+${revision}\\s+True$`, "m"));
+  // The poke woke both syncs of the source at once: once the witness has applied the new
+  // commit, the suspended sync has had its turn too.
+  await eventually("witness applied", async () => ((await readStatus(env, agentNs, "witness"))?.lastAppliedRevision === `main@sha1:${sha4}` ? true : undefined), 30_000);
+  assert.equal(await valueOfA(), "one", "a suspended sync is not applied");
+  assert.equal((await readStatus(env, agentNs, "apps"))?.lastAppliedRevision, revision);
   const refused = await runSlipway(["reconcile", "apps", "-n", agentNs, "--kubeconfig", env.kubeconfig]);
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, /✗ sync apps: is suspended; run "slipway resume apps" first/);
   const res = await runSlipway(["resume", "apps", "-n", agentNs, "--kubeconfig", env.kubeconfig]);
   assert.equal(res.code, 0, res.stderr);
   await eventually("resumed apply", async () => ((await readStatus(env, agentNs, "apps"))?.lastAppliedRevision === `main@sha1:${sha4}` ? true : undefined), 30_000);
-
-  // SIGTERM: the agent stops cleanly.
-  agent.child.kill("SIGTERM");
-  assert.equal(await agent.exited, 0);
-  assert.match(agent.logs(), /"msg":"stopped"/);
+  assert.equal(await valueOfA(), "three");
 });
 
 /**
