@@ -20865,14 +20865,14 @@ var init_getProfileName = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getSSOTokenFilepath.js
-import { createHash as createHash2 } from "node:crypto";
+import { createHash as createHash3 } from "node:crypto";
 import { join } from "node:path";
 var getSSOTokenFilepath;
 var init_getSSOTokenFilepath = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getSSOTokenFilepath.js"() {
     init_getHomeDir();
     getSSOTokenFilepath = (id) => {
-      const hasher = createHash2("sha1");
+      const hasher = createHash3("sha1");
       const cacheName = hasher.update(id).digest("hex");
       return join(getHomeDir(), ".aws", "sso", "cache", `${cacheName}.json`);
     };
@@ -20880,7 +20880,7 @@ var init_getSSOTokenFilepath = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getSSOTokenFromFile.js
-import { readFile } from "node:fs/promises";
+import { readFile as readFile4 } from "node:fs/promises";
 var tokenIntercept, getSSOTokenFromFile;
 var init_getSSOTokenFromFile = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getSSOTokenFromFile.js"() {
@@ -20891,7 +20891,7 @@ var init_getSSOTokenFromFile = __esm({
         return tokenIntercept[id];
       }
       const ssoTokenFilepath = getSSOTokenFilepath(id);
-      const ssoTokenText = await readFile(ssoTokenFilepath, "utf8");
+      const ssoTokenText = await readFile4(ssoTokenFilepath, "utf8");
       return JSON.parse(ssoTokenText);
     };
   }
@@ -21008,12 +21008,12 @@ var init_parseIni = __esm({
 
 // node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/readFile.js
 import { readFile as fsReadFile } from "node:fs/promises";
-var filePromises, fileIntercept, readFile2;
+var filePromises, fileIntercept, readFile5;
 var init_readFile = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/readFile.js"() {
     filePromises = {};
     fileIntercept = {};
-    readFile2 = (path9, options) => {
+    readFile5 = (path9, options) => {
       if (fileIntercept[path9] !== void 0) {
         return fileIntercept[path9];
       }
@@ -21051,10 +21051,10 @@ var init_loadSharedConfigFiles = __esm({
         resolvedConfigFilepath = join4(homeDir, configFilepath.slice(2));
       }
       const parsedFiles = await Promise.all([
-        readFile2(resolvedConfigFilepath, {
+        readFile5(resolvedConfigFilepath, {
           ignoreCache: init.ignoreCache
         }).then(parseIni).then(getConfigData).catch(swallowError),
-        readFile2(resolvedFilepath, {
+        readFile5(resolvedFilepath, {
           ignoreCache: init.ignoreCache
         }).then(parseIni).catch(swallowError)
       ]);
@@ -21085,7 +21085,7 @@ var init_loadSsoSessionData = __esm({
     init_parseIni();
     init_readFile();
     swallowError2 = () => ({});
-    loadSsoSessionData = async (init = {}) => readFile2(init.configFilepath ?? getConfigFilepath()).then(parseIni).then(getSsoSessionData).catch(swallowError2);
+    loadSsoSessionData = async (init = {}) => readFile5(init.configFilepath ?? getConfigFilepath()).then(parseIni).then(getSsoSessionData).catch(swallowError2);
   }
 });
 
@@ -21593,10 +21593,10 @@ var init_circularReplacer = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/client/util-waiter/utils/sleep.js
-var sleep;
+var sleep2;
 var init_sleep = __esm({
   "node_modules/@smithy/core/dist-es/submodules/client/util-waiter/utils/sleep.js"() {
-    sleep = (seconds) => {
+    sleep2 = (seconds) => {
       return new Promise((resolve) => setTimeout(resolve, seconds * 1e3));
     };
   }
@@ -21667,7 +21667,7 @@ var init_poller = __esm({
           if (Date.now() + delayMs > waitUntil) {
             return { state: WaiterState.TIMEOUT, observedResponses };
           }
-          await sleep(delayMs / 1e3);
+          await sleep2(delayMs / 1e3);
         }
         const { state: state2, reason } = await acceptorChecks(client, input);
         if (reason) {
@@ -23950,7 +23950,7 @@ __export(config_exports, {
   nodeFipsConfigSelectors: () => nodeFipsConfigSelectors,
   numberSelector: () => numberSelector,
   parseKnownFiles: () => parseKnownFiles,
-  readFile: () => readFile2,
+  readFile: () => readFile5,
   resolveCustomEndpointsConfig: () => resolveCustomEndpointsConfig,
   resolveDefaultsModeConfig: () => resolveDefaultsModeConfig,
   resolveEndpointsConfig: () => resolveEndpointsConfig,
@@ -24805,7 +24805,7 @@ var init_getReferenceValue = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/endpoints/util-endpoints/utils/evaluateExpression.js
-var evaluateExpression, callFunction, group2;
+var evaluateExpression, callFunction2, group2;
 var init_evaluateExpression = __esm({
   "node_modules/@smithy/core/dist-es/submodules/endpoints/util-endpoints/utils/evaluateExpression.js"() {
     init_types2();
@@ -24823,7 +24823,7 @@ var init_evaluateExpression = __esm({
       }
       throw new EndpointError(`'${keyName}': ${String(obj)} is not a string, function or reference.`);
     };
-    callFunction = ({ fn, argv }, options) => {
+    callFunction2 = ({ fn, argv }, options) => {
       const evaluatedArgs = Array(argv.length);
       for (let i6 = 0; i6 < evaluatedArgs.length; ++i6) {
         const arg = argv[i6];
@@ -24849,7 +24849,7 @@ var init_evaluateExpression = __esm({
     };
     group2 = {
       evaluateExpression,
-      callFunction
+      callFunction: callFunction2
     };
   }
 });
@@ -24873,7 +24873,7 @@ var init_evaluateCondition = __esm({
       if (assign && assign in options.referenceRecord) {
         throw new EndpointError(`'${assign}' is already defined in Reference Record.`);
       }
-      const value = callFunction(condition, options);
+      const value = callFunction2(condition, options);
       options.logger?.debug?.(`${debugId} evaluateCondition: ${toDebugString(condition)} = ${toDebugString(value)}`);
       const result = value === "" ? true : !!value;
       if (assign != null) {
@@ -25295,7 +25295,7 @@ var init_serdePlugin = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/serde/hash-node/hash-node.js
-import { createHash as createHash3, createHmac as createHmac2 } from "node:crypto";
+import { createHash as createHash4, createHmac as createHmac2 } from "node:crypto";
 function castSourceData(toCast, encoding) {
   if (Buffer.isBuffer(toCast)) {
     return toCast;
@@ -25329,7 +25329,7 @@ var init_hash_node = __esm({
         return Promise.resolve(this.hash.digest());
       }
       reset() {
-        this.hash = this.secret ? createHmac2(this.algorithmIdentifier, castSourceData(this.secret)) : createHash3(this.algorithmIdentifier);
+        this.hash = this.secret ? createHmac2(this.algorithmIdentifier, castSourceData(this.secret)) : createHash4(this.algorithmIdentifier);
       }
     };
   }
@@ -26755,11 +26755,11 @@ var init_Md5Js = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/checksum/md5/Md5Node.js
-import { createHash as createHash4 } from "node:crypto";
+import { createHash as createHash5 } from "node:crypto";
 function buildNativeClass() {
   return class Md5Node {
     digestLength = 16;
-    hash = createHash4("md5");
+    hash = createHash5("md5");
     update(data) {
       this.hash.update(toUint8Array(data));
     }
@@ -26768,7 +26768,7 @@ function buildNativeClass() {
       return new Uint8Array(buf2.buffer, buf2.byteOffset, buf2.byteLength);
     }
     reset() {
-      this.hash = createHash4("md5");
+      this.hash = createHash5("md5");
     }
   };
 }
@@ -26779,7 +26779,7 @@ var init_Md5Node = __esm({
     init_Md5Js();
     hasNativeCrypto = (() => {
       try {
-        createHash4("md5");
+        createHash5("md5");
         return true;
       } catch {
         return false;
@@ -27096,7 +27096,7 @@ var init_Sha256Js = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/checksum/sha256/Sha256Node.js
-import { createHash as createHash5, createHmac as createHmac3 } from "node:crypto";
+import { createHash as createHash6, createHmac as createHmac3 } from "node:crypto";
 function buildNativeClass3() {
   return class Sha256Node {
     digestLength = 32;
@@ -27130,7 +27130,7 @@ function buildNativeClass3() {
       this.finished = false;
     }
     createHash() {
-      return this.secret ? createHmac3("sha256", toBuffer(this.secret)) : createHash5("sha256");
+      return this.secret ? createHmac3("sha256", toBuffer(this.secret)) : createHash6("sha256");
     }
   };
 }
@@ -27149,7 +27149,7 @@ var init_Sha256Node = __esm({
     init_Sha256Js();
     hasNativeCrypto2 = (() => {
       try {
-        createHash5("sha256");
+        createHash6("sha256");
         return true;
       } catch {
         return false;
@@ -47334,5212 +47334,8 @@ var require_dist_cjs15 = __commonJS({
   }
 });
 
-// node_modules/@aws-sdk/client-ecr/dist-cjs/index.js
-var require_dist_cjs16 = __commonJS({
-  "node_modules/@aws-sdk/client-ecr/dist-cjs/index.js"(exports) {
-    var { awsEndpointFunctions: awsEndpointFunctions2, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider: createDefaultUserAgentProvider2, getDefaultSocketTimeout: getDefaultSocketTimeout2, NODE_APP_ID_CONFIG_OPTIONS: NODE_APP_ID_CONFIG_OPTIONS2, getAwsRegionExtensionConfiguration: getAwsRegionExtensionConfiguration2, resolveAwsRegionExtensionConfiguration: resolveAwsRegionExtensionConfiguration2, resolveUserAgentConfig: resolveUserAgentConfig2, resolveHostHeaderConfig: resolveHostHeaderConfig2, getUserAgentPlugin: getUserAgentPlugin2, getHostHeaderPlugin: getHostHeaderPlugin2, getLoggerPlugin: getLoggerPlugin2, getRecursionDetectionPlugin: getRecursionDetectionPlugin2 } = (init_client3(), __toCommonJS(client_exports2));
-    var { getHttpAuthSchemeEndpointRuleSetPlugin: getHttpAuthSchemeEndpointRuleSetPlugin2, DefaultIdentityProviderConfig: DefaultIdentityProviderConfig2, getHttpSigningPlugin: getHttpSigningPlugin2, createPaginator: createPaginator2 } = (init_dist_es(), __toCommonJS(dist_es_exports));
-    var { normalizeProvider: normalizeProvider3, getSmithyContext: getSmithyContext2, ServiceException: ServiceException2, NoOpLogger: NoOpLogger2, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion3, loadConfigsForDefaultMode: loadConfigsForDefaultMode2, getDefaultExtensionConfiguration: getDefaultExtensionConfiguration2, resolveDefaultRuntimeConfig: resolveDefaultRuntimeConfig2, Client: Client2, makeBuilder: makeBuilder2, createWaiter: createWaiter2, checkExceptions: checkExceptions2, WaiterState: WaiterState2, createAggregatedClient: createAggregatedClient2 } = (init_client2(), __toCommonJS(client_exports));
-    var { Command: $Command } = (init_client2(), __toCommonJS(client_exports));
-    exports.$Command = $Command;
-    exports.__Client = Client2;
-    var { resolveDefaultsModeConfig: resolveDefaultsModeConfig2, loadConfig: loadConfig2, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS: NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS2, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS: NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS2, NODE_REGION_CONFIG_OPTIONS: NODE_REGION_CONFIG_OPTIONS2, NODE_REGION_CONFIG_FILE_OPTIONS: NODE_REGION_CONFIG_FILE_OPTIONS2, resolveRegionConfig: resolveRegionConfig2 } = (init_config2(), __toCommonJS(config_exports));
-    var { BinaryDecisionDiagram: BinaryDecisionDiagram2, EndpointCache: EndpointCache2, decideEndpoint: decideEndpoint2, customEndpointFunctions: customEndpointFunctions2, resolveEndpointConfig: resolveEndpointConfig2, getEndpointPlugin: getEndpointPlugin2 } = (init_endpoints(), __toCommonJS(endpoints_exports));
-    var { parseUrl: parseUrl2, getHttpHandlerExtensionConfiguration: getHttpHandlerExtensionConfiguration2, resolveHttpHandlerRuntimeConfig: resolveHttpHandlerRuntimeConfig2, getContentLengthPlugin: getContentLengthPlugin2 } = (init_protocols(), __toCommonJS(protocols_exports));
-    var { DEFAULT_RETRY_MODE: DEFAULT_RETRY_MODE2, NODE_RETRY_MODE_CONFIG_OPTIONS: NODE_RETRY_MODE_CONFIG_OPTIONS2, NODE_MAX_ATTEMPT_CONFIG_OPTIONS: NODE_MAX_ATTEMPT_CONFIG_OPTIONS2, resolveRetryConfig: resolveRetryConfig2, getRetryPlugin: getRetryPlugin2 } = (init_retry2(), __toCommonJS(retry_exports));
-    var { TypeRegistry: TypeRegistry2, getSchemaSerdePlugin: getSchemaSerdePlugin2 } = (init_schema(), __toCommonJS(schema_exports));
-    var { resolveAwsSdkSigV4Config: resolveAwsSdkSigV4Config2, AwsSdkSigV4Signer: AwsSdkSigV4Signer2, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS: NODE_AUTH_SCHEME_PREFERENCE_OPTIONS2 } = (init_httpAuthSchemes2(), __toCommonJS(httpAuthSchemes_exports));
-    var { defaultProvider } = require_dist_cjs15();
-    var { toUtf8: toUtf83, fromUtf8: fromUtf83, toBase64: toBase643, fromBase64: fromBase642, calculateBodyLength: calculateBodyLength2 } = (init_serde(), __toCommonJS(serde_exports));
-    var { streamCollector: streamCollector8, NodeHttpHandler } = require_dist_cjs5();
-    var { AwsJson1_1Protocol: AwsJson1_1Protocol2 } = (init_protocols2(), __toCommonJS(protocols_exports2));
-    var { Sha256 } = (init_checksum2(), __toCommonJS(checksum_exports));
-    var defaultECRHttpAuthSchemeParametersProvider = async (config, context, input) => {
-      return {
-        operation: getSmithyContext2(context).operation,
-        region: await normalizeProvider3(config.region)() || (() => {
-          throw new Error("expected `region` to be configured for `aws.auth#sigv4`");
-        })()
-      };
-    };
-    function createAwsAuthSigv4HttpAuthOption6(authParameters) {
-      return {
-        schemeId: "aws.auth#sigv4",
-        signingProperties: {
-          name: "ecr",
-          region: authParameters.region
-        },
-        propertiesExtractor: (config, context) => ({
-          signingProperties: {
-            config,
-            context
-          }
-        })
-      };
-    }
-    var defaultECRHttpAuthSchemeProvider = (authParameters) => {
-      const options = [];
-      switch (authParameters.operation) {
-        default: {
-          options.push(createAwsAuthSigv4HttpAuthOption6(authParameters));
-        }
-      }
-      return options;
-    };
-    var resolveHttpAuthSchemeConfig6 = (config) => {
-      const config_0 = resolveAwsSdkSigV4Config2(config);
-      return Object.assign(config_0, {
-        authSchemePreference: normalizeProvider3(config.authSchemePreference ?? [])
-      });
-    };
-    var resolveClientEndpointParameters6 = (options) => {
-      return Object.assign(options, {
-        useDualstackEndpoint: options.useDualstackEndpoint ?? false,
-        useFipsEndpoint: options.useFipsEndpoint ?? false,
-        defaultSigningName: "ecr"
-      });
-    };
-    var commonParams6 = {
-      UseFIPS: { type: "builtInParams", name: "useFipsEndpoint" },
-      Endpoint: { type: "builtInParams", name: "endpoint" },
-      Region: { type: "builtInParams", name: "region" },
-      UseDualStack: { type: "builtInParams", name: "useDualstackEndpoint" }
-    };
-    var version = "3.1168.0";
-    var packageInfo = {
-      version
-    };
-    var m4 = "ref";
-    var a6 = -1;
-    var b6 = true;
-    var c6 = "isSet";
-    var d6 = "PartitionResult";
-    var e6 = "stringEquals";
-    var f6 = "booleanEquals";
-    var g6 = "getAttr";
-    var h6 = { [m4]: "Endpoint" };
-    var i6 = { "fn": g6, "argv": [{ [m4]: d6 }, "name"] };
-    var j6 = { [m4]: d6 };
-    var k6 = {};
-    var l4 = [{ [m4]: "Region" }];
-    var _data6 = {
-      conditions: [
-        [c6, [h6]],
-        [c6, l4],
-        ["aws.partition", l4, d6],
-        [e6, [i6, "aws-eusc"]],
-        [e6, [i6, "aws-iso-f"]],
-        [e6, [i6, "aws-iso-e"]],
-        [e6, [i6, "aws-iso-b"]],
-        [e6, [i6, "aws-iso"]],
-        [e6, [i6, "aws-cn"]],
-        [e6, [i6, "aws-us-gov"]],
-        [e6, [i6, "aws"]],
-        [f6, [{ [m4]: "UseFIPS" }, b6]],
-        [f6, [{ fn: g6, argv: [j6, "supportsFIPS"] }, b6]],
-        [f6, [{ [m4]: "UseDualStack" }, b6]],
-        [f6, [{ fn: g6, argv: [j6, "supportsDualStack"] }, b6]]
-      ],
-      results: [
-        [a6],
-        [a6, "Invalid Configuration: FIPS and custom endpoint are not supported"],
-        [a6, "Invalid Configuration: Dualstack and custom endpoint are not supported"],
-        [h6, k6],
-        ["https://api.ecr.{Region}.{PartitionResult#dnsSuffix}", k6],
-        ["https://ecr.{Region}.{PartitionResult#dualStackDnsSuffix}", k6],
-        ["https://api.ecr-fips.{Region}.{PartitionResult#dnsSuffix}", k6],
-        ["https://ecr-fips.{Region}.{PartitionResult#dualStackDnsSuffix}", k6],
-        ["https://api.ecr-fips.{Region}.{PartitionResult#dualStackDnsSuffix}", k6],
-        [a6, "FIPS and DualStack are enabled, but this partition does not support one or both"],
-        [a6, "FIPS is enabled but this partition does not support FIPS"],
-        ["https://api.ecr.{Region}.{PartitionResult#dualStackDnsSuffix}", k6],
-        [a6, "DualStack is enabled but this partition does not support DualStack"],
-        [a6, "Invalid Configuration: Missing Region"]
-      ]
-    };
-    var root6 = 2;
-    var r6 = 1e8;
-    var nodes6 = new Int32Array([
-      -1,
-      1,
-      -1,
-      0,
-      23,
-      3,
-      1,
-      4,
-      r6 + 13,
-      2,
-      5,
-      r6 + 13,
-      3,
-      20,
-      6,
-      4,
-      20,
-      7,
-      5,
-      20,
-      8,
-      6,
-      20,
-      9,
-      7,
-      20,
-      10,
-      8,
-      20,
-      11,
-      9,
-      20,
-      12,
-      10,
-      20,
-      13,
-      11,
-      16,
-      14,
-      13,
-      15,
-      r6 + 4,
-      14,
-      r6 + 11,
-      r6 + 12,
-      12,
-      18,
-      17,
-      13,
-      r6 + 9,
-      r6 + 10,
-      13,
-      19,
-      r6 + 6,
-      14,
-      r6 + 8,
-      r6 + 9,
-      11,
-      22,
-      21,
-      13,
-      r6 + 5,
-      r6 + 4,
-      13,
-      r6 + 7,
-      r6 + 6,
-      11,
-      r6 + 1,
-      24,
-      13,
-      r6 + 2,
-      r6 + 3
-    ]);
-    var bdd6 = BinaryDecisionDiagram2.from(nodes6, root6, _data6.conditions, _data6.results);
-    var cache6 = new EndpointCache2({
-      size: 50,
-      params: ["Endpoint", "Region", "UseDualStack", "UseFIPS"]
-    });
-    var defaultEndpointResolver6 = (endpointParams, context = {}) => {
-      return cache6.get(endpointParams, () => decideEndpoint2(bdd6, {
-        endpointParams,
-        logger: context.logger
-      }));
-    };
-    customEndpointFunctions2.aws = awsEndpointFunctions2;
-    var ECRServiceException = class _ECRServiceException extends ServiceException2 {
-      static shapeId = "smithy.ts.sdk.synthetic.com.amazonaws.ecr#ECRServiceException";
-      constructor(options) {
-        super(options);
-        Object.setPrototypeOf(this, _ECRServiceException.prototype);
-      }
-    };
-    var InvalidParameterException2 = class _InvalidParameterException extends ECRServiceException {
-      static shapeId = "com.amazonaws.ecr#InvalidParameterException";
-      name = "InvalidParameterException";
-      $fault = "client";
-      constructor(opts) {
-        super({
-          name: "InvalidParameterException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _InvalidParameterException.prototype);
-      }
-    };
-    var RepositoryNotFoundException = class _RepositoryNotFoundException extends ECRServiceException {
-      static shapeId = "com.amazonaws.ecr#RepositoryNotFoundException";
-      name = "RepositoryNotFoundException";
-      $fault = "client";
-      constructor(opts) {
-        super({
-          name: "RepositoryNotFoundException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _RepositoryNotFoundException.prototype);
-      }
-    };
-    var ServerException = class _ServerException extends ECRServiceException {
-      static shapeId = "com.amazonaws.ecr#ServerException";
-      name = "ServerException";
-      $fault = "server";
-      constructor(opts) {
-        super({
-          name: "ServerException",
-          $fault: "server",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _ServerException.prototype);
-      }
-    };
-    var LimitExceededException2 = class _LimitExceededException extends ECRServiceException {
-      static shapeId = "com.amazonaws.ecr#LimitExceededException";
-      name = "LimitExceededException";
-      $fault = "client";
-      constructor(opts) {
-        super({
-          name: "LimitExceededException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _LimitExceededException.prototype);
-      }
-    };
-    var UnableToGetUpstreamImageException = class _UnableToGetUpstreamImageException extends ECRServiceException {
-      static shapeId = "com.amazonaws.ecr#UnableToGetUpstreamImageException";
-      name = "UnableToGetUpstreamImageException";
-      $fault = "client";
-      constructor(opts) {
-        super({
-          name: "UnableToGetUpstreamImageException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _UnableToGetUpstreamImageException.prototype);
-      }
-    };
-    var ValidationException2 = class _ValidationException extends ECRServiceException {
-      static shapeId = "com.amazonaws.ecr#ValidationException";
-      name = "ValidationException";
-      $fault = "client";
-      constructor(opts) {
-        super({
-          name: "ValidationException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _ValidationException.prototype);
-      }
-    };
-    var EmptyUploadException = class _EmptyUploadException extends ECRServiceException {
-      static shapeId = "com.amazonaws.ecr#EmptyUploadException";
-      name = "EmptyUploadException";
-      $fault = "client";
-      constructor(opts) {
-        super({
-          name: "EmptyUploadException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _EmptyUploadException.prototype);
-      }
-    };
-    var InvalidLayerException = class _InvalidLayerException extends ECRServiceException {
-      static shapeId = "com.amazonaws.ecr#InvalidLayerException";
-      name = "InvalidLayerException";
-      $fault = "client";
-      constructor(opts) {
-        super({
-          name: "InvalidLayerException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _InvalidLayerException.prototype);
-      }
-    };
-    var KmsException = class _KmsException extends ECRServiceException {
-      static shapeId = "com.amazonaws.ecr#KmsException";
-      name = "KmsException";
-      $fault = "client";
-      kmsError;
-      constructor(opts) {
-        super({
-          name: "KmsException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _KmsException.prototype);
-        this.kmsError = opts.kmsError;
-      }
-    };
-    var LayerAlreadyExistsException = class _LayerAlreadyExistsException extends ECRServiceException {
-      static shapeId = "com.amazonaws.ecr#LayerAlreadyExistsException";
-      name = "LayerAlreadyExistsException";
-      $fault = "client";
-      constructor(opts) {
-        super({
-          name: "LayerAlreadyExistsException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _LayerAlreadyExistsException.prototype);
-      }
-    };
-    var LayerPartTooSmallException = class _LayerPartTooSmallException extends ECRServiceException {
-      static shapeId = "com.amazonaws.ecr#LayerPartTooSmallException";
-      name = "LayerPartTooSmallException";
-      $fault = "client";
-      constructor(opts) {
-        super({
-          name: "LayerPartTooSmallException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _LayerPartTooSmallException.prototype);
-      }
-    };
-    var UploadNotFoundException = class _UploadNotFoundException extends ECRServiceException {
-      static shapeId = "com.amazonaws.ecr#UploadNotFoundException";
-      name = "UploadNotFoundException";
-      $fault = "client";
-      constructor(opts) {
-        super({
-          name: "UploadNotFoundException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _UploadNotFoundException.prototype);
-      }
-    };
-    var PullThroughCacheRuleAlreadyExistsException = class _PullThroughCacheRuleAlreadyExistsException extends ECRServiceException {
-      static shapeId = "com.amazonaws.ecr#PullThroughCacheRuleAlreadyExistsException";
-      name = "PullThroughCacheRuleAlreadyExistsException";
-      $fault = "client";
-      constructor(opts) {
-        super({
-          name: "PullThroughCacheRuleAlreadyExistsException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _PullThroughCacheRuleAlreadyExistsException.prototype);
-      }
-    };
-    var SecretNotFoundException = class _SecretNotFoundException extends ECRServiceException {
-      static shapeId = "com.amazonaws.ecr#SecretNotFoundException";
-      name = "SecretNotFoundException";
-      $fault = "client";
-      constructor(opts) {
-        super({
-          name: "SecretNotFoundException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _SecretNotFoundException.prototype);
-      }
-    };
-    var UnableToAccessSecretException = class _UnableToAccessSecretException extends ECRServiceException {
-      static shapeId = "com.amazonaws.ecr#UnableToAccessSecretException";
-      name = "UnableToAccessSecretException";
-      $fault = "client";
-      constructor(opts) {
-        super({
-          name: "UnableToAccessSecretException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _UnableToAccessSecretException.prototype);
-      }
-    };
-    var UnableToDecryptSecretValueException = class _UnableToDecryptSecretValueException extends ECRServiceException {
-      static shapeId = "com.amazonaws.ecr#UnableToDecryptSecretValueException";
-      name = "UnableToDecryptSecretValueException";
-      $fault = "client";
-      constructor(opts) {
-        super({
-          name: "UnableToDecryptSecretValueException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _UnableToDecryptSecretValueException.prototype);
-      }
-    };
-    var UnsupportedUpstreamRegistryException = class _UnsupportedUpstreamRegistryException extends ECRServiceException {
-      static shapeId = "com.amazonaws.ecr#UnsupportedUpstreamRegistryException";
-      name = "UnsupportedUpstreamRegistryException";
-      $fault = "client";
-      constructor(opts) {
-        super({
-          name: "UnsupportedUpstreamRegistryException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _UnsupportedUpstreamRegistryException.prototype);
-      }
-    };
-    var InvalidTagParameterException = class _InvalidTagParameterException extends ECRServiceException {
-      static shapeId = "com.amazonaws.ecr#InvalidTagParameterException";
-      name = "InvalidTagParameterException";
-      $fault = "client";
-      constructor(opts) {
-        super({
-          name: "InvalidTagParameterException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _InvalidTagParameterException.prototype);
-      }
-    };
-    var RepositoryAlreadyExistsException = class _RepositoryAlreadyExistsException extends ECRServiceException {
-      static shapeId = "com.amazonaws.ecr#RepositoryAlreadyExistsException";
-      name = "RepositoryAlreadyExistsException";
-      $fault = "client";
-      constructor(opts) {
-        super({
-          name: "RepositoryAlreadyExistsException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _RepositoryAlreadyExistsException.prototype);
-      }
-    };
-    var TooManyTagsException = class _TooManyTagsException extends ECRServiceException {
-      static shapeId = "com.amazonaws.ecr#TooManyTagsException";
-      name = "TooManyTagsException";
-      $fault = "client";
-      constructor(opts) {
-        super({
-          name: "TooManyTagsException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _TooManyTagsException.prototype);
-      }
-    };
-    var TemplateAlreadyExistsException = class _TemplateAlreadyExistsException extends ECRServiceException {
-      static shapeId = "com.amazonaws.ecr#TemplateAlreadyExistsException";
-      name = "TemplateAlreadyExistsException";
-      $fault = "client";
-      constructor(opts) {
-        super({
-          name: "TemplateAlreadyExistsException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _TemplateAlreadyExistsException.prototype);
-      }
-    };
-    var LifecyclePolicyNotFoundException = class _LifecyclePolicyNotFoundException extends ECRServiceException {
-      static shapeId = "com.amazonaws.ecr#LifecyclePolicyNotFoundException";
-      name = "LifecyclePolicyNotFoundException";
-      $fault = "client";
-      constructor(opts) {
-        super({
-          name: "LifecyclePolicyNotFoundException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _LifecyclePolicyNotFoundException.prototype);
-      }
-    };
-    var PullThroughCacheRuleNotFoundException = class _PullThroughCacheRuleNotFoundException extends ECRServiceException {
-      static shapeId = "com.amazonaws.ecr#PullThroughCacheRuleNotFoundException";
-      name = "PullThroughCacheRuleNotFoundException";
-      $fault = "client";
-      constructor(opts) {
-        super({
-          name: "PullThroughCacheRuleNotFoundException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _PullThroughCacheRuleNotFoundException.prototype);
-      }
-    };
-    var RegistryPolicyNotFoundException = class _RegistryPolicyNotFoundException extends ECRServiceException {
-      static shapeId = "com.amazonaws.ecr#RegistryPolicyNotFoundException";
-      name = "RegistryPolicyNotFoundException";
-      $fault = "client";
-      constructor(opts) {
-        super({
-          name: "RegistryPolicyNotFoundException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _RegistryPolicyNotFoundException.prototype);
-      }
-    };
-    var RepositoryNotEmptyException = class _RepositoryNotEmptyException extends ECRServiceException {
-      static shapeId = "com.amazonaws.ecr#RepositoryNotEmptyException";
-      name = "RepositoryNotEmptyException";
-      $fault = "client";
-      constructor(opts) {
-        super({
-          name: "RepositoryNotEmptyException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _RepositoryNotEmptyException.prototype);
-      }
-    };
-    var TemplateNotFoundException = class _TemplateNotFoundException extends ECRServiceException {
-      static shapeId = "com.amazonaws.ecr#TemplateNotFoundException";
-      name = "TemplateNotFoundException";
-      $fault = "client";
-      constructor(opts) {
-        super({
-          name: "TemplateNotFoundException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _TemplateNotFoundException.prototype);
-      }
-    };
-    var RepositoryPolicyNotFoundException = class _RepositoryPolicyNotFoundException extends ECRServiceException {
-      static shapeId = "com.amazonaws.ecr#RepositoryPolicyNotFoundException";
-      name = "RepositoryPolicyNotFoundException";
-      $fault = "client";
-      constructor(opts) {
-        super({
-          name: "RepositoryPolicyNotFoundException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _RepositoryPolicyNotFoundException.prototype);
-      }
-    };
-    var SigningConfigurationNotFoundException = class _SigningConfigurationNotFoundException extends ECRServiceException {
-      static shapeId = "com.amazonaws.ecr#SigningConfigurationNotFoundException";
-      name = "SigningConfigurationNotFoundException";
-      $fault = "client";
-      constructor(opts) {
-        super({
-          name: "SigningConfigurationNotFoundException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _SigningConfigurationNotFoundException.prototype);
-      }
-    };
-    var ExclusionNotFoundException = class _ExclusionNotFoundException extends ECRServiceException {
-      static shapeId = "com.amazonaws.ecr#ExclusionNotFoundException";
-      name = "ExclusionNotFoundException";
-      $fault = "client";
-      constructor(opts) {
-        super({
-          name: "ExclusionNotFoundException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _ExclusionNotFoundException.prototype);
-      }
-    };
-    var ImageNotFoundException = class _ImageNotFoundException extends ECRServiceException {
-      static shapeId = "com.amazonaws.ecr#ImageNotFoundException";
-      name = "ImageNotFoundException";
-      $fault = "client";
-      constructor(opts) {
-        super({
-          name: "ImageNotFoundException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _ImageNotFoundException.prototype);
-      }
-    };
-    var ScanNotFoundException = class _ScanNotFoundException extends ECRServiceException {
-      static shapeId = "com.amazonaws.ecr#ScanNotFoundException";
-      name = "ScanNotFoundException";
-      $fault = "client";
-      constructor(opts) {
-        super({
-          name: "ScanNotFoundException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _ScanNotFoundException.prototype);
-      }
-    };
-    var ReplicationBackfillNotFoundException = class _ReplicationBackfillNotFoundException extends ECRServiceException {
-      static shapeId = "com.amazonaws.ecr#ReplicationBackfillNotFoundException";
-      name = "ReplicationBackfillNotFoundException";
-      $fault = "client";
-      constructor(opts) {
-        super({
-          name: "ReplicationBackfillNotFoundException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _ReplicationBackfillNotFoundException.prototype);
-      }
-    };
-    var LayerInaccessibleException = class _LayerInaccessibleException extends ECRServiceException {
-      static shapeId = "com.amazonaws.ecr#LayerInaccessibleException";
-      name = "LayerInaccessibleException";
-      $fault = "client";
-      constructor(opts) {
-        super({
-          name: "LayerInaccessibleException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _LayerInaccessibleException.prototype);
-      }
-    };
-    var LayersNotFoundException = class _LayersNotFoundException extends ECRServiceException {
-      static shapeId = "com.amazonaws.ecr#LayersNotFoundException";
-      name = "LayersNotFoundException";
-      $fault = "client";
-      constructor(opts) {
-        super({
-          name: "LayersNotFoundException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _LayersNotFoundException.prototype);
-      }
-    };
-    var UnableToGetUpstreamLayerException = class _UnableToGetUpstreamLayerException extends ECRServiceException {
-      static shapeId = "com.amazonaws.ecr#UnableToGetUpstreamLayerException";
-      name = "UnableToGetUpstreamLayerException";
-      $fault = "client";
-      constructor(opts) {
-        super({
-          name: "UnableToGetUpstreamLayerException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _UnableToGetUpstreamLayerException.prototype);
-      }
-    };
-    var LifecyclePolicyPreviewNotFoundException = class _LifecyclePolicyPreviewNotFoundException extends ECRServiceException {
-      static shapeId = "com.amazonaws.ecr#LifecyclePolicyPreviewNotFoundException";
-      name = "LifecyclePolicyPreviewNotFoundException";
-      $fault = "client";
-      constructor(opts) {
-        super({
-          name: "LifecyclePolicyPreviewNotFoundException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _LifecyclePolicyPreviewNotFoundException.prototype);
-      }
-    };
-    var UnableToListUpstreamImageReferrersException = class _UnableToListUpstreamImageReferrersException extends ECRServiceException {
-      static shapeId = "com.amazonaws.ecr#UnableToListUpstreamImageReferrersException";
-      name = "UnableToListUpstreamImageReferrersException";
-      $fault = "client";
-      constructor(opts) {
-        super({
-          name: "UnableToListUpstreamImageReferrersException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _UnableToListUpstreamImageReferrersException.prototype);
-      }
-    };
-    var ImageAlreadyExistsException = class _ImageAlreadyExistsException extends ECRServiceException {
-      static shapeId = "com.amazonaws.ecr#ImageAlreadyExistsException";
-      name = "ImageAlreadyExistsException";
-      $fault = "client";
-      constructor(opts) {
-        super({
-          name: "ImageAlreadyExistsException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _ImageAlreadyExistsException.prototype);
-      }
-    };
-    var ImageDigestDoesNotMatchException = class _ImageDigestDoesNotMatchException extends ECRServiceException {
-      static shapeId = "com.amazonaws.ecr#ImageDigestDoesNotMatchException";
-      name = "ImageDigestDoesNotMatchException";
-      $fault = "client";
-      constructor(opts) {
-        super({
-          name: "ImageDigestDoesNotMatchException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _ImageDigestDoesNotMatchException.prototype);
-      }
-    };
-    var ImageTagAlreadyExistsException = class _ImageTagAlreadyExistsException extends ECRServiceException {
-      static shapeId = "com.amazonaws.ecr#ImageTagAlreadyExistsException";
-      name = "ImageTagAlreadyExistsException";
-      $fault = "client";
-      constructor(opts) {
-        super({
-          name: "ImageTagAlreadyExistsException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _ImageTagAlreadyExistsException.prototype);
-      }
-    };
-    var ReferencedImagesNotFoundException = class _ReferencedImagesNotFoundException extends ECRServiceException {
-      static shapeId = "com.amazonaws.ecr#ReferencedImagesNotFoundException";
-      name = "ReferencedImagesNotFoundException";
-      $fault = "client";
-      constructor(opts) {
-        super({
-          name: "ReferencedImagesNotFoundException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _ReferencedImagesNotFoundException.prototype);
-      }
-    };
-    var BlockedByOrganizationPolicyException = class _BlockedByOrganizationPolicyException extends ECRServiceException {
-      static shapeId = "com.amazonaws.ecr#BlockedByOrganizationPolicyException";
-      name = "BlockedByOrganizationPolicyException";
-      $fault = "client";
-      constructor(opts) {
-        super({
-          name: "BlockedByOrganizationPolicyException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _BlockedByOrganizationPolicyException.prototype);
-      }
-    };
-    var ExclusionAlreadyExistsException = class _ExclusionAlreadyExistsException extends ECRServiceException {
-      static shapeId = "com.amazonaws.ecr#ExclusionAlreadyExistsException";
-      name = "ExclusionAlreadyExistsException";
-      $fault = "client";
-      constructor(opts) {
-        super({
-          name: "ExclusionAlreadyExistsException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _ExclusionAlreadyExistsException.prototype);
-      }
-    };
-    var ImageArchivedException = class _ImageArchivedException extends ECRServiceException {
-      static shapeId = "com.amazonaws.ecr#ImageArchivedException";
-      name = "ImageArchivedException";
-      $fault = "client";
-      constructor(opts) {
-        super({
-          name: "ImageArchivedException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _ImageArchivedException.prototype);
-      }
-    };
-    var UnsupportedImageTypeException = class _UnsupportedImageTypeException extends ECRServiceException {
-      static shapeId = "com.amazonaws.ecr#UnsupportedImageTypeException";
-      name = "UnsupportedImageTypeException";
-      $fault = "client";
-      constructor(opts) {
-        super({
-          name: "UnsupportedImageTypeException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _UnsupportedImageTypeException.prototype);
-      }
-    };
-    var LifecyclePolicyPreviewInProgressException = class _LifecyclePolicyPreviewInProgressException extends ECRServiceException {
-      static shapeId = "com.amazonaws.ecr#LifecyclePolicyPreviewInProgressException";
-      name = "LifecyclePolicyPreviewInProgressException";
-      $fault = "client";
-      constructor(opts) {
-        super({
-          name: "LifecyclePolicyPreviewInProgressException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _LifecyclePolicyPreviewInProgressException.prototype);
-      }
-    };
-    var ReplicationBackfillInProgressException = class _ReplicationBackfillInProgressException extends ECRServiceException {
-      static shapeId = "com.amazonaws.ecr#ReplicationBackfillInProgressException";
-      name = "ReplicationBackfillInProgressException";
-      $fault = "client";
-      constructor(opts) {
-        super({
-          name: "ReplicationBackfillInProgressException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _ReplicationBackfillInProgressException.prototype);
-      }
-    };
-    var ReplicationBackfillInvalidStatusException = class _ReplicationBackfillInvalidStatusException extends ECRServiceException {
-      static shapeId = "com.amazonaws.ecr#ReplicationBackfillInvalidStatusException";
-      name = "ReplicationBackfillInvalidStatusException";
-      $fault = "client";
-      constructor(opts) {
-        super({
-          name: "ReplicationBackfillInvalidStatusException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _ReplicationBackfillInvalidStatusException.prototype);
-      }
-    };
-    var ImageStorageClassUpdateNotSupportedException = class _ImageStorageClassUpdateNotSupportedException extends ECRServiceException {
-      static shapeId = "com.amazonaws.ecr#ImageStorageClassUpdateNotSupportedException";
-      name = "ImageStorageClassUpdateNotSupportedException";
-      $fault = "client";
-      constructor(opts) {
-        super({
-          name: "ImageStorageClassUpdateNotSupportedException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _ImageStorageClassUpdateNotSupportedException.prototype);
-      }
-    };
-    var InvalidLayerPartException = class _InvalidLayerPartException extends ECRServiceException {
-      static shapeId = "com.amazonaws.ecr#InvalidLayerPartException";
-      name = "InvalidLayerPartException";
-      $fault = "client";
-      registryId;
-      repositoryName;
-      uploadId;
-      lastValidByteReceived;
-      constructor(opts) {
-        super({
-          name: "InvalidLayerPartException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _InvalidLayerPartException.prototype);
-        this.registryId = opts.registryId;
-        this.repositoryName = opts.repositoryName;
-        this.uploadId = opts.uploadId;
-        this.lastValidByteReceived = opts.lastValidByteReceived;
-      }
-    };
-    var _A2 = "Attribute";
-    var _AD = "AuthorizationData";
-    var _ADL = "AuthorizationDataList";
-    var _AECID = "AwsEcrContainerImageDetails";
-    var _AL = "AttributeList";
-    var _BBOPE = "BlockedByOrganizationPolicyException";
-    var _BCLA = "BatchCheckLayerAvailability";
-    var _BCLAR = "BatchCheckLayerAvailabilityRequest";
-    var _BCLARa = "BatchCheckLayerAvailabilityResponse";
-    var _BDI = "BatchDeleteImage";
-    var _BDIR = "BatchDeleteImageRequest";
-    var _BDIRa = "BatchDeleteImageResponse";
-    var _BGI = "BatchGetImage";
-    var _BGIR = "BatchGetImageRequest";
-    var _BGIRa = "BatchGetImageResponse";
-    var _BGRSC = "BatchGetRepositoryScanningConfiguration";
-    var _BGRSCR = "BatchGetRepositoryScanningConfigurationRequest";
-    var _BGRSCRa = "BatchGetRepositoryScanningConfigurationResponse";
-    var _CLU = "CompleteLayerUpload";
-    var _CLUR = "CompleteLayerUploadRequest";
-    var _CLURo = "CompleteLayerUploadResponse";
-    var _CPTCR = "CreatePullThroughCacheRule";
-    var _CPTCRR = "CreatePullThroughCacheRuleRequest";
-    var _CPTCRRr = "CreatePullThroughCacheRuleResponse";
-    var _CR = "CreateRepository";
-    var _CRCT = "CreateRepositoryCreationTemplate";
-    var _CRCTR = "CreateRepositoryCreationTemplateRequest";
-    var _CRCTRr = "CreateRepositoryCreationTemplateResponse";
-    var _CRR = "CreateRepositoryRequest";
-    var _CRRr = "CreateRepositoryResponse";
-    var _CS2 = "CvssScore";
-    var _CSA = "CvssScoreAdjustment";
-    var _CSAL = "CvssScoreAdjustmentList";
-    var _CSD = "CvssScoreDetails";
-    var _CSL = "CvssScoreList";
-    var _DI = "DescribeImages";
-    var _DIF = "DescribeImagesFilter";
-    var _DIR = "DescribeImagesRequest";
-    var _DIRS = "DescribeImageReplicationStatus";
-    var _DIRSR = "DescribeImageReplicationStatusRequest";
-    var _DIRSRe = "DescribeImageReplicationStatusResponse";
-    var _DIRe = "DescribeImagesResponse";
-    var _DISF = "DescribeImageScanFindings";
-    var _DISFR = "DescribeImageScanFindingsRequest";
-    var _DISFRe = "DescribeImageScanFindingsResponse";
-    var _DISS = "DescribeImageSigningStatus";
-    var _DISSR = "DescribeImageSigningStatusRequest";
-    var _DISSRe = "DescribeImageSigningStatusResponse";
-    var _DLP = "DeleteLifecyclePolicy";
-    var _DLPR = "DeleteLifecyclePolicyRequest";
-    var _DLPRe = "DeleteLifecyclePolicyResponse";
-    var _DPTCR = "DeletePullThroughCacheRule";
-    var _DPTCRR = "DeletePullThroughCacheRuleRequest";
-    var _DPTCRRe = "DeletePullThroughCacheRuleResponse";
-    var _DPTCRRes = "DescribePullThroughCacheRulesRequest";
-    var _DPTCRResc = "DescribePullThroughCacheRulesResponse";
-    var _DPTCRe = "DescribePullThroughCacheRules";
-    var _DPTUE = "DeregisterPullTimeUpdateExclusion";
-    var _DPTUER = "DeregisterPullTimeUpdateExclusionRequest";
-    var _DPTUERe = "DeregisterPullTimeUpdateExclusionResponse";
-    var _DR = "DeleteRepository";
-    var _DRBR = "DescribeReplicationBackfillResults";
-    var _DRBRR = "DescribeReplicationBackfillResultsRequest";
-    var _DRBRRe = "DescribeReplicationBackfillResultsResponse";
-    var _DRCT = "DeleteRepositoryCreationTemplate";
-    var _DRCTR = "DeleteRepositoryCreationTemplateRequest";
-    var _DRCTRe = "DeleteRepositoryCreationTemplateResponse";
-    var _DRCTRes = "DescribeRepositoryCreationTemplatesRequest";
-    var _DRCTResc = "DescribeRepositoryCreationTemplatesResponse";
-    var _DRCTe = "DescribeRepositoryCreationTemplates";
-    var _DRP = "DeleteRegistryPolicy";
-    var _DRPR = "DeleteRegistryPolicyRequest";
-    var _DRPRe = "DeleteRegistryPolicyResponse";
-    var _DRPRel = "DeleteRepositoryPolicyRequest";
-    var _DRPRele = "DeleteRepositoryPolicyResponse";
-    var _DRPe = "DeleteRepositoryPolicy";
-    var _DRR = "DeleteRepositoryRequest";
-    var _DRRe = "DeleteRepositoryResponse";
-    var _DRRes = "DescribeRegistryRequest";
-    var _DRResc = "DescribeRegistryResponse";
-    var _DRRescr = "DescribeRepositoriesRequest";
-    var _DRRescri = "DescribeRepositoriesResponse";
-    var _DRe = "DescribeRegistry";
-    var _DRes = "DescribeRepositories";
-    var _DSC = "DeleteSigningConfiguration";
-    var _DSCR = "DeleteSigningConfigurationRequest";
-    var _DSCRe = "DeleteSigningConfigurationResponse";
-    var _EAEE = "ExclusionAlreadyExistsException";
-    var _EC = "EncryptionConfiguration";
-    var _ECFRCT = "EncryptionConfigurationForRepositoryCreationTemplate";
-    var _EISF = "EnhancedImageScanFinding";
-    var _EISFL = "EnhancedImageScanFindingList";
-    var _ENFE = "ExclusionNotFoundException";
-    var _EUE = "EmptyUploadException";
-    var _GAS = "GetAccountSetting";
-    var _GASR = "GetAccountSettingRequest";
-    var _GASRe = "GetAccountSettingResponse";
-    var _GAT = "GetAuthorizationToken";
-    var _GATR = "GetAuthorizationTokenRequest";
-    var _GATRe = "GetAuthorizationTokenResponse";
-    var _GDUFL = "GetDownloadUrlForLayer";
-    var _GDUFLR = "GetDownloadUrlForLayerRequest";
-    var _GDUFLRe = "GetDownloadUrlForLayerResponse";
-    var _GLP = "GetLifecyclePolicy";
-    var _GLPP = "GetLifecyclePolicyPreview";
-    var _GLPPR = "GetLifecyclePolicyPreviewRequest";
-    var _GLPPRe = "GetLifecyclePolicyPreviewResponse";
-    var _GLPR = "GetLifecyclePolicyRequest";
-    var _GLPRe = "GetLifecyclePolicyResponse";
-    var _GRP = "GetRegistryPolicy";
-    var _GRPR = "GetRegistryPolicyRequest";
-    var _GRPRe = "GetRegistryPolicyResponse";
-    var _GRPRet = "GetRepositoryPolicyRequest";
-    var _GRPRete = "GetRepositoryPolicyResponse";
-    var _GRPe = "GetRepositoryPolicy";
-    var _GRSC = "GetRegistryScanningConfiguration";
-    var _GRSCR = "GetRegistryScanningConfigurationRequest";
-    var _GRSCRe = "GetRegistryScanningConfigurationResponse";
-    var _GSC = "GetSigningConfiguration";
-    var _GSCR = "GetSigningConfigurationRequest";
-    var _GSCRe = "GetSigningConfigurationResponse";
-    var _I = "Image";
-    var _IAE = "ImageArchivedException";
-    var _IAEE = "ImageAlreadyExistsException";
-    var _ID = "ImageDetail";
-    var _IDDNME = "ImageDigestDoesNotMatchException";
-    var _IDL = "ImageDetailList";
-    var _IF = "ImageFailure";
-    var _IFL = "ImageFailureList";
-    var _II2 = "ImageIdentifier";
-    var _IIL = "ImageIdentifierList";
-    var _IL = "ImageList";
-    var _ILE = "InvalidLayerException";
-    var _ILPE = "InvalidLayerPartException";
-    var _ILU = "InitiateLayerUpload";
-    var _ILUR = "InitiateLayerUploadRequest";
-    var _ILURn = "InitiateLayerUploadResponse";
-    var _INFE = "ImageNotFoundException";
-    var _IPE2 = "InvalidParameterException";
-    var _IR = "ImageReferrer";
-    var _IRL = "ImageReferrerList";
-    var _IRS = "ImageReplicationStatus";
-    var _IRSL = "ImageReplicationStatusList";
-    var _ISC = "ImageScanningConfiguration";
-    var _ISCUNSE = "ImageStorageClassUpdateNotSupportedException";
-    var _ISF = "ImageScanFinding";
-    var _ISFL = "ImageScanFindingList";
-    var _ISFS = "ImageScanFindingsSummary";
-    var _ISFm = "ImageScanFindings";
-    var _ISS = "ImageScanStatus";
-    var _ISSL = "ImageSigningStatusList";
-    var _ISSm = "ImageSigningStatus";
-    var _ITAEE = "ImageTagAlreadyExistsException";
-    var _ITMEF = "ImageTagMutabilityExclusionFilter";
-    var _ITMEFm = "ImageTagMutabilityExclusionFilters";
-    var _ITPE = "InvalidTagParameterException";
-    var _K2 = "Key";
-    var _KE = "KmsException";
-    var _L2 = "Layer";
-    var _LAEE = "LayerAlreadyExistsException";
-    var _LEE2 = "LimitExceededException";
-    var _LF = "LayerFailure";
-    var _LFL = "LayerFailureList";
-    var _LI = "ListImages";
-    var _LIE = "LayerInaccessibleException";
-    var _LIF = "ListImagesFilter";
-    var _LIR = "ListImagesRequest";
-    var _LIRF = "ListImageReferrersFilter";
-    var _LIRR = "ListImageReferrersRequest";
-    var _LIRRi = "ListImageReferrersResponse";
-    var _LIRi = "ListImagesResponse";
-    var _LIRis = "ListImageReferrers";
-    var _LL = "LayerList";
-    var _LNFE = "LayersNotFoundException";
-    var _LPNFE = "LifecyclePolicyNotFoundException";
-    var _LPPF = "LifecyclePolicyPreviewFilter";
-    var _LPPIPE = "LifecyclePolicyPreviewInProgressException";
-    var _LPPNFE = "LifecyclePolicyPreviewNotFoundException";
-    var _LPPR = "LifecyclePolicyPreviewResult";
-    var _LPPRL = "LifecyclePolicyPreviewResultList";
-    var _LPPS = "LifecyclePolicyPreviewSummary";
-    var _LPRA = "LifecyclePolicyRuleAction";
-    var _LPTSE = "LayerPartTooSmallException";
-    var _LPTUE = "ListPullTimeUpdateExclusions";
-    var _LPTUER = "ListPullTimeUpdateExclusionsRequest";
-    var _LPTUERi = "ListPullTimeUpdateExclusionsResponse";
-    var _LRB = "ListReplicationBackfills";
-    var _LRBR = "ListReplicationBackfillsRequest";
-    var _LRBRi = "ListReplicationBackfillsResponse";
-    var _LTFR = "ListTagsForResource";
-    var _LTFRR = "ListTagsForResourceRequest";
-    var _LTFRRi = "ListTagsForResourceResponse";
-    var _PAS = "PutAccountSetting";
-    var _PASR = "PutAccountSettingRequest";
-    var _PASRu = "PutAccountSettingResponse";
-    var _PI2 = "PutImage";
-    var _PIR = "PutImageRequest";
-    var _PIRu = "PutImageResponse";
-    var _PISC = "PutImageScanningConfiguration";
-    var _PISCR = "PutImageScanningConfigurationRequest";
-    var _PISCRu = "PutImageScanningConfigurationResponse";
-    var _PITM = "PutImageTagMutability";
-    var _PITMR = "PutImageTagMutabilityRequest";
-    var _PITMRu = "PutImageTagMutabilityResponse";
-    var _PLP = "PutLifecyclePolicy";
-    var _PLPR = "PutLifecyclePolicyRequest";
-    var _PLPRu = "PutLifecyclePolicyResponse";
-    var _PRC = "PutReplicationConfiguration";
-    var _PRCR = "PutReplicationConfigurationRequest";
-    var _PRCRu = "PutReplicationConfigurationResponse";
-    var _PRP = "PutRegistryPolicy";
-    var _PRPR = "PutRegistryPolicyRequest";
-    var _PRPRu = "PutRegistryPolicyResponse";
-    var _PRSC = "PutRegistryScanningConfiguration";
-    var _PRSCR = "PutRegistryScanningConfigurationRequest";
-    var _PRSCRu = "PutRegistryScanningConfigurationResponse";
-    var _PSC = "PutSigningConfiguration";
-    var _PSCR = "PutSigningConfigurationRequest";
-    var _PSCRu = "PutSigningConfigurationResponse";
-    var _PTCR = "PullThroughCacheRule";
-    var _PTCRAEE = "PullThroughCacheRuleAlreadyExistsException";
-    var _PTCRL = "PullThroughCacheRuleList";
-    var _PTCRNFE = "PullThroughCacheRuleNotFoundException";
-    var _PVD = "PackageVulnerabilityDetails";
-    var _R = "Recommendation";
-    var _RAEE = "RepositoryAlreadyExistsException";
-    var _RBIPE = "ReplicationBackfillInProgressException";
-    var _RBISE = "ReplicationBackfillInvalidStatusException";
-    var _RBNFE = "ReplicationBackfillNotFoundException";
-    var _RBP = "ReplicationBackfillProgress";
-    var _RBR = "ReplicationBackfillResult";
-    var _RBRL = "ReplicationBackfillResultList";
-    var _RBS = "ReplicationBackfillSummary";
-    var _RBSL = "ReplicationBackfillSummaryList";
-    var _RC2 = "ReplicationConfiguration";
-    var _RCT = "RepositoryCreationTemplate";
-    var _RCTL = "RepositoryCreationTemplateList";
-    var _RD = "ReplicationDestination";
-    var _RDL = "ReplicationDestinationList";
-    var _RDe = "ResourceDetails";
-    var _RF = "RepositoryFilter";
-    var _RFL = "RepositoryFilterList";
-    var _RINFE = "ReferencedImagesNotFoundException";
-    var _RL = "RepositoryList";
-    var _RLe = "ResourceList";
-    var _RNEE = "RepositoryNotEmptyException";
-    var _RNFE3 = "RepositoryNotFoundException";
-    var _RPNFE = "RegistryPolicyNotFoundException";
-    var _RPNFEe = "RepositoryPolicyNotFoundException";
-    var _RPTUE = "RegisterPullTimeUpdateExclusion";
-    var _RPTUER = "RegisterPullTimeUpdateExclusionRequest";
-    var _RPTUERe = "RegisterPullTimeUpdateExclusionResponse";
-    var _RR = "ReplicationRule";
-    var _RRL = "ReplicationRuleList";
-    var _RSC = "RegistryScanningConfiguration";
-    var _RSCF = "RepositoryScanningConfigurationFailure";
-    var _RSCFL = "RepositoryScanningConfigurationFailureList";
-    var _RSCL = "RepositoryScanningConfigurationList";
-    var _RSCe = "RepositoryScanningConfiguration";
-    var _RSR = "RegistryScanningRule";
-    var _RSRL = "RegistryScanningRuleList";
-    var _Re = "Remediation";
-    var _Rep = "Repository";
-    var _Res = "Resource";
-    var _SC = "SigningConfiguration";
-    var _SCNFE = "SigningConfigurationNotFoundException";
-    var _SD = "ScoreDetails";
-    var _SE = "ServerException";
-    var _SI2 = "SubjectIdentifier";
-    var _SIS = "StartImageScan";
-    var _SISR = "StartImageScanRequest";
-    var _SISRt = "StartImageScanResponse";
-    var _SLPP = "StartLifecyclePolicyPreview";
-    var _SLPPR = "StartLifecyclePolicyPreviewRequest";
-    var _SLPPRt = "StartLifecyclePolicyPreviewResponse";
-    var _SNFE = "ScanNotFoundException";
-    var _SNFEe = "SecretNotFoundException";
-    var _SR = "SigningRule";
-    var _SRB = "StartReplicationBackfill";
-    var _SRBR = "StartReplicationBackfillRequest";
-    var _SRBRt = "StartReplicationBackfillResponse";
-    var _SRBRto = "StopReplicationBackfillRequest";
-    var _SRBRtop = "StopReplicationBackfillResponse";
-    var _SRBt = "StopReplicationBackfill";
-    var _SRF = "ScanningRepositoryFilter";
-    var _SRFL = "ScanningRepositoryFilterList";
-    var _SRFLi = "SigningRepositoryFilterList";
-    var _SRFi = "SigningRepositoryFilter";
-    var _SRL = "SigningRuleList";
-    var _SRP = "SetRepositoryPolicy";
-    var _SRPR = "SetRepositoryPolicyRequest";
-    var _SRPRe = "SetRepositoryPolicyResponse";
-    var _T2 = "Tag";
-    var _TAEE = "TemplateAlreadyExistsException";
-    var _TITC = "TransitioningImageTotalCount";
-    var _TITCr = "TransitioningImageTotalCounts";
-    var _TL = "TagList";
-    var _TMTE = "TooManyTagsException";
-    var _TNFE = "TemplateNotFoundException";
-    var _TR = "TagResource";
-    var _TRR = "TagResourceRequest";
-    var _TRRa = "TagResourceResponse";
-    var _UISC = "UpdateImageStorageClass";
-    var _UISCR = "UpdateImageStorageClassRequest";
-    var _UISCRp = "UpdateImageStorageClassResponse";
-    var _UITE = "UnsupportedImageTypeException";
-    var _ULP = "UploadLayerPart";
-    var _ULPR = "UploadLayerPartRequest";
-    var _ULPRp = "UploadLayerPartResponse";
-    var _UNFE = "UploadNotFoundException";
-    var _UPTCR = "UpdatePullThroughCacheRule";
-    var _UPTCRR = "UpdatePullThroughCacheRuleRequest";
-    var _UPTCRRp = "UpdatePullThroughCacheRuleResponse";
-    var _UR = "UntagResource";
-    var _URCT = "UpdateRepositoryCreationTemplate";
-    var _URCTR = "UpdateRepositoryCreationTemplateRequest";
-    var _URCTRp = "UpdateRepositoryCreationTemplateResponse";
-    var _URR = "UntagResourceRequest";
-    var _URRn = "UntagResourceResponse";
-    var _UTASE = "UnableToAccessSecretException";
-    var _UTDSVE = "UnableToDecryptSecretValueException";
-    var _UTGUIE = "UnableToGetUpstreamImageException";
-    var _UTGULE = "UnableToGetUpstreamLayerException";
-    var _UTLUIRE = "UnableToListUpstreamImageReferrersException";
-    var _UURE = "UnsupportedUpstreamRegistryException";
-    var _V2 = "Value";
-    var _VE2 = "ValidationException";
-    var _VP = "VulnerablePackage";
-    var _VPL = "VulnerablePackagesList";
-    var _VPTCR = "ValidatePullThroughCacheRule";
-    var _VPTCRR = "ValidatePullThroughCacheRuleRequest";
-    var _VPTCRRa = "ValidatePullThroughCacheRuleResponse";
-    var _a2 = "architecture";
-    var _aAI = "awsAccountId";
-    var _aD = "authorizationData";
-    var _aECI = "awsEcrContainerImage";
-    var _aF = "appliedFor";
-    var _aMT = "acceptedMediaTypes";
-    var _aMTr = "artifactMediaType";
-    var _aRP = "appliedRulePriority";
-    var _aS = "artifactStatus";
-    var _aSF = "appliedScanFilters";
-    var _aT4 = "authorizationToken";
-    var _aTr = "artifactType";
-    var _aTrt = "artifactTypes";
-    var _ac = "action";
-    var _ad = "adjustments";
-    var _an = "annotations";
-    var _ar = "arch";
-    var _at2 = "attributes";
-    var _au = "author";
-    var _b = "backfills";
-    var _bS = "baseScore";
-    var _c6 = "client";
-    var _cA = "credentialArn";
-    var _cAr = "createdAt";
-    var _cRA = "customRoleArn";
-    var _cRC = "completedReplicationCount";
-    var _cv = "cvss";
-    var _d = "description";
-    var _dU = "downloadUrl";
-    var _de = "destination";
-    var _des = "destinations";
-    var _det = "details";
-    var _di = "digest";
-    var _e6 = "error";
-    var _eA = "expiresAt";
-    var _eAn = "endedAt";
-    var _eAx = "exploitAvailable";
-    var _eC = "encryptionConfiguration";
-    var _eF = "enhancedFindings";
-    var _eITC = "expiringImageTotalCount";
-    var _eRP = "ecrRepositoryPrefix";
-    var _eRPc = "ecrRepositoryPrefixes";
-    var _eT = "encryptionType";
-    var _ep = "epoch";
-    var _f = "failures";
-    var _fA = "findingArn";
-    var _fAi = "fixAvailable";
-    var _fC = "failureCode";
-    var _fCa = "failureCodes";
-    var _fIV = "fixedInVersion";
-    var _fOA = "firstObservedAt";
-    var _fP = "filePath";
-    var _fR = "failureReason";
-    var _fRC = "failedReplicationCount";
-    var _fSC = "findingSeverityCounts";
-    var _fT = "filterType";
-    var _fa = "failure";
-    var _fi = "filter";
-    var _fin = "findings";
-    var _fo = "force";
-    var _hE6 = "httpError";
-    var _i = "images";
-    var _iD = "imageDetails";
-    var _iDm = "imageDigest";
-    var _iH = "imageHash";
-    var _iI = "imageIds";
-    var _iIm = "imageId";
-    var _iM = "imageManifest";
-    var _iMMT = "imageManifestMediaType";
-    var _iPA = "imagePushedAt";
-    var _iS = "imageStatus";
-    var _iSC = "imageScanningConfiguration";
-    var _iSCA = "imageScanCompletedAt";
-    var _iSF = "imageScanFindings";
-    var _iSFS = "imageScanFindingsSummary";
-    var _iSIB = "imageSizeInBytes";
-    var _iSS = "imageScanStatus";
-    var _iT3 = "imageTags";
-    var _iTC = "imageTotalCount";
-    var _iTM = "imageTagMutability";
-    var _iTMEF = "imageTagMutabilityExclusionFilters";
-    var _iTm = "imageTag";
-    var _iUC = "inUseCount";
-    var _iV = "isValid";
-    var _id = "id";
-    var _im = "image";
-    var _k = "key";
-    var _kE = "kmsError";
-    var _kK = "kmsKey";
-    var _l = "layers";
-    var _lA = "layerAvailability";
-    var _lAA = "lastArchivedAt";
-    var _lAAa = "lastActivatedAt";
-    var _lBR = "lastByteReceived";
-    var _lD = "layerDigests";
-    var _lDa = "layerDigest";
-    var _lEA = "lastEvaluatedAt";
-    var _lIUA = "lastInUseAt";
-    var _lOA = "lastObservedAt";
-    var _lP = "lifecyclePolicy";
-    var _lPB = "layerPartBlob";
-    var _lPT = "lifecyclePolicyText";
-    var _lRPT = "lastRecordedPullTime";
-    var _lS = "layerSize";
-    var _lVBR = "lastValidByteReceived";
-    var _m5 = "message";
-    var _mR = "maxResults";
-    var _mT = "mediaType";
-    var _me = "metric";
-    var _n = "name";
-    var _nT = "nextToken";
-    var _p = "platform";
-    var _pA = "pushedAt";
-    var _pAr = "principalArn";
-    var _pE = "proxyEndpoint";
-    var _pFB = "partFirstByte";
-    var _pLB = "partLastByte";
-    var _pM = "packageManager";
-    var _pR = "previewResults";
-    var _pS = "partSize";
-    var _pT = "policyText";
-    var _pTCR = "pullThroughCacheRules";
-    var _pTUE = "pullTimeUpdateExclusions";
-    var _pVD = "packageVulnerabilityDetails";
-    var _pr = "prefix";
-    var _pre = "prefixes";
-    var _pro = "progress";
-    var _r3 = "registry";
-    var _rA = "resourceArn";
-    var _rAe = "repositoryArn";
-    var _rBI = "replicationBackfillId";
-    var _rC2 = "replicationConfiguration";
-    var _rCT = "repositoryCreationTemplate";
-    var _rCTe = "repositoryCreationTemplates";
-    var _rF = "repositoryFilters";
-    var _rI = "registryId";
-    var _rIe = "registryIds";
-    var _rN2 = "repositoryName";
-    var _rNe = "repositoryNames";
-    var _rP = "repositoryPolicy";
-    var _rS = "replicationStatuses";
-    var _rSC = "registryScanningConfiguration";
-    var _rSF = "resultStatusFilter";
-    var _rT3 = "resourceTags";
-    var _rU3 = "referenceUrls";
-    var _rUe = "repositoryUri";
-    var _rV = "relatedVulnerabilities";
-    var _re = "repository";
-    var _rea = "reason";
-    var _rec = "recommendation";
-    var _ref = "referrers";
-    var _reg = "region";
-    var _rel = "release";
-    var _rem = "remediation";
-    var _rep = "repositories";
-    var _res = "results";
-    var _reso = "resources";
-    var _ru = "rules";
-    var _s6 = "smithy.ts.sdk.synthetic.com.amazonaws.ecr";
-    var _sA = "startedAt";
-    var _sC = "scanningConfigurations";
-    var _sCc = "scanningConfiguration";
-    var _sCi = "signingConfiguration";
-    var _sCt = "storageClass";
-    var _sD = "scoreDetails";
-    var _sF = "scanFrequency";
-    var _sI = "subjectId";
-    var _sIFC = "subImageFailureCodes";
-    var _sLH = "sourceLayerHash";
-    var _sMD = "subjectManifestDigest";
-    var _sOP = "scanOnPush";
-    var _sPA = "signingProfileArn";
-    var _sS = "scoreSource";
-    var _sSi = "signingStatuses";
-    var _sT3 = "scanType";
-    var _sU = "sourceUrl";
-    var _sV = "scoringVector";
-    var _sc2 = "score";
-    var _se4 = "server";
-    var _sev = "severity";
-    var _si = "size";
-    var _so = "source";
-    var _st = "status";
-    var _su = "summary";
-    var _t = "tags";
-    var _tITC = "transitioningImageTotalCounts";
-    var _tK = "tagKeys";
-    var _tRC = "totalReplicationCount";
-    var _tS = "tagStatus";
-    var _tSC = "targetStorageClass";
-    var _te = "text";
-    var _ti = "title";
-    var _ty = "type";
-    var _u = "uri";
-    var _uA = "updatedAt";
-    var _uI = "uploadId";
-    var _uR = "upstreamRegistry";
-    var _uRP = "upstreamRepositoryPrefix";
-    var _uRU = "upstreamRegistryUrl";
-    var _ur = "url";
-    var _v = "value";
-    var _vCA = "vendorCreatedAt";
-    var _vI = "vulnerabilityId";
-    var _vP = "vulnerablePackages";
-    var _vS = "vendorSeverity";
-    var _vSUA = "vulnerabilitySourceUpdatedAt";
-    var _vUA = "vendorUpdatedAt";
-    var _ve = "version";
-    var n06 = "com.amazonaws.ecr";
-    var _s_registry6 = new TypeRegistry2(_s6);
-    var ECRServiceException$ = [-3, _s6, "ECRServiceException", 0, [], []];
-    _s_registry6.registerError(ECRServiceException$, ECRServiceException);
-    var n0_registry6 = new TypeRegistry2(n06);
-    var BlockedByOrganizationPolicyException$ = [
-      -3,
-      n06,
-      _BBOPE,
-      { [_e6]: _c6 },
-      [_m5],
-      [0]
-    ];
-    n0_registry6.registerError(BlockedByOrganizationPolicyException$, BlockedByOrganizationPolicyException);
-    var EmptyUploadException$ = [
-      -3,
-      n06,
-      _EUE,
-      { [_e6]: _c6 },
-      [_m5],
-      [0]
-    ];
-    n0_registry6.registerError(EmptyUploadException$, EmptyUploadException);
-    var ExclusionAlreadyExistsException$ = [
-      -3,
-      n06,
-      _EAEE,
-      { [_e6]: _c6 },
-      [_m5],
-      [0]
-    ];
-    n0_registry6.registerError(ExclusionAlreadyExistsException$, ExclusionAlreadyExistsException);
-    var ExclusionNotFoundException$ = [
-      -3,
-      n06,
-      _ENFE,
-      { [_e6]: _c6 },
-      [_m5],
-      [0]
-    ];
-    n0_registry6.registerError(ExclusionNotFoundException$, ExclusionNotFoundException);
-    var ImageAlreadyExistsException$ = [
-      -3,
-      n06,
-      _IAEE,
-      { [_e6]: _c6 },
-      [_m5],
-      [0]
-    ];
-    n0_registry6.registerError(ImageAlreadyExistsException$, ImageAlreadyExistsException);
-    var ImageArchivedException$ = [
-      -3,
-      n06,
-      _IAE,
-      { [_e6]: _c6 },
-      [_m5],
-      [0]
-    ];
-    n0_registry6.registerError(ImageArchivedException$, ImageArchivedException);
-    var ImageDigestDoesNotMatchException$ = [
-      -3,
-      n06,
-      _IDDNME,
-      { [_e6]: _c6 },
-      [_m5],
-      [0]
-    ];
-    n0_registry6.registerError(ImageDigestDoesNotMatchException$, ImageDigestDoesNotMatchException);
-    var ImageNotFoundException$ = [
-      -3,
-      n06,
-      _INFE,
-      { [_e6]: _c6 },
-      [_m5],
-      [0]
-    ];
-    n0_registry6.registerError(ImageNotFoundException$, ImageNotFoundException);
-    var ImageStorageClassUpdateNotSupportedException$ = [
-      -3,
-      n06,
-      _ISCUNSE,
-      { [_e6]: _c6 },
-      [_m5],
-      [0]
-    ];
-    n0_registry6.registerError(ImageStorageClassUpdateNotSupportedException$, ImageStorageClassUpdateNotSupportedException);
-    var ImageTagAlreadyExistsException$ = [
-      -3,
-      n06,
-      _ITAEE,
-      { [_e6]: _c6 },
-      [_m5],
-      [0]
-    ];
-    n0_registry6.registerError(ImageTagAlreadyExistsException$, ImageTagAlreadyExistsException);
-    var InvalidLayerException$ = [
-      -3,
-      n06,
-      _ILE,
-      { [_e6]: _c6 },
-      [_m5],
-      [0]
-    ];
-    n0_registry6.registerError(InvalidLayerException$, InvalidLayerException);
-    var InvalidLayerPartException$ = [
-      -3,
-      n06,
-      _ILPE,
-      { [_e6]: _c6 },
-      [_rI, _rN2, _uI, _lVBR, _m5],
-      [0, 0, 0, 1, 0]
-    ];
-    n0_registry6.registerError(InvalidLayerPartException$, InvalidLayerPartException);
-    var InvalidParameterException$2 = [
-      -3,
-      n06,
-      _IPE2,
-      { [_e6]: _c6 },
-      [_m5],
-      [0]
-    ];
-    n0_registry6.registerError(InvalidParameterException$2, InvalidParameterException2);
-    var InvalidTagParameterException$ = [
-      -3,
-      n06,
-      _ITPE,
-      { [_e6]: _c6 },
-      [_m5],
-      [0]
-    ];
-    n0_registry6.registerError(InvalidTagParameterException$, InvalidTagParameterException);
-    var KmsException$ = [
-      -3,
-      n06,
-      _KE,
-      { [_e6]: _c6 },
-      [_m5, _kE],
-      [0, 0]
-    ];
-    n0_registry6.registerError(KmsException$, KmsException);
-    var LayerAlreadyExistsException$ = [
-      -3,
-      n06,
-      _LAEE,
-      { [_e6]: _c6 },
-      [_m5],
-      [0]
-    ];
-    n0_registry6.registerError(LayerAlreadyExistsException$, LayerAlreadyExistsException);
-    var LayerInaccessibleException$ = [
-      -3,
-      n06,
-      _LIE,
-      { [_e6]: _c6 },
-      [_m5],
-      [0]
-    ];
-    n0_registry6.registerError(LayerInaccessibleException$, LayerInaccessibleException);
-    var LayerPartTooSmallException$ = [
-      -3,
-      n06,
-      _LPTSE,
-      { [_e6]: _c6 },
-      [_m5],
-      [0]
-    ];
-    n0_registry6.registerError(LayerPartTooSmallException$, LayerPartTooSmallException);
-    var LayersNotFoundException$ = [
-      -3,
-      n06,
-      _LNFE,
-      { [_e6]: _c6 },
-      [_m5],
-      [0]
-    ];
-    n0_registry6.registerError(LayersNotFoundException$, LayersNotFoundException);
-    var LifecyclePolicyNotFoundException$ = [
-      -3,
-      n06,
-      _LPNFE,
-      { [_e6]: _c6 },
-      [_m5],
-      [0]
-    ];
-    n0_registry6.registerError(LifecyclePolicyNotFoundException$, LifecyclePolicyNotFoundException);
-    var LifecyclePolicyPreviewInProgressException$ = [
-      -3,
-      n06,
-      _LPPIPE,
-      { [_e6]: _c6 },
-      [_m5],
-      [0]
-    ];
-    n0_registry6.registerError(LifecyclePolicyPreviewInProgressException$, LifecyclePolicyPreviewInProgressException);
-    var LifecyclePolicyPreviewNotFoundException$ = [
-      -3,
-      n06,
-      _LPPNFE,
-      { [_e6]: _c6 },
-      [_m5],
-      [0]
-    ];
-    n0_registry6.registerError(LifecyclePolicyPreviewNotFoundException$, LifecyclePolicyPreviewNotFoundException);
-    var LimitExceededException$2 = [
-      -3,
-      n06,
-      _LEE2,
-      { [_e6]: _c6 },
-      [_m5],
-      [0]
-    ];
-    n0_registry6.registerError(LimitExceededException$2, LimitExceededException2);
-    var PullThroughCacheRuleAlreadyExistsException$ = [
-      -3,
-      n06,
-      _PTCRAEE,
-      { [_e6]: _c6 },
-      [_m5],
-      [0]
-    ];
-    n0_registry6.registerError(PullThroughCacheRuleAlreadyExistsException$, PullThroughCacheRuleAlreadyExistsException);
-    var PullThroughCacheRuleNotFoundException$ = [
-      -3,
-      n06,
-      _PTCRNFE,
-      { [_e6]: _c6 },
-      [_m5],
-      [0]
-    ];
-    n0_registry6.registerError(PullThroughCacheRuleNotFoundException$, PullThroughCacheRuleNotFoundException);
-    var ReferencedImagesNotFoundException$ = [
-      -3,
-      n06,
-      _RINFE,
-      { [_e6]: _c6 },
-      [_m5],
-      [0]
-    ];
-    n0_registry6.registerError(ReferencedImagesNotFoundException$, ReferencedImagesNotFoundException);
-    var RegistryPolicyNotFoundException$ = [
-      -3,
-      n06,
-      _RPNFE,
-      { [_e6]: _c6 },
-      [_m5],
-      [0]
-    ];
-    n0_registry6.registerError(RegistryPolicyNotFoundException$, RegistryPolicyNotFoundException);
-    var ReplicationBackfillInProgressException$ = [
-      -3,
-      n06,
-      _RBIPE,
-      { [_e6]: _c6 },
-      [_m5],
-      [0]
-    ];
-    n0_registry6.registerError(ReplicationBackfillInProgressException$, ReplicationBackfillInProgressException);
-    var ReplicationBackfillInvalidStatusException$ = [
-      -3,
-      n06,
-      _RBISE,
-      { [_e6]: _c6 },
-      [_m5],
-      [0]
-    ];
-    n0_registry6.registerError(ReplicationBackfillInvalidStatusException$, ReplicationBackfillInvalidStatusException);
-    var ReplicationBackfillNotFoundException$ = [
-      -3,
-      n06,
-      _RBNFE,
-      { [_e6]: _c6 },
-      [_m5],
-      [0]
-    ];
-    n0_registry6.registerError(ReplicationBackfillNotFoundException$, ReplicationBackfillNotFoundException);
-    var RepositoryAlreadyExistsException$ = [
-      -3,
-      n06,
-      _RAEE,
-      { [_e6]: _c6 },
-      [_m5],
-      [0]
-    ];
-    n0_registry6.registerError(RepositoryAlreadyExistsException$, RepositoryAlreadyExistsException);
-    var RepositoryNotEmptyException$ = [
-      -3,
-      n06,
-      _RNEE,
-      { [_e6]: _c6 },
-      [_m5],
-      [0]
-    ];
-    n0_registry6.registerError(RepositoryNotEmptyException$, RepositoryNotEmptyException);
-    var RepositoryNotFoundException$ = [
-      -3,
-      n06,
-      _RNFE3,
-      { [_e6]: _c6 },
-      [_m5],
-      [0]
-    ];
-    n0_registry6.registerError(RepositoryNotFoundException$, RepositoryNotFoundException);
-    var RepositoryPolicyNotFoundException$ = [
-      -3,
-      n06,
-      _RPNFEe,
-      { [_e6]: _c6 },
-      [_m5],
-      [0]
-    ];
-    n0_registry6.registerError(RepositoryPolicyNotFoundException$, RepositoryPolicyNotFoundException);
-    var ScanNotFoundException$ = [
-      -3,
-      n06,
-      _SNFE,
-      { [_e6]: _c6 },
-      [_m5],
-      [0]
-    ];
-    n0_registry6.registerError(ScanNotFoundException$, ScanNotFoundException);
-    var SecretNotFoundException$ = [
-      -3,
-      n06,
-      _SNFEe,
-      { [_e6]: _c6 },
-      [_m5],
-      [0]
-    ];
-    n0_registry6.registerError(SecretNotFoundException$, SecretNotFoundException);
-    var ServerException$ = [
-      -3,
-      n06,
-      _SE,
-      { [_e6]: _se4 },
-      [_m5],
-      [0]
-    ];
-    n0_registry6.registerError(ServerException$, ServerException);
-    var SigningConfigurationNotFoundException$ = [
-      -3,
-      n06,
-      _SCNFE,
-      { [_e6]: _c6 },
-      [_m5],
-      [0]
-    ];
-    n0_registry6.registerError(SigningConfigurationNotFoundException$, SigningConfigurationNotFoundException);
-    var TemplateAlreadyExistsException$ = [
-      -3,
-      n06,
-      _TAEE,
-      { [_e6]: _c6 },
-      [_m5],
-      [0]
-    ];
-    n0_registry6.registerError(TemplateAlreadyExistsException$, TemplateAlreadyExistsException);
-    var TemplateNotFoundException$ = [
-      -3,
-      n06,
-      _TNFE,
-      { [_e6]: _c6 },
-      [_m5],
-      [0]
-    ];
-    n0_registry6.registerError(TemplateNotFoundException$, TemplateNotFoundException);
-    var TooManyTagsException$ = [
-      -3,
-      n06,
-      _TMTE,
-      { [_e6]: _c6 },
-      [_m5],
-      [0]
-    ];
-    n0_registry6.registerError(TooManyTagsException$, TooManyTagsException);
-    var UnableToAccessSecretException$ = [
-      -3,
-      n06,
-      _UTASE,
-      { [_e6]: _c6 },
-      [_m5],
-      [0]
-    ];
-    n0_registry6.registerError(UnableToAccessSecretException$, UnableToAccessSecretException);
-    var UnableToDecryptSecretValueException$ = [
-      -3,
-      n06,
-      _UTDSVE,
-      { [_e6]: _c6 },
-      [_m5],
-      [0]
-    ];
-    n0_registry6.registerError(UnableToDecryptSecretValueException$, UnableToDecryptSecretValueException);
-    var UnableToGetUpstreamImageException$ = [
-      -3,
-      n06,
-      _UTGUIE,
-      { [_e6]: _c6 },
-      [_m5],
-      [0]
-    ];
-    n0_registry6.registerError(UnableToGetUpstreamImageException$, UnableToGetUpstreamImageException);
-    var UnableToGetUpstreamLayerException$ = [
-      -3,
-      n06,
-      _UTGULE,
-      { [_e6]: _c6 },
-      [_m5],
-      [0]
-    ];
-    n0_registry6.registerError(UnableToGetUpstreamLayerException$, UnableToGetUpstreamLayerException);
-    var UnableToListUpstreamImageReferrersException$ = [
-      -3,
-      n06,
-      _UTLUIRE,
-      { [_e6]: _c6 },
-      [_m5],
-      [0]
-    ];
-    n0_registry6.registerError(UnableToListUpstreamImageReferrersException$, UnableToListUpstreamImageReferrersException);
-    var UnsupportedImageTypeException$ = [
-      -3,
-      n06,
-      _UITE,
-      { [_e6]: _c6 },
-      [_m5],
-      [0]
-    ];
-    n0_registry6.registerError(UnsupportedImageTypeException$, UnsupportedImageTypeException);
-    var UnsupportedUpstreamRegistryException$ = [
-      -3,
-      n06,
-      _UURE,
-      { [_e6]: _c6 },
-      [_m5],
-      [0]
-    ];
-    n0_registry6.registerError(UnsupportedUpstreamRegistryException$, UnsupportedUpstreamRegistryException);
-    var UploadNotFoundException$ = [
-      -3,
-      n06,
-      _UNFE,
-      { [_e6]: _c6 },
-      [_m5],
-      [0]
-    ];
-    n0_registry6.registerError(UploadNotFoundException$, UploadNotFoundException);
-    var ValidationException$2 = [
-      -3,
-      n06,
-      _VE2,
-      { [_e6]: _c6, [_hE6]: 400 },
-      [_m5],
-      [0]
-    ];
-    n0_registry6.registerError(ValidationException$2, ValidationException2);
-    var errorTypeRegistries6 = [
-      _s_registry6,
-      n0_registry6
-    ];
-    var Attribute$ = [
-      3,
-      n06,
-      _A2,
-      0,
-      [_k, _v],
-      [0, 0],
-      1
-    ];
-    var AuthorizationData$ = [
-      3,
-      n06,
-      _AD,
-      0,
-      [_aT4, _eA, _pE],
-      [0, 4, 0]
-    ];
-    var AwsEcrContainerImageDetails$ = [
-      3,
-      n06,
-      _AECID,
-      0,
-      [_a2, _au, _iH, _iT3, _p, _pA, _lIUA, _iUC, _r3, _rN2],
-      [0, 0, 0, 64 | 0, 0, 4, 4, 1, 0, 0]
-    ];
-    var BatchCheckLayerAvailabilityRequest$ = [
-      3,
-      n06,
-      _BCLAR,
-      0,
-      [_rN2, _lD, _rI],
-      [0, 64 | 0, 0],
-      2
-    ];
-    var BatchCheckLayerAvailabilityResponse$ = [
-      3,
-      n06,
-      _BCLARa,
-      0,
-      [_l, _f],
-      [() => LayerList, () => LayerFailureList]
-    ];
-    var BatchDeleteImageRequest$ = [
-      3,
-      n06,
-      _BDIR,
-      0,
-      [_rN2, _iI, _rI],
-      [0, () => ImageIdentifierList, 0],
-      2
-    ];
-    var BatchDeleteImageResponse$ = [
-      3,
-      n06,
-      _BDIRa,
-      0,
-      [_iI, _f],
-      [() => ImageIdentifierList, () => ImageFailureList]
-    ];
-    var BatchGetImageRequest$ = [
-      3,
-      n06,
-      _BGIR,
-      0,
-      [_rN2, _iI, _rI, _aMT],
-      [0, () => ImageIdentifierList, 0, 64 | 0],
-      2
-    ];
-    var BatchGetImageResponse$ = [
-      3,
-      n06,
-      _BGIRa,
-      0,
-      [_i, _f],
-      [() => ImageList, () => ImageFailureList]
-    ];
-    var BatchGetRepositoryScanningConfigurationRequest$ = [
-      3,
-      n06,
-      _BGRSCR,
-      0,
-      [_rNe],
-      [64 | 0],
-      1
-    ];
-    var BatchGetRepositoryScanningConfigurationResponse$ = [
-      3,
-      n06,
-      _BGRSCRa,
-      0,
-      [_sC, _f],
-      [() => RepositoryScanningConfigurationList, () => RepositoryScanningConfigurationFailureList]
-    ];
-    var CompleteLayerUploadRequest$ = [
-      3,
-      n06,
-      _CLUR,
-      0,
-      [_rN2, _uI, _lD, _rI],
-      [0, 0, 64 | 0, 0],
-      3
-    ];
-    var CompleteLayerUploadResponse$ = [
-      3,
-      n06,
-      _CLURo,
-      0,
-      [_rI, _rN2, _uI, _lDa],
-      [0, 0, 0, 0]
-    ];
-    var CreatePullThroughCacheRuleRequest$ = [
-      3,
-      n06,
-      _CPTCRR,
-      0,
-      [_eRP, _uRU, _rI, _uR, _cA, _cRA, _uRP],
-      [0, 0, 0, 0, 0, 0, 0],
-      2
-    ];
-    var CreatePullThroughCacheRuleResponse$ = [
-      3,
-      n06,
-      _CPTCRRr,
-      0,
-      [_eRP, _uRU, _cAr, _rI, _uR, _cA, _cRA, _uRP],
-      [0, 0, 4, 0, 0, 0, 0, 0]
-    ];
-    var CreateRepositoryCreationTemplateRequest$ = [
-      3,
-      n06,
-      _CRCTR,
-      0,
-      [_pr, _aF, _d, _eC, _rT3, _iTM, _iTMEF, _rP, _lP, _cRA],
-      [0, 64 | 0, 0, () => EncryptionConfigurationForRepositoryCreationTemplate$, () => TagList, 0, () => ImageTagMutabilityExclusionFilters, 0, 0, 0],
-      2
-    ];
-    var CreateRepositoryCreationTemplateResponse$ = [
-      3,
-      n06,
-      _CRCTRr,
-      0,
-      [_rI, _rCT],
-      [0, () => RepositoryCreationTemplate$]
-    ];
-    var CreateRepositoryRequest$ = [
-      3,
-      n06,
-      _CRR,
-      0,
-      [_rN2, _rI, _t, _iTM, _iTMEF, _iSC, _eC],
-      [0, 0, () => TagList, 0, () => ImageTagMutabilityExclusionFilters, () => ImageScanningConfiguration$, () => EncryptionConfiguration$],
-      1
-    ];
-    var CreateRepositoryResponse$ = [
-      3,
-      n06,
-      _CRRr,
-      0,
-      [_re],
-      [() => Repository$]
-    ];
-    var CvssScore$ = [
-      3,
-      n06,
-      _CS2,
-      0,
-      [_bS, _sV, _so, _ve],
-      [1, 0, 0, 0]
-    ];
-    var CvssScoreAdjustment$ = [
-      3,
-      n06,
-      _CSA,
-      0,
-      [_me, _rea],
-      [0, 0]
-    ];
-    var CvssScoreDetails$ = [
-      3,
-      n06,
-      _CSD,
-      0,
-      [_ad, _sc2, _sS, _sV, _ve],
-      [() => CvssScoreAdjustmentList, 1, 0, 0, 0]
-    ];
-    var DeleteLifecyclePolicyRequest$ = [
-      3,
-      n06,
-      _DLPR,
-      0,
-      [_rN2, _rI],
-      [0, 0],
-      1
-    ];
-    var DeleteLifecyclePolicyResponse$ = [
-      3,
-      n06,
-      _DLPRe,
-      0,
-      [_rI, _rN2, _lPT, _lEA],
-      [0, 0, 0, 4]
-    ];
-    var DeletePullThroughCacheRuleRequest$ = [
-      3,
-      n06,
-      _DPTCRR,
-      0,
-      [_eRP, _rI],
-      [0, 0],
-      1
-    ];
-    var DeletePullThroughCacheRuleResponse$ = [
-      3,
-      n06,
-      _DPTCRRe,
-      0,
-      [_eRP, _uRU, _cAr, _rI, _cA, _cRA, _uRP],
-      [0, 0, 4, 0, 0, 0, 0]
-    ];
-    var DeleteRegistryPolicyRequest$ = [
-      3,
-      n06,
-      _DRPR,
-      0,
-      [],
-      []
-    ];
-    var DeleteRegistryPolicyResponse$ = [
-      3,
-      n06,
-      _DRPRe,
-      0,
-      [_rI, _pT],
-      [0, 0]
-    ];
-    var DeleteRepositoryCreationTemplateRequest$ = [
-      3,
-      n06,
-      _DRCTR,
-      0,
-      [_pr],
-      [0],
-      1
-    ];
-    var DeleteRepositoryCreationTemplateResponse$ = [
-      3,
-      n06,
-      _DRCTRe,
-      0,
-      [_rI, _rCT],
-      [0, () => RepositoryCreationTemplate$]
-    ];
-    var DeleteRepositoryPolicyRequest$ = [
-      3,
-      n06,
-      _DRPRel,
-      0,
-      [_rN2, _rI],
-      [0, 0],
-      1
-    ];
-    var DeleteRepositoryPolicyResponse$ = [
-      3,
-      n06,
-      _DRPRele,
-      0,
-      [_rI, _rN2, _pT],
-      [0, 0, 0]
-    ];
-    var DeleteRepositoryRequest$ = [
-      3,
-      n06,
-      _DRR,
-      0,
-      [_rN2, _rI, _fo],
-      [0, 0, 2],
-      1
-    ];
-    var DeleteRepositoryResponse$ = [
-      3,
-      n06,
-      _DRRe,
-      0,
-      [_re],
-      [() => Repository$]
-    ];
-    var DeleteSigningConfigurationRequest$ = [
-      3,
-      n06,
-      _DSCR,
-      0,
-      [],
-      []
-    ];
-    var DeleteSigningConfigurationResponse$ = [
-      3,
-      n06,
-      _DSCRe,
-      0,
-      [_rI, _sCi],
-      [0, () => SigningConfiguration$]
-    ];
-    var DeregisterPullTimeUpdateExclusionRequest$ = [
-      3,
-      n06,
-      _DPTUER,
-      0,
-      [_pAr],
-      [0],
-      1
-    ];
-    var DeregisterPullTimeUpdateExclusionResponse$ = [
-      3,
-      n06,
-      _DPTUERe,
-      0,
-      [_pAr],
-      [0]
-    ];
-    var DescribeImageReplicationStatusRequest$ = [
-      3,
-      n06,
-      _DIRSR,
-      0,
-      [_rN2, _iIm, _rI],
-      [0, () => ImageIdentifier$, 0],
-      2
-    ];
-    var DescribeImageReplicationStatusResponse$ = [
-      3,
-      n06,
-      _DIRSRe,
-      0,
-      [_rN2, _iIm, _rS],
-      [0, () => ImageIdentifier$, () => ImageReplicationStatusList]
-    ];
-    var DescribeImageScanFindingsRequest$ = [
-      3,
-      n06,
-      _DISFR,
-      0,
-      [_rN2, _iIm, _rI, _nT, _mR],
-      [0, () => ImageIdentifier$, 0, 0, 1],
-      2
-    ];
-    var DescribeImageScanFindingsResponse$ = [
-      3,
-      n06,
-      _DISFRe,
-      0,
-      [_rI, _rN2, _iIm, _iSS, _iSF, _nT],
-      [0, 0, () => ImageIdentifier$, () => ImageScanStatus$, () => ImageScanFindings$, 0]
-    ];
-    var DescribeImagesFilter$ = [
-      3,
-      n06,
-      _DIF,
-      0,
-      [_tS, _iS],
-      [0, 0]
-    ];
-    var DescribeImageSigningStatusRequest$ = [
-      3,
-      n06,
-      _DISSR,
-      0,
-      [_rN2, _iIm, _rI],
-      [0, () => ImageIdentifier$, 0],
-      2
-    ];
-    var DescribeImageSigningStatusResponse$ = [
-      3,
-      n06,
-      _DISSRe,
-      0,
-      [_rN2, _iIm, _rI, _sSi],
-      [0, () => ImageIdentifier$, 0, () => ImageSigningStatusList]
-    ];
-    var DescribeImagesRequest$ = [
-      3,
-      n06,
-      _DIR,
-      0,
-      [_rN2, _rI, _iI, _nT, _mR, _fi],
-      [0, 0, () => ImageIdentifierList, 0, 1, () => DescribeImagesFilter$],
-      1
-    ];
-    var DescribeImagesResponse$ = [
-      3,
-      n06,
-      _DIRe,
-      0,
-      [_iD, _nT],
-      [() => ImageDetailList, 0]
-    ];
-    var DescribePullThroughCacheRulesRequest$ = [
-      3,
-      n06,
-      _DPTCRRes,
-      0,
-      [_rI, _eRPc, _nT, _mR],
-      [0, 64 | 0, 0, 1]
-    ];
-    var DescribePullThroughCacheRulesResponse$ = [
-      3,
-      n06,
-      _DPTCRResc,
-      0,
-      [_pTCR, _nT],
-      [() => PullThroughCacheRuleList, 0]
-    ];
-    var DescribeRegistryRequest$ = [
-      3,
-      n06,
-      _DRRes,
-      0,
-      [],
-      []
-    ];
-    var DescribeRegistryResponse$ = [
-      3,
-      n06,
-      _DRResc,
-      0,
-      [_rI, _rC2],
-      [0, () => ReplicationConfiguration$]
-    ];
-    var DescribeReplicationBackfillResultsRequest$ = [
-      3,
-      n06,
-      _DRBRR,
-      0,
-      [_rBI, _rI, _rSF, _mR, _nT],
-      [0, 0, 0, 1, 0],
-      1
-    ];
-    var DescribeReplicationBackfillResultsResponse$ = [
-      3,
-      n06,
-      _DRBRRe,
-      0,
-      [_rI, _rBI, _de, _st, _fC, _pro, _res, _sA, _eAn, _nT],
-      [0, 0, () => ReplicationDestination$, 0, 0, () => ReplicationBackfillProgress$, () => ReplicationBackfillResultList, 4, 4, 0]
-    ];
-    var DescribeRepositoriesRequest$ = [
-      3,
-      n06,
-      _DRRescr,
-      0,
-      [_rI, _rNe, _nT, _mR],
-      [0, 64 | 0, 0, 1]
-    ];
-    var DescribeRepositoriesResponse$ = [
-      3,
-      n06,
-      _DRRescri,
-      0,
-      [_rep, _nT],
-      [() => RepositoryList, 0]
-    ];
-    var DescribeRepositoryCreationTemplatesRequest$ = [
-      3,
-      n06,
-      _DRCTRes,
-      0,
-      [_pre, _nT, _mR],
-      [64 | 0, 0, 1]
-    ];
-    var DescribeRepositoryCreationTemplatesResponse$ = [
-      3,
-      n06,
-      _DRCTResc,
-      0,
-      [_rI, _rCTe, _nT],
-      [0, () => RepositoryCreationTemplateList, 0]
-    ];
-    var EncryptionConfiguration$ = [
-      3,
-      n06,
-      _EC,
-      0,
-      [_eT, _kK],
-      [0, 0],
-      1
-    ];
-    var EncryptionConfigurationForRepositoryCreationTemplate$ = [
-      3,
-      n06,
-      _ECFRCT,
-      0,
-      [_eT, _kK],
-      [0, 0],
-      1
-    ];
-    var EnhancedImageScanFinding$ = [
-      3,
-      n06,
-      _EISF,
-      0,
-      [_aAI, _d, _fA, _fOA, _lOA, _pVD, _rem, _reso, _sc2, _sD, _sev, _st, _ti, _ty, _uA, _fAi, _eAx],
-      [0, 0, 0, 4, 4, () => PackageVulnerabilityDetails$, () => Remediation$, () => ResourceList, 1, () => ScoreDetails$, 0, 0, 0, 0, 4, 0, 0]
-    ];
-    var GetAccountSettingRequest$ = [
-      3,
-      n06,
-      _GASR,
-      0,
-      [_n],
-      [0],
-      1
-    ];
-    var GetAccountSettingResponse$ = [
-      3,
-      n06,
-      _GASRe,
-      0,
-      [_n, _v],
-      [0, 0]
-    ];
-    var GetAuthorizationTokenRequest$ = [
-      3,
-      n06,
-      _GATR,
-      0,
-      [_rIe],
-      [64 | 0]
-    ];
-    var GetAuthorizationTokenResponse$ = [
-      3,
-      n06,
-      _GATRe,
-      0,
-      [_aD],
-      [() => AuthorizationDataList]
-    ];
-    var GetDownloadUrlForLayerRequest$ = [
-      3,
-      n06,
-      _GDUFLR,
-      0,
-      [_rN2, _lDa, _rI],
-      [0, 0, 0],
-      2
-    ];
-    var GetDownloadUrlForLayerResponse$ = [
-      3,
-      n06,
-      _GDUFLRe,
-      0,
-      [_dU, _lDa],
-      [0, 0]
-    ];
-    var GetLifecyclePolicyPreviewRequest$ = [
-      3,
-      n06,
-      _GLPPR,
-      0,
-      [_rN2, _rI, _iI, _nT, _mR, _fi],
-      [0, 0, () => ImageIdentifierList, 0, 1, () => LifecyclePolicyPreviewFilter$],
-      1
-    ];
-    var GetLifecyclePolicyPreviewResponse$ = [
-      3,
-      n06,
-      _GLPPRe,
-      0,
-      [_rI, _rN2, _lPT, _st, _nT, _pR, _su],
-      [0, 0, 0, 0, 0, () => LifecyclePolicyPreviewResultList, () => LifecyclePolicyPreviewSummary$]
-    ];
-    var GetLifecyclePolicyRequest$ = [
-      3,
-      n06,
-      _GLPR,
-      0,
-      [_rN2, _rI],
-      [0, 0],
-      1
-    ];
-    var GetLifecyclePolicyResponse$ = [
-      3,
-      n06,
-      _GLPRe,
-      0,
-      [_rI, _rN2, _lPT, _lEA],
-      [0, 0, 0, 4]
-    ];
-    var GetRegistryPolicyRequest$ = [
-      3,
-      n06,
-      _GRPR,
-      0,
-      [],
-      []
-    ];
-    var GetRegistryPolicyResponse$ = [
-      3,
-      n06,
-      _GRPRe,
-      0,
-      [_rI, _pT],
-      [0, 0]
-    ];
-    var GetRegistryScanningConfigurationRequest$ = [
-      3,
-      n06,
-      _GRSCR,
-      0,
-      [],
-      []
-    ];
-    var GetRegistryScanningConfigurationResponse$ = [
-      3,
-      n06,
-      _GRSCRe,
-      0,
-      [_rI, _sCc],
-      [0, () => RegistryScanningConfiguration$]
-    ];
-    var GetRepositoryPolicyRequest$ = [
-      3,
-      n06,
-      _GRPRet,
-      0,
-      [_rN2, _rI],
-      [0, 0],
-      1
-    ];
-    var GetRepositoryPolicyResponse$ = [
-      3,
-      n06,
-      _GRPRete,
-      0,
-      [_rI, _rN2, _pT],
-      [0, 0, 0]
-    ];
-    var GetSigningConfigurationRequest$ = [
-      3,
-      n06,
-      _GSCR,
-      0,
-      [],
-      []
-    ];
-    var GetSigningConfigurationResponse$ = [
-      3,
-      n06,
-      _GSCRe,
-      0,
-      [_rI, _sCi],
-      [0, () => SigningConfiguration$]
-    ];
-    var Image$ = [
-      3,
-      n06,
-      _I,
-      0,
-      [_rI, _rN2, _iIm, _iM, _iMMT],
-      [0, 0, () => ImageIdentifier$, 0, 0]
-    ];
-    var ImageDetail$ = [
-      3,
-      n06,
-      _ID,
-      0,
-      [_rI, _rN2, _iDm, _iT3, _iSIB, _iPA, _iSS, _iSFS, _iMMT, _aMTr, _lRPT, _sMD, _iS, _lAA, _lAAa],
-      [0, 0, 0, 64 | 0, 1, 4, () => ImageScanStatus$, () => ImageScanFindingsSummary$, 0, 0, 4, 0, 0, 4, 4]
-    ];
-    var ImageFailure$ = [
-      3,
-      n06,
-      _IF,
-      0,
-      [_iIm, _fC, _fR],
-      [() => ImageIdentifier$, 0, 0]
-    ];
-    var ImageIdentifier$ = [
-      3,
-      n06,
-      _II2,
-      0,
-      [_iDm, _iTm],
-      [0, 0]
-    ];
-    var ImageReferrer$ = [
-      3,
-      n06,
-      _IR,
-      0,
-      [_di, _mT, _si, _aTr, _an, _aS],
-      [0, 0, 1, 0, 128 | 0, 0],
-      3
-    ];
-    var ImageReplicationStatus$ = [
-      3,
-      n06,
-      _IRS,
-      0,
-      [_reg, _rI, _st, _fC],
-      [0, 0, 0, 0]
-    ];
-    var ImageScanFinding$ = [
-      3,
-      n06,
-      _ISF,
-      0,
-      [_n, _d, _u, _sev, _at2],
-      [0, 0, 0, 0, () => AttributeList]
-    ];
-    var ImageScanFindings$ = [
-      3,
-      n06,
-      _ISFm,
-      0,
-      [_iSCA, _vSUA, _fSC, _fin, _eF],
-      [4, 4, 128 | 1, () => ImageScanFindingList, () => EnhancedImageScanFindingList]
-    ];
-    var ImageScanFindingsSummary$ = [
-      3,
-      n06,
-      _ISFS,
-      0,
-      [_iSCA, _vSUA, _fSC],
-      [4, 4, 128 | 1]
-    ];
-    var ImageScanningConfiguration$ = [
-      3,
-      n06,
-      _ISC,
-      0,
-      [_sOP],
-      [2]
-    ];
-    var ImageScanStatus$ = [
-      3,
-      n06,
-      _ISS,
-      0,
-      [_st, _d],
-      [0, 0]
-    ];
-    var ImageSigningStatus$ = [
-      3,
-      n06,
-      _ISSm,
-      0,
-      [_sPA, _fC, _fR, _st],
-      [0, 0, 0, 0]
-    ];
-    var ImageTagMutabilityExclusionFilter$ = [
-      3,
-      n06,
-      _ITMEF,
-      0,
-      [_fT, _fi],
-      [0, 0],
-      2
-    ];
-    var InitiateLayerUploadRequest$ = [
-      3,
-      n06,
-      _ILUR,
-      0,
-      [_rN2, _rI],
-      [0, 0],
-      1
-    ];
-    var InitiateLayerUploadResponse$ = [
-      3,
-      n06,
-      _ILURn,
-      0,
-      [_uI, _pS],
-      [0, 1]
-    ];
-    var Layer$ = [
-      3,
-      n06,
-      _L2,
-      0,
-      [_lDa, _lA, _lS, _mT],
-      [0, 0, 1, 0]
-    ];
-    var LayerFailure$ = [
-      3,
-      n06,
-      _LF,
-      0,
-      [_lDa, _fC, _fR],
-      [0, 0, 0]
-    ];
-    var LifecyclePolicyPreviewFilter$ = [
-      3,
-      n06,
-      _LPPF,
-      0,
-      [_tS],
-      [0]
-    ];
-    var LifecyclePolicyPreviewResult$ = [
-      3,
-      n06,
-      _LPPR,
-      0,
-      [_iT3, _iDm, _iPA, _ac, _aRP, _sCt],
-      [64 | 0, 0, 4, () => LifecyclePolicyRuleAction$, 1, 0]
-    ];
-    var LifecyclePolicyPreviewSummary$ = [
-      3,
-      n06,
-      _LPPS,
-      0,
-      [_eITC, _tITC],
-      [1, () => TransitioningImageTotalCounts]
-    ];
-    var LifecyclePolicyRuleAction$ = [
-      3,
-      n06,
-      _LPRA,
-      0,
-      [_ty, _tSC],
-      [0, 0]
-    ];
-    var ListImageReferrersFilter$ = [
-      3,
-      n06,
-      _LIRF,
-      0,
-      [_aTrt, _aS],
-      [64 | 0, 0]
-    ];
-    var ListImageReferrersRequest$ = [
-      3,
-      n06,
-      _LIRR,
-      0,
-      [_rN2, _sI, _rI, _fi, _nT, _mR],
-      [0, () => SubjectIdentifier$, 0, () => ListImageReferrersFilter$, 0, 1],
-      2
-    ];
-    var ListImageReferrersResponse$ = [
-      3,
-      n06,
-      _LIRRi,
-      0,
-      [_ref, _nT],
-      [() => ImageReferrerList, 0]
-    ];
-    var ListImagesFilter$ = [
-      3,
-      n06,
-      _LIF,
-      0,
-      [_tS, _iS],
-      [0, 0]
-    ];
-    var ListImagesRequest$ = [
-      3,
-      n06,
-      _LIR,
-      0,
-      [_rN2, _rI, _nT, _mR, _fi],
-      [0, 0, 0, 1, () => ListImagesFilter$],
-      1
-    ];
-    var ListImagesResponse$ = [
-      3,
-      n06,
-      _LIRi,
-      0,
-      [_iI, _nT],
-      [() => ImageIdentifierList, 0]
-    ];
-    var ListPullTimeUpdateExclusionsRequest$ = [
-      3,
-      n06,
-      _LPTUER,
-      0,
-      [_mR, _nT],
-      [1, 0]
-    ];
-    var ListPullTimeUpdateExclusionsResponse$ = [
-      3,
-      n06,
-      _LPTUERi,
-      0,
-      [_pTUE, _nT],
-      [64 | 0, 0]
-    ];
-    var ListReplicationBackfillsRequest$ = [
-      3,
-      n06,
-      _LRBR,
-      0,
-      [_rI, _mR, _nT],
-      [0, 1, 0]
-    ];
-    var ListReplicationBackfillsResponse$ = [
-      3,
-      n06,
-      _LRBRi,
-      0,
-      [_rI, _b, _nT],
-      [0, () => ReplicationBackfillSummaryList, 0]
-    ];
-    var ListTagsForResourceRequest$ = [
-      3,
-      n06,
-      _LTFRR,
-      0,
-      [_rA],
-      [0],
-      1
-    ];
-    var ListTagsForResourceResponse$ = [
-      3,
-      n06,
-      _LTFRRi,
-      0,
-      [_t],
-      [() => TagList]
-    ];
-    var PackageVulnerabilityDetails$ = [
-      3,
-      n06,
-      _PVD,
-      0,
-      [_cv, _rU3, _rV, _so, _sU, _vCA, _vS, _vUA, _vI, _vP],
-      [() => CvssScoreList, 64 | 0, 64 | 0, 0, 0, 4, 0, 4, 0, () => VulnerablePackagesList]
-    ];
-    var PullThroughCacheRule$ = [
-      3,
-      n06,
-      _PTCR,
-      0,
-      [_eRP, _uRU, _cAr, _rI, _cA, _cRA, _uRP, _uR, _uA],
-      [0, 0, 4, 0, 0, 0, 0, 0, 4]
-    ];
-    var PutAccountSettingRequest$ = [
-      3,
-      n06,
-      _PASR,
-      0,
-      [_n, _v],
-      [0, 0],
-      2
-    ];
-    var PutAccountSettingResponse$ = [
-      3,
-      n06,
-      _PASRu,
-      0,
-      [_n, _v],
-      [0, 0]
-    ];
-    var PutImageRequest$ = [
-      3,
-      n06,
-      _PIR,
-      0,
-      [_rN2, _iM, _rI, _iMMT, _iTm, _iDm],
-      [0, 0, 0, 0, 0, 0],
-      2
-    ];
-    var PutImageResponse$ = [
-      3,
-      n06,
-      _PIRu,
-      0,
-      [_im],
-      [() => Image$]
-    ];
-    var PutImageScanningConfigurationRequest$ = [
-      3,
-      n06,
-      _PISCR,
-      0,
-      [_rN2, _iSC, _rI],
-      [0, () => ImageScanningConfiguration$, 0],
-      2
-    ];
-    var PutImageScanningConfigurationResponse$ = [
-      3,
-      n06,
-      _PISCRu,
-      0,
-      [_rI, _rN2, _iSC],
-      [0, 0, () => ImageScanningConfiguration$]
-    ];
-    var PutImageTagMutabilityRequest$ = [
-      3,
-      n06,
-      _PITMR,
-      0,
-      [_rN2, _iTM, _rI, _iTMEF],
-      [0, 0, 0, () => ImageTagMutabilityExclusionFilters],
-      2
-    ];
-    var PutImageTagMutabilityResponse$ = [
-      3,
-      n06,
-      _PITMRu,
-      0,
-      [_rI, _rN2, _iTM, _iTMEF],
-      [0, 0, 0, () => ImageTagMutabilityExclusionFilters]
-    ];
-    var PutLifecyclePolicyRequest$ = [
-      3,
-      n06,
-      _PLPR,
-      0,
-      [_rN2, _lPT, _rI],
-      [0, 0, 0],
-      2
-    ];
-    var PutLifecyclePolicyResponse$ = [
-      3,
-      n06,
-      _PLPRu,
-      0,
-      [_rI, _rN2, _lPT],
-      [0, 0, 0]
-    ];
-    var PutRegistryPolicyRequest$ = [
-      3,
-      n06,
-      _PRPR,
-      0,
-      [_pT],
-      [0],
-      1
-    ];
-    var PutRegistryPolicyResponse$ = [
-      3,
-      n06,
-      _PRPRu,
-      0,
-      [_rI, _pT],
-      [0, 0]
-    ];
-    var PutRegistryScanningConfigurationRequest$ = [
-      3,
-      n06,
-      _PRSCR,
-      0,
-      [_sT3, _ru],
-      [0, () => RegistryScanningRuleList]
-    ];
-    var PutRegistryScanningConfigurationResponse$ = [
-      3,
-      n06,
-      _PRSCRu,
-      0,
-      [_rSC],
-      [() => RegistryScanningConfiguration$]
-    ];
-    var PutReplicationConfigurationRequest$ = [
-      3,
-      n06,
-      _PRCR,
-      0,
-      [_rC2],
-      [() => ReplicationConfiguration$],
-      1
-    ];
-    var PutReplicationConfigurationResponse$ = [
-      3,
-      n06,
-      _PRCRu,
-      0,
-      [_rC2],
-      [() => ReplicationConfiguration$]
-    ];
-    var PutSigningConfigurationRequest$ = [
-      3,
-      n06,
-      _PSCR,
-      0,
-      [_sCi],
-      [() => SigningConfiguration$],
-      1
-    ];
-    var PutSigningConfigurationResponse$ = [
-      3,
-      n06,
-      _PSCRu,
-      0,
-      [_sCi],
-      [() => SigningConfiguration$]
-    ];
-    var Recommendation$ = [
-      3,
-      n06,
-      _R,
-      0,
-      [_ur, _te],
-      [0, 0]
-    ];
-    var RegisterPullTimeUpdateExclusionRequest$ = [
-      3,
-      n06,
-      _RPTUER,
-      0,
-      [_pAr],
-      [0],
-      1
-    ];
-    var RegisterPullTimeUpdateExclusionResponse$ = [
-      3,
-      n06,
-      _RPTUERe,
-      0,
-      [_pAr, _cAr],
-      [0, 4]
-    ];
-    var RegistryScanningConfiguration$ = [
-      3,
-      n06,
-      _RSC,
-      0,
-      [_sT3, _ru],
-      [0, () => RegistryScanningRuleList]
-    ];
-    var RegistryScanningRule$ = [
-      3,
-      n06,
-      _RSR,
-      0,
-      [_sF, _rF],
-      [0, () => ScanningRepositoryFilterList],
-      2
-    ];
-    var Remediation$ = [
-      3,
-      n06,
-      _Re,
-      0,
-      [_rec],
-      [() => Recommendation$]
-    ];
-    var ReplicationBackfillProgress$ = [
-      3,
-      n06,
-      _RBP,
-      0,
-      [_tRC, _cRC, _fRC, _fCa],
-      [1, 1, 1, 64 | 0],
-      4
-    ];
-    var ReplicationBackfillResult$ = [
-      3,
-      n06,
-      _RBR,
-      0,
-      [_rN2, _iIm, _st, _fC, _sIFC],
-      [0, () => ImageIdentifier$, 0, 0, 64 | 0],
-      3
-    ];
-    var ReplicationBackfillSummary$ = [
-      3,
-      n06,
-      _RBS,
-      0,
-      [_rBI, _de, _st, _sA, _fC, _pro, _eAn],
-      [0, () => ReplicationDestination$, 0, 4, 0, () => ReplicationBackfillProgress$, 4],
-      4
-    ];
-    var ReplicationConfiguration$ = [
-      3,
-      n06,
-      _RC2,
-      0,
-      [_ru],
-      [() => ReplicationRuleList],
-      1
-    ];
-    var ReplicationDestination$ = [
-      3,
-      n06,
-      _RD,
-      0,
-      [_reg, _rI],
-      [0, 0],
-      2
-    ];
-    var ReplicationRule$ = [
-      3,
-      n06,
-      _RR,
-      0,
-      [_des, _rF],
-      [() => ReplicationDestinationList, () => RepositoryFilterList],
-      1
-    ];
-    var Repository$ = [
-      3,
-      n06,
-      _Rep,
-      0,
-      [_rAe, _rI, _rN2, _rUe, _cAr, _iTM, _iTMEF, _iSC, _eC],
-      [0, 0, 0, 0, 4, 0, () => ImageTagMutabilityExclusionFilters, () => ImageScanningConfiguration$, () => EncryptionConfiguration$]
-    ];
-    var RepositoryCreationTemplate$ = [
-      3,
-      n06,
-      _RCT,
-      0,
-      [_pr, _d, _eC, _rT3, _iTM, _iTMEF, _rP, _lP, _aF, _cRA, _cAr, _uA],
-      [0, 0, () => EncryptionConfigurationForRepositoryCreationTemplate$, () => TagList, 0, () => ImageTagMutabilityExclusionFilters, 0, 0, 64 | 0, 0, 4, 4]
-    ];
-    var RepositoryFilter$ = [
-      3,
-      n06,
-      _RF,
-      0,
-      [_fi, _fT],
-      [0, 0],
-      2
-    ];
-    var RepositoryScanningConfiguration$ = [
-      3,
-      n06,
-      _RSCe,
-      0,
-      [_rAe, _rN2, _sOP, _sF, _aSF],
-      [0, 0, 2, 0, () => ScanningRepositoryFilterList]
-    ];
-    var RepositoryScanningConfigurationFailure$ = [
-      3,
-      n06,
-      _RSCF,
-      0,
-      [_rN2, _fC, _fR],
-      [0, 0, 0]
-    ];
-    var Resource$ = [
-      3,
-      n06,
-      _Res,
-      0,
-      [_det, _id, _t, _ty],
-      [() => ResourceDetails$, 0, 128 | 0, 0]
-    ];
-    var ResourceDetails$ = [
-      3,
-      n06,
-      _RDe,
-      0,
-      [_aECI],
-      [() => AwsEcrContainerImageDetails$]
-    ];
-    var ScanningRepositoryFilter$ = [
-      3,
-      n06,
-      _SRF,
-      0,
-      [_fi, _fT],
-      [0, 0],
-      2
-    ];
-    var ScoreDetails$ = [
-      3,
-      n06,
-      _SD,
-      0,
-      [_cv],
-      [() => CvssScoreDetails$]
-    ];
-    var SetRepositoryPolicyRequest$ = [
-      3,
-      n06,
-      _SRPR,
-      0,
-      [_rN2, _pT, _rI, _fo],
-      [0, 0, 0, 2],
-      2
-    ];
-    var SetRepositoryPolicyResponse$ = [
-      3,
-      n06,
-      _SRPRe,
-      0,
-      [_rI, _rN2, _pT],
-      [0, 0, 0]
-    ];
-    var SigningConfiguration$ = [
-      3,
-      n06,
-      _SC,
-      0,
-      [_ru],
-      [() => SigningRuleList],
-      1
-    ];
-    var SigningRepositoryFilter$ = [
-      3,
-      n06,
-      _SRFi,
-      0,
-      [_fi, _fT],
-      [0, 0],
-      2
-    ];
-    var SigningRule$ = [
-      3,
-      n06,
-      _SR,
-      0,
-      [_sPA, _rF],
-      [0, () => SigningRepositoryFilterList],
-      1
-    ];
-    var StartImageScanRequest$ = [
-      3,
-      n06,
-      _SISR,
-      0,
-      [_rN2, _iIm, _rI],
-      [0, () => ImageIdentifier$, 0],
-      2
-    ];
-    var StartImageScanResponse$ = [
-      3,
-      n06,
-      _SISRt,
-      0,
-      [_rI, _rN2, _iIm, _iSS],
-      [0, 0, () => ImageIdentifier$, () => ImageScanStatus$]
-    ];
-    var StartLifecyclePolicyPreviewRequest$ = [
-      3,
-      n06,
-      _SLPPR,
-      0,
-      [_rN2, _rI, _lPT],
-      [0, 0, 0],
-      1
-    ];
-    var StartLifecyclePolicyPreviewResponse$ = [
-      3,
-      n06,
-      _SLPPRt,
-      0,
-      [_rI, _rN2, _lPT, _st],
-      [0, 0, 0, 0]
-    ];
-    var StartReplicationBackfillRequest$ = [
-      3,
-      n06,
-      _SRBR,
-      0,
-      [_de, _rI],
-      [() => ReplicationDestination$, 0],
-      1
-    ];
-    var StartReplicationBackfillResponse$ = [
-      3,
-      n06,
-      _SRBRt,
-      0,
-      [_rBI, _rI, _de, _st, _sA],
-      [0, 0, () => ReplicationDestination$, 0, 4]
-    ];
-    var StopReplicationBackfillRequest$ = [
-      3,
-      n06,
-      _SRBRto,
-      0,
-      [_rBI, _rI],
-      [0, 0],
-      1
-    ];
-    var StopReplicationBackfillResponse$ = [
-      3,
-      n06,
-      _SRBRtop,
-      0,
-      [_rI, _rBI, _de, _st, _sA],
-      [0, 0, () => ReplicationDestination$, 0, 4]
-    ];
-    var SubjectIdentifier$ = [
-      3,
-      n06,
-      _SI2,
-      0,
-      [_iDm],
-      [0],
-      1
-    ];
-    var Tag$2 = [
-      3,
-      n06,
-      _T2,
-      0,
-      [_K2, _V2],
-      [0, 0],
-      2
-    ];
-    var TagResourceRequest$ = [
-      3,
-      n06,
-      _TRR,
-      0,
-      [_rA, _t],
-      [0, () => TagList],
-      2
-    ];
-    var TagResourceResponse$ = [
-      3,
-      n06,
-      _TRRa,
-      0,
-      [],
-      []
-    ];
-    var TransitioningImageTotalCount$ = [
-      3,
-      n06,
-      _TITC,
-      0,
-      [_tSC, _iTC],
-      [0, 1]
-    ];
-    var UntagResourceRequest$ = [
-      3,
-      n06,
-      _URR,
-      0,
-      [_rA, _tK],
-      [0, 64 | 0],
-      2
-    ];
-    var UntagResourceResponse$ = [
-      3,
-      n06,
-      _URRn,
-      0,
-      [],
-      []
-    ];
-    var UpdateImageStorageClassRequest$ = [
-      3,
-      n06,
-      _UISCR,
-      0,
-      [_rN2, _iIm, _tSC, _rI],
-      [0, () => ImageIdentifier$, 0, 0],
-      3
-    ];
-    var UpdateImageStorageClassResponse$ = [
-      3,
-      n06,
-      _UISCRp,
-      0,
-      [_rI, _rN2, _iIm, _iS],
-      [0, 0, () => ImageIdentifier$, 0]
-    ];
-    var UpdatePullThroughCacheRuleRequest$ = [
-      3,
-      n06,
-      _UPTCRR,
-      0,
-      [_eRP, _rI, _cA, _cRA],
-      [0, 0, 0, 0],
-      1
-    ];
-    var UpdatePullThroughCacheRuleResponse$ = [
-      3,
-      n06,
-      _UPTCRRp,
-      0,
-      [_eRP, _rI, _uA, _cA, _cRA, _uRP],
-      [0, 0, 4, 0, 0, 0]
-    ];
-    var UpdateRepositoryCreationTemplateRequest$ = [
-      3,
-      n06,
-      _URCTR,
-      0,
-      [_pr, _d, _eC, _rT3, _iTM, _iTMEF, _rP, _lP, _aF, _cRA],
-      [0, 0, () => EncryptionConfigurationForRepositoryCreationTemplate$, () => TagList, 0, () => ImageTagMutabilityExclusionFilters, 0, 0, 64 | 0, 0],
-      1
-    ];
-    var UpdateRepositoryCreationTemplateResponse$ = [
-      3,
-      n06,
-      _URCTRp,
-      0,
-      [_rI, _rCT],
-      [0, () => RepositoryCreationTemplate$]
-    ];
-    var UploadLayerPartRequest$ = [
-      3,
-      n06,
-      _ULPR,
-      0,
-      [_rN2, _uI, _pFB, _pLB, _lPB, _rI],
-      [0, 0, 1, 1, 21, 0],
-      5
-    ];
-    var UploadLayerPartResponse$ = [
-      3,
-      n06,
-      _ULPRp,
-      0,
-      [_rI, _rN2, _uI, _lBR],
-      [0, 0, 0, 1]
-    ];
-    var ValidatePullThroughCacheRuleRequest$ = [
-      3,
-      n06,
-      _VPTCRR,
-      0,
-      [_eRP, _rI],
-      [0, 0],
-      1
-    ];
-    var ValidatePullThroughCacheRuleResponse$ = [
-      3,
-      n06,
-      _VPTCRRa,
-      0,
-      [_eRP, _rI, _uRU, _cA, _cRA, _uRP, _iV, _fa],
-      [0, 0, 0, 0, 0, 0, 2, 0]
-    ];
-    var VulnerablePackage$ = [
-      3,
-      n06,
-      _VP,
-      0,
-      [_ar, _ep, _fP, _n, _pM, _rel, _sLH, _ve, _fIV],
-      [0, 1, 0, 0, 0, 0, 0, 0, 0]
-    ];
-    var AttributeList = [
-      1,
-      n06,
-      _AL,
-      0,
-      () => Attribute$
-    ];
-    var AuthorizationDataList = [
-      1,
-      n06,
-      _ADL,
-      0,
-      () => AuthorizationData$
-    ];
-    var CvssScoreAdjustmentList = [
-      1,
-      n06,
-      _CSAL,
-      0,
-      () => CvssScoreAdjustment$
-    ];
-    var CvssScoreList = [
-      1,
-      n06,
-      _CSL,
-      0,
-      () => CvssScore$
-    ];
-    var EnhancedImageScanFindingList = [
-      1,
-      n06,
-      _EISFL,
-      0,
-      () => EnhancedImageScanFinding$
-    ];
-    var ImageDetailList = [
-      1,
-      n06,
-      _IDL,
-      0,
-      () => ImageDetail$
-    ];
-    var ImageFailureList = [
-      1,
-      n06,
-      _IFL,
-      0,
-      () => ImageFailure$
-    ];
-    var ImageIdentifierList = [
-      1,
-      n06,
-      _IIL,
-      0,
-      () => ImageIdentifier$
-    ];
-    var ImageList = [
-      1,
-      n06,
-      _IL,
-      0,
-      () => Image$
-    ];
-    var ImageReferrerList = [
-      1,
-      n06,
-      _IRL,
-      0,
-      () => ImageReferrer$
-    ];
-    var ImageReplicationStatusList = [
-      1,
-      n06,
-      _IRSL,
-      0,
-      () => ImageReplicationStatus$
-    ];
-    var ImageScanFindingList = [
-      1,
-      n06,
-      _ISFL,
-      0,
-      () => ImageScanFinding$
-    ];
-    var ImageSigningStatusList = [
-      1,
-      n06,
-      _ISSL,
-      0,
-      () => ImageSigningStatus$
-    ];
-    var ImageTagMutabilityExclusionFilters = [
-      1,
-      n06,
-      _ITMEFm,
-      0,
-      () => ImageTagMutabilityExclusionFilter$
-    ];
-    var LayerFailureList = [
-      1,
-      n06,
-      _LFL,
-      0,
-      () => LayerFailure$
-    ];
-    var LayerList = [
-      1,
-      n06,
-      _LL,
-      0,
-      () => Layer$
-    ];
-    var LifecyclePolicyPreviewResultList = [
-      1,
-      n06,
-      _LPPRL,
-      0,
-      () => LifecyclePolicyPreviewResult$
-    ];
-    var PullThroughCacheRuleList = [
-      1,
-      n06,
-      _PTCRL,
-      0,
-      () => PullThroughCacheRule$
-    ];
-    var RegistryScanningRuleList = [
-      1,
-      n06,
-      _RSRL,
-      0,
-      () => RegistryScanningRule$
-    ];
-    var ReplicationBackfillResultList = [
-      1,
-      n06,
-      _RBRL,
-      0,
-      () => ReplicationBackfillResult$
-    ];
-    var ReplicationBackfillSummaryList = [
-      1,
-      n06,
-      _RBSL,
-      0,
-      () => ReplicationBackfillSummary$
-    ];
-    var ReplicationDestinationList = [
-      1,
-      n06,
-      _RDL,
-      0,
-      () => ReplicationDestination$
-    ];
-    var ReplicationRuleList = [
-      1,
-      n06,
-      _RRL,
-      0,
-      () => ReplicationRule$
-    ];
-    var RepositoryCreationTemplateList = [
-      1,
-      n06,
-      _RCTL,
-      0,
-      () => RepositoryCreationTemplate$
-    ];
-    var RepositoryFilterList = [
-      1,
-      n06,
-      _RFL,
-      0,
-      () => RepositoryFilter$
-    ];
-    var RepositoryList = [
-      1,
-      n06,
-      _RL,
-      0,
-      () => Repository$
-    ];
-    var RepositoryScanningConfigurationFailureList = [
-      1,
-      n06,
-      _RSCFL,
-      0,
-      () => RepositoryScanningConfigurationFailure$
-    ];
-    var RepositoryScanningConfigurationList = [
-      1,
-      n06,
-      _RSCL,
-      0,
-      () => RepositoryScanningConfiguration$
-    ];
-    var ResourceList = [
-      1,
-      n06,
-      _RLe,
-      0,
-      () => Resource$
-    ];
-    var ScanningRepositoryFilterList = [
-      1,
-      n06,
-      _SRFL,
-      0,
-      () => ScanningRepositoryFilter$
-    ];
-    var SigningRepositoryFilterList = [
-      1,
-      n06,
-      _SRFLi,
-      0,
-      () => SigningRepositoryFilter$
-    ];
-    var SigningRuleList = [
-      1,
-      n06,
-      _SRL,
-      0,
-      () => SigningRule$
-    ];
-    var TagList = [
-      1,
-      n06,
-      _TL,
-      0,
-      () => Tag$2
-    ];
-    var TransitioningImageTotalCounts = [
-      1,
-      n06,
-      _TITCr,
-      0,
-      () => TransitioningImageTotalCount$
-    ];
-    var VulnerablePackagesList = [
-      1,
-      n06,
-      _VPL,
-      0,
-      () => VulnerablePackage$
-    ];
-    var BatchCheckLayerAvailability$ = [
-      9,
-      n06,
-      _BCLA,
-      0,
-      () => BatchCheckLayerAvailabilityRequest$,
-      () => BatchCheckLayerAvailabilityResponse$
-    ];
-    var BatchDeleteImage$ = [
-      9,
-      n06,
-      _BDI,
-      0,
-      () => BatchDeleteImageRequest$,
-      () => BatchDeleteImageResponse$
-    ];
-    var BatchGetImage$ = [
-      9,
-      n06,
-      _BGI,
-      0,
-      () => BatchGetImageRequest$,
-      () => BatchGetImageResponse$
-    ];
-    var BatchGetRepositoryScanningConfiguration$ = [
-      9,
-      n06,
-      _BGRSC,
-      0,
-      () => BatchGetRepositoryScanningConfigurationRequest$,
-      () => BatchGetRepositoryScanningConfigurationResponse$
-    ];
-    var CompleteLayerUpload$ = [
-      9,
-      n06,
-      _CLU,
-      0,
-      () => CompleteLayerUploadRequest$,
-      () => CompleteLayerUploadResponse$
-    ];
-    var CreatePullThroughCacheRule$ = [
-      9,
-      n06,
-      _CPTCR,
-      0,
-      () => CreatePullThroughCacheRuleRequest$,
-      () => CreatePullThroughCacheRuleResponse$
-    ];
-    var CreateRepository$ = [
-      9,
-      n06,
-      _CR,
-      0,
-      () => CreateRepositoryRequest$,
-      () => CreateRepositoryResponse$
-    ];
-    var CreateRepositoryCreationTemplate$ = [
-      9,
-      n06,
-      _CRCT,
-      0,
-      () => CreateRepositoryCreationTemplateRequest$,
-      () => CreateRepositoryCreationTemplateResponse$
-    ];
-    var DeleteLifecyclePolicy$ = [
-      9,
-      n06,
-      _DLP,
-      0,
-      () => DeleteLifecyclePolicyRequest$,
-      () => DeleteLifecyclePolicyResponse$
-    ];
-    var DeletePullThroughCacheRule$ = [
-      9,
-      n06,
-      _DPTCR,
-      0,
-      () => DeletePullThroughCacheRuleRequest$,
-      () => DeletePullThroughCacheRuleResponse$
-    ];
-    var DeleteRegistryPolicy$ = [
-      9,
-      n06,
-      _DRP,
-      0,
-      () => DeleteRegistryPolicyRequest$,
-      () => DeleteRegistryPolicyResponse$
-    ];
-    var DeleteRepository$ = [
-      9,
-      n06,
-      _DR,
-      0,
-      () => DeleteRepositoryRequest$,
-      () => DeleteRepositoryResponse$
-    ];
-    var DeleteRepositoryCreationTemplate$ = [
-      9,
-      n06,
-      _DRCT,
-      0,
-      () => DeleteRepositoryCreationTemplateRequest$,
-      () => DeleteRepositoryCreationTemplateResponse$
-    ];
-    var DeleteRepositoryPolicy$ = [
-      9,
-      n06,
-      _DRPe,
-      0,
-      () => DeleteRepositoryPolicyRequest$,
-      () => DeleteRepositoryPolicyResponse$
-    ];
-    var DeleteSigningConfiguration$ = [
-      9,
-      n06,
-      _DSC,
-      0,
-      () => DeleteSigningConfigurationRequest$,
-      () => DeleteSigningConfigurationResponse$
-    ];
-    var DeregisterPullTimeUpdateExclusion$ = [
-      9,
-      n06,
-      _DPTUE,
-      0,
-      () => DeregisterPullTimeUpdateExclusionRequest$,
-      () => DeregisterPullTimeUpdateExclusionResponse$
-    ];
-    var DescribeImageReplicationStatus$ = [
-      9,
-      n06,
-      _DIRS,
-      0,
-      () => DescribeImageReplicationStatusRequest$,
-      () => DescribeImageReplicationStatusResponse$
-    ];
-    var DescribeImages$ = [
-      9,
-      n06,
-      _DI,
-      0,
-      () => DescribeImagesRequest$,
-      () => DescribeImagesResponse$
-    ];
-    var DescribeImageScanFindings$ = [
-      9,
-      n06,
-      _DISF,
-      0,
-      () => DescribeImageScanFindingsRequest$,
-      () => DescribeImageScanFindingsResponse$
-    ];
-    var DescribeImageSigningStatus$ = [
-      9,
-      n06,
-      _DISS,
-      0,
-      () => DescribeImageSigningStatusRequest$,
-      () => DescribeImageSigningStatusResponse$
-    ];
-    var DescribePullThroughCacheRules$ = [
-      9,
-      n06,
-      _DPTCRe,
-      0,
-      () => DescribePullThroughCacheRulesRequest$,
-      () => DescribePullThroughCacheRulesResponse$
-    ];
-    var DescribeRegistry$ = [
-      9,
-      n06,
-      _DRe,
-      0,
-      () => DescribeRegistryRequest$,
-      () => DescribeRegistryResponse$
-    ];
-    var DescribeReplicationBackfillResults$ = [
-      9,
-      n06,
-      _DRBR,
-      0,
-      () => DescribeReplicationBackfillResultsRequest$,
-      () => DescribeReplicationBackfillResultsResponse$
-    ];
-    var DescribeRepositories$ = [
-      9,
-      n06,
-      _DRes,
-      0,
-      () => DescribeRepositoriesRequest$,
-      () => DescribeRepositoriesResponse$
-    ];
-    var DescribeRepositoryCreationTemplates$ = [
-      9,
-      n06,
-      _DRCTe,
-      0,
-      () => DescribeRepositoryCreationTemplatesRequest$,
-      () => DescribeRepositoryCreationTemplatesResponse$
-    ];
-    var GetAccountSetting$ = [
-      9,
-      n06,
-      _GAS,
-      0,
-      () => GetAccountSettingRequest$,
-      () => GetAccountSettingResponse$
-    ];
-    var GetAuthorizationToken$ = [
-      9,
-      n06,
-      _GAT,
-      0,
-      () => GetAuthorizationTokenRequest$,
-      () => GetAuthorizationTokenResponse$
-    ];
-    var GetDownloadUrlForLayer$ = [
-      9,
-      n06,
-      _GDUFL,
-      0,
-      () => GetDownloadUrlForLayerRequest$,
-      () => GetDownloadUrlForLayerResponse$
-    ];
-    var GetLifecyclePolicy$ = [
-      9,
-      n06,
-      _GLP,
-      0,
-      () => GetLifecyclePolicyRequest$,
-      () => GetLifecyclePolicyResponse$
-    ];
-    var GetLifecyclePolicyPreview$ = [
-      9,
-      n06,
-      _GLPP,
-      0,
-      () => GetLifecyclePolicyPreviewRequest$,
-      () => GetLifecyclePolicyPreviewResponse$
-    ];
-    var GetRegistryPolicy$ = [
-      9,
-      n06,
-      _GRP,
-      0,
-      () => GetRegistryPolicyRequest$,
-      () => GetRegistryPolicyResponse$
-    ];
-    var GetRegistryScanningConfiguration$ = [
-      9,
-      n06,
-      _GRSC,
-      0,
-      () => GetRegistryScanningConfigurationRequest$,
-      () => GetRegistryScanningConfigurationResponse$
-    ];
-    var GetRepositoryPolicy$ = [
-      9,
-      n06,
-      _GRPe,
-      0,
-      () => GetRepositoryPolicyRequest$,
-      () => GetRepositoryPolicyResponse$
-    ];
-    var GetSigningConfiguration$ = [
-      9,
-      n06,
-      _GSC,
-      0,
-      () => GetSigningConfigurationRequest$,
-      () => GetSigningConfigurationResponse$
-    ];
-    var InitiateLayerUpload$ = [
-      9,
-      n06,
-      _ILU,
-      0,
-      () => InitiateLayerUploadRequest$,
-      () => InitiateLayerUploadResponse$
-    ];
-    var ListImageReferrers$ = [
-      9,
-      n06,
-      _LIRis,
-      0,
-      () => ListImageReferrersRequest$,
-      () => ListImageReferrersResponse$
-    ];
-    var ListImages$ = [
-      9,
-      n06,
-      _LI,
-      0,
-      () => ListImagesRequest$,
-      () => ListImagesResponse$
-    ];
-    var ListPullTimeUpdateExclusions$ = [
-      9,
-      n06,
-      _LPTUE,
-      0,
-      () => ListPullTimeUpdateExclusionsRequest$,
-      () => ListPullTimeUpdateExclusionsResponse$
-    ];
-    var ListReplicationBackfills$ = [
-      9,
-      n06,
-      _LRB,
-      0,
-      () => ListReplicationBackfillsRequest$,
-      () => ListReplicationBackfillsResponse$
-    ];
-    var ListTagsForResource$ = [
-      9,
-      n06,
-      _LTFR,
-      0,
-      () => ListTagsForResourceRequest$,
-      () => ListTagsForResourceResponse$
-    ];
-    var PutAccountSetting$ = [
-      9,
-      n06,
-      _PAS,
-      0,
-      () => PutAccountSettingRequest$,
-      () => PutAccountSettingResponse$
-    ];
-    var PutImage$ = [
-      9,
-      n06,
-      _PI2,
-      0,
-      () => PutImageRequest$,
-      () => PutImageResponse$
-    ];
-    var PutImageScanningConfiguration$ = [
-      9,
-      n06,
-      _PISC,
-      0,
-      () => PutImageScanningConfigurationRequest$,
-      () => PutImageScanningConfigurationResponse$
-    ];
-    var PutImageTagMutability$ = [
-      9,
-      n06,
-      _PITM,
-      0,
-      () => PutImageTagMutabilityRequest$,
-      () => PutImageTagMutabilityResponse$
-    ];
-    var PutLifecyclePolicy$ = [
-      9,
-      n06,
-      _PLP,
-      0,
-      () => PutLifecyclePolicyRequest$,
-      () => PutLifecyclePolicyResponse$
-    ];
-    var PutRegistryPolicy$ = [
-      9,
-      n06,
-      _PRP,
-      0,
-      () => PutRegistryPolicyRequest$,
-      () => PutRegistryPolicyResponse$
-    ];
-    var PutRegistryScanningConfiguration$ = [
-      9,
-      n06,
-      _PRSC,
-      0,
-      () => PutRegistryScanningConfigurationRequest$,
-      () => PutRegistryScanningConfigurationResponse$
-    ];
-    var PutReplicationConfiguration$ = [
-      9,
-      n06,
-      _PRC,
-      0,
-      () => PutReplicationConfigurationRequest$,
-      () => PutReplicationConfigurationResponse$
-    ];
-    var PutSigningConfiguration$ = [
-      9,
-      n06,
-      _PSC,
-      0,
-      () => PutSigningConfigurationRequest$,
-      () => PutSigningConfigurationResponse$
-    ];
-    var RegisterPullTimeUpdateExclusion$ = [
-      9,
-      n06,
-      _RPTUE,
-      0,
-      () => RegisterPullTimeUpdateExclusionRequest$,
-      () => RegisterPullTimeUpdateExclusionResponse$
-    ];
-    var SetRepositoryPolicy$ = [
-      9,
-      n06,
-      _SRP,
-      0,
-      () => SetRepositoryPolicyRequest$,
-      () => SetRepositoryPolicyResponse$
-    ];
-    var StartImageScan$ = [
-      9,
-      n06,
-      _SIS,
-      0,
-      () => StartImageScanRequest$,
-      () => StartImageScanResponse$
-    ];
-    var StartLifecyclePolicyPreview$ = [
-      9,
-      n06,
-      _SLPP,
-      0,
-      () => StartLifecyclePolicyPreviewRequest$,
-      () => StartLifecyclePolicyPreviewResponse$
-    ];
-    var StartReplicationBackfill$ = [
-      9,
-      n06,
-      _SRB,
-      0,
-      () => StartReplicationBackfillRequest$,
-      () => StartReplicationBackfillResponse$
-    ];
-    var StopReplicationBackfill$ = [
-      9,
-      n06,
-      _SRBt,
-      0,
-      () => StopReplicationBackfillRequest$,
-      () => StopReplicationBackfillResponse$
-    ];
-    var TagResource$ = [
-      9,
-      n06,
-      _TR,
-      0,
-      () => TagResourceRequest$,
-      () => TagResourceResponse$
-    ];
-    var UntagResource$ = [
-      9,
-      n06,
-      _UR,
-      0,
-      () => UntagResourceRequest$,
-      () => UntagResourceResponse$
-    ];
-    var UpdateImageStorageClass$ = [
-      9,
-      n06,
-      _UISC,
-      0,
-      () => UpdateImageStorageClassRequest$,
-      () => UpdateImageStorageClassResponse$
-    ];
-    var UpdatePullThroughCacheRule$ = [
-      9,
-      n06,
-      _UPTCR,
-      0,
-      () => UpdatePullThroughCacheRuleRequest$,
-      () => UpdatePullThroughCacheRuleResponse$
-    ];
-    var UpdateRepositoryCreationTemplate$ = [
-      9,
-      n06,
-      _URCT,
-      0,
-      () => UpdateRepositoryCreationTemplateRequest$,
-      () => UpdateRepositoryCreationTemplateResponse$
-    ];
-    var UploadLayerPart$ = [
-      9,
-      n06,
-      _ULP,
-      0,
-      () => UploadLayerPartRequest$,
-      () => UploadLayerPartResponse$
-    ];
-    var ValidatePullThroughCacheRule$ = [
-      9,
-      n06,
-      _VPTCR,
-      0,
-      () => ValidatePullThroughCacheRuleRequest$,
-      () => ValidatePullThroughCacheRuleResponse$
-    ];
-    var getRuntimeConfig$1 = (config) => {
-      return {
-        apiVersion: "2015-09-21",
-        base64Decoder: config?.base64Decoder ?? fromBase642,
-        base64Encoder: config?.base64Encoder ?? toBase643,
-        disableHostPrefix: config?.disableHostPrefix ?? false,
-        endpointProvider: config?.endpointProvider ?? defaultEndpointResolver6,
-        extensions: config?.extensions ?? [],
-        httpAuthSchemeProvider: config?.httpAuthSchemeProvider ?? defaultECRHttpAuthSchemeProvider,
-        httpAuthSchemes: config?.httpAuthSchemes ?? [
-          {
-            schemeId: "aws.auth#sigv4",
-            identityProvider: (ipc) => ipc.getIdentityProvider("aws.auth#sigv4"),
-            signer: new AwsSdkSigV4Signer2()
-          }
-        ],
-        logger: config?.logger ?? new NoOpLogger2(),
-        protocol: config?.protocol ?? AwsJson1_1Protocol2,
-        protocolSettings: config?.protocolSettings ?? {
-          defaultNamespace: "com.amazonaws.ecr",
-          errorTypeRegistries: errorTypeRegistries6,
-          xmlNamespace: "http://ecr.amazonaws.com/doc/2015-09-21/",
-          version: "2015-09-21",
-          serviceTarget: "AmazonEC2ContainerRegistry_V20150921"
-        },
-        serviceId: config?.serviceId ?? "ECR",
-        sha256: config?.sha256 ?? Sha256,
-        urlParser: config?.urlParser ?? parseUrl2,
-        utf8Decoder: config?.utf8Decoder ?? fromUtf83,
-        utf8Encoder: config?.utf8Encoder ?? toUtf83
-      };
-    };
-    var getRuntimeConfig11 = (config) => {
-      emitWarningIfUnsupportedVersion3(process.version);
-      const defaultsMode = resolveDefaultsModeConfig2(config);
-      const defaultConfigProvider = () => defaultsMode().then(loadConfigsForDefaultMode2);
-      const clientSharedValues = getRuntimeConfig$1(config);
-      emitWarningIfUnsupportedVersion$1(process.version);
-      const loaderConfig = {
-        profile: config?.profile,
-        logger: clientSharedValues.logger
-      };
-      return {
-        ...clientSharedValues,
-        ...config,
-        runtime: "node",
-        defaultsMode,
-        authSchemePreference: config?.authSchemePreference ?? loadConfig2(NODE_AUTH_SCHEME_PREFERENCE_OPTIONS2, loaderConfig),
-        bodyLengthChecker: config?.bodyLengthChecker ?? calculateBodyLength2,
-        credentialDefaultProvider: config?.credentialDefaultProvider ?? defaultProvider,
-        defaultSocketTimeout: getDefaultSocketTimeout2(config?.requestHandler, 3e5),
-        defaultUserAgentProvider: config?.defaultUserAgentProvider ?? createDefaultUserAgentProvider2({ serviceId: clientSharedValues.serviceId, clientVersion: packageInfo.version }),
-        maxAttempts: config?.maxAttempts ?? loadConfig2(NODE_MAX_ATTEMPT_CONFIG_OPTIONS2, config),
-        region: config?.region ?? loadConfig2(NODE_REGION_CONFIG_OPTIONS2, { ...NODE_REGION_CONFIG_FILE_OPTIONS2, ...loaderConfig }),
-        requestHandler: NodeHttpHandler.create(config?.requestHandler ?? defaultConfigProvider),
-        retryMode: config?.retryMode ?? loadConfig2({
-          ...NODE_RETRY_MODE_CONFIG_OPTIONS2,
-          default: async () => (await defaultConfigProvider()).retryMode || DEFAULT_RETRY_MODE2
-        }, config),
-        streamCollector: config?.streamCollector ?? streamCollector8,
-        useDualstackEndpoint: config?.useDualstackEndpoint ?? loadConfig2(NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS2, loaderConfig),
-        useFipsEndpoint: config?.useFipsEndpoint ?? loadConfig2(NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS2, loaderConfig),
-        userAgentAppId: config?.userAgentAppId ?? loadConfig2(NODE_APP_ID_CONFIG_OPTIONS2, loaderConfig)
-      };
-    };
-    var getHttpAuthExtensionConfiguration6 = (runtimeConfig) => {
-      const _httpAuthSchemes = runtimeConfig.httpAuthSchemes;
-      let _httpAuthSchemeProvider = runtimeConfig.httpAuthSchemeProvider;
-      let _credentials = runtimeConfig.credentials;
-      return {
-        setHttpAuthScheme(httpAuthScheme) {
-          const index = _httpAuthSchemes.findIndex((scheme) => scheme.schemeId === httpAuthScheme.schemeId);
-          if (index === -1) {
-            _httpAuthSchemes.push(httpAuthScheme);
-          } else {
-            _httpAuthSchemes.splice(index, 1, httpAuthScheme);
-          }
-        },
-        httpAuthSchemes() {
-          return _httpAuthSchemes;
-        },
-        setHttpAuthSchemeProvider(httpAuthSchemeProvider) {
-          _httpAuthSchemeProvider = httpAuthSchemeProvider;
-        },
-        httpAuthSchemeProvider() {
-          return _httpAuthSchemeProvider;
-        },
-        setCredentials(credentials) {
-          _credentials = credentials;
-        },
-        credentials() {
-          return _credentials;
-        }
-      };
-    };
-    var resolveHttpAuthRuntimeConfig6 = (config) => {
-      return {
-        httpAuthSchemes: config.httpAuthSchemes(),
-        httpAuthSchemeProvider: config.httpAuthSchemeProvider(),
-        credentials: config.credentials()
-      };
-    };
-    var resolveRuntimeExtensions6 = (runtimeConfig, extensions) => {
-      const extensionConfiguration = Object.assign(getAwsRegionExtensionConfiguration2(runtimeConfig), getDefaultExtensionConfiguration2(runtimeConfig), getHttpHandlerExtensionConfiguration2(runtimeConfig), getHttpAuthExtensionConfiguration6(runtimeConfig));
-      extensions.forEach((extension) => extension.configure(extensionConfiguration));
-      return Object.assign(runtimeConfig, resolveAwsRegionExtensionConfiguration2(extensionConfiguration), resolveDefaultRuntimeConfig2(extensionConfiguration), resolveHttpHandlerRuntimeConfig2(extensionConfiguration), resolveHttpAuthRuntimeConfig6(extensionConfiguration));
-    };
-    var ECRClient2 = class extends Client2 {
-      config;
-      constructor(...[configuration]) {
-        const _config_0 = getRuntimeConfig11(configuration || {});
-        super(_config_0);
-        this.initConfig = _config_0;
-        const _config_1 = resolveClientEndpointParameters6(_config_0);
-        const _config_2 = resolveUserAgentConfig2(_config_1);
-        const _config_3 = resolveRetryConfig2(_config_2);
-        const _config_4 = resolveRegionConfig2(_config_3);
-        const _config_5 = resolveHostHeaderConfig2(_config_4);
-        const _config_6 = resolveEndpointConfig2(_config_5);
-        const _config_7 = resolveHttpAuthSchemeConfig6(_config_6);
-        const _config_8 = resolveRuntimeExtensions6(_config_7, configuration?.extensions || []);
-        this.config = _config_8;
-        this.middlewareStack.use(getSchemaSerdePlugin2(this.config));
-        this.middlewareStack.use(getUserAgentPlugin2(this.config));
-        this.middlewareStack.use(getRetryPlugin2(this.config));
-        this.middlewareStack.use(getContentLengthPlugin2(this.config));
-        this.middlewareStack.use(getHostHeaderPlugin2(this.config));
-        this.middlewareStack.use(getLoggerPlugin2(this.config));
-        this.middlewareStack.use(getRecursionDetectionPlugin2(this.config));
-        this.middlewareStack.use(getHttpAuthSchemeEndpointRuleSetPlugin2(this.config, {
-          httpAuthSchemeParametersProvider: defaultECRHttpAuthSchemeParametersProvider,
-          identityProviderConfigProvider: async (config) => new DefaultIdentityProviderConfig2({
-            "aws.auth#sigv4": config.credentials
-          })
-        }));
-        this.middlewareStack.use(getHttpSigningPlugin2(this.config));
-      }
-      destroy() {
-        super.destroy();
-      }
-    };
-    var command6 = makeBuilder2(commonParams6, "AmazonEC2ContainerRegistry_V20150921", "ECRClient", getEndpointPlugin2);
-    var _ep06 = {};
-    var _mw06 = (Command3, cs, config, o3) => [];
-    var BatchCheckLayerAvailabilityCommand = class extends command6(_ep06, _mw06, "BatchCheckLayerAvailability", BatchCheckLayerAvailability$) {
-    };
-    var BatchDeleteImageCommand = class extends command6(_ep06, _mw06, "BatchDeleteImage", BatchDeleteImage$) {
-    };
-    var BatchGetImageCommand2 = class extends command6(_ep06, _mw06, "BatchGetImage", BatchGetImage$) {
-    };
-    var BatchGetRepositoryScanningConfigurationCommand = class extends command6(_ep06, _mw06, "BatchGetRepositoryScanningConfiguration", BatchGetRepositoryScanningConfiguration$) {
-    };
-    var CompleteLayerUploadCommand = class extends command6(_ep06, _mw06, "CompleteLayerUpload", CompleteLayerUpload$) {
-    };
-    var CreatePullThroughCacheRuleCommand = class extends command6(_ep06, _mw06, "CreatePullThroughCacheRule", CreatePullThroughCacheRule$) {
-    };
-    var CreateRepositoryCommand2 = class extends command6(_ep06, _mw06, "CreateRepository", CreateRepository$) {
-    };
-    var CreateRepositoryCreationTemplateCommand = class extends command6(_ep06, _mw06, "CreateRepositoryCreationTemplate", CreateRepositoryCreationTemplate$) {
-    };
-    var DeleteLifecyclePolicyCommand = class extends command6(_ep06, _mw06, "DeleteLifecyclePolicy", DeleteLifecyclePolicy$) {
-    };
-    var DeletePullThroughCacheRuleCommand = class extends command6(_ep06, _mw06, "DeletePullThroughCacheRule", DeletePullThroughCacheRule$) {
-    };
-    var DeleteRegistryPolicyCommand = class extends command6(_ep06, _mw06, "DeleteRegistryPolicy", DeleteRegistryPolicy$) {
-    };
-    var DeleteRepositoryCommand = class extends command6(_ep06, _mw06, "DeleteRepository", DeleteRepository$) {
-    };
-    var DeleteRepositoryCreationTemplateCommand = class extends command6(_ep06, _mw06, "DeleteRepositoryCreationTemplate", DeleteRepositoryCreationTemplate$) {
-    };
-    var DeleteRepositoryPolicyCommand = class extends command6(_ep06, _mw06, "DeleteRepositoryPolicy", DeleteRepositoryPolicy$) {
-    };
-    var DeleteSigningConfigurationCommand = class extends command6(_ep06, _mw06, "DeleteSigningConfiguration", DeleteSigningConfiguration$) {
-    };
-    var DeregisterPullTimeUpdateExclusionCommand = class extends command6(_ep06, _mw06, "DeregisterPullTimeUpdateExclusion", DeregisterPullTimeUpdateExclusion$) {
-    };
-    var DescribeImageReplicationStatusCommand = class extends command6(_ep06, _mw06, "DescribeImageReplicationStatus", DescribeImageReplicationStatus$) {
-    };
-    var DescribeImageScanFindingsCommand = class extends command6(_ep06, _mw06, "DescribeImageScanFindings", DescribeImageScanFindings$) {
-    };
-    var DescribeImagesCommand2 = class extends command6(_ep06, _mw06, "DescribeImages", DescribeImages$) {
-    };
-    var DescribeImageSigningStatusCommand = class extends command6(_ep06, _mw06, "DescribeImageSigningStatus", DescribeImageSigningStatus$) {
-    };
-    var DescribePullThroughCacheRulesCommand = class extends command6(_ep06, _mw06, "DescribePullThroughCacheRules", DescribePullThroughCacheRules$) {
-    };
-    var DescribeRegistryCommand = class extends command6(_ep06, _mw06, "DescribeRegistry", DescribeRegistry$) {
-    };
-    var DescribeReplicationBackfillResultsCommand = class extends command6(_ep06, _mw06, "DescribeReplicationBackfillResults", DescribeReplicationBackfillResults$) {
-    };
-    var DescribeRepositoriesCommand2 = class extends command6(_ep06, _mw06, "DescribeRepositories", DescribeRepositories$) {
-    };
-    var DescribeRepositoryCreationTemplatesCommand = class extends command6(_ep06, _mw06, "DescribeRepositoryCreationTemplates", DescribeRepositoryCreationTemplates$) {
-    };
-    var GetAccountSettingCommand = class extends command6(_ep06, _mw06, "GetAccountSetting", GetAccountSetting$) {
-    };
-    var GetAuthorizationTokenCommand2 = class extends command6(_ep06, _mw06, "GetAuthorizationToken", GetAuthorizationToken$) {
-    };
-    var GetDownloadUrlForLayerCommand = class extends command6(_ep06, _mw06, "GetDownloadUrlForLayer", GetDownloadUrlForLayer$) {
-    };
-    var GetLifecyclePolicyCommand = class extends command6(_ep06, _mw06, "GetLifecyclePolicy", GetLifecyclePolicy$) {
-    };
-    var GetLifecyclePolicyPreviewCommand = class extends command6(_ep06, _mw06, "GetLifecyclePolicyPreview", GetLifecyclePolicyPreview$) {
-    };
-    var GetRegistryPolicyCommand = class extends command6(_ep06, _mw06, "GetRegistryPolicy", GetRegistryPolicy$) {
-    };
-    var GetRegistryScanningConfigurationCommand = class extends command6(_ep06, _mw06, "GetRegistryScanningConfiguration", GetRegistryScanningConfiguration$) {
-    };
-    var GetRepositoryPolicyCommand = class extends command6(_ep06, _mw06, "GetRepositoryPolicy", GetRepositoryPolicy$) {
-    };
-    var GetSigningConfigurationCommand = class extends command6(_ep06, _mw06, "GetSigningConfiguration", GetSigningConfiguration$) {
-    };
-    var InitiateLayerUploadCommand = class extends command6(_ep06, _mw06, "InitiateLayerUpload", InitiateLayerUpload$) {
-    };
-    var ListImageReferrersCommand = class extends command6(_ep06, _mw06, "ListImageReferrers", ListImageReferrers$) {
-    };
-    var ListImagesCommand = class extends command6(_ep06, _mw06, "ListImages", ListImages$) {
-    };
-    var ListPullTimeUpdateExclusionsCommand = class extends command6(_ep06, _mw06, "ListPullTimeUpdateExclusions", ListPullTimeUpdateExclusions$) {
-    };
-    var ListReplicationBackfillsCommand = class extends command6(_ep06, _mw06, "ListReplicationBackfills", ListReplicationBackfills$) {
-    };
-    var ListTagsForResourceCommand = class extends command6(_ep06, _mw06, "ListTagsForResource", ListTagsForResource$) {
-    };
-    var PutAccountSettingCommand = class extends command6(_ep06, _mw06, "PutAccountSetting", PutAccountSetting$) {
-    };
-    var PutImageCommand2 = class extends command6(_ep06, _mw06, "PutImage", PutImage$) {
-    };
-    var PutImageScanningConfigurationCommand = class extends command6(_ep06, _mw06, "PutImageScanningConfiguration", PutImageScanningConfiguration$) {
-    };
-    var PutImageTagMutabilityCommand = class extends command6(_ep06, _mw06, "PutImageTagMutability", PutImageTagMutability$) {
-    };
-    var PutLifecyclePolicyCommand = class extends command6(_ep06, _mw06, "PutLifecyclePolicy", PutLifecyclePolicy$) {
-    };
-    var PutRegistryPolicyCommand = class extends command6(_ep06, _mw06, "PutRegistryPolicy", PutRegistryPolicy$) {
-    };
-    var PutRegistryScanningConfigurationCommand = class extends command6(_ep06, _mw06, "PutRegistryScanningConfiguration", PutRegistryScanningConfiguration$) {
-    };
-    var PutReplicationConfigurationCommand = class extends command6(_ep06, _mw06, "PutReplicationConfiguration", PutReplicationConfiguration$) {
-    };
-    var PutSigningConfigurationCommand = class extends command6(_ep06, _mw06, "PutSigningConfiguration", PutSigningConfiguration$) {
-    };
-    var RegisterPullTimeUpdateExclusionCommand = class extends command6(_ep06, _mw06, "RegisterPullTimeUpdateExclusion", RegisterPullTimeUpdateExclusion$) {
-    };
-    var SetRepositoryPolicyCommand = class extends command6(_ep06, _mw06, "SetRepositoryPolicy", SetRepositoryPolicy$) {
-    };
-    var StartImageScanCommand = class extends command6(_ep06, _mw06, "StartImageScan", StartImageScan$) {
-    };
-    var StartLifecyclePolicyPreviewCommand = class extends command6(_ep06, _mw06, "StartLifecyclePolicyPreview", StartLifecyclePolicyPreview$) {
-    };
-    var StartReplicationBackfillCommand = class extends command6(_ep06, _mw06, "StartReplicationBackfill", StartReplicationBackfill$) {
-    };
-    var StopReplicationBackfillCommand = class extends command6(_ep06, _mw06, "StopReplicationBackfill", StopReplicationBackfill$) {
-    };
-    var TagResourceCommand = class extends command6(_ep06, _mw06, "TagResource", TagResource$) {
-    };
-    var UntagResourceCommand = class extends command6(_ep06, _mw06, "UntagResource", UntagResource$) {
-    };
-    var UpdateImageStorageClassCommand = class extends command6(_ep06, _mw06, "UpdateImageStorageClass", UpdateImageStorageClass$) {
-    };
-    var UpdatePullThroughCacheRuleCommand = class extends command6(_ep06, _mw06, "UpdatePullThroughCacheRule", UpdatePullThroughCacheRule$) {
-    };
-    var UpdateRepositoryCreationTemplateCommand = class extends command6(_ep06, _mw06, "UpdateRepositoryCreationTemplate", UpdateRepositoryCreationTemplate$) {
-    };
-    var UploadLayerPartCommand = class extends command6(_ep06, _mw06, "UploadLayerPart", UploadLayerPart$) {
-    };
-    var ValidatePullThroughCacheRuleCommand = class extends command6(_ep06, _mw06, "ValidatePullThroughCacheRule", ValidatePullThroughCacheRule$) {
-    };
-    var paginateDescribeImageScanFindings = createPaginator2(ECRClient2, DescribeImageScanFindingsCommand, "nextToken", "nextToken", "maxResults");
-    var paginateDescribeImages = createPaginator2(ECRClient2, DescribeImagesCommand2, "nextToken", "nextToken", "maxResults");
-    var paginateDescribePullThroughCacheRules = createPaginator2(ECRClient2, DescribePullThroughCacheRulesCommand, "nextToken", "nextToken", "maxResults");
-    var paginateDescribeReplicationBackfillResults = createPaginator2(ECRClient2, DescribeReplicationBackfillResultsCommand, "nextToken", "nextToken", "maxResults");
-    var paginateDescribeRepositories = createPaginator2(ECRClient2, DescribeRepositoriesCommand2, "nextToken", "nextToken", "maxResults");
-    var paginateDescribeRepositoryCreationTemplates = createPaginator2(ECRClient2, DescribeRepositoryCreationTemplatesCommand, "nextToken", "nextToken", "maxResults");
-    var paginateGetLifecyclePolicyPreview = createPaginator2(ECRClient2, GetLifecyclePolicyPreviewCommand, "nextToken", "nextToken", "maxResults");
-    var paginateListImages = createPaginator2(ECRClient2, ListImagesCommand, "nextToken", "nextToken", "maxResults");
-    var paginateListReplicationBackfills = createPaginator2(ECRClient2, ListReplicationBackfillsCommand, "nextToken", "nextToken", "maxResults");
-    var checkState$1 = async (client, input) => {
-      let reason;
-      try {
-        let result = await client.send(new DescribeImageScanFindingsCommand(input));
-        reason = result;
-        try {
-          const returnComparator = () => {
-            return result.imageScanStatus.status;
-          };
-          if (returnComparator() === "COMPLETE") {
-            return { state: WaiterState2.SUCCESS, reason };
-          }
-        } catch (e7) {
-        }
-        try {
-          const returnComparator = () => {
-            return result.imageScanStatus.status;
-          };
-          if (returnComparator() === "FAILED") {
-            return { state: WaiterState2.FAILURE, reason };
-          }
-        } catch (e7) {
-        }
-      } catch (exception) {
-        reason = exception;
-      }
-      return { state: WaiterState2.RETRY, reason };
-    };
-    var waitForImageScanComplete = async (params, input) => {
-      const serviceDefaults = { minDelay: 5, maxDelay: 120 };
-      return createWaiter2({ ...serviceDefaults, ...params }, input, checkState$1);
-    };
-    var waitUntilImageScanComplete = async (params, input) => {
-      const serviceDefaults = { minDelay: 5, maxDelay: 120 };
-      const result = await createWaiter2({ ...serviceDefaults, ...params }, input, checkState$1);
-      return checkExceptions2(result);
-    };
-    var checkState = async (client, input) => {
-      let reason;
-      try {
-        let result = await client.send(new GetLifecyclePolicyPreviewCommand(input));
-        reason = result;
-        try {
-          const returnComparator = () => {
-            return result.status;
-          };
-          if (returnComparator() === "COMPLETE") {
-            return { state: WaiterState2.SUCCESS, reason };
-          }
-        } catch (e7) {
-        }
-        try {
-          const returnComparator = () => {
-            return result.status;
-          };
-          if (returnComparator() === "FAILED") {
-            return { state: WaiterState2.FAILURE, reason };
-          }
-        } catch (e7) {
-        }
-      } catch (exception) {
-        reason = exception;
-      }
-      return { state: WaiterState2.RETRY, reason };
-    };
-    var waitForLifecyclePolicyPreviewComplete = async (params, input) => {
-      const serviceDefaults = { minDelay: 5, maxDelay: 120 };
-      return createWaiter2({ ...serviceDefaults, ...params }, input, checkState);
-    };
-    var waitUntilLifecyclePolicyPreviewComplete = async (params, input) => {
-      const serviceDefaults = { minDelay: 5, maxDelay: 120 };
-      const result = await createWaiter2({ ...serviceDefaults, ...params }, input, checkState);
-      return checkExceptions2(result);
-    };
-    var commands6 = {
-      BatchCheckLayerAvailabilityCommand,
-      BatchDeleteImageCommand,
-      BatchGetImageCommand: BatchGetImageCommand2,
-      BatchGetRepositoryScanningConfigurationCommand,
-      CompleteLayerUploadCommand,
-      CreatePullThroughCacheRuleCommand,
-      CreateRepositoryCommand: CreateRepositoryCommand2,
-      CreateRepositoryCreationTemplateCommand,
-      DeleteLifecyclePolicyCommand,
-      DeletePullThroughCacheRuleCommand,
-      DeleteRegistryPolicyCommand,
-      DeleteRepositoryCommand,
-      DeleteRepositoryCreationTemplateCommand,
-      DeleteRepositoryPolicyCommand,
-      DeleteSigningConfigurationCommand,
-      DeregisterPullTimeUpdateExclusionCommand,
-      DescribeImageReplicationStatusCommand,
-      DescribeImagesCommand: DescribeImagesCommand2,
-      DescribeImageScanFindingsCommand,
-      DescribeImageSigningStatusCommand,
-      DescribePullThroughCacheRulesCommand,
-      DescribeRegistryCommand,
-      DescribeReplicationBackfillResultsCommand,
-      DescribeRepositoriesCommand: DescribeRepositoriesCommand2,
-      DescribeRepositoryCreationTemplatesCommand,
-      GetAccountSettingCommand,
-      GetAuthorizationTokenCommand: GetAuthorizationTokenCommand2,
-      GetDownloadUrlForLayerCommand,
-      GetLifecyclePolicyCommand,
-      GetLifecyclePolicyPreviewCommand,
-      GetRegistryPolicyCommand,
-      GetRegistryScanningConfigurationCommand,
-      GetRepositoryPolicyCommand,
-      GetSigningConfigurationCommand,
-      InitiateLayerUploadCommand,
-      ListImageReferrersCommand,
-      ListImagesCommand,
-      ListPullTimeUpdateExclusionsCommand,
-      ListReplicationBackfillsCommand,
-      ListTagsForResourceCommand,
-      PutAccountSettingCommand,
-      PutImageCommand: PutImageCommand2,
-      PutImageScanningConfigurationCommand,
-      PutImageTagMutabilityCommand,
-      PutLifecyclePolicyCommand,
-      PutRegistryPolicyCommand,
-      PutRegistryScanningConfigurationCommand,
-      PutReplicationConfigurationCommand,
-      PutSigningConfigurationCommand,
-      RegisterPullTimeUpdateExclusionCommand,
-      SetRepositoryPolicyCommand,
-      StartImageScanCommand,
-      StartLifecyclePolicyPreviewCommand,
-      StartReplicationBackfillCommand,
-      StopReplicationBackfillCommand,
-      TagResourceCommand,
-      UntagResourceCommand,
-      UpdateImageStorageClassCommand,
-      UpdatePullThroughCacheRuleCommand,
-      UpdateRepositoryCreationTemplateCommand,
-      UploadLayerPartCommand,
-      ValidatePullThroughCacheRuleCommand
-    };
-    var paginators = {
-      paginateDescribeImages,
-      paginateDescribeImageScanFindings,
-      paginateDescribePullThroughCacheRules,
-      paginateDescribeReplicationBackfillResults,
-      paginateDescribeRepositories,
-      paginateDescribeRepositoryCreationTemplates,
-      paginateGetLifecyclePolicyPreview,
-      paginateListImages,
-      paginateListReplicationBackfills
-    };
-    var waiters = {
-      waitUntilImageScanComplete,
-      waitUntilLifecyclePolicyPreviewComplete
-    };
-    var ECR = class extends ECRClient2 {
-    };
-    createAggregatedClient2(commands6, ECR, { paginators, waiters });
-    var LayerFailureCode = {
-      InvalidLayerDigest: "InvalidLayerDigest",
-      MissingLayerDigest: "MissingLayerDigest"
-    };
-    var LayerAvailability = {
-      ARCHIVED: "ARCHIVED",
-      AVAILABLE: "AVAILABLE",
-      UNAVAILABLE: "UNAVAILABLE"
-    };
-    var ImageFailureCode = {
-      ImageInaccessible: "ImageInaccessible",
-      ImageNotFound: "ImageNotFound",
-      ImageReferencedByManifestList: "ImageReferencedByManifestList",
-      ImageTagDoesNotMatchDigest: "ImageTagDoesNotMatchDigest",
-      InvalidImageDigest: "InvalidImageDigest",
-      InvalidImageTag: "InvalidImageTag",
-      KmsError: "KmsError",
-      MissingDigestAndTag: "MissingDigestAndTag",
-      UpstreamAccessDenied: "UpstreamAccessDenied",
-      UpstreamTooManyRequests: "UpstreamTooManyRequests",
-      UpstreamUnavailable: "UpstreamUnavailable"
-    };
-    var ScanningConfigurationFailureCode = {
-      REPOSITORY_NOT_FOUND: "REPOSITORY_NOT_FOUND"
-    };
-    var ScanningRepositoryFilterType = {
-      WILDCARD: "WILDCARD"
-    };
-    var ScanFrequency = {
-      CONTINUOUS_SCAN: "CONTINUOUS_SCAN",
-      MANUAL: "MANUAL",
-      SCAN_ON_PUSH: "SCAN_ON_PUSH"
-    };
-    var UpstreamRegistry = {
-      AzureContainerRegistry: "azure-container-registry",
-      Chainguard: "chainguard",
-      DockerHub: "docker-hub",
-      Ecr: "ecr",
-      EcrPublic: "ecr-public",
-      GitHubContainerRegistry: "github-container-registry",
-      GitLabContainerRegistry: "gitlab-container-registry",
-      K8s: "k8s",
-      Quay: "quay"
-    };
-    var EncryptionType = {
-      AES256: "AES256",
-      KMS: "KMS",
-      KMS_DSSE: "KMS_DSSE"
-    };
-    var ImageTagMutability = {
-      IMMUTABLE: "IMMUTABLE",
-      IMMUTABLE_WITH_EXCLUSION: "IMMUTABLE_WITH_EXCLUSION",
-      MUTABLE: "MUTABLE",
-      MUTABLE_WITH_EXCLUSION: "MUTABLE_WITH_EXCLUSION"
-    };
-    var ImageTagMutabilityExclusionFilterType = {
-      WILDCARD: "WILDCARD"
-    };
-    var RCTAppliedFor = {
-      CREATE_ON_PUSH: "CREATE_ON_PUSH",
-      PULL_THROUGH_CACHE: "PULL_THROUGH_CACHE",
-      REPLICATION: "REPLICATION"
-    };
-    var SigningRepositoryFilterType = {
-      WILDCARD_MATCH: "WILDCARD_MATCH"
-    };
-    var ReplicationStatus = {
-      COMPLETE: "COMPLETE",
-      FAILED: "FAILED",
-      IN_PROGRESS: "IN_PROGRESS"
-    };
-    var ImageStatusFilter = {
-      ACTIVATING: "ACTIVATING",
-      ACTIVE: "ACTIVE",
-      ANY: "ANY",
-      ARCHIVED: "ARCHIVED"
-    };
-    var TagStatus = {
-      ANY: "ANY",
-      TAGGED: "TAGGED",
-      UNTAGGED: "UNTAGGED"
-    };
-    var FindingSeverity = {
-      CRITICAL: "CRITICAL",
-      HIGH: "HIGH",
-      INFORMATIONAL: "INFORMATIONAL",
-      LOW: "LOW",
-      MEDIUM: "MEDIUM",
-      UNDEFINED: "UNDEFINED"
-    };
-    var ScanStatus = {
-      ACTIVE: "ACTIVE",
-      COMPLETE: "COMPLETE",
-      FAILED: "FAILED",
-      FINDINGS_UNAVAILABLE: "FINDINGS_UNAVAILABLE",
-      IMAGE_ARCHIVED: "IMAGE_ARCHIVED",
-      IN_PROGRESS: "IN_PROGRESS",
-      LIMIT_EXCEEDED: "LIMIT_EXCEEDED",
-      PENDING: "PENDING",
-      SCAN_ELIGIBILITY_EXPIRED: "SCAN_ELIGIBILITY_EXPIRED",
-      UNSUPPORTED_IMAGE: "UNSUPPORTED_IMAGE"
-    };
-    var ImageStatus = {
-      ACTIVATING: "ACTIVATING",
-      ACTIVE: "ACTIVE",
-      ARCHIVED: "ARCHIVED"
-    };
-    var SigningStatus = {
-      COMPLETE: "COMPLETE",
-      FAILED: "FAILED",
-      IN_PROGRESS: "IN_PROGRESS"
-    };
-    var RepositoryFilterType = {
-      PREFIX_MATCH: "PREFIX_MATCH"
-    };
-    var ReplicationBackfillResultStatus = {
-      COMPLETE: "COMPLETE",
-      FAILED: "FAILED"
-    };
-    var ReplicationBackfillStatus = {
-      COMPLETE: "COMPLETE",
-      FAILED: "FAILED",
-      IN_PROGRESS: "IN_PROGRESS",
-      PREPARING: "PREPARING",
-      STOPPED: "STOPPED",
-      STOPPING: "STOPPING"
-    };
-    var LifecyclePolicyTargetStorageClass = {
-      ARCHIVE: "ARCHIVE"
-    };
-    var ImageActionType = {
-      EXPIRE: "EXPIRE",
-      TRANSITION: "TRANSITION"
-    };
-    var LifecyclePolicyStorageClass = {
-      ARCHIVE: "ARCHIVE",
-      STANDARD: "STANDARD"
-    };
-    var LifecyclePolicyPreviewStatus = {
-      COMPLETE: "COMPLETE",
-      EXPIRED: "EXPIRED",
-      FAILED: "FAILED",
-      IN_PROGRESS: "IN_PROGRESS"
-    };
-    var ScanType = {
-      BASIC: "BASIC",
-      ENHANCED: "ENHANCED"
-    };
-    var ArtifactStatusFilter = {
-      ACTIVATING: "ACTIVATING",
-      ACTIVE: "ACTIVE",
-      ANY: "ANY",
-      ARCHIVED: "ARCHIVED"
-    };
-    var ArtifactStatus = {
-      ACTIVATING: "ACTIVATING",
-      ACTIVE: "ACTIVE",
-      ARCHIVED: "ARCHIVED"
-    };
-    var TargetStorageClass = {
-      ARCHIVE: "ARCHIVE",
-      STANDARD: "STANDARD"
-    };
-    exports.ArtifactStatus = ArtifactStatus;
-    exports.ArtifactStatusFilter = ArtifactStatusFilter;
-    exports.Attribute$ = Attribute$;
-    exports.AuthorizationData$ = AuthorizationData$;
-    exports.AwsEcrContainerImageDetails$ = AwsEcrContainerImageDetails$;
-    exports.BatchCheckLayerAvailability$ = BatchCheckLayerAvailability$;
-    exports.BatchCheckLayerAvailabilityCommand = BatchCheckLayerAvailabilityCommand;
-    exports.BatchCheckLayerAvailabilityRequest$ = BatchCheckLayerAvailabilityRequest$;
-    exports.BatchCheckLayerAvailabilityResponse$ = BatchCheckLayerAvailabilityResponse$;
-    exports.BatchDeleteImage$ = BatchDeleteImage$;
-    exports.BatchDeleteImageCommand = BatchDeleteImageCommand;
-    exports.BatchDeleteImageRequest$ = BatchDeleteImageRequest$;
-    exports.BatchDeleteImageResponse$ = BatchDeleteImageResponse$;
-    exports.BatchGetImage$ = BatchGetImage$;
-    exports.BatchGetImageCommand = BatchGetImageCommand2;
-    exports.BatchGetImageRequest$ = BatchGetImageRequest$;
-    exports.BatchGetImageResponse$ = BatchGetImageResponse$;
-    exports.BatchGetRepositoryScanningConfiguration$ = BatchGetRepositoryScanningConfiguration$;
-    exports.BatchGetRepositoryScanningConfigurationCommand = BatchGetRepositoryScanningConfigurationCommand;
-    exports.BatchGetRepositoryScanningConfigurationRequest$ = BatchGetRepositoryScanningConfigurationRequest$;
-    exports.BatchGetRepositoryScanningConfigurationResponse$ = BatchGetRepositoryScanningConfigurationResponse$;
-    exports.BlockedByOrganizationPolicyException = BlockedByOrganizationPolicyException;
-    exports.BlockedByOrganizationPolicyException$ = BlockedByOrganizationPolicyException$;
-    exports.CompleteLayerUpload$ = CompleteLayerUpload$;
-    exports.CompleteLayerUploadCommand = CompleteLayerUploadCommand;
-    exports.CompleteLayerUploadRequest$ = CompleteLayerUploadRequest$;
-    exports.CompleteLayerUploadResponse$ = CompleteLayerUploadResponse$;
-    exports.CreatePullThroughCacheRule$ = CreatePullThroughCacheRule$;
-    exports.CreatePullThroughCacheRuleCommand = CreatePullThroughCacheRuleCommand;
-    exports.CreatePullThroughCacheRuleRequest$ = CreatePullThroughCacheRuleRequest$;
-    exports.CreatePullThroughCacheRuleResponse$ = CreatePullThroughCacheRuleResponse$;
-    exports.CreateRepository$ = CreateRepository$;
-    exports.CreateRepositoryCommand = CreateRepositoryCommand2;
-    exports.CreateRepositoryCreationTemplate$ = CreateRepositoryCreationTemplate$;
-    exports.CreateRepositoryCreationTemplateCommand = CreateRepositoryCreationTemplateCommand;
-    exports.CreateRepositoryCreationTemplateRequest$ = CreateRepositoryCreationTemplateRequest$;
-    exports.CreateRepositoryCreationTemplateResponse$ = CreateRepositoryCreationTemplateResponse$;
-    exports.CreateRepositoryRequest$ = CreateRepositoryRequest$;
-    exports.CreateRepositoryResponse$ = CreateRepositoryResponse$;
-    exports.CvssScore$ = CvssScore$;
-    exports.CvssScoreAdjustment$ = CvssScoreAdjustment$;
-    exports.CvssScoreDetails$ = CvssScoreDetails$;
-    exports.DeleteLifecyclePolicy$ = DeleteLifecyclePolicy$;
-    exports.DeleteLifecyclePolicyCommand = DeleteLifecyclePolicyCommand;
-    exports.DeleteLifecyclePolicyRequest$ = DeleteLifecyclePolicyRequest$;
-    exports.DeleteLifecyclePolicyResponse$ = DeleteLifecyclePolicyResponse$;
-    exports.DeletePullThroughCacheRule$ = DeletePullThroughCacheRule$;
-    exports.DeletePullThroughCacheRuleCommand = DeletePullThroughCacheRuleCommand;
-    exports.DeletePullThroughCacheRuleRequest$ = DeletePullThroughCacheRuleRequest$;
-    exports.DeletePullThroughCacheRuleResponse$ = DeletePullThroughCacheRuleResponse$;
-    exports.DeleteRegistryPolicy$ = DeleteRegistryPolicy$;
-    exports.DeleteRegistryPolicyCommand = DeleteRegistryPolicyCommand;
-    exports.DeleteRegistryPolicyRequest$ = DeleteRegistryPolicyRequest$;
-    exports.DeleteRegistryPolicyResponse$ = DeleteRegistryPolicyResponse$;
-    exports.DeleteRepository$ = DeleteRepository$;
-    exports.DeleteRepositoryCommand = DeleteRepositoryCommand;
-    exports.DeleteRepositoryCreationTemplate$ = DeleteRepositoryCreationTemplate$;
-    exports.DeleteRepositoryCreationTemplateCommand = DeleteRepositoryCreationTemplateCommand;
-    exports.DeleteRepositoryCreationTemplateRequest$ = DeleteRepositoryCreationTemplateRequest$;
-    exports.DeleteRepositoryCreationTemplateResponse$ = DeleteRepositoryCreationTemplateResponse$;
-    exports.DeleteRepositoryPolicy$ = DeleteRepositoryPolicy$;
-    exports.DeleteRepositoryPolicyCommand = DeleteRepositoryPolicyCommand;
-    exports.DeleteRepositoryPolicyRequest$ = DeleteRepositoryPolicyRequest$;
-    exports.DeleteRepositoryPolicyResponse$ = DeleteRepositoryPolicyResponse$;
-    exports.DeleteRepositoryRequest$ = DeleteRepositoryRequest$;
-    exports.DeleteRepositoryResponse$ = DeleteRepositoryResponse$;
-    exports.DeleteSigningConfiguration$ = DeleteSigningConfiguration$;
-    exports.DeleteSigningConfigurationCommand = DeleteSigningConfigurationCommand;
-    exports.DeleteSigningConfigurationRequest$ = DeleteSigningConfigurationRequest$;
-    exports.DeleteSigningConfigurationResponse$ = DeleteSigningConfigurationResponse$;
-    exports.DeregisterPullTimeUpdateExclusion$ = DeregisterPullTimeUpdateExclusion$;
-    exports.DeregisterPullTimeUpdateExclusionCommand = DeregisterPullTimeUpdateExclusionCommand;
-    exports.DeregisterPullTimeUpdateExclusionRequest$ = DeregisterPullTimeUpdateExclusionRequest$;
-    exports.DeregisterPullTimeUpdateExclusionResponse$ = DeregisterPullTimeUpdateExclusionResponse$;
-    exports.DescribeImageReplicationStatus$ = DescribeImageReplicationStatus$;
-    exports.DescribeImageReplicationStatusCommand = DescribeImageReplicationStatusCommand;
-    exports.DescribeImageReplicationStatusRequest$ = DescribeImageReplicationStatusRequest$;
-    exports.DescribeImageReplicationStatusResponse$ = DescribeImageReplicationStatusResponse$;
-    exports.DescribeImageScanFindings$ = DescribeImageScanFindings$;
-    exports.DescribeImageScanFindingsCommand = DescribeImageScanFindingsCommand;
-    exports.DescribeImageScanFindingsRequest$ = DescribeImageScanFindingsRequest$;
-    exports.DescribeImageScanFindingsResponse$ = DescribeImageScanFindingsResponse$;
-    exports.DescribeImageSigningStatus$ = DescribeImageSigningStatus$;
-    exports.DescribeImageSigningStatusCommand = DescribeImageSigningStatusCommand;
-    exports.DescribeImageSigningStatusRequest$ = DescribeImageSigningStatusRequest$;
-    exports.DescribeImageSigningStatusResponse$ = DescribeImageSigningStatusResponse$;
-    exports.DescribeImages$ = DescribeImages$;
-    exports.DescribeImagesCommand = DescribeImagesCommand2;
-    exports.DescribeImagesFilter$ = DescribeImagesFilter$;
-    exports.DescribeImagesRequest$ = DescribeImagesRequest$;
-    exports.DescribeImagesResponse$ = DescribeImagesResponse$;
-    exports.DescribePullThroughCacheRules$ = DescribePullThroughCacheRules$;
-    exports.DescribePullThroughCacheRulesCommand = DescribePullThroughCacheRulesCommand;
-    exports.DescribePullThroughCacheRulesRequest$ = DescribePullThroughCacheRulesRequest$;
-    exports.DescribePullThroughCacheRulesResponse$ = DescribePullThroughCacheRulesResponse$;
-    exports.DescribeRegistry$ = DescribeRegistry$;
-    exports.DescribeRegistryCommand = DescribeRegistryCommand;
-    exports.DescribeRegistryRequest$ = DescribeRegistryRequest$;
-    exports.DescribeRegistryResponse$ = DescribeRegistryResponse$;
-    exports.DescribeReplicationBackfillResults$ = DescribeReplicationBackfillResults$;
-    exports.DescribeReplicationBackfillResultsCommand = DescribeReplicationBackfillResultsCommand;
-    exports.DescribeReplicationBackfillResultsRequest$ = DescribeReplicationBackfillResultsRequest$;
-    exports.DescribeReplicationBackfillResultsResponse$ = DescribeReplicationBackfillResultsResponse$;
-    exports.DescribeRepositories$ = DescribeRepositories$;
-    exports.DescribeRepositoriesCommand = DescribeRepositoriesCommand2;
-    exports.DescribeRepositoriesRequest$ = DescribeRepositoriesRequest$;
-    exports.DescribeRepositoriesResponse$ = DescribeRepositoriesResponse$;
-    exports.DescribeRepositoryCreationTemplates$ = DescribeRepositoryCreationTemplates$;
-    exports.DescribeRepositoryCreationTemplatesCommand = DescribeRepositoryCreationTemplatesCommand;
-    exports.DescribeRepositoryCreationTemplatesRequest$ = DescribeRepositoryCreationTemplatesRequest$;
-    exports.DescribeRepositoryCreationTemplatesResponse$ = DescribeRepositoryCreationTemplatesResponse$;
-    exports.ECR = ECR;
-    exports.ECRClient = ECRClient2;
-    exports.ECRServiceException = ECRServiceException;
-    exports.ECRServiceException$ = ECRServiceException$;
-    exports.EmptyUploadException = EmptyUploadException;
-    exports.EmptyUploadException$ = EmptyUploadException$;
-    exports.EncryptionConfiguration$ = EncryptionConfiguration$;
-    exports.EncryptionConfigurationForRepositoryCreationTemplate$ = EncryptionConfigurationForRepositoryCreationTemplate$;
-    exports.EncryptionType = EncryptionType;
-    exports.EnhancedImageScanFinding$ = EnhancedImageScanFinding$;
-    exports.ExclusionAlreadyExistsException = ExclusionAlreadyExistsException;
-    exports.ExclusionAlreadyExistsException$ = ExclusionAlreadyExistsException$;
-    exports.ExclusionNotFoundException = ExclusionNotFoundException;
-    exports.ExclusionNotFoundException$ = ExclusionNotFoundException$;
-    exports.FindingSeverity = FindingSeverity;
-    exports.GetAccountSetting$ = GetAccountSetting$;
-    exports.GetAccountSettingCommand = GetAccountSettingCommand;
-    exports.GetAccountSettingRequest$ = GetAccountSettingRequest$;
-    exports.GetAccountSettingResponse$ = GetAccountSettingResponse$;
-    exports.GetAuthorizationToken$ = GetAuthorizationToken$;
-    exports.GetAuthorizationTokenCommand = GetAuthorizationTokenCommand2;
-    exports.GetAuthorizationTokenRequest$ = GetAuthorizationTokenRequest$;
-    exports.GetAuthorizationTokenResponse$ = GetAuthorizationTokenResponse$;
-    exports.GetDownloadUrlForLayer$ = GetDownloadUrlForLayer$;
-    exports.GetDownloadUrlForLayerCommand = GetDownloadUrlForLayerCommand;
-    exports.GetDownloadUrlForLayerRequest$ = GetDownloadUrlForLayerRequest$;
-    exports.GetDownloadUrlForLayerResponse$ = GetDownloadUrlForLayerResponse$;
-    exports.GetLifecyclePolicy$ = GetLifecyclePolicy$;
-    exports.GetLifecyclePolicyCommand = GetLifecyclePolicyCommand;
-    exports.GetLifecyclePolicyPreview$ = GetLifecyclePolicyPreview$;
-    exports.GetLifecyclePolicyPreviewCommand = GetLifecyclePolicyPreviewCommand;
-    exports.GetLifecyclePolicyPreviewRequest$ = GetLifecyclePolicyPreviewRequest$;
-    exports.GetLifecyclePolicyPreviewResponse$ = GetLifecyclePolicyPreviewResponse$;
-    exports.GetLifecyclePolicyRequest$ = GetLifecyclePolicyRequest$;
-    exports.GetLifecyclePolicyResponse$ = GetLifecyclePolicyResponse$;
-    exports.GetRegistryPolicy$ = GetRegistryPolicy$;
-    exports.GetRegistryPolicyCommand = GetRegistryPolicyCommand;
-    exports.GetRegistryPolicyRequest$ = GetRegistryPolicyRequest$;
-    exports.GetRegistryPolicyResponse$ = GetRegistryPolicyResponse$;
-    exports.GetRegistryScanningConfiguration$ = GetRegistryScanningConfiguration$;
-    exports.GetRegistryScanningConfigurationCommand = GetRegistryScanningConfigurationCommand;
-    exports.GetRegistryScanningConfigurationRequest$ = GetRegistryScanningConfigurationRequest$;
-    exports.GetRegistryScanningConfigurationResponse$ = GetRegistryScanningConfigurationResponse$;
-    exports.GetRepositoryPolicy$ = GetRepositoryPolicy$;
-    exports.GetRepositoryPolicyCommand = GetRepositoryPolicyCommand;
-    exports.GetRepositoryPolicyRequest$ = GetRepositoryPolicyRequest$;
-    exports.GetRepositoryPolicyResponse$ = GetRepositoryPolicyResponse$;
-    exports.GetSigningConfiguration$ = GetSigningConfiguration$;
-    exports.GetSigningConfigurationCommand = GetSigningConfigurationCommand;
-    exports.GetSigningConfigurationRequest$ = GetSigningConfigurationRequest$;
-    exports.GetSigningConfigurationResponse$ = GetSigningConfigurationResponse$;
-    exports.Image$ = Image$;
-    exports.ImageActionType = ImageActionType;
-    exports.ImageAlreadyExistsException = ImageAlreadyExistsException;
-    exports.ImageAlreadyExistsException$ = ImageAlreadyExistsException$;
-    exports.ImageArchivedException = ImageArchivedException;
-    exports.ImageArchivedException$ = ImageArchivedException$;
-    exports.ImageDetail$ = ImageDetail$;
-    exports.ImageDigestDoesNotMatchException = ImageDigestDoesNotMatchException;
-    exports.ImageDigestDoesNotMatchException$ = ImageDigestDoesNotMatchException$;
-    exports.ImageFailure$ = ImageFailure$;
-    exports.ImageFailureCode = ImageFailureCode;
-    exports.ImageIdentifier$ = ImageIdentifier$;
-    exports.ImageNotFoundException = ImageNotFoundException;
-    exports.ImageNotFoundException$ = ImageNotFoundException$;
-    exports.ImageReferrer$ = ImageReferrer$;
-    exports.ImageReplicationStatus$ = ImageReplicationStatus$;
-    exports.ImageScanFinding$ = ImageScanFinding$;
-    exports.ImageScanFindings$ = ImageScanFindings$;
-    exports.ImageScanFindingsSummary$ = ImageScanFindingsSummary$;
-    exports.ImageScanStatus$ = ImageScanStatus$;
-    exports.ImageScanningConfiguration$ = ImageScanningConfiguration$;
-    exports.ImageSigningStatus$ = ImageSigningStatus$;
-    exports.ImageStatus = ImageStatus;
-    exports.ImageStatusFilter = ImageStatusFilter;
-    exports.ImageStorageClassUpdateNotSupportedException = ImageStorageClassUpdateNotSupportedException;
-    exports.ImageStorageClassUpdateNotSupportedException$ = ImageStorageClassUpdateNotSupportedException$;
-    exports.ImageTagAlreadyExistsException = ImageTagAlreadyExistsException;
-    exports.ImageTagAlreadyExistsException$ = ImageTagAlreadyExistsException$;
-    exports.ImageTagMutability = ImageTagMutability;
-    exports.ImageTagMutabilityExclusionFilter$ = ImageTagMutabilityExclusionFilter$;
-    exports.ImageTagMutabilityExclusionFilterType = ImageTagMutabilityExclusionFilterType;
-    exports.InitiateLayerUpload$ = InitiateLayerUpload$;
-    exports.InitiateLayerUploadCommand = InitiateLayerUploadCommand;
-    exports.InitiateLayerUploadRequest$ = InitiateLayerUploadRequest$;
-    exports.InitiateLayerUploadResponse$ = InitiateLayerUploadResponse$;
-    exports.InvalidLayerException = InvalidLayerException;
-    exports.InvalidLayerException$ = InvalidLayerException$;
-    exports.InvalidLayerPartException = InvalidLayerPartException;
-    exports.InvalidLayerPartException$ = InvalidLayerPartException$;
-    exports.InvalidParameterException = InvalidParameterException2;
-    exports.InvalidParameterException$ = InvalidParameterException$2;
-    exports.InvalidTagParameterException = InvalidTagParameterException;
-    exports.InvalidTagParameterException$ = InvalidTagParameterException$;
-    exports.KmsException = KmsException;
-    exports.KmsException$ = KmsException$;
-    exports.Layer$ = Layer$;
-    exports.LayerAlreadyExistsException = LayerAlreadyExistsException;
-    exports.LayerAlreadyExistsException$ = LayerAlreadyExistsException$;
-    exports.LayerAvailability = LayerAvailability;
-    exports.LayerFailure$ = LayerFailure$;
-    exports.LayerFailureCode = LayerFailureCode;
-    exports.LayerInaccessibleException = LayerInaccessibleException;
-    exports.LayerInaccessibleException$ = LayerInaccessibleException$;
-    exports.LayerPartTooSmallException = LayerPartTooSmallException;
-    exports.LayerPartTooSmallException$ = LayerPartTooSmallException$;
-    exports.LayersNotFoundException = LayersNotFoundException;
-    exports.LayersNotFoundException$ = LayersNotFoundException$;
-    exports.LifecyclePolicyNotFoundException = LifecyclePolicyNotFoundException;
-    exports.LifecyclePolicyNotFoundException$ = LifecyclePolicyNotFoundException$;
-    exports.LifecyclePolicyPreviewFilter$ = LifecyclePolicyPreviewFilter$;
-    exports.LifecyclePolicyPreviewInProgressException = LifecyclePolicyPreviewInProgressException;
-    exports.LifecyclePolicyPreviewInProgressException$ = LifecyclePolicyPreviewInProgressException$;
-    exports.LifecyclePolicyPreviewNotFoundException = LifecyclePolicyPreviewNotFoundException;
-    exports.LifecyclePolicyPreviewNotFoundException$ = LifecyclePolicyPreviewNotFoundException$;
-    exports.LifecyclePolicyPreviewResult$ = LifecyclePolicyPreviewResult$;
-    exports.LifecyclePolicyPreviewStatus = LifecyclePolicyPreviewStatus;
-    exports.LifecyclePolicyPreviewSummary$ = LifecyclePolicyPreviewSummary$;
-    exports.LifecyclePolicyRuleAction$ = LifecyclePolicyRuleAction$;
-    exports.LifecyclePolicyStorageClass = LifecyclePolicyStorageClass;
-    exports.LifecyclePolicyTargetStorageClass = LifecyclePolicyTargetStorageClass;
-    exports.LimitExceededException = LimitExceededException2;
-    exports.LimitExceededException$ = LimitExceededException$2;
-    exports.ListImageReferrers$ = ListImageReferrers$;
-    exports.ListImageReferrersCommand = ListImageReferrersCommand;
-    exports.ListImageReferrersFilter$ = ListImageReferrersFilter$;
-    exports.ListImageReferrersRequest$ = ListImageReferrersRequest$;
-    exports.ListImageReferrersResponse$ = ListImageReferrersResponse$;
-    exports.ListImages$ = ListImages$;
-    exports.ListImagesCommand = ListImagesCommand;
-    exports.ListImagesFilter$ = ListImagesFilter$;
-    exports.ListImagesRequest$ = ListImagesRequest$;
-    exports.ListImagesResponse$ = ListImagesResponse$;
-    exports.ListPullTimeUpdateExclusions$ = ListPullTimeUpdateExclusions$;
-    exports.ListPullTimeUpdateExclusionsCommand = ListPullTimeUpdateExclusionsCommand;
-    exports.ListPullTimeUpdateExclusionsRequest$ = ListPullTimeUpdateExclusionsRequest$;
-    exports.ListPullTimeUpdateExclusionsResponse$ = ListPullTimeUpdateExclusionsResponse$;
-    exports.ListReplicationBackfills$ = ListReplicationBackfills$;
-    exports.ListReplicationBackfillsCommand = ListReplicationBackfillsCommand;
-    exports.ListReplicationBackfillsRequest$ = ListReplicationBackfillsRequest$;
-    exports.ListReplicationBackfillsResponse$ = ListReplicationBackfillsResponse$;
-    exports.ListTagsForResource$ = ListTagsForResource$;
-    exports.ListTagsForResourceCommand = ListTagsForResourceCommand;
-    exports.ListTagsForResourceRequest$ = ListTagsForResourceRequest$;
-    exports.ListTagsForResourceResponse$ = ListTagsForResourceResponse$;
-    exports.PackageVulnerabilityDetails$ = PackageVulnerabilityDetails$;
-    exports.PullThroughCacheRule$ = PullThroughCacheRule$;
-    exports.PullThroughCacheRuleAlreadyExistsException = PullThroughCacheRuleAlreadyExistsException;
-    exports.PullThroughCacheRuleAlreadyExistsException$ = PullThroughCacheRuleAlreadyExistsException$;
-    exports.PullThroughCacheRuleNotFoundException = PullThroughCacheRuleNotFoundException;
-    exports.PullThroughCacheRuleNotFoundException$ = PullThroughCacheRuleNotFoundException$;
-    exports.PutAccountSetting$ = PutAccountSetting$;
-    exports.PutAccountSettingCommand = PutAccountSettingCommand;
-    exports.PutAccountSettingRequest$ = PutAccountSettingRequest$;
-    exports.PutAccountSettingResponse$ = PutAccountSettingResponse$;
-    exports.PutImage$ = PutImage$;
-    exports.PutImageCommand = PutImageCommand2;
-    exports.PutImageRequest$ = PutImageRequest$;
-    exports.PutImageResponse$ = PutImageResponse$;
-    exports.PutImageScanningConfiguration$ = PutImageScanningConfiguration$;
-    exports.PutImageScanningConfigurationCommand = PutImageScanningConfigurationCommand;
-    exports.PutImageScanningConfigurationRequest$ = PutImageScanningConfigurationRequest$;
-    exports.PutImageScanningConfigurationResponse$ = PutImageScanningConfigurationResponse$;
-    exports.PutImageTagMutability$ = PutImageTagMutability$;
-    exports.PutImageTagMutabilityCommand = PutImageTagMutabilityCommand;
-    exports.PutImageTagMutabilityRequest$ = PutImageTagMutabilityRequest$;
-    exports.PutImageTagMutabilityResponse$ = PutImageTagMutabilityResponse$;
-    exports.PutLifecyclePolicy$ = PutLifecyclePolicy$;
-    exports.PutLifecyclePolicyCommand = PutLifecyclePolicyCommand;
-    exports.PutLifecyclePolicyRequest$ = PutLifecyclePolicyRequest$;
-    exports.PutLifecyclePolicyResponse$ = PutLifecyclePolicyResponse$;
-    exports.PutRegistryPolicy$ = PutRegistryPolicy$;
-    exports.PutRegistryPolicyCommand = PutRegistryPolicyCommand;
-    exports.PutRegistryPolicyRequest$ = PutRegistryPolicyRequest$;
-    exports.PutRegistryPolicyResponse$ = PutRegistryPolicyResponse$;
-    exports.PutRegistryScanningConfiguration$ = PutRegistryScanningConfiguration$;
-    exports.PutRegistryScanningConfigurationCommand = PutRegistryScanningConfigurationCommand;
-    exports.PutRegistryScanningConfigurationRequest$ = PutRegistryScanningConfigurationRequest$;
-    exports.PutRegistryScanningConfigurationResponse$ = PutRegistryScanningConfigurationResponse$;
-    exports.PutReplicationConfiguration$ = PutReplicationConfiguration$;
-    exports.PutReplicationConfigurationCommand = PutReplicationConfigurationCommand;
-    exports.PutReplicationConfigurationRequest$ = PutReplicationConfigurationRequest$;
-    exports.PutReplicationConfigurationResponse$ = PutReplicationConfigurationResponse$;
-    exports.PutSigningConfiguration$ = PutSigningConfiguration$;
-    exports.PutSigningConfigurationCommand = PutSigningConfigurationCommand;
-    exports.PutSigningConfigurationRequest$ = PutSigningConfigurationRequest$;
-    exports.PutSigningConfigurationResponse$ = PutSigningConfigurationResponse$;
-    exports.RCTAppliedFor = RCTAppliedFor;
-    exports.Recommendation$ = Recommendation$;
-    exports.ReferencedImagesNotFoundException = ReferencedImagesNotFoundException;
-    exports.ReferencedImagesNotFoundException$ = ReferencedImagesNotFoundException$;
-    exports.RegisterPullTimeUpdateExclusion$ = RegisterPullTimeUpdateExclusion$;
-    exports.RegisterPullTimeUpdateExclusionCommand = RegisterPullTimeUpdateExclusionCommand;
-    exports.RegisterPullTimeUpdateExclusionRequest$ = RegisterPullTimeUpdateExclusionRequest$;
-    exports.RegisterPullTimeUpdateExclusionResponse$ = RegisterPullTimeUpdateExclusionResponse$;
-    exports.RegistryPolicyNotFoundException = RegistryPolicyNotFoundException;
-    exports.RegistryPolicyNotFoundException$ = RegistryPolicyNotFoundException$;
-    exports.RegistryScanningConfiguration$ = RegistryScanningConfiguration$;
-    exports.RegistryScanningRule$ = RegistryScanningRule$;
-    exports.Remediation$ = Remediation$;
-    exports.ReplicationBackfillInProgressException = ReplicationBackfillInProgressException;
-    exports.ReplicationBackfillInProgressException$ = ReplicationBackfillInProgressException$;
-    exports.ReplicationBackfillInvalidStatusException = ReplicationBackfillInvalidStatusException;
-    exports.ReplicationBackfillInvalidStatusException$ = ReplicationBackfillInvalidStatusException$;
-    exports.ReplicationBackfillNotFoundException = ReplicationBackfillNotFoundException;
-    exports.ReplicationBackfillNotFoundException$ = ReplicationBackfillNotFoundException$;
-    exports.ReplicationBackfillProgress$ = ReplicationBackfillProgress$;
-    exports.ReplicationBackfillResult$ = ReplicationBackfillResult$;
-    exports.ReplicationBackfillResultStatus = ReplicationBackfillResultStatus;
-    exports.ReplicationBackfillStatus = ReplicationBackfillStatus;
-    exports.ReplicationBackfillSummary$ = ReplicationBackfillSummary$;
-    exports.ReplicationConfiguration$ = ReplicationConfiguration$;
-    exports.ReplicationDestination$ = ReplicationDestination$;
-    exports.ReplicationRule$ = ReplicationRule$;
-    exports.ReplicationStatus = ReplicationStatus;
-    exports.Repository$ = Repository$;
-    exports.RepositoryAlreadyExistsException = RepositoryAlreadyExistsException;
-    exports.RepositoryAlreadyExistsException$ = RepositoryAlreadyExistsException$;
-    exports.RepositoryCreationTemplate$ = RepositoryCreationTemplate$;
-    exports.RepositoryFilter$ = RepositoryFilter$;
-    exports.RepositoryFilterType = RepositoryFilterType;
-    exports.RepositoryNotEmptyException = RepositoryNotEmptyException;
-    exports.RepositoryNotEmptyException$ = RepositoryNotEmptyException$;
-    exports.RepositoryNotFoundException = RepositoryNotFoundException;
-    exports.RepositoryNotFoundException$ = RepositoryNotFoundException$;
-    exports.RepositoryPolicyNotFoundException = RepositoryPolicyNotFoundException;
-    exports.RepositoryPolicyNotFoundException$ = RepositoryPolicyNotFoundException$;
-    exports.RepositoryScanningConfiguration$ = RepositoryScanningConfiguration$;
-    exports.RepositoryScanningConfigurationFailure$ = RepositoryScanningConfigurationFailure$;
-    exports.Resource$ = Resource$;
-    exports.ResourceDetails$ = ResourceDetails$;
-    exports.ScanFrequency = ScanFrequency;
-    exports.ScanNotFoundException = ScanNotFoundException;
-    exports.ScanNotFoundException$ = ScanNotFoundException$;
-    exports.ScanStatus = ScanStatus;
-    exports.ScanType = ScanType;
-    exports.ScanningConfigurationFailureCode = ScanningConfigurationFailureCode;
-    exports.ScanningRepositoryFilter$ = ScanningRepositoryFilter$;
-    exports.ScanningRepositoryFilterType = ScanningRepositoryFilterType;
-    exports.ScoreDetails$ = ScoreDetails$;
-    exports.SecretNotFoundException = SecretNotFoundException;
-    exports.SecretNotFoundException$ = SecretNotFoundException$;
-    exports.ServerException = ServerException;
-    exports.ServerException$ = ServerException$;
-    exports.SetRepositoryPolicy$ = SetRepositoryPolicy$;
-    exports.SetRepositoryPolicyCommand = SetRepositoryPolicyCommand;
-    exports.SetRepositoryPolicyRequest$ = SetRepositoryPolicyRequest$;
-    exports.SetRepositoryPolicyResponse$ = SetRepositoryPolicyResponse$;
-    exports.SigningConfiguration$ = SigningConfiguration$;
-    exports.SigningConfigurationNotFoundException = SigningConfigurationNotFoundException;
-    exports.SigningConfigurationNotFoundException$ = SigningConfigurationNotFoundException$;
-    exports.SigningRepositoryFilter$ = SigningRepositoryFilter$;
-    exports.SigningRepositoryFilterType = SigningRepositoryFilterType;
-    exports.SigningRule$ = SigningRule$;
-    exports.SigningStatus = SigningStatus;
-    exports.StartImageScan$ = StartImageScan$;
-    exports.StartImageScanCommand = StartImageScanCommand;
-    exports.StartImageScanRequest$ = StartImageScanRequest$;
-    exports.StartImageScanResponse$ = StartImageScanResponse$;
-    exports.StartLifecyclePolicyPreview$ = StartLifecyclePolicyPreview$;
-    exports.StartLifecyclePolicyPreviewCommand = StartLifecyclePolicyPreviewCommand;
-    exports.StartLifecyclePolicyPreviewRequest$ = StartLifecyclePolicyPreviewRequest$;
-    exports.StartLifecyclePolicyPreviewResponse$ = StartLifecyclePolicyPreviewResponse$;
-    exports.StartReplicationBackfill$ = StartReplicationBackfill$;
-    exports.StartReplicationBackfillCommand = StartReplicationBackfillCommand;
-    exports.StartReplicationBackfillRequest$ = StartReplicationBackfillRequest$;
-    exports.StartReplicationBackfillResponse$ = StartReplicationBackfillResponse$;
-    exports.StopReplicationBackfill$ = StopReplicationBackfill$;
-    exports.StopReplicationBackfillCommand = StopReplicationBackfillCommand;
-    exports.StopReplicationBackfillRequest$ = StopReplicationBackfillRequest$;
-    exports.StopReplicationBackfillResponse$ = StopReplicationBackfillResponse$;
-    exports.SubjectIdentifier$ = SubjectIdentifier$;
-    exports.Tag$ = Tag$2;
-    exports.TagResource$ = TagResource$;
-    exports.TagResourceCommand = TagResourceCommand;
-    exports.TagResourceRequest$ = TagResourceRequest$;
-    exports.TagResourceResponse$ = TagResourceResponse$;
-    exports.TagStatus = TagStatus;
-    exports.TargetStorageClass = TargetStorageClass;
-    exports.TemplateAlreadyExistsException = TemplateAlreadyExistsException;
-    exports.TemplateAlreadyExistsException$ = TemplateAlreadyExistsException$;
-    exports.TemplateNotFoundException = TemplateNotFoundException;
-    exports.TemplateNotFoundException$ = TemplateNotFoundException$;
-    exports.TooManyTagsException = TooManyTagsException;
-    exports.TooManyTagsException$ = TooManyTagsException$;
-    exports.TransitioningImageTotalCount$ = TransitioningImageTotalCount$;
-    exports.UnableToAccessSecretException = UnableToAccessSecretException;
-    exports.UnableToAccessSecretException$ = UnableToAccessSecretException$;
-    exports.UnableToDecryptSecretValueException = UnableToDecryptSecretValueException;
-    exports.UnableToDecryptSecretValueException$ = UnableToDecryptSecretValueException$;
-    exports.UnableToGetUpstreamImageException = UnableToGetUpstreamImageException;
-    exports.UnableToGetUpstreamImageException$ = UnableToGetUpstreamImageException$;
-    exports.UnableToGetUpstreamLayerException = UnableToGetUpstreamLayerException;
-    exports.UnableToGetUpstreamLayerException$ = UnableToGetUpstreamLayerException$;
-    exports.UnableToListUpstreamImageReferrersException = UnableToListUpstreamImageReferrersException;
-    exports.UnableToListUpstreamImageReferrersException$ = UnableToListUpstreamImageReferrersException$;
-    exports.UnsupportedImageTypeException = UnsupportedImageTypeException;
-    exports.UnsupportedImageTypeException$ = UnsupportedImageTypeException$;
-    exports.UnsupportedUpstreamRegistryException = UnsupportedUpstreamRegistryException;
-    exports.UnsupportedUpstreamRegistryException$ = UnsupportedUpstreamRegistryException$;
-    exports.UntagResource$ = UntagResource$;
-    exports.UntagResourceCommand = UntagResourceCommand;
-    exports.UntagResourceRequest$ = UntagResourceRequest$;
-    exports.UntagResourceResponse$ = UntagResourceResponse$;
-    exports.UpdateImageStorageClass$ = UpdateImageStorageClass$;
-    exports.UpdateImageStorageClassCommand = UpdateImageStorageClassCommand;
-    exports.UpdateImageStorageClassRequest$ = UpdateImageStorageClassRequest$;
-    exports.UpdateImageStorageClassResponse$ = UpdateImageStorageClassResponse$;
-    exports.UpdatePullThroughCacheRule$ = UpdatePullThroughCacheRule$;
-    exports.UpdatePullThroughCacheRuleCommand = UpdatePullThroughCacheRuleCommand;
-    exports.UpdatePullThroughCacheRuleRequest$ = UpdatePullThroughCacheRuleRequest$;
-    exports.UpdatePullThroughCacheRuleResponse$ = UpdatePullThroughCacheRuleResponse$;
-    exports.UpdateRepositoryCreationTemplate$ = UpdateRepositoryCreationTemplate$;
-    exports.UpdateRepositoryCreationTemplateCommand = UpdateRepositoryCreationTemplateCommand;
-    exports.UpdateRepositoryCreationTemplateRequest$ = UpdateRepositoryCreationTemplateRequest$;
-    exports.UpdateRepositoryCreationTemplateResponse$ = UpdateRepositoryCreationTemplateResponse$;
-    exports.UploadLayerPart$ = UploadLayerPart$;
-    exports.UploadLayerPartCommand = UploadLayerPartCommand;
-    exports.UploadLayerPartRequest$ = UploadLayerPartRequest$;
-    exports.UploadLayerPartResponse$ = UploadLayerPartResponse$;
-    exports.UploadNotFoundException = UploadNotFoundException;
-    exports.UploadNotFoundException$ = UploadNotFoundException$;
-    exports.UpstreamRegistry = UpstreamRegistry;
-    exports.ValidatePullThroughCacheRule$ = ValidatePullThroughCacheRule$;
-    exports.ValidatePullThroughCacheRuleCommand = ValidatePullThroughCacheRuleCommand;
-    exports.ValidatePullThroughCacheRuleRequest$ = ValidatePullThroughCacheRuleRequest$;
-    exports.ValidatePullThroughCacheRuleResponse$ = ValidatePullThroughCacheRuleResponse$;
-    exports.ValidationException = ValidationException2;
-    exports.ValidationException$ = ValidationException$2;
-    exports.VulnerablePackage$ = VulnerablePackage$;
-    exports.errorTypeRegistries = errorTypeRegistries6;
-    exports.paginateDescribeImageScanFindings = paginateDescribeImageScanFindings;
-    exports.paginateDescribeImages = paginateDescribeImages;
-    exports.paginateDescribePullThroughCacheRules = paginateDescribePullThroughCacheRules;
-    exports.paginateDescribeReplicationBackfillResults = paginateDescribeReplicationBackfillResults;
-    exports.paginateDescribeRepositories = paginateDescribeRepositories;
-    exports.paginateDescribeRepositoryCreationTemplates = paginateDescribeRepositoryCreationTemplates;
-    exports.paginateGetLifecyclePolicyPreview = paginateGetLifecyclePolicyPreview;
-    exports.paginateListImages = paginateListImages;
-    exports.paginateListReplicationBackfills = paginateListReplicationBackfills;
-    exports.waitForImageScanComplete = waitForImageScanComplete;
-    exports.waitForLifecyclePolicyPreviewComplete = waitForLifecyclePolicyPreviewComplete;
-    exports.waitUntilImageScanComplete = waitUntilImageScanComplete;
-    exports.waitUntilLifecyclePolicyPreviewComplete = waitUntilLifecyclePolicyPreviewComplete;
-  }
-});
-
 // node_modules/@aws-sdk/client-codecommit/dist-cjs/index.js
-var require_dist_cjs17 = __commonJS({
+var require_dist_cjs16 = __commonJS({
   "node_modules/@aws-sdk/client-codecommit/dist-cjs/index.js"(exports) {
     var { awsEndpointFunctions: awsEndpointFunctions2, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider: createDefaultUserAgentProvider2, getDefaultSocketTimeout: getDefaultSocketTimeout2, NODE_APP_ID_CONFIG_OPTIONS: NODE_APP_ID_CONFIG_OPTIONS2, getAwsRegionExtensionConfiguration: getAwsRegionExtensionConfiguration2, resolveAwsRegionExtensionConfiguration: resolveAwsRegionExtensionConfiguration2, resolveUserAgentConfig: resolveUserAgentConfig2, resolveHostHeaderConfig: resolveHostHeaderConfig2, getUserAgentPlugin: getUserAgentPlugin2, getHostHeaderPlugin: getHostHeaderPlugin2, getLoggerPlugin: getLoggerPlugin2, getRecursionDetectionPlugin: getRecursionDetectionPlugin2 } = (init_client3(), __toCommonJS(client_exports2));
     var { getHttpAuthSchemeEndpointRuleSetPlugin: getHttpAuthSchemeEndpointRuleSetPlugin2, DefaultIdentityProviderConfig: DefaultIdentityProviderConfig2, getHttpSigningPlugin: getHttpSigningPlugin2, createPaginator: createPaginator2 } = (init_dist_es(), __toCommonJS(dist_es_exports));
@@ -61627,6 +56423,5210 @@ var require_dist_cjs17 = __commonJS({
     exports.paginateListPullRequests = paginateListPullRequests;
     exports.paginateListRepositories = paginateListRepositories;
     exports.paginateListRepositoriesForApprovalRuleTemplate = paginateListRepositoriesForApprovalRuleTemplate;
+  }
+});
+
+// node_modules/@aws-sdk/client-ecr/dist-cjs/index.js
+var require_dist_cjs17 = __commonJS({
+  "node_modules/@aws-sdk/client-ecr/dist-cjs/index.js"(exports) {
+    var { awsEndpointFunctions: awsEndpointFunctions2, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider: createDefaultUserAgentProvider2, getDefaultSocketTimeout: getDefaultSocketTimeout2, NODE_APP_ID_CONFIG_OPTIONS: NODE_APP_ID_CONFIG_OPTIONS2, getAwsRegionExtensionConfiguration: getAwsRegionExtensionConfiguration2, resolveAwsRegionExtensionConfiguration: resolveAwsRegionExtensionConfiguration2, resolveUserAgentConfig: resolveUserAgentConfig2, resolveHostHeaderConfig: resolveHostHeaderConfig2, getUserAgentPlugin: getUserAgentPlugin2, getHostHeaderPlugin: getHostHeaderPlugin2, getLoggerPlugin: getLoggerPlugin2, getRecursionDetectionPlugin: getRecursionDetectionPlugin2 } = (init_client3(), __toCommonJS(client_exports2));
+    var { getHttpAuthSchemeEndpointRuleSetPlugin: getHttpAuthSchemeEndpointRuleSetPlugin2, DefaultIdentityProviderConfig: DefaultIdentityProviderConfig2, getHttpSigningPlugin: getHttpSigningPlugin2, createPaginator: createPaginator2 } = (init_dist_es(), __toCommonJS(dist_es_exports));
+    var { normalizeProvider: normalizeProvider3, getSmithyContext: getSmithyContext2, ServiceException: ServiceException2, NoOpLogger: NoOpLogger2, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion3, loadConfigsForDefaultMode: loadConfigsForDefaultMode2, getDefaultExtensionConfiguration: getDefaultExtensionConfiguration2, resolveDefaultRuntimeConfig: resolveDefaultRuntimeConfig2, Client: Client2, makeBuilder: makeBuilder2, createWaiter: createWaiter2, checkExceptions: checkExceptions2, WaiterState: WaiterState2, createAggregatedClient: createAggregatedClient2 } = (init_client2(), __toCommonJS(client_exports));
+    var { Command: $Command } = (init_client2(), __toCommonJS(client_exports));
+    exports.$Command = $Command;
+    exports.__Client = Client2;
+    var { resolveDefaultsModeConfig: resolveDefaultsModeConfig2, loadConfig: loadConfig2, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS: NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS2, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS: NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS2, NODE_REGION_CONFIG_OPTIONS: NODE_REGION_CONFIG_OPTIONS2, NODE_REGION_CONFIG_FILE_OPTIONS: NODE_REGION_CONFIG_FILE_OPTIONS2, resolveRegionConfig: resolveRegionConfig2 } = (init_config2(), __toCommonJS(config_exports));
+    var { BinaryDecisionDiagram: BinaryDecisionDiagram2, EndpointCache: EndpointCache2, decideEndpoint: decideEndpoint2, customEndpointFunctions: customEndpointFunctions2, resolveEndpointConfig: resolveEndpointConfig2, getEndpointPlugin: getEndpointPlugin2 } = (init_endpoints(), __toCommonJS(endpoints_exports));
+    var { parseUrl: parseUrl2, getHttpHandlerExtensionConfiguration: getHttpHandlerExtensionConfiguration2, resolveHttpHandlerRuntimeConfig: resolveHttpHandlerRuntimeConfig2, getContentLengthPlugin: getContentLengthPlugin2 } = (init_protocols(), __toCommonJS(protocols_exports));
+    var { DEFAULT_RETRY_MODE: DEFAULT_RETRY_MODE2, NODE_RETRY_MODE_CONFIG_OPTIONS: NODE_RETRY_MODE_CONFIG_OPTIONS2, NODE_MAX_ATTEMPT_CONFIG_OPTIONS: NODE_MAX_ATTEMPT_CONFIG_OPTIONS2, resolveRetryConfig: resolveRetryConfig2, getRetryPlugin: getRetryPlugin2 } = (init_retry2(), __toCommonJS(retry_exports));
+    var { TypeRegistry: TypeRegistry2, getSchemaSerdePlugin: getSchemaSerdePlugin2 } = (init_schema(), __toCommonJS(schema_exports));
+    var { resolveAwsSdkSigV4Config: resolveAwsSdkSigV4Config2, AwsSdkSigV4Signer: AwsSdkSigV4Signer2, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS: NODE_AUTH_SCHEME_PREFERENCE_OPTIONS2 } = (init_httpAuthSchemes2(), __toCommonJS(httpAuthSchemes_exports));
+    var { defaultProvider } = require_dist_cjs15();
+    var { toUtf8: toUtf83, fromUtf8: fromUtf83, toBase64: toBase643, fromBase64: fromBase642, calculateBodyLength: calculateBodyLength2 } = (init_serde(), __toCommonJS(serde_exports));
+    var { streamCollector: streamCollector8, NodeHttpHandler } = require_dist_cjs5();
+    var { AwsJson1_1Protocol: AwsJson1_1Protocol2 } = (init_protocols2(), __toCommonJS(protocols_exports2));
+    var { Sha256 } = (init_checksum2(), __toCommonJS(checksum_exports));
+    var defaultECRHttpAuthSchemeParametersProvider = async (config, context, input) => {
+      return {
+        operation: getSmithyContext2(context).operation,
+        region: await normalizeProvider3(config.region)() || (() => {
+          throw new Error("expected `region` to be configured for `aws.auth#sigv4`");
+        })()
+      };
+    };
+    function createAwsAuthSigv4HttpAuthOption6(authParameters) {
+      return {
+        schemeId: "aws.auth#sigv4",
+        signingProperties: {
+          name: "ecr",
+          region: authParameters.region
+        },
+        propertiesExtractor: (config, context) => ({
+          signingProperties: {
+            config,
+            context
+          }
+        })
+      };
+    }
+    var defaultECRHttpAuthSchemeProvider = (authParameters) => {
+      const options = [];
+      switch (authParameters.operation) {
+        default: {
+          options.push(createAwsAuthSigv4HttpAuthOption6(authParameters));
+        }
+      }
+      return options;
+    };
+    var resolveHttpAuthSchemeConfig6 = (config) => {
+      const config_0 = resolveAwsSdkSigV4Config2(config);
+      return Object.assign(config_0, {
+        authSchemePreference: normalizeProvider3(config.authSchemePreference ?? [])
+      });
+    };
+    var resolveClientEndpointParameters6 = (options) => {
+      return Object.assign(options, {
+        useDualstackEndpoint: options.useDualstackEndpoint ?? false,
+        useFipsEndpoint: options.useFipsEndpoint ?? false,
+        defaultSigningName: "ecr"
+      });
+    };
+    var commonParams6 = {
+      UseFIPS: { type: "builtInParams", name: "useFipsEndpoint" },
+      Endpoint: { type: "builtInParams", name: "endpoint" },
+      Region: { type: "builtInParams", name: "region" },
+      UseDualStack: { type: "builtInParams", name: "useDualstackEndpoint" }
+    };
+    var version = "3.1168.0";
+    var packageInfo = {
+      version
+    };
+    var m4 = "ref";
+    var a6 = -1;
+    var b6 = true;
+    var c6 = "isSet";
+    var d6 = "PartitionResult";
+    var e6 = "stringEquals";
+    var f6 = "booleanEquals";
+    var g6 = "getAttr";
+    var h6 = { [m4]: "Endpoint" };
+    var i6 = { "fn": g6, "argv": [{ [m4]: d6 }, "name"] };
+    var j6 = { [m4]: d6 };
+    var k6 = {};
+    var l4 = [{ [m4]: "Region" }];
+    var _data6 = {
+      conditions: [
+        [c6, [h6]],
+        [c6, l4],
+        ["aws.partition", l4, d6],
+        [e6, [i6, "aws-eusc"]],
+        [e6, [i6, "aws-iso-f"]],
+        [e6, [i6, "aws-iso-e"]],
+        [e6, [i6, "aws-iso-b"]],
+        [e6, [i6, "aws-iso"]],
+        [e6, [i6, "aws-cn"]],
+        [e6, [i6, "aws-us-gov"]],
+        [e6, [i6, "aws"]],
+        [f6, [{ [m4]: "UseFIPS" }, b6]],
+        [f6, [{ fn: g6, argv: [j6, "supportsFIPS"] }, b6]],
+        [f6, [{ [m4]: "UseDualStack" }, b6]],
+        [f6, [{ fn: g6, argv: [j6, "supportsDualStack"] }, b6]]
+      ],
+      results: [
+        [a6],
+        [a6, "Invalid Configuration: FIPS and custom endpoint are not supported"],
+        [a6, "Invalid Configuration: Dualstack and custom endpoint are not supported"],
+        [h6, k6],
+        ["https://api.ecr.{Region}.{PartitionResult#dnsSuffix}", k6],
+        ["https://ecr.{Region}.{PartitionResult#dualStackDnsSuffix}", k6],
+        ["https://api.ecr-fips.{Region}.{PartitionResult#dnsSuffix}", k6],
+        ["https://ecr-fips.{Region}.{PartitionResult#dualStackDnsSuffix}", k6],
+        ["https://api.ecr-fips.{Region}.{PartitionResult#dualStackDnsSuffix}", k6],
+        [a6, "FIPS and DualStack are enabled, but this partition does not support one or both"],
+        [a6, "FIPS is enabled but this partition does not support FIPS"],
+        ["https://api.ecr.{Region}.{PartitionResult#dualStackDnsSuffix}", k6],
+        [a6, "DualStack is enabled but this partition does not support DualStack"],
+        [a6, "Invalid Configuration: Missing Region"]
+      ]
+    };
+    var root6 = 2;
+    var r6 = 1e8;
+    var nodes6 = new Int32Array([
+      -1,
+      1,
+      -1,
+      0,
+      23,
+      3,
+      1,
+      4,
+      r6 + 13,
+      2,
+      5,
+      r6 + 13,
+      3,
+      20,
+      6,
+      4,
+      20,
+      7,
+      5,
+      20,
+      8,
+      6,
+      20,
+      9,
+      7,
+      20,
+      10,
+      8,
+      20,
+      11,
+      9,
+      20,
+      12,
+      10,
+      20,
+      13,
+      11,
+      16,
+      14,
+      13,
+      15,
+      r6 + 4,
+      14,
+      r6 + 11,
+      r6 + 12,
+      12,
+      18,
+      17,
+      13,
+      r6 + 9,
+      r6 + 10,
+      13,
+      19,
+      r6 + 6,
+      14,
+      r6 + 8,
+      r6 + 9,
+      11,
+      22,
+      21,
+      13,
+      r6 + 5,
+      r6 + 4,
+      13,
+      r6 + 7,
+      r6 + 6,
+      11,
+      r6 + 1,
+      24,
+      13,
+      r6 + 2,
+      r6 + 3
+    ]);
+    var bdd6 = BinaryDecisionDiagram2.from(nodes6, root6, _data6.conditions, _data6.results);
+    var cache6 = new EndpointCache2({
+      size: 50,
+      params: ["Endpoint", "Region", "UseDualStack", "UseFIPS"]
+    });
+    var defaultEndpointResolver6 = (endpointParams, context = {}) => {
+      return cache6.get(endpointParams, () => decideEndpoint2(bdd6, {
+        endpointParams,
+        logger: context.logger
+      }));
+    };
+    customEndpointFunctions2.aws = awsEndpointFunctions2;
+    var ECRServiceException = class _ECRServiceException extends ServiceException2 {
+      static shapeId = "smithy.ts.sdk.synthetic.com.amazonaws.ecr#ECRServiceException";
+      constructor(options) {
+        super(options);
+        Object.setPrototypeOf(this, _ECRServiceException.prototype);
+      }
+    };
+    var InvalidParameterException2 = class _InvalidParameterException extends ECRServiceException {
+      static shapeId = "com.amazonaws.ecr#InvalidParameterException";
+      name = "InvalidParameterException";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "InvalidParameterException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _InvalidParameterException.prototype);
+      }
+    };
+    var RepositoryNotFoundException = class _RepositoryNotFoundException extends ECRServiceException {
+      static shapeId = "com.amazonaws.ecr#RepositoryNotFoundException";
+      name = "RepositoryNotFoundException";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "RepositoryNotFoundException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _RepositoryNotFoundException.prototype);
+      }
+    };
+    var ServerException = class _ServerException extends ECRServiceException {
+      static shapeId = "com.amazonaws.ecr#ServerException";
+      name = "ServerException";
+      $fault = "server";
+      constructor(opts) {
+        super({
+          name: "ServerException",
+          $fault: "server",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _ServerException.prototype);
+      }
+    };
+    var LimitExceededException2 = class _LimitExceededException extends ECRServiceException {
+      static shapeId = "com.amazonaws.ecr#LimitExceededException";
+      name = "LimitExceededException";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "LimitExceededException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _LimitExceededException.prototype);
+      }
+    };
+    var UnableToGetUpstreamImageException = class _UnableToGetUpstreamImageException extends ECRServiceException {
+      static shapeId = "com.amazonaws.ecr#UnableToGetUpstreamImageException";
+      name = "UnableToGetUpstreamImageException";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "UnableToGetUpstreamImageException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _UnableToGetUpstreamImageException.prototype);
+      }
+    };
+    var ValidationException2 = class _ValidationException extends ECRServiceException {
+      static shapeId = "com.amazonaws.ecr#ValidationException";
+      name = "ValidationException";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "ValidationException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _ValidationException.prototype);
+      }
+    };
+    var EmptyUploadException = class _EmptyUploadException extends ECRServiceException {
+      static shapeId = "com.amazonaws.ecr#EmptyUploadException";
+      name = "EmptyUploadException";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "EmptyUploadException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _EmptyUploadException.prototype);
+      }
+    };
+    var InvalidLayerException = class _InvalidLayerException extends ECRServiceException {
+      static shapeId = "com.amazonaws.ecr#InvalidLayerException";
+      name = "InvalidLayerException";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "InvalidLayerException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _InvalidLayerException.prototype);
+      }
+    };
+    var KmsException = class _KmsException extends ECRServiceException {
+      static shapeId = "com.amazonaws.ecr#KmsException";
+      name = "KmsException";
+      $fault = "client";
+      kmsError;
+      constructor(opts) {
+        super({
+          name: "KmsException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _KmsException.prototype);
+        this.kmsError = opts.kmsError;
+      }
+    };
+    var LayerAlreadyExistsException = class _LayerAlreadyExistsException extends ECRServiceException {
+      static shapeId = "com.amazonaws.ecr#LayerAlreadyExistsException";
+      name = "LayerAlreadyExistsException";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "LayerAlreadyExistsException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _LayerAlreadyExistsException.prototype);
+      }
+    };
+    var LayerPartTooSmallException = class _LayerPartTooSmallException extends ECRServiceException {
+      static shapeId = "com.amazonaws.ecr#LayerPartTooSmallException";
+      name = "LayerPartTooSmallException";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "LayerPartTooSmallException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _LayerPartTooSmallException.prototype);
+      }
+    };
+    var UploadNotFoundException = class _UploadNotFoundException extends ECRServiceException {
+      static shapeId = "com.amazonaws.ecr#UploadNotFoundException";
+      name = "UploadNotFoundException";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "UploadNotFoundException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _UploadNotFoundException.prototype);
+      }
+    };
+    var PullThroughCacheRuleAlreadyExistsException = class _PullThroughCacheRuleAlreadyExistsException extends ECRServiceException {
+      static shapeId = "com.amazonaws.ecr#PullThroughCacheRuleAlreadyExistsException";
+      name = "PullThroughCacheRuleAlreadyExistsException";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "PullThroughCacheRuleAlreadyExistsException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _PullThroughCacheRuleAlreadyExistsException.prototype);
+      }
+    };
+    var SecretNotFoundException = class _SecretNotFoundException extends ECRServiceException {
+      static shapeId = "com.amazonaws.ecr#SecretNotFoundException";
+      name = "SecretNotFoundException";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "SecretNotFoundException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _SecretNotFoundException.prototype);
+      }
+    };
+    var UnableToAccessSecretException = class _UnableToAccessSecretException extends ECRServiceException {
+      static shapeId = "com.amazonaws.ecr#UnableToAccessSecretException";
+      name = "UnableToAccessSecretException";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "UnableToAccessSecretException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _UnableToAccessSecretException.prototype);
+      }
+    };
+    var UnableToDecryptSecretValueException = class _UnableToDecryptSecretValueException extends ECRServiceException {
+      static shapeId = "com.amazonaws.ecr#UnableToDecryptSecretValueException";
+      name = "UnableToDecryptSecretValueException";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "UnableToDecryptSecretValueException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _UnableToDecryptSecretValueException.prototype);
+      }
+    };
+    var UnsupportedUpstreamRegistryException = class _UnsupportedUpstreamRegistryException extends ECRServiceException {
+      static shapeId = "com.amazonaws.ecr#UnsupportedUpstreamRegistryException";
+      name = "UnsupportedUpstreamRegistryException";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "UnsupportedUpstreamRegistryException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _UnsupportedUpstreamRegistryException.prototype);
+      }
+    };
+    var InvalidTagParameterException = class _InvalidTagParameterException extends ECRServiceException {
+      static shapeId = "com.amazonaws.ecr#InvalidTagParameterException";
+      name = "InvalidTagParameterException";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "InvalidTagParameterException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _InvalidTagParameterException.prototype);
+      }
+    };
+    var RepositoryAlreadyExistsException = class _RepositoryAlreadyExistsException extends ECRServiceException {
+      static shapeId = "com.amazonaws.ecr#RepositoryAlreadyExistsException";
+      name = "RepositoryAlreadyExistsException";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "RepositoryAlreadyExistsException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _RepositoryAlreadyExistsException.prototype);
+      }
+    };
+    var TooManyTagsException = class _TooManyTagsException extends ECRServiceException {
+      static shapeId = "com.amazonaws.ecr#TooManyTagsException";
+      name = "TooManyTagsException";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "TooManyTagsException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _TooManyTagsException.prototype);
+      }
+    };
+    var TemplateAlreadyExistsException = class _TemplateAlreadyExistsException extends ECRServiceException {
+      static shapeId = "com.amazonaws.ecr#TemplateAlreadyExistsException";
+      name = "TemplateAlreadyExistsException";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "TemplateAlreadyExistsException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _TemplateAlreadyExistsException.prototype);
+      }
+    };
+    var LifecyclePolicyNotFoundException = class _LifecyclePolicyNotFoundException extends ECRServiceException {
+      static shapeId = "com.amazonaws.ecr#LifecyclePolicyNotFoundException";
+      name = "LifecyclePolicyNotFoundException";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "LifecyclePolicyNotFoundException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _LifecyclePolicyNotFoundException.prototype);
+      }
+    };
+    var PullThroughCacheRuleNotFoundException = class _PullThroughCacheRuleNotFoundException extends ECRServiceException {
+      static shapeId = "com.amazonaws.ecr#PullThroughCacheRuleNotFoundException";
+      name = "PullThroughCacheRuleNotFoundException";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "PullThroughCacheRuleNotFoundException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _PullThroughCacheRuleNotFoundException.prototype);
+      }
+    };
+    var RegistryPolicyNotFoundException = class _RegistryPolicyNotFoundException extends ECRServiceException {
+      static shapeId = "com.amazonaws.ecr#RegistryPolicyNotFoundException";
+      name = "RegistryPolicyNotFoundException";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "RegistryPolicyNotFoundException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _RegistryPolicyNotFoundException.prototype);
+      }
+    };
+    var RepositoryNotEmptyException = class _RepositoryNotEmptyException extends ECRServiceException {
+      static shapeId = "com.amazonaws.ecr#RepositoryNotEmptyException";
+      name = "RepositoryNotEmptyException";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "RepositoryNotEmptyException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _RepositoryNotEmptyException.prototype);
+      }
+    };
+    var TemplateNotFoundException = class _TemplateNotFoundException extends ECRServiceException {
+      static shapeId = "com.amazonaws.ecr#TemplateNotFoundException";
+      name = "TemplateNotFoundException";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "TemplateNotFoundException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _TemplateNotFoundException.prototype);
+      }
+    };
+    var RepositoryPolicyNotFoundException = class _RepositoryPolicyNotFoundException extends ECRServiceException {
+      static shapeId = "com.amazonaws.ecr#RepositoryPolicyNotFoundException";
+      name = "RepositoryPolicyNotFoundException";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "RepositoryPolicyNotFoundException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _RepositoryPolicyNotFoundException.prototype);
+      }
+    };
+    var SigningConfigurationNotFoundException = class _SigningConfigurationNotFoundException extends ECRServiceException {
+      static shapeId = "com.amazonaws.ecr#SigningConfigurationNotFoundException";
+      name = "SigningConfigurationNotFoundException";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "SigningConfigurationNotFoundException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _SigningConfigurationNotFoundException.prototype);
+      }
+    };
+    var ExclusionNotFoundException = class _ExclusionNotFoundException extends ECRServiceException {
+      static shapeId = "com.amazonaws.ecr#ExclusionNotFoundException";
+      name = "ExclusionNotFoundException";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "ExclusionNotFoundException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _ExclusionNotFoundException.prototype);
+      }
+    };
+    var ImageNotFoundException = class _ImageNotFoundException extends ECRServiceException {
+      static shapeId = "com.amazonaws.ecr#ImageNotFoundException";
+      name = "ImageNotFoundException";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "ImageNotFoundException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _ImageNotFoundException.prototype);
+      }
+    };
+    var ScanNotFoundException = class _ScanNotFoundException extends ECRServiceException {
+      static shapeId = "com.amazonaws.ecr#ScanNotFoundException";
+      name = "ScanNotFoundException";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "ScanNotFoundException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _ScanNotFoundException.prototype);
+      }
+    };
+    var ReplicationBackfillNotFoundException = class _ReplicationBackfillNotFoundException extends ECRServiceException {
+      static shapeId = "com.amazonaws.ecr#ReplicationBackfillNotFoundException";
+      name = "ReplicationBackfillNotFoundException";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "ReplicationBackfillNotFoundException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _ReplicationBackfillNotFoundException.prototype);
+      }
+    };
+    var LayerInaccessibleException = class _LayerInaccessibleException extends ECRServiceException {
+      static shapeId = "com.amazonaws.ecr#LayerInaccessibleException";
+      name = "LayerInaccessibleException";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "LayerInaccessibleException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _LayerInaccessibleException.prototype);
+      }
+    };
+    var LayersNotFoundException = class _LayersNotFoundException extends ECRServiceException {
+      static shapeId = "com.amazonaws.ecr#LayersNotFoundException";
+      name = "LayersNotFoundException";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "LayersNotFoundException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _LayersNotFoundException.prototype);
+      }
+    };
+    var UnableToGetUpstreamLayerException = class _UnableToGetUpstreamLayerException extends ECRServiceException {
+      static shapeId = "com.amazonaws.ecr#UnableToGetUpstreamLayerException";
+      name = "UnableToGetUpstreamLayerException";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "UnableToGetUpstreamLayerException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _UnableToGetUpstreamLayerException.prototype);
+      }
+    };
+    var LifecyclePolicyPreviewNotFoundException = class _LifecyclePolicyPreviewNotFoundException extends ECRServiceException {
+      static shapeId = "com.amazonaws.ecr#LifecyclePolicyPreviewNotFoundException";
+      name = "LifecyclePolicyPreviewNotFoundException";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "LifecyclePolicyPreviewNotFoundException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _LifecyclePolicyPreviewNotFoundException.prototype);
+      }
+    };
+    var UnableToListUpstreamImageReferrersException = class _UnableToListUpstreamImageReferrersException extends ECRServiceException {
+      static shapeId = "com.amazonaws.ecr#UnableToListUpstreamImageReferrersException";
+      name = "UnableToListUpstreamImageReferrersException";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "UnableToListUpstreamImageReferrersException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _UnableToListUpstreamImageReferrersException.prototype);
+      }
+    };
+    var ImageAlreadyExistsException = class _ImageAlreadyExistsException extends ECRServiceException {
+      static shapeId = "com.amazonaws.ecr#ImageAlreadyExistsException";
+      name = "ImageAlreadyExistsException";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "ImageAlreadyExistsException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _ImageAlreadyExistsException.prototype);
+      }
+    };
+    var ImageDigestDoesNotMatchException = class _ImageDigestDoesNotMatchException extends ECRServiceException {
+      static shapeId = "com.amazonaws.ecr#ImageDigestDoesNotMatchException";
+      name = "ImageDigestDoesNotMatchException";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "ImageDigestDoesNotMatchException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _ImageDigestDoesNotMatchException.prototype);
+      }
+    };
+    var ImageTagAlreadyExistsException = class _ImageTagAlreadyExistsException extends ECRServiceException {
+      static shapeId = "com.amazonaws.ecr#ImageTagAlreadyExistsException";
+      name = "ImageTagAlreadyExistsException";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "ImageTagAlreadyExistsException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _ImageTagAlreadyExistsException.prototype);
+      }
+    };
+    var ReferencedImagesNotFoundException = class _ReferencedImagesNotFoundException extends ECRServiceException {
+      static shapeId = "com.amazonaws.ecr#ReferencedImagesNotFoundException";
+      name = "ReferencedImagesNotFoundException";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "ReferencedImagesNotFoundException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _ReferencedImagesNotFoundException.prototype);
+      }
+    };
+    var BlockedByOrganizationPolicyException = class _BlockedByOrganizationPolicyException extends ECRServiceException {
+      static shapeId = "com.amazonaws.ecr#BlockedByOrganizationPolicyException";
+      name = "BlockedByOrganizationPolicyException";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "BlockedByOrganizationPolicyException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _BlockedByOrganizationPolicyException.prototype);
+      }
+    };
+    var ExclusionAlreadyExistsException = class _ExclusionAlreadyExistsException extends ECRServiceException {
+      static shapeId = "com.amazonaws.ecr#ExclusionAlreadyExistsException";
+      name = "ExclusionAlreadyExistsException";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "ExclusionAlreadyExistsException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _ExclusionAlreadyExistsException.prototype);
+      }
+    };
+    var ImageArchivedException = class _ImageArchivedException extends ECRServiceException {
+      static shapeId = "com.amazonaws.ecr#ImageArchivedException";
+      name = "ImageArchivedException";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "ImageArchivedException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _ImageArchivedException.prototype);
+      }
+    };
+    var UnsupportedImageTypeException = class _UnsupportedImageTypeException extends ECRServiceException {
+      static shapeId = "com.amazonaws.ecr#UnsupportedImageTypeException";
+      name = "UnsupportedImageTypeException";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "UnsupportedImageTypeException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _UnsupportedImageTypeException.prototype);
+      }
+    };
+    var LifecyclePolicyPreviewInProgressException = class _LifecyclePolicyPreviewInProgressException extends ECRServiceException {
+      static shapeId = "com.amazonaws.ecr#LifecyclePolicyPreviewInProgressException";
+      name = "LifecyclePolicyPreviewInProgressException";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "LifecyclePolicyPreviewInProgressException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _LifecyclePolicyPreviewInProgressException.prototype);
+      }
+    };
+    var ReplicationBackfillInProgressException = class _ReplicationBackfillInProgressException extends ECRServiceException {
+      static shapeId = "com.amazonaws.ecr#ReplicationBackfillInProgressException";
+      name = "ReplicationBackfillInProgressException";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "ReplicationBackfillInProgressException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _ReplicationBackfillInProgressException.prototype);
+      }
+    };
+    var ReplicationBackfillInvalidStatusException = class _ReplicationBackfillInvalidStatusException extends ECRServiceException {
+      static shapeId = "com.amazonaws.ecr#ReplicationBackfillInvalidStatusException";
+      name = "ReplicationBackfillInvalidStatusException";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "ReplicationBackfillInvalidStatusException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _ReplicationBackfillInvalidStatusException.prototype);
+      }
+    };
+    var ImageStorageClassUpdateNotSupportedException = class _ImageStorageClassUpdateNotSupportedException extends ECRServiceException {
+      static shapeId = "com.amazonaws.ecr#ImageStorageClassUpdateNotSupportedException";
+      name = "ImageStorageClassUpdateNotSupportedException";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "ImageStorageClassUpdateNotSupportedException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _ImageStorageClassUpdateNotSupportedException.prototype);
+      }
+    };
+    var InvalidLayerPartException = class _InvalidLayerPartException extends ECRServiceException {
+      static shapeId = "com.amazonaws.ecr#InvalidLayerPartException";
+      name = "InvalidLayerPartException";
+      $fault = "client";
+      registryId;
+      repositoryName;
+      uploadId;
+      lastValidByteReceived;
+      constructor(opts) {
+        super({
+          name: "InvalidLayerPartException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _InvalidLayerPartException.prototype);
+        this.registryId = opts.registryId;
+        this.repositoryName = opts.repositoryName;
+        this.uploadId = opts.uploadId;
+        this.lastValidByteReceived = opts.lastValidByteReceived;
+      }
+    };
+    var _A2 = "Attribute";
+    var _AD = "AuthorizationData";
+    var _ADL = "AuthorizationDataList";
+    var _AECID = "AwsEcrContainerImageDetails";
+    var _AL = "AttributeList";
+    var _BBOPE = "BlockedByOrganizationPolicyException";
+    var _BCLA = "BatchCheckLayerAvailability";
+    var _BCLAR = "BatchCheckLayerAvailabilityRequest";
+    var _BCLARa = "BatchCheckLayerAvailabilityResponse";
+    var _BDI = "BatchDeleteImage";
+    var _BDIR = "BatchDeleteImageRequest";
+    var _BDIRa = "BatchDeleteImageResponse";
+    var _BGI = "BatchGetImage";
+    var _BGIR = "BatchGetImageRequest";
+    var _BGIRa = "BatchGetImageResponse";
+    var _BGRSC = "BatchGetRepositoryScanningConfiguration";
+    var _BGRSCR = "BatchGetRepositoryScanningConfigurationRequest";
+    var _BGRSCRa = "BatchGetRepositoryScanningConfigurationResponse";
+    var _CLU = "CompleteLayerUpload";
+    var _CLUR = "CompleteLayerUploadRequest";
+    var _CLURo = "CompleteLayerUploadResponse";
+    var _CPTCR = "CreatePullThroughCacheRule";
+    var _CPTCRR = "CreatePullThroughCacheRuleRequest";
+    var _CPTCRRr = "CreatePullThroughCacheRuleResponse";
+    var _CR = "CreateRepository";
+    var _CRCT = "CreateRepositoryCreationTemplate";
+    var _CRCTR = "CreateRepositoryCreationTemplateRequest";
+    var _CRCTRr = "CreateRepositoryCreationTemplateResponse";
+    var _CRR = "CreateRepositoryRequest";
+    var _CRRr = "CreateRepositoryResponse";
+    var _CS2 = "CvssScore";
+    var _CSA = "CvssScoreAdjustment";
+    var _CSAL = "CvssScoreAdjustmentList";
+    var _CSD = "CvssScoreDetails";
+    var _CSL = "CvssScoreList";
+    var _DI = "DescribeImages";
+    var _DIF = "DescribeImagesFilter";
+    var _DIR = "DescribeImagesRequest";
+    var _DIRS = "DescribeImageReplicationStatus";
+    var _DIRSR = "DescribeImageReplicationStatusRequest";
+    var _DIRSRe = "DescribeImageReplicationStatusResponse";
+    var _DIRe = "DescribeImagesResponse";
+    var _DISF = "DescribeImageScanFindings";
+    var _DISFR = "DescribeImageScanFindingsRequest";
+    var _DISFRe = "DescribeImageScanFindingsResponse";
+    var _DISS = "DescribeImageSigningStatus";
+    var _DISSR = "DescribeImageSigningStatusRequest";
+    var _DISSRe = "DescribeImageSigningStatusResponse";
+    var _DLP = "DeleteLifecyclePolicy";
+    var _DLPR = "DeleteLifecyclePolicyRequest";
+    var _DLPRe = "DeleteLifecyclePolicyResponse";
+    var _DPTCR = "DeletePullThroughCacheRule";
+    var _DPTCRR = "DeletePullThroughCacheRuleRequest";
+    var _DPTCRRe = "DeletePullThroughCacheRuleResponse";
+    var _DPTCRRes = "DescribePullThroughCacheRulesRequest";
+    var _DPTCRResc = "DescribePullThroughCacheRulesResponse";
+    var _DPTCRe = "DescribePullThroughCacheRules";
+    var _DPTUE = "DeregisterPullTimeUpdateExclusion";
+    var _DPTUER = "DeregisterPullTimeUpdateExclusionRequest";
+    var _DPTUERe = "DeregisterPullTimeUpdateExclusionResponse";
+    var _DR = "DeleteRepository";
+    var _DRBR = "DescribeReplicationBackfillResults";
+    var _DRBRR = "DescribeReplicationBackfillResultsRequest";
+    var _DRBRRe = "DescribeReplicationBackfillResultsResponse";
+    var _DRCT = "DeleteRepositoryCreationTemplate";
+    var _DRCTR = "DeleteRepositoryCreationTemplateRequest";
+    var _DRCTRe = "DeleteRepositoryCreationTemplateResponse";
+    var _DRCTRes = "DescribeRepositoryCreationTemplatesRequest";
+    var _DRCTResc = "DescribeRepositoryCreationTemplatesResponse";
+    var _DRCTe = "DescribeRepositoryCreationTemplates";
+    var _DRP = "DeleteRegistryPolicy";
+    var _DRPR = "DeleteRegistryPolicyRequest";
+    var _DRPRe = "DeleteRegistryPolicyResponse";
+    var _DRPRel = "DeleteRepositoryPolicyRequest";
+    var _DRPRele = "DeleteRepositoryPolicyResponse";
+    var _DRPe = "DeleteRepositoryPolicy";
+    var _DRR = "DeleteRepositoryRequest";
+    var _DRRe = "DeleteRepositoryResponse";
+    var _DRRes = "DescribeRegistryRequest";
+    var _DRResc = "DescribeRegistryResponse";
+    var _DRRescr = "DescribeRepositoriesRequest";
+    var _DRRescri = "DescribeRepositoriesResponse";
+    var _DRe = "DescribeRegistry";
+    var _DRes = "DescribeRepositories";
+    var _DSC = "DeleteSigningConfiguration";
+    var _DSCR = "DeleteSigningConfigurationRequest";
+    var _DSCRe = "DeleteSigningConfigurationResponse";
+    var _EAEE = "ExclusionAlreadyExistsException";
+    var _EC = "EncryptionConfiguration";
+    var _ECFRCT = "EncryptionConfigurationForRepositoryCreationTemplate";
+    var _EISF = "EnhancedImageScanFinding";
+    var _EISFL = "EnhancedImageScanFindingList";
+    var _ENFE = "ExclusionNotFoundException";
+    var _EUE = "EmptyUploadException";
+    var _GAS = "GetAccountSetting";
+    var _GASR = "GetAccountSettingRequest";
+    var _GASRe = "GetAccountSettingResponse";
+    var _GAT = "GetAuthorizationToken";
+    var _GATR = "GetAuthorizationTokenRequest";
+    var _GATRe = "GetAuthorizationTokenResponse";
+    var _GDUFL = "GetDownloadUrlForLayer";
+    var _GDUFLR = "GetDownloadUrlForLayerRequest";
+    var _GDUFLRe = "GetDownloadUrlForLayerResponse";
+    var _GLP = "GetLifecyclePolicy";
+    var _GLPP = "GetLifecyclePolicyPreview";
+    var _GLPPR = "GetLifecyclePolicyPreviewRequest";
+    var _GLPPRe = "GetLifecyclePolicyPreviewResponse";
+    var _GLPR = "GetLifecyclePolicyRequest";
+    var _GLPRe = "GetLifecyclePolicyResponse";
+    var _GRP = "GetRegistryPolicy";
+    var _GRPR = "GetRegistryPolicyRequest";
+    var _GRPRe = "GetRegistryPolicyResponse";
+    var _GRPRet = "GetRepositoryPolicyRequest";
+    var _GRPRete = "GetRepositoryPolicyResponse";
+    var _GRPe = "GetRepositoryPolicy";
+    var _GRSC = "GetRegistryScanningConfiguration";
+    var _GRSCR = "GetRegistryScanningConfigurationRequest";
+    var _GRSCRe = "GetRegistryScanningConfigurationResponse";
+    var _GSC = "GetSigningConfiguration";
+    var _GSCR = "GetSigningConfigurationRequest";
+    var _GSCRe = "GetSigningConfigurationResponse";
+    var _I = "Image";
+    var _IAE = "ImageArchivedException";
+    var _IAEE = "ImageAlreadyExistsException";
+    var _ID = "ImageDetail";
+    var _IDDNME = "ImageDigestDoesNotMatchException";
+    var _IDL = "ImageDetailList";
+    var _IF = "ImageFailure";
+    var _IFL = "ImageFailureList";
+    var _II2 = "ImageIdentifier";
+    var _IIL = "ImageIdentifierList";
+    var _IL = "ImageList";
+    var _ILE = "InvalidLayerException";
+    var _ILPE = "InvalidLayerPartException";
+    var _ILU = "InitiateLayerUpload";
+    var _ILUR = "InitiateLayerUploadRequest";
+    var _ILURn = "InitiateLayerUploadResponse";
+    var _INFE = "ImageNotFoundException";
+    var _IPE2 = "InvalidParameterException";
+    var _IR = "ImageReferrer";
+    var _IRL = "ImageReferrerList";
+    var _IRS = "ImageReplicationStatus";
+    var _IRSL = "ImageReplicationStatusList";
+    var _ISC = "ImageScanningConfiguration";
+    var _ISCUNSE = "ImageStorageClassUpdateNotSupportedException";
+    var _ISF = "ImageScanFinding";
+    var _ISFL = "ImageScanFindingList";
+    var _ISFS = "ImageScanFindingsSummary";
+    var _ISFm = "ImageScanFindings";
+    var _ISS = "ImageScanStatus";
+    var _ISSL = "ImageSigningStatusList";
+    var _ISSm = "ImageSigningStatus";
+    var _ITAEE = "ImageTagAlreadyExistsException";
+    var _ITMEF = "ImageTagMutabilityExclusionFilter";
+    var _ITMEFm = "ImageTagMutabilityExclusionFilters";
+    var _ITPE = "InvalidTagParameterException";
+    var _K2 = "Key";
+    var _KE = "KmsException";
+    var _L2 = "Layer";
+    var _LAEE = "LayerAlreadyExistsException";
+    var _LEE2 = "LimitExceededException";
+    var _LF = "LayerFailure";
+    var _LFL = "LayerFailureList";
+    var _LI = "ListImages";
+    var _LIE = "LayerInaccessibleException";
+    var _LIF = "ListImagesFilter";
+    var _LIR = "ListImagesRequest";
+    var _LIRF = "ListImageReferrersFilter";
+    var _LIRR = "ListImageReferrersRequest";
+    var _LIRRi = "ListImageReferrersResponse";
+    var _LIRi = "ListImagesResponse";
+    var _LIRis = "ListImageReferrers";
+    var _LL = "LayerList";
+    var _LNFE = "LayersNotFoundException";
+    var _LPNFE = "LifecyclePolicyNotFoundException";
+    var _LPPF = "LifecyclePolicyPreviewFilter";
+    var _LPPIPE = "LifecyclePolicyPreviewInProgressException";
+    var _LPPNFE = "LifecyclePolicyPreviewNotFoundException";
+    var _LPPR = "LifecyclePolicyPreviewResult";
+    var _LPPRL = "LifecyclePolicyPreviewResultList";
+    var _LPPS = "LifecyclePolicyPreviewSummary";
+    var _LPRA = "LifecyclePolicyRuleAction";
+    var _LPTSE = "LayerPartTooSmallException";
+    var _LPTUE = "ListPullTimeUpdateExclusions";
+    var _LPTUER = "ListPullTimeUpdateExclusionsRequest";
+    var _LPTUERi = "ListPullTimeUpdateExclusionsResponse";
+    var _LRB = "ListReplicationBackfills";
+    var _LRBR = "ListReplicationBackfillsRequest";
+    var _LRBRi = "ListReplicationBackfillsResponse";
+    var _LTFR = "ListTagsForResource";
+    var _LTFRR = "ListTagsForResourceRequest";
+    var _LTFRRi = "ListTagsForResourceResponse";
+    var _PAS = "PutAccountSetting";
+    var _PASR = "PutAccountSettingRequest";
+    var _PASRu = "PutAccountSettingResponse";
+    var _PI2 = "PutImage";
+    var _PIR = "PutImageRequest";
+    var _PIRu = "PutImageResponse";
+    var _PISC = "PutImageScanningConfiguration";
+    var _PISCR = "PutImageScanningConfigurationRequest";
+    var _PISCRu = "PutImageScanningConfigurationResponse";
+    var _PITM = "PutImageTagMutability";
+    var _PITMR = "PutImageTagMutabilityRequest";
+    var _PITMRu = "PutImageTagMutabilityResponse";
+    var _PLP = "PutLifecyclePolicy";
+    var _PLPR = "PutLifecyclePolicyRequest";
+    var _PLPRu = "PutLifecyclePolicyResponse";
+    var _PRC = "PutReplicationConfiguration";
+    var _PRCR = "PutReplicationConfigurationRequest";
+    var _PRCRu = "PutReplicationConfigurationResponse";
+    var _PRP = "PutRegistryPolicy";
+    var _PRPR = "PutRegistryPolicyRequest";
+    var _PRPRu = "PutRegistryPolicyResponse";
+    var _PRSC = "PutRegistryScanningConfiguration";
+    var _PRSCR = "PutRegistryScanningConfigurationRequest";
+    var _PRSCRu = "PutRegistryScanningConfigurationResponse";
+    var _PSC = "PutSigningConfiguration";
+    var _PSCR = "PutSigningConfigurationRequest";
+    var _PSCRu = "PutSigningConfigurationResponse";
+    var _PTCR = "PullThroughCacheRule";
+    var _PTCRAEE = "PullThroughCacheRuleAlreadyExistsException";
+    var _PTCRL = "PullThroughCacheRuleList";
+    var _PTCRNFE = "PullThroughCacheRuleNotFoundException";
+    var _PVD = "PackageVulnerabilityDetails";
+    var _R = "Recommendation";
+    var _RAEE = "RepositoryAlreadyExistsException";
+    var _RBIPE = "ReplicationBackfillInProgressException";
+    var _RBISE = "ReplicationBackfillInvalidStatusException";
+    var _RBNFE = "ReplicationBackfillNotFoundException";
+    var _RBP = "ReplicationBackfillProgress";
+    var _RBR = "ReplicationBackfillResult";
+    var _RBRL = "ReplicationBackfillResultList";
+    var _RBS = "ReplicationBackfillSummary";
+    var _RBSL = "ReplicationBackfillSummaryList";
+    var _RC2 = "ReplicationConfiguration";
+    var _RCT = "RepositoryCreationTemplate";
+    var _RCTL = "RepositoryCreationTemplateList";
+    var _RD = "ReplicationDestination";
+    var _RDL = "ReplicationDestinationList";
+    var _RDe = "ResourceDetails";
+    var _RF = "RepositoryFilter";
+    var _RFL = "RepositoryFilterList";
+    var _RINFE = "ReferencedImagesNotFoundException";
+    var _RL = "RepositoryList";
+    var _RLe = "ResourceList";
+    var _RNEE = "RepositoryNotEmptyException";
+    var _RNFE3 = "RepositoryNotFoundException";
+    var _RPNFE = "RegistryPolicyNotFoundException";
+    var _RPNFEe = "RepositoryPolicyNotFoundException";
+    var _RPTUE = "RegisterPullTimeUpdateExclusion";
+    var _RPTUER = "RegisterPullTimeUpdateExclusionRequest";
+    var _RPTUERe = "RegisterPullTimeUpdateExclusionResponse";
+    var _RR = "ReplicationRule";
+    var _RRL = "ReplicationRuleList";
+    var _RSC = "RegistryScanningConfiguration";
+    var _RSCF = "RepositoryScanningConfigurationFailure";
+    var _RSCFL = "RepositoryScanningConfigurationFailureList";
+    var _RSCL = "RepositoryScanningConfigurationList";
+    var _RSCe = "RepositoryScanningConfiguration";
+    var _RSR = "RegistryScanningRule";
+    var _RSRL = "RegistryScanningRuleList";
+    var _Re = "Remediation";
+    var _Rep = "Repository";
+    var _Res = "Resource";
+    var _SC = "SigningConfiguration";
+    var _SCNFE = "SigningConfigurationNotFoundException";
+    var _SD = "ScoreDetails";
+    var _SE = "ServerException";
+    var _SI2 = "SubjectIdentifier";
+    var _SIS = "StartImageScan";
+    var _SISR = "StartImageScanRequest";
+    var _SISRt = "StartImageScanResponse";
+    var _SLPP = "StartLifecyclePolicyPreview";
+    var _SLPPR = "StartLifecyclePolicyPreviewRequest";
+    var _SLPPRt = "StartLifecyclePolicyPreviewResponse";
+    var _SNFE = "ScanNotFoundException";
+    var _SNFEe = "SecretNotFoundException";
+    var _SR = "SigningRule";
+    var _SRB = "StartReplicationBackfill";
+    var _SRBR = "StartReplicationBackfillRequest";
+    var _SRBRt = "StartReplicationBackfillResponse";
+    var _SRBRto = "StopReplicationBackfillRequest";
+    var _SRBRtop = "StopReplicationBackfillResponse";
+    var _SRBt = "StopReplicationBackfill";
+    var _SRF = "ScanningRepositoryFilter";
+    var _SRFL = "ScanningRepositoryFilterList";
+    var _SRFLi = "SigningRepositoryFilterList";
+    var _SRFi = "SigningRepositoryFilter";
+    var _SRL = "SigningRuleList";
+    var _SRP = "SetRepositoryPolicy";
+    var _SRPR = "SetRepositoryPolicyRequest";
+    var _SRPRe = "SetRepositoryPolicyResponse";
+    var _T2 = "Tag";
+    var _TAEE = "TemplateAlreadyExistsException";
+    var _TITC = "TransitioningImageTotalCount";
+    var _TITCr = "TransitioningImageTotalCounts";
+    var _TL = "TagList";
+    var _TMTE = "TooManyTagsException";
+    var _TNFE = "TemplateNotFoundException";
+    var _TR = "TagResource";
+    var _TRR = "TagResourceRequest";
+    var _TRRa = "TagResourceResponse";
+    var _UISC = "UpdateImageStorageClass";
+    var _UISCR = "UpdateImageStorageClassRequest";
+    var _UISCRp = "UpdateImageStorageClassResponse";
+    var _UITE = "UnsupportedImageTypeException";
+    var _ULP = "UploadLayerPart";
+    var _ULPR = "UploadLayerPartRequest";
+    var _ULPRp = "UploadLayerPartResponse";
+    var _UNFE = "UploadNotFoundException";
+    var _UPTCR = "UpdatePullThroughCacheRule";
+    var _UPTCRR = "UpdatePullThroughCacheRuleRequest";
+    var _UPTCRRp = "UpdatePullThroughCacheRuleResponse";
+    var _UR = "UntagResource";
+    var _URCT = "UpdateRepositoryCreationTemplate";
+    var _URCTR = "UpdateRepositoryCreationTemplateRequest";
+    var _URCTRp = "UpdateRepositoryCreationTemplateResponse";
+    var _URR = "UntagResourceRequest";
+    var _URRn = "UntagResourceResponse";
+    var _UTASE = "UnableToAccessSecretException";
+    var _UTDSVE = "UnableToDecryptSecretValueException";
+    var _UTGUIE = "UnableToGetUpstreamImageException";
+    var _UTGULE = "UnableToGetUpstreamLayerException";
+    var _UTLUIRE = "UnableToListUpstreamImageReferrersException";
+    var _UURE = "UnsupportedUpstreamRegistryException";
+    var _V2 = "Value";
+    var _VE2 = "ValidationException";
+    var _VP = "VulnerablePackage";
+    var _VPL = "VulnerablePackagesList";
+    var _VPTCR = "ValidatePullThroughCacheRule";
+    var _VPTCRR = "ValidatePullThroughCacheRuleRequest";
+    var _VPTCRRa = "ValidatePullThroughCacheRuleResponse";
+    var _a2 = "architecture";
+    var _aAI = "awsAccountId";
+    var _aD = "authorizationData";
+    var _aECI = "awsEcrContainerImage";
+    var _aF = "appliedFor";
+    var _aMT = "acceptedMediaTypes";
+    var _aMTr = "artifactMediaType";
+    var _aRP = "appliedRulePriority";
+    var _aS = "artifactStatus";
+    var _aSF = "appliedScanFilters";
+    var _aT4 = "authorizationToken";
+    var _aTr = "artifactType";
+    var _aTrt = "artifactTypes";
+    var _ac = "action";
+    var _ad = "adjustments";
+    var _an = "annotations";
+    var _ar = "arch";
+    var _at2 = "attributes";
+    var _au = "author";
+    var _b = "backfills";
+    var _bS = "baseScore";
+    var _c6 = "client";
+    var _cA = "credentialArn";
+    var _cAr = "createdAt";
+    var _cRA = "customRoleArn";
+    var _cRC = "completedReplicationCount";
+    var _cv = "cvss";
+    var _d = "description";
+    var _dU = "downloadUrl";
+    var _de = "destination";
+    var _des = "destinations";
+    var _det = "details";
+    var _di = "digest";
+    var _e6 = "error";
+    var _eA = "expiresAt";
+    var _eAn = "endedAt";
+    var _eAx = "exploitAvailable";
+    var _eC = "encryptionConfiguration";
+    var _eF = "enhancedFindings";
+    var _eITC = "expiringImageTotalCount";
+    var _eRP = "ecrRepositoryPrefix";
+    var _eRPc = "ecrRepositoryPrefixes";
+    var _eT = "encryptionType";
+    var _ep = "epoch";
+    var _f = "failures";
+    var _fA = "findingArn";
+    var _fAi = "fixAvailable";
+    var _fC = "failureCode";
+    var _fCa = "failureCodes";
+    var _fIV = "fixedInVersion";
+    var _fOA = "firstObservedAt";
+    var _fP = "filePath";
+    var _fR = "failureReason";
+    var _fRC = "failedReplicationCount";
+    var _fSC = "findingSeverityCounts";
+    var _fT = "filterType";
+    var _fa = "failure";
+    var _fi = "filter";
+    var _fin = "findings";
+    var _fo = "force";
+    var _hE6 = "httpError";
+    var _i = "images";
+    var _iD = "imageDetails";
+    var _iDm = "imageDigest";
+    var _iH = "imageHash";
+    var _iI = "imageIds";
+    var _iIm = "imageId";
+    var _iM = "imageManifest";
+    var _iMMT = "imageManifestMediaType";
+    var _iPA = "imagePushedAt";
+    var _iS = "imageStatus";
+    var _iSC = "imageScanningConfiguration";
+    var _iSCA = "imageScanCompletedAt";
+    var _iSF = "imageScanFindings";
+    var _iSFS = "imageScanFindingsSummary";
+    var _iSIB = "imageSizeInBytes";
+    var _iSS = "imageScanStatus";
+    var _iT3 = "imageTags";
+    var _iTC = "imageTotalCount";
+    var _iTM = "imageTagMutability";
+    var _iTMEF = "imageTagMutabilityExclusionFilters";
+    var _iTm = "imageTag";
+    var _iUC = "inUseCount";
+    var _iV = "isValid";
+    var _id = "id";
+    var _im = "image";
+    var _k = "key";
+    var _kE = "kmsError";
+    var _kK = "kmsKey";
+    var _l = "layers";
+    var _lA = "layerAvailability";
+    var _lAA = "lastArchivedAt";
+    var _lAAa = "lastActivatedAt";
+    var _lBR = "lastByteReceived";
+    var _lD = "layerDigests";
+    var _lDa = "layerDigest";
+    var _lEA = "lastEvaluatedAt";
+    var _lIUA = "lastInUseAt";
+    var _lOA = "lastObservedAt";
+    var _lP = "lifecyclePolicy";
+    var _lPB = "layerPartBlob";
+    var _lPT = "lifecyclePolicyText";
+    var _lRPT = "lastRecordedPullTime";
+    var _lS = "layerSize";
+    var _lVBR = "lastValidByteReceived";
+    var _m5 = "message";
+    var _mR = "maxResults";
+    var _mT = "mediaType";
+    var _me = "metric";
+    var _n = "name";
+    var _nT = "nextToken";
+    var _p = "platform";
+    var _pA = "pushedAt";
+    var _pAr = "principalArn";
+    var _pE = "proxyEndpoint";
+    var _pFB = "partFirstByte";
+    var _pLB = "partLastByte";
+    var _pM = "packageManager";
+    var _pR = "previewResults";
+    var _pS = "partSize";
+    var _pT = "policyText";
+    var _pTCR = "pullThroughCacheRules";
+    var _pTUE = "pullTimeUpdateExclusions";
+    var _pVD = "packageVulnerabilityDetails";
+    var _pr = "prefix";
+    var _pre = "prefixes";
+    var _pro = "progress";
+    var _r3 = "registry";
+    var _rA = "resourceArn";
+    var _rAe = "repositoryArn";
+    var _rBI = "replicationBackfillId";
+    var _rC2 = "replicationConfiguration";
+    var _rCT = "repositoryCreationTemplate";
+    var _rCTe = "repositoryCreationTemplates";
+    var _rF = "repositoryFilters";
+    var _rI = "registryId";
+    var _rIe = "registryIds";
+    var _rN2 = "repositoryName";
+    var _rNe = "repositoryNames";
+    var _rP = "repositoryPolicy";
+    var _rS = "replicationStatuses";
+    var _rSC = "registryScanningConfiguration";
+    var _rSF = "resultStatusFilter";
+    var _rT3 = "resourceTags";
+    var _rU3 = "referenceUrls";
+    var _rUe = "repositoryUri";
+    var _rV = "relatedVulnerabilities";
+    var _re = "repository";
+    var _rea = "reason";
+    var _rec = "recommendation";
+    var _ref = "referrers";
+    var _reg = "region";
+    var _rel = "release";
+    var _rem = "remediation";
+    var _rep = "repositories";
+    var _res = "results";
+    var _reso = "resources";
+    var _ru = "rules";
+    var _s6 = "smithy.ts.sdk.synthetic.com.amazonaws.ecr";
+    var _sA = "startedAt";
+    var _sC = "scanningConfigurations";
+    var _sCc = "scanningConfiguration";
+    var _sCi = "signingConfiguration";
+    var _sCt = "storageClass";
+    var _sD = "scoreDetails";
+    var _sF = "scanFrequency";
+    var _sI = "subjectId";
+    var _sIFC = "subImageFailureCodes";
+    var _sLH = "sourceLayerHash";
+    var _sMD = "subjectManifestDigest";
+    var _sOP = "scanOnPush";
+    var _sPA = "signingProfileArn";
+    var _sS = "scoreSource";
+    var _sSi = "signingStatuses";
+    var _sT3 = "scanType";
+    var _sU = "sourceUrl";
+    var _sV = "scoringVector";
+    var _sc2 = "score";
+    var _se4 = "server";
+    var _sev = "severity";
+    var _si = "size";
+    var _so = "source";
+    var _st = "status";
+    var _su = "summary";
+    var _t = "tags";
+    var _tITC = "transitioningImageTotalCounts";
+    var _tK = "tagKeys";
+    var _tRC = "totalReplicationCount";
+    var _tS = "tagStatus";
+    var _tSC = "targetStorageClass";
+    var _te = "text";
+    var _ti = "title";
+    var _ty = "type";
+    var _u = "uri";
+    var _uA = "updatedAt";
+    var _uI = "uploadId";
+    var _uR = "upstreamRegistry";
+    var _uRP = "upstreamRepositoryPrefix";
+    var _uRU = "upstreamRegistryUrl";
+    var _ur = "url";
+    var _v = "value";
+    var _vCA = "vendorCreatedAt";
+    var _vI = "vulnerabilityId";
+    var _vP = "vulnerablePackages";
+    var _vS = "vendorSeverity";
+    var _vSUA = "vulnerabilitySourceUpdatedAt";
+    var _vUA = "vendorUpdatedAt";
+    var _ve = "version";
+    var n06 = "com.amazonaws.ecr";
+    var _s_registry6 = new TypeRegistry2(_s6);
+    var ECRServiceException$ = [-3, _s6, "ECRServiceException", 0, [], []];
+    _s_registry6.registerError(ECRServiceException$, ECRServiceException);
+    var n0_registry6 = new TypeRegistry2(n06);
+    var BlockedByOrganizationPolicyException$ = [
+      -3,
+      n06,
+      _BBOPE,
+      { [_e6]: _c6 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(BlockedByOrganizationPolicyException$, BlockedByOrganizationPolicyException);
+    var EmptyUploadException$ = [
+      -3,
+      n06,
+      _EUE,
+      { [_e6]: _c6 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(EmptyUploadException$, EmptyUploadException);
+    var ExclusionAlreadyExistsException$ = [
+      -3,
+      n06,
+      _EAEE,
+      { [_e6]: _c6 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(ExclusionAlreadyExistsException$, ExclusionAlreadyExistsException);
+    var ExclusionNotFoundException$ = [
+      -3,
+      n06,
+      _ENFE,
+      { [_e6]: _c6 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(ExclusionNotFoundException$, ExclusionNotFoundException);
+    var ImageAlreadyExistsException$ = [
+      -3,
+      n06,
+      _IAEE,
+      { [_e6]: _c6 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(ImageAlreadyExistsException$, ImageAlreadyExistsException);
+    var ImageArchivedException$ = [
+      -3,
+      n06,
+      _IAE,
+      { [_e6]: _c6 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(ImageArchivedException$, ImageArchivedException);
+    var ImageDigestDoesNotMatchException$ = [
+      -3,
+      n06,
+      _IDDNME,
+      { [_e6]: _c6 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(ImageDigestDoesNotMatchException$, ImageDigestDoesNotMatchException);
+    var ImageNotFoundException$ = [
+      -3,
+      n06,
+      _INFE,
+      { [_e6]: _c6 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(ImageNotFoundException$, ImageNotFoundException);
+    var ImageStorageClassUpdateNotSupportedException$ = [
+      -3,
+      n06,
+      _ISCUNSE,
+      { [_e6]: _c6 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(ImageStorageClassUpdateNotSupportedException$, ImageStorageClassUpdateNotSupportedException);
+    var ImageTagAlreadyExistsException$ = [
+      -3,
+      n06,
+      _ITAEE,
+      { [_e6]: _c6 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(ImageTagAlreadyExistsException$, ImageTagAlreadyExistsException);
+    var InvalidLayerException$ = [
+      -3,
+      n06,
+      _ILE,
+      { [_e6]: _c6 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(InvalidLayerException$, InvalidLayerException);
+    var InvalidLayerPartException$ = [
+      -3,
+      n06,
+      _ILPE,
+      { [_e6]: _c6 },
+      [_rI, _rN2, _uI, _lVBR, _m5],
+      [0, 0, 0, 1, 0]
+    ];
+    n0_registry6.registerError(InvalidLayerPartException$, InvalidLayerPartException);
+    var InvalidParameterException$2 = [
+      -3,
+      n06,
+      _IPE2,
+      { [_e6]: _c6 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(InvalidParameterException$2, InvalidParameterException2);
+    var InvalidTagParameterException$ = [
+      -3,
+      n06,
+      _ITPE,
+      { [_e6]: _c6 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(InvalidTagParameterException$, InvalidTagParameterException);
+    var KmsException$ = [
+      -3,
+      n06,
+      _KE,
+      { [_e6]: _c6 },
+      [_m5, _kE],
+      [0, 0]
+    ];
+    n0_registry6.registerError(KmsException$, KmsException);
+    var LayerAlreadyExistsException$ = [
+      -3,
+      n06,
+      _LAEE,
+      { [_e6]: _c6 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(LayerAlreadyExistsException$, LayerAlreadyExistsException);
+    var LayerInaccessibleException$ = [
+      -3,
+      n06,
+      _LIE,
+      { [_e6]: _c6 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(LayerInaccessibleException$, LayerInaccessibleException);
+    var LayerPartTooSmallException$ = [
+      -3,
+      n06,
+      _LPTSE,
+      { [_e6]: _c6 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(LayerPartTooSmallException$, LayerPartTooSmallException);
+    var LayersNotFoundException$ = [
+      -3,
+      n06,
+      _LNFE,
+      { [_e6]: _c6 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(LayersNotFoundException$, LayersNotFoundException);
+    var LifecyclePolicyNotFoundException$ = [
+      -3,
+      n06,
+      _LPNFE,
+      { [_e6]: _c6 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(LifecyclePolicyNotFoundException$, LifecyclePolicyNotFoundException);
+    var LifecyclePolicyPreviewInProgressException$ = [
+      -3,
+      n06,
+      _LPPIPE,
+      { [_e6]: _c6 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(LifecyclePolicyPreviewInProgressException$, LifecyclePolicyPreviewInProgressException);
+    var LifecyclePolicyPreviewNotFoundException$ = [
+      -3,
+      n06,
+      _LPPNFE,
+      { [_e6]: _c6 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(LifecyclePolicyPreviewNotFoundException$, LifecyclePolicyPreviewNotFoundException);
+    var LimitExceededException$2 = [
+      -3,
+      n06,
+      _LEE2,
+      { [_e6]: _c6 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(LimitExceededException$2, LimitExceededException2);
+    var PullThroughCacheRuleAlreadyExistsException$ = [
+      -3,
+      n06,
+      _PTCRAEE,
+      { [_e6]: _c6 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(PullThroughCacheRuleAlreadyExistsException$, PullThroughCacheRuleAlreadyExistsException);
+    var PullThroughCacheRuleNotFoundException$ = [
+      -3,
+      n06,
+      _PTCRNFE,
+      { [_e6]: _c6 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(PullThroughCacheRuleNotFoundException$, PullThroughCacheRuleNotFoundException);
+    var ReferencedImagesNotFoundException$ = [
+      -3,
+      n06,
+      _RINFE,
+      { [_e6]: _c6 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(ReferencedImagesNotFoundException$, ReferencedImagesNotFoundException);
+    var RegistryPolicyNotFoundException$ = [
+      -3,
+      n06,
+      _RPNFE,
+      { [_e6]: _c6 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(RegistryPolicyNotFoundException$, RegistryPolicyNotFoundException);
+    var ReplicationBackfillInProgressException$ = [
+      -3,
+      n06,
+      _RBIPE,
+      { [_e6]: _c6 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(ReplicationBackfillInProgressException$, ReplicationBackfillInProgressException);
+    var ReplicationBackfillInvalidStatusException$ = [
+      -3,
+      n06,
+      _RBISE,
+      { [_e6]: _c6 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(ReplicationBackfillInvalidStatusException$, ReplicationBackfillInvalidStatusException);
+    var ReplicationBackfillNotFoundException$ = [
+      -3,
+      n06,
+      _RBNFE,
+      { [_e6]: _c6 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(ReplicationBackfillNotFoundException$, ReplicationBackfillNotFoundException);
+    var RepositoryAlreadyExistsException$ = [
+      -3,
+      n06,
+      _RAEE,
+      { [_e6]: _c6 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(RepositoryAlreadyExistsException$, RepositoryAlreadyExistsException);
+    var RepositoryNotEmptyException$ = [
+      -3,
+      n06,
+      _RNEE,
+      { [_e6]: _c6 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(RepositoryNotEmptyException$, RepositoryNotEmptyException);
+    var RepositoryNotFoundException$ = [
+      -3,
+      n06,
+      _RNFE3,
+      { [_e6]: _c6 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(RepositoryNotFoundException$, RepositoryNotFoundException);
+    var RepositoryPolicyNotFoundException$ = [
+      -3,
+      n06,
+      _RPNFEe,
+      { [_e6]: _c6 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(RepositoryPolicyNotFoundException$, RepositoryPolicyNotFoundException);
+    var ScanNotFoundException$ = [
+      -3,
+      n06,
+      _SNFE,
+      { [_e6]: _c6 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(ScanNotFoundException$, ScanNotFoundException);
+    var SecretNotFoundException$ = [
+      -3,
+      n06,
+      _SNFEe,
+      { [_e6]: _c6 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(SecretNotFoundException$, SecretNotFoundException);
+    var ServerException$ = [
+      -3,
+      n06,
+      _SE,
+      { [_e6]: _se4 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(ServerException$, ServerException);
+    var SigningConfigurationNotFoundException$ = [
+      -3,
+      n06,
+      _SCNFE,
+      { [_e6]: _c6 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(SigningConfigurationNotFoundException$, SigningConfigurationNotFoundException);
+    var TemplateAlreadyExistsException$ = [
+      -3,
+      n06,
+      _TAEE,
+      { [_e6]: _c6 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(TemplateAlreadyExistsException$, TemplateAlreadyExistsException);
+    var TemplateNotFoundException$ = [
+      -3,
+      n06,
+      _TNFE,
+      { [_e6]: _c6 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(TemplateNotFoundException$, TemplateNotFoundException);
+    var TooManyTagsException$ = [
+      -3,
+      n06,
+      _TMTE,
+      { [_e6]: _c6 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(TooManyTagsException$, TooManyTagsException);
+    var UnableToAccessSecretException$ = [
+      -3,
+      n06,
+      _UTASE,
+      { [_e6]: _c6 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(UnableToAccessSecretException$, UnableToAccessSecretException);
+    var UnableToDecryptSecretValueException$ = [
+      -3,
+      n06,
+      _UTDSVE,
+      { [_e6]: _c6 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(UnableToDecryptSecretValueException$, UnableToDecryptSecretValueException);
+    var UnableToGetUpstreamImageException$ = [
+      -3,
+      n06,
+      _UTGUIE,
+      { [_e6]: _c6 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(UnableToGetUpstreamImageException$, UnableToGetUpstreamImageException);
+    var UnableToGetUpstreamLayerException$ = [
+      -3,
+      n06,
+      _UTGULE,
+      { [_e6]: _c6 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(UnableToGetUpstreamLayerException$, UnableToGetUpstreamLayerException);
+    var UnableToListUpstreamImageReferrersException$ = [
+      -3,
+      n06,
+      _UTLUIRE,
+      { [_e6]: _c6 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(UnableToListUpstreamImageReferrersException$, UnableToListUpstreamImageReferrersException);
+    var UnsupportedImageTypeException$ = [
+      -3,
+      n06,
+      _UITE,
+      { [_e6]: _c6 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(UnsupportedImageTypeException$, UnsupportedImageTypeException);
+    var UnsupportedUpstreamRegistryException$ = [
+      -3,
+      n06,
+      _UURE,
+      { [_e6]: _c6 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(UnsupportedUpstreamRegistryException$, UnsupportedUpstreamRegistryException);
+    var UploadNotFoundException$ = [
+      -3,
+      n06,
+      _UNFE,
+      { [_e6]: _c6 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(UploadNotFoundException$, UploadNotFoundException);
+    var ValidationException$2 = [
+      -3,
+      n06,
+      _VE2,
+      { [_e6]: _c6, [_hE6]: 400 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(ValidationException$2, ValidationException2);
+    var errorTypeRegistries6 = [
+      _s_registry6,
+      n0_registry6
+    ];
+    var Attribute$ = [
+      3,
+      n06,
+      _A2,
+      0,
+      [_k, _v],
+      [0, 0],
+      1
+    ];
+    var AuthorizationData$ = [
+      3,
+      n06,
+      _AD,
+      0,
+      [_aT4, _eA, _pE],
+      [0, 4, 0]
+    ];
+    var AwsEcrContainerImageDetails$ = [
+      3,
+      n06,
+      _AECID,
+      0,
+      [_a2, _au, _iH, _iT3, _p, _pA, _lIUA, _iUC, _r3, _rN2],
+      [0, 0, 0, 64 | 0, 0, 4, 4, 1, 0, 0]
+    ];
+    var BatchCheckLayerAvailabilityRequest$ = [
+      3,
+      n06,
+      _BCLAR,
+      0,
+      [_rN2, _lD, _rI],
+      [0, 64 | 0, 0],
+      2
+    ];
+    var BatchCheckLayerAvailabilityResponse$ = [
+      3,
+      n06,
+      _BCLARa,
+      0,
+      [_l, _f],
+      [() => LayerList, () => LayerFailureList]
+    ];
+    var BatchDeleteImageRequest$ = [
+      3,
+      n06,
+      _BDIR,
+      0,
+      [_rN2, _iI, _rI],
+      [0, () => ImageIdentifierList, 0],
+      2
+    ];
+    var BatchDeleteImageResponse$ = [
+      3,
+      n06,
+      _BDIRa,
+      0,
+      [_iI, _f],
+      [() => ImageIdentifierList, () => ImageFailureList]
+    ];
+    var BatchGetImageRequest$ = [
+      3,
+      n06,
+      _BGIR,
+      0,
+      [_rN2, _iI, _rI, _aMT],
+      [0, () => ImageIdentifierList, 0, 64 | 0],
+      2
+    ];
+    var BatchGetImageResponse$ = [
+      3,
+      n06,
+      _BGIRa,
+      0,
+      [_i, _f],
+      [() => ImageList, () => ImageFailureList]
+    ];
+    var BatchGetRepositoryScanningConfigurationRequest$ = [
+      3,
+      n06,
+      _BGRSCR,
+      0,
+      [_rNe],
+      [64 | 0],
+      1
+    ];
+    var BatchGetRepositoryScanningConfigurationResponse$ = [
+      3,
+      n06,
+      _BGRSCRa,
+      0,
+      [_sC, _f],
+      [() => RepositoryScanningConfigurationList, () => RepositoryScanningConfigurationFailureList]
+    ];
+    var CompleteLayerUploadRequest$ = [
+      3,
+      n06,
+      _CLUR,
+      0,
+      [_rN2, _uI, _lD, _rI],
+      [0, 0, 64 | 0, 0],
+      3
+    ];
+    var CompleteLayerUploadResponse$ = [
+      3,
+      n06,
+      _CLURo,
+      0,
+      [_rI, _rN2, _uI, _lDa],
+      [0, 0, 0, 0]
+    ];
+    var CreatePullThroughCacheRuleRequest$ = [
+      3,
+      n06,
+      _CPTCRR,
+      0,
+      [_eRP, _uRU, _rI, _uR, _cA, _cRA, _uRP],
+      [0, 0, 0, 0, 0, 0, 0],
+      2
+    ];
+    var CreatePullThroughCacheRuleResponse$ = [
+      3,
+      n06,
+      _CPTCRRr,
+      0,
+      [_eRP, _uRU, _cAr, _rI, _uR, _cA, _cRA, _uRP],
+      [0, 0, 4, 0, 0, 0, 0, 0]
+    ];
+    var CreateRepositoryCreationTemplateRequest$ = [
+      3,
+      n06,
+      _CRCTR,
+      0,
+      [_pr, _aF, _d, _eC, _rT3, _iTM, _iTMEF, _rP, _lP, _cRA],
+      [0, 64 | 0, 0, () => EncryptionConfigurationForRepositoryCreationTemplate$, () => TagList, 0, () => ImageTagMutabilityExclusionFilters, 0, 0, 0],
+      2
+    ];
+    var CreateRepositoryCreationTemplateResponse$ = [
+      3,
+      n06,
+      _CRCTRr,
+      0,
+      [_rI, _rCT],
+      [0, () => RepositoryCreationTemplate$]
+    ];
+    var CreateRepositoryRequest$ = [
+      3,
+      n06,
+      _CRR,
+      0,
+      [_rN2, _rI, _t, _iTM, _iTMEF, _iSC, _eC],
+      [0, 0, () => TagList, 0, () => ImageTagMutabilityExclusionFilters, () => ImageScanningConfiguration$, () => EncryptionConfiguration$],
+      1
+    ];
+    var CreateRepositoryResponse$ = [
+      3,
+      n06,
+      _CRRr,
+      0,
+      [_re],
+      [() => Repository$]
+    ];
+    var CvssScore$ = [
+      3,
+      n06,
+      _CS2,
+      0,
+      [_bS, _sV, _so, _ve],
+      [1, 0, 0, 0]
+    ];
+    var CvssScoreAdjustment$ = [
+      3,
+      n06,
+      _CSA,
+      0,
+      [_me, _rea],
+      [0, 0]
+    ];
+    var CvssScoreDetails$ = [
+      3,
+      n06,
+      _CSD,
+      0,
+      [_ad, _sc2, _sS, _sV, _ve],
+      [() => CvssScoreAdjustmentList, 1, 0, 0, 0]
+    ];
+    var DeleteLifecyclePolicyRequest$ = [
+      3,
+      n06,
+      _DLPR,
+      0,
+      [_rN2, _rI],
+      [0, 0],
+      1
+    ];
+    var DeleteLifecyclePolicyResponse$ = [
+      3,
+      n06,
+      _DLPRe,
+      0,
+      [_rI, _rN2, _lPT, _lEA],
+      [0, 0, 0, 4]
+    ];
+    var DeletePullThroughCacheRuleRequest$ = [
+      3,
+      n06,
+      _DPTCRR,
+      0,
+      [_eRP, _rI],
+      [0, 0],
+      1
+    ];
+    var DeletePullThroughCacheRuleResponse$ = [
+      3,
+      n06,
+      _DPTCRRe,
+      0,
+      [_eRP, _uRU, _cAr, _rI, _cA, _cRA, _uRP],
+      [0, 0, 4, 0, 0, 0, 0]
+    ];
+    var DeleteRegistryPolicyRequest$ = [
+      3,
+      n06,
+      _DRPR,
+      0,
+      [],
+      []
+    ];
+    var DeleteRegistryPolicyResponse$ = [
+      3,
+      n06,
+      _DRPRe,
+      0,
+      [_rI, _pT],
+      [0, 0]
+    ];
+    var DeleteRepositoryCreationTemplateRequest$ = [
+      3,
+      n06,
+      _DRCTR,
+      0,
+      [_pr],
+      [0],
+      1
+    ];
+    var DeleteRepositoryCreationTemplateResponse$ = [
+      3,
+      n06,
+      _DRCTRe,
+      0,
+      [_rI, _rCT],
+      [0, () => RepositoryCreationTemplate$]
+    ];
+    var DeleteRepositoryPolicyRequest$ = [
+      3,
+      n06,
+      _DRPRel,
+      0,
+      [_rN2, _rI],
+      [0, 0],
+      1
+    ];
+    var DeleteRepositoryPolicyResponse$ = [
+      3,
+      n06,
+      _DRPRele,
+      0,
+      [_rI, _rN2, _pT],
+      [0, 0, 0]
+    ];
+    var DeleteRepositoryRequest$ = [
+      3,
+      n06,
+      _DRR,
+      0,
+      [_rN2, _rI, _fo],
+      [0, 0, 2],
+      1
+    ];
+    var DeleteRepositoryResponse$ = [
+      3,
+      n06,
+      _DRRe,
+      0,
+      [_re],
+      [() => Repository$]
+    ];
+    var DeleteSigningConfigurationRequest$ = [
+      3,
+      n06,
+      _DSCR,
+      0,
+      [],
+      []
+    ];
+    var DeleteSigningConfigurationResponse$ = [
+      3,
+      n06,
+      _DSCRe,
+      0,
+      [_rI, _sCi],
+      [0, () => SigningConfiguration$]
+    ];
+    var DeregisterPullTimeUpdateExclusionRequest$ = [
+      3,
+      n06,
+      _DPTUER,
+      0,
+      [_pAr],
+      [0],
+      1
+    ];
+    var DeregisterPullTimeUpdateExclusionResponse$ = [
+      3,
+      n06,
+      _DPTUERe,
+      0,
+      [_pAr],
+      [0]
+    ];
+    var DescribeImageReplicationStatusRequest$ = [
+      3,
+      n06,
+      _DIRSR,
+      0,
+      [_rN2, _iIm, _rI],
+      [0, () => ImageIdentifier$, 0],
+      2
+    ];
+    var DescribeImageReplicationStatusResponse$ = [
+      3,
+      n06,
+      _DIRSRe,
+      0,
+      [_rN2, _iIm, _rS],
+      [0, () => ImageIdentifier$, () => ImageReplicationStatusList]
+    ];
+    var DescribeImageScanFindingsRequest$ = [
+      3,
+      n06,
+      _DISFR,
+      0,
+      [_rN2, _iIm, _rI, _nT, _mR],
+      [0, () => ImageIdentifier$, 0, 0, 1],
+      2
+    ];
+    var DescribeImageScanFindingsResponse$ = [
+      3,
+      n06,
+      _DISFRe,
+      0,
+      [_rI, _rN2, _iIm, _iSS, _iSF, _nT],
+      [0, 0, () => ImageIdentifier$, () => ImageScanStatus$, () => ImageScanFindings$, 0]
+    ];
+    var DescribeImagesFilter$ = [
+      3,
+      n06,
+      _DIF,
+      0,
+      [_tS, _iS],
+      [0, 0]
+    ];
+    var DescribeImageSigningStatusRequest$ = [
+      3,
+      n06,
+      _DISSR,
+      0,
+      [_rN2, _iIm, _rI],
+      [0, () => ImageIdentifier$, 0],
+      2
+    ];
+    var DescribeImageSigningStatusResponse$ = [
+      3,
+      n06,
+      _DISSRe,
+      0,
+      [_rN2, _iIm, _rI, _sSi],
+      [0, () => ImageIdentifier$, 0, () => ImageSigningStatusList]
+    ];
+    var DescribeImagesRequest$ = [
+      3,
+      n06,
+      _DIR,
+      0,
+      [_rN2, _rI, _iI, _nT, _mR, _fi],
+      [0, 0, () => ImageIdentifierList, 0, 1, () => DescribeImagesFilter$],
+      1
+    ];
+    var DescribeImagesResponse$ = [
+      3,
+      n06,
+      _DIRe,
+      0,
+      [_iD, _nT],
+      [() => ImageDetailList, 0]
+    ];
+    var DescribePullThroughCacheRulesRequest$ = [
+      3,
+      n06,
+      _DPTCRRes,
+      0,
+      [_rI, _eRPc, _nT, _mR],
+      [0, 64 | 0, 0, 1]
+    ];
+    var DescribePullThroughCacheRulesResponse$ = [
+      3,
+      n06,
+      _DPTCRResc,
+      0,
+      [_pTCR, _nT],
+      [() => PullThroughCacheRuleList, 0]
+    ];
+    var DescribeRegistryRequest$ = [
+      3,
+      n06,
+      _DRRes,
+      0,
+      [],
+      []
+    ];
+    var DescribeRegistryResponse$ = [
+      3,
+      n06,
+      _DRResc,
+      0,
+      [_rI, _rC2],
+      [0, () => ReplicationConfiguration$]
+    ];
+    var DescribeReplicationBackfillResultsRequest$ = [
+      3,
+      n06,
+      _DRBRR,
+      0,
+      [_rBI, _rI, _rSF, _mR, _nT],
+      [0, 0, 0, 1, 0],
+      1
+    ];
+    var DescribeReplicationBackfillResultsResponse$ = [
+      3,
+      n06,
+      _DRBRRe,
+      0,
+      [_rI, _rBI, _de, _st, _fC, _pro, _res, _sA, _eAn, _nT],
+      [0, 0, () => ReplicationDestination$, 0, 0, () => ReplicationBackfillProgress$, () => ReplicationBackfillResultList, 4, 4, 0]
+    ];
+    var DescribeRepositoriesRequest$ = [
+      3,
+      n06,
+      _DRRescr,
+      0,
+      [_rI, _rNe, _nT, _mR],
+      [0, 64 | 0, 0, 1]
+    ];
+    var DescribeRepositoriesResponse$ = [
+      3,
+      n06,
+      _DRRescri,
+      0,
+      [_rep, _nT],
+      [() => RepositoryList, 0]
+    ];
+    var DescribeRepositoryCreationTemplatesRequest$ = [
+      3,
+      n06,
+      _DRCTRes,
+      0,
+      [_pre, _nT, _mR],
+      [64 | 0, 0, 1]
+    ];
+    var DescribeRepositoryCreationTemplatesResponse$ = [
+      3,
+      n06,
+      _DRCTResc,
+      0,
+      [_rI, _rCTe, _nT],
+      [0, () => RepositoryCreationTemplateList, 0]
+    ];
+    var EncryptionConfiguration$ = [
+      3,
+      n06,
+      _EC,
+      0,
+      [_eT, _kK],
+      [0, 0],
+      1
+    ];
+    var EncryptionConfigurationForRepositoryCreationTemplate$ = [
+      3,
+      n06,
+      _ECFRCT,
+      0,
+      [_eT, _kK],
+      [0, 0],
+      1
+    ];
+    var EnhancedImageScanFinding$ = [
+      3,
+      n06,
+      _EISF,
+      0,
+      [_aAI, _d, _fA, _fOA, _lOA, _pVD, _rem, _reso, _sc2, _sD, _sev, _st, _ti, _ty, _uA, _fAi, _eAx],
+      [0, 0, 0, 4, 4, () => PackageVulnerabilityDetails$, () => Remediation$, () => ResourceList, 1, () => ScoreDetails$, 0, 0, 0, 0, 4, 0, 0]
+    ];
+    var GetAccountSettingRequest$ = [
+      3,
+      n06,
+      _GASR,
+      0,
+      [_n],
+      [0],
+      1
+    ];
+    var GetAccountSettingResponse$ = [
+      3,
+      n06,
+      _GASRe,
+      0,
+      [_n, _v],
+      [0, 0]
+    ];
+    var GetAuthorizationTokenRequest$ = [
+      3,
+      n06,
+      _GATR,
+      0,
+      [_rIe],
+      [64 | 0]
+    ];
+    var GetAuthorizationTokenResponse$ = [
+      3,
+      n06,
+      _GATRe,
+      0,
+      [_aD],
+      [() => AuthorizationDataList]
+    ];
+    var GetDownloadUrlForLayerRequest$ = [
+      3,
+      n06,
+      _GDUFLR,
+      0,
+      [_rN2, _lDa, _rI],
+      [0, 0, 0],
+      2
+    ];
+    var GetDownloadUrlForLayerResponse$ = [
+      3,
+      n06,
+      _GDUFLRe,
+      0,
+      [_dU, _lDa],
+      [0, 0]
+    ];
+    var GetLifecyclePolicyPreviewRequest$ = [
+      3,
+      n06,
+      _GLPPR,
+      0,
+      [_rN2, _rI, _iI, _nT, _mR, _fi],
+      [0, 0, () => ImageIdentifierList, 0, 1, () => LifecyclePolicyPreviewFilter$],
+      1
+    ];
+    var GetLifecyclePolicyPreviewResponse$ = [
+      3,
+      n06,
+      _GLPPRe,
+      0,
+      [_rI, _rN2, _lPT, _st, _nT, _pR, _su],
+      [0, 0, 0, 0, 0, () => LifecyclePolicyPreviewResultList, () => LifecyclePolicyPreviewSummary$]
+    ];
+    var GetLifecyclePolicyRequest$ = [
+      3,
+      n06,
+      _GLPR,
+      0,
+      [_rN2, _rI],
+      [0, 0],
+      1
+    ];
+    var GetLifecyclePolicyResponse$ = [
+      3,
+      n06,
+      _GLPRe,
+      0,
+      [_rI, _rN2, _lPT, _lEA],
+      [0, 0, 0, 4]
+    ];
+    var GetRegistryPolicyRequest$ = [
+      3,
+      n06,
+      _GRPR,
+      0,
+      [],
+      []
+    ];
+    var GetRegistryPolicyResponse$ = [
+      3,
+      n06,
+      _GRPRe,
+      0,
+      [_rI, _pT],
+      [0, 0]
+    ];
+    var GetRegistryScanningConfigurationRequest$ = [
+      3,
+      n06,
+      _GRSCR,
+      0,
+      [],
+      []
+    ];
+    var GetRegistryScanningConfigurationResponse$ = [
+      3,
+      n06,
+      _GRSCRe,
+      0,
+      [_rI, _sCc],
+      [0, () => RegistryScanningConfiguration$]
+    ];
+    var GetRepositoryPolicyRequest$ = [
+      3,
+      n06,
+      _GRPRet,
+      0,
+      [_rN2, _rI],
+      [0, 0],
+      1
+    ];
+    var GetRepositoryPolicyResponse$ = [
+      3,
+      n06,
+      _GRPRete,
+      0,
+      [_rI, _rN2, _pT],
+      [0, 0, 0]
+    ];
+    var GetSigningConfigurationRequest$ = [
+      3,
+      n06,
+      _GSCR,
+      0,
+      [],
+      []
+    ];
+    var GetSigningConfigurationResponse$ = [
+      3,
+      n06,
+      _GSCRe,
+      0,
+      [_rI, _sCi],
+      [0, () => SigningConfiguration$]
+    ];
+    var Image$ = [
+      3,
+      n06,
+      _I,
+      0,
+      [_rI, _rN2, _iIm, _iM, _iMMT],
+      [0, 0, () => ImageIdentifier$, 0, 0]
+    ];
+    var ImageDetail$ = [
+      3,
+      n06,
+      _ID,
+      0,
+      [_rI, _rN2, _iDm, _iT3, _iSIB, _iPA, _iSS, _iSFS, _iMMT, _aMTr, _lRPT, _sMD, _iS, _lAA, _lAAa],
+      [0, 0, 0, 64 | 0, 1, 4, () => ImageScanStatus$, () => ImageScanFindingsSummary$, 0, 0, 4, 0, 0, 4, 4]
+    ];
+    var ImageFailure$ = [
+      3,
+      n06,
+      _IF,
+      0,
+      [_iIm, _fC, _fR],
+      [() => ImageIdentifier$, 0, 0]
+    ];
+    var ImageIdentifier$ = [
+      3,
+      n06,
+      _II2,
+      0,
+      [_iDm, _iTm],
+      [0, 0]
+    ];
+    var ImageReferrer$ = [
+      3,
+      n06,
+      _IR,
+      0,
+      [_di, _mT, _si, _aTr, _an, _aS],
+      [0, 0, 1, 0, 128 | 0, 0],
+      3
+    ];
+    var ImageReplicationStatus$ = [
+      3,
+      n06,
+      _IRS,
+      0,
+      [_reg, _rI, _st, _fC],
+      [0, 0, 0, 0]
+    ];
+    var ImageScanFinding$ = [
+      3,
+      n06,
+      _ISF,
+      0,
+      [_n, _d, _u, _sev, _at2],
+      [0, 0, 0, 0, () => AttributeList]
+    ];
+    var ImageScanFindings$ = [
+      3,
+      n06,
+      _ISFm,
+      0,
+      [_iSCA, _vSUA, _fSC, _fin, _eF],
+      [4, 4, 128 | 1, () => ImageScanFindingList, () => EnhancedImageScanFindingList]
+    ];
+    var ImageScanFindingsSummary$ = [
+      3,
+      n06,
+      _ISFS,
+      0,
+      [_iSCA, _vSUA, _fSC],
+      [4, 4, 128 | 1]
+    ];
+    var ImageScanningConfiguration$ = [
+      3,
+      n06,
+      _ISC,
+      0,
+      [_sOP],
+      [2]
+    ];
+    var ImageScanStatus$ = [
+      3,
+      n06,
+      _ISS,
+      0,
+      [_st, _d],
+      [0, 0]
+    ];
+    var ImageSigningStatus$ = [
+      3,
+      n06,
+      _ISSm,
+      0,
+      [_sPA, _fC, _fR, _st],
+      [0, 0, 0, 0]
+    ];
+    var ImageTagMutabilityExclusionFilter$ = [
+      3,
+      n06,
+      _ITMEF,
+      0,
+      [_fT, _fi],
+      [0, 0],
+      2
+    ];
+    var InitiateLayerUploadRequest$ = [
+      3,
+      n06,
+      _ILUR,
+      0,
+      [_rN2, _rI],
+      [0, 0],
+      1
+    ];
+    var InitiateLayerUploadResponse$ = [
+      3,
+      n06,
+      _ILURn,
+      0,
+      [_uI, _pS],
+      [0, 1]
+    ];
+    var Layer$ = [
+      3,
+      n06,
+      _L2,
+      0,
+      [_lDa, _lA, _lS, _mT],
+      [0, 0, 1, 0]
+    ];
+    var LayerFailure$ = [
+      3,
+      n06,
+      _LF,
+      0,
+      [_lDa, _fC, _fR],
+      [0, 0, 0]
+    ];
+    var LifecyclePolicyPreviewFilter$ = [
+      3,
+      n06,
+      _LPPF,
+      0,
+      [_tS],
+      [0]
+    ];
+    var LifecyclePolicyPreviewResult$ = [
+      3,
+      n06,
+      _LPPR,
+      0,
+      [_iT3, _iDm, _iPA, _ac, _aRP, _sCt],
+      [64 | 0, 0, 4, () => LifecyclePolicyRuleAction$, 1, 0]
+    ];
+    var LifecyclePolicyPreviewSummary$ = [
+      3,
+      n06,
+      _LPPS,
+      0,
+      [_eITC, _tITC],
+      [1, () => TransitioningImageTotalCounts]
+    ];
+    var LifecyclePolicyRuleAction$ = [
+      3,
+      n06,
+      _LPRA,
+      0,
+      [_ty, _tSC],
+      [0, 0]
+    ];
+    var ListImageReferrersFilter$ = [
+      3,
+      n06,
+      _LIRF,
+      0,
+      [_aTrt, _aS],
+      [64 | 0, 0]
+    ];
+    var ListImageReferrersRequest$ = [
+      3,
+      n06,
+      _LIRR,
+      0,
+      [_rN2, _sI, _rI, _fi, _nT, _mR],
+      [0, () => SubjectIdentifier$, 0, () => ListImageReferrersFilter$, 0, 1],
+      2
+    ];
+    var ListImageReferrersResponse$ = [
+      3,
+      n06,
+      _LIRRi,
+      0,
+      [_ref, _nT],
+      [() => ImageReferrerList, 0]
+    ];
+    var ListImagesFilter$ = [
+      3,
+      n06,
+      _LIF,
+      0,
+      [_tS, _iS],
+      [0, 0]
+    ];
+    var ListImagesRequest$ = [
+      3,
+      n06,
+      _LIR,
+      0,
+      [_rN2, _rI, _nT, _mR, _fi],
+      [0, 0, 0, 1, () => ListImagesFilter$],
+      1
+    ];
+    var ListImagesResponse$ = [
+      3,
+      n06,
+      _LIRi,
+      0,
+      [_iI, _nT],
+      [() => ImageIdentifierList, 0]
+    ];
+    var ListPullTimeUpdateExclusionsRequest$ = [
+      3,
+      n06,
+      _LPTUER,
+      0,
+      [_mR, _nT],
+      [1, 0]
+    ];
+    var ListPullTimeUpdateExclusionsResponse$ = [
+      3,
+      n06,
+      _LPTUERi,
+      0,
+      [_pTUE, _nT],
+      [64 | 0, 0]
+    ];
+    var ListReplicationBackfillsRequest$ = [
+      3,
+      n06,
+      _LRBR,
+      0,
+      [_rI, _mR, _nT],
+      [0, 1, 0]
+    ];
+    var ListReplicationBackfillsResponse$ = [
+      3,
+      n06,
+      _LRBRi,
+      0,
+      [_rI, _b, _nT],
+      [0, () => ReplicationBackfillSummaryList, 0]
+    ];
+    var ListTagsForResourceRequest$ = [
+      3,
+      n06,
+      _LTFRR,
+      0,
+      [_rA],
+      [0],
+      1
+    ];
+    var ListTagsForResourceResponse$ = [
+      3,
+      n06,
+      _LTFRRi,
+      0,
+      [_t],
+      [() => TagList]
+    ];
+    var PackageVulnerabilityDetails$ = [
+      3,
+      n06,
+      _PVD,
+      0,
+      [_cv, _rU3, _rV, _so, _sU, _vCA, _vS, _vUA, _vI, _vP],
+      [() => CvssScoreList, 64 | 0, 64 | 0, 0, 0, 4, 0, 4, 0, () => VulnerablePackagesList]
+    ];
+    var PullThroughCacheRule$ = [
+      3,
+      n06,
+      _PTCR,
+      0,
+      [_eRP, _uRU, _cAr, _rI, _cA, _cRA, _uRP, _uR, _uA],
+      [0, 0, 4, 0, 0, 0, 0, 0, 4]
+    ];
+    var PutAccountSettingRequest$ = [
+      3,
+      n06,
+      _PASR,
+      0,
+      [_n, _v],
+      [0, 0],
+      2
+    ];
+    var PutAccountSettingResponse$ = [
+      3,
+      n06,
+      _PASRu,
+      0,
+      [_n, _v],
+      [0, 0]
+    ];
+    var PutImageRequest$ = [
+      3,
+      n06,
+      _PIR,
+      0,
+      [_rN2, _iM, _rI, _iMMT, _iTm, _iDm],
+      [0, 0, 0, 0, 0, 0],
+      2
+    ];
+    var PutImageResponse$ = [
+      3,
+      n06,
+      _PIRu,
+      0,
+      [_im],
+      [() => Image$]
+    ];
+    var PutImageScanningConfigurationRequest$ = [
+      3,
+      n06,
+      _PISCR,
+      0,
+      [_rN2, _iSC, _rI],
+      [0, () => ImageScanningConfiguration$, 0],
+      2
+    ];
+    var PutImageScanningConfigurationResponse$ = [
+      3,
+      n06,
+      _PISCRu,
+      0,
+      [_rI, _rN2, _iSC],
+      [0, 0, () => ImageScanningConfiguration$]
+    ];
+    var PutImageTagMutabilityRequest$ = [
+      3,
+      n06,
+      _PITMR,
+      0,
+      [_rN2, _iTM, _rI, _iTMEF],
+      [0, 0, 0, () => ImageTagMutabilityExclusionFilters],
+      2
+    ];
+    var PutImageTagMutabilityResponse$ = [
+      3,
+      n06,
+      _PITMRu,
+      0,
+      [_rI, _rN2, _iTM, _iTMEF],
+      [0, 0, 0, () => ImageTagMutabilityExclusionFilters]
+    ];
+    var PutLifecyclePolicyRequest$ = [
+      3,
+      n06,
+      _PLPR,
+      0,
+      [_rN2, _lPT, _rI],
+      [0, 0, 0],
+      2
+    ];
+    var PutLifecyclePolicyResponse$ = [
+      3,
+      n06,
+      _PLPRu,
+      0,
+      [_rI, _rN2, _lPT],
+      [0, 0, 0]
+    ];
+    var PutRegistryPolicyRequest$ = [
+      3,
+      n06,
+      _PRPR,
+      0,
+      [_pT],
+      [0],
+      1
+    ];
+    var PutRegistryPolicyResponse$ = [
+      3,
+      n06,
+      _PRPRu,
+      0,
+      [_rI, _pT],
+      [0, 0]
+    ];
+    var PutRegistryScanningConfigurationRequest$ = [
+      3,
+      n06,
+      _PRSCR,
+      0,
+      [_sT3, _ru],
+      [0, () => RegistryScanningRuleList]
+    ];
+    var PutRegistryScanningConfigurationResponse$ = [
+      3,
+      n06,
+      _PRSCRu,
+      0,
+      [_rSC],
+      [() => RegistryScanningConfiguration$]
+    ];
+    var PutReplicationConfigurationRequest$ = [
+      3,
+      n06,
+      _PRCR,
+      0,
+      [_rC2],
+      [() => ReplicationConfiguration$],
+      1
+    ];
+    var PutReplicationConfigurationResponse$ = [
+      3,
+      n06,
+      _PRCRu,
+      0,
+      [_rC2],
+      [() => ReplicationConfiguration$]
+    ];
+    var PutSigningConfigurationRequest$ = [
+      3,
+      n06,
+      _PSCR,
+      0,
+      [_sCi],
+      [() => SigningConfiguration$],
+      1
+    ];
+    var PutSigningConfigurationResponse$ = [
+      3,
+      n06,
+      _PSCRu,
+      0,
+      [_sCi],
+      [() => SigningConfiguration$]
+    ];
+    var Recommendation$ = [
+      3,
+      n06,
+      _R,
+      0,
+      [_ur, _te],
+      [0, 0]
+    ];
+    var RegisterPullTimeUpdateExclusionRequest$ = [
+      3,
+      n06,
+      _RPTUER,
+      0,
+      [_pAr],
+      [0],
+      1
+    ];
+    var RegisterPullTimeUpdateExclusionResponse$ = [
+      3,
+      n06,
+      _RPTUERe,
+      0,
+      [_pAr, _cAr],
+      [0, 4]
+    ];
+    var RegistryScanningConfiguration$ = [
+      3,
+      n06,
+      _RSC,
+      0,
+      [_sT3, _ru],
+      [0, () => RegistryScanningRuleList]
+    ];
+    var RegistryScanningRule$ = [
+      3,
+      n06,
+      _RSR,
+      0,
+      [_sF, _rF],
+      [0, () => ScanningRepositoryFilterList],
+      2
+    ];
+    var Remediation$ = [
+      3,
+      n06,
+      _Re,
+      0,
+      [_rec],
+      [() => Recommendation$]
+    ];
+    var ReplicationBackfillProgress$ = [
+      3,
+      n06,
+      _RBP,
+      0,
+      [_tRC, _cRC, _fRC, _fCa],
+      [1, 1, 1, 64 | 0],
+      4
+    ];
+    var ReplicationBackfillResult$ = [
+      3,
+      n06,
+      _RBR,
+      0,
+      [_rN2, _iIm, _st, _fC, _sIFC],
+      [0, () => ImageIdentifier$, 0, 0, 64 | 0],
+      3
+    ];
+    var ReplicationBackfillSummary$ = [
+      3,
+      n06,
+      _RBS,
+      0,
+      [_rBI, _de, _st, _sA, _fC, _pro, _eAn],
+      [0, () => ReplicationDestination$, 0, 4, 0, () => ReplicationBackfillProgress$, 4],
+      4
+    ];
+    var ReplicationConfiguration$ = [
+      3,
+      n06,
+      _RC2,
+      0,
+      [_ru],
+      [() => ReplicationRuleList],
+      1
+    ];
+    var ReplicationDestination$ = [
+      3,
+      n06,
+      _RD,
+      0,
+      [_reg, _rI],
+      [0, 0],
+      2
+    ];
+    var ReplicationRule$ = [
+      3,
+      n06,
+      _RR,
+      0,
+      [_des, _rF],
+      [() => ReplicationDestinationList, () => RepositoryFilterList],
+      1
+    ];
+    var Repository$ = [
+      3,
+      n06,
+      _Rep,
+      0,
+      [_rAe, _rI, _rN2, _rUe, _cAr, _iTM, _iTMEF, _iSC, _eC],
+      [0, 0, 0, 0, 4, 0, () => ImageTagMutabilityExclusionFilters, () => ImageScanningConfiguration$, () => EncryptionConfiguration$]
+    ];
+    var RepositoryCreationTemplate$ = [
+      3,
+      n06,
+      _RCT,
+      0,
+      [_pr, _d, _eC, _rT3, _iTM, _iTMEF, _rP, _lP, _aF, _cRA, _cAr, _uA],
+      [0, 0, () => EncryptionConfigurationForRepositoryCreationTemplate$, () => TagList, 0, () => ImageTagMutabilityExclusionFilters, 0, 0, 64 | 0, 0, 4, 4]
+    ];
+    var RepositoryFilter$ = [
+      3,
+      n06,
+      _RF,
+      0,
+      [_fi, _fT],
+      [0, 0],
+      2
+    ];
+    var RepositoryScanningConfiguration$ = [
+      3,
+      n06,
+      _RSCe,
+      0,
+      [_rAe, _rN2, _sOP, _sF, _aSF],
+      [0, 0, 2, 0, () => ScanningRepositoryFilterList]
+    ];
+    var RepositoryScanningConfigurationFailure$ = [
+      3,
+      n06,
+      _RSCF,
+      0,
+      [_rN2, _fC, _fR],
+      [0, 0, 0]
+    ];
+    var Resource$ = [
+      3,
+      n06,
+      _Res,
+      0,
+      [_det, _id, _t, _ty],
+      [() => ResourceDetails$, 0, 128 | 0, 0]
+    ];
+    var ResourceDetails$ = [
+      3,
+      n06,
+      _RDe,
+      0,
+      [_aECI],
+      [() => AwsEcrContainerImageDetails$]
+    ];
+    var ScanningRepositoryFilter$ = [
+      3,
+      n06,
+      _SRF,
+      0,
+      [_fi, _fT],
+      [0, 0],
+      2
+    ];
+    var ScoreDetails$ = [
+      3,
+      n06,
+      _SD,
+      0,
+      [_cv],
+      [() => CvssScoreDetails$]
+    ];
+    var SetRepositoryPolicyRequest$ = [
+      3,
+      n06,
+      _SRPR,
+      0,
+      [_rN2, _pT, _rI, _fo],
+      [0, 0, 0, 2],
+      2
+    ];
+    var SetRepositoryPolicyResponse$ = [
+      3,
+      n06,
+      _SRPRe,
+      0,
+      [_rI, _rN2, _pT],
+      [0, 0, 0]
+    ];
+    var SigningConfiguration$ = [
+      3,
+      n06,
+      _SC,
+      0,
+      [_ru],
+      [() => SigningRuleList],
+      1
+    ];
+    var SigningRepositoryFilter$ = [
+      3,
+      n06,
+      _SRFi,
+      0,
+      [_fi, _fT],
+      [0, 0],
+      2
+    ];
+    var SigningRule$ = [
+      3,
+      n06,
+      _SR,
+      0,
+      [_sPA, _rF],
+      [0, () => SigningRepositoryFilterList],
+      1
+    ];
+    var StartImageScanRequest$ = [
+      3,
+      n06,
+      _SISR,
+      0,
+      [_rN2, _iIm, _rI],
+      [0, () => ImageIdentifier$, 0],
+      2
+    ];
+    var StartImageScanResponse$ = [
+      3,
+      n06,
+      _SISRt,
+      0,
+      [_rI, _rN2, _iIm, _iSS],
+      [0, 0, () => ImageIdentifier$, () => ImageScanStatus$]
+    ];
+    var StartLifecyclePolicyPreviewRequest$ = [
+      3,
+      n06,
+      _SLPPR,
+      0,
+      [_rN2, _rI, _lPT],
+      [0, 0, 0],
+      1
+    ];
+    var StartLifecyclePolicyPreviewResponse$ = [
+      3,
+      n06,
+      _SLPPRt,
+      0,
+      [_rI, _rN2, _lPT, _st],
+      [0, 0, 0, 0]
+    ];
+    var StartReplicationBackfillRequest$ = [
+      3,
+      n06,
+      _SRBR,
+      0,
+      [_de, _rI],
+      [() => ReplicationDestination$, 0],
+      1
+    ];
+    var StartReplicationBackfillResponse$ = [
+      3,
+      n06,
+      _SRBRt,
+      0,
+      [_rBI, _rI, _de, _st, _sA],
+      [0, 0, () => ReplicationDestination$, 0, 4]
+    ];
+    var StopReplicationBackfillRequest$ = [
+      3,
+      n06,
+      _SRBRto,
+      0,
+      [_rBI, _rI],
+      [0, 0],
+      1
+    ];
+    var StopReplicationBackfillResponse$ = [
+      3,
+      n06,
+      _SRBRtop,
+      0,
+      [_rI, _rBI, _de, _st, _sA],
+      [0, 0, () => ReplicationDestination$, 0, 4]
+    ];
+    var SubjectIdentifier$ = [
+      3,
+      n06,
+      _SI2,
+      0,
+      [_iDm],
+      [0],
+      1
+    ];
+    var Tag$2 = [
+      3,
+      n06,
+      _T2,
+      0,
+      [_K2, _V2],
+      [0, 0],
+      2
+    ];
+    var TagResourceRequest$ = [
+      3,
+      n06,
+      _TRR,
+      0,
+      [_rA, _t],
+      [0, () => TagList],
+      2
+    ];
+    var TagResourceResponse$ = [
+      3,
+      n06,
+      _TRRa,
+      0,
+      [],
+      []
+    ];
+    var TransitioningImageTotalCount$ = [
+      3,
+      n06,
+      _TITC,
+      0,
+      [_tSC, _iTC],
+      [0, 1]
+    ];
+    var UntagResourceRequest$ = [
+      3,
+      n06,
+      _URR,
+      0,
+      [_rA, _tK],
+      [0, 64 | 0],
+      2
+    ];
+    var UntagResourceResponse$ = [
+      3,
+      n06,
+      _URRn,
+      0,
+      [],
+      []
+    ];
+    var UpdateImageStorageClassRequest$ = [
+      3,
+      n06,
+      _UISCR,
+      0,
+      [_rN2, _iIm, _tSC, _rI],
+      [0, () => ImageIdentifier$, 0, 0],
+      3
+    ];
+    var UpdateImageStorageClassResponse$ = [
+      3,
+      n06,
+      _UISCRp,
+      0,
+      [_rI, _rN2, _iIm, _iS],
+      [0, 0, () => ImageIdentifier$, 0]
+    ];
+    var UpdatePullThroughCacheRuleRequest$ = [
+      3,
+      n06,
+      _UPTCRR,
+      0,
+      [_eRP, _rI, _cA, _cRA],
+      [0, 0, 0, 0],
+      1
+    ];
+    var UpdatePullThroughCacheRuleResponse$ = [
+      3,
+      n06,
+      _UPTCRRp,
+      0,
+      [_eRP, _rI, _uA, _cA, _cRA, _uRP],
+      [0, 0, 4, 0, 0, 0]
+    ];
+    var UpdateRepositoryCreationTemplateRequest$ = [
+      3,
+      n06,
+      _URCTR,
+      0,
+      [_pr, _d, _eC, _rT3, _iTM, _iTMEF, _rP, _lP, _aF, _cRA],
+      [0, 0, () => EncryptionConfigurationForRepositoryCreationTemplate$, () => TagList, 0, () => ImageTagMutabilityExclusionFilters, 0, 0, 64 | 0, 0],
+      1
+    ];
+    var UpdateRepositoryCreationTemplateResponse$ = [
+      3,
+      n06,
+      _URCTRp,
+      0,
+      [_rI, _rCT],
+      [0, () => RepositoryCreationTemplate$]
+    ];
+    var UploadLayerPartRequest$ = [
+      3,
+      n06,
+      _ULPR,
+      0,
+      [_rN2, _uI, _pFB, _pLB, _lPB, _rI],
+      [0, 0, 1, 1, 21, 0],
+      5
+    ];
+    var UploadLayerPartResponse$ = [
+      3,
+      n06,
+      _ULPRp,
+      0,
+      [_rI, _rN2, _uI, _lBR],
+      [0, 0, 0, 1]
+    ];
+    var ValidatePullThroughCacheRuleRequest$ = [
+      3,
+      n06,
+      _VPTCRR,
+      0,
+      [_eRP, _rI],
+      [0, 0],
+      1
+    ];
+    var ValidatePullThroughCacheRuleResponse$ = [
+      3,
+      n06,
+      _VPTCRRa,
+      0,
+      [_eRP, _rI, _uRU, _cA, _cRA, _uRP, _iV, _fa],
+      [0, 0, 0, 0, 0, 0, 2, 0]
+    ];
+    var VulnerablePackage$ = [
+      3,
+      n06,
+      _VP,
+      0,
+      [_ar, _ep, _fP, _n, _pM, _rel, _sLH, _ve, _fIV],
+      [0, 1, 0, 0, 0, 0, 0, 0, 0]
+    ];
+    var AttributeList = [
+      1,
+      n06,
+      _AL,
+      0,
+      () => Attribute$
+    ];
+    var AuthorizationDataList = [
+      1,
+      n06,
+      _ADL,
+      0,
+      () => AuthorizationData$
+    ];
+    var CvssScoreAdjustmentList = [
+      1,
+      n06,
+      _CSAL,
+      0,
+      () => CvssScoreAdjustment$
+    ];
+    var CvssScoreList = [
+      1,
+      n06,
+      _CSL,
+      0,
+      () => CvssScore$
+    ];
+    var EnhancedImageScanFindingList = [
+      1,
+      n06,
+      _EISFL,
+      0,
+      () => EnhancedImageScanFinding$
+    ];
+    var ImageDetailList = [
+      1,
+      n06,
+      _IDL,
+      0,
+      () => ImageDetail$
+    ];
+    var ImageFailureList = [
+      1,
+      n06,
+      _IFL,
+      0,
+      () => ImageFailure$
+    ];
+    var ImageIdentifierList = [
+      1,
+      n06,
+      _IIL,
+      0,
+      () => ImageIdentifier$
+    ];
+    var ImageList = [
+      1,
+      n06,
+      _IL,
+      0,
+      () => Image$
+    ];
+    var ImageReferrerList = [
+      1,
+      n06,
+      _IRL,
+      0,
+      () => ImageReferrer$
+    ];
+    var ImageReplicationStatusList = [
+      1,
+      n06,
+      _IRSL,
+      0,
+      () => ImageReplicationStatus$
+    ];
+    var ImageScanFindingList = [
+      1,
+      n06,
+      _ISFL,
+      0,
+      () => ImageScanFinding$
+    ];
+    var ImageSigningStatusList = [
+      1,
+      n06,
+      _ISSL,
+      0,
+      () => ImageSigningStatus$
+    ];
+    var ImageTagMutabilityExclusionFilters = [
+      1,
+      n06,
+      _ITMEFm,
+      0,
+      () => ImageTagMutabilityExclusionFilter$
+    ];
+    var LayerFailureList = [
+      1,
+      n06,
+      _LFL,
+      0,
+      () => LayerFailure$
+    ];
+    var LayerList = [
+      1,
+      n06,
+      _LL,
+      0,
+      () => Layer$
+    ];
+    var LifecyclePolicyPreviewResultList = [
+      1,
+      n06,
+      _LPPRL,
+      0,
+      () => LifecyclePolicyPreviewResult$
+    ];
+    var PullThroughCacheRuleList = [
+      1,
+      n06,
+      _PTCRL,
+      0,
+      () => PullThroughCacheRule$
+    ];
+    var RegistryScanningRuleList = [
+      1,
+      n06,
+      _RSRL,
+      0,
+      () => RegistryScanningRule$
+    ];
+    var ReplicationBackfillResultList = [
+      1,
+      n06,
+      _RBRL,
+      0,
+      () => ReplicationBackfillResult$
+    ];
+    var ReplicationBackfillSummaryList = [
+      1,
+      n06,
+      _RBSL,
+      0,
+      () => ReplicationBackfillSummary$
+    ];
+    var ReplicationDestinationList = [
+      1,
+      n06,
+      _RDL,
+      0,
+      () => ReplicationDestination$
+    ];
+    var ReplicationRuleList = [
+      1,
+      n06,
+      _RRL,
+      0,
+      () => ReplicationRule$
+    ];
+    var RepositoryCreationTemplateList = [
+      1,
+      n06,
+      _RCTL,
+      0,
+      () => RepositoryCreationTemplate$
+    ];
+    var RepositoryFilterList = [
+      1,
+      n06,
+      _RFL,
+      0,
+      () => RepositoryFilter$
+    ];
+    var RepositoryList = [
+      1,
+      n06,
+      _RL,
+      0,
+      () => Repository$
+    ];
+    var RepositoryScanningConfigurationFailureList = [
+      1,
+      n06,
+      _RSCFL,
+      0,
+      () => RepositoryScanningConfigurationFailure$
+    ];
+    var RepositoryScanningConfigurationList = [
+      1,
+      n06,
+      _RSCL,
+      0,
+      () => RepositoryScanningConfiguration$
+    ];
+    var ResourceList = [
+      1,
+      n06,
+      _RLe,
+      0,
+      () => Resource$
+    ];
+    var ScanningRepositoryFilterList = [
+      1,
+      n06,
+      _SRFL,
+      0,
+      () => ScanningRepositoryFilter$
+    ];
+    var SigningRepositoryFilterList = [
+      1,
+      n06,
+      _SRFLi,
+      0,
+      () => SigningRepositoryFilter$
+    ];
+    var SigningRuleList = [
+      1,
+      n06,
+      _SRL,
+      0,
+      () => SigningRule$
+    ];
+    var TagList = [
+      1,
+      n06,
+      _TL,
+      0,
+      () => Tag$2
+    ];
+    var TransitioningImageTotalCounts = [
+      1,
+      n06,
+      _TITCr,
+      0,
+      () => TransitioningImageTotalCount$
+    ];
+    var VulnerablePackagesList = [
+      1,
+      n06,
+      _VPL,
+      0,
+      () => VulnerablePackage$
+    ];
+    var BatchCheckLayerAvailability$ = [
+      9,
+      n06,
+      _BCLA,
+      0,
+      () => BatchCheckLayerAvailabilityRequest$,
+      () => BatchCheckLayerAvailabilityResponse$
+    ];
+    var BatchDeleteImage$ = [
+      9,
+      n06,
+      _BDI,
+      0,
+      () => BatchDeleteImageRequest$,
+      () => BatchDeleteImageResponse$
+    ];
+    var BatchGetImage$ = [
+      9,
+      n06,
+      _BGI,
+      0,
+      () => BatchGetImageRequest$,
+      () => BatchGetImageResponse$
+    ];
+    var BatchGetRepositoryScanningConfiguration$ = [
+      9,
+      n06,
+      _BGRSC,
+      0,
+      () => BatchGetRepositoryScanningConfigurationRequest$,
+      () => BatchGetRepositoryScanningConfigurationResponse$
+    ];
+    var CompleteLayerUpload$ = [
+      9,
+      n06,
+      _CLU,
+      0,
+      () => CompleteLayerUploadRequest$,
+      () => CompleteLayerUploadResponse$
+    ];
+    var CreatePullThroughCacheRule$ = [
+      9,
+      n06,
+      _CPTCR,
+      0,
+      () => CreatePullThroughCacheRuleRequest$,
+      () => CreatePullThroughCacheRuleResponse$
+    ];
+    var CreateRepository$ = [
+      9,
+      n06,
+      _CR,
+      0,
+      () => CreateRepositoryRequest$,
+      () => CreateRepositoryResponse$
+    ];
+    var CreateRepositoryCreationTemplate$ = [
+      9,
+      n06,
+      _CRCT,
+      0,
+      () => CreateRepositoryCreationTemplateRequest$,
+      () => CreateRepositoryCreationTemplateResponse$
+    ];
+    var DeleteLifecyclePolicy$ = [
+      9,
+      n06,
+      _DLP,
+      0,
+      () => DeleteLifecyclePolicyRequest$,
+      () => DeleteLifecyclePolicyResponse$
+    ];
+    var DeletePullThroughCacheRule$ = [
+      9,
+      n06,
+      _DPTCR,
+      0,
+      () => DeletePullThroughCacheRuleRequest$,
+      () => DeletePullThroughCacheRuleResponse$
+    ];
+    var DeleteRegistryPolicy$ = [
+      9,
+      n06,
+      _DRP,
+      0,
+      () => DeleteRegistryPolicyRequest$,
+      () => DeleteRegistryPolicyResponse$
+    ];
+    var DeleteRepository$ = [
+      9,
+      n06,
+      _DR,
+      0,
+      () => DeleteRepositoryRequest$,
+      () => DeleteRepositoryResponse$
+    ];
+    var DeleteRepositoryCreationTemplate$ = [
+      9,
+      n06,
+      _DRCT,
+      0,
+      () => DeleteRepositoryCreationTemplateRequest$,
+      () => DeleteRepositoryCreationTemplateResponse$
+    ];
+    var DeleteRepositoryPolicy$ = [
+      9,
+      n06,
+      _DRPe,
+      0,
+      () => DeleteRepositoryPolicyRequest$,
+      () => DeleteRepositoryPolicyResponse$
+    ];
+    var DeleteSigningConfiguration$ = [
+      9,
+      n06,
+      _DSC,
+      0,
+      () => DeleteSigningConfigurationRequest$,
+      () => DeleteSigningConfigurationResponse$
+    ];
+    var DeregisterPullTimeUpdateExclusion$ = [
+      9,
+      n06,
+      _DPTUE,
+      0,
+      () => DeregisterPullTimeUpdateExclusionRequest$,
+      () => DeregisterPullTimeUpdateExclusionResponse$
+    ];
+    var DescribeImageReplicationStatus$ = [
+      9,
+      n06,
+      _DIRS,
+      0,
+      () => DescribeImageReplicationStatusRequest$,
+      () => DescribeImageReplicationStatusResponse$
+    ];
+    var DescribeImages$ = [
+      9,
+      n06,
+      _DI,
+      0,
+      () => DescribeImagesRequest$,
+      () => DescribeImagesResponse$
+    ];
+    var DescribeImageScanFindings$ = [
+      9,
+      n06,
+      _DISF,
+      0,
+      () => DescribeImageScanFindingsRequest$,
+      () => DescribeImageScanFindingsResponse$
+    ];
+    var DescribeImageSigningStatus$ = [
+      9,
+      n06,
+      _DISS,
+      0,
+      () => DescribeImageSigningStatusRequest$,
+      () => DescribeImageSigningStatusResponse$
+    ];
+    var DescribePullThroughCacheRules$ = [
+      9,
+      n06,
+      _DPTCRe,
+      0,
+      () => DescribePullThroughCacheRulesRequest$,
+      () => DescribePullThroughCacheRulesResponse$
+    ];
+    var DescribeRegistry$ = [
+      9,
+      n06,
+      _DRe,
+      0,
+      () => DescribeRegistryRequest$,
+      () => DescribeRegistryResponse$
+    ];
+    var DescribeReplicationBackfillResults$ = [
+      9,
+      n06,
+      _DRBR,
+      0,
+      () => DescribeReplicationBackfillResultsRequest$,
+      () => DescribeReplicationBackfillResultsResponse$
+    ];
+    var DescribeRepositories$ = [
+      9,
+      n06,
+      _DRes,
+      0,
+      () => DescribeRepositoriesRequest$,
+      () => DescribeRepositoriesResponse$
+    ];
+    var DescribeRepositoryCreationTemplates$ = [
+      9,
+      n06,
+      _DRCTe,
+      0,
+      () => DescribeRepositoryCreationTemplatesRequest$,
+      () => DescribeRepositoryCreationTemplatesResponse$
+    ];
+    var GetAccountSetting$ = [
+      9,
+      n06,
+      _GAS,
+      0,
+      () => GetAccountSettingRequest$,
+      () => GetAccountSettingResponse$
+    ];
+    var GetAuthorizationToken$ = [
+      9,
+      n06,
+      _GAT,
+      0,
+      () => GetAuthorizationTokenRequest$,
+      () => GetAuthorizationTokenResponse$
+    ];
+    var GetDownloadUrlForLayer$ = [
+      9,
+      n06,
+      _GDUFL,
+      0,
+      () => GetDownloadUrlForLayerRequest$,
+      () => GetDownloadUrlForLayerResponse$
+    ];
+    var GetLifecyclePolicy$ = [
+      9,
+      n06,
+      _GLP,
+      0,
+      () => GetLifecyclePolicyRequest$,
+      () => GetLifecyclePolicyResponse$
+    ];
+    var GetLifecyclePolicyPreview$ = [
+      9,
+      n06,
+      _GLPP,
+      0,
+      () => GetLifecyclePolicyPreviewRequest$,
+      () => GetLifecyclePolicyPreviewResponse$
+    ];
+    var GetRegistryPolicy$ = [
+      9,
+      n06,
+      _GRP,
+      0,
+      () => GetRegistryPolicyRequest$,
+      () => GetRegistryPolicyResponse$
+    ];
+    var GetRegistryScanningConfiguration$ = [
+      9,
+      n06,
+      _GRSC,
+      0,
+      () => GetRegistryScanningConfigurationRequest$,
+      () => GetRegistryScanningConfigurationResponse$
+    ];
+    var GetRepositoryPolicy$ = [
+      9,
+      n06,
+      _GRPe,
+      0,
+      () => GetRepositoryPolicyRequest$,
+      () => GetRepositoryPolicyResponse$
+    ];
+    var GetSigningConfiguration$ = [
+      9,
+      n06,
+      _GSC,
+      0,
+      () => GetSigningConfigurationRequest$,
+      () => GetSigningConfigurationResponse$
+    ];
+    var InitiateLayerUpload$ = [
+      9,
+      n06,
+      _ILU,
+      0,
+      () => InitiateLayerUploadRequest$,
+      () => InitiateLayerUploadResponse$
+    ];
+    var ListImageReferrers$ = [
+      9,
+      n06,
+      _LIRis,
+      0,
+      () => ListImageReferrersRequest$,
+      () => ListImageReferrersResponse$
+    ];
+    var ListImages$ = [
+      9,
+      n06,
+      _LI,
+      0,
+      () => ListImagesRequest$,
+      () => ListImagesResponse$
+    ];
+    var ListPullTimeUpdateExclusions$ = [
+      9,
+      n06,
+      _LPTUE,
+      0,
+      () => ListPullTimeUpdateExclusionsRequest$,
+      () => ListPullTimeUpdateExclusionsResponse$
+    ];
+    var ListReplicationBackfills$ = [
+      9,
+      n06,
+      _LRB,
+      0,
+      () => ListReplicationBackfillsRequest$,
+      () => ListReplicationBackfillsResponse$
+    ];
+    var ListTagsForResource$ = [
+      9,
+      n06,
+      _LTFR,
+      0,
+      () => ListTagsForResourceRequest$,
+      () => ListTagsForResourceResponse$
+    ];
+    var PutAccountSetting$ = [
+      9,
+      n06,
+      _PAS,
+      0,
+      () => PutAccountSettingRequest$,
+      () => PutAccountSettingResponse$
+    ];
+    var PutImage$ = [
+      9,
+      n06,
+      _PI2,
+      0,
+      () => PutImageRequest$,
+      () => PutImageResponse$
+    ];
+    var PutImageScanningConfiguration$ = [
+      9,
+      n06,
+      _PISC,
+      0,
+      () => PutImageScanningConfigurationRequest$,
+      () => PutImageScanningConfigurationResponse$
+    ];
+    var PutImageTagMutability$ = [
+      9,
+      n06,
+      _PITM,
+      0,
+      () => PutImageTagMutabilityRequest$,
+      () => PutImageTagMutabilityResponse$
+    ];
+    var PutLifecyclePolicy$ = [
+      9,
+      n06,
+      _PLP,
+      0,
+      () => PutLifecyclePolicyRequest$,
+      () => PutLifecyclePolicyResponse$
+    ];
+    var PutRegistryPolicy$ = [
+      9,
+      n06,
+      _PRP,
+      0,
+      () => PutRegistryPolicyRequest$,
+      () => PutRegistryPolicyResponse$
+    ];
+    var PutRegistryScanningConfiguration$ = [
+      9,
+      n06,
+      _PRSC,
+      0,
+      () => PutRegistryScanningConfigurationRequest$,
+      () => PutRegistryScanningConfigurationResponse$
+    ];
+    var PutReplicationConfiguration$ = [
+      9,
+      n06,
+      _PRC,
+      0,
+      () => PutReplicationConfigurationRequest$,
+      () => PutReplicationConfigurationResponse$
+    ];
+    var PutSigningConfiguration$ = [
+      9,
+      n06,
+      _PSC,
+      0,
+      () => PutSigningConfigurationRequest$,
+      () => PutSigningConfigurationResponse$
+    ];
+    var RegisterPullTimeUpdateExclusion$ = [
+      9,
+      n06,
+      _RPTUE,
+      0,
+      () => RegisterPullTimeUpdateExclusionRequest$,
+      () => RegisterPullTimeUpdateExclusionResponse$
+    ];
+    var SetRepositoryPolicy$ = [
+      9,
+      n06,
+      _SRP,
+      0,
+      () => SetRepositoryPolicyRequest$,
+      () => SetRepositoryPolicyResponse$
+    ];
+    var StartImageScan$ = [
+      9,
+      n06,
+      _SIS,
+      0,
+      () => StartImageScanRequest$,
+      () => StartImageScanResponse$
+    ];
+    var StartLifecyclePolicyPreview$ = [
+      9,
+      n06,
+      _SLPP,
+      0,
+      () => StartLifecyclePolicyPreviewRequest$,
+      () => StartLifecyclePolicyPreviewResponse$
+    ];
+    var StartReplicationBackfill$ = [
+      9,
+      n06,
+      _SRB,
+      0,
+      () => StartReplicationBackfillRequest$,
+      () => StartReplicationBackfillResponse$
+    ];
+    var StopReplicationBackfill$ = [
+      9,
+      n06,
+      _SRBt,
+      0,
+      () => StopReplicationBackfillRequest$,
+      () => StopReplicationBackfillResponse$
+    ];
+    var TagResource$ = [
+      9,
+      n06,
+      _TR,
+      0,
+      () => TagResourceRequest$,
+      () => TagResourceResponse$
+    ];
+    var UntagResource$ = [
+      9,
+      n06,
+      _UR,
+      0,
+      () => UntagResourceRequest$,
+      () => UntagResourceResponse$
+    ];
+    var UpdateImageStorageClass$ = [
+      9,
+      n06,
+      _UISC,
+      0,
+      () => UpdateImageStorageClassRequest$,
+      () => UpdateImageStorageClassResponse$
+    ];
+    var UpdatePullThroughCacheRule$ = [
+      9,
+      n06,
+      _UPTCR,
+      0,
+      () => UpdatePullThroughCacheRuleRequest$,
+      () => UpdatePullThroughCacheRuleResponse$
+    ];
+    var UpdateRepositoryCreationTemplate$ = [
+      9,
+      n06,
+      _URCT,
+      0,
+      () => UpdateRepositoryCreationTemplateRequest$,
+      () => UpdateRepositoryCreationTemplateResponse$
+    ];
+    var UploadLayerPart$ = [
+      9,
+      n06,
+      _ULP,
+      0,
+      () => UploadLayerPartRequest$,
+      () => UploadLayerPartResponse$
+    ];
+    var ValidatePullThroughCacheRule$ = [
+      9,
+      n06,
+      _VPTCR,
+      0,
+      () => ValidatePullThroughCacheRuleRequest$,
+      () => ValidatePullThroughCacheRuleResponse$
+    ];
+    var getRuntimeConfig$1 = (config) => {
+      return {
+        apiVersion: "2015-09-21",
+        base64Decoder: config?.base64Decoder ?? fromBase642,
+        base64Encoder: config?.base64Encoder ?? toBase643,
+        disableHostPrefix: config?.disableHostPrefix ?? false,
+        endpointProvider: config?.endpointProvider ?? defaultEndpointResolver6,
+        extensions: config?.extensions ?? [],
+        httpAuthSchemeProvider: config?.httpAuthSchemeProvider ?? defaultECRHttpAuthSchemeProvider,
+        httpAuthSchemes: config?.httpAuthSchemes ?? [
+          {
+            schemeId: "aws.auth#sigv4",
+            identityProvider: (ipc) => ipc.getIdentityProvider("aws.auth#sigv4"),
+            signer: new AwsSdkSigV4Signer2()
+          }
+        ],
+        logger: config?.logger ?? new NoOpLogger2(),
+        protocol: config?.protocol ?? AwsJson1_1Protocol2,
+        protocolSettings: config?.protocolSettings ?? {
+          defaultNamespace: "com.amazonaws.ecr",
+          errorTypeRegistries: errorTypeRegistries6,
+          xmlNamespace: "http://ecr.amazonaws.com/doc/2015-09-21/",
+          version: "2015-09-21",
+          serviceTarget: "AmazonEC2ContainerRegistry_V20150921"
+        },
+        serviceId: config?.serviceId ?? "ECR",
+        sha256: config?.sha256 ?? Sha256,
+        urlParser: config?.urlParser ?? parseUrl2,
+        utf8Decoder: config?.utf8Decoder ?? fromUtf83,
+        utf8Encoder: config?.utf8Encoder ?? toUtf83
+      };
+    };
+    var getRuntimeConfig11 = (config) => {
+      emitWarningIfUnsupportedVersion3(process.version);
+      const defaultsMode = resolveDefaultsModeConfig2(config);
+      const defaultConfigProvider = () => defaultsMode().then(loadConfigsForDefaultMode2);
+      const clientSharedValues = getRuntimeConfig$1(config);
+      emitWarningIfUnsupportedVersion$1(process.version);
+      const loaderConfig = {
+        profile: config?.profile,
+        logger: clientSharedValues.logger
+      };
+      return {
+        ...clientSharedValues,
+        ...config,
+        runtime: "node",
+        defaultsMode,
+        authSchemePreference: config?.authSchemePreference ?? loadConfig2(NODE_AUTH_SCHEME_PREFERENCE_OPTIONS2, loaderConfig),
+        bodyLengthChecker: config?.bodyLengthChecker ?? calculateBodyLength2,
+        credentialDefaultProvider: config?.credentialDefaultProvider ?? defaultProvider,
+        defaultSocketTimeout: getDefaultSocketTimeout2(config?.requestHandler, 3e5),
+        defaultUserAgentProvider: config?.defaultUserAgentProvider ?? createDefaultUserAgentProvider2({ serviceId: clientSharedValues.serviceId, clientVersion: packageInfo.version }),
+        maxAttempts: config?.maxAttempts ?? loadConfig2(NODE_MAX_ATTEMPT_CONFIG_OPTIONS2, config),
+        region: config?.region ?? loadConfig2(NODE_REGION_CONFIG_OPTIONS2, { ...NODE_REGION_CONFIG_FILE_OPTIONS2, ...loaderConfig }),
+        requestHandler: NodeHttpHandler.create(config?.requestHandler ?? defaultConfigProvider),
+        retryMode: config?.retryMode ?? loadConfig2({
+          ...NODE_RETRY_MODE_CONFIG_OPTIONS2,
+          default: async () => (await defaultConfigProvider()).retryMode || DEFAULT_RETRY_MODE2
+        }, config),
+        streamCollector: config?.streamCollector ?? streamCollector8,
+        useDualstackEndpoint: config?.useDualstackEndpoint ?? loadConfig2(NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS2, loaderConfig),
+        useFipsEndpoint: config?.useFipsEndpoint ?? loadConfig2(NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS2, loaderConfig),
+        userAgentAppId: config?.userAgentAppId ?? loadConfig2(NODE_APP_ID_CONFIG_OPTIONS2, loaderConfig)
+      };
+    };
+    var getHttpAuthExtensionConfiguration6 = (runtimeConfig) => {
+      const _httpAuthSchemes = runtimeConfig.httpAuthSchemes;
+      let _httpAuthSchemeProvider = runtimeConfig.httpAuthSchemeProvider;
+      let _credentials = runtimeConfig.credentials;
+      return {
+        setHttpAuthScheme(httpAuthScheme) {
+          const index = _httpAuthSchemes.findIndex((scheme) => scheme.schemeId === httpAuthScheme.schemeId);
+          if (index === -1) {
+            _httpAuthSchemes.push(httpAuthScheme);
+          } else {
+            _httpAuthSchemes.splice(index, 1, httpAuthScheme);
+          }
+        },
+        httpAuthSchemes() {
+          return _httpAuthSchemes;
+        },
+        setHttpAuthSchemeProvider(httpAuthSchemeProvider) {
+          _httpAuthSchemeProvider = httpAuthSchemeProvider;
+        },
+        httpAuthSchemeProvider() {
+          return _httpAuthSchemeProvider;
+        },
+        setCredentials(credentials) {
+          _credentials = credentials;
+        },
+        credentials() {
+          return _credentials;
+        }
+      };
+    };
+    var resolveHttpAuthRuntimeConfig6 = (config) => {
+      return {
+        httpAuthSchemes: config.httpAuthSchemes(),
+        httpAuthSchemeProvider: config.httpAuthSchemeProvider(),
+        credentials: config.credentials()
+      };
+    };
+    var resolveRuntimeExtensions6 = (runtimeConfig, extensions) => {
+      const extensionConfiguration = Object.assign(getAwsRegionExtensionConfiguration2(runtimeConfig), getDefaultExtensionConfiguration2(runtimeConfig), getHttpHandlerExtensionConfiguration2(runtimeConfig), getHttpAuthExtensionConfiguration6(runtimeConfig));
+      extensions.forEach((extension) => extension.configure(extensionConfiguration));
+      return Object.assign(runtimeConfig, resolveAwsRegionExtensionConfiguration2(extensionConfiguration), resolveDefaultRuntimeConfig2(extensionConfiguration), resolveHttpHandlerRuntimeConfig2(extensionConfiguration), resolveHttpAuthRuntimeConfig6(extensionConfiguration));
+    };
+    var ECRClient2 = class extends Client2 {
+      config;
+      constructor(...[configuration]) {
+        const _config_0 = getRuntimeConfig11(configuration || {});
+        super(_config_0);
+        this.initConfig = _config_0;
+        const _config_1 = resolveClientEndpointParameters6(_config_0);
+        const _config_2 = resolveUserAgentConfig2(_config_1);
+        const _config_3 = resolveRetryConfig2(_config_2);
+        const _config_4 = resolveRegionConfig2(_config_3);
+        const _config_5 = resolveHostHeaderConfig2(_config_4);
+        const _config_6 = resolveEndpointConfig2(_config_5);
+        const _config_7 = resolveHttpAuthSchemeConfig6(_config_6);
+        const _config_8 = resolveRuntimeExtensions6(_config_7, configuration?.extensions || []);
+        this.config = _config_8;
+        this.middlewareStack.use(getSchemaSerdePlugin2(this.config));
+        this.middlewareStack.use(getUserAgentPlugin2(this.config));
+        this.middlewareStack.use(getRetryPlugin2(this.config));
+        this.middlewareStack.use(getContentLengthPlugin2(this.config));
+        this.middlewareStack.use(getHostHeaderPlugin2(this.config));
+        this.middlewareStack.use(getLoggerPlugin2(this.config));
+        this.middlewareStack.use(getRecursionDetectionPlugin2(this.config));
+        this.middlewareStack.use(getHttpAuthSchemeEndpointRuleSetPlugin2(this.config, {
+          httpAuthSchemeParametersProvider: defaultECRHttpAuthSchemeParametersProvider,
+          identityProviderConfigProvider: async (config) => new DefaultIdentityProviderConfig2({
+            "aws.auth#sigv4": config.credentials
+          })
+        }));
+        this.middlewareStack.use(getHttpSigningPlugin2(this.config));
+      }
+      destroy() {
+        super.destroy();
+      }
+    };
+    var command6 = makeBuilder2(commonParams6, "AmazonEC2ContainerRegistry_V20150921", "ECRClient", getEndpointPlugin2);
+    var _ep06 = {};
+    var _mw06 = (Command3, cs, config, o3) => [];
+    var BatchCheckLayerAvailabilityCommand = class extends command6(_ep06, _mw06, "BatchCheckLayerAvailability", BatchCheckLayerAvailability$) {
+    };
+    var BatchDeleteImageCommand = class extends command6(_ep06, _mw06, "BatchDeleteImage", BatchDeleteImage$) {
+    };
+    var BatchGetImageCommand2 = class extends command6(_ep06, _mw06, "BatchGetImage", BatchGetImage$) {
+    };
+    var BatchGetRepositoryScanningConfigurationCommand = class extends command6(_ep06, _mw06, "BatchGetRepositoryScanningConfiguration", BatchGetRepositoryScanningConfiguration$) {
+    };
+    var CompleteLayerUploadCommand = class extends command6(_ep06, _mw06, "CompleteLayerUpload", CompleteLayerUpload$) {
+    };
+    var CreatePullThroughCacheRuleCommand = class extends command6(_ep06, _mw06, "CreatePullThroughCacheRule", CreatePullThroughCacheRule$) {
+    };
+    var CreateRepositoryCommand2 = class extends command6(_ep06, _mw06, "CreateRepository", CreateRepository$) {
+    };
+    var CreateRepositoryCreationTemplateCommand = class extends command6(_ep06, _mw06, "CreateRepositoryCreationTemplate", CreateRepositoryCreationTemplate$) {
+    };
+    var DeleteLifecyclePolicyCommand = class extends command6(_ep06, _mw06, "DeleteLifecyclePolicy", DeleteLifecyclePolicy$) {
+    };
+    var DeletePullThroughCacheRuleCommand = class extends command6(_ep06, _mw06, "DeletePullThroughCacheRule", DeletePullThroughCacheRule$) {
+    };
+    var DeleteRegistryPolicyCommand = class extends command6(_ep06, _mw06, "DeleteRegistryPolicy", DeleteRegistryPolicy$) {
+    };
+    var DeleteRepositoryCommand = class extends command6(_ep06, _mw06, "DeleteRepository", DeleteRepository$) {
+    };
+    var DeleteRepositoryCreationTemplateCommand = class extends command6(_ep06, _mw06, "DeleteRepositoryCreationTemplate", DeleteRepositoryCreationTemplate$) {
+    };
+    var DeleteRepositoryPolicyCommand = class extends command6(_ep06, _mw06, "DeleteRepositoryPolicy", DeleteRepositoryPolicy$) {
+    };
+    var DeleteSigningConfigurationCommand = class extends command6(_ep06, _mw06, "DeleteSigningConfiguration", DeleteSigningConfiguration$) {
+    };
+    var DeregisterPullTimeUpdateExclusionCommand = class extends command6(_ep06, _mw06, "DeregisterPullTimeUpdateExclusion", DeregisterPullTimeUpdateExclusion$) {
+    };
+    var DescribeImageReplicationStatusCommand = class extends command6(_ep06, _mw06, "DescribeImageReplicationStatus", DescribeImageReplicationStatus$) {
+    };
+    var DescribeImageScanFindingsCommand = class extends command6(_ep06, _mw06, "DescribeImageScanFindings", DescribeImageScanFindings$) {
+    };
+    var DescribeImagesCommand2 = class extends command6(_ep06, _mw06, "DescribeImages", DescribeImages$) {
+    };
+    var DescribeImageSigningStatusCommand = class extends command6(_ep06, _mw06, "DescribeImageSigningStatus", DescribeImageSigningStatus$) {
+    };
+    var DescribePullThroughCacheRulesCommand = class extends command6(_ep06, _mw06, "DescribePullThroughCacheRules", DescribePullThroughCacheRules$) {
+    };
+    var DescribeRegistryCommand = class extends command6(_ep06, _mw06, "DescribeRegistry", DescribeRegistry$) {
+    };
+    var DescribeReplicationBackfillResultsCommand = class extends command6(_ep06, _mw06, "DescribeReplicationBackfillResults", DescribeReplicationBackfillResults$) {
+    };
+    var DescribeRepositoriesCommand2 = class extends command6(_ep06, _mw06, "DescribeRepositories", DescribeRepositories$) {
+    };
+    var DescribeRepositoryCreationTemplatesCommand = class extends command6(_ep06, _mw06, "DescribeRepositoryCreationTemplates", DescribeRepositoryCreationTemplates$) {
+    };
+    var GetAccountSettingCommand = class extends command6(_ep06, _mw06, "GetAccountSetting", GetAccountSetting$) {
+    };
+    var GetAuthorizationTokenCommand2 = class extends command6(_ep06, _mw06, "GetAuthorizationToken", GetAuthorizationToken$) {
+    };
+    var GetDownloadUrlForLayerCommand = class extends command6(_ep06, _mw06, "GetDownloadUrlForLayer", GetDownloadUrlForLayer$) {
+    };
+    var GetLifecyclePolicyCommand = class extends command6(_ep06, _mw06, "GetLifecyclePolicy", GetLifecyclePolicy$) {
+    };
+    var GetLifecyclePolicyPreviewCommand = class extends command6(_ep06, _mw06, "GetLifecyclePolicyPreview", GetLifecyclePolicyPreview$) {
+    };
+    var GetRegistryPolicyCommand = class extends command6(_ep06, _mw06, "GetRegistryPolicy", GetRegistryPolicy$) {
+    };
+    var GetRegistryScanningConfigurationCommand = class extends command6(_ep06, _mw06, "GetRegistryScanningConfiguration", GetRegistryScanningConfiguration$) {
+    };
+    var GetRepositoryPolicyCommand = class extends command6(_ep06, _mw06, "GetRepositoryPolicy", GetRepositoryPolicy$) {
+    };
+    var GetSigningConfigurationCommand = class extends command6(_ep06, _mw06, "GetSigningConfiguration", GetSigningConfiguration$) {
+    };
+    var InitiateLayerUploadCommand = class extends command6(_ep06, _mw06, "InitiateLayerUpload", InitiateLayerUpload$) {
+    };
+    var ListImageReferrersCommand = class extends command6(_ep06, _mw06, "ListImageReferrers", ListImageReferrers$) {
+    };
+    var ListImagesCommand = class extends command6(_ep06, _mw06, "ListImages", ListImages$) {
+    };
+    var ListPullTimeUpdateExclusionsCommand = class extends command6(_ep06, _mw06, "ListPullTimeUpdateExclusions", ListPullTimeUpdateExclusions$) {
+    };
+    var ListReplicationBackfillsCommand = class extends command6(_ep06, _mw06, "ListReplicationBackfills", ListReplicationBackfills$) {
+    };
+    var ListTagsForResourceCommand = class extends command6(_ep06, _mw06, "ListTagsForResource", ListTagsForResource$) {
+    };
+    var PutAccountSettingCommand = class extends command6(_ep06, _mw06, "PutAccountSetting", PutAccountSetting$) {
+    };
+    var PutImageCommand2 = class extends command6(_ep06, _mw06, "PutImage", PutImage$) {
+    };
+    var PutImageScanningConfigurationCommand = class extends command6(_ep06, _mw06, "PutImageScanningConfiguration", PutImageScanningConfiguration$) {
+    };
+    var PutImageTagMutabilityCommand = class extends command6(_ep06, _mw06, "PutImageTagMutability", PutImageTagMutability$) {
+    };
+    var PutLifecyclePolicyCommand = class extends command6(_ep06, _mw06, "PutLifecyclePolicy", PutLifecyclePolicy$) {
+    };
+    var PutRegistryPolicyCommand = class extends command6(_ep06, _mw06, "PutRegistryPolicy", PutRegistryPolicy$) {
+    };
+    var PutRegistryScanningConfigurationCommand = class extends command6(_ep06, _mw06, "PutRegistryScanningConfiguration", PutRegistryScanningConfiguration$) {
+    };
+    var PutReplicationConfigurationCommand = class extends command6(_ep06, _mw06, "PutReplicationConfiguration", PutReplicationConfiguration$) {
+    };
+    var PutSigningConfigurationCommand = class extends command6(_ep06, _mw06, "PutSigningConfiguration", PutSigningConfiguration$) {
+    };
+    var RegisterPullTimeUpdateExclusionCommand = class extends command6(_ep06, _mw06, "RegisterPullTimeUpdateExclusion", RegisterPullTimeUpdateExclusion$) {
+    };
+    var SetRepositoryPolicyCommand = class extends command6(_ep06, _mw06, "SetRepositoryPolicy", SetRepositoryPolicy$) {
+    };
+    var StartImageScanCommand = class extends command6(_ep06, _mw06, "StartImageScan", StartImageScan$) {
+    };
+    var StartLifecyclePolicyPreviewCommand = class extends command6(_ep06, _mw06, "StartLifecyclePolicyPreview", StartLifecyclePolicyPreview$) {
+    };
+    var StartReplicationBackfillCommand = class extends command6(_ep06, _mw06, "StartReplicationBackfill", StartReplicationBackfill$) {
+    };
+    var StopReplicationBackfillCommand = class extends command6(_ep06, _mw06, "StopReplicationBackfill", StopReplicationBackfill$) {
+    };
+    var TagResourceCommand = class extends command6(_ep06, _mw06, "TagResource", TagResource$) {
+    };
+    var UntagResourceCommand = class extends command6(_ep06, _mw06, "UntagResource", UntagResource$) {
+    };
+    var UpdateImageStorageClassCommand = class extends command6(_ep06, _mw06, "UpdateImageStorageClass", UpdateImageStorageClass$) {
+    };
+    var UpdatePullThroughCacheRuleCommand = class extends command6(_ep06, _mw06, "UpdatePullThroughCacheRule", UpdatePullThroughCacheRule$) {
+    };
+    var UpdateRepositoryCreationTemplateCommand = class extends command6(_ep06, _mw06, "UpdateRepositoryCreationTemplate", UpdateRepositoryCreationTemplate$) {
+    };
+    var UploadLayerPartCommand = class extends command6(_ep06, _mw06, "UploadLayerPart", UploadLayerPart$) {
+    };
+    var ValidatePullThroughCacheRuleCommand = class extends command6(_ep06, _mw06, "ValidatePullThroughCacheRule", ValidatePullThroughCacheRule$) {
+    };
+    var paginateDescribeImageScanFindings = createPaginator2(ECRClient2, DescribeImageScanFindingsCommand, "nextToken", "nextToken", "maxResults");
+    var paginateDescribeImages = createPaginator2(ECRClient2, DescribeImagesCommand2, "nextToken", "nextToken", "maxResults");
+    var paginateDescribePullThroughCacheRules = createPaginator2(ECRClient2, DescribePullThroughCacheRulesCommand, "nextToken", "nextToken", "maxResults");
+    var paginateDescribeReplicationBackfillResults = createPaginator2(ECRClient2, DescribeReplicationBackfillResultsCommand, "nextToken", "nextToken", "maxResults");
+    var paginateDescribeRepositories = createPaginator2(ECRClient2, DescribeRepositoriesCommand2, "nextToken", "nextToken", "maxResults");
+    var paginateDescribeRepositoryCreationTemplates = createPaginator2(ECRClient2, DescribeRepositoryCreationTemplatesCommand, "nextToken", "nextToken", "maxResults");
+    var paginateGetLifecyclePolicyPreview = createPaginator2(ECRClient2, GetLifecyclePolicyPreviewCommand, "nextToken", "nextToken", "maxResults");
+    var paginateListImages = createPaginator2(ECRClient2, ListImagesCommand, "nextToken", "nextToken", "maxResults");
+    var paginateListReplicationBackfills = createPaginator2(ECRClient2, ListReplicationBackfillsCommand, "nextToken", "nextToken", "maxResults");
+    var checkState$1 = async (client, input) => {
+      let reason;
+      try {
+        let result = await client.send(new DescribeImageScanFindingsCommand(input));
+        reason = result;
+        try {
+          const returnComparator = () => {
+            return result.imageScanStatus.status;
+          };
+          if (returnComparator() === "COMPLETE") {
+            return { state: WaiterState2.SUCCESS, reason };
+          }
+        } catch (e7) {
+        }
+        try {
+          const returnComparator = () => {
+            return result.imageScanStatus.status;
+          };
+          if (returnComparator() === "FAILED") {
+            return { state: WaiterState2.FAILURE, reason };
+          }
+        } catch (e7) {
+        }
+      } catch (exception) {
+        reason = exception;
+      }
+      return { state: WaiterState2.RETRY, reason };
+    };
+    var waitForImageScanComplete = async (params, input) => {
+      const serviceDefaults = { minDelay: 5, maxDelay: 120 };
+      return createWaiter2({ ...serviceDefaults, ...params }, input, checkState$1);
+    };
+    var waitUntilImageScanComplete = async (params, input) => {
+      const serviceDefaults = { minDelay: 5, maxDelay: 120 };
+      const result = await createWaiter2({ ...serviceDefaults, ...params }, input, checkState$1);
+      return checkExceptions2(result);
+    };
+    var checkState = async (client, input) => {
+      let reason;
+      try {
+        let result = await client.send(new GetLifecyclePolicyPreviewCommand(input));
+        reason = result;
+        try {
+          const returnComparator = () => {
+            return result.status;
+          };
+          if (returnComparator() === "COMPLETE") {
+            return { state: WaiterState2.SUCCESS, reason };
+          }
+        } catch (e7) {
+        }
+        try {
+          const returnComparator = () => {
+            return result.status;
+          };
+          if (returnComparator() === "FAILED") {
+            return { state: WaiterState2.FAILURE, reason };
+          }
+        } catch (e7) {
+        }
+      } catch (exception) {
+        reason = exception;
+      }
+      return { state: WaiterState2.RETRY, reason };
+    };
+    var waitForLifecyclePolicyPreviewComplete = async (params, input) => {
+      const serviceDefaults = { minDelay: 5, maxDelay: 120 };
+      return createWaiter2({ ...serviceDefaults, ...params }, input, checkState);
+    };
+    var waitUntilLifecyclePolicyPreviewComplete = async (params, input) => {
+      const serviceDefaults = { minDelay: 5, maxDelay: 120 };
+      const result = await createWaiter2({ ...serviceDefaults, ...params }, input, checkState);
+      return checkExceptions2(result);
+    };
+    var commands6 = {
+      BatchCheckLayerAvailabilityCommand,
+      BatchDeleteImageCommand,
+      BatchGetImageCommand: BatchGetImageCommand2,
+      BatchGetRepositoryScanningConfigurationCommand,
+      CompleteLayerUploadCommand,
+      CreatePullThroughCacheRuleCommand,
+      CreateRepositoryCommand: CreateRepositoryCommand2,
+      CreateRepositoryCreationTemplateCommand,
+      DeleteLifecyclePolicyCommand,
+      DeletePullThroughCacheRuleCommand,
+      DeleteRegistryPolicyCommand,
+      DeleteRepositoryCommand,
+      DeleteRepositoryCreationTemplateCommand,
+      DeleteRepositoryPolicyCommand,
+      DeleteSigningConfigurationCommand,
+      DeregisterPullTimeUpdateExclusionCommand,
+      DescribeImageReplicationStatusCommand,
+      DescribeImagesCommand: DescribeImagesCommand2,
+      DescribeImageScanFindingsCommand,
+      DescribeImageSigningStatusCommand,
+      DescribePullThroughCacheRulesCommand,
+      DescribeRegistryCommand,
+      DescribeReplicationBackfillResultsCommand,
+      DescribeRepositoriesCommand: DescribeRepositoriesCommand2,
+      DescribeRepositoryCreationTemplatesCommand,
+      GetAccountSettingCommand,
+      GetAuthorizationTokenCommand: GetAuthorizationTokenCommand2,
+      GetDownloadUrlForLayerCommand,
+      GetLifecyclePolicyCommand,
+      GetLifecyclePolicyPreviewCommand,
+      GetRegistryPolicyCommand,
+      GetRegistryScanningConfigurationCommand,
+      GetRepositoryPolicyCommand,
+      GetSigningConfigurationCommand,
+      InitiateLayerUploadCommand,
+      ListImageReferrersCommand,
+      ListImagesCommand,
+      ListPullTimeUpdateExclusionsCommand,
+      ListReplicationBackfillsCommand,
+      ListTagsForResourceCommand,
+      PutAccountSettingCommand,
+      PutImageCommand: PutImageCommand2,
+      PutImageScanningConfigurationCommand,
+      PutImageTagMutabilityCommand,
+      PutLifecyclePolicyCommand,
+      PutRegistryPolicyCommand,
+      PutRegistryScanningConfigurationCommand,
+      PutReplicationConfigurationCommand,
+      PutSigningConfigurationCommand,
+      RegisterPullTimeUpdateExclusionCommand,
+      SetRepositoryPolicyCommand,
+      StartImageScanCommand,
+      StartLifecyclePolicyPreviewCommand,
+      StartReplicationBackfillCommand,
+      StopReplicationBackfillCommand,
+      TagResourceCommand,
+      UntagResourceCommand,
+      UpdateImageStorageClassCommand,
+      UpdatePullThroughCacheRuleCommand,
+      UpdateRepositoryCreationTemplateCommand,
+      UploadLayerPartCommand,
+      ValidatePullThroughCacheRuleCommand
+    };
+    var paginators = {
+      paginateDescribeImages,
+      paginateDescribeImageScanFindings,
+      paginateDescribePullThroughCacheRules,
+      paginateDescribeReplicationBackfillResults,
+      paginateDescribeRepositories,
+      paginateDescribeRepositoryCreationTemplates,
+      paginateGetLifecyclePolicyPreview,
+      paginateListImages,
+      paginateListReplicationBackfills
+    };
+    var waiters = {
+      waitUntilImageScanComplete,
+      waitUntilLifecyclePolicyPreviewComplete
+    };
+    var ECR = class extends ECRClient2 {
+    };
+    createAggregatedClient2(commands6, ECR, { paginators, waiters });
+    var LayerFailureCode = {
+      InvalidLayerDigest: "InvalidLayerDigest",
+      MissingLayerDigest: "MissingLayerDigest"
+    };
+    var LayerAvailability = {
+      ARCHIVED: "ARCHIVED",
+      AVAILABLE: "AVAILABLE",
+      UNAVAILABLE: "UNAVAILABLE"
+    };
+    var ImageFailureCode = {
+      ImageInaccessible: "ImageInaccessible",
+      ImageNotFound: "ImageNotFound",
+      ImageReferencedByManifestList: "ImageReferencedByManifestList",
+      ImageTagDoesNotMatchDigest: "ImageTagDoesNotMatchDigest",
+      InvalidImageDigest: "InvalidImageDigest",
+      InvalidImageTag: "InvalidImageTag",
+      KmsError: "KmsError",
+      MissingDigestAndTag: "MissingDigestAndTag",
+      UpstreamAccessDenied: "UpstreamAccessDenied",
+      UpstreamTooManyRequests: "UpstreamTooManyRequests",
+      UpstreamUnavailable: "UpstreamUnavailable"
+    };
+    var ScanningConfigurationFailureCode = {
+      REPOSITORY_NOT_FOUND: "REPOSITORY_NOT_FOUND"
+    };
+    var ScanningRepositoryFilterType = {
+      WILDCARD: "WILDCARD"
+    };
+    var ScanFrequency = {
+      CONTINUOUS_SCAN: "CONTINUOUS_SCAN",
+      MANUAL: "MANUAL",
+      SCAN_ON_PUSH: "SCAN_ON_PUSH"
+    };
+    var UpstreamRegistry = {
+      AzureContainerRegistry: "azure-container-registry",
+      Chainguard: "chainguard",
+      DockerHub: "docker-hub",
+      Ecr: "ecr",
+      EcrPublic: "ecr-public",
+      GitHubContainerRegistry: "github-container-registry",
+      GitLabContainerRegistry: "gitlab-container-registry",
+      K8s: "k8s",
+      Quay: "quay"
+    };
+    var EncryptionType = {
+      AES256: "AES256",
+      KMS: "KMS",
+      KMS_DSSE: "KMS_DSSE"
+    };
+    var ImageTagMutability = {
+      IMMUTABLE: "IMMUTABLE",
+      IMMUTABLE_WITH_EXCLUSION: "IMMUTABLE_WITH_EXCLUSION",
+      MUTABLE: "MUTABLE",
+      MUTABLE_WITH_EXCLUSION: "MUTABLE_WITH_EXCLUSION"
+    };
+    var ImageTagMutabilityExclusionFilterType = {
+      WILDCARD: "WILDCARD"
+    };
+    var RCTAppliedFor = {
+      CREATE_ON_PUSH: "CREATE_ON_PUSH",
+      PULL_THROUGH_CACHE: "PULL_THROUGH_CACHE",
+      REPLICATION: "REPLICATION"
+    };
+    var SigningRepositoryFilterType = {
+      WILDCARD_MATCH: "WILDCARD_MATCH"
+    };
+    var ReplicationStatus = {
+      COMPLETE: "COMPLETE",
+      FAILED: "FAILED",
+      IN_PROGRESS: "IN_PROGRESS"
+    };
+    var ImageStatusFilter = {
+      ACTIVATING: "ACTIVATING",
+      ACTIVE: "ACTIVE",
+      ANY: "ANY",
+      ARCHIVED: "ARCHIVED"
+    };
+    var TagStatus = {
+      ANY: "ANY",
+      TAGGED: "TAGGED",
+      UNTAGGED: "UNTAGGED"
+    };
+    var FindingSeverity = {
+      CRITICAL: "CRITICAL",
+      HIGH: "HIGH",
+      INFORMATIONAL: "INFORMATIONAL",
+      LOW: "LOW",
+      MEDIUM: "MEDIUM",
+      UNDEFINED: "UNDEFINED"
+    };
+    var ScanStatus = {
+      ACTIVE: "ACTIVE",
+      COMPLETE: "COMPLETE",
+      FAILED: "FAILED",
+      FINDINGS_UNAVAILABLE: "FINDINGS_UNAVAILABLE",
+      IMAGE_ARCHIVED: "IMAGE_ARCHIVED",
+      IN_PROGRESS: "IN_PROGRESS",
+      LIMIT_EXCEEDED: "LIMIT_EXCEEDED",
+      PENDING: "PENDING",
+      SCAN_ELIGIBILITY_EXPIRED: "SCAN_ELIGIBILITY_EXPIRED",
+      UNSUPPORTED_IMAGE: "UNSUPPORTED_IMAGE"
+    };
+    var ImageStatus = {
+      ACTIVATING: "ACTIVATING",
+      ACTIVE: "ACTIVE",
+      ARCHIVED: "ARCHIVED"
+    };
+    var SigningStatus = {
+      COMPLETE: "COMPLETE",
+      FAILED: "FAILED",
+      IN_PROGRESS: "IN_PROGRESS"
+    };
+    var RepositoryFilterType = {
+      PREFIX_MATCH: "PREFIX_MATCH"
+    };
+    var ReplicationBackfillResultStatus = {
+      COMPLETE: "COMPLETE",
+      FAILED: "FAILED"
+    };
+    var ReplicationBackfillStatus = {
+      COMPLETE: "COMPLETE",
+      FAILED: "FAILED",
+      IN_PROGRESS: "IN_PROGRESS",
+      PREPARING: "PREPARING",
+      STOPPED: "STOPPED",
+      STOPPING: "STOPPING"
+    };
+    var LifecyclePolicyTargetStorageClass = {
+      ARCHIVE: "ARCHIVE"
+    };
+    var ImageActionType = {
+      EXPIRE: "EXPIRE",
+      TRANSITION: "TRANSITION"
+    };
+    var LifecyclePolicyStorageClass = {
+      ARCHIVE: "ARCHIVE",
+      STANDARD: "STANDARD"
+    };
+    var LifecyclePolicyPreviewStatus = {
+      COMPLETE: "COMPLETE",
+      EXPIRED: "EXPIRED",
+      FAILED: "FAILED",
+      IN_PROGRESS: "IN_PROGRESS"
+    };
+    var ScanType = {
+      BASIC: "BASIC",
+      ENHANCED: "ENHANCED"
+    };
+    var ArtifactStatusFilter = {
+      ACTIVATING: "ACTIVATING",
+      ACTIVE: "ACTIVE",
+      ANY: "ANY",
+      ARCHIVED: "ARCHIVED"
+    };
+    var ArtifactStatus = {
+      ACTIVATING: "ACTIVATING",
+      ACTIVE: "ACTIVE",
+      ARCHIVED: "ARCHIVED"
+    };
+    var TargetStorageClass = {
+      ARCHIVE: "ARCHIVE",
+      STANDARD: "STANDARD"
+    };
+    exports.ArtifactStatus = ArtifactStatus;
+    exports.ArtifactStatusFilter = ArtifactStatusFilter;
+    exports.Attribute$ = Attribute$;
+    exports.AuthorizationData$ = AuthorizationData$;
+    exports.AwsEcrContainerImageDetails$ = AwsEcrContainerImageDetails$;
+    exports.BatchCheckLayerAvailability$ = BatchCheckLayerAvailability$;
+    exports.BatchCheckLayerAvailabilityCommand = BatchCheckLayerAvailabilityCommand;
+    exports.BatchCheckLayerAvailabilityRequest$ = BatchCheckLayerAvailabilityRequest$;
+    exports.BatchCheckLayerAvailabilityResponse$ = BatchCheckLayerAvailabilityResponse$;
+    exports.BatchDeleteImage$ = BatchDeleteImage$;
+    exports.BatchDeleteImageCommand = BatchDeleteImageCommand;
+    exports.BatchDeleteImageRequest$ = BatchDeleteImageRequest$;
+    exports.BatchDeleteImageResponse$ = BatchDeleteImageResponse$;
+    exports.BatchGetImage$ = BatchGetImage$;
+    exports.BatchGetImageCommand = BatchGetImageCommand2;
+    exports.BatchGetImageRequest$ = BatchGetImageRequest$;
+    exports.BatchGetImageResponse$ = BatchGetImageResponse$;
+    exports.BatchGetRepositoryScanningConfiguration$ = BatchGetRepositoryScanningConfiguration$;
+    exports.BatchGetRepositoryScanningConfigurationCommand = BatchGetRepositoryScanningConfigurationCommand;
+    exports.BatchGetRepositoryScanningConfigurationRequest$ = BatchGetRepositoryScanningConfigurationRequest$;
+    exports.BatchGetRepositoryScanningConfigurationResponse$ = BatchGetRepositoryScanningConfigurationResponse$;
+    exports.BlockedByOrganizationPolicyException = BlockedByOrganizationPolicyException;
+    exports.BlockedByOrganizationPolicyException$ = BlockedByOrganizationPolicyException$;
+    exports.CompleteLayerUpload$ = CompleteLayerUpload$;
+    exports.CompleteLayerUploadCommand = CompleteLayerUploadCommand;
+    exports.CompleteLayerUploadRequest$ = CompleteLayerUploadRequest$;
+    exports.CompleteLayerUploadResponse$ = CompleteLayerUploadResponse$;
+    exports.CreatePullThroughCacheRule$ = CreatePullThroughCacheRule$;
+    exports.CreatePullThroughCacheRuleCommand = CreatePullThroughCacheRuleCommand;
+    exports.CreatePullThroughCacheRuleRequest$ = CreatePullThroughCacheRuleRequest$;
+    exports.CreatePullThroughCacheRuleResponse$ = CreatePullThroughCacheRuleResponse$;
+    exports.CreateRepository$ = CreateRepository$;
+    exports.CreateRepositoryCommand = CreateRepositoryCommand2;
+    exports.CreateRepositoryCreationTemplate$ = CreateRepositoryCreationTemplate$;
+    exports.CreateRepositoryCreationTemplateCommand = CreateRepositoryCreationTemplateCommand;
+    exports.CreateRepositoryCreationTemplateRequest$ = CreateRepositoryCreationTemplateRequest$;
+    exports.CreateRepositoryCreationTemplateResponse$ = CreateRepositoryCreationTemplateResponse$;
+    exports.CreateRepositoryRequest$ = CreateRepositoryRequest$;
+    exports.CreateRepositoryResponse$ = CreateRepositoryResponse$;
+    exports.CvssScore$ = CvssScore$;
+    exports.CvssScoreAdjustment$ = CvssScoreAdjustment$;
+    exports.CvssScoreDetails$ = CvssScoreDetails$;
+    exports.DeleteLifecyclePolicy$ = DeleteLifecyclePolicy$;
+    exports.DeleteLifecyclePolicyCommand = DeleteLifecyclePolicyCommand;
+    exports.DeleteLifecyclePolicyRequest$ = DeleteLifecyclePolicyRequest$;
+    exports.DeleteLifecyclePolicyResponse$ = DeleteLifecyclePolicyResponse$;
+    exports.DeletePullThroughCacheRule$ = DeletePullThroughCacheRule$;
+    exports.DeletePullThroughCacheRuleCommand = DeletePullThroughCacheRuleCommand;
+    exports.DeletePullThroughCacheRuleRequest$ = DeletePullThroughCacheRuleRequest$;
+    exports.DeletePullThroughCacheRuleResponse$ = DeletePullThroughCacheRuleResponse$;
+    exports.DeleteRegistryPolicy$ = DeleteRegistryPolicy$;
+    exports.DeleteRegistryPolicyCommand = DeleteRegistryPolicyCommand;
+    exports.DeleteRegistryPolicyRequest$ = DeleteRegistryPolicyRequest$;
+    exports.DeleteRegistryPolicyResponse$ = DeleteRegistryPolicyResponse$;
+    exports.DeleteRepository$ = DeleteRepository$;
+    exports.DeleteRepositoryCommand = DeleteRepositoryCommand;
+    exports.DeleteRepositoryCreationTemplate$ = DeleteRepositoryCreationTemplate$;
+    exports.DeleteRepositoryCreationTemplateCommand = DeleteRepositoryCreationTemplateCommand;
+    exports.DeleteRepositoryCreationTemplateRequest$ = DeleteRepositoryCreationTemplateRequest$;
+    exports.DeleteRepositoryCreationTemplateResponse$ = DeleteRepositoryCreationTemplateResponse$;
+    exports.DeleteRepositoryPolicy$ = DeleteRepositoryPolicy$;
+    exports.DeleteRepositoryPolicyCommand = DeleteRepositoryPolicyCommand;
+    exports.DeleteRepositoryPolicyRequest$ = DeleteRepositoryPolicyRequest$;
+    exports.DeleteRepositoryPolicyResponse$ = DeleteRepositoryPolicyResponse$;
+    exports.DeleteRepositoryRequest$ = DeleteRepositoryRequest$;
+    exports.DeleteRepositoryResponse$ = DeleteRepositoryResponse$;
+    exports.DeleteSigningConfiguration$ = DeleteSigningConfiguration$;
+    exports.DeleteSigningConfigurationCommand = DeleteSigningConfigurationCommand;
+    exports.DeleteSigningConfigurationRequest$ = DeleteSigningConfigurationRequest$;
+    exports.DeleteSigningConfigurationResponse$ = DeleteSigningConfigurationResponse$;
+    exports.DeregisterPullTimeUpdateExclusion$ = DeregisterPullTimeUpdateExclusion$;
+    exports.DeregisterPullTimeUpdateExclusionCommand = DeregisterPullTimeUpdateExclusionCommand;
+    exports.DeregisterPullTimeUpdateExclusionRequest$ = DeregisterPullTimeUpdateExclusionRequest$;
+    exports.DeregisterPullTimeUpdateExclusionResponse$ = DeregisterPullTimeUpdateExclusionResponse$;
+    exports.DescribeImageReplicationStatus$ = DescribeImageReplicationStatus$;
+    exports.DescribeImageReplicationStatusCommand = DescribeImageReplicationStatusCommand;
+    exports.DescribeImageReplicationStatusRequest$ = DescribeImageReplicationStatusRequest$;
+    exports.DescribeImageReplicationStatusResponse$ = DescribeImageReplicationStatusResponse$;
+    exports.DescribeImageScanFindings$ = DescribeImageScanFindings$;
+    exports.DescribeImageScanFindingsCommand = DescribeImageScanFindingsCommand;
+    exports.DescribeImageScanFindingsRequest$ = DescribeImageScanFindingsRequest$;
+    exports.DescribeImageScanFindingsResponse$ = DescribeImageScanFindingsResponse$;
+    exports.DescribeImageSigningStatus$ = DescribeImageSigningStatus$;
+    exports.DescribeImageSigningStatusCommand = DescribeImageSigningStatusCommand;
+    exports.DescribeImageSigningStatusRequest$ = DescribeImageSigningStatusRequest$;
+    exports.DescribeImageSigningStatusResponse$ = DescribeImageSigningStatusResponse$;
+    exports.DescribeImages$ = DescribeImages$;
+    exports.DescribeImagesCommand = DescribeImagesCommand2;
+    exports.DescribeImagesFilter$ = DescribeImagesFilter$;
+    exports.DescribeImagesRequest$ = DescribeImagesRequest$;
+    exports.DescribeImagesResponse$ = DescribeImagesResponse$;
+    exports.DescribePullThroughCacheRules$ = DescribePullThroughCacheRules$;
+    exports.DescribePullThroughCacheRulesCommand = DescribePullThroughCacheRulesCommand;
+    exports.DescribePullThroughCacheRulesRequest$ = DescribePullThroughCacheRulesRequest$;
+    exports.DescribePullThroughCacheRulesResponse$ = DescribePullThroughCacheRulesResponse$;
+    exports.DescribeRegistry$ = DescribeRegistry$;
+    exports.DescribeRegistryCommand = DescribeRegistryCommand;
+    exports.DescribeRegistryRequest$ = DescribeRegistryRequest$;
+    exports.DescribeRegistryResponse$ = DescribeRegistryResponse$;
+    exports.DescribeReplicationBackfillResults$ = DescribeReplicationBackfillResults$;
+    exports.DescribeReplicationBackfillResultsCommand = DescribeReplicationBackfillResultsCommand;
+    exports.DescribeReplicationBackfillResultsRequest$ = DescribeReplicationBackfillResultsRequest$;
+    exports.DescribeReplicationBackfillResultsResponse$ = DescribeReplicationBackfillResultsResponse$;
+    exports.DescribeRepositories$ = DescribeRepositories$;
+    exports.DescribeRepositoriesCommand = DescribeRepositoriesCommand2;
+    exports.DescribeRepositoriesRequest$ = DescribeRepositoriesRequest$;
+    exports.DescribeRepositoriesResponse$ = DescribeRepositoriesResponse$;
+    exports.DescribeRepositoryCreationTemplates$ = DescribeRepositoryCreationTemplates$;
+    exports.DescribeRepositoryCreationTemplatesCommand = DescribeRepositoryCreationTemplatesCommand;
+    exports.DescribeRepositoryCreationTemplatesRequest$ = DescribeRepositoryCreationTemplatesRequest$;
+    exports.DescribeRepositoryCreationTemplatesResponse$ = DescribeRepositoryCreationTemplatesResponse$;
+    exports.ECR = ECR;
+    exports.ECRClient = ECRClient2;
+    exports.ECRServiceException = ECRServiceException;
+    exports.ECRServiceException$ = ECRServiceException$;
+    exports.EmptyUploadException = EmptyUploadException;
+    exports.EmptyUploadException$ = EmptyUploadException$;
+    exports.EncryptionConfiguration$ = EncryptionConfiguration$;
+    exports.EncryptionConfigurationForRepositoryCreationTemplate$ = EncryptionConfigurationForRepositoryCreationTemplate$;
+    exports.EncryptionType = EncryptionType;
+    exports.EnhancedImageScanFinding$ = EnhancedImageScanFinding$;
+    exports.ExclusionAlreadyExistsException = ExclusionAlreadyExistsException;
+    exports.ExclusionAlreadyExistsException$ = ExclusionAlreadyExistsException$;
+    exports.ExclusionNotFoundException = ExclusionNotFoundException;
+    exports.ExclusionNotFoundException$ = ExclusionNotFoundException$;
+    exports.FindingSeverity = FindingSeverity;
+    exports.GetAccountSetting$ = GetAccountSetting$;
+    exports.GetAccountSettingCommand = GetAccountSettingCommand;
+    exports.GetAccountSettingRequest$ = GetAccountSettingRequest$;
+    exports.GetAccountSettingResponse$ = GetAccountSettingResponse$;
+    exports.GetAuthorizationToken$ = GetAuthorizationToken$;
+    exports.GetAuthorizationTokenCommand = GetAuthorizationTokenCommand2;
+    exports.GetAuthorizationTokenRequest$ = GetAuthorizationTokenRequest$;
+    exports.GetAuthorizationTokenResponse$ = GetAuthorizationTokenResponse$;
+    exports.GetDownloadUrlForLayer$ = GetDownloadUrlForLayer$;
+    exports.GetDownloadUrlForLayerCommand = GetDownloadUrlForLayerCommand;
+    exports.GetDownloadUrlForLayerRequest$ = GetDownloadUrlForLayerRequest$;
+    exports.GetDownloadUrlForLayerResponse$ = GetDownloadUrlForLayerResponse$;
+    exports.GetLifecyclePolicy$ = GetLifecyclePolicy$;
+    exports.GetLifecyclePolicyCommand = GetLifecyclePolicyCommand;
+    exports.GetLifecyclePolicyPreview$ = GetLifecyclePolicyPreview$;
+    exports.GetLifecyclePolicyPreviewCommand = GetLifecyclePolicyPreviewCommand;
+    exports.GetLifecyclePolicyPreviewRequest$ = GetLifecyclePolicyPreviewRequest$;
+    exports.GetLifecyclePolicyPreviewResponse$ = GetLifecyclePolicyPreviewResponse$;
+    exports.GetLifecyclePolicyRequest$ = GetLifecyclePolicyRequest$;
+    exports.GetLifecyclePolicyResponse$ = GetLifecyclePolicyResponse$;
+    exports.GetRegistryPolicy$ = GetRegistryPolicy$;
+    exports.GetRegistryPolicyCommand = GetRegistryPolicyCommand;
+    exports.GetRegistryPolicyRequest$ = GetRegistryPolicyRequest$;
+    exports.GetRegistryPolicyResponse$ = GetRegistryPolicyResponse$;
+    exports.GetRegistryScanningConfiguration$ = GetRegistryScanningConfiguration$;
+    exports.GetRegistryScanningConfigurationCommand = GetRegistryScanningConfigurationCommand;
+    exports.GetRegistryScanningConfigurationRequest$ = GetRegistryScanningConfigurationRequest$;
+    exports.GetRegistryScanningConfigurationResponse$ = GetRegistryScanningConfigurationResponse$;
+    exports.GetRepositoryPolicy$ = GetRepositoryPolicy$;
+    exports.GetRepositoryPolicyCommand = GetRepositoryPolicyCommand;
+    exports.GetRepositoryPolicyRequest$ = GetRepositoryPolicyRequest$;
+    exports.GetRepositoryPolicyResponse$ = GetRepositoryPolicyResponse$;
+    exports.GetSigningConfiguration$ = GetSigningConfiguration$;
+    exports.GetSigningConfigurationCommand = GetSigningConfigurationCommand;
+    exports.GetSigningConfigurationRequest$ = GetSigningConfigurationRequest$;
+    exports.GetSigningConfigurationResponse$ = GetSigningConfigurationResponse$;
+    exports.Image$ = Image$;
+    exports.ImageActionType = ImageActionType;
+    exports.ImageAlreadyExistsException = ImageAlreadyExistsException;
+    exports.ImageAlreadyExistsException$ = ImageAlreadyExistsException$;
+    exports.ImageArchivedException = ImageArchivedException;
+    exports.ImageArchivedException$ = ImageArchivedException$;
+    exports.ImageDetail$ = ImageDetail$;
+    exports.ImageDigestDoesNotMatchException = ImageDigestDoesNotMatchException;
+    exports.ImageDigestDoesNotMatchException$ = ImageDigestDoesNotMatchException$;
+    exports.ImageFailure$ = ImageFailure$;
+    exports.ImageFailureCode = ImageFailureCode;
+    exports.ImageIdentifier$ = ImageIdentifier$;
+    exports.ImageNotFoundException = ImageNotFoundException;
+    exports.ImageNotFoundException$ = ImageNotFoundException$;
+    exports.ImageReferrer$ = ImageReferrer$;
+    exports.ImageReplicationStatus$ = ImageReplicationStatus$;
+    exports.ImageScanFinding$ = ImageScanFinding$;
+    exports.ImageScanFindings$ = ImageScanFindings$;
+    exports.ImageScanFindingsSummary$ = ImageScanFindingsSummary$;
+    exports.ImageScanStatus$ = ImageScanStatus$;
+    exports.ImageScanningConfiguration$ = ImageScanningConfiguration$;
+    exports.ImageSigningStatus$ = ImageSigningStatus$;
+    exports.ImageStatus = ImageStatus;
+    exports.ImageStatusFilter = ImageStatusFilter;
+    exports.ImageStorageClassUpdateNotSupportedException = ImageStorageClassUpdateNotSupportedException;
+    exports.ImageStorageClassUpdateNotSupportedException$ = ImageStorageClassUpdateNotSupportedException$;
+    exports.ImageTagAlreadyExistsException = ImageTagAlreadyExistsException;
+    exports.ImageTagAlreadyExistsException$ = ImageTagAlreadyExistsException$;
+    exports.ImageTagMutability = ImageTagMutability;
+    exports.ImageTagMutabilityExclusionFilter$ = ImageTagMutabilityExclusionFilter$;
+    exports.ImageTagMutabilityExclusionFilterType = ImageTagMutabilityExclusionFilterType;
+    exports.InitiateLayerUpload$ = InitiateLayerUpload$;
+    exports.InitiateLayerUploadCommand = InitiateLayerUploadCommand;
+    exports.InitiateLayerUploadRequest$ = InitiateLayerUploadRequest$;
+    exports.InitiateLayerUploadResponse$ = InitiateLayerUploadResponse$;
+    exports.InvalidLayerException = InvalidLayerException;
+    exports.InvalidLayerException$ = InvalidLayerException$;
+    exports.InvalidLayerPartException = InvalidLayerPartException;
+    exports.InvalidLayerPartException$ = InvalidLayerPartException$;
+    exports.InvalidParameterException = InvalidParameterException2;
+    exports.InvalidParameterException$ = InvalidParameterException$2;
+    exports.InvalidTagParameterException = InvalidTagParameterException;
+    exports.InvalidTagParameterException$ = InvalidTagParameterException$;
+    exports.KmsException = KmsException;
+    exports.KmsException$ = KmsException$;
+    exports.Layer$ = Layer$;
+    exports.LayerAlreadyExistsException = LayerAlreadyExistsException;
+    exports.LayerAlreadyExistsException$ = LayerAlreadyExistsException$;
+    exports.LayerAvailability = LayerAvailability;
+    exports.LayerFailure$ = LayerFailure$;
+    exports.LayerFailureCode = LayerFailureCode;
+    exports.LayerInaccessibleException = LayerInaccessibleException;
+    exports.LayerInaccessibleException$ = LayerInaccessibleException$;
+    exports.LayerPartTooSmallException = LayerPartTooSmallException;
+    exports.LayerPartTooSmallException$ = LayerPartTooSmallException$;
+    exports.LayersNotFoundException = LayersNotFoundException;
+    exports.LayersNotFoundException$ = LayersNotFoundException$;
+    exports.LifecyclePolicyNotFoundException = LifecyclePolicyNotFoundException;
+    exports.LifecyclePolicyNotFoundException$ = LifecyclePolicyNotFoundException$;
+    exports.LifecyclePolicyPreviewFilter$ = LifecyclePolicyPreviewFilter$;
+    exports.LifecyclePolicyPreviewInProgressException = LifecyclePolicyPreviewInProgressException;
+    exports.LifecyclePolicyPreviewInProgressException$ = LifecyclePolicyPreviewInProgressException$;
+    exports.LifecyclePolicyPreviewNotFoundException = LifecyclePolicyPreviewNotFoundException;
+    exports.LifecyclePolicyPreviewNotFoundException$ = LifecyclePolicyPreviewNotFoundException$;
+    exports.LifecyclePolicyPreviewResult$ = LifecyclePolicyPreviewResult$;
+    exports.LifecyclePolicyPreviewStatus = LifecyclePolicyPreviewStatus;
+    exports.LifecyclePolicyPreviewSummary$ = LifecyclePolicyPreviewSummary$;
+    exports.LifecyclePolicyRuleAction$ = LifecyclePolicyRuleAction$;
+    exports.LifecyclePolicyStorageClass = LifecyclePolicyStorageClass;
+    exports.LifecyclePolicyTargetStorageClass = LifecyclePolicyTargetStorageClass;
+    exports.LimitExceededException = LimitExceededException2;
+    exports.LimitExceededException$ = LimitExceededException$2;
+    exports.ListImageReferrers$ = ListImageReferrers$;
+    exports.ListImageReferrersCommand = ListImageReferrersCommand;
+    exports.ListImageReferrersFilter$ = ListImageReferrersFilter$;
+    exports.ListImageReferrersRequest$ = ListImageReferrersRequest$;
+    exports.ListImageReferrersResponse$ = ListImageReferrersResponse$;
+    exports.ListImages$ = ListImages$;
+    exports.ListImagesCommand = ListImagesCommand;
+    exports.ListImagesFilter$ = ListImagesFilter$;
+    exports.ListImagesRequest$ = ListImagesRequest$;
+    exports.ListImagesResponse$ = ListImagesResponse$;
+    exports.ListPullTimeUpdateExclusions$ = ListPullTimeUpdateExclusions$;
+    exports.ListPullTimeUpdateExclusionsCommand = ListPullTimeUpdateExclusionsCommand;
+    exports.ListPullTimeUpdateExclusionsRequest$ = ListPullTimeUpdateExclusionsRequest$;
+    exports.ListPullTimeUpdateExclusionsResponse$ = ListPullTimeUpdateExclusionsResponse$;
+    exports.ListReplicationBackfills$ = ListReplicationBackfills$;
+    exports.ListReplicationBackfillsCommand = ListReplicationBackfillsCommand;
+    exports.ListReplicationBackfillsRequest$ = ListReplicationBackfillsRequest$;
+    exports.ListReplicationBackfillsResponse$ = ListReplicationBackfillsResponse$;
+    exports.ListTagsForResource$ = ListTagsForResource$;
+    exports.ListTagsForResourceCommand = ListTagsForResourceCommand;
+    exports.ListTagsForResourceRequest$ = ListTagsForResourceRequest$;
+    exports.ListTagsForResourceResponse$ = ListTagsForResourceResponse$;
+    exports.PackageVulnerabilityDetails$ = PackageVulnerabilityDetails$;
+    exports.PullThroughCacheRule$ = PullThroughCacheRule$;
+    exports.PullThroughCacheRuleAlreadyExistsException = PullThroughCacheRuleAlreadyExistsException;
+    exports.PullThroughCacheRuleAlreadyExistsException$ = PullThroughCacheRuleAlreadyExistsException$;
+    exports.PullThroughCacheRuleNotFoundException = PullThroughCacheRuleNotFoundException;
+    exports.PullThroughCacheRuleNotFoundException$ = PullThroughCacheRuleNotFoundException$;
+    exports.PutAccountSetting$ = PutAccountSetting$;
+    exports.PutAccountSettingCommand = PutAccountSettingCommand;
+    exports.PutAccountSettingRequest$ = PutAccountSettingRequest$;
+    exports.PutAccountSettingResponse$ = PutAccountSettingResponse$;
+    exports.PutImage$ = PutImage$;
+    exports.PutImageCommand = PutImageCommand2;
+    exports.PutImageRequest$ = PutImageRequest$;
+    exports.PutImageResponse$ = PutImageResponse$;
+    exports.PutImageScanningConfiguration$ = PutImageScanningConfiguration$;
+    exports.PutImageScanningConfigurationCommand = PutImageScanningConfigurationCommand;
+    exports.PutImageScanningConfigurationRequest$ = PutImageScanningConfigurationRequest$;
+    exports.PutImageScanningConfigurationResponse$ = PutImageScanningConfigurationResponse$;
+    exports.PutImageTagMutability$ = PutImageTagMutability$;
+    exports.PutImageTagMutabilityCommand = PutImageTagMutabilityCommand;
+    exports.PutImageTagMutabilityRequest$ = PutImageTagMutabilityRequest$;
+    exports.PutImageTagMutabilityResponse$ = PutImageTagMutabilityResponse$;
+    exports.PutLifecyclePolicy$ = PutLifecyclePolicy$;
+    exports.PutLifecyclePolicyCommand = PutLifecyclePolicyCommand;
+    exports.PutLifecyclePolicyRequest$ = PutLifecyclePolicyRequest$;
+    exports.PutLifecyclePolicyResponse$ = PutLifecyclePolicyResponse$;
+    exports.PutRegistryPolicy$ = PutRegistryPolicy$;
+    exports.PutRegistryPolicyCommand = PutRegistryPolicyCommand;
+    exports.PutRegistryPolicyRequest$ = PutRegistryPolicyRequest$;
+    exports.PutRegistryPolicyResponse$ = PutRegistryPolicyResponse$;
+    exports.PutRegistryScanningConfiguration$ = PutRegistryScanningConfiguration$;
+    exports.PutRegistryScanningConfigurationCommand = PutRegistryScanningConfigurationCommand;
+    exports.PutRegistryScanningConfigurationRequest$ = PutRegistryScanningConfigurationRequest$;
+    exports.PutRegistryScanningConfigurationResponse$ = PutRegistryScanningConfigurationResponse$;
+    exports.PutReplicationConfiguration$ = PutReplicationConfiguration$;
+    exports.PutReplicationConfigurationCommand = PutReplicationConfigurationCommand;
+    exports.PutReplicationConfigurationRequest$ = PutReplicationConfigurationRequest$;
+    exports.PutReplicationConfigurationResponse$ = PutReplicationConfigurationResponse$;
+    exports.PutSigningConfiguration$ = PutSigningConfiguration$;
+    exports.PutSigningConfigurationCommand = PutSigningConfigurationCommand;
+    exports.PutSigningConfigurationRequest$ = PutSigningConfigurationRequest$;
+    exports.PutSigningConfigurationResponse$ = PutSigningConfigurationResponse$;
+    exports.RCTAppliedFor = RCTAppliedFor;
+    exports.Recommendation$ = Recommendation$;
+    exports.ReferencedImagesNotFoundException = ReferencedImagesNotFoundException;
+    exports.ReferencedImagesNotFoundException$ = ReferencedImagesNotFoundException$;
+    exports.RegisterPullTimeUpdateExclusion$ = RegisterPullTimeUpdateExclusion$;
+    exports.RegisterPullTimeUpdateExclusionCommand = RegisterPullTimeUpdateExclusionCommand;
+    exports.RegisterPullTimeUpdateExclusionRequest$ = RegisterPullTimeUpdateExclusionRequest$;
+    exports.RegisterPullTimeUpdateExclusionResponse$ = RegisterPullTimeUpdateExclusionResponse$;
+    exports.RegistryPolicyNotFoundException = RegistryPolicyNotFoundException;
+    exports.RegistryPolicyNotFoundException$ = RegistryPolicyNotFoundException$;
+    exports.RegistryScanningConfiguration$ = RegistryScanningConfiguration$;
+    exports.RegistryScanningRule$ = RegistryScanningRule$;
+    exports.Remediation$ = Remediation$;
+    exports.ReplicationBackfillInProgressException = ReplicationBackfillInProgressException;
+    exports.ReplicationBackfillInProgressException$ = ReplicationBackfillInProgressException$;
+    exports.ReplicationBackfillInvalidStatusException = ReplicationBackfillInvalidStatusException;
+    exports.ReplicationBackfillInvalidStatusException$ = ReplicationBackfillInvalidStatusException$;
+    exports.ReplicationBackfillNotFoundException = ReplicationBackfillNotFoundException;
+    exports.ReplicationBackfillNotFoundException$ = ReplicationBackfillNotFoundException$;
+    exports.ReplicationBackfillProgress$ = ReplicationBackfillProgress$;
+    exports.ReplicationBackfillResult$ = ReplicationBackfillResult$;
+    exports.ReplicationBackfillResultStatus = ReplicationBackfillResultStatus;
+    exports.ReplicationBackfillStatus = ReplicationBackfillStatus;
+    exports.ReplicationBackfillSummary$ = ReplicationBackfillSummary$;
+    exports.ReplicationConfiguration$ = ReplicationConfiguration$;
+    exports.ReplicationDestination$ = ReplicationDestination$;
+    exports.ReplicationRule$ = ReplicationRule$;
+    exports.ReplicationStatus = ReplicationStatus;
+    exports.Repository$ = Repository$;
+    exports.RepositoryAlreadyExistsException = RepositoryAlreadyExistsException;
+    exports.RepositoryAlreadyExistsException$ = RepositoryAlreadyExistsException$;
+    exports.RepositoryCreationTemplate$ = RepositoryCreationTemplate$;
+    exports.RepositoryFilter$ = RepositoryFilter$;
+    exports.RepositoryFilterType = RepositoryFilterType;
+    exports.RepositoryNotEmptyException = RepositoryNotEmptyException;
+    exports.RepositoryNotEmptyException$ = RepositoryNotEmptyException$;
+    exports.RepositoryNotFoundException = RepositoryNotFoundException;
+    exports.RepositoryNotFoundException$ = RepositoryNotFoundException$;
+    exports.RepositoryPolicyNotFoundException = RepositoryPolicyNotFoundException;
+    exports.RepositoryPolicyNotFoundException$ = RepositoryPolicyNotFoundException$;
+    exports.RepositoryScanningConfiguration$ = RepositoryScanningConfiguration$;
+    exports.RepositoryScanningConfigurationFailure$ = RepositoryScanningConfigurationFailure$;
+    exports.Resource$ = Resource$;
+    exports.ResourceDetails$ = ResourceDetails$;
+    exports.ScanFrequency = ScanFrequency;
+    exports.ScanNotFoundException = ScanNotFoundException;
+    exports.ScanNotFoundException$ = ScanNotFoundException$;
+    exports.ScanStatus = ScanStatus;
+    exports.ScanType = ScanType;
+    exports.ScanningConfigurationFailureCode = ScanningConfigurationFailureCode;
+    exports.ScanningRepositoryFilter$ = ScanningRepositoryFilter$;
+    exports.ScanningRepositoryFilterType = ScanningRepositoryFilterType;
+    exports.ScoreDetails$ = ScoreDetails$;
+    exports.SecretNotFoundException = SecretNotFoundException;
+    exports.SecretNotFoundException$ = SecretNotFoundException$;
+    exports.ServerException = ServerException;
+    exports.ServerException$ = ServerException$;
+    exports.SetRepositoryPolicy$ = SetRepositoryPolicy$;
+    exports.SetRepositoryPolicyCommand = SetRepositoryPolicyCommand;
+    exports.SetRepositoryPolicyRequest$ = SetRepositoryPolicyRequest$;
+    exports.SetRepositoryPolicyResponse$ = SetRepositoryPolicyResponse$;
+    exports.SigningConfiguration$ = SigningConfiguration$;
+    exports.SigningConfigurationNotFoundException = SigningConfigurationNotFoundException;
+    exports.SigningConfigurationNotFoundException$ = SigningConfigurationNotFoundException$;
+    exports.SigningRepositoryFilter$ = SigningRepositoryFilter$;
+    exports.SigningRepositoryFilterType = SigningRepositoryFilterType;
+    exports.SigningRule$ = SigningRule$;
+    exports.SigningStatus = SigningStatus;
+    exports.StartImageScan$ = StartImageScan$;
+    exports.StartImageScanCommand = StartImageScanCommand;
+    exports.StartImageScanRequest$ = StartImageScanRequest$;
+    exports.StartImageScanResponse$ = StartImageScanResponse$;
+    exports.StartLifecyclePolicyPreview$ = StartLifecyclePolicyPreview$;
+    exports.StartLifecyclePolicyPreviewCommand = StartLifecyclePolicyPreviewCommand;
+    exports.StartLifecyclePolicyPreviewRequest$ = StartLifecyclePolicyPreviewRequest$;
+    exports.StartLifecyclePolicyPreviewResponse$ = StartLifecyclePolicyPreviewResponse$;
+    exports.StartReplicationBackfill$ = StartReplicationBackfill$;
+    exports.StartReplicationBackfillCommand = StartReplicationBackfillCommand;
+    exports.StartReplicationBackfillRequest$ = StartReplicationBackfillRequest$;
+    exports.StartReplicationBackfillResponse$ = StartReplicationBackfillResponse$;
+    exports.StopReplicationBackfill$ = StopReplicationBackfill$;
+    exports.StopReplicationBackfillCommand = StopReplicationBackfillCommand;
+    exports.StopReplicationBackfillRequest$ = StopReplicationBackfillRequest$;
+    exports.StopReplicationBackfillResponse$ = StopReplicationBackfillResponse$;
+    exports.SubjectIdentifier$ = SubjectIdentifier$;
+    exports.Tag$ = Tag$2;
+    exports.TagResource$ = TagResource$;
+    exports.TagResourceCommand = TagResourceCommand;
+    exports.TagResourceRequest$ = TagResourceRequest$;
+    exports.TagResourceResponse$ = TagResourceResponse$;
+    exports.TagStatus = TagStatus;
+    exports.TargetStorageClass = TargetStorageClass;
+    exports.TemplateAlreadyExistsException = TemplateAlreadyExistsException;
+    exports.TemplateAlreadyExistsException$ = TemplateAlreadyExistsException$;
+    exports.TemplateNotFoundException = TemplateNotFoundException;
+    exports.TemplateNotFoundException$ = TemplateNotFoundException$;
+    exports.TooManyTagsException = TooManyTagsException;
+    exports.TooManyTagsException$ = TooManyTagsException$;
+    exports.TransitioningImageTotalCount$ = TransitioningImageTotalCount$;
+    exports.UnableToAccessSecretException = UnableToAccessSecretException;
+    exports.UnableToAccessSecretException$ = UnableToAccessSecretException$;
+    exports.UnableToDecryptSecretValueException = UnableToDecryptSecretValueException;
+    exports.UnableToDecryptSecretValueException$ = UnableToDecryptSecretValueException$;
+    exports.UnableToGetUpstreamImageException = UnableToGetUpstreamImageException;
+    exports.UnableToGetUpstreamImageException$ = UnableToGetUpstreamImageException$;
+    exports.UnableToGetUpstreamLayerException = UnableToGetUpstreamLayerException;
+    exports.UnableToGetUpstreamLayerException$ = UnableToGetUpstreamLayerException$;
+    exports.UnableToListUpstreamImageReferrersException = UnableToListUpstreamImageReferrersException;
+    exports.UnableToListUpstreamImageReferrersException$ = UnableToListUpstreamImageReferrersException$;
+    exports.UnsupportedImageTypeException = UnsupportedImageTypeException;
+    exports.UnsupportedImageTypeException$ = UnsupportedImageTypeException$;
+    exports.UnsupportedUpstreamRegistryException = UnsupportedUpstreamRegistryException;
+    exports.UnsupportedUpstreamRegistryException$ = UnsupportedUpstreamRegistryException$;
+    exports.UntagResource$ = UntagResource$;
+    exports.UntagResourceCommand = UntagResourceCommand;
+    exports.UntagResourceRequest$ = UntagResourceRequest$;
+    exports.UntagResourceResponse$ = UntagResourceResponse$;
+    exports.UpdateImageStorageClass$ = UpdateImageStorageClass$;
+    exports.UpdateImageStorageClassCommand = UpdateImageStorageClassCommand;
+    exports.UpdateImageStorageClassRequest$ = UpdateImageStorageClassRequest$;
+    exports.UpdateImageStorageClassResponse$ = UpdateImageStorageClassResponse$;
+    exports.UpdatePullThroughCacheRule$ = UpdatePullThroughCacheRule$;
+    exports.UpdatePullThroughCacheRuleCommand = UpdatePullThroughCacheRuleCommand;
+    exports.UpdatePullThroughCacheRuleRequest$ = UpdatePullThroughCacheRuleRequest$;
+    exports.UpdatePullThroughCacheRuleResponse$ = UpdatePullThroughCacheRuleResponse$;
+    exports.UpdateRepositoryCreationTemplate$ = UpdateRepositoryCreationTemplate$;
+    exports.UpdateRepositoryCreationTemplateCommand = UpdateRepositoryCreationTemplateCommand;
+    exports.UpdateRepositoryCreationTemplateRequest$ = UpdateRepositoryCreationTemplateRequest$;
+    exports.UpdateRepositoryCreationTemplateResponse$ = UpdateRepositoryCreationTemplateResponse$;
+    exports.UploadLayerPart$ = UploadLayerPart$;
+    exports.UploadLayerPartCommand = UploadLayerPartCommand;
+    exports.UploadLayerPartRequest$ = UploadLayerPartRequest$;
+    exports.UploadLayerPartResponse$ = UploadLayerPartResponse$;
+    exports.UploadNotFoundException = UploadNotFoundException;
+    exports.UploadNotFoundException$ = UploadNotFoundException$;
+    exports.UpstreamRegistry = UpstreamRegistry;
+    exports.ValidatePullThroughCacheRule$ = ValidatePullThroughCacheRule$;
+    exports.ValidatePullThroughCacheRuleCommand = ValidatePullThroughCacheRuleCommand;
+    exports.ValidatePullThroughCacheRuleRequest$ = ValidatePullThroughCacheRuleRequest$;
+    exports.ValidatePullThroughCacheRuleResponse$ = ValidatePullThroughCacheRuleResponse$;
+    exports.ValidationException = ValidationException2;
+    exports.ValidationException$ = ValidationException$2;
+    exports.VulnerablePackage$ = VulnerablePackage$;
+    exports.errorTypeRegistries = errorTypeRegistries6;
+    exports.paginateDescribeImageScanFindings = paginateDescribeImageScanFindings;
+    exports.paginateDescribeImages = paginateDescribeImages;
+    exports.paginateDescribePullThroughCacheRules = paginateDescribePullThroughCacheRules;
+    exports.paginateDescribeReplicationBackfillResults = paginateDescribeReplicationBackfillResults;
+    exports.paginateDescribeRepositories = paginateDescribeRepositories;
+    exports.paginateDescribeRepositoryCreationTemplates = paginateDescribeRepositoryCreationTemplates;
+    exports.paginateGetLifecyclePolicyPreview = paginateGetLifecyclePolicyPreview;
+    exports.paginateListImages = paginateListImages;
+    exports.paginateListReplicationBackfills = paginateListReplicationBackfills;
+    exports.waitForImageScanComplete = waitForImageScanComplete;
+    exports.waitForLifecyclePolicyPreviewComplete = waitForLifecyclePolicyPreviewComplete;
+    exports.waitUntilImageScanComplete = waitUntilImageScanComplete;
+    exports.waitUntilLifecyclePolicyPreviewComplete = waitUntilLifecyclePolicyPreviewComplete;
   }
 });
 
@@ -71542,74 +71542,6 @@ async function checkBuildInputs(context, dockerfile) {
   }
 }
 
-// action/registry/ecr-registry.ts
-var import_client_ecr = __toESM(require_dist_cjs16(), 1);
-
-// action/registry/ecr-auth-token.ts
-var TOKEN_REFRESH_FRACTION = 0.8;
-function decodeAuthorizationToken(token, subject) {
-  const text2 = Buffer.from(token, "base64").toString("utf8");
-  const colon = text2.indexOf(":");
-  if (colon <= 0 || colon === text2.length - 1) {
-    throw new SlipwayError(subject, 'GetAuthorizationToken returned a token that is not base64 "user:password"');
-  }
-  return { username: text2.slice(0, colon), password: text2.slice(colon + 1) };
-}
-function tokenStillFresh(issuedAt, expiresAt, now) {
-  if (!expiresAt) return false;
-  const lifetime = expiresAt.getTime() - issuedAt.getTime();
-  if (!(lifetime > 0)) return false;
-  return now.getTime() < issuedAt.getTime() + lifetime * TOKEN_REFRESH_FRACTION;
-}
-
-// action/registry/ecr-host.ts
-var SUFFIXES = [
-  "amazonaws\\.com",
-  "amazonaws\\.com\\.cn",
-  "amazonaws\\.eu",
-  "on\\.aws",
-  "c2s\\.ic\\.gov",
-  "sc2s\\.sgov\\.gov",
-  "cloud\\.adc-e\\.uk",
-  "csp\\.hci\\.ic\\.gov"
-];
-var ECR_HOST = new RegExp(`^([0-9]{12})\\.dkr([.-])ecr(-fips)?\\.([a-z0-9-]+)\\.(?:${SUFFIXES.join("|")})(?::443)?$`);
-function parseEcrHost(host) {
-  const m4 = ECR_HOST.exec(host.toLowerCase());
-  if (!m4 || !m4[1] || !m4[4]) return void 0;
-  return { accountId: m4[1], region: m4[4], fips: m4[3] !== void 0, dualStack: m4[2] === "-" };
-}
-
-// action/registry/image-manifest.ts
-import { createHash as createHash6 } from "node:crypto";
-var MANIFEST_MEDIA_TYPES = [
-  "application/vnd.oci.image.index.v1+json",
-  "application/vnd.docker.distribution.manifest.list.v2+json",
-  "application/vnd.oci.image.manifest.v1+json",
-  "application/vnd.docker.distribution.manifest.v2+json"
-];
-function manifestDigest(body) {
-  return `sha256:${createHash6("sha256").update(body, "utf8").digest("hex")}`;
-}
-
-// action/registry/paginate.ts
-async function collectPages(fetchPage, options) {
-  const maxPages = options.maxPages ?? 1e4;
-  const all = [];
-  const seen = /* @__PURE__ */ new Set();
-  let cursor2;
-  for (let page = 0; page < maxPages; page++) {
-    throwIfAborted(options.signal);
-    const result = await fetchPage(cursor2);
-    all.push(...result.items);
-    if (result.next === void 0 || result.next === "") return all;
-    if (seen.has(result.next)) throw new SlipwayError(options.subject, `the registry returned the same page cursor twice after ${page + 1} pages`);
-    seen.add(result.next);
-    cursor2 = result.next;
-  }
-  throw new SlipwayError(options.subject, `still more pages after ${maxPages}; giving up`);
-}
-
 // action/registry/tag-mutability.ts
 var ALL_TAGS_MUTABLE = () => false;
 function wildcard(filter) {
@@ -71632,160 +71564,82 @@ function tagImmutability(mutability, exclusionFilters = []) {
   }
 }
 
-// action/registry/ecr-registry.ts
-function mutabilitySettings(repo) {
-  if (!repo.immutableTags) return { imageTagMutability: "MUTABLE" };
-  const patterns = repo.mutableTagPatterns ?? [];
-  if (patterns.length === 0) return { imageTagMutability: "IMMUTABLE" };
-  return {
-    imageTagMutability: "IMMUTABLE_WITH_EXCLUSION",
-    imageTagMutabilityExclusionFilters: patterns.map((filter) => ({ filterType: "WILDCARD", filter }))
-  };
+// core/image-ref.ts
+var DOMAIN_COMPONENT = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
+var DOMAIN_NAME = `${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*`;
+var IPV6 = "\\[(?:[a-fA-F0-9:]+)\\]";
+var DOMAIN = `(?:${DOMAIN_NAME}|${IPV6})(?::[0-9]+)?`;
+var PATH_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
+var PATH = `${PATH_COMPONENT}(?:/${PATH_COMPONENT})*`;
+var NAME = `(?:${DOMAIN}/)?${PATH}`;
+var PATH_ONLY = new RegExp(`^${PATH}$`);
+var TAG = "[\\w][\\w.-]{0,127}";
+var TAG_ONLY = new RegExp(`^${TAG}$`);
+var DIGEST = "[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}";
+var REFERENCE = new RegExp(`^(${NAME})(?::(${TAG}))?(?:@(${DIGEST}))?$`);
+var NAME_ANY_CASE = new RegExp(`^(${NAME.replaceAll("[a-z0-9]", "[a-zA-Z0-9]")})(?::(${TAG}))?(?:@(.*))?$`);
+function splitImageRef(text2) {
+  const at = text2.indexOf("@");
+  const noDigest = at === -1 ? text2 : text2.slice(0, at);
+  const colon = noDigest.lastIndexOf(":");
+  const ref2 = { name: colon > noDigest.lastIndexOf("/") ? noDigest.slice(0, colon) : noDigest };
+  if (colon > noDigest.lastIndexOf("/")) ref2.tag = noDigest.slice(colon + 1);
+  if (at !== -1) ref2.digest = text2.slice(at + 1);
+  return ref2;
 }
-function createEcrRegistry(options) {
-  const parsed = parseEcrHost(options.registryHost);
-  const region = options.region ?? parsed?.region;
-  if (!region) {
-    throw new SlipwayError(`image registry ${options.registryHost}`, "is not an ECR host (<account>.dkr.ecr.<region>.amazonaws.com); give the region explicitly");
+var DOCKER_HUB_HOST = "docker.io";
+function isHostComponent(first) {
+  return first.includes(".") || first.includes(":") || first === "localhost";
+}
+function hasRegistryHost(name) {
+  const slash = name.indexOf("/");
+  return slash !== -1 && isHostComponent(name.slice(0, slash));
+}
+function splitImageRepository(image, subject = "input image") {
+  if (image.includes("@") || image.slice(image.lastIndexOf("/") + 1).includes(":")) {
+    throw new SlipwayError(subject, `"${image}" must be a repository without tag or digest`);
   }
-  const registryId = options.registryId ?? parsed?.accountId;
-  const now = options.now ?? (() => /* @__PURE__ */ new Date());
-  const client = new import_client_ecr.ECRClient({
-    region,
-    endpoint: options.endpoint,
-    credentials: options.credentials,
-    retryMode: options.retryMode ?? "standard",
-    maxAttempts: options.maxAttempts ?? 5,
-    useFipsEndpoint: options.endpoint ? void 0 : parsed?.fips,
-    useDualstackEndpoint: options.endpoint ? void 0 : parsed?.dualStack
-  });
-  const host = options.registryHost;
-  let cached;
-  const subject = (repository) => repository ? `ECR repository ${host}/${repository}` : `ECR registry ${host}`;
-  const fail = (what, repository, err) => {
-    const name = err instanceof Error ? err.name : "Error";
-    const message = err instanceof Error ? err.message : String(err);
-    const hint = name === "RepositoryNotFoundException" ? " (create it, or set create-repository)" : name === "AccessDeniedException" ? " (the AWS identity lacks an ecr: permission this step needs)" : "";
-    return new SlipwayError(subject(repository), `${what} failed: ${name}: ${message}${hint}`, { cause: err });
-  };
-  const errName = (err) => err instanceof Error ? err.name : "";
-  const registry = {
-    host,
-    kind: "ecr",
-    async login(signal) {
-      const at = now();
-      if (cached && tokenStillFresh(cached.issuedAt, cached.credentials.expiresAt, at)) return cached.credentials;
-      let out;
-      try {
-        out = await client.send(new import_client_ecr.GetAuthorizationTokenCommand({}), { abortSignal: signal });
-      } catch (err) {
-        throw fail("GetAuthorizationToken", void 0, err);
-      }
-      const data = out.authorizationData?.[0];
-      if (!data?.authorizationToken) throw new SlipwayError(subject(), "GetAuthorizationToken returned no token");
-      registerSecret(data.authorizationToken);
-      const { username, password } = decodeAuthorizationToken(data.authorizationToken, subject());
-      registerSecret(password);
-      const credentials = { username, password };
-      if (data.expiresAt) credentials.expiresAt = data.expiresAt;
-      cached = { credentials, issuedAt: at };
-      return credentials;
-    },
-    async ensureRepository(repository, repo, signal) {
-      try {
-        await client.send(
-          new import_client_ecr.CreateRepositoryCommand({
-            registryId,
-            repositoryName: repository,
-            imageScanningConfiguration: { scanOnPush: repo.scanOnPush },
-            ...mutabilitySettings(repo)
-          }),
-          { abortSignal: signal }
-        );
-        return "created";
-      } catch (err) {
-        if (errName(err) === "RepositoryAlreadyExistsException") return "exists";
-        throw fail("CreateRepository", repository, err);
-      }
-    },
-    async listTags(repository, signal) {
-      const details = await collectPages(
-        async (nextToken) => {
-          try {
-            const out = await client.send(
-              new import_client_ecr.DescribeImagesCommand({ registryId, repositoryName: repository, maxResults: 1e3, nextToken, filter: { tagStatus: "TAGGED" } }),
-              { abortSignal: signal }
-            );
-            return { items: out.imageDetails ?? [], next: out.nextToken };
-          } catch (err) {
-            throw fail("DescribeImages", repository, err);
-          }
-        },
-        { subject: subject(repository), signal }
-      );
-      return [...new Set(details.flatMap((d6) => d6.imageTags ?? []))];
-    },
-    async getManifest(repository, reference, signal) {
-      const imageId = reference.includes(":") ? { imageDigest: reference } : { imageTag: reference };
-      let out;
-      try {
-        out = await client.send(
-          new import_client_ecr.BatchGetImageCommand({ registryId, repositoryName: repository, imageIds: [imageId], acceptedMediaTypes: [...MANIFEST_MEDIA_TYPES] }),
-          { abortSignal: signal }
-        );
-      } catch (err) {
-        throw fail("BatchGetImage", repository, err);
-      }
-      const image = out.images?.[0];
-      if (!image?.imageManifest) {
-        const failure = out.failures?.[0];
-        if (!failure || failure.failureCode === "ImageNotFound" || failure.failureCode === "ImageTagDoesNotMatchDigest") return void 0;
-        throw new SlipwayError(subject(repository), `BatchGetImage ${reference} failed: ${failure.failureCode ?? "?"}: ${failure.failureReason ?? ""}`);
-      }
-      const body = image.imageManifest;
-      return {
-        body,
-        mediaType: image.imageManifestMediaType ?? "application/vnd.docker.distribution.manifest.v2+json",
-        digest: image.imageId?.imageDigest ?? manifestDigest(body)
-      };
-    },
-    async putManifest(repository, tag, manifest, signal) {
-      try {
-        await client.send(
-          new import_client_ecr.PutImageCommand({
-            registryId,
-            repositoryName: repository,
-            imageTag: tag,
-            imageManifest: manifest.body,
-            imageManifestMediaType: manifest.mediaType,
-            imageDigest: manifest.digest
-          }),
-          { abortSignal: signal }
-        );
-        return "created";
-      } catch (err) {
-        const immutable = () => new SlipwayError(`tag ${tag}`, `already exists in ${host}/${repository}, whose tags are immutable; nothing pushed under it`, { cause: err });
-        if (errName(err) === "ImageTagAlreadyExistsException") throw immutable();
-        if (errName(err) === "ImageAlreadyExistsException") {
-          const current = await registry.getManifest(repository, tag, signal);
-          if (current?.digest === manifest.digest) return "unchanged";
-          throw immutable();
-        }
-        throw fail(`PutImage ${tag}`, repository, err);
-      }
-    },
-    async tagImmutability(repository, signal) {
-      try {
-        const out = await client.send(new import_client_ecr.DescribeRepositoriesCommand({ registryId, repositoryNames: [repository] }), { abortSignal: signal });
-        const repo = out.repositories?.[0];
-        return tagImmutability(repo?.imageTagMutability, repo?.imageTagMutabilityExclusionFilters);
-      } catch (err) {
-        throw fail("DescribeRepositories", repository, err);
-      }
+  const slash = image.indexOf("/");
+  let host;
+  let repository;
+  if (hasRegistryHost(image)) {
+    host = image.slice(0, slash);
+    repository = image.slice(slash + 1);
+  } else {
+    host = DOCKER_HUB_HOST;
+    repository = slash === -1 ? `library/${image}` : image;
+  }
+  if (!PATH_ONLY.test(repository)) {
+    throw new SlipwayError(subject, `"${image}": repository path "${repository}" must be lowercase components of [a-z0-9._-] joined by "/"`);
+  }
+  return { host, repository };
+}
+function sameRepository(a6, b6) {
+  const norm = (s2) => {
+    const name = splitImageRef(s2.trim().toLowerCase().replace(/\/+$/, "")).name;
+    try {
+      const { host, repository } = splitImageRepository(name);
+      return `${host}/${repository}`;
+    } catch {
+      return name;
     }
   };
-  return registry;
+  return norm(a6) === norm(b6);
 }
+function isValidTag(tag) {
+  return TAG_ONLY.test(tag);
+}
+function assertValidTag(tag, subject) {
+  if (isValidTag(tag)) return;
+  const why = tag.length === 0 ? "is empty" : tag.length > 128 ? `is ${tag.length} characters long (at most 128)` : /^[.-]/.test(tag) ? "must not start with '.' or '-'" : `contains characters outside [A-Za-z0-9_.-]`;
+  throw new SlipwayError(subject, `"${tag}" is not a valid image tag: it ${why}`);
+}
+
+// action/build/buildah-builder.ts
+import { randomBytes } from "node:crypto";
+import { mkdtemp as mkdtemp2, readFile, rm as rm3, writeFile as writeFile3 } from "node:fs/promises";
+import os5 from "node:os";
+import path3 from "node:path";
 
 // core/retry.ts
 async function retry(fn, options = {}) {
@@ -71801,11 +71655,11 @@ async function retry(fn, options = {}) {
       if (attempt >= attempts || options.retryable && !options.retryable(err)) throw err;
       const delay = Math.round(random() * Math.min(max, base * 2 ** (attempt - 1)));
       options.onRetry?.(attempt, err, delay);
-      await sleep2(delay, options.signal);
+      await sleep(delay, options.signal);
     }
   }
 }
-function sleep2(ms, signal) {
+function sleep(ms, signal) {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
       reject(signal.reason);
@@ -71826,6 +71680,18 @@ function sleep2(ms, signal) {
 // core/version.ts
 var VERSION = "0.1.0";
 
+// action/registry/image-manifest.ts
+import { createHash as createHash2 } from "node:crypto";
+var MANIFEST_MEDIA_TYPES = [
+  "application/vnd.oci.image.index.v1+json",
+  "application/vnd.docker.distribution.manifest.list.v2+json",
+  "application/vnd.oci.image.manifest.v1+json",
+  "application/vnd.docker.distribution.manifest.v2+json"
+];
+function manifestDigest(body) {
+  return `sha256:${createHash2("sha256").update(body, "utf8").digest("hex")}`;
+}
+
 // action/registry/link-header.ts
 function nextLink(header) {
   if (!header) return void 0;
@@ -71834,6 +71700,24 @@ function nextLink(header) {
     if (m4 && /(?:^|;)\s*rel\s*=\s*"?(?:[^";]*\s)?next(?:\s[^";]*)?"?\s*(?:;|$)/i.test(m4[2] ?? "")) return m4[1];
   }
   return void 0;
+}
+
+// action/registry/paginate.ts
+async function collectPages(fetchPage, options) {
+  const maxPages = options.maxPages ?? 1e4;
+  const all = [];
+  const seen = /* @__PURE__ */ new Set();
+  let cursor2;
+  for (let page = 0; page < maxPages; page++) {
+    throwIfAborted(options.signal);
+    const result = await fetchPage(cursor2);
+    all.push(...result.items);
+    if (result.next === void 0 || result.next === "") return all;
+    if (seen.has(result.next)) throw new SlipwayError(options.subject, `the registry returned the same page cursor twice after ${page + 1} pages`);
+    seen.add(result.next);
+    cursor2 = result.next;
+  }
+  throw new SlipwayError(options.subject, `still more pages after ${maxPages}; giving up`);
 }
 
 // action/registry/www-authenticate.ts
@@ -72011,121 +71895,6 @@ function createOciRegistry(options) {
   return registry;
 }
 
-// action/registry/registry-for.ts
-var PATH = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
-function splitImageRepository(image, subject = "input image") {
-  if (image.includes("@") || image.slice(image.lastIndexOf("/") + 1).includes(":")) {
-    throw new SlipwayError(subject, `"${image}" must be a repository without tag or digest`);
-  }
-  const slash = image.indexOf("/");
-  const first = slash === -1 ? "" : image.slice(0, slash);
-  let host;
-  let repository;
-  if (first && (first.includes(".") || first.includes(":") || first === "localhost")) {
-    host = first;
-    repository = image.slice(slash + 1);
-  } else {
-    host = "docker.io";
-    repository = slash === -1 ? `library/${image}` : image;
-  }
-  if (!PATH.test(repository)) {
-    throw new SlipwayError(subject, `"${image}": repository path "${repository}" must be lowercase components of [a-z0-9._-] joined by "/"`);
-  }
-  return { host, repository };
-}
-function registryFor(imageRepository, options = {}) {
-  const { host, repository } = splitImageRepository(imageRepository);
-  const kind = options.kind ?? "auto";
-  const ecr = parseEcrHost(host);
-  if (kind === "ecr" || kind === "auto" && ecr) {
-    const region = options.ecrRegion ?? ecr?.region;
-    if (!region) throw new SlipwayError("input image", `"${imageRepository}": ${host} is not an ECR host; give the ECR region to use it as one`);
-    const registry2 = createEcrRegistry({ registryHost: host, region, endpoint: options.ecrEndpoint, credentials: options.awsCredentials });
-    return { registry: registry2, repository };
-  }
-  const registry = createOciRegistry({
-    host,
-    username: options.username,
-    password: options.password,
-    insecure: options.insecure
-  });
-  return { registry, repository };
-}
-
-// action/tag-format.ts
-var TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-function isValidTag(tag) {
-  return TAG.test(tag);
-}
-function assertValidTag(tag, subject) {
-  if (isValidTag(tag)) return;
-  const why = tag.length === 0 ? "is empty" : tag.length > 128 ? `is ${tag.length} characters long (at most 128)` : /^[.-]/.test(tag) ? "must not start with '.' or '-'" : `contains characters outside [A-Za-z0-9_.-]`;
-  throw new SlipwayError(subject, `"${tag}" is not a valid image tag: it ${why}`);
-}
-function sanitizeBranch(branch) {
-  return branch.replace(/^refs\/heads\//, "").replace(/[^A-Za-z0-9_.-]+/g, "-").replace(/^[.-]+/, "");
-}
-var pad = (n3, width = 2) => String(n3).padStart(width, "0");
-function utcDate(d6) {
-  return `${pad(d6.getUTCFullYear(), 4)}${pad(d6.getUTCMonth() + 1)}${pad(d6.getUTCDate())}`;
-}
-function formatTag(template, ctx) {
-  const subject = `tag-format "${template}"`;
-  if (Number.isNaN(ctx.now.getTime())) throw new SlipwayError(subject, "the build time is not a valid date");
-  const need = (token, value2, what) => {
-    if (value2 === void 0 || value2 === "") throw new SlipwayError(subject, `{${token}} needs ${what}, which this build does not have`);
-    return value2;
-  };
-  const value = (token) => {
-    switch (token) {
-      case "timestamp": {
-        const d6 = ctx.now;
-        return `${utcDate(d6)}${pad(d6.getUTCHours())}${pad(d6.getUTCMinutes())}${pad(d6.getUTCSeconds())}`;
-      }
-      case "date":
-        return utcDate(ctx.now);
-      case "sha":
-        return need(token, ctx.sha, "the commit SHA");
-      case "short-sha":
-        return need(token, ctx.sha, "the commit SHA").slice(0, 7);
-      case "branch": {
-        const b6 = sanitizeBranch(need(token, ctx.branch, "the branch name"));
-        return need(token, b6, "a branch name with at least one tag character");
-      }
-      case "build":
-        return need(token, ctx.buildNumber, "the CI build number");
-      default:
-        throw new SlipwayError(
-          subject,
-          `unknown token {${token}} (known: {timestamp}, {date}, {sha}, {short-sha}, {branch}, {build})`
-        );
-    }
-  };
-  let out = "";
-  let i6 = 0;
-  while (i6 < template.length) {
-    const open2 = template.indexOf("{", i6);
-    const close = template.indexOf("}", i6);
-    if (close !== -1 && (open2 === -1 || close < open2)) throw new SlipwayError(subject, `unmatched "}" at position ${close + 1}`);
-    if (open2 === -1) {
-      out += template.slice(i6);
-      break;
-    }
-    const end2 = template.indexOf("}", open2 + 1);
-    if (end2 === -1) throw new SlipwayError(subject, `unclosed "{" at position ${open2 + 1}`);
-    out += template.slice(i6, open2) + value(template.slice(open2 + 1, end2));
-    i6 = end2 + 1;
-  }
-  assertValidTag(out, subject);
-  return out;
-}
-
-// action/build/buildah-builder.ts
-import { randomBytes } from "node:crypto";
-import { mkdtemp as mkdtemp2, readFile as readFile3, rm as rm3, writeFile as writeFile3 } from "node:fs/promises";
-import os5 from "node:os";
-import path3 from "node:path";
-
 // action/build/line-log.ts
 function lineLog(log, level = "info") {
   let pending = "";
@@ -72153,7 +71922,7 @@ function lineLog(log, level = "info") {
 function classifyPushError(ref2, tag, err) {
   const text2 = err instanceof Error ? err.message : String(err);
   if (tag && /ImageTagAlreadyExists|already exists .*(?:immutable|cannot be overwritten)|cannot be overwritten because the (?:repository|tag) is immutable/i.test(text2)) {
-    return new SlipwayError(`tag ${tag}`, `already exists in ${ref2.slice(0, ref2.lastIndexOf(":"))}, whose tags are immutable; nothing pushed under it`, { cause: err });
+    return new SlipwayError(`tag ${tag}`, `already exists in ${splitImageRef(ref2).name}, whose tags are immutable; nothing pushed under it`, { cause: err });
   }
   if (/unauthorized|authentication required|no basic auth credentials|denied|403 Forbidden/i.test(text2)) {
     return new SlipwayError(`image ${ref2}`, `push refused by the registry (login missing, expired or without push permission): ${lastLine(text2)}`, { cause: err });
@@ -72163,15 +71932,6 @@ function classifyPushError(ref2, tag, err) {
 function lastLine(text2) {
   const lines = text2.trim().split("\n");
   return lines[lines.length - 1] ?? text2;
-}
-
-// action/build/split-ref.ts
-function splitRef(ref2) {
-  const at = ref2.indexOf("@");
-  const noDigest = at === -1 ? ref2 : ref2.slice(0, at);
-  const colon = noDigest.lastIndexOf(":");
-  if (colon > noDigest.lastIndexOf("/")) return { name: noDigest.slice(0, colon), tag: noDigest.slice(colon + 1) };
-  return { name: noDigest };
 }
 
 // action/build/buildah-builder.ts
@@ -72231,11 +71991,11 @@ function createBuildahBuilder(options) {
       try {
         await run(buildah, args, { env: env2(), signal, onOutput: out.onOutput });
       } catch (err) {
-        throw classifyPushError(ref2, splitRef(ref2).tag, err);
+        throw classifyPushError(ref2, splitImageRef(ref2).tag, err);
       } finally {
         out.flush();
       }
-      const digest2 = (await readFile3(digestFile, "utf8")).trim();
+      const digest2 = (await readFile(digestFile, "utf8")).trim();
       if (!/^sha256:[0-9a-f]{64}$/.test(digest2)) throw new SlipwayError(`image ${ref2}`, `pushed, but buildah wrote no digest (got "${digest2}")`);
       return { digest: digest2 };
     },
@@ -72272,12 +72032,12 @@ function createBuildahBuilder(options) {
 }
 
 // action/build/docker-builder.ts
-import { mkdtemp as mkdtemp4, readFile as readFile5, rm as rm5 } from "node:fs/promises";
+import { mkdtemp as mkdtemp4, readFile as readFile3, rm as rm5 } from "node:fs/promises";
 import os7 from "node:os";
 import path5 from "node:path";
 
 // action/build/docker-config.ts
-import { mkdtemp as mkdtemp3, readFile as readFile4, rm as rm4, writeFile as writeFile4 } from "node:fs/promises";
+import { mkdtemp as mkdtemp3, readFile as readFile2, rm as rm4, writeFile as writeFile4 } from "node:fs/promises";
 import { existsSync as existsSync2 } from "node:fs";
 import os6 from "node:os";
 import path4 from "node:path";
@@ -72289,7 +72049,7 @@ async function createDockerConfigDir(source = userDockerConfigDir()) {
   const file = path4.join(dir, "config.json");
   let seed = {};
   try {
-    seed = JSON.parse(await readFile4(path4.join(source, "config.json"), "utf8"));
+    seed = JSON.parse(await readFile2(path4.join(source, "config.json"), "utf8"));
   } catch {
   }
   const config = {};
@@ -72394,13 +72154,13 @@ function createDockerBuilder(options) {
       try {
         await run(docker, args, { env: await env2(), signal, onOutput: out.onOutput });
         if (metadataDir) {
-          const meta = JSON.parse(await readFile5(path5.join(metadataDir, "metadata.json"), "utf8"));
+          const meta = JSON.parse(await readFile3(path5.join(metadataDir, "metadata.json"), "utf8"));
           const digest2 = meta["containerimage.digest"];
           if (typeof digest2 !== "string") throw new SlipwayError(`image ${build.tags[0] ?? ""}`, "docker buildx reported no digest for the pushed image");
           for (const t of build.tags) pushedByBuild.set(t, digest2);
         }
       } catch (err) {
-        if (multi) throw classifyPushError(build.tags[0] ?? "", splitRef(build.tags[0] ?? "").tag, err);
+        if (multi) throw classifyPushError(build.tags[0] ?? "", splitImageRef(build.tags[0] ?? "").tag, err);
         throw new SlipwayError(`image ${build.tags[0] ?? ""}`, `docker build failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       } finally {
         out.flush();
@@ -72415,14 +72175,14 @@ function createDockerBuilder(options) {
       try {
         stdout = (await run(docker, ["push", ref2], { env: await env2(), signal, onOutput: out.onOutput })).stdout;
       } catch (err) {
-        throw classifyPushError(ref2, splitRef(ref2).tag, err);
+        throw classifyPushError(ref2, splitImageRef(ref2).tag, err);
       } finally {
         out.flush();
       }
       let digest2 = digestFromPushOutput(stdout);
       if (!digest2) {
         const inspect = await run(docker, ["image", "inspect", "--format", "{{json .RepoDigests}}", ref2], { env: await env2(), signal });
-        digest2 = digestFromRepoDigests(inspect.stdout.trim(), splitRef(ref2).name);
+        digest2 = digestFromRepoDigests(inspect.stdout.trim(), splitImageRef(ref2).name);
       }
       if (!digest2) throw new SlipwayError(`image ${ref2}`, "pushed, but docker reported no digest for it");
       return { digest: digest2 };
@@ -72804,7 +72564,7 @@ function execute(tree, data, name, lineOf2) {
     if (head?.t === "func") {
       const args = rest.map((a6) => evalTerm(a6, dot, scope));
       if (hasPiped) args.push(piped);
-      return callFunction2(head.name, args, fail);
+      return callFunction(head.name, args, fail);
     }
     if (rest.length > 0 || hasPiped) return fail("can't give arguments to a non-function");
     return evalTerm(head, dot, scope);
@@ -72861,7 +72621,7 @@ function compare(a6, b6, fail) {
   if (typeof a6 === "string" && typeof b6 === "string") return a6 < b6 ? -1 : a6 > b6 ? 1 : 0;
   return fail(`incompatible types for comparison: ${str(a6)} and ${str(b6)}`);
 }
-function callFunction2(name, args, fail) {
+function callFunction(name, args, fail) {
   const need = (n3) => {
     if (args.length !== n3) fail(`wrong number of args for ${name}: want ${n3} got ${args.length}`);
   };
@@ -73039,7 +72799,7 @@ function checkCommitTemplate(template, name) {
 }
 
 // action/pull-request/codecommit.ts
-var import_client_codecommit = __toESM(require_dist_cjs17(), 1);
+var import_client_codecommit = __toESM(require_dist_cjs16(), 1);
 import { createHash as createHash7 } from "node:crypto";
 function codeCommitPullRequestUrl(region, repositoryName, id) {
   return `https://${region}.console.aws.amazon.com/codesuite/codecommit/repositories/${encodeURIComponent(repositoryName)}/pull-requests/${id}/details?region=${region}`;
@@ -73147,6 +72907,278 @@ function createGithubPullRequests(options) {
       throw new SlipwayError(subject, `creating the pull request failed (${r6.status}): ${message(r6.json)}`);
     }
   };
+}
+
+// action/registry/ecr-registry.ts
+var import_client_ecr = __toESM(require_dist_cjs17(), 1);
+
+// action/registry/ecr-auth-token.ts
+var TOKEN_REFRESH_FRACTION = 0.8;
+function decodeAuthorizationToken(token, subject) {
+  const text2 = Buffer.from(token, "base64").toString("utf8");
+  const colon = text2.indexOf(":");
+  if (colon <= 0 || colon === text2.length - 1) {
+    throw new SlipwayError(subject, 'GetAuthorizationToken returned a token that is not base64 "user:password"');
+  }
+  return { username: text2.slice(0, colon), password: text2.slice(colon + 1) };
+}
+function tokenStillFresh(issuedAt, expiresAt, now) {
+  if (!expiresAt) return false;
+  const lifetime = expiresAt.getTime() - issuedAt.getTime();
+  if (!(lifetime > 0)) return false;
+  return now.getTime() < issuedAt.getTime() + lifetime * TOKEN_REFRESH_FRACTION;
+}
+
+// action/registry/ecr-host.ts
+var SUFFIXES = [
+  "amazonaws\\.com",
+  "amazonaws\\.com\\.cn",
+  "amazonaws\\.eu",
+  "on\\.aws",
+  "c2s\\.ic\\.gov",
+  "sc2s\\.sgov\\.gov",
+  "cloud\\.adc-e\\.uk",
+  "csp\\.hci\\.ic\\.gov"
+];
+var ECR_HOST = new RegExp(`^([0-9]{12})\\.dkr([.-])ecr(-fips)?\\.([a-z0-9-]+)\\.(?:${SUFFIXES.join("|")})(?::443)?$`);
+function parseEcrHost(host) {
+  const m4 = ECR_HOST.exec(host.toLowerCase());
+  if (!m4 || !m4[1] || !m4[4]) return void 0;
+  return { accountId: m4[1], region: m4[4], fips: m4[3] !== void 0, dualStack: m4[2] === "-" };
+}
+
+// action/registry/ecr-registry.ts
+function mutabilitySettings(repo) {
+  if (!repo.immutableTags) return { imageTagMutability: "MUTABLE" };
+  const patterns = repo.mutableTagPatterns ?? [];
+  if (patterns.length === 0) return { imageTagMutability: "IMMUTABLE" };
+  return {
+    imageTagMutability: "IMMUTABLE_WITH_EXCLUSION",
+    imageTagMutabilityExclusionFilters: patterns.map((filter) => ({ filterType: "WILDCARD", filter }))
+  };
+}
+function createEcrRegistry(options) {
+  const parsed = parseEcrHost(options.registryHost);
+  const region = options.region ?? parsed?.region;
+  if (!region) {
+    throw new SlipwayError(`image registry ${options.registryHost}`, "is not an ECR host (<account>.dkr.ecr.<region>.amazonaws.com); give the region explicitly");
+  }
+  const registryId = options.registryId ?? parsed?.accountId;
+  const now = options.now ?? (() => /* @__PURE__ */ new Date());
+  const client = new import_client_ecr.ECRClient({
+    region,
+    endpoint: options.endpoint,
+    credentials: options.credentials,
+    retryMode: options.retryMode ?? "standard",
+    maxAttempts: options.maxAttempts ?? 5,
+    useFipsEndpoint: options.endpoint ? void 0 : parsed?.fips,
+    useDualstackEndpoint: options.endpoint ? void 0 : parsed?.dualStack
+  });
+  const host = options.registryHost;
+  let cached;
+  const subject = (repository) => repository ? `ECR repository ${host}/${repository}` : `ECR registry ${host}`;
+  const fail = (what, repository, err) => {
+    const name = err instanceof Error ? err.name : "Error";
+    const message = err instanceof Error ? err.message : String(err);
+    const hint = name === "RepositoryNotFoundException" ? " (create it, or set create-repository)" : name === "AccessDeniedException" ? " (the AWS identity lacks an ecr: permission this step needs)" : "";
+    return new SlipwayError(subject(repository), `${what} failed: ${name}: ${message}${hint}`, { cause: err });
+  };
+  const errName = (err) => err instanceof Error ? err.name : "";
+  const registry = {
+    host,
+    kind: "ecr",
+    async login(signal) {
+      const at = now();
+      if (cached && tokenStillFresh(cached.issuedAt, cached.credentials.expiresAt, at)) return cached.credentials;
+      let out;
+      try {
+        out = await client.send(new import_client_ecr.GetAuthorizationTokenCommand({}), { abortSignal: signal });
+      } catch (err) {
+        throw fail("GetAuthorizationToken", void 0, err);
+      }
+      const data = out.authorizationData?.[0];
+      if (!data?.authorizationToken) throw new SlipwayError(subject(), "GetAuthorizationToken returned no token");
+      registerSecret(data.authorizationToken);
+      const { username, password } = decodeAuthorizationToken(data.authorizationToken, subject());
+      registerSecret(password);
+      const credentials = { username, password };
+      if (data.expiresAt) credentials.expiresAt = data.expiresAt;
+      cached = { credentials, issuedAt: at };
+      return credentials;
+    },
+    async ensureRepository(repository, repo, signal) {
+      try {
+        await client.send(
+          new import_client_ecr.CreateRepositoryCommand({
+            registryId,
+            repositoryName: repository,
+            imageScanningConfiguration: { scanOnPush: repo.scanOnPush },
+            ...mutabilitySettings(repo)
+          }),
+          { abortSignal: signal }
+        );
+        return "created";
+      } catch (err) {
+        if (errName(err) === "RepositoryAlreadyExistsException") return "exists";
+        throw fail("CreateRepository", repository, err);
+      }
+    },
+    async listTags(repository, signal) {
+      const details = await collectPages(
+        async (nextToken) => {
+          try {
+            const out = await client.send(
+              new import_client_ecr.DescribeImagesCommand({ registryId, repositoryName: repository, maxResults: 1e3, nextToken, filter: { tagStatus: "TAGGED" } }),
+              { abortSignal: signal }
+            );
+            return { items: out.imageDetails ?? [], next: out.nextToken };
+          } catch (err) {
+            throw fail("DescribeImages", repository, err);
+          }
+        },
+        { subject: subject(repository), signal }
+      );
+      return [...new Set(details.flatMap((d6) => d6.imageTags ?? []))];
+    },
+    async getManifest(repository, reference, signal) {
+      const imageId = reference.includes(":") ? { imageDigest: reference } : { imageTag: reference };
+      let out;
+      try {
+        out = await client.send(
+          new import_client_ecr.BatchGetImageCommand({ registryId, repositoryName: repository, imageIds: [imageId], acceptedMediaTypes: [...MANIFEST_MEDIA_TYPES] }),
+          { abortSignal: signal }
+        );
+      } catch (err) {
+        throw fail("BatchGetImage", repository, err);
+      }
+      const image = out.images?.[0];
+      if (!image?.imageManifest) {
+        const failure = out.failures?.[0];
+        if (!failure || failure.failureCode === "ImageNotFound" || failure.failureCode === "ImageTagDoesNotMatchDigest") return void 0;
+        throw new SlipwayError(subject(repository), `BatchGetImage ${reference} failed: ${failure.failureCode ?? "?"}: ${failure.failureReason ?? ""}`);
+      }
+      const body = image.imageManifest;
+      return {
+        body,
+        mediaType: image.imageManifestMediaType ?? "application/vnd.docker.distribution.manifest.v2+json",
+        digest: image.imageId?.imageDigest ?? manifestDigest(body)
+      };
+    },
+    async putManifest(repository, tag, manifest, signal) {
+      try {
+        await client.send(
+          new import_client_ecr.PutImageCommand({
+            registryId,
+            repositoryName: repository,
+            imageTag: tag,
+            imageManifest: manifest.body,
+            imageManifestMediaType: manifest.mediaType,
+            imageDigest: manifest.digest
+          }),
+          { abortSignal: signal }
+        );
+        return "created";
+      } catch (err) {
+        const immutable = () => new SlipwayError(`tag ${tag}`, `already exists in ${host}/${repository}, whose tags are immutable; nothing pushed under it`, { cause: err });
+        if (errName(err) === "ImageTagAlreadyExistsException") throw immutable();
+        if (errName(err) === "ImageAlreadyExistsException") {
+          const current = await registry.getManifest(repository, tag, signal);
+          if (current?.digest === manifest.digest) return "unchanged";
+          throw immutable();
+        }
+        throw fail(`PutImage ${tag}`, repository, err);
+      }
+    },
+    async tagImmutability(repository, signal) {
+      try {
+        const out = await client.send(new import_client_ecr.DescribeRepositoriesCommand({ registryId, repositoryNames: [repository] }), { abortSignal: signal });
+        const repo = out.repositories?.[0];
+        return tagImmutability(repo?.imageTagMutability, repo?.imageTagMutabilityExclusionFilters);
+      } catch (err) {
+        throw fail("DescribeRepositories", repository, err);
+      }
+    }
+  };
+  return registry;
+}
+
+// action/registry/registry-for.ts
+function registryFor(imageRepository, options = {}) {
+  const { host, repository } = splitImageRepository(imageRepository);
+  const kind = options.kind ?? "auto";
+  const ecr = parseEcrHost(host);
+  if (kind === "ecr" || kind === "auto" && ecr) {
+    const region = options.ecrRegion ?? ecr?.region;
+    if (!region) throw new SlipwayError("input image", `"${imageRepository}": ${host} is not an ECR host; give the ECR region to use it as one`);
+    const registry2 = createEcrRegistry({ registryHost: host, region, endpoint: options.ecrEndpoint, credentials: options.awsCredentials });
+    return { registry: registry2, repository };
+  }
+  const registry = createOciRegistry({
+    host,
+    username: options.username,
+    password: options.password,
+    insecure: options.insecure
+  });
+  return { registry, repository };
+}
+
+// action/tag-format.ts
+function sanitizeBranch(branch) {
+  return branch.replace(/^refs\/heads\//, "").replace(/[^A-Za-z0-9_.-]+/g, "-").replace(/^[.-]+/, "");
+}
+var pad = (n3, width = 2) => String(n3).padStart(width, "0");
+function utcDate(d6) {
+  return `${pad(d6.getUTCFullYear(), 4)}${pad(d6.getUTCMonth() + 1)}${pad(d6.getUTCDate())}`;
+}
+function formatTag(template, ctx) {
+  const subject = `tag-format "${template}"`;
+  if (Number.isNaN(ctx.now.getTime())) throw new SlipwayError(subject, "the build time is not a valid date");
+  const need = (token, value2, what) => {
+    if (value2 === void 0 || value2 === "") throw new SlipwayError(subject, `{${token}} needs ${what}, which this build does not have`);
+    return value2;
+  };
+  const value = (token) => {
+    switch (token) {
+      case "timestamp": {
+        const d6 = ctx.now;
+        return `${utcDate(d6)}${pad(d6.getUTCHours())}${pad(d6.getUTCMinutes())}${pad(d6.getUTCSeconds())}`;
+      }
+      case "date":
+        return utcDate(ctx.now);
+      case "sha":
+        return need(token, ctx.sha, "the commit SHA");
+      case "short-sha":
+        return need(token, ctx.sha, "the commit SHA").slice(0, 7);
+      case "branch": {
+        const b6 = sanitizeBranch(need(token, ctx.branch, "the branch name"));
+        return need(token, b6, "a branch name with at least one tag character");
+      }
+      case "build":
+        return need(token, ctx.buildNumber, "the CI build number");
+      default:
+        throw new SlipwayError(
+          subject,
+          `unknown token {${token}} (known: {timestamp}, {date}, {sha}, {short-sha}, {branch}, {build})`
+        );
+    }
+  };
+  let out = "";
+  let i6 = 0;
+  while (i6 < template.length) {
+    const open2 = template.indexOf("{", i6);
+    const close = template.indexOf("}", i6);
+    if (close !== -1 && (open2 === -1 || close < open2)) throw new SlipwayError(subject, `unmatched "}" at position ${close + 1}`);
+    if (open2 === -1) {
+      out += template.slice(i6);
+      break;
+    }
+    const end2 = template.indexOf("}", open2 + 1);
+    if (end2 === -1) throw new SlipwayError(subject, `unclosed "{" at position ${open2 + 1}`);
+    out += template.slice(i6, open2) + value(template.slice(open2 + 1, end2));
+    i6 = end2 + 1;
+  }
+  assertValidTag(out, subject);
+  return out;
 }
 
 // action/update/git-credentials.ts
@@ -74314,17 +74346,6 @@ function selectTag(policy, tags) {
 }
 
 // action/update/resolve-images.ts
-function sameRepository(a6, b6) {
-  const norm = (s2) => {
-    let x = s2.trim().toLowerCase().replace(/\/+$/, "");
-    const at = x.indexOf("@");
-    if (at >= 0) x = x.slice(0, at);
-    const colon = x.lastIndexOf(":");
-    if (colon > x.lastIndexOf("/")) x = x.slice(0, colon);
-    return x;
-  };
-  return norm(a6) === norm(b6);
-}
 var TIMESTAMP2 = /^\d{14}$/;
 async function resolveImages(input) {
   const { pushed, objects } = input;
@@ -74559,19 +74580,10 @@ async function pokeWebhook(options) {
 
 // action/run-ci.ts
 function imageAndSource(i6) {
-  let image = i6.image;
-  let source = i6.source || void 0;
-  const at = image.indexOf("@");
-  if (at >= 0) {
-    source ??= image.slice(at + 1);
-    image = image.slice(0, at);
-  }
-  const colon = image.lastIndexOf(":");
-  if (colon > image.lastIndexOf("/")) {
-    source ??= image.slice(colon + 1);
-    image = image.slice(0, colon);
-  }
-  if (i6.registry && !/^[^/]*[.:][^/]*\//.test(image) && !image.startsWith("localhost/")) image = `${i6.registry.replace(/\/+$/, "")}/${image}`;
+  const ref2 = splitImageRef(i6.image);
+  let image = ref2.name;
+  const source = i6.source || ref2.digest || ref2.tag || void 0;
+  if (i6.registry && !hasRegistryHost(image)) image = `${i6.registry.replace(/\/+$/, "")}/${image}`;
   if (source && i6.builder !== "none") throw new SlipwayError("input image", `"${i6.image}" has a tag or digest; give the repository only (tags come from tag-format)`);
   splitImageRepository(image);
   return { image, source };

@@ -10,7 +10,7 @@
  * Pure apart from the injected `listTags`.
  */
 import { SlipwayError } from "../../core/errors.ts";
-import type { ImageRef } from "../../core/image-ref.ts";
+import { sameRepository, type ImageRef } from "../../core/image-ref.ts";
 import { selectTag } from "../../core/policy/select-tag.ts";
 import { compileExclusionList } from "../../core/policy/exclusion-list.ts";
 import type { FluxObjects } from "../manifests/scan-manifest-tree.ts";
@@ -51,19 +51,6 @@ export interface ResolveImagesInput {
 export interface ResolvedImages {
   images: Map<string, ImageRef>;
   decisions: PolicyDecision[];
-}
-
-/** `host/path` compared without a tag, case-insensitively, without a trailing slash. */
-export function sameRepository(a: string, b: string): boolean {
-  const norm = (s: string): string => {
-    let x = s.trim().toLowerCase().replace(/\/+$/, "");
-    const at = x.indexOf("@");
-    if (at >= 0) x = x.slice(0, at);
-    const colon = x.lastIndexOf(":");
-    if (colon > x.lastIndexOf("/")) x = x.slice(0, colon);
-    return x;
-  };
-  return norm(a) === norm(b);
 }
 
 const TIMESTAMP = /^\d{14}$/;

@@ -11,6 +11,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
 import { SlipwayError } from "../../core/errors.ts";
+import { parseImageRef } from "../../core/image-ref.ts";
 import { registerSecret } from "../../core/redact.ts";
 import { createLogger } from "../../core/log.ts";
 import { validateConfig, formatIssue } from "../../agent/config/load-config.ts";
@@ -111,10 +112,8 @@ async function writeOverlay(dir: string, deployDir: string, o: BootstrapOptions)
   let kustomization = await readFile(path.join(dir, "kustomization.yaml"), "utf8");
   kustomization = kustomization.replace(/^namespace: .*$/m, `namespace: ${o.namespace}`);
   if (o.image) {
-    const at = o.image.lastIndexOf(":");
-    const slash = o.image.lastIndexOf("/");
-    const [name, tag] = at > slash ? [o.image.slice(0, at), o.image.slice(at + 1)] : [o.image, "latest"];
-    kustomization = kustomization.replace(/newName: .*$/m, `newName: ${name}`).replace(/newTag: .*$/m, `newTag: ${tag}`);
+    const { name, tag = "latest", digest } = parseImageRef(o.image);
+    kustomization = kustomization.replace(/newName: .*$/m, `newName: ${name}`).replace(/^(\s*)newTag: .*$/m, digest ? `$1digest: ${digest}` : `$1newTag: ${tag}`);
   }
   await writeFile(path.join(dir, "kustomization.yaml"), kustomization);
 }
