@@ -70979,6 +70979,12 @@ function ciContextFromEnv(env2) {
   return { system: "other", sha: nonEmpty(env2.SLIPWAY_SOURCE_SHA), branch: nonEmpty(env2.SLIPWAY_SOURCE_BRANCH), buildNumber: nonEmpty(env2.SLIPWAY_BUILD_NUMBER) };
 }
 
+// core/well-known.ts
+var hookTokenHeader = "x-slipway-token";
+var fluxNamespace = "flux-system";
+var imagePolicyMarkerKey = "$imagepolicy";
+var imageAutomationGroup = "image.toolkit.fluxcd.io";
+
 // action/inputs.ts
 var text = (text2) => text2.trim();
 var secretText = (text2) => text2;
@@ -71056,7 +71062,7 @@ var INPUTS = {
   manifestRepo: def({ name: "manifest-repo", description: "Git URL of the manifest repository to update; empty = build and push only.", default: "", parse: gitUrl }),
   manifestBranch: def({ name: "manifest-branch", description: "Branch to update; default the ImageUpdateAutomation's checkout branch, else the remote's default branch.", default: "", parse: text }),
   updatePath: def({ name: "update-path", description: "Directory of the manifest repository whose markers are updated; default the automation's `spec.update.path`, else the whole repository. Flux objects are read from the whole repository.", default: "", parse: text }),
-  policyNamespace: def({ name: "policy-namespace", description: "Namespace of policies that have none (markers `ns:name`).", default: "flux-system", parse: text }),
+  policyNamespace: def({ name: "policy-namespace", description: "Namespace of policies that have none (markers `ns:name`).", default: fluxNamespace, parse: text }),
   gitToken: def({ name: "git-token", description: "Token for git over HTTPS (sent as the password of `git-username`).", default: "", secret: true, parse: secretText }),
   gitUsername: def({ name: "git-username", description: "Username for git over HTTPS; default `x-access-token` with a token.", default: "", parse: text }),
   gitPassword: def({ name: "git-password", description: "Password for git over HTTPS.", default: "", secret: true, parse: secretText }),
@@ -73225,11 +73231,13 @@ import { closeSync, ftruncateSync, openSync, readFileSync, writeSync } from "nod
 import { lstat as lstat2, readdir as readdir2, realpath } from "node:fs/promises";
 import path6 from "node:path";
 
+// core/markers/set-markers.ts
+var import_yaml = __toESM(require_dist(), 1);
+
 // core/markers/marker.ts
-var MARKER_KEY = "$imagepolicy";
 var FIELDS = { tag: "tag", name: "name", digest: "digest" };
 function parseMarkerComment(comment) {
-  if (!comment.includes(MARKER_KEY)) return { kind: "none" };
+  if (!comment.includes(imagePolicyMarkerKey)) return { kind: "none" };
   let parsed;
   try {
     parsed = JSON.parse(comment.replace(/^#*/, "").trim());
@@ -73240,8 +73248,8 @@ function parseMarkerComment(comment) {
     return { kind: "malformed", reason: "marker must be a JSON object" };
   }
   const values = parsed;
-  const setter = values[MARKER_KEY];
-  if (typeof setter !== "string") return { kind: "malformed", reason: `marker's "${MARKER_KEY}" must be a string` };
+  const setter = values[imagePolicyMarkerKey];
+  if (typeof setter !== "string") return { kind: "malformed", reason: `marker's "${imagePolicyMarkerKey}" must be a string` };
   const other = Object.keys(values).find((k6) => typeof values[k6] !== "string");
   if (other !== void 0) return { kind: "malformed", reason: `marker's "${other}" must be a string (a marker is a JSON object of strings)` };
   const parts = setter.split(":");
@@ -73265,9 +73273,6 @@ function markerValue(field, image) {
       return image.digest;
   }
 }
-
-// core/markers/set-markers.ts
-var import_yaml = __toESM(require_dist(), 1);
 
 // core/markers/scalar-text.ts
 var NON_STRING_WORDS = /* @__PURE__ */ new Set(
@@ -73391,7 +73396,7 @@ function objectOf(doc) {
 function setMarkersInText(text2, file, images) {
   const changes = [];
   const warnings = [];
-  if (!text2.includes(`"${MARKER_KEY}"`)) return { text: text2, changes, warnings };
+  if (!text2.includes(`"${imagePolicyMarkerKey}"`)) return { text: text2, changes, warnings };
   const lineCounter = new import_yaml.LineCounter();
   const docs = (0, import_yaml.parseAllDocuments)(text2, { keepSourceTokens: true, lineCounter, uniqueKeys: false });
   const failed = docs.flatMap((d6) => d6.errors);
@@ -73471,7 +73476,7 @@ function setMarkersInText(text2, file, images) {
 }
 
 // core/markers/update-tree.ts
-var MARKER_LITERAL = Buffer.from(`"${MARKER_KEY}"`, "utf8");
+var MARKER_LITERAL = Buffer.from(`"${imagePolicyMarkerKey}"`, "utf8");
 function isManifestName(name) {
   return name.endsWith(".yaml") || name.endsWith(".yml") || name === "Kustomization";
 }
@@ -73944,7 +73949,7 @@ function compileTagFilter(pattern, extract = "", subject = "filterTags.pattern")
 
 // core/policy/image-policy.ts
 var IMAGE_POLICY_API_VERSIONS = ["v1alpha1", "v1alpha2", "v1beta1", "v1beta2", "v1"].map(
-  (v) => `image.toolkit.fluxcd.io/${v}`
+  (v) => `${imageAutomationGroup}/${v}`
 );
 function isRecord(value) {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -74074,7 +74079,7 @@ function parseImageRepository(doc, source, defaultNamespace) {
 
 // action/manifests/image-update-automation.ts
 var IMAGE_UPDATE_AUTOMATION_API_VERSIONS = ["v1alpha1", "v1alpha2", "v1beta1", "v1beta2", "v1"].map(
-  (v) => `image.toolkit.fluxcd.io/${v}`
+  (v) => `${imageAutomationGroup}/${v}`
 );
 function parseImageUpdateAutomation(doc, source, defaultNamespace) {
   if (!isRecord2(doc)) throw new SlipwayError(source, "an ImageUpdateAutomation must be a mapping");
@@ -74115,12 +74120,13 @@ function parseImageUpdateAutomation(doc, source, defaultNamespace) {
 }
 
 // action/manifests/marker-scan.ts
+var MARKER_LITERAL2 = `"${imagePolicyMarkerKey}"`;
 function scanMarkers(text2, file) {
-  if (!text2.includes('"$imagepolicy"')) return [];
+  if (!text2.includes(MARKER_LITERAL2)) return [];
   const out = [];
   text2.split("\n").forEach((line, i6) => {
     const at = line.indexOf("#");
-    if (at < 0 || !line.includes('"$imagepolicy"')) return;
+    if (at < 0 || !line.includes(MARKER_LITERAL2)) return;
     const comment = line.slice(line.indexOf("{", at));
     const parsed = parseMarkerComment(comment);
     if (parsed.kind === "marker") out.push({ policy: parsed.marker.policy, source: `${file}:${i6 + 1}` });
@@ -74129,7 +74135,7 @@ function scanMarkers(text2, file) {
 }
 
 // action/manifests/scan-manifest-tree.ts
-var GROUP = "image.toolkit.fluxcd.io/";
+var GROUP = `${imageAutomationGroup}/`;
 function parseFluxObjects(text2, file, defaultNamespace) {
   const out = { repositories: [], policies: [], automations: [], warnings: [] };
   if (!text2.includes(GROUP)) return out;
@@ -74162,7 +74168,7 @@ function parseFluxObjects(text2, file, defaultNamespace) {
 var CONCURRENCY = 32;
 async function scanManifestTree(options) {
   const { root: root6, signal } = options;
-  const ns = options.defaultNamespace ?? "flux-system";
+  const ns = options.defaultNamespace ?? fluxNamespace;
   const files = [];
   const walk = async (dir) => {
     throwIfAborted(signal);
@@ -74349,7 +74355,7 @@ function selectTag(policy, tags) {
 var TIMESTAMP2 = /^\d{14}$/;
 async function resolveImages(input) {
   const { pushed, objects } = input;
-  const ns = input.policyNamespace ?? "flux-system";
+  const ns = input.policyNamespace ?? fluxNamespace;
   const defined = new Set(objects.policies.map((p3) => `${p3.policy.namespace}:${p3.policy.name}`));
   if (defined.size > 0) {
     for (const m4 of input.markers) {
@@ -74407,7 +74413,7 @@ var PushRaceLost = class extends Error {
 var DEFAULT_AUTHOR = { name: "slipway", email: "slipway@users.noreply.invalid" };
 async function updateManifests(options) {
   const { git, log, signal, pushed } = options;
-  const ns = options.policyNamespace ?? "flux-system";
+  const ns = options.policyNamespace ?? fluxNamespace;
   const work = await mkdtemp5(path8.join(options.workRoot ?? tmpdir2(), "slipway-manifests-"));
   try {
     let co = await git.clone({ url: options.url, branch: options.branch || void 0, dir: path8.join(work, "repo"), noCheckout: true, blobless: false }, signal);
@@ -74530,7 +74536,7 @@ async function updateManifests(options) {
     await rm6(work, { recursive: true, force: true });
   }
 }
-var WANTED = ['"$imagepolicy"', "image.toolkit.fluxcd.io/"];
+var WANTED = [`"${imagePolicyMarkerKey}"`, `${imageAutomationGroup}/`];
 var MANIFEST_FILES = [":(glob)**/*.yaml", ":(glob)**/*.yml", ":(glob)**/Kustomization"];
 async function focus(co, rev, signal) {
   const files = (await co.grep(rev, WANTED, MANIFEST_FILES, signal)).sort();
@@ -74561,7 +74567,7 @@ async function pokeWebhook(options) {
   const timeout = AbortSignal.timeout(options.timeoutMs ?? 1e4);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
   const headers = { "content-type": "application/json", "user-agent": "slipway-ci" };
-  if (options.token) headers["x-slipway-token"] = options.token;
+  if (options.token) headers[hookTokenHeader] = options.token;
   let res;
   try {
     res = await fetch(options.url, {

@@ -6,10 +6,11 @@
  */
 import { SlipwayError } from "../../core/errors.ts";
 import { isRecord, stringAt, valueAt } from "./yaml-fields.ts";
+import { imageAutomationGroup } from "../../core/well-known.ts";
 
 /** The API versions this reader accepts. */
 export const IMAGE_UPDATE_AUTOMATION_API_VERSIONS: readonly string[] = ["v1alpha1", "v1alpha2", "v1beta1", "v1beta2", "v1"].map(
-  (v) => `image.toolkit.fluxcd.io/${v}`,
+  (v) => `${imageAutomationGroup}/${v}`,
 );
 
 /** What an ImageUpdateAutomation tells the CI step. */

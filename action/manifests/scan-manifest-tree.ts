@@ -14,6 +14,7 @@ import { parseImageRepository, type ImageRepositoryObject } from "./image-reposi
 import { parseImageUpdateAutomation, type ImageUpdateAutomationObject } from "./image-update-automation.ts";
 import { scanMarkers, type MarkerUse } from "./marker-scan.ts";
 import { isRecord } from "./yaml-fields.ts";
+import { fluxNamespace, imageAutomationGroup } from "../../core/well-known.ts";
 
 /** An ImagePolicy and where it was read. */
 export interface PolicyObject {
@@ -42,7 +43,7 @@ export interface ReadFluxObjectsOptions {
   signal?: AbortSignal;
 }
 
-const GROUP = "image.toolkit.fluxcd.io/";
+const GROUP = `${imageAutomationGroup}/`;
 
 /** Parses the Flux image objects in one file's text (pure); `file` names sources. */
 export function parseFluxObjects(text: string, file: string, defaultNamespace: string): FluxObjects {
@@ -90,7 +91,7 @@ const CONCURRENCY = 32;
  */
 export async function scanManifestTree(options: ReadFluxObjectsOptions): Promise<ManifestScan> {
   const { root, signal } = options;
-  const ns = options.defaultNamespace ?? "flux-system";
+  const ns = options.defaultNamespace ?? fluxNamespace;
   const files: string[] = [];
   const walk = async (dir: string): Promise<void> => {
     throwIfAborted(signal);

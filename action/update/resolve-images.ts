@@ -15,6 +15,7 @@ import { selectTag } from "../../core/policy/select-tag.ts";
 import { compileExclusionList } from "../../core/policy/exclusion-list.ts";
 import type { FluxObjects } from "../manifests/scan-manifest-tree.ts";
 import type { MarkerUse } from "../manifests/marker-scan.ts";
+import { fluxNamespace } from "../../core/well-known.ts";
 
 /** The image that was just pushed. */
 export interface PushedImage {
@@ -58,7 +59,7 @@ const TIMESTAMP = /^\d{14}$/;
 /** Decides the image for every policy the push concerns; see the file comment. */
 export async function resolveImages(input: ResolveImagesInput): Promise<ResolvedImages> {
   const { pushed, objects } = input;
-  const ns = input.policyNamespace ?? "flux-system";
+  const ns = input.policyNamespace ?? fluxNamespace;
   const defined = new Set(objects.policies.map((p) => `${p.policy.namespace}:${p.policy.name}`));
   if (defined.size > 0) {
     for (const m of input.markers) {

@@ -3,6 +3,7 @@
  * milliseconds. The YAML form and its rules are in load-config.ts.
  */
 import type { LogLevel } from "../../core/log.ts";
+import { defaultAgentNamespace } from "../../core/well-known.ts";
 
 /** Which commit of a source to track: exactly one of branch, tag or commit. */
 export type SourceRef = { branch: string } | { tag: string } | { commit: string };
@@ -78,7 +79,7 @@ export interface AgentConfig {
 
 /** Defaults, in milliseconds where they are durations. */
 export const configDefaults = {
-  namespace: "slipway-system",
+  namespace: defaultAgentNamespace,
   listen: ":8080",
   logLevel: "info" as LogLevel,
   sourceIntervalMs: 60_000,

@@ -45,7 +45,7 @@ import {
   type SourceRef,
   type SyncConfig,
 } from "./agent-config.ts";
-import { parseDuration } from "./duration.ts";
+import { parseDuration } from "../../core/duration.ts";
 import { findDependencyCycle } from "../reconcile/dependency-order.ts";
 import { parseCodeCommitUrl } from "../../core/git/codecommit-url.ts";
 

@@ -6,8 +6,8 @@ import { SlipwayError } from "../../core/errors.ts";
 import { sleep } from "../../core/retry.ts";
 import type { KubeClient } from "../kube/kube-client.ts";
 import { parentRef } from "../applyset/applyset-parent.ts";
-import { cliFieldManager, reconcileRequestedAt, reconcileWithSource, suspendAnnotation } from "./parent-annotations.ts";
 import type { StatusStore, ParentView } from "./status-store.ts";
+import { cliFieldManager, reconcileRequestedAtAnnotation, reconcileWithSourceAnnotation, suspendAnnotation } from "../../core/well-known.ts";
 
 /** Merges `annotations` (null removes one) onto the parent of `sync`; throws naming the sync when it has no parent. */
 export async function annotateParent(client: KubeClient, namespace: string, sync: string, annotations: Record<string, string | null>, signal?: AbortSignal): Promise<void> {
@@ -27,7 +27,7 @@ export async function annotateParent(client: KubeClient, namespace: string, sync
 /** Asks the agent to reconcile `sync` now; returns the request's value (an ISO time). */
 export async function requestReconcile(client: KubeClient, namespace: string, sync: string, options: { withSource?: boolean; now?: Date; signal?: AbortSignal } = {}): Promise<string> {
   const at = (options.now ?? new Date()).toISOString();
-  await annotateParent(client, namespace, sync, { [reconcileRequestedAt]: at, [reconcileWithSource]: options.withSource ? "true" : null }, options.signal);
+  await annotateParent(client, namespace, sync, { [reconcileRequestedAtAnnotation]: at, [reconcileWithSourceAnnotation]: options.withSource ? "true" : null }, options.signal);
   return at;
 }
 

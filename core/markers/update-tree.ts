@@ -9,7 +9,7 @@ import { lstat, readdir, realpath } from "node:fs/promises";
 import path from "node:path";
 import { SlipwayError, throwIfAborted } from "../errors.ts";
 import type { ImageRef } from "../image-ref.ts";
-import { MARKER_KEY } from "./marker.ts";
+import { imagePolicyMarkerKey } from "../well-known.ts";
 import { setMarkersInText, type MarkerChange } from "./set-markers.ts";
 
 /** What updateMarkers works on. */
@@ -39,7 +39,7 @@ export interface UpdateMarkersResult {
 }
 
 /** The literal a file must contain to be parsed, as bytes. */
-const MARKER_LITERAL = Buffer.from(`"${MARKER_KEY}"`, "utf8");
+const MARKER_LITERAL = Buffer.from(`"${imagePolicyMarkerKey}"`, "utf8");
 
 function isManifestName(name: string): boolean {
   return name.endsWith(".yaml") || name.endsWith(".yml") || name === "Kustomization";

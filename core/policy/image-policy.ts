@@ -7,6 +7,7 @@
 import { SlipwayError } from "../errors.ts";
 import { parseSemverRange } from "./semver-range.ts";
 import { compileTagFilter } from "./tag-filter.ts";
+import { imageAutomationGroup } from "../well-known.ts";
 
 /** How a policy picks the winning tag. */
 export type PolicyChoice =
@@ -27,7 +28,7 @@ export interface ImagePolicy {
 
 /** The API versions of ImagePolicy this parser accepts. */
 export const IMAGE_POLICY_API_VERSIONS: readonly string[] = ["v1alpha1", "v1alpha2", "v1beta1", "v1beta2", "v1"].map(
-  (v) => `image.toolkit.fluxcd.io/${v}`,
+  (v) => `${imageAutomationGroup}/${v}`,
 );
 
 function isRecord(value: unknown): value is Record<string, unknown> {
