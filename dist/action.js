@@ -1088,14 +1088,14 @@ var require_util = __commonJS({
         }
         const port = url2.port != null ? url2.port : url2.protocol === "https:" ? 443 : 80;
         let origin = url2.origin != null ? url2.origin : `${url2.protocol || ""}//${url2.hostname || ""}:${port}`;
-        let path9 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
+        let path10 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path9 && path9[0] !== "/") {
-          path9 = `/${path9}`;
+        if (path10 && path10[0] !== "/") {
+          path10 = `/${path10}`;
         }
-        return new URL(`${origin}${path9}`);
+        return new URL(`${origin}${path10}`);
       }
       if (!isHttpOrHttpsPrefixed(url2.origin || url2.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1546,39 +1546,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path9, origin }
+          request: { method, path: path10, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path9);
+        debuglog("sending request to %s %s/%s", method, origin, path10);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path9, origin },
+          request: { method, path: path10, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path9,
+          path10,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path9, origin }
+          request: { method, path: path10, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path9);
+        debuglog("trailers received from %s %s/%s", method, origin, path10);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path9, origin },
+          request: { method, path: path10, origin },
           error: error3
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path9,
+          path10,
           error3.message
         );
       });
@@ -1627,9 +1627,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path9, origin }
+            request: { method, path: path10, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path9);
+          debuglog("sending request to %s %s/%s", method, origin, path10);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1692,7 +1692,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path9,
+        path: path10,
         method,
         body,
         headers,
@@ -1707,11 +1707,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler) {
-        if (typeof path9 !== "string") {
+        if (typeof path10 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path9[0] !== "/" && !(path9.startsWith("http://") || path9.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path10[0] !== "/" && !(path10.startsWith("http://") || path10.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path9)) {
+        } else if (invalidPathRegex.test(path10)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1777,7 +1777,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path9, query) : path9;
+        this.path = query ? buildURL(path10, query) : path10;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -6470,7 +6470,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request) {
-      const { method, path: path9, host, upgrade, blocking, reset } = request;
+      const { method, path: path10, host, upgrade, blocking, reset } = request;
       let { body, headers, contentLength } = request;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6551,7 +6551,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path9} HTTP/1.1\r
+      let header = `${method} ${path10} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -7080,7 +7080,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request) {
       const session = client[kHTTP2Session];
-      const { method, path: path9, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
+      const { method, path: path10, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
       let { body } = request;
       if (upgrade) {
         util.errorRequest(client, request, new Error("Upgrade not supported for H2"));
@@ -7177,7 +7177,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path9;
+      headers[HTTP2_HEADER_PATH] = path10;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7530,9 +7530,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path9 = search ? `${pathname}${search}` : pathname;
+        const path10 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path9;
+        this.opts.path = path10;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8771,10 +8771,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path9 = "/",
+          path: path10 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path9;
+        opts.path = origin + path10;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10746,20 +10746,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path9) {
-      if (typeof path9 !== "string") {
-        return path9;
+    function safeUrl(path10) {
+      if (typeof path10 !== "string") {
+        return path10;
       }
-      const pathSegments = path9.split("?");
+      const pathSegments = path10.split("?");
       if (pathSegments.length !== 2) {
-        return path9;
+        return path10;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path9, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path9);
+    function matchKey(mockDispatch2, { path: path10, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path10);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10781,7 +10781,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath2 = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path9 }) => matchValue(safeUrl(path9), resolvedPath2));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path10 }) => matchValue(safeUrl(path10), resolvedPath2));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath2}'`);
       }
@@ -10819,9 +10819,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path9, method, body, headers, query } = opts;
+      const { path: path10, method, body, headers, query } = opts;
       return {
-        path: path9,
+        path: path10,
         method,
         body,
         headers,
@@ -11284,10 +11284,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path9, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path10, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path9,
+            Path: path10,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -16166,9 +16166,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path9) {
-      for (let i6 = 0; i6 < path9.length; ++i6) {
-        const code = path9.charCodeAt(i6);
+    function validateCookiePath(path10) {
+      for (let i6 = 0; i6 < path10.length; ++i6) {
+        const code = path10.charCodeAt(i6);
         if (code < 32 || // exclude CTLs (0-31)
         code > 126 || // exclude DEL and non-ascii
         code === 59) {
@@ -19088,11 +19088,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path9 = opts.path;
+          let path10 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path9 = `/${path9}`;
+            path10 = `/${path10}`;
           }
-          url2 = new URL(util.parseOrigin(url2).origin + path9);
+          url2 = new URL(util.parseOrigin(url2).origin + path10);
         } else {
           if (!opts) {
             opts = typeof url2 === "object" ? url2 : {};
@@ -21013,14 +21013,14 @@ var init_readFile = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/readFile.js"() {
     filePromises = {};
     fileIntercept = {};
-    readFile5 = (path9, options) => {
-      if (fileIntercept[path9] !== void 0) {
-        return fileIntercept[path9];
+    readFile5 = (path10, options) => {
+      if (fileIntercept[path10] !== void 0) {
+        return fileIntercept[path10];
       }
-      if (!filePromises[path9] || options?.ignoreCache) {
-        filePromises[path9] = fsReadFile(path9, "utf8");
+      if (!filePromises[path10] || options?.ignoreCache) {
+        filePromises[path10] = fsReadFile(path10, "utf8");
       }
-      return filePromises[path9];
+      return filePromises[path10];
     };
   }
 });
@@ -21132,8 +21132,8 @@ var init_externalDataInterceptor = __esm({
       getFileRecord() {
         return fileIntercept;
       },
-      interceptFile(path9, contents) {
-        fileIntercept[path9] = Promise.resolve(contents);
+      interceptFile(path10, contents) {
+        fileIntercept[path10] = Promise.resolve(contents);
       },
       getTokenRecord() {
         return tokenIntercept;
@@ -24155,8 +24155,8 @@ var init_createConfigValueProvider = __esm({
               return endpoint.url.href;
             }
             if ("hostname" in endpoint) {
-              const { protocol, hostname, port, path: path9 } = endpoint;
-              return `${protocol}//${hostname}${port ? ":" + port : ""}${path9}`;
+              const { protocol, hostname, port, path: path10 } = endpoint;
+              return `${protocol}//${hostname}${port ? ":" + port : ""}${path10}`;
             }
           }
           return endpoint;
@@ -24532,18 +24532,18 @@ var getAttrPathList;
 var init_getAttrPathList = __esm({
   "node_modules/@smithy/core/dist-es/submodules/endpoints/util-endpoints/lib/getAttrPathList.js"() {
     init_types2();
-    getAttrPathList = (path9) => {
-      const parts = path9.split(".");
+    getAttrPathList = (path10) => {
+      const parts = path10.split(".");
       const pathList = [];
       for (const part of parts) {
         const squareBracketIndex = part.indexOf("[");
         if (squareBracketIndex !== -1) {
           if (part.indexOf("]") !== part.length - 1) {
-            throw new EndpointError(`Path: '${path9}' does not end with ']'`);
+            throw new EndpointError(`Path: '${path10}' does not end with ']'`);
           }
           const arrayIndex = part.slice(squareBracketIndex + 1, -1);
           if (Number.isNaN(parseInt(arrayIndex))) {
-            throw new EndpointError(`Invalid array index: '${arrayIndex}' in path: '${path9}'`);
+            throw new EndpointError(`Invalid array index: '${arrayIndex}' in path: '${path10}'`);
           }
           if (squareBracketIndex !== 0) {
             pathList.push(part.slice(0, squareBracketIndex));
@@ -24564,9 +24564,9 @@ var init_getAttr = __esm({
   "node_modules/@smithy/core/dist-es/submodules/endpoints/util-endpoints/lib/getAttr.js"() {
     init_types2();
     init_getAttrPathList();
-    getAttr = (value, path9) => getAttrPathList(path9).reduce((acc, index) => {
+    getAttr = (value, path10) => getAttrPathList(path10).reduce((acc, index) => {
       if (typeof acc !== "object") {
-        throw new EndpointError(`Index '${index}' in '${path9}' not found in '${JSON.stringify(value)}'`);
+        throw new EndpointError(`Index '${index}' in '${path10}' not found in '${JSON.stringify(value)}'`);
       } else if (Array.isArray(acc)) {
         const i6 = parseInt(index);
         return acc[i6 < 0 ? acc.length + i6 : i6];
@@ -24627,8 +24627,8 @@ var init_parseURL = __esm({
             return value;
           }
           if (typeof value === "object" && "hostname" in value) {
-            const { hostname: hostname2, port, protocol: protocol2 = "", path: path9 = "", query = {} } = value;
-            const url2 = new URL(`${protocol2}//${hostname2}${port ? `:${port}` : ""}${path9}`);
+            const { hostname: hostname2, port, protocol: protocol2 = "", path: path10 = "", query = {} } = value;
+            const url2 = new URL(`${protocol2}//${hostname2}${port ? `:${port}` : ""}${path10}`);
             url2.search = Object.entries(query).map(([k6, v]) => `${k6}=${v}`).join("&");
             return url2;
           }
@@ -26477,29 +26477,29 @@ var init_HttpBindingNormalizedSchema = __esm({
       response.syntheticBodySchema = createBodySchema(schema, bodyMemberNames, bodyMemberSchemas);
       return bindings;
     };
-    buildPathSegments = (path9) => {
+    buildPathSegments = (path10) => {
       const segments = [];
       let offset = 0;
-      for (const match of path9.matchAll(/\{([^{}+]+)(\+)?\}/g)) {
+      for (const match of path10.matchAll(/\{([^{}+]+)(\+)?\}/g)) {
         if (match.index > offset) {
-          segments.push([path9.slice(offset, match.index), 0]);
+          segments.push([path10.slice(offset, match.index), 0]);
         }
         segments.push([match[1], match[2] ? 2 : 1]);
         offset = match.index + match[0].length;
       }
-      if (segments.length && offset < path9.length) {
-        segments.push([path9.slice(offset), 0]);
+      if (segments.length && offset < path10.length) {
+        segments.push([path10.slice(offset), 0]);
       }
       return segments.length ? segments : void 0;
     };
     buildHttpOperationBindings = (schema) => {
       const { http, endpoint } = translateTraits(schema.traits ?? {});
-      const [path9, search] = http?.[1].split("?") ?? [];
+      const [path10, search] = http?.[1].split("?") ?? [];
       return [
         http?.[0],
-        path9,
+        path10,
         search ? [...new URLSearchParams(search)] : [],
-        path9 ? buildPathSegments(path9) : void 0,
+        path10 ? buildPathSegments(path10) : void 0,
         endpoint?.[0]
       ];
     };
@@ -28533,10 +28533,10 @@ var init_HttpBindingProtocol = __esm({
         if (endpoint) {
           this.updateServiceEndpoint(request, endpoint);
           this.setHostPrefix(request, operationSchema, input, operation2);
-          const [method, path9, staticQuery] = operation2;
+          const [method, path10, staticQuery] = operation2;
           if (method) {
             request.method = method;
-            request.path = request.path === "/" ? path9 : request.path + path9;
+            request.path = request.path === "/" ? path10 : request.path + path10;
             for (const [key, value] of staticQuery) {
               query[key] = value;
             }
@@ -28678,10 +28678,10 @@ var init_HttpBindingProtocol = __esm({
         return this.serializer.flush();
       }
       serializePath(segments, labels, bindings) {
-        let path9 = "";
+        let path10 = "";
         for (const [value, kind] of segments) {
           if (kind === 0) {
-            path9 += value;
+            path10 += value;
             continue;
           }
           const replacement = labels?.[value];
@@ -28689,12 +28689,12 @@ var init_HttpBindingProtocol = __esm({
             if (hasOwn(bindings.byName, value) && bindings.byName[value][2] === 33) {
               throw new Error(`No value provided for input HTTP label: ${value}.`);
             }
-            path9 += `{${value}${kind === 2 ? "+" : ""}}`;
+            path10 += `{${value}${kind === 2 ? "+" : ""}}`;
           } else {
-            path9 += kind === 2 ? replacement.split("/").map(extendedEncodeURIComponent).join("/") : extendedEncodeURIComponent(replacement);
+            path10 += kind === 2 ? replacement.split("/").map(extendedEncodeURIComponent).join("/") : extendedEncodeURIComponent(replacement);
           }
         }
-        return path9;
+        return path10;
       }
       async deserializeResponse(operationSchema, context, response) {
         const deserializer = this.deserializer;
@@ -28930,11 +28930,11 @@ var init_AbstractRpcV2Protocol = __esm({
           this.applyEmptyBody(request);
         }
         const { service, operation: operation2 } = getSmithyContext(context);
-        const path9 = `/service/${service}/operation/${operation2}`;
+        const path10 = `/service/${service}/operation/${operation2}`;
         if (request.path.endsWith("/")) {
-          request.path += path9.slice(1);
+          request.path += path10.slice(1);
         } else {
-          request.path += path9;
+          request.path += path10;
         }
         return request;
       }
@@ -29016,8 +29016,8 @@ var init_requestBuilder = __esm({
         return this;
       }
       p(memberName, labelValueProvider, uriLabel, isGreedyLabel) {
-        this.resolvePathStack.push((path9) => {
-          this.path = resolvedPath(path9, this.input, memberName, labelValueProvider, uriLabel, isGreedyLabel);
+        this.resolvePathStack.push((path10) => {
+          this.path = resolvedPath(path10, this.input, memberName, labelValueProvider, uriLabel, isGreedyLabel);
         });
         return this;
       }
@@ -31920,9 +31920,9 @@ var init_createPaginator = __esm({
       command6 = withCommand(command6) ?? command6;
       return await client.send(command6, ...args);
     };
-    get = (fromObject, path9) => {
+    get = (fromObject, path10) => {
       let cursor2 = fromObject;
-      const pathComponents = path9.split(".");
+      const pathComponents = path10.split(".");
       for (const step of pathComponents) {
         if (!cursor2 || typeof cursor2 !== "object") {
           return void 0;
@@ -36837,10 +36837,10 @@ ${longDate}
 ${credentialScope}
 ${toHex2(hashedRequest)}`;
       }
-      getCanonicalPath({ path: path9 }) {
+      getCanonicalPath({ path: path10 }) {
         if (this.uriEscapePath) {
           const normalizedPathSegments = [];
-          for (const pathSegment of path9.split("/")) {
+          for (const pathSegment of path10.split("/")) {
             if (pathSegment?.length === 0) {
               continue;
             }
@@ -36853,11 +36853,11 @@ ${toHex2(hashedRequest)}`;
               normalizedPathSegments.push(pathSegment);
             }
           }
-          const normalizedPath = `${path9?.startsWith("/") ? "/" : ""}${normalizedPathSegments.join("/")}${normalizedPathSegments.length > 0 && path9?.endsWith("/") ? "/" : ""}`;
+          const normalizedPath = `${path10?.startsWith("/") ? "/" : ""}${normalizedPathSegments.join("/")}${normalizedPathSegments.length > 0 && path10?.endsWith("/") ? "/" : ""}`;
           const doubleEncoded = escapeUri2(normalizedPath);
           return doubleEncoded.replace(/%2F/g, "/");
         }
-        return path9;
+        return path10;
       }
       validateResolvedCredentials(credentials) {
         if (typeof credentials !== "object" || typeof credentials.accessKeyId !== "string" || typeof credentials.secretAccessKey !== "string") {
@@ -38062,12 +38062,12 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             const password = request.password ?? "";
             auth = `${username}:${password}`;
           }
-          let path9 = request.path;
+          let path10 = request.path;
           if (queryString) {
-            path9 += `?${queryString}`;
+            path10 += `?${queryString}`;
           }
           if (request.fragment) {
-            path9 += `#${request.fragment}`;
+            path10 += `#${request.fragment}`;
           }
           let hostname = request.hostname ?? "";
           if (hostname[0] === "[" && hostname.endsWith("]")) {
@@ -38079,7 +38079,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             headers: request.headers,
             host: hostname,
             method: request.method,
-            path: path9,
+            path: path10,
             port: request.port,
             agent,
             auth
@@ -38501,16 +38501,16 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             reject(err);
           };
           const queryString = query ? buildQueryString2(query) : "";
-          let path9 = request.path;
+          let path10 = request.path;
           if (queryString) {
-            path9 += `?${queryString}`;
+            path10 += `?${queryString}`;
           }
           if (request.fragment) {
-            path9 += `#${request.fragment}`;
+            path10 += `#${request.fragment}`;
           }
           const clientHttp2Stream = session.request({
             ...request.headers,
-            [constants3.HTTP2_HEADER_PATH]: path9,
+            [constants3.HTTP2_HEADER_PATH]: path10,
             [constants3.HTTP2_HEADER_METHOD]: method
           });
           if (effectiveRequestTimeout) {
@@ -63085,17 +63085,17 @@ var require_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    function visit_(key, node, visitor, path9) {
-      const ctrl = callVisitor(key, node, visitor, path9);
+    function visit_(key, node, visitor, path10) {
+      const ctrl = callVisitor(key, node, visitor, path10);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path9, ctrl);
-        return visit_(key, ctrl, visitor, path9);
+        replaceNode(key, path10, ctrl);
+        return visit_(key, ctrl, visitor, path10);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node)) {
-          path9 = Object.freeze(path9.concat(node));
+          path10 = Object.freeze(path10.concat(node));
           for (let i6 = 0; i6 < node.items.length; ++i6) {
-            const ci = visit_(i6, node.items[i6], visitor, path9);
+            const ci = visit_(i6, node.items[i6], visitor, path10);
             if (typeof ci === "number")
               i6 = ci - 1;
             else if (ci === BREAK)
@@ -63106,13 +63106,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node)) {
-          path9 = Object.freeze(path9.concat(node));
-          const ck = visit_("key", node.key, visitor, path9);
+          path10 = Object.freeze(path10.concat(node));
+          const ck = visit_("key", node.key, visitor, path10);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = visit_("value", node.value, visitor, path9);
+          const cv = visit_("value", node.value, visitor, path10);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -63133,17 +63133,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node, visitor, path9) {
-      const ctrl = await callVisitor(key, node, visitor, path9);
+    async function visitAsync_(key, node, visitor, path10) {
+      const ctrl = await callVisitor(key, node, visitor, path10);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path9, ctrl);
-        return visitAsync_(key, ctrl, visitor, path9);
+        replaceNode(key, path10, ctrl);
+        return visitAsync_(key, ctrl, visitor, path10);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node)) {
-          path9 = Object.freeze(path9.concat(node));
+          path10 = Object.freeze(path10.concat(node));
           for (let i6 = 0; i6 < node.items.length; ++i6) {
-            const ci = await visitAsync_(i6, node.items[i6], visitor, path9);
+            const ci = await visitAsync_(i6, node.items[i6], visitor, path10);
             if (typeof ci === "number")
               i6 = ci - 1;
             else if (ci === BREAK)
@@ -63154,13 +63154,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node)) {
-          path9 = Object.freeze(path9.concat(node));
-          const ck = await visitAsync_("key", node.key, visitor, path9);
+          path10 = Object.freeze(path10.concat(node));
+          const ck = await visitAsync_("key", node.key, visitor, path10);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = await visitAsync_("value", node.value, visitor, path9);
+          const cv = await visitAsync_("value", node.value, visitor, path10);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -63187,23 +63187,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node, visitor, path9) {
+    function callVisitor(key, node, visitor, path10) {
       if (typeof visitor === "function")
-        return visitor(key, node, path9);
+        return visitor(key, node, path10);
       if (identity.isMap(node))
-        return visitor.Map?.(key, node, path9);
+        return visitor.Map?.(key, node, path10);
       if (identity.isSeq(node))
-        return visitor.Seq?.(key, node, path9);
+        return visitor.Seq?.(key, node, path10);
       if (identity.isPair(node))
-        return visitor.Pair?.(key, node, path9);
+        return visitor.Pair?.(key, node, path10);
       if (identity.isScalar(node))
-        return visitor.Scalar?.(key, node, path9);
+        return visitor.Scalar?.(key, node, path10);
       if (identity.isAlias(node))
-        return visitor.Alias?.(key, node, path9);
+        return visitor.Alias?.(key, node, path10);
       return void 0;
     }
-    function replaceNode(key, path9, node) {
-      const parent = path9[path9.length - 1];
+    function replaceNode(key, path10, node) {
+      const parent = path10[path10.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key] = node;
       } else if (identity.isPair(parent)) {
@@ -63815,10 +63815,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path9, value) {
+    function collectionFromPath(schema, path10, value) {
       let v = value;
-      for (let i6 = path9.length - 1; i6 >= 0; --i6) {
-        const k6 = path9[i6];
+      for (let i6 = path10.length - 1; i6 >= 0; --i6) {
+        const k6 = path10[i6];
         if (typeof k6 === "number" && Number.isInteger(k6) && k6 >= 0) {
           const a6 = [];
           a6[k6] = v;
@@ -63837,7 +63837,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path9) => path9 == null || typeof path9 === "object" && !!path9[Symbol.iterator]().next().done;
+    var isEmptyPath = (path10) => path10 == null || typeof path10 === "object" && !!path10[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -63867,11 +63867,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path9, value) {
-        if (isEmptyPath(path9))
+      addIn(path10, value) {
+        if (isEmptyPath(path10))
           this.add(value);
         else {
-          const [key, ...rest] = path9;
+          const [key, ...rest] = path10;
           const node = this.get(key, true);
           if (identity.isCollection(node))
             node.addIn(rest, value);
@@ -63885,8 +63885,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path9) {
-        const [key, ...rest] = path9;
+      deleteIn(path10) {
+        const [key, ...rest] = path10;
         if (rest.length === 0)
           return this.delete(key);
         const node = this.get(key, true);
@@ -63900,8 +63900,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path9, keepScalar) {
-        const [key, ...rest] = path9;
+      getIn(path10, keepScalar) {
+        const [key, ...rest] = path10;
         const node = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node) ? node.value : node;
@@ -63919,8 +63919,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path9) {
-        const [key, ...rest] = path9;
+      hasIn(path10) {
+        const [key, ...rest] = path10;
         if (rest.length === 0)
           return this.has(key);
         const node = this.get(key, true);
@@ -63930,8 +63930,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path9, value) {
-        const [key, ...rest] = path9;
+      setIn(path10, value) {
+        const [key, ...rest] = path10;
         if (rest.length === 0) {
           this.set(key, value);
         } else {
@@ -66446,9 +66446,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path9, value) {
+      addIn(path10, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path9, value);
+          this.contents.addIn(path10, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -66523,14 +66523,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path9) {
-        if (Collection.isEmptyPath(path9)) {
+      deleteIn(path10) {
+        if (Collection.isEmptyPath(path10)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path9) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path10) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -66545,10 +66545,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path9, keepScalar) {
-        if (Collection.isEmptyPath(path9))
+      getIn(path10, keepScalar) {
+        if (Collection.isEmptyPath(path10))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path9, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path10, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -66559,10 +66559,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path9) {
-        if (Collection.isEmptyPath(path9))
+      hasIn(path10) {
+        if (Collection.isEmptyPath(path10))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path9) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path10) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -66579,13 +66579,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path9, value) {
-        if (Collection.isEmptyPath(path9)) {
+      setIn(path10, value) {
+        if (Collection.isEmptyPath(path10)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path9), value);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path10), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path9, value);
+          this.contents.setIn(path10, value);
         }
       }
       /**
@@ -68546,9 +68546,9 @@ var require_cst_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    visit.itemAtPath = (cst, path9) => {
+    visit.itemAtPath = (cst, path10) => {
       let item = cst;
-      for (const [field, index] of path9) {
+      for (const [field, index] of path10) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -68557,23 +68557,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit.parentCollection = (cst, path9) => {
-      const parent = visit.itemAtPath(cst, path9.slice(0, -1));
-      const field = path9[path9.length - 1][0];
+    visit.parentCollection = (cst, path10) => {
+      const parent = visit.itemAtPath(cst, path10.slice(0, -1));
+      const field = path10[path10.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path9, item, visitor) {
-      let ctrl = visitor(item, path9);
+    function _visit(path10, item, visitor) {
+      let ctrl = visitor(item, path10);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i6 = 0; i6 < token.items.length; ++i6) {
-            const ci = _visit(Object.freeze(path9.concat([[field, i6]])), token.items[i6], visitor);
+            const ci = _visit(Object.freeze(path10.concat([[field, i6]])), token.items[i6], visitor);
             if (typeof ci === "number")
               i6 = ci - 1;
             else if (ci === BREAK)
@@ -68584,10 +68584,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path9);
+            ctrl = ctrl(item, path10);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path9) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path10) : ctrl;
     }
     exports.visit = visit;
   }
@@ -71247,15 +71247,15 @@ var shortForm = /^codecommit::([a-z0-9-]+):\/\/(?:[^@/]+@)?([^/?#]+)$/;
 function parseCodeCommitUrl(url2) {
   const https = httpsForm.exec(url2);
   if (https) {
-    const [, host = "", region = "", path9 = "", name = ""] = https;
-    return { region, name, host, path: path9, url: `https://${host}${path9}` };
+    const [, host = "", region = "", path10 = "", name = ""] = https;
+    return { region, name, host, path: path10, url: `https://${host}${path10}` };
   }
   const short = shortForm.exec(url2);
   if (short) {
     const [, region = "", name = ""] = short;
     const host = `git-codecommit.${region}.amazonaws.com${region.startsWith("cn-") ? ".cn" : ""}`;
-    const path9 = `/v1/repos/${name}`;
-    return { region, name, host, path: path9, url: `https://${host}${path9}` };
+    const path10 = `/v1/repos/${name}`;
+    return { region, name, host, path: path10, url: `https://${host}${path10}` };
   }
   return void 0;
 }
@@ -72473,8 +72473,8 @@ function parsePipeline(text2, fail) {
     if (tok === ".") return { t: "field", base: "dot", path: [] };
     if (tok.startsWith(".")) return { t: "field", base: "dot", path: splitPath(tok.slice(1)) };
     if (tok.startsWith("$")) {
-      const [v = "$", ...path9] = tok.split(".");
-      return { t: "field", base: v, path: path9.filter((s2) => s2 !== "") };
+      const [v = "$", ...path10] = tok.split(".");
+      return { t: "field", base: v, path: path10.filter((s2) => s2 !== "") };
     }
     if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(tok)) return { t: "func", name: tok };
     return fail(`unexpected "${tok}"`);
@@ -72500,13 +72500,13 @@ function parsePipeline(text2, fail) {
         cmd = [];
       } else if (tok === "(") {
         const inner = parseCmds(")");
-        let path9 = [];
+        let path10 = [];
         const next = tokens[p3];
         if (next?.startsWith(".") && next.length > 1) {
-          path9 = splitPath(next.slice(1));
+          path10 = splitPath(next.slice(1));
           p3++;
         }
-        cmd.push({ t: "paren", pipe: { decl: [], cmds: inner }, path: path9 });
+        cmd.push({ t: "paren", pipe: { decl: [], cmds: inner }, path: path10 });
       } else if (tok === ")" || tok === "," || tok === ":=") {
         fail(`unexpected "${tok}"`);
       } else {
@@ -72541,10 +72541,10 @@ function execute(tree, data, name, lineOf2) {
     }
     return fail(`${shown}: cannot read field ${key} of ${v === void 0 ? "a missing value" : printValue(v)}`);
   };
-  const walk = (v, path9, shown) => {
+  const walk = (v, path10, shown) => {
     let cur = v;
     let s2 = shown;
-    for (const key of path9) {
+    for (const key of path10) {
       s2 = `${s2 === "." ? "" : s2}.${key}`;
       cur = field(cur, key, s2);
     }
@@ -72861,10 +72861,10 @@ function parseGithubRepo(url2) {
 function createGithubPullRequests(options) {
   const api = (options.apiUrl || "https://api.github.com").replace(/\/+$/, "");
   const subject = `pull request ${options.owner}/${options.repo}`;
-  const call = async (method, path9, body, signal) => {
+  const call = async (method, path10, body, signal) => {
     let res;
     try {
-      res = await fetch(`${api}${path9}`, {
+      res = await fetch(`${api}${path10}`, {
         method,
         headers: {
           accept: "application/vnd.github+json",
@@ -73224,12 +73224,50 @@ function gitErrorForInputs(err, target) {
 // action/update/update-manifests.ts
 import { mkdir as mkdir3, mkdtemp as mkdtemp5, rm as rm6 } from "node:fs/promises";
 import { tmpdir as tmpdir2 } from "node:os";
-import path8 from "node:path";
+import path9 from "node:path";
 
 // core/markers/update-tree.ts
 import { closeSync, ftruncateSync, openSync, readFileSync, writeSync } from "node:fs";
-import { lstat as lstat2, readdir as readdir2, realpath } from "node:fs/promises";
+import { lstat as lstat2, realpath } from "node:fs/promises";
+import path7 from "node:path";
+
+// core/walk-tree.ts
+import { readdir as readdir2, stat as stat3 } from "node:fs/promises";
 import path6 from "node:path";
+function kindOf(d6) {
+  if (d6.isFile()) return "file";
+  if (d6.isDirectory()) return "dir";
+  if (d6.isSymbolicLink()) return "symlink";
+  return "other";
+}
+async function walkTree(root6, options = {}) {
+  const skip = new Set(options.skipDirs ?? []);
+  const out = [];
+  const walk = async (rel) => {
+    throwIfAborted(options.signal);
+    const dir = rel ? path6.join(root6, rel) : root6;
+    let entries;
+    try {
+      entries = await readdir2(dir, { withFileTypes: true });
+    } catch (err) {
+      if (options.ignoreUnreadable) return;
+      throw err;
+    }
+    entries.sort((a6, b6) => a6.name < b6.name ? -1 : a6.name > b6.name ? 1 : 0);
+    for (const d6 of entries) {
+      const entryPath = rel ? `${rel}/${d6.name}` : d6.name;
+      const absolute = path6.join(dir, d6.name);
+      let kind = kindOf(d6);
+      if (kind === "symlink" && options.followSymlinks) kind = await stat3(absolute).then(kindOf, () => "symlink");
+      if (kind === "dir" && skip.has(d6.name)) continue;
+      const entry = { path: entryPath, absolute, name: d6.name, kind };
+      if (!options.include || options.include(entry)) out.push(entry);
+      if (kind === "dir" && (!options.descend || await options.descend(entry))) await walk(entryPath);
+    }
+  };
+  await walk("");
+  return out;
+}
 
 // core/markers/set-markers.ts
 var import_yaml = __toESM(require_dist(), 1);
@@ -73481,30 +73519,22 @@ function isManifestName(name) {
   return name.endsWith(".yaml") || name.endsWith(".yml") || name === "Kustomization";
 }
 function inside(root6, target) {
-  const rel = path6.relative(root6, target);
-  return rel === "" || !rel.startsWith("..") && !path6.isAbsolute(rel);
+  const rel = path7.relative(root6, target);
+  return rel === "" || !rel.startsWith("..") && !path7.isAbsolute(rel);
 }
 async function listFiles(root6, dir, signal) {
+  const entries = await walkTree(dir, { skipDirs: [".git"], include: (e6) => e6.kind !== "dir" && isManifestName(e6.name), signal });
   const out = [];
-  const walk = async (current) => {
-    throwIfAborted(signal);
-    const entries = await readdir2(current, { withFileTypes: true });
-    entries.sort((a6, b6) => a6.name < b6.name ? -1 : a6.name > b6.name ? 1 : 0);
-    for (const entry of entries) {
-      const full = path6.join(current, entry.name);
-      if (entry.isDirectory()) {
-        if (entry.name !== ".git") await walk(full);
-      } else if (entry.isFile() && isManifestName(entry.name)) {
-        out.push(full);
-      } else if (entry.isSymbolicLink() && isManifestName(entry.name)) {
-        const target = await realpath(full).catch(() => void 0);
-        if (target !== void 0 && !inside(root6, target)) {
-          throw new SlipwayError(path6.relative(root6, full), `is a symlink to ${target}, outside ${root6}`);
-        }
+  for (const entry of entries) {
+    if (entry.kind === "file") {
+      out.push(entry.absolute);
+    } else if (entry.kind === "symlink") {
+      const target = await realpath(entry.absolute).catch(() => void 0);
+      if (target !== void 0 && !inside(root6, target)) {
+        throw new SlipwayError(path7.relative(root6, entry.absolute), `is a symlink to ${target}, outside ${root6}`);
       }
     }
-  };
-  await walk(dir);
+  }
   return out;
 }
 function overwriteFileSync(file, text2) {
@@ -73521,11 +73551,11 @@ function overwriteFileSync(file, text2) {
 async function updateMarkers(options) {
   const { images, dryRun = false, signal } = options;
   const relPath = options.path ?? ".";
-  if (path6.isAbsolute(relPath)) throw new SlipwayError(`path "${relPath}"`, "must be relative to the root");
+  if (path7.isAbsolute(relPath)) throw new SlipwayError(`path "${relPath}"`, "must be relative to the root");
   const root6 = await realpath(options.root).catch((err) => {
     throw new SlipwayError(`root "${options.root}"`, "cannot be read", { cause: err });
   });
-  const lexical = path6.resolve(root6, relPath);
+  const lexical = path7.resolve(root6, relPath);
   if (!inside(root6, lexical)) throw new SlipwayError(`path "${relPath}"`, `leaves the root ${root6}`);
   const dir = await realpath(lexical).catch((err) => {
     throw new SlipwayError(`path "${relPath}"`, "does not exist", { cause: err });
@@ -73535,7 +73565,7 @@ async function updateMarkers(options) {
   const files = await listFiles(root6, dir, signal);
   const results = files.map((full) => {
     throwIfAborted(signal);
-    const rel = path6.relative(root6, full).split(path6.sep).join("/");
+    const rel = path7.relative(root6, full).split(path7.sep).join("/");
     let bytes;
     try {
       bytes = readFileSync(full);
@@ -73572,8 +73602,8 @@ async function updateMarkers(options) {
 
 // action/manifests/scan-manifest-tree.ts
 var import_yaml2 = __toESM(require_dist(), 1);
-import { readdir as readdir3, readFile as readFile6 } from "node:fs/promises";
-import path7 from "node:path";
+import { readFile as readFile6 } from "node:fs/promises";
+import path8 from "node:path";
 
 // core/policy/semver-version.ts
 var VERSION2 = /^v?([0-9]+)(?:\.([0-9]+))?(?:\.([0-9]+))?(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$/;
@@ -73954,17 +73984,17 @@ var IMAGE_POLICY_API_VERSIONS = ["v1alpha1", "v1alpha2", "v1beta1", "v1beta2", "
 function isRecord(value) {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
-function stringField(obj, key, path9, source) {
+function stringField(obj, key, path10, source) {
   const value = obj[key];
   if (value === void 0 || value === null) return void 0;
-  if (typeof value !== "string") throw new SlipwayError(source, `${path9}.${key} must be a string, got ${typeof value}`);
+  if (typeof value !== "string") throw new SlipwayError(source, `${path10}.${key} must be a string, got ${typeof value}`);
   return value;
 }
-function order2(obj, path9, source) {
+function order2(obj, path10, source) {
   if (obj === null || obj === void 0) return "asc";
-  if (!isRecord(obj)) throw new SlipwayError(source, `${path9} must be a mapping`);
-  const value = stringField(obj, "order", path9, source) ?? "asc";
-  if (value !== "asc" && value !== "desc") throw new SlipwayError(source, `${path9}.order must be "asc" or "desc", got "${value}"`);
+  if (!isRecord(obj)) throw new SlipwayError(source, `${path10} must be a mapping`);
+  const value = stringField(obj, "order", path10, source) ?? "asc";
+  if (value !== "asc" && value !== "desc") throw new SlipwayError(source, `${path10}.order must be "asc" or "desc", got "${value}"`);
   return value;
 }
 function parseImagePolicy(doc, source, defaultNamespace = "default") {
@@ -74032,18 +74062,18 @@ function parseImagePolicy(doc, source, defaultNamespace = "default") {
 function isRecord2(value) {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
-function valueAt(doc, path9) {
+function valueAt(doc, path10) {
   let cur = doc;
-  for (const key of path9) {
+  for (const key of path10) {
     if (!isRecord2(cur)) return void 0;
     cur = cur[key];
   }
   return cur;
 }
-function stringAt(doc, path9, source) {
-  const v = valueAt(doc, path9);
+function stringAt(doc, path10, source) {
+  const v = valueAt(doc, path10);
   if (v === void 0 || v === null) return void 0;
-  if (typeof v !== "string") throw new SlipwayError(source, `${path9.join(".")} must be a string, got ${typeof v}`);
+  if (typeof v !== "string") throw new SlipwayError(source, `${path10.join(".")} must be a string, got ${typeof v}`);
   return v;
 }
 
@@ -74092,7 +74122,7 @@ function parseImageUpdateAutomation(doc, source, defaultNamespace) {
   const namespace = stringAt(doc, ["metadata", "namespace"], source) || defaultNamespace;
   const subject = `${source}: ImageUpdateAutomation/${namespace}/${name}`;
   const v1alpha1 = apiVersion.endsWith("/v1alpha1");
-  const str2 = (path9) => stringAt(doc, path9, subject) || void 0;
+  const str2 = (path10) => stringAt(doc, path10, subject) || void 0;
   const strategy = str2(["spec", "update", "strategy"]);
   if (strategy !== void 0 && strategy !== "Setters") throw new SlipwayError(subject, `spec.update.strategy ${strategy} is not supported (only Setters)`);
   const authorName = v1alpha1 ? str2(["spec", "commit", "authorName"]) : str2(["spec", "git", "commit", "author", "name"]);
@@ -74169,21 +74199,12 @@ var CONCURRENCY = 32;
 async function scanManifestTree(options) {
   const { root: root6, signal } = options;
   const ns = options.defaultNamespace ?? fluxNamespace;
-  const files = [];
-  const walk = async (dir) => {
-    throwIfAborted(signal);
-    const entries = await readdir3(dir, { withFileTypes: true }).catch(() => []);
-    entries.sort((a6, b6) => a6.name < b6.name ? -1 : a6.name > b6.name ? 1 : 0);
-    for (const e6 of entries) {
-      const full = path7.join(dir, e6.name);
-      if (e6.isDirectory()) {
-        if (e6.name !== ".git") await walk(full);
-      } else if (e6.isFile() && (e6.name.endsWith(".yaml") || e6.name.endsWith(".yml") || e6.name === "Kustomization")) {
-        files.push(full);
-      }
-    }
-  };
-  await walk(path7.resolve(root6, options.dir ?? "."));
+  const files = (await walkTree(path8.resolve(root6, options.dir ?? "."), {
+    skipDirs: [".git"],
+    ignoreUnreadable: true,
+    include: (e6) => e6.kind === "file" && (e6.name.endsWith(".yaml") || e6.name.endsWith(".yml") || e6.name === "Kustomization"),
+    signal
+  })).map((e6) => e6.absolute);
   const found = new Array(files.length);
   let next = 0;
   const worker = async () => {
@@ -74192,7 +74213,7 @@ async function scanManifestTree(options) {
       throwIfAborted(signal);
       const full = files[i6] ?? "";
       const text2 = await readFile6(full, "utf8");
-      const rel = path7.relative(root6, full).split(path7.sep).join("/");
+      const rel = path8.relative(root6, full).split(path8.sep).join("/");
       const objects = full.endsWith("Kustomization") ? { repositories: [], policies: [], automations: [], warnings: [] } : parseFluxObjects(text2, rel, ns);
       found[i6] = { objects, markers: scanMarkers(text2, rel) };
     }
@@ -74414,16 +74435,16 @@ var DEFAULT_AUTHOR = { name: "slipway", email: "slipway@users.noreply.invalid" }
 async function updateManifests(options) {
   const { git, log, signal, pushed } = options;
   const ns = options.policyNamespace ?? fluxNamespace;
-  const work = await mkdtemp5(path8.join(options.workRoot ?? tmpdir2(), "slipway-manifests-"));
+  const work = await mkdtemp5(path9.join(options.workRoot ?? tmpdir2(), "slipway-manifests-"));
   try {
-    let co = await git.clone({ url: options.url, branch: options.branch || void 0, dir: path8.join(work, "repo"), noCheckout: true, blobless: false }, signal);
+    let co = await git.clone({ url: options.url, branch: options.branch || void 0, dir: path9.join(work, "repo"), noCheckout: true, blobless: false }, signal);
     await focus(co, "HEAD", signal);
     let scan = await scanManifestTree({ root: co.dir, defaultNamespace: ns, signal });
     const automation = pickAutomation(scan.objects.automations, options.updatePath);
     if (automation?.suspended) log.warn(`ImageUpdateAutomation/${automation.namespace}/${automation.name} is suspended; updating anyway (the CI step is the automation now)`);
     if (!options.branch && automation?.checkoutBranch && automation.checkoutBranch !== co.branch) {
       log.info(`checking out ${automation.checkoutBranch}, the branch ImageUpdateAutomation/${automation.namespace}/${automation.name} names`);
-      co = await git.clone({ url: options.url, branch: automation.checkoutBranch, dir: path8.join(work, "repo2"), noCheckout: true, blobless: false }, signal).catch((err) => {
+      co = await git.clone({ url: options.url, branch: automation.checkoutBranch, dir: path9.join(work, "repo2"), noCheckout: true, blobless: false }, signal).catch((err) => {
         if (err instanceof GitError && err.reason === "branch-not-found") {
           throw new SlipwayError(`${automation.source}: ImageUpdateAutomation/${automation.namespace}/${automation.name}`, `checkout branch ${automation.checkoutBranch} does not exist`, { cause: err });
         }
@@ -74484,7 +74505,7 @@ async function updateManifests(options) {
           timestampTags: options.timestampTags ?? true
         });
         result.decisions = resolved.decisions;
-        await mkdir3(path8.join(co.dir, updatePath), { recursive: true });
+        await mkdir3(path9.join(co.dir, updatePath), { recursive: true });
         const bump = await updateMarkers({ root: co.dir, path: updatePath, images: resolved.images, dryRun: options.dryRun, signal });
         result.changes = bump.changes;
         result.changedFiles = bump.changedFiles;
@@ -74498,7 +74519,7 @@ async function updateManifests(options) {
           template,
           {
             automation: automation ? { namespace: automation.namespace, name: automation.name } : void 0,
-            changes: bump.changes.map((c6) => ({ ...c6, file: path8.posix.relative(updatePath === "." ? "" : updatePath, c6.file) })),
+            changes: bump.changes.map((c6) => ({ ...c6, file: path9.posix.relative(updatePath === "." ? "" : updatePath, c6.file) })),
             values: automation?.messageTemplateValues
           },
           templateName

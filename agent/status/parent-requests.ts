@@ -3,7 +3,7 @@
  * (reconcile now, suspend, resume) and waiting until the agent has handled a request.
  */
 import { SlipwayError } from "../../core/errors.ts";
-import { sleep } from "../../core/retry.ts";
+import { pollUntil } from "../../core/poll.ts";
 import type { KubeClient } from "../kube/kube-client.ts";
 import { parentRef } from "../applyset/applyset-parent.ts";
 import type { StatusStore, ParentView } from "./status-store.ts";
@@ -38,13 +38,14 @@ export async function setSuspended(client: KubeClient, namespace: string, sync: 
 
 /** Polls the parent until its status says request `at` was handled; throws on timeout. */
 export async function waitHandled(store: StatusStore, sync: string, at: string, options: { timeoutMs: number; pollMs?: number; signal?: AbortSignal }): Promise<ParentView> {
-  const deadline = Date.now() + options.timeoutMs;
-  for (;;) {
-    const view = await store.get(sync, options.signal);
-    if (view?.status?.lastHandledReconcileAt === at && view.status.ready !== "Unknown") return view;
-    if (Date.now() >= deadline) {
-      throw new SlipwayError(`sync ${sync}`, `the agent did not handle the reconcile request within ${Math.round(options.timeoutMs / 1000)}s (is it running? last status: ${view?.status?.message ?? "none"})`);
-    }
-    await sleep(options.pollMs ?? 1000, options.signal);
-  }
+  let last: ParentView | undefined;
+  const handled = await pollUntil(
+    async () => {
+      last = await store.get(sync, options.signal);
+      return last?.status?.lastHandledReconcileAt === at && last.status.ready !== "Unknown" ? last : undefined;
+    },
+    { intervalMs: options.pollMs ?? 1000, timeoutMs: options.timeoutMs, signal: options.signal },
+  );
+  if (handled) return handled;
+  throw new SlipwayError(`sync ${sync}`, `the agent did not handle the reconcile request within ${Math.round(options.timeoutMs / 1000)}s (is it running? last status: ${last?.status?.message ?? "none"})`);
 }
