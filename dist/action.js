@@ -58,7 +58,7 @@ var require_tunnel = __commonJS({
     var http = __require("http");
     var https = __require("https");
     var events = __require("events");
-    var assert = __require("assert");
+    var assert2 = __require("assert");
     var util = __require("util");
     exports.httpOverHttp = httpOverHttp2;
     exports.httpsOverHttp = httpsOverHttp2;
@@ -177,18 +177,18 @@ var require_tunnel = __commonJS({
             res.statusCode
           );
           socket.destroy();
-          var error3 = new Error("tunneling socket could not be established, statusCode=" + res.statusCode);
-          error3.code = "ECONNRESET";
-          options.request.emit("error", error3);
+          var error4 = new Error("tunneling socket could not be established, statusCode=" + res.statusCode);
+          error4.code = "ECONNRESET";
+          options.request.emit("error", error4);
           self2.removeSocket(placeholder);
           return;
         }
         if (head.length > 0) {
           debug2("got illegal response body from proxy");
           socket.destroy();
-          var error3 = new Error("got illegal response body from proxy");
-          error3.code = "ECONNRESET";
-          options.request.emit("error", error3);
+          var error4 = new Error("got illegal response body from proxy");
+          error4.code = "ECONNRESET";
+          options.request.emit("error", error4);
           self2.removeSocket(placeholder);
           return;
         }
@@ -203,9 +203,9 @@ var require_tunnel = __commonJS({
           cause.message,
           cause.stack
         );
-        var error3 = new Error("tunneling socket could not be established, cause=" + cause.message);
-        error3.code = "ECONNRESET";
-        options.request.emit("error", error3);
+        var error4 = new Error("tunneling socket could not be established, cause=" + cause.message);
+        error4.code = "ECONNRESET";
+        options.request.emit("error", error4);
         self2.removeSocket(placeholder);
       }
     };
@@ -880,33 +880,33 @@ var require_tree = __commonJS({
           throw new TypeError("Unreachable");
         }
         let index = 0;
-        let node = this;
+        let node2 = this;
         while (true) {
           const code = key.charCodeAt(index);
           if (code > 127) {
             throw new TypeError("key must be ascii string");
           }
-          if (node.code === code) {
+          if (node2.code === code) {
             if (length === ++index) {
-              node.value = value;
+              node2.value = value;
               break;
-            } else if (node.middle !== null) {
-              node = node.middle;
+            } else if (node2.middle !== null) {
+              node2 = node2.middle;
             } else {
-              node.middle = new _TstNode(key, value, index);
+              node2.middle = new _TstNode(key, value, index);
               break;
             }
-          } else if (node.code < code) {
-            if (node.left !== null) {
-              node = node.left;
+          } else if (node2.code < code) {
+            if (node2.left !== null) {
+              node2 = node2.left;
             } else {
-              node.left = new _TstNode(key, value, index);
+              node2.left = new _TstNode(key, value, index);
               break;
             }
-          } else if (node.right !== null) {
-            node = node.right;
+          } else if (node2.right !== null) {
+            node2 = node2.right;
           } else {
-            node.right = new _TstNode(key, value, index);
+            node2.right = new _TstNode(key, value, index);
             break;
           }
         }
@@ -918,21 +918,21 @@ var require_tree = __commonJS({
       search(key) {
         const keylength = key.length;
         let index = 0;
-        let node = this;
-        while (node !== null && index < keylength) {
+        let node2 = this;
+        while (node2 !== null && index < keylength) {
           let code = key[index];
           if (code <= 90 && code >= 65) {
             code |= 32;
           }
-          while (node !== null) {
-            if (code === node.code) {
+          while (node2 !== null) {
+            if (code === node2.code) {
               if (keylength === ++index) {
-                return node;
+                return node2;
               }
-              node = node.middle;
+              node2 = node2.middle;
               break;
             }
-            node = node.code < code ? node.left : node.right;
+            node2 = node2.code < code ? node2.left : node2.right;
           }
         }
         return null;
@@ -976,7 +976,7 @@ var require_tree = __commonJS({
 var require_util = __commonJS({
   "node_modules/undici/lib/core/util.js"(exports, module) {
     "use strict";
-    var assert = __require("node:assert");
+    var assert2 = __require("node:assert");
     var { kDestroyed, kBodyUsed, kListeners, kBody } = require_symbols();
     var { IncomingMessage } = __require("node:http");
     var stream = __require("node:stream");
@@ -995,7 +995,7 @@ var require_util = __commonJS({
         this[kBodyUsed] = false;
       }
       async *[Symbol.asyncIterator]() {
-        assert(!this[kBodyUsed], "disturbed");
+        assert2(!this[kBodyUsed], "disturbed");
         this[kBodyUsed] = true;
         yield* this[kBody];
       }
@@ -1004,7 +1004,7 @@ var require_util = __commonJS({
       if (isStream(body)) {
         if (bodyLength(body) === 0) {
           body.on("data", function() {
-            assert(false);
+            assert2(false);
           });
         }
         if (typeof body.readableDidRead !== "boolean") {
@@ -1027,16 +1027,16 @@ var require_util = __commonJS({
     function isStream(obj) {
       return obj && typeof obj === "object" && typeof obj.pipe === "function" && typeof obj.on === "function";
     }
-    function isBlobLike(object) {
-      if (object === null) {
+    function isBlobLike(object2) {
+      if (object2 === null) {
         return false;
-      } else if (object instanceof Blob2) {
+      } else if (object2 instanceof Blob2) {
         return true;
-      } else if (typeof object !== "object") {
+      } else if (typeof object2 !== "object") {
         return false;
       } else {
-        const sTag = object[Symbol.toStringTag];
-        return (sTag === "Blob" || sTag === "File") && ("stream" in object && typeof object.stream === "function" || "arrayBuffer" in object && typeof object.arrayBuffer === "function");
+        const sTag = object2[Symbol.toStringTag];
+        return (sTag === "Blob" || sTag === "File") && ("stream" in object2 && typeof object2.stream === "function" || "arrayBuffer" in object2 && typeof object2.arrayBuffer === "function");
       }
     }
     function buildURL(url2, queryParams) {
@@ -1112,7 +1112,7 @@ var require_util = __commonJS({
     function getHostname(host) {
       if (host[0] === "[") {
         const idx2 = host.indexOf("]");
-        assert(idx2 !== -1);
+        assert2(idx2 !== -1);
         return host.substring(1, idx2);
       }
       const idx = host.indexOf(":");
@@ -1123,7 +1123,7 @@ var require_util = __commonJS({
       if (!host) {
         return null;
       }
-      assert(typeof host === "string");
+      assert2(typeof host === "string");
       const servername = getHostname(host);
       if (net.isIP(servername)) {
         return "";
@@ -1318,8 +1318,8 @@ var require_util = __commonJS({
         }
       );
     }
-    function isFormDataLike(object) {
-      return object && typeof object === "object" && typeof object.append === "function" && typeof object.delete === "function" && typeof object.get === "function" && typeof object.getAll === "function" && typeof object.has === "function" && typeof object.set === "function" && object[Symbol.toStringTag] === "FormData";
+    function isFormDataLike(object2) {
+      return object2 && typeof object2 === "object" && typeof object2.append === "function" && typeof object2.delete === "function" && typeof object2.get === "function" && typeof object2.getAll === "function" && typeof object2.has === "function" && typeof object2.set === "function" && object2[Symbol.toStringTag] === "FormData";
     }
     function addAbortListener(signal, listener) {
       if ("addEventListener" in signal) {
@@ -1400,7 +1400,7 @@ var require_util = __commonJS({
     function errorRequest(client, request, err) {
       try {
         request.onError(err);
-        assert(request.aborted);
+        assert2(request.aborted);
       } catch (err2) {
         client.emit("error", err2);
       }
@@ -1511,37 +1511,37 @@ var require_diagnostics = __commonJS({
       const debuglog = fetchDebuglog.enabled ? fetchDebuglog : undiciDebugLog;
       diagnosticsChannel.channel("undici:client:beforeConnect").subscribe((evt) => {
         const {
-          connectParams: { version, protocol, port, host }
+          connectParams: { version: version2, protocol, port, host }
         } = evt;
         debuglog(
           "connecting to %s using %s%s",
           `${host}${port ? `:${port}` : ""}`,
           protocol,
-          version
+          version2
         );
       });
       diagnosticsChannel.channel("undici:client:connected").subscribe((evt) => {
         const {
-          connectParams: { version, protocol, port, host }
+          connectParams: { version: version2, protocol, port, host }
         } = evt;
         debuglog(
           "connected to %s using %s%s",
           `${host}${port ? `:${port}` : ""}`,
           protocol,
-          version
+          version2
         );
       });
       diagnosticsChannel.channel("undici:client:connectError").subscribe((evt) => {
         const {
-          connectParams: { version, protocol, port, host },
-          error: error3
+          connectParams: { version: version2, protocol, port, host },
+          error: error4
         } = evt;
         debuglog(
           "connection to %s using %s%s errored - %s",
           `${host}${port ? `:${port}` : ""}`,
           protocol,
-          version,
-          error3.message
+          version2,
+          error4.message
         );
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
@@ -1572,14 +1572,14 @@ var require_diagnostics = __commonJS({
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
           request: { method, path: path10, origin },
-          error: error3
+          error: error4
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
           path10,
-          error3.message
+          error4.message
         );
       });
       isClientSet = true;
@@ -1589,40 +1589,40 @@ var require_diagnostics = __commonJS({
         const debuglog = undiciDebugLog.enabled ? undiciDebugLog : websocketDebuglog;
         diagnosticsChannel.channel("undici:client:beforeConnect").subscribe((evt) => {
           const {
-            connectParams: { version, protocol, port, host }
+            connectParams: { version: version2, protocol, port, host }
           } = evt;
           debuglog(
             "connecting to %s%s using %s%s",
             host,
             port ? `:${port}` : "",
             protocol,
-            version
+            version2
           );
         });
         diagnosticsChannel.channel("undici:client:connected").subscribe((evt) => {
           const {
-            connectParams: { version, protocol, port, host }
+            connectParams: { version: version2, protocol, port, host }
           } = evt;
           debuglog(
             "connected to %s%s using %s%s",
             host,
             port ? `:${port}` : "",
             protocol,
-            version
+            version2
           );
         });
         diagnosticsChannel.channel("undici:client:connectError").subscribe((evt) => {
           const {
-            connectParams: { version, protocol, port, host },
-            error: error3
+            connectParams: { version: version2, protocol, port, host },
+            error: error4
           } = evt;
           debuglog(
             "connection to %s%s using %s%s errored - %s",
             host,
             port ? `:${port}` : "",
             protocol,
-            version,
-            error3.message
+            version2,
+            error4.message
           );
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
@@ -1671,7 +1671,7 @@ var require_request = __commonJS({
       InvalidArgumentError,
       NotSupportedError
     } = require_errors();
-    var assert = __require("node:assert");
+    var assert2 = __require("node:assert");
     var {
       isValidHTTPToken,
       isValidHeaderValue,
@@ -1840,8 +1840,8 @@ var require_request = __commonJS({
         }
       }
       onConnect(abort) {
-        assert(!this.aborted);
-        assert(!this.completed);
+        assert2(!this.aborted);
+        assert2(!this.completed);
         if (this.error) {
           abort(this.error);
         } else {
@@ -1853,8 +1853,8 @@ var require_request = __commonJS({
         return this[kHandler].onResponseStarted?.();
       }
       onHeaders(statusCode, headers, resume, statusText) {
-        assert(!this.aborted);
-        assert(!this.completed);
+        assert2(!this.aborted);
+        assert2(!this.completed);
         if (channels.headers.hasSubscribers) {
           channels.headers.publish({ request: this, response: { statusCode, headers, statusText } });
         }
@@ -1865,8 +1865,8 @@ var require_request = __commonJS({
         }
       }
       onData(chunk) {
-        assert(!this.aborted);
-        assert(!this.completed);
+        assert2(!this.aborted);
+        assert2(!this.completed);
         try {
           return this[kHandler].onData(chunk);
         } catch (err) {
@@ -1882,8 +1882,8 @@ var require_request = __commonJS({
        */
       onUpgrade(statusCode, headers, socket, statusText = "") {
         this.onFinally();
-        assert(!this.aborted);
-        assert(!this.completed);
+        assert2(!this.aborted);
+        assert2(!this.completed);
         if (statusCode !== null) {
           this.#publishUpgradeHeaders(statusCode, headers, statusText);
         }
@@ -1903,8 +1903,8 @@ var require_request = __commonJS({
        * @param {string} [statusText]
        */
       onUpgradeResponse(statusCode, headers, parseHeaders, statusText = "") {
-        assert(!this.aborted);
-        assert(this.completed);
+        assert2(!this.aborted);
+        assert2(this.completed);
         if (channels.headers.hasSubscribers) {
           this.#publishUpgradeHeaders(statusCode, parseHeaders(headers), statusText);
         }
@@ -1913,11 +1913,11 @@ var require_request = __commonJS({
       /**
        * @param {Error} error
        */
-      onUpgradeError(error3) {
-        assert(!this.aborted);
-        assert(this.completed);
+      onUpgradeError(error4) {
+        assert2(!this.aborted);
+        assert2(this.completed);
         if (channels.error.hasSubscribers) {
-          channels.error.publish({ request: this, error: error3 });
+          channels.error.publish({ request: this, error: error4 });
         }
       }
       /**
@@ -1937,7 +1937,7 @@ var require_request = __commonJS({
       }
       onComplete(trailers) {
         this.onFinally();
-        assert(!this.aborted);
+        assert2(!this.aborted);
         this.completed = true;
         if (channels.trailers.hasSubscribers) {
           channels.trailers.publish({ request: this, trailers });
@@ -1948,16 +1948,16 @@ var require_request = __commonJS({
           this.onError(err);
         }
       }
-      onError(error3) {
+      onError(error4) {
         this.onFinally();
         if (channels.error.hasSubscribers) {
-          channels.error.publish({ request: this, error: error3 });
+          channels.error.publish({ request: this, error: error4 });
         }
         if (this.aborted) {
           return;
         }
         this.aborted = true;
-        return this[kHandler].onError(error3);
+        return this[kHandler].onError(error4);
       }
       onFinally() {
         if (this.errorHandler) {
@@ -2527,7 +2527,7 @@ var require_connect = __commonJS({
   "node_modules/undici/lib/core/connect.js"(exports, module) {
     "use strict";
     var net = __require("node:net");
-    var assert = __require("node:assert");
+    var assert2 = __require("node:assert");
     var util = require_util();
     var { InvalidArgumentError, ConnectTimeoutError } = require_errors();
     var timers = require_timers();
@@ -2599,7 +2599,7 @@ var require_connect = __commonJS({
           }
           servername = servername || options.servername || util.getServerName(host) || null;
           const sessionKey = servername || hostname;
-          assert(sessionKey);
+          assert2(sessionKey);
           const session = customSession || sessionCache.get(sessionKey) || null;
           port = port || 443;
           socket = tls.connect({
@@ -2620,7 +2620,7 @@ var require_connect = __commonJS({
             sessionCache.set(sessionKey, session2);
           });
         } else {
-          assert(!httpSocket, "httpSocket can only be sent on TLS update");
+          assert2(!httpSocket, "httpSocket can only be sent on TLS update");
           port = port || 80;
           socket = net.connect({
             highWaterMark: 64 * 1024,
@@ -3319,14 +3319,14 @@ var require_global = __commonJS({
 var require_data_url = __commonJS({
   "node_modules/undici/lib/web/fetch/data-url.js"(exports, module) {
     "use strict";
-    var assert = __require("node:assert");
+    var assert2 = __require("node:assert");
     var encoder2 = new TextEncoder();
     var HTTP_TOKEN_CODEPOINTS = /^[!#$%&'*+\-.^_|~A-Za-z0-9]+$/;
     var HTTP_WHITESPACE_REGEX = /[\u000A\u000D\u0009\u0020]/;
     var ASCII_WHITESPACE_REPLACE_REGEX = /[\u0009\u000A\u000C\u000D\u0020]/g;
     var HTTP_QUOTED_STRING_TOKENS = /^[\u0009\u0020-\u007E\u0080-\u00FF]+$/;
     function dataURLProcessor(dataURL) {
-      assert(dataURL.protocol === "data:");
+      assert2(dataURL.protocol === "data:");
       let input = URLSerializer(dataURL, true);
       input = input.slice(5);
       const position = { position: 0 };
@@ -3527,7 +3527,7 @@ var require_data_url = __commonJS({
     function collectAnHTTPQuotedString(input, position, extractValue) {
       const positionStart = position.position;
       let value = "";
-      assert(input[position.position] === '"');
+      assert2(input[position.position] === '"');
       position.position++;
       while (true) {
         value += collectASequenceOfCodePoints(
@@ -3548,7 +3548,7 @@ var require_data_url = __commonJS({
           value += input[position.position];
           position.position++;
         } else {
-          assert(quoteOrBackslash === '"');
+          assert2(quoteOrBackslash === '"');
           break;
         }
       }
@@ -3558,7 +3558,7 @@ var require_data_url = __commonJS({
       return input.slice(positionStart, position.position);
     }
     function serializeAMimeType(mimeType) {
-      assert(mimeType !== "failure");
+      assert2(mimeType !== "failure");
       const { parameters, essence } = mimeType;
       let serialization = essence;
       for (let [name, value] of parameters.entries()) {
@@ -3906,8 +3906,8 @@ var require_webidl = __commonJS({
           });
         }
         for (const options of converters) {
-          const { key, defaultValue, required, converter } = options;
-          if (required === true) {
+          const { key, defaultValue, required: required2, converter } = options;
+          if (required2 === true) {
             if (!Object.hasOwn(dictionary, key)) {
               throw webidl.errors.exception({
                 header: prefix,
@@ -3920,7 +3920,7 @@ var require_webidl = __commonJS({
           if (hasDefault && value !== null) {
             value ??= defaultValue();
           }
-          if (required || hasDefault || value !== void 0) {
+          if (required2 || hasDefault || value !== void 0) {
             value = converter(value, prefix, `${argument}.${key}`);
             if (options.allowedValues && !options.allowedValues.includes(value)) {
               throw webidl.errors.exception({
@@ -4097,7 +4097,7 @@ var require_util2 = __commonJS({
     var { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = require_data_url();
     var { performance: performance2 } = __require("node:perf_hooks");
     var { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = require_util();
-    var assert = __require("node:assert");
+    var assert2 = __require("node:assert");
     var { isUint8Array } = __require("node:util/types");
     var { webidl } = require_webidl();
     var supportedHashes = [];
@@ -4152,8 +4152,8 @@ var require_util2 = __commonJS({
       }
       return "allowed";
     }
-    function isErrorLike(object) {
-      return object instanceof Error || (object?.constructor?.name === "Error" || object?.constructor?.name === "DOMException");
+    function isErrorLike(object2) {
+      return object2 instanceof Error || (object2?.constructor?.name === "Error" || object2?.constructor?.name === "DOMException");
     }
     function isValidReasonPhrase(statusText) {
       for (let i6 = 0; i6 < statusText.length; ++i6) {
@@ -4283,7 +4283,7 @@ var require_util2 = __commonJS({
     }
     function determineRequestsReferrer(request) {
       const policy = request.referrerPolicy;
-      assert(policy);
+      assert2(policy);
       let referrerSource = null;
       if (request.referrer === "client") {
         const globalOrigin = getGlobalOrigin();
@@ -4341,7 +4341,7 @@ var require_util2 = __commonJS({
       }
     }
     function stripURLForReferrer(url2, originOnly) {
-      assert(url2 instanceof URL);
+      assert2(url2 instanceof URL);
       url2 = new URL(url2);
       if (url2.protocol === "file:" || url2.protocol === "about:" || url2.protocol === "blank:") {
         return "no-referrer";
@@ -4506,7 +4506,7 @@ var require_util2 = __commonJS({
       if (result === void 0) {
         throw new TypeError("Value is not JSON serializable");
       }
-      assert(typeof result === "string");
+      assert2(typeof result === "string");
       return result;
     }
     var esIteratorPrototype = Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]()));
@@ -4578,7 +4578,7 @@ var require_util2 = __commonJS({
         return new FastIterableIterator(target, kind);
       };
     }
-    function iteratorMixin(name, object, kInternalIterator, keyIndex = 0, valueIndex = 1) {
+    function iteratorMixin(name, object2, kInternalIterator, keyIndex = 0, valueIndex = 1) {
       const makeIterator = createIterator(name, kInternalIterator, keyIndex, valueIndex);
       const properties = {
         keys: {
@@ -4586,7 +4586,7 @@ var require_util2 = __commonJS({
           enumerable: true,
           configurable: true,
           value: function keys() {
-            webidl.brandCheck(this, object);
+            webidl.brandCheck(this, object2);
             return makeIterator(this, "key");
           }
         },
@@ -4595,7 +4595,7 @@ var require_util2 = __commonJS({
           enumerable: true,
           configurable: true,
           value: function values() {
-            webidl.brandCheck(this, object);
+            webidl.brandCheck(this, object2);
             return makeIterator(this, "value");
           }
         },
@@ -4604,7 +4604,7 @@ var require_util2 = __commonJS({
           enumerable: true,
           configurable: true,
           value: function entries() {
-            webidl.brandCheck(this, object);
+            webidl.brandCheck(this, object2);
             return makeIterator(this, "key+value");
           }
         },
@@ -4613,7 +4613,7 @@ var require_util2 = __commonJS({
           enumerable: true,
           configurable: true,
           value: function forEach(callbackfn, thisArg = globalThis) {
-            webidl.brandCheck(this, object);
+            webidl.brandCheck(this, object2);
             webidl.argumentLengthCheck(arguments, 1, `${name}.forEach`);
             if (typeof callbackfn !== "function") {
               throw new TypeError(
@@ -4626,7 +4626,7 @@ var require_util2 = __commonJS({
           }
         }
       };
-      return Object.defineProperties(object.prototype, {
+      return Object.defineProperties(object2.prototype, {
         ...properties,
         [Symbol.iterator]: {
           writable: true,
@@ -4667,7 +4667,7 @@ var require_util2 = __commonJS({
     }
     var invalidIsomorphicEncodeValueRegex = /[^\x00-\xFF]/;
     function isomorphicEncode(input) {
-      assert(!invalidIsomorphicEncodeValueRegex.test(input));
+      assert2(!invalidIsomorphicEncodeValueRegex.test(input));
       return input;
     }
     async function readAllBytes(reader) {
@@ -4686,7 +4686,7 @@ var require_util2 = __commonJS({
       }
     }
     function urlIsLocal(url2) {
-      assert("protocol" in url2);
+      assert2("protocol" in url2);
       const protocol = url2.protocol;
       return protocol === "about:" || protocol === "blob:" || protocol === "data:";
     }
@@ -4694,7 +4694,7 @@ var require_util2 = __commonJS({
       return typeof url2 === "string" && url2[5] === ":" && url2[0] === "h" && url2[1] === "t" && url2[2] === "t" && url2[3] === "p" && url2[4] === "s" || url2.protocol === "https:";
     }
     function urlIsHttpHttpsScheme(url2) {
-      assert("protocol" in url2);
+      assert2("protocol" in url2);
       const protocol = url2.protocol;
       return protocol === "http:" || protocol === "https:";
     }
@@ -4859,7 +4859,7 @@ var require_util2 = __commonJS({
               continue;
             }
           } else {
-            assert(input.charCodeAt(position.position) === 44);
+            assert2(input.charCodeAt(position.position) === 44);
             position.position++;
           }
         }
@@ -4974,7 +4974,7 @@ var require_symbols2 = __commonJS({
 var require_file = __commonJS({
   "node_modules/undici/lib/web/fetch/file.js"(exports, module) {
     "use strict";
-    var { Blob: Blob2, File } = __require("node:buffer");
+    var { Blob: Blob2, File: File2 } = __require("node:buffer");
     var { kState } = require_symbols2();
     var { webidl } = require_webidl();
     var FileLike = class _FileLike {
@@ -5026,8 +5026,8 @@ var require_file = __commonJS({
       }
     };
     webidl.converters.Blob = webidl.interfaceConverter(Blob2);
-    function isFileLike(object) {
-      return object instanceof File || object && (typeof object.stream === "function" || typeof object.arrayBuffer === "function") && object[Symbol.toStringTag] === "File";
+    function isFileLike(object2) {
+      return object2 instanceof File2 || object2 && (typeof object2.stream === "function" || typeof object2.arrayBuffer === "function") && object2[Symbol.toStringTag] === "File";
     }
     module.exports = { FileLike, isFileLike };
   }
@@ -5044,7 +5044,7 @@ var require_formdata = __commonJS({
     var { webidl } = require_webidl();
     var { File: NativeFile } = __require("node:buffer");
     var nodeUtil = __require("node:util");
-    var File = globalThis.File ?? NativeFile;
+    var File2 = globalThis.File ?? NativeFile;
     var FormData = class _FormData {
       constructor(form) {
         webidl.util.markAsUncloneable(this);
@@ -5164,14 +5164,14 @@ var require_formdata = __commonJS({
       if (typeof value === "string") {
       } else {
         if (!isFileLike(value)) {
-          value = value instanceof Blob ? new File([value], "blob", { type: value.type }) : new FileLike(value, "blob", { type: value.type });
+          value = value instanceof Blob ? new File2([value], "blob", { type: value.type }) : new FileLike(value, "blob", { type: value.type });
         }
         if (filename !== void 0) {
           const options = {
             type: value.type,
             lastModified: value.lastModified
           };
-          value = value instanceof NativeFile ? new File([value], filename, options) : new FileLike(value, filename, options);
+          value = value instanceof NativeFile ? new File2([value], filename, options) : new FileLike(value, filename, options);
         }
       }
       return { name, value };
@@ -5189,9 +5189,9 @@ var require_formdata_parser = __commonJS({
     var { HTTP_TOKEN_CODEPOINTS, isomorphicDecode } = require_data_url();
     var { isFileLike } = require_file();
     var { makeEntry } = require_formdata();
-    var assert = __require("node:assert");
+    var assert2 = __require("node:assert");
     var { File: NodeFile } = __require("node:buffer");
-    var File = globalThis.File ?? NodeFile;
+    var File2 = globalThis.File ?? NodeFile;
     var formDataNameBuffer = Buffer.from('form-data; name="');
     var filenameBuffer = Buffer.from("; filename");
     var dd = Buffer.from("--");
@@ -5218,7 +5218,7 @@ var require_formdata_parser = __commonJS({
       return true;
     }
     function multipartFormDataParser(input, mimeType) {
-      assert(mimeType !== "failure" && mimeType.essence === "multipart/form-data");
+      assert2(mimeType !== "failure" && mimeType.essence === "multipart/form-data");
       const boundaryString = mimeType.parameters.get("boundary");
       if (boundaryString === void 0) {
         return "failure";
@@ -5278,12 +5278,12 @@ var require_formdata_parser = __commonJS({
           if (!isAsciiString(contentType)) {
             contentType = "";
           }
-          value = new File([body], filename, { type: contentType });
+          value = new File2([body], filename, { type: contentType });
         } else {
           value = utf8DecodeBytes(Buffer.from(body));
         }
-        assert(isUSVString(name));
-        assert(typeof value === "string" && isUSVString(value) || isFileLike(value));
+        assert2(isUSVString(name));
+        assert2(typeof value === "string" && isUSVString(value) || isFileLike(value));
         entryList.push(makeEntry(name, value, filename));
       }
     }
@@ -5381,7 +5381,7 @@ var require_formdata_parser = __commonJS({
       }
     }
     function parseMultipartFormDataName(input, position) {
-      assert(input[position.position - 1] === 34);
+      assert2(input[position.position - 1] === 34);
       let name = collectASequenceOfBytes(
         (char) => char !== 10 && char !== 13 && char !== 34,
         input,
@@ -5450,7 +5450,7 @@ var require_body = __commonJS({
     var { kState } = require_symbols2();
     var { webidl } = require_webidl();
     var { Blob: Blob2 } = __require("node:buffer");
-    var assert = __require("node:assert");
+    var assert2 = __require("node:assert");
     var { isErrored, isDisturbed } = __require("node:stream");
     var { isArrayBuffer: isArrayBuffer2 } = __require("node:util/types");
     var { serializeAMimeType } = require_data_url();
@@ -5475,12 +5475,12 @@ var require_body = __commonJS({
         }
       });
     }
-    function extractBody(object, keepalive = false) {
+    function extractBody(object2, keepalive = false) {
       let stream = null;
-      if (object instanceof ReadableStream) {
-        stream = object;
-      } else if (isBlobLike(object)) {
-        stream = object.stream();
+      if (object2 instanceof ReadableStream) {
+        stream = object2;
+      } else if (isBlobLike(object2)) {
+        stream = object2.stream();
       } else {
         stream = new ReadableStream({
           async pull(controller) {
@@ -5495,22 +5495,22 @@ var require_body = __commonJS({
           type: "bytes"
         });
       }
-      assert(isReadableStreamLike(stream));
+      assert2(isReadableStreamLike(stream));
       let action = null;
       let source = null;
       let length = null;
       let type = null;
-      if (typeof object === "string") {
-        source = object;
+      if (typeof object2 === "string") {
+        source = object2;
         type = "text/plain;charset=UTF-8";
-      } else if (object instanceof URLSearchParams) {
-        source = object.toString();
+      } else if (object2 instanceof URLSearchParams) {
+        source = object2.toString();
         type = "application/x-www-form-urlencoded;charset=UTF-8";
-      } else if (isArrayBuffer2(object)) {
-        source = new Uint8Array(object.slice());
-      } else if (ArrayBuffer.isView(object)) {
-        source = new Uint8Array(object.buffer.slice(object.byteOffset, object.byteOffset + object.byteLength));
-      } else if (util.isFormDataLike(object)) {
+      } else if (isArrayBuffer2(object2)) {
+        source = new Uint8Array(object2.slice());
+      } else if (ArrayBuffer.isView(object2)) {
+        source = new Uint8Array(object2.buffer.slice(object2.byteOffset, object2.byteOffset + object2.byteLength));
+      } else if (util.isFormDataLike(object2)) {
         const boundary = `----formdata-undici-0${`${random(1e11)}`.padStart(11, "0")}`;
         const prefix = `--${boundary}\r
 Content-Disposition: form-data`;
@@ -5520,7 +5520,7 @@ Content-Disposition: form-data`;
         const rn = new Uint8Array([13, 10]);
         length = 0;
         let hasUnknownSizeValue = false;
-        for (const [name, value] of object) {
+        for (const [name, value] of object2) {
           if (typeof value === "string") {
             const chunk2 = textEncoder2.encode(prefix + `; name="${escape(normalizeLinefeeds(name))}"\r
 \r
@@ -5548,7 +5548,7 @@ Content-Type: ${value.type || "application/octet-stream"}\r
         if (hasUnknownSizeValue) {
           length = null;
         }
-        source = object;
+        source = object2;
         action = async function* () {
           for (const part of blobParts) {
             if (part.stream) {
@@ -5559,22 +5559,22 @@ Content-Type: ${value.type || "application/octet-stream"}\r
           }
         };
         type = `multipart/form-data; boundary=${boundary}`;
-      } else if (isBlobLike(object)) {
-        source = object;
-        length = object.size;
-        if (object.type) {
-          type = object.type;
+      } else if (isBlobLike(object2)) {
+        source = object2;
+        length = object2.size;
+        if (object2.type) {
+          type = object2.type;
         }
-      } else if (typeof object[Symbol.asyncIterator] === "function") {
+      } else if (typeof object2[Symbol.asyncIterator] === "function") {
         if (keepalive) {
           throw new TypeError("keepalive");
         }
-        if (util.isDisturbed(object) || object.locked) {
+        if (util.isDisturbed(object2) || object2.locked) {
           throw new TypeError(
             "Response body object should not be disturbed or locked"
           );
         }
-        stream = object instanceof ReadableStream ? object : ReadableStreamFrom(object);
+        stream = object2 instanceof ReadableStream ? object2 : ReadableStreamFrom(object2);
       }
       if (typeof source === "string" || util.isBuffer(source)) {
         length = Buffer.byteLength(source);
@@ -5583,7 +5583,7 @@ Content-Type: ${value.type || "application/octet-stream"}\r
         let iterator;
         stream = new ReadableStream({
           async start() {
-            iterator = action(object)[Symbol.asyncIterator]();
+            iterator = action(object2)[Symbol.asyncIterator]();
           },
           async pull(controller) {
             const { value, done } = await iterator.next();
@@ -5611,12 +5611,12 @@ Content-Type: ${value.type || "application/octet-stream"}\r
       const body = { stream, source, length };
       return [body, type];
     }
-    function safelyExtractBody(object, keepalive = false) {
-      if (object instanceof ReadableStream) {
-        assert(!util.isDisturbed(object), "The body has already been consumed.");
-        assert(!object.locked, "The stream is locked.");
+    function safelyExtractBody(object2, keepalive = false) {
+      if (object2 instanceof ReadableStream) {
+        assert2(!util.isDisturbed(object2), "The body has already been consumed.");
+        assert2(!object2.locked, "The stream is locked.");
       }
-      return extractBody(object, keepalive);
+      return extractBody(object2, keepalive);
     }
     function cloneBody(instance, body) {
       const [out1, out2] = body.stream.tee();
@@ -5696,14 +5696,14 @@ Content-Type: ${value.type || "application/octet-stream"}\r
     function mixinBody(prototype) {
       Object.assign(prototype.prototype, bodyMixinMethods(prototype));
     }
-    async function consumeBody(object, convertBytesToJSValue, instance) {
-      webidl.brandCheck(object, instance);
-      if (bodyUnusable(object)) {
+    async function consumeBody(object2, convertBytesToJSValue, instance) {
+      webidl.brandCheck(object2, instance);
+      if (bodyUnusable(object2)) {
         throw new TypeError("Body is unusable: Body has already been read");
       }
-      throwIfAborted2(object[kState]);
+      throwIfAborted2(object2[kState]);
       const promise = createDeferredPromise();
-      const errorSteps = (error3) => promise.reject(error3);
+      const errorSteps = (error4) => promise.reject(error4);
       const successSteps = (data) => {
         try {
           promise.resolve(convertBytesToJSValue(data));
@@ -5711,15 +5711,15 @@ Content-Type: ${value.type || "application/octet-stream"}\r
           errorSteps(e6);
         }
       };
-      if (object[kState].body == null) {
+      if (object2[kState].body == null) {
         successSteps(Buffer.allocUnsafe(0));
         return promise.promise;
       }
-      await fullyReadBody(object[kState].body, successSteps, errorSteps);
+      await fullyReadBody(object2[kState].body, successSteps, errorSteps);
       return promise.promise;
     }
-    function bodyUnusable(object) {
-      const body = object[kState].body;
+    function bodyUnusable(object2) {
+      const body = object2[kState].body;
       return body != null && (body.stream.locked || util.isDisturbed(body.stream));
     }
     function parseJSONFromBytes(bytes) {
@@ -5749,7 +5749,7 @@ Content-Type: ${value.type || "application/octet-stream"}\r
 var require_client_h1 = __commonJS({
   "node_modules/undici/lib/dispatcher/client-h1.js"(exports, module) {
     "use strict";
-    var assert = __require("node:assert");
+    var assert2 = __require("node:assert");
     var util = require_util();
     var { channels } = require_diagnostics();
     var timers = require_timers();
@@ -5823,35 +5823,35 @@ var require_client_h1 = __commonJS({
             return 0;
           },
           wasm_on_status: (p3, at, len) => {
-            assert(currentParser.ptr === p3);
+            assert2(currentParser.ptr === p3);
             const start = at - currentBufferPtr + currentBufferRef.byteOffset;
             return currentParser.onStatus(new FastBuffer(currentBufferRef.buffer, start, len)) || 0;
           },
           wasm_on_message_begin: (p3) => {
-            assert(currentParser.ptr === p3);
+            assert2(currentParser.ptr === p3);
             return currentParser.onMessageBegin() || 0;
           },
           wasm_on_header_field: (p3, at, len) => {
-            assert(currentParser.ptr === p3);
+            assert2(currentParser.ptr === p3);
             const start = at - currentBufferPtr + currentBufferRef.byteOffset;
             return currentParser.onHeaderField(new FastBuffer(currentBufferRef.buffer, start, len)) || 0;
           },
           wasm_on_header_value: (p3, at, len) => {
-            assert(currentParser.ptr === p3);
+            assert2(currentParser.ptr === p3);
             const start = at - currentBufferPtr + currentBufferRef.byteOffset;
             return currentParser.onHeaderValue(new FastBuffer(currentBufferRef.buffer, start, len)) || 0;
           },
           wasm_on_headers_complete: (p3, statusCode, upgrade, shouldKeepAlive) => {
-            assert(currentParser.ptr === p3);
+            assert2(currentParser.ptr === p3);
             return currentParser.onHeadersComplete(statusCode, Boolean(upgrade), Boolean(shouldKeepAlive)) || 0;
           },
           wasm_on_body: (p3, at, len) => {
-            assert(currentParser.ptr === p3);
+            assert2(currentParser.ptr === p3);
             const start = at - currentBufferPtr + currentBufferRef.byteOffset;
             return currentParser.onBody(new FastBuffer(currentBufferRef.buffer, start, len)) || 0;
           },
           wasm_on_message_complete: (p3) => {
-            assert(currentParser.ptr === p3);
+            assert2(currentParser.ptr === p3);
             return currentParser.onMessageComplete() || 0;
           }
           /* eslint-enable camelcase */
@@ -5872,7 +5872,7 @@ var require_client_h1 = __commonJS({
     var TIMEOUT_KEEP_ALIVE = 8 | USE_NATIVE_TIMER;
     var Parser2 = class {
       constructor(client, socket, { exports: exports2 }) {
-        assert(Number.isFinite(client[kMaxHeadersSize]) && client[kMaxHeadersSize] > 0);
+        assert2(Number.isFinite(client[kMaxHeadersSize]) && client[kMaxHeadersSize] > 0);
         this.llhttp = exports2;
         this.ptr = this.llhttp.llhttp_alloc(constants3.TYPE.RESPONSE);
         this.client = client;
@@ -5921,10 +5921,10 @@ var require_client_h1 = __commonJS({
         if (this.socket.destroyed || !this.paused) {
           return;
         }
-        assert(this.ptr != null);
-        assert(currentParser == null);
+        assert2(this.ptr != null);
+        assert2(currentParser == null);
         this.llhttp.llhttp_resume(this.ptr);
-        assert(this.timeoutType === TIMEOUT_BODY);
+        assert2(this.timeoutType === TIMEOUT_BODY);
         if (this.timeout) {
           if (this.timeout.refresh) {
             this.timeout.refresh();
@@ -5944,9 +5944,9 @@ var require_client_h1 = __commonJS({
         }
       }
       execute(data) {
-        assert(this.ptr != null);
-        assert(currentParser == null);
-        assert(!this.paused);
+        assert2(this.ptr != null);
+        assert2(currentParser == null);
+        assert2(!this.paused);
         const { socket, llhttp } = this;
         if (data.length > currentBufferSize) {
           if (currentBufferPtr) {
@@ -5985,9 +5985,9 @@ var require_client_h1 = __commonJS({
         }
       }
       finish() {
-        assert(currentParser === null);
-        assert(this.ptr != null);
-        assert(!this.paused);
+        assert2(currentParser === null);
+        assert2(this.ptr != null);
+        assert2(!this.paused);
         const { llhttp } = this;
         let ret;
         try {
@@ -6019,8 +6019,8 @@ var require_client_h1 = __commonJS({
         return new HTTPParserError(message, constants3.ERROR[ret], data);
       }
       destroy() {
-        assert(this.ptr != null);
-        assert(currentParser == null);
+        assert2(this.ptr != null);
+        assert2(currentParser == null);
         this.llhttp.llhttp_free(this.ptr);
         this.ptr = null;
         this.timeout && timers.clearTimeout(this.timeout);
@@ -6085,14 +6085,14 @@ var require_client_h1 = __commonJS({
       }
       onUpgrade(head) {
         const { upgrade, client, socket, headers, statusCode, statusText } = this;
-        assert(upgrade);
-        assert(client[kSocket] === socket);
-        assert(!socket.destroyed);
-        assert(!this.paused);
-        assert((headers.length & 1) === 0);
+        assert2(upgrade);
+        assert2(client[kSocket] === socket);
+        assert2(!socket.destroyed);
+        assert2(!this.paused);
+        assert2((headers.length & 1) === 0);
         const request = client[kQueue][client[kRunningIdx]];
-        assert(request);
-        assert(request.upgrade || request.method === "CONNECT");
+        assert2(request);
+        assert2(request.upgrade || request.method === "CONNECT");
         this.statusCode = null;
         this.statusText = "";
         this.shouldKeepAlive = null;
@@ -6110,9 +6110,9 @@ var require_client_h1 = __commonJS({
         client.emit("disconnect", client[kUrl], [client], new InformationalError("upgrade"));
         try {
           request.onUpgrade(statusCode, headers, socket, statusText);
-        } catch (error3) {
-          util.errorRequest(client, request, error3);
-          util.destroy(socket, error3);
+        } catch (error4) {
+          util.errorRequest(client, request, error4);
+          util.destroy(socket, error4);
         }
         client[kResume]();
       }
@@ -6129,8 +6129,8 @@ var require_client_h1 = __commonJS({
         if (!request) {
           return -1;
         }
-        assert(!this.upgrade);
-        assert(this.statusCode < 200);
+        assert2(!this.upgrade);
+        assert2(this.statusCode < 200);
         if (statusCode === 100) {
           util.destroy(socket, new SocketError("bad response", util.getSocketInfo(socket)));
           return -1;
@@ -6139,7 +6139,7 @@ var require_client_h1 = __commonJS({
           util.destroy(socket, new SocketError("bad upgrade", util.getSocketInfo(socket)));
           return -1;
         }
-        assert(this.timeoutType === TIMEOUT_HEADERS);
+        assert2(this.timeoutType === TIMEOUT_HEADERS);
         this.statusCode = statusCode;
         this.shouldKeepAlive = shouldKeepAlive || // Override llhttp value which does not allow keepAlive for HEAD.
         request.method === "HEAD" && !socket[kReset] && this.connection.toLowerCase() === "keep-alive";
@@ -6152,16 +6152,16 @@ var require_client_h1 = __commonJS({
           }
         }
         if (request.method === "CONNECT") {
-          assert(client[kRunning] === 1);
+          assert2(client[kRunning] === 1);
           this.upgrade = true;
           return 2;
         }
         if (upgrade) {
-          assert(client[kRunning] === 1);
+          assert2(client[kRunning] === 1);
           this.upgrade = true;
           return 2;
         }
-        assert((this.headers.length & 1) === 0);
+        assert2((this.headers.length & 1) === 0);
         this.headers = [];
         this.headersSize = 0;
         if (this.shouldKeepAlive && client[kPipelining]) {
@@ -6204,14 +6204,14 @@ var require_client_h1 = __commonJS({
           return -1;
         }
         const request = client[kQueue][client[kRunningIdx]];
-        assert(request);
-        assert(this.timeoutType === TIMEOUT_BODY);
+        assert2(request);
+        assert2(this.timeoutType === TIMEOUT_BODY);
         if (this.timeout) {
           if (this.timeout.refresh) {
             this.timeout.refresh();
           }
         }
-        assert(statusCode >= 200);
+        assert2(statusCode >= 200);
         if (maxResponseSize > -1 && this.bytesRead + buf2.length > maxResponseSize) {
           util.destroy(socket, new ResponseExceededMaxSizeError());
           return -1;
@@ -6229,10 +6229,10 @@ var require_client_h1 = __commonJS({
         if (upgrade) {
           return;
         }
-        assert(statusCode >= 100);
-        assert((this.headers.length & 1) === 0);
+        assert2(statusCode >= 100);
+        assert2((this.headers.length & 1) === 0);
         const request = client[kQueue][client[kRunningIdx]];
-        assert(request);
+        assert2(request);
         this.statusCode = null;
         this.statusText = "";
         this.bytesRead = 0;
@@ -6252,7 +6252,7 @@ var require_client_h1 = __commonJS({
         client[kQueue][client[kRunningIdx]++] = null;
         socket[kSocketUsed] = true;
         if (socket[kWriting]) {
-          assert(client[kRunning] === 0);
+          assert2(client[kRunning] === 0);
           util.destroy(socket, new InformationalError("reset"));
           return constants3.ERROR.PAUSED;
         } else if (!shouldKeepAlive) {
@@ -6272,7 +6272,7 @@ var require_client_h1 = __commonJS({
       const { socket, timeoutType, client, paused } = parser.deref();
       if (timeoutType === TIMEOUT_HEADERS) {
         if (!socket[kWriting] || socket.writableNeedDrain || client[kRunning] > 1) {
-          assert(!paused, "cannot be paused while waiting for headers");
+          assert2(!paused, "cannot be paused while waiting for headers");
           util.destroy(socket, new HeadersTimeoutError());
         }
       } else if (timeoutType === TIMEOUT_BODY) {
@@ -6280,7 +6280,7 @@ var require_client_h1 = __commonJS({
           util.destroy(socket, new BodyTimeoutError());
         }
       } else if (timeoutType === TIMEOUT_KEEP_ALIVE) {
-        assert(client[kRunning] === 0 && client[kKeepAliveTimeoutValue]);
+        assert2(client[kRunning] === 0 && client[kKeepAliveTimeoutValue]);
         util.destroy(socket, new InformationalError("socket idle timeout"));
       }
     }
@@ -6343,7 +6343,7 @@ var require_client_h1 = __commonJS({
         client2[kSocket] = null;
         client2[kHTTPContext] = null;
         if (client2.destroyed) {
-          assert(client2[kPending] === 0);
+          assert2(client2[kPending] === 0);
           const requests = client2[kQueue].splice(client2[kRunningIdx]);
           for (let i6 = 0; i6 < requests.length; i6++) {
             const request = requests[i6];
@@ -6355,7 +6355,7 @@ var require_client_h1 = __commonJS({
           util.errorRequest(client2, request, err);
         }
         client2[kPendingIdx] = client2[kRunningIdx];
-        assert(client2[kRunning] === 0);
+        assert2(client2[kRunning] === 0);
         client2.emit("disconnect", client2[kUrl], [client2], err);
         client2[kResume]();
       });
@@ -6514,7 +6514,7 @@ var require_client_h1 = __commonJS({
       }
       const socket = client[kSocket];
       clearIdleSocketValidation(socket);
-      const abort = (error3) => {
+      const abort = (error4) => {
         if (request.aborted) {
           return;
         }
@@ -6524,7 +6524,7 @@ var require_client_h1 = __commonJS({
           }
           return;
         }
-        util.errorRequest(client, request, error3 || new RequestAbortedError());
+        util.errorRequest(client, request, error4 || new RequestAbortedError());
         util.destroy(body);
         util.destroy(socket, new InformationalError("aborted"));
       };
@@ -6601,12 +6601,12 @@ upgrade: ${upgrade}\r
       } else if (util.isIterable(body)) {
         writeIterable(abort, body, client, request, socket, contentLength, header, expectsPayload);
       } else {
-        assert(false);
+        assert2(false);
       }
       return true;
     }
     function writeStream(abort, body, client, request, socket, contentLength, header, expectsPayload) {
-      assert(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
+      assert2(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
       let finished = false;
       const writer = new AsyncWriter({ abort, socket, request, contentLength, client, expectsPayload, header });
       const onData = function(chunk) {
@@ -6643,7 +6643,7 @@ upgrade: ${upgrade}\r
           return;
         }
         finished = true;
-        assert(socket.destroyed || socket[kWriting] && client[kRunning] <= 1);
+        assert2(socket.destroyed || socket[kWriting] && client[kRunning] <= 1);
         socket.off("drain", onDrain).off("error", onFinished);
         body.removeListener("data", onData).removeListener("end", onFinished).removeListener("close", onClose);
         if (!err) {
@@ -6682,12 +6682,12 @@ upgrade: ${upgrade}\r
 \r
 `, "latin1");
           } else {
-            assert(contentLength === null, "no body must not have content length");
+            assert2(contentLength === null, "no body must not have content length");
             socket.write(`${header}\r
 `, "latin1");
           }
         } else if (util.isBuffer(body)) {
-          assert(contentLength === body.byteLength, "buffer body must have content length");
+          assert2(contentLength === body.byteLength, "buffer body must have content length");
           socket.cork();
           socket.write(`${header}content-length: ${contentLength}\r
 \r
@@ -6706,7 +6706,7 @@ upgrade: ${upgrade}\r
       }
     }
     async function writeBlob(abort, body, client, request, socket, contentLength, header, expectsPayload) {
-      assert(contentLength === body.size, "blob body must have content length");
+      assert2(contentLength === body.size, "blob body must have content length");
       try {
         if (contentLength != null && contentLength !== body.size) {
           throw new RequestContentLengthMismatchError();
@@ -6729,7 +6729,7 @@ upgrade: ${upgrade}\r
       }
     }
     async function writeIterable(abort, body, client, request, socket, contentLength, header, expectsPayload) {
-      assert(contentLength !== 0 || client[kRunning] === 0, "iterator body cannot be pipelined");
+      assert2(contentLength !== 0 || client[kRunning] === 0, "iterator body cannot be pipelined");
       let callback = null;
       function onDrain() {
         if (callback) {
@@ -6739,7 +6739,7 @@ upgrade: ${upgrade}\r
         }
       }
       const waitForDrain = () => new Promise((resolve, reject) => {
-        assert(callback === null);
+        assert2(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
@@ -6866,7 +6866,7 @@ ${len.toString(16)}\r
         const { socket, client, abort } = this;
         socket[kWriting] = false;
         if (err) {
-          assert(client[kRunning] <= 1, "pipeline should only contain this request");
+          assert2(client[kRunning] <= 1, "pipeline should only contain this request");
           abort(err);
         }
       }
@@ -6879,7 +6879,7 @@ ${len.toString(16)}\r
 var require_client_h2 = __commonJS({
   "node_modules/undici/lib/dispatcher/client-h2.js"(exports, module) {
     "use strict";
-    var assert = __require("node:assert");
+    var assert2 = __require("node:assert");
     var { errorMonitor } = __require("node:events");
     var { pipeline } = __require("node:stream");
     var util = require_util();
@@ -6970,7 +6970,7 @@ var require_client_h2 = __commonJS({
         const err = this[kSocket][kError] || this[kError] || new SocketError("closed", util.getSocketInfo(socket2));
         client2[kHTTP2Session] = null;
         if (client2.destroyed) {
-          assert(client2[kPending] === 0);
+          assert2(client2[kPending] === 0);
           const requests = client2[kQueue].splice(client2[kRunningIdx]);
           for (let i6 = 0; i6 < requests.length; i6++) {
             const request = requests[i6];
@@ -6995,7 +6995,7 @@ var require_client_h2 = __commonJS({
           this[kHTTP2Session].destroy(err);
         }
         client[kPendingIdx] = client[kRunningIdx];
-        assert(client[kRunning] === 0);
+        assert2(client[kRunning] === 0);
         client.emit("disconnect", client[kUrl], [client], err);
         client[kResume]();
       });
@@ -7071,7 +7071,7 @@ var require_client_h2 = __commonJS({
         util.errorRequest(client, request, err);
         client[kPendingIdx] = client[kRunningIdx];
       }
-      assert(client[kRunning] === 0);
+      assert2(client[kRunning] === 0);
       client.emit("disconnect", client[kUrl], [client], err);
       client[kResume]();
     }
@@ -7106,22 +7106,22 @@ var require_client_h2 = __commonJS({
       const { hostname, port } = client[kUrl];
       headers[HTTP2_HEADER_AUTHORITY] = host || `${hostname}${port ? `:${port}` : ""}`;
       headers[HTTP2_HEADER_METHOD] = method;
-      const abort = (error3) => {
+      const abort = (error4) => {
         if (request.aborted) {
           return;
         }
         if (request.completed) {
           if (method === "CONNECT" && stream != null) {
-            util.destroy(stream, error3 || new RequestAbortedError());
+            util.destroy(stream, error4 || new RequestAbortedError());
           }
           return;
         }
-        error3 = error3 || new RequestAbortedError();
-        util.errorRequest(client, request, error3);
+        error4 = error4 || new RequestAbortedError();
+        util.errorRequest(client, request, error4);
         if (stream != null) {
-          util.destroy(stream, error3);
+          util.destroy(stream, error4);
         }
-        util.destroy(body, error3);
+        util.destroy(body, error4);
         client[kQueue][client[kRunningIdx]++] = null;
         client[kResume]();
       };
@@ -7142,17 +7142,17 @@ var require_client_h2 = __commonJS({
           stream.off(errorMonitor, onUpgradeError);
           request.onUpgradeResponse(Number(headers2[HTTP2_HEADER_STATUS]), headers2, parseH2ResponseHeaders);
         };
-        const onUpgradeError = (error3) => {
+        const onUpgradeError = (error4) => {
           upgradeResponseFinished = true;
           stream.off("response", onResponse);
-          request.onUpgradeError(error3);
+          request.onUpgradeError(error4);
         };
         const onReady = () => {
           try {
             request.onUpgrade(null, null, stream);
-          } catch (error3) {
+          } catch (error4) {
             stream.off("response", onResponse);
-            abort(error3);
+            abort(error4);
             return;
           }
           if (request.aborted) {
@@ -7205,7 +7205,7 @@ var require_client_h2 = __commonJS({
         process.emitWarning(new RequestContentLengthMismatchError());
       }
       if (contentLength != null) {
-        assert(body, "no body must not have content length");
+        assert2(body, "no body must not have content length");
         headers[HTTP2_HEADER_CONTENT_LENGTH] = `${contentLength}`;
       }
       session.ref();
@@ -7335,14 +7335,14 @@ var require_client_h2 = __commonJS({
             expectsPayload
           );
         } else {
-          assert(false);
+          assert2(false);
         }
       }
     }
     function writeBuffer(abort, h2stream, body, client, request, socket, contentLength, expectsPayload) {
       try {
         if (body != null && util.isBuffer(body)) {
-          assert(contentLength === body.byteLength, "buffer body must have content length");
+          assert2(contentLength === body.byteLength, "buffer body must have content length");
           h2stream.cork();
           h2stream.write(body);
           h2stream.uncork();
@@ -7354,21 +7354,21 @@ var require_client_h2 = __commonJS({
         }
         request.onRequestSent();
         client[kResume]();
-      } catch (error3) {
-        abort(error3);
+      } catch (error4) {
+        abort(error4);
       }
     }
     function writeStream(abort, socket, expectsPayload, h2stream, body, client, request, contentLength) {
-      assert(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
-      const pipe = pipeline(
+      assert2(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
+      const pipe2 = pipeline(
         body,
         h2stream,
         (err) => {
           if (err) {
-            util.destroy(pipe, err);
+            util.destroy(pipe2, err);
             abort(err);
           } else {
-            util.removeAllListeners(pipe);
+            util.removeAllListeners(pipe2);
             request.onRequestSent();
             if (!expectsPayload) {
               socket[kReset] = true;
@@ -7377,13 +7377,13 @@ var require_client_h2 = __commonJS({
           }
         }
       );
-      util.addListener(pipe, "data", onPipeData);
+      util.addListener(pipe2, "data", onPipeData);
       function onPipeData(chunk) {
         request.onBodySent(chunk);
       }
     }
     async function writeBlob(abort, h2stream, body, client, request, socket, contentLength, expectsPayload) {
-      assert(contentLength === body.size, "blob body must have content length");
+      assert2(contentLength === body.size, "blob body must have content length");
       try {
         if (contentLength != null && contentLength !== body.size) {
           throw new RequestContentLengthMismatchError();
@@ -7404,7 +7404,7 @@ var require_client_h2 = __commonJS({
       }
     }
     async function writeIterable(abort, h2stream, body, client, request, socket, contentLength, expectsPayload) {
-      assert(contentLength !== 0 || client[kRunning] === 0, "iterator body cannot be pipelined");
+      assert2(contentLength !== 0 || client[kRunning] === 0, "iterator body cannot be pipelined");
       let callback = null;
       function onDrain() {
         if (callback) {
@@ -7414,7 +7414,7 @@ var require_client_h2 = __commonJS({
         }
       }
       const waitForDrain = () => new Promise((resolve, reject) => {
-        assert(callback === null);
+        assert2(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
@@ -7455,7 +7455,7 @@ var require_redirect_handler = __commonJS({
     "use strict";
     var util = require_util();
     var { kBodyUsed } = require_symbols();
-    var assert = __require("node:assert");
+    var assert2 = __require("node:assert");
     var { InvalidArgumentError } = require_errors();
     var EE = __require("node:events");
     var redirectableStatusCodes = [300, 301, 302, 303, 307, 308];
@@ -7466,7 +7466,7 @@ var require_redirect_handler = __commonJS({
         this[kBodyUsed] = false;
       }
       async *[Symbol.asyncIterator]() {
-        assert(!this[kBodyUsed], "disturbed");
+        assert2(!this[kBodyUsed], "disturbed");
         this[kBodyUsed] = true;
         yield* this[kBody];
       }
@@ -7488,7 +7488,7 @@ var require_redirect_handler = __commonJS({
         if (util.isStream(this.opts.body)) {
           if (util.bodyLength(this.opts.body) === 0) {
             this.opts.body.on("data", function() {
-              assert(false);
+              assert2(false);
             });
           }
           if (typeof this.opts.body.readableDidRead !== "boolean") {
@@ -7510,8 +7510,8 @@ var require_redirect_handler = __commonJS({
       onUpgrade(statusCode, headers, socket) {
         this.handler.onUpgrade(statusCode, headers, socket);
       }
-      onError(error3) {
-        this.handler.onError(error3);
+      onError(error4) {
+        this.handler.onError(error4);
       }
       onHeaders(statusCode, headers, resume, statusText) {
         this.location = this.history.length >= this.maxRedirections || util.isDisturbed(this.opts.body) ? null : parseLocation(statusCode, headers);
@@ -7600,7 +7600,7 @@ var require_redirect_handler = __commonJS({
           }
         }
       } else {
-        assert(headers == null, "headers must be an object or an array");
+        assert2(headers == null, "headers must be an object or an array");
       }
       return ret;
     }
@@ -7634,7 +7634,7 @@ var require_redirect_interceptor = __commonJS({
 var require_client = __commonJS({
   "node_modules/undici/lib/dispatcher/client.js"(exports, module) {
     "use strict";
-    var assert = __require("node:assert");
+    var assert2 = __require("node:assert");
     var net = __require("node:net");
     var http = __require("node:http");
     var util = require_util();
@@ -7932,24 +7932,24 @@ var require_client = __commonJS({
     var createRedirectInterceptor = require_redirect_interceptor();
     function onError(client, err) {
       if (client[kRunning] === 0 && err.code !== "UND_ERR_INFO" && err.code !== "UND_ERR_SOCKET") {
-        assert(client[kPendingIdx] === client[kRunningIdx]);
+        assert2(client[kPendingIdx] === client[kRunningIdx]);
         const requests = client[kQueue].splice(client[kRunningIdx]);
         for (let i6 = 0; i6 < requests.length; i6++) {
           const request = requests[i6];
           util.errorRequest(client, request, err);
         }
-        assert(client[kSize] === 0);
+        assert2(client[kSize] === 0);
       }
     }
     async function connect(client) {
-      assert(!client[kConnecting]);
-      assert(!client[kHTTPContext]);
+      assert2(!client[kConnecting]);
+      assert2(!client[kHTTPContext]);
       let { host, hostname, protocol, port } = client[kUrl];
       if (hostname[0] === "[") {
         const idx = hostname.indexOf("]");
-        assert(idx !== -1);
+        assert2(idx !== -1);
         const ip = hostname.substring(1, idx);
-        assert(net.isIP(ip));
+        assert2(net.isIP(ip));
         hostname = ip;
       }
       client[kConnecting] = true;
@@ -7988,7 +7988,7 @@ var require_client = __commonJS({
           util.destroy(socket.on("error", noop), new ClientDestroyedError());
           return;
         }
-        assert(socket);
+        assert2(socket);
         try {
           client[kHTTPContext] = socket.alpnProtocol === "h2" ? await connectH2(client, socket) : await connectH1(client, socket);
         } catch (err) {
@@ -8037,7 +8037,7 @@ var require_client = __commonJS({
           });
         }
         if (err.code === "ERR_TLS_CERT_ALTNAME_INVALID") {
-          assert(client[kRunning] === 0);
+          assert2(client[kRunning] === 0);
           while (client[kPending] > 0 && client[kQueue][client[kPendingIdx]].servername === client[kServerName]) {
             const request = client[kQueue][client[kPendingIdx]++];
             util.errorRequest(client, request, err);
@@ -8069,7 +8069,7 @@ var require_client = __commonJS({
     function _resume(client, sync) {
       while (true) {
         if (client.destroyed) {
-          assert(client[kPending] === 0);
+          assert2(client[kPending] === 0);
           return;
         }
         if (client[kClosedResolve] && !client[kSize]) {
@@ -8441,7 +8441,7 @@ var require_pool = __commonJS({
         this[kOptions] = { ...util.deepClone(options), connect, allowH2 };
         this[kOptions].interceptors = options.interceptors ? { ...options.interceptors } : void 0;
         this[kFactory] = factory;
-        this.on("connectionError", (origin2, targets, error3) => {
+        this.on("connectionError", (origin2, targets, error4) => {
           for (const target of targets) {
             const idx = this[kClients].indexOf(target);
             if (idx !== -1) {
@@ -9074,7 +9074,7 @@ var require_env_http_proxy_agent = __commonJS({
 var require_retry_handler = __commonJS({
   "node_modules/undici/lib/handler/retry-handler.js"(exports, module) {
     "use strict";
-    var assert = __require("node:assert");
+    var assert2 = __require("node:assert");
     var { kRetryHandlerDefaultRetry } = require_symbols();
     var { RequestRetryError } = require_errors();
     var {
@@ -9172,7 +9172,7 @@ var require_retry_handler = __commonJS({
         if (this.end == null && this.opts.method !== "HEAD") {
           const contentLength = headers["content-length"];
           this.end = contentLength != null ? Number(contentLength) - 1 : null;
-          assert(
+          assert2(
             this.end == null || Number.isFinite(this.end),
             "invalid content-length"
           );
@@ -9327,11 +9327,11 @@ var require_retry_handler = __commonJS({
               return false;
             }
             const { start, size, end: end2 = size - 1 } = range2;
-            assert(
+            assert2(
               start != null && Number.isFinite(start),
               "content-range mismatch"
             );
-            assert(end2 != null && Number.isFinite(end2), "invalid content-length");
+            assert2(end2 != null && Number.isFinite(end2), "invalid content-length");
             this.start = start;
             this.end = end2;
           }
@@ -9339,8 +9339,8 @@ var require_retry_handler = __commonJS({
             const contentLength = headers["content-length"];
             this.end = contentLength != null ? Number(contentLength) - 1 : null;
           }
-          assert(Number.isFinite(this.start));
-          assert(
+          assert2(Number.isFinite(this.start));
+          assert2(
             this.end == null || Number.isFinite(this.end),
             "invalid content-length"
           );
@@ -9458,7 +9458,7 @@ var require_retry_agent = __commonJS({
 var require_readable = __commonJS({
   "node_modules/undici/lib/api/readable.js"(exports, module) {
     "use strict";
-    var assert = __require("node:assert");
+    var assert2 = __require("node:assert");
     var { Readable: Readable7 } = __require("node:stream");
     var { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = require_errors();
     var util = require_util();
@@ -9571,7 +9571,7 @@ var require_readable = __commonJS({
           this[kBody] = ReadableStreamFrom(this);
           if (this[kConsume]) {
             this[kBody].getReader();
-            assert(this[kBody].locked);
+            assert2(this[kBody].locked);
           }
         }
         return this[kBody];
@@ -9617,7 +9617,7 @@ var require_readable = __commonJS({
       return util.isDisturbed(self2) || isLocked(self2);
     }
     async function consume(stream, type) {
-      assert(!stream[kConsume]);
+      assert2(!stream[kConsume]);
       return new Promise((resolve, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
@@ -9750,14 +9750,14 @@ var require_readable = __commonJS({
 // node_modules/undici/lib/api/util.js
 var require_util3 = __commonJS({
   "node_modules/undici/lib/api/util.js"(exports, module) {
-    var assert = __require("node:assert");
+    var assert2 = __require("node:assert");
     var {
       ResponseStatusCodeError
     } = require_errors();
     var { chunksDecode } = require_readable();
     var CHUNK_LIMIT = 128 * 1024;
     async function getResolveErrorBodyCallback({ callback, body, contentType, statusCode, statusMessage, headers }) {
-      assert(body);
+      assert2(body);
       let chunks = [];
       let length = 0;
       try {
@@ -9812,7 +9812,7 @@ var require_util3 = __commonJS({
 var require_api_request = __commonJS({
   "node_modules/undici/lib/api/api-request.js"(exports, module) {
     "use strict";
-    var assert = __require("node:assert");
+    var assert2 = __require("node:assert");
     var { Readable: Readable7 } = require_readable();
     var { InvalidArgumentError, RequestAbortedError } = require_errors();
     var util = require_util();
@@ -9892,7 +9892,7 @@ var require_api_request = __commonJS({
           abort(this.reason);
           return;
         }
-        assert(this.callback);
+        assert2(this.callback);
         this.abort = abort;
         this.context = context;
       }
@@ -10049,7 +10049,7 @@ var require_abort_signal = __commonJS({
 var require_api_stream = __commonJS({
   "node_modules/undici/lib/api/api-stream.js"(exports, module) {
     "use strict";
-    var assert = __require("node:assert");
+    var assert2 = __require("node:assert");
     var { finished, PassThrough: PassThrough2 } = __require("node:stream");
     var { InvalidArgumentError, InvalidReturnValueError } = require_errors();
     var util = require_util();
@@ -10108,7 +10108,7 @@ var require_api_stream = __commonJS({
           abort(this.reason);
           return;
         }
-        assert(this.callback);
+        assert2(this.callback);
         this.abort = abort;
         this.context = context;
       }
@@ -10235,7 +10235,7 @@ var require_api_pipeline = __commonJS({
     var util = require_util();
     var { AsyncResource } = __require("node:async_hooks");
     var { addSignal, removeSignal } = require_abort_signal();
-    var assert = __require("node:assert");
+    var assert2 = __require("node:assert");
     var kResume = /* @__PURE__ */ Symbol("resume");
     var PipelineRequest = class extends Readable7 {
       constructor() {
@@ -10339,8 +10339,8 @@ var require_api_pipeline = __commonJS({
           abort(this.reason);
           return;
         }
-        assert(!res, "pipeline cannot be retried");
-        assert(!ret.destroyed);
+        assert2(!res, "pipeline cannot be retried");
+        assert2(!ret.destroyed);
         this.abort = abort;
         this.context = context;
       }
@@ -10426,7 +10426,7 @@ var require_api_upgrade = __commonJS({
     var { AsyncResource } = __require("node:async_hooks");
     var util = require_util();
     var { addSignal, removeSignal } = require_abort_signal();
-    var assert = __require("node:assert");
+    var assert2 = __require("node:assert");
     var UpgradeHandler = class extends AsyncResource {
       constructor(opts, callback) {
         if (!opts || typeof opts !== "object") {
@@ -10452,7 +10452,7 @@ var require_api_upgrade = __commonJS({
           abort(this.reason);
           return;
         }
-        assert(this.callback);
+        assert2(this.callback);
         this.abort = abort;
         this.context = null;
       }
@@ -10460,7 +10460,7 @@ var require_api_upgrade = __commonJS({
         throw new SocketError("bad upgrade", null);
       }
       onUpgrade(statusCode, rawHeaders, socket) {
-        assert(statusCode === 101);
+        assert2(statusCode === 101);
         const { callback, opaque, context } = this;
         removeSignal(this);
         this.callback = null;
@@ -10514,7 +10514,7 @@ var require_api_upgrade = __commonJS({
 var require_api_connect = __commonJS({
   "node_modules/undici/lib/api/api-connect.js"(exports, module) {
     "use strict";
-    var assert = __require("node:assert");
+    var assert2 = __require("node:assert");
     var { AsyncResource } = __require("node:async_hooks");
     var { InvalidArgumentError, SocketError } = require_errors();
     var util = require_util();
@@ -10543,7 +10543,7 @@ var require_api_connect = __commonJS({
           abort(this.reason);
           return;
         }
-        assert(this.callback);
+        assert2(this.callback);
         this.abort = abort;
         this.context = context;
       }
@@ -10718,10 +10718,10 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildHeadersFromArray(headers) {
-      const clone = headers.slice();
+      const clone2 = headers.slice();
       const entries = [];
-      for (let index = 0; index < clone.length; index += 2) {
-        entries.push([clone[index], clone[index + 1]]);
+      for (let index = 0; index < clone2.length; index += 2) {
+        entries.push([clone2[index], clone2[index + 1]]);
       }
       return Object.fromEntries(entries);
     }
@@ -10862,13 +10862,13 @@ var require_mock_utils = __commonJS({
       if (mockDispatch2.data.callback) {
         mockDispatch2.data = { ...mockDispatch2.data, ...mockDispatch2.data.callback(opts) };
       }
-      const { data: { statusCode, data, headers, trailers, error: error3 }, delay, persist } = mockDispatch2;
+      const { data: { statusCode, data, headers, trailers, error: error4 }, delay, persist } = mockDispatch2;
       const { timesInvoked, times } = mockDispatch2;
       mockDispatch2.consumed = !persist && timesInvoked >= times;
       mockDispatch2.pending = timesInvoked < times;
-      if (error3 !== null) {
+      if (error4 !== null) {
         deleteMockDispatch(this[kDispatches], key);
-        handler.onError(error3);
+        handler.onError(error4);
         return true;
       }
       if (typeof delay === "number" && delay > 0) {
@@ -10906,19 +10906,19 @@ var require_mock_utils = __commonJS({
         if (agent.isMockActive) {
           try {
             mockDispatch.call(this, opts, handler);
-          } catch (error3) {
-            if (error3 instanceof MockNotMatchedError) {
+          } catch (error4) {
+            if (error4 instanceof MockNotMatchedError) {
               const netConnect = agent[kGetNetConnect]();
               if (netConnect === false) {
-                throw new MockNotMatchedError(`${error3.message}: subsequent request to origin ${origin} was not allowed (net.connect disabled)`);
+                throw new MockNotMatchedError(`${error4.message}: subsequent request to origin ${origin} was not allowed (net.connect disabled)`);
               }
               if (checkNetConnect(netConnect, origin)) {
                 originalDispatch.call(this, opts, handler);
               } else {
-                throw new MockNotMatchedError(`${error3.message}: subsequent request to origin ${origin} was not allowed (net.connect is not enabled for this origin)`);
+                throw new MockNotMatchedError(`${error4.message}: subsequent request to origin ${origin} was not allowed (net.connect is not enabled for this origin)`);
               }
             } else {
-              throw error3;
+              throw error4;
             }
           }
         } else {
@@ -11083,11 +11083,11 @@ var require_mock_interceptor = __commonJS({
       /**
        * Mock an undici request with a defined error.
        */
-      replyWithError(error3) {
-        if (typeof error3 === "undefined") {
+      replyWithError(error4) {
+        if (typeof error4 === "undefined") {
           throw new InvalidArgumentError("error must be defined");
         }
-        const newMockDispatch = addMockDispatch(this[kDispatches], this[kDispatchKey], { error: error3 });
+        const newMockDispatch = addMockDispatch(this[kDispatches], this[kDispatchKey], { error: error4 });
         return new MockScope(newMockDispatch);
       }
       /**
@@ -11808,21 +11808,21 @@ var require_dns = __commonJS({
       setRecords(origin, addresses) {
         const timestamp = Date.now();
         const records = { records: { 4: null, 6: null } };
-        for (const record of addresses) {
-          record.timestamp = timestamp;
-          if (typeof record.ttl === "number") {
-            record.ttl = Math.min(record.ttl, this.#maxTTL);
+        for (const record2 of addresses) {
+          record2.timestamp = timestamp;
+          if (typeof record2.ttl === "number") {
+            record2.ttl = Math.min(record2.ttl, this.#maxTTL);
           } else {
-            record.ttl = this.#maxTTL;
+            record2.ttl = this.#maxTTL;
           }
-          const familyRecords = records.records[record.family] ?? { ips: [] };
-          familyRecords.ips.push(record);
-          records.records[record.family] = familyRecords;
+          const familyRecords = records.records[record2.family] ?? { ips: [] };
+          familyRecords.ips.push(record2);
+          records.records[record2.family] = familyRecords;
         }
         this.#records.set(origin.hostname, records);
       }
-      getHandler(meta, opts) {
-        return new DNSDispatchHandler(this, meta, opts);
+      getHandler(meta2, opts) {
+        return new DNSDispatchHandler(this, meta2, opts);
       }
     };
     var DNSDispatchHandler = class extends DecoratorHandler {
@@ -11951,7 +11951,7 @@ var require_headers = __commonJS({
       isValidHeaderValue
     } = require_util2();
     var { webidl } = require_webidl();
-    var assert = __require("node:assert");
+    var assert2 = __require("node:assert");
     var util = __require("node:util");
     var kHeadersMap = /* @__PURE__ */ Symbol("headers map");
     var kHeadersSortedMap = /* @__PURE__ */ Symbol("headers map sorted");
@@ -11965,10 +11965,10 @@ var require_headers = __commonJS({
       while (j6 > i6 && isHTTPWhiteSpaceCharCode(potentialValue.charCodeAt(i6))) ++i6;
       return i6 === 0 && j6 === potentialValue.length ? potentialValue : potentialValue.substring(i6, j6);
     }
-    function fill(headers, object) {
-      if (Array.isArray(object)) {
-        for (let i6 = 0; i6 < object.length; ++i6) {
-          const header = object[i6];
+    function fill(headers, object2) {
+      if (Array.isArray(object2)) {
+        for (let i6 = 0; i6 < object2.length; ++i6) {
+          const header = object2[i6];
           if (header.length !== 2) {
             throw webidl.errors.exception({
               header: "Headers constructor",
@@ -11977,10 +11977,10 @@ var require_headers = __commonJS({
           }
           appendHeader(headers, header[0], header[1]);
         }
-      } else if (typeof object === "object" && object !== null) {
-        const keys = Object.keys(object);
+      } else if (typeof object2 === "object" && object2 !== null) {
+        const keys = Object.keys(object2);
         for (let i6 = 0; i6 < keys.length; ++i6) {
-          appendHeader(headers, keys[i6], object[keys[i6]]);
+          appendHeader(headers, keys[i6], object2[keys[i6]]);
         }
       } else {
         throw webidl.errors.conversionFailed({
@@ -12133,24 +12133,24 @@ var require_headers = __commonJS({
       // https://fetch.spec.whatwg.org/#convert-header-names-to-a-sorted-lowercase-set
       toSortedArray() {
         const size = this[kHeadersMap].size;
-        const array = new Array(size);
+        const array2 = new Array(size);
         if (size <= 32) {
           if (size === 0) {
-            return array;
+            return array2;
           }
           const iterator = this[kHeadersMap][Symbol.iterator]();
           const firstValue = iterator.next().value;
-          array[0] = [firstValue[0], firstValue[1].value];
-          assert(firstValue[1].value !== null);
+          array2[0] = [firstValue[0], firstValue[1].value];
+          assert2(firstValue[1].value !== null);
           for (let i6 = 1, j6 = 0, right = 0, left = 0, pivot = 0, x, value; i6 < size; ++i6) {
             value = iterator.next().value;
-            x = array[i6] = [value[0], value[1].value];
-            assert(x[1] !== null);
+            x = array2[i6] = [value[0], value[1].value];
+            assert2(x[1] !== null);
             left = 0;
             right = i6;
             while (left < right) {
               pivot = left + (right - left >> 1);
-              if (array[pivot][0] <= x[0]) {
+              if (array2[pivot][0] <= x[0]) {
                 left = pivot + 1;
               } else {
                 right = pivot;
@@ -12159,22 +12159,22 @@ var require_headers = __commonJS({
             if (i6 !== pivot) {
               j6 = i6;
               while (j6 > left) {
-                array[j6] = array[--j6];
+                array2[j6] = array2[--j6];
               }
-              array[left] = x;
+              array2[left] = x;
             }
           }
           if (!iterator.next().done) {
             throw new TypeError("Unreachable");
           }
-          return array;
+          return array2;
         } else {
           let i6 = 0;
           for (const { 0: name, 1: { value } } of this[kHeadersMap]) {
-            array[i6++] = [name, value];
-            assert(value !== null);
+            array2[i6++] = [name, value];
+            assert2(value !== null);
           }
-          return array.sort(compareHeaderName);
+          return array2.sort(compareHeaderName);
         }
       }
     };
@@ -12411,7 +12411,7 @@ var require_response = __commonJS({
     var { FormData } = require_formdata();
     var { URLSerializer } = require_data_url();
     var { kConstruct } = require_symbols();
-    var assert = __require("node:assert");
+    var assert2 = __require("node:assert");
     var { types } = __require("node:util");
     var textEncoder2 = new TextEncoder("utf-8");
     var Response = class _Response {
@@ -12634,7 +12634,7 @@ var require_response = __commonJS({
           return p3 in state2 ? state2[p3] : target[p3];
         },
         set(target, p3, value) {
-          assert(!(p3 in state2));
+          assert2(!(p3 in state2));
           target[p3] = value;
           return true;
         }
@@ -12668,11 +12668,11 @@ var require_response = __commonJS({
           body: null
         });
       } else {
-        assert(false);
+        assert2(false);
       }
     }
     function makeAppropriateNetworkError(fetchParams, err = null) {
-      assert(isCancelled(fetchParams));
+      assert2(isCancelled(fetchParams));
       return isAborted(fetchParams) ? makeNetworkError(Object.assign(new DOMException("The operation was aborted.", "AbortError"), { cause: err })) : makeNetworkError(Object.assign(new DOMException("Request was cancelled."), { cause: err }));
     }
     function initializeResponse(response, init, body) {
@@ -12853,7 +12853,7 @@ var require_request2 = __commonJS({
     var { webidl } = require_webidl();
     var { URLSerializer } = require_data_url();
     var { kConstruct } = require_symbols();
-    var assert = __require("node:assert");
+    var assert2 = __require("node:assert");
     var { getMaxListeners, setMaxListeners, getEventListeners, defaultMaxListeners } = __require("node:events");
     var kAbortController = /* @__PURE__ */ Symbol("abortController");
     var requestFinalizer = new FinalizationRegistry2(({ signal, abort }) => {
@@ -12917,7 +12917,7 @@ var require_request2 = __commonJS({
           fallbackMode = "cors";
         } else {
           this[kDispatcher] = init.dispatcher || input[kDispatcher];
-          assert(input instanceof _Request);
+          assert2(input instanceof _Request);
           request = input[kState];
           signal = input[kSignal];
         }
@@ -13569,7 +13569,7 @@ var require_fetch = __commonJS({
       extractMimeType
     } = require_util2();
     var { kState, kDispatcher } = require_symbols2();
-    var assert = __require("node:assert");
+    var assert2 = __require("node:assert");
     var { safelyExtractBody, extractBody } = require_body();
     var {
       redirectStatusSet,
@@ -13605,17 +13605,17 @@ var require_fetch = __commonJS({
         this.emit("terminated", reason);
       }
       // https://fetch.spec.whatwg.org/#fetch-controller-abort
-      abort(error3) {
+      abort(error4) {
         if (this.state !== "ongoing") {
           return;
         }
         this.state = "aborted";
-        if (!error3) {
-          error3 = new DOMException("The operation was aborted.", "AbortError");
+        if (!error4) {
+          error4 = new DOMException("The operation was aborted.", "AbortError");
         }
-        this.serializedAbortReason = error3;
-        this.connection?.destroy(error3);
-        this.emit("terminated", error3);
+        this.serializedAbortReason = error4;
+        this.connection?.destroy(error4);
+        this.emit("terminated", error4);
       }
     };
     function handleFetchDone(response) {
@@ -13647,7 +13647,7 @@ var require_fetch = __commonJS({
         requestObject.signal,
         () => {
           locallyAborted = true;
-          assert(controller != null);
+          assert2(controller != null);
           controller.abort(requestObject.signal.reason);
           const realResponse = responseObject?.deref();
           abortFetch(p3, request, realResponse, requestObject.signal.reason);
@@ -13711,12 +13711,12 @@ var require_fetch = __commonJS({
       );
     }
     var markResourceTiming = performance.markResourceTiming;
-    function abortFetch(p3, request, responseObject, error3) {
+    function abortFetch(p3, request, responseObject, error4) {
       if (p3) {
-        p3.reject(error3);
+        p3.reject(error4);
       }
       if (request.body != null && isReadable(request.body?.stream)) {
-        request.body.stream.cancel(error3).catch((err) => {
+        request.body.stream.cancel(error4).catch((err) => {
           if (err.code === "ERR_INVALID_STATE") {
             return;
           }
@@ -13728,7 +13728,7 @@ var require_fetch = __commonJS({
       }
       const response = responseObject[kState];
       if (response.body != null && isReadable(response.body?.stream)) {
-        response.body.stream.cancel(error3).catch((err) => {
+        response.body.stream.cancel(error4).catch((err) => {
           if (err.code === "ERR_INVALID_STATE") {
             return;
           }
@@ -13747,7 +13747,7 @@ var require_fetch = __commonJS({
       dispatcher = getGlobalDispatcher()
       // undici
     }) {
-      assert(dispatcher);
+      assert2(dispatcher);
       let taskDestination = null;
       let crossOriginIsolatedCapability = false;
       if (request.client != null) {
@@ -13770,7 +13770,7 @@ var require_fetch = __commonJS({
         taskDestination,
         crossOriginIsolatedCapability
       };
-      assert(!request.body || request.body.stream);
+      assert2(!request.body || request.body.stream);
       if (request.window === "client") {
         request.window = request.client?.globalObject?.constructor?.name === "Window" ? request.client : "no-window";
       }
@@ -13802,7 +13802,7 @@ var require_fetch = __commonJS({
       });
       return fetchParams.controller;
     }
-    async function mainFetch(fetchParams, recursive = false) {
+    async function mainFetch(fetchParams, recursive2 = false) {
       const request = fetchParams.request;
       let response = null;
       if (request.localURLsOnly && !urlIsLocal(requestCurrentURL(request))) {
@@ -13850,7 +13850,7 @@ var require_fetch = __commonJS({
           return await httpFetch(fetchParams);
         })();
       }
-      if (recursive) {
+      if (recursive2) {
         return response;
       }
       if (response.status !== 0 && !response.internalResponse) {
@@ -13863,7 +13863,7 @@ var require_fetch = __commonJS({
         } else if (request.responseTainting === "opaque") {
           response = filterResponse(response, "opaque");
         } else {
-          assert(false);
+          assert2(false);
         }
       }
       let internalResponse = response.status === 0 ? response : response.internalResponse;
@@ -14090,7 +14090,7 @@ var require_fetch = __commonJS({
         } else if (request.redirect === "follow") {
           response = await httpRedirectFetch(fetchParams, response);
         } else {
-          assert(false);
+          assert2(false);
         }
       }
       response.timingInfo = timingInfo;
@@ -14143,7 +14143,7 @@ var require_fetch = __commonJS({
         request.headersList.delete("host", true);
       }
       if (request.body != null) {
-        assert(request.body.source != null);
+        assert2(request.body.source != null);
         request.body = safelyExtractBody(request.body.source)[0];
       }
       const timingInfo = fetchParams.timingInfo;
@@ -14276,7 +14276,7 @@ var require_fetch = __commonJS({
       return response;
     }
     async function httpNetworkFetch(fetchParams, includeCredentials = false, forceNewConnection = false) {
-      assert(!fetchParams.controller.connection || fetchParams.controller.connection.destroyed);
+      assert2(!fetchParams.controller.connection || fetchParams.controller.connection.destroyed);
       fetchParams.controller.connection = {
         abort: null,
         destroyed: false,
@@ -14547,13 +14547,13 @@ var require_fetch = __commonJS({
               fetchParams.controller.ended = true;
               this.body.push(null);
             },
-            onError(error3) {
+            onError(error4) {
               if (this.abort) {
                 fetchParams.controller.off("terminated", this.abort);
               }
-              this.body?.destroy(error3);
-              fetchParams.controller.terminate(error3);
-              reject(error3);
+              this.body?.destroy(error4);
+              fetchParams.controller.terminate(error4);
+              reject(error4);
             },
             onUpgrade(status, rawHeaders, socket) {
               if (status !== 101) {
@@ -15016,8 +15016,8 @@ var require_util4 = __commonJS({
                   }
                   fr[kResult] = result;
                   fireAProgressEvent("load", fr);
-                } catch (error3) {
-                  fr[kError] = error3;
+                } catch (error4) {
+                  fr[kError] = error4;
                   fireAProgressEvent("error", fr);
                 }
                 if (fr[kState] !== "loading") {
@@ -15026,13 +15026,13 @@ var require_util4 = __commonJS({
               });
               break;
             }
-          } catch (error3) {
+          } catch (error4) {
             if (fr[kAborted]) {
               return;
             }
             queueMicrotask(() => {
               fr[kState] = "done";
-              fr[kError] = error3;
+              fr[kError] = error4;
               fireAProgressEvent("error", fr);
               if (fr[kState] !== "loading") {
                 fireAProgressEvent("loadend", fr);
@@ -15080,7 +15080,7 @@ var require_util4 = __commonJS({
           if (encoding === "failure") {
             encoding = "UTF-8";
           }
-          return decode(bytes, encoding);
+          return decode2(bytes, encoding);
         }
         case "ArrayBuffer": {
           const sequence = combineByteSequences(bytes);
@@ -15097,7 +15097,7 @@ var require_util4 = __commonJS({
         }
       }
     }
-    function decode(ioQueue, encoding) {
+    function decode2(ioQueue, encoding) {
       const bytes = combineByteSequences(ioQueue);
       const BOMEncoding = BOMSniffing(bytes);
       let slice = 0;
@@ -15411,7 +15411,7 @@ var require_symbols4 = __commonJS({
 var require_util5 = __commonJS({
   "node_modules/undici/lib/web/cache/util.js"(exports, module) {
     "use strict";
-    var assert = __require("node:assert");
+    var assert2 = __require("node:assert");
     var { URLSerializer } = require_data_url();
     var { isValidHeaderName } = require_util2();
     function urlEquals(A, B, excludeFragment = false) {
@@ -15420,7 +15420,7 @@ var require_util5 = __commonJS({
       return serializedA === serializedB;
     }
     function getFieldValues(header) {
-      assert(header !== null);
+      assert2(header !== null);
       const values = [];
       for (let value of header.split(",")) {
         value = value.trim();
@@ -15450,7 +15450,7 @@ var require_cache = __commonJS({
     var { kState } = require_symbols2();
     var { fetching } = require_fetch();
     var { urlIsHttpHttpsScheme, createDeferredPromise, readAllBytes } = require_util2();
-    var assert = __require("node:assert");
+    var assert2 = __require("node:assert");
     var Cache = class _Cache {
       /**
        * @see https://w3c.github.io/ServiceWorker/#dfn-relevant-request-response-list
@@ -15691,7 +15691,7 @@ var require_cache = __commonJS({
             return false;
           }
         } else {
-          assert(typeof request === "string");
+          assert2(typeof request === "string");
           r6 = new Request(request)[kState];
         }
         const operations = [];
@@ -15801,7 +15801,7 @@ var require_cache = __commonJS({
               }
               for (const requestResponse of requestResponses) {
                 const idx = cache6.indexOf(requestResponse);
-                assert(idx !== -1);
+                assert2(idx !== -1);
                 cache6.splice(idx, 1);
               }
             } else if (operation2.type === "put") {
@@ -15833,7 +15833,7 @@ var require_cache = __commonJS({
               requestResponses = this.#queryCache(operation2.request);
               for (const requestResponse of requestResponses) {
                 const idx = cache6.indexOf(requestResponse);
-                assert(idx !== -1);
+                assert2(idx !== -1);
                 cache6.splice(idx, 1);
               }
               cache6.push([operation2.request, operation2.response]);
@@ -16239,11 +16239,11 @@ var require_util6 = __commonJS({
       "Dec"
     ];
     var IMFPaddedNumbers = Array(61).fill(0).map((_, i6) => i6.toString().padStart(2, "0"));
-    function toIMFDate(date2) {
-      if (typeof date2 === "number") {
-        date2 = new Date(date2);
+    function toIMFDate(date3) {
+      if (typeof date3 === "number") {
+        date3 = new Date(date3);
       }
-      return `${IMFDays[date2.getUTCDay()]}, ${IMFPaddedNumbers[date2.getUTCDate()]} ${IMFMonths[date2.getUTCMonth()]} ${date2.getUTCFullYear()} ${IMFPaddedNumbers[date2.getUTCHours()]}:${IMFPaddedNumbers[date2.getUTCMinutes()]}:${IMFPaddedNumbers[date2.getUTCSeconds()]} GMT`;
+      return `${IMFDays[date3.getUTCDay()]}, ${IMFPaddedNumbers[date3.getUTCDate()]} ${IMFMonths[date3.getUTCMonth()]} ${date3.getUTCFullYear()} ${IMFPaddedNumbers[date3.getUTCHours()]}:${IMFPaddedNumbers[date3.getUTCMinutes()]}:${IMFPaddedNumbers[date3.getUTCSeconds()]} GMT`;
     }
     function validateCookieMaxAge(maxAge) {
       if (maxAge < 0) {
@@ -16320,7 +16320,7 @@ var require_parse = __commonJS({
     var { maxNameValuePairSize, maxAttributeValueSize } = require_constants4();
     var { isCTLExcludingHtab } = require_util6();
     var { collectASequenceOfCodePointsFast } = require_data_url();
-    var assert = __require("node:assert");
+    var assert2 = __require("node:assert");
     function parseSetCookie(header) {
       if (isCTLExcludingHtab(header)) {
         return null;
@@ -16362,7 +16362,7 @@ var require_parse = __commonJS({
       if (unparsedAttributes.length === 0) {
         return cookieAttributeList;
       }
-      assert(unparsedAttributes[0] === ";");
+      assert2(unparsedAttributes[0] === ";");
       unparsedAttributes = unparsedAttributes.slice(1);
       let cookieAv = "";
       if (unparsedAttributes.includes(";")) {
@@ -17105,7 +17105,7 @@ var require_frame = __commonJS({
     } catch {
       crypto3 = {
         // not full compatibility, but minimum.
-        randomFillSync: function randomFillSync(buffer2, _offset, _size) {
+        randomFillSync: function randomFillSync(buffer2, _offset, _size2) {
           for (let i6 = 0; i6 < buffer2.length; ++i6) {
             buffer2[i6] = Math.random() * 255 | 0;
           }
@@ -17338,11 +17338,11 @@ var require_connection = __commonJS({
         });
       }
     }
-    function onSocketError(error3) {
+    function onSocketError(error4) {
       const { ws } = this;
       ws[kReadyState] = states.CLOSING;
       if (channels.socketError.hasSubscribers) {
-        channels.socketError.publish(error3);
+        channels.socketError.publish(error4);
       }
       this.destroy();
     }
@@ -17440,7 +17440,7 @@ var require_receiver = __commonJS({
   "node_modules/undici/lib/web/websocket/receiver.js"(exports, module) {
     "use strict";
     var { Writable: Writable4 } = __require("node:stream");
-    var assert = __require("node:assert");
+    var assert2 = __require("node:assert");
     var { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = require_constants5();
     var { kReadyState, kSentClose, kResponse, kReceivedClose } = require_symbols5();
     var { channels } = require_diagnostics();
@@ -17644,10 +17644,10 @@ var require_receiver = __commonJS({
                 this.#extensions.get("permessage-deflate").decompress(
                   body,
                   this.#info.fin,
-                  (error3, data) => {
-                    if (error3) {
-                      const code = error3 instanceof MessageSizeExceededError ? 1009 : 1007;
-                      failWebsocketConnectionWithCode(this.ws, code, error3.message);
+                  (error4, data) => {
+                    if (error4) {
+                      const code = error4 instanceof MessageSizeExceededError ? 1009 : 1007;
+                      failWebsocketConnectionWithCode(this.ws, code, error4.message);
                       return;
                     }
                     if (!this.writeFragments(data)) {
@@ -17732,7 +17732,7 @@ var require_receiver = __commonJS({
         return output;
       }
       parseCloseBody(data) {
-        assert(data.length !== 1);
+        assert2(data.length !== 1);
         let code;
         if (data.length >= 2) {
           code = data.readUInt16BE(0);
@@ -17845,24 +17845,24 @@ var require_sender = __commonJS({
           if (!this.#running) {
             this.#socket.write(frame, cb);
           } else {
-            const node2 = {
+            const node3 = {
               promise: null,
               callback: cb,
               frame
             };
-            this.#queue.push(node2);
+            this.#queue.push(node3);
           }
           return;
         }
-        const node = {
+        const node2 = {
           promise: item.arrayBuffer().then((ab) => {
-            node.promise = null;
-            node.frame = createFrame(ab, hint);
+            node2.promise = null;
+            node2.frame = createFrame(ab, hint);
           }),
           callback: cb,
           frame: null
         };
-        this.#queue.push(node);
+        this.#queue.push(node2);
         if (!this.#running) {
           this.#run();
         }
@@ -17871,12 +17871,12 @@ var require_sender = __commonJS({
         this.#running = true;
         const queue = this.#queue;
         while (!queue.isEmpty()) {
-          const node = queue.shift();
-          if (node.promise !== null) {
-            await node.promise;
+          const node2 = queue.shift();
+          if (node2.promise !== null) {
+            await node2.promise;
           }
-          this.#socket.write(node.frame, node.callback);
-          node.callback = node.frame = null;
+          this.#socket.write(node2.frame, node2.callback);
+          node2.callback = node2.frame = null;
         }
         this.#running = false;
       }
@@ -18367,9 +18367,9 @@ var require_eventsource_stream = __commonJS({
       return true;
     }
     function createMaxEventSizeExceededError() {
-      const error3 = new Error("EventSource message size exceeded");
-      error3.aborted = false;
-      return error3;
+      const error4 = new Error("EventSource message size exceeded");
+      error4.aborted = false;
+      return error4;
     }
     var EventSourceStream = class extends Transform {
       /**
@@ -18481,8 +18481,8 @@ var require_eventsource_stream = __commonJS({
             }
             try {
               this.parseLine(this.readLine(), this.event);
-            } catch (error3) {
-              callback(error3);
+            } catch (error4) {
+              callback(error4);
               return;
             }
             this.consumeCurrentByte();
@@ -18497,10 +18497,10 @@ var require_eventsource_stream = __commonJS({
         }
         callback();
       }
-      _destroy(error3, callback) {
+      _destroy(error4, callback) {
         this.chunks.length = 0;
         this.clearEvent();
-        super._destroy(error3, callback);
+        super._destroy(error4, callback);
       }
       /**
        * @param {Buffer} line
@@ -18888,8 +18888,8 @@ var require_eventsource = __commonJS({
           pipeline(
             response.body.stream,
             eventSourceStream,
-            (error3) => {
-              if (error3?.aborted === false) {
+            (error4) => {
+              if (error4?.aborted === false) {
                 this.close();
                 this.dispatchEvent(new Event("error"));
               }
@@ -19170,19 +19170,19 @@ var init_emitWarningIfUnsupportedVersion = __esm({
     state = {
       warningEmitted: false
     };
-    emitWarningIfUnsupportedVersion = (version) => {
-      if (version && !state.warningEmitted) {
+    emitWarningIfUnsupportedVersion = (version2) => {
+      if (version2 && !state.warningEmitted) {
         if (process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED === "true") {
           state.warningEmitted = true;
           return;
         }
-        const userMajorVersion = parseInt(version.substring(1, version.indexOf(".")));
+        const userMajorVersion = parseInt(version2.substring(1, version2.indexOf(".")));
         const vv = 22;
         if (userMajorVersion < vv) {
           state.warningEmitted = true;
           process.emitWarning(`NodeVersionSupportWarning: The AWS SDK for JavaScript (v3)
 versions published after the first week of January 2027
-will require node >=${vv}. You are running node ${version}.
+will require node >=${vv}. You are running node ${version2}.
 
 To continue receiving updates to AWS services, bug fixes,
 and security updates please upgrade to node >=${vv}.
@@ -19488,8 +19488,8 @@ var require_dist_cjs = __commonJS({
     var getDefaultClientConfiguration2 = (runtimeConfig) => {
       return getChecksumConfiguration2(runtimeConfig);
     };
-    var resolveDefaultRuntimeConfig2 = (config) => {
-      return resolveChecksumRuntimeConfig2(config);
+    var resolveDefaultRuntimeConfig2 = (config2) => {
+      return resolveChecksumRuntimeConfig2(config2);
     };
     var FieldPosition2;
     (function(FieldPosition3) {
@@ -20009,14 +20009,14 @@ var init_parse_utils = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/serde/date-utils.js
-function dateToUtcString(date2) {
-  const year2 = date2.getUTCFullYear();
-  const month = date2.getUTCMonth();
-  const dayOfWeek = date2.getUTCDay();
-  const dayOfMonthInt = date2.getUTCDate();
-  const hoursInt = date2.getUTCHours();
-  const minutesInt = date2.getUTCMinutes();
-  const secondsInt = date2.getUTCSeconds();
+function dateToUtcString(date3) {
+  const year2 = date3.getUTCFullYear();
+  const month = date3.getUTCMonth();
+  const dayOfWeek = date3.getUTCDay();
+  const dayOfMonthInt = date3.getUTCDate();
+  const hoursInt = date3.getUTCHours();
+  const minutesInt = date3.getUTCMinutes();
+  const secondsInt = date3.getUTCSeconds();
   const dayOfMonthString = dayOfMonthInt < 10 ? `0${dayOfMonthInt}` : `${dayOfMonthInt}`;
   const hoursString = hoursInt < 10 ? `0${hoursInt}` : `${hoursInt}`;
   const minutesString = minutesInt < 10 ? `0${minutesInt}` : `${minutesInt}`;
@@ -20063,11 +20063,11 @@ var init_date_utils = __esm({
       const year2 = strictParseShort(stripLeadingZeroes(yearStr));
       const month = parseDateValue(monthStr, "month", 1, 12);
       const day = parseDateValue(dayStr, "day", 1, 31);
-      const date2 = buildDate(year2, month, day, { hours, minutes, seconds, fractionalMilliseconds });
+      const date3 = buildDate(year2, month, day, { hours, minutes, seconds, fractionalMilliseconds });
       if (offsetStr.toUpperCase() != "Z") {
-        date2.setTime(date2.getTime() - parseOffsetToMilliseconds(offsetStr));
+        date3.setTime(date3.getTime() - parseOffsetToMilliseconds(offsetStr));
       }
-      return date2;
+      return date3;
     };
     IMF_FIXDATE = new RegExp(/^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) (\d{1,2}):(\d{2}):(\d{2})(?:\.(\d+))? GMT$/);
     RFC_850_DATE = new RegExp(/^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), (\d{2})-(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)-(\d{2}) (\d{1,2}):(\d{2}):(\d{2})(?:\.(\d+))? GMT$/);
@@ -20120,10 +20120,10 @@ var init_date_utils = __esm({
       }
       return new Date(Math.round(valueAsDouble * 1e3));
     };
-    buildDate = (year2, month, day, time2) => {
+    buildDate = (year2, month, day, time3) => {
       const adjustedMonth = month - 1;
       validateDayOfMonth(year2, adjustedMonth, day);
-      return new Date(Date.UTC(year2, adjustedMonth, day, parseDateValue(time2.hours, "hour", 0, 23), parseDateValue(time2.minutes, "minute", 0, 59), parseDateValue(time2.seconds, "seconds", 0, 60), parseMilliseconds(time2.fractionalMilliseconds)));
+      return new Date(Date.UTC(year2, adjustedMonth, day, parseDateValue(time3.hours, "hour", 0, 23), parseDateValue(time3.minutes, "minute", 0, 59), parseDateValue(time3.seconds, "seconds", 0, 60), parseMilliseconds(time3.fractionalMilliseconds)));
     };
     parseTwoDigitYear = (value) => {
       const thisYear = (/* @__PURE__ */ new Date()).getUTCFullYear();
@@ -20218,13 +20218,13 @@ var init_lazy_json = __esm({
       });
       return str2;
     };
-    LazyJsonString.from = (object) => {
-      if (object && typeof object === "object" && (object instanceof LazyJsonString || "deserializeJSON" in object)) {
-        return object;
-      } else if (typeof object === "string" || Object.getPrototypeOf(object) === String.prototype) {
-        return LazyJsonString(String(object));
+    LazyJsonString.from = (object2) => {
+      if (object2 && typeof object2 === "object" && (object2 instanceof LazyJsonString || "deserializeJSON" in object2)) {
+        return object2;
+      } else if (typeof object2 === "string" || Object.getPrototypeOf(object2) === String.prototype) {
+        return LazyJsonString(String(object2));
       }
-      return LazyJsonString(JSON.stringify(object));
+      return LazyJsonString(JSON.stringify(object2));
     };
     LazyJsonString.fromObject = LazyJsonString.from;
   }
@@ -20300,14 +20300,14 @@ var init_schema_date_utils = __esm({
       range(hours, 0, 23);
       range(minutes, 0, 59);
       range(seconds, 0, 60);
-      const date2 = new Date(Date.UTC(Number(yearStr), Number(monthStr) - 1, Number(dayStr), Number(hours), Number(minutes), Number(seconds), Number(ms) ? Math.round(parseFloat(`0.${ms}`) * 1e3) : 0));
-      date2.setUTCFullYear(Number(yearStr));
+      const date3 = new Date(Date.UTC(Number(yearStr), Number(monthStr) - 1, Number(dayStr), Number(hours), Number(minutes), Number(seconds), Number(ms) ? Math.round(parseFloat(`0.${ms}`) * 1e3) : 0));
+      date3.setUTCFullYear(Number(yearStr));
       if (offsetStr.toUpperCase() != "Z") {
         const [, sign2, offsetH, offsetM] = /([+-])(\d\d):(\d\d)/.exec(offsetStr) || [void 0, "+", 0, 0];
         const scalar = sign2 === "-" ? 1 : -1;
-        date2.setTime(date2.getTime() + scalar * (Number(offsetH) * 60 * 60 * 1e3 + Number(offsetM) * 60 * 1e3));
+        date3.setTime(date3.getTime() + scalar * (Number(offsetH) * 60 * 60 * 1e3 + Number(offsetM) * 60 * 1e3));
       }
-      return date2;
+      return date3;
     };
     _parseRfc7231DateTime = (value) => {
       if (value == null) {
@@ -20341,9 +20341,9 @@ var init_schema_date_utils = __esm({
         range(hour, 0, 23);
         range(minute, 0, 59);
         range(second, 0, 60);
-        const date2 = new Date(timestamp);
-        date2.setUTCFullYear(Number(year2));
-        return date2;
+        const date3 = new Date(timestamp);
+        date3.setUTCFullYear(Number(year2));
+        return date3;
       }
       throw new TypeError(`Invalid RFC7231 date-time value ${value}.`);
     };
@@ -20391,7 +20391,7 @@ var init_split_header = __esm({
       const values = [];
       let withinQuotes = false;
       let escaped = false;
-      let anchor = 0;
+      let anchor2 = 0;
       for (let i6 = 0; i6 < z; ++i6) {
         const char = value[i6];
         switch (char) {
@@ -20402,15 +20402,15 @@ var init_split_header = __esm({
             break;
           case ",":
             if (!withinQuotes) {
-              values.push(value.slice(anchor, i6));
-              anchor = i6 + 1;
+              values.push(value.slice(anchor2, i6));
+              anchor2 = i6 + 1;
             }
             break;
           default:
         }
         escaped = char === "\\" && !escaped;
       }
-      values.push(value.slice(anchor));
+      values.push(value.slice(anchor2));
       return values.map((v) => {
         v = v.trim();
         const z2 = v.length;
@@ -20438,22 +20438,22 @@ var init_NumericValue = __esm({
     NumericValue = class _NumericValue {
       string;
       type;
-      constructor(string, type) {
-        this.string = string;
+      constructor(string3, type) {
+        this.string = string3;
         this.type = type;
-        if (!format.test(string)) {
-          throw new Error(`@smithy/core/serde - NumericValue string must conform to the Smithy bigDecimal format. Received: "${string}"`);
+        if (!format.test(string3)) {
+          throw new Error(`@smithy/core/serde - NumericValue string must conform to the Smithy bigDecimal format. Received: "${string3}"`);
         }
       }
       toString() {
         return this.string;
       }
-      static [Symbol.hasInstance](object) {
-        if (!object || typeof object !== "object") {
+      static [Symbol.hasInstance](object2) {
+        if (!object2 || typeof object2 !== "object") {
           return false;
         }
-        const _nv = object;
-        return _NumericValue.prototype.isPrototypeOf(object) || _nv.type === "bigDecimal" && format.test(_nv.string);
+        const _nv = object2;
+        return _NumericValue.prototype.isPrototypeOf(object2) || _nv.type === "bigDecimal" && format.test(_nv.string);
       }
     };
   }
@@ -20581,17 +20581,17 @@ var init_deserializerMiddleware = __esm({
           response,
           output: parsed
         };
-      } catch (error3) {
-        Object.defineProperty(error3, "$response", {
+      } catch (error4) {
+        Object.defineProperty(error4, "$response", {
           value: response,
           enumerable: false,
           writable: false,
           configurable: false
         });
-        if (!("$metadata" in error3)) {
+        if (!("$metadata" in error4)) {
           const hint = `Deserialization error: to see the raw response, inspect the hidden field {error}.$response on this object.`;
           try {
-            error3.message += "\n  " + hint;
+            error4.message += "\n  " + hint;
           } catch (ignored) {
             if (!context.logger || context.logger?.constructor?.name === "NoOpLogger") {
               console.warn(hint);
@@ -20599,16 +20599,16 @@ var init_deserializerMiddleware = __esm({
               context.logger?.warn?.(hint);
             }
           }
-          if (typeof error3.$responseBodyText !== "undefined") {
-            if (error3.$response) {
-              error3.$response.body = error3.$responseBodyText;
+          if (typeof error4.$responseBodyText !== "undefined") {
+            if (error4.$response) {
+              error4.$response.body = error4.$responseBodyText;
             }
           }
           try {
             if (HttpResponse.isInstance(response)) {
               const { headers = {} } = response;
               const headerEntries = Object.entries(headers);
-              error3.$metadata = {
+              error4.$metadata = {
                 httpStatusCode: response.statusCode,
                 requestId: findHeader(/^x-[\w-]+-request-?id$/, headerEntries),
                 extendedRequestId: findHeader(/^x-[\w-]+-id-2$/, headerEntries),
@@ -20618,7 +20618,7 @@ var init_deserializerMiddleware = __esm({
           } catch (ignored) {
           }
         }
-        throw error3;
+        throw error4;
       }
     };
     findHeader = (pattern, headers) => {
@@ -20651,8 +20651,8 @@ var init_ProviderError = __esm({
         Object.setPrototypeOf(this, _ProviderError.prototype);
         logger2?.debug?.(`@smithy/property-provider ${tryNextLink ? "->" : "(!)"} ${message}`);
       }
-      static from(error3, options = true) {
-        return Object.assign(new this(error3.message, options), error3);
+      static from(error4, options = true) {
+        return Object.assign(new this(error4.message, options), error4);
       }
     };
   }
@@ -21170,11 +21170,11 @@ var init_fromEnv = __esm({
     init_getSelectorName();
     fromEnv = (envVarSelector, options) => async () => {
       try {
-        const config = envVarSelector(process.env, options);
-        if (config === void 0) {
+        const config2 = envVarSelector(process.env, options);
+        if (config2 === void 0) {
           throw new Error();
         }
-        return config;
+        return config2;
       } catch (e6) {
         throw new CredentialsProviderError(e6.message || `Not found in ENV: ${getSelectorName(envVarSelector.toString())}`, { logger: options?.logger });
       }
@@ -21786,19 +21786,19 @@ var init_createWaiter = __esm({
       };
       validateWaiterOptions(params);
       const exitConditions = [runPolling(params, input, acceptorChecks)];
-      const finalize = [];
+      const finalize2 = [];
       if (options.abortSignal) {
-        const { aborted, clearListener } = abortTimeout(options.abortSignal);
-        finalize.push(clearListener);
-        exitConditions.push(aborted);
+        const { aborted: aborted2, clearListener } = abortTimeout(options.abortSignal);
+        finalize2.push(clearListener);
+        exitConditions.push(aborted2);
       }
       if (options.abortController?.signal) {
-        const { aborted, clearListener } = abortTimeout(options.abortController.signal);
-        finalize.push(clearListener);
-        exitConditions.push(aborted);
+        const { aborted: aborted2, clearListener } = abortTimeout(options.abortController.signal);
+        finalize2.push(clearListener);
+        exitConditions.push(aborted2);
       }
       return Promise.race(exitConditions).then((result) => {
-        for (const fn of finalize) {
+        for (const fn of finalize2) {
           fn();
         }
         return result;
@@ -21817,12 +21817,12 @@ var init_client = __esm({
       middlewareStack = constructStack();
       initConfig;
       handlers;
-      constructor(config) {
-        this.config = config;
-        const { protocol, protocolSettings } = config;
+      constructor(config2) {
+        this.config = config2;
+        const { protocol, protocolSettings } = config2;
         if (protocolSettings) {
           if (typeof protocol === "function") {
-            config.protocol = new protocol(protocolSettings);
+            config2.protocol = new protocol(protocolSettings);
           }
         }
       }
@@ -21894,30 +21894,30 @@ var init_schemaDeserializationMiddleware = __esm({
   "node_modules/@smithy/core/dist-es/submodules/schema/middleware/schemaDeserializationMiddleware.js"() {
     init_transport();
     init_operation();
-    schemaDeserializationMiddleware = (config) => (next, context) => async (args) => {
+    schemaDeserializationMiddleware = (config2) => (next, context) => async (args) => {
       const { response } = await next(args);
       const { operationSchema } = getSmithyContext(context);
       const [, ns, n3, t, i6, o3] = operationSchema ?? [];
       try {
-        const parsed = await config.protocol.deserializeResponse(operation(ns, n3, t, i6, o3), {
-          ...config,
+        const parsed = await config2.protocol.deserializeResponse(operation(ns, n3, t, i6, o3), {
+          ...config2,
           ...context
         }, response);
         return {
           response,
           output: parsed
         };
-      } catch (error3) {
-        Object.defineProperty(error3, "$response", {
+      } catch (error4) {
+        Object.defineProperty(error4, "$response", {
           value: response,
           enumerable: false,
           writable: false,
           configurable: false
         });
-        if (!("$metadata" in error3)) {
+        if (!("$metadata" in error4)) {
           const hint = `Deserialization error: to see the raw response, inspect the hidden field {error}.$response on this object.`;
           try {
-            error3.message += "\n  " + hint;
+            error4.message += "\n  " + hint;
           } catch (ignored) {
             if (!context.logger || context.logger?.constructor?.name === "NoOpLogger") {
               console.warn(hint);
@@ -21925,16 +21925,16 @@ var init_schemaDeserializationMiddleware = __esm({
               context.logger?.warn?.(hint);
             }
           }
-          if (typeof error3.$responseBodyText !== "undefined") {
-            if (error3.$response) {
-              error3.$response.body = error3.$responseBodyText;
+          if (typeof error4.$responseBodyText !== "undefined") {
+            if (error4.$response) {
+              error4.$response.body = error4.$responseBodyText;
             }
           }
           try {
             if (HttpResponse.isInstance(response)) {
               const { headers = {}, statusCode } = response;
               const headerEntries = Object.entries(headers);
-              error3.$metadata = {
+              error4.$metadata = {
                 httpStatusCode: statusCode,
                 requestId: findHeader2(/^x-[\w-]+-request-?id$/, headerEntries),
                 extendedRequestId: findHeader2(/^x-[\w-]+-id-2$/, headerEntries),
@@ -21944,7 +21944,7 @@ var init_schemaDeserializationMiddleware = __esm({
           } catch (ignored) {
           }
         }
-        throw error3;
+        throw error4;
       }
     };
     findHeader2 = (pattern, headers) => {
@@ -21961,12 +21961,12 @@ var init_schemaSerializationMiddleware = __esm({
   "node_modules/@smithy/core/dist-es/submodules/schema/middleware/schemaSerializationMiddleware.js"() {
     init_transport();
     init_operation();
-    schemaSerializationMiddleware = (config) => (next, context) => async (args) => {
+    schemaSerializationMiddleware = (config2) => (next, context) => async (args) => {
       const { operationSchema } = getSmithyContext(context);
       const [, ns, n3, t, i6, o3] = operationSchema ?? [];
-      const endpoint = context.endpointV2 ? async () => toEndpointV1(context.endpointV2) : config.endpoint;
-      const request = await config.protocol.serializeRequest(operation(ns, n3, t, i6, o3), args.input, {
-        ...config,
+      const endpoint = context.endpointV2 ? async () => toEndpointV1(context.endpointV2) : config2.endpoint;
+      const request = await config2.protocol.serializeRequest(operation(ns, n3, t, i6, o3), args.input, {
+        ...config2,
         ...context,
         endpoint
       });
@@ -21979,12 +21979,12 @@ var init_schemaSerializationMiddleware = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/schema/middleware/getSchemaSerdePlugin.js
-function getSchemaSerdePlugin(config) {
+function getSchemaSerdePlugin(config2) {
   return {
     applyToStack: (commandStack) => {
-      commandStack.add(schemaSerializationMiddleware(config), serializerMiddlewareOption);
-      commandStack.add(schemaDeserializationMiddleware(config), deserializerMiddlewareOption);
-      config.protocol.setSerdeContext(config);
+      commandStack.add(schemaSerializationMiddleware(config2), serializerMiddlewareOption);
+      commandStack.add(schemaDeserializationMiddleware(config2), deserializerMiddlewareOption);
+      config2.protocol.setSerdeContext(config2);
     }
   };
 }
@@ -22588,8 +22588,8 @@ var init_TypeRegistry = __esm({
         if (this.exceptions.has($error)) {
           return this.exceptions.get($error);
         }
-        const registry = _TypeRegistry.for($error[1]);
-        return registry.exceptions.get($error);
+        const registry2 = _TypeRegistry.for($error[1]);
+        return registry2.exceptions.get($error);
       }
       getBaseException() {
         for (const exceptionKey of this.exceptions.keys()) {
@@ -22701,11 +22701,11 @@ function schemaLogFilter(schema, data) {
       return Object.fromEntries(Object.entries(data).map(([key, value]) => [key, schemaLogFilter(valueSchema, value)]));
     }
   } else if (ns.isStructSchema() && typeof data === "object") {
-    const object = data;
+    const object2 = data;
     const newObject = {};
     for (const [member2, memberNs] of ns.structIterator()) {
-      if (object[member2] != null) {
-        newObject[member2] = schemaLogFilter(memberNs, object[member2]);
+      if (object2[member2] != null) {
+        newObject[member2] = schemaLogFilter(memberNs, object2[member2]);
       }
     }
     return newObject;
@@ -22924,14 +22924,14 @@ var init_create_aggregated_client = __esm({
       for (const [waiterName, waiterFn] of Object.entries(waiters)) {
         if (Client2.prototype[waiterName] === void 0) {
           Client2.prototype[waiterName] = async function(commandInput = {}, waiterConfiguration, ...rest) {
-            let config = waiterConfiguration;
+            let config2 = waiterConfiguration;
             if (typeof waiterConfiguration === "number") {
-              config = {
+              config2 = {
                 maxWaitTime: waiterConfiguration
               };
             }
             return waiterFn({
-              ...config,
+              ...config2,
               client: this
             }, commandInput, ...rest);
           };
@@ -23095,8 +23095,8 @@ var warningEmitted, emitWarningIfUnsupportedVersion2;
 var init_emitWarningIfUnsupportedVersion2 = __esm({
   "node_modules/@smithy/core/dist-es/submodules/client/smithy-client/emitWarningIfUnsupportedVersion.js"() {
     warningEmitted = false;
-    emitWarningIfUnsupportedVersion2 = (version) => {
-      if (version && !warningEmitted && parseInt(version.substring(1, version.indexOf("."))) < 16) {
+    emitWarningIfUnsupportedVersion2 = (version2) => {
+      if (version2 && !warningEmitted && parseInt(version2.substring(1, version2.indexOf("."))) < 16) {
         warningEmitted = true;
       }
     };
@@ -23193,8 +23193,8 @@ var init_defaultExtensionConfiguration = __esm({
       return Object.assign(getChecksumConfiguration(runtimeConfig), getRetryConfiguration(runtimeConfig));
     };
     getDefaultClientConfiguration = getDefaultExtensionConfiguration;
-    resolveDefaultRuntimeConfig = (config) => {
-      return Object.assign(resolveChecksumRuntimeConfig(config), resolveRetryRuntimeConfig(config));
+    resolveDefaultRuntimeConfig = (config2) => {
+      return Object.assign(resolveChecksumRuntimeConfig(config2), resolveRetryRuntimeConfig(config2));
     };
   }
 });
@@ -23375,7 +23375,7 @@ var init_ser_utils = __esm({
           return value;
       }
     };
-    serializeDateTime = (date2) => date2.toISOString().replace(".000Z", "Z");
+    serializeDateTime = (date3) => date3.toISOString().replace(".000Z", "Z");
   }
 });
 
@@ -23413,9 +23413,9 @@ var init_serde_json = __esm({
 function makeBuilder(common, service, name, ep) {
   return function makeCommand(added, plugins, op2, $, smithyContext = {}) {
     const epMerged = Object.assign({}, common, added);
-    return Command2.classBuilder().ep(epMerged).m(function(CommandCtor, clientStack, config, options) {
-      const list3 = plugins.call(this, CommandCtor, clientStack, config, options);
-      list3.unshift(ep(config, CommandCtor.getEndpointParameterInstructions()));
+    return Command2.classBuilder().ep(epMerged).m(function(CommandCtor, clientStack, config2, options) {
+      const list3 = plugins.call(this, CommandCtor, clientStack, config2, options);
+      list3.unshift(ep(config2, CommandCtor.getEndpointParameterInstructions()));
       return list3;
     }).s(service, op2, smithyContext).n(name, op2.charAt(0).toUpperCase() + op2.slice(1) + "Command").sc($).build();
   };
@@ -24010,13 +24010,13 @@ var init_getEndpointUrlConfig = __esm({
         }
         return void 0;
       },
-      configFileSelector: (profile, config) => {
+      configFileSelector: (profile, config2) => {
         if (profile.services) {
           const servicesSectionKey = ["services", profile.services].join(CONFIG_PREFIX_SEPARATOR);
-          if (!config || !config[servicesSectionKey]) {
+          if (!config2 || !config2[servicesSectionKey]) {
             throw new Error(`The services section "${profile.services}" specified in the profile is not present in the shared configuration file.`);
           }
-          const servicesSection = config[servicesSectionKey];
+          const servicesSection = config2[servicesSectionKey];
           const servicePrefixParts = serviceId.split(" ").map((w) => w.toLowerCase());
           const endpointUrl2 = servicesSection[[servicePrefixParts.join("_"), CONFIG_ENDPOINT_URL].join(CONFIG_PREFIX_SEPARATOR)];
           if (endpointUrl2) {
@@ -24115,15 +24115,15 @@ var init_service_customizations = __esm({
 var createConfigValueProvider;
 var init_createConfigValueProvider = __esm({
   "node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/adaptors/createConfigValueProvider.js"() {
-    createConfigValueProvider = (configKey, canonicalEndpointParamKey, config, isClientContextParam = false) => {
+    createConfigValueProvider = (configKey, canonicalEndpointParamKey, config2, isClientContextParam = false) => {
       const configProvider = async () => {
         let configValue;
         if (isClientContextParam) {
-          const clientContextParams = config.clientContextParams;
+          const clientContextParams = config2.clientContextParams;
           const nestedValue = clientContextParams?.[configKey];
-          configValue = nestedValue ?? config[configKey] ?? config[canonicalEndpointParamKey];
+          configValue = nestedValue ?? config2[configKey] ?? config2[canonicalEndpointParamKey];
         } else {
-          configValue = config[configKey] ?? config[canonicalEndpointParamKey];
+          configValue = config2[configKey] ?? config2[canonicalEndpointParamKey];
         }
         if (typeof configValue === "function") {
           return configValue();
@@ -24132,21 +24132,21 @@ var init_createConfigValueProvider = __esm({
       };
       if (configKey === "credentialScope" || canonicalEndpointParamKey === "CredentialScope") {
         return async () => {
-          const credentials = typeof config.credentials === "function" ? await config.credentials() : config.credentials;
+          const credentials = typeof config2.credentials === "function" ? await config2.credentials() : config2.credentials;
           const configValue = credentials?.credentialScope ?? credentials?.CredentialScope;
           return configValue;
         };
       }
       if (configKey === "accountId" || canonicalEndpointParamKey === "AccountId") {
         return async () => {
-          const credentials = typeof config.credentials === "function" ? await config.credentials() : config.credentials;
+          const credentials = typeof config2.credentials === "function" ? await config2.credentials() : config2.credentials;
           const configValue = credentials?.accountId ?? credentials?.AccountId;
           return configValue;
         };
       }
       if (configKey === "endpoint" || canonicalEndpointParamKey === "endpoint") {
         return async () => {
-          if (config.isCustomEndpoint === false) {
+          if (config2.isCustomEndpoint === false) {
             return void 0;
           }
           const endpoint = await configProvider();
@@ -24257,16 +24257,16 @@ function setFeature2(context, feature, value) {
 }
 function bindEndpointMiddleware(getEndpointFromConfig2) {
   const getEndpointFromInstructions2 = bindGetEndpointFromInstructions(getEndpointFromConfig2);
-  return ({ config, instructions }) => {
+  return ({ config: config2, instructions }) => {
     return (next, context) => async (args) => {
-      if (config.isCustomEndpoint) {
+      if (config2.isCustomEndpoint) {
         setFeature2(context, "ENDPOINT_OVERRIDE", "N");
       }
       const endpoint = await getEndpointFromInstructions2(args.input, {
         getEndpointParameterInstructions() {
           return instructions;
         }
-      }, { ...config }, context);
+      }, { ...config2 }, context);
       context.endpointV2 = endpoint;
       context.authSchemes = endpoint.properties?.authSchemes;
       const authScheme = context.authSchemes?.[0];
@@ -24301,10 +24301,10 @@ var init_endpointMiddleware = __esm({
 // node_modules/@smithy/core/dist-es/submodules/endpoints/middleware-endpoint/getEndpointPlugin.js
 function bindGetEndpointPlugin(getEndpointFromConfig2) {
   const endpointMiddleware2 = bindEndpointMiddleware(getEndpointFromConfig2);
-  return (config, instructions) => ({
+  return (config2, instructions) => ({
     applyToStack: (clientStack) => {
       clientStack.addRelativeTo(endpointMiddleware2({
-        config,
+        config: config2,
         instructions
       }), endpointMiddlewareOptions);
     }
@@ -24949,9 +24949,9 @@ var init_getEndpointUrl = __esm({
       if (typeof expression === "string") {
         try {
           return new URL(expression);
-        } catch (error3) {
-          console.error(`Failed to construct URL with ${expression}`, error3);
-          throw error3;
+        } catch (error4) {
+          console.error(`Failed to construct URL with ${expression}`, error4);
+          throw error4;
         }
       }
       throw new EndpointError(`Endpoint URL must be a string, got ${typeof expression}`);
@@ -25082,7 +25082,7 @@ var init_evaluateErrorRule = __esm({
     init_evaluateConditions();
     init_evaluateExpression();
     evaluateErrorRule = (errorRule, options) => {
-      const { conditions, error: error3 } = errorRule;
+      const { conditions, error: error4 } = errorRule;
       const { result, referenceRecord } = evaluateConditions(conditions, options);
       if (!result) {
         return;
@@ -25091,7 +25091,7 @@ var init_evaluateErrorRule = __esm({
         ...options,
         referenceRecord: { ...options.referenceRecord, ...referenceRecord }
       } : options;
-      throw new EndpointError(evaluateExpression(error3, "Error", errorRuleOptions));
+      throw new EndpointError(evaluateExpression(error4, "Error", errorRuleOptions));
     };
   }
 });
@@ -25266,11 +25266,11 @@ var init_serializerMiddleware = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/serde/middleware-serde/serdePlugin.js
-function getSerdePlugin(config, serializer, deserializer) {
+function getSerdePlugin(config2, serializer, deserializer) {
   return {
     applyToStack: (commandStack) => {
-      commandStack.add(deserializerMiddleware(config, deserializer), deserializerMiddlewareOption2);
-      commandStack.add(serializerMiddleware(config, serializer), serializerMiddlewareOption3);
+      commandStack.add(deserializerMiddleware(config2, deserializer), deserializerMiddlewareOption2);
+      commandStack.add(serializerMiddleware(config2, serializer), serializerMiddlewareOption3);
     }
   };
 }
@@ -25394,24 +25394,24 @@ var init_ChecksumStream = __esm({
         }
         this.push(null);
       };
-      onSourceError = (error3) => {
-        this.destroy(error3);
+      onSourceError = (error4) => {
+        this.destroy(error4);
       };
       onSourceClose = () => {
         if (!this.destroyed && !this.source.readableEnded) {
           this.destroy(new Error("Connection lost or stream closed before all data was received."));
         }
       };
-      _read(_size) {
+      _read(_size2) {
         this.source.resume();
       }
-      _destroy(error3, callback) {
+      _destroy(error4, callback) {
         this.source?.removeListener("data", this.onSourceData);
         this.source?.removeListener("end", this.onSourceEnd);
         this.source?.removeListener("error", this.onSourceError);
         this.source?.removeListener("close", this.onSourceClose);
         this.source?.destroy();
-        callback(error3);
+        callback(error4);
       }
     };
   }
@@ -25516,7 +25516,7 @@ var init_createChecksumStream_browser = __esm({
       if (typeof TransformStream !== "function") {
         throw new Error("@smithy/util-stream: unable to instantiate ChecksumStream because API unavailable: ReadableStream/TransformStream.");
       }
-      const transform = new TransformStream({
+      const transform2 = new TransformStream({
         start() {
         },
         async transform(chunk, controller) {
@@ -25527,15 +25527,15 @@ var init_createChecksumStream_browser = __esm({
           const digest2 = await checksum.digest();
           const received = encoder2(digest2);
           if (expectedChecksum !== received) {
-            const error3 = new Error(`Checksum mismatch: expected "${expectedChecksum}" but received "${received}" in response header "${checksumSourceLocation}".`);
-            controller.error(error3);
+            const error4 = new Error(`Checksum mismatch: expected "${expectedChecksum}" but received "${received}" in response header "${checksumSourceLocation}".`);
+            controller.error(error4);
           } else {
             controller.terminate();
           }
         }
       });
-      source.pipeThrough(transform);
-      const readable = transform.readable;
+      source.pipeThrough(transform2);
+      const readable = transform2.readable;
       Object.setPrototypeOf(readable, ChecksumStream2.prototype);
       return readable;
     };
@@ -26524,8 +26524,8 @@ var init_HttpBindingNormalizedSchema = __esm({
         memberNames,
         memberSchemas
       ];
-      const required = source[6];
-      const bodyRequired = required && memberNames.reduce((count, name) => count + (source[4].indexOf(name) < required ? 1 : 0), 0);
+      const required2 = source[6];
+      const bodyRequired = required2 && memberNames.reduce((count, name) => count + (source[4].indexOf(name) < required2 ? 1 : 0), 0);
       if (bodyRequired) {
         body[6] = bodyRequired;
       }
@@ -27293,15 +27293,15 @@ var init_Int64 = __esm({
           throw new Error("Int64 buffers must be exactly 8 bytes");
         }
       }
-      static fromNumber(number) {
-        if (number > 9223372036854776e3 || number < -9223372036854776e3) {
-          throw new Error(`${number} is too large (or, if negative, too small) to represent as an Int64`);
+      static fromNumber(number2) {
+        if (number2 > 9223372036854776e3 || number2 < -9223372036854776e3) {
+          throw new Error(`${number2} is too large (or, if negative, too small) to represent as an Int64`);
         }
         const bytes = new Uint8Array(8);
-        for (let i6 = 7, remaining = Math.abs(Math.round(number)); i6 > -1 && remaining > 0; i6--, remaining /= 256) {
+        for (let i6 = 7, remaining = Math.abs(Math.round(number2)); i6 > -1 && remaining > 0; i6--, remaining /= 256) {
           bytes[i6] = remaining;
         }
-        if (number < 0) {
+        if (number2 < 0) {
           negate(bytes);
         }
         return new _Int64(bytes);
@@ -27829,9 +27829,9 @@ function getMessageUnmarshaller(deserializer, toUtf83) {
       const exception = { [code]: message };
       const deserializedException = await deserializer(exception);
       if (deserializedException.$unknown) {
-        const error3 = new Error(toUtf83(message.body));
-        error3.name = code;
-        throw error3;
+        const error4 = new Error(toUtf83(message.body));
+        error4.name = code;
+        throw error4;
       }
       throw deserializedException[code];
     } else if (messageType === "event") {
@@ -28418,21 +28418,21 @@ var init_HttpProtocol = __esm({
       resolveError(name, namespaces, registries) {
         const defaultErrorSchema = [-3, "", "Error", 0, [], [], 0];
         let schema;
-        for (const registry of registries) {
+        for (const registry2 of registries) {
           for (const ns of namespaces) {
             try {
               if (ns === "*") {
-                schema = registry.getSchema(name);
+                schema = registry2.getSchema(name);
               } else {
-                schema = registry.getSchema(ns + "#" + name);
+                schema = registry2.getSchema(ns + "#" + name);
               }
-              const errorCtor = registry.getErrorCtor(schema);
+              const errorCtor = registry2.getErrorCtor(schema);
               if (errorCtor) {
                 return [schema, errorCtor, "modeled"];
               } else {
-                const syntheticErrorSchema = registry.getBaseException();
+                const syntheticErrorSchema = registry2.getBaseException();
                 if (syntheticErrorSchema) {
-                  const syntheticErrorCtor = registry.getErrorCtor(syntheticErrorSchema);
+                  const syntheticErrorCtor = registry2.getErrorCtor(syntheticErrorSchema);
                   if (syntheticErrorCtor) {
                     return [schema, syntheticErrorCtor, "synthetic"];
                   }
@@ -28442,10 +28442,10 @@ var init_HttpProtocol = __esm({
             }
           }
         }
-        for (const registry of registries) {
-          const syntheticErrorSchema = registry.getBaseException();
+        for (const registry2 of registries) {
+          const syntheticErrorSchema = registry2.getBaseException();
           if (syntheticErrorSchema) {
-            const syntheticErrorCtor = registry.getErrorCtor(syntheticErrorSchema);
+            const syntheticErrorCtor = registry2.getErrorCtor(syntheticErrorSchema);
             if (syntheticErrorCtor) {
               return [syntheticErrorSchema, syntheticErrorCtor, "synthetic"];
             }
@@ -29800,7 +29800,7 @@ var init_parseJsonBody = __esm({
       value.message = value.message ?? value.Message;
       return value;
     };
-    findKey = (object, key) => Object.keys(object).find((k6) => k6.toLowerCase() === key.toLowerCase());
+    findKey = (object2, key) => Object.keys(object2).find((k6) => k6.toLowerCase() === key.toLowerCase());
     sanitizeErrorCode = (rawValue) => {
       let cleanValue = rawValue;
       if (typeof cleanValue === "number") {
@@ -29838,9 +29838,9 @@ var init_parseJsonBody = __esm({
         return cleanValue;
       }
     };
-    loadErrorCode = ({ headers }, data, order3) => {
-      while (order3.length > 0) {
-        const location = order3.shift();
+    loadErrorCode = ({ headers }, data, order2) => {
+      while (order2.length > 0) {
+        const location = order2.shift();
         switch (location) {
           case "header":
             const headerKey = findKey(headers ?? {}, "x-amzn-errortype");
@@ -29908,9 +29908,9 @@ var init_JsonShapeDeserializer2 = __esm({
         return this._read(schema, data);
       }
       _read(schema, value) {
-        const isObject = value !== null && typeof value === "object";
+        const isObject2 = value !== null && typeof value === "object";
         const ns = NormalizedSchema.of(schema);
-        if (isObject) {
+        if (isObject2) {
           if (ns.isStructSchema()) {
             return this._readStruct(ns, value);
           }
@@ -29990,7 +29990,7 @@ var init_JsonShapeDeserializer2 = __esm({
           return value;
         }
         if (ns.isDocumentSchema()) {
-          if (isObject) {
+          if (isObject2) {
             if (Array.isArray(value)) {
               for (let i6 = 0; i6 < value.length; ++i6) {
                 const v = value[i6];
@@ -30017,18 +30017,18 @@ var init_JsonShapeDeserializer2 = __esm({
         }
         return value;
       }
-      _readStruct(ns, record) {
-        const union = ns.isUnionSchema();
+      _readStruct(ns, record2) {
+        const union2 = ns.isUnionSchema();
         const out = {};
         let nameMap;
-        const hasType = typeof record.__type === "string";
+        const hasType = typeof record2.__type === "string";
         const { jsonName } = this.settings;
         if (jsonName && hasType) {
           nameMap = {};
         }
         let unionSerde;
-        if (union) {
-          unionSerde = new UnionSerde(record, out);
+        if (union2) {
+          unionSerde = new UnionSerde(record2, out);
         }
         for (const [memberName, memberSchema] of ns.structIterator()) {
           let fromKey = memberName;
@@ -30038,21 +30038,21 @@ var init_JsonShapeDeserializer2 = __esm({
               nameMap[fromKey] = memberName;
             }
           }
-          if (union) {
+          if (union2) {
             unionSerde.mark(fromKey);
           }
-          if (record[fromKey] != null) {
-            out[memberName] = this._read(memberSchema, record[fromKey]);
+          if (record2[fromKey] != null) {
+            out[memberName] = this._read(memberSchema, record2[fromKey]);
           }
         }
-        if (union) {
+        if (union2) {
           unionSerde.writeUnknown();
         } else if (hasType) {
-          for (const k6 in record) {
-            if (!hasOwn(record, k6)) {
+          for (const k6 in record2) {
+            if (!hasOwn(record2, k6)) {
               continue;
             }
-            const v = record[k6];
+            const v = record2[k6];
             const t = jsonName ? nameMap[k6] ?? k6 : k6;
             if (!(t in out)) {
               out[t] = v;
@@ -30317,12 +30317,12 @@ var init_JsonShapeSerializer2 = __esm({
           if (c6 > 34 && c6 < 92) {
             this.json[this.i++] = c6;
           } else if (c6 < 128) {
-            const esc = ESCAPE_TABLE[c6];
-            if (esc !== null) {
-              this.ensure(esc.length + 1 + (z - j6 - 1) * 3 + 1);
+            const esc2 = ESCAPE_TABLE[c6];
+            if (esc2 !== null) {
+              this.ensure(esc2.length + 1 + (z - j6 - 1) * 3 + 1);
               this.json[this.i++] = BACKSLASH;
-              for (let k6 = 0; k6 < esc.length; k6++) {
-                this.json[this.i++] = esc.charCodeAt(k6);
+              for (let k6 = 0; k6 < esc2.length; k6++) {
+                this.json[this.i++] = esc2.charCodeAt(k6);
               }
             } else {
               this.json[this.i++] = c6;
@@ -30428,7 +30428,7 @@ var init_JsonShapeSerializer2 = __esm({
           return;
         }
         const ns = NormalizedSchema.of(schema);
-        const isObject = typeof value === "object";
+        const isObject2 = typeof value === "object";
         if (ns.isStringSchema()) {
           const mediaType = ns.getMergedTraits().mediaType;
           if (mediaType) {
@@ -30444,7 +30444,7 @@ var init_JsonShapeSerializer2 = __esm({
           this.writeAsciiQuoted(asString);
           return;
         }
-        if (isObject) {
+        if (isObject2) {
           if (ns.isStructSchema()) {
             this.writeStruct(ns, value);
             return;
@@ -30780,27 +30780,27 @@ var init_SmithyRpcV2JsonProtocol = __esm({
         if (errorName.includes("#")) {
           [namespace] = errorName.split("#");
         }
-        const registry = this.compositeErrorRegistry;
+        const registry2 = this.compositeErrorRegistry;
         const nsRegistry = TypeRegistry.for(namespace);
-        registry.copyFrom(nsRegistry);
+        registry2.copyFrom(nsRegistry);
         let errorSchema;
         try {
-          errorSchema = registry.getSchema(errorName);
+          errorSchema = registry2.getSchema(errorName);
         } catch (ignored) {
           if (dataObject.Message) {
             dataObject.message = dataObject.Message;
           }
           const syntheticRegistry = TypeRegistry.for("smithy.ts.sdk.synthetic." + namespace);
-          registry.copyFrom(syntheticRegistry);
-          const baseExceptionSchema = registry.getBaseException();
+          registry2.copyFrom(syntheticRegistry);
+          const baseExceptionSchema = registry2.getBaseException();
           if (baseExceptionSchema) {
-            const ErrorCtor2 = registry.getErrorCtor(baseExceptionSchema);
+            const ErrorCtor2 = registry2.getErrorCtor(baseExceptionSchema);
             throw Object.assign(new ErrorCtor2({ name: errorName }), errorMetadata, dataObject);
           }
           throw Object.assign(new Error(errorName), errorMetadata, dataObject);
         }
         const ns = NormalizedSchema.of(errorSchema);
-        const ErrorCtor = registry.getErrorCtor(errorSchema);
+        const ErrorCtor = registry2.getErrorCtor(errorSchema);
         const message = dataObject.message ?? dataObject.Message ?? "Unknown";
         const exception = new ErrorCtor({});
         const output = {};
@@ -30850,12 +30850,12 @@ var init_JsonShapeDeserializer = __esm({
         return this._read(schema, data);
       }
       _read(schema, value) {
-        const isObject = value !== null && typeof value === "object";
+        const isObject2 = value !== null && typeof value === "object";
         const ns = NormalizedSchema.of(schema);
-        if (isObject) {
+        if (isObject2) {
           if (ns.isStructSchema()) {
-            const record = value;
-            const union = ns.isUnionSchema();
+            const record2 = value;
+            const union2 = ns.isUnionSchema();
             const out = {};
             let nameMap = void 0;
             const { jsonName } = this.settings;
@@ -30863,8 +30863,8 @@ var init_JsonShapeDeserializer = __esm({
               nameMap = {};
             }
             let unionSerde;
-            if (union) {
-              unionSerde = new UnionSerde(record, out);
+            if (union2) {
+              unionSerde = new UnionSerde(record2, out);
             }
             for (const [memberName, memberSchema] of ns.structIterator()) {
               let fromKey = memberName;
@@ -30872,21 +30872,21 @@ var init_JsonShapeDeserializer = __esm({
                 fromKey = memberSchema.getMergedTraits().jsonName ?? fromKey;
                 nameMap[fromKey] = memberName;
               }
-              if (union) {
+              if (union2) {
                 unionSerde.mark(fromKey);
               }
-              if (record[fromKey] != null) {
-                out[memberName] = this._read(memberSchema, record[fromKey]);
+              if (record2[fromKey] != null) {
+                out[memberName] = this._read(memberSchema, record2[fromKey]);
               }
             }
-            if (union) {
+            if (union2) {
               unionSerde.writeUnknown();
-            } else if (typeof record.__type === "string") {
-              for (const k6 in record) {
-                if (!hasOwn(record, k6)) {
+            } else if (typeof record2.__type === "string") {
+              for (const k6 in record2) {
+                if (!hasOwn(record2, k6)) {
                   continue;
                 }
-                const v = record[k6];
+                const v = record2[k6];
                 const t = jsonName ? nameMap[k6] ?? k6 : k6;
                 if (!(t in out)) {
                   out[t] = v;
@@ -30968,7 +30968,7 @@ var init_JsonShapeDeserializer = __esm({
           return value;
         }
         if (ns.isDocumentSchema()) {
-          if (isObject) {
+          if (isObject2) {
             const out = Array.isArray(value) ? [] : {};
             for (const k6 in value) {
               if (!hasOwn(value, k6)) {
@@ -31091,11 +31091,11 @@ var init_JsonShapeSerializer = __esm({
         }
       }
       _write(schema, value, container) {
-        const isObject = value !== null && typeof value === "object";
+        const isObject2 = value !== null && typeof value === "object";
         const ns = NormalizedSchema.of(schema);
-        if (isObject) {
+        if (isObject2) {
           if (ns.isStructSchema()) {
-            const record = value;
+            const record2 = value;
             const out = {};
             const { jsonName } = this.settings;
             let nameMap = void 0;
@@ -31104,7 +31104,7 @@ var init_JsonShapeSerializer = __esm({
             }
             let outCount = 0;
             for (const [memberName, memberSchema] of ns.structIterator()) {
-              const serializableValue = this._write(memberSchema, record[memberName], ns);
+              const serializableValue = this._write(memberSchema, record2[memberName], ns);
               if (serializableValue !== void 0) {
                 let targetKey = memberName;
                 if (jsonName) {
@@ -31116,7 +31116,7 @@ var init_JsonShapeSerializer = __esm({
               }
             }
             if (ns.isUnionSchema() && outCount === 0) {
-              const { $unknown } = record;
+              const { $unknown } = record2;
               if (Array.isArray($unknown)) {
                 const [k6, v] = $unknown;
                 if (k6 === "__proto__") {
@@ -31124,12 +31124,12 @@ var init_JsonShapeSerializer = __esm({
                 }
                 out[k6] = this._write(15, v);
               }
-            } else if (typeof record.__type === "string") {
-              for (const k6 in record) {
-                if (!hasOwn(record, k6)) {
+            } else if (typeof record2.__type === "string") {
+              for (const k6 in record2) {
+                if (!hasOwn(record2, k6)) {
                   continue;
                 }
-                const v = record[k6];
+                const v = record2[k6];
                 const targetKey = jsonName ? nameMap[k6] ?? k6 : k6;
                 if (!(targetKey in out)) {
                   out[targetKey] = this._write(15, v);
@@ -31223,7 +31223,7 @@ var init_JsonShapeSerializer = __esm({
           this.useReplacer = true;
         }
         if (ns.isDocumentSchema()) {
-          if (isObject) {
+          if (isObject2) {
             if (value instanceof Uint8Array) {
               return (this.serdeContext?.base64Encoder ?? toBase64)(value);
             }
@@ -31432,7 +31432,7 @@ var init_loggerMiddleware = __esm({
           });
         }
         return response;
-      } catch (error3) {
+      } catch (error4) {
         const { clientName, commandName, logger: logger2, dynamoDbDocumentClientOptions = {} } = context;
         const { overrideInputFilterSensitiveLog } = dynamoDbDocumentClientOptions;
         const inputFilterSensitiveLog = overrideInputFilterSensitiveLog ?? context.inputFilterSensitiveLog;
@@ -31440,10 +31440,10 @@ var init_loggerMiddleware = __esm({
           clientName,
           commandName,
           input: inputFilterSensitiveLog(args.input),
-          error: error3,
-          metadata: error3.$metadata
+          error: error4,
+          metadata: error4.$metadata
         });
-        throw error3;
+        throw error4;
       }
     };
     loggerMiddlewareOptions = {
@@ -31719,11 +31719,11 @@ var init_httpAuthSchemeMiddleware = __esm({
   "node_modules/@smithy/core/dist-es/legacy-root-exports/middleware-http-auth-scheme/httpAuthSchemeMiddleware.js"() {
     init_transport();
     init_resolveAuthOptions();
-    httpAuthSchemeMiddleware = (config, mwOptions) => (next, context) => async (args) => {
-      const options = config.httpAuthSchemeProvider(await mwOptions.httpAuthSchemeParametersProvider(config, context, args.input));
-      const authSchemePreference = config.authSchemePreference ? await config.authSchemePreference() : [];
+    httpAuthSchemeMiddleware = (config2, mwOptions) => (next, context) => async (args) => {
+      const options = config2.httpAuthSchemeProvider(await mwOptions.httpAuthSchemeParametersProvider(config2, context, args.input));
+      const authSchemePreference = config2.authSchemePreference ? await config2.authSchemePreference() : [];
       const resolvedOptions = resolveAuthOptions(options, authSchemePreference);
-      const authSchemes = convertHttpAuthSchemesToMap(config.httpAuthSchemes);
+      const authSchemes = convertHttpAuthSchemesToMap(config2.httpAuthSchemes);
       const smithyContext = getSmithyContext(context);
       const failureReasons = [];
       for (const option of resolvedOptions) {
@@ -31732,12 +31732,12 @@ var init_httpAuthSchemeMiddleware = __esm({
           failureReasons.push(`HttpAuthScheme \`${option.schemeId}\` was not enabled for this service.`);
           continue;
         }
-        const identityProvider = scheme.identityProvider(await mwOptions.identityProviderConfigProvider(config));
+        const identityProvider = scheme.identityProvider(await mwOptions.identityProviderConfigProvider(config2));
         if (!identityProvider) {
           failureReasons.push(`HttpAuthScheme \`${option.schemeId}\` did not have an IdentityProvider configured.`);
           continue;
         }
-        const { identityProperties = {}, signingProperties = {} } = option.propertiesExtractor?.(config, context) || {};
+        const { identityProperties = {}, signingProperties = {} } = option.propertiesExtractor?.(config2, context) || {};
         option.identityProperties = Object.assign(option.identityProperties || {}, identityProperties);
         option.signingProperties = Object.assign(option.signingProperties || {}, signingProperties);
         smithyContext.selectedHttpAuthScheme = {
@@ -31768,9 +31768,9 @@ var init_getHttpAuthSchemeEndpointRuleSetPlugin = __esm({
       relation: "before",
       toMiddleware: "endpointV2Middleware"
     };
-    getHttpAuthSchemeEndpointRuleSetPlugin = (config, { httpAuthSchemeParametersProvider, identityProviderConfigProvider }) => ({
+    getHttpAuthSchemeEndpointRuleSetPlugin = (config2, { httpAuthSchemeParametersProvider, identityProviderConfigProvider }) => ({
       applyToStack: (clientStack) => {
-        clientStack.addRelativeTo(httpAuthSchemeMiddleware(config, {
+        clientStack.addRelativeTo(httpAuthSchemeMiddleware(config2, {
           httpAuthSchemeParametersProvider,
           identityProviderConfigProvider
         }), httpAuthSchemeEndpointRuleSetMiddlewareOptions);
@@ -31792,9 +31792,9 @@ var init_getHttpAuthSchemePlugin = __esm({
       relation: "before",
       toMiddleware: "serializerMiddleware"
     };
-    getHttpAuthSchemePlugin = (config, { httpAuthSchemeParametersProvider, identityProviderConfigProvider }) => ({
+    getHttpAuthSchemePlugin = (config2, { httpAuthSchemeParametersProvider, identityProviderConfigProvider }) => ({
       applyToStack: (clientStack) => {
-        clientStack.addRelativeTo(httpAuthSchemeMiddleware(config, {
+        clientStack.addRelativeTo(httpAuthSchemeMiddleware(config2, {
           httpAuthSchemeParametersProvider,
           identityProviderConfigProvider
         }), httpAuthSchemeMiddlewareOptions);
@@ -31818,12 +31818,12 @@ var init_httpSigningMiddleware = __esm({
   "node_modules/@smithy/core/dist-es/legacy-root-exports/middleware-http-signing/httpSigningMiddleware.js"() {
     init_protocols();
     init_transport();
-    defaultErrorHandler = (signingProperties) => (error3) => {
-      throw error3;
+    defaultErrorHandler = (signingProperties) => (error4) => {
+      throw error4;
     };
     defaultSuccessHandler = (httpResponse, signingProperties) => {
     };
-    httpSigningMiddleware = (config) => (next, context) => async (args) => {
+    httpSigningMiddleware = (config2) => (next, context) => async (args) => {
       if (!HttpRequest.isInstance(args.request)) {
         return next(args);
       }
@@ -31857,9 +31857,9 @@ var init_getHttpSigningMiddleware = __esm({
       relation: "after",
       toMiddleware: "retryMiddleware"
     };
-    getHttpSigningPlugin = (config) => ({
+    getHttpSigningPlugin = (config2) => ({
       applyToStack: (clientStack) => {
-        clientStack.addRelativeTo(httpSigningMiddleware(config), httpSigningMiddlewareOptions);
+        clientStack.addRelativeTo(httpSigningMiddleware(config2), httpSigningMiddlewareOptions);
       }
     });
   }
@@ -31889,25 +31889,25 @@ var init_normalizeProvider2 = __esm({
 
 // node_modules/@smithy/core/dist-es/legacy-root-exports/pagination/createPaginator.js
 function createPaginator(ClientCtor, CommandCtor, inputTokenName, outputTokenName, pageSizeTokenName) {
-  return async function* paginateOperation(config, input, ...additionalArguments) {
+  return async function* paginateOperation(config2, input, ...additionalArguments) {
     const _input = input;
-    let token = config.startingToken ?? _input[inputTokenName];
+    let token = config2.startingToken ?? _input[inputTokenName];
     let hasNext = true;
     let page;
     while (hasNext) {
       _input[inputTokenName] = token;
       if (pageSizeTokenName) {
-        _input[pageSizeTokenName] = _input[pageSizeTokenName] ?? config.pageSize;
+        _input[pageSizeTokenName] = _input[pageSizeTokenName] ?? config2.pageSize;
       }
-      if (config.client instanceof ClientCtor) {
-        page = await makePagedClientRequest(CommandCtor, config.client, input, config.withCommand, ...additionalArguments);
+      if (config2.client instanceof ClientCtor) {
+        page = await makePagedClientRequest(CommandCtor, config2.client, input, config2.withCommand, ...additionalArguments);
       } else {
         throw new Error(`Invalid client, expected instance of ${ClientCtor.name}`);
       }
       yield page;
       const prevToken = token;
       token = get(page, outputTokenName);
-      hasNext = !!(token && (!config.stopOnSameToken || token !== prevToken));
+      hasNext = !!(token && (!config2.stopOnSameToken || token !== prevToken));
     }
     return void 0;
   };
@@ -31957,12 +31957,12 @@ var init_DefaultIdentityProviderConfig = __esm({
     init_transport();
     DefaultIdentityProviderConfig = class {
       authSchemes = /* @__PURE__ */ new Map();
-      constructor(config) {
-        for (const key in config) {
-          if (!hasOwn(config, key)) {
+      constructor(config2) {
+        for (const key in config2) {
+          if (!hasOwn(config2, key)) {
             continue;
           }
-          const value = config[key];
+          const value = config2[key];
           if (value !== void 0) {
             this.authSchemes.set(key, value);
           }
@@ -32573,17 +32573,17 @@ var init_constants4 = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/retry/service-error-classification/service-error-classification.js
-function isNodeJsHttp2TransientError(error3) {
-  return error3.code === "ERR_HTTP2_STREAM_ERROR" && error3.message.includes("NGHTTP2_REFUSED_STREAM");
+function isNodeJsHttp2TransientError(error4) {
+  return error4.code === "ERR_HTTP2_STREAM_ERROR" && error4.message.includes("NGHTTP2_REFUSED_STREAM");
 }
 var isRetryableByTrait, isClockSkewError, isClockSkewCorrectedError, isBrowserNetworkError, isThrottlingError, isTransientError, isServerError;
 var init_service_error_classification = __esm({
   "node_modules/@smithy/core/dist-es/submodules/retry/service-error-classification/service-error-classification.js"() {
     init_constants4();
-    isRetryableByTrait = (error3) => error3?.$retryable !== void 0;
-    isClockSkewError = (error3) => CLOCK_SKEW_ERROR_CODES.includes(error3.name);
-    isClockSkewCorrectedError = (error3) => error3.$metadata?.clockSkewCorrected;
-    isBrowserNetworkError = (error3) => {
+    isRetryableByTrait = (error4) => error4?.$retryable !== void 0;
+    isClockSkewError = (error4) => CLOCK_SKEW_ERROR_CODES.includes(error4.name);
+    isClockSkewCorrectedError = (error4) => error4.$metadata?.clockSkewCorrected;
+    isBrowserNetworkError = (error4) => {
       const errorMessages = /* @__PURE__ */ new Set([
         "Failed to fetch",
         "NetworkError when attempting to fetch resource",
@@ -32591,18 +32591,18 @@ var init_service_error_classification = __esm({
         "Load failed",
         "Network request failed"
       ]);
-      const isValid = error3 && error3 instanceof TypeError;
+      const isValid = error4 && error4 instanceof TypeError;
       if (!isValid) {
         return false;
       }
-      return errorMessages.has(error3.message);
+      return errorMessages.has(error4.message);
     };
-    isThrottlingError = (error3) => error3.$metadata?.httpStatusCode === 429 || THROTTLING_ERROR_CODES.includes(error3.name) || error3.$retryable?.throttling == true;
-    isTransientError = (error3, depth = 0) => error3?.name !== "AbortError" && (isRetryableByTrait(error3) || isClockSkewCorrectedError(error3) || error3.name === "InvalidSignatureException" && error3.message?.includes("Signature expired") || TRANSIENT_ERROR_CODES.includes(error3.name) || NODEJS_TIMEOUT_ERROR_CODES.includes(error3?.code || "") || NODEJS_NETWORK_ERROR_CODES.includes(error3?.code || "") || TRANSIENT_ERROR_STATUS_CODES.includes(error3.$metadata?.httpStatusCode || 0) || isBrowserNetworkError(error3) || isNodeJsHttp2TransientError(error3) || error3.cause !== void 0 && depth <= 10 && isTransientError(error3.cause, depth + 1));
-    isServerError = (error3) => {
-      if (error3.$metadata?.httpStatusCode !== void 0) {
-        const statusCode = error3.$metadata.httpStatusCode;
-        if (500 <= statusCode && statusCode <= 599 && !isTransientError(error3)) {
+    isThrottlingError = (error4) => error4.$metadata?.httpStatusCode === 429 || THROTTLING_ERROR_CODES.includes(error4.name) || error4.$retryable?.throttling == true;
+    isTransientError = (error4, depth = 0) => error4?.name !== "AbortError" && (isRetryableByTrait(error4) || isClockSkewCorrectedError(error4) || error4.name === "InvalidSignatureException" && error4.message?.includes("Signature expired") || TRANSIENT_ERROR_CODES.includes(error4.name) || NODEJS_TIMEOUT_ERROR_CODES.includes(error4?.code || "") || NODEJS_NETWORK_ERROR_CODES.includes(error4?.code || "") || TRANSIENT_ERROR_STATUS_CODES.includes(error4.$metadata?.httpStatusCode || 0) || isBrowserNetworkError(error4) || isNodeJsHttp2TransientError(error4) || error4.cause !== void 0 && depth <= 10 && isTransientError(error4.cause, depth + 1));
+    isServerError = (error4) => {
+      if (error4.$metadata?.httpStatusCode !== void 0) {
+        const statusCode = error4.$metadata.httpStatusCode;
+        if (500 <= statusCode && statusCode <= 599 && !isTransientError(error4)) {
           return true;
         }
         return false;
@@ -32622,7 +32622,7 @@ var init_race = __esm({
       }
       let cleanup = () => {
       };
-      const aborted = new Promise((_, reject) => {
+      const aborted2 = new Promise((_, reject) => {
         const handler = () => reject(createAbortError(signal));
         if (signal.aborted) {
           handler();
@@ -32633,7 +32633,7 @@ var init_race = __esm({
           signal.onabort = handler;
         }
       });
-      return Promise.race([promise, aborted]).finally(cleanup);
+      return Promise.race([promise, aborted2]).finally(cleanup);
     };
     createAbortError = (signal) => {
       const reason = signal.reason;
@@ -32642,7 +32642,7 @@ var init_race = __esm({
       }
       return Object.assign(new Error(reason ? String(reason) : "Request aborted"), { name: "AbortError" });
     };
-    isAbortError = (error3) => typeof error3 === "object" && error3 !== null && "name" in error3 && error3.name === "AbortError";
+    isAbortError = (error4) => typeof error4 === "object" && error4 !== null && "name" in error4 && error4.name === "AbortError";
   }
 });
 
@@ -32677,8 +32677,8 @@ function parseRetryAfterHeader(response, logger2) {
       let retryAfterSeconds = NaN;
       if (retryAfter.endsWith("GMT")) {
         try {
-          const date2 = parseRfc7231DateTime(retryAfter);
-          retryAfterSeconds = (date2.getTime() - Date.now()) / 1e3;
+          const date3 = parseRfc7231DateTime(retryAfter);
+          retryAfterSeconds = (date3.getTime() - Date.now()) / 1e3;
         } catch (e6) {
           logger2?.trace?.("Failed to parse retry-after header");
           logger2?.trace?.(e6);
@@ -32720,17 +32720,17 @@ var init_parseRetryAfterHeader = __esm({
 var asSdkError;
 var init_util = __esm({
   "node_modules/@smithy/core/dist-es/submodules/retry/middleware-retry/util.js"() {
-    asSdkError = (error3) => {
-      if (error3 instanceof Error) {
-        return error3;
+    asSdkError = (error4) => {
+      if (error4 instanceof Error) {
+        return error4;
       }
-      if (error3 instanceof Object) {
-        return Object.assign(new Error(), error3);
+      if (error4 instanceof Object) {
+        return Object.assign(new Error(), error4);
       }
-      if (typeof error3 === "string") {
-        return new Error(error3);
+      if (typeof error4 === "string") {
+        return new Error(error4);
       }
-      return new Error(`AWS SDK error wrapper for ${error3}`);
+      return new Error(`AWS SDK error wrapper for ${error4}`);
     };
   }
 });
@@ -32824,25 +32824,25 @@ var init_retryMiddleware = __esm({
     init_parseRetryAfterHeader();
     init_util();
     isRetryStrategyV2 = (retryStrategy) => typeof retryStrategy.acquireInitialRetryToken !== "undefined" && typeof retryStrategy.refreshRetryTokenForRetry !== "undefined" && typeof retryStrategy.recordSuccess !== "undefined";
-    getRetryErrorInfo = (error3, logger2) => {
+    getRetryErrorInfo = (error4, logger2) => {
       const errorInfo = {
-        error: error3,
-        errorType: getRetryErrorType(error3)
+        error: error4,
+        errorType: getRetryErrorType(error4)
       };
-      const retryAfterHint = parseRetryAfterHeader(error3.$response, logger2);
+      const retryAfterHint = parseRetryAfterHeader(error4.$response, logger2);
       if (retryAfterHint) {
         errorInfo.retryAfterHint = retryAfterHint;
       }
       return errorInfo;
     };
-    getRetryErrorType = (error3) => {
-      if (isThrottlingError(error3)) {
+    getRetryErrorType = (error4) => {
+      if (isThrottlingError(error4)) {
         return "THROTTLING";
       }
-      if (isTransientError(error3)) {
+      if (isTransientError(error4)) {
         return "TRANSIENT";
       }
-      if (isServerError(error3)) {
+      if (isServerError(error4)) {
         return "SERVER_ERROR";
       }
       return "CLIENT_ERROR";
@@ -33244,13 +33244,13 @@ var init_defaultRetryQuota = __esm({
       const retryCost = options?.retryCost ?? RETRY_COST;
       const timeoutRetryCost = options?.timeoutRetryCost ?? TIMEOUT_RETRY_COST;
       let availableCapacity = initialRetryTokens;
-      const getCapacityAmount = (error3) => error3.name === "TimeoutError" ? timeoutRetryCost : retryCost;
-      const hasRetryTokens = (error3) => getCapacityAmount(error3) <= availableCapacity;
-      const retrieveRetryTokens = (error3) => {
-        if (!hasRetryTokens(error3)) {
+      const getCapacityAmount = (error4) => error4.name === "TimeoutError" ? timeoutRetryCost : retryCost;
+      const hasRetryTokens = (error4) => getCapacityAmount(error4) <= availableCapacity;
+      const retrieveRetryTokens = (error4) => {
+        if (!hasRetryTokens(error4)) {
           throw new Error("No retry token available");
         }
-        const capacityAmount = getCapacityAmount(error3);
+        const capacityAmount = getCapacityAmount(error4);
         availableCapacity -= capacityAmount;
         return capacityAmount;
       };
@@ -33281,11 +33281,11 @@ var defaultRetryDecider;
 var init_retryDecider = __esm({
   "node_modules/@smithy/core/dist-es/submodules/retry/middleware-retry/retry-pre-sra-deprecated/retryDecider.js"() {
     init_service_error_classification();
-    defaultRetryDecider = (error3) => {
-      if (!error3) {
+    defaultRetryDecider = (error4) => {
+      if (!error4) {
         return false;
       }
-      return isRetryableByTrait(error3) || isClockSkewError(error3) || isThrottlingError(error3) || isTransientError(error3);
+      return isRetryableByTrait(error4) || isClockSkewError(error4) || isThrottlingError(error4) || isTransientError(error4);
     };
   }
 });
@@ -33315,8 +33315,8 @@ var init_StandardRetryStrategy2 = __esm({
         this.delayDecider = options?.delayDecider ?? defaultDelayDecider;
         this.retryQuota = options?.retryQuota ?? getDefaultRetryQuota(INITIAL_RETRY_TOKENS);
       }
-      shouldRetry(error3, attempts, maxAttempts) {
-        return attempts < maxAttempts && this.retryDecider(error3) && this.retryQuota.hasRetryTokens(error3);
+      shouldRetry(error4, attempts, maxAttempts) {
+        return attempts < maxAttempts && this.retryDecider(error4) && this.retryQuota.hasRetryTokens(error4);
       }
       async getMaxAttempts() {
         let maxAttempts;
@@ -33595,13 +33595,13 @@ var init_retry2 = __esm({
 });
 
 // node_modules/@aws-sdk/core/dist-es/submodules/client/middleware-user-agent/check-features.js
-async function checkFeatures(context, config, args) {
+async function checkFeatures(context, config2, args) {
   const request = args.request;
   if (request?.headers?.["smithy-protocol"] === "rpc-v2-cbor") {
     setFeature(context, "PROTOCOL_RPC_V2_CBOR", "M");
   }
-  if (typeof config.retryStrategy === "function") {
-    const retryStrategy = await config.retryStrategy();
+  if (typeof config2.retryStrategy === "function") {
+    const retryStrategy = await config2.retryStrategy();
     if (typeof retryStrategy.mode === "string") {
       switch (retryStrategy.mode) {
         case RETRY_MODES.ADAPTIVE:
@@ -33613,12 +33613,12 @@ async function checkFeatures(context, config, args) {
       }
     }
   }
-  if (typeof config.accountIdEndpointMode === "function") {
+  if (typeof config2.accountIdEndpointMode === "function") {
     const endpointV2 = context.endpointV2;
     if (String(endpointV2?.url?.hostname).match(ACCOUNT_ID_ENDPOINT_REGEX)) {
       setFeature(context, "ACCOUNT_ID_ENDPOINT", "O");
     }
-    switch (await config.accountIdEndpointMode?.()) {
+    switch (await config2.accountIdEndpointMode?.()) {
       case "disabled":
         setFeature(context, "ACCOUNT_ID_MODE_DISABLED", "Q");
         break;
@@ -33734,14 +33734,14 @@ var init_user_agent_middleware = __esm({
     };
     escapeUserAgent = (userAgentPair) => {
       const name = userAgentPair[0].split(UA_NAME_SEPARATOR).map((part) => part.replace(UA_NAME_ESCAPE_REGEX, UA_ESCAPE_CHAR)).join(UA_NAME_SEPARATOR);
-      const version = userAgentPair[1]?.replace(UA_VALUE_ESCAPE_REGEX, UA_ESCAPE_CHAR);
+      const version2 = userAgentPair[1]?.replace(UA_VALUE_ESCAPE_REGEX, UA_ESCAPE_CHAR);
       const prefixSeparatorIndex = name.indexOf(UA_NAME_SEPARATOR);
       const prefix = name.substring(0, prefixSeparatorIndex);
       let uaName = name.substring(prefixSeparatorIndex + 1);
       if (prefix === "api") {
         uaName = uaName.toLowerCase();
       }
-      return [prefix, uaName, version].filter((item) => item && item.length > 0).reduce((acc, item, index) => {
+      return [prefix, uaName, version2].filter((item) => item && item.length > 0).reduce((acc, item, index) => {
         switch (index) {
           case 0:
             return item;
@@ -33759,9 +33759,9 @@ var init_user_agent_middleware = __esm({
       tags: ["SET_USER_AGENT", "USER_AGENT"],
       override: true
     };
-    getUserAgentPlugin = (config) => ({
+    getUserAgentPlugin = (config2) => ({
       applyToStack: (clientStack) => {
-        clientStack.add(userAgentMiddleware(config), getUserAgentMiddlewareOptions);
+        clientStack.add(userAgentMiddleware(config2), getUserAgentMiddlewareOptions);
       }
     });
   }
@@ -33819,7 +33819,7 @@ var init_defaultUserAgent = __esm({
     init_crt_availability();
     createDefaultUserAgentProvider = ({ serviceId, clientVersion }) => {
       const runtimeUserAgentPair = getRuntimeUserAgentPair();
-      return async (config) => {
+      return async (config2) => {
         const sections = [
           ["aws-sdk-js", clientVersion],
           ["ua", "2.1"],
@@ -33837,7 +33837,7 @@ var init_defaultUserAgent = __esm({
         if (env.AWS_EXECUTION_ENV) {
           sections.push([`exec-env/${env.AWS_EXECUTION_ENV}`]);
         }
-        const appId = await config?.userAgentAppId?.();
+        const appId = await config2?.userAgentAppId?.();
         const resolvedUserAgent = appId ? [...sections, [`app/${appId}`]] : [...sections];
         return resolvedUserAgent;
       };
@@ -34103,8 +34103,8 @@ var init_bowser = __esm({
         var fxiosIndex = ua.indexOf(" FxiOS", macIndex + 9);
         return fxiosIndex !== -1 && ua.indexOf("/", fxiosIndex + 6) !== -1;
       };
-      Utils2.getWindowsVersionName = function getWindowsVersionName(version) {
-        switch (version) {
+      Utils2.getWindowsVersionName = function getWindowsVersionName(version2) {
+        switch (version2) {
           case "NT":
             return "NT";
           case "XP":
@@ -34129,8 +34129,8 @@ var init_bowser = __esm({
             return;
         }
       };
-      Utils2.getMacOSVersionName = function getMacOSVersionName(version) {
-        var v = version.split(".").splice(0, 2).map(function(s2) {
+      Utils2.getMacOSVersionName = function getMacOSVersionName(version2) {
+        var v = version2.split(".").splice(0, 2).map(function(s2) {
           return parseInt(s2, 10) || 0;
         });
         v.push(0);
@@ -34177,8 +34177,8 @@ var init_bowser = __esm({
             return;
         }
       };
-      Utils2.getAndroidVersionName = function getAndroidVersionName(version) {
-        var v = version.split(".").splice(0, 2).map(function(s2) {
+      Utils2.getAndroidVersionName = function getAndroidVersionName(version2) {
+        var v = version2.split(".").splice(0, 2).map(function(s2) {
           return parseInt(s2, 10) || 0;
         });
         v.push(0);
@@ -34198,8 +34198,8 @@ var init_bowser = __esm({
         if (v[0] === 8) return "Oreo";
         if (v[0] === 9) return "Pie";
       };
-      Utils2.getVersionPrecision = function getVersionPrecision(version) {
-        return version.split(".").length;
+      Utils2.getVersionPrecision = function getVersionPrecision(version2) {
+        return version2.split(".").length;
       };
       Utils2.compareVersions = function compareVersions2(versionA, versionB, isLoose) {
         if (isLoose === void 0) isLoose = false;
@@ -34207,9 +34207,9 @@ var init_bowser = __esm({
         var versionBPrecision = Utils2.getVersionPrecision(versionB);
         var precision = Math.max(versionAPrecision, versionBPrecision);
         var lastPrecision = 0;
-        var chunks = Utils2.map([versionA, versionB], function(version) {
-          var delta = precision - Utils2.getVersionPrecision(version);
-          var _version = version + new Array(delta + 1).join(".0");
+        var chunks = Utils2.map([versionA, versionB], function(version2) {
+          var delta = precision - Utils2.getVersionPrecision(version2);
+          var _version = version2 + new Array(delta + 1).join(".0");
           return Utils2.map(_version.split("."), function(chunk) {
             return new Array(20 - chunk.length).join("0") + chunk;
           }).reverse();
@@ -34270,8 +34270,8 @@ var init_bowser = __esm({
         var browser = {
           name: "GPTBot"
         };
-        var version = Utils.getFirstMatch(/gptbot\/(\d+(\.\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(/gptbot\/(\d+(\.\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34280,8 +34280,8 @@ var init_bowser = __esm({
         var browser = {
           name: "ChatGPT-User"
         };
-        var version = Utils.getFirstMatch(/chatgpt-user\/(\d+(\.\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(/chatgpt-user\/(\d+(\.\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34290,8 +34290,8 @@ var init_bowser = __esm({
         var browser = {
           name: "OAI-SearchBot"
         };
-        var version = Utils.getFirstMatch(/oai-searchbot\/(\d+(\.\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(/oai-searchbot\/(\d+(\.\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34300,8 +34300,8 @@ var init_bowser = __esm({
         var browser = {
           name: "ClaudeBot"
         };
-        var version = Utils.getFirstMatch(/(?:claudebot|claude-web|claude-user|claude-searchbot)\/(\d+(\.\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(/(?:claudebot|claude-web|claude-user|claude-searchbot)\/(\d+(\.\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34310,8 +34310,8 @@ var init_bowser = __esm({
         var browser = {
           name: "Omgilibot"
         };
-        var version = Utils.getFirstMatch(/(?:omgilibot|webzio-extended)\/(\d+(\.\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(/(?:omgilibot|webzio-extended)\/(\d+(\.\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34320,8 +34320,8 @@ var init_bowser = __esm({
         var browser = {
           name: "Diffbot"
         };
-        var version = Utils.getFirstMatch(/diffbot\/(\d+(\.\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(/diffbot\/(\d+(\.\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34330,8 +34330,8 @@ var init_bowser = __esm({
         var browser = {
           name: "PerplexityBot"
         };
-        var version = Utils.getFirstMatch(/perplexitybot\/(\d+(\.\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(/perplexitybot\/(\d+(\.\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34340,8 +34340,8 @@ var init_bowser = __esm({
         var browser = {
           name: "Perplexity-User"
         };
-        var version = Utils.getFirstMatch(/perplexity-user\/(\d+(\.\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(/perplexity-user\/(\d+(\.\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34350,8 +34350,8 @@ var init_bowser = __esm({
         var browser = {
           name: "YouBot"
         };
-        var version = Utils.getFirstMatch(/youbot\/(\d+(\.\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(/youbot\/(\d+(\.\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34360,8 +34360,8 @@ var init_bowser = __esm({
         var browser = {
           name: "Meta-WebIndexer"
         };
-        var version = Utils.getFirstMatch(/meta-webindexer\/(\d+(\.\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(/meta-webindexer\/(\d+(\.\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34370,8 +34370,8 @@ var init_bowser = __esm({
         var browser = {
           name: "Meta-ExternalAds"
         };
-        var version = Utils.getFirstMatch(/meta-externalads\/(\d+(\.\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(/meta-externalads\/(\d+(\.\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34380,8 +34380,8 @@ var init_bowser = __esm({
         var browser = {
           name: "Meta-ExternalAgent"
         };
-        var version = Utils.getFirstMatch(/meta-externalagent\/(\d+(\.\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(/meta-externalagent\/(\d+(\.\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34390,8 +34390,8 @@ var init_bowser = __esm({
         var browser = {
           name: "Meta-ExternalFetcher"
         };
-        var version = Utils.getFirstMatch(/meta-externalfetcher\/(\d+(\.\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(/meta-externalfetcher\/(\d+(\.\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34400,8 +34400,8 @@ var init_bowser = __esm({
         var browser = {
           name: "Googlebot"
         };
-        var version = Utils.getFirstMatch(/googlebot\/(\d+(\.\d+))/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(/googlebot\/(\d+(\.\d+))/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34410,8 +34410,8 @@ var init_bowser = __esm({
         var browser = {
           name: "Linespider"
         };
-        var version = Utils.getFirstMatch(/(?:linespider)(?:-[-\w]{1,64})?[\s/](\d+(\.\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(/(?:linespider)(?:-[-\w]{1,64})?[\s/](\d+(\.\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34420,8 +34420,8 @@ var init_bowser = __esm({
         var browser = {
           name: "AmazonBot"
         };
-        var version = Utils.getFirstMatch(/amazonbot\/(\d+(\.\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(/amazonbot\/(\d+(\.\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34430,8 +34430,8 @@ var init_bowser = __esm({
         var browser = {
           name: "BingCrawler"
         };
-        var version = Utils.getFirstMatch(/bingbot\/(\d+(\.\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(/bingbot\/(\d+(\.\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34440,8 +34440,8 @@ var init_bowser = __esm({
         var browser = {
           name: "BaiduSpider"
         };
-        var version = Utils.getFirstMatch(/baiduspider\/(\d+(\.\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(/baiduspider\/(\d+(\.\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34450,8 +34450,8 @@ var init_bowser = __esm({
         var browser = {
           name: "DuckDuckBot"
         };
-        var version = Utils.getFirstMatch(/duckduckbot\/(\d+(\.\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(/duckduckbot\/(\d+(\.\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34460,8 +34460,8 @@ var init_bowser = __esm({
         var browser = {
           name: "InternetArchiveCrawler"
         };
-        var version = Utils.getFirstMatch(/ia_archiver\/(\d+(\.\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(/ia_archiver\/(\d+(\.\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34477,8 +34477,8 @@ var init_bowser = __esm({
         var browser = {
           name: "SlackBot"
         };
-        var version = Utils.getFirstMatch(/(?:slackbot|slack-imgproxy)(?:-[-\w]{1,64})?[\s/](\d+(\.\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(/(?:slackbot|slack-imgproxy)(?:-[-\w]{1,64})?[\s/](\d+(\.\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34508,8 +34508,8 @@ var init_bowser = __esm({
         var browser = {
           name: "Opera"
         };
-        var version = Utils.getFirstMatch(commonVersionIdentifier, ua) || Utils.getFirstMatch(/(?:opera)[\s/](\d+(\.?_?\d+)+)/i, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(commonVersionIdentifier, ua) || Utils.getFirstMatch(/(?:opera)[\s/](\d+(\.?_?\d+)+)/i, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34518,8 +34518,8 @@ var init_bowser = __esm({
         var browser = {
           name: "Opera"
         };
-        var version = Utils.getFirstMatch(/(?:opr|opios)[\s/](\d+(?:\.\d+)*)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(/(?:opr|opios)[\s/](\d+(?:\.\d+)*)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34528,8 +34528,8 @@ var init_bowser = __esm({
         var browser = {
           name: "Samsung Internet for Android"
         };
-        var version = Utils.getFirstMatch(commonVersionIdentifier, ua) || Utils.getFirstMatch(/(?:SamsungBrowser)[\s/](\d+(\.?_?\d+)+)/i, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(commonVersionIdentifier, ua) || Utils.getFirstMatch(/(?:SamsungBrowser)[\s/](\d+(\.?_?\d+)+)/i, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34538,8 +34538,8 @@ var init_bowser = __esm({
         var browser = {
           name: "NAVER Whale Browser"
         };
-        var version = Utils.getFirstMatch(commonVersionIdentifier, ua) || Utils.getFirstMatch(/(?:whale)[\s/](\d+(?:\.\d+)+)/i, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(commonVersionIdentifier, ua) || Utils.getFirstMatch(/(?:whale)[\s/](\d+(?:\.\d+)+)/i, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34548,8 +34548,8 @@ var init_bowser = __esm({
         var browser = {
           name: "Pale Moon"
         };
-        var version = Utils.getFirstMatch(commonVersionIdentifier, ua) || Utils.getFirstMatch(/(?:PaleMoon)[\s/](\d+(?:\.\d+)+)/i, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(commonVersionIdentifier, ua) || Utils.getFirstMatch(/(?:PaleMoon)[\s/](\d+(?:\.\d+)+)/i, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34558,8 +34558,8 @@ var init_bowser = __esm({
         var browser = {
           name: "HeyTap Browser"
         };
-        var version = Utils.getFirstMatch(/(?:HeyTapBrowser)[\s/](\d+(?:\.\d+)*)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(/(?:HeyTapBrowser)[\s/](\d+(?:\.\d+)*)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34568,8 +34568,8 @@ var init_bowser = __esm({
         var browser = {
           name: "Vivo Browser"
         };
-        var version = Utils.getFirstMatch(/(?:VivoBrowser)[\s/](\d+(?:\.\d+)*)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(/(?:VivoBrowser)[\s/](\d+(?:\.\d+)*)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34578,8 +34578,8 @@ var init_bowser = __esm({
         var browser = {
           name: "MZ Browser"
         };
-        var version = Utils.getFirstMatch(/(?:MZBrowser)[\s/](\d+(?:\.\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(/(?:MZBrowser)[\s/](\d+(?:\.\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34588,8 +34588,8 @@ var init_bowser = __esm({
         var browser = {
           name: "Focus"
         };
-        var version = Utils.getFirstMatch(/(?:focus)[\s/](\d+(?:\.\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(/(?:focus)[\s/](\d+(?:\.\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34598,8 +34598,8 @@ var init_bowser = __esm({
         var browser = {
           name: "Swing"
         };
-        var version = Utils.getFirstMatch(/(?:swing)[\s/](\d+(?:\.\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(/(?:swing)[\s/](\d+(?:\.\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34608,8 +34608,8 @@ var init_bowser = __esm({
         var browser = {
           name: "Opera Coast"
         };
-        var version = Utils.getFirstMatch(commonVersionIdentifier, ua) || Utils.getFirstMatch(/(?:coast)[\s/](\d+(\.?_?\d+)+)/i, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(commonVersionIdentifier, ua) || Utils.getFirstMatch(/(?:coast)[\s/](\d+(\.?_?\d+)+)/i, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34618,8 +34618,8 @@ var init_bowser = __esm({
         var browser = {
           name: "Opera Touch"
         };
-        var version = Utils.getFirstMatch(/(?:opt)[\s/](\d+(\.?_?\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(/(?:opt)[\s/](\d+(\.?_?\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34628,8 +34628,8 @@ var init_bowser = __esm({
         var browser = {
           name: "Bertina Browser"
         };
-        var version = Utils.getFirstMatch(/(?:bertina)\/(\d+(\.?_?\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(/(?:bertina)\/(\d+(\.?_?\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34638,8 +34638,8 @@ var init_bowser = __esm({
         var browser = {
           name: "Yandex Browser"
         };
-        var version = Utils.getFirstMatch(/(?:yabrowser)[\s/](\d+(\.?_?\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(/(?:yabrowser)[\s/](\d+(\.?_?\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34648,8 +34648,8 @@ var init_bowser = __esm({
         var browser = {
           name: "UC Browser"
         };
-        var version = Utils.getFirstMatch(/(?:ucbrowser[\s/]?|ucmobile\/|\bucpc\/|\bubrowser\/)(\d+(\.?_?\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(/(?:ucbrowser[\s/]?|ucmobile\/|\bucpc\/|\bubrowser\/)(\d+(\.?_?\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34658,8 +34658,8 @@ var init_bowser = __esm({
         var browser = {
           name: "Maxthon"
         };
-        var version = Utils.getFirstMatch(commonVersionIdentifier, ua) || Utils.getFirstMatch(/(?:Maxthon|mxios)[\s/](\d+(\.?_?\d+)+)/i, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(commonVersionIdentifier, ua) || Utils.getFirstMatch(/(?:Maxthon|mxios)[\s/](\d+(\.?_?\d+)+)/i, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34668,8 +34668,8 @@ var init_bowser = __esm({
         var browser = {
           name: "Epiphany"
         };
-        var version = Utils.getFirstMatch(commonVersionIdentifier, ua) || Utils.getFirstMatch(/(?:epiphany)[\s/](\d+(\.?_?\d+)+)/i, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(commonVersionIdentifier, ua) || Utils.getFirstMatch(/(?:epiphany)[\s/](\d+(\.?_?\d+)+)/i, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34678,8 +34678,8 @@ var init_bowser = __esm({
         var browser = {
           name: "Puffin"
         };
-        var version = Utils.getFirstMatch(commonVersionIdentifier, ua) || Utils.getFirstMatch(/(?:puffin)[\s/](\d+(\.?_?\d+)+)/i, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(commonVersionIdentifier, ua) || Utils.getFirstMatch(/(?:puffin)[\s/](\d+(\.?_?\d+)+)/i, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34688,8 +34688,8 @@ var init_bowser = __esm({
         var browser = {
           name: "Sleipnir"
         };
-        var version = Utils.getFirstMatch(commonVersionIdentifier, ua) || Utils.getFirstMatch(/(?:sleipnir)[\s/](\d+(\.?_?\d+)+)/i, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(commonVersionIdentifier, ua) || Utils.getFirstMatch(/(?:sleipnir)[\s/](\d+(\.?_?\d+)+)/i, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34698,8 +34698,8 @@ var init_bowser = __esm({
         var browser = {
           name: "K-Meleon"
         };
-        var version = Utils.getFirstMatch(commonVersionIdentifier, ua) || Utils.getFirstMatch(/(?:k-meleon)[\s/](\d+(\.?_?\d+)+)/i, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(commonVersionIdentifier, ua) || Utils.getFirstMatch(/(?:k-meleon)[\s/](\d+(\.?_?\d+)+)/i, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34708,8 +34708,8 @@ var init_bowser = __esm({
         var browser = {
           name: "WeChat"
         };
-        var version = Utils.getFirstMatch(/(?:micromessenger)[\s/](\d+(\.?_?\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(/(?:micromessenger)[\s/](\d+(\.?_?\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34718,8 +34718,8 @@ var init_bowser = __esm({
         var browser = {
           name: /qqbrowserlite/i.test(ua) ? "QQ Browser Lite" : "QQ Browser"
         };
-        var version = Utils.getFirstMatch(/(?:qqbrowserlite|qqbrowser)[/](\d+(\.?_?\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(/(?:qqbrowserlite|qqbrowser)[/](\d+(\.?_?\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34728,8 +34728,8 @@ var init_bowser = __esm({
         var browser = {
           name: "Internet Explorer"
         };
-        var version = Utils.getFirstMatch(/(?:msie |rv:)(\d+(\.?_?\d+)+)/i, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(/(?:msie |rv:)(\d+(\.?_?\d+)+)/i, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34738,8 +34738,8 @@ var init_bowser = __esm({
         var browser = {
           name: "Microsoft Edge"
         };
-        var version = Utils.getFirstMatch(/\sedg\/(\d+(\.?_?\d+)+)/i, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(/\sedg\/(\d+(\.?_?\d+)+)/i, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34748,8 +34748,8 @@ var init_bowser = __esm({
         var browser = {
           name: "Microsoft Edge"
         };
-        var version = Utils.getSecondMatch(/edg([ea]|ios)\/(\d+(\.?_?\d+)+)/i, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getSecondMatch(/edg([ea]|ios)\/(\d+(\.?_?\d+)+)/i, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34768,8 +34768,8 @@ var init_bowser = __esm({
             return browser;
           }
         }
-        var version = Utils.getFirstMatch(/vivaldi\/(\d+(\.?_?\d+)+)/i, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(/vivaldi\/(\d+(\.?_?\d+)+)/i, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34778,8 +34778,8 @@ var init_bowser = __esm({
         var browser = {
           name: "SeaMonkey"
         };
-        var version = Utils.getFirstMatch(/seamonkey\/(\d+(\.?_?\d+)+)/i, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(/seamonkey\/(\d+(\.?_?\d+)+)/i, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34788,8 +34788,8 @@ var init_bowser = __esm({
         var browser = {
           name: "Sailfish"
         };
-        var version = Utils.getFirstMatch(/sailfish\s?browser\/(\d+(\.\d+)?)/i, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(/sailfish\s?browser\/(\d+(\.\d+)?)/i, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34798,8 +34798,8 @@ var init_bowser = __esm({
         var browser = {
           name: "Amazon Silk"
         };
-        var version = Utils.getFirstMatch(/silk\/(\d+(\.?_?\d+)+)/i, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(/silk\/(\d+(\.?_?\d+)+)/i, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34808,8 +34808,8 @@ var init_bowser = __esm({
         var browser = {
           name: "PhantomJS"
         };
-        var version = Utils.getFirstMatch(/phantomjs\/(\d+(\.?_?\d+)+)/i, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(/phantomjs\/(\d+(\.?_?\d+)+)/i, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34818,8 +34818,8 @@ var init_bowser = __esm({
         var browser = {
           name: "SlimerJS"
         };
-        var version = Utils.getFirstMatch(/slimerjs\/(\d+(\.?_?\d+)+)/i, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(/slimerjs\/(\d+(\.?_?\d+)+)/i, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34828,8 +34828,8 @@ var init_bowser = __esm({
         var browser = {
           name: "BlackBerry"
         };
-        var version = Utils.getFirstMatch(commonVersionIdentifier, ua) || Utils.getFirstMatch(/blackberry[\d]+\/(\d+(\.?_?\d+)+)/i, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(commonVersionIdentifier, ua) || Utils.getFirstMatch(/blackberry[\d]+\/(\d+(\.?_?\d+)+)/i, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34838,8 +34838,8 @@ var init_bowser = __esm({
         var browser = {
           name: "WebOS Browser"
         };
-        var version = Utils.getFirstMatch(commonVersionIdentifier, ua) || Utils.getFirstMatch(/w(?:eb)?[o0]sbrowser\/(\d+(\.?_?\d+)+)/i, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(commonVersionIdentifier, ua) || Utils.getFirstMatch(/w(?:eb)?[o0]sbrowser\/(\d+(\.?_?\d+)+)/i, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34848,8 +34848,8 @@ var init_bowser = __esm({
         var browser = {
           name: "Bada"
         };
-        var version = Utils.getFirstMatch(/dolfin\/(\d+(\.?_?\d+)+)/i, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(/dolfin\/(\d+(\.?_?\d+)+)/i, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34858,8 +34858,8 @@ var init_bowser = __esm({
         var browser = {
           name: "Tizen"
         };
-        var version = Utils.getFirstMatch(/(?:tizen\s?)?browser\/(\d+(\.?_?\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(/(?:tizen\s?)?browser\/(\d+(\.?_?\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34868,8 +34868,8 @@ var init_bowser = __esm({
         var browser = {
           name: "QupZilla"
         };
-        var version = Utils.getFirstMatch(/(?:qupzilla)[\s/](\d+(\.?_?\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(/(?:qupzilla)[\s/](\d+(\.?_?\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34878,8 +34878,8 @@ var init_bowser = __esm({
         var browser = {
           name: "LibreWolf"
         };
-        var version = Utils.getFirstMatch(/(?:librewolf)[\s/](\d+(\.?_?\d+)+)/i, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(/(?:librewolf)[\s/](\d+(\.?_?\d+)+)/i, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34888,8 +34888,8 @@ var init_bowser = __esm({
         var browser = {
           name: "Firefox"
         };
-        var version = Utils.getFirstMatch(/(?:firefox|iceweasel|fxios)[\s/](\d+(\.?_?\d+)+)/i, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(/(?:firefox|iceweasel|fxios)[\s/](\d+(\.?_?\d+)+)/i, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34898,8 +34898,8 @@ var init_bowser = __esm({
         var browser = {
           name: "Electron"
         };
-        var version = Utils.getFirstMatch(/(?:electron)\/(\d+(\.?_?\d+)+)/i, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(/(?:electron)\/(\d+(\.?_?\d+)+)/i, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34911,8 +34911,8 @@ var init_bowser = __esm({
         var sogouMobileVersion = Utils.getFirstMatch(/(?:sogoumobilebrowser)[\s/](\d+(\.?_?\d+)+)/i, ua);
         var chromiumVersion = Utils.getFirstMatch(/(?:chrome|crios|crmo)\/(\d+(\.?_?\d+)+)/i, ua);
         var seVersion = Utils.getFirstMatch(/se ([\d.]+)x/i, ua);
-        var version = sogouMobileVersion || chromiumVersion || seVersion;
-        if (version) browser.version = version;
+        var version2 = sogouMobileVersion || chromiumVersion || seVersion;
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34921,8 +34921,8 @@ var init_bowser = __esm({
         var browser = {
           name: "Miui"
         };
-        var version = Utils.getFirstMatch(/(?:MiuiBrowser)[\s/](\d+(\.?_?\d+)+)/i, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(/(?:MiuiBrowser)[\s/](\d+(\.?_?\d+)+)/i, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34968,8 +34968,8 @@ var init_bowser = __esm({
         var browser = {
           name: "Chromium"
         };
-        var version = Utils.getFirstMatch(/(?:chromium)[\s/](\d+(\.?_?\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua) || Utils.getFirstMatch(/(?:chrome)\/(\d+(\.?_?\d+)+)/i, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(/(?:chromium)[\s/](\d+(\.?_?\d+)+)/i, ua) || Utils.getFirstMatch(commonVersionIdentifier, ua) || Utils.getFirstMatch(/(?:chrome)\/(\d+(\.?_?\d+)+)/i, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34978,8 +34978,8 @@ var init_bowser = __esm({
         var browser = {
           name: "Ladybird"
         };
-        var version = Utils.getFirstMatch(/ladybird\/(\d+(\.?_?\d+)+)/i, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(/ladybird\/(\d+(\.?_?\d+)+)/i, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34988,8 +34988,8 @@ var init_bowser = __esm({
         var browser = {
           name: "Chrome"
         };
-        var version = Utils.getFirstMatch(/(?:chrome|crios|crmo)\/(\d+(\.?_?\d+)+)/i, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(/(?:chrome|crios|crmo)\/(\d+(\.?_?\d+)+)/i, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -34998,8 +34998,8 @@ var init_bowser = __esm({
         var browser = {
           name: "Google Search"
         };
-        var version = Utils.getFirstMatch(/(?:GSA)\/(\d+(\.?_?\d+)+)/i, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(/(?:GSA)\/(\d+(\.?_?\d+)+)/i, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -35012,8 +35012,8 @@ var init_bowser = __esm({
         var browser = {
           name: "Android Browser"
         };
-        var version = Utils.getFirstMatch(commonVersionIdentifier, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(commonVersionIdentifier, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -35022,8 +35022,8 @@ var init_bowser = __esm({
         var browser = {
           name: "PlayStation 4"
         };
-        var version = Utils.getFirstMatch(commonVersionIdentifier, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(commonVersionIdentifier, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -35032,8 +35032,8 @@ var init_bowser = __esm({
         var browser = {
           name: "Freebox"
         };
-        var version = Utils.getFirstMatch(/navigateur web\/(\d+(\.\d+)+)/i, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(/navigateur web\/(\d+(\.\d+)+)/i, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -35042,8 +35042,8 @@ var init_bowser = __esm({
         var browser = {
           name: "Safari"
         };
-        var version = Utils.getFirstMatch(commonVersionIdentifier, ua);
-        if (version) browser.version = version;
+        var version2 = Utils.getFirstMatch(commonVersionIdentifier, ua);
+        if (version2) browser.version = version2;
         return browser;
       }
     }, {
@@ -35059,29 +35059,29 @@ var init_bowser = __esm({
     parser_os_default = [{
       test: [/Roku\/DVP/],
       describe: function describe78(ua) {
-        var version = Utils.getFirstMatch(/Roku\/DVP-(\d+\.\d+)/i, ua);
+        var version2 = Utils.getFirstMatch(/Roku\/DVP-(\d+\.\d+)/i, ua);
         return {
           name: OS_MAP.Roku,
-          version
+          version: version2
         };
       }
     }, {
       test: [/windows phone/i],
       describe: function describe79(ua) {
-        var version = Utils.getFirstMatch(/windows phone (?:os)?\s?(\d+(\.\d+)*)/i, ua);
+        var version2 = Utils.getFirstMatch(/windows phone (?:os)?\s?(\d+(\.\d+)*)/i, ua);
         return {
           name: OS_MAP.WindowsPhone,
-          version
+          version: version2
         };
       }
     }, {
       test: [/windows /i],
       describe: function describe80(ua) {
-        var version = Utils.getFirstMatch(/Windows ((NT|XP)( \d\d?.\d)?)/i, ua);
-        var versionName = Utils.getWindowsVersionName(version);
+        var version2 = Utils.getFirstMatch(/Windows ((NT|XP)( \d\d?.\d)?)/i, ua);
+        var versionName = Utils.getWindowsVersionName(version2);
         return {
           name: OS_MAP.Windows,
-          version,
+          version: version2,
           versionName
         };
       }
@@ -35093,18 +35093,18 @@ var init_bowser = __esm({
         var result = {
           name: OS_MAP.iOS
         };
-        var version = Utils.getSecondMatch(/(Version\/)(\d[\d.]+)/, ua);
-        if (version) result.version = version;
+        var version2 = Utils.getSecondMatch(/(Version\/)(\d[\d.]+)/, ua);
+        if (version2) result.version = version2;
         return result;
       }
     }, {
       test: [/macintosh/i],
       describe: function describe82(ua) {
-        var version = Utils.getFirstMatch(/mac os x (\d+(\.?_?\d+)+)/i, ua).replace(/[_\s]/g, ".");
-        var versionName = Utils.getMacOSVersionName(version);
+        var version2 = Utils.getFirstMatch(/mac os x (\d+(\.?_?\d+)+)/i, ua).replace(/[_\s]/g, ".");
+        var versionName = Utils.getMacOSVersionName(version2);
         var os8 = {
           name: OS_MAP.MacOS,
-          version
+          version: version2
         };
         if (versionName) os8.versionName = versionName;
         return os8;
@@ -35112,21 +35112,21 @@ var init_bowser = __esm({
     }, {
       test: [/(ipod|iphone|ipad)/i],
       describe: function describe83(ua) {
-        var version = Utils.getFirstMatch(/os (\d+([_\s]\d+)*) like mac os x/i, ua).replace(/[_\s]/g, ".");
+        var version2 = Utils.getFirstMatch(/os (\d+([_\s]\d+)*) like mac os x/i, ua).replace(/[_\s]/g, ".");
         var safariVersion = Utils.getFirstMatch(/version\/(\d+(\.\d+)*) mobile\/\w+ safari\//i, ua);
-        if (/^18(\.|$)/.test(version) && parseInt(safariVersion, 10) >= 26) version = safariVersion;
+        if (/^18(\.|$)/.test(version2) && parseInt(safariVersion, 10) >= 26) version2 = safariVersion;
         return {
           name: OS_MAP.iOS,
-          version
+          version: version2
         };
       }
     }, {
       test: [/OpenHarmony/i],
       describe: function describe84(ua) {
-        var version = Utils.getFirstMatch(/OpenHarmony\s+(\d+(\.\d+)*)/i, ua);
+        var version2 = Utils.getFirstMatch(/OpenHarmony\s+(\d+(\.\d+)*)/i, ua);
         return {
           name: OS_MAP.HarmonyOS,
-          version
+          version: version2
         };
       }
     }, {
@@ -35136,11 +35136,11 @@ var init_bowser = __esm({
         return notLikeAndroid && butAndroid;
       },
       describe: function describe85(ua) {
-        var version = Utils.getFirstMatch(/android[\s/-](\d+(\.\d+)*)/i, ua);
-        var versionName = Utils.getAndroidVersionName(version);
+        var version2 = Utils.getFirstMatch(/android[\s/-](\d+(\.\d+)*)/i, ua);
+        var versionName = Utils.getAndroidVersionName(version2);
         var os8 = {
           name: OS_MAP.Android,
-          version
+          version: version2
         };
         if (versionName) os8.versionName = versionName;
         return os8;
@@ -35148,38 +35148,38 @@ var init_bowser = __esm({
     }, {
       test: [/(web|hpw)[o0]s/i],
       describe: function describe86(ua) {
-        var version = Utils.getFirstMatch(/(?:web|hpw)[o0]s\/(\d+(\.\d+)*)/i, ua);
+        var version2 = Utils.getFirstMatch(/(?:web|hpw)[o0]s\/(\d+(\.\d+)*)/i, ua);
         var os8 = {
           name: OS_MAP.WebOS
         };
-        if (version && version.length) os8.version = version;
+        if (version2 && version2.length) os8.version = version2;
         return os8;
       }
     }, {
       test: [/blackberry|\bbb\d+/i, /rim\stablet/i],
       describe: function describe87(ua) {
-        var version = Utils.getFirstMatch(/rim\stablet\sos\s(\d+(\.\d+)*)/i, ua) || Utils.getFirstMatch(/blackberry\d+\/(\d+([_\s]\d+)*)/i, ua) || Utils.getFirstMatch(/\bbb(\d+)/i, ua);
+        var version2 = Utils.getFirstMatch(/rim\stablet\sos\s(\d+(\.\d+)*)/i, ua) || Utils.getFirstMatch(/blackberry\d+\/(\d+([_\s]\d+)*)/i, ua) || Utils.getFirstMatch(/\bbb(\d+)/i, ua);
         return {
           name: OS_MAP.BlackBerry,
-          version
+          version: version2
         };
       }
     }, {
       test: [/bada/i],
       describe: function describe88(ua) {
-        var version = Utils.getFirstMatch(/bada\/(\d+(\.\d+)*)/i, ua);
+        var version2 = Utils.getFirstMatch(/bada\/(\d+(\.\d+)*)/i, ua);
         return {
           name: OS_MAP.Bada,
-          version
+          version: version2
         };
       }
     }, {
       test: [/tizen/i],
       describe: function describe89(ua) {
-        var version = Utils.getFirstMatch(/tizen[/\s](\d+(\.\d+)*)/i, ua);
+        var version2 = Utils.getFirstMatch(/tizen[/\s](\d+(\.\d+)*)/i, ua);
         return {
           name: OS_MAP.Tizen,
-          version
+          version: version2
         };
       }
     }, {
@@ -35199,10 +35199,10 @@ var init_bowser = __esm({
     }, {
       test: [/PlayStation 4/],
       describe: function describe92(ua) {
-        var version = Utils.getFirstMatch(/PlayStation 4[/\s](\d+(\.\d+)*)/i, ua);
+        var version2 = Utils.getFirstMatch(/PlayStation 4[/\s](\d+(\.\d+)*)/i, ua);
         return {
           name: OS_MAP.PlayStation4,
-          version
+          version: version2
         };
       }
     }];
@@ -35643,10 +35643,10 @@ var init_bowser = __esm({
         if (/\sedga?\//i.test(ua)) return {
           name: ENGINE_MAP.Blink
         };
-        var version = Utils.getFirstMatch(/edge\/(\d+(\.?_?\d+)+)/i, ua);
+        var version2 = Utils.getFirstMatch(/edge\/(\d+(\.?_?\d+)+)/i, ua);
         return {
           name: ENGINE_MAP.EdgeHTML,
-          version
+          version: version2
         };
       }
     }, {
@@ -35664,8 +35664,8 @@ var init_bowser = __esm({
         var engine = {
           name: ENGINE_MAP.Trident
         };
-        var version = Utils.getFirstMatch(/trident\/(\d+(\.?_?\d+)+)/i, ua);
-        if (version) engine.version = version;
+        var version2 = Utils.getFirstMatch(/trident\/(\d+(\.?_?\d+)+)/i, ua);
+        if (version2) engine.version = version2;
         return engine;
       }
     }, {
@@ -35676,8 +35676,8 @@ var init_bowser = __esm({
         var engine = {
           name: ENGINE_MAP.Presto
         };
-        var version = Utils.getFirstMatch(/presto\/(\d+(\.?_?\d+)+)/i, ua);
-        if (version) engine.version = version;
+        var version2 = Utils.getFirstMatch(/presto\/(\d+(\.?_?\d+)+)/i, ua);
+        if (version2) engine.version = version2;
         return engine;
       }
     }, {
@@ -35690,8 +35690,8 @@ var init_bowser = __esm({
         var engine = {
           name: ENGINE_MAP.Gecko
         };
-        var version = Utils.getFirstMatch(/gecko\/(\d+(\.?_?\d+)+)/i, ua);
-        if (version) engine.version = version;
+        var version2 = Utils.getFirstMatch(/gecko\/(\d+(\.?_?\d+)+)/i, ua);
+        if (version2) engine.version = version2;
         return engine;
       }
     }, {
@@ -35707,8 +35707,8 @@ var init_bowser = __esm({
         var engine = {
           name: ENGINE_MAP.WebKit
         };
-        var version = Utils.getFirstMatch(/webkit\/(\d+(\.?_?\d+)+)/i, ua);
-        if (version) engine.version = version;
+        var version2 = Utils.getFirstMatch(/webkit\/(\d+(\.?_?\d+)+)/i, ua);
+        if (version2) engine.version = version2;
         return engine;
       }
     }];
@@ -35845,7 +35845,7 @@ var init_bowser = __esm({
         if (engine) this.parsedResult.engine = engine.describe(this.getUA());
         return this.parsedResult.engine;
       };
-      _proto.parse = function parse2() {
+      _proto.parse = function parse3() {
         this.parseBrowser();
         this.parseOS();
         this.parsePlatform();
@@ -35907,28 +35907,28 @@ var init_bowser = __esm({
       _proto.compareVersions = function compareVersions2(versionsOrVersion) {
         var _this6 = this;
         if (typeof versionsOrVersion === "string") return this.compareVersion(versionsOrVersion);
-        return versionsOrVersion.some(function(version) {
-          return _this6.compareVersion(version);
+        return versionsOrVersion.some(function(version2) {
+          return _this6.compareVersion(version2);
         });
       };
-      _proto.compareVersion = function compareVersion(version) {
+      _proto.compareVersion = function compareVersion(version2) {
         var expectedResults = [0];
-        var comparableVersion = version;
+        var comparableVersion = version2;
         var isLoose = false;
         var currentBrowserVersion = this.getBrowserVersion();
         if (typeof currentBrowserVersion !== "string") return;
-        if (version[0] === ">" || version[0] === "<") {
-          comparableVersion = version.substr(1);
-          if (version[1] === "=") {
+        if (version2[0] === ">" || version2[0] === "<") {
+          comparableVersion = version2.substr(1);
+          if (version2[1] === "=") {
             isLoose = true;
-            comparableVersion = version.substr(2);
+            comparableVersion = version2.substr(2);
           } else expectedResults = [];
-          if (version[0] === ">") expectedResults.push(1);
+          if (version2[0] === ">") expectedResults.push(1);
           else expectedResults.push(-1);
-        } else if (version[0] === "=") comparableVersion = version.substr(1);
-        else if (version[0] === "~") {
+        } else if (version2[0] === "=") comparableVersion = version2.substr(1);
+        else if (version2[0] === "~") {
           isLoose = true;
-          comparableVersion = version.substr(1);
+          comparableVersion = version2.substr(1);
         }
         return expectedResults.indexOf(Utils.compareVersions(currentBrowserVersion, comparableVersion, isLoose)) > -1;
       };
@@ -35963,7 +35963,7 @@ var init_bowser = __esm({
         if (typeof UA !== "string") throw new Error("UserAgent should be a string");
         return new Parser(UA, skipParsingOrHints, clientHints);
       };
-      Bowser2.parse = function parse2(UA, clientHints) {
+      Bowser2.parse = function parse3(UA, clientHints) {
         if (clientHints === void 0) clientHints = null;
         return new Parser(UA, clientHints).getResult();
       };
@@ -35998,10 +35998,10 @@ var init_bowser = __esm({
 var createUserAgentStringParsingProvider;
 var init_createUserAgentStringParsingProvider = __esm({
   "node_modules/@aws-sdk/core/dist-es/submodules/client/util-user-agent-browser/createUserAgentStringParsingProvider.js"() {
-    createUserAgentStringParsingProvider = ({ serviceId, clientVersion }) => async (config) => {
+    createUserAgentStringParsingProvider = ({ serviceId, clientVersion }) => async (config2) => {
       const module = await Promise.resolve().then(() => (init_bowser(), bowser_exports));
-      const parse2 = module.parse ?? module.default.parse ?? (() => "");
-      const parsedUA = typeof window !== "undefined" && window?.navigator?.userAgent ? parse2(window.navigator.userAgent) : void 0;
+      const parse3 = module.parse ?? module.default.parse ?? (() => "");
+      const parsedUA = typeof window !== "undefined" && window?.navigator?.userAgent ? parse3(window.navigator.userAgent) : void 0;
       const sections = [
         ["aws-sdk-js", clientVersion],
         ["ua", "2.1"],
@@ -36012,7 +36012,7 @@ var init_createUserAgentStringParsingProvider = __esm({
       if (serviceId) {
         sections.push([`api/${serviceId}`, clientVersion]);
       }
-      const appId = await config?.userAgentAppId?.();
+      const appId = await config2?.userAgentAppId?.();
       if (appId) {
         sections.push([`app/${appId}`]);
       }
@@ -36394,15 +36394,15 @@ var init_AwsSdkSigV4Signer = __esm({
     };
     validateSigningProperties = async (signingProperties) => {
       const context = throwSigningPropertyError("context", signingProperties.context);
-      const config = throwSigningPropertyError("config", signingProperties.config);
+      const config2 = throwSigningPropertyError("config", signingProperties.config);
       const authScheme = context.endpointV2?.properties?.authSchemes?.[0];
-      const signerFunction = throwSigningPropertyError("signer", config.signer);
+      const signerFunction = throwSigningPropertyError("signer", config2.signer);
       const signer = await signerFunction(authScheme);
       const signingRegion = signingProperties?.signingRegion;
       const signingRegionSet = signingProperties?.signingRegionSet;
       const signingName = signingProperties?.signingName;
       return {
-        config,
+        config: config2,
         signer,
         signingRegion,
         signingRegionSet,
@@ -36415,7 +36415,7 @@ var init_AwsSdkSigV4Signer = __esm({
           throw new Error("The request is not an instance of `HttpRequest` and cannot be signed");
         }
         const validatedProps = await validateSigningProperties(signingProperties);
-        const { config, signer } = validatedProps;
+        const { config: config2, signer } = validatedProps;
         let { signingRegion, signingName } = validatedProps;
         const handlerExecutionContext = signingProperties.context;
         if (handlerExecutionContext?.authSchemes?.length ?? 0 > 1) {
@@ -36425,33 +36425,33 @@ var init_AwsSdkSigV4Signer = __esm({
             signingName = second?.signingName ?? signingName;
           }
         }
-        const noSkewCorrection = await config.disableClockSkewCorrection?.() === true;
+        const noSkewCorrection = await config2.disableClockSkewCorrection?.() === true;
         signingProperties._disableClockSkewCorrection = noSkewCorrection;
         const skipSkewSampling = noSkewCorrection || hasEventStreamOutput(signingProperties);
         signingProperties._skipClockSkewSampling = skipSkewSampling;
         if (!skipSkewSampling) {
-          signingProperties._preRequestSystemClockOffset = config.systemClockOffset;
+          signingProperties._preRequestSystemClockOffset = config2.systemClockOffset;
           signingProperties._requestSentAt = Date.now();
         }
         const signedRequest = await signer.sign(httpRequest, {
-          signingDate: noSkewCorrection ? /* @__PURE__ */ new Date() : getSkewCorrectedDate(config.systemClockOffset),
+          signingDate: noSkewCorrection ? /* @__PURE__ */ new Date() : getSkewCorrectedDate(config2.systemClockOffset),
           signingRegion,
           signingService: signingName
         });
         return signedRequest;
       }
       errorHandler(signingProperties) {
-        return (error3) => {
-          const errorException = error3;
+        return (error4) => {
+          const errorException = error4;
           if (!signingProperties._skipClockSkewSampling && !signingProperties._disableClockSkewCorrection) {
             const serverTime = errorException.ServerTime ?? getDateHeader(errorException.$response);
             if (serverTime) {
-              const config = throwSigningPropertyError("config", signingProperties.config);
+              const config2 = throwSigningPropertyError("config", signingProperties.config);
               const preRequestOffset = signingProperties._preRequestSystemClockOffset;
               const timeRequestSent = signingProperties._requestSentAt;
               const ageHeader = getAgeHeader(errorException.$response);
-              const newOffset = getUpdatedSystemClockOffset(serverTime, config.systemClockOffset, timeRequestSent, ageHeader);
-              config.systemClockOffset = newOffset;
+              const newOffset = getUpdatedSystemClockOffset(serverTime, config2.systemClockOffset, timeRequestSent, ageHeader);
+              config2.systemClockOffset = newOffset;
               const skewExceedsThreshold = Math.abs(newOffset) >= 24e4;
               const isLocalCorrection = newOffset !== preRequestOffset;
               const isConcurrentCorrection = preRequestOffset !== void 0 && preRequestOffset !== newOffset;
@@ -36460,7 +36460,7 @@ var init_AwsSdkSigV4Signer = __esm({
               }
             }
           }
-          throw error3;
+          throw error4;
         };
       }
       successHandler(httpResponse, signingProperties) {
@@ -36469,10 +36469,10 @@ var init_AwsSdkSigV4Signer = __esm({
         }
         const dateHeader = getDateHeader(httpResponse);
         if (dateHeader) {
-          const config = throwSigningPropertyError("config", signingProperties.config);
+          const config2 = throwSigningPropertyError("config", signingProperties.config);
           const timeRequestSent = signingProperties._requestSentAt;
           const ageHeader = getAgeHeader(httpResponse);
-          config.systemClockOffset = getUpdatedSystemClockOffset(dateHeader, config.systemClockOffset, timeRequestSent, ageHeader);
+          config2.systemClockOffset = getUpdatedSystemClockOffset(dateHeader, config2.systemClockOffset, timeRequestSent, ageHeader);
         }
       }
     };
@@ -36492,17 +36492,17 @@ var init_AwsSdkSigV4ASigner = __esm({
         if (!HttpRequest.isInstance(httpRequest)) {
           throw new Error("The request is not an instance of `HttpRequest` and cannot be signed");
         }
-        const { config, signer, signingRegion, signingRegionSet, signingName } = await validateSigningProperties(signingProperties);
-        const configResolvedSigningRegionSet = await config.sigv4aSigningRegionSet?.();
+        const { config: config2, signer, signingRegion, signingRegionSet, signingName } = await validateSigningProperties(signingProperties);
+        const configResolvedSigningRegionSet = await config2.sigv4aSigningRegionSet?.();
         const multiRegionOverride = (configResolvedSigningRegionSet ?? signingRegionSet ?? [signingRegion]).join(",");
-        const noSkewCorrection = await config.disableClockSkewCorrection?.() === true;
+        const noSkewCorrection = await config2.disableClockSkewCorrection?.() === true;
         signingProperties._disableClockSkewCorrection = noSkewCorrection;
         if (!noSkewCorrection) {
-          signingProperties._preRequestSystemClockOffset = config.systemClockOffset;
+          signingProperties._preRequestSystemClockOffset = config2.systemClockOffset;
           signingProperties._requestSentAt = Date.now();
         }
         const signedRequest = await signer.sign(httpRequest, {
-          signingDate: noSkewCorrection ? /* @__PURE__ */ new Date() : getSkewCorrectedDate(config.systemClockOffset),
+          signingDate: noSkewCorrection ? /* @__PURE__ */ new Date() : getSkewCorrectedDate(config2.systemClockOffset),
           signingRegion: multiRegionOverride,
           signingService: signingName
         });
@@ -36566,9 +36566,9 @@ var init_resolveAwsSdkSigV4AConfig = __esm({
   "node_modules/@aws-sdk/core/dist-es/submodules/httpAuthSchemes/aws_sdk/resolveAwsSdkSigV4AConfig.js"() {
     init_dist_es();
     init_config2();
-    resolveAwsSdkSigV4AConfig = (config) => {
-      config.sigv4aSigningRegionSet = normalizeProvider2(config.sigv4aSigningRegionSet);
-      return config;
+    resolveAwsSdkSigV4AConfig = (config2) => {
+      config2.sigv4aSigningRegionSet = normalizeProvider2(config2.sigv4aSigningRegionSet);
+      return config2;
     };
     NODE_SIGV4A_CONFIG_OPTIONS = {
       environmentVariableSelector(env2) {
@@ -36690,15 +36690,15 @@ var require_dist_cjs2 = __commonJS({
           throw new Error("Int64 buffers must be exactly 8 bytes");
         }
       }
-      static fromNumber(number) {
-        if (number > 9223372036854776e3 || number < -9223372036854776e3) {
-          throw new Error(`${number} is too large (or, if negative, too small) to represent as an Int64`);
+      static fromNumber(number2) {
+        if (number2 > 9223372036854776e3 || number2 < -9223372036854776e3) {
+          throw new Error(`${number2} is too large (or, if negative, too small) to represent as an Int64`);
         }
         const bytes = new Uint8Array(8);
-        for (let i6 = 7, remaining = Math.abs(Math.round(number)); i6 > -1 && remaining > 0; i6--, remaining /= 256) {
+        for (let i6 = 7, remaining = Math.abs(Math.round(number2)); i6 > -1 && remaining > 0; i6--, remaining /= 256) {
           bytes[i6] = remaining;
         }
-        if (number < 0) {
+        if (number2 < 0) {
           negate2(bytes);
         }
         return new _Int64(bytes);
@@ -36790,18 +36790,18 @@ var require_dist_cjs2 = __commonJS({
       }
       return keys.sort().map((key) => serialized[key]).filter((serialized2) => serialized2).join("&");
     };
-    var iso8601 = (time2) => toDate(time2).toISOString().replace(/\.\d{3}Z$/, "Z");
-    var toDate = (time2) => {
-      if (typeof time2 === "number") {
-        return new Date(time2 * 1e3);
+    var iso8601 = (time3) => toDate(time3).toISOString().replace(/\.\d{3}Z$/, "Z");
+    var toDate = (time3) => {
+      if (typeof time3 === "number") {
+        return new Date(time3 * 1e3);
       }
-      if (typeof time2 === "string") {
-        if (Number(time2)) {
-          return new Date(Number(time2) * 1e3);
+      if (typeof time3 === "string") {
+        if (Number(time3)) {
+          return new Date(Number(time3) * 1e3);
         }
-        return new Date(time2);
+        return new Date(time3);
       }
-      return time2;
+      return time3;
     };
     var SignatureV4Base = class {
       service;
@@ -37153,7 +37153,7 @@ ${toHex2(hashedRequest)}`;
 });
 
 // node_modules/@aws-sdk/core/dist-es/submodules/httpAuthSchemes/aws_sdk/resolveAwsSdkSigV4Config.js
-function normalizeCredentialProvider(config, { credentials, credentialDefaultProvider }) {
+function normalizeCredentialProvider(config2, { credentials, credentialDefaultProvider }) {
   let credentialsProvider;
   if (credentials) {
     if (!credentials?.memoized) {
@@ -37163,8 +37163,8 @@ function normalizeCredentialProvider(config, { credentials, credentialDefaultPro
     }
   } else {
     if (credentialDefaultProvider) {
-      credentialsProvider = normalizeProvider2(credentialDefaultProvider(Object.assign({}, config, {
-        parentClientConfig: config
+      credentialsProvider = normalizeProvider2(credentialDefaultProvider(Object.assign({}, config2, {
+        parentClientConfig: config2
       })));
     } else {
       credentialsProvider = async () => {
@@ -37175,11 +37175,11 @@ function normalizeCredentialProvider(config, { credentials, credentialDefaultPro
   credentialsProvider.memoized = true;
   return credentialsProvider;
 }
-function bindCallerConfig(config, credentialsProvider) {
+function bindCallerConfig(config2, credentialsProvider) {
   if (credentialsProvider.configBound) {
     return credentialsProvider;
   }
-  const fn = async (options) => credentialsProvider({ ...options, callerClientConfig: config });
+  const fn = async (options) => credentialsProvider({ ...options, callerClientConfig: config2 });
   fn.memoized = credentialsProvider.memoized;
   fn.configBound = true;
   return fn;
@@ -37190,21 +37190,21 @@ var init_resolveAwsSdkSigV4Config = __esm({
     init_client3();
     init_dist_es();
     import_signature_v4 = __toESM(require_dist_cjs2());
-    bindResolveAwsSdkSigV4Config = (defaultDisableClockSkewCorrection) => (config) => {
-      let inputCredentials = config.credentials;
-      let isUserSupplied = !!config.credentials;
+    bindResolveAwsSdkSigV4Config = (defaultDisableClockSkewCorrection) => (config2) => {
+      let inputCredentials = config2.credentials;
+      let isUserSupplied = !!config2.credentials;
       let resolvedCredentials = void 0;
-      Object.defineProperty(config, "credentials", {
+      Object.defineProperty(config2, "credentials", {
         set(credentials) {
           if (credentials && credentials !== inputCredentials && credentials !== resolvedCredentials) {
             isUserSupplied = true;
           }
           inputCredentials = credentials;
-          const memoizedProvider = normalizeCredentialProvider(config, {
+          const memoizedProvider = normalizeCredentialProvider(config2, {
             credentials: inputCredentials,
-            credentialDefaultProvider: config.credentialDefaultProvider
+            credentialDefaultProvider: config2.credentialDefaultProvider
           });
-          const boundProvider = bindCallerConfig(config, memoizedProvider);
+          const boundProvider = bindCallerConfig(config2, memoizedProvider);
           if (isUserSupplied && !boundProvider.attributed) {
             const isCredentialObject = typeof inputCredentials === "object" && inputCredentials !== null;
             resolvedCredentials = async (options) => {
@@ -37228,62 +37228,62 @@ var init_resolveAwsSdkSigV4Config = __esm({
         enumerable: true,
         configurable: true
       });
-      config.credentials = inputCredentials;
-      const { signingEscapePath = true, systemClockOffset = config.systemClockOffset || 0, sha256 } = config;
+      config2.credentials = inputCredentials;
+      const { signingEscapePath = true, systemClockOffset = config2.systemClockOffset || 0, sha256 } = config2;
       let signer;
-      if (config.signer) {
-        signer = normalizeProvider2(config.signer);
-      } else if (config.regionInfoProvider) {
-        signer = () => normalizeProvider2(config.region)().then(async (region) => [
-          await config.regionInfoProvider(region, {
-            useFipsEndpoint: await config.useFipsEndpoint(),
-            useDualstackEndpoint: await config.useDualstackEndpoint()
+      if (config2.signer) {
+        signer = normalizeProvider2(config2.signer);
+      } else if (config2.regionInfoProvider) {
+        signer = () => normalizeProvider2(config2.region)().then(async (region) => [
+          await config2.regionInfoProvider(region, {
+            useFipsEndpoint: await config2.useFipsEndpoint(),
+            useDualstackEndpoint: await config2.useDualstackEndpoint()
           }) || {},
           region
         ]).then(([regionInfo, region]) => {
           const { signingRegion, signingService } = regionInfo;
-          config.signingRegion = config.signingRegion || signingRegion || region;
-          config.signingName = config.signingName || signingService || config.serviceId;
+          config2.signingRegion = config2.signingRegion || signingRegion || region;
+          config2.signingName = config2.signingName || signingService || config2.serviceId;
           const params = {
-            ...config,
-            credentials: config.credentials,
-            region: config.signingRegion,
-            service: config.signingName,
+            ...config2,
+            credentials: config2.credentials,
+            region: config2.signingRegion,
+            service: config2.signingName,
             sha256,
             uriEscapePath: signingEscapePath
           };
-          const SignerCtor = config.signerConstructor || import_signature_v4.SignatureV4;
+          const SignerCtor = config2.signerConstructor || import_signature_v4.SignatureV4;
           return new SignerCtor(params);
         });
       } else {
         signer = async (authScheme) => {
           authScheme = Object.assign({}, {
             name: "sigv4",
-            signingName: config.signingName || config.defaultSigningName,
-            signingRegion: await normalizeProvider2(config.region)(),
+            signingName: config2.signingName || config2.defaultSigningName,
+            signingRegion: await normalizeProvider2(config2.region)(),
             properties: {}
           }, authScheme);
           const signingRegion = authScheme.signingRegion;
           const signingService = authScheme.signingName;
-          config.signingRegion = config.signingRegion || signingRegion;
-          config.signingName = config.signingName || signingService || config.serviceId;
+          config2.signingRegion = config2.signingRegion || signingRegion;
+          config2.signingName = config2.signingName || signingService || config2.serviceId;
           const params = {
-            ...config,
-            credentials: config.credentials,
-            region: config.signingRegion,
-            service: config.signingName,
+            ...config2,
+            credentials: config2.credentials,
+            region: config2.signingRegion,
+            service: config2.signingName,
             sha256,
             uriEscapePath: signingEscapePath
           };
-          const SignerCtor = config.signerConstructor || import_signature_v4.SignatureV4;
+          const SignerCtor = config2.signerConstructor || import_signature_v4.SignatureV4;
           return new SignerCtor(params);
         };
       }
-      const resolvedConfig = Object.assign(config, {
+      const resolvedConfig = Object.assign(config2, {
         systemClockOffset,
         signingEscapePath,
         signer,
-        disableClockSkewCorrection: normalizeProvider2(config.disableClockSkewCorrection ?? defaultDisableClockSkewCorrection)
+        disableClockSkewCorrection: normalizeProvider2(config2.disableClockSkewCorrection ?? defaultDisableClockSkewCorrection)
       });
       return resolvedConfig;
     };
@@ -37683,12 +37683,12 @@ For more information, please visit: ` + STATIC_STABILITY_DOC_URL);
           let token;
           try {
             token = (await getMetadataToken({ ...endpoint, timeout })).toString();
-          } catch (error3) {
-            if (error3?.statusCode === 400) {
-              throw Object.assign(error3, {
+          } catch (error4) {
+            if (error4?.statusCode === 400) {
+              throw Object.assign(error4, {
                 message: "EC2 Metadata token request returned error"
               });
-            } else if (error3.message === "TimeoutError" || [403, 404, 405].includes(error3.statusCode)) {
+            } else if (error4.message === "TimeoutError" || [403, 404, 405].includes(error4.statusCode)) {
               disableFetchToken = true;
             }
             logger2?.debug("AWS SDK Instance Metadata", "using v1 fallback (initial)");
@@ -37820,12 +37820,12 @@ var require_dist_cjs5 = __commonJS({
         return timing.setTimeout(() => {
           let msg = `@smithy/node-http-handler - [${throwOnRequestTimeout ? "ERROR" : "WARN"}] a request has exceeded the configured ${timeoutInMs} ms requestTimeout.`;
           if (throwOnRequestTimeout) {
-            const error3 = Object.assign(new Error(msg), {
+            const error4 = Object.assign(new Error(msg), {
               name: "TimeoutError",
               code: "ETIMEDOUT"
             });
-            req.destroy(error3);
-            reject(error3);
+            req.destroy(error4);
+            reject(error4);
           } else {
             msg += ` Init client requestHandler with throwOnRequestTimeout=true to turn this into an error.`;
             logger2?.warn?.(msg);
@@ -37854,8 +37854,8 @@ var require_dist_cjs5 = __commonJS({
       }
       return timing.setTimeout(registerListener, deferTimeMs);
     };
-    var resolveDefaultSocketTimeout = (config) => {
-      const value = config?.defaultSocketTimeout;
+    var resolveDefaultSocketTimeout = (config2) => {
+      const value = config2?.defaultSocketTimeout;
       return typeof value === "number" && Number.isFinite(value) && value > 0 ? value : void 0;
     };
     var DEFER_EVENT_LISTENER_TIME = 3e3;
@@ -37870,10 +37870,10 @@ var require_dist_cjs5 = __commonJS({
           request.socket?.destroy();
           return;
         }
-        const error3 = Object.assign(new Error(`@smithy/node-http-handler - the request socket timed out after ${timeoutInMs} ms of inactivity (${isServiceDefault ? "service default socket timeout" : "configured by client requestHandler"}).`), { name: "TimeoutError" });
-        response?.destroy(error3);
+        const error4 = Object.assign(new Error(`@smithy/node-http-handler - the request socket timed out after ${timeoutInMs} ms of inactivity (${isServiceDefault ? "service default socket timeout" : "configured by client requestHandler"}).`), { name: "TimeoutError" });
+        response?.destroy(error4);
         request.destroy();
-        reject(error3);
+        reject(error4);
       };
       const registerTimeout = () => {
         const { socket } = request;
@@ -38010,8 +38010,8 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
         if (!this.config) {
           this.config = await this.configProvider;
         }
-        const config = this.config;
-        const logger2 = config.logger;
+        const config2 = this.config;
+        const logger2 = config2.logger;
         const isSSL = request.protocol === "https:";
         if (!isSSL && !this.config.httpAgent) {
           this.config.httpAgent = await this.config.httpAgentProvider();
@@ -38045,7 +38045,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
           }
           const headers = request.headers;
           const expectContinue = headers ? (headers.Expect ?? headers.expect) === "100-continue" : false;
-          let agent = isSSL ? config.httpsAgent : config.httpAgent;
+          let agent = isSSL ? config2.httpsAgent : config2.httpAgent;
           if (expectContinue && !this.externalAgent) {
             agent = new (isSSL ? node_https.Agent : hAgent)({
               keepAlive: false,
@@ -38054,7 +38054,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
           }
           socketWarningTimeoutId = timing.setTimeout(() => {
             this.socketWarningTimestamp = _NodeHttpHandler.checkSocketUsage(agent, this.socketWarningTimestamp, logger2);
-          }, config.socketAcquisitionWarningTimeout ?? (config.requestTimeout ?? 2e3) + (config.connectionTimeout ?? 1e3));
+          }, config2.socketAcquisitionWarningTimeout ?? (config2.requestTimeout ?? 2e3) + (config2.connectionTimeout ?? 1e3));
           const queryString = request.query ? buildQueryString2(request.query) : "";
           let auth = void 0;
           if (request.username != null || request.password != null) {
@@ -38115,14 +38115,14 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
               abortSignal.onabort = onAbort;
             }
           }
-          const effectiveRequestTimeout = requestTimeout ?? config.requestTimeout;
-          connectionTimeoutId = setConnectionTimeout(req, reject, config.connectionTimeout);
-          requestTimeoutId = setRequestTimeout(req, reject, effectiveRequestTimeout, config.throwOnRequestTimeout, logger2 ?? console);
-          const defaultSocketTimeout = config.socketTimeout === void 0 ? resolveDefaultSocketTimeout(config) : void 0;
+          const effectiveRequestTimeout = requestTimeout ?? config2.requestTimeout;
+          connectionTimeoutId = setConnectionTimeout(req, reject, config2.connectionTimeout);
+          requestTimeoutId = setRequestTimeout(req, reject, effectiveRequestTimeout, config2.throwOnRequestTimeout, logger2 ?? console);
+          const defaultSocketTimeout = config2.socketTimeout === void 0 ? resolveDefaultSocketTimeout(config2) : void 0;
           if (defaultSocketTimeout) {
             setSocketTimeout(req, reject, defaultSocketTimeout, true);
           } else {
-            setSocketTimeout(req, reject, config.socketTimeout);
+            setSocketTimeout(req, reject, config2.socketTimeout);
           }
           const httpAgent = nodeHttpsOptions.agent;
           if (typeof httpAgent === "object" && "keepAlive" in httpAgent) {
@@ -38139,19 +38139,19 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
       }
       updateHttpClientConfig(key, value) {
         this.config = void 0;
-        this.configProvider = this.configProvider.then((config) => {
+        this.configProvider = this.configProvider.then((config2) => {
           switch (key) {
             case /* @__PURE__ */ Symbol.for("logger"):
               key = "logger";
-              value = config.logger ?? value;
+              value = config2.logger ?? value;
               break;
             case /* @__PURE__ */ Symbol.for("@smithy/defaultSocketTimeout"):
               key = "defaultSocketTimeout";
-              value = resolveDefaultSocketTimeout(config) ?? value;
+              value = resolveDefaultSocketTimeout(config2) ?? value;
               break;
           }
           return {
-            ...config,
+            ...config2,
             [key]: value
           };
         });
@@ -38293,8 +38293,8 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
       config;
       connectOptions;
       connectionPools = /* @__PURE__ */ new Map();
-      constructor(config) {
-        this.config = config;
+      constructor(config2) {
+        this.config = config2;
         if (this.config.maxConcurrency && this.config.maxConcurrency <= 0) {
           throw new RangeError("maxConcurrency must be greater than zero.");
         }
@@ -38446,8 +38446,8 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
       }
       async handle(request, { abortSignal, requestTimeout, isEventStream } = {}) {
         if (!this.config) {
-          const config = await this.configProvider;
-          this.config = { ...config, defaultSocketTimeout: resolveDefaultSocketTimeout(config) };
+          const config2 = await this.configProvider;
+          this.config = { ...config2, defaultSocketTimeout: resolveDefaultSocketTimeout(config2) };
           const { disableConcurrentStreams: disableConcurrentStreams2, maxConcurrentStreams, nodeHttp2ConnectOptions } = this.config;
           this.connectionManager.setDisableConcurrentStreams(disableConcurrentStreams2 ?? false);
           if (maxConcurrentStreams) {
@@ -38576,11 +38576,11 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
               this.connectionManager.release(requestContext, ref2);
             }
             if (!fulfilled) {
-              const error3 = new Error("Unexpected error: http2 request did not get a response");
+              const error4 = new Error("Unexpected error: http2 request did not get a response");
               if (session.destroyed) {
-                error3.name = "TimeoutError";
+                error4.name = "TimeoutError";
               }
-              rejectWithDestroy(error3);
+              rejectWithDestroy(error4);
             }
           });
           writeRequestBodyPromise = writeRequestBody(clientHttp2Stream, request, effectiveRequestTimeout);
@@ -38588,15 +38588,15 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
       }
       updateHttpClientConfig(key, value) {
         this.config = void 0;
-        this.configProvider = this.configProvider.then((config) => {
+        this.configProvider = this.configProvider.then((config2) => {
           switch (key) {
             case /* @__PURE__ */ Symbol.for("@smithy/defaultSocketTimeout"):
               key = "defaultSocketTimeout";
-              value = resolveDefaultSocketTimeout(config) ?? value;
+              value = resolveDefaultSocketTimeout(config2) ?? value;
               break;
           }
           return {
-            ...config,
+            ...config2,
             [key]: value
           };
         });
@@ -38778,9 +38778,9 @@ function createAwsAuthSigv4HttpAuthOption(authParameters) {
       name: "sso-oauth",
       region: authParameters.region
     },
-    propertiesExtractor: (config, context) => ({
+    propertiesExtractor: (config2, context) => ({
       signingProperties: {
-        config,
+        config: config2,
         context
       }
     })
@@ -38796,10 +38796,10 @@ var init_httpAuthSchemeProvider = __esm({
   "node_modules/@aws-sdk/nested-clients/dist-es/submodules/sso-oidc/auth/httpAuthSchemeProvider.js"() {
     init_httpAuthSchemes2();
     init_client2();
-    defaultSSOOIDCHttpAuthSchemeParametersProvider = async (config, context, input) => {
+    defaultSSOOIDCHttpAuthSchemeParametersProvider = async (config2, context, input) => {
       return {
         operation: getSmithyContext(context).operation,
-        region: await normalizeProvider(config.region)() || (() => {
+        region: await normalizeProvider(config2.region)() || (() => {
           throw new Error("expected `region` to be configured for `aws.auth#sigv4`");
         })()
       };
@@ -38819,10 +38819,10 @@ var init_httpAuthSchemeProvider = __esm({
       }
       return options;
     };
-    resolveHttpAuthSchemeConfig = (config) => {
-      const config_0 = resolveAwsSdkSigV4Config(config);
+    resolveHttpAuthSchemeConfig = (config2) => {
+      const config_0 = resolveAwsSdkSigV4Config(config2);
       return Object.assign(config_0, {
-        authSchemePreference: normalizeProvider(config.authSchemePreference ?? [])
+        authSchemePreference: normalizeProvider(config2.authSchemePreference ?? [])
       });
     };
   }
@@ -39095,8 +39095,8 @@ function writeValue(ns, value, container, serdeContext) {
     encodeHeader(majorMap, 0);
     return;
   }
-  const isObject = typeof value === "object";
-  if (isObject) {
+  const isObject2 = typeof value === "object";
+  if (isObject2) {
     if (ns.isBlobSchema()) {
       if (value instanceof Uint8Array) {
         writeBytes(value);
@@ -39432,12 +39432,12 @@ function encodeBigHeader(major, value) {
 function writeString(s2) {
   const len = s2.length;
   if (len <= 23) {
-    const cached = stringEncodeCache.get(s2);
-    if (cached) {
-      ensure(cached.bytes.length);
-      buf.set(cached.bytes, cursor);
-      cursor += cached.bytes.length;
-      cached.epoch = encodeCacheEpoch;
+    const cached2 = stringEncodeCache.get(s2);
+    if (cached2) {
+      ensure(cached2.bytes.length);
+      buf.set(cached2.bytes, cursor);
+      cursor += cached2.bytes.length;
+      cached2.epoch = encodeCacheEpoch;
       return;
     }
     const start = cursor;
@@ -39577,10 +39577,10 @@ function writeNumericValue(nv2) {
   }
   writeBigInt(mantissa);
 }
-function writeTimestamp(date2) {
+function writeTimestamp(date3) {
   ensure(18);
   encodeHeader(majorTag, 1);
-  const epochSecs = date2.getTime() / 1e3;
+  const epochSecs = date3.getTime() / 1e3;
   if (Number.isInteger(epochSecs)) {
     writeInteger(epochSecs);
   } else {
@@ -40040,18 +40040,18 @@ function decodeUtf8Cached(at, length) {
     h6 = h6 * 31 + payload[at + i6] | 0;
   }
   const slot = h6 >>> 0 & STRING_CACHE_SIZE - 1;
-  const cached = stringCache[slot];
-  if (cached !== void 0 && cached.length === length) {
+  const cached2 = stringCache[slot];
+  if (cached2 !== void 0 && cached2.length === length) {
     let match = true;
     for (let i6 = 0; i6 < length; ++i6) {
-      if (cached.charCodeAt(i6) !== payload[at + i6]) {
+      if (cached2.charCodeAt(i6) !== payload[at + i6]) {
         match = false;
         break;
       }
     }
     if (match) {
       stringCacheEpochs[slot] = cacheEpoch;
-      return cached;
+      return cached2;
     }
   }
   const result = isBuffer ? payload.toString("utf-8", at, at + length) : textDecoder.decode(payload.subarray(at, at + length));
@@ -40347,8 +40347,8 @@ var init_SmithyRpcV2CborProtocol = __esm({
           if (dataObject.Message) {
             dataObject.message = dataObject.Message;
           }
-          const error3 = errorMode === "synthetic" ? new ErrorCtor({ name: errorShapeName }) : new Error(errorShapeName);
-          throw Object.assign(error3, errorMetadata, dataObject);
+          const error4 = errorMode === "synthetic" ? new ErrorCtor({ name: errorShapeName }) : new Error(errorShapeName);
+          throw Object.assign(error4, errorMetadata, dataObject);
         }
         const ns = NormalizedSchema.of(errorSchema);
         const message = dataObject.message ?? dataObject.Message ?? "Unknown";
@@ -40390,8 +40390,8 @@ var init_ProtocolLib = __esm({
         this.queryCompat = queryCompat;
       }
       resolveRestContentType(defaultContentType, inputSchema) {
-        const members = inputSchema.getMemberSchemas();
-        const httpPayloadMember = Object.values(members).find((m4) => {
+        const members2 = inputSchema.getMemberSchemas();
+        const httpPayloadMember = Object.values(members2).find((m4) => {
           return !!m4.getMergedTraits().httpPayload;
         });
         if (httpPayloadMember) {
@@ -40406,7 +40406,7 @@ var init_ProtocolLib = __esm({
             return defaultContentType;
           }
         } else if (!inputSchema.isUnitSchema()) {
-          const hasBody = Object.values(members).find((m4) => {
+          const hasBody = Object.values(members2).find((m4) => {
             const { httpQuery, httpQueryParams, httpHeader, httpLabel, httpPrefixHeaders } = m4.getMergedTraits();
             const noPrefixHeaders = httpPrefixHeaders === void 0;
             return !httpQuery && !httpQueryParams && !httpHeader && !httpLabel && noPrefixHeaders;
@@ -40460,20 +40460,20 @@ var init_ProtocolLib = __esm({
       decorateServiceException(exception, additions = {}) {
         if (this.queryCompat) {
           const msg = exception.Message ?? additions.Message;
-          const error3 = decorateServiceException(exception, additions);
+          const error4 = decorateServiceException(exception, additions);
           if (msg) {
-            error3.message = msg;
+            error4.message = msg;
           }
-          const errorObj = error3.Error ?? {};
-          errorObj.Type = error3.Error?.Type;
-          errorObj.Code = error3.Error?.Code;
-          errorObj.Message = error3.Error?.message ?? error3.Error?.Message ?? msg;
-          error3.Error = errorObj;
-          const reqId = error3.$metadata.requestId;
+          const errorObj = error4.Error ?? {};
+          errorObj.Type = error4.Error?.Type;
+          errorObj.Code = error4.Error?.Code;
+          errorObj.Message = error4.Error?.message ?? error4.Error?.Message ?? msg;
+          error4.Error = errorObj;
+          const reqId = error4.$metadata.requestId;
           if (reqId) {
-            error3.RequestId = reqId;
+            error4.RequestId = reqId;
           }
-          return error3;
+          return error4;
         }
         return decorateServiceException(exception, additions);
       }
@@ -40507,11 +40507,11 @@ var init_ProtocolLib = __esm({
           errorData.Code = queryCompatErrorData.Code;
         }
       }
-      findQueryCompatibleError(registry, errorName) {
+      findQueryCompatibleError(registry2, errorName) {
         try {
-          return registry.getSchema(errorName);
+          return registry2.getSchema(errorName);
         } catch (e6) {
-          return registry.find((schema) => NormalizedSchema.of(schema).getMergedTraits().awsQueryError?.[0] === errorName);
+          return registry2.find((schema) => NormalizedSchema.of(schema).getMergedTraits().awsQueryError?.[0] === errorName);
         }
       }
     };
@@ -40902,14 +40902,14 @@ var require_dist_cjs7 = __commonJS({
       children;
       attributes = {};
       static of(name, childText, withName) {
-        const node = new _XmlNode(name);
+        const node2 = new _XmlNode(name);
         if (childText !== void 0) {
-          node.addChildNode(new XmlText2(childText));
+          node2.addChildNode(new XmlText2(childText));
         }
         if (withName !== void 0) {
-          node.withName(withName);
+          node2.withName(withName);
         }
-        return node;
+        return node2;
       }
       constructor(name, children = []) {
         this.name = name;
@@ -40947,16 +40947,16 @@ var require_dist_cjs7 = __commonJS({
       }
       cc(input, field, withName = field) {
         if (input[field] != null) {
-          const node = _XmlNode.of(field, input[field]).withName(withName);
-          this.c(node);
+          const node2 = _XmlNode.of(field, input[field]).withName(withName);
+          this.c(node2);
         }
       }
       l(input, listName, memberName, valueProvider) {
         if (input[listName] != null) {
           const nodes6 = valueProvider();
-          nodes6.map((node) => {
-            node.withName(memberName);
-            this.c(node);
+          nodes6.map((node2) => {
+            node2.withName(memberName);
+            this.c(node2);
           });
         }
       }
@@ -40964,8 +40964,8 @@ var require_dist_cjs7 = __commonJS({
         if (input[listName] != null) {
           const nodes6 = valueProvider();
           const containerNode = new _XmlNode(memberName);
-          nodes6.map((node) => {
-            containerNode.c(node);
+          nodes6.map((node2) => {
+            containerNode.c(node2);
           });
           this.c(containerNode);
         }
@@ -41124,11 +41124,11 @@ var require_dist_cjs7 = __commonJS({
               childTags.push(p3.parseTag());
             }
           } else {
-            let text2 = "";
+            let text3 = "";
             while (p3.i < p3.z && p3.x[p3.i] !== "<") {
-              text2 += p3.x[p3.i++];
+              text3 += p3.x[p3.i++];
             }
-            textParts.push(p3.decodeEntities(text2));
+            textParts.push(p3.decodeEntities(text3));
           }
         }
         if (!p3.isNext("</")) {
@@ -41143,18 +41143,18 @@ var require_dist_cjs7 = __commonJS({
           return { tag, value: "" };
         }
         if (!hasAttrs && !hasElementChild) {
-          const text2 = textParts.length === 1 ? textParts[0] : textParts.join("");
-          if (text2.trim() === "" && text2.includes("\n")) {
+          const text3 = textParts.length === 1 ? textParts[0] : textParts.join("");
+          if (text3.trim() === "" && text3.includes("\n")) {
             return { tag, value: "" };
           }
-          return { tag, value: text2 };
+          return { tag, value: text3 };
         }
         const obj = {};
-        for (const text2 of textParts) {
-          if (text2.trim() === "" && text2.includes("\n")) {
+        for (const text3 of textParts) {
+          if (text3.trim() === "" && text3.includes("\n")) {
             continue;
           }
-          obj["#text"] = "#text" in obj ? obj["#text"] + text2 : text2;
+          obj["#text"] = "#text" in obj ? obj["#text"] + text3 : text3;
         }
         for (const child of childTags) {
           if (child.tag === "__proto__") {
@@ -41372,22 +41372,22 @@ var init_XmlShapeDeserializer = __esm({
             return buffer;
           }
           if (ns.isStructSchema()) {
-            const union = ns.isUnionSchema();
+            const union2 = ns.isUnionSchema();
             let unionSerde;
-            if (union) {
+            if (union2) {
               unionSerde = new UnionSerde2(value, buffer);
             }
             for (const [memberName, memberSchema] of ns.structIterator()) {
               const memberTraits = memberSchema.getMergedTraits();
               const xmlObjectKey = !memberTraits.httpPayload ? memberSchema.getMemberTraits().xmlName ?? memberName : memberTraits.xmlName ?? memberSchema.getName();
-              if (union) {
+              if (union2) {
                 unionSerde.mark(xmlObjectKey);
               }
               if (value[xmlObjectKey] != null) {
                 buffer[memberName] = this.readSchema(memberSchema, value[xmlObjectKey]);
               }
             }
-            if (union) {
+            if (union2) {
               unionSerde.writeUnknown();
             }
             return buffer;
@@ -41927,7 +41927,7 @@ var init_XmlShapeSerializer = __esm({
         const { $unknown } = value;
         if ($unknown && ns.isUnionSchema() && Array.isArray($unknown) && Object.keys(value).length === 1) {
           const [k6, v] = $unknown;
-          const node = import_xml_builder3.XmlNode.of(k6);
+          const node2 = import_xml_builder3.XmlNode.of(k6);
           if (typeof v !== "string") {
             if (value instanceof import_xml_builder3.XmlNode || value instanceof import_xml_builder3.XmlText) {
               structXmlNode.addChildNode(value);
@@ -41935,15 +41935,15 @@ var init_XmlShapeSerializer = __esm({
               throw new Error(`@aws-sdk - $unknown union member in XML requires value of type string, @aws-sdk/xml-builder::XmlNode or XmlText.`);
             }
           }
-          this.writeSimpleInto(0, v, node, xmlns);
-          structXmlNode.addChildNode(node);
+          this.writeSimpleInto(0, v, node2, xmlns);
+          structXmlNode.addChildNode(node2);
         }
         if (xmlns) {
           structXmlNode.addAttribute(xmlnsAttr, xmlns);
         }
         return structXmlNode;
       }
-      writeList(listMember, array, container, parentXmlns) {
+      writeList(listMember, array2, container, parentXmlns) {
         if (!listMember.isMemberSchema()) {
           throw new Error(`@aws-sdk/core/protocols - xml serializer, cannot write non-member list: ${listMember.getName(true)}`);
         }
@@ -41968,7 +41968,7 @@ var init_XmlShapeSerializer = __esm({
           }
         };
         if (flat) {
-          for (const value of array) {
+          for (const value of array2) {
             if (sparse || value != null) {
               writeItem(container, value);
             }
@@ -41978,7 +41978,7 @@ var init_XmlShapeSerializer = __esm({
           if (xmlns) {
             listNode.addAttribute(xmlnsAttr, xmlns);
           }
-          for (const value of array) {
+          for (const value of array2) {
             if (sparse || value != null) {
               writeItem(listNode, value);
             }
@@ -42293,13 +42293,13 @@ var init_coercing_serializers = __esm({
       if (typeof val === "number") {
       }
       if (typeof val === "string") {
-        const lowercase = val.toLowerCase();
-        if (val !== "" && lowercase !== "false" && lowercase !== "true") {
+        const lowercase2 = val.toLowerCase();
+        if (val !== "" && lowercase2 !== "false" && lowercase2 !== "true") {
           const warning2 = new Error(`Received string "${val}" where a boolean was expected.`);
           warning2.name = "Warning";
           console.warn(warning2);
         }
-        return val !== "" && lowercase !== "false";
+        return val !== "" && lowercase2 !== "false";
       }
       return val;
     };
@@ -42911,16 +42911,16 @@ var init_runtimeConfig_shared = __esm({
     init_httpAuthSchemeProvider();
     init_endpointResolver();
     init_schemas_0();
-    getRuntimeConfig = (config) => {
+    getRuntimeConfig = (config2) => {
       return {
         apiVersion: "2019-06-10",
-        base64Decoder: config?.base64Decoder ?? fromBase64,
-        base64Encoder: config?.base64Encoder ?? toBase64,
-        disableHostPrefix: config?.disableHostPrefix ?? false,
-        endpointProvider: config?.endpointProvider ?? defaultEndpointResolver,
-        extensions: config?.extensions ?? [],
-        httpAuthSchemeProvider: config?.httpAuthSchemeProvider ?? defaultSSOOIDCHttpAuthSchemeProvider,
-        httpAuthSchemes: config?.httpAuthSchemes ?? [
+        base64Decoder: config2?.base64Decoder ?? fromBase64,
+        base64Encoder: config2?.base64Encoder ?? toBase64,
+        disableHostPrefix: config2?.disableHostPrefix ?? false,
+        endpointProvider: config2?.endpointProvider ?? defaultEndpointResolver,
+        extensions: config2?.extensions ?? [],
+        httpAuthSchemeProvider: config2?.httpAuthSchemeProvider ?? defaultSSOOIDCHttpAuthSchemeProvider,
+        httpAuthSchemes: config2?.httpAuthSchemes ?? [
           {
             schemeId: "aws.auth#sigv4",
             identityProvider: (ipc) => ipc.getIdentityProvider("aws.auth#sigv4"),
@@ -42932,19 +42932,19 @@ var init_runtimeConfig_shared = __esm({
             signer: new NoAuthSigner()
           }
         ],
-        logger: config?.logger ?? new NoOpLogger(),
-        protocol: config?.protocol ?? AwsRestJsonProtocol,
-        protocolSettings: config?.protocolSettings ?? {
+        logger: config2?.logger ?? new NoOpLogger(),
+        protocol: config2?.protocol ?? AwsRestJsonProtocol,
+        protocolSettings: config2?.protocolSettings ?? {
           defaultNamespace: "com.amazonaws.ssooidc",
           errorTypeRegistries,
           version: "2019-06-10",
           serviceTarget: "AWSSSOOIDCService"
         },
-        serviceId: config?.serviceId ?? "SSO OIDC",
-        sha256: config?.sha256 ?? Sha256Node,
-        urlParser: config?.urlParser ?? parseUrl,
-        utf8Decoder: config?.utf8Decoder ?? fromUtf8,
-        utf8Encoder: config?.utf8Encoder ?? toUtf8
+        serviceId: config2?.serviceId ?? "SSO OIDC",
+        sha256: config2?.sha256 ?? Sha256Node,
+        urlParser: config2?.urlParser ?? parseUrl,
+        utf8Decoder: config2?.utf8Decoder ?? fromUtf8,
+        utf8Encoder: config2?.utf8Encoder ?? toUtf8
       };
     };
   }
@@ -42963,36 +42963,36 @@ var init_runtimeConfig = __esm({
     init_serde();
     import_node_http_handler = __toESM(require_dist_cjs5());
     init_runtimeConfig_shared();
-    getRuntimeConfig2 = (config) => {
+    getRuntimeConfig2 = (config2) => {
       emitWarningIfUnsupportedVersion2(process.version);
-      const defaultsMode = resolveDefaultsModeConfig(config);
+      const defaultsMode = resolveDefaultsModeConfig(config2);
       const defaultConfigProvider = () => defaultsMode().then(loadConfigsForDefaultMode);
-      const clientSharedValues = getRuntimeConfig(config);
+      const clientSharedValues = getRuntimeConfig(config2);
       emitWarningIfUnsupportedVersion(process.version);
       const loaderConfig = {
-        profile: config?.profile,
+        profile: config2?.profile,
         logger: clientSharedValues.logger
       };
       return {
         ...clientSharedValues,
-        ...config,
+        ...config2,
         runtime: "node",
         defaultsMode,
-        authSchemePreference: config?.authSchemePreference ?? loadConfig(NODE_AUTH_SCHEME_PREFERENCE_OPTIONS, loaderConfig),
-        bodyLengthChecker: config?.bodyLengthChecker ?? calculateBodyLength,
-        defaultSocketTimeout: getDefaultSocketTimeout(config?.requestHandler, 3e5),
-        defaultUserAgentProvider: config?.defaultUserAgentProvider ?? createDefaultUserAgentProvider({ serviceId: clientSharedValues.serviceId, clientVersion: package_default.version }),
-        maxAttempts: config?.maxAttempts ?? loadConfig(NODE_MAX_ATTEMPT_CONFIG_OPTIONS, config),
-        region: config?.region ?? loadConfig(NODE_REGION_CONFIG_OPTIONS, { ...NODE_REGION_CONFIG_FILE_OPTIONS, ...loaderConfig }),
-        requestHandler: import_node_http_handler.NodeHttpHandler.create(config?.requestHandler ?? defaultConfigProvider),
-        retryMode: config?.retryMode ?? loadConfig({
+        authSchemePreference: config2?.authSchemePreference ?? loadConfig(NODE_AUTH_SCHEME_PREFERENCE_OPTIONS, loaderConfig),
+        bodyLengthChecker: config2?.bodyLengthChecker ?? calculateBodyLength,
+        defaultSocketTimeout: getDefaultSocketTimeout(config2?.requestHandler, 3e5),
+        defaultUserAgentProvider: config2?.defaultUserAgentProvider ?? createDefaultUserAgentProvider({ serviceId: clientSharedValues.serviceId, clientVersion: package_default.version }),
+        maxAttempts: config2?.maxAttempts ?? loadConfig(NODE_MAX_ATTEMPT_CONFIG_OPTIONS, config2),
+        region: config2?.region ?? loadConfig(NODE_REGION_CONFIG_OPTIONS, { ...NODE_REGION_CONFIG_FILE_OPTIONS, ...loaderConfig }),
+        requestHandler: import_node_http_handler.NodeHttpHandler.create(config2?.requestHandler ?? defaultConfigProvider),
+        retryMode: config2?.retryMode ?? loadConfig({
           ...NODE_RETRY_MODE_CONFIG_OPTIONS,
           default: async () => (await defaultConfigProvider()).retryMode || DEFAULT_RETRY_MODE
-        }, config),
-        streamCollector: config?.streamCollector ?? import_node_http_handler.streamCollector,
-        useDualstackEndpoint: config?.useDualstackEndpoint ?? loadConfig(NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
-        useFipsEndpoint: config?.useFipsEndpoint ?? loadConfig(NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
-        userAgentAppId: config?.userAgentAppId ?? loadConfig(NODE_APP_ID_CONFIG_OPTIONS, loaderConfig)
+        }, config2),
+        streamCollector: config2?.streamCollector ?? import_node_http_handler.streamCollector,
+        useDualstackEndpoint: config2?.useDualstackEndpoint ?? loadConfig(NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
+        useFipsEndpoint: config2?.useFipsEndpoint ?? loadConfig(NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
+        userAgentAppId: config2?.userAgentAppId ?? loadConfig(NODE_APP_ID_CONFIG_OPTIONS, loaderConfig)
       };
     };
   }
@@ -43032,11 +43032,11 @@ var init_httpAuthExtensionConfiguration = __esm({
         }
       };
     };
-    resolveHttpAuthRuntimeConfig = (config) => {
+    resolveHttpAuthRuntimeConfig = (config2) => {
       return {
-        httpAuthSchemes: config.httpAuthSchemes(),
-        httpAuthSchemeProvider: config.httpAuthSchemeProvider(),
-        credentials: config.credentials()
+        httpAuthSchemes: config2.httpAuthSchemes(),
+        httpAuthSchemeProvider: config2.httpAuthSchemeProvider(),
+        credentials: config2.credentials()
       };
     };
   }
@@ -43098,8 +43098,8 @@ var init_SSOOIDCClient = __esm({
         this.middlewareStack.use(getRecursionDetectionPlugin(this.config));
         this.middlewareStack.use(getHttpAuthSchemeEndpointRuleSetPlugin(this.config, {
           httpAuthSchemeParametersProvider: defaultSSOOIDCHttpAuthSchemeParametersProvider,
-          identityProviderConfigProvider: async (config) => new DefaultIdentityProviderConfig({
-            "aws.auth#sigv4": config.credentials
+          identityProviderConfigProvider: async (config2) => new DefaultIdentityProviderConfig({
+            "aws.auth#sigv4": config2.credentials
           })
         }));
         this.middlewareStack.use(getHttpSigningPlugin(this.config));
@@ -43120,7 +43120,7 @@ var init_commandBuilder = __esm({
     init_EndpointParameters();
     command = makeBuilder(commonParams, "AWSSSOOIDCService", "SSOOIDCClient", getEndpointPlugin);
     _ep0 = {};
-    _mw0 = (Command3, cs, config, o3) => [];
+    _mw0 = (Command3, cs, config2, o3) => [];
   }
 });
 
@@ -43364,13 +43364,13 @@ var require_dist_cjs8 = __commonJS({
               expiresAt: newTokenExpiration.toISOString(),
               refreshToken: newSsoOidcToken.refreshToken
             });
-          } catch (error3) {
+          } catch (error4) {
           }
           return {
             token: newSsoOidcToken.accessToken,
             expiration: newTokenExpiration
           };
-        } catch (error3) {
+        } catch (error4) {
           validateTokenExpiry(existingToken);
           return existingToken;
         }
@@ -43407,9 +43407,9 @@ function createAwsAuthSigv4HttpAuthOption2(authParameters) {
       name: "awsssoportal",
       region: authParameters.region
     },
-    propertiesExtractor: (config, context) => ({
+    propertiesExtractor: (config2, context) => ({
       signingProperties: {
-        config,
+        config: config2,
         context
       }
     })
@@ -43425,10 +43425,10 @@ var init_httpAuthSchemeProvider2 = __esm({
   "node_modules/@aws-sdk/nested-clients/dist-es/submodules/sso/auth/httpAuthSchemeProvider.js"() {
     init_httpAuthSchemes2();
     init_client2();
-    defaultSSOHttpAuthSchemeParametersProvider = async (config, context, input) => {
+    defaultSSOHttpAuthSchemeParametersProvider = async (config2, context, input) => {
       return {
         operation: getSmithyContext(context).operation,
-        region: await normalizeProvider(config.region)() || (() => {
+        region: await normalizeProvider(config2.region)() || (() => {
           throw new Error("expected `region` to be configured for `aws.auth#sigv4`");
         })()
       };
@@ -43448,10 +43448,10 @@ var init_httpAuthSchemeProvider2 = __esm({
       }
       return options;
     };
-    resolveHttpAuthSchemeConfig2 = (config) => {
-      const config_0 = resolveAwsSdkSigV4Config(config);
+    resolveHttpAuthSchemeConfig2 = (config2) => {
+      const config_0 = resolveAwsSdkSigV4Config(config2);
       return Object.assign(config_0, {
-        authSchemePreference: normalizeProvider(config.authSchemePreference ?? [])
+        authSchemePreference: normalizeProvider(config2.authSchemePreference ?? [])
       });
     };
   }
@@ -43801,16 +43801,16 @@ var init_runtimeConfig_shared2 = __esm({
     init_httpAuthSchemeProvider2();
     init_endpointResolver2();
     init_schemas_02();
-    getRuntimeConfig3 = (config) => {
+    getRuntimeConfig3 = (config2) => {
       return {
         apiVersion: "2019-06-10",
-        base64Decoder: config?.base64Decoder ?? fromBase64,
-        base64Encoder: config?.base64Encoder ?? toBase64,
-        disableHostPrefix: config?.disableHostPrefix ?? false,
-        endpointProvider: config?.endpointProvider ?? defaultEndpointResolver2,
-        extensions: config?.extensions ?? [],
-        httpAuthSchemeProvider: config?.httpAuthSchemeProvider ?? defaultSSOHttpAuthSchemeProvider,
-        httpAuthSchemes: config?.httpAuthSchemes ?? [
+        base64Decoder: config2?.base64Decoder ?? fromBase64,
+        base64Encoder: config2?.base64Encoder ?? toBase64,
+        disableHostPrefix: config2?.disableHostPrefix ?? false,
+        endpointProvider: config2?.endpointProvider ?? defaultEndpointResolver2,
+        extensions: config2?.extensions ?? [],
+        httpAuthSchemeProvider: config2?.httpAuthSchemeProvider ?? defaultSSOHttpAuthSchemeProvider,
+        httpAuthSchemes: config2?.httpAuthSchemes ?? [
           {
             schemeId: "aws.auth#sigv4",
             identityProvider: (ipc) => ipc.getIdentityProvider("aws.auth#sigv4"),
@@ -43822,19 +43822,19 @@ var init_runtimeConfig_shared2 = __esm({
             signer: new NoAuthSigner()
           }
         ],
-        logger: config?.logger ?? new NoOpLogger(),
-        protocol: config?.protocol ?? AwsRestJsonProtocol,
-        protocolSettings: config?.protocolSettings ?? {
+        logger: config2?.logger ?? new NoOpLogger(),
+        protocol: config2?.protocol ?? AwsRestJsonProtocol,
+        protocolSettings: config2?.protocolSettings ?? {
           defaultNamespace: "com.amazonaws.sso",
           errorTypeRegistries: errorTypeRegistries2,
           version: "2019-06-10",
           serviceTarget: "SWBPortalService"
         },
-        serviceId: config?.serviceId ?? "SSO",
-        sha256: config?.sha256 ?? Sha256Node,
-        urlParser: config?.urlParser ?? parseUrl,
-        utf8Decoder: config?.utf8Decoder ?? fromUtf8,
-        utf8Encoder: config?.utf8Encoder ?? toUtf8
+        serviceId: config2?.serviceId ?? "SSO",
+        sha256: config2?.sha256 ?? Sha256Node,
+        urlParser: config2?.urlParser ?? parseUrl,
+        utf8Decoder: config2?.utf8Decoder ?? fromUtf8,
+        utf8Encoder: config2?.utf8Encoder ?? toUtf8
       };
     };
   }
@@ -43853,36 +43853,36 @@ var init_runtimeConfig2 = __esm({
     init_serde();
     import_node_http_handler2 = __toESM(require_dist_cjs5());
     init_runtimeConfig_shared2();
-    getRuntimeConfig4 = (config) => {
+    getRuntimeConfig4 = (config2) => {
       emitWarningIfUnsupportedVersion2(process.version);
-      const defaultsMode = resolveDefaultsModeConfig(config);
+      const defaultsMode = resolveDefaultsModeConfig(config2);
       const defaultConfigProvider = () => defaultsMode().then(loadConfigsForDefaultMode);
-      const clientSharedValues = getRuntimeConfig3(config);
+      const clientSharedValues = getRuntimeConfig3(config2);
       emitWarningIfUnsupportedVersion(process.version);
       const loaderConfig = {
-        profile: config?.profile,
+        profile: config2?.profile,
         logger: clientSharedValues.logger
       };
       return {
         ...clientSharedValues,
-        ...config,
+        ...config2,
         runtime: "node",
         defaultsMode,
-        authSchemePreference: config?.authSchemePreference ?? loadConfig(NODE_AUTH_SCHEME_PREFERENCE_OPTIONS, loaderConfig),
-        bodyLengthChecker: config?.bodyLengthChecker ?? calculateBodyLength,
-        defaultSocketTimeout: getDefaultSocketTimeout(config?.requestHandler, 3e5),
-        defaultUserAgentProvider: config?.defaultUserAgentProvider ?? createDefaultUserAgentProvider({ serviceId: clientSharedValues.serviceId, clientVersion: package_default.version }),
-        maxAttempts: config?.maxAttempts ?? loadConfig(NODE_MAX_ATTEMPT_CONFIG_OPTIONS, config),
-        region: config?.region ?? loadConfig(NODE_REGION_CONFIG_OPTIONS, { ...NODE_REGION_CONFIG_FILE_OPTIONS, ...loaderConfig }),
-        requestHandler: import_node_http_handler2.NodeHttpHandler.create(config?.requestHandler ?? defaultConfigProvider),
-        retryMode: config?.retryMode ?? loadConfig({
+        authSchemePreference: config2?.authSchemePreference ?? loadConfig(NODE_AUTH_SCHEME_PREFERENCE_OPTIONS, loaderConfig),
+        bodyLengthChecker: config2?.bodyLengthChecker ?? calculateBodyLength,
+        defaultSocketTimeout: getDefaultSocketTimeout(config2?.requestHandler, 3e5),
+        defaultUserAgentProvider: config2?.defaultUserAgentProvider ?? createDefaultUserAgentProvider({ serviceId: clientSharedValues.serviceId, clientVersion: package_default.version }),
+        maxAttempts: config2?.maxAttempts ?? loadConfig(NODE_MAX_ATTEMPT_CONFIG_OPTIONS, config2),
+        region: config2?.region ?? loadConfig(NODE_REGION_CONFIG_OPTIONS, { ...NODE_REGION_CONFIG_FILE_OPTIONS, ...loaderConfig }),
+        requestHandler: import_node_http_handler2.NodeHttpHandler.create(config2?.requestHandler ?? defaultConfigProvider),
+        retryMode: config2?.retryMode ?? loadConfig({
           ...NODE_RETRY_MODE_CONFIG_OPTIONS,
           default: async () => (await defaultConfigProvider()).retryMode || DEFAULT_RETRY_MODE
-        }, config),
-        streamCollector: config?.streamCollector ?? import_node_http_handler2.streamCollector,
-        useDualstackEndpoint: config?.useDualstackEndpoint ?? loadConfig(NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
-        useFipsEndpoint: config?.useFipsEndpoint ?? loadConfig(NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
-        userAgentAppId: config?.userAgentAppId ?? loadConfig(NODE_APP_ID_CONFIG_OPTIONS, loaderConfig)
+        }, config2),
+        streamCollector: config2?.streamCollector ?? import_node_http_handler2.streamCollector,
+        useDualstackEndpoint: config2?.useDualstackEndpoint ?? loadConfig(NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
+        useFipsEndpoint: config2?.useFipsEndpoint ?? loadConfig(NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
+        userAgentAppId: config2?.userAgentAppId ?? loadConfig(NODE_APP_ID_CONFIG_OPTIONS, loaderConfig)
       };
     };
   }
@@ -43922,11 +43922,11 @@ var init_httpAuthExtensionConfiguration2 = __esm({
         }
       };
     };
-    resolveHttpAuthRuntimeConfig2 = (config) => {
+    resolveHttpAuthRuntimeConfig2 = (config2) => {
       return {
-        httpAuthSchemes: config.httpAuthSchemes(),
-        httpAuthSchemeProvider: config.httpAuthSchemeProvider(),
-        credentials: config.credentials()
+        httpAuthSchemes: config2.httpAuthSchemes(),
+        httpAuthSchemeProvider: config2.httpAuthSchemeProvider(),
+        credentials: config2.credentials()
       };
     };
   }
@@ -43988,8 +43988,8 @@ var init_SSOClient = __esm({
         this.middlewareStack.use(getRecursionDetectionPlugin(this.config));
         this.middlewareStack.use(getHttpAuthSchemeEndpointRuleSetPlugin(this.config, {
           httpAuthSchemeParametersProvider: defaultSSOHttpAuthSchemeParametersProvider,
-          identityProviderConfigProvider: async (config) => new DefaultIdentityProviderConfig({
-            "aws.auth#sigv4": config.credentials
+          identityProviderConfigProvider: async (config2) => new DefaultIdentityProviderConfig({
+            "aws.auth#sigv4": config2.credentials
           })
         }));
         this.middlewareStack.use(getHttpSigningPlugin(this.config));
@@ -44010,7 +44010,7 @@ var init_commandBuilder2 = __esm({
     init_EndpointParameters2();
     command2 = makeBuilder(commonParams2, "SWBPortalService", "SSOClient", getEndpointPlugin);
     _ep02 = {};
-    _mw02 = (Command3, cs, config, o3) => [];
+    _mw02 = (Command3, cs, config2, o3) => [];
   }
 });
 
@@ -44609,9 +44609,9 @@ function createAwsAuthSigv4HttpAuthOption3(authParameters) {
       name: "sts",
       region: authParameters.region
     },
-    propertiesExtractor: (config, context) => ({
+    propertiesExtractor: (config2, context) => ({
       signingProperties: {
-        config,
+        config: config2,
         context
       }
     })
@@ -44624,9 +44624,9 @@ function createAwsAuthSigv4aHttpAuthOption(authParameters) {
       name: "sts",
       region: authParameters.region
     },
-    propertiesExtractor: (config, context) => ({
+    propertiesExtractor: (config2, context) => ({
       signingProperties: {
-        config,
+        config: config2,
         context
       }
     })
@@ -44645,22 +44645,22 @@ var init_httpAuthSchemeProvider3 = __esm({
     init_client2();
     init_endpoints();
     init_endpointResolver3();
-    createEndpointRuleSetHttpAuthSchemeParametersProvider = (defaultHttpAuthSchemeParametersProvider) => async (config, context, input) => {
+    createEndpointRuleSetHttpAuthSchemeParametersProvider = (defaultHttpAuthSchemeParametersProvider) => async (config2, context, input) => {
       if (!input) {
         throw new Error("Could not find `input` for `defaultEndpointRuleSetHttpAuthSchemeParametersProvider`");
       }
-      const defaultParameters = await defaultHttpAuthSchemeParametersProvider(config, context, input);
+      const defaultParameters = await defaultHttpAuthSchemeParametersProvider(config2, context, input);
       const instructionsFn = getSmithyContext(context)?.commandInstance?.constructor?.getEndpointParameterInstructions;
       if (!instructionsFn) {
         throw new Error(`getEndpointParameterInstructions() is not defined on '${context.commandName}'`);
       }
-      const endpointParameters = await resolveParams(input, { getEndpointParameterInstructions: instructionsFn }, config);
+      const endpointParameters = await resolveParams(input, { getEndpointParameterInstructions: instructionsFn }, config2);
       return Object.assign(defaultParameters, endpointParameters);
     };
-    _defaultSTSHttpAuthSchemeParametersProvider = async (config, context, input) => {
+    _defaultSTSHttpAuthSchemeParametersProvider = async (config2, context, input) => {
       return {
         operation: getSmithyContext(context).operation,
-        region: await normalizeProvider(config.region)() || (() => {
+        region: await normalizeProvider(config2.region)() || (() => {
           throw new Error("expected `region` to be configured for `aws.auth#sigv4`");
         })()
       };
@@ -44728,11 +44728,11 @@ var init_httpAuthSchemeProvider3 = __esm({
       "aws.auth#sigv4a": createAwsAuthSigv4aHttpAuthOption,
       "smithy.api#noAuth": createSmithyApiNoAuthHttpAuthOption3
     });
-    resolveHttpAuthSchemeConfig3 = (config) => {
-      const config_0 = resolveAwsSdkSigV4Config(config);
+    resolveHttpAuthSchemeConfig3 = (config2) => {
+      const config_0 = resolveAwsSdkSigV4Config(config2);
       const config_1 = resolveAwsSdkSigV4AConfig(config_0);
       return Object.assign(config_1, {
-        authSchemePreference: normalizeProvider(config.authSchemePreference ?? [])
+        authSchemePreference: normalizeProvider(config2.authSchemePreference ?? [])
       });
     };
   }
@@ -45150,16 +45150,16 @@ var init_runtimeConfig_shared3 = __esm({
     init_httpAuthSchemeProvider3();
     init_endpointResolver3();
     init_schemas_03();
-    getRuntimeConfig5 = (config) => {
+    getRuntimeConfig5 = (config2) => {
       return {
         apiVersion: "2011-06-15",
-        base64Decoder: config?.base64Decoder ?? fromBase64,
-        base64Encoder: config?.base64Encoder ?? toBase64,
-        disableHostPrefix: config?.disableHostPrefix ?? false,
-        endpointProvider: config?.endpointProvider ?? defaultEndpointResolver3,
-        extensions: config?.extensions ?? [],
-        httpAuthSchemeProvider: config?.httpAuthSchemeProvider ?? defaultSTSHttpAuthSchemeProvider,
-        httpAuthSchemes: config?.httpAuthSchemes ?? [
+        base64Decoder: config2?.base64Decoder ?? fromBase64,
+        base64Encoder: config2?.base64Encoder ?? toBase64,
+        disableHostPrefix: config2?.disableHostPrefix ?? false,
+        endpointProvider: config2?.endpointProvider ?? defaultEndpointResolver3,
+        extensions: config2?.extensions ?? [],
+        httpAuthSchemeProvider: config2?.httpAuthSchemeProvider ?? defaultSTSHttpAuthSchemeProvider,
+        httpAuthSchemes: config2?.httpAuthSchemes ?? [
           {
             schemeId: "aws.auth#sigv4",
             identityProvider: (ipc) => ipc.getIdentityProvider("aws.auth#sigv4"),
@@ -45176,21 +45176,21 @@ var init_runtimeConfig_shared3 = __esm({
             signer: new NoAuthSigner()
           }
         ],
-        logger: config?.logger ?? new NoOpLogger(),
-        protocol: config?.protocol ?? AwsQueryProtocol,
-        protocolSettings: config?.protocolSettings ?? {
+        logger: config2?.logger ?? new NoOpLogger(),
+        protocol: config2?.protocol ?? AwsQueryProtocol,
+        protocolSettings: config2?.protocolSettings ?? {
           defaultNamespace: "com.amazonaws.sts",
           errorTypeRegistries: errorTypeRegistries3,
           xmlNamespace: "https://sts.amazonaws.com/doc/2011-06-15/",
           version: "2011-06-15",
           serviceTarget: "AWSSecurityTokenServiceV20110615"
         },
-        serviceId: config?.serviceId ?? "STS",
-        sha256: config?.sha256 ?? Sha256Node,
-        signerConstructor: config?.signerConstructor ?? import_signature_v4_multi_region2.SignatureV4MultiRegion,
-        urlParser: config?.urlParser ?? parseUrl,
-        utf8Decoder: config?.utf8Decoder ?? fromUtf8,
-        utf8Encoder: config?.utf8Encoder ?? toUtf8
+        serviceId: config2?.serviceId ?? "STS",
+        sha256: config2?.sha256 ?? Sha256Node,
+        signerConstructor: config2?.signerConstructor ?? import_signature_v4_multi_region2.SignatureV4MultiRegion,
+        urlParser: config2?.urlParser ?? parseUrl,
+        utf8Decoder: config2?.utf8Decoder ?? fromUtf8,
+        utf8Encoder: config2?.utf8Encoder ?? toUtf8
       };
     };
   }
@@ -45210,29 +45210,29 @@ var init_runtimeConfig3 = __esm({
     init_serde();
     import_node_http_handler3 = __toESM(require_dist_cjs5());
     init_runtimeConfig_shared3();
-    getRuntimeConfig6 = (config) => {
+    getRuntimeConfig6 = (config2) => {
       emitWarningIfUnsupportedVersion2(process.version);
-      const defaultsMode = resolveDefaultsModeConfig(config);
+      const defaultsMode = resolveDefaultsModeConfig(config2);
       const defaultConfigProvider = () => defaultsMode().then(loadConfigsForDefaultMode);
-      const clientSharedValues = getRuntimeConfig5(config);
+      const clientSharedValues = getRuntimeConfig5(config2);
       emitWarningIfUnsupportedVersion(process.version);
       const loaderConfig = {
-        profile: config?.profile,
+        profile: config2?.profile,
         logger: clientSharedValues.logger
       };
       return {
         ...clientSharedValues,
-        ...config,
+        ...config2,
         runtime: "node",
         defaultsMode,
-        authSchemePreference: config?.authSchemePreference ?? loadConfig(NODE_AUTH_SCHEME_PREFERENCE_OPTIONS, loaderConfig),
-        bodyLengthChecker: config?.bodyLengthChecker ?? calculateBodyLength,
-        defaultSocketTimeout: getDefaultSocketTimeout(config?.requestHandler, 3e5),
-        defaultUserAgentProvider: config?.defaultUserAgentProvider ?? createDefaultUserAgentProvider({ serviceId: clientSharedValues.serviceId, clientVersion: package_default.version }),
-        httpAuthSchemes: config?.httpAuthSchemes ?? [
+        authSchemePreference: config2?.authSchemePreference ?? loadConfig(NODE_AUTH_SCHEME_PREFERENCE_OPTIONS, loaderConfig),
+        bodyLengthChecker: config2?.bodyLengthChecker ?? calculateBodyLength,
+        defaultSocketTimeout: getDefaultSocketTimeout(config2?.requestHandler, 3e5),
+        defaultUserAgentProvider: config2?.defaultUserAgentProvider ?? createDefaultUserAgentProvider({ serviceId: clientSharedValues.serviceId, clientVersion: package_default.version }),
+        httpAuthSchemes: config2?.httpAuthSchemes ?? [
           {
             schemeId: "aws.auth#sigv4",
-            identityProvider: (ipc) => ipc.getIdentityProvider("aws.auth#sigv4") || (async (idProps) => await config.credentialDefaultProvider(idProps?.__config || {})()),
+            identityProvider: (ipc) => ipc.getIdentityProvider("aws.auth#sigv4") || (async (idProps) => await config2.credentialDefaultProvider(idProps?.__config || {})()),
             signer: new AwsSdkSigV4Signer()
           },
           {
@@ -45246,18 +45246,18 @@ var init_runtimeConfig3 = __esm({
             signer: new NoAuthSigner()
           }
         ],
-        maxAttempts: config?.maxAttempts ?? loadConfig(NODE_MAX_ATTEMPT_CONFIG_OPTIONS, config),
-        region: config?.region ?? loadConfig(NODE_REGION_CONFIG_OPTIONS, { ...NODE_REGION_CONFIG_FILE_OPTIONS, ...loaderConfig }),
-        requestHandler: import_node_http_handler3.NodeHttpHandler.create(config?.requestHandler ?? defaultConfigProvider),
-        retryMode: config?.retryMode ?? loadConfig({
+        maxAttempts: config2?.maxAttempts ?? loadConfig(NODE_MAX_ATTEMPT_CONFIG_OPTIONS, config2),
+        region: config2?.region ?? loadConfig(NODE_REGION_CONFIG_OPTIONS, { ...NODE_REGION_CONFIG_FILE_OPTIONS, ...loaderConfig }),
+        requestHandler: import_node_http_handler3.NodeHttpHandler.create(config2?.requestHandler ?? defaultConfigProvider),
+        retryMode: config2?.retryMode ?? loadConfig({
           ...NODE_RETRY_MODE_CONFIG_OPTIONS,
           default: async () => (await defaultConfigProvider()).retryMode || DEFAULT_RETRY_MODE
-        }, config),
-        sigv4aSigningRegionSet: config?.sigv4aSigningRegionSet ?? loadConfig(NODE_SIGV4A_CONFIG_OPTIONS, loaderConfig),
-        streamCollector: config?.streamCollector ?? import_node_http_handler3.streamCollector,
-        useDualstackEndpoint: config?.useDualstackEndpoint ?? loadConfig(NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
-        useFipsEndpoint: config?.useFipsEndpoint ?? loadConfig(NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
-        userAgentAppId: config?.userAgentAppId ?? loadConfig(NODE_APP_ID_CONFIG_OPTIONS, loaderConfig)
+        }, config2),
+        sigv4aSigningRegionSet: config2?.sigv4aSigningRegionSet ?? loadConfig(NODE_SIGV4A_CONFIG_OPTIONS, loaderConfig),
+        streamCollector: config2?.streamCollector ?? import_node_http_handler3.streamCollector,
+        useDualstackEndpoint: config2?.useDualstackEndpoint ?? loadConfig(NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
+        useFipsEndpoint: config2?.useFipsEndpoint ?? loadConfig(NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
+        userAgentAppId: config2?.userAgentAppId ?? loadConfig(NODE_APP_ID_CONFIG_OPTIONS, loaderConfig)
       };
     };
   }
@@ -45297,11 +45297,11 @@ var init_httpAuthExtensionConfiguration3 = __esm({
         }
       };
     };
-    resolveHttpAuthRuntimeConfig3 = (config) => {
+    resolveHttpAuthRuntimeConfig3 = (config2) => {
       return {
-        httpAuthSchemes: config.httpAuthSchemes(),
-        httpAuthSchemeProvider: config.httpAuthSchemeProvider(),
-        credentials: config.credentials()
+        httpAuthSchemes: config2.httpAuthSchemes(),
+        httpAuthSchemeProvider: config2.httpAuthSchemeProvider(),
+        credentials: config2.credentials()
       };
     };
   }
@@ -45363,9 +45363,9 @@ var init_STSClient = __esm({
         this.middlewareStack.use(getRecursionDetectionPlugin(this.config));
         this.middlewareStack.use(getHttpAuthSchemeEndpointRuleSetPlugin(this.config, {
           httpAuthSchemeParametersProvider: defaultSTSHttpAuthSchemeParametersProvider,
-          identityProviderConfigProvider: async (config) => new DefaultIdentityProviderConfig({
-            "aws.auth#sigv4": config.credentials,
-            "aws.auth#sigv4a": config.credentials
+          identityProviderConfigProvider: async (config2) => new DefaultIdentityProviderConfig({
+            "aws.auth#sigv4": config2.credentials,
+            "aws.auth#sigv4a": config2.credentials
           })
         }));
         this.middlewareStack.use(getHttpSigningPlugin(this.config));
@@ -45386,7 +45386,7 @@ var init_commandBuilder3 = __esm({
     init_EndpointParameters3();
     command3 = makeBuilder(commonParams3, "AWSSecurityTokenServiceV20110615", "STSClient", getEndpointPlugin);
     _ep03 = {};
-    _mw03 = (Command3, cs, config, o3) => [];
+    _mw03 = (Command3, cs, config2, o3) => [];
   }
 });
 
@@ -45563,8 +45563,8 @@ var init_defaultRoleAssumers = __esm({
         return baseCtor;
       else
         return class CustomizableSTSClient extends baseCtor {
-          constructor(config) {
-            super(config);
+          constructor(config2) {
+            super(config2);
             for (const customization of customizations) {
               this.middlewareStack.use(customization);
             }
@@ -45644,9 +45644,9 @@ function createAwsAuthSigv4HttpAuthOption4(authParameters) {
       name: "signin",
       region: authParameters.region
     },
-    propertiesExtractor: (config, context) => ({
+    propertiesExtractor: (config2, context) => ({
       signingProperties: {
-        config,
+        config: config2,
         context
       }
     })
@@ -45662,10 +45662,10 @@ var init_httpAuthSchemeProvider4 = __esm({
   "node_modules/@aws-sdk/nested-clients/dist-es/submodules/signin/auth/httpAuthSchemeProvider.js"() {
     init_httpAuthSchemes2();
     init_client2();
-    defaultSigninHttpAuthSchemeParametersProvider = async (config, context, input) => {
+    defaultSigninHttpAuthSchemeParametersProvider = async (config2, context, input) => {
       return {
         operation: getSmithyContext(context).operation,
-        region: await normalizeProvider(config.region)() || (() => {
+        region: await normalizeProvider(config2.region)() || (() => {
           throw new Error("expected `region` to be configured for `aws.auth#sigv4`");
         })()
       };
@@ -45685,10 +45685,10 @@ var init_httpAuthSchemeProvider4 = __esm({
       }
       return options;
     };
-    resolveHttpAuthSchemeConfig4 = (config) => {
-      const config_0 = resolveAwsSdkSigV4Config(config);
+    resolveHttpAuthSchemeConfig4 = (config2) => {
+      const config_0 = resolveAwsSdkSigV4Config(config2);
       return Object.assign(config_0, {
-        authSchemePreference: normalizeProvider(config.authSchemePreference ?? [])
+        authSchemePreference: normalizeProvider(config2.authSchemePreference ?? [])
       });
     };
   }
@@ -46218,16 +46218,16 @@ var init_runtimeConfig_shared4 = __esm({
     init_httpAuthSchemeProvider4();
     init_endpointResolver4();
     init_schemas_04();
-    getRuntimeConfig7 = (config) => {
+    getRuntimeConfig7 = (config2) => {
       return {
         apiVersion: "2023-01-01",
-        base64Decoder: config?.base64Decoder ?? fromBase64,
-        base64Encoder: config?.base64Encoder ?? toBase64,
-        disableHostPrefix: config?.disableHostPrefix ?? false,
-        endpointProvider: config?.endpointProvider ?? defaultEndpointResolver4,
-        extensions: config?.extensions ?? [],
-        httpAuthSchemeProvider: config?.httpAuthSchemeProvider ?? defaultSigninHttpAuthSchemeProvider,
-        httpAuthSchemes: config?.httpAuthSchemes ?? [
+        base64Decoder: config2?.base64Decoder ?? fromBase64,
+        base64Encoder: config2?.base64Encoder ?? toBase64,
+        disableHostPrefix: config2?.disableHostPrefix ?? false,
+        endpointProvider: config2?.endpointProvider ?? defaultEndpointResolver4,
+        extensions: config2?.extensions ?? [],
+        httpAuthSchemeProvider: config2?.httpAuthSchemeProvider ?? defaultSigninHttpAuthSchemeProvider,
+        httpAuthSchemes: config2?.httpAuthSchemes ?? [
           {
             schemeId: "aws.auth#sigv4",
             identityProvider: (ipc) => ipc.getIdentityProvider("aws.auth#sigv4"),
@@ -46239,19 +46239,19 @@ var init_runtimeConfig_shared4 = __esm({
             signer: new NoAuthSigner()
           }
         ],
-        logger: config?.logger ?? new NoOpLogger(),
-        protocol: config?.protocol ?? AwsRestJsonProtocol,
-        protocolSettings: config?.protocolSettings ?? {
+        logger: config2?.logger ?? new NoOpLogger(),
+        protocol: config2?.protocol ?? AwsRestJsonProtocol,
+        protocolSettings: config2?.protocolSettings ?? {
           defaultNamespace: "com.amazonaws.signin",
           errorTypeRegistries: errorTypeRegistries4,
           version: "2023-01-01",
           serviceTarget: "Signin"
         },
-        serviceId: config?.serviceId ?? "Signin",
-        sha256: config?.sha256 ?? Sha256Node,
-        urlParser: config?.urlParser ?? parseUrl,
-        utf8Decoder: config?.utf8Decoder ?? fromUtf8,
-        utf8Encoder: config?.utf8Encoder ?? toUtf8
+        serviceId: config2?.serviceId ?? "Signin",
+        sha256: config2?.sha256 ?? Sha256Node,
+        urlParser: config2?.urlParser ?? parseUrl,
+        utf8Decoder: config2?.utf8Decoder ?? fromUtf8,
+        utf8Encoder: config2?.utf8Encoder ?? toUtf8
       };
     };
   }
@@ -46270,36 +46270,36 @@ var init_runtimeConfig4 = __esm({
     init_serde();
     import_node_http_handler4 = __toESM(require_dist_cjs5());
     init_runtimeConfig_shared4();
-    getRuntimeConfig8 = (config) => {
+    getRuntimeConfig8 = (config2) => {
       emitWarningIfUnsupportedVersion2(process.version);
-      const defaultsMode = resolveDefaultsModeConfig(config);
+      const defaultsMode = resolveDefaultsModeConfig(config2);
       const defaultConfigProvider = () => defaultsMode().then(loadConfigsForDefaultMode);
-      const clientSharedValues = getRuntimeConfig7(config);
+      const clientSharedValues = getRuntimeConfig7(config2);
       emitWarningIfUnsupportedVersion(process.version);
       const loaderConfig = {
-        profile: config?.profile,
+        profile: config2?.profile,
         logger: clientSharedValues.logger
       };
       return {
         ...clientSharedValues,
-        ...config,
+        ...config2,
         runtime: "node",
         defaultsMode,
-        authSchemePreference: config?.authSchemePreference ?? loadConfig(NODE_AUTH_SCHEME_PREFERENCE_OPTIONS, loaderConfig),
-        bodyLengthChecker: config?.bodyLengthChecker ?? calculateBodyLength,
-        defaultSocketTimeout: getDefaultSocketTimeout(config?.requestHandler, 3e5),
-        defaultUserAgentProvider: config?.defaultUserAgentProvider ?? createDefaultUserAgentProvider({ serviceId: clientSharedValues.serviceId, clientVersion: package_default.version }),
-        maxAttempts: config?.maxAttempts ?? loadConfig(NODE_MAX_ATTEMPT_CONFIG_OPTIONS, config),
-        region: config?.region ?? loadConfig(NODE_REGION_CONFIG_OPTIONS, { ...NODE_REGION_CONFIG_FILE_OPTIONS, ...loaderConfig }),
-        requestHandler: import_node_http_handler4.NodeHttpHandler.create(config?.requestHandler ?? defaultConfigProvider),
-        retryMode: config?.retryMode ?? loadConfig({
+        authSchemePreference: config2?.authSchemePreference ?? loadConfig(NODE_AUTH_SCHEME_PREFERENCE_OPTIONS, loaderConfig),
+        bodyLengthChecker: config2?.bodyLengthChecker ?? calculateBodyLength,
+        defaultSocketTimeout: getDefaultSocketTimeout(config2?.requestHandler, 3e5),
+        defaultUserAgentProvider: config2?.defaultUserAgentProvider ?? createDefaultUserAgentProvider({ serviceId: clientSharedValues.serviceId, clientVersion: package_default.version }),
+        maxAttempts: config2?.maxAttempts ?? loadConfig(NODE_MAX_ATTEMPT_CONFIG_OPTIONS, config2),
+        region: config2?.region ?? loadConfig(NODE_REGION_CONFIG_OPTIONS, { ...NODE_REGION_CONFIG_FILE_OPTIONS, ...loaderConfig }),
+        requestHandler: import_node_http_handler4.NodeHttpHandler.create(config2?.requestHandler ?? defaultConfigProvider),
+        retryMode: config2?.retryMode ?? loadConfig({
           ...NODE_RETRY_MODE_CONFIG_OPTIONS,
           default: async () => (await defaultConfigProvider()).retryMode || DEFAULT_RETRY_MODE
-        }, config),
-        streamCollector: config?.streamCollector ?? import_node_http_handler4.streamCollector,
-        useDualstackEndpoint: config?.useDualstackEndpoint ?? loadConfig(NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
-        useFipsEndpoint: config?.useFipsEndpoint ?? loadConfig(NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
-        userAgentAppId: config?.userAgentAppId ?? loadConfig(NODE_APP_ID_CONFIG_OPTIONS, loaderConfig)
+        }, config2),
+        streamCollector: config2?.streamCollector ?? import_node_http_handler4.streamCollector,
+        useDualstackEndpoint: config2?.useDualstackEndpoint ?? loadConfig(NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
+        useFipsEndpoint: config2?.useFipsEndpoint ?? loadConfig(NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
+        userAgentAppId: config2?.userAgentAppId ?? loadConfig(NODE_APP_ID_CONFIG_OPTIONS, loaderConfig)
       };
     };
   }
@@ -46339,11 +46339,11 @@ var init_httpAuthExtensionConfiguration4 = __esm({
         }
       };
     };
-    resolveHttpAuthRuntimeConfig4 = (config) => {
+    resolveHttpAuthRuntimeConfig4 = (config2) => {
       return {
-        httpAuthSchemes: config.httpAuthSchemes(),
-        httpAuthSchemeProvider: config.httpAuthSchemeProvider(),
-        credentials: config.credentials()
+        httpAuthSchemes: config2.httpAuthSchemes(),
+        httpAuthSchemeProvider: config2.httpAuthSchemeProvider(),
+        credentials: config2.credentials()
       };
     };
   }
@@ -46405,8 +46405,8 @@ var init_SigninClient = __esm({
         this.middlewareStack.use(getRecursionDetectionPlugin(this.config));
         this.middlewareStack.use(getHttpAuthSchemeEndpointRuleSetPlugin(this.config, {
           httpAuthSchemeParametersProvider: defaultSigninHttpAuthSchemeParametersProvider,
-          identityProviderConfigProvider: async (config) => new DefaultIdentityProviderConfig({
-            "aws.auth#sigv4": config.credentials
+          identityProviderConfigProvider: async (config2) => new DefaultIdentityProviderConfig({
+            "aws.auth#sigv4": config2.credentials
           })
         }));
         this.middlewareStack.use(getHttpSigningPlugin(this.config));
@@ -46432,7 +46432,7 @@ var init_commandBuilder4 = __esm({
     _ep1 = {
       IsOAuthEndpoint: { type: "staticContextParams", value: true }
     };
-    _mw04 = (Command3, cs, config, o3) => [];
+    _mw04 = (Command3, cs, config2, o3) => [];
   }
 });
 
@@ -46672,9 +46672,9 @@ var require_dist_cjs11 = __commonJS({
           };
           await this.saveToken(updatedToken);
           return this.toCredentials(updatedToken.accessToken);
-        } catch (error3) {
-          if (error3.name === "AccessDeniedException") {
-            const errorType = error3.error;
+        } catch (error4) {
+          if (error4.name === "AccessDeniedException") {
+            const errorType = error4.error;
             let message;
             switch (errorType) {
               case "TOKEN_EXPIRED":
@@ -46687,7 +46687,7 @@ var require_dist_cjs11 = __commonJS({
                 message = "Unable to refresh credentials due to insufficient permissions. You may be missing permission for the 'CreateOAuth2Token' action.";
                 break;
               default:
-                message = `Failed to refresh token: ${String(error3)}. Please re-authenticate using \`aws login\``;
+                message = `Failed to refresh token: ${String(error4)}. Please re-authenticate using \`aws login\``;
             }
             throw new CredentialsProviderError2(message, {
               logger: this.logger,
@@ -46696,10 +46696,10 @@ var require_dist_cjs11 = __commonJS({
           }
           const tokenExpiry2 = new Date(freshToken.accessToken.expiresAt).getTime();
           if (tokenExpiry2 > Date.now()) {
-            this.logger?.warn?.(`Failed to refresh token: ${String(error3)}. Using existing token until expiry.`);
+            this.logger?.warn?.(`Failed to refresh token: ${String(error4)}. Using existing token until expiry.`);
             return this.toCredentials(freshToken.accessToken);
           }
-          throw new CredentialsProviderError2(`Failed to refresh token: ${String(error3)}. Please re-authenticate using aws login`, { logger: this.logger });
+          throw new CredentialsProviderError2(`Failed to refresh token: ${String(error4)}. Please re-authenticate using aws login`, { logger: this.logger });
         }
       }
       async loadToken() {
@@ -46718,8 +46718,8 @@ var require_dist_cjs11 = __commonJS({
             });
           }
           return token;
-        } catch (error3) {
-          throw new CredentialsProviderError2(`Failed to load token from ${tokenFilePath}: ${String(error3)}`, {
+        } catch (error4) {
+          throw new CredentialsProviderError2(`Failed to load token from ${tokenFilePath}: ${String(error4)}`, {
             logger: this.logger,
             tryNextLink: false
           });
@@ -46730,7 +46730,7 @@ var require_dist_cjs11 = __commonJS({
         const directory = dirname(tokenFilePath);
         try {
           await promises3.mkdir(directory, { recursive: true });
-        } catch (error3) {
+        } catch (error4) {
         }
         await promises3.writeFile(tokenFilePath, JSON.stringify(token, null, 2), "utf8");
       }
@@ -46821,8 +46821,8 @@ var require_dist_cjs11 = __commonJS({
           const rawSignature = this.derToRawSignature(asn1Signature);
           const signatureB64 = rawSignature.toString("base64url");
           return `${message}.${signatureB64}`;
-        } catch (error3) {
-          throw new CredentialsProviderError2(`Failed to generate Dpop proof: ${error3 instanceof Error ? error3.message : String(error3)}`, { logger: this.logger, tryNextLink: false });
+        } catch (error4) {
+          throw new CredentialsProviderError2(`Failed to generate Dpop proof: ${error4 instanceof Error ? error4.message : String(error4)}`, { logger: this.logger, tryNextLink: false });
         }
       }
     };
@@ -46898,8 +46898,8 @@ var require_dist_cjs12 = __commonJS({
               throw Error(`Profile ${profileName} credential_process returned invalid JSON.`);
             }
             return getValidatedProcessCredentials(profileName, data, profiles);
-          } catch (error3) {
-            throw new CredentialsProviderError2(error3.message, { logger: logger2 });
+          } catch (error4) {
+            throw new CredentialsProviderError2(error4.message, { logger: logger2 });
           }
         } else {
           throw new CredentialsProviderError2(`Profile ${profileName} did not contain credential_process.`, { logger: logger2 });
@@ -47354,10 +47354,10 @@ var require_dist_cjs16 = __commonJS({
     var { streamCollector: streamCollector8, NodeHttpHandler } = require_dist_cjs5();
     var { AwsJson1_1Protocol: AwsJson1_1Protocol2 } = (init_protocols2(), __toCommonJS(protocols_exports2));
     var { Sha256 } = (init_checksum2(), __toCommonJS(checksum_exports));
-    var defaultCodeCommitHttpAuthSchemeParametersProvider = async (config, context, input) => {
+    var defaultCodeCommitHttpAuthSchemeParametersProvider = async (config2, context, input) => {
       return {
         operation: getSmithyContext2(context).operation,
-        region: await normalizeProvider3(config.region)() || (() => {
+        region: await normalizeProvider3(config2.region)() || (() => {
           throw new Error("expected `region` to be configured for `aws.auth#sigv4`");
         })()
       };
@@ -47369,9 +47369,9 @@ var require_dist_cjs16 = __commonJS({
           name: "codecommit",
           region: authParameters.region
         },
-        propertiesExtractor: (config, context) => ({
+        propertiesExtractor: (config2, context) => ({
           signingProperties: {
-            config,
+            config: config2,
             context
           }
         })
@@ -47386,10 +47386,10 @@ var require_dist_cjs16 = __commonJS({
       }
       return options;
     };
-    var resolveHttpAuthSchemeConfig6 = (config) => {
-      const config_0 = resolveAwsSdkSigV4Config2(config);
+    var resolveHttpAuthSchemeConfig6 = (config2) => {
+      const config_0 = resolveAwsSdkSigV4Config2(config2);
       return Object.assign(config_0, {
-        authSchemePreference: normalizeProvider3(config.authSchemePreference ?? [])
+        authSchemePreference: normalizeProvider3(config2.authSchemePreference ?? [])
       });
     };
     var resolveClientEndpointParameters6 = (options) => {
@@ -47405,9 +47405,9 @@ var require_dist_cjs16 = __commonJS({
       Region: { type: "builtInParams", name: "region" },
       UseDualStack: { type: "builtInParams", name: "useDualstackEndpoint" }
     };
-    var version = "3.1174.0";
+    var version2 = "3.1174.0";
     var packageInfo = {
-      version
+      version: version2
     };
     var k6 = "ref";
     var a6 = -1;
@@ -50120,7 +50120,7 @@ var require_dist_cjs16 = __commonJS({
     var _DR = "DeleteRepository";
     var _DRI = "DeleteRepositoryInput";
     var _DRO = "DeleteRepositoryOutput";
-    var _E3 = "Evaluation";
+    var _E4 = "Evaluation";
     var _EICFE = "EncryptionIntegrityChecksFailedException";
     var _EKADE = "EncryptionKeyAccessDeniedException";
     var _EKDE = "EncryptionKeyDisabledException";
@@ -50494,7 +50494,7 @@ var require_dist_cjs16 = __commonJS({
     var _URN = "UpdateRepositoryName";
     var _URNI = "UpdateRepositoryNameInput";
     var _VE2 = "ValidationException";
-    var _a2 = "author";
+    var _a4 = "author";
     var _aA = "authorArn";
     var _aAc = "actorArn";
     var _aB = "afterBlob";
@@ -52681,7 +52681,7 @@ var require_dist_cjs16 = __commonJS({
       n06,
       _Co,
       0,
-      [_cI3, _tI2, _pa, _m5, _a2, _commi, _aD],
+      [_cI3, _tI2, _pa, _m5, _a4, _commi, _aD],
       [0, 0, 64 | 0, 0, () => UserInfo$, () => UserInfo$, 0]
     ];
     var Conflict$ = [
@@ -53026,7 +53026,7 @@ var require_dist_cjs16 = __commonJS({
     var Evaluation$ = [
       3,
       n06,
-      _E3,
+      _E4,
       0,
       [_ap, _o, _aRS, _aRNS],
       [2, 2, 64 | 0, 64 | 0]
@@ -55125,69 +55125,69 @@ var require_dist_cjs16 = __commonJS({
       () => UpdateRepositoryNameInput$,
       () => __Unit
     ];
-    var getRuntimeConfig$1 = (config) => {
+    var getRuntimeConfig$1 = (config2) => {
       return {
         apiVersion: "2015-04-13",
-        base64Decoder: config?.base64Decoder ?? fromBase642,
-        base64Encoder: config?.base64Encoder ?? toBase643,
-        disableHostPrefix: config?.disableHostPrefix ?? false,
-        endpointProvider: config?.endpointProvider ?? defaultEndpointResolver6,
-        extensions: config?.extensions ?? [],
-        httpAuthSchemeProvider: config?.httpAuthSchemeProvider ?? defaultCodeCommitHttpAuthSchemeProvider,
-        httpAuthSchemes: config?.httpAuthSchemes ?? [
+        base64Decoder: config2?.base64Decoder ?? fromBase642,
+        base64Encoder: config2?.base64Encoder ?? toBase643,
+        disableHostPrefix: config2?.disableHostPrefix ?? false,
+        endpointProvider: config2?.endpointProvider ?? defaultEndpointResolver6,
+        extensions: config2?.extensions ?? [],
+        httpAuthSchemeProvider: config2?.httpAuthSchemeProvider ?? defaultCodeCommitHttpAuthSchemeProvider,
+        httpAuthSchemes: config2?.httpAuthSchemes ?? [
           {
             schemeId: "aws.auth#sigv4",
             identityProvider: (ipc) => ipc.getIdentityProvider("aws.auth#sigv4"),
             signer: new AwsSdkSigV4Signer2()
           }
         ],
-        logger: config?.logger ?? new NoOpLogger2(),
-        protocol: config?.protocol ?? AwsJson1_1Protocol2,
-        protocolSettings: config?.protocolSettings ?? {
+        logger: config2?.logger ?? new NoOpLogger2(),
+        protocol: config2?.protocol ?? AwsJson1_1Protocol2,
+        protocolSettings: config2?.protocolSettings ?? {
           defaultNamespace: "com.amazonaws.codecommit",
           errorTypeRegistries: errorTypeRegistries6,
           xmlNamespace: "http://codecommit.amazonaws.com/doc/2015-04-13",
           version: "2015-04-13",
           serviceTarget: "CodeCommit_20150413"
         },
-        serviceId: config?.serviceId ?? "CodeCommit",
-        sha256: config?.sha256 ?? Sha256,
-        urlParser: config?.urlParser ?? parseUrl2,
-        utf8Decoder: config?.utf8Decoder ?? fromUtf83,
-        utf8Encoder: config?.utf8Encoder ?? toUtf83
+        serviceId: config2?.serviceId ?? "CodeCommit",
+        sha256: config2?.sha256 ?? Sha256,
+        urlParser: config2?.urlParser ?? parseUrl2,
+        utf8Decoder: config2?.utf8Decoder ?? fromUtf83,
+        utf8Encoder: config2?.utf8Encoder ?? toUtf83
       };
     };
-    var getRuntimeConfig11 = (config) => {
+    var getRuntimeConfig11 = (config2) => {
       emitWarningIfUnsupportedVersion3(process.version);
-      const defaultsMode = resolveDefaultsModeConfig2(config);
+      const defaultsMode = resolveDefaultsModeConfig2(config2);
       const defaultConfigProvider = () => defaultsMode().then(loadConfigsForDefaultMode2);
-      const clientSharedValues = getRuntimeConfig$1(config);
+      const clientSharedValues = getRuntimeConfig$1(config2);
       emitWarningIfUnsupportedVersion$1(process.version);
       const loaderConfig = {
-        profile: config?.profile,
+        profile: config2?.profile,
         logger: clientSharedValues.logger
       };
       return {
         ...clientSharedValues,
-        ...config,
+        ...config2,
         runtime: "node",
         defaultsMode,
-        authSchemePreference: config?.authSchemePreference ?? loadConfig2(NODE_AUTH_SCHEME_PREFERENCE_OPTIONS2, loaderConfig),
-        bodyLengthChecker: config?.bodyLengthChecker ?? calculateBodyLength2,
-        credentialDefaultProvider: config?.credentialDefaultProvider ?? defaultProvider,
-        defaultSocketTimeout: getDefaultSocketTimeout2(config?.requestHandler, 3e5),
-        defaultUserAgentProvider: config?.defaultUserAgentProvider ?? createDefaultUserAgentProvider2({ serviceId: clientSharedValues.serviceId, clientVersion: packageInfo.version }),
-        maxAttempts: config?.maxAttempts ?? loadConfig2(NODE_MAX_ATTEMPT_CONFIG_OPTIONS2, config),
-        region: config?.region ?? loadConfig2(NODE_REGION_CONFIG_OPTIONS2, { ...NODE_REGION_CONFIG_FILE_OPTIONS2, ...loaderConfig }),
-        requestHandler: NodeHttpHandler.create(config?.requestHandler ?? defaultConfigProvider),
-        retryMode: config?.retryMode ?? loadConfig2({
+        authSchemePreference: config2?.authSchemePreference ?? loadConfig2(NODE_AUTH_SCHEME_PREFERENCE_OPTIONS2, loaderConfig),
+        bodyLengthChecker: config2?.bodyLengthChecker ?? calculateBodyLength2,
+        credentialDefaultProvider: config2?.credentialDefaultProvider ?? defaultProvider,
+        defaultSocketTimeout: getDefaultSocketTimeout2(config2?.requestHandler, 3e5),
+        defaultUserAgentProvider: config2?.defaultUserAgentProvider ?? createDefaultUserAgentProvider2({ serviceId: clientSharedValues.serviceId, clientVersion: packageInfo.version }),
+        maxAttempts: config2?.maxAttempts ?? loadConfig2(NODE_MAX_ATTEMPT_CONFIG_OPTIONS2, config2),
+        region: config2?.region ?? loadConfig2(NODE_REGION_CONFIG_OPTIONS2, { ...NODE_REGION_CONFIG_FILE_OPTIONS2, ...loaderConfig }),
+        requestHandler: NodeHttpHandler.create(config2?.requestHandler ?? defaultConfigProvider),
+        retryMode: config2?.retryMode ?? loadConfig2({
           ...NODE_RETRY_MODE_CONFIG_OPTIONS2,
           default: async () => (await defaultConfigProvider()).retryMode || DEFAULT_RETRY_MODE2
-        }, config),
-        streamCollector: config?.streamCollector ?? streamCollector8,
-        useDualstackEndpoint: config?.useDualstackEndpoint ?? loadConfig2(NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS2, loaderConfig),
-        useFipsEndpoint: config?.useFipsEndpoint ?? loadConfig2(NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS2, loaderConfig),
-        userAgentAppId: config?.userAgentAppId ?? loadConfig2(NODE_APP_ID_CONFIG_OPTIONS2, loaderConfig)
+        }, config2),
+        streamCollector: config2?.streamCollector ?? streamCollector8,
+        useDualstackEndpoint: config2?.useDualstackEndpoint ?? loadConfig2(NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS2, loaderConfig),
+        useFipsEndpoint: config2?.useFipsEndpoint ?? loadConfig2(NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS2, loaderConfig),
+        userAgentAppId: config2?.userAgentAppId ?? loadConfig2(NODE_APP_ID_CONFIG_OPTIONS2, loaderConfig)
       };
     };
     var getHttpAuthExtensionConfiguration6 = (runtimeConfig) => {
@@ -55220,11 +55220,11 @@ var require_dist_cjs16 = __commonJS({
         }
       };
     };
-    var resolveHttpAuthRuntimeConfig6 = (config) => {
+    var resolveHttpAuthRuntimeConfig6 = (config2) => {
       return {
-        httpAuthSchemes: config.httpAuthSchemes(),
-        httpAuthSchemeProvider: config.httpAuthSchemeProvider(),
-        credentials: config.credentials()
+        httpAuthSchemes: config2.httpAuthSchemes(),
+        httpAuthSchemeProvider: config2.httpAuthSchemeProvider(),
+        credentials: config2.credentials()
       };
     };
     var resolveRuntimeExtensions6 = (runtimeConfig, extensions) => {
@@ -55256,8 +55256,8 @@ var require_dist_cjs16 = __commonJS({
         this.middlewareStack.use(getRecursionDetectionPlugin2(this.config));
         this.middlewareStack.use(getHttpAuthSchemeEndpointRuleSetPlugin2(this.config, {
           httpAuthSchemeParametersProvider: defaultCodeCommitHttpAuthSchemeParametersProvider,
-          identityProviderConfigProvider: async (config) => new DefaultIdentityProviderConfig2({
-            "aws.auth#sigv4": config.credentials
+          identityProviderConfigProvider: async (config2) => new DefaultIdentityProviderConfig2({
+            "aws.auth#sigv4": config2.credentials
           })
         }));
         this.middlewareStack.use(getHttpSigningPlugin2(this.config));
@@ -55268,7 +55268,7 @@ var require_dist_cjs16 = __commonJS({
     };
     var command6 = makeBuilder2(commonParams6, "CodeCommit_20150413", "CodeCommitClient", getEndpointPlugin2);
     var _ep06 = {};
-    var _mw06 = (Command3, cs, config, o3) => [];
+    var _mw06 = (Command3, cs, config2, o3) => [];
     var AssociateApprovalRuleTemplateWithRepositoryCommand = class extends command6(_ep06, _mw06, "AssociateApprovalRuleTemplateWithRepository", AssociateApprovalRuleTemplateWithRepository$) {
     };
     var BatchAssociateApprovalRuleTemplateWithRepositoriesCommand = class extends command6(_ep06, _mw06, "BatchAssociateApprovalRuleTemplateWithRepositories", BatchAssociateApprovalRuleTemplateWithRepositories$) {
@@ -56446,10 +56446,10 @@ var require_dist_cjs17 = __commonJS({
     var { streamCollector: streamCollector8, NodeHttpHandler } = require_dist_cjs5();
     var { AwsJson1_1Protocol: AwsJson1_1Protocol2 } = (init_protocols2(), __toCommonJS(protocols_exports2));
     var { Sha256 } = (init_checksum2(), __toCommonJS(checksum_exports));
-    var defaultECRHttpAuthSchemeParametersProvider = async (config, context, input) => {
+    var defaultECRHttpAuthSchemeParametersProvider = async (config2, context, input) => {
       return {
         operation: getSmithyContext2(context).operation,
-        region: await normalizeProvider3(config.region)() || (() => {
+        region: await normalizeProvider3(config2.region)() || (() => {
           throw new Error("expected `region` to be configured for `aws.auth#sigv4`");
         })()
       };
@@ -56461,9 +56461,9 @@ var require_dist_cjs17 = __commonJS({
           name: "ecr",
           region: authParameters.region
         },
-        propertiesExtractor: (config, context) => ({
+        propertiesExtractor: (config2, context) => ({
           signingProperties: {
-            config,
+            config: config2,
             context
           }
         })
@@ -56478,10 +56478,10 @@ var require_dist_cjs17 = __commonJS({
       }
       return options;
     };
-    var resolveHttpAuthSchemeConfig6 = (config) => {
-      const config_0 = resolveAwsSdkSigV4Config2(config);
+    var resolveHttpAuthSchemeConfig6 = (config2) => {
+      const config_0 = resolveAwsSdkSigV4Config2(config2);
       return Object.assign(config_0, {
-        authSchemePreference: normalizeProvider3(config.authSchemePreference ?? [])
+        authSchemePreference: normalizeProvider3(config2.authSchemePreference ?? [])
       });
     };
     var resolveClientEndpointParameters6 = (options) => {
@@ -56497,9 +56497,9 @@ var require_dist_cjs17 = __commonJS({
       Region: { type: "builtInParams", name: "region" },
       UseDualStack: { type: "builtInParams", name: "useDualstackEndpoint" }
     };
-    var version = "3.1168.0";
+    var version2 = "3.1168.0";
     var packageInfo = {
-      version
+      version: version2
     };
     var m4 = "ref";
     var a6 = -1;
@@ -57636,7 +57636,7 @@ var require_dist_cjs17 = __commonJS({
     var _VPTCR = "ValidatePullThroughCacheRule";
     var _VPTCRR = "ValidatePullThroughCacheRuleRequest";
     var _VPTCRRa = "ValidatePullThroughCacheRuleResponse";
-    var _a2 = "architecture";
+    var _a4 = "architecture";
     var _aAI = "awsAccountId";
     var _aD = "authorizationData";
     var _aECI = "awsEcrContainerImage";
@@ -58325,7 +58325,7 @@ var require_dist_cjs17 = __commonJS({
       n06,
       _AECID,
       0,
-      [_a2, _au, _iH, _iT3, _p, _pA, _lIUA, _iUC, _r3, _rN2],
+      [_a4, _au, _iH, _iT3, _p, _pA, _lIUA, _iUC, _r3, _rN2],
       [0, 0, 0, 64 | 0, 0, 4, 4, 1, 0, 0]
     ];
     var BatchCheckLayerAvailabilityRequest$ = [
@@ -60576,69 +60576,69 @@ var require_dist_cjs17 = __commonJS({
       () => ValidatePullThroughCacheRuleRequest$,
       () => ValidatePullThroughCacheRuleResponse$
     ];
-    var getRuntimeConfig$1 = (config) => {
+    var getRuntimeConfig$1 = (config2) => {
       return {
         apiVersion: "2015-09-21",
-        base64Decoder: config?.base64Decoder ?? fromBase642,
-        base64Encoder: config?.base64Encoder ?? toBase643,
-        disableHostPrefix: config?.disableHostPrefix ?? false,
-        endpointProvider: config?.endpointProvider ?? defaultEndpointResolver6,
-        extensions: config?.extensions ?? [],
-        httpAuthSchemeProvider: config?.httpAuthSchemeProvider ?? defaultECRHttpAuthSchemeProvider,
-        httpAuthSchemes: config?.httpAuthSchemes ?? [
+        base64Decoder: config2?.base64Decoder ?? fromBase642,
+        base64Encoder: config2?.base64Encoder ?? toBase643,
+        disableHostPrefix: config2?.disableHostPrefix ?? false,
+        endpointProvider: config2?.endpointProvider ?? defaultEndpointResolver6,
+        extensions: config2?.extensions ?? [],
+        httpAuthSchemeProvider: config2?.httpAuthSchemeProvider ?? defaultECRHttpAuthSchemeProvider,
+        httpAuthSchemes: config2?.httpAuthSchemes ?? [
           {
             schemeId: "aws.auth#sigv4",
             identityProvider: (ipc) => ipc.getIdentityProvider("aws.auth#sigv4"),
             signer: new AwsSdkSigV4Signer2()
           }
         ],
-        logger: config?.logger ?? new NoOpLogger2(),
-        protocol: config?.protocol ?? AwsJson1_1Protocol2,
-        protocolSettings: config?.protocolSettings ?? {
+        logger: config2?.logger ?? new NoOpLogger2(),
+        protocol: config2?.protocol ?? AwsJson1_1Protocol2,
+        protocolSettings: config2?.protocolSettings ?? {
           defaultNamespace: "com.amazonaws.ecr",
           errorTypeRegistries: errorTypeRegistries6,
           xmlNamespace: "http://ecr.amazonaws.com/doc/2015-09-21/",
           version: "2015-09-21",
           serviceTarget: "AmazonEC2ContainerRegistry_V20150921"
         },
-        serviceId: config?.serviceId ?? "ECR",
-        sha256: config?.sha256 ?? Sha256,
-        urlParser: config?.urlParser ?? parseUrl2,
-        utf8Decoder: config?.utf8Decoder ?? fromUtf83,
-        utf8Encoder: config?.utf8Encoder ?? toUtf83
+        serviceId: config2?.serviceId ?? "ECR",
+        sha256: config2?.sha256 ?? Sha256,
+        urlParser: config2?.urlParser ?? parseUrl2,
+        utf8Decoder: config2?.utf8Decoder ?? fromUtf83,
+        utf8Encoder: config2?.utf8Encoder ?? toUtf83
       };
     };
-    var getRuntimeConfig11 = (config) => {
+    var getRuntimeConfig11 = (config2) => {
       emitWarningIfUnsupportedVersion3(process.version);
-      const defaultsMode = resolveDefaultsModeConfig2(config);
+      const defaultsMode = resolveDefaultsModeConfig2(config2);
       const defaultConfigProvider = () => defaultsMode().then(loadConfigsForDefaultMode2);
-      const clientSharedValues = getRuntimeConfig$1(config);
+      const clientSharedValues = getRuntimeConfig$1(config2);
       emitWarningIfUnsupportedVersion$1(process.version);
       const loaderConfig = {
-        profile: config?.profile,
+        profile: config2?.profile,
         logger: clientSharedValues.logger
       };
       return {
         ...clientSharedValues,
-        ...config,
+        ...config2,
         runtime: "node",
         defaultsMode,
-        authSchemePreference: config?.authSchemePreference ?? loadConfig2(NODE_AUTH_SCHEME_PREFERENCE_OPTIONS2, loaderConfig),
-        bodyLengthChecker: config?.bodyLengthChecker ?? calculateBodyLength2,
-        credentialDefaultProvider: config?.credentialDefaultProvider ?? defaultProvider,
-        defaultSocketTimeout: getDefaultSocketTimeout2(config?.requestHandler, 3e5),
-        defaultUserAgentProvider: config?.defaultUserAgentProvider ?? createDefaultUserAgentProvider2({ serviceId: clientSharedValues.serviceId, clientVersion: packageInfo.version }),
-        maxAttempts: config?.maxAttempts ?? loadConfig2(NODE_MAX_ATTEMPT_CONFIG_OPTIONS2, config),
-        region: config?.region ?? loadConfig2(NODE_REGION_CONFIG_OPTIONS2, { ...NODE_REGION_CONFIG_FILE_OPTIONS2, ...loaderConfig }),
-        requestHandler: NodeHttpHandler.create(config?.requestHandler ?? defaultConfigProvider),
-        retryMode: config?.retryMode ?? loadConfig2({
+        authSchemePreference: config2?.authSchemePreference ?? loadConfig2(NODE_AUTH_SCHEME_PREFERENCE_OPTIONS2, loaderConfig),
+        bodyLengthChecker: config2?.bodyLengthChecker ?? calculateBodyLength2,
+        credentialDefaultProvider: config2?.credentialDefaultProvider ?? defaultProvider,
+        defaultSocketTimeout: getDefaultSocketTimeout2(config2?.requestHandler, 3e5),
+        defaultUserAgentProvider: config2?.defaultUserAgentProvider ?? createDefaultUserAgentProvider2({ serviceId: clientSharedValues.serviceId, clientVersion: packageInfo.version }),
+        maxAttempts: config2?.maxAttempts ?? loadConfig2(NODE_MAX_ATTEMPT_CONFIG_OPTIONS2, config2),
+        region: config2?.region ?? loadConfig2(NODE_REGION_CONFIG_OPTIONS2, { ...NODE_REGION_CONFIG_FILE_OPTIONS2, ...loaderConfig }),
+        requestHandler: NodeHttpHandler.create(config2?.requestHandler ?? defaultConfigProvider),
+        retryMode: config2?.retryMode ?? loadConfig2({
           ...NODE_RETRY_MODE_CONFIG_OPTIONS2,
           default: async () => (await defaultConfigProvider()).retryMode || DEFAULT_RETRY_MODE2
-        }, config),
-        streamCollector: config?.streamCollector ?? streamCollector8,
-        useDualstackEndpoint: config?.useDualstackEndpoint ?? loadConfig2(NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS2, loaderConfig),
-        useFipsEndpoint: config?.useFipsEndpoint ?? loadConfig2(NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS2, loaderConfig),
-        userAgentAppId: config?.userAgentAppId ?? loadConfig2(NODE_APP_ID_CONFIG_OPTIONS2, loaderConfig)
+        }, config2),
+        streamCollector: config2?.streamCollector ?? streamCollector8,
+        useDualstackEndpoint: config2?.useDualstackEndpoint ?? loadConfig2(NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS2, loaderConfig),
+        useFipsEndpoint: config2?.useFipsEndpoint ?? loadConfig2(NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS2, loaderConfig),
+        userAgentAppId: config2?.userAgentAppId ?? loadConfig2(NODE_APP_ID_CONFIG_OPTIONS2, loaderConfig)
       };
     };
     var getHttpAuthExtensionConfiguration6 = (runtimeConfig) => {
@@ -60671,11 +60671,11 @@ var require_dist_cjs17 = __commonJS({
         }
       };
     };
-    var resolveHttpAuthRuntimeConfig6 = (config) => {
+    var resolveHttpAuthRuntimeConfig6 = (config2) => {
       return {
-        httpAuthSchemes: config.httpAuthSchemes(),
-        httpAuthSchemeProvider: config.httpAuthSchemeProvider(),
-        credentials: config.credentials()
+        httpAuthSchemes: config2.httpAuthSchemes(),
+        httpAuthSchemeProvider: config2.httpAuthSchemeProvider(),
+        credentials: config2.credentials()
       };
     };
     var resolveRuntimeExtensions6 = (runtimeConfig, extensions) => {
@@ -60707,8 +60707,8 @@ var require_dist_cjs17 = __commonJS({
         this.middlewareStack.use(getRecursionDetectionPlugin2(this.config));
         this.middlewareStack.use(getHttpAuthSchemeEndpointRuleSetPlugin2(this.config, {
           httpAuthSchemeParametersProvider: defaultECRHttpAuthSchemeParametersProvider,
-          identityProviderConfigProvider: async (config) => new DefaultIdentityProviderConfig2({
-            "aws.auth#sigv4": config.credentials
+          identityProviderConfigProvider: async (config2) => new DefaultIdentityProviderConfig2({
+            "aws.auth#sigv4": config2.credentials
           })
         }));
         this.middlewareStack.use(getHttpSigningPlugin2(this.config));
@@ -60719,7 +60719,7 @@ var require_dist_cjs17 = __commonJS({
     };
     var command6 = makeBuilder2(commonParams6, "AmazonEC2ContainerRegistry_V20150921", "ECRClient", getEndpointPlugin2);
     var _ep06 = {};
-    var _mw06 = (Command3, cs, config, o3) => [];
+    var _mw06 = (Command3, cs, config2, o3) => [];
     var BatchCheckLayerAvailabilityCommand = class extends command6(_ep06, _mw06, "BatchCheckLayerAvailability", BatchCheckLayerAvailability$) {
     };
     var BatchDeleteImageCommand = class extends command6(_ep06, _mw06, "BatchDeleteImage", BatchDeleteImage$) {
@@ -61638,9 +61638,9 @@ function createAwsAuthSigv4HttpAuthOption5(authParameters) {
       name: "cognito-identity",
       region: authParameters.region
     },
-    propertiesExtractor: (config, context) => ({
+    propertiesExtractor: (config2, context) => ({
       signingProperties: {
-        config,
+        config: config2,
         context
       }
     })
@@ -61656,10 +61656,10 @@ var init_httpAuthSchemeProvider5 = __esm({
   "node_modules/@aws-sdk/nested-clients/dist-es/submodules/cognito-identity/auth/httpAuthSchemeProvider.js"() {
     init_httpAuthSchemes2();
     init_client2();
-    defaultCognitoIdentityHttpAuthSchemeParametersProvider = async (config, context, input) => {
+    defaultCognitoIdentityHttpAuthSchemeParametersProvider = async (config2, context, input) => {
       return {
         operation: getSmithyContext(context).operation,
-        region: await normalizeProvider(config.region)() || (() => {
+        region: await normalizeProvider(config2.region)() || (() => {
           throw new Error("expected `region` to be configured for `aws.auth#sigv4`");
         })()
       };
@@ -61685,10 +61685,10 @@ var init_httpAuthSchemeProvider5 = __esm({
       }
       return options;
     };
-    resolveHttpAuthSchemeConfig5 = (config) => {
-      const config_0 = resolveAwsSdkSigV4Config(config);
+    resolveHttpAuthSchemeConfig5 = (config2) => {
+      const config_0 = resolveAwsSdkSigV4Config(config2);
       return Object.assign(config_0, {
-        authSchemePreference: normalizeProvider(config.authSchemePreference ?? [])
+        authSchemePreference: normalizeProvider(config2.authSchemePreference ?? [])
       });
     };
   }
@@ -62212,16 +62212,16 @@ var init_runtimeConfig_shared5 = __esm({
     init_httpAuthSchemeProvider5();
     init_endpointResolver5();
     init_schemas_05();
-    getRuntimeConfig9 = (config) => {
+    getRuntimeConfig9 = (config2) => {
       return {
         apiVersion: "2014-06-30",
-        base64Decoder: config?.base64Decoder ?? fromBase64,
-        base64Encoder: config?.base64Encoder ?? toBase64,
-        disableHostPrefix: config?.disableHostPrefix ?? false,
-        endpointProvider: config?.endpointProvider ?? defaultEndpointResolver5,
-        extensions: config?.extensions ?? [],
-        httpAuthSchemeProvider: config?.httpAuthSchemeProvider ?? defaultCognitoIdentityHttpAuthSchemeProvider,
-        httpAuthSchemes: config?.httpAuthSchemes ?? [
+        base64Decoder: config2?.base64Decoder ?? fromBase64,
+        base64Encoder: config2?.base64Encoder ?? toBase64,
+        disableHostPrefix: config2?.disableHostPrefix ?? false,
+        endpointProvider: config2?.endpointProvider ?? defaultEndpointResolver5,
+        extensions: config2?.extensions ?? [],
+        httpAuthSchemeProvider: config2?.httpAuthSchemeProvider ?? defaultCognitoIdentityHttpAuthSchemeProvider,
+        httpAuthSchemes: config2?.httpAuthSchemes ?? [
           {
             schemeId: "aws.auth#sigv4",
             identityProvider: (ipc) => ipc.getIdentityProvider("aws.auth#sigv4"),
@@ -62233,20 +62233,20 @@ var init_runtimeConfig_shared5 = __esm({
             signer: new NoAuthSigner()
           }
         ],
-        logger: config?.logger ?? new NoOpLogger(),
-        protocol: config?.protocol ?? AwsJson1_1Protocol,
-        protocolSettings: config?.protocolSettings ?? {
+        logger: config2?.logger ?? new NoOpLogger(),
+        protocol: config2?.protocol ?? AwsJson1_1Protocol,
+        protocolSettings: config2?.protocolSettings ?? {
           defaultNamespace: "com.amazonaws.cognitoidentity",
           errorTypeRegistries: errorTypeRegistries5,
           xmlNamespace: "http://cognito-identity.amazonaws.com/doc/2014-06-30/",
           version: "2014-06-30",
           serviceTarget: "AWSCognitoIdentityService"
         },
-        serviceId: config?.serviceId ?? "Cognito Identity",
-        sha256: config?.sha256 ?? Sha256Node,
-        urlParser: config?.urlParser ?? parseUrl,
-        utf8Decoder: config?.utf8Decoder ?? fromUtf8,
-        utf8Encoder: config?.utf8Encoder ?? toUtf8
+        serviceId: config2?.serviceId ?? "Cognito Identity",
+        sha256: config2?.sha256 ?? Sha256Node,
+        urlParser: config2?.urlParser ?? parseUrl,
+        utf8Decoder: config2?.utf8Decoder ?? fromUtf8,
+        utf8Encoder: config2?.utf8Encoder ?? toUtf8
       };
     };
   }
@@ -62265,36 +62265,36 @@ var init_runtimeConfig5 = __esm({
     init_serde();
     import_node_http_handler5 = __toESM(require_dist_cjs5());
     init_runtimeConfig_shared5();
-    getRuntimeConfig10 = (config) => {
+    getRuntimeConfig10 = (config2) => {
       emitWarningIfUnsupportedVersion2(process.version);
-      const defaultsMode = resolveDefaultsModeConfig(config);
+      const defaultsMode = resolveDefaultsModeConfig(config2);
       const defaultConfigProvider = () => defaultsMode().then(loadConfigsForDefaultMode);
-      const clientSharedValues = getRuntimeConfig9(config);
+      const clientSharedValues = getRuntimeConfig9(config2);
       emitWarningIfUnsupportedVersion(process.version);
       const loaderConfig = {
-        profile: config?.profile,
+        profile: config2?.profile,
         logger: clientSharedValues.logger
       };
       return {
         ...clientSharedValues,
-        ...config,
+        ...config2,
         runtime: "node",
         defaultsMode,
-        authSchemePreference: config?.authSchemePreference ?? loadConfig(NODE_AUTH_SCHEME_PREFERENCE_OPTIONS, loaderConfig),
-        bodyLengthChecker: config?.bodyLengthChecker ?? calculateBodyLength,
-        defaultSocketTimeout: getDefaultSocketTimeout(config?.requestHandler, 3e5),
-        defaultUserAgentProvider: config?.defaultUserAgentProvider ?? createDefaultUserAgentProvider({ serviceId: clientSharedValues.serviceId, clientVersion: package_default.version }),
-        maxAttempts: config?.maxAttempts ?? loadConfig(NODE_MAX_ATTEMPT_CONFIG_OPTIONS, config),
-        region: config?.region ?? loadConfig(NODE_REGION_CONFIG_OPTIONS, { ...NODE_REGION_CONFIG_FILE_OPTIONS, ...loaderConfig }),
-        requestHandler: import_node_http_handler5.NodeHttpHandler.create(config?.requestHandler ?? defaultConfigProvider),
-        retryMode: config?.retryMode ?? loadConfig({
+        authSchemePreference: config2?.authSchemePreference ?? loadConfig(NODE_AUTH_SCHEME_PREFERENCE_OPTIONS, loaderConfig),
+        bodyLengthChecker: config2?.bodyLengthChecker ?? calculateBodyLength,
+        defaultSocketTimeout: getDefaultSocketTimeout(config2?.requestHandler, 3e5),
+        defaultUserAgentProvider: config2?.defaultUserAgentProvider ?? createDefaultUserAgentProvider({ serviceId: clientSharedValues.serviceId, clientVersion: package_default.version }),
+        maxAttempts: config2?.maxAttempts ?? loadConfig(NODE_MAX_ATTEMPT_CONFIG_OPTIONS, config2),
+        region: config2?.region ?? loadConfig(NODE_REGION_CONFIG_OPTIONS, { ...NODE_REGION_CONFIG_FILE_OPTIONS, ...loaderConfig }),
+        requestHandler: import_node_http_handler5.NodeHttpHandler.create(config2?.requestHandler ?? defaultConfigProvider),
+        retryMode: config2?.retryMode ?? loadConfig({
           ...NODE_RETRY_MODE_CONFIG_OPTIONS,
           default: async () => (await defaultConfigProvider()).retryMode || DEFAULT_RETRY_MODE
-        }, config),
-        streamCollector: config?.streamCollector ?? import_node_http_handler5.streamCollector,
-        useDualstackEndpoint: config?.useDualstackEndpoint ?? loadConfig(NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
-        useFipsEndpoint: config?.useFipsEndpoint ?? loadConfig(NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
-        userAgentAppId: config?.userAgentAppId ?? loadConfig(NODE_APP_ID_CONFIG_OPTIONS, loaderConfig)
+        }, config2),
+        streamCollector: config2?.streamCollector ?? import_node_http_handler5.streamCollector,
+        useDualstackEndpoint: config2?.useDualstackEndpoint ?? loadConfig(NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
+        useFipsEndpoint: config2?.useFipsEndpoint ?? loadConfig(NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS, loaderConfig),
+        userAgentAppId: config2?.userAgentAppId ?? loadConfig(NODE_APP_ID_CONFIG_OPTIONS, loaderConfig)
       };
     };
   }
@@ -62334,11 +62334,11 @@ var init_httpAuthExtensionConfiguration5 = __esm({
         }
       };
     };
-    resolveHttpAuthRuntimeConfig5 = (config) => {
+    resolveHttpAuthRuntimeConfig5 = (config2) => {
       return {
-        httpAuthSchemes: config.httpAuthSchemes(),
-        httpAuthSchemeProvider: config.httpAuthSchemeProvider(),
-        credentials: config.credentials()
+        httpAuthSchemes: config2.httpAuthSchemes(),
+        httpAuthSchemeProvider: config2.httpAuthSchemeProvider(),
+        credentials: config2.credentials()
       };
     };
   }
@@ -62400,8 +62400,8 @@ var init_CognitoIdentityClient = __esm({
         this.middlewareStack.use(getRecursionDetectionPlugin(this.config));
         this.middlewareStack.use(getHttpAuthSchemeEndpointRuleSetPlugin(this.config, {
           httpAuthSchemeParametersProvider: defaultCognitoIdentityHttpAuthSchemeParametersProvider,
-          identityProviderConfigProvider: async (config) => new DefaultIdentityProviderConfig({
-            "aws.auth#sigv4": config.credentials
+          identityProviderConfigProvider: async (config2) => new DefaultIdentityProviderConfig({
+            "aws.auth#sigv4": config2.credentials
           })
         }));
         this.middlewareStack.use(getHttpSigningPlugin(this.config));
@@ -62422,7 +62422,7 @@ var init_commandBuilder5 = __esm({
     init_EndpointParameters5();
     command5 = makeBuilder(commonParams5, "AWSCognitoIdentityService", "CognitoIdentityClient", getEndpointPlugin);
     _ep05 = {};
-    _mw05 = (Command3, cs, config, o3) => [];
+    _mw05 = (Command3, cs, config2, o3) => [];
   }
 });
 
@@ -63019,24 +63019,24 @@ var require_identity = __commonJS({
     var SCALAR = /* @__PURE__ */ Symbol.for("yaml.scalar");
     var SEQ = /* @__PURE__ */ Symbol.for("yaml.seq");
     var NODE_TYPE = /* @__PURE__ */ Symbol.for("yaml.node.type");
-    var isAlias = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === ALIAS;
-    var isDocument = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === DOC;
-    var isMap2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === MAP;
-    var isPair = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === PAIR;
-    var isScalar2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === SCALAR;
-    var isSeq2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === SEQ;
-    function isCollection(node) {
-      if (node && typeof node === "object")
-        switch (node[NODE_TYPE]) {
+    var isAlias = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === ALIAS;
+    var isDocument = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === DOC;
+    var isMap2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === MAP;
+    var isPair = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === PAIR;
+    var isScalar2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SCALAR;
+    var isSeq2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SEQ;
+    function isCollection(node2) {
+      if (node2 && typeof node2 === "object")
+        switch (node2[NODE_TYPE]) {
           case MAP:
           case SEQ:
             return true;
         }
       return false;
     }
-    function isNode(node) {
-      if (node && typeof node === "object")
-        switch (node[NODE_TYPE]) {
+    function isNode(node2) {
+      if (node2 && typeof node2 === "object")
+        switch (node2[NODE_TYPE]) {
           case ALIAS:
           case MAP:
           case SCALAR:
@@ -63045,7 +63045,7 @@ var require_identity = __commonJS({
         }
       return false;
     }
-    var hasAnchor = (node) => (isScalar2(node) || isCollection(node)) && !!node.anchor;
+    var hasAnchor = (node2) => (isScalar2(node2) || isCollection(node2)) && !!node2.anchor;
     exports.ALIAS = ALIAS;
     exports.DOC = DOC;
     exports.MAP = MAP;
@@ -63073,98 +63073,98 @@ var require_visit = __commonJS({
     var BREAK = /* @__PURE__ */ Symbol("break visit");
     var SKIP = /* @__PURE__ */ Symbol("skip children");
     var REMOVE = /* @__PURE__ */ Symbol("remove node");
-    function visit(node, visitor) {
+    function visit(node2, visitor) {
       const visitor_ = initVisitor(visitor);
-      if (identity.isDocument(node)) {
-        const cd = visit_(null, node.contents, visitor_, Object.freeze([node]));
+      if (identity.isDocument(node2)) {
+        const cd = visit_(null, node2.contents, visitor_, Object.freeze([node2]));
         if (cd === REMOVE)
-          node.contents = null;
+          node2.contents = null;
       } else
-        visit_(null, node, visitor_, Object.freeze([]));
+        visit_(null, node2, visitor_, Object.freeze([]));
     }
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    function visit_(key, node, visitor, path10) {
-      const ctrl = callVisitor(key, node, visitor, path10);
+    function visit_(key, node2, visitor, path10) {
+      const ctrl = callVisitor(key, node2, visitor, path10);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
         replaceNode(key, path10, ctrl);
         return visit_(key, ctrl, visitor, path10);
       }
       if (typeof ctrl !== "symbol") {
-        if (identity.isCollection(node)) {
-          path10 = Object.freeze(path10.concat(node));
-          for (let i6 = 0; i6 < node.items.length; ++i6) {
-            const ci = visit_(i6, node.items[i6], visitor, path10);
+        if (identity.isCollection(node2)) {
+          path10 = Object.freeze(path10.concat(node2));
+          for (let i6 = 0; i6 < node2.items.length; ++i6) {
+            const ci = visit_(i6, node2.items[i6], visitor, path10);
             if (typeof ci === "number")
               i6 = ci - 1;
             else if (ci === BREAK)
               return BREAK;
             else if (ci === REMOVE) {
-              node.items.splice(i6, 1);
+              node2.items.splice(i6, 1);
               i6 -= 1;
             }
           }
-        } else if (identity.isPair(node)) {
-          path10 = Object.freeze(path10.concat(node));
-          const ck = visit_("key", node.key, visitor, path10);
+        } else if (identity.isPair(node2)) {
+          path10 = Object.freeze(path10.concat(node2));
+          const ck = visit_("key", node2.key, visitor, path10);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
-            node.key = null;
-          const cv = visit_("value", node.value, visitor, path10);
+            node2.key = null;
+          const cv = visit_("value", node2.value, visitor, path10);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
-            node.value = null;
+            node2.value = null;
         }
       }
       return ctrl;
     }
-    async function visitAsync(node, visitor) {
+    async function visitAsync(node2, visitor) {
       const visitor_ = initVisitor(visitor);
-      if (identity.isDocument(node)) {
-        const cd = await visitAsync_(null, node.contents, visitor_, Object.freeze([node]));
+      if (identity.isDocument(node2)) {
+        const cd = await visitAsync_(null, node2.contents, visitor_, Object.freeze([node2]));
         if (cd === REMOVE)
-          node.contents = null;
+          node2.contents = null;
       } else
-        await visitAsync_(null, node, visitor_, Object.freeze([]));
+        await visitAsync_(null, node2, visitor_, Object.freeze([]));
     }
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node, visitor, path10) {
-      const ctrl = await callVisitor(key, node, visitor, path10);
+    async function visitAsync_(key, node2, visitor, path10) {
+      const ctrl = await callVisitor(key, node2, visitor, path10);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
         replaceNode(key, path10, ctrl);
         return visitAsync_(key, ctrl, visitor, path10);
       }
       if (typeof ctrl !== "symbol") {
-        if (identity.isCollection(node)) {
-          path10 = Object.freeze(path10.concat(node));
-          for (let i6 = 0; i6 < node.items.length; ++i6) {
-            const ci = await visitAsync_(i6, node.items[i6], visitor, path10);
+        if (identity.isCollection(node2)) {
+          path10 = Object.freeze(path10.concat(node2));
+          for (let i6 = 0; i6 < node2.items.length; ++i6) {
+            const ci = await visitAsync_(i6, node2.items[i6], visitor, path10);
             if (typeof ci === "number")
               i6 = ci - 1;
             else if (ci === BREAK)
               return BREAK;
             else if (ci === REMOVE) {
-              node.items.splice(i6, 1);
+              node2.items.splice(i6, 1);
               i6 -= 1;
             }
           }
-        } else if (identity.isPair(node)) {
-          path10 = Object.freeze(path10.concat(node));
-          const ck = await visitAsync_("key", node.key, visitor, path10);
+        } else if (identity.isPair(node2)) {
+          path10 = Object.freeze(path10.concat(node2));
+          const ck = await visitAsync_("key", node2.key, visitor, path10);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
-            node.key = null;
-          const cv = await visitAsync_("value", node.value, visitor, path10);
+            node2.key = null;
+          const cv = await visitAsync_("value", node2.value, visitor, path10);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
-            node.value = null;
+            node2.value = null;
         }
       }
       return ctrl;
@@ -63187,32 +63187,32 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node, visitor, path10) {
+    function callVisitor(key, node2, visitor, path10) {
       if (typeof visitor === "function")
-        return visitor(key, node, path10);
-      if (identity.isMap(node))
-        return visitor.Map?.(key, node, path10);
-      if (identity.isSeq(node))
-        return visitor.Seq?.(key, node, path10);
-      if (identity.isPair(node))
-        return visitor.Pair?.(key, node, path10);
-      if (identity.isScalar(node))
-        return visitor.Scalar?.(key, node, path10);
-      if (identity.isAlias(node))
-        return visitor.Alias?.(key, node, path10);
+        return visitor(key, node2, path10);
+      if (identity.isMap(node2))
+        return visitor.Map?.(key, node2, path10);
+      if (identity.isSeq(node2))
+        return visitor.Seq?.(key, node2, path10);
+      if (identity.isPair(node2))
+        return visitor.Pair?.(key, node2, path10);
+      if (identity.isScalar(node2))
+        return visitor.Scalar?.(key, node2, path10);
+      if (identity.isAlias(node2))
+        return visitor.Alias?.(key, node2, path10);
       return void 0;
     }
-    function replaceNode(key, path10, node) {
+    function replaceNode(key, path10, node2) {
       const parent = path10[path10.length - 1];
       if (identity.isCollection(parent)) {
-        parent.items[key] = node;
+        parent.items[key] = node2;
       } else if (identity.isPair(parent)) {
         if (key === "key")
-          parent.key = node;
+          parent.key = node2;
         else
-          parent.value = node;
+          parent.value = node2;
       } else if (identity.isDocument(parent)) {
-        parent.contents = node;
+        parent.contents = node2;
       } else {
         const pt = identity.isAlias(parent) ? "alias" : "scalar";
         throw new Error(`Cannot replace node with ${pt} parent`);
@@ -63300,13 +63300,13 @@ var require_directives = __commonJS({
               onError(0, "%YAML directive should contain exactly one part");
               return false;
             }
-            const [version] = parts;
-            if (version === "1.1" || version === "1.2") {
-              this.yaml.version = version;
+            const [version2] = parts;
+            if (version2 === "1.1" || version2 === "1.2") {
+              this.yaml.version = version2;
               return true;
             } else {
-              const isValid = /^\d+\.\d+$/.test(version);
-              onError(6, `Unsupported YAML version ${version}`, isValid);
+              const isValid = /^\d+\.\d+$/.test(version2);
+              onError(6, `Unsupported YAML version ${version2}`, isValid);
               return false;
             }
           }
@@ -63345,8 +63345,8 @@ var require_directives = __commonJS({
         if (prefix) {
           try {
             return prefix + decodeURIComponent(suffix);
-          } catch (error3) {
-            onError(String(error3));
+          } catch (error4) {
+            onError(String(error4));
             return null;
           }
         }
@@ -63372,9 +63372,9 @@ var require_directives = __commonJS({
         let tagNames;
         if (doc && tagEntries.length > 0 && identity.isNode(doc.contents)) {
           const tags = {};
-          visit.visit(doc.contents, (_key, node) => {
-            if (identity.isNode(node) && node.tag)
-              tags[node.tag] = true;
+          visit.visit(doc.contents, (_key, node2) => {
+            if (identity.isNode(node2) && node2.tag)
+              tags[node2.tag] = true;
           });
           tagNames = Object.keys(tags);
         } else
@@ -63400,9 +63400,9 @@ var require_anchors = __commonJS({
     "use strict";
     var identity = require_identity();
     var visit = require_visit();
-    function anchorIsValid(anchor) {
-      if (/[\x00-\x19\s,[\]{}]/.test(anchor)) {
-        const sa = JSON.stringify(anchor);
+    function anchorIsValid(anchor2) {
+      if (/[\x00-\x19\s,[\]{}]/.test(anchor2)) {
+        const sa = JSON.stringify(anchor2);
         const msg = `Anchor must not contain whitespace or control characters: ${sa}`;
         throw new Error(msg);
       }
@@ -63411,9 +63411,9 @@ var require_anchors = __commonJS({
     function anchorNames(root6) {
       const anchors = /* @__PURE__ */ new Set();
       visit.visit(root6, {
-        Value(_key, node) {
-          if (node.anchor)
-            anchors.add(node.anchor);
+        Value(_key, node2) {
+          if (node2.anchor)
+            anchors.add(node2.anchor);
         }
       });
       return anchors;
@@ -63433,9 +63433,9 @@ var require_anchors = __commonJS({
         onAnchor: (source) => {
           aliasObjects.push(source);
           prevAnchors ?? (prevAnchors = anchorNames(doc));
-          const anchor = findNewAnchor(prefix, prevAnchors);
-          prevAnchors.add(anchor);
-          return anchor;
+          const anchor2 = findNewAnchor(prefix, prevAnchors);
+          prevAnchors.add(anchor2);
+          return anchor2;
         },
         /**
          * With circular references, the source node is only resolved after all
@@ -63448,9 +63448,9 @@ var require_anchors = __commonJS({
             if (typeof ref2 === "object" && ref2.anchor && (identity.isScalar(ref2.node) || identity.isCollection(ref2.node))) {
               ref2.node.anchor = ref2.anchor;
             } else {
-              const error3 = new Error("Failed to resolve repeated object (this should not happen)");
-              error3.source = source;
-              throw error3;
+              const error4 = new Error("Failed to resolve repeated object (this should not happen)");
+              error4.source = source;
+              throw error4;
             }
           }
         },
@@ -63617,20 +63617,20 @@ var require_Alias = __commonJS({
         } else {
           nodes6 = [];
           visit.visit(doc, {
-            Node: (_key, node) => {
-              if (identity.isAlias(node) || identity.hasAnchor(node))
-                nodes6.push(node);
+            Node: (_key, node2) => {
+              if (identity.isAlias(node2) || identity.hasAnchor(node2))
+                nodes6.push(node2);
             }
           });
           if (ctx)
             ctx.aliasResolveCache = nodes6;
         }
         let found = void 0;
-        for (const node of nodes6) {
-          if (node === this)
+        for (const node2 of nodes6) {
+          if (node2 === this)
             break;
-          if (node.anchor === this.source)
-            found = node;
+          if (node2.anchor === this.source)
+            found = node2;
         }
         if (found && ctx) {
           const { anchors: anchors2, doc: doc2, maxAliasCount } = ctx;
@@ -63679,22 +63679,22 @@ var require_Alias = __commonJS({
         return src;
       }
     };
-    function getAliasCount(doc, node, anchors2) {
-      if (identity.isAlias(node)) {
-        const source = node.resolve(doc);
-        const anchor = anchors2 && source && anchors2.get(source);
-        return anchor ? anchor.count * anchor.aliasCount : 0;
-      } else if (identity.isCollection(node)) {
+    function getAliasCount(doc, node2, anchors2) {
+      if (identity.isAlias(node2)) {
+        const source = node2.resolve(doc);
+        const anchor2 = anchors2 && source && anchors2.get(source);
+        return anchor2 ? anchor2.count * anchor2.aliasCount : 0;
+      } else if (identity.isCollection(node2)) {
         let count = 0;
-        for (const item of node.items) {
+        for (const item of node2.items) {
           const c6 = getAliasCount(doc, item, anchors2);
           if (c6 > count)
             count = c6;
         }
         return count;
-      } else if (identity.isPair(node)) {
-        const kc = getAliasCount(doc, node.key, anchors2);
-        const vc = getAliasCount(doc, node.value, anchors2);
+      } else if (identity.isPair(node2)) {
+        const kc = getAliasCount(doc, node2.key, anchors2);
+        const vc = getAliasCount(doc, node2.value, anchors2);
         return Math.max(kc, vc);
       }
       return 1;
@@ -63784,10 +63784,10 @@ var require_createNode = __commonJS({
           value = value.toJSON();
         }
         if (!value || typeof value !== "object") {
-          const node2 = new Scalar.Scalar(value);
+          const node3 = new Scalar.Scalar(value);
           if (ref2)
-            ref2.node = node2;
-          return node2;
+            ref2.node = node3;
+          return node3;
         }
         tagObj = value instanceof Map ? schema[identity.MAP] : Symbol.iterator in Object(value) ? schema[identity.SEQ] : schema[identity.MAP];
       }
@@ -63795,14 +63795,14 @@ var require_createNode = __commonJS({
         onTagObj(tagObj);
         delete ctx.onTagObj;
       }
-      const node = tagObj?.createNode ? tagObj.createNode(ctx.schema, value, ctx) : typeof tagObj?.nodeClass?.from === "function" ? tagObj.nodeClass.from(ctx.schema, value, ctx) : new Scalar.Scalar(value);
+      const node2 = tagObj?.createNode ? tagObj.createNode(ctx.schema, value, ctx) : typeof tagObj?.nodeClass?.from === "function" ? tagObj.nodeClass.from(ctx.schema, value, ctx) : new Scalar.Scalar(value);
       if (tagName)
-        node.tag = tagName;
+        node2.tag = tagName;
       else if (!tagObj.default)
-        node.tag = tagObj.tag;
+        node2.tag = tagObj.tag;
       if (ref2)
-        ref2.node = node;
-      return node;
+        ref2.node = node2;
+      return node2;
     }
     exports.createNode = createNode;
   }
@@ -63872,10 +63872,10 @@ var require_Collection = __commonJS({
           this.add(value);
         else {
           const [key, ...rest] = path10;
-          const node = this.get(key, true);
-          if (identity.isCollection(node))
-            node.addIn(rest, value);
-          else if (node === void 0 && this.schema)
+          const node2 = this.get(key, true);
+          if (identity.isCollection(node2))
+            node2.addIn(rest, value);
+          else if (node2 === void 0 && this.schema)
             this.set(key, collectionFromPath(this.schema, rest, value));
           else
             throw new Error(`Expected YAML collection at ${key}. Remaining path: ${rest}`);
@@ -63889,9 +63889,9 @@ var require_Collection = __commonJS({
         const [key, ...rest] = path10;
         if (rest.length === 0)
           return this.delete(key);
-        const node = this.get(key, true);
-        if (identity.isCollection(node))
-          return node.deleteIn(rest);
+        const node2 = this.get(key, true);
+        if (identity.isCollection(node2))
+          return node2.deleteIn(rest);
         else
           throw new Error(`Expected YAML collection at ${key}. Remaining path: ${rest}`);
       }
@@ -63902,17 +63902,17 @@ var require_Collection = __commonJS({
        */
       getIn(path10, keepScalar) {
         const [key, ...rest] = path10;
-        const node = this.get(key, true);
+        const node2 = this.get(key, true);
         if (rest.length === 0)
-          return !keepScalar && identity.isScalar(node) ? node.value : node;
+          return !keepScalar && identity.isScalar(node2) ? node2.value : node2;
         else
-          return identity.isCollection(node) ? node.getIn(rest, keepScalar) : void 0;
+          return identity.isCollection(node2) ? node2.getIn(rest, keepScalar) : void 0;
       }
       hasAllNullValues(allowScalar) {
-        return this.items.every((node) => {
-          if (!identity.isPair(node))
+        return this.items.every((node2) => {
+          if (!identity.isPair(node2))
             return false;
-          const n3 = node.value;
+          const n3 = node2.value;
           return n3 == null || allowScalar && identity.isScalar(n3) && n3.value == null && !n3.commentBefore && !n3.comment && !n3.tag;
         });
       }
@@ -63923,8 +63923,8 @@ var require_Collection = __commonJS({
         const [key, ...rest] = path10;
         if (rest.length === 0)
           return this.has(key);
-        const node = this.get(key, true);
-        return identity.isCollection(node) ? node.hasIn(rest) : false;
+        const node2 = this.get(key, true);
+        return identity.isCollection(node2) ? node2.hasIn(rest) : false;
       }
       /**
        * Sets a value in this collection. For `!!set`, `value` needs to be a
@@ -63935,10 +63935,10 @@ var require_Collection = __commonJS({
         if (rest.length === 0) {
           this.set(key, value);
         } else {
-          const node = this.get(key, true);
-          if (identity.isCollection(node))
-            node.setIn(rest, value);
-          else if (node === void 0 && this.schema)
+          const node2 = this.get(key, true);
+          if (identity.isCollection(node2))
+            node2.setIn(rest, value);
+          else if (node2 === void 0 && this.schema)
             this.set(key, collectionFromPath(this.schema, rest, value));
           else
             throw new Error(`Expected YAML collection at ${key}. Remaining path: ${rest}`);
@@ -63975,14 +63975,14 @@ var require_foldFlowLines = __commonJS({
     var FOLD_FLOW = "flow";
     var FOLD_BLOCK = "block";
     var FOLD_QUOTED = "quoted";
-    function foldFlowLines(text2, indent, mode = "flow", { indentAtStart, lineWidth = 80, minContentWidth = 20, onFold, onOverflow } = {}) {
+    function foldFlowLines(text3, indent, mode = "flow", { indentAtStart, lineWidth = 80, minContentWidth = 20, onFold, onOverflow } = {}) {
       if (!lineWidth || lineWidth < 0)
-        return text2;
+        return text3;
       if (lineWidth < minContentWidth)
         minContentWidth = 0;
       const endStep = Math.max(1 + minContentWidth, 1 + lineWidth - indent.length);
-      if (text2.length <= endStep)
-        return text2;
+      if (text3.length <= endStep)
+        return text3;
       const folds = [];
       const escapedFolds = {};
       let end2 = lineWidth - indent.length;
@@ -63999,14 +63999,14 @@ var require_foldFlowLines = __commonJS({
       let escStart = -1;
       let escEnd = -1;
       if (mode === FOLD_BLOCK) {
-        i6 = consumeMoreIndentedLines(text2, i6, indent.length);
+        i6 = consumeMoreIndentedLines(text3, i6, indent.length);
         if (i6 !== -1)
           end2 = i6 + endStep;
       }
-      for (let ch; ch = text2[i6 += 1]; ) {
+      for (let ch; ch = text3[i6 += 1]; ) {
         if (mode === FOLD_QUOTED && ch === "\\") {
           escStart = i6;
-          switch (text2[i6 + 1]) {
+          switch (text3[i6 + 1]) {
             case "x":
               i6 += 3;
               break;
@@ -64023,12 +64023,12 @@ var require_foldFlowLines = __commonJS({
         }
         if (ch === "\n") {
           if (mode === FOLD_BLOCK)
-            i6 = consumeMoreIndentedLines(text2, i6, indent.length);
+            i6 = consumeMoreIndentedLines(text3, i6, indent.length);
           end2 = i6 + indent.length + endStep;
           split2 = void 0;
         } else {
           if (ch === " " && prev && prev !== " " && prev !== "\n" && prev !== "	") {
-            const next = text2[i6 + 1];
+            const next = text3[i6 + 1];
             if (next && next !== " " && next !== "\n" && next !== "	")
               split2 = i6;
           }
@@ -64040,12 +64040,12 @@ var require_foldFlowLines = __commonJS({
             } else if (mode === FOLD_QUOTED) {
               while (prev === " " || prev === "	") {
                 prev = ch;
-                ch = text2[i6 += 1];
+                ch = text3[i6 += 1];
                 overflow2 = true;
               }
               const j6 = i6 > escEnd + 1 ? i6 - 2 : escStart - 1;
               if (escapedFolds[j6])
-                return text2;
+                return text3;
               folds.push(j6);
               escapedFolds[j6] = true;
               end2 = j6 + endStep;
@@ -64060,39 +64060,39 @@ var require_foldFlowLines = __commonJS({
       if (overflow2 && onOverflow)
         onOverflow();
       if (folds.length === 0)
-        return text2;
+        return text3;
       if (onFold)
         onFold();
-      let res = text2.slice(0, folds[0]);
+      let res = text3.slice(0, folds[0]);
       for (let i7 = 0; i7 < folds.length; ++i7) {
         const fold = folds[i7];
-        const end3 = folds[i7 + 1] || text2.length;
+        const end3 = folds[i7 + 1] || text3.length;
         if (fold === 0)
           res = `
-${indent}${text2.slice(0, end3)}`;
+${indent}${text3.slice(0, end3)}`;
         else {
           if (mode === FOLD_QUOTED && escapedFolds[fold])
-            res += `${text2[fold]}\\`;
+            res += `${text3[fold]}\\`;
           res += `
-${indent}${text2.slice(fold + 1, end3)}`;
+${indent}${text3.slice(fold + 1, end3)}`;
         }
       }
       return res;
     }
-    function consumeMoreIndentedLines(text2, i6, indent) {
+    function consumeMoreIndentedLines(text3, i6, indent) {
       let end2 = i6;
       let start = i6 + 1;
-      let ch = text2[start];
+      let ch = text3[start];
       while (ch === " " || ch === "	") {
         if (i6 < start + indent) {
-          ch = text2[++i6];
+          ch = text3[++i6];
         } else {
           do {
-            ch = text2[++i6];
+            ch = text3[++i6];
           } while (ch && ch !== "\n");
           end2 = i6;
           start = i6 + 1;
-          ch = text2[start];
+          ch = text3[start];
         }
       }
       return end2;
@@ -64464,16 +64464,16 @@ var require_stringify = __commonJS({
       }
       return tagObj;
     }
-    function stringifyProps(node, tagObj, { anchors: anchors$1, doc }) {
+    function stringifyProps(node2, tagObj, { anchors: anchors$1, doc }) {
       if (!doc.directives)
         return "";
       const props = [];
-      const anchor = (identity.isScalar(node) || identity.isCollection(node)) && node.anchor;
-      if (anchor && anchors.anchorIsValid(anchor)) {
-        anchors$1.add(anchor);
-        props.push(`&${anchor}`);
+      const anchor2 = (identity.isScalar(node2) || identity.isCollection(node2)) && node2.anchor;
+      if (anchor2 && anchors.anchorIsValid(anchor2)) {
+        anchors$1.add(anchor2);
+        props.push(`&${anchor2}`);
       }
-      const tag = node.tag ?? (tagObj.default ? null : tagObj.tag);
+      const tag = node2.tag ?? (tagObj.default ? null : tagObj.tag);
       if (tag)
         props.push(doc.directives.tagString(tag));
       return props.join(" ");
@@ -64495,15 +64495,15 @@ var require_stringify = __commonJS({
         }
       }
       let tagObj = void 0;
-      const node = identity.isNode(item) ? item : ctx.doc.createNode(item, { onTagObj: (o3) => tagObj = o3 });
-      tagObj ?? (tagObj = getTagObject(ctx.doc.schema.tags, node));
-      const props = stringifyProps(node, tagObj, ctx);
+      const node2 = identity.isNode(item) ? item : ctx.doc.createNode(item, { onTagObj: (o3) => tagObj = o3 });
+      tagObj ?? (tagObj = getTagObject(ctx.doc.schema.tags, node2));
+      const props = stringifyProps(node2, tagObj, ctx);
       if (props.length > 0)
         ctx.indentAtStart = (ctx.indentAtStart ?? 0) + props.length + 1;
-      const str2 = typeof tagObj.stringify === "function" ? tagObj.stringify(node, ctx, onComment, onChompKeep) : identity.isScalar(node) ? stringifyString.stringifyString(node, ctx, onComment, onChompKeep) : node.toString(ctx, onComment, onChompKeep);
+      const str2 = typeof tagObj.stringify === "function" ? tagObj.stringify(node2, ctx, onComment, onChompKeep) : identity.isScalar(node2) ? stringifyString.stringifyString(node2, ctx, onComment, onChompKeep) : node2.toString(ctx, onComment, onChompKeep);
       if (!props)
         return str2;
-      return identity.isScalar(node) || str2[0] === "{" || str2[0] === "[" ? `${props} ${str2}` : `${props}
+      return identity.isScalar(node2) || str2[0] === "{" || str2[0] === "[" ? `${props} ${str2}` : `${props}
 ${ctx.indent}${str2}`;
     }
     exports.createStringifyContext = createStringifyContext;
@@ -64673,7 +64673,7 @@ var require_merge = __commonJS({
     var identity = require_identity();
     var Scalar = require_Scalar();
     var MERGE_KEY = "<<";
-    var merge2 = {
+    var merge3 = {
       identify: (value) => value === MERGE_KEY || typeof value === "symbol" && value.description === MERGE_KEY,
       default: "key",
       tag: "tag:yaml.org,2002:merge",
@@ -64683,7 +64683,7 @@ var require_merge = __commonJS({
       }),
       stringify: () => MERGE_KEY
     };
-    var isMergeKey = (ctx, key) => (merge2.identify(key) || identity.isScalar(key) && (!key.type || key.type === Scalar.Scalar.PLAIN) && merge2.identify(key.value)) && ctx?.doc.schema.tags.some((tag) => tag.tag === merge2.tag && tag.default);
+    var isMergeKey = (ctx, key) => (merge3.identify(key) || identity.isScalar(key) && (!key.type || key.type === Scalar.Scalar.PLAIN) && merge3.identify(key.value)) && ctx?.doc.schema.tags.some((tag) => tag.tag === merge3.tag && tag.default);
     function addMergeToJSMap(ctx, map3, value) {
       const source = resolveAliasValue(ctx, value);
       if (identity.isSeq(source))
@@ -64722,7 +64722,7 @@ var require_merge = __commonJS({
     }
     exports.addMergeToJSMap = addMergeToJSMap;
     exports.isMergeKey = isMergeKey;
-    exports.merge = merge2;
+    exports.merge = merge3;
   }
 });
 
@@ -64731,15 +64731,15 @@ var require_addPairToJSMap = __commonJS({
   "node_modules/yaml/dist/nodes/addPairToJSMap.js"(exports) {
     "use strict";
     var log = require_log();
-    var merge2 = require_merge();
+    var merge3 = require_merge();
     var stringify = require_stringify();
     var identity = require_identity();
     var toJS = require_toJS();
     function addPairToJSMap(ctx, map3, { key, value }) {
       if (identity.isNode(key) && key.addToJSMap)
         key.addToJSMap(ctx, map3, value);
-      else if (merge2.isMergeKey(ctx, key))
-        merge2.addMergeToJSMap(ctx, map3, value);
+      else if (merge3.isMergeKey(ctx, key))
+        merge3.addMergeToJSMap(ctx, map3, value);
       else {
         const jsKey = toJS.toJS(key, "", ctx);
         if (map3 instanceof Map) {
@@ -64770,8 +64770,8 @@ var require_addPairToJSMap = __commonJS({
       if (identity.isNode(key) && ctx?.doc) {
         const strCtx = stringify.createStringifyContext(ctx.doc, {});
         strCtx.anchors = /* @__PURE__ */ new Set();
-        for (const node of ctx.anchors.keys())
-          strCtx.anchors.add(node.anchor);
+        for (const node2 of ctx.anchors.keys())
+          strCtx.anchors.add(node2.anchor);
         strCtx.inFlow = true;
         strCtx.inStringifyKey = true;
         const strKey = key.toString(strCtx);
@@ -65080,8 +65080,8 @@ var require_YAMLMap = __commonJS({
       }
       get(key, keepScalar) {
         const it = findPair(this.items, key);
-        const node = it?.value;
-        return (!keepScalar && identity.isScalar(node) ? node.value : node) ?? void 0;
+        const node2 = it?.value;
+        return (!keepScalar && identity.isScalar(node2) ? node2.value : node2) ?? void 0;
       }
       has(key) {
         return !!findPair(this.items, key);
@@ -65290,7 +65290,7 @@ var require_string = __commonJS({
   "node_modules/yaml/dist/schema/common/string.js"(exports) {
     "use strict";
     var stringifyString = require_stringifyString();
-    var string = {
+    var string3 = {
       identify: (value) => typeof value === "string",
       default: true,
       tag: "tag:yaml.org,2002:str",
@@ -65300,7 +65300,7 @@ var require_string = __commonJS({
         return stringifyString.stringifyString(item, ctx, onComment, onChompKeep);
       }
     };
-    exports.string = string;
+    exports.string = string3;
   }
 });
 
@@ -65394,9 +65394,9 @@ var require_float = __commonJS({
       format: "EXP",
       test: /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/,
       resolve: (str2) => parseFloat(str2),
-      stringify(node) {
-        const num = Number(node.value);
-        return isFinite(num) ? num.toExponential() : stringifyNumber.stringifyNumber(node);
+      stringify(node2) {
+        const num = Number(node2.value);
+        return isFinite(num) ? num.toExponential() : stringifyNumber.stringifyNumber(node2);
       }
     };
     var float = {
@@ -65405,11 +65405,11 @@ var require_float = __commonJS({
       tag: "tag:yaml.org,2002:float",
       test: /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/,
       resolve(str2) {
-        const node = new Scalar.Scalar(parseFloat(str2));
+        const node2 = new Scalar.Scalar(parseFloat(str2));
         const dot = str2.indexOf(".");
         if (dot !== -1 && str2[str2.length - 1] === "0")
-          node.minFractionDigits = str2.length - dot - 1;
-        return node;
+          node2.minFractionDigits = str2.length - dot - 1;
+        return node2;
       },
       stringify: stringifyNumber.stringifyNumber
     };
@@ -65426,11 +65426,11 @@ var require_int = __commonJS({
     var stringifyNumber = require_stringifyNumber();
     var intIdentify = (value) => typeof value === "bigint" || Number.isInteger(value);
     var intResolve = (str2, offset, radix, { intAsBigInt }) => intAsBigInt ? BigInt(str2) : parseInt(str2.substring(offset), radix);
-    function intStringify(node, radix, prefix) {
-      const { value } = node;
+    function intStringify(node2, radix, prefix) {
+      const { value } = node2;
       if (intIdentify(value) && value >= 0)
         return prefix + value.toString(radix);
-      return stringifyNumber.stringifyNumber(node);
+      return stringifyNumber.stringifyNumber(node2);
     }
     var intOct = {
       identify: (value) => intIdentify(value) && value >= 0,
@@ -65439,7 +65439,7 @@ var require_int = __commonJS({
       format: "OCT",
       test: /^0o[0-7]+$/,
       resolve: (str2, _onError, opt) => intResolve(str2, 2, 8, opt),
-      stringify: (node) => intStringify(node, 8, "0o")
+      stringify: (node2) => intStringify(node2, 8, "0o")
     };
     var int = {
       identify: intIdentify,
@@ -65456,7 +65456,7 @@ var require_int = __commonJS({
       format: "HEX",
       test: /^0x[0-9a-fA-F]+$/,
       resolve: (str2, _onError, opt) => intResolve(str2, 2, 16, opt),
-      stringify: (node) => intStringify(node, 16, "0x")
+      stringify: (node2) => intStringify(node2, 16, "0x")
     };
     exports.int = int;
     exports.intHex = intHex;
@@ -65469,17 +65469,17 @@ var require_schema = __commonJS({
   "node_modules/yaml/dist/schema/core/schema.js"(exports) {
     "use strict";
     var map3 = require_map();
-    var _null = require_null();
+    var _null3 = require_null();
     var seq = require_seq();
-    var string = require_string();
+    var string3 = require_string();
     var bool2 = require_bool();
     var float = require_float();
     var int = require_int();
     var schema = [
       map3.map,
       seq.seq,
-      string.string,
-      _null.nullTag,
+      string3.string,
+      _null3.nullTag,
       bool2.boolTag,
       int.intOct,
       int.int,
@@ -65834,9 +65834,9 @@ var require_float2 = __commonJS({
       format: "EXP",
       test: /^[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?[eE][-+]?[0-9]+$/,
       resolve: (str2) => parseFloat(str2.replace(/_/g, "")),
-      stringify(node) {
-        const num = Number(node.value);
-        return isFinite(num) ? num.toExponential() : stringifyNumber.stringifyNumber(node);
+      stringify(node2) {
+        const num = Number(node2.value);
+        return isFinite(num) ? num.toExponential() : stringifyNumber.stringifyNumber(node2);
       }
     };
     var float = {
@@ -65845,14 +65845,14 @@ var require_float2 = __commonJS({
       tag: "tag:yaml.org,2002:float",
       test: /^[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*$/,
       resolve(str2) {
-        const node = new Scalar.Scalar(parseFloat(str2.replace(/_/g, "")));
+        const node2 = new Scalar.Scalar(parseFloat(str2.replace(/_/g, "")));
         const dot = str2.indexOf(".");
         if (dot !== -1) {
           const f6 = str2.substring(dot + 1).replace(/_/g, "");
           if (f6[f6.length - 1] === "0")
-            node.minFractionDigits = f6.length;
+            node2.minFractionDigits = f6.length;
         }
-        return node;
+        return node2;
       },
       stringify: stringifyNumber.stringifyNumber
     };
@@ -65891,13 +65891,13 @@ var require_int2 = __commonJS({
       const n3 = parseInt(str2, radix);
       return sign2 === "-" ? -1 * n3 : n3;
     }
-    function intStringify(node, radix, prefix) {
-      const { value } = node;
+    function intStringify(node2, radix, prefix) {
+      const { value } = node2;
       if (intIdentify(value)) {
         const str2 = value.toString(radix);
         return value < 0 ? "-" + prefix + str2.substr(1) : prefix + str2;
       }
-      return stringifyNumber.stringifyNumber(node);
+      return stringifyNumber.stringifyNumber(node2);
     }
     var intBin = {
       identify: intIdentify,
@@ -65906,7 +65906,7 @@ var require_int2 = __commonJS({
       format: "BIN",
       test: /^[-+]?0b[0-1_]+$/,
       resolve: (str2, _onError, opt) => intResolve(str2, 2, 2, opt),
-      stringify: (node) => intStringify(node, 2, "0b")
+      stringify: (node2) => intStringify(node2, 2, "0b")
     };
     var intOct = {
       identify: intIdentify,
@@ -65915,7 +65915,7 @@ var require_int2 = __commonJS({
       format: "OCT",
       test: /^[-+]?0[0-7_]+$/,
       resolve: (str2, _onError, opt) => intResolve(str2, 1, 8, opt),
-      stringify: (node) => intStringify(node, 8, "0")
+      stringify: (node2) => intStringify(node2, 8, "0")
     };
     var int = {
       identify: intIdentify,
@@ -65932,7 +65932,7 @@ var require_int2 = __commonJS({
       format: "HEX",
       test: /^[-+]?0x[0-9a-fA-F_]+$/,
       resolve: (str2, _onError, opt) => intResolve(str2, 2, 16, opt),
-      stringify: (node) => intStringify(node, 16, "0x")
+      stringify: (node2) => intStringify(node2, 16, "0x")
     };
     exports.int = int;
     exports.intBin = intBin;
@@ -66042,13 +66042,13 @@ var require_timestamp = __commonJS({
       const res = parts.replace(/_/g, "").split(":").reduce((res2, p3) => res2 * num(60) + num(p3), num(0));
       return sign2 === "-" ? num(-1) * res : res;
     }
-    function stringifySexagesimal(node) {
-      let { value } = node;
+    function stringifySexagesimal(node2) {
+      let { value } = node2;
       let num = (n3) => n3;
       if (typeof value === "bigint")
         num = (n3) => BigInt(n3);
       else if (isNaN(value) || !isFinite(value))
-        return stringifyNumber.stringifyNumber(node);
+        return stringifyNumber.stringifyNumber(node2);
       let sign2 = "";
       if (value < 0) {
         sign2 = "-";
@@ -66100,15 +66100,15 @@ var require_timestamp = __commonJS({
           throw new Error("!!timestamp expects a date, starting with yyyy-mm-dd");
         const [, year2, month, day, hour, minute, second] = match.map(Number);
         const millisec = match[7] ? Number((match[7] + "00").substr(1, 3)) : 0;
-        let date2 = Date.UTC(year2, month - 1, day, hour || 0, minute || 0, second || 0, millisec);
+        let date3 = Date.UTC(year2, month - 1, day, hour || 0, minute || 0, second || 0, millisec);
         const tz = match[8];
         if (tz && tz !== "Z") {
           let d6 = parseSexagesimal(tz, false);
           if (Math.abs(d6) < 30)
             d6 *= 60;
-          date2 -= 6e4 * d6;
+          date3 -= 6e4 * d6;
         }
-        return new Date(date2);
+        return new Date(date3);
       },
       stringify: ({ value }) => value?.toISOString().replace(/(T00:00:00)?\.000Z$/, "") ?? ""
     };
@@ -66123,14 +66123,14 @@ var require_schema3 = __commonJS({
   "node_modules/yaml/dist/schema/yaml-1.1/schema.js"(exports) {
     "use strict";
     var map3 = require_map();
-    var _null = require_null();
+    var _null3 = require_null();
     var seq = require_seq();
-    var string = require_string();
+    var string3 = require_string();
     var binary = require_binary();
     var bool2 = require_bool2();
     var float = require_float2();
     var int = require_int2();
-    var merge2 = require_merge();
+    var merge3 = require_merge();
     var omap = require_omap();
     var pairs = require_pairs();
     var set = require_set();
@@ -66138,8 +66138,8 @@ var require_schema3 = __commonJS({
     var schema = [
       map3.map,
       seq.seq,
-      string.string,
-      _null.nullTag,
+      string3.string,
+      _null3.nullTag,
       bool2.trueTag,
       bool2.falseTag,
       int.intBin,
@@ -66150,7 +66150,7 @@ var require_schema3 = __commonJS({
       float.floatExp,
       float.float,
       binary.binary,
-      merge2.merge,
+      merge3.merge,
       omap.omap,
       pairs.pairs,
       set.set,
@@ -66167,16 +66167,16 @@ var require_tags = __commonJS({
   "node_modules/yaml/dist/schema/tags.js"(exports) {
     "use strict";
     var map3 = require_map();
-    var _null = require_null();
+    var _null3 = require_null();
     var seq = require_seq();
-    var string = require_string();
+    var string3 = require_string();
     var bool2 = require_bool();
     var float = require_float();
     var int = require_int();
     var schema = require_schema();
     var schema$1 = require_schema2();
     var binary = require_binary();
-    var merge2 = require_merge();
+    var merge3 = require_merge();
     var omap = require_omap();
     var pairs = require_pairs();
     var schema$2 = require_schema3();
@@ -66184,7 +66184,7 @@ var require_tags = __commonJS({
     var timestamp = require_timestamp();
     var schemas = /* @__PURE__ */ new Map([
       ["core", schema.schema],
-      ["failsafe", [map3.map, seq.seq, string.string]],
+      ["failsafe", [map3.map, seq.seq, string3.string]],
       ["json", schema$1.schema],
       ["yaml11", schema$2.schema],
       ["yaml-1.1", schema$2.schema]
@@ -66201,8 +66201,8 @@ var require_tags = __commonJS({
       intOct: int.intOct,
       intTime: timestamp.intTime,
       map: map3.map,
-      merge: merge2.merge,
-      null: _null.nullTag,
+      merge: merge3.merge,
+      null: _null3.nullTag,
       omap: omap.omap,
       pairs: pairs.pairs,
       seq: seq.seq,
@@ -66211,7 +66211,7 @@ var require_tags = __commonJS({
     };
     var coreKnownTags = {
       "tag:yaml.org,2002:binary": binary.binary,
-      "tag:yaml.org,2002:merge": merge2.merge,
+      "tag:yaml.org,2002:merge": merge3.merge,
       "tag:yaml.org,2002:omap": omap.omap,
       "tag:yaml.org,2002:pairs": pairs.pairs,
       "tag:yaml.org,2002:set": set.set,
@@ -66220,7 +66220,7 @@ var require_tags = __commonJS({
     function getTags(customTags, schemaName, addMergeTag) {
       const schemaTags = schemas.get(schemaName);
       if (schemaTags && !customTags) {
-        return addMergeTag && !schemaTags.includes(merge2.merge) ? schemaTags.concat(merge2.merge) : schemaTags.slice();
+        return addMergeTag && !schemaTags.includes(merge3.merge) ? schemaTags.concat(merge3.merge) : schemaTags.slice();
       }
       let tags = schemaTags;
       if (!tags) {
@@ -66238,7 +66238,7 @@ var require_tags = __commonJS({
         tags = customTags(tags.slice());
       }
       if (addMergeTag)
-        tags = tags.concat(merge2.merge);
+        tags = tags.concat(merge3.merge);
       return tags.reduce((tags2, tag) => {
         const tagObj = typeof tag === "string" ? tagsByName[tag] : tag;
         if (!tagObj) {
@@ -66263,18 +66263,18 @@ var require_Schema = __commonJS({
     var identity = require_identity();
     var map3 = require_map();
     var seq = require_seq();
-    var string = require_string();
+    var string3 = require_string();
     var tags = require_tags();
     var sortMapEntriesByKey = (a6, b6) => a6.key < b6.key ? -1 : a6.key > b6.key ? 1 : 0;
     var Schema2 = class _Schema {
-      constructor({ compat, customTags, merge: merge2, resolveKnownTags, schema, sortMapEntries, toStringDefaults }) {
+      constructor({ compat, customTags, merge: merge3, resolveKnownTags, schema, sortMapEntries, toStringDefaults }) {
         this.compat = Array.isArray(compat) ? tags.getTags(compat, "compat") : compat ? tags.getTags(null, compat) : null;
         this.name = typeof schema === "string" && schema || "core";
         this.knownTags = resolveKnownTags ? tags.coreKnownTags : {};
-        this.tags = tags.getTags(customTags, this.name, merge2);
+        this.tags = tags.getTags(customTags, this.name, merge3);
         this.toStringOptions = toStringDefaults ?? null;
         Object.defineProperty(this, identity.MAP, { value: map3.map });
-        Object.defineProperty(this, identity.SCALAR, { value: string.string });
+        Object.defineProperty(this, identity.SCALAR, { value: string3.string });
         Object.defineProperty(this, identity.SEQ, { value: seq.seq });
         this.sortMapEntries = typeof sortMapEntries === "function" ? sortMapEntries : sortMapEntries === true ? sortMapEntriesByKey : null;
       }
@@ -66408,14 +66408,14 @@ var require_Document = __commonJS({
           version: "1.2"
         }, options);
         this.options = opt;
-        let { version } = opt;
+        let { version: version2 } = opt;
         if (options?._directives) {
           this.directives = options._directives.atDocument();
           if (this.directives.yaml.explicit)
-            version = this.directives.yaml.version;
+            version2 = this.directives.yaml.version;
         } else
-          this.directives = new directives.Directives({ version });
-        this.setSchema(version, options);
+          this.directives = new directives.Directives({ version: version2 });
+        this.setSchema(version2, options);
         this.contents = value === void 0 ? null : this.createNode(value, _replacer, options);
       }
       /**
@@ -66459,13 +66459,13 @@ var require_Document = __commonJS({
        * `name` will be used as a prefix for a new unique anchor.
        * If `name` is undefined, the generated anchor will use 'a' as a prefix.
        */
-      createAlias(node, name) {
-        if (!node.anchor) {
+      createAlias(node2, name) {
+        if (!node2.anchor) {
           const prev = anchors.anchorNames(this);
-          node.anchor = // eslint-disable-next-line @typescript-eslint/prefer-nullish-coalescing
+          node2.anchor = // eslint-disable-next-line @typescript-eslint/prefer-nullish-coalescing
           !name || prev.has(name) ? anchors.findNewAnchor(name || "a", prev) : name;
         }
-        return new Alias.Alias(node.anchor);
+        return new Alias.Alias(node2.anchor);
       }
       createNode(value, replacer, options) {
         let _replacer = void 0;
@@ -66497,11 +66497,11 @@ var require_Document = __commonJS({
           schema: this.schema,
           sourceObjects
         };
-        const node = createNode.createNode(value, tag, ctx);
-        if (flow && identity.isCollection(node))
-          node.flow = true;
+        const node2 = createNode.createNode(value, tag, ctx);
+        if (flow && identity.isCollection(node2))
+          node2.flow = true;
         setAnchors();
-        return node;
+        return node2;
       }
       /**
        * Convert a key and a value into a `Pair` using the current schema,
@@ -66595,11 +66595,11 @@ var require_Document = __commonJS({
        *
        * Overrides all previously set schema options.
        */
-      setSchema(version, options = {}) {
-        if (typeof version === "number")
-          version = String(version);
+      setSchema(version2, options = {}) {
+        if (typeof version2 === "number")
+          version2 = String(version2);
         let opt;
-        switch (version) {
+        switch (version2) {
           case "1.1":
             if (this.directives)
               this.directives.yaml.version = "1.1";
@@ -66610,9 +66610,9 @@ var require_Document = __commonJS({
           case "1.2":
           case "next":
             if (this.directives)
-              this.directives.yaml.version = version;
+              this.directives.yaml.version = version2;
             else
-              this.directives = new directives.Directives({ version });
+              this.directives = new directives.Directives({ version: version2 });
             opt = { resolveKnownTags: true, schema: "core" };
             break;
           case null:
@@ -66621,7 +66621,7 @@ var require_Document = __commonJS({
             opt = null;
             break;
           default: {
-            const sv = JSON.stringify(version);
+            const sv = JSON.stringify(version2);
             throw new Error(`Expected '1.1', '1.2' or null as first argument, but found: ${sv}`);
           }
         }
@@ -66700,12 +66700,12 @@ var require_errors2 = __commonJS({
         super("YAMLWarning", pos2, code, message);
       }
     };
-    var prettifyError = (src, lc) => (error3) => {
-      if (error3.pos[0] === -1)
+    var prettifyError = (src, lc) => (error4) => {
+      if (error4.pos[0] === -1)
         return;
-      error3.linePos = error3.pos.map((pos2) => lc.linePos(pos2));
-      const { line, col } = error3.linePos[0];
-      error3.message += ` at line ${line}, column ${col}`;
+      error4.linePos = error4.pos.map((pos2) => lc.linePos(pos2));
+      const { line, col } = error4.linePos[0];
+      error4.message += ` at line ${line}, column ${col}`;
       let ci = col - 1;
       let lineStr = src.substring(lc.lineStarts[line - 1], lc.lineStarts[line]).replace(/[\n\r]+$/, "");
       if (ci >= 60 && lineStr.length > 80) {
@@ -66723,12 +66723,12 @@ var require_errors2 = __commonJS({
       }
       if (/[^ ]/.test(lineStr)) {
         let count = 1;
-        const end2 = error3.linePos[1];
+        const end2 = error4.linePos[1];
         if (end2?.line === line && end2.col > col) {
           count = Math.max(1, Math.min(end2.col - col, 80 - ci));
         }
         const pointer = " ".repeat(ci) + "^".repeat(count);
-        error3.message += `:
+        error4.message += `:
 
 ${lineStr}
 ${pointer}
@@ -66755,7 +66755,7 @@ var require_resolve_props = __commonJS({
       let hasNewline = false;
       let reqSpace = false;
       let tab = null;
-      let anchor = null;
+      let anchor2 = null;
       let tag = null;
       let newlineAfterProp = null;
       let comma = null;
@@ -66802,16 +66802,16 @@ var require_resolve_props = __commonJS({
               commentSep += token.source;
             atNewline = true;
             hasNewline = true;
-            if (anchor || tag)
+            if (anchor2 || tag)
               newlineAfterProp = token;
             hasSpace = true;
             break;
           case "anchor":
-            if (anchor)
+            if (anchor2)
               onError(token, "MULTIPLE_ANCHORS", "A node can have at most one anchor");
             if (token.source.endsWith(":"))
               onError(token.offset + token.source.length - 1, "BAD_ALIAS", "Anchor ending in : is ambiguous", true);
-            anchor = token;
+            anchor2 = token;
             start ?? (start = token.offset);
             atNewline = false;
             hasSpace = false;
@@ -66828,7 +66828,7 @@ var require_resolve_props = __commonJS({
             break;
           }
           case indicator:
-            if (anchor || tag)
+            if (anchor2 || tag)
               onError(token, "BAD_PROP_ORDER", `Anchors and tags must be after the ${token.source} indicator`);
             if (found)
               onError(token, "UNEXPECTED_TOKEN", `Unexpected ${token.source} in ${flow ?? "collection"}`);
@@ -66865,7 +66865,7 @@ var require_resolve_props = __commonJS({
         spaceBefore,
         comment,
         hasNewline,
-        anchor,
+        anchor: anchor2,
         tag,
         newlineAfterProp,
         end: end2,
@@ -67098,11 +67098,11 @@ var require_resolve_block_seq = __commonJS({
             continue;
           }
         }
-        const node = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, start, null, props, onError);
+        const node2 = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, start, null, props, onError);
         if (ctx.schema.compat)
           utilFlowIndentCheck.flowIndentCheck(bs.indent, value, onError);
-        offset = node.range[2];
-        seq.items.push(node);
+        offset = node2.range[2];
+        seq.items.push(node2);
       }
       seq.range = [bs.offset, offset, commentEnd ?? offset];
       return seq;
@@ -67374,8 +67374,8 @@ var require_compose_collection = __commonJS({
       const tagToken = props.tag;
       const tagName = !tagToken ? null : ctx.directives.tagName(tagToken.source, (msg) => onError(tagToken, "TAG_RESOLVE_FAILED", msg));
       if (token.type === "block-seq") {
-        const { anchor, newlineAfterProp: nl } = props;
-        const lastProp = anchor && tagToken ? anchor.offset > tagToken.offset ? anchor : tagToken : anchor ?? tagToken;
+        const { anchor: anchor2, newlineAfterProp: nl } = props;
+        const lastProp = anchor2 && tagToken ? anchor2.offset > tagToken.offset ? anchor2 : tagToken : anchor2 ?? tagToken;
         if (lastProp && (!nl || nl.offset < lastProp.offset)) {
           const message = "Missing newline after block sequence props";
           onError(lastProp, "MISSING_CHAR", message);
@@ -67402,12 +67402,12 @@ var require_compose_collection = __commonJS({
       }
       const coll = resolveCollection(CN, ctx, token, onError, tagName, tag);
       const res = tag.resolve?.(coll, (msg) => onError(tagToken, "TAG_RESOLVE_FAILED", msg), ctx.options) ?? coll;
-      const node = identity.isNode(res) ? res : new Scalar.Scalar(res);
-      node.range = coll.range;
-      node.tag = tagName;
+      const node2 = identity.isNode(res) ? res : new Scalar.Scalar(res);
+      node2.range = coll.range;
+      node2.tag = tagName;
       if (tag?.format)
-        node.format = tag.format;
-      return node;
+        node2.format = tag.format;
+      return node2;
     }
     exports.composeCollection = composeCollection;
   }
@@ -67531,7 +67531,7 @@ var require_resolve_block_scalar = __commonJS({
       const mode = source[0];
       let indent = 0;
       let chomp = "";
-      let error3 = -1;
+      let error4 = -1;
       for (let i6 = 1; i6 < source.length; ++i6) {
         const ch = source[i6];
         if (!chomp && (ch === "-" || ch === "+"))
@@ -67540,12 +67540,12 @@ var require_resolve_block_scalar = __commonJS({
           const n3 = Number(ch);
           if (!indent && n3)
             indent = n3;
-          else if (error3 === -1)
-            error3 = offset + i6;
+          else if (error4 === -1)
+            error4 = offset + i6;
         }
       }
-      if (error3 !== -1)
-        onError(error3, "UNEXPECTED_TOKEN", `Block scalar header includes extra characters: ${source}`);
+      if (error4 !== -1)
+        onError(error4, "UNEXPECTED_TOKEN", `Block scalar header includes extra characters: ${source}`);
       let hasSpace = false;
       let comment = "";
       let length = source.length;
@@ -67841,8 +67841,8 @@ var require_compose_scalar = __commonJS({
       try {
         const res = tag.resolve(value, (msg) => onError(tagToken ?? token, "TAG_RESOLVE_FAILED", msg), ctx.options);
         scalar = identity.isScalar(res) ? res : new Scalar.Scalar(res);
-      } catch (error3) {
-        const msg = error3 instanceof Error ? error3.message : String(error3);
+      } catch (error4) {
+        const msg = error4 instanceof Error ? error4.message : String(error4);
         onError(tagToken ?? token, "TAG_RESOLVE_FAILED", msg);
         scalar = new Scalar.Scalar(value);
       }
@@ -67941,32 +67941,32 @@ var require_compose_node = __commonJS({
     var CN = { composeNode, composeEmptyNode };
     function composeNode(ctx, token, props, onError) {
       const atKey = ctx.atKey;
-      const { spaceBefore, comment, anchor, tag } = props;
-      let node;
+      const { spaceBefore, comment, anchor: anchor2, tag } = props;
+      let node2;
       let isSrcToken = true;
       switch (token.type) {
         case "alias":
-          node = composeAlias(ctx, token, onError);
-          if (anchor || tag)
+          node2 = composeAlias(ctx, token, onError);
+          if (anchor2 || tag)
             onError(token, "ALIAS_PROPS", "An alias node must not specify any properties");
           break;
         case "scalar":
         case "single-quoted-scalar":
         case "double-quoted-scalar":
         case "block-scalar":
-          node = composeScalar.composeScalar(ctx, token, tag, onError);
-          if (anchor)
-            node.anchor = anchor.source.substring(1);
+          node2 = composeScalar.composeScalar(ctx, token, tag, onError);
+          if (anchor2)
+            node2.anchor = anchor2.source.substring(1);
           break;
         case "block-map":
         case "block-seq":
         case "flow-collection":
           try {
-            node = composeCollection.composeCollection(CN, ctx, token, props, onError);
-            if (anchor)
-              node.anchor = anchor.source.substring(1);
-          } catch (error3) {
-            const message = error3 instanceof Error ? error3.message : String(error3);
+            node2 = composeCollection.composeCollection(CN, ctx, token, props, onError);
+            if (anchor2)
+              node2.anchor = anchor2.source.substring(1);
+          } catch (error4) {
+            const message = error4 instanceof Error ? error4.message : String(error4);
             onError(token, "RESOURCE_EXHAUSTION", message);
           }
           break;
@@ -67976,45 +67976,45 @@ var require_compose_node = __commonJS({
           isSrcToken = false;
         }
       }
-      node ?? (node = composeEmptyNode(ctx, token.offset, void 0, null, props, onError));
-      if (anchor && node.anchor === "")
-        onError(anchor, "BAD_ALIAS", "Anchor cannot be an empty string");
-      if (atKey && ctx.options.stringKeys && (!identity.isScalar(node) || typeof node.value !== "string" || node.tag && node.tag !== "tag:yaml.org,2002:str")) {
+      node2 ?? (node2 = composeEmptyNode(ctx, token.offset, void 0, null, props, onError));
+      if (anchor2 && node2.anchor === "")
+        onError(anchor2, "BAD_ALIAS", "Anchor cannot be an empty string");
+      if (atKey && ctx.options.stringKeys && (!identity.isScalar(node2) || typeof node2.value !== "string" || node2.tag && node2.tag !== "tag:yaml.org,2002:str")) {
         const msg = "With stringKeys, all keys must be strings";
         onError(tag ?? token, "NON_STRING_KEY", msg);
       }
       if (spaceBefore)
-        node.spaceBefore = true;
+        node2.spaceBefore = true;
       if (comment) {
         if (token.type === "scalar" && token.source === "")
-          node.comment = comment;
+          node2.comment = comment;
         else
-          node.commentBefore = comment;
+          node2.commentBefore = comment;
       }
       if (ctx.options.keepSourceTokens && isSrcToken)
-        node.srcToken = token;
-      return node;
+        node2.srcToken = token;
+      return node2;
     }
-    function composeEmptyNode(ctx, offset, before, pos2, { spaceBefore, comment, anchor, tag, end: end2 }, onError) {
+    function composeEmptyNode(ctx, offset, before, pos2, { spaceBefore, comment, anchor: anchor2, tag, end: end2 }, onError) {
       const token = {
         type: "scalar",
         offset: utilEmptyScalarPosition.emptyScalarPosition(offset, before, pos2),
         indent: -1,
         source: ""
       };
-      const node = composeScalar.composeScalar(ctx, token, tag, onError);
-      if (anchor) {
-        node.anchor = anchor.source.substring(1);
-        if (node.anchor === "")
-          onError(anchor, "BAD_ALIAS", "Anchor cannot be an empty string");
+      const node2 = composeScalar.composeScalar(ctx, token, tag, onError);
+      if (anchor2) {
+        node2.anchor = anchor2.source.substring(1);
+        if (node2.anchor === "")
+          onError(anchor2, "BAD_ALIAS", "Anchor cannot be an empty string");
       }
       if (spaceBefore)
-        node.spaceBefore = true;
+        node2.spaceBefore = true;
       if (comment) {
-        node.comment = comment;
-        node.range[2] = end2;
+        node2.comment = comment;
+        node2.range[2] = end2;
       }
-      return node;
+      return node2;
     }
     function composeAlias({ options }, { offset, source, end: end2 }, onError) {
       const alias = new Alias.Alias(source.substring(1));
@@ -68231,11 +68231,11 @@ ${cb}` : comment;
             break;
           case "error": {
             const msg = token.source ? `${token.message}: ${JSON.stringify(token.source)}` : token.message;
-            const error3 = new errors.YAMLParseError(getErrorPos(token), "UNEXPECTED_TOKEN", msg);
+            const error4 = new errors.YAMLParseError(getErrorPos(token), "UNEXPECTED_TOKEN", msg);
             if (this.atDirectives || !this.doc)
-              this.errors.push(error3);
+              this.errors.push(error4);
             else
-              this.doc.errors.push(error3);
+              this.doc.errors.push(error4);
             break;
           }
           case "doc-end": {
@@ -69548,8 +69548,8 @@ var require_parser = __commonJS({
       peek(n3) {
         return this.stack[this.stack.length - n3];
       }
-      *pop(error3) {
-        const token = error3 ?? this.stack.pop();
+      *pop(error4) {
+        const token = error4 ?? this.stack.pop();
         if (!token) {
           const message = "Tried to pop an empty stack";
           yield { type: "error", offset: this.offset, source: "", message };
@@ -70238,7 +70238,7 @@ var require_public_api = __commonJS({
       }
       return doc;
     }
-    function parse2(src, reviver, options) {
+    function parse3(src, reviver, options) {
       let _reviver = void 0;
       if (typeof reviver === "function") {
         _reviver = reviver;
@@ -70279,7 +70279,7 @@ var require_public_api = __commonJS({
         return value.toString(options);
       return new Document.Document(value, _replacer, options).toString(options);
     }
-    exports.parse = parse2;
+    exports.parse = parse3;
     exports.parseAllDocuments = parseAllDocuments3;
     exports.parseDocument = parseDocument;
     exports.stringify = stringify;
@@ -70551,7 +70551,7 @@ var Summary = class {
       }
       try {
         yield access(pathFromEnv, constants.R_OK | constants.W_OK);
-      } catch (_a2) {
+      } catch (_a4) {
         throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
       }
       this._filePath = pathFromEnv;
@@ -70633,8 +70633,8 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addRaw(text2, addEOL = false) {
-    this._buffer += text2;
+  addRaw(text3, addEOL = false) {
+    this._buffer += text3;
     return addEOL ? this.addEOL() : this;
   }
   /**
@@ -70730,10 +70730,10 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addHeading(text2, level) {
+  addHeading(text3, level) {
     const tag = `h${level}`;
     const allowedTag = ["h1", "h2", "h3", "h4", "h5", "h6"].includes(tag) ? tag : "h1";
-    const element = this.wrap(allowedTag, text2);
+    const element = this.wrap(allowedTag, text3);
     return this.addRaw(element).addEOL();
   }
   /**
@@ -70762,9 +70762,9 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addQuote(text2, cite) {
+  addQuote(text3, cite) {
     const attrs = Object.assign({}, cite && { cite });
-    const element = this.wrap("blockquote", text2, attrs);
+    const element = this.wrap("blockquote", text3, attrs);
     return this.addRaw(element).addEOL();
   }
   /**
@@ -70775,8 +70775,8 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addLink(text2, href) {
-    const element = this.wrap("a", text2, { href });
+  addLink(text3, href) {
+    const element = this.wrap("a", text3, { href });
     return this.addRaw(element).addEOL();
   }
 };
@@ -70916,8 +70916,8 @@ function registerSecret(value) {
   secrets.add(encodeURIComponent(value));
   secrets.add(Buffer.from(value).toString("base64"));
 }
-function redact(text2) {
-  let out = text2.replace(/(\b[a-z][a-z0-9+.-]*:\/\/)([^/@\s:]+)(?::[^/@\s]*)?@/gi, "$1***@");
+function redact(text3) {
+  let out = text3.replace(/(\b[a-z][a-z0-9+.-]*:\/\/)([^/@\s:]+)(?::[^/@\s]*)?@/gi, "$1***@");
   for (const s2 of secrets) {
     if (out.includes(s2)) out = out.split(s2).join("***");
   }
@@ -70986,8 +70986,8 @@ var imagePolicyMarkerKey = "$imagepolicy";
 var imageAutomationGroup = "image.toolkit.fluxcd.io";
 
 // action/inputs.ts
-var text = (text2) => text2.trim();
-var secretText = (text2) => text2;
+var text = (text3) => text3.trim();
+var secretText = (text3) => text3;
 function bool(t) {
   if (["true", "True", "TRUE"].includes(t.trim())) return true;
   if (["false", "False", "FALSE", ""].includes(t.trim())) return false;
@@ -71584,13 +71584,13 @@ var TAG_ONLY = new RegExp(`^${TAG}$`);
 var DIGEST = "[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}";
 var REFERENCE = new RegExp(`^(${NAME})(?::(${TAG}))?(?:@(${DIGEST}))?$`);
 var NAME_ANY_CASE = new RegExp(`^(${NAME.replaceAll("[a-z0-9]", "[a-zA-Z0-9]")})(?::(${TAG}))?(?:@(.*))?$`);
-function splitImageRef(text2) {
-  const at = text2.indexOf("@");
-  const noDigest = at === -1 ? text2 : text2.slice(0, at);
+function splitImageRef(text3) {
+  const at = text3.indexOf("@");
+  const noDigest = at === -1 ? text3 : text3.slice(0, at);
   const colon = noDigest.lastIndexOf(":");
   const ref2 = { name: colon > noDigest.lastIndexOf("/") ? noDigest.slice(0, colon) : noDigest };
   if (colon > noDigest.lastIndexOf("/")) ref2.tag = noDigest.slice(colon + 1);
-  if (at !== -1) ref2.digest = text2.slice(at + 1);
+  if (at !== -1) ref2.digest = text3.slice(at + 1);
   return ref2;
 }
 var DOCKER_HUB_HOST = "docker.io";
@@ -71728,8 +71728,8 @@ async function collectPages(fetchPage, options) {
 
 // action/registry/www-authenticate.ts
 function parseWwwAuthenticate(header) {
-  const text2 = (header ?? "").trim();
-  const m4 = /^([A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*)\s*(.*)$/s.exec(text2);
+  const text3 = (header ?? "").trim();
+  const m4 = /^([A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]*)\s*(.*)$/s.exec(text3);
   if (!m4 || !m4[1]) return void 0;
   const params = {};
   const rest = m4[2] ?? "";
@@ -71755,14 +71755,14 @@ var RegistryHttpError = class extends SlipwayError {
   }
 };
 async function registryErrors(res) {
-  const text2 = await res.text().catch(() => "");
+  const text3 = await res.text().catch(() => "");
   try {
-    const parsed = JSON.parse(text2);
+    const parsed = JSON.parse(text3);
     const list3 = (parsed.errors ?? []).map((e6) => [e6.code, e6.message].filter(Boolean).join(": "));
     if (list3.length > 0) return ` ${list3.join("; ")}`;
   } catch {
   }
-  return text2 ? ` ${text2.slice(0, 200).trim()}` : "";
+  return text3 ? ` ${text3.slice(0, 200).trim()}` : "";
 }
 function createOciRegistry(options) {
   const host = options.host;
@@ -71841,7 +71841,7 @@ function createOciRegistry(options) {
     );
   }
   const repoUrl = (repository, rest) => `${base}/v2/${repository}/${rest}`;
-  const registry = {
+  const registry2 = {
     host,
     kind: "oci",
     async login(signal) {
@@ -71898,15 +71898,15 @@ function createOciRegistry(options) {
       return ALL_TAGS_MUTABLE;
     }
   };
-  return registry;
+  return registry2;
 }
 
 // action/build/line-log.ts
 function lineLog(log, level = "info") {
   let pending = "";
   const emit = (line) => {
-    const text2 = line.replace(/\r$/, "").trimEnd();
-    if (text2) log[level](text2);
+    const text3 = line.replace(/\r$/, "").trimEnd();
+    if (text3) log[level](text3);
   };
   return {
     onOutput(chunk) {
@@ -71926,18 +71926,18 @@ function lineLog(log, level = "info") {
 
 // action/build/push-error.ts
 function classifyPushError(ref2, tag, err) {
-  const text2 = err instanceof Error ? err.message : String(err);
-  if (tag && /ImageTagAlreadyExists|already exists .*(?:immutable|cannot be overwritten)|cannot be overwritten because the (?:repository|tag) is immutable/i.test(text2)) {
+  const text3 = err instanceof Error ? err.message : String(err);
+  if (tag && /ImageTagAlreadyExists|already exists .*(?:immutable|cannot be overwritten)|cannot be overwritten because the (?:repository|tag) is immutable/i.test(text3)) {
     return new SlipwayError(`tag ${tag}`, `already exists in ${splitImageRef(ref2).name}, whose tags are immutable; nothing pushed under it`, { cause: err });
   }
-  if (/unauthorized|authentication required|no basic auth credentials|denied|403 Forbidden/i.test(text2)) {
-    return new SlipwayError(`image ${ref2}`, `push refused by the registry (login missing, expired or without push permission): ${lastLine(text2)}`, { cause: err });
+  if (/unauthorized|authentication required|no basic auth credentials|denied|403 Forbidden/i.test(text3)) {
+    return new SlipwayError(`image ${ref2}`, `push refused by the registry (login missing, expired or without push permission): ${lastLine(text3)}`, { cause: err });
   }
-  return new SlipwayError(`image ${ref2}`, `push failed: ${lastLine(text2)}`, { cause: err });
+  return new SlipwayError(`image ${ref2}`, `push failed: ${lastLine(text3)}`, { cause: err });
 }
-function lastLine(text2) {
-  const lines = text2.trim().split("\n");
-  return lines[lines.length - 1] ?? text2;
+function lastLine(text3) {
+  const lines = text3.trim().split("\n");
+  return lines[lines.length - 1] ?? text3;
 }
 
 // action/build/buildah-builder.ts
@@ -72058,13 +72058,13 @@ async function createDockerConfigDir(source = userDockerConfigDir()) {
     seed = JSON.parse(await readFile2(path4.join(source, "config.json"), "utf8"));
   } catch {
   }
-  const config = {};
+  const config2 = {};
   const auths = Object.fromEntries(Object.entries(seed.auths ?? {}).filter(([, a6]) => a6.auth || a6.identitytoken));
-  if (Object.keys(auths).length > 0) config.auths = auths;
-  if (seed.credHelpers) config.credHelpers = { ...seed.credHelpers };
+  if (Object.keys(auths).length > 0) config2.auths = auths;
+  if (seed.credHelpers) config2.credHelpers = { ...seed.credHelpers };
   const plugins = path4.join(source, "cli-plugins");
-  config.cliPluginsExtraDirs = [...seed.cliPluginsExtraDirs ?? [], ...existsSync2(plugins) ? [plugins] : []];
-  await writeFile4(file, JSON.stringify(config, null, 2), { mode: 384 });
+  config2.cliPluginsExtraDirs = [...seed.cliPluginsExtraDirs ?? [], ...existsSync2(plugins) ? [plugins] : []];
+  await writeFile4(file, JSON.stringify(config2, null, 2), { mode: 384 });
   const env2 = { DOCKER_CONFIG: dir };
   const buildx = path4.join(source, "buildx");
   if (!process.env.BUILDX_CONFIG && existsSync2(buildx)) env2.BUILDX_CONFIG = buildx;
@@ -72072,9 +72072,9 @@ async function createDockerConfigDir(source = userDockerConfigDir()) {
     dir,
     env: env2,
     async forgetHelper(host) {
-      if (!config.credHelpers?.[host]) return;
-      delete config.credHelpers[host];
-      await writeFile4(file, JSON.stringify(config, null, 2), { mode: 384 });
+      if (!config2.credHelpers?.[host]) return;
+      delete config2.credHelpers[host];
+      await writeFile4(file, JSON.stringify(config2, null, 2), { mode: 384 });
     },
     async remove() {
       await rm4(dir, { recursive: true, force: true });
@@ -72107,11 +72107,11 @@ function digestFromRepoDigests(repoDigestsJson, repository) {
 function createDockerBuilder(options) {
   const docker = options.docker ?? "docker";
   const log = options.log.with({ builder: "docker" });
-  let config;
+  let config2;
   const pushedByBuild = /* @__PURE__ */ new Map();
   async function env2() {
-    config ??= await createDockerConfigDir(options.configSource);
-    const e6 = { ...process.env, ...config.env };
+    config2 ??= await createDockerConfigDir(options.configSource);
+    const e6 = { ...process.env, ...config2.env };
     if (options.dockerHost) e6.DOCKER_HOST = options.dockerHost;
     return e6;
   }
@@ -72135,11 +72135,11 @@ function createDockerBuilder(options) {
             `${platforms.join(",")} needs docker buildx to build for several platforms, and \`docker buildx version\` failed: install the buildx plugin (or docker/setup-buildx-action), use builder buildah, or give one platform`
           );
         }
-        const own = (await run(docker, ["version", "--format", "{{.Server.Os}}/{{.Server.Arch}}"], { env: await env2(), signal })).stdout.trim();
-        if (platforms[0] !== own) {
+        const own2 = (await run(docker, ["version", "--format", "{{.Server.Os}}/{{.Server.Arch}}"], { env: await env2(), signal })).stdout.trim();
+        if (platforms[0] !== own2) {
           throw new SlipwayError(
             "input platforms",
-            `${platforms[0] ?? ""} differs from the docker engine's ${own}, which needs docker buildx, and \`docker buildx version\` failed: install the buildx plugin (or docker/setup-buildx-action), or use builder buildah`
+            `${platforms[0] ?? ""} differs from the docker engine's ${own2}, which needs docker buildx, and \`docker buildx version\` failed: install the buildx plugin (or docker/setup-buildx-action), or use builder buildah`
           );
         }
       }
@@ -72160,8 +72160,8 @@ function createDockerBuilder(options) {
       try {
         await run(docker, args, { env: await env2(), signal, onOutput: out.onOutput });
         if (metadataDir) {
-          const meta = JSON.parse(await readFile3(path5.join(metadataDir, "metadata.json"), "utf8"));
-          const digest2 = meta["containerimage.digest"];
+          const meta2 = JSON.parse(await readFile3(path5.join(metadataDir, "metadata.json"), "utf8"));
+          const digest2 = meta2["containerimage.digest"];
           if (typeof digest2 !== "string") throw new SlipwayError(`image ${build.tags[0] ?? ""}`, "docker buildx reported no digest for the pushed image");
           for (const t of build.tags) pushedByBuild.set(t, digest2);
         }
@@ -72196,7 +72196,7 @@ function createDockerBuilder(options) {
     async login(host, creds, signal) {
       registerSecret(creds.password);
       const e6 = await env2();
-      await config?.forgetHelper(host);
+      await config2?.forgetHelper(host);
       try {
         await run(docker, ["login", "--username", creds.username, "--password-stdin", host], { env: e6, input: creds.password, signal });
       } catch (err) {
@@ -72205,8 +72205,8 @@ function createDockerBuilder(options) {
       log.info(`logged in to ${host}`, { username: creds.username });
     },
     async close() {
-      const c6 = config;
-      config = void 0;
+      const c6 = config2;
+      config2 = void 0;
       await c6?.remove();
     }
   };
@@ -72214,28 +72214,28 @@ function createDockerBuilder(options) {
 
 // action/build/retag-image.ts
 async function retagImage(options) {
-  const { registry, repository, signal } = options;
+  const { registry: registry2, repository, signal } = options;
   const from = options.fromDigest ?? options.fromTag;
   if (!from || options.fromDigest && options.fromTag) {
     throw new SlipwayError("retag", "give exactly one of fromTag and fromDigest");
   }
-  const source = await registry.getManifest(repository, from, signal);
-  const name = `${registry.host}/${repository}${options.fromDigest ? "@" : ":"}${from}`;
+  const source = await registry2.getManifest(repository, from, signal);
+  const name = `${registry2.host}/${repository}${options.fromDigest ? "@" : ":"}${from}`;
   if (!source) throw new SlipwayError(`image ${name}`, "not found in the registry; builder none retags an image that is already pushed");
   if (options.fromDigest && source.digest !== options.fromDigest) {
     throw new SlipwayError(`image ${name}`, `the registry returned a manifest with digest ${source.digest}`);
   }
-  const immutable = options.immutableTags ?? await registry.tagImmutability(repository, signal);
+  const immutable = options.immutableTags ?? await registry2.tagImmutability(repository, signal);
   const tags = [];
   for (const tag of options.toTags) {
     throwIfAborted(signal);
-    const current = await registry.getManifest(repository, tag, signal);
+    const current = await registry2.getManifest(repository, tag, signal);
     let result;
     if (current?.digest === source.digest) result = "unchanged";
     else if (current && immutable(tag)) {
-      throw new SlipwayError(`tag ${tag}`, `already exists in ${registry.host}/${repository} as ${current.digest}, and its tags are immutable; nothing pushed under it`);
-    } else result = await registry.putManifest(repository, tag, source, signal);
-    options.log?.info(`image ${registry.host}/${repository}:${tag} ${result === "created" ? "tagged" : "unchanged"}`, { digest: source.digest });
+      throw new SlipwayError(`tag ${tag}`, `already exists in ${registry2.host}/${repository} as ${current.digest}, and its tags are immutable; nothing pushed under it`);
+    } else result = await registry2.putManifest(repository, tag, source, signal);
+    options.log?.info(`image ${registry2.host}/${repository}:${tag} ${result === "created" ? "tagged" : "unchanged"}`, { digest: source.digest });
     tags.push({ tag, result });
   }
   return { digest: source.digest, tags };
@@ -72244,7 +72244,7 @@ async function retagImage(options) {
 // action/build/publish-image.ts
 var BUILDERS = ["docker", "buildah", "none"];
 async function publishImage(options) {
-  const { registry, signal } = options;
+  const { registry: registry2, signal } = options;
   const log = options.log;
   if (!BUILDERS.includes(options.builder)) {
     throw new SlipwayError("input builder", `"${String(options.builder)}" is not one of ${BUILDERS.join(", ")}`);
@@ -72254,7 +72254,7 @@ async function publishImage(options) {
   for (const t of options.extraTags ?? []) assertValidTag(t, "input extra-tags");
   const tags = [.../* @__PURE__ */ new Set([options.tag, ...options.extraTags ?? []])];
   const { host, repository } = splitImageRepository(options.image);
-  if (host !== registry.host) throw new SlipwayError("input image", `"${options.image}" is on ${host}, but the registry client is for ${registry.host}`);
+  if (host !== registry2.host) throw new SlipwayError("input image", `"${options.image}" is on ${host}, but the registry client is for ${registry2.host}`);
   const context = options.context ?? ".";
   const dockerfile = resolveDockerfile(context, options.dockerfile);
   if (options.builder === "none") {
@@ -72262,16 +72262,16 @@ async function publishImage(options) {
   } else {
     await checkBuildInputs(context, dockerfile);
   }
-  const credentials = await registry.login(signal);
+  const credentials = await registry2.login(signal);
   if (credentials?.password) options.onSecret?.(credentials.password);
   if (options.createRepository) {
-    const state2 = await registry.ensureRepository(repository, options.createRepository, signal);
+    const state2 = await registry2.ensureRepository(repository, options.createRepository, signal);
     log.info(`repository ${host}/${repository} ${state2 === "created" ? "created" : "unchanged"}`, {
       scanOnPush: options.createRepository.scanOnPush,
       immutableTags: options.createRepository.immutableTags
     });
   }
-  const registryRule = await registry.tagImmutability(repository, signal).catch((err) => {
+  const registryRule = await registry2.tagImmutability(repository, signal).catch((err) => {
     if (!(err instanceof Error && err.cause instanceof Error && err.cause.name === "AccessDeniedException")) throw err;
     log.warn(`cannot read the tag mutability of ${host}/${repository} (access denied); relying on the registry to refuse immutable tags`);
     return ALL_TAGS_MUTABLE;
@@ -72282,7 +72282,7 @@ async function publishImage(options) {
   if (options.builder === "none") {
     const source = options.source ?? "";
     const retag = await retagImage({
-      registry,
+      registry: registry2,
       repository,
       ...source.startsWith("sha256:") ? { fromDigest: source } : { fromTag: source },
       toTags: tags,
@@ -72293,14 +72293,14 @@ async function publishImage(options) {
     return { image: options.image, tag: options.tag, tags, digest: retag.digest, ref: `${options.image}:${options.tag}@${retag.digest}` };
   }
   for (const tag of tags.filter(immutable)) {
-    const existing = await registry.getManifest(repository, tag, signal);
+    const existing = await registry2.getManifest(repository, tag, signal);
     if (existing) {
       throw new SlipwayError(`tag ${tag}`, `already exists in ${host}/${repository} as ${existing.digest}, and its tags are immutable; nothing built or pushed`);
     }
   }
   const builder = options.builder === "docker" ? createDockerBuilder({ ...options.docker, log }) : createBuildahBuilder({ ...options.buildah, log });
   try {
-    if (credentials) await builder.login(registry.host, credentials, signal);
+    if (credentials) await builder.login(registry2.host, credentials, signal);
     const refs = tags.map((t) => `${options.image}:${t}`);
     await builder.build(
       { context, dockerfile, buildArgs: options.buildArgs ?? {}, target: options.target, platforms: options.platforms, tags: refs },
@@ -72341,21 +72341,21 @@ function printValue(v) {
 }
 function parseTemplate(source, name) {
   const lineOf2 = (pos2) => source.slice(0, pos2).split("\n").length;
-  const fail = (pos2, msg) => {
+  const fail3 = (pos2, msg) => {
     throw new SlipwayError(`${name}:${lineOf2(pos2)}`, msg);
   };
   const pieces = [];
   let i6 = 0;
   let trimNext = false;
   while (i6 < source.length) {
-    const open2 = source.indexOf("{{", i6);
-    let txt = open2 < 0 ? source.slice(i6) : source.slice(i6, open2);
+    const open3 = source.indexOf("{{", i6);
+    let txt = open3 < 0 ? source.slice(i6) : source.slice(i6, open3);
     if (trimNext) txt = txt.replace(/^\s+/, "");
-    if (open2 < 0) {
+    if (open3 < 0) {
       pieces.push({ t: "text", text: txt });
       break;
     }
-    let start = open2 + 2;
+    let start = open3 + 2;
     if (/^- /.test(source.slice(start, start + 2)) || /^-[\t\n\r]/.test(source.slice(start, start + 2))) {
       txt = txt.replace(/\s+$/, "");
       start += 1;
@@ -72364,19 +72364,19 @@ function parseTemplate(source, name) {
     let close;
     if (source.slice(start).trimStart().startsWith("/*")) {
       const endComment = source.indexOf("*/", start);
-      if (endComment < 0) fail(open2, "unclosed comment");
+      if (endComment < 0) fail3(open3, "unclosed comment");
       close = source.indexOf("}}", endComment);
     } else {
       close = findClose(source, start);
     }
-    if (close < 0) fail(open2, "unclosed action (missing }})");
+    if (close < 0) fail3(open3, "unclosed action (missing }})");
     let body = source.slice(start, close);
     trimNext = false;
     if (/[\s]-$/.test(body)) {
       body = body.slice(0, -1);
       trimNext = true;
     }
-    pieces.push({ t: "action", body: body.trim(), pos: open2 });
+    pieces.push({ t: "action", body: body.trim(), pos: open3 });
     i6 = close + 2;
   }
   let k6 = 0;
@@ -72392,7 +72392,7 @@ function parseTemplate(source, name) {
       if (body.startsWith("/*")) continue;
       const word = /^[a-z]+/.exec(body)?.[0] ?? "";
       if (word === "end" || word === "else") {
-        if (!terminators.includes(word)) fail(p3.pos, `unexpected {{${word}}}`);
+        if (!terminators.includes(word)) fail3(p3.pos, `unexpected {{${word}}}`);
         return { nodes: nodes6, end: word, pos: p3.pos, rest: body.slice(word.length).trim() };
       }
       if (word === "if" || word === "with") {
@@ -72405,18 +72405,18 @@ function parseTemplate(source, name) {
           vars = [decl[1], ...decl[2] ? [decl[2]] : []];
           rest = rest.slice(decl[0].length).trim();
         }
-        const pipe = parsePipe(rest, p3.pos);
+        const pipe2 = parsePipe(rest, p3.pos);
         const body1 = parseList(["end", "else"]);
         let elseNodes = [];
         if (body1.end === "else") elseNodes = parseList(["end"]).nodes;
-        nodes6.push({ t: "range", vars, pipe, body: body1.nodes, else: elseNodes, pos: p3.pos });
+        nodes6.push({ t: "range", vars, pipe: pipe2, body: body1.nodes, else: elseNodes, pos: p3.pos });
       } else if (["define", "template", "block", "break", "continue"].includes(word)) {
-        fail(p3.pos, `{{${word}}} is not supported in commit message templates`);
+        fail3(p3.pos, `{{${word}}} is not supported in commit message templates`);
       } else {
         nodes6.push({ t: "out", pipe: parsePipe(body, p3.pos), pos: p3.pos });
       }
     }
-    if (terminators.length > 0) fail(source.length, `missing {{end}}`);
+    if (terminators.length > 0) fail3(source.length, `missing {{end}}`);
     return { nodes: nodes6, end: "", pos: source.length, rest: "" };
   };
   const parseIfLike = (word, condText, pos2) => {
@@ -72432,7 +72432,7 @@ function parseTemplate(source, name) {
     }
     return { t: word, cond, then: then.nodes, else: elseNodes, pos: pos2 };
   };
-  const parsePipe = (textIn, pos2) => parsePipeline(textIn, (msg) => fail(pos2, msg));
+  const parsePipe = (textIn, pos2) => parsePipeline(textIn, (msg) => fail3(pos2, msg));
   const tree = parseList([]).nodes;
   return { execute: (data) => execute(tree, data, name, lineOf2) };
 }
@@ -72448,16 +72448,16 @@ function findClose(s2, from) {
   }
   return -1;
 }
-function parsePipeline(text2, fail) {
+function parsePipeline(text3, fail3) {
   const tokens = [];
   const re = /\s*("(?:[^"\\]|\\.)*"|`[^`]*`|\(|\)|\||:=|,|[^\s()|,]+)/gy;
   let m4;
-  while ((m4 = re.exec(text2)) !== null) {
+  while ((m4 = re.exec(text3)) !== null) {
     if (m4[1] === void 0) break;
     tokens.push(m4[1]);
-    if (re.lastIndex >= text2.length) break;
+    if (re.lastIndex >= text3.length) break;
   }
-  if (text2.trim() !== "" && tokens.join("").replace(/\s/g, "") !== text2.replace(/\s/g, "")) fail(`cannot parse "${text2}"`);
+  if (text3.trim() !== "" && tokens.join("").replace(/\s/g, "") !== text3.replace(/\s/g, "")) fail3(`cannot parse "${text3}"`);
   let p3 = 0;
   const decl = [];
   if (tokens[1] === ":=" && tokens[0]?.startsWith("$")) {
@@ -72477,11 +72477,11 @@ function parsePipeline(text2, fail) {
       return { t: "field", base: v, path: path10.filter((s2) => s2 !== "") };
     }
     if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(tok)) return { t: "func", name: tok };
-    return fail(`unexpected "${tok}"`);
+    return fail3(`unexpected "${tok}"`);
   };
   const splitPath = (s2) => {
     const parts = s2.split(".");
-    if (parts.some((x) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(x))) fail(`bad field ".${s2}"`);
+    if (parts.some((x) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(x))) fail3(`bad field ".${s2}"`);
     return parts;
   };
   const parseCmds = (stop) => {
@@ -72490,12 +72490,12 @@ function parsePipeline(text2, fail) {
     while (p3 < tokens.length) {
       const tok = tokens[p3++];
       if (tok === stop) {
-        if (cmd.length === 0) fail("empty command");
+        if (cmd.length === 0) fail3("empty command");
         cmds.push(cmd);
         return cmds;
       }
       if (tok === "|") {
-        if (cmd.length === 0) fail("missing command before |");
+        if (cmd.length === 0) fail3("missing command before |");
         cmds.push(cmd);
         cmd = [];
       } else if (tok === "(") {
@@ -72508,13 +72508,13 @@ function parsePipeline(text2, fail) {
         }
         cmd.push({ t: "paren", pipe: { decl: [], cmds: inner }, path: path10 });
       } else if (tok === ")" || tok === "," || tok === ":=") {
-        fail(`unexpected "${tok}"`);
+        fail3(`unexpected "${tok}"`);
       } else {
         cmd.push(parseTerm(tok));
       }
     }
-    if (stop) fail(`missing "${stop}"`);
-    if (cmd.length === 0) fail("missing value");
+    if (stop) fail3(`missing "${stop}"`);
+    if (cmd.length === 0) fail3("missing value");
     cmds.push(cmd);
     return cmds;
   };
@@ -72525,7 +72525,7 @@ var Fail = class extends Error {
 function execute(tree, data, name, lineOf2) {
   let out = "";
   let pos2 = 0;
-  const fail = (msg) => {
+  const fail3 = (msg) => {
     throw new Fail(msg);
   };
   const field = (v, key, shown) => {
@@ -72533,13 +72533,13 @@ function execute(tree, data, name, lineOf2) {
       if (v.kind === "struct") {
         if (key in v.fields) return v.fields[key];
         const hint = v.removed?.[key];
-        if (hint !== void 0) return fail(`${shown} is not supported${hint ? `: ${hint}` : ""}`);
-        return fail(`${shown} is not supported: ${v.type} has ${Object.keys(v.fields).join(", ")}`);
+        if (hint !== void 0) return fail3(`${shown} is not supported${hint ? `: ${hint}` : ""}`);
+        return fail3(`${shown} is not supported: ${v.type} has ${Object.keys(v.fields).join(", ")}`);
       }
       const entry = v.entries.find(([k6]) => k6 === key);
       return entry ? entry[1] : void 0;
     }
-    return fail(`${shown}: cannot read field ${key} of ${v === void 0 ? "a missing value" : printValue(v)}`);
+    return fail3(`${shown}: cannot read field ${key} of ${v === void 0 ? "a missing value" : printValue(v)}`);
   };
   const walk = (v, path10, shown) => {
     let cur = v;
@@ -72556,13 +72556,13 @@ function execute(tree, data, name, lineOf2) {
         return term.value;
       case "field": {
         if (term.base === "dot") return walk(dot, term.path, ".");
-        if (!scope.has(term.base)) return fail(`undefined variable ${term.base}`);
+        if (!scope.has(term.base)) return fail3(`undefined variable ${term.base}`);
         return walk(scope.get(term.base), term.path, term.base);
       }
       case "paren":
         return walk(evalPipe(term.pipe, dot, scope), term.path, "(\u2026)");
       case "func":
-        return fail(`function ${term.name} needs to come first in a command`);
+        return fail3(`function ${term.name} needs to come first in a command`);
     }
   };
   const evalCmd = (cmd, dot, scope, piped, hasPiped) => {
@@ -72570,17 +72570,17 @@ function execute(tree, data, name, lineOf2) {
     if (head?.t === "func") {
       const args = rest.map((a6) => evalTerm(a6, dot, scope));
       if (hasPiped) args.push(piped);
-      return callFunction(head.name, args, fail);
+      return callFunction(head.name, args, fail3);
     }
-    if (rest.length > 0 || hasPiped) return fail("can't give arguments to a non-function");
+    if (rest.length > 0 || hasPiped) return fail3("can't give arguments to a non-function");
     return evalTerm(head, dot, scope);
   };
-  const evalPipe = (pipe, dot, scope) => {
+  const evalPipe = (pipe2, dot, scope) => {
     let v;
-    pipe.cmds.forEach((c6, idx) => {
+    pipe2.cmds.forEach((c6, idx) => {
       v = evalCmd(c6, dot, scope, v, idx > 0);
     });
-    for (const d6 of pipe.decl) scope.set(d6, v ?? null);
+    for (const d6 of pipe2.decl) scope.set(d6, v ?? null);
     return v;
   };
   const run3 = (nodes6, dot, scope) => {
@@ -72599,7 +72599,7 @@ function execute(tree, data, name, lineOf2) {
         else run3(n3.else, dot, new Map(scope));
       } else {
         const v = evalPipe(n3.pipe, dot, new Map(scope));
-        const items = Array.isArray(v) ? v.map((x, idx) => [idx, x]) : v !== null && typeof v === "object" && v.kind === "map" ? v.entries : v === void 0 || v === null ? [] : typeof v === "number" ? Array.from({ length: v }, (_, idx) => [idx, idx]) : fail(`range can't iterate over ${printValue(v)}`);
+        const items = Array.isArray(v) ? v.map((x, idx) => [idx, x]) : v !== null && typeof v === "object" && v.kind === "map" ? v.entries : v === void 0 || v === null ? [] : typeof v === "number" ? Array.from({ length: v }, (_, idx) => [idx, idx]) : fail3(`range can't iterate over ${printValue(v)}`);
         if (items.length === 0) run3(n3.else, dot, new Map(scope));
         for (const [key, value] of items) {
           const inner = new Map(scope);
@@ -72622,14 +72622,14 @@ function execute(tree, data, name, lineOf2) {
   return out;
 }
 var str = (v) => printValue(v);
-function compare(a6, b6, fail) {
+function compare(a6, b6, fail3) {
   if (typeof a6 === "number" && typeof b6 === "number") return a6 - b6;
   if (typeof a6 === "string" && typeof b6 === "string") return a6 < b6 ? -1 : a6 > b6 ? 1 : 0;
-  return fail(`incompatible types for comparison: ${str(a6)} and ${str(b6)}`);
+  return fail3(`incompatible types for comparison: ${str(a6)} and ${str(b6)}`);
 }
-function callFunction(name, args, fail) {
+function callFunction(name, args, fail3) {
   const need = (n3) => {
-    if (args.length !== n3) fail(`wrong number of args for ${name}: want ${n3} got ${args.length}`);
+    if (args.length !== n3) fail3(`wrong number of args for ${name}: want ${n3} got ${args.length}`);
   };
   switch (name) {
     case "len": {
@@ -72637,14 +72637,14 @@ function callFunction(name, args, fail) {
       const v = args[0];
       if (typeof v === "string" || Array.isArray(v)) return v.length;
       if (v !== null && typeof v === "object" && v.kind === "map") return v.entries.length;
-      return fail(`len of ${str(v)}`);
+      return fail3(`len of ${str(v)}`);
     }
     case "index": {
       let v = args[0];
       for (const k6 of args.slice(1)) {
         if (Array.isArray(v) && typeof k6 === "number") v = v[k6];
         else if (v !== null && typeof v === "object" && !Array.isArray(v) && v !== void 0 && v.kind === "map") v = v.entries.find(([x]) => x === k6)?.[1];
-        else return fail(`can't index ${str(v)} with ${str(k6)}`);
+        else return fail3(`can't index ${str(v)} with ${str(k6)}`);
       }
       return v;
     }
@@ -72666,16 +72666,16 @@ function callFunction(name, args, fail) {
       return args[0] !== args[1];
     case "lt":
       need(2);
-      return compare(args[0], args[1], fail) < 0;
+      return compare(args[0], args[1], fail3) < 0;
     case "le":
       need(2);
-      return compare(args[0], args[1], fail) <= 0;
+      return compare(args[0], args[1], fail3) <= 0;
     case "gt":
       need(2);
-      return compare(args[0], args[1], fail) > 0;
+      return compare(args[0], args[1], fail3) > 0;
     case "ge":
       need(2);
-      return compare(args[0], args[1], fail) >= 0;
+      return compare(args[0], args[1], fail3) >= 0;
     case "not":
       need(1);
       return !isTruthy(args[0]);
@@ -72724,7 +72724,7 @@ function callFunction(name, args, fail) {
       need(2);
       return isTruthy(args[1]) ? args[1] : args[0];
     default:
-      return fail(`function "${name}" is not supported`);
+      return fail3(`function "${name}" is not supported`);
   }
 }
 
@@ -72879,12 +72879,12 @@ function createGithubPullRequests(options) {
     } catch (err) {
       throw new SlipwayError("input github-api-url", `cannot reach ${api}`, { cause: err });
     }
-    const text2 = await res.text();
+    const text3 = await res.text();
     let json = void 0;
     try {
-      json = text2 ? JSON.parse(text2) : void 0;
+      json = text3 ? JSON.parse(text3) : void 0;
     } catch {
-      json = text2;
+      json = text3;
     }
     return { status: res.status, json };
   };
@@ -72921,12 +72921,12 @@ var import_client_ecr = __toESM(require_dist_cjs17(), 1);
 // action/registry/ecr-auth-token.ts
 var TOKEN_REFRESH_FRACTION = 0.8;
 function decodeAuthorizationToken(token, subject) {
-  const text2 = Buffer.from(token, "base64").toString("utf8");
-  const colon = text2.indexOf(":");
-  if (colon <= 0 || colon === text2.length - 1) {
+  const text3 = Buffer.from(token, "base64").toString("utf8");
+  const colon = text3.indexOf(":");
+  if (colon <= 0 || colon === text3.length - 1) {
     throw new SlipwayError(subject, 'GetAuthorizationToken returned a token that is not base64 "user:password"');
   }
-  return { username: text2.slice(0, colon), password: text2.slice(colon + 1) };
+  return { username: text3.slice(0, colon), password: text3.slice(colon + 1) };
 }
 function tokenStillFresh(issuedAt, expiresAt, now) {
   if (!expiresAt) return false;
@@ -72981,26 +72981,26 @@ function createEcrRegistry(options) {
     useDualstackEndpoint: options.endpoint ? void 0 : parsed?.dualStack
   });
   const host = options.registryHost;
-  let cached;
+  let cached2;
   const subject = (repository) => repository ? `ECR repository ${host}/${repository}` : `ECR registry ${host}`;
-  const fail = (what, repository, err) => {
+  const fail3 = (what, repository, err) => {
     const name = err instanceof Error ? err.name : "Error";
     const message = err instanceof Error ? err.message : String(err);
     const hint = name === "RepositoryNotFoundException" ? " (create it, or set create-repository)" : name === "AccessDeniedException" ? " (the AWS identity lacks an ecr: permission this step needs)" : "";
     return new SlipwayError(subject(repository), `${what} failed: ${name}: ${message}${hint}`, { cause: err });
   };
   const errName = (err) => err instanceof Error ? err.name : "";
-  const registry = {
+  const registry2 = {
     host,
     kind: "ecr",
     async login(signal) {
       const at = now();
-      if (cached && tokenStillFresh(cached.issuedAt, cached.credentials.expiresAt, at)) return cached.credentials;
+      if (cached2 && tokenStillFresh(cached2.issuedAt, cached2.credentials.expiresAt, at)) return cached2.credentials;
       let out;
       try {
         out = await client.send(new import_client_ecr.GetAuthorizationTokenCommand({}), { abortSignal: signal });
       } catch (err) {
-        throw fail("GetAuthorizationToken", void 0, err);
+        throw fail3("GetAuthorizationToken", void 0, err);
       }
       const data = out.authorizationData?.[0];
       if (!data?.authorizationToken) throw new SlipwayError(subject(), "GetAuthorizationToken returned no token");
@@ -73009,7 +73009,7 @@ function createEcrRegistry(options) {
       registerSecret(password);
       const credentials = { username, password };
       if (data.expiresAt) credentials.expiresAt = data.expiresAt;
-      cached = { credentials, issuedAt: at };
+      cached2 = { credentials, issuedAt: at };
       return credentials;
     },
     async ensureRepository(repository, repo, signal) {
@@ -73026,7 +73026,7 @@ function createEcrRegistry(options) {
         return "created";
       } catch (err) {
         if (errName(err) === "RepositoryAlreadyExistsException") return "exists";
-        throw fail("CreateRepository", repository, err);
+        throw fail3("CreateRepository", repository, err);
       }
     },
     async listTags(repository, signal) {
@@ -73039,7 +73039,7 @@ function createEcrRegistry(options) {
             );
             return { items: out.imageDetails ?? [], next: out.nextToken };
           } catch (err) {
-            throw fail("DescribeImages", repository, err);
+            throw fail3("DescribeImages", repository, err);
           }
         },
         { subject: subject(repository), signal }
@@ -73055,13 +73055,13 @@ function createEcrRegistry(options) {
           { abortSignal: signal }
         );
       } catch (err) {
-        throw fail("BatchGetImage", repository, err);
+        throw fail3("BatchGetImage", repository, err);
       }
       const image = out.images?.[0];
       if (!image?.imageManifest) {
-        const failure = out.failures?.[0];
-        if (!failure || failure.failureCode === "ImageNotFound" || failure.failureCode === "ImageTagDoesNotMatchDigest") return void 0;
-        throw new SlipwayError(subject(repository), `BatchGetImage ${reference} failed: ${failure.failureCode ?? "?"}: ${failure.failureReason ?? ""}`);
+        const failure2 = out.failures?.[0];
+        if (!failure2 || failure2.failureCode === "ImageNotFound" || failure2.failureCode === "ImageTagDoesNotMatchDigest") return void 0;
+        throw new SlipwayError(subject(repository), `BatchGetImage ${reference} failed: ${failure2.failureCode ?? "?"}: ${failure2.failureReason ?? ""}`);
       }
       const body = image.imageManifest;
       return {
@@ -73088,11 +73088,11 @@ function createEcrRegistry(options) {
         const immutable = () => new SlipwayError(`tag ${tag}`, `already exists in ${host}/${repository}, whose tags are immutable; nothing pushed under it`, { cause: err });
         if (errName(err) === "ImageTagAlreadyExistsException") throw immutable();
         if (errName(err) === "ImageAlreadyExistsException") {
-          const current = await registry.getManifest(repository, tag, signal);
+          const current = await registry2.getManifest(repository, tag, signal);
           if (current?.digest === manifest.digest) return "unchanged";
           throw immutable();
         }
-        throw fail(`PutImage ${tag}`, repository, err);
+        throw fail3(`PutImage ${tag}`, repository, err);
       }
     },
     async tagImmutability(repository, signal) {
@@ -73101,11 +73101,11 @@ function createEcrRegistry(options) {
         const repo = out.repositories?.[0];
         return tagImmutability(repo?.imageTagMutability, repo?.imageTagMutabilityExclusionFilters);
       } catch (err) {
-        throw fail("DescribeRepositories", repository, err);
+        throw fail3("DescribeRepositories", repository, err);
       }
     }
   };
-  return registry;
+  return registry2;
 }
 
 // action/registry/registry-for.ts
@@ -73116,16 +73116,16 @@ function registryFor(imageRepository, options = {}) {
   if (kind === "ecr" || kind === "auto" && ecr) {
     const region = options.ecrRegion ?? ecr?.region;
     if (!region) throw new SlipwayError("input image", `"${imageRepository}": ${host} is not an ECR host; give the ECR region to use it as one`);
-    const registry2 = createEcrRegistry({ registryHost: host, region, endpoint: options.ecrEndpoint, credentials: options.awsCredentials });
-    return { registry: registry2, repository };
+    const registry3 = createEcrRegistry({ registryHost: host, region, endpoint: options.ecrEndpoint, credentials: options.awsCredentials });
+    return { registry: registry3, repository };
   }
-  const registry = createOciRegistry({
+  const registry2 = createOciRegistry({
     host,
     username: options.username,
     password: options.password,
     insecure: options.insecure
   });
-  return { registry, repository };
+  return { registry: registry2, repository };
 }
 
 // action/tag-format.ts
@@ -73171,16 +73171,16 @@ function formatTag(template, ctx) {
   let out = "";
   let i6 = 0;
   while (i6 < template.length) {
-    const open2 = template.indexOf("{", i6);
+    const open3 = template.indexOf("{", i6);
     const close = template.indexOf("}", i6);
-    if (close !== -1 && (open2 === -1 || close < open2)) throw new SlipwayError(subject, `unmatched "}" at position ${close + 1}`);
-    if (open2 === -1) {
+    if (close !== -1 && (open3 === -1 || close < open3)) throw new SlipwayError(subject, `unmatched "}" at position ${close + 1}`);
+    if (open3 === -1) {
       out += template.slice(i6);
       break;
     }
-    const end2 = template.indexOf("}", open2 + 1);
-    if (end2 === -1) throw new SlipwayError(subject, `unclosed "{" at position ${open2 + 1}`);
-    out += template.slice(i6, open2) + value(template.slice(open2 + 1, end2));
+    const end2 = template.indexOf("}", open3 + 1);
+    if (end2 === -1) throw new SlipwayError(subject, `unclosed "{" at position ${open3 + 1}`);
+    out += template.slice(i6, open3) + value(template.slice(open3 + 1, end2));
     i6 = end2 + 1;
   }
   assertValidTag(out, subject);
@@ -73361,8 +73361,8 @@ var INT = /^[-+]?(?:[0-9][0-9_]*|0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+)$/;
 var FLOAT = /^[-+]?(?:\.[0-9_]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?$/;
 var TIMESTAMP = /^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?$/;
 var PLAIN_SAFE = /^[A-Za-z0-9_./][A-Za-z0-9_./@:+-]*$/;
-function readsAsNonString(text2) {
-  return NON_STRING_WORDS.has(text2) || INT.test(text2) || FLOAT.test(text2) || TIMESTAMP.test(text2);
+function readsAsNonString(text3) {
+  return NON_STRING_WORDS.has(text3) || INT.test(text3) || FLOAT.test(text3) || TIMESTAMP.test(text3);
 }
 function doubleQuoted(value) {
   return JSON.stringify(value);
@@ -73394,28 +73394,28 @@ function lineOf(lineStarts, offset) {
   }
   return lo + 1;
 }
-function lineStartsOf(text2) {
+function lineStartsOf(text3) {
   const starts = [0];
-  for (let i6 = text2.indexOf("\n"); i6 >= 0; i6 = text2.indexOf("\n", i6 + 1)) starts.push(i6 + 1);
+  for (let i6 = text3.indexOf("\n"); i6 >= 0; i6 = text3.indexOf("\n", i6 + 1)) starts.push(i6 + 1);
   return starts;
 }
-function lineComment(text2, end2) {
+function lineComment(text3, end2) {
   let i6 = end2;
-  while (text2[i6] === " " || text2[i6] === "	") i6++;
-  if (text2[i6] === ",") {
+  while (text3[i6] === " " || text3[i6] === "	") i6++;
+  if (text3[i6] === ",") {
     i6++;
-    if (text2[i6] !== " " && text2[i6] !== "	") return void 0;
-    while (text2[i6] === " " || text2[i6] === "	") i6++;
+    if (text3[i6] !== " " && text3[i6] !== "	") return void 0;
+    while (text3[i6] === " " || text3[i6] === "	") i6++;
   }
-  if (i6 === end2 || text2[i6] !== "#") return void 0;
-  const eol = text2.indexOf("\n", i6);
-  return text2.slice(i6 + 1, eol < 0 ? text2.length : eol).replace(/\r$/, "");
+  if (i6 === end2 || text3[i6] !== "#") return void 0;
+  const eol = text3.indexOf("\n", i6);
+  return text3.slice(i6 + 1, eol < 0 ? text3.length : eol).replace(/\r$/, "");
 }
-function headComment(text2, lineStarts, start) {
+function headComment(text3, lineStarts, start) {
   const line = lineOf(lineStarts, start);
   const lineStart = lineStarts[line - 1] ?? 0;
-  if (line < 2 || !/^[ \t]*(?:-[ \t]+)*$/.test(text2.slice(lineStart, start))) return void 0;
-  const above = text2.slice(lineStarts[line - 2] ?? 0, lineStart).replace(/\r?\n$/, "");
+  if (line < 2 || !/^[ \t]*(?:-[ \t]+)*$/.test(text3.slice(lineStart, start))) return void 0;
+  const above = text3.slice(lineStarts[line - 2] ?? 0, lineStart).replace(/\r?\n$/, "");
   const m4 = /^[ \t]*#(.*)$/.exec(above);
   return m4 ? { comment: m4[1] ?? "", line: line - 1 } : void 0;
 }
@@ -73431,32 +73431,32 @@ function objectOf(doc) {
   const namespace = (0, import_yaml.isMap)(metadata) ? str2(metadata.get("namespace")) : "";
   return { apiVersion, kind, namespace, name };
 }
-function setMarkersInText(text2, file, images) {
+function setMarkersInText(text3, file, images) {
   const changes = [];
   const warnings = [];
-  if (!text2.includes(`"${imagePolicyMarkerKey}"`)) return { text: text2, changes, warnings };
+  if (!text3.includes(`"${imagePolicyMarkerKey}"`)) return { text: text3, changes, warnings };
   const lineCounter = new import_yaml.LineCounter();
-  const docs = (0, import_yaml.parseAllDocuments)(text2, { keepSourceTokens: true, lineCounter, uniqueKeys: false });
+  const docs = (0, import_yaml.parseAllDocuments)(text3, { keepSourceTokens: true, lineCounter, uniqueKeys: false });
   const failed = docs.flatMap((d6) => d6.errors);
   if (failed.length > 0) {
     const first = failed[0];
     const at2 = first ? lineCounter.linePos(first.pos[0]).line : 1;
     const message = first ? first.message.split("\n")[0] : "not YAML";
     warnings.push(`${file}:${at2}: not valid YAML, markers in this file were not set: ${message}`);
-    return { text: text2, changes, warnings };
+    return { text: text3, changes, warnings };
   }
-  const lineStarts = lineStartsOf(text2);
+  const lineStarts = lineStartsOf(text3);
   const edits = [];
   const warned2 = /* @__PURE__ */ new Set();
   for (const doc of docs) {
-    let object = null;
-    const consider = (node, entryStart) => {
-      const token = node.srcToken;
+    let object2 = null;
+    const consider = (node2, entryStart) => {
+      const token = node2.srcToken;
       const style = token ? STYLES[token.type] : void 0;
       if (!token || !style) return;
       const end2 = token.offset + token.source.length;
-      const inline = lineComment(text2, end2);
-      const candidate = inline !== void 0 ? { comment: inline, line: lineOf(lineStarts, end2) } : headComment(text2, lineStarts, entryStart);
+      const inline = lineComment(text3, end2);
+      const candidate = inline !== void 0 ? { comment: inline, line: lineOf(lineStarts, end2) } : headComment(text3, lineStarts, entryStart);
       if (candidate) {
         const parsed = parseMarkerComment(candidate.comment);
         if (parsed.kind === "none") return;
@@ -73474,25 +73474,25 @@ function setMarkersInText(text2, file, images) {
           warnings.push(`${file}:${line}: marker "${marker.setter}" wants the image's ${marker.field}, but the image for ${marker.policy} has none`);
           return;
         }
-        const oldValue = typeof node.source === "string" ? node.source : String(node.value);
+        const oldValue = typeof node2.source === "string" ? node2.source : String(node2.value);
         if (oldValue === newValue) return;
-        if (object === null) object = objectOf(doc);
+        if (object2 === null) object2 = objectOf(doc);
         edits.push({ start: token.offset, end: end2, text: scalarText(newValue, style) });
         const change = { file, line, oldValue, newValue, setter: marker.setter, policy: marker.policy };
-        if (object) change.object = object;
+        if (object2) change.object = object2;
         changes.push(change);
         return;
       }
     };
-    const walk = (node) => {
-      if ((0, import_yaml.isMap)(node)) {
-        for (const pair of node.items) {
+    const walk = (node2) => {
+      if ((0, import_yaml.isMap)(node2)) {
+        for (const pair of node2.items) {
           if ((0, import_yaml.isScalar)(pair.value)) {
             if ((0, import_yaml.isScalar)(pair.key)) consider(pair.value, pair.key.srcToken?.offset ?? 0);
           } else walk(pair.value);
         }
-      } else if ((0, import_yaml.isSeq)(node)) {
-        for (const item of node.items) {
+      } else if ((0, import_yaml.isSeq)(node2)) {
+        for (const item of node2.items) {
           if ((0, import_yaml.isScalar)(item)) consider(item, item.srcToken?.offset ?? 0);
           else walk(item);
         }
@@ -73500,15 +73500,15 @@ function setMarkersInText(text2, file, images) {
     };
     walk(doc.contents);
   }
-  if (edits.length === 0) return { text: text2, changes, warnings };
+  if (edits.length === 0) return { text: text3, changes, warnings };
   edits.sort((a6, b6) => a6.start - b6.start);
   let out = "";
   let at = 0;
   for (const edit of edits) {
-    out += text2.slice(at, edit.start) + edit.text;
+    out += text3.slice(at, edit.start) + edit.text;
     at = edit.end;
   }
-  out += text2.slice(at);
+  out += text3.slice(at);
   changes.sort((a6, b6) => a6.line - b6.line);
   return { text: out, changes, warnings };
 }
@@ -73537,8 +73537,8 @@ async function listFiles(root6, dir, signal) {
   }
   return out;
 }
-function overwriteFileSync(file, text2) {
-  const bytes = Buffer.from(text2, "utf8");
+function overwriteFileSync(file, text3) {
+  const bytes = Buffer.from(text3, "utf8");
   const fd = openSync(file, "r+");
   try {
     let written = 0;
@@ -73605,20 +73605,5827 @@ var import_yaml2 = __toESM(require_dist(), 1);
 import { readFile as readFile6 } from "node:fs/promises";
 import path8 from "node:path";
 
+// node_modules/zod/v4/core/util.js
+var util_exports = {};
+__export(util_exports, {
+  BIGINT_FORMAT_RANGES: () => BIGINT_FORMAT_RANGES,
+  CONSTANT_CATCH: () => CONSTANT_CATCH,
+  Class: () => Class,
+  NUMBER_FORMAT_RANGES: () => NUMBER_FORMAT_RANGES,
+  aborted: () => aborted,
+  allowsEval: () => allowsEval,
+  assert: () => assert,
+  assertEqual: () => assertEqual,
+  assertIs: () => assertIs,
+  assertNever: () => assertNever,
+  assertNotEqual: () => assertNotEqual,
+  assignProp: () => assignProp,
+  attachSchema: () => attachSchema,
+  base64ToUint8Array: () => base64ToUint8Array,
+  base64urlToUint8Array: () => base64urlToUint8Array,
+  cached: () => cached,
+  captureStackTrace: () => captureStackTrace,
+  cleanEnum: () => cleanEnum,
+  cleanRegex: () => cleanRegex,
+  clone: () => clone,
+  cloneDef: () => cloneDef,
+  codePointLength: () => codePointLength,
+  constantCatch: () => constantCatch,
+  createTransparentProxy: () => createTransparentProxy,
+  defineLazy: () => defineLazy,
+  defineLazyInternal: () => defineLazyInternal,
+  derived: () => derived,
+  esc: () => esc,
+  escapeRegex: () => escapeRegex,
+  explicitlyAborted: () => explicitlyAborted,
+  extend: () => extend,
+  finalizeIssue: () => finalizeIssue,
+  floatSafeRemainder: () => floatSafeRemainder,
+  getElementAtPath: () => getElementAtPath,
+  getEnumValues: () => getEnumValues,
+  getLengthableOrigin: () => getLengthableOrigin,
+  getParsedType: () => getParsedType,
+  getSizableOrigin: () => getSizableOrigin,
+  hexToUint8Array: () => hexToUint8Array,
+  hide: () => hide,
+  installLazyProp: () => installLazyProp,
+  isObject: () => isObject,
+  isPlainObject: () => isPlainObject,
+  issue: () => issue2,
+  joinValues: () => joinValues,
+  jsonStringifyReplacer: () => jsonStringifyReplacer,
+  members: () => members,
+  merge: () => merge2,
+  mergeDefs: () => mergeDefs,
+  normalizeParams: () => normalizeParams,
+  nullish: () => nullish,
+  numKeys: () => numKeys,
+  objectClone: () => objectClone,
+  omit: () => omit,
+  optionalKeys: () => optionalKeys,
+  own: () => own,
+  parsedType: () => parsedType,
+  partial: () => partial,
+  pick: () => pick,
+  prefixIssues: () => prefixIssues,
+  primitiveTypes: () => primitiveTypes,
+  promiseAllObject: () => promiseAllObject,
+  propertyKeyTypes: () => propertyKeyTypes,
+  randomString: () => randomString,
+  rawShape: () => rawShape,
+  required: () => required,
+  safeExtend: () => safeExtend,
+  shallowClone: () => shallowClone,
+  sizeCaps: () => sizeCaps,
+  slugify: () => slugify,
+  stringifyPrimitive: () => stringifyPrimitive,
+  toZod: () => toZod,
+  uint8ArrayToBase64: () => uint8ArrayToBase64,
+  uint8ArrayToBase64url: () => uint8ArrayToBase64url,
+  uint8ArrayToHex: () => uint8ArrayToHex,
+  unwrapMessage: () => unwrapMessage
+});
+function assertEqual(val) {
+  return val;
+}
+function assertNotEqual(val) {
+  return val;
+}
+function toZod() {
+  return (schema) => schema;
+}
+function assertIs(_arg) {
+}
+function assertNever(_x) {
+  throw new Error("Unexpected value in exhaustive check");
+}
+function assert(_) {
+}
+function getEnumValues(entries) {
+  const numericValues = Object.values(entries).filter((v) => typeof v === "number");
+  const values = Object.entries(entries).filter(([k6, _]) => numericValues.indexOf(+k6) === -1).map(([_, v]) => v);
+  return values;
+}
+function joinValues(array2, separator = "|") {
+  return array2.map((val) => stringifyPrimitive(val)).join(separator);
+}
+function jsonStringifyReplacer(_, value) {
+  if (typeof value === "bigint")
+    return value.toString();
+  return value;
+}
+var Cached = class {
+  constructor(getter) {
+    this._getter = getter;
+    this._value = void 0;
+  }
+  get value() {
+    const getter = this._getter;
+    if (getter !== void 0) {
+      this._value = getter();
+      this._getter = void 0;
+    }
+    return this._value;
+  }
+};
+function cached(getter) {
+  return new Cached(getter);
+}
+function nullish(input) {
+  return input === null || input === void 0;
+}
+function cleanRegex(source) {
+  const start = source.startsWith("^") ? 1 : 0;
+  const end2 = source.endsWith("$") ? source.length - 1 : source.length;
+  return source.slice(start, end2);
+}
+function floatSafeRemainder(val, step) {
+  const ratio = val / step;
+  const roundedRatio = Math.round(ratio);
+  const tolerance = 4 * Number.EPSILON * Math.max(Math.abs(ratio), 1);
+  if (Math.abs(ratio - roundedRatio) < tolerance)
+    return 0;
+  return ratio - roundedRatio;
+}
+var EVALUATING = /* @__PURE__ */ Symbol("evaluating");
+function defineLazy(object2, key, getter) {
+  let value = void 0;
+  Object.defineProperty(object2, key, {
+    get() {
+      if (value === EVALUATING) {
+        return void 0;
+      }
+      if (value === void 0) {
+        value = EVALUATING;
+        value = getter();
+      }
+      return value;
+    },
+    set(v) {
+      Object.defineProperty(object2, key, {
+        value: v
+        // configurable: true,
+      });
+    },
+    configurable: true
+  });
+}
+function objectClone(obj) {
+  return Object.create(Object.getPrototypeOf(obj), Object.getOwnPropertyDescriptors(obj));
+}
+function assignProp(target, prop, value) {
+  Object.defineProperty(target, prop, {
+    value,
+    writable: true,
+    enumerable: true,
+    configurable: true
+  });
+}
+function rawShape(def2) {
+  const desc = Object.getOwnPropertyDescriptor(def2, "shape");
+  return desc?.get ? desc.get.raw : desc?.value;
+}
+function sourceShape(schema) {
+  return rawShape(schema._zod.def) ?? schema._zod.def.shape;
+}
+function deferProp(target, key, getter) {
+  Object.defineProperty(target, key, {
+    get() {
+      const value = getter();
+      assignProp(this, key, value);
+      return value;
+    },
+    enumerable: true,
+    configurable: true
+  });
+}
+function putProp(target, key, value) {
+  if (key in target)
+    assignProp(target, key, value);
+  else
+    target[key] = value;
+}
+function mirrorShape(target, source, keys, wrap) {
+  const raw = sourceShape(source);
+  for (const key of keys) {
+    const desc = Object.getOwnPropertyDescriptor(raw, key);
+    if (!desc.enumerable)
+      continue;
+    if (desc.get) {
+      deferProp(target, key, () => {
+        const value = source._zod.def.shape[key];
+        return wrap ? wrap(value, key) : value;
+      });
+    } else
+      putProp(target, key, wrap ? wrap(desc.value, key) : desc.value);
+  }
+}
+function mirrorProps(target, source) {
+  for (const key of Reflect.ownKeys(source)) {
+    const desc = Object.getOwnPropertyDescriptor(source, key);
+    if (!desc.enumerable)
+      continue;
+    if (desc.get)
+      deferProp(target, key, () => source[key]);
+    else
+      putProp(target, key, desc.value);
+  }
+}
+function mergeDefs(...defs) {
+  const mergedDescriptors = {};
+  for (const def2 of defs) {
+    const descriptors = Object.getOwnPropertyDescriptors(def2);
+    Object.assign(mergedDescriptors, descriptors);
+  }
+  return Object.defineProperties({}, mergedDescriptors);
+}
+function cloneDef(schema) {
+  return mergeDefs(schema._zod.def);
+}
+function getElementAtPath(obj, path10) {
+  if (!path10)
+    return obj;
+  return path10.reduce((acc, key) => acc?.[key], obj);
+}
+function promiseAllObject(promisesObj) {
+  const keys = Object.keys(promisesObj);
+  const promises3 = keys.map((key) => promisesObj[key]);
+  return Promise.all(promises3).then((results) => {
+    const resolvedObj = {};
+    for (let i6 = 0; i6 < keys.length; i6++) {
+      resolvedObj[keys[i6]] = results[i6];
+    }
+    return resolvedObj;
+  });
+}
+function randomString(length = 10) {
+  const chars2 = "abcdefghijklmnopqrstuvwxyz";
+  let str2 = "";
+  for (let i6 = 0; i6 < length; i6++) {
+    str2 += chars2[Math.floor(Math.random() * chars2.length)];
+  }
+  return str2;
+}
+function esc(str2) {
+  return JSON.stringify(str2);
+}
+function slugify(input) {
+  return input.toLowerCase().trim().replace(/[^\w\s-]/g, "").replace(/[\s_-]+/g, "-").replace(/^-+|-+$/g, "");
+}
+var captureStackTrace = "captureStackTrace" in Error ? Error.captureStackTrace : (..._args) => {
+};
+function isObject(data) {
+  return typeof data === "object" && data !== null && !Array.isArray(data);
+}
+var allowsEval = /* @__PURE__ */ cached(() => {
+  if (globalConfig.jitless) {
+    return false;
+  }
+  if (typeof navigator !== "undefined" && navigator?.userAgent?.includes("Cloudflare")) {
+    return false;
+  }
+  try {
+    const F = Function;
+    new F("");
+    return true;
+  } catch (_) {
+    return false;
+  }
+});
+function isPlainObject(o3) {
+  if (isObject(o3) === false)
+    return false;
+  const ctor = o3.constructor;
+  if (ctor === void 0)
+    return true;
+  if (typeof ctor !== "function")
+    return true;
+  const prot = ctor.prototype;
+  if (isObject(prot) === false)
+    return false;
+  if (Object.prototype.hasOwnProperty.call(prot, "isPrototypeOf") === false) {
+    return false;
+  }
+  return true;
+}
+function shallowClone(o3) {
+  if (isPlainObject(o3))
+    return { ...o3 };
+  if (Array.isArray(o3))
+    return [...o3];
+  if (o3 instanceof Map)
+    return new Map(o3);
+  if (o3 instanceof Set)
+    return new Set(o3);
+  return o3;
+}
+function numKeys(data) {
+  let keyCount = 0;
+  for (const key in data) {
+    if (Object.prototype.hasOwnProperty.call(data, key)) {
+      keyCount++;
+    }
+  }
+  return keyCount;
+}
+var getParsedType = (data) => {
+  const t = typeof data;
+  switch (t) {
+    case "undefined":
+      return "undefined";
+    case "string":
+      return "string";
+    case "number":
+      return Number.isNaN(data) ? "nan" : "number";
+    case "boolean":
+      return "boolean";
+    case "function":
+      return "function";
+    case "bigint":
+      return "bigint";
+    case "symbol":
+      return "symbol";
+    case "object":
+      if (Array.isArray(data)) {
+        return "array";
+      }
+      if (data === null) {
+        return "null";
+      }
+      if (data.then && typeof data.then === "function" && data.catch && typeof data.catch === "function") {
+        return "promise";
+      }
+      if (typeof Map !== "undefined" && data instanceof Map) {
+        return "map";
+      }
+      if (typeof Set !== "undefined" && data instanceof Set) {
+        return "set";
+      }
+      if (typeof Date !== "undefined" && data instanceof Date) {
+        return "date";
+      }
+      if (typeof File !== "undefined" && data instanceof File) {
+        return "file";
+      }
+      return "object";
+    default:
+      throw new Error(`Unknown data type: ${t}`);
+  }
+};
+var propertyKeyTypes = /* @__PURE__ */ new Set(["string", "number", "symbol"]);
+var primitiveTypes = /* @__PURE__ */ new Set([
+  "string",
+  "number",
+  "bigint",
+  "boolean",
+  "symbol",
+  "undefined"
+]);
+function escapeRegex(str2) {
+  return str2.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+function clone(inst, def2, params) {
+  const cl = new inst._zod.constr(def2 ?? inst._zod.def);
+  if (!def2 || params?.parent)
+    cl._zod.parent = inst;
+  return cl;
+}
+function normalizeParams(_params) {
+  const params = _params;
+  if (!params)
+    return {};
+  if (typeof params === "string")
+    return { error: () => params };
+  if (params?.message !== void 0) {
+    if (params?.error !== void 0)
+      throw new Error("Cannot specify both `message` and `error` params");
+    params.error = params.message;
+  }
+  delete params.message;
+  if (typeof params.error === "string")
+    return { ...params, error: () => params.error };
+  return params;
+}
+function createTransparentProxy(getter) {
+  let target;
+  return new Proxy({}, {
+    get(_, prop, receiver) {
+      target ?? (target = getter());
+      return Reflect.get(target, prop, receiver);
+    },
+    set(_, prop, value, receiver) {
+      target ?? (target = getter());
+      return Reflect.set(target, prop, value, receiver);
+    },
+    has(_, prop) {
+      target ?? (target = getter());
+      return Reflect.has(target, prop);
+    },
+    deleteProperty(_, prop) {
+      target ?? (target = getter());
+      return Reflect.deleteProperty(target, prop);
+    },
+    ownKeys(_) {
+      target ?? (target = getter());
+      return Reflect.ownKeys(target);
+    },
+    getOwnPropertyDescriptor(_, prop) {
+      target ?? (target = getter());
+      return Reflect.getOwnPropertyDescriptor(target, prop);
+    },
+    defineProperty(_, prop, descriptor) {
+      target ?? (target = getter());
+      return Reflect.defineProperty(target, prop, descriptor);
+    }
+  });
+}
+function stringifyPrimitive(value) {
+  if (typeof value === "bigint")
+    return value.toString() + "n";
+  if (typeof value === "string")
+    return `"${value}"`;
+  return `${value}`;
+}
+function optionalKeys(shape) {
+  return Object.keys(shape).filter((k6) => {
+    return shape[k6]._zod.optin !== void 0 && shape[k6]._zod.optout === "optional";
+  });
+}
+var NUMBER_FORMAT_RANGES = /* @__PURE__ */ (() => ({
+  safeint: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+  int32: [-2147483648, 2147483647],
+  uint32: [0, 4294967295],
+  float32: [-34028234663852886e22, 34028234663852886e22],
+  float64: [-Number.MAX_VALUE, Number.MAX_VALUE]
+}))();
+var BIGINT_FORMAT_RANGES = {
+  int64: [/* @__PURE__ */ BigInt("-9223372036854775808"), /* @__PURE__ */ BigInt("9223372036854775807")],
+  uint64: [/* @__PURE__ */ BigInt(0), /* @__PURE__ */ BigInt("18446744073709551615")]
+};
+function pick(schema, mask) {
+  const currDef = schema._zod.def;
+  const checks = currDef.checks;
+  const hasChecks = checks && checks.length > 0;
+  if (hasChecks) {
+    throw new Error(".pick() cannot be used on object schemas containing refinements");
+  }
+  const newShape = {};
+  mirrorShape(newShape, schema, maskedKeys(schema, mask));
+  return clone(schema, mergeDefs(currDef, { shape: newShape, checks: [] }));
+}
+function maskedKeys(schema, mask) {
+  const raw = sourceShape(schema);
+  const keys = [];
+  for (const key of Reflect.ownKeys(mask)) {
+    if (!Object.getOwnPropertyDescriptor(raw, key)?.enumerable) {
+      throw new Error(`Unrecognized key: "${String(key)}"`);
+    }
+    if (mask[key])
+      keys.push(key);
+  }
+  return keys;
+}
+function omit(schema, mask) {
+  const currDef = schema._zod.def;
+  const checks = currDef.checks;
+  const hasChecks = checks && checks.length > 0;
+  if (hasChecks) {
+    throw new Error(".omit() cannot be used on object schemas containing refinements");
+  }
+  const omitted = new Set(maskedKeys(schema, mask));
+  const newShape = {};
+  mirrorShape(newShape, schema, Reflect.ownKeys(sourceShape(schema)).filter((key) => !omitted.has(key)));
+  return clone(schema, mergeDefs(currDef, { shape: newShape, checks: [] }));
+}
+function extend(schema, shape) {
+  if (!isPlainObject(shape)) {
+    throw new Error("Invalid input to extend: expected a plain object");
+  }
+  const checks = schema._zod.def.checks;
+  const hasChecks = checks && checks.length > 0;
+  if (hasChecks) {
+    const existingShape = sourceShape(schema);
+    for (const key of Reflect.ownKeys(shape)) {
+      if (Object.getOwnPropertyDescriptor(existingShape, key) !== void 0) {
+        throw new Error("Cannot overwrite keys on object schemas containing refinements. Use `.safeExtend()` instead.");
+      }
+    }
+  }
+  return clone(schema, mergeDefs(schema._zod.def, { shape: extended(schema, shape) }));
+}
+function extended(schema, shape) {
+  const newShape = {};
+  mirrorShape(newShape, schema, Reflect.ownKeys(sourceShape(schema)));
+  mirrorProps(newShape, shape);
+  return newShape;
+}
+function safeExtend(schema, shape) {
+  if (!isPlainObject(shape)) {
+    throw new Error("Invalid input to safeExtend: expected a plain object");
+  }
+  return clone(schema, mergeDefs(schema._zod.def, { shape: extended(schema, shape) }));
+}
+function merge2(a6, b6) {
+  if (!b6?._zod?.def) {
+    throw new Error("Invalid input to merge: expected an object schema. To merge a plain shape, use `.extend()`.");
+  }
+  if (a6._zod.def.checks?.length) {
+    throw new Error(".merge() cannot be used on object schemas containing refinements. Use .safeExtend() instead.");
+  }
+  const newShape = {};
+  mirrorShape(newShape, a6, Reflect.ownKeys(sourceShape(a6)));
+  mirrorShape(newShape, b6, Reflect.ownKeys(sourceShape(b6)));
+  const def2 = mergeDefs(a6._zod.def, {
+    shape: newShape,
+    get catchall() {
+      return b6._zod.def.catchall;
+    },
+    checks: b6._zod.def.checks ?? []
+  });
+  return clone(a6, def2);
+}
+function partial(Class2, schema, mask, name = "partial") {
+  const currDef = schema._zod.def;
+  const checks = currDef.checks;
+  const hasChecks = checks && checks.length > 0;
+  if (hasChecks) {
+    throw new Error(`.${name}() cannot be used on object schemas containing refinements`);
+  }
+  const selected = mask ? new Set(maskedKeys(schema, mask)) : void 0;
+  const newShape = {};
+  mirrorShape(newShape, schema, Reflect.ownKeys(sourceShape(schema)), Class2 && ((value, key) => selected && !selected.has(key) ? value : new Class2({ type: "optional", innerType: value })));
+  return clone(schema, mergeDefs(schema._zod.def, { shape: newShape, checks: [] }));
+}
+function required(Class2, schema, mask) {
+  const selected = mask ? new Set(maskedKeys(schema, mask)) : void 0;
+  const newShape = {};
+  mirrorShape(newShape, schema, Reflect.ownKeys(sourceShape(schema)), (value, key) => (
+    // overwrite with non-optional
+    selected && !selected.has(key) ? value : new Class2({ type: "nonoptional", innerType: value })
+  ));
+  return clone(schema, mergeDefs(schema._zod.def, { shape: newShape }));
+}
+function aborted(x, startIndex = 0) {
+  if (x.aborted === true)
+    return true;
+  for (let i6 = startIndex; i6 < x.issues.length; i6++) {
+    if (x.issues[i6]?.continue !== true) {
+      return true;
+    }
+  }
+  return false;
+}
+function explicitlyAborted(x, startIndex = 0) {
+  if (x.aborted === true)
+    return true;
+  for (let i6 = startIndex; i6 < x.issues.length; i6++) {
+    if (x.issues[i6]?.continue === false) {
+      return true;
+    }
+  }
+  return false;
+}
+function prefixIssues(path10, issues) {
+  return issues.map((iss) => {
+    var _a4;
+    (_a4 = iss).path ?? (_a4.path = []);
+    iss.path.unshift(path10);
+    return iss;
+  });
+}
+function unwrapMessage(message) {
+  return typeof message === "string" ? message : message?.message;
+}
+function sizeCaps(defChecks) {
+  const caps = [];
+  for (const ch of defChecks ?? []) {
+    const d6 = ch._zod.def;
+    if (!/_(length|size)$|_equals$/.test(d6.check))
+      break;
+    const max = d6.maximum ?? d6.length ?? d6.size;
+    if (max >= 0)
+      caps.push([max, ch]);
+  }
+  return caps;
+}
+function attachSchema(issues, start, inst) {
+  var _a4;
+  for (let i6 = start; i6 < issues.length; i6++) {
+    (_a4 = issues[i6]).schema ?? (_a4.schema = inst);
+  }
+}
+function finalizeIssue(iss, ctx, config2) {
+  var _a4;
+  const traits = iss.inst?._zod?.traits;
+  if (traits?.has("$ZodType")) {
+    if (traits.has("$ZodCheck"))
+      (_a4 = iss).schema ?? (_a4.schema = iss.inst);
+    else
+      iss.schema = iss.inst;
+  }
+  const schemaError = iss.schema !== iss.inst ? iss.schema?._zod.def?.error : void 0;
+  const message = iss.message ? iss.message : unwrapMessage(iss.inst?._zod.def?.error?.(iss)) ?? unwrapMessage(schemaError?.(iss)) ?? unwrapMessage(ctx?.error?.(iss)) ?? unwrapMessage(config2.customError?.(iss)) ?? unwrapMessage(config2.localeError?.(iss)) ?? "Invalid input";
+  const full = {};
+  for (const k6 of Object.keys(iss)) {
+    if (k6 === "inst" || k6 === "schema" || k6 === "continue" || k6 === "input" || k6 === "__proto__")
+      continue;
+    full[k6] = iss[k6];
+  }
+  full.path ?? (full.path = []);
+  full.message = message;
+  if (ctx?.reportInput) {
+    full.input = iss.input;
+  }
+  return full;
+}
+function getSizableOrigin(input) {
+  if (input instanceof Set)
+    return "set";
+  if (input instanceof Map)
+    return "map";
+  if (input instanceof File)
+    return "file";
+  return "unknown";
+}
+var highSurrogate = /[\uD800-\uDBFF]/;
+function codePointLength(str2) {
+  const units = str2.length;
+  if (!highSurrogate.test(str2))
+    return units;
+  let count = units;
+  for (let i6 = 0; i6 < units - 1; i6++) {
+    if ((str2.charCodeAt(i6) & 64512) === 55296 && (str2.charCodeAt(i6 + 1) & 64512) === 56320) {
+      count--;
+      i6++;
+    }
+  }
+  return count;
+}
+function getLengthableOrigin(input) {
+  if (Array.isArray(input))
+    return "array";
+  if (typeof input === "string")
+    return "string";
+  return "unknown";
+}
+function parsedType(data) {
+  const t = typeof data;
+  switch (t) {
+    case "number": {
+      return Number.isNaN(data) ? "nan" : "number";
+    }
+    case "object": {
+      if (data === null) {
+        return "null";
+      }
+      if (Array.isArray(data)) {
+        return "array";
+      }
+      const obj = data;
+      if (obj && Object.getPrototypeOf(obj) !== Object.prototype && "constructor" in obj && obj.constructor) {
+        return obj.constructor.name;
+      }
+    }
+  }
+  return t;
+}
+function issue2(...args) {
+  const [iss, input, inst] = args;
+  if (typeof iss === "string") {
+    return {
+      message: iss,
+      code: "custom",
+      input,
+      inst
+    };
+  }
+  return { ...iss };
+}
+function cleanEnum(obj) {
+  return Object.entries(obj).filter(([k6, _]) => {
+    return Number.isNaN(Number.parseInt(k6, 10));
+  }).map((el) => el[1]);
+}
+function base64ToUint8Array(base642) {
+  const binaryString = atob(base642);
+  const bytes = new Uint8Array(binaryString.length);
+  for (let i6 = 0; i6 < binaryString.length; i6++) {
+    bytes[i6] = binaryString.charCodeAt(i6);
+  }
+  return bytes;
+}
+function uint8ArrayToBase64(bytes) {
+  let binaryString = "";
+  for (let i6 = 0; i6 < bytes.length; i6++) {
+    binaryString += String.fromCharCode(bytes[i6]);
+  }
+  return btoa(binaryString);
+}
+function base64urlToUint8Array(base64url2) {
+  const base642 = base64url2.replace(/-/g, "+").replace(/_/g, "/");
+  const padding = "=".repeat((4 - base642.length % 4) % 4);
+  return base64ToUint8Array(base642 + padding);
+}
+function uint8ArrayToBase64url(bytes) {
+  return uint8ArrayToBase64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=/g, "");
+}
+function hexToUint8Array(hex) {
+  const cleanHex = hex.replace(/^0x/, "");
+  if (cleanHex.length % 2 !== 0) {
+    throw new Error("Invalid hex string length");
+  }
+  const bytes = new Uint8Array(cleanHex.length / 2);
+  for (let i6 = 0; i6 < cleanHex.length; i6 += 2) {
+    bytes[i6 / 2] = Number.parseInt(cleanHex.slice(i6, i6 + 2), 16);
+  }
+  return bytes;
+}
+function uint8ArrayToHex(bytes) {
+  return Array.from(bytes).map((b6) => b6.toString(16).padStart(2, "0")).join("");
+}
+var Class = class {
+  constructor(..._args) {
+  }
+};
+function members(proto, table) {
+  for (const key in table) {
+    const desc = Object.getOwnPropertyDescriptor(table, key);
+    if (desc.get)
+      Object.defineProperty(proto, key, { ...desc, enumerable: false });
+    else
+      defineBound(proto, key, desc.value);
+  }
+}
+function own(inst, key, value, enumerable = true) {
+  Object.defineProperty(inst, key, { configurable: true, writable: true, enumerable, value });
+  return value;
+}
+function hide(inst, key, value) {
+  return own(inst, key, value, false);
+}
+// @__NO_SIDE_EFFECTS__
+function derived(computes, table) {
+  for (const key in computes) {
+    const compute = computes[key];
+    Object.defineProperty(table, key, {
+      configurable: true,
+      enumerable: true,
+      get() {
+        return own(this, key, compute(this));
+      },
+      set(value) {
+        own(this, key, value);
+      }
+    });
+  }
+  return table;
+}
+function defineBound(proto, key, fn) {
+  Object.defineProperty(proto, key, {
+    configurable: true,
+    get() {
+      return this == null ? fn : own(this, key, fn.bind(this));
+    },
+    set(value) {
+      own(this, key, value);
+    }
+  });
+}
+function claim(inst, sentinel) {
+  const proto = Object.getPrototypeOf(inst);
+  return sentinel in proto ? void 0 : proto;
+}
+var installing;
+var broke = false;
+var breaker = {
+  configurable: true,
+  get() {
+    broke = true;
+    return void 0;
+  }
+};
+function defineLazyInternal(inst, key, compute) {
+  const proto = Object.getPrototypeOf(inst._zod);
+  if (key in proto && installing !== inst._zod) {
+    installing = void 0;
+    return;
+  }
+  installing = inst._zod;
+  Object.defineProperty(proto, key, {
+    configurable: true,
+    get() {
+      Object.defineProperty(this, key, breaker);
+      const outer = broke;
+      broke = false;
+      try {
+        const value = compute(this);
+        if (broke)
+          delete this[key];
+        else
+          Object.defineProperty(this, key, { configurable: true, writable: true, value });
+        broke = broke || outer;
+        return value;
+      } catch (err) {
+        delete this[key];
+        broke = broke || outer;
+        throw err;
+      }
+    },
+    set(value) {
+      Object.defineProperty(this, key, { configurable: true, writable: true, value });
+    }
+  });
+}
+function installLazyProp(inst, key, make, enumerable) {
+  const proto = claim(inst, key);
+  if (!proto)
+    return;
+  Object.defineProperty(proto, key, {
+    configurable: true,
+    get() {
+      const desc = { configurable: true, writable: true, enumerable, value: void 0 };
+      Object.defineProperty(this, key, desc);
+      desc.value = make(this);
+      Object.defineProperty(this, key, desc);
+      return desc.value;
+    },
+    set(value) {
+      Object.defineProperty(this, key, { configurable: true, writable: true, enumerable, value });
+    }
+  });
+}
+var CONSTANT_CATCH = "~constantCatch";
+function constantCatch(value) {
+  const fn = () => value;
+  fn[CONSTANT_CATCH] = true;
+  return fn;
+}
+
+// node_modules/zod/v4/core/core.js
+var _a2;
+var _zodDesc = { value: void 0, enumerable: false };
+var _E3 = "captureStackTrace" in Error ? Error : null;
+function newError(Definition) {
+  const E = _E3;
+  if (E) {
+    const saved = E.stackTraceLimit;
+    if (typeof saved === "number") {
+      try {
+        E.stackTraceLimit = 0;
+      } catch {
+        _E3 = null;
+        return new Definition();
+      }
+      try {
+        return new Definition();
+      } finally {
+        E.stackTraceLimit = saved;
+      }
+    }
+  }
+  return new Definition();
+}
+// @__NO_SIDE_EFFECTS__
+function $constructor(name, initializer3, proto, params) {
+  const zodProto = {};
+  function Internals(def2) {
+    this.def = def2;
+    this.constr = _;
+    this.traits = /* @__PURE__ */ new Set();
+  }
+  Internals.prototype = zodProto;
+  const protoMembers = proto;
+  const initialized = protoMembers && /* @__PURE__ */ new WeakSet();
+  function init(inst, def2) {
+    if (!inst._zod) {
+      _zodDesc.value = new Internals(def2);
+      try {
+        Object.defineProperty(inst, "_zod", _zodDesc);
+      } finally {
+        _zodDesc.value = void 0;
+      }
+    } else if (inst._zod.traits.has(name)) {
+      return;
+    }
+    inst._zod.traits.add(name);
+    initializer3(inst, def2);
+    if (initialized) {
+      const own2 = Object.getPrototypeOf(inst);
+      const ctorProto = inst._zod.constr.prototype;
+      let up = own2;
+      while (up && up !== ctorProto)
+        up = Object.getPrototypeOf(up);
+      const target = up ?? own2;
+      if (!initialized.has(target)) {
+        initialized.add(target);
+        members(target, protoMembers);
+      }
+    }
+    const proto2 = _.prototype;
+    for (const k6 in proto2) {
+      if (!Object.prototype.hasOwnProperty.call(proto2, k6))
+        continue;
+      if (!(k6 in inst)) {
+        inst[k6] = proto2[k6].bind(inst);
+      }
+    }
+  }
+  const Parent = params?.Parent ?? Object;
+  class Definition extends Parent {
+  }
+  Object.defineProperty(Definition, "name", { value: name });
+  function _(def2) {
+    const inst = params?.Parent ? newError(Definition) : this;
+    init(inst, def2);
+    const deferred = inst._zod.deferred;
+    if (deferred) {
+      for (const fn of deferred) {
+        fn();
+      }
+      inst._zod.deferred = void 0;
+    }
+    const pp = globalThis.__zod_globalConfig?.postProcessor;
+    if (pp)
+      pp(inst);
+    return inst;
+  }
+  Object.defineProperty(_, "init", { value: init });
+  Object.defineProperty(_, Symbol.hasInstance, {
+    value: (inst) => {
+      if (params?.Parent && inst instanceof params.Parent)
+        return true;
+      return inst?._zod?.traits?.has(name);
+    }
+  });
+  Object.defineProperty(_, "name", { value: name });
+  return _;
+}
+var $ZodAsyncError = class extends Error {
+  constructor() {
+    super(`Encountered Promise during synchronous parse. Use .parseAsync() instead.`);
+  }
+};
+var $ZodEncodeError = class extends Error {
+  constructor(name) {
+    super(`Encountered unidirectional transform during encode: ${name}`);
+    this.name = "ZodEncodeError";
+  }
+};
+(_a2 = globalThis).__zod_globalConfig ?? (_a2.__zod_globalConfig = {});
+var globalConfig = globalThis.__zod_globalConfig;
+function config(newConfig) {
+  if (newConfig)
+    Object.assign(globalConfig, newConfig);
+  return globalConfig;
+}
+
+// node_modules/zod/v4/core/errors.js
+function _getMessage() {
+  const internals = this._zod;
+  internals.message ?? (internals.message = JSON.stringify(internals.def, jsonStringifyReplacer, 2));
+  return internals.message;
+}
+function _setMessage(value) {
+  this._zod.message = value;
+}
+var _messageDesc = {
+  get: _getMessage,
+  set: _setMessage,
+  enumerable: true,
+  configurable: true
+};
+var _issuesDesc = { value: void 0, enumerable: false };
+var _installedToString = /* @__PURE__ */ new WeakSet([Object.prototype, Error.prototype]);
+var initializer = (inst, def2) => {
+  inst.name = "$ZodError";
+  _issuesDesc.value = def2;
+  Object.defineProperty(inst, "issues", _issuesDesc);
+  _issuesDesc.value = void 0;
+  Object.defineProperty(inst, "message", _messageDesc);
+  const proto = Object.getPrototypeOf(inst);
+  if (!_installedToString.has(proto)) {
+    _installedToString.add(proto);
+    Object.defineProperty(proto, "toString", {
+      configurable: true,
+      enumerable: false,
+      get() {
+        const value = () => this.message;
+        Object.defineProperty(this, "toString", { value, configurable: true, writable: true });
+        return value;
+      },
+      set(value) {
+        Object.defineProperty(this, "toString", { value, configurable: true, writable: true });
+      }
+    });
+  }
+};
+var $ZodError = $constructor("$ZodError", initializer);
+var $ZodRealError = $constructor("$ZodError", initializer, void 0, {
+  Parent: Error
+});
+function node(obj, key, make) {
+  if (!Object.prototype.hasOwnProperty.call(obj, key)) {
+    if (key === "__proto__") {
+      Object.defineProperty(obj, key, { value: make(), writable: true, enumerable: true, configurable: true });
+    } else {
+      obj[key] = make();
+    }
+  }
+  return obj[key];
+}
+function flattenError(error4, mapper = (issue3) => issue3.message) {
+  const fieldErrors = {};
+  const formErrors = [];
+  for (const sub of error4.issues) {
+    if (sub.path.length > 0) {
+      node(fieldErrors, sub.path[0], () => []).push(mapper(sub));
+    } else {
+      formErrors.push(mapper(sub));
+    }
+  }
+  return { formErrors, fieldErrors };
+}
+function formatError(error4, mapper = (issue3) => issue3.message) {
+  const fieldErrors = { _errors: [] };
+  const processError = (error5, path10 = []) => {
+    for (const issue3 of error5.issues) {
+      if (issue3.code === "invalid_union" && issue3.errors.length) {
+        issue3.errors.map((issues) => processError({ issues }, [...path10, ...issue3.path]));
+      } else if (issue3.code === "invalid_key") {
+        processError({ issues: issue3.issues }, [...path10, ...issue3.path]);
+      } else if (issue3.code === "invalid_element") {
+        processError({ issues: issue3.issues }, [...path10, ...issue3.path]);
+      } else {
+        const fullpath = [...path10, ...issue3.path];
+        if (fullpath.length === 0) {
+          fieldErrors._errors.push(mapper(issue3));
+        } else {
+          let curr = fieldErrors;
+          let i6 = 0;
+          while (i6 < fullpath.length) {
+            const el = fullpath[i6];
+            const terminal = i6 === fullpath.length - 1;
+            if (el === "_errors") {
+              if (terminal)
+                curr._errors.push(mapper(issue3));
+              i6++;
+              continue;
+            }
+            if (!Object.prototype.hasOwnProperty.call(curr, el)) {
+              Object.defineProperty(curr, el, {
+                value: { _errors: [] },
+                enumerable: true,
+                writable: true,
+                configurable: true
+              });
+            }
+            const node2 = curr[el];
+            if (terminal) {
+              node2._errors.push(mapper(issue3));
+            }
+            curr = node2;
+            i6++;
+          }
+        }
+      }
+    }
+  };
+  processError(error4);
+  return fieldErrors;
+}
+
+// node_modules/zod/v4/core/parse.js
+function finalizeParams(callee, params) {
+  return { callee: params?.callee ?? callee, Err: params?.Err };
+}
+var _parse = (_Err) => {
+  const fn = (schema, value, _ctx, _params) => {
+    const ctx = _ctx ? { ..._ctx, async: false } : { async: false };
+    const result = schema._zod.run({ value, issues: [] }, ctx);
+    if (result instanceof Promise) {
+      throw new $ZodAsyncError();
+    }
+    if (result.issues.length) {
+      const e6 = new (_params?.Err ?? _Err)(result.issues.map((iss) => finalizeIssue(iss, ctx, config())));
+      captureStackTrace(e6, _params?.callee ?? fn);
+      throw e6;
+    }
+    return result.value;
+  };
+  return fn;
+};
+var _parseAsync = (_Err) => {
+  const fn = async (schema, value, _ctx, params) => {
+    const ctx = _ctx ? { ..._ctx, async: true } : { async: true };
+    let result = schema._zod.run({ value, issues: [] }, ctx);
+    if (result instanceof Promise)
+      result = await result;
+    if (result.issues.length) {
+      const e6 = new (params?.Err ?? _Err)(result.issues.map((iss) => finalizeIssue(iss, ctx, config())));
+      captureStackTrace(e6, params?.callee ?? fn);
+      throw e6;
+    }
+    return result.value;
+  };
+  return fn;
+};
+var _safeParse = (_Err) => (schema, value, _ctx) => {
+  const ctx = _ctx ? { ..._ctx, async: false } : { async: false };
+  const result = schema._zod.run({ value, issues: [] }, ctx);
+  if (result instanceof Promise) {
+    throw new $ZodAsyncError();
+  }
+  return result.issues.length ? failure(_Err, result.issues, ctx) : { success: true, data: result.value };
+};
+function failure(Err, issues, ctx) {
+  let error4;
+  return {
+    success: false,
+    get error() {
+      if (!error4) {
+        error4 = new Err(issues.map((iss) => finalizeIssue(iss, ctx, config())));
+        issues = void 0;
+        ctx = void 0;
+      }
+      return error4;
+    },
+    set error(e6) {
+      error4 = e6;
+      issues = void 0;
+      ctx = void 0;
+    }
+  };
+}
+var _safeParseAsync = (_Err) => async (schema, value, _ctx) => {
+  const ctx = _ctx ? { ..._ctx, async: true } : { async: true };
+  let result = schema._zod.run({ value, issues: [] }, ctx);
+  if (result instanceof Promise)
+    result = await result;
+  return result.issues.length ? failure(_Err, result.issues, ctx) : { success: true, data: result.value };
+};
+var COMPILE_INVALID = /* @__PURE__ */ Symbol.for("zod.compile.invalid");
+var COMPILE_FALLBACK = /* @__PURE__ */ Symbol.for("zod.compile.fallback");
+var validate = ((schema, value, _ctx) => {
+  const validator = schema._zod.bag.validator;
+  if (validator !== void 0) {
+    if (validator(value) !== COMPILE_INVALID)
+      return true;
+    if (validator.definite === true && _ctx === void 0)
+      return false;
+  }
+  return validateFallback(schema, value, _ctx);
+});
+function validateFallback(schema, value, _ctx) {
+  const ctx = _ctx ? { ..._ctx, async: false, abortEarly: true } : { async: false, abortEarly: true };
+  const fallbackRun = schema._zod.bag.fallbackRun;
+  let result;
+  if (fallbackRun) {
+    ctx[COMPILE_FALLBACK] = true;
+    result = fallbackRun({ value, issues: [] }, ctx);
+  } else {
+    result = schema._zod.run({ value, issues: [] }, ctx);
+  }
+  if (result instanceof Promise) {
+    throw new $ZodAsyncError();
+  }
+  return result.issues.length === 0;
+}
+var validateAsync = async (schema, value, _ctx) => {
+  const ctx = _ctx ? { ..._ctx, async: true, abortEarly: true } : { async: true, abortEarly: true };
+  let result = schema._zod.run({ value, issues: [] }, ctx);
+  if (result instanceof Promise)
+    result = await result;
+  return result.issues.length === 0;
+};
+var _encode = (_Err) => {
+  const parse3 = _parse(_Err);
+  const fn = (schema, value, _ctx, _params) => {
+    const ctx = _ctx ? { ..._ctx, direction: "backward" } : { direction: "backward" };
+    return parse3(schema, value, ctx, finalizeParams(fn, _params));
+  };
+  return fn;
+};
+var _decode = (_Err) => {
+  const parse3 = _parse(_Err);
+  const fn = (schema, value, _ctx, _params) => {
+    return parse3(schema, value, _ctx, finalizeParams(fn, _params));
+  };
+  return fn;
+};
+var _encodeAsync = (_Err) => {
+  const parseAsync2 = _parseAsync(_Err);
+  const fn = async (schema, value, _ctx, _params) => {
+    const ctx = _ctx ? { ..._ctx, direction: "backward" } : { direction: "backward" };
+    return await parseAsync2(schema, value, ctx, finalizeParams(fn, _params));
+  };
+  return fn;
+};
+var _decodeAsync = (_Err) => {
+  const parseAsync2 = _parseAsync(_Err);
+  const fn = async (schema, value, _ctx, _params) => {
+    return await parseAsync2(schema, value, _ctx, finalizeParams(fn, _params));
+  };
+  return fn;
+};
+var _safeEncode = (_Err) => (schema, value, _ctx) => {
+  const ctx = _ctx ? { ..._ctx, direction: "backward" } : { direction: "backward" };
+  return _safeParse(_Err)(schema, value, ctx);
+};
+var _safeDecode = (_Err) => (schema, value, _ctx) => {
+  return _safeParse(_Err)(schema, value, _ctx);
+};
+var _safeEncodeAsync = (_Err) => async (schema, value, _ctx) => {
+  const ctx = _ctx ? { ..._ctx, direction: "backward" } : { direction: "backward" };
+  return _safeParseAsync(_Err)(schema, value, ctx);
+};
+var _safeDecodeAsync = (_Err) => async (schema, value, _ctx) => {
+  return _safeParseAsync(_Err)(schema, value, _ctx);
+};
+
+// node_modules/zod/v4/core/regexes.js
+var cuid = /^[cC][0-9a-z]{6,}$/;
+var cuid2 = /^[0-9a-z]+$/;
+var ulid = /^[0-7][0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{25}$/;
+var xid = /^[0-9a-vA-V]{20}$/;
+var ksuid = /^[A-Za-z0-9]{27}$/;
+var nanoid = /^[a-zA-Z0-9_-]{21}$/;
+function nanoidOfLength(length) {
+  return new RegExp(`^[a-zA-Z0-9_-]{${length}}$`);
+}
+var duration = /^P(?:(\d+W)|(?!.*W)(?=\d|T\d)(\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+([.,]\d+)?S)?)?)$/;
+var guid = /^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$/;
+var uuid = (version2) => {
+  if (!version2)
+    return /^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$/;
+  return new RegExp(`^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-${version2}[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12})$`);
+};
+var email = /^(?:[A-Za-z0-9_'+\-]+\.)*[A-Za-z0-9_'+\-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,}$/;
+var _emoji = `^(?=[\\s\\S]*[\\p{Extended_Pictographic}\\p{Regional_Indicator}\\u20E3])[\\p{Extended_Pictographic}\\p{Emoji_Component}]+$`;
+function emoji() {
+  return new RegExp(_emoji, "u");
+}
+var ipv4 = /^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])$/;
+var ipv6 = /^(([0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:((:[0-9a-fA-F]{1,4}){1,6})|:((:[0-9a-fA-F]{1,4}){1,7}|:))$/;
+var cidrv4 = /^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])\/([0-9]|[1-2][0-9]|3[0-2])$/;
+var cidrv6 = /^(([0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:((:[0-9a-fA-F]{1,4}){1,6})|:((:[0-9a-fA-F]{1,4}){1,7}|:))\/(12[0-8]|1[01][0-9]|[1-9]?[0-9])$/;
+var base64 = /^$|^(?:[0-9a-zA-Z+/]{4})*(?:(?:[0-9a-zA-Z+/]{2}==)|(?:[0-9a-zA-Z+/]{3}=))?$/;
+var base64url = /^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2,3})?$/;
+var httpProtocol = /^https?$/;
+var e164 = /^\+[1-9]\d{6,14}$/;
+var dateSource = `(?:(?:\\d\\d[2468][048]|\\d\\d[13579][26]|\\d\\d0[48]|[02468][048]00|[13579][26]00)-02-29|\\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|(?:02)-(?:0[1-9]|1\\d|2[0-8])))`;
+function anchor(source) {
+  return new RegExp(`^${source}$`);
+}
+var date2 = /* @__PURE__ */ anchor(dateSource);
+function timeSource(args) {
+  const hhmm = `(?:[01]\\d|2[0-3]):[0-5]\\d`;
+  const regex = typeof args.precision === "number" ? args.precision === -1 ? `${hhmm}` : args.precision === 0 ? `${hhmm}:[0-5]\\d` : `${hhmm}:[0-5]\\d\\.\\d{${args.precision}}` : args.seconds ? `${hhmm}:[0-5]\\d(?:\\.\\d+)?` : `${hhmm}(?::[0-5]\\d(?:\\.\\d+)?)?`;
+  return regex;
+}
+function time2(args) {
+  return new RegExp(`^${timeSource(args)}$`);
+}
+function datetime(args) {
+  const opts = ["Z"];
+  if (args.offset)
+    opts.push(`([+-](?:[01]\\d|2[0-3]):[0-5]\\d)`);
+  const qualified = `${timeSource({ precision: args.precision, seconds: true })}(?:${opts.join("|")})`;
+  const timeRegex = args.local ? `${qualified}|${timeSource({ precision: args.precision })}` : qualified;
+  return new RegExp(`^${dateSource}T(?:${timeRegex})$`);
+}
+var anyString = /^[\s\S]{0,}$/;
+var integer = /^-?\d+$/;
+var number = /^-?\d+(?:\.\d+)?$/;
+var lowercase = /^[^A-Z]*$/;
+var uppercase = /^[^a-z]*$/;
+
+// node_modules/zod/v4/core/checks.js
+var $ZodCheck = /* @__PURE__ */ $constructor("$ZodCheck", (inst, def2) => {
+  var _a4;
+  inst._zod ?? (inst._zod = {});
+  inst._zod.def = def2;
+  (_a4 = inst._zod).onattach ?? (_a4.onattach = []);
+});
+var _whenHasLength = (payload2) => {
+  const val = payload2.value;
+  return !nullish(val) && val.length !== void 0;
+};
+var $ZodCheckMaxLength = /* @__PURE__ */ $constructor("$ZodCheckMaxLength", (inst, def2) => {
+  var _a4;
+  $ZodCheck.init(inst, def2);
+  (_a4 = inst._zod.def).when ?? (_a4.when = _whenHasLength);
+  inst._zod.check = (payload2) => {
+    const input = payload2.value;
+    const units = input.length;
+    const length = typeof input === "string" && units > def2.maximum ? codePointLength(input) : units;
+    if (length <= def2.maximum)
+      return;
+    const origin = getLengthableOrigin(input);
+    payload2.issues.push({
+      origin,
+      code: "too_big",
+      maximum: def2.maximum,
+      inclusive: true,
+      input,
+      inst,
+      continue: !def2.abort
+    });
+  };
+});
+var $ZodCheckMinLength = /* @__PURE__ */ $constructor("$ZodCheckMinLength", (inst, def2) => {
+  var _a4;
+  $ZodCheck.init(inst, def2);
+  (_a4 = inst._zod.def).when ?? (_a4.when = _whenHasLength);
+  inst._zod.check = (payload2) => {
+    const input = payload2.value;
+    const units = input.length;
+    const length = typeof input === "string" && units >= def2.minimum && units < def2.minimum * 2 ? codePointLength(input) : units;
+    if (length >= def2.minimum)
+      return;
+    const origin = getLengthableOrigin(input);
+    payload2.issues.push({
+      origin,
+      code: "too_small",
+      minimum: def2.minimum,
+      inclusive: true,
+      input,
+      inst,
+      continue: !def2.abort
+    });
+  };
+});
+var $ZodCheckLengthEquals = /* @__PURE__ */ $constructor("$ZodCheckLengthEquals", (inst, def2) => {
+  var _a4;
+  $ZodCheck.init(inst, def2);
+  (_a4 = inst._zod.def).when ?? (_a4.when = _whenHasLength);
+  inst._zod.check = (payload2) => {
+    const input = payload2.value;
+    const units = input.length;
+    const length = typeof input === "string" && units >= def2.length && units <= def2.length * 2 ? codePointLength(input) : units;
+    if (length === def2.length)
+      return;
+    const origin = getLengthableOrigin(input);
+    const tooBig = length > def2.length;
+    payload2.issues.push({
+      origin,
+      ...tooBig ? { code: "too_big", maximum: def2.length } : { code: "too_small", minimum: def2.length },
+      inclusive: true,
+      exact: true,
+      input: payload2.value,
+      inst,
+      continue: !def2.abort
+    });
+  };
+});
+var $ZodCheckStringFormat = /* @__PURE__ */ $constructor("$ZodCheckStringFormat", (inst, def2) => {
+  var _a4, _b;
+  $ZodCheck.init(inst, def2);
+  if (def2.pattern)
+    (_a4 = inst._zod).check ?? (_a4.check = (payload2) => {
+      def2.pattern.lastIndex = 0;
+      if (def2.pattern.test(payload2.value))
+        return;
+      payload2.issues.push({
+        origin: "string",
+        code: "invalid_format",
+        format: def2.format,
+        input: payload2.value,
+        ...def2.pattern ? { pattern: def2.pattern.toString() } : {},
+        inst,
+        continue: !def2.abort
+      });
+    });
+  else
+    (_b = inst._zod).check ?? (_b.check = () => {
+    });
+});
+var $ZodCheckRegex = /* @__PURE__ */ $constructor("$ZodCheckRegex", (inst, def2) => {
+  $ZodCheckStringFormat.init(inst, def2);
+  inst._zod.check = (payload2) => {
+    def2.pattern.lastIndex = 0;
+    if (def2.pattern.test(payload2.value))
+      return;
+    payload2.issues.push({
+      origin: "string",
+      code: "invalid_format",
+      format: "regex",
+      input: payload2.value,
+      pattern: def2.pattern.toString(),
+      inst,
+      continue: !def2.abort
+    });
+  };
+});
+var $ZodCheckLowerCase = /* @__PURE__ */ $constructor("$ZodCheckLowerCase", (inst, def2) => {
+  def2.pattern ?? (def2.pattern = lowercase);
+  $ZodCheckStringFormat.init(inst, def2);
+});
+var $ZodCheckUpperCase = /* @__PURE__ */ $constructor("$ZodCheckUpperCase", (inst, def2) => {
+  def2.pattern ?? (def2.pattern = uppercase);
+  $ZodCheckStringFormat.init(inst, def2);
+});
+var $ZodCheckIncludes = /* @__PURE__ */ $constructor("$ZodCheckIncludes", (inst, def2) => {
+  $ZodCheck.init(inst, def2);
+  const escapedRegex = escapeRegex(def2.includes);
+  const pattern = new RegExp(typeof def2.position === "number" ? `^.{${def2.position},}${escapedRegex}` : escapedRegex);
+  def2.pattern = pattern;
+  inst._zod.check = (payload2) => {
+    if (payload2.value.includes(def2.includes, def2.position))
+      return;
+    payload2.issues.push({
+      origin: "string",
+      code: "invalid_format",
+      format: "includes",
+      includes: def2.includes,
+      input: payload2.value,
+      inst,
+      continue: !def2.abort
+    });
+  };
+});
+var $ZodCheckStartsWith = /* @__PURE__ */ $constructor("$ZodCheckStartsWith", (inst, def2) => {
+  $ZodCheck.init(inst, def2);
+  const pattern = new RegExp(`^${escapeRegex(def2.prefix)}.*`);
+  def2.pattern ?? (def2.pattern = pattern);
+  inst._zod.check = (payload2) => {
+    if (payload2.value.startsWith(def2.prefix))
+      return;
+    payload2.issues.push({
+      origin: "string",
+      code: "invalid_format",
+      format: "starts_with",
+      prefix: def2.prefix,
+      input: payload2.value,
+      inst,
+      continue: !def2.abort
+    });
+  };
+});
+var $ZodCheckEndsWith = /* @__PURE__ */ $constructor("$ZodCheckEndsWith", (inst, def2) => {
+  $ZodCheck.init(inst, def2);
+  const pattern = new RegExp(`.*${escapeRegex(def2.suffix)}$`);
+  def2.pattern ?? (def2.pattern = pattern);
+  inst._zod.check = (payload2) => {
+    if (payload2.value.endsWith(def2.suffix))
+      return;
+    payload2.issues.push({
+      origin: "string",
+      code: "invalid_format",
+      format: "ends_with",
+      suffix: def2.suffix,
+      input: payload2.value,
+      inst,
+      continue: !def2.abort
+    });
+  };
+});
+var $ZodCheckOverwrite = /* @__PURE__ */ $constructor("$ZodCheckOverwrite", (inst, def2) => {
+  $ZodCheck.init(inst, def2);
+  inst._zod.check = (payload2) => {
+    payload2.value = def2.tx(payload2.value);
+  };
+});
+
+// node_modules/zod/v4/core/doc.js
+var Doc = class {
+  constructor(args = [], closed = {}) {
+    this.content = [];
+    this.indent = 0;
+    this.args = args;
+    this.closed = closed;
+  }
+  // the compiler catches a child's throw and keeps writing into this doc, so the indent has to unwind with it
+  indented(fn) {
+    this.indent += 1;
+    try {
+      fn(this);
+    } finally {
+      this.indent -= 1;
+    }
+  }
+  write(arg) {
+    if (typeof arg === "function") {
+      arg(this, { execution: "sync" });
+      arg(this, { execution: "async" });
+      return;
+    }
+    const content = arg;
+    const lines = content.split("\n").filter((x) => x);
+    const minIndent = Math.min(...lines.map((x) => x.length - x.trimStart().length));
+    const dedented = lines.map((x) => x.slice(minIndent)).map((x) => " ".repeat(this.indent * 2) + x);
+    for (const line of dedented) {
+      this.content.push(line);
+    }
+  }
+  compile() {
+    const F = Function;
+    const content = this?.content ?? [``];
+    const factory = new F(...Object.keys(this.closed), `return function (${this.args.join(", ")}) {
+${content.join("\n")}
+};`);
+    return factory(...Object.values(this.closed));
+  }
+};
+
+// node_modules/zod/v4/core/versions.js
+var version = {
+  major: 4,
+  minor: 6,
+  patch: 7
+};
+
+// node_modules/zod/v4/core/schemas.js
+var $ZodType = /* @__PURE__ */ $constructor("$ZodType", (inst, def2) => {
+  var _a4;
+  inst ?? (inst = {});
+  inst._zod.def = def2;
+  inst._zod.bag = inst._zod.bag || {};
+  inst._zod.version = version;
+  const defChecks = inst._zod.def.checks;
+  const checks = inst._zod.traits.has("$ZodCheck") ? [inst, ...defChecks ?? []] : defChecks?.length ? [...defChecks] : [];
+  for (const ch of checks) {
+    for (const fn of ch._zod.onattach) {
+      fn(inst);
+    }
+  }
+  if (checks.length === 0) {
+    (_a4 = inst._zod).deferred ?? (_a4.deferred = []);
+    inst._zod.deferred?.push(() => {
+      inst._zod.run = inst._zod.parse;
+    });
+  } else {
+    const runChecks = (payload2, checks2, ctx) => {
+      if (payload2.memo)
+        return payload2;
+      let isAborted = aborted(payload2);
+      let asyncResult;
+      for (const ch of checks2) {
+        if (ch._zod.def.when) {
+          if (explicitlyAborted(payload2))
+            continue;
+          const shouldRun = ch._zod.def.when(payload2);
+          if (!shouldRun)
+            continue;
+        } else if (isAborted) {
+          continue;
+        }
+        const currLen = payload2.issues.length;
+        const _ = ch._zod.check(payload2);
+        if (_ instanceof Promise && ctx?.async === false) {
+          throw new $ZodAsyncError();
+        }
+        if (asyncResult || _ instanceof Promise) {
+          asyncResult = (asyncResult ?? Promise.resolve()).then(async () => {
+            await _;
+            const nextLen = payload2.issues.length;
+            if (nextLen === currLen)
+              return;
+            attachSchema(payload2.issues, currLen, inst);
+            if (!isAborted)
+              isAborted = aborted(payload2, currLen);
+          });
+        } else {
+          const nextLen = payload2.issues.length;
+          if (nextLen === currLen)
+            continue;
+          attachSchema(payload2.issues, currLen, inst);
+          if (!isAborted)
+            isAborted = aborted(payload2, currLen);
+        }
+      }
+      if (asyncResult) {
+        return asyncResult.then(() => {
+          return payload2;
+        });
+      }
+      return payload2;
+    };
+    const handleCanaryResult = (canary, payload2, ctx) => {
+      if (aborted(canary)) {
+        canary.aborted = true;
+        return canary;
+      }
+      const checkResult = runChecks(payload2, checks, ctx);
+      if (checkResult instanceof Promise) {
+        if (ctx.async === false)
+          throw new $ZodAsyncError();
+        return checkResult.then((checkResult2) => inst._zod.parse(checkResult2, ctx));
+      }
+      return inst._zod.parse(checkResult, ctx);
+    };
+    inst._zod.run = (payload2, ctx) => {
+      if (ctx.skipChecks) {
+        return inst._zod.parse(payload2, ctx);
+      }
+      if (ctx.direction === "backward") {
+        const canary = inst._zod.parse({ value: payload2.value, issues: [] }, { ...ctx, skipChecks: true });
+        if (canary instanceof Promise) {
+          return canary.then((canary2) => {
+            return handleCanaryResult(canary2, payload2, ctx);
+          });
+        }
+        return handleCanaryResult(canary, payload2, ctx);
+      }
+      const result = inst._zod.parse(payload2, ctx);
+      if (result instanceof Promise) {
+        if (ctx.async === false)
+          throw new $ZodAsyncError();
+        return result.then((result2) => runChecks(result2, checks, ctx));
+      }
+      return runChecks(result, checks, ctx);
+    };
+  }
+}, {
+  // Wrappers extend this by installing a richer factory over it; reading it eagerly would defeat the laziness.
+  get "~standard"() {
+    return hide(this, "~standard", standardProps(this));
+  },
+  set "~standard"(value) {
+    own(this, "~standard", value);
+  }
+});
+var toStandardResult = (r6, ctx) => r6.issues.length ? { issues: r6.issues.map((iss) => finalizeIssue(iss, ctx, config())) } : { value: r6.value };
+async function validateAsync2(inst, value) {
+  const ctx = { async: true };
+  return toStandardResult(await inst._zod.run({ value, issues: [] }, ctx), ctx);
+}
+function standardProps(inst) {
+  return {
+    validate: (value) => {
+      const ctx = { async: false };
+      try {
+        const r6 = inst._zod.run({ value, issues: [] }, ctx);
+        if (!(r6 instanceof Promise))
+          return toStandardResult(r6, ctx);
+      } catch (_) {
+      }
+      return validateAsync2(inst, value);
+    },
+    vendor: "zod",
+    version: 1
+  };
+}
+var $ZodString = /* @__PURE__ */ $constructor("$ZodString", (inst, def2) => {
+  $ZodType.init(inst, def2);
+  inst._zod.pattern = def2.pattern ?? anyString;
+  inst._zod.parse = (payload2, _) => {
+    if (def2.coerce)
+      try {
+        payload2.value = String(payload2.value);
+      } catch (_2) {
+      }
+    if (typeof payload2.value === "string")
+      return payload2;
+    payload2.issues.push({
+      expected: "string",
+      code: "invalid_type",
+      input: payload2.value,
+      inst
+    });
+    return payload2;
+  };
+});
+var $ZodStringFormat = /* @__PURE__ */ $constructor("$ZodStringFormat", (inst, def2) => {
+  $ZodCheckStringFormat.init(inst, def2);
+  $ZodString.init(inst, def2);
+});
+var $ZodGUID = /* @__PURE__ */ $constructor("$ZodGUID", (inst, def2) => {
+  def2.pattern ?? (def2.pattern = guid);
+  $ZodStringFormat.init(inst, def2);
+});
+var $ZodUUID = /* @__PURE__ */ $constructor("$ZodUUID", (inst, def2) => {
+  if (def2.version) {
+    const versionMap = {
+      v1: 1,
+      v2: 2,
+      v3: 3,
+      v4: 4,
+      v5: 5,
+      v6: 6,
+      v7: 7,
+      v8: 8
+    };
+    const v = versionMap[def2.version];
+    if (v === void 0)
+      throw new Error(`Invalid UUID version: "${def2.version}"`);
+    def2.pattern ?? (def2.pattern = uuid(v));
+  } else
+    def2.pattern ?? (def2.pattern = uuid());
+  $ZodStringFormat.init(inst, def2);
+});
+var $ZodEmail = /* @__PURE__ */ $constructor("$ZodEmail", (inst, def2) => {
+  def2.pattern ?? (def2.pattern = email);
+  $ZodStringFormat.init(inst, def2);
+});
+var URL_BAD_FORMAT = 1;
+var URL_UNPARSEABLE = 2;
+function canParseURL(input) {
+  try {
+    if (typeof URL !== "undefined" && typeof URL.canParse === "function")
+      return URL.canParse(input);
+    new URL(input);
+    return true;
+  } catch {
+    return false;
+  }
+}
+function validateURL(trimmed, def2) {
+  if (!("normalize" in def2) && !("hostname" in def2) && !("protocol" in def2)) {
+    return canParseURL(trimmed) || URL_UNPARSEABLE;
+  }
+  return parseURLObject(trimmed, def2);
+}
+function parseURLObject(trimmed, def2) {
+  if (!def2.normalize && def2.protocol?.source === httpProtocol.source && !/^https?:\/\//i.test(trimmed)) {
+    return URL_BAD_FORMAT;
+  }
+  try {
+    if (typeof URL !== "undefined") {
+      const URLStatic = URL;
+      if (typeof URLStatic.parse === "function")
+        return URLStatic.parse(trimmed) ?? URL_UNPARSEABLE;
+    }
+    return new URL(trimmed);
+  } catch {
+    return URL_UNPARSEABLE;
+  }
+}
+var asciiTabOrNewline = /[\t\n\r]/g;
+function stripTabAndNewline(value) {
+  return value.replace(asciiTabOrNewline, "");
+}
+function urlHostnameOk(url2, hostname) {
+  hostname.lastIndex = 0;
+  return hostname.test(url2.hostname);
+}
+function urlProtocolOk(url2, protocol) {
+  protocol.lastIndex = 0;
+  return protocol.test(url2.protocol.endsWith(":") ? url2.protocol.slice(0, -1) : url2.protocol);
+}
+var $ZodURL = /* @__PURE__ */ $constructor("$ZodURL", (inst, def2) => {
+  $ZodStringFormat.init(inst, def2);
+  inst._zod.check = (payload2) => {
+    try {
+      const trimmed = payload2.value.trim();
+      const url2 = validateURL(trimmed, def2);
+      if (url2 === URL_BAD_FORMAT) {
+        payload2.issues.push({
+          code: "invalid_format",
+          format: "url",
+          note: "Invalid URL format",
+          input: payload2.value,
+          inst,
+          continue: !def2.abort
+        });
+        return;
+      }
+      if (url2 === URL_UNPARSEABLE) {
+        payload2.issues.push({
+          code: "invalid_format",
+          format: "url",
+          input: payload2.value,
+          inst,
+          continue: !def2.abort
+        });
+        return;
+      }
+      if (url2 === true) {
+        payload2.value = stripTabAndNewline(trimmed);
+        return;
+      }
+      if (def2.hostname && !urlHostnameOk(url2, def2.hostname)) {
+        payload2.issues.push({
+          code: "invalid_format",
+          format: "url",
+          note: "Invalid hostname",
+          pattern: def2.hostname.source,
+          input: payload2.value,
+          inst,
+          continue: !def2.abort
+        });
+      }
+      if (def2.protocol && !urlProtocolOk(url2, def2.protocol)) {
+        payload2.issues.push({
+          code: "invalid_format",
+          format: "url",
+          note: "Invalid protocol",
+          pattern: def2.protocol.source,
+          input: payload2.value,
+          inst,
+          continue: !def2.abort
+        });
+      }
+      payload2.value = def2.normalize ? url2.href : stripTabAndNewline(trimmed);
+      return;
+    } catch (_) {
+      payload2.issues.push({
+        code: "invalid_format",
+        format: "url",
+        input: payload2.value,
+        inst,
+        continue: !def2.abort
+      });
+    }
+  };
+});
+var $ZodEmoji = /* @__PURE__ */ $constructor("$ZodEmoji", (inst, def2) => {
+  def2.pattern ?? (def2.pattern = emoji());
+  $ZodStringFormat.init(inst, def2);
+});
+var $ZodNanoID = /* @__PURE__ */ $constructor("$ZodNanoID", (inst, def2) => {
+  if (def2.length !== void 0 && (!Number.isInteger(def2.length) || def2.length < 1))
+    throw new Error(`Invalid nanoid length: ${def2.length}`);
+  def2.pattern ?? (def2.pattern = def2.length === void 0 ? nanoid : nanoidOfLength(def2.length));
+  $ZodStringFormat.init(inst, def2);
+});
+var $ZodCUID = /* @__PURE__ */ $constructor("$ZodCUID", (inst, def2) => {
+  def2.pattern ?? (def2.pattern = cuid);
+  $ZodStringFormat.init(inst, def2);
+});
+var $ZodCUID2 = /* @__PURE__ */ $constructor("$ZodCUID2", (inst, def2) => {
+  def2.pattern ?? (def2.pattern = cuid2);
+  $ZodStringFormat.init(inst, def2);
+});
+var $ZodULID = /* @__PURE__ */ $constructor("$ZodULID", (inst, def2) => {
+  def2.pattern ?? (def2.pattern = ulid);
+  $ZodStringFormat.init(inst, def2);
+});
+var $ZodXID = /* @__PURE__ */ $constructor("$ZodXID", (inst, def2) => {
+  def2.pattern ?? (def2.pattern = xid);
+  $ZodStringFormat.init(inst, def2);
+});
+var $ZodKSUID = /* @__PURE__ */ $constructor("$ZodKSUID", (inst, def2) => {
+  def2.pattern ?? (def2.pattern = ksuid);
+  $ZodStringFormat.init(inst, def2);
+});
+var $ZodISODateTime = /* @__PURE__ */ $constructor("$ZodISODateTime", (inst, def2) => {
+  def2.pattern ?? (def2.pattern = datetime(def2));
+  $ZodStringFormat.init(inst, def2);
+});
+var $ZodISODate = /* @__PURE__ */ $constructor("$ZodISODate", (inst, def2) => {
+  def2.pattern ?? (def2.pattern = date2);
+  $ZodStringFormat.init(inst, def2);
+});
+var $ZodISOTime = /* @__PURE__ */ $constructor("$ZodISOTime", (inst, def2) => {
+  def2.pattern ?? (def2.pattern = time2(def2));
+  $ZodStringFormat.init(inst, def2);
+});
+var $ZodISODuration = /* @__PURE__ */ $constructor("$ZodISODuration", (inst, def2) => {
+  def2.pattern ?? (def2.pattern = duration);
+  $ZodStringFormat.init(inst, def2);
+});
+var $ZodIPv4 = /* @__PURE__ */ $constructor("$ZodIPv4", (inst, def2) => {
+  def2.pattern ?? (def2.pattern = ipv4);
+  $ZodStringFormat.init(inst, def2);
+});
+var ipv6Alphabet = /^[0-9a-fA-F:.]+$/;
+function isValidIPv6(value) {
+  if (!ipv6Alphabet.test(value))
+    return false;
+  return canParseURL(`http://[${value}]`);
+}
+var $ZodIPv6 = /* @__PURE__ */ $constructor("$ZodIPv6", (inst, def2) => {
+  def2.pattern ?? (def2.pattern = ipv6);
+  $ZodStringFormat.init(inst, def2);
+  inst._zod.check = (payload2) => {
+    if (!isValidIPv6(payload2.value)) {
+      payload2.issues.push({
+        code: "invalid_format",
+        format: "ipv6",
+        input: payload2.value,
+        inst,
+        continue: !def2.abort
+      });
+    }
+  };
+});
+var $ZodCIDRv4 = /* @__PURE__ */ $constructor("$ZodCIDRv4", (inst, def2) => {
+  def2.pattern ?? (def2.pattern = cidrv4);
+  $ZodStringFormat.init(inst, def2);
+});
+function isValidCIDRv6(value) {
+  const parts = value.split("/");
+  if (parts.length !== 2)
+    return false;
+  const [address, prefix] = parts;
+  if (!prefix)
+    return false;
+  const prefixNum = Number(prefix);
+  if (`${prefixNum}` !== prefix)
+    return false;
+  if (prefixNum < 0 || prefixNum > 128)
+    return false;
+  return isValidIPv6(address);
+}
+var $ZodCIDRv6 = /* @__PURE__ */ $constructor("$ZodCIDRv6", (inst, def2) => {
+  def2.pattern ?? (def2.pattern = cidrv6);
+  $ZodStringFormat.init(inst, def2);
+  inst._zod.check = (payload2) => {
+    if (!isValidCIDRv6(payload2.value)) {
+      payload2.issues.push({
+        code: "invalid_format",
+        format: "cidrv6",
+        input: payload2.value,
+        inst,
+        continue: !def2.abort
+      });
+    }
+  };
+});
+function isValidBase64(data) {
+  if (data === "")
+    return true;
+  if (/\s/.test(data))
+    return false;
+  if (data.length % 4 !== 0)
+    return false;
+  try {
+    atob(data);
+    return true;
+  } catch {
+    return false;
+  }
+}
+var base64Charset = /^[0-9a-zA-Z+/]*={0,2}$/;
+var $ZodBase64 = /* @__PURE__ */ $constructor("$ZodBase64", (inst, def2) => {
+  def2.pattern ?? (def2.pattern = base64Charset);
+  $ZodStringFormat.init(inst, def2);
+  inst._zod.check = (payload2) => {
+    if (isValidBase64(payload2.value))
+      return;
+    payload2.issues.push({
+      code: "invalid_format",
+      format: "base64",
+      input: payload2.value,
+      inst,
+      continue: !def2.abort
+    });
+  };
+});
+var base64urlCharset = /^[A-Za-z0-9_-]*$/;
+function isValidBase64URL(data) {
+  if (!base64urlCharset.test(data))
+    return false;
+  const base642 = data.replace(/[-_]/g, (c6) => c6 === "-" ? "+" : "/");
+  const padded = base642.padEnd(Math.ceil(base642.length / 4) * 4, "=");
+  return isValidBase64(padded);
+}
+var $ZodBase64URL = /* @__PURE__ */ $constructor("$ZodBase64URL", (inst, def2) => {
+  def2.pattern ?? (def2.pattern = base64urlCharset);
+  $ZodStringFormat.init(inst, def2);
+  inst._zod.check = (payload2) => {
+    if (isValidBase64URL(payload2.value))
+      return;
+    payload2.issues.push({
+      code: "invalid_format",
+      format: "base64url",
+      input: payload2.value,
+      inst,
+      continue: !def2.abort
+    });
+  };
+});
+var $ZodE164 = /* @__PURE__ */ $constructor("$ZodE164", (inst, def2) => {
+  def2.pattern ?? (def2.pattern = e164);
+  $ZodStringFormat.init(inst, def2);
+});
+function isValidJWT(token, algorithm = null) {
+  try {
+    const tokensParts = token.split(".");
+    if (tokensParts.length !== 3)
+      return false;
+    const [header] = tokensParts;
+    if (!header)
+      return false;
+    const parsedHeader = JSON.parse(atob(header));
+    if ("typ" in parsedHeader && parsedHeader?.typ !== "JWT")
+      return false;
+    if (!parsedHeader.alg)
+      return false;
+    if (algorithm && (!("alg" in parsedHeader) || parsedHeader.alg !== algorithm))
+      return false;
+    return true;
+  } catch {
+    return false;
+  }
+}
+var $ZodJWT = /* @__PURE__ */ $constructor("$ZodJWT", (inst, def2) => {
+  $ZodStringFormat.init(inst, def2);
+  inst._zod.check = (payload2) => {
+    if (isValidJWT(payload2.value, def2.alg))
+      return;
+    payload2.issues.push({
+      code: "invalid_format",
+      format: "jwt",
+      input: payload2.value,
+      inst,
+      continue: !def2.abort
+    });
+  };
+});
+var $ZodUnknown = /* @__PURE__ */ $constructor("$ZodUnknown", (inst, def2) => {
+  $ZodType.init(inst, def2);
+  inst._zod.parse = (payload2) => payload2;
+});
+var $ZodNever = /* @__PURE__ */ $constructor("$ZodNever", (inst, def2) => {
+  $ZodType.init(inst, def2);
+  inst._zod.parse = (payload2, _ctx) => {
+    payload2.issues.push({
+      expected: "never",
+      code: "invalid_type",
+      input: payload2.value,
+      inst
+    });
+    return payload2;
+  };
+});
+function capSize(inst, size) {
+  const caps = sizeCaps(inst._zod.def.checks);
+  if (!caps.length)
+    return;
+  const cap = Math.min(...caps.map((c6) => c6[0]));
+  const parse3 = inst._zod.parse;
+  inst._zod.parse = (payload2, ctx) => {
+    const n3 = size(payload2.value);
+    if (n3 > cap && !ctx?.skipChecks && ctx?.direction !== "backward") {
+      for (const [max, ch] of sizeCaps(inst._zod.def.checks)) {
+        if (n3 > max && ch._zod.def.when(payload2)) {
+          const start = payload2.issues.length;
+          ch._zod.check(payload2);
+          payload2.issues[start].continue = false;
+          attachSchema(payload2.issues, start, inst);
+          return payload2;
+        }
+      }
+    }
+    return parse3(payload2, ctx);
+  };
+}
+var arraySize = (input) => Array.isArray(input) ? input.length : -1;
+function handleArrayResult(result, final, index) {
+  if (result.issues.length) {
+    final.issues.push(...prefixIssues(index, result.issues));
+  }
+  final.value[index] = result.value;
+}
+var $ZodArray = /* @__PURE__ */ $constructor("$ZodArray", (inst, def2) => {
+  $ZodType.init(inst, def2);
+  const memo2 = globalConfig.memoizer;
+  memo2?.attach(inst);
+  inst._zod.parse = (payload2, ctx) => {
+    const input = payload2.value;
+    if (!Array.isArray(input)) {
+      payload2.issues.push({
+        expected: "array",
+        code: "invalid_type",
+        input,
+        inst
+      });
+      return payload2;
+    }
+    payload2.value = memo2 ? memo2.alloc(inst, payload2, Array(input.length), ctx) : Array(input.length);
+    const proms = [];
+    const abortEarly = ctx?.abortEarly;
+    for (let i6 = 0; i6 < input.length; i6++) {
+      const item = input[i6];
+      const result = def2.element._zod.run({
+        value: item,
+        issues: []
+      }, ctx);
+      if (result instanceof Promise) {
+        proms.push(result.then((result2) => handleArrayResult(result2, payload2, i6)));
+      } else {
+        handleArrayResult(result, payload2, i6);
+        if (abortEarly && result.issues.length !== 0 && aborted(result))
+          break;
+      }
+    }
+    if (proms.length) {
+      return Promise.all(proms).then(() => payload2);
+    }
+    return payload2;
+  };
+  capSize(inst, arraySize);
+});
+function handlePropertyResult(result, final, key, input, optin, optout) {
+  const isPresent = key in input;
+  const isOptionalOut = optout === "optional";
+  if (!isPresent && isOptionalOut && optin === "optional") {
+    return;
+  }
+  if (result.issues.length) {
+    if (optin !== void 0 && isOptionalOut && !isPresent) {
+      return;
+    }
+    final.issues.push(...prefixIssues(key, result.issues));
+  }
+  if (!isPresent && optin === void 0) {
+    if (!result.issues.length) {
+      final.issues.push({
+        code: "invalid_type",
+        expected: "nonoptional",
+        input: void 0,
+        path: [key]
+      });
+    }
+    return;
+  }
+  if (result.value === void 0) {
+    if (isPresent || optin === "defaulted" && !isOptionalOut) {
+      final.value[key] = void 0;
+    }
+  } else {
+    final.value[key] = result.value;
+  }
+}
+var NO_SYMBOL_KEYS = [];
+function normalizeDef(def2) {
+  const keys = Object.keys(def2.shape);
+  const ownSymbols = Object.getOwnPropertySymbols(def2.shape);
+  const symbolKeys = ownSymbols.length ? ownSymbols : NO_SYMBOL_KEYS;
+  const allKeys = symbolKeys.length ? [...keys, ...symbolKeys] : keys;
+  for (const k6 of allKeys) {
+    if (!def2.shape?.[k6]?._zod?.traits?.has("$ZodType")) {
+      throw new Error(`Invalid element at key "${String(k6)}": expected a Zod schema`);
+    }
+  }
+  const okeys = optionalKeys(def2.shape);
+  return {
+    ...def2,
+    allKeys,
+    symbolKeys,
+    // string-only: handleCatchall matches it against `for...in`, which never yields a symbol
+    keySet: new Set(keys),
+    numKeys: keys.length,
+    optionalKeys: new Set(okeys)
+  };
+}
+function handleCatchall(proms, input, payload2, ctx, def2, inst, abortEarly) {
+  const unrecognized = [];
+  const keySet = def2.keySet;
+  const _catchall = def2.catchall._zod;
+  const t = _catchall.def.type;
+  const optin = _catchall.optin;
+  const optout = _catchall.optout;
+  let seen = 0;
+  for (const key in input) {
+    if (abortEarly && payload2.issues.length !== seen) {
+      if (aborted(payload2, seen))
+        break;
+      seen = payload2.issues.length;
+    }
+    if (keySet.has(key))
+      continue;
+    if (key === "__proto__") {
+      if (t === "never")
+        unrecognized.push(key);
+      continue;
+    }
+    if (t === "never") {
+      unrecognized.push(key);
+      continue;
+    }
+    const r6 = _catchall.run({ value: input[key], issues: [] }, ctx);
+    if (r6 instanceof Promise) {
+      proms.push(r6.then((r7) => handlePropertyResult(r7, payload2, key, input, optin, optout)));
+    } else {
+      handlePropertyResult(r6, payload2, key, input, optin, optout);
+    }
+  }
+  if (unrecognized.length) {
+    payload2.issues.push({
+      code: "unrecognized_keys",
+      keys: unrecognized,
+      input,
+      inst,
+      // Describes the shape of the input, not the validity of the parsed value, so it never aborts. The parse still fails; the schema's own checks just get to run first, and an enclosing intersection can reconcile the key against a sibling operand.
+      continue: true
+    });
+  }
+  if (!proms.length)
+    return payload2;
+  return Promise.all(proms).then(() => {
+    return payload2;
+  });
+}
+var $ZodObject = /* @__PURE__ */ $constructor("$ZodObject", (inst, def2) => {
+  $ZodType.init(inst, def2);
+  const desc = Object.getOwnPropertyDescriptor(def2, "shape");
+  const sh = desc?.get ? desc.get.raw : def2.shape ?? {};
+  if (sh) {
+    const get2 = () => {
+      const newSh = { ...sh };
+      Object.defineProperty(def2, "shape", { value: newSh });
+      get2.raw = newSh;
+      return newSh;
+    };
+    get2.raw = sh;
+    Object.defineProperty(def2, "shape", { get: get2 });
+  }
+  const _normalized = cached(() => normalizeDef(def2));
+  defineLazyInternal(inst, "propValues", (zod) => {
+    const shape = zod.def.shape;
+    const propValues = {};
+    for (const key in shape) {
+      const field = shape[key]._zod;
+      if (field.values) {
+        if (!Object.prototype.hasOwnProperty.call(propValues, key)) {
+          assignProp(propValues, key, /* @__PURE__ */ new Set());
+        }
+        for (const v of field.values)
+          propValues[key].add(v);
+        if (field.optin !== void 0)
+          propValues[key].add(void 0);
+      }
+    }
+    return propValues;
+  });
+  const isObject2 = isObject;
+  const catchall = def2.catchall;
+  let value;
+  const memo2 = globalConfig.memoizer;
+  memo2?.attach(inst);
+  inst._zod.parse = (payload2, ctx) => {
+    value ?? (value = _normalized.value);
+    const input = payload2.value;
+    if (!isObject2(input)) {
+      payload2.issues.push({
+        expected: "object",
+        code: "invalid_type",
+        input,
+        inst
+      });
+      return payload2;
+    }
+    payload2.value = memo2 ? memo2.alloc(inst, payload2, {}, ctx) : {};
+    const proms = [];
+    const shape = value.shape;
+    const abortEarly = ctx?.abortEarly;
+    let seen = payload2.issues.length;
+    for (const key of value.allKeys) {
+      if (abortEarly && payload2.issues.length !== seen) {
+        if (aborted(payload2, seen))
+          break;
+        seen = payload2.issues.length;
+      }
+      if (key === "__proto__")
+        continue;
+      const el = shape[key];
+      const optin = el._zod.optin;
+      const optout = el._zod.optout;
+      const r6 = el._zod.run({ value: input[key], issues: [] }, ctx);
+      if (r6 instanceof Promise) {
+        proms.push(r6.then((r7) => handlePropertyResult(r7, payload2, key, input, optin, optout)));
+      } else {
+        handlePropertyResult(r6, payload2, key, input, optin, optout);
+      }
+    }
+    if (!catchall) {
+      return proms.length ? Promise.all(proms).then(() => payload2) : payload2;
+    }
+    return handleCatchall(proms, input, payload2, ctx, _normalized.value, inst, abortEarly === true);
+  };
+});
+var $ZodObjectJIT = /* @__PURE__ */ $constructor("$ZodObjectJIT", (inst, def2) => {
+  $ZodObject.init(inst, def2);
+  const superParse = inst._zod.parse;
+  const _normalized = cached(() => normalizeDef(def2));
+  const memo2 = globalConfig.memoizer;
+  const generateFastpass = (shape) => {
+    const normalized = _normalized.value;
+    const syms = normalized.symbolKeys;
+    const doc = new Doc(["payload", "ctx"], { shape, inst, memo: memo2, syms });
+    const parseStr = (k6) => `shape[${k6}]._zod.run({ value: input[${k6}], issues: [] }, ctx)`;
+    const prefixStr = (id, k6) => `
+          let ${id}_ab = false;
+          for (let i = 0; i < ${id}.issues.length; i++) {
+            const iss = ${id}.issues[i];
+            iss.path = iss.path ? [${k6}, ...iss.path] : [${k6}];
+            payload.issues.push(iss);
+            if (iss.continue !== true) ${id}_ab = true;
+          }
+          if (${id}_ab && ctx && ctx.abortEarly) {
+            payload.value = newResult;
+            return payload;
+          }`;
+    doc.write(`const input = payload.value;`);
+    const ids = /* @__PURE__ */ Object.create(null);
+    let counter = 0;
+    for (const key of normalized.allKeys) {
+      ids[key] = `key_${counter++}`;
+    }
+    doc.write(memo2 ? `const newResult = memo.alloc(inst, payload, {}, ctx);` : `const newResult = {};`);
+    for (const key of normalized.allKeys) {
+      if (key === "__proto__")
+        continue;
+      const id = ids[key];
+      const k6 = typeof key === "symbol" ? `syms[${syms.indexOf(key)}]` : esc(key);
+      const isPresent = `${k6} in input`;
+      const schema = shape[key];
+      const optin = schema?._zod?.optin;
+      const isOptionalIn = optin !== void 0;
+      const isOptionalOut = schema?._zod?.optout === "optional";
+      doc.write(`const ${id} = ${parseStr(k6)};`);
+      if (isOptionalIn && isOptionalOut) {
+        const assign = optin === "optional" ? `${id}_present` : `${id}.value !== undefined || ${id}_present`;
+        doc.write(`
+        const ${id}_present = ${isPresent};
+        if (!${id}.issues.length || ${id}_present) {
+          if (${id}.issues.length) {${prefixStr(id, k6)}
+          }
+
+          if (${assign}) {
+            newResult[${k6}] = ${id}.value;
+          }
+        }
+
+      `);
+      } else if (!isOptionalIn) {
+        doc.write(`
+        const ${id}_present = ${isPresent};
+        if (${id}.issues.length) {${prefixStr(id, k6)}
+        }
+        if (!${id}_present && !${id}.issues.length) {
+          payload.issues.push({
+            code: "invalid_type",
+            expected: "nonoptional",
+            input: undefined,
+            path: [${k6}]
+          });
+          if (ctx && ctx.abortEarly) {
+            payload.value = newResult;
+            return payload;
+          }
+        }
+
+        if (${id}_present) {
+          newResult[${k6}] = ${id}.value;
+        }
+
+      `);
+      } else {
+        doc.write(`
+        if (${id}.issues.length) {${prefixStr(id, k6)}
+        }
+      `);
+        if (optin === "defaulted") {
+          doc.write(`newResult[${k6}] = ${id}.value;`);
+        } else {
+          doc.write(`
+        if (${id}.value !== undefined || ${isPresent}) {
+          newResult[${k6}] = ${id}.value;
+        }
+      `);
+        }
+      }
+    }
+    doc.write(`payload.value = newResult;`);
+    doc.write(`return payload;`);
+    return doc.compile();
+  };
+  let fastpass;
+  const isObject2 = isObject;
+  const jit = !globalConfig.jitless;
+  const allowsEval2 = allowsEval;
+  const fastEnabled = jit && allowsEval2.value;
+  const catchall = def2.catchall;
+  let value;
+  inst._zod.parse = (payload2, ctx) => {
+    value ?? (value = _normalized.value);
+    const input = payload2.value;
+    if (!isObject2(input)) {
+      payload2.issues.push({
+        expected: "object",
+        code: "invalid_type",
+        input,
+        inst
+      });
+      return payload2;
+    }
+    if (jit && fastEnabled && ctx?.async === false && ctx.jitless !== true) {
+      if (!fastpass)
+        fastpass = generateFastpass(def2.shape);
+      payload2 = fastpass(payload2, ctx);
+      if (!catchall)
+        return payload2;
+      return handleCatchall([], input, payload2, ctx, value, inst, ctx?.abortEarly === true);
+    }
+    return superParse(payload2, ctx);
+  };
+});
+function handleUnionResults(results, final, inst, ctx) {
+  for (const result of results) {
+    if (result.issues.length === 0) {
+      final.value = result.value;
+      return final;
+    }
+  }
+  const nonaborted = results.filter((r6) => !aborted(r6));
+  if (nonaborted.length === 1) {
+    final.value = nonaborted[0].value;
+    return nonaborted[0];
+  }
+  final.issues.push({
+    code: "invalid_union",
+    input: final.value,
+    inst,
+    errors: results.map((result) => result.issues.map((iss) => finalizeIssue(iss, ctx, config())))
+  });
+  return final;
+}
+var $ZodUnion = /* @__PURE__ */ $constructor("$ZodUnion", (inst, def2) => {
+  $ZodType.init(inst, def2);
+  defineLazyInternal(inst, "optin", (zod) => zod.def.options.some((o3) => o3._zod.optin === "defaulted") ? "defaulted" : zod.def.options.some((o3) => o3._zod.optin !== void 0) ? "optional" : void 0);
+  defineLazyInternal(inst, "optout", (zod) => zod.def.options.some((o3) => o3._zod.optout === "optional") ? "optional" : void 0);
+  defineLazyInternal(inst, "values", (zod) => {
+    if (zod.def.options.every((o3) => o3._zod.values)) {
+      return new Set(zod.def.options.flatMap((option) => Array.from(option._zod.values)));
+    }
+    return void 0;
+  });
+  defineLazyInternal(inst, "pattern", (zod) => {
+    if (zod.def.options.every((o3) => o3._zod.pattern)) {
+      const patterns = zod.def.options.map((o3) => o3._zod.pattern);
+      return new RegExp(`^(${patterns.map((p3) => cleanRegex(p3.source)).join("|")})$`);
+    }
+    return void 0;
+  });
+  const first = def2.options.length === 1 ? def2.options[0]._zod.run : null;
+  inst._zod.parse = (payload2, ctx) => {
+    if (first) {
+      return first(payload2, ctx);
+    }
+    let async = false;
+    const results = [];
+    for (const option of def2.options) {
+      const result = option._zod.run({
+        value: payload2.value,
+        issues: []
+      }, ctx);
+      if (result instanceof Promise) {
+        results.push(result);
+        async = true;
+      } else {
+        if (result.issues.length === 0)
+          return result;
+        results.push(result);
+      }
+    }
+    if (!async)
+      return handleUnionResults(results, payload2, inst, ctx);
+    return Promise.all(results).then((results2) => {
+      return handleUnionResults(results2, payload2, inst, ctx);
+    });
+  };
+});
+var $ZodIntersection = /* @__PURE__ */ $constructor("$ZodIntersection", (inst, def2) => {
+  $ZodType.init(inst, def2);
+  inst._zod.parse = (payload2, ctx) => {
+    const input = payload2.value;
+    const left = def2.left._zod.run({ value: input, issues: [] }, ctx);
+    const right = def2.right._zod.run({ value: input, issues: [] }, ctx);
+    const async = left instanceof Promise || right instanceof Promise;
+    if (async) {
+      return Promise.all([left, right]).then(([left2, right2]) => {
+        return handleIntersectionResults(payload2, left2, right2);
+      });
+    }
+    return handleIntersectionResults(payload2, left, right);
+  };
+});
+function mergeValues(a6, b6) {
+  if (a6 === b6) {
+    return { valid: true, data: a6 };
+  }
+  if (a6 instanceof Date && b6 instanceof Date && +a6 === +b6) {
+    return { valid: true, data: a6 };
+  }
+  if (isPlainObject(a6) && isPlainObject(b6)) {
+    const bKeys = Object.keys(b6);
+    const sharedKeys = Object.keys(a6).filter((key) => bKeys.indexOf(key) !== -1);
+    const newObj = { ...a6, ...b6 };
+    if (Object.prototype.hasOwnProperty.call(newObj, "__proto__"))
+      delete newObj.__proto__;
+    for (const key of sharedKeys) {
+      if (key === "__proto__")
+        continue;
+      const sharedValue = mergeValues(a6[key], b6[key]);
+      if (!sharedValue.valid) {
+        return {
+          valid: false,
+          mergeErrorPath: [key, ...sharedValue.mergeErrorPath]
+        };
+      }
+      newObj[key] = sharedValue.data;
+    }
+    return { valid: true, data: newObj };
+  }
+  if (Array.isArray(a6) && Array.isArray(b6)) {
+    if (a6.length !== b6.length) {
+      return { valid: false, mergeErrorPath: [] };
+    }
+    const newArray = [];
+    for (let index = 0; index < a6.length; index++) {
+      const itemA = a6[index];
+      const itemB = b6[index];
+      const sharedValue = mergeValues(itemA, itemB);
+      if (!sharedValue.valid) {
+        return {
+          valid: false,
+          mergeErrorPath: [index, ...sharedValue.mergeErrorPath]
+        };
+      }
+      newArray.push(sharedValue.data);
+    }
+    return { valid: true, data: newArray };
+  }
+  return { valid: false, mergeErrorPath: [] };
+}
+function handleIntersectionResults(result, left, right) {
+  const unrecKeys = /* @__PURE__ */ new Map();
+  let unrecIssue;
+  const keyIssues = /* @__PURE__ */ new Map();
+  const collect = (iss, side) => {
+    let keys;
+    if (iss.code === "unrecognized_keys" && !iss.path?.length) {
+      unrecIssue ?? (unrecIssue = iss);
+      keys = iss.keys;
+    } else if (iss.code === "invalid_key" && iss.origin === "record" && iss.path?.length === 1) {
+      const k6 = String(iss.path[0]);
+      if (!keyIssues.has(k6))
+        keyIssues.set(k6, iss);
+      keys = [k6];
+    } else {
+      return false;
+    }
+    for (const k6 of keys) {
+      if (!unrecKeys.has(k6))
+        unrecKeys.set(k6, {});
+      unrecKeys.get(k6)[side] = true;
+    }
+    return true;
+  };
+  for (const iss of left.issues) {
+    if (!collect(iss, "l"))
+      result.issues.push(iss);
+  }
+  for (const iss of right.issues) {
+    if (!collect(iss, "r"))
+      result.issues.push(iss);
+  }
+  const bothKeys = [...unrecKeys].filter(([, f6]) => f6.l && f6.r).map(([k6]) => k6);
+  if (bothKeys.length) {
+    const aggregated = unrecIssue ? bothKeys.filter((k6) => unrecIssue.keys.includes(k6)) : [];
+    if (aggregated.length)
+      result.issues.push({ ...unrecIssue, keys: aggregated });
+    for (const k6 of bothKeys) {
+      if (!aggregated.includes(k6) && keyIssues.has(k6))
+        result.issues.push(keyIssues.get(k6));
+    }
+  }
+  const merged = mergeValues(left.value, right.value);
+  if (!merged.valid) {
+    if (aborted(result))
+      return result;
+    throw new Error(`Unmergable intersection. Error path: ${JSON.stringify(merged.mergeErrorPath)}`);
+  }
+  result.value = merged.data;
+  return result;
+}
+var $ZodRecord = /* @__PURE__ */ $constructor("$ZodRecord", (inst, def2) => {
+  $ZodType.init(inst, def2);
+  const memo2 = globalConfig.memoizer;
+  memo2?.attach(inst);
+  inst._zod.parse = (payload2, ctx) => {
+    const input = payload2.value;
+    if (!isPlainObject(input)) {
+      payload2.issues.push({
+        expected: "record",
+        code: "invalid_type",
+        input,
+        inst
+      });
+      return payload2;
+    }
+    const proms = [];
+    const values = def2.keyType._zod.values;
+    if (values && !def2.partial) {
+      payload2.value = memo2 ? memo2.alloc(inst, payload2, {}, ctx) : {};
+      const recordKeys = /* @__PURE__ */ new Set();
+      for (const key of values) {
+        if (typeof key === "string" || typeof key === "number" || typeof key === "symbol") {
+          recordKeys.add(typeof key === "number" ? key.toString() : key);
+          if (key === "__proto__")
+            continue;
+          const keyResult = def2.keyType._zod.run({ value: key, issues: [] }, ctx);
+          if (keyResult instanceof Promise) {
+            throw new Error("Async schemas not supported in object keys currently");
+          }
+          if (keyResult.issues.length) {
+            payload2.issues.push({
+              code: "invalid_key",
+              origin: "record",
+              issues: keyResult.issues.map((iss) => finalizeIssue(iss, ctx, config())),
+              input: key,
+              path: [key],
+              inst
+            });
+            continue;
+          }
+          const outKey = keyResult.value;
+          if (outKey === "__proto__")
+            continue;
+          const result = def2.valueType._zod.run({ value: input[key], issues: [] }, ctx);
+          if (result instanceof Promise) {
+            proms.push(result.then((result2) => {
+              if (result2.issues.length) {
+                payload2.issues.push(...prefixIssues(key, result2.issues));
+              }
+              payload2.value[outKey] = result2.value;
+            }));
+          } else {
+            if (result.issues.length) {
+              payload2.issues.push(...prefixIssues(key, result.issues));
+            }
+            payload2.value[outKey] = result.value;
+          }
+        }
+      }
+      let unrecognized;
+      for (const key in input) {
+        if (!recordKeys.has(key)) {
+          if (def2.mode === "loose") {
+            if (key === "__proto__")
+              continue;
+            payload2.value[key] = input[key];
+          } else {
+            unrecognized = unrecognized ?? [];
+            unrecognized.push(key);
+          }
+        }
+      }
+      if (unrecognized && unrecognized.length > 0) {
+        payload2.issues.push({
+          code: "unrecognized_keys",
+          input,
+          inst,
+          keys: unrecognized,
+          continue: true
+        });
+      }
+    } else {
+      payload2.value = memo2 ? memo2.alloc(inst, payload2, {}, ctx) : {};
+      let unrecognized;
+      for (const key of Reflect.ownKeys(input)) {
+        if (key === "__proto__")
+          continue;
+        if (!Object.prototype.propertyIsEnumerable.call(input, key))
+          continue;
+        let keyResult = def2.keyType._zod.run({ value: key, issues: [] }, ctx);
+        if (keyResult instanceof Promise) {
+          throw new Error("Async schemas not supported in object keys currently");
+        }
+        const checkNumericKey = typeof key === "string" && number.test(key) && keyResult.issues.length;
+        if (checkNumericKey) {
+          const retryResult = def2.keyType._zod.run({ value: Number(key), issues: [] }, ctx);
+          if (retryResult instanceof Promise) {
+            throw new Error("Async schemas not supported in object keys currently");
+          }
+          if (retryResult.issues.length === 0) {
+            keyResult = retryResult;
+          }
+        }
+        if (keyResult.issues.length) {
+          if (def2.mode === "loose") {
+            payload2.value[key] = input[key];
+          } else if (values) {
+            unrecognized = unrecognized ?? [];
+            unrecognized.push(key);
+          } else {
+            payload2.issues.push({
+              code: "invalid_key",
+              origin: "record",
+              issues: keyResult.issues.map((iss) => finalizeIssue(iss, ctx, config())),
+              input: key,
+              path: [key],
+              inst
+            });
+          }
+          continue;
+        }
+        const outKey = keyResult.value;
+        if (outKey === "__proto__")
+          continue;
+        const result = def2.valueType._zod.run({ value: input[key], issues: [] }, ctx);
+        if (result instanceof Promise) {
+          proms.push(result.then((result2) => {
+            if (result2.issues.length) {
+              payload2.issues.push(...prefixIssues(key, result2.issues));
+            }
+            payload2.value[outKey] = result2.value;
+          }));
+        } else {
+          if (result.issues.length) {
+            payload2.issues.push(...prefixIssues(key, result.issues));
+          }
+          payload2.value[outKey] = result.value;
+        }
+      }
+      if (unrecognized && unrecognized.length > 0) {
+        payload2.issues.push({
+          code: "unrecognized_keys",
+          input,
+          inst,
+          keys: unrecognized,
+          continue: true
+        });
+      }
+    }
+    if (proms.length) {
+      return Promise.all(proms).then(() => payload2);
+    }
+    return payload2;
+  };
+});
+var $ZodEnum = /* @__PURE__ */ $constructor("$ZodEnum", (inst, def2) => {
+  $ZodType.init(inst, def2);
+  const values = getEnumValues(def2.entries);
+  const valuesSet = new Set(values);
+  inst._zod.values = valuesSet;
+  defineLazyInternal(inst, "pattern", (zod) => {
+    const patternValues = getEnumValues(zod.def.entries).filter((k6) => propertyKeyTypes.has(typeof k6));
+    return new RegExp(patternValues.length ? `^(${patternValues.map((o3) => escapeRegex(o3.toString())).join("|")})$` : "^[^\\s\\S]$");
+  });
+  inst._zod.parse = (payload2, _ctx) => {
+    const input = payload2.value;
+    if (valuesSet.has(input)) {
+      return payload2;
+    }
+    payload2.issues.push({
+      code: "invalid_value",
+      values,
+      input,
+      inst
+    });
+    return payload2;
+  };
+});
+var $ZodTransform = /* @__PURE__ */ $constructor("$ZodTransform", (inst, def2) => {
+  $ZodType.init(inst, def2);
+  inst._zod.optin = "optional";
+  globalConfig.memoizer?.guard(inst);
+  inst._zod.parse = (payload2, ctx) => {
+    if (ctx.direction === "backward") {
+      throw new $ZodEncodeError(inst.constructor.name);
+    }
+    const _out = def2.transform(payload2.value, payload2);
+    if (ctx.async) {
+      const output = _out instanceof Promise ? _out : Promise.resolve(_out);
+      return output.then((output2) => {
+        payload2.value = output2;
+        return payload2;
+      });
+    }
+    if (_out instanceof Promise) {
+      throw new $ZodAsyncError();
+    }
+    payload2.value = _out;
+    return payload2;
+  };
+});
+function handleOptionalResult(payload2, result) {
+  payload2.value = result.issues.length ? void 0 : result.value;
+  return payload2;
+}
+var $ZodOptional = /* @__PURE__ */ $constructor("$ZodOptional", (inst, def2) => {
+  $ZodType.init(inst, def2);
+  defineLazyInternal(inst, "optin", (zod) => zod.def.innerType._zod.optin === "defaulted" ? "defaulted" : "optional");
+  inst._zod.optout = "optional";
+  defineLazyInternal(inst, "values", (zod) => {
+    const values = zod.def.innerType._zod.values;
+    return values ? /* @__PURE__ */ new Set([...values, void 0]) : void 0;
+  });
+  defineLazyInternal(inst, "pattern", (zod) => {
+    const pattern = zod.def.innerType._zod.pattern;
+    return pattern ? new RegExp(`^(${cleanRegex(pattern.source)})?$`) : void 0;
+  });
+  inst._zod.parse = (payload2, ctx) => {
+    if (payload2.value === void 0) {
+      if (def2.innerType._zod.optin !== "defaulted")
+        return payload2;
+      const result = def2.innerType._zod.run({ value: payload2.value, issues: [] }, ctx);
+      if (result instanceof Promise)
+        return result.then((result2) => handleOptionalResult(payload2, result2));
+      return handleOptionalResult(payload2, result);
+    }
+    return def2.innerType._zod.run(payload2, ctx);
+  };
+});
+var $ZodExactOptional = /* @__PURE__ */ $constructor("$ZodExactOptional", (inst, def2) => {
+  $ZodOptional.init(inst, def2);
+  defineLazyInternal(inst, "values", (zod) => zod.def.innerType._zod.values);
+  defineLazyInternal(inst, "pattern", (zod) => zod.def.innerType._zod.pattern);
+  inst._zod.parse = (payload2, ctx) => {
+    return def2.innerType._zod.run(payload2, ctx);
+  };
+});
+var $ZodNullable = /* @__PURE__ */ $constructor("$ZodNullable", (inst, def2) => {
+  $ZodType.init(inst, def2);
+  defineLazyInternal(inst, "optin", (zod) => zod.def.innerType._zod.optin);
+  defineLazyInternal(inst, "optout", (zod) => zod.def.innerType._zod.optout);
+  defineLazyInternal(inst, "pattern", (zod) => {
+    const pattern = zod.def.innerType._zod.pattern;
+    return pattern ? new RegExp(`^(${cleanRegex(pattern.source)}|null)$`) : void 0;
+  });
+  defineLazyInternal(inst, "values", (zod) => {
+    return zod.def.innerType._zod.values ? /* @__PURE__ */ new Set([...zod.def.innerType._zod.values, null]) : void 0;
+  });
+  inst._zod.parse = (payload2, ctx) => {
+    if (payload2.value === null)
+      return payload2;
+    return def2.innerType._zod.run(payload2, ctx);
+  };
+});
+var $ZodDefault = /* @__PURE__ */ $constructor("$ZodDefault", (inst, def2) => {
+  $ZodType.init(inst, def2);
+  inst._zod.optin = "defaulted";
+  defineLazyInternal(inst, "values", (zod) => zod.def.innerType._zod.values);
+  inst._zod.parse = (payload2, ctx) => {
+    if (ctx.direction === "backward") {
+      return def2.innerType._zod.run(payload2, ctx);
+    }
+    if (payload2.value === void 0) {
+      payload2.value = def2.defaultValue;
+      return payload2;
+    }
+    const result = def2.innerType._zod.run(payload2, ctx);
+    if (result instanceof Promise) {
+      return result.then((result2) => handleDefaultResult(result2, def2));
+    }
+    return handleDefaultResult(result, def2);
+  };
+});
+function handleDefaultResult(payload2, def2) {
+  if (payload2.value === void 0) {
+    payload2.value = def2.defaultValue;
+  }
+  return payload2;
+}
+var $ZodPrefault = /* @__PURE__ */ $constructor("$ZodPrefault", (inst, def2) => {
+  $ZodType.init(inst, def2);
+  inst._zod.optin = "defaulted";
+  defineLazyInternal(inst, "values", (zod) => zod.def.innerType._zod.values);
+  inst._zod.parse = (payload2, ctx) => {
+    if (ctx.direction === "backward") {
+      return def2.innerType._zod.run(payload2, ctx);
+    }
+    if (payload2.value === void 0) {
+      payload2.value = def2.defaultValue;
+    }
+    return def2.innerType._zod.run(payload2, ctx);
+  };
+});
+var $ZodNonOptional = /* @__PURE__ */ $constructor("$ZodNonOptional", (inst, def2) => {
+  $ZodType.init(inst, def2);
+  defineLazyInternal(inst, "values", (zod) => {
+    const v = zod.def.innerType._zod.values;
+    return v ? new Set([...v].filter((x) => x !== void 0)) : void 0;
+  });
+  inst._zod.parse = (payload2, ctx) => {
+    const result = def2.innerType._zod.run(payload2, ctx);
+    if (result instanceof Promise) {
+      return result.then((result2) => handleNonOptionalResult(result2, inst));
+    }
+    return handleNonOptionalResult(result, inst);
+  };
+});
+function handleNonOptionalResult(payload2, inst) {
+  if (!payload2.issues.length && payload2.value === void 0) {
+    payload2.issues.push({
+      code: "invalid_type",
+      expected: "nonoptional",
+      input: payload2.value,
+      inst
+    });
+  }
+  return payload2;
+}
+function handleCatchResult(payload2, result, def2, ctx) {
+  if (!result.issues.length) {
+    payload2.value = result.value;
+    if (result.memo)
+      payload2.memo = true;
+    return payload2;
+  }
+  payload2.value = def2.catchValue({
+    ...result,
+    value: payload2.value,
+    error: {
+      issues: result.issues.map((iss) => finalizeIssue(iss, ctx, config()))
+    },
+    input: payload2.value
+  });
+  return payload2;
+}
+var $ZodCatch = /* @__PURE__ */ $constructor("$ZodCatch", (inst, def2) => {
+  $ZodType.init(inst, def2);
+  defineLazyInternal(inst, "optin", (zod) => zod.def.innerType._zod.optin === "defaulted" ? "defaulted" : "optional");
+  defineLazyInternal(inst, "optout", (zod) => zod.def.innerType._zod.optout);
+  defineLazyInternal(inst, "values", (zod) => zod.def.innerType._zod.values);
+  inst._zod.parse = (payload2, ctx) => {
+    if (ctx.direction === "backward") {
+      return def2.innerType._zod.run(payload2, ctx);
+    }
+    const result = def2.innerType._zod.run({ value: payload2.value, issues: [] }, ctx);
+    if (result instanceof Promise) {
+      return result.then((result2) => handleCatchResult(payload2, result2, def2, ctx));
+    }
+    return handleCatchResult(payload2, result, def2, ctx);
+  };
+});
+var $ZodPipe = /* @__PURE__ */ $constructor("$ZodPipe", (inst, def2) => {
+  $ZodType.init(inst, def2);
+  defineLazyInternal(inst, "values", (zod) => zod.def.in._zod.values);
+  defineLazyInternal(inst, "optin", (zod) => zod.def.in._zod.optin);
+  defineLazyInternal(inst, "optout", (zod) => zod.def.out._zod.optout);
+  defineLazyInternal(inst, "propValues", (zod) => zod.def.in._zod.propValues);
+  inst._zod.parse = (payload2, ctx) => {
+    if (ctx.direction === "backward") {
+      const right = def2.out._zod.run(payload2, ctx);
+      if (right instanceof Promise) {
+        return right.then((right2) => handlePipeResult(right2, def2.in, ctx));
+      }
+      return handlePipeResult(right, def2.in, ctx);
+    }
+    const left = def2.in._zod.run(payload2, ctx);
+    if (left instanceof Promise) {
+      return left.then((left2) => handlePipeResult(left2, def2.out, ctx));
+    }
+    return handlePipeResult(left, def2.out, ctx);
+  };
+});
+function handlePipeResult(left, next, ctx) {
+  if (left.issues.some((iss) => iss.code !== "unrecognized_keys")) {
+    left.aborted = true;
+    return left;
+  }
+  return next._zod.run({ value: left.value, issues: left.issues }, ctx);
+}
+var $ZodPreprocess = /* @__PURE__ */ $constructor("$ZodPreprocess", (inst, def2) => {
+  $ZodPipe.init(inst, def2);
+});
+var $ZodReadonly = /* @__PURE__ */ $constructor("$ZodReadonly", (inst, def2) => {
+  $ZodType.init(inst, def2);
+  defineLazyInternal(inst, "propValues", (zod) => zod.def.innerType._zod.propValues);
+  defineLazyInternal(inst, "values", (zod) => zod.def.innerType._zod.values);
+  defineLazyInternal(inst, "optin", (zod) => zod.def.innerType?._zod?.optin);
+  defineLazyInternal(inst, "optout", (zod) => zod.def.innerType?._zod?.optout);
+  inst._zod.parse = (payload2, ctx) => {
+    if (ctx.direction === "backward") {
+      return def2.innerType._zod.run(payload2, ctx);
+    }
+    const result = def2.innerType._zod.run(payload2, ctx);
+    if (result instanceof Promise) {
+      return result.then(handleReadonlyResult);
+    }
+    return handleReadonlyResult(result);
+  };
+});
+function handleReadonlyResult(payload2) {
+  if (!payload2.memo)
+    payload2.value = Object.freeze(payload2.value);
+  return payload2;
+}
+var $ZodCustom = /* @__PURE__ */ $constructor("$ZodCustom", (inst, def2) => {
+  $ZodCheck.init(inst, def2);
+  $ZodType.init(inst, def2);
+  inst._zod.parse = (payload2, _) => {
+    return payload2;
+  };
+  inst._zod.check = (payload2) => {
+    const input = payload2.value;
+    const r6 = def2.fn(input);
+    if (r6 instanceof Promise) {
+      return r6.then((r7) => handleRefineResult(r7, payload2, input, inst));
+    }
+    handleRefineResult(r6, payload2, input, inst);
+    return;
+  };
+});
+function handleRefineResult(result, payload2, input, inst) {
+  if (!result) {
+    const _iss = {
+      code: "custom",
+      input,
+      inst,
+      // incorporates params.error into issue reporting
+      path: [...inst._zod.def.path ?? []],
+      // incorporates params.error into issue reporting
+      continue: !inst._zod.def.abort
+      // params: inst._zod.def.params,
+    };
+    if (inst._zod.def.params)
+      _iss.params = inst._zod.def.params;
+    payload2.issues.push(issue2(_iss));
+  }
+}
+
+// node_modules/zod/v4/core/memoizer.js
+var $ZodCyclicError = class extends Error {
+  constructor() {
+    super(`Cannot parse a reference cycle that closes through a transform`);
+    this.name = "ZodCyclicError";
+  }
+};
+var STATE = "~memo";
+var NO_ISSUES = [];
+function isRef(value) {
+  return value !== null && typeof value === "object";
+}
+function cloneIssues(issues) {
+  return issues.map((iss) => iss.path ? { ...iss, path: iss.path.slice() } : { ...iss });
+}
+var recursive = /* @__PURE__ */ new WeakMap();
+var NONE = 0;
+var ASSUMED = 1;
+var PROVEN = 2;
+function isRecursive(inst, stack, resolve) {
+  const cached2 = recursive.get(inst);
+  if (cached2 !== void 0)
+    return cached2 ? PROVEN : NONE;
+  if (stack.has(inst))
+    return PROVEN;
+  stack.add(inst);
+  let result = NONE;
+  const check = (child) => {
+    if (result !== PROVEN && child?._zod) {
+      const answer = isRecursive(child, stack, resolve);
+      if (answer > result)
+        result = answer;
+    }
+  };
+  const shape = (sh, spread) => {
+    let answer = NONE;
+    for (const key of Reflect.ownKeys(sh)) {
+      const desc = Object.getOwnPropertyDescriptor(sh, key);
+      if (spread && !desc.enumerable)
+        continue;
+      const child = desc.get ? ASSUMED : desc.value?._zod ? isRecursive(desc.value, stack, resolve) : NONE;
+      if (child > answer)
+        answer = child;
+    }
+    return answer;
+  };
+  const merge3 = (answer) => {
+    if (answer > result)
+      result = answer;
+  };
+  const def2 = inst._zod.def;
+  const kind = def2.type;
+  switch (kind) {
+    case "object": {
+      const raw = rawShape(def2);
+      merge3(raw ? shape(raw, true) : ASSUMED);
+      check(def2.catchall);
+      break;
+    }
+    case "array":
+      check(def2.element);
+      break;
+    case "tuple":
+      for (const el of def2.items)
+        check(el);
+      check(def2.rest);
+      break;
+    case "record":
+    case "map":
+      check(def2.keyType);
+      check(def2.valueType);
+      break;
+    case "set":
+      check(def2.valueType);
+      break;
+    case "union":
+      for (const el of def2.options)
+        check(el);
+      break;
+    case "intersection":
+      check(def2.left);
+      check(def2.right);
+      break;
+    case "optional":
+    case "nullable":
+    case "default":
+    case "prefault":
+    case "catch":
+    case "readonly":
+    case "nonoptional":
+    case "promise":
+    case "success":
+      check(def2.innerType);
+      break;
+    case "pipe":
+      check(def2.in);
+      check(def2.out);
+      break;
+    case "function":
+      check(def2.input);
+      check(def2.output);
+      break;
+    // `$ZodLazy` caches its inner on the def, so a resolved edge is followed exactly
+    case "lazy": {
+      const inner = def2._cachedInner ?? (resolve ? inst._zod.innerType : void 0);
+      merge3(inner ? isRecursive(inner, stack, false) : ASSUMED);
+      break;
+    }
+    // a leaf by choice: `parts` are regex fragments, not data positions
+    case "template_literal":
+    // leaves
+    case "string":
+    case "number":
+    case "int":
+    case "boolean":
+    case "bigint":
+    case "symbol":
+    case "undefined":
+    case "null":
+    case "void":
+    case "never":
+    case "any":
+    case "unknown":
+    case "date":
+    case "nan":
+    case "enum":
+    case "literal":
+    case "file":
+    case "transform":
+    case "custom":
+      break;
+    default: {
+      kind;
+      for (const key in def2) {
+        const desc = Object.getOwnPropertyDescriptor(def2, key);
+        if (!desc || desc.get)
+          continue;
+        const value = desc.value;
+        if (!value || typeof value !== "object")
+          continue;
+        if (value._zod)
+          check(value);
+        else if (Array.isArray(value))
+          for (const el of value)
+            check(el);
+      }
+    }
+  }
+  stack.delete(inst);
+  return settle(inst, result);
+}
+function settle(inst, answer) {
+  if (answer !== ASSUMED)
+    recursive.set(inst, answer === PROVEN);
+  return answer;
+}
+function bucketFor(state2, inst) {
+  let bucket = state2.buckets.get(inst);
+  if (!bucket) {
+    bucket = /* @__PURE__ */ new WeakMap();
+    state2.buckets.set(inst, bucket);
+  }
+  return bucket;
+}
+var handoff;
+var open2 = [];
+var memo = {
+  alloc(_inst, payload2, empty) {
+    const bucket = handoff;
+    if (!bucket)
+      return empty;
+    handoff = void 0;
+    const entry = { value: empty, issues: null };
+    bucket.set(payload2.value, entry);
+    open2.push(entry);
+    return empty;
+  },
+  guard(inst) {
+    var _a4;
+    (_a4 = inst._zod).deferred ?? (_a4.deferred = []);
+    inst._zod.deferred.push(() => {
+      const base = inst._zod.parse;
+      const wrapped = (payload2, ctx) => {
+        if (ctx.direction !== "backward" && isBackEdge(ctx, payload2.value))
+          throw new $ZodCyclicError();
+        return base(payload2, ctx);
+      };
+      inst._zod.parse = wrapped;
+      if (inst._zod.run === base)
+        inst._zod.run = wrapped;
+    });
+  },
+  attach(inst) {
+    var _a4;
+    let isRecursiveInst;
+    let rechecked = false;
+    let lastCtx;
+    let lastBucket;
+    (_a4 = inst._zod).deferred ?? (_a4.deferred = []);
+    inst._zod.deferred.push(() => {
+      const base = inst._zod.parse;
+      const wrapped = (payload2, ctx) => {
+        if (isRecursiveInst === void 0) {
+          const walked = isRecursive(inst, /* @__PURE__ */ new Set(), false);
+          if (walked === NONE) {
+            inst._zod.parse = base;
+            if (inst._zod.run === wrapped)
+              inst._zod.run = base;
+            return base(payload2, ctx);
+          }
+          if (walked === PROVEN || rechecked)
+            isRecursiveInst = true;
+          else
+            rechecked = true;
+        }
+        const input = payload2.value;
+        if (!isRef(input))
+          return base(payload2, ctx);
+        let state2 = ctx[STATE];
+        if (!state2) {
+          state2 = { buckets: /* @__PURE__ */ new WeakMap(), backEdges: void 0 };
+          ctx[STATE] = state2;
+        }
+        let bucket;
+        if (lastCtx === ctx) {
+          bucket = lastBucket;
+        } else {
+          bucket = bucketFor(state2, inst);
+          lastCtx = ctx;
+          lastBucket = bucket;
+        }
+        const hit = bucket.get(input);
+        if (hit) {
+          payload2.value = hit.value;
+          if (hit.issues) {
+            if (hit.issues.length)
+              payload2.issues.push(...cloneIssues(hit.issues));
+          } else {
+            payload2.memo = true;
+            state2.backEdges ?? (state2.backEdges = /* @__PURE__ */ new WeakSet());
+            state2.backEdges.add(hit.value);
+          }
+          return payload2;
+        }
+        handoff = bucket;
+        const depth = open2.length;
+        const result = base(payload2, ctx);
+        handoff = void 0;
+        const entry = open2.length > depth ? open2.pop() : void 0;
+        if (result instanceof Promise) {
+          return result.then((r6) => {
+            if (entry)
+              entry.issues = r6.issues.length ? cloneIssues(r6.issues) : NO_ISSUES;
+            return r6;
+          });
+        }
+        if (entry)
+          entry.issues = result.issues.length ? cloneIssues(result.issues) : NO_ISSUES;
+        return result;
+      };
+      inst._zod.parse = wrapped;
+      if (inst._zod.run === base)
+        inst._zod.run = wrapped;
+    });
+  }
+};
+function memoizer() {
+  return memo;
+}
+function isBackEdge(ctx, value) {
+  const backEdges = ctx[STATE]?.backEdges;
+  return backEdges !== void 0 && isRef(value) && backEdges.has(value);
+}
+
+// node_modules/zod/v4/locales/en.js
+var error3 = () => {
+  const Sizable = {
+    string: { unit: "characters", verb: "to have" },
+    file: { unit: "bytes", verb: "to have" },
+    array: { unit: "items", verb: "to have" },
+    set: { unit: "items", verb: "to have" },
+    map: { unit: "entries", verb: "to have" }
+  };
+  function getSizing(origin) {
+    return Sizable[origin] ?? null;
+  }
+  const FormatDictionary = {
+    regex: "input",
+    email: "email address",
+    url: "URL",
+    emoji: "emoji",
+    uuid: "UUID",
+    uuidv4: "UUIDv4",
+    uuidv6: "UUIDv6",
+    nanoid: "nanoid",
+    guid: "GUID",
+    cuid: "cuid",
+    cuid2: "cuid2",
+    ulid: "ULID",
+    xid: "XID",
+    ksuid: "KSUID",
+    datetime: "ISO datetime",
+    date: "ISO date",
+    time: "ISO time",
+    duration: "ISO duration",
+    ipv4: "IPv4 address",
+    ipv6: "IPv6 address",
+    mac: "MAC address",
+    cidrv4: "IPv4 range",
+    cidrv6: "IPv6 range",
+    base64: "base64-encoded string",
+    base64url: "base64url-encoded string",
+    json_string: "JSON string",
+    e164: "E.164 number",
+    currency_code: "currency code",
+    credit_card: "credit card number",
+    iban: "IBAN",
+    jwt: "JWT",
+    template_literal: "input"
+  };
+  const TypeDictionary = {
+    // Compatibility: "nan" -> "NaN" for display
+    nan: "NaN"
+    // All other type names omitted - they fall back to raw values via ?? operator
+  };
+  function getTypeName(type, input) {
+    if (type === "number" && typeof input === "number" && !Number.isFinite(input)) {
+      return String(input);
+    }
+    return TypeDictionary[type] ?? type;
+  }
+  return (issue3) => {
+    switch (issue3.code) {
+      case "invalid_type": {
+        const expected = getTypeName(issue3.expected);
+        const receivedType = parsedType(issue3.input);
+        const received = getTypeName(receivedType, issue3.input);
+        return `Invalid input: expected ${expected}, received ${received}`;
+      }
+      case "invalid_value":
+        if (issue3.values.length === 1)
+          return `Invalid input: expected ${stringifyPrimitive(issue3.values[0])}`;
+        return `Invalid option: expected one of ${joinValues(issue3.values, "|")}`;
+      case "too_big": {
+        const adj = issue3.exact ? "exactly " : issue3.inclusive ? "<=" : "<";
+        const sizing = getSizing(issue3.origin);
+        if (sizing)
+          return `Too big: expected ${issue3.origin ?? "value"} to have ${adj}${issue3.maximum.toString()} ${sizing.unit ?? "elements"}`;
+        return `Too big: expected ${issue3.origin ?? "value"} to be ${adj}${issue3.maximum.toString()}`;
+      }
+      case "too_small": {
+        const adj = issue3.exact ? "exactly " : issue3.inclusive ? ">=" : ">";
+        const sizing = getSizing(issue3.origin);
+        if (sizing) {
+          return `Too small: expected ${issue3.origin} to have ${adj}${issue3.minimum.toString()} ${sizing.unit}`;
+        }
+        return `Too small: expected ${issue3.origin} to be ${adj}${issue3.minimum.toString()}`;
+      }
+      case "invalid_format": {
+        const _issue = issue3;
+        if (_issue.format === "starts_with") {
+          return `Invalid string: must start with "${_issue.prefix}"`;
+        }
+        if (_issue.format === "ends_with")
+          return `Invalid string: must end with "${_issue.suffix}"`;
+        if (_issue.format === "includes")
+          return `Invalid string: must include "${_issue.includes}"`;
+        if (_issue.format === "regex")
+          return `Invalid string: must match pattern ${_issue.pattern}`;
+        return `Invalid ${FormatDictionary[_issue.format] ?? issue3.format}`;
+      }
+      case "not_multiple_of":
+        return `Invalid number: must be a multiple of ${issue3.divisor}`;
+      case "unrecognized_keys":
+        return `Unrecognized key${issue3.keys.length > 1 ? "s" : ""}: ${joinValues(issue3.keys, ", ")}`;
+      case "invalid_key":
+        return `Invalid key in ${issue3.origin}`;
+      case "invalid_union":
+        if (issue3.options && Array.isArray(issue3.options) && issue3.options.length > 0) {
+          const opts = issue3.options.map((o3) => `'${o3}'`).join(" | ");
+          return `Invalid discriminator value. Expected ${opts}`;
+        }
+        if (issue3.inclusive === false) {
+          return "Invalid input: more than one option matched";
+        }
+        return "Invalid input";
+      case "invalid_element":
+        return `Invalid value in ${issue3.origin}`;
+      default:
+        return `Invalid input`;
+    }
+  };
+};
+function en_default() {
+  return {
+    localeError: error3()
+  };
+}
+
+// node_modules/zod/v4/core/registries.js
+var _a3;
+var $ZodRegistry = class {
+  constructor() {
+    this._map = /* @__PURE__ */ new WeakMap();
+    this._idmap = /* @__PURE__ */ new Map();
+  }
+  add(schema, ..._meta) {
+    const meta2 = _meta[0];
+    this._map.set(schema, meta2);
+    if (meta2 && typeof meta2 === "object" && "id" in meta2) {
+      this._idmap.set(meta2.id, schema);
+    }
+    return this;
+  }
+  clear() {
+    this._map = /* @__PURE__ */ new WeakMap();
+    this._idmap = /* @__PURE__ */ new Map();
+    return this;
+  }
+  remove(schema) {
+    const meta2 = this._map.get(schema);
+    if (meta2 && typeof meta2 === "object" && "id" in meta2) {
+      this._idmap.delete(meta2.id);
+    }
+    this._map.delete(schema);
+    return this;
+  }
+  get(schema) {
+    const p3 = schema._zod.parent;
+    if (p3) {
+      const pm = { ...this.get(p3) ?? {} };
+      delete pm.id;
+      const f6 = { ...pm, ...this._map.get(schema) };
+      return Object.keys(f6).length ? f6 : void 0;
+    }
+    return this._map.get(schema);
+  }
+  has(schema) {
+    return this._map.has(schema);
+  }
+};
+function registry() {
+  return new $ZodRegistry();
+}
+(_a3 = globalThis).__zod_globalRegistry ?? (_a3.__zod_globalRegistry = registry());
+var globalRegistry = globalThis.__zod_globalRegistry;
+
+// node_modules/zod/v4/core/api.js
+function snapshotChecks(def2) {
+  if (def2.checks)
+    def2.checks = [...def2.checks];
+  return def2;
+}
+// @__NO_SIDE_EFFECTS__
+function _string(Class2, params) {
+  return new Class2(snapshotChecks({ type: "string", ...normalizeParams(params) }));
+}
+// @__NO_SIDE_EFFECTS__
+function _email(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "email",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _guid(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "guid",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _uuid(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "uuid",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _uuidv4(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "uuid",
+    check: "string_format",
+    abort: false,
+    version: "v4",
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _uuidv6(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "uuid",
+    check: "string_format",
+    abort: false,
+    version: "v6",
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _uuidv7(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "uuid",
+    check: "string_format",
+    abort: false,
+    version: "v7",
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _url(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "url",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _emoji2(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "emoji",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _nanoid(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "nanoid",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _cuid(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "cuid",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _cuid2(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "cuid2",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _ulid(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "ulid",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _xid(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "xid",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _ksuid(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "ksuid",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _ipv4(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "ipv4",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _ipv6(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "ipv6",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _cidrv4(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "cidrv4",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _cidrv6(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "cidrv6",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _base64(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "base64",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _base64url(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "base64url",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _e164(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "e164",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _jwt(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "jwt",
+    check: "string_format",
+    abort: false,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _isoDateTime(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "datetime",
+    check: "string_format",
+    offset: false,
+    local: false,
+    precision: null,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _isoDate(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "date",
+    check: "string_format",
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _isoTime(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "time",
+    check: "string_format",
+    precision: null,
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _isoDuration(Class2, params) {
+  return new Class2({
+    type: "string",
+    format: "duration",
+    check: "string_format",
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _unknown(Class2) {
+  return new Class2({
+    type: "unknown"
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _never(Class2, params) {
+  return new Class2({
+    type: "never",
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _maxLength(maximum, params) {
+  const ch = new $ZodCheckMaxLength({
+    check: "max_length",
+    ...normalizeParams(params),
+    maximum
+  });
+  return ch;
+}
+// @__NO_SIDE_EFFECTS__
+function _minLength(minimum, params) {
+  return new $ZodCheckMinLength({
+    check: "min_length",
+    ...normalizeParams(params),
+    minimum
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _length(length, params) {
+  return new $ZodCheckLengthEquals({
+    check: "length_equals",
+    ...normalizeParams(params),
+    length
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _regex(pattern, params) {
+  return new $ZodCheckRegex({
+    check: "string_format",
+    format: "regex",
+    ...normalizeParams(params),
+    pattern
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _lowercase(params) {
+  return new $ZodCheckLowerCase({
+    check: "string_format",
+    format: "lowercase",
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _uppercase(params) {
+  return new $ZodCheckUpperCase({
+    check: "string_format",
+    format: "uppercase",
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _includes(includes, params) {
+  return new $ZodCheckIncludes({
+    check: "string_format",
+    format: "includes",
+    ...normalizeParams(params),
+    includes
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _startsWith(prefix, params) {
+  return new $ZodCheckStartsWith({
+    check: "string_format",
+    format: "starts_with",
+    ...normalizeParams(params),
+    prefix
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _endsWith(suffix, params) {
+  return new $ZodCheckEndsWith({
+    check: "string_format",
+    format: "ends_with",
+    ...normalizeParams(params),
+    suffix
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _overwrite(tx) {
+  return new $ZodCheckOverwrite({
+    check: "overwrite",
+    tx
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _normalize(form) {
+  return /* @__PURE__ */ _overwrite((input) => input.normalize(form));
+}
+// @__NO_SIDE_EFFECTS__
+function _trim() {
+  return /* @__PURE__ */ _overwrite((input) => input.trim());
+}
+// @__NO_SIDE_EFFECTS__
+function _toLowerCase() {
+  return /* @__PURE__ */ _overwrite((input) => input.toLowerCase());
+}
+// @__NO_SIDE_EFFECTS__
+function _toUpperCase() {
+  return /* @__PURE__ */ _overwrite((input) => input.toUpperCase());
+}
+// @__NO_SIDE_EFFECTS__
+function _slugify() {
+  return /* @__PURE__ */ _overwrite((input) => slugify(input));
+}
+// @__NO_SIDE_EFFECTS__
+function _array(Class2, element, params) {
+  return new Class2({
+    type: "array",
+    element,
+    // get element() {
+    //   return element;
+    // },
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
+function _refine(Class2, fn, _params) {
+  const schema = new Class2({
+    type: "custom",
+    check: "custom",
+    fn,
+    ...normalizeParams(_params)
+  });
+  return schema;
+}
+// @__NO_SIDE_EFFECTS__
+function _superRefine(fn, params) {
+  const ch = /* @__PURE__ */ _check2((payload2) => {
+    payload2.addIssue = (issue3) => {
+      if (typeof issue3 === "string") {
+        payload2.issues.push(issue2(issue3, payload2.value, ch._zod.def));
+      } else {
+        const _issue = issue3;
+        if (_issue.fatal)
+          _issue.continue = false;
+        _issue.code ?? (_issue.code = "custom");
+        if (!("input" in _issue))
+          _issue.input = payload2.value;
+        _issue.inst ?? (_issue.inst = ch);
+        _issue.continue ?? (_issue.continue = !ch._zod.def.abort);
+        payload2.issues.push(issue2(_issue));
+      }
+    };
+    return fn(payload2.value, payload2);
+  }, params);
+  return ch;
+}
+// @__NO_SIDE_EFFECTS__
+function _check2(fn, params) {
+  const ch = new $ZodCheck({
+    check: "custom",
+    ...normalizeParams(params)
+  });
+  ch._zod.check = fn;
+  return ch;
+}
+
+// node_modules/zod/v4/core/to-json-schema.js
+function assignProps(target, ...sources) {
+  for (const source of sources) {
+    for (const key of Reflect.ownKeys(source)) {
+      if (Object.prototype.propertyIsEnumerable.call(source, key)) {
+        assignProp(target, key, source[key]);
+      }
+    }
+  }
+  return target;
+}
+function initializeContext(params) {
+  let target = params?.target ?? "draft-2020-12";
+  if (target === "draft-4")
+    target = "draft-04";
+  if (target === "draft-7")
+    target = "draft-07";
+  return {
+    processors: params.processors ?? {},
+    metadataRegistry: params?.metadata ?? globalRegistry,
+    target,
+    unrepresentable: params?.unrepresentable ?? "throw",
+    override: params?.override ?? (() => {
+    }),
+    io: params?.io ?? "output",
+    counter: 0,
+    seen: /* @__PURE__ */ new Map(),
+    sharedDefsExtractedFor: void 0,
+    sharedEmitDoneFor: void 0,
+    cycles: params?.cycles ?? "ref",
+    reused: params?.reused ?? "inline",
+    intersections: [],
+    deferred: [],
+    external: params?.external ?? void 0
+  };
+}
+function handleUnrepresentable(schema, ctx, json, params, message) {
+  const result = typeof ctx.unrepresentable === "function" ? ctx.unrepresentable({ zodSchema: schema, path: params.path, message }) : ctx.unrepresentable;
+  if (result === "any")
+    return false;
+  if (result === void 0 || result === "throw")
+    throw new Error(message);
+  Object.assign(json, result);
+  return true;
+}
+function processSchema(schema, ctx, _params = { path: [], schemaPath: [] }) {
+  var _a4;
+  const def2 = schema._zod.def;
+  const seen = ctx.seen.get(schema);
+  if (seen) {
+    seen.count++;
+    const isCycle = _params.schemaPath.includes(schema);
+    if (isCycle) {
+      seen.cycle = _params.path;
+    }
+    return seen.schema;
+  }
+  const result = { schema: {}, count: 1, cycle: void 0, path: _params.path };
+  ctx.seen.set(schema, result);
+  ctx.sharedDefsExtractedFor = void 0;
+  ctx.sharedEmitDoneFor = void 0;
+  const overrideSchema = schema._zod.toJSONSchema?.();
+  if (overrideSchema) {
+    result.schema = overrideSchema;
+  } else {
+    const params = {
+      ..._params,
+      schemaPath: [..._params.schemaPath, schema],
+      path: _params.path
+    };
+    if (schema._zod.processJSONSchema) {
+      schema._zod.processJSONSchema(ctx, result.schema, params);
+    } else {
+      const _json2 = result.schema;
+      const processor = ctx.processors[def2.type];
+      if (!processor) {
+        throw new Error(`[toJSONSchema]: Non-representable type encountered: ${def2.type}`);
+      }
+      processor(schema, ctx, _json2, params);
+    }
+    const parent = schema._zod.parent;
+    if (parent) {
+      if (!result.ref)
+        result.ref = parent;
+      processSchema(parent, ctx, params);
+      ctx.seen.get(parent).isParent = true;
+    }
+  }
+  const meta2 = ctx.metadataRegistry.get(schema);
+  if (meta2)
+    assignProps(result.schema, meta2);
+  if (ctx.io === "input" && isTransforming(schema)) {
+    delete result.schema.examples;
+    delete result.schema.default;
+  }
+  if (ctx.io === "input" && "_prefault" in result.schema)
+    (_a4 = result.schema).default ?? (_a4.default = result.schema._prefault);
+  delete result.schema._prefault;
+  const _result = ctx.seen.get(schema);
+  return _result.schema;
+}
+function encodeJSONPointerSegment(segment) {
+  return segment.replace(/~/g, "~0").replace(/\//g, "~1");
+}
+function extractDefs(ctx, schema) {
+  const root6 = ctx.seen.get(schema);
+  if (!root6)
+    throw new Error("Unprocessed schema. This is a bug in Zod.");
+  if (ctx.external && ctx.sharedDefsExtractedFor === ctx.external)
+    return;
+  const idToSchema = /* @__PURE__ */ new Map();
+  for (const entry of ctx.seen.entries()) {
+    const id = ctx.metadataRegistry.get(entry[0])?.id;
+    if (id) {
+      const existing = idToSchema.get(id);
+      if (existing && existing !== entry[0]) {
+        throw new Error(`Duplicate schema id "${id}" detected during JSON Schema conversion. Two different schemas cannot share the same id when converted together.`);
+      }
+      idToSchema.set(id, entry[0]);
+    }
+  }
+  const makeURI = (entry) => {
+    const defsSegment = ctx.target === "draft-2020-12" ? "$defs" : "definitions";
+    if (ctx.external) {
+      const externalId = ctx.external.registry.get(entry[0])?.id;
+      const uriGenerator = ctx.external.uri ?? ((id2) => id2);
+      if (externalId) {
+        return { ref: uriGenerator(externalId) };
+      }
+      const id = entry[1].defId ?? entry[1].schema.id ?? `schema${ctx.counter++}`;
+      entry[1].defId = id;
+      return { defId: id, ref: `${uriGenerator("__shared")}#/${defsSegment}/${encodeJSONPointerSegment(id)}` };
+    }
+    const uriPrefix = `#`;
+    const defUriPrefix = `${uriPrefix}/${defsSegment}/`;
+    if (entry[1] === root6 && !entry[1].schema.id) {
+      return { ref: uriPrefix };
+    }
+    const defId = entry[1].schema.id ?? `__schema${ctx.counter++}`;
+    return { defId, ref: defUriPrefix + encodeJSONPointerSegment(defId) };
+  };
+  const extractToDef = (entry) => {
+    if (entry[1].schema.$ref) {
+      return;
+    }
+    const seen = entry[1];
+    const { ref: ref2, defId } = makeURI(entry);
+    seen.def = { ...seen.schema };
+    if (defId)
+      seen.defId = defId;
+    const schema2 = seen.schema;
+    for (const key in schema2) {
+      delete schema2[key];
+    }
+    schema2.$ref = ref2;
+  };
+  if (ctx.cycles === "throw") {
+    for (const entry of ctx.seen.entries()) {
+      const seen = entry[1];
+      if (seen.cycle) {
+        throw new Error(`Cycle detected: #/${seen.cycle?.join("/")}/<root>
+
+Set the \`cycles\` parameter to \`"ref"\` to resolve cyclical schemas with defs.`);
+      }
+    }
+  }
+  for (const entry of ctx.seen.entries()) {
+    const seen = entry[1];
+    if (schema === entry[0]) {
+      extractToDef(entry);
+      continue;
+    }
+    if (ctx.external) {
+      const ext = ctx.external.registry.get(entry[0])?.id;
+      if (schema !== entry[0] && ext) {
+        extractToDef(entry);
+        continue;
+      }
+    }
+    const id = ctx.metadataRegistry.get(entry[0])?.id;
+    if (id) {
+      extractToDef(entry);
+      continue;
+    }
+    if (seen.cycle) {
+      extractToDef(entry);
+      continue;
+    }
+    if (seen.count > 1) {
+      if (ctx.reused === "ref") {
+        extractToDef(entry);
+      }
+    }
+  }
+  if (ctx.external)
+    ctx.sharedDefsExtractedFor = ctx.external;
+}
+function compactTypeUnion(schema) {
+  const options = schema.anyOf;
+  if (!Array.isArray(options) || options.length === 0 || schema.type !== void 0)
+    return;
+  const types = [];
+  for (const option of options) {
+    if (!option || typeof option !== "object")
+      return;
+    compactTypeUnion(option);
+    const keys = Object.keys(option);
+    if (keys.length !== 1 || keys[0] !== "type")
+      return;
+    const type = option.type;
+    for (const member2 of Array.isArray(type) ? type : [type]) {
+      if (typeof member2 !== "string")
+        return;
+      if (!types.includes(member2))
+        types.push(member2);
+    }
+  }
+  delete schema.anyOf;
+  schema.type = types.length === 1 ? types[0] : types;
+}
+var FOLDABLE_KEYS = /* @__PURE__ */ new Set(["type", "properties", "required", "additionalProperties"]);
+var UNION_KEYS = ["oneOf", "anyOf"];
+function undeclaredConstraint(member2) {
+  const extra = member2.additionalProperties;
+  if (extra === void 0 || extra === false || typeof extra !== "object" || extra === null)
+    return null;
+  return Object.keys(extra).length ? extra : null;
+}
+function foldObjects(members2) {
+  const objects = [];
+  for (const member2 of members2) {
+    if (typeof member2 !== "object" || member2.type !== "object")
+      return null;
+    for (const key in member2) {
+      if (!FOLDABLE_KEYS.has(key))
+        return null;
+    }
+    objects.push(member2);
+  }
+  const properties = {};
+  const required2 = /* @__PURE__ */ new Set();
+  for (const object2 of objects) {
+    for (const key in object2.properties) {
+      if (Object.prototype.hasOwnProperty.call(properties, key))
+        continue;
+      const parts = [];
+      for (const other of objects) {
+        const part = other.properties?.[key] ?? undeclaredConstraint(other);
+        if (part === null || part === void 0)
+          continue;
+        if (!parts.some((seen) => JSON.stringify(seen) === JSON.stringify(part)))
+          parts.push(part);
+      }
+      const merged = parts.length === 1 ? parts[0] : foldObjects(parts) ?? { allOf: parts };
+      assignProp(properties, key, merged);
+    }
+    for (const key of object2.required ?? [])
+      required2.add(key);
+  }
+  const folded = { type: "object", properties };
+  if (required2.size)
+    folded.required = [...required2];
+  if (objects.every((object2) => object2.additionalProperties === false)) {
+    folded.additionalProperties = false;
+  } else {
+    const constraints = [];
+    for (const object2 of objects) {
+      const constraint = undeclaredConstraint(object2);
+      if (constraint && !constraints.some((seen) => JSON.stringify(seen) === JSON.stringify(constraint)))
+        constraints.push(constraint);
+    }
+    if (constraints.length === 1)
+      folded.additionalProperties = constraints[0];
+    else if (constraints.length > 1)
+      folded.additionalProperties = { allOf: constraints };
+  }
+  return folded;
+}
+function foldIntersection(json) {
+  const allOf = json.allOf;
+  if (!Array.isArray(allOf) || allOf.length < 2)
+    return;
+  for (const key of FOLDABLE_KEYS)
+    if (key in json)
+      return;
+  const unions = allOf.filter((m4) => UNION_KEYS.some((k6) => Array.isArray(m4[k6])));
+  let folded = null;
+  if (!unions.length) {
+    folded = foldObjects(allOf);
+  } else {
+    const union2 = unions[0];
+    const keyword = UNION_KEYS.find((k6) => Array.isArray(union2[k6]));
+    if (Object.keys(union2).length !== 1)
+      return;
+    const rest = allOf.filter((m4) => m4 !== union2);
+    const branches = union2[keyword].map((branch) => foldObjects([...rest, branch]));
+    if (branches.some((b6) => !b6))
+      return;
+    folded = { [keyword]: branches };
+  }
+  if (!folded)
+    return;
+  delete json.allOf;
+  assignProps(json, folded);
+}
+function finalize(ctx, schema) {
+  const root6 = ctx.seen.get(schema);
+  if (!root6)
+    throw new Error("Unprocessed schema. This is a bug in Zod.");
+  const flattenRef = (zodSchema) => {
+    const seen = ctx.seen.get(zodSchema);
+    if (seen.ref === null)
+      return;
+    const schema2 = seen.def ?? seen.schema;
+    const _cached = { ...schema2 };
+    const ref2 = seen.ref;
+    seen.ref = null;
+    if (ref2) {
+      flattenRef(ref2);
+      const refSeen = ctx.seen.get(ref2);
+      const refSchema = refSeen.schema;
+      if (refSchema.$ref && (ctx.target === "draft-07" || ctx.target === "draft-04" || ctx.target === "openapi-3.0")) {
+        schema2.allOf = schema2.allOf ?? [];
+        schema2.allOf.push(refSchema);
+      } else {
+        assignProps(schema2, refSchema);
+      }
+      assignProps(schema2, _cached);
+      const isParentRef = zodSchema._zod.parent === ref2;
+      if (isParentRef) {
+        for (const key in schema2) {
+          if (key === "$ref" || key === "allOf")
+            continue;
+          if (!(key in _cached)) {
+            delete schema2[key];
+          }
+        }
+      }
+      if (refSchema.$ref && refSeen.def) {
+        for (const key in schema2) {
+          if (key === "$ref" || key === "allOf")
+            continue;
+          if (key in refSeen.def && JSON.stringify(schema2[key]) === JSON.stringify(refSeen.def[key])) {
+            delete schema2[key];
+          }
+        }
+      }
+    }
+    const parent = zodSchema._zod.parent;
+    if (parent && parent !== ref2) {
+      flattenRef(parent);
+      const parentSeen = ctx.seen.get(parent);
+      if (parentSeen?.schema.$ref) {
+        schema2.$ref = parentSeen.schema.$ref;
+        if (parentSeen.def) {
+          for (const key in schema2) {
+            if (key === "$ref" || key === "allOf")
+              continue;
+            if (key in parentSeen.def && JSON.stringify(schema2[key]) === JSON.stringify(parentSeen.def[key])) {
+              delete schema2[key];
+            }
+          }
+        }
+      }
+    }
+    ctx.override({
+      zodSchema,
+      jsonSchema: schema2,
+      path: seen.path ?? []
+    });
+  };
+  if (!ctx.external || ctx.sharedEmitDoneFor !== ctx.external) {
+    for (const entry of [...ctx.seen.entries()].reverse()) {
+      flattenRef(entry[0]);
+    }
+    if (ctx.target !== "openapi-3.0") {
+      for (const entry of ctx.seen.entries()) {
+        compactTypeUnion(entry[1].def ?? entry[1].schema);
+      }
+    }
+    for (const rewrite of ctx.deferred)
+      rewrite();
+    if (ctx.intersections.length) {
+      const carriers = /* @__PURE__ */ new Map();
+      for (const seen of ctx.seen.values()) {
+        for (const json of [seen.schema, seen.def]) {
+          const allOf = json?.allOf;
+          if (!Array.isArray(allOf))
+            continue;
+          const existing = carriers.get(allOf);
+          if (existing)
+            existing.push(json);
+          else
+            carriers.set(allOf, [json]);
+        }
+      }
+      for (const allOf of ctx.intersections) {
+        for (const json of carriers.get(allOf) ?? [])
+          foldIntersection(json);
+      }
+    }
+  }
+  const result = {};
+  if (ctx.target === "draft-2020-12") {
+    result.$schema = "https://json-schema.org/draft/2020-12/schema";
+  } else if (ctx.target === "draft-07") {
+    result.$schema = "http://json-schema.org/draft-07/schema#";
+  } else if (ctx.target === "draft-04") {
+    result.$schema = "http://json-schema.org/draft-04/schema#";
+  } else if (ctx.target === "openapi-3.0") {
+  } else {
+  }
+  if (ctx.external?.uri) {
+    const id = ctx.external.registry.get(schema)?.id;
+    if (!id)
+      throw new Error("Schema is missing an `id` property");
+    result.$id = ctx.external.uri(id);
+  }
+  assignProps(result, root6.defId ? root6.schema : root6.def ?? root6.schema);
+  const rootMetaId = ctx.metadataRegistry.get(schema)?.id;
+  if (rootMetaId !== void 0 && result.id === rootMetaId)
+    delete result.id;
+  const defs = ctx.external?.defs ?? {};
+  if (!ctx.external || ctx.sharedEmitDoneFor !== ctx.external) {
+    for (const entry of ctx.seen.entries()) {
+      const seen = entry[1];
+      if (seen.def && seen.defId) {
+        if (seen.def.id === seen.defId)
+          delete seen.def.id;
+        assignProp(defs, seen.defId, seen.def);
+      }
+    }
+  }
+  if (ctx.external)
+    ctx.sharedEmitDoneFor = ctx.external;
+  if (ctx.external) {
+  } else {
+    if (Object.keys(defs).length > 0) {
+      if (ctx.target === "draft-2020-12") {
+        result.$defs = defs;
+      } else {
+        result.definitions = defs;
+      }
+    }
+  }
+  try {
+    const finalized = JSON.parse(JSON.stringify(result));
+    Object.defineProperty(finalized, "~standard", {
+      value: {
+        ...schema["~standard"],
+        jsonSchema: {
+          input: createStandardJSONSchemaMethod(schema, "input", ctx.processors),
+          output: createStandardJSONSchemaMethod(schema, "output", ctx.processors)
+        }
+      },
+      enumerable: false,
+      writable: false
+    });
+    return finalized;
+  } catch (_err) {
+    throw new Error("Error converting schema to JSON.");
+  }
+}
+function isTransforming(_schema, _ctx) {
+  const ctx = _ctx ?? { seen: /* @__PURE__ */ new Set() };
+  if (ctx.seen.has(_schema))
+    return false;
+  ctx.seen.add(_schema);
+  const def2 = _schema._zod.def;
+  if (def2.type === "transform")
+    return true;
+  if (def2.type === "array")
+    return isTransforming(def2.element, ctx);
+  if (def2.type === "set")
+    return isTransforming(def2.valueType, ctx);
+  if (def2.type === "lazy")
+    return isTransforming(def2.getter(), ctx);
+  if (def2.type === "promise" || def2.type === "optional" || def2.type === "nonoptional" || def2.type === "nullable" || def2.type === "readonly" || def2.type === "default" || def2.type === "prefault" || def2.type === "catch") {
+    return isTransforming(def2.innerType, ctx);
+  }
+  if (def2.type === "intersection") {
+    return isTransforming(def2.left, ctx) || isTransforming(def2.right, ctx);
+  }
+  if (def2.type === "record" || def2.type === "map") {
+    return isTransforming(def2.keyType, ctx) || isTransforming(def2.valueType, ctx);
+  }
+  if (def2.type === "pipe") {
+    if (_schema._zod.traits.has("$ZodCodec"))
+      return true;
+    return isTransforming(def2.in, ctx) || isTransforming(def2.out, ctx);
+  }
+  if (def2.type === "object") {
+    for (const key in def2.shape) {
+      if (isTransforming(def2.shape[key], ctx))
+        return true;
+    }
+    return false;
+  }
+  if (def2.type === "union") {
+    for (const option of def2.options) {
+      if (isTransforming(option, ctx))
+        return true;
+    }
+    return false;
+  }
+  if (def2.type === "tuple") {
+    for (const item of def2.items) {
+      if (isTransforming(item, ctx))
+        return true;
+    }
+    if (def2.rest && isTransforming(def2.rest, ctx))
+      return true;
+    return false;
+  }
+  return false;
+}
+var createToJSONSchemaMethod = (schema, processors = {}) => (params) => {
+  const ctx = initializeContext({ ...params, processors });
+  processSchema(schema, ctx);
+  extractDefs(ctx, schema);
+  return finalize(ctx, schema);
+};
+var createStandardJSONSchemaMethod = (schema, io, processors = {}) => (params) => {
+  const { libraryOptions, target } = params ?? {};
+  const ctx = initializeContext({ ...libraryOptions ?? {}, target, io, processors });
+  processSchema(schema, ctx);
+  extractDefs(ctx, schema);
+  return finalize(ctx, schema);
+};
+
+// node_modules/zod/v4/core/json-schema-processors.js
+var narrowMin = (agg, key, value) => {
+  if (agg[key] === void 0 || value > agg[key])
+    agg[key] = value;
+};
+var narrowMax = (agg, key, value) => {
+  if (agg[key] === void 0 || value < agg[key])
+    agg[key] = value;
+};
+var narrowBoth = (agg, value) => {
+  narrowMin(agg, "minimum", value);
+  narrowMax(agg, "maximum", value);
+};
+var addDivisor = (agg, value) => {
+  agg.multipleOf ?? (agg.multipleOf = []);
+  if (!agg.multipleOf.includes(value))
+    agg.multipleOf.push(value);
+};
+var addPattern = (agg, pattern) => {
+  agg.patterns ?? (agg.patterns = /* @__PURE__ */ new Set());
+  agg.patterns.add(pattern);
+};
+var intersectMime = (agg, mime) => {
+  agg.mime = agg.mime ? agg.mime.filter((m4) => mime.includes(m4)) : [...mime];
+};
+var setFormat = (agg, format2) => {
+  agg.format = format2;
+  if (format2.includes("int"))
+    agg.isInt = true;
+};
+var minContributor = (agg, def2) => narrowMin(agg, "minimum", def2.minimum);
+var maxContributor = (agg, def2) => narrowMax(agg, "maximum", def2.maximum);
+var formatContributor = (ranges) => (agg, def2) => {
+  setFormat(agg, def2.format);
+  const [minimum, maximum] = ranges[def2.format];
+  narrowMin(agg, "minimum", minimum);
+  narrowMax(agg, "maximum", maximum);
+};
+var contributors = {
+  greater_than: (agg, def2) => narrowMin(agg, def2.inclusive ? "minimum" : "exclusiveMinimum", def2.value),
+  less_than: (agg, def2) => narrowMax(agg, def2.inclusive ? "maximum" : "exclusiveMaximum", def2.value),
+  multiple_of: (agg, def2) => addDivisor(agg, def2.value),
+  number_format: formatContributor(NUMBER_FORMAT_RANGES),
+  bigint_format: formatContributor(BIGINT_FORMAT_RANGES),
+  min_length: minContributor,
+  max_length: maxContributor,
+  length_equals: (agg, def2) => narrowBoth(agg, def2.length),
+  min_size: minContributor,
+  max_size: maxContributor,
+  size_equals: (agg, def2) => narrowBoth(agg, def2.size),
+  string_format: (agg, def2) => {
+    setFormat(agg, def2.format);
+    if (def2.pattern)
+      addPattern(agg, def2.pattern);
+    if (def2.format === "base64" || def2.format === "base64url")
+      agg.contentEncoding = def2.format;
+    if (def2.local || def2.precision === -1)
+      agg.laxFormat = true;
+  },
+  mime_type: (agg, def2) => intersectMime(agg, def2.mime)
+};
+function aggregateChecks(schema) {
+  const agg = {};
+  const def2 = schema._zod.def;
+  const list3 = schema._zod.traits.has("$ZodCheck") ? [schema, ...def2.checks ?? []] : def2.checks ?? [];
+  for (const ch of list3)
+    contributors[ch._zod.def.check]?.(agg, ch._zod.def);
+  const bag = schema._zod.bag;
+  if (bag.minimum !== void 0)
+    narrowMin(agg, "minimum", bag.minimum);
+  if (bag.exclusiveMinimum !== void 0)
+    narrowMin(agg, "exclusiveMinimum", bag.exclusiveMinimum);
+  if (bag.maximum !== void 0)
+    narrowMax(agg, "maximum", bag.maximum);
+  if (bag.exclusiveMaximum !== void 0)
+    narrowMax(agg, "exclusiveMaximum", bag.exclusiveMaximum);
+  if (bag.multipleOf !== void 0)
+    addDivisor(agg, bag.multipleOf);
+  if (bag.format !== void 0) {
+    agg.format ?? (agg.format = bag.format);
+    if (bag.format.includes("int"))
+      agg.isInt = true;
+  }
+  if (bag.mime)
+    intersectMime(agg, bag.mime);
+  for (const pattern of bag.patterns ?? [])
+    addPattern(agg, pattern);
+  return agg;
+}
+var formatMap = {
+  guid: "uuid",
+  url: "uri",
+  datetime: "date-time",
+  json_string: "json-string",
+  regex: ""
+  // do not set
+};
+var exactPatterns = /* @__PURE__ */ new Map([
+  [base64Charset, base64],
+  [base64urlCharset, base64url]
+]);
+var exactPattern = (p3) => exactPatterns.get(p3) ?? p3;
+var stringProcessor = (schema, ctx, _json2, _params) => {
+  const json = _json2;
+  json.type = "string";
+  const { minimum, maximum, format: format2, patterns, contentEncoding, laxFormat } = aggregateChecks(schema);
+  if (typeof minimum === "number")
+    json.minLength = minimum;
+  if (typeof maximum === "number")
+    json.maxLength = maximum;
+  if (format2) {
+    json.format = formatMap[format2] ?? format2;
+    if (json.format === "")
+      delete json.format;
+    if (format2 === "time" || laxFormat) {
+      delete json.format;
+    }
+  }
+  if (contentEncoding)
+    json.contentEncoding = contentEncoding;
+  if (patterns && patterns.size > 0) {
+    const patternList = [...patterns].map(exactPattern);
+    if (patternList.length === 1)
+      json.pattern = patternList[0].source;
+    else if (patternList.length > 1) {
+      json.allOf = [
+        ...patternList.map((regex) => ({
+          ...ctx.target === "draft-07" || ctx.target === "draft-04" || ctx.target === "openapi-3.0" ? { type: "string" } : {},
+          pattern: regex.source
+        }))
+      ];
+    }
+  }
+};
+var neverProcessor = (_schema, _ctx, json, _params) => {
+  json.not = {};
+};
+var unknownProcessor = (_schema, _ctx, _json2, _params) => {
+};
+var enumProcessor = (schema, _ctx, json, _params) => {
+  const def2 = schema._zod.def;
+  const values = getEnumValues(def2.entries);
+  if (values.length === 0) {
+    json.not = {};
+    return;
+  }
+  if (values.every((v) => typeof v === "number"))
+    json.type = "number";
+  if (values.every((v) => typeof v === "string"))
+    json.type = "string";
+  json.enum = values;
+};
+var customProcessor = (schema, ctx, json, params) => {
+  handleUnrepresentable(schema, ctx, json, params, "Custom types cannot be represented in JSON Schema");
+};
+var transformProcessor = (schema, ctx, json, params) => {
+  handleUnrepresentable(schema, ctx, json, params, "Transforms cannot be represented in JSON Schema");
+};
+var arrayProcessor = (schema, ctx, _json2, params) => {
+  const json = _json2;
+  const def2 = schema._zod.def;
+  const { minimum, maximum } = aggregateChecks(schema);
+  if (typeof minimum === "number")
+    json.minItems = minimum;
+  if (typeof maximum === "number")
+    json.maxItems = maximum;
+  json.type = "array";
+  json.items = processSchema(def2.element, ctx, {
+    ...params,
+    path: [...params.path, "items"]
+  });
+};
+function inputOptin(schema) {
+  const def2 = schema._zod.def;
+  if (def2.type === "pipe" && def2.in._zod.traits.has("$ZodTransform")) {
+    return inputOptin(def2.out);
+  }
+  if (def2.type === "catch") {
+    return inputOptin(def2.innerType);
+  }
+  return schema._zod.optin;
+}
+var objectProcessor = (schema, ctx, _json2, params) => {
+  const json = _json2;
+  const def2 = schema._zod.def;
+  const shape = def2.shape;
+  const symbolKeys = Object.getOwnPropertySymbols(shape);
+  if (symbolKeys.length && handleUnrepresentable(schema, ctx, json, params, "Symbol keys cannot be represented in JSON Schema")) {
+    return;
+  }
+  json.type = "object";
+  json.properties = {};
+  for (const key in shape) {
+    assignProp(json.properties, key, processSchema(shape[key], ctx, {
+      ...params,
+      path: [...params.path, "properties", key]
+    }));
+  }
+  const requiredKeys = [];
+  for (const key of Object.keys(shape)) {
+    const field = def2.shape[key];
+    if (ctx.io === "input" ? inputOptin(field) === void 0 : field._zod.optout === void 0) {
+      requiredKeys.push(key);
+    }
+  }
+  if (requiredKeys.length > 0) {
+    json.required = requiredKeys;
+  }
+  if (def2.catchall?._zod.def.type === "never") {
+    json.additionalProperties = false;
+  } else if (!def2.catchall) {
+    if (ctx.io === "output")
+      json.additionalProperties = false;
+  } else if (def2.catchall) {
+    json.additionalProperties = processSchema(def2.catchall, ctx, {
+      ...params,
+      path: [...params.path, "additionalProperties"]
+    });
+  }
+};
+var unionProcessor = (schema, ctx, json, params) => {
+  const def2 = schema._zod.def;
+  const isExclusive = def2.inclusive === false;
+  const options = def2.options.map((x, i6) => processSchema(x, ctx, {
+    ...params,
+    path: [...params.path, isExclusive ? "oneOf" : "anyOf", i6]
+  }));
+  if (isExclusive) {
+    json.oneOf = options;
+  } else {
+    json.anyOf = options;
+  }
+};
+var intersectionProcessor = (schema, ctx, json, params) => {
+  const def2 = schema._zod.def;
+  const a6 = processSchema(def2.left, ctx, {
+    ...params,
+    path: [...params.path, "allOf", 0]
+  });
+  const b6 = processSchema(def2.right, ctx, {
+    ...params,
+    path: [...params.path, "allOf", 1]
+  });
+  const isSimpleIntersection = (val) => "allOf" in val && Object.keys(val).length === 1;
+  const allOf = [
+    ...isSimpleIntersection(a6) ? a6.allOf : [a6],
+    ...isSimpleIntersection(b6) ? b6.allOf : [b6]
+  ];
+  json.allOf = allOf;
+  ctx.intersections.push(allOf);
+};
+function stringifyKeyNames(bySchema, json, visited) {
+  if (json.$ref) {
+    if (visited.has(json))
+      return json;
+    visited.add(json);
+    const def2 = bySchema.get(json)?.def;
+    if (!def2)
+      return json;
+    const inlined = stringifyKeyNames(bySchema, def2, visited);
+    return inlined === def2 ? json : inlined;
+  }
+  for (const keyword of ["anyOf", "oneOf"]) {
+    const branches = json[keyword];
+    if (!Array.isArray(branches))
+      continue;
+    const mapped = branches.map((branch) => stringifyKeyNames(bySchema, branch, visited));
+    if (mapped.some((branch, i6) => branch !== branches[i6]))
+      json = { ...json, [keyword]: mapped };
+  }
+  const types = Array.isArray(json.type) ? json.type : [json.type];
+  const numericType = !types.includes("string") && types.some((t) => t === "number" || t === "integer");
+  const values = json.enum ?? (json.const !== void 0 ? [json.const] : void 0);
+  if (!numericType && !values?.some((v) => typeof v === "number"))
+    return json;
+  const { minimum, maximum, exclusiveMinimum, exclusiveMaximum, multipleOf, format: format2, id, ...rest } = json;
+  if (rest.enum)
+    rest.enum = rest.enum.map((v) => typeof v === "number" ? String(v) : v);
+  else if (typeof rest.const === "number")
+    rest.const = String(rest.const);
+  if (!numericType)
+    return rest;
+  rest.type = "string";
+  if (!values)
+    rest.pattern = (types.includes("number") ? number : integer).source;
+  return rest;
+}
+var pendingRecords = /* @__PURE__ */ new WeakMap();
+function rewriteKeyNames(ctx) {
+  const bySchema = /* @__PURE__ */ new Map();
+  for (const entry of ctx.seen.values()) {
+    if (entry.def && !bySchema.has(entry.schema))
+      bySchema.set(entry.schema, entry);
+  }
+  const rewrites = /* @__PURE__ */ new Map();
+  for (const record2 of pendingRecords.get(ctx) ?? []) {
+    const seen = ctx.seen.get(record2);
+    const names = (seen?.def ?? seen?.schema)?.propertyNames;
+    if (!names || names === true || rewrites.has(names))
+      continue;
+    const rewritten = stringifyKeyNames(bySchema, names, /* @__PURE__ */ new Set());
+    if (rewritten !== names)
+      rewrites.set(names, rewritten);
+  }
+  if (!rewrites.size)
+    return;
+  for (const entry of ctx.seen.values()) {
+    for (const carrier of [entry.schema, entry.def]) {
+      const rewritten = carrier && rewrites.get(carrier.propertyNames);
+      if (rewritten)
+        carrier.propertyNames = rewritten;
+    }
+  }
+}
+var recordProcessor = (schema, ctx, _json2, params) => {
+  const json = _json2;
+  const def2 = schema._zod.def;
+  json.type = "object";
+  const keyType = def2.keyType;
+  const patterns = aggregateChecks(keyType).patterns;
+  if (def2.mode === "loose" && patterns && patterns.size > 0) {
+    const valueSchema = processSchema(def2.valueType, ctx, {
+      ...params,
+      path: [...params.path, "patternProperties", "*"]
+    });
+    json.patternProperties = {};
+    for (const pattern of patterns) {
+      assignProp(json.patternProperties, exactPattern(pattern).source, valueSchema);
+    }
+  } else {
+    if (ctx.target === "draft-07" || ctx.target === "draft-2020-12") {
+      json.propertyNames = processSchema(def2.keyType, ctx, {
+        ...params,
+        path: [...params.path, "propertyNames"]
+      });
+      let pending = pendingRecords.get(ctx);
+      if (!pending) {
+        pending = [];
+        pendingRecords.set(ctx, pending);
+        ctx.deferred.push(() => rewriteKeyNames(ctx));
+      }
+      pending.push(schema);
+    }
+    json.additionalProperties = processSchema(def2.valueType, ctx, {
+      ...params,
+      path: [...params.path, "additionalProperties"]
+    });
+  }
+  const keyValues2 = keyType._zod.values;
+  const omittableOnInput = ctx.io === "input" && inputOptin(def2.valueType) !== void 0;
+  if (keyValues2 && !def2.partial && !omittableOnInput) {
+    const validKeyValues = [...keyValues2].filter((v) => typeof v === "string" || typeof v === "number");
+    if (validKeyValues.length > 0) {
+      json.required = validKeyValues.map(String);
+    }
+  }
+};
+var nullableProcessor = (schema, ctx, json, params) => {
+  const def2 = schema._zod.def;
+  const inner = processSchema(def2.innerType, ctx, params);
+  const seen = ctx.seen.get(schema);
+  if (ctx.target === "openapi-3.0") {
+    seen.ref = def2.innerType;
+    json.nullable = true;
+  } else {
+    json.anyOf = [inner, { type: "null" }];
+  }
+};
+var nonoptionalProcessor = (schema, ctx, _json2, params) => {
+  const def2 = schema._zod.def;
+  processSchema(def2.innerType, ctx, params);
+  const seen = ctx.seen.get(schema);
+  seen.ref = def2.innerType;
+};
+var UNREPRESENTABLE_DEFAULT = /* @__PURE__ */ Symbol();
+function serializeDefaultValue(value, schema, ctx, json, params) {
+  let unrepresentable = false;
+  const serialized = JSON.stringify(value, (_, val) => {
+    if (typeof val !== "bigint")
+      return val;
+    unrepresentable = true;
+    return null;
+  });
+  if (!unrepresentable)
+    return JSON.parse(serialized);
+  handleUnrepresentable(schema, ctx, json, params, "BigInt defaults cannot be represented in JSON Schema");
+  return UNREPRESENTABLE_DEFAULT;
+}
+var defaultProcessor = (schema, ctx, json, params) => {
+  const def2 = schema._zod.def;
+  processSchema(def2.innerType, ctx, params);
+  const seen = ctx.seen.get(schema);
+  seen.ref = def2.innerType;
+  const value = serializeDefaultValue(def2.defaultValue, schema, ctx, json, params);
+  if (value !== UNREPRESENTABLE_DEFAULT)
+    json.default = value;
+};
+var prefaultProcessor = (schema, ctx, json, params) => {
+  const def2 = schema._zod.def;
+  processSchema(def2.innerType, ctx, params);
+  const seen = ctx.seen.get(schema);
+  seen.ref = def2.innerType;
+  if (ctx.io !== "input")
+    return;
+  const value = serializeDefaultValue(def2.defaultValue, schema, ctx, json, params);
+  if (value !== UNREPRESENTABLE_DEFAULT)
+    json._prefault = value;
+};
+var catchProcessor = (schema, ctx, json, params) => {
+  const def2 = schema._zod.def;
+  processSchema(def2.innerType, ctx, params);
+  const seen = ctx.seen.get(schema);
+  seen.ref = def2.innerType;
+  let catchValue;
+  try {
+    catchValue = def2.catchValue(void 0);
+  } catch {
+    handleUnrepresentable(schema, ctx, json, params, "Dynamic catch values are not supported in JSON Schema");
+    return;
+  }
+  json.default = catchValue;
+};
+var pipeProcessor = (schema, ctx, _json2, params) => {
+  const def2 = schema._zod.def;
+  const inIsTransform = def2.in._zod.traits.has("$ZodTransform");
+  const innerType = ctx.io === "input" ? inIsTransform ? def2.out : def2.in : def2.out;
+  processSchema(innerType, ctx, params);
+  const seen = ctx.seen.get(schema);
+  seen.ref = innerType;
+};
+var readonlyProcessor = (schema, ctx, json, params) => {
+  const def2 = schema._zod.def;
+  processSchema(def2.innerType, ctx, params);
+  const seen = ctx.seen.get(schema);
+  seen.ref = def2.innerType;
+  json.readOnly = true;
+};
+var optionalProcessor = (schema, ctx, _json2, params) => {
+  const def2 = schema._zod.def;
+  processSchema(def2.innerType, ctx, params);
+  const seen = ctx.seen.get(schema);
+  seen.ref = def2.innerType;
+};
+
+// node_modules/zod/v4/classic/errors.js
+var _installedErrorProtos = /* @__PURE__ */ new WeakSet([Object.prototype, Error.prototype]);
+function _lazyMethod(proto, key, make) {
+  Object.defineProperty(proto, key, {
+    configurable: true,
+    enumerable: false,
+    get() {
+      const value = make(this);
+      Object.defineProperty(this, key, { value, configurable: true, writable: true });
+      return value;
+    },
+    set(value) {
+      Object.defineProperty(this, key, { value, configurable: true, writable: true });
+    }
+  });
+}
+var initializer2 = (inst, issues) => {
+  $ZodError.init(inst, issues);
+  inst.name = "ZodError";
+  const proto = Object.getPrototypeOf(inst);
+  if (_installedErrorProtos.has(proto))
+    return;
+  _installedErrorProtos.add(proto);
+  _lazyMethod(proto, "format", (self2) => (mapper) => formatError(self2, mapper));
+  _lazyMethod(proto, "flatten", (self2) => (mapper) => flattenError(self2, mapper));
+  _lazyMethod(proto, "addIssue", (self2) => (issue3) => {
+    self2.issues.push(issue3);
+    self2.message = JSON.stringify(self2.issues, jsonStringifyReplacer, 2);
+  });
+  _lazyMethod(proto, "addIssues", (self2) => (issues2) => {
+    self2.issues.push(...issues2);
+    self2.message = JSON.stringify(self2.issues, jsonStringifyReplacer, 2);
+  });
+  Object.defineProperty(proto, "isEmpty", {
+    configurable: true,
+    enumerable: false,
+    get() {
+      return this.issues.length === 0;
+    }
+  });
+};
+var ZodRealError = /* @__PURE__ */ $constructor("ZodError", initializer2, void 0, {
+  Parent: Error
+});
+
+// node_modules/zod/v4/classic/parse.js
+var parse2 = /* @__PURE__ */ _parse(ZodRealError);
+var parseAsync = /* @__PURE__ */ _parseAsync(ZodRealError);
+var safeParse = /* @__PURE__ */ _safeParse(ZodRealError);
+var safeParseAsync = /* @__PURE__ */ _safeParseAsync(ZodRealError);
+var encode = /* @__PURE__ */ _encode(ZodRealError);
+var decode = /* @__PURE__ */ _decode(ZodRealError);
+var encodeAsync = /* @__PURE__ */ _encodeAsync(ZodRealError);
+var decodeAsync = /* @__PURE__ */ _decodeAsync(ZodRealError);
+var safeEncode = /* @__PURE__ */ _safeEncode(ZodRealError);
+var safeDecode = /* @__PURE__ */ _safeDecode(ZodRealError);
+var safeEncodeAsync = /* @__PURE__ */ _safeEncodeAsync(ZodRealError);
+var safeDecodeAsync = /* @__PURE__ */ _safeDecodeAsync(ZodRealError);
+
+// node_modules/zod/v4/classic/schemas.js
+function _ensureDefaultLocale() {
+  if (!globalConfig.localeError)
+    config(en_default());
+}
+function _ensureDefaultMemoizer() {
+  if (!globalConfig.memoizer)
+    config({ memoizer: memoizer() });
+}
+var ZodType = /* @__PURE__ */ $constructor("ZodType", (inst, def2) => {
+  _ensureDefaultLocale();
+  $ZodType.init(inst, def2);
+  inst.def = def2;
+  inst.type = def2.type;
+  return inst;
+}, {
+  check(...chks) {
+    const def2 = this.def;
+    return this.clone(util_exports.mergeDefs(def2, {
+      checks: [
+        ...def2.checks ?? [],
+        ...chks.map((ch) => typeof ch === "function" ? { _zod: { check: ch, def: { check: "custom" }, onattach: [] } } : ch)
+      ]
+    }), { parent: true });
+  },
+  with(...chks) {
+    return this.check(...chks);
+  },
+  clone(def2, params) {
+    return clone(this, def2, params);
+  },
+  brand() {
+    return this;
+  },
+  register(reg, meta2) {
+    reg.add(this, meta2);
+    return this;
+  },
+  refine(check, params) {
+    return this.check(refine(check, params));
+  },
+  superRefine(refinement, params) {
+    return this.check(superRefine(refinement, params));
+  },
+  overwrite(fn) {
+    return this.check(_overwrite(fn));
+  },
+  optional() {
+    return optional(this);
+  },
+  exactOptional() {
+    return exactOptional(this);
+  },
+  nullable() {
+    return nullable(this);
+  },
+  nullish() {
+    return optional(nullable(this));
+  },
+  nonoptional(params) {
+    return nonoptional(this, params);
+  },
+  array() {
+    return array(this);
+  },
+  or(arg) {
+    return union([this, arg]);
+  },
+  and(arg) {
+    return intersection(this, arg);
+  },
+  transform(tx) {
+    return pipe(this, transform(tx));
+  },
+  default(d6) {
+    return _default(this, d6);
+  },
+  prefault(d6) {
+    return prefault(this, d6);
+  },
+  catch(params) {
+    return _catch(this, params);
+  },
+  pipe(target) {
+    return pipe(this, target);
+  },
+  readonly() {
+    return readonly(this);
+  },
+  describe(description) {
+    const cl = this.clone();
+    globalRegistry.add(cl, { description });
+    return cl;
+  },
+  meta(...args) {
+    if (args.length === 0)
+      return globalRegistry.get(this);
+    const cl = this.clone();
+    globalRegistry.add(cl, args[0]);
+    return cl;
+  },
+  isOptional() {
+    return this.safeParse(void 0).success;
+  },
+  isNullable() {
+    return this.safeParse(null).success;
+  },
+  apply(fn, ...args) {
+    return args.length === 0 ? fn(this) : fn(this, ...args);
+  },
+  // Overrides core's `~standard` to add `jsonSchema`. Must stay a prototype entry: redefining it per instance demotes instances to dictionary mode.
+  get "~standard"() {
+    return util_exports.hide(this, "~standard", {
+      ...standardProps(this),
+      jsonSchema: {
+        input: createStandardJSONSchemaMethod(this, "input"),
+        output: createStandardJSONSchemaMethod(this, "output")
+      }
+    });
+  },
+  set "~standard"(value) {
+    util_exports.own(this, "~standard", value);
+  },
+  parse: function _parse2(data, params) {
+    return parse2(this, data, params, { callee: _parse2 });
+  },
+  parseAsync: async function _parseAsync2(data, params) {
+    return await parseAsync(this, data, params, { callee: _parseAsync2 });
+  },
+  safeParse(data, params) {
+    return safeParse(this, data, params);
+  },
+  async safeParseAsync(data, params) {
+    return safeParseAsync(this, data, params);
+  },
+  // `spa` is an alias: same function object as `safeParseAsync`, as before.
+  get spa() {
+    return this?.safeParseAsync;
+  },
+  set spa(value) {
+    util_exports.own(this, "spa", value);
+  },
+  validate(data, params) {
+    return validate(this, data, params);
+  },
+  validateAsync(data, params) {
+    return validateAsync(this, data, params);
+  },
+  encode: function _encode2(data, params) {
+    return encode(this, data, params, { callee: _encode2 });
+  },
+  decode: function _decode2(data, params) {
+    return decode(this, data, params, { callee: _decode2 });
+  },
+  encodeAsync: async function _encodeAsync2(data, params) {
+    return await encodeAsync(this, data, params, { callee: _encodeAsync2 });
+  },
+  decodeAsync: async function _decodeAsync2(data, params) {
+    return await decodeAsync(this, data, params, { callee: _decodeAsync2 });
+  },
+  safeEncode(data, params) {
+    return safeEncode(this, data, params);
+  },
+  safeDecode(data, params) {
+    return safeDecode(this, data, params);
+  },
+  async safeEncodeAsync(data, params) {
+    return safeEncodeAsync(this, data, params);
+  },
+  async safeDecodeAsync(data, params) {
+    return safeDecodeAsync(this, data, params);
+  },
+  toJSONSchema(params) {
+    return createToJSONSchemaMethod(this, {})(params);
+  },
+  // Reads through to the registry on every access, so it must not cache.
+  get description() {
+    return globalRegistry.get(this)?.description;
+  },
+  // No setter: `schema._def = x` throws, as it did when `_def` was a non-writable own property.
+  get _def() {
+    return this._zod.def;
+  }
+});
+var _ZodString = /* @__PURE__ */ $constructor(
+  "_ZodString",
+  (inst, def2) => {
+    $ZodString.init(inst, def2);
+    ZodType.init(inst, def2);
+    inst._zod.processJSONSchema = (ctx, json, params) => stringProcessor(inst, ctx, json, params);
+  },
+  /* @__PURE__ */ util_exports.derived({
+    format: (inst) => aggregateChecks(inst).format ?? null,
+    minLength: (inst) => aggregateChecks(inst).minimum ?? null,
+    maxLength: (inst) => aggregateChecks(inst).maximum ?? null
+  }, {
+    regex(...args) {
+      return this.check(_regex(...args));
+    },
+    includes(...args) {
+      return this.check(_includes(...args));
+    },
+    startsWith(...args) {
+      return this.check(_startsWith(...args));
+    },
+    endsWith(...args) {
+      return this.check(_endsWith(...args));
+    },
+    min(...args) {
+      return this.check(_minLength(...args));
+    },
+    max(...args) {
+      return this.check(_maxLength(...args));
+    },
+    length(...args) {
+      return this.check(_length(...args));
+    },
+    nonempty(...args) {
+      return this.check(_minLength(1, ...args));
+    },
+    lowercase(params) {
+      return this.check(_lowercase(params));
+    },
+    uppercase(params) {
+      return this.check(_uppercase(params));
+    },
+    trim() {
+      return this.check(_trim());
+    },
+    normalize(...args) {
+      return this.check(_normalize(...args));
+    },
+    toLowerCase() {
+      return this.check(_toLowerCase());
+    },
+    toUpperCase() {
+      return this.check(_toUpperCase());
+    },
+    slugify() {
+      return this.check(_slugify());
+    }
+  })
+);
+var ZodString = /* @__PURE__ */ $constructor("ZodString", (inst, def2) => {
+  $ZodString.init(inst, def2);
+  _ZodString.init(inst, def2);
+}, {
+  email(params) {
+    return this.check(_email(ZodEmail, params));
+  },
+  url(params) {
+    return this.check(_url(ZodURL, params));
+  },
+  jwt(params) {
+    return this.check(_jwt(ZodJWT, params));
+  },
+  emoji(params) {
+    return this.check(_emoji2(ZodEmoji, params));
+  },
+  guid(params) {
+    return this.check(_guid(ZodGUID, params));
+  },
+  uuid(params) {
+    return this.check(_uuid(ZodUUID, params));
+  },
+  uuidv4(params) {
+    return this.check(_uuidv4(ZodUUID, params));
+  },
+  uuidv6(params) {
+    return this.check(_uuidv6(ZodUUID, params));
+  },
+  uuidv7(params) {
+    return this.check(_uuidv7(ZodUUID, params));
+  },
+  nanoid(params) {
+    return this.check(_nanoid(ZodNanoID, params));
+  },
+  cuid(params) {
+    return this.check(_cuid(ZodCUID, params));
+  },
+  cuid2(params) {
+    return this.check(_cuid2(ZodCUID2, params));
+  },
+  ulid(params) {
+    return this.check(_ulid(ZodULID, params));
+  },
+  base64(params) {
+    return this.check(_base64(ZodBase64, params));
+  },
+  base64url(params) {
+    return this.check(_base64url(ZodBase64URL, params));
+  },
+  xid(params) {
+    return this.check(_xid(ZodXID, params));
+  },
+  ksuid(params) {
+    return this.check(_ksuid(ZodKSUID, params));
+  },
+  ipv4(params) {
+    return this.check(_ipv4(ZodIPv4, params));
+  },
+  ipv6(params) {
+    return this.check(_ipv6(ZodIPv6, params));
+  },
+  cidrv4(params) {
+    return this.check(_cidrv4(ZodCIDRv4, params));
+  },
+  cidrv6(params) {
+    return this.check(_cidrv6(ZodCIDRv6, params));
+  },
+  e164(params) {
+    return this.check(_e164(ZodE164, params));
+  },
+  datetime(params) {
+    return this.check(_isoDateTime(ZodISODateTime, params));
+  },
+  date(params) {
+    return this.check(_isoDate(ZodISODate, params));
+  },
+  time(params) {
+    return this.check(_isoTime(ZodISOTime, params));
+  },
+  duration(params) {
+    return this.check(_isoDuration(ZodISODuration, params));
+  }
+});
+function string2(params) {
+  return _string(ZodString, params);
+}
+var ZodStringFormat = /* @__PURE__ */ $constructor("ZodStringFormat", (inst, def2) => {
+  $ZodStringFormat.init(inst, def2);
+  _ZodString.init(inst, def2);
+});
+var ZodISODateTime = /* @__PURE__ */ $constructor("ZodISODateTime", (inst, def2) => {
+  $ZodISODateTime.init(inst, def2);
+  ZodStringFormat.init(inst, def2);
+});
+var ZodISODate = /* @__PURE__ */ $constructor("ZodISODate", (inst, def2) => {
+  $ZodISODate.init(inst, def2);
+  ZodStringFormat.init(inst, def2);
+});
+var ZodISOTime = /* @__PURE__ */ $constructor("ZodISOTime", (inst, def2) => {
+  $ZodISOTime.init(inst, def2);
+  ZodStringFormat.init(inst, def2);
+});
+var ZodISODuration = /* @__PURE__ */ $constructor("ZodISODuration", (inst, def2) => {
+  $ZodISODuration.init(inst, def2);
+  ZodStringFormat.init(inst, def2);
+});
+var ZodEmail = /* @__PURE__ */ $constructor("ZodEmail", (inst, def2) => {
+  $ZodEmail.init(inst, def2);
+  ZodStringFormat.init(inst, def2);
+});
+var ZodGUID = /* @__PURE__ */ $constructor("ZodGUID", (inst, def2) => {
+  $ZodGUID.init(inst, def2);
+  ZodStringFormat.init(inst, def2);
+});
+var ZodUUID = /* @__PURE__ */ $constructor("ZodUUID", (inst, def2) => {
+  $ZodUUID.init(inst, def2);
+  ZodStringFormat.init(inst, def2);
+});
+var ZodURL = /* @__PURE__ */ $constructor("ZodURL", (inst, def2) => {
+  $ZodURL.init(inst, def2);
+  ZodStringFormat.init(inst, def2);
+});
+var ZodEmoji = /* @__PURE__ */ $constructor("ZodEmoji", (inst, def2) => {
+  $ZodEmoji.init(inst, def2);
+  ZodStringFormat.init(inst, def2);
+});
+var ZodNanoID = /* @__PURE__ */ $constructor("ZodNanoID", (inst, def2) => {
+  $ZodNanoID.init(inst, def2);
+  ZodStringFormat.init(inst, def2);
+});
+var ZodCUID = /* @__PURE__ */ $constructor("ZodCUID", (inst, def2) => {
+  $ZodCUID.init(inst, def2);
+  ZodStringFormat.init(inst, def2);
+});
+var ZodCUID2 = /* @__PURE__ */ $constructor("ZodCUID2", (inst, def2) => {
+  $ZodCUID2.init(inst, def2);
+  ZodStringFormat.init(inst, def2);
+});
+var ZodULID = /* @__PURE__ */ $constructor("ZodULID", (inst, def2) => {
+  $ZodULID.init(inst, def2);
+  ZodStringFormat.init(inst, def2);
+});
+var ZodXID = /* @__PURE__ */ $constructor("ZodXID", (inst, def2) => {
+  $ZodXID.init(inst, def2);
+  ZodStringFormat.init(inst, def2);
+});
+var ZodKSUID = /* @__PURE__ */ $constructor("ZodKSUID", (inst, def2) => {
+  $ZodKSUID.init(inst, def2);
+  ZodStringFormat.init(inst, def2);
+});
+var ZodIPv4 = /* @__PURE__ */ $constructor("ZodIPv4", (inst, def2) => {
+  $ZodIPv4.init(inst, def2);
+  ZodStringFormat.init(inst, def2);
+});
+var ZodIPv6 = /* @__PURE__ */ $constructor("ZodIPv6", (inst, def2) => {
+  $ZodIPv6.init(inst, def2);
+  ZodStringFormat.init(inst, def2);
+});
+var ZodCIDRv4 = /* @__PURE__ */ $constructor("ZodCIDRv4", (inst, def2) => {
+  $ZodCIDRv4.init(inst, def2);
+  ZodStringFormat.init(inst, def2);
+});
+var ZodCIDRv6 = /* @__PURE__ */ $constructor("ZodCIDRv6", (inst, def2) => {
+  $ZodCIDRv6.init(inst, def2);
+  ZodStringFormat.init(inst, def2);
+});
+var ZodBase64 = /* @__PURE__ */ $constructor("ZodBase64", (inst, def2) => {
+  $ZodBase64.init(inst, def2);
+  ZodStringFormat.init(inst, def2);
+});
+var ZodBase64URL = /* @__PURE__ */ $constructor("ZodBase64URL", (inst, def2) => {
+  $ZodBase64URL.init(inst, def2);
+  ZodStringFormat.init(inst, def2);
+});
+var ZodE164 = /* @__PURE__ */ $constructor("ZodE164", (inst, def2) => {
+  $ZodE164.init(inst, def2);
+  ZodStringFormat.init(inst, def2);
+});
+var ZodJWT = /* @__PURE__ */ $constructor("ZodJWT", (inst, def2) => {
+  $ZodJWT.init(inst, def2);
+  ZodStringFormat.init(inst, def2);
+});
+var ZodUnknown = /* @__PURE__ */ $constructor("ZodUnknown", (inst, def2) => {
+  $ZodUnknown.init(inst, def2);
+  ZodType.init(inst, def2);
+  inst._zod.processJSONSchema = (ctx, json, params) => unknownProcessor(inst, ctx, json, params);
+});
+function unknown() {
+  return _unknown(ZodUnknown);
+}
+var ZodNever = /* @__PURE__ */ $constructor("ZodNever", (inst, def2) => {
+  $ZodNever.init(inst, def2);
+  ZodType.init(inst, def2);
+  inst._zod.processJSONSchema = (ctx, json, params) => neverProcessor(inst, ctx, json, params);
+});
+function never(params) {
+  return _never(ZodNever, params);
+}
+var ZodArray = /* @__PURE__ */ $constructor("ZodArray", (inst, def2) => {
+  _ensureDefaultMemoizer();
+  $ZodArray.init(inst, def2);
+  ZodType.init(inst, def2);
+  inst._zod.processJSONSchema = (ctx, json, params) => arrayProcessor(inst, ctx, json, params);
+  inst.element = def2.element;
+}, {
+  min(n3, params) {
+    return this.check(_minLength(n3, params));
+  },
+  nonempty(params) {
+    return this.check(_minLength(1, params));
+  },
+  max(n3, params) {
+    return this.check(_maxLength(n3, params));
+  },
+  length(n3, params) {
+    return this.check(_length(n3, params));
+  },
+  unwrap() {
+    return this.element;
+  }
+});
+function array(element, params) {
+  return _array(ZodArray, element, params);
+}
+var ZodObject = /* @__PURE__ */ $constructor("ZodObject", (inst, def2) => {
+  _ensureDefaultMemoizer();
+  $ZodObjectJIT.init(inst, def2);
+  ZodType.init(inst, def2);
+  inst._zod.processJSONSchema = (ctx, json, params) => objectProcessor(inst, ctx, json, params);
+  util_exports.installLazyProp(inst, "shape", (self2) => self2._zod.def.shape, false);
+}, {
+  keyof() {
+    return _enum(Object.keys(this._zod.def.shape));
+  },
+  catchall(catchall) {
+    return this.clone(util_exports.mergeDefs(this._zod.def, { catchall }));
+  },
+  passthrough() {
+    return this.clone(util_exports.mergeDefs(this._zod.def, { catchall: unknown() }));
+  },
+  loose() {
+    return this.clone(util_exports.mergeDefs(this._zod.def, { catchall: unknown() }));
+  },
+  strict() {
+    return this.clone(util_exports.mergeDefs(this._zod.def, { catchall: never() }));
+  },
+  strip() {
+    return this.clone(util_exports.mergeDefs(this._zod.def, { catchall: void 0 }));
+  },
+  extend(incoming) {
+    return util_exports.extend(this, incoming);
+  },
+  safeExtend(incoming) {
+    return util_exports.safeExtend(this, incoming);
+  },
+  merge(other) {
+    return util_exports.merge(this, other);
+  },
+  pick(mask) {
+    return util_exports.pick(this, mask);
+  },
+  omit(mask) {
+    return util_exports.omit(this, mask);
+  },
+  partial(...args) {
+    return util_exports.partial(ZodOptional, this, args[0]);
+  },
+  exactPartial(...args) {
+    return util_exports.partial(ZodExactOptional, this, args[0], "exactPartial");
+  },
+  required(...args) {
+    return util_exports.required(ZodNonOptional, this, args[0]);
+  }
+});
+function object(shape, params) {
+  const def2 = {
+    type: "object",
+    shape: shape ?? {},
+    ...util_exports.normalizeParams(params)
+  };
+  return new ZodObject(def2);
+}
+var ZodUnion = /* @__PURE__ */ $constructor("ZodUnion", (inst, def2) => {
+  $ZodUnion.init(inst, def2);
+  ZodType.init(inst, def2);
+  inst._zod.processJSONSchema = (ctx, json, params) => unionProcessor(inst, ctx, json, params);
+  inst.options = def2.options;
+});
+function union(options, params) {
+  return new ZodUnion({
+    type: "union",
+    options,
+    ...util_exports.normalizeParams(params)
+  });
+}
+var ZodIntersection = /* @__PURE__ */ $constructor("ZodIntersection", (inst, def2) => {
+  $ZodIntersection.init(inst, def2);
+  ZodType.init(inst, def2);
+  inst._zod.processJSONSchema = (ctx, json, params) => intersectionProcessor(inst, ctx, json, params);
+});
+function intersection(left, right) {
+  return new ZodIntersection({
+    type: "intersection",
+    left,
+    right
+  });
+}
+var ZodRecord = /* @__PURE__ */ $constructor("ZodRecord", (inst, def2) => {
+  _ensureDefaultMemoizer();
+  $ZodRecord.init(inst, def2);
+  ZodType.init(inst, def2);
+  inst._zod.processJSONSchema = (ctx, json, params) => recordProcessor(inst, ctx, json, params);
+  inst.keyType = def2.keyType;
+  inst.valueType = def2.valueType;
+});
+function record(keyType, valueType, params) {
+  if (!valueType || !valueType._zod) {
+    return new ZodRecord({
+      type: "record",
+      keyType: string2(),
+      valueType: keyType,
+      ...util_exports.normalizeParams(valueType)
+    });
+  }
+  return new ZodRecord({
+    type: "record",
+    keyType,
+    valueType,
+    ...util_exports.normalizeParams(params)
+  });
+}
+var ZodEnum = /* @__PURE__ */ $constructor("ZodEnum", (inst, def2) => {
+  $ZodEnum.init(inst, def2);
+  ZodType.init(inst, def2);
+  inst._zod.processJSONSchema = (ctx, json, params) => enumProcessor(inst, ctx, json, params);
+  inst.enum = def2.entries;
+  inst.options = [...inst._zod.values];
+  const keys = new Set(Object.keys(def2.entries));
+  inst.extract = (values, params) => {
+    const newEntries = {};
+    for (const value of values) {
+      if (keys.has(value)) {
+        newEntries[value] = def2.entries[value];
+      } else
+        throw new Error(`Key ${value} not found in enum`);
+    }
+    return new ZodEnum({
+      ...def2,
+      checks: [],
+      ...util_exports.normalizeParams(params),
+      entries: newEntries
+    });
+  };
+  inst.exclude = (values, params) => {
+    const newEntries = { ...def2.entries };
+    for (const value of values) {
+      if (keys.has(value)) {
+        delete newEntries[value];
+      } else
+        throw new Error(`Key ${value} not found in enum`);
+    }
+    return new ZodEnum({
+      ...def2,
+      checks: [],
+      ...util_exports.normalizeParams(params),
+      entries: newEntries
+    });
+  };
+});
+function _enum(values, params) {
+  const entries = Array.isArray(values) ? Object.fromEntries(values.map((v) => [v, v])) : values;
+  return new ZodEnum({
+    type: "enum",
+    entries,
+    ...util_exports.normalizeParams(params)
+  });
+}
+var ZodTransform = /* @__PURE__ */ $constructor("ZodTransform", (inst, def2) => {
+  _ensureDefaultMemoizer();
+  $ZodTransform.init(inst, def2);
+  ZodType.init(inst, def2);
+  inst._zod.processJSONSchema = (ctx, json, params) => transformProcessor(inst, ctx, json, params);
+  inst._zod.parse = (payload2, _ctx) => {
+    if (_ctx.direction === "backward") {
+      throw new $ZodEncodeError(inst.constructor.name);
+    }
+    payload2.addIssue = (issue3) => {
+      if (typeof issue3 === "string") {
+        payload2.issues.push(util_exports.issue(issue3, payload2.value, def2));
+      } else {
+        const _issue = issue3;
+        if (_issue.fatal)
+          _issue.continue = false;
+        _issue.code ?? (_issue.code = "custom");
+        if (!("input" in _issue))
+          _issue.input = payload2.value;
+        _issue.inst ?? (_issue.inst = inst);
+        payload2.issues.push(util_exports.issue(_issue));
+      }
+    };
+    const output = def2.transform(payload2.value, payload2);
+    if (output instanceof Promise) {
+      return output.then((output2) => {
+        payload2.value = output2;
+        return payload2;
+      });
+    }
+    payload2.value = output;
+    return payload2;
+  };
+});
+function transform(fn) {
+  return new ZodTransform({
+    type: "transform",
+    transform: fn
+  });
+}
+var ZodOptional = /* @__PURE__ */ $constructor("ZodOptional", (inst, def2) => {
+  $ZodOptional.init(inst, def2);
+  ZodType.init(inst, def2);
+  inst._zod.processJSONSchema = (ctx, json, params) => optionalProcessor(inst, ctx, json, params);
+  inst.unwrap = () => inst._zod.def.innerType;
+});
+function optional(innerType) {
+  return new ZodOptional({
+    type: "optional",
+    innerType
+  });
+}
+var ZodExactOptional = /* @__PURE__ */ $constructor("ZodExactOptional", (inst, def2) => {
+  $ZodExactOptional.init(inst, def2);
+  ZodType.init(inst, def2);
+  inst._zod.processJSONSchema = (ctx, json, params) => optionalProcessor(inst, ctx, json, params);
+  inst.unwrap = () => inst._zod.def.innerType;
+});
+function exactOptional(innerType) {
+  return new ZodExactOptional({
+    type: "optional",
+    innerType
+  });
+}
+var ZodNullable = /* @__PURE__ */ $constructor("ZodNullable", (inst, def2) => {
+  $ZodNullable.init(inst, def2);
+  ZodType.init(inst, def2);
+  inst._zod.processJSONSchema = (ctx, json, params) => nullableProcessor(inst, ctx, json, params);
+  inst.unwrap = () => inst._zod.def.innerType;
+});
+function nullable(innerType) {
+  return new ZodNullable({
+    type: "nullable",
+    innerType
+  });
+}
+var ZodDefault = /* @__PURE__ */ $constructor("ZodDefault", (inst, def2) => {
+  $ZodDefault.init(inst, def2);
+  ZodType.init(inst, def2);
+  inst._zod.processJSONSchema = (ctx, json, params) => defaultProcessor(inst, ctx, json, params);
+  inst.unwrap = () => inst._zod.def.innerType;
+  inst.removeDefault = inst.unwrap;
+});
+function _default(innerType, defaultValue) {
+  return new ZodDefault({
+    type: "default",
+    innerType,
+    get defaultValue() {
+      return typeof defaultValue === "function" ? defaultValue() : util_exports.shallowClone(defaultValue);
+    }
+  });
+}
+var ZodPrefault = /* @__PURE__ */ $constructor("ZodPrefault", (inst, def2) => {
+  $ZodPrefault.init(inst, def2);
+  ZodType.init(inst, def2);
+  inst._zod.processJSONSchema = (ctx, json, params) => prefaultProcessor(inst, ctx, json, params);
+  inst.unwrap = () => inst._zod.def.innerType;
+});
+function prefault(innerType, defaultValue) {
+  return new ZodPrefault({
+    type: "prefault",
+    innerType,
+    get defaultValue() {
+      return typeof defaultValue === "function" ? defaultValue() : util_exports.shallowClone(defaultValue);
+    }
+  });
+}
+var ZodNonOptional = /* @__PURE__ */ $constructor("ZodNonOptional", (inst, def2) => {
+  $ZodNonOptional.init(inst, def2);
+  ZodType.init(inst, def2);
+  inst._zod.processJSONSchema = (ctx, json, params) => nonoptionalProcessor(inst, ctx, json, params);
+  inst.unwrap = () => inst._zod.def.innerType;
+});
+function nonoptional(innerType, params) {
+  return new ZodNonOptional({
+    type: "nonoptional",
+    innerType,
+    ...util_exports.normalizeParams(params)
+  });
+}
+var ZodCatch = /* @__PURE__ */ $constructor("ZodCatch", (inst, def2) => {
+  $ZodCatch.init(inst, def2);
+  ZodType.init(inst, def2);
+  inst._zod.processJSONSchema = (ctx, json, params) => catchProcessor(inst, ctx, json, params);
+  inst.unwrap = () => inst._zod.def.innerType;
+  inst.removeCatch = inst.unwrap;
+});
+function _catch(innerType, catchValue) {
+  return new ZodCatch({
+    type: "catch",
+    innerType,
+    catchValue: typeof catchValue === "function" ? catchValue : util_exports.constantCatch(catchValue)
+  });
+}
+var ZodPipe = /* @__PURE__ */ $constructor("ZodPipe", (inst, def2) => {
+  $ZodPipe.init(inst, def2);
+  ZodType.init(inst, def2);
+  inst._zod.processJSONSchema = (ctx, json, params) => pipeProcessor(inst, ctx, json, params);
+  inst.in = def2.in;
+  inst.out = def2.out;
+});
+function pipe(in_, out) {
+  return new ZodPipe({
+    type: "pipe",
+    in: in_,
+    out
+    // ...util.normalizeParams(params),
+  });
+}
+var ZodPreprocess = /* @__PURE__ */ $constructor("ZodPreprocess", (inst, def2) => {
+  ZodPipe.init(inst, def2);
+  $ZodPreprocess.init(inst, def2);
+});
+var ZodReadonly = /* @__PURE__ */ $constructor("ZodReadonly", (inst, def2) => {
+  $ZodReadonly.init(inst, def2);
+  ZodType.init(inst, def2);
+  inst._zod.processJSONSchema = (ctx, json, params) => readonlyProcessor(inst, ctx, json, params);
+  inst.unwrap = () => inst._zod.def.innerType;
+});
+function readonly(innerType) {
+  return new ZodReadonly({
+    type: "readonly",
+    innerType
+  });
+}
+var ZodCustom = /* @__PURE__ */ $constructor("ZodCustom", (inst, def2) => {
+  $ZodCustom.init(inst, def2);
+  ZodType.init(inst, def2);
+  inst._zod.processJSONSchema = (ctx, json, params) => customProcessor(inst, ctx, json, params);
+});
+function refine(fn, _params = {}) {
+  return _refine(ZodCustom, fn, _params);
+}
+function superRefine(fn, params) {
+  return _superRefine(fn, params);
+}
+function preprocess(fn, schema) {
+  return new ZodPreprocess({
+    type: "pipe",
+    in: transform(fn),
+    out: schema
+  });
+}
+
+// core/schema-issues.ts
+function showPath(path10) {
+  let out = "";
+  for (const p3 of path10) out += typeof p3 === "number" ? `[${p3}]` : out ? `.${p3}` : p3;
+  return out;
+}
+var EXPECTED = {
+  string: "a string",
+  number: "a number",
+  int: "an integer",
+  boolean: "true or false",
+  array: "a list",
+  object: "a mapping",
+  record: "a mapping"
+};
+function kindOf2(value) {
+  if (Array.isArray(value)) return "a list";
+  if (value === null) return "null";
+  return typeof value === "object" ? "a mapping" : typeof value;
+}
+var wording = (issue3) => {
+  switch (issue3.code) {
+    case "invalid_type":
+      if (issue3.input === void 0 || issue3.input === null) return "is required";
+      return `must be ${EXPECTED[issue3.expected] ?? issue3.expected}, got ${kindOf2(issue3.input)}`;
+    case "invalid_value":
+      return `${JSON.stringify(issue3.input)} is not one of ${issue3.values.map((v) => String(v)).join(", ")}`;
+    case "too_small":
+      return issue3.origin === "string" ? "must be a non-empty string" : void 0;
+    case "unrecognized_keys":
+      return "unknown field";
+    default:
+      return void 0;
+  }
+};
+function parseWithSchema(schema, value) {
+  const result = schema.safeParse(value, { error: wording, reportInput: true });
+  if (result.success) return { ok: true, value: result.data };
+  const issues = [];
+  for (const issue3 of result.error.issues) {
+    const path10 = issue3.path.filter((p3) => typeof p3 !== "symbol");
+    if (issue3.code === "unrecognized_keys") {
+      for (const key of issue3.keys) issues.push({ path: [...path10, key], message: issue3.message });
+    } else {
+      const cause = issue3.code === "custom" ? issue3.params?.cause : void 0;
+      issues.push(cause === void 0 ? { path: path10, message: issue3.message } : { path: path10, message: issue3.message, cause });
+    }
+  }
+  return { ok: false, issues };
+}
+function issueText(issue3) {
+  const where = showPath(issue3.path);
+  return where ? `${where} ${issue3.message}` : issue3.message;
+}
+
 // core/policy/semver-version.ts
 var VERSION2 = /^v?([0-9]+)(?:\.([0-9]+))?(?:\.([0-9]+))?(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$/;
 var UINT64_MAX = (1n << 64n) - 1n;
 var NUMERIC = /^[0-9]+$/;
 var SMALL = Array.from({ length: 1e3 }, (_, i6) => BigInt(i6));
 var NO_PRERELEASE = Object.freeze([]);
-function uint64(text2) {
-  if (text2 === void 0 || text2 === "") return 0n;
-  if (text2.length <= 3) return SMALL[Number(text2)];
-  const n3 = BigInt(text2);
+function uint64(text3) {
+  if (text3 === void 0 || text3 === "") return 0n;
+  if (text3.length <= 3) return SMALL[Number(text3)];
+  const n3 = BigInt(text3);
   return n3 > UINT64_MAX ? void 0 : n3;
 }
-function parseLooseVersion(text2) {
-  const m4 = VERSION2.exec(text2);
+function parseLooseVersion(text3) {
+  const m4 = VERSION2.exec(text3);
   if (!m4) return void 0;
   const major = uint64(m4[1]);
   const minor = uint64(m4[2]);
@@ -73628,7 +79435,7 @@ function parseLooseVersion(text2) {
   for (const id of prerelease) {
     if (NUMERIC.test(id) && id.length > 1 && id.startsWith("0")) return void 0;
   }
-  return { major, minor, patch, prerelease, build: m4[5] ?? "", original: text2 };
+  return { major, minor, patch, prerelease, build: m4[5] ?? "", original: text3 };
 }
 function parseTagVersion(tag) {
   const firstDot = tag.indexOf(".");
@@ -73684,14 +79491,14 @@ var COMPARATOR_VERSION = new RegExp(`^${CV}$`);
 function isWildcard(part) {
   return part === "x" || part === "X" || part === "*";
 }
-function parseComparator(op2, text2, range2) {
-  const m4 = COMPARATOR_VERSION.exec(text2);
-  const bad = () => new SlipwayError(`semver range "${range2}"`, `improper constraint "${op2}${text2}"`);
+function parseComparator(op2, text3, range2) {
+  const m4 = COMPARATOR_VERSION.exec(text3);
+  const bad = () => new SlipwayError(`semver range "${range2}"`, `improper constraint "${op2}${text3}"`);
   if (!m4) throw bad();
   const [, major = "", minorDot, patchDot, pre = ""] = m4;
   const minor = minorDot?.slice(1);
   const patch = patchDot?.slice(1);
-  let normal = text2;
+  let normal = text3;
   let dirty = false;
   let minorDirty = false;
   let patchDirty = false;
@@ -73705,26 +79512,26 @@ function parseComparator(op2, text2, range2) {
     dirty = patchDirty = true;
     normal = `${major}.${minor}.0${pre}`;
   }
-  const version = parseLooseVersion(normal);
-  if (!version) throw bad();
-  return { op: op2, text: text2, version, dirty, minorDirty, patchDirty };
+  const version2 = parseLooseVersion(normal);
+  if (!version2) throw bad();
+  return { op: op2, text: text3, version: version2, dirty, minorDirty, patchDirty };
 }
-function parseSemverRange(text2) {
-  const rewritten = text2.replace(HYPHEN_RANGE, (_all, low, high) => `>= ${low}, <= ${high} `);
+function parseSemverRange(text3) {
+  const rewritten = text3.replace(HYPHEN_RANGE, (_all, low, high) => `>= ${low}, <= ${high} `);
   const branches = [];
   const branchAllowsPrerelease = [];
   for (const branch of rewritten.split("||")) {
     if (!VALID_BRANCH.test(branch)) {
-      throw new SlipwayError(`semver range "${text2}"`, `improper constraint "${branch.trim()}"`);
+      throw new SlipwayError(`semver range "${text3}"`, `improper constraint "${branch.trim()}"`);
     }
     const comparators = [];
     for (const m4 of branch.matchAll(FIND_COMPARATOR)) {
-      comparators.push(parseComparator(m4[1] ?? "", m4[2] ?? "", text2));
+      comparators.push(parseComparator(m4[1] ?? "", m4[2] ?? "", text3));
     }
     branches.push(comparators);
     branchAllowsPrerelease.push(comparators.some((c6) => c6.version.prerelease.length > 0));
   }
-  return { text: text2, branches, branchAllowsPrerelease };
+  return { text: text3, branches, branchAllowsPrerelease };
 }
 function tilde(v, c6) {
   const con = c6.version;
@@ -73981,100 +79788,69 @@ function compileTagFilter(pattern, extract = "", subject = "filterTags.pattern")
 var IMAGE_POLICY_API_VERSIONS = ["v1alpha1", "v1alpha2", "v1beta1", "v1beta2", "v1"].map(
   (v) => `${imageAutomationGroup}/${v}`
 );
-function isRecord(value) {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-function stringField(obj, key, path10, source) {
-  const value = obj[key];
-  if (value === void 0 || value === null) return void 0;
-  if (typeof value !== "string") throw new SlipwayError(source, `${path10}.${key} must be a string, got ${typeof value}`);
-  return value;
-}
-function order2(obj, path10, source) {
-  if (obj === null || obj === void 0) return "asc";
-  if (!isRecord(obj)) throw new SlipwayError(source, `${path10} must be a mapping`);
-  const value = stringField(obj, "order", path10, source) ?? "asc";
-  if (value !== "asc" && value !== "desc") throw new SlipwayError(source, `${path10}.order must be "asc" or "desc", got "${value}"`);
-  return value;
-}
-function parseImagePolicy(doc, source, defaultNamespace = "default") {
-  if (!isRecord(doc)) throw new SlipwayError(source, "an ImagePolicy must be a mapping");
-  const apiVersion = doc["apiVersion"];
-  if (doc["kind"] !== "ImagePolicy") throw new SlipwayError(source, `kind must be ImagePolicy, got ${JSON.stringify(doc["kind"] ?? null)}`);
-  if (typeof apiVersion !== "string" || !IMAGE_POLICY_API_VERSIONS.includes(apiVersion)) {
-    throw new SlipwayError(source, `apiVersion ${JSON.stringify(apiVersion ?? null)} is not one of ${IMAGE_POLICY_API_VERSIONS.join(", ")}`);
+var orderValue = _enum(["asc", "desc"], { error: (iss) => `must be "asc" or "desc", got ${JSON.stringify(iss.input)}` });
+var orderSchema = object({ order: orderValue.nullish() }).nullish();
+var rangeSchema = string2().superRefine((range2, ctx) => {
+  try {
+    parseSemverRange(range2);
+  } catch (err) {
+    ctx.addIssue({ code: "custom", message: `"${range2}" is invalid`, params: { cause: err } });
   }
-  const metadata = isRecord(doc["metadata"]) ? doc["metadata"] : {};
-  const name = stringField(metadata, "name", "metadata", source);
-  if (!name) throw new SlipwayError(source, "metadata.name is required");
-  const namespace = stringField(metadata, "namespace", "metadata", source) || defaultNamespace;
-  const subject = `${source}: ImagePolicy/${namespace}/${name}`;
-  const spec = doc["spec"];
-  if (!isRecord(spec)) throw new SlipwayError(subject, "spec is required");
-  const repoRef = spec["imageRepositoryRef"];
-  if (!isRecord(repoRef)) throw new SlipwayError(subject, "spec.imageRepositoryRef is required");
-  const repoName = stringField(repoRef, "name", "spec.imageRepositoryRef", subject);
-  if (!repoName) throw new SlipwayError(subject, "spec.imageRepositoryRef.name is required");
-  const repoNamespace = stringField(repoRef, "namespace", "spec.imageRepositoryRef", subject);
-  const policy = spec["policy"];
-  if (!isRecord(policy)) throw new SlipwayError(subject, "spec.policy is required");
+});
+var POLICY_KINDS = ["semver", "alphabetical", "numerical"];
+var policySchema = object({ semver: object({ range: rangeSchema }).nullish(), alphabetical: orderSchema, numerical: orderSchema }).catchall(unknown()).superRefine((policy, ctx) => {
   const kinds = Object.keys(policy).filter((k6) => policy[k6] !== void 0 && policy[k6] !== null);
   if (kinds.length !== 1) {
-    throw new SlipwayError(subject, `spec.policy must set exactly one of semver, alphabetical, numerical (got ${kinds.join(", ") || "none"})`);
+    ctx.addIssue({ code: "custom", message: `must set exactly one of ${POLICY_KINDS.join(", ")} (got ${kinds.join(", ") || "none"})` });
+  } else if (!POLICY_KINDS.includes(kinds[0] ?? "")) {
+    ctx.addIssue({ code: "custom", path: [kinds[0] ?? ""], message: "is not a policy (want semver, alphabetical or numerical)" });
   }
-  let choice;
-  const kind = kinds[0];
-  if (kind === "semver") {
-    const semver = policy["semver"];
-    const range2 = isRecord(semver) ? stringField(semver, "range", "spec.policy.semver", subject) : void 0;
-    if (!range2) throw new SlipwayError(subject, "spec.policy.semver.range is required");
-    try {
-      parseSemverRange(range2);
-    } catch (err) {
-      throw new SlipwayError(subject, `spec.policy.semver.range "${range2}" is invalid`, { cause: err });
-    }
-    choice = { kind: "semver", range: range2 };
-  } else if (kind === "alphabetical" || kind === "numerical") {
-    choice = { kind, order: order2(policy[kind], `spec.policy.${kind}`, subject) };
-  } else {
-    throw new SlipwayError(subject, `spec.policy.${kind} is not a policy (want semver, alphabetical or numerical)`);
+}).transform((p3) => {
+  if (p3.semver) return { kind: "semver", range: p3.semver.range };
+  if (p3.alphabetical !== void 0 && p3.alphabetical !== null) return { kind: "alphabetical", order: p3.alphabetical.order ?? "asc" };
+  return { kind: "numerical", order: p3.numerical?.order ?? "asc" };
+});
+var filterTagsSchema = object({ pattern: string2().nullish(), extract: string2().nullish() }).superRefine((f6, ctx) => {
+  try {
+    compileTagFilter(f6.pattern ?? "", f6.extract ?? "");
+  } catch (err) {
+    ctx.addIssue({ code: "custom", path: ["pattern"], message: `"${f6.pattern}" is invalid`, params: { cause: err } });
   }
-  const result = { namespace, name, imageRepositoryRef: { name: repoName }, choice };
-  if (repoNamespace) result.imageRepositoryRef.namespace = repoNamespace;
-  const filter = spec["filterTags"];
-  if (filter !== void 0 && filter !== null) {
-    if (!isRecord(filter)) throw new SlipwayError(subject, "spec.filterTags must be a mapping");
-    const pattern = stringField(filter, "pattern", "spec.filterTags", subject);
-    const extract = stringField(filter, "extract", "spec.filterTags", subject);
-    try {
-      compileTagFilter(pattern ?? "", extract ?? "");
-    } catch (err) {
-      throw new SlipwayError(subject, `spec.filterTags.pattern "${pattern}" is invalid`, { cause: err });
-    }
-    result.filterTags = {};
-    if (pattern !== void 0) result.filterTags.pattern = pattern;
-    if (extract !== void 0) result.filterTags.extract = extract;
-  }
+}).transform((f6) => ({ ...f6.pattern != null ? { pattern: f6.pattern } : {}, ...f6.extract != null ? { extract: f6.extract } : {} })).nullish();
+var headerSchema = object(
+  {
+    kind: unknown().refine((k6) => k6 === "ImagePolicy", { error: (iss) => `must be ImagePolicy, got ${JSON.stringify(iss.input ?? null)}` }),
+    apiVersion: unknown().refine((v) => typeof v === "string" && IMAGE_POLICY_API_VERSIONS.includes(v), {
+      error: (iss) => `${JSON.stringify(iss.input ?? null)} is not one of ${IMAGE_POLICY_API_VERSIONS.join(", ")}`
+    }),
+    metadata: object({ name: string2().nullish(), namespace: string2().nullish() }).nullish()
+  },
+  { error: (iss) => iss.code === "invalid_type" ? "an ImagePolicy must be a mapping" : void 0 }
+);
+var specSchema = object({
+  spec: object({
+    imageRepositoryRef: object({ name: string2().min(1, { error: "is required" }), namespace: string2().nullish() }),
+    policy: policySchema,
+    filterTags: filterTagsSchema
+  })
+});
+function fail(subject, issue3) {
+  const text3 = issue3 ? issueText(issue3) : "is invalid";
+  throw new SlipwayError(subject, text3, issue3?.cause === void 0 ? void 0 : { cause: issue3.cause });
+}
+function parseImagePolicy(doc, source, defaultNamespace = "default") {
+  const header = parseWithSchema(headerSchema, doc);
+  if (!header.ok) fail(source, header.issues[0]);
+  const name = header.value.metadata?.name;
+  if (!name) fail(source, { path: ["metadata", "name"], message: "is required" });
+  const namespace = header.value.metadata?.namespace || defaultNamespace;
+  const parsed = parseWithSchema(specSchema, doc);
+  if (!parsed.ok) fail(`${source}: ImagePolicy/${namespace}/${name}`, parsed.issues[0]);
+  const { imageRepositoryRef: ref2, policy: choice, filterTags } = parsed.value.spec;
+  const result = { namespace, name, imageRepositoryRef: { name: ref2.name }, choice };
+  if (ref2.namespace) result.imageRepositoryRef.namespace = ref2.namespace;
+  if (filterTags) result.filterTags = filterTags;
   return result;
-}
-
-// action/manifests/yaml-fields.ts
-function isRecord2(value) {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-function valueAt(doc, path10) {
-  let cur = doc;
-  for (const key of path10) {
-    if (!isRecord2(cur)) return void 0;
-    cur = cur[key];
-  }
-  return cur;
-}
-function stringAt(doc, path10, source) {
-  const v = valueAt(doc, path10);
-  if (v === void 0 || v === null) return void 0;
-  if (typeof v !== "string") throw new SlipwayError(source, `${path10.join(".")} must be a string, got ${typeof v}`);
-  return v;
 }
 
 // core/policy/exclusion-list.ts
@@ -74088,73 +79864,126 @@ function compileExclusionList(patterns = DEFAULT_EXCLUSION_LIST) {
 }
 
 // action/manifests/image-repository.ts
+var headerSchema2 = object(
+  { metadata: object({ name: string2().nullish(), namespace: string2().nullish() }).nullish() },
+  { error: (iss) => iss.code === "invalid_type" ? "an ImageRepository must be a mapping" : void 0 }
+);
+var specSchema2 = object({
+  spec: preprocess(
+    (spec) => spec ?? {},
+    object({
+      image: string2().trim().min(1, { error: "is required" }),
+      exclusionList: array(string2(), { error: "must be a list of strings" }).optional().transform((list3) => list3 ?? DEFAULT_EXCLUSION_LIST)
+    })
+  )
+});
 function parseImageRepository(doc, source, defaultNamespace) {
-  if (!isRecord2(doc)) throw new SlipwayError(source, "an ImageRepository must be a mapping");
-  const name = stringAt(doc, ["metadata", "name"], source);
+  const header = parseWithSchema(headerSchema2, doc);
+  if (!header.ok) throw new SlipwayError(source, header.issues[0] ? issueText(header.issues[0]) : "is invalid");
+  const name = header.value.metadata?.name;
   if (!name) throw new SlipwayError(source, "ImageRepository: metadata.name is required");
-  const namespace = stringAt(doc, ["metadata", "namespace"], source) || defaultNamespace;
-  const image = stringAt(doc, ["spec", "image"], source);
-  if (!image) throw new SlipwayError(`${source}: ImageRepository/${namespace}/${name}`, "spec.image is required");
-  const spec = isRecord2(doc.spec) ? doc.spec : {};
-  let exclusionList = DEFAULT_EXCLUSION_LIST;
-  if (spec.exclusionList !== void 0) {
-    const list3 = spec.exclusionList;
-    if (!Array.isArray(list3) || !list3.every((p3) => typeof p3 === "string")) {
-      throw new SlipwayError(`${source}: ImageRepository/${namespace}/${name}`, "spec.exclusionList must be a list of strings");
-    }
-    exclusionList = list3;
-  }
-  return { namespace, name, image: image.trim(), exclusionList, source };
+  const namespace = header.value.metadata?.namespace || defaultNamespace;
+  const parsed = parseWithSchema(specSchema2, doc);
+  if (!parsed.ok) throw new SlipwayError(`${source}: ImageRepository/${namespace}/${name}`, parsed.issues[0] ? issueText(parsed.issues[0]) : "is invalid");
+  const { image, exclusionList } = parsed.value.spec;
+  return { namespace, name, image, exclusionList, source };
 }
 
 // action/manifests/image-update-automation.ts
 var IMAGE_UPDATE_AUTOMATION_API_VERSIONS = ["v1alpha1", "v1alpha2", "v1beta1", "v1beta2", "v1"].map(
   (v) => `${imageAutomationGroup}/${v}`
 );
+var text2 = string2().nullish().transform((v) => v || void 0);
+var headerSchema3 = object(
+  {
+    apiVersion: unknown().refine((v) => typeof v === "string" && IMAGE_UPDATE_AUTOMATION_API_VERSIONS.includes(v), {
+      error: (iss) => `${JSON.stringify(iss.input ?? null)} is not one of ${IMAGE_UPDATE_AUTOMATION_API_VERSIONS.join(", ")}`
+    }),
+    metadata: object({ name: string2().nullish(), namespace: string2().nullish() }).nullish()
+  },
+  { error: (iss) => iss.code === "invalid_type" ? "an ImageUpdateAutomation must be a mapping" : void 0 }
+);
+var updateSchema = object({
+  strategy: text2.refine((v) => v === void 0 || v === "Setters", { error: (iss) => `${String(iss.input)} is not supported (only Setters)` }),
+  path: text2.transform((p3) => p3 ?? ".")
+}).nullish().transform((u) => ({ path: u?.path ?? "." }));
+var v1alpha1Schema = object({
+  spec: preprocess(
+    (spec) => spec ?? {},
+    object({
+      checkout: object({ branch: text2 }).nullish(),
+      commit: object({ authorName: text2, authorEmail: text2, messageTemplate: text2 }).nullish(),
+      push: object({ branch: text2 }).nullish(),
+      update: updateSchema,
+      suspend: unknown().optional()
+    }).transform(
+      (s2) => ({
+        updatePath: s2.update.path,
+        checkoutBranch: s2.checkout?.branch,
+        pushBranch: s2.push?.branch,
+        author: s2.commit?.authorName || s2.commit?.authorEmail ? { name: s2.commit.authorName ?? "", email: s2.commit.authorEmail ?? "" } : void 0,
+        messageTemplate: s2.commit?.messageTemplate,
+        messageTemplateValues: {},
+        suspended: s2.suspend === true
+      })
+    )
+  )
+});
+var gitSchema = object({
+  spec: preprocess(
+    (spec) => spec ?? {},
+    object({
+      git: object({
+        checkout: object({ ref: object({ branch: text2 }).nullish() }).nullish(),
+        commit: object({
+          author: object({ name: text2, email: text2 }).nullish(),
+          messageTemplate: text2,
+          messageTemplateValues: record(string2(), unknown(), { error: "must be a mapping" }).nullish()
+        }).nullish(),
+        push: object({
+          branch: text2,
+          refspec: text2.refine((v) => v === void 0, { error: "is not supported; use spec.git.push.branch" })
+        }).nullish()
+      }).nullish(),
+      update: updateSchema,
+      suspend: unknown().optional()
+    }).transform((s2) => {
+      const author = s2.git?.commit?.author;
+      return {
+        updatePath: s2.update.path,
+        checkoutBranch: s2.git?.checkout?.ref?.branch,
+        pushBranch: s2.git?.push?.branch,
+        author: author?.name || author?.email ? { name: author.name ?? "", email: author.email ?? "" } : void 0,
+        messageTemplate: s2.git?.commit?.messageTemplate,
+        messageTemplateValues: Object.fromEntries(Object.entries(s2.git?.commit?.messageTemplateValues ?? {}).map(([k6, v]) => [k6, String(v)])),
+        suspended: s2.suspend === true
+      };
+    })
+  )
+});
+function fail2(subject, issue3) {
+  throw new SlipwayError(subject, issue3 ? issueText(issue3) : "is invalid");
+}
 function parseImageUpdateAutomation(doc, source, defaultNamespace) {
-  if (!isRecord2(doc)) throw new SlipwayError(source, "an ImageUpdateAutomation must be a mapping");
-  const apiVersion = doc["apiVersion"];
-  if (typeof apiVersion !== "string" || !IMAGE_UPDATE_AUTOMATION_API_VERSIONS.includes(apiVersion)) {
-    throw new SlipwayError(source, `ImageUpdateAutomation apiVersion ${JSON.stringify(apiVersion ?? null)} is not one of ${IMAGE_UPDATE_AUTOMATION_API_VERSIONS.join(", ")}`);
+  const header = parseWithSchema(headerSchema3, doc);
+  if (!header.ok) {
+    const first = header.issues[0];
+    throw new SlipwayError(source, first && first.path.length > 0 ? `ImageUpdateAutomation ${issueText(first)}` : first ? issueText(first) : "is invalid");
   }
-  const name = stringAt(doc, ["metadata", "name"], source);
-  if (!name) throw new SlipwayError(source, "ImageUpdateAutomation: metadata.name is required");
-  const namespace = stringAt(doc, ["metadata", "namespace"], source) || defaultNamespace;
-  const subject = `${source}: ImageUpdateAutomation/${namespace}/${name}`;
-  const v1alpha1 = apiVersion.endsWith("/v1alpha1");
-  const str2 = (path10) => stringAt(doc, path10, subject) || void 0;
-  const strategy = str2(["spec", "update", "strategy"]);
-  if (strategy !== void 0 && strategy !== "Setters") throw new SlipwayError(subject, `spec.update.strategy ${strategy} is not supported (only Setters)`);
-  const authorName = v1alpha1 ? str2(["spec", "commit", "authorName"]) : str2(["spec", "git", "commit", "author", "name"]);
-  const authorEmail = v1alpha1 ? str2(["spec", "commit", "authorEmail"]) : str2(["spec", "git", "commit", "author", "email"]);
-  const rawValues = valueAt(doc, ["spec", "git", "commit", "messageTemplateValues"]);
-  const messageTemplateValues = {};
-  if (rawValues !== void 0 && rawValues !== null) {
-    if (!isRecord2(rawValues)) throw new SlipwayError(subject, "spec.git.commit.messageTemplateValues must be a mapping");
-    for (const [k6, v] of Object.entries(rawValues)) messageTemplateValues[k6] = String(v);
-  }
-  const pushRefspec = str2(["spec", "git", "push", "refspec"]);
-  if (pushRefspec !== void 0) throw new SlipwayError(subject, "spec.git.push.refspec is not supported; use spec.git.push.branch");
-  return {
-    namespace,
-    name,
-    updatePath: str2(["spec", "update", "path"]) ?? ".",
-    checkoutBranch: v1alpha1 ? str2(["spec", "checkout", "branch"]) : str2(["spec", "git", "checkout", "ref", "branch"]),
-    pushBranch: v1alpha1 ? str2(["spec", "push", "branch"]) : str2(["spec", "git", "push", "branch"]),
-    author: authorName || authorEmail ? { name: authorName ?? "", email: authorEmail ?? "" } : void 0,
-    messageTemplate: v1alpha1 ? str2(["spec", "commit", "messageTemplate"]) : str2(["spec", "git", "commit", "messageTemplate"]),
-    messageTemplateValues,
-    suspended: valueAt(doc, ["spec", "suspend"]) === true,
-    source
-  };
+  const name = header.value.metadata?.name;
+  if (!name) fail2(source, { path: [], message: "ImageUpdateAutomation: metadata.name is required" });
+  const namespace = header.value.metadata?.namespace || defaultNamespace;
+  const parsed = parseWithSchema(header.value.apiVersion.endsWith("/v1alpha1") ? v1alpha1Schema : gitSchema, doc);
+  if (!parsed.ok) fail2(`${source}: ImageUpdateAutomation/${namespace}/${name}`, parsed.issues[0]);
+  return { namespace, name, ...parsed.value.spec, source };
 }
 
 // action/manifests/marker-scan.ts
 var MARKER_LITERAL2 = `"${imagePolicyMarkerKey}"`;
-function scanMarkers(text2, file) {
-  if (!text2.includes(MARKER_LITERAL2)) return [];
+function scanMarkers(text3, file) {
+  if (!text3.includes(MARKER_LITERAL2)) return [];
   const out = [];
-  text2.split("\n").forEach((line, i6) => {
+  text3.split("\n").forEach((line, i6) => {
     const at = line.indexOf("#");
     if (at < 0 || !line.includes(MARKER_LITERAL2)) return;
     const comment = line.slice(line.indexOf("{", at));
@@ -74164,13 +79993,18 @@ function scanMarkers(text2, file) {
   return out;
 }
 
+// action/manifests/yaml-fields.ts
+function isRecord(value) {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
 // action/manifests/scan-manifest-tree.ts
 var GROUP = `${imageAutomationGroup}/`;
-function parseFluxObjects(text2, file, defaultNamespace) {
+function parseFluxObjects(text3, file, defaultNamespace) {
   const out = { repositories: [], policies: [], automations: [], warnings: [] };
-  if (!text2.includes(GROUP)) return out;
+  if (!text3.includes(GROUP)) return out;
   const lines = new import_yaml2.LineCounter();
-  const docs = (0, import_yaml2.parseAllDocuments)(text2, { lineCounter: lines, uniqueKeys: false });
+  const docs = (0, import_yaml2.parseAllDocuments)(text3, { lineCounter: lines, uniqueKeys: false });
   const list3 = Array.isArray(docs) ? docs : [docs];
   for (const doc of list3) {
     if (doc.errors.length > 0) {
@@ -74178,7 +80012,7 @@ function parseFluxObjects(text2, file, defaultNamespace) {
       continue;
     }
     const value = doc.toJS();
-    if (!isRecord2(value) || typeof value["apiVersion"] !== "string" || !value["apiVersion"].startsWith(GROUP)) continue;
+    if (!isRecord(value) || typeof value["apiVersion"] !== "string" || !value["apiVersion"].startsWith(GROUP)) continue;
     const start = doc.contents?.range?.[0] ?? 0;
     const source = `${file}:${lines.linePos(start).line}`;
     switch (value["kind"]) {
@@ -74212,10 +80046,10 @@ async function scanManifestTree(options) {
       const i6 = next++;
       throwIfAborted(signal);
       const full = files[i6] ?? "";
-      const text2 = await readFile6(full, "utf8");
+      const text3 = await readFile6(full, "utf8");
       const rel = path8.relative(root6, full).split(path8.sep).join("/");
-      const objects = full.endsWith("Kustomization") ? { repositories: [], policies: [], automations: [], warnings: [] } : parseFluxObjects(text2, rel, ns);
-      found[i6] = { objects, markers: scanMarkers(text2, rel) };
+      const objects = full.endsWith("Kustomization") ? { repositories: [], policies: [], automations: [], warnings: [] } : parseFluxObjects(text3, rel, ns);
+      found[i6] = { objects, markers: scanMarkers(text3, rel) };
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, files.length) }, worker));
@@ -74237,12 +80071,12 @@ var DECIMAL = new RegExp(`^[+-]?(?:${DIGITS}(?:\\.(?:${DIGITS})?)?|\\.${DIGITS})
 var HEX = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?[pP]([+-]?[0-9]+)$/;
 var INFINITY = /^([+-]?)(?:inf|infinity)$/i;
 var NAN = /^nan$/i;
-function parseGoFloat(text2) {
-  if (DECIMAL.test(text2)) {
-    const value = Number(text2.replaceAll("_", ""));
+function parseGoFloat(text3) {
+  if (DECIMAL.test(text3)) {
+    const value = Number(text3.replaceAll("_", ""));
     return Number.isFinite(value) ? value : void 0;
   }
-  const hex = HEX.exec(text2);
+  const hex = HEX.exec(text3);
   if (hex) {
     const [, sign2, int = "", frac = "", exp = "0"] = hex;
     if (int === "" && frac === "") return void 0;
@@ -74251,9 +80085,9 @@ function parseGoFloat(text2) {
     if (!Number.isFinite(value)) return void 0;
     return sign2 === "-" ? -value : value;
   }
-  const inf = INFINITY.exec(text2);
+  const inf = INFINITY.exec(text3);
   if (inf) return inf[1] === "-" ? -Infinity : Infinity;
-  if (NAN.test(text2)) return Number.NaN;
+  if (NAN.test(text3)) return Number.NaN;
   return void 0;
 }
 
@@ -74640,7 +80474,7 @@ async function runCi(options) {
   if (i6.builder !== "none") await checkBuildInputs(i6.context, resolveDockerfile(i6.context, i6.dockerfile || void 0));
   if (i6.builder === "none" && !source) throw new SlipwayError("input source", "builder none needs the tag or digest of the image already pushed (or image as repo:tag)");
   if (i6.commitMessage) checkCommitTemplate(i6.commitMessage, "input commit-message");
-  const { registry, repository } = registryFor(image, {
+  const { registry: registry2, repository } = registryFor(image, {
     ecrEndpoint: i6.ecrEndpoint || void 0,
     username: i6.registryUsername || void 0,
     password: i6.registryPassword || void 0
@@ -74683,7 +80517,7 @@ async function runCi(options) {
         extraTags,
         createRepository: i6.createRepository ? { scanOnPush: i6.scanOnPush, immutableTags: i6.immutableTags } : void 0,
         source,
-        registry,
+        registry: registry2,
         log,
         docker: env2.DOCKER_HOST ? { dockerHost: env2.DOCKER_HOST } : void 0,
         signal
@@ -74709,7 +80543,7 @@ async function runCi(options) {
           pushed: { image, tag: published.tag, digest: published.digest || void 0 },
           listTags: async (s2) => {
             try {
-              return await registry.listTags(repository, s2);
+              return await registry2.listTags(repository, s2);
             } catch (err) {
               if (i6.dryRun) {
                 log.warn(`dry run: cannot list tags of ${image} (${errorMessage(err)}); using the new tag only`);
