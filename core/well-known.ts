@@ -38,6 +38,13 @@ export const eventReportingController = "slipway.dev/agent";
 /** Prefix of the ApplySet tooling value Slipway writes (`slipway/<version>`). */
 export const toolingPrefix = "slipway/";
 
+/** The Secret `slipway bootstrap --git-username` creates for the agent's git credentials. */
+export const gitCredentialsSecretName = "slipway-git-credentials";
+/** The commit author of the CI step when neither the inputs nor the ImageUpdateAutomation name one. */
+export const defaultCommitAuthor: Readonly<{ name: string; email: string }> = { name: "slipway", email: "slipway@users.noreply.invalid" };
+/** User-Agent of the CI step's own HTTP calls (GitHub API, the agent's webhook). */
+export const ciUserAgent = "slipway-ci";
+
 /** HTTP header that carries the shared secret of the agent's `POST /hook/<source>`. */
 export const hookTokenHeader = "x-slipway-token";
 

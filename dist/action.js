@@ -70980,6 +70980,8 @@ function ciContextFromEnv(env2) {
 }
 
 // core/well-known.ts
+var defaultCommitAuthor = { name: "slipway", email: "slipway@users.noreply.invalid" };
+var ciUserAgent = "slipway-ci";
 var hookTokenHeader = "x-slipway-token";
 var fluxNamespace = "flux-system";
 var imagePolicyMarkerKey = "$imagepolicy";
@@ -72870,7 +72872,7 @@ function createGithubPullRequests(options) {
           accept: "application/vnd.github+json",
           authorization: `Bearer ${options.token}`,
           "x-github-api-version": "2022-11-28",
-          "user-agent": "slipway-ci",
+          "user-agent": ciUserAgent,
           ...body ? { "content-type": "application/json" } : {}
         },
         body: body ? JSON.stringify(body) : void 0,
@@ -80265,7 +80267,7 @@ function defaultCommitMessage(pushed) {
 }
 var PushRaceLost = class extends Error {
 };
-var DEFAULT_AUTHOR = { name: "slipway", email: "slipway@users.noreply.invalid" };
+var DEFAULT_AUTHOR = defaultCommitAuthor;
 async function updateManifests(options) {
   const { git, log, signal, pushed } = options;
   const ns = options.policyNamespace ?? fluxNamespace;
@@ -80421,7 +80423,7 @@ function pickAutomation(all, updatePath) {
 async function pokeWebhook(options) {
   const timeout = AbortSignal.timeout(options.timeoutMs ?? 1e4);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-  const headers = { "content-type": "application/json", "user-agent": "slipway-ci" };
+  const headers = { "content-type": "application/json", "user-agent": ciUserAgent };
   if (options.token) headers[hookTokenHeader] = options.token;
   let res;
   try {

@@ -24,7 +24,7 @@ import { FLUX_DEFAULT_MESSAGE, renderCommitMessage } from "../manifests/commit-t
 import type { ImageUpdateAutomationObject } from "../manifests/image-update-automation.ts";
 import { scanManifestTree } from "../manifests/scan-manifest-tree.ts";
 import { resolveImages, type PolicyDecision, type PushedImage } from "./resolve-images.ts";
-import { fluxNamespace, imageAutomationGroup, imagePolicyMarkerKey } from "../../core/well-known.ts";
+import { defaultCommitAuthor, fluxNamespace, imageAutomationGroup, imagePolicyMarkerKey } from "../../core/well-known.ts";
 
 /** Options for {@link updateManifests}. */
 export interface UpdateManifestsOptions {
@@ -91,7 +91,7 @@ export function defaultCommitMessage(pushed: PushedImage): string {
 /** A push refused because another pipeline pushed first. */
 class PushRaceLost extends Error {}
 
-const DEFAULT_AUTHOR: GitAuthor = { name: "slipway", email: "slipway@users.noreply.invalid" };
+const DEFAULT_AUTHOR: GitAuthor = defaultCommitAuthor;
 
 /** Runs the update; see the file comment. Errors name the input or object they concern. */
 export async function updateManifests(options: UpdateManifestsOptions): Promise<UpdateManifestsResult> {

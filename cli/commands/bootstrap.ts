@@ -22,6 +22,7 @@ import { applySync } from "../../agent/sync/apply-sync.ts";
 import { serverSideApply } from "../../agent/apply/server-side-apply.ts";
 import { fail, ok, step, waiting, type CliIO, type CommandRun } from "../io.ts";
 import { clusterFlags, clusterFlagsUsage, durationFlag, kubeClientFromFlags, parseFlags, noPositionals } from "../flags.ts";
+import { gitCredentialsSecretName } from "../../core/well-known.ts";
 
 const USAGE = `Usage: slipway bootstrap --url URL [flags]
 
@@ -172,7 +173,7 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
         interval: values.interval,
         namespace: values.namespace,
         image: values.image,
-        secretRef: values["git-username"] ? "slipway-git-credentials" : values["secret-ref"],
+        secretRef: values["git-username"] ? gitCredentialsSecretName : values["secret-ref"],
         provider: values.provider === "aws" ? "aws" : undefined,
         roleArn: values["role-arn"],
       };
@@ -212,7 +213,7 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
       rest.push({
         apiVersion: "v1",
         kind: "Secret",
-        metadata: { name: "slipway-git-credentials", namespace: opts.namespace },
+        metadata: { name: gitCredentialsSecretName, namespace: opts.namespace },
         type: "Opaque",
         stringData: { username: values["git-username"] ?? "", password },
       } as KubeObject);
