@@ -31,6 +31,13 @@ function text(pattern?: RegExp, what?: string) {
   return base.refine((v) => pattern.test(v), { error: (iss) => `"${String(iss.input)}" is not ${what ?? `a valid value (${pattern.source})`}` });
 }
 
+/** An optional {@link text}; null reads as absent, as an empty YAML value does. */
+function optionalText(pattern?: RegExp, what?: string) {
+  return text(pattern, what)
+    .nullish()
+    .transform((v) => v ?? undefined);
+}
+
 /** true or false; absent or null is `def`. */
 function flag(def: boolean) {
   return z
@@ -54,9 +61,9 @@ const optionalDuration = duration.optional();
 /** Which commit of a source to track: exactly one of branch, tag or commit. */
 const refSchema = mapping(
   {
-    branch: text(/^[^\s~^:?*[\\]+$/, "a valid git ref name").optional(),
-    tag: text(/^[^\s~^:?*[\\]+$/, "a valid git ref name").optional(),
-    commit: text(/^[0-9a-f]{40}$/, "a full 40-character commit SHA").optional(),
+    branch: optionalText(/^[^\s~^:?*[\\]+$/, "a valid git ref name"),
+    tag: optionalText(/^[^\s~^:?*[\\]+$/, "a valid git ref name"),
+    commit: optionalText(/^[0-9a-f]{40}$/, "a full 40-character commit SHA"),
   },
   "is required: { branch: NAME } or { tag: NAME } or { commit: SHA }",
 )
@@ -72,7 +79,7 @@ export type SourceRef = { branch: string } | { tag: string } | { commit: string 
 /** A Secret with git credentials; its namespace defaults to the agent's (filled in by the root). */
 const secretRefSchema = mapping({
   name: text(dnsSubdomain, "a valid Secret name"),
-  namespace: text(dnsLabel, "a valid namespace").optional(),
+  namespace: optionalText(dnsLabel, "a valid namespace"),
 });
 
 /** A reference to a Secret holding git credentials. */
@@ -135,7 +142,7 @@ const syncSchema = mapping({
   path: text()
     .refine((p) => !p.startsWith("/"), { error: (iss) => `"${String(iss.input)}" must be relative to the repository root` })
     .refine((p) => !leavesRoot(p), { error: (iss) => `"${String(iss.input)}" leaves the repository` })
-    .optional(),
+    .nullish(),
   interval: optionalDuration,
   retryInterval: optionalDuration,
   timeout: optionalDuration,
@@ -145,11 +152,11 @@ const syncSchema = mapping({
     .array(z.string({ error: "must be a sync name" }).min(1, { error: "must be a sync name" }), { error: "must be a list of sync names" })
     .nullish()
     .transform((d) => d ?? []),
-  targetNamespace: text(dnsLabel, "a valid namespace").optional(),
+  targetNamespace: optionalText(dnsLabel, "a valid namespace"),
   suspend: flag(false),
   force: flag(false),
   allowEmpty: flag(false),
-  serviceAccountName: text(dnsSubdomain, "a valid ServiceAccount name").optional(),
+  serviceAccountName: optionalText(dnsSubdomain, "a valid ServiceAccount name"),
 }).transform((s) => {
   const intervalMs = s.interval ?? 600_000;
   return {
@@ -189,7 +196,7 @@ export type SyncConfig = z.output<typeof syncSchema>;
 /** The whole file: `[host]:port` listen address, log level, sources and syncs. */
 export const agentConfigSchema = mapping({
   /** Namespace of the ApplySet parents, Events and default Secrets. Default `slipway-system`. */
-  namespace: text(dnsLabel, "a valid namespace").default(defaultAgentNamespace),
+  namespace: optionalText(dnsLabel, "a valid namespace").transform((v) => v ?? defaultAgentNamespace),
   /** HTTP listen address `[host]:port` for /metrics, /healthz, /readyz, /hook (a bare number is a port). Default `:8080`. */
   listen: z
     .unknown()
@@ -202,7 +209,8 @@ export const agentConfigSchema = mapping({
   /** Lowest log level written. Default `info`. */
   logLevel: z
     .enum(logLevels as [LogLevel, ...LogLevel[]], { error: (iss) => `"${String(iss.input)}" is not one of ${logLevels.join(", ")}` })
-    .default("info"),
+    .nullish()
+    .transform((v) => v ?? "info"),
   sources: z
     .array(sourceSchema, { error: "must be a list" })
     .nullish()
