@@ -7,6 +7,7 @@
  */
 import { SlipwayError } from "../core/errors.ts";
 import { registerSecret } from "../core/redact.ts";
+import { fluxNamespace } from "../core/well-known.ts";
 
 /** The definition of one input. */
 export interface InputDef<T> {
@@ -119,7 +120,7 @@ export const INPUTS = {
   manifestRepo: def({ name: "manifest-repo", description: "Git URL of the manifest repository to update; empty = build and push only.", default: "", parse: gitUrl }),
   manifestBranch: def({ name: "manifest-branch", description: "Branch to update; default the ImageUpdateAutomation's checkout branch, else the remote's default branch.", default: "", parse: text }),
   updatePath: def({ name: "update-path", description: "Directory of the manifest repository whose markers are updated; default the automation's `spec.update.path`, else the whole repository. Flux objects are read from the whole repository.", default: "", parse: text }),
-  policyNamespace: def({ name: "policy-namespace", description: "Namespace of policies that have none (markers `ns:name`).", default: "flux-system", parse: text }),
+  policyNamespace: def({ name: "policy-namespace", description: "Namespace of policies that have none (markers `ns:name`).", default: fluxNamespace, parse: text }),
   gitToken: def({ name: "git-token", description: "Token for git over HTTPS (sent as the password of `git-username`).", default: "", secret: true, parse: secretText }),
   gitUsername: def({ name: "git-username", description: "Username for git over HTTPS; default `x-access-token` with a token.", default: "", parse: text }),
   gitPassword: def({ name: "git-password", description: "Password for git over HTTPS.", default: "", secret: true, parse: secretText }),

@@ -19,7 +19,8 @@ import type { CiOutputs, CiReporter, SummaryRow } from "./outputs.ts";
 import { createCodeCommitPullRequests } from "./pull-request/codecommit.ts";
 import { createGithubPullRequests, parseGithubRepo } from "./pull-request/github.ts";
 import type { PullRequestProvider } from "./pull-request/pull-request.ts";
-import { registryFor, splitImageRepository } from "./registry/registry-for.ts";
+import { registryFor } from "./registry/registry-for.ts";
+import { hasRegistryHost, splitImageRef, splitImageRepository } from "../core/image-ref.ts";
 import { formatTag } from "./tag-format.ts";
 import { gitErrorForInputs, gitTargetFromInputs, type GitTarget } from "./update/git-credentials.ts";
 import { updateManifests, type UpdateManifestsResult } from "./update/update-manifests.ts";
@@ -41,19 +42,10 @@ export interface RunCiOptions {
 
 /** The image repository (no tag) and, for builder `none`, the source tag or digest. */
 function imageAndSource(i: Inputs): { image: string; source?: string } {
-  let image = i.image;
-  let source = i.source || undefined;
-  const at = image.indexOf("@");
-  if (at >= 0) {
-    source ??= image.slice(at + 1);
-    image = image.slice(0, at);
-  }
-  const colon = image.lastIndexOf(":");
-  if (colon > image.lastIndexOf("/")) {
-    source ??= image.slice(colon + 1);
-    image = image.slice(0, colon);
-  }
-  if (i.registry && !/^[^/]*[.:][^/]*\//.test(image) && !image.startsWith("localhost/")) image = `${i.registry.replace(/\/+$/, "")}/${image}`;
+  const ref = splitImageRef(i.image);
+  let image = ref.name;
+  const source = i.source || ref.digest || ref.tag || undefined;
+  if (i.registry && !hasRegistryHost(image)) image = `${i.registry.replace(/\/+$/, "")}/${image}`;
   if (source && i.builder !== "none") throw new SlipwayError("input image", `"${i.image}" has a tag or digest; give the repository only (tags come from tag-format)`);
   splitImageRepository(image);
   return { image, source };

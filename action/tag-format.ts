@@ -4,6 +4,7 @@
  * so an alphabetical or numerical image policy always picks the newest build.
  */
 import { SlipwayError } from "../core/errors.ts";
+import { assertValidTag } from "../core/image-ref.ts";
 
 /** The tag template used when none is given: the UTC build time, `YYYYMMDDHHmmss`. */
 export const DEFAULT_TAG_FORMAT = "{timestamp}";
@@ -18,31 +19,6 @@ export interface TagContext {
   branch?: string;
   /** CI build number, for `{build}`. */
   buildNumber?: string;
-}
-
-/** An OCI tag: a word character, then up to 127 word characters, dots or dashes. */
-const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-
-/** Whether `tag` is a valid OCI tag. */
-export function isValidTag(tag: string): boolean {
-  return TAG.test(tag);
-}
-
-/**
- * Throws a SlipwayError about `subject` (e.g. `extra-tags`) unless `tag` is a valid OCI tag
- * (`[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`).
- */
-export function assertValidTag(tag: string, subject: string): void {
-  if (isValidTag(tag)) return;
-  const why =
-    tag.length === 0
-      ? "is empty"
-      : tag.length > 128
-        ? `is ${tag.length} characters long (at most 128)`
-        : /^[.-]/.test(tag)
-          ? "must not start with '.' or '-'"
-          : `contains characters outside [A-Za-z0-9_.-]`;
-  throw new SlipwayError(subject, `"${tag}" is not a valid image tag: it ${why}`);
 }
 
 /** Makes a branch name usable inside a tag: `refs/heads/` dropped, other characters become `-`. */

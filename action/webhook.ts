@@ -4,6 +4,7 @@
  * of at the next poll. A failed poke is reported, never fatal: the commit is already in git.
  */
 import { SlipwayError } from "../core/errors.ts";
+import { ciUserAgent, hookTokenHeader } from "../core/well-known.ts";
 
 /** Options for {@link pokeWebhook}. */
 export interface WebhookOptions {
@@ -21,8 +22,8 @@ export interface WebhookOptions {
 export async function pokeWebhook(options: WebhookOptions): Promise<number> {
   const timeout = AbortSignal.timeout(options.timeoutMs ?? 10_000);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-  const headers: Record<string, string> = { "content-type": "application/json", "user-agent": "slipway-ci" };
-  if (options.token) headers["x-slipway-token"] = options.token;
+  const headers: Record<string, string> = { "content-type": "application/json", "user-agent": ciUserAgent };
+  if (options.token) headers[hookTokenHeader] = options.token;
   let res: Response;
   try {
     res = await fetch(options.url, {

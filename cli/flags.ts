@@ -1,10 +1,14 @@
 /**
  * Flag parsing the one way every command does it: node:util parseArgs, `-h/--help` prints the
  * usage (exit 0), and an unknown flag or a failed check prints `✗ <what>: <why>` and the usage
- * (exit 2) before the command does any work.
+ * (exit 2) before the command does any work. The flags every cluster command shares
+ * (`--kubeconfig`, `-n/--namespace`) and duration flags (`--timeout 5m`) are defined here once.
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { SlipwayError, errorMessage } from "../core/errors.ts";
+import { parseDuration } from "../core/duration.ts";
+import { defaultAgentNamespace } from "../core/well-known.ts";
+import { createKubeClient, type KubeClient } from "../agent/kube/kube-client.ts";
 import { fail, type CliIO } from "./io.ts";
 
 /** The flag definitions of one command; every command defines `help`. */
@@ -38,7 +42,10 @@ export function parseFlags<const O extends FlagDefinitions, R>(
     }
     return { ok: true, flags: check(parsed) };
   } catch (err) {
-    fail(io, errorMessage(err));
+    // parseArgs' own errors (unknown flag, missing value) do not say which command they concern.
+    const command = /^Usage: (slipway(?: [a-z-]+)?)/.exec(usage)?.[1];
+    const parseError = err instanceof Error && "code" in err && String(err.code).startsWith("ERR_PARSE_ARGS");
+    fail(io, parseError && command ? `${command}: ${errorMessage(err)}` : errorMessage(err));
     io.stderr(usage);
     return { ok: false, exit: 2 };
   }
@@ -53,4 +60,46 @@ export function noPositionals(positionals: readonly string[], hint?: string): vo
 export function outputFormat(value: string): "text" | "json" {
   if (value !== "text" && value !== "json") throw new SlipwayError(`--output "${value}"`, 'want "text" or "json"');
   return value;
+}
+
+/** `--kubeconfig FILE`: the flag definition every command that talks to a cluster spreads into its own. */
+export const kubeconfigFlag = { kubeconfig: { type: "string" } } as const;
+
+/** `-n, --namespace NS` (default `slipway-system`): the agent's namespace, for commands that talk to the agent through the cluster. */
+export const agentNamespaceFlag = { namespace: { type: "string", short: "n", default: defaultAgentNamespace } } as const;
+
+/** Both cluster flags: {@link agentNamespaceFlag} and {@link kubeconfigFlag}. */
+export const clusterFlags = { ...agentNamespaceFlag, ...kubeconfigFlag } as const;
+
+/**
+ * The usage lines of the cluster flags, the description starting at column `width` (counted from
+ * the flag's first character, as the command's other lines are). `namespace: false` leaves out
+ * `-n`; `kubeconfig` replaces the kubeconfig line's description.
+ */
+export function clusterFlagsUsage(width: number, options: { namespace?: boolean; kubeconfig?: string } = {}): string {
+  const line = (flag: string, text: string): string => `  ${flag.padEnd(width)}${text}\n`;
+  return (
+    (options.namespace === false ? "" : line("-n, --namespace NS", `the agent's namespace (default ${defaultAgentNamespace})`)) +
+    line("--kubeconfig FILE", options.kubeconfig ?? "default $KUBECONFIG or ~/.kube/config")
+  );
+}
+
+/** The Kubernetes client for a command's parsed `--kubeconfig` (absent: `$KUBECONFIG`, `~/.kube/config`, in-cluster). */
+export async function kubeClientFromFlags(values: { kubeconfig?: string | undefined }): Promise<KubeClient> {
+  return createKubeClient(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {});
+}
+
+/**
+ * Parses a duration flag (`--timeout 30s`, Go notation: `500ms`, `30s`, `5m`, `1h30m`) into
+ * milliseconds. A bare number is refused with a message that says to add a unit, so that a
+ * value meant as seconds is never read as something else; zero and anything else that is not a
+ * duration are refused too.
+ */
+export function durationFlag(flag: string, value: string): number {
+  if (/^\s*\d+(?:\.\d+)?\s*$/.test(value) && value.trim() !== "0") {
+    throw new SlipwayError(`${flag} ${value}`, `a duration needs a unit: ${value.trim()}s for seconds, ${value.trim()}m for minutes`);
+  }
+  const ms = parseDuration(value);
+  if (!ms) throw new SlipwayError(`${flag} ${value}`, "is not a duration such as 30s or 5m");
+  return ms;
 }

@@ -16,7 +16,7 @@ import { isLoopbackHost } from "../registry/oci-registry.ts";
 import type { BuildOptions, ImageBuilder } from "./image-builder.ts";
 import { lineLog } from "./line-log.ts";
 import { classifyPushError } from "./push-error.ts";
-import { splitRef } from "./split-ref.ts";
+import { splitImageRef } from "../../core/image-ref.ts";
 
 /** Options for {@link createBuildahBuilder}. */
 export interface BuildahBuilderOptions {
@@ -101,7 +101,7 @@ export function createBuildahBuilder(options: BuildahBuilderOptions): ImageBuild
       try {
         await run(buildah, args, { env: env(), signal, onOutput: out.onOutput });
       } catch (err) {
-        throw classifyPushError(ref, splitRef(ref).tag, err);
+        throw classifyPushError(ref, splitImageRef(ref).tag, err);
       } finally {
         out.flush();
       }

@@ -15,7 +15,7 @@ import type { BuildOptions, ImageBuilder } from "./image-builder.ts";
 import { lineLog } from "./line-log.ts";
 import { digestFromPushOutput, digestFromRepoDigests } from "./push-digest.ts";
 import { classifyPushError } from "./push-error.ts";
-import { splitRef } from "./split-ref.ts";
+import { splitImageRef } from "../../core/image-ref.ts";
 
 /** Options for {@link createDockerBuilder}. */
 export interface DockerBuilderOptions {
@@ -99,7 +99,7 @@ export function createDockerBuilder(options: DockerBuilderOptions): ImageBuilder
           for (const t of build.tags) pushedByBuild.set(t, digest);
         }
       } catch (err) {
-        if (multi) throw classifyPushError(build.tags[0] ?? "", splitRef(build.tags[0] ?? "").tag, err);
+        if (multi) throw classifyPushError(build.tags[0] ?? "", splitImageRef(build.tags[0] ?? "").tag, err);
         throw new SlipwayError(`image ${build.tags[0] ?? ""}`, `docker build failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       } finally {
         out.flush();
@@ -115,14 +115,14 @@ export function createDockerBuilder(options: DockerBuilderOptions): ImageBuilder
       try {
         stdout = (await run(docker, ["push", ref], { env: await env(), signal, onOutput: out.onOutput })).stdout;
       } catch (err) {
-        throw classifyPushError(ref, splitRef(ref).tag, err);
+        throw classifyPushError(ref, splitImageRef(ref).tag, err);
       } finally {
         out.flush();
       }
       let digest = digestFromPushOutput(stdout);
       if (!digest) {
         const inspect = await run(docker, ["image", "inspect", "--format", "{{json .RepoDigests}}", ref], { env: await env(), signal });
-        digest = digestFromRepoDigests(inspect.stdout.trim(), splitRef(ref).name);
+        digest = digestFromRepoDigests(inspect.stdout.trim(), splitImageRef(ref).name);
       }
       if (!digest) throw new SlipwayError(`image ${ref}`, "pushed, but docker reported no digest for it");
       return { digest };

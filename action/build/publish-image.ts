@@ -6,9 +6,8 @@
 import { SlipwayError, throwIfAborted } from "../../core/errors.ts";
 import type { Logger } from "../../core/log.ts";
 import type { RegistryClient, RepositoryOptions } from "../registry/registry-client.ts";
-import { splitImageRepository } from "../registry/registry-for.ts";
 import { ALL_TAGS_MUTABLE, tagImmutability } from "../registry/tag-mutability.ts";
-import { assertValidTag } from "../tag-format.ts";
+import { assertValidTag, splitImageRepository } from "../../core/image-ref.ts";
 import { checkBuildInputs, resolveDockerfile } from "./build-inputs.ts";
 import { createBuildahBuilder } from "./buildah-builder.ts";
 import type { BuildahBuilderOptions } from "./buildah-builder.ts";

@@ -5,6 +5,10 @@
  * the functions `len index print printf eq ne lt le gt ge not and or` plus a few text helpers
  * (`lower upper title trim trimPrefix trimSuffix replace join contains hasPrefix hasSuffix quote
  * default`). Unknown fields and functions are errors naming them, never empty output. Pure.
+ *
+ * Hand-written on purpose: no npm library implements Go's text/template (the npm "go template"
+ * packages are Handlebars-like or Mustache-like and differ in pipes, `printf`, `range`/`else`,
+ * and errors on missing fields), and Flux users' commit templates must render as Flux renders them.
  */
 import { SlipwayError } from "../../core/errors.ts";
 

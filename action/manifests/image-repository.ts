@@ -1,9 +1,11 @@
 /**
  * The ImageRepository object (`image.toolkit.fluxcd.io/v1alpha1` … `v1`): which image repository
- * (`spec.image`) an ImagePolicy ranks the tags of. Pure.
+ * (`spec.image`) an ImagePolicy ranks the tags of. One zod schema gives the type, the default
+ * exclusion list and the validation together. Pure.
  */
+import * as z from "zod";
 import { SlipwayError } from "../../core/errors.ts";
-import { isRecord, stringAt } from "./yaml-fields.ts";
+import { issueText, parseWithSchema } from "../../core/schema-issues.ts";
 import { DEFAULT_EXCLUSION_LIST } from "../../core/policy/exclusion-list.ts";
 
 /** An ImageRepository as the CI step needs it. */
@@ -21,22 +23,35 @@ export interface ImageRepositoryObject {
   source: string;
 }
 
+/** `metadata`, read first so that errors about the spec can name the object. */
+const headerSchema = z.object(
+  { metadata: z.object({ name: z.string().nullish(), namespace: z.string().nullish() }).nullish() },
+  { error: (iss) => (iss.code === "invalid_type" ? "an ImageRepository must be a mapping" : undefined) },
+);
+
+/** `spec`; a missing spec reads as an empty one, so the error names `spec.image`. */
+const specSchema = z.object({
+  spec: z.preprocess(
+    (spec) => spec ?? {},
+    z.object({
+      image: z.string().trim().min(1, { error: "is required" }),
+      exclusionList: z
+        .array(z.string(), { error: "must be a list of strings" })
+        .optional()
+        .transform((list): readonly string[] => list ?? DEFAULT_EXCLUSION_LIST),
+    }),
+  ),
+});
+
 /** Reads an ImageRepository document; throws a SlipwayError naming `source` when spec.image is missing. */
 export function parseImageRepository(doc: unknown, source: string, defaultNamespace: string): ImageRepositoryObject {
-  if (!isRecord(doc)) throw new SlipwayError(source, "an ImageRepository must be a mapping");
-  const name = stringAt(doc, ["metadata", "name"], source);
+  const header = parseWithSchema(headerSchema, doc);
+  if (!header.ok) throw new SlipwayError(source, header.issues[0] ? issueText(header.issues[0]) : "is invalid");
+  const name = header.value.metadata?.name;
   if (!name) throw new SlipwayError(source, "ImageRepository: metadata.name is required");
-  const namespace = stringAt(doc, ["metadata", "namespace"], source) || defaultNamespace;
-  const image = stringAt(doc, ["spec", "image"], source);
-  if (!image) throw new SlipwayError(`${source}: ImageRepository/${namespace}/${name}`, "spec.image is required");
-  const spec = isRecord(doc.spec) ? doc.spec : {};
-  let exclusionList: readonly string[] = DEFAULT_EXCLUSION_LIST;
-  if (spec.exclusionList !== undefined) {
-    const list = spec.exclusionList;
-    if (!Array.isArray(list) || !list.every((p): p is string => typeof p === "string")) {
-      throw new SlipwayError(`${source}: ImageRepository/${namespace}/${name}`, "spec.exclusionList must be a list of strings");
-    }
-    exclusionList = list;
-  }
-  return { namespace, name, image: image.trim(), exclusionList, source };
+  const namespace = header.value.metadata?.namespace || defaultNamespace;
+  const parsed = parseWithSchema(specSchema, doc);
+  if (!parsed.ok) throw new SlipwayError(`${source}: ImageRepository/${namespace}/${name}`, parsed.issues[0] ? issueText(parsed.issues[0]) : "is invalid");
+  const { image, exclusionList } = parsed.value.spec;
+  return { namespace, name, image, exclusionList, source };
 }

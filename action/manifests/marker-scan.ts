@@ -4,6 +4,7 @@
  * cheap, and it needs no YAML parse. Pure.
  */
 import { parseMarkerComment } from "../../core/markers/marker.ts";
+import { imagePolicyMarkerKey } from "../../core/well-known.ts";
 
 /** A marker found in a file. */
 export interface MarkerUse {
@@ -13,13 +14,15 @@ export interface MarkerUse {
   source: string;
 }
 
+const MARKER_LITERAL = `"${imagePolicyMarkerKey}"`;
+
 /** Finds every well-formed marker in `text` (`file` names the sources). */
 export function scanMarkers(text: string, file: string): MarkerUse[] {
-  if (!text.includes('"$imagepolicy"')) return [];
+  if (!text.includes(MARKER_LITERAL)) return [];
   const out: MarkerUse[] = [];
   text.split("\n").forEach((line, i) => {
     const at = line.indexOf("#");
-    if (at < 0 || !line.includes('"$imagepolicy"')) return;
+    if (at < 0 || !line.includes(MARKER_LITERAL)) return;
     const comment = line.slice(line.indexOf("{", at));
     const parsed = parseMarkerComment(comment);
     if (parsed.kind === "marker") out.push({ policy: parsed.marker.policy, source: `${file}:${i + 1}` });

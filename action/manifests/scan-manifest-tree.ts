@@ -5,7 +5,7 @@
  * `image.toolkit.fluxcd.io` are parsed; a file that does not parse is a warning, a malformed
  * object an error naming `file:line`.
  */
-import { readdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { LineCounter, parseAllDocuments } from "yaml";
 import { throwIfAborted } from "../../core/errors.ts";
@@ -14,6 +14,8 @@ import { parseImageRepository, type ImageRepositoryObject } from "./image-reposi
 import { parseImageUpdateAutomation, type ImageUpdateAutomationObject } from "./image-update-automation.ts";
 import { scanMarkers, type MarkerUse } from "./marker-scan.ts";
 import { isRecord } from "./yaml-fields.ts";
+import { fluxNamespace, imageAutomationGroup } from "../../core/well-known.ts";
+import { walkTree } from "../../core/walk-tree.ts";
 
 /** An ImagePolicy and where it was read. */
 export interface PolicyObject {
@@ -42,7 +44,7 @@ export interface ReadFluxObjectsOptions {
   signal?: AbortSignal;
 }
 
-const GROUP = "image.toolkit.fluxcd.io/";
+const GROUP = `${imageAutomationGroup}/`;
 
 /** Parses the Flux image objects in one file's text (pure); `file` names sources. */
 export function parseFluxObjects(text: string, file: string, defaultNamespace: string): FluxObjects {
@@ -90,22 +92,15 @@ const CONCURRENCY = 32;
  */
 export async function scanManifestTree(options: ReadFluxObjectsOptions): Promise<ManifestScan> {
   const { root, signal } = options;
-  const ns = options.defaultNamespace ?? "flux-system";
-  const files: string[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    throwIfAborted(signal);
-    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const e of entries) {
-      const full = path.join(dir, e.name);
-      if (e.isDirectory()) {
-        if (e.name !== ".git") await walk(full);
-      } else if (e.isFile() && (e.name.endsWith(".yaml") || e.name.endsWith(".yml") || e.name === "Kustomization")) {
-        files.push(full);
-      }
-    }
-  };
-  await walk(path.resolve(root, options.dir ?? "."));
+  const ns = options.defaultNamespace ?? fluxNamespace;
+  const files = (
+    await walkTree(path.resolve(root, options.dir ?? "."), {
+      skipDirs: [".git"],
+      ignoreUnreadable: true,
+      include: (e) => e.kind === "file" && (e.name.endsWith(".yaml") || e.name.endsWith(".yml") || e.name === "Kustomization"),
+      signal,
+    })
+  ).map((e) => e.absolute);
   const found: (ManifestScan | undefined)[] = new Array(files.length);
   let next = 0;
   const worker = async (): Promise<void> => {

@@ -4,6 +4,7 @@
  */
 import { SlipwayError } from "../../core/errors.ts";
 import type { PullRequestProvider, PullRequestRequest, PullRequestResult } from "./pull-request.ts";
+import { ciUserAgent } from "../../core/well-known.ts";
 
 /** Options for {@link createGithubPullRequests}. */
 export interface GithubPullRequestOptions {
@@ -40,7 +41,7 @@ export function createGithubPullRequests(options: GithubPullRequestOptions): Pul
           accept: "application/vnd.github+json",
           authorization: `Bearer ${options.token}`,
           "x-github-api-version": "2022-11-28",
-          "user-agent": "slipway-ci",
+          "user-agent": ciUserAgent,
           ...(body ? { "content-type": "application/json" } : {}),
         },
         body: body ? JSON.stringify(body) : undefined,

@@ -2,6 +2,11 @@
  * Any OCI distribution registry through its HTTP API (`/v2/`): tags with `Link` paging,
  * manifests by tag or digest, and the registry's own auth flow — Basic, or a Bearer token from
  * the realm named by `WWW-Authenticate`. Repositories are created by the first push.
+ *
+ * Hand-written on purpose: the CI step needs four calls of the distribution API (list tags, get
+ * and put a manifest, the token exchange) over Node's fetch. A client library would wrap the same
+ * HTTP calls behind its own auth, retry and logging, around the project's AbortSignal handling,
+ * retry policy and redaction of tokens, and bring more than these calls.
  */
 import { SlipwayError } from "../../core/errors.ts";
 import { registerSecret } from "../../core/redact.ts";

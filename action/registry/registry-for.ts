@@ -3,47 +3,12 @@
  * host (region and account read from it), any other host through the OCI distribution API.
  */
 import { SlipwayError } from "../../core/errors.ts";
+import { splitImageRepository } from "../../core/image-ref.ts";
 import { createEcrRegistry } from "./ecr-registry.ts";
 import type { EcrRegistryOptions } from "./ecr-registry.ts";
 import { parseEcrHost } from "./ecr-host.ts";
 import { createOciRegistry } from "./oci-registry.ts";
 import type { RegistryClient } from "./registry-client.ts";
-
-/** An image repository URI split into registry host and repository path. */
-export interface ImageRepository {
-  /** e.g. `123456789012.dkr.ecr.eu-west-1.amazonaws.com`, `127.0.0.1:5000`, `docker.io`. */
-  host: string;
-  /** e.g. `shop/account`. */
-  repository: string;
-}
-
-const PATH = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
-
-/**
- * Splits `host/path` (no tag, no digest). The first component is the host when it has a `.` or
- * a `:` or is `localhost`; otherwise the image is on Docker Hub (`docker.io`, `library/` added
- * to one-component names). Throws a SlipwayError naming `subject` when the path is invalid.
- */
-export function splitImageRepository(image: string, subject = "input image"): ImageRepository {
-  if (image.includes("@") || image.slice(image.lastIndexOf("/") + 1).includes(":")) {
-    throw new SlipwayError(subject, `"${image}" must be a repository without tag or digest`);
-  }
-  const slash = image.indexOf("/");
-  const first = slash === -1 ? "" : image.slice(0, slash);
-  let host: string;
-  let repository: string;
-  if (first && (first.includes(".") || first.includes(":") || first === "localhost")) {
-    host = first;
-    repository = image.slice(slash + 1);
-  } else {
-    host = "docker.io";
-    repository = slash === -1 ? `library/${image}` : image;
-  }
-  if (!PATH.test(repository)) {
-    throw new SlipwayError(subject, `"${image}": repository path "${repository}" must be lowercase components of [a-z0-9._-] joined by "/"`);
-  }
-  return { host, repository };
-}
 
 /** Options for {@link registryFor}. */
 export interface RegistryForOptions {

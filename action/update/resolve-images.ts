@@ -10,11 +10,12 @@
  * Pure apart from the injected `listTags`.
  */
 import { SlipwayError } from "../../core/errors.ts";
-import type { ImageRef } from "../../core/image-ref.ts";
+import { sameRepository, type ImageRef } from "../../core/image-ref.ts";
 import { selectTag } from "../../core/policy/select-tag.ts";
 import { compileExclusionList } from "../../core/policy/exclusion-list.ts";
 import type { FluxObjects } from "../manifests/scan-manifest-tree.ts";
 import type { MarkerUse } from "../manifests/marker-scan.ts";
+import { fluxNamespace } from "../../core/well-known.ts";
 
 /** The image that was just pushed. */
 export interface PushedImage {
@@ -53,25 +54,12 @@ export interface ResolvedImages {
   decisions: PolicyDecision[];
 }
 
-/** `host/path` compared without a tag, case-insensitively, without a trailing slash. */
-export function sameRepository(a: string, b: string): boolean {
-  const norm = (s: string): string => {
-    let x = s.trim().toLowerCase().replace(/\/+$/, "");
-    const at = x.indexOf("@");
-    if (at >= 0) x = x.slice(0, at);
-    const colon = x.lastIndexOf(":");
-    if (colon > x.lastIndexOf("/")) x = x.slice(0, colon);
-    return x;
-  };
-  return norm(a) === norm(b);
-}
-
 const TIMESTAMP = /^\d{14}$/;
 
 /** Decides the image for every policy the push concerns; see the file comment. */
 export async function resolveImages(input: ResolveImagesInput): Promise<ResolvedImages> {
   const { pushed, objects } = input;
-  const ns = input.policyNamespace ?? "flux-system";
+  const ns = input.policyNamespace ?? fluxNamespace;
   const defined = new Set(objects.policies.map((p) => `${p.policy.namespace}:${p.policy.name}`));
   if (defined.size > 0) {
     for (const m of input.markers) {

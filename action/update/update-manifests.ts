@@ -24,6 +24,7 @@ import { FLUX_DEFAULT_MESSAGE, renderCommitMessage } from "../manifests/commit-t
 import type { ImageUpdateAutomationObject } from "../manifests/image-update-automation.ts";
 import { scanManifestTree } from "../manifests/scan-manifest-tree.ts";
 import { resolveImages, type PolicyDecision, type PushedImage } from "./resolve-images.ts";
+import { defaultCommitAuthor, fluxNamespace, imageAutomationGroup, imagePolicyMarkerKey } from "../../core/well-known.ts";
 
 /** Options for {@link updateManifests}. */
 export interface UpdateManifestsOptions {
@@ -90,12 +91,12 @@ export function defaultCommitMessage(pushed: PushedImage): string {
 /** A push refused because another pipeline pushed first. */
 class PushRaceLost extends Error {}
 
-const DEFAULT_AUTHOR: GitAuthor = { name: "slipway", email: "slipway@users.noreply.invalid" };
+const DEFAULT_AUTHOR: GitAuthor = defaultCommitAuthor;
 
 /** Runs the update; see the file comment. Errors name the input or object they concern. */
 export async function updateManifests(options: UpdateManifestsOptions): Promise<UpdateManifestsResult> {
   const { git, log, signal, pushed } = options;
-  const ns = options.policyNamespace ?? "flux-system";
+  const ns = options.policyNamespace ?? fluxNamespace;
   const work = await mkdtemp(path.join(options.workRoot ?? tmpdir(), "slipway-manifests-"));
   try {
     let co = await git.clone({ url: options.url, branch: options.branch || undefined, dir: path.join(work, "repo"), noCheckout: true, blobless: false }, signal);
@@ -231,7 +232,7 @@ export async function updateManifests(options: UpdateManifestsOptions): Promise<
 }
 
 /** What the CI step reads and writes: files with a marker or a Flux image object. */
-const WANTED = ['"$imagepolicy"', "image.toolkit.fluxcd.io/"];
+const WANTED = [`"${imagePolicyMarkerKey}"`, `${imageAutomationGroup}/`];
 const MANIFEST_FILES = [":(glob)**/*.yaml", ":(glob)**/*.yml", ":(glob)**/Kustomization"];
 
 /**

@@ -12,18 +12,7 @@ import { checkNoRemoteBases } from "./remote-bases.ts";
 import { checkSymlinks, resolveSyncPath } from "./path-safety.ts";
 import { parseManifests } from "./parse-manifests.ts";
 import type { Kustomize } from "./kustomize-runner.ts";
-
-/** Labels the agent adds to every object it builds for a sync, naming the sync. */
-export const syncNameLabel = "slipway.dev/name";
-/** Label naming the namespace of the agent that applies the object. */
-export const syncNamespaceLabel = "slipway.dev/namespace";
-
-/**
- * API group of Flux's image automation objects (ImageRepository, ImagePolicy,
- * ImageUpdateAutomation). In a repository that Flux automated they sit beside the workloads; the
- * CI step reads them from git, so the agent leaves them out of what it applies.
- */
-export const imageAutomationGroup = "image.toolkit.fluxcd.io";
+import { imageAutomationGroup, syncNameLabel, syncNamespaceLabel } from "../../core/well-known.ts";
 
 /** What to build. */
 export interface BuildSyncInput {

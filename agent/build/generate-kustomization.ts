@@ -4,10 +4,11 @@
  * a subdirectory with its own kustomization is one resource and is not descended into; every
  * file taken must decode as Kubernetes objects, or the build fails naming the file.
  */
-import { readdir, readFile, writeFile, stat } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseAllDocuments, LineCounter } from "yaml";
-import { SlipwayError, throwIfAborted } from "../../core/errors.ts";
+import { SlipwayError } from "../../core/errors.ts";
+import { walkTree } from "../../core/walk-tree.ts";
 import { kustomizationFileNames } from "./kustomization-files.ts";
 
 /** Whether `dir` holds a kustomization file. */
@@ -46,24 +47,27 @@ export function checkManifestFile(file: string, text: string): void {
  * each file. `showRoot` is the path shown in errors for `dir` (repository-relative).
  */
 export async function generatedResources(dir: string, showRoot: string, signal?: AbortSignal): Promise<string[]> {
+  // A subdirectory with its own kustomization is a resource and is not descended into.
+  const kustomized = new Set<string>();
+  const entries = await walkTree(dir, {
+    followSymlinks: true,
+    include: (e) => e.kind === "dir" || (e.kind === "file" && /\.ya?ml$/.test(e.name)),
+    descend: async (e) => {
+      if (!(await hasKustomization(e.absolute))) return true;
+      kustomized.add(e.path);
+      return false;
+    },
+    signal,
+  });
   const out: string[] = [];
-  const walk = async (rel: string): Promise<void> => {
-    throwIfAborted(signal);
-    const abs = path.join(dir, rel);
-    const entries = (await readdir(abs)).sort();
-    for (const name of entries) {
-      const childRel = rel ? `${rel}/${name}` : name;
-      const st = await stat(path.join(dir, childRel));
-      if (st.isDirectory()) {
-        if (await hasKustomization(path.join(dir, childRel))) out.push(childRel);
-        else await walk(childRel);
-      } else if (st.isFile() && /\.ya?ml$/.test(name)) {
-        checkManifestFile(path.posix.join(showRoot, childRel), await readFile(path.join(dir, childRel), "utf8"));
-        out.push(childRel);
-      }
+  for (const e of entries) {
+    if (e.kind === "file") {
+      checkManifestFile(path.posix.join(showRoot, e.path), await readFile(e.absolute, "utf8"));
+      out.push(e.path);
+    } else if (kustomized.has(e.path)) {
+      out.push(e.path);
     }
-  };
-  await walk("");
+  }
   return out;
 }
 

@@ -6,7 +6,7 @@
 import { lstat, readlink, realpath } from "node:fs/promises";
 import path from "node:path";
 import { SlipwayError } from "../../core/errors.ts";
-import { listTree } from "../source/apply-sourceignore.ts";
+import { walkTree } from "../../core/walk-tree.ts";
 
 /** Whether `child` is `parent` or below it (both absolute, normalised). */
 export function isInside(parent: string, child: string): boolean {
@@ -43,12 +43,9 @@ export async function resolveSyncPath(root: string, syncPath: string): Promise<s
 export async function checkSymlinks(root: string, dir = root, signal?: AbortSignal): Promise<void> {
   const realRoot = await realpath(root);
   const realDir = await realpath(dir);
-  for (const rel of await listTree(realDir, signal)) {
-    if (rel.endsWith("/")) continue;
-    const full = path.join(realDir, rel);
+  for (const link of await walkTree(realDir, { include: (e) => e.kind === "symlink", signal })) {
+    const full = link.absolute;
     const entry = path.relative(realRoot, full);
-    const st = await lstat(full);
-    if (!st.isSymbolicLink()) continue;
     const target = await readlink(full);
     const resolved = path.resolve(path.dirname(full), target);
     let real = resolved;

@@ -2,9 +2,10 @@
  * A private, disposable copy of a source tree for one build: generated kustomizations and
  * namespace wrappers are written here, never into the cached clone or the user's checkout.
  */
-import { cp, lstat, mkdir, mkdtemp, rm } from "node:fs/promises";
+import { copyFile, cp, lstat, mkdir, mkdtemp, readlink, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { walkTree } from "../../core/walk-tree.ts";
 import { applySourceIgnore } from "../source/apply-sourceignore.ts";
 
 /** A temporary tree; `dispose` removes it. */
@@ -20,9 +21,20 @@ export async function createWorkspace(parent = tmpdir()): Promise<Workspace> {
   return { root, dispose: () => rm(dir, { recursive: true, force: true }) };
 }
 
-/** Copies a local directory tree (without `.git`, symlinks kept as links) into a workspace, then applies `.sourceignore`. */
+/**
+ * Copies a local directory tree into a workspace, then applies `.sourceignore`. Entries named
+ * `.git` (a repository's directory, or a worktree's or submodule's `.git` file) are left out at
+ * any depth; symlinks are copied as links, never followed; other special files are skipped.
+ */
 export async function copyIntoWorkspace(from: string, ws: Workspace, signal?: AbortSignal): Promise<void> {
-  await cp(from, ws.root, { recursive: true, verbatimSymlinks: true, filter: (src) => path.basename(src) !== ".git" });
+  const entries = await walkTree(from, { skipDirs: [".git"], include: (e) => e.name !== ".git", signal });
+  await mkdir(ws.root, { recursive: true });
+  for (const e of entries) {
+    const dest = path.join(ws.root, e.path);
+    if (e.kind === "dir") await mkdir(dest, { recursive: true });
+    else if (e.kind === "symlink") await symlink(await readlink(e.absolute), dest);
+    else if (e.kind === "file") await copyFile(e.absolute, dest);
+  }
   await applySourceIgnore(ws.root, signal);
 }
 

@@ -1,51 +1,16 @@
 /**
- * Reading and validating the agent's YAML configuration (normally mounted from a ConfigMap).
- * Every problem is reported at once, each as `FILE:LINE: sources[1].url: what is wrong`, and
- * nothing starts until the file is valid.
- *
- * ```yaml
- * namespace: slipway-system        # default slipway-system
- * listen: ":8080"                  # default :8080
- * logLevel: info                   # debug | info | warn | error, default info
- * sources:
- *   - name: shop
- *     url: https://github.com/acme/shop-manifests.git
- *     ref: { branch: eks }         # or { tag: v1.2.0 } or { commit: <40 hex> }
- *     interval: 1m                 # default 1m
- *     timeout: 60s                 # default 60s
- *     secretRef: { name: git-auth } # namespace defaults to the agent's
- *     provider: generic            # generic | aws (CodeCommit), default generic
- * syncs:
- *   - name: shop
- *     sourceRef: shop
- *     path: ./clusters/eks         # default ./
- *     interval: 10m                # default 10m
- *     retryInterval: 2m            # default: interval
- *     timeout: 5m                  # default interval − 30s, at least 30s
- *     prune: true                  # default true
- *     wait: true                   # default true
- *     dependsOn: [infra]           # default []
- *     targetNamespace: shop        # default unset
- *     suspend: false               # default false
- *     force: false                 # default false
- *     allowEmpty: false            # default false
- *     serviceAccountName: deployer # default unset (the agent's own account)
- * ```
+ * Reading and validating the agent's YAML configuration (normally mounted from a ConfigMap). The
+ * shapes, field rules and defaults are the schema in agent-config.ts (the README's configuration
+ * table describes them); this file adds the rules that span entries (unique names, a sourceRef
+ * and every dependsOn that resolve, no dependency cycle, the URL each provider takes) and maps
+ * every issue to its line. Every problem is reported at once, sorted by line, each as
+ * `FILE:LINE: sources[1].url: what is wrong`, and nothing starts until the file is valid.
  */
 import { readFile } from "node:fs/promises";
 import { LineCounter, parseDocument, isNode, type Document } from "yaml";
 import { SlipwayError } from "../../core/errors.ts";
-import type { LogLevel } from "../../core/log.ts";
-import {
-  configDefaults,
-  defaultSyncTimeout,
-  type AgentConfig,
-  type SecretRef,
-  type SourceConfig,
-  type SourceRef,
-  type SyncConfig,
-} from "./agent-config.ts";
-import { parseDuration } from "./duration.ts";
+import { parseWithSchema, showPath } from "../../core/schema-issues.ts";
+import { agentConfigSchema, type AgentConfig } from "./agent-config.ts";
 import { findDependencyCycle } from "../reconcile/dependency-order.ts";
 import { parseCodeCommitUrl } from "../../core/git/codecommit-url.ts";
 
@@ -60,16 +25,7 @@ export interface ConfigIssue {
 
 type Path = (string | number)[];
 
-const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const dnsSubdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const logLevels: readonly string[] = ["debug", "info", "warn", "error"];
 const codeCommitHost = /^git-codecommit\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$/;
-
-function showPath(path: Path): string {
-  let out = "";
-  for (const p of path) out += typeof p === "number" ? `[${p}]` : out ? `.${p}` : p;
-  return out;
-}
 
 /** Whether a URL is one the agent can fetch: https/http/ssh URLs or scp-like `user@host:path`. */
 export function isSupportedGitUrl(url: string): boolean {
@@ -82,229 +38,92 @@ export function isSupportedGitUrl(url: string): boolean {
   }
 }
 
-class Checker {
-  readonly issues: ConfigIssue[] = [];
-  private readonly doc: Document;
-  private readonly lines: LineCounter;
-
-  constructor(doc: Document, lines: LineCounter) {
-    this.doc = doc;
-    this.lines = lines;
+/** The line of the node at `path`, or of its nearest ancestor that has one; 0 when none. */
+function lineOf(doc: Document, lines: LineCounter, path: Path): number {
+  for (let n = path.length; n >= 0; n--) {
+    const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
+    if (isNode(node) && node.range) return lines.linePos(node.range[0]).line;
   }
-
-  lineOf(path: Path): number {
-    for (let n = path.length; n >= 0; n--) {
-      const node = n === 0 ? this.doc.contents : this.doc.getIn(path.slice(0, n), true);
-      if (isNode(node) && node.range) return this.lines.linePos(node.range[0]).line;
-    }
-    return 0;
-  }
-
-  fail(path: Path, message: string): void {
-    this.issues.push({ path: showPath(path), line: this.lineOf(path), message });
-  }
-
-  record(value: unknown, path: Path, allowed: readonly string[]): Record<string, unknown> | undefined {
-    if (value === null || typeof value !== "object" || Array.isArray(value)) {
-      this.fail(path, "must be a mapping");
-      return undefined;
-    }
-    const rec = value as Record<string, unknown>;
-    for (const key of Object.keys(rec)) {
-      if (!allowed.includes(key)) this.fail([...path, key], `unknown field (allowed: ${allowed.join(", ")})`);
-    }
-    return rec;
-  }
-
-  string(rec: Record<string, unknown>, key: string, path: Path, required: boolean, pattern?: RegExp, what?: string): string | undefined {
-    const v = rec[key];
-    if (v === undefined || v === null) {
-      if (required) this.fail([...path, key], "is required");
-      return undefined;
-    }
-    if (typeof v !== "string" || v === "") {
-      this.fail([...path, key], "must be a non-empty string");
-      return undefined;
-    }
-    if (pattern && !pattern.test(v)) {
-      this.fail([...path, key], `"${v}" is not ${what ?? `a valid value (${pattern.source})`}`);
-      return undefined;
-    }
-    return v;
-  }
-
-  bool(rec: Record<string, unknown>, key: string, path: Path, def: boolean): boolean {
-    const v = rec[key];
-    if (v === undefined || v === null) return def;
-    if (typeof v !== "boolean") {
-      this.fail([...path, key], "must be true or false");
-      return def;
-    }
-    return v;
-  }
-
-  duration(rec: Record<string, unknown>, key: string, path: Path, def: number): number {
-    const v = rec[key];
-    if (v === undefined || v === null) return def;
-    const ms = typeof v === "string" ? parseDuration(v) : undefined;
-    if (ms === undefined || ms <= 0) {
-      this.fail([...path, key], `"${String(v)}" is not a positive duration such as 30s, 1m or 1h30m`);
-      return def;
-    }
-    return ms;
-  }
+  return 0;
 }
 
-function checkSource(c: Checker, value: unknown, i: number, agentNamespace: string): SourceConfig | undefined {
-  const path: Path = ["sources", i];
-  const rec = c.record(value, path, ["name", "url", "ref", "interval", "timeout", "secretRef", "provider"]);
-  if (!rec) return undefined;
-  const name = c.string(rec, "name", path, true, dnsLabel, "a lowercase DNS label");
-  const provider = (c.string(rec, "provider", path, false, /^(generic|aws)$/, "generic or aws") ?? "generic") as "generic" | "aws";
-  let url = c.string(rec, "url", path, true);
-  const codeCommit = url ? parseCodeCommitUrl(url) : undefined;
-  if (provider === "aws" && url) {
-    // `codecommit::<region>://<repo>` is accepted and fetched over its HTTPS form.
-    if (!codeCommit || !codeCommitHost.test(codeCommit.host)) {
-      c.fail([...path, "url"], `provider aws needs a CodeCommit URL (https://git-codecommit.<region>.amazonaws.com/v1/repos/<name> or codecommit::<region>://<name>), got "${url}"`);
-    } else url = codeCommit.url;
-  } else if (url && !isSupportedGitUrl(url)) c.fail([...path, "url"], `"${url}" is not an https://, http://, ssh:// or user@host:path git URL`);
-  let ref: SourceRef | undefined;
-  const refRec = rec.ref === undefined ? undefined : c.record(rec.ref, [...path, "ref"], ["branch", "tag", "commit"]);
-  if (rec.ref === undefined) c.fail([...path, "ref"], "is required: { branch: NAME } or { tag: NAME } or { commit: SHA }");
-  if (refRec) {
-    const keys = Object.keys(refRec).filter((k) => ["branch", "tag", "commit"].includes(k));
-    if (keys.length !== 1) c.fail([...path, "ref"], "needs exactly one of branch, tag or commit");
-    else {
-      const key = keys[0] as "branch" | "tag" | "commit";
-      const v = c.string(refRec, key, [...path, "ref"], true, key === "commit" ? /^[0-9a-f]{40}$/ : /^[^\s~^:?*[\\]+$/, key === "commit" ? "a full 40-character commit SHA" : "a valid git ref name");
-      if (v) ref = key === "branch" ? { branch: v } : key === "tag" ? { tag: v } : { commit: v };
-    }
-  }
-  let secretRef: SecretRef | undefined;
-  if (rec.secretRef !== undefined) {
-    const s = c.record(rec.secretRef, [...path, "secretRef"], ["name", "namespace"]);
-    if (s) {
-      const sName = c.string(s, "name", [...path, "secretRef"], true, dnsSubdomain, "a valid Secret name");
-      const sNs = c.string(s, "namespace", [...path, "secretRef"], false, dnsLabel, "a valid namespace");
-      if (sName) secretRef = { name: sName, namespace: sNs ?? agentNamespace };
-    }
-    if (provider === "aws") c.fail([...path, "secretRef"], "is not used with provider aws (credentials come from the AWS credential chain)");
-  }
-  const intervalMs = c.duration(rec, "interval", path, configDefaults.sourceIntervalMs);
-  const timeoutMs = c.duration(rec, "timeout", path, configDefaults.sourceTimeoutMs);
-  if (!name || !url || !ref) return undefined;
-  return { name, url, ref, intervalMs, timeoutMs, provider, ...(secretRef ? { secretRef } : {}) };
-}
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const nonEmpty = (v: unknown): v is string => typeof v === "string" && v !== "";
 
-function checkSync(c: Checker, value: unknown, i: number): SyncConfig | undefined {
-  const path: Path = ["syncs", i];
-  const rec = c.record(value, path, [
-    "name", "sourceRef", "path", "interval", "retryInterval", "timeout", "prune", "wait", "dependsOn",
-    "targetNamespace", "suspend", "force", "allowEmpty", "serviceAccountName",
-  ]);
-  if (!rec) return undefined;
-  const name = c.string(rec, "name", path, true, /^[a-z0-9]([-a-z0-9]{0,53}[a-z0-9])?$/, "a lowercase DNS label of at most 55 characters");
-  const sourceRef = c.string(rec, "sourceRef", path, true);
-  const syncPath = c.string(rec, "path", path, false) ?? configDefaults.path;
-  if (syncPath.startsWith("/")) c.fail([...path, "path"], `"${syncPath}" must be relative to the repository root`);
-  else if (syncPath.split("/").reduce((depth, seg) => (depth < 0 ? depth : seg === ".." ? depth - 1 : seg === "." || seg === "" ? depth : depth + 1), 0) < 0) {
-    c.fail([...path, "path"], `"${syncPath}" leaves the repository`);
+/**
+ * The rules that span fields or entries, checked on the raw document so that they are found in
+ * the same pass as the schema's issues, whatever else is wrong with an entry.
+ */
+function crossIssues(root: Record<string, unknown>): { path: Path; message: string }[] {
+  const out: { path: Path; message: string }[] = [];
+  const sources = Array.isArray(root.sources) ? root.sources : [];
+  const syncs = Array.isArray(root.syncs) ? root.syncs : [];
+  sources.forEach((s: unknown, i: number) => {
+    if (!isRecord(s)) return;
+    const aws = s.provider === "aws";
+    if (nonEmpty(s.url)) {
+      if (aws) {
+        const cc = parseCodeCommitUrl(s.url);
+        if (!cc || !codeCommitHost.test(cc.host)) {
+          out.push({
+            path: ["sources", i, "url"],
+            message: `provider aws needs a CodeCommit URL (https://git-codecommit.<region>.amazonaws.com/v1/repos/<name> or codecommit::<region>://<name>), got "${s.url}"`,
+          });
+        }
+      } else if (!isSupportedGitUrl(s.url)) {
+        out.push({ path: ["sources", i, "url"], message: `"${s.url}" is not an https://, http://, ssh:// or user@host:path git URL` });
+      }
+    }
+    if (aws && s.secretRef !== undefined) out.push({ path: ["sources", i, "secretRef"], message: "is not used with provider aws (credentials come from the AWS credential chain)" });
+  });
+  for (const [key, list] of [["sources", sources], ["syncs", syncs]] as const) {
+    const seen = new Map<string, number>();
+    list.forEach((entry: unknown, i: number) => {
+      const name = isRecord(entry) ? entry.name : undefined;
+      if (!nonEmpty(name)) return;
+      const first = seen.get(name);
+      if (first !== undefined) out.push({ path: [key, i, "name"], message: `"${name}" is already used by ${key}[${first}]` });
+      else seen.set(name, i);
+    });
   }
-  const intervalMs = c.duration(rec, "interval", path, configDefaults.syncIntervalMs);
-  const retryIntervalMs = c.duration(rec, "retryInterval", path, intervalMs);
-  const timeoutMs = c.duration(rec, "timeout", path, defaultSyncTimeout(intervalMs));
-  const dependsOn: string[] = [];
-  if (rec.dependsOn !== undefined && rec.dependsOn !== null) {
-    if (!Array.isArray(rec.dependsOn)) c.fail([...path, "dependsOn"], "must be a list of sync names");
-    else
-      rec.dependsOn.forEach((d: unknown, j: number) => {
-        if (typeof d === "string" && d) dependsOn.push(d);
-        else c.fail([...path, "dependsOn", j], "must be a sync name");
-      });
-  }
-  const targetNamespace = c.string(rec, "targetNamespace", path, false, dnsLabel, "a valid namespace");
-  const serviceAccountName = c.string(rec, "serviceAccountName", path, false, dnsSubdomain, "a valid ServiceAccount name");
-  const sync: SyncConfig = {
-    name: name ?? "",
-    sourceRef: sourceRef ?? "",
-    path: syncPath,
-    intervalMs,
-    retryIntervalMs,
-    timeoutMs,
-    prune: c.bool(rec, "prune", path, true),
-    wait: c.bool(rec, "wait", path, true),
-    dependsOn,
-    suspend: c.bool(rec, "suspend", path, false),
-    force: c.bool(rec, "force", path, false),
-    allowEmpty: c.bool(rec, "allowEmpty", path, false),
-    ...(targetNamespace ? { targetNamespace } : {}),
-    ...(serviceAccountName ? { serviceAccountName } : {}),
-  };
-  return name && sourceRef ? sync : undefined;
+  const sourceNames = new Set(sources.map((s: unknown) => (isRecord(s) ? s.name : undefined)).filter(nonEmpty));
+  const syncNames = new Set(syncs.map((s: unknown) => (isRecord(s) ? s.name : undefined)).filter(nonEmpty));
+  // The first sync of each name, with the dependencies written as names, for the cycle check.
+  const graph = new Map<string, { name: string; dependsOn: string[]; index: number }>();
+  syncs.forEach((s: unknown, i: number) => {
+    if (!isRecord(s)) return;
+    if (nonEmpty(s.sourceRef) && !sourceNames.has(s.sourceRef)) out.push({ path: ["syncs", i, "sourceRef"], message: `no source named "${s.sourceRef}"` });
+    const deps = Array.isArray(s.dependsOn) ? (s.dependsOn as unknown[]) : [];
+    deps.forEach((d, j) => {
+      if (!nonEmpty(d)) return;
+      if (d === s.name) out.push({ path: ["syncs", i, "dependsOn", j], message: "a sync cannot depend on itself" });
+      else if (!syncNames.has(d)) out.push({ path: ["syncs", i, "dependsOn", j], message: `no sync named "${d}"` });
+    });
+    if (nonEmpty(s.name) && !graph.has(s.name)) graph.set(s.name, { name: s.name, dependsOn: deps.filter(nonEmpty).filter((d) => d !== s.name), index: i });
+  });
+  const cycle = findDependencyCycle([...graph.values()]);
+  if (cycle) out.push({ path: ["syncs", graph.get(cycle[0] ?? "")?.index ?? 0, "dependsOn"], message: `dependency cycle: ${cycle.join(" → ")}` });
+  return out;
 }
 
 /**
  * Validates configuration text. Returns the configuration with defaults filled in, or every
- * problem found (never both). Pure.
+ * problem found, sorted by line (never both). Pure.
  */
 export function validateConfig(text: string): { config: AgentConfig; issues: [] } | { config?: undefined; issues: ConfigIssue[] } {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
-  const c = new Checker(doc, lines);
   if (doc.errors.length > 0) {
     return { issues: doc.errors.map((e) => ({ path: "", line: e.linePos?.[0]?.line ?? 0, message: e.message.split("\n")[0] ?? e.message })) };
   }
-  const root = c.record(doc.toJS() ?? {}, [], ["namespace", "listen", "logLevel", "sources", "syncs"]);
-  if (!root) return { issues: c.issues };
-  const namespace = c.string(root, "namespace", [], false, dnsLabel, "a valid namespace") ?? configDefaults.namespace;
-  const listenRaw = root.listen === undefined ? configDefaults.listen : typeof root.listen === "number" ? `:${root.listen}` : root.listen;
-  const listen = typeof listenRaw === "string" && /^(\[[0-9a-f:.]+\]|[\w.-]*):\d{1,5}$/.test(listenRaw) ? listenRaw : undefined;
-  if (!listen) c.fail(["listen"], `"${String(listenRaw)}" is not an address such as :8080 or 127.0.0.1:8080`);
-  const logLevel = (c.string(root, "logLevel", [], false, /^(debug|info|warn|error)$/, `one of ${logLevels.join(", ")}`) ?? configDefaults.logLevel) as LogLevel;
-
-  const sources: SourceConfig[] = [];
-  const syncs: SyncConfig[] = [];
-  for (const [key, check, out] of [
-    ["sources", (v: unknown, i: number) => checkSource(c, v, i, namespace), sources],
-    ["syncs", (v: unknown, i: number) => checkSync(c, v, i), syncs],
-  ] as const) {
-    const list = root[key];
-    if (list === undefined || list === null) continue;
-    if (!Array.isArray(list)) {
-      c.fail([key], "must be a list");
-      continue;
-    }
-    const seen = new Map<string, number>();
-    list.forEach((v: unknown, i: number) => {
-      const item = check(v, i);
-      if (!item) return;
-      const first = seen.get(item.name);
-      if (first !== undefined) c.fail([key, i, "name"], `"${item.name}" is already used by ${key}[${first}]`);
-      else {
-        seen.set(item.name, i);
-        (out as (SourceConfig | SyncConfig)[]).push(item);
-      }
-    });
-  }
-  const rawSyncs = Array.isArray(root.syncs) ? (root.syncs as unknown[]) : [];
-  const indexOf = (name: string): number => rawSyncs.findIndex((s) => (s as Record<string, unknown> | null)?.name === name);
-  // Names of every source entry, valid or not, so an invalid source is not reported twice.
-  const rawSources = Array.isArray(root.sources) ? (root.sources as unknown[]) : [];
-  const sourceNames = new Set(rawSources.map((s) => (s as Record<string, unknown> | null)?.name));
-  const syncNames = new Set(syncs.map((s) => s.name));
-  for (const sync of syncs) {
-    const i = indexOf(sync.name);
-    if (!sourceNames.has(sync.sourceRef)) c.fail(["syncs", i, "sourceRef"], `no source named "${sync.sourceRef}"`);
-    sync.dependsOn.forEach((d, j) => {
-      if (d === sync.name) c.fail(["syncs", i, "dependsOn", j], "a sync cannot depend on itself");
-      else if (!syncNames.has(d)) c.fail(["syncs", i, "dependsOn", j], `no sync named "${d}"`);
-    });
-  }
-  const cycle = findDependencyCycle(syncs);
-  if (cycle) c.fail(["syncs", indexOf(cycle[0] ?? ""), "dependsOn"], `dependency cycle: ${cycle.join(" → ")}`);
-  if (c.issues.length > 0) return { issues: c.issues };
-  return { config: { namespace, listen: listen ?? configDefaults.listen, logLevel, sources, syncs }, issues: [] };
+  const raw: unknown = doc.toJS() ?? {};
+  const parsed = parseWithSchema(agentConfigSchema, raw);
+  const found = [...(parsed.ok ? [] : parsed.issues), ...(isRecord(raw) ? crossIssues(raw) : [])];
+  if (parsed.ok && found.length === 0) return { config: parsed.value, issues: [] };
+  const issues = found.map((i) => ({ path: showPath(i.path), line: lineOf(doc, lines, i.path), message: i.message }));
+  // Stable: issues on one line keep the order the schema and the cross checks found them in.
+  issues.sort((a, b) => a.line - b.line);
+  return { issues };
 }
 
 /** Formats one issue as `FILE:LINE: path: message`. */

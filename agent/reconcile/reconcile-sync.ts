@@ -7,7 +7,7 @@
 import { errorMessage } from "../../core/errors.ts";
 import type { Logger } from "../../core/log.ts";
 import type { SyncConfig } from "../config/agent-config.ts";
-import { formatDuration } from "../config/duration.ts";
+import { formatDuration } from "../../core/duration.ts";
 import { buildSync } from "../build/build-sync.ts";
 import type { Kustomize } from "../build/kustomize-runner.ts";
 import { createWorkspace } from "../build/workspace.ts";

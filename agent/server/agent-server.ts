@@ -10,6 +10,7 @@ import { timingSafeEqual } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { SlipwayError } from "../../core/errors.ts";
 import type { Logger } from "../../core/log.ts";
+import { hookTokenHeader } from "../../core/well-known.ts";
 
 /** What the server needs from the agent. */
 export interface ServerHandlers {
@@ -85,7 +86,7 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
         } else if (url.pathname.startsWith("/hook/")) {
           if (req.method !== "POST") return send(res, 405, "use POST\n");
           const source = decodeURIComponent(url.pathname.slice("/hook/".length));
-          if (options.hookToken && !tokenMatches(req.headers["x-slipway-token"] as string | undefined, options.hookToken)) {
+          if (options.hookToken && !tokenMatches(req.headers[hookTokenHeader] as string | undefined, options.hookToken)) {
             log.warn("webhook refused: missing or wrong X-Slipway-Token", { source });
             return send(res, 401, "unauthorized\n");
           }

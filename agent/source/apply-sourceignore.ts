@@ -2,27 +2,14 @@
  * Removing what `.sourceignore` files (and the default patterns) exclude from an exported
  * source tree, before anything is built from it.
  */
-import { lstat, readdir, readFile, rm } from "node:fs/promises";
+import { lstat, readFile, rm } from "node:fs/promises";
 import path from "node:path";
-import { throwIfAborted } from "../../core/errors.ts";
+import { walkTree } from "../../core/walk-tree.ts";
 import { ignoredPaths } from "./sourceignore.ts";
 
-/** Lists every path under `root`, relative and slash-separated, directories with a trailing `/`. Symlinks are not followed. */
+/** Lists every path under `root` in lexical order, relative and slash-separated, directories with a trailing `/`. Symlinks are not followed; nothing is skipped (`.git` included). */
 export async function listTree(root: string, signal?: AbortSignal): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (rel: string): Promise<void> => {
-    throwIfAborted(signal);
-    const entries = await readdir(path.join(root, rel), { withFileTypes: true });
-    for (const e of entries) {
-      const p = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) {
-        out.push(p + "/");
-        await walk(p);
-      } else out.push(p);
-    }
-  };
-  await walk("");
-  return out;
+  return (await walkTree(root, { signal })).map((e) => (e.kind === "dir" ? `${e.path}/` : e.path));
 }
 
 /** Deletes every ignored file and directory under `root`; returns the relative paths removed (sorted). */

@@ -1,9 +1,12 @@
 /**
- * `.sourceignore` matching: gitignore syntax (comments, `!` negation, trailing `/` for
- * directories, anchored patterns, `*`, `?`, `[…]`, `**`), the last matching pattern wins, and a
- * file inside an ignored directory stays ignored. Patterns of a `.sourceignore` in a
- * subdirectory apply below that directory. Pure.
+ * `.sourceignore` matching as Flux's source-controller does it: gitignore syntax (comments, `!`
+ * negation, trailing `/` for directories, anchored patterns, `*`, `?`, `[…]`, `**`), the last
+ * matching pattern wins, and a file inside an ignored directory stays ignored. Patterns of a
+ * `.sourceignore` in a subdirectory apply below that directory, after the ones above it; Flux's
+ * default exclusions come first. The gitignore grammar itself is the `ignore` package's (the
+ * matcher `git check-ignore` agrees with), case-sensitive as git and Flux are. Pure.
  */
+import ignore, { type Ignore } from "ignore";
 
 /** What is left out of every source even without a `.sourceignore` (VCS and CI metadata, images, archives). */
 export const defaultIgnorePatterns: readonly string[] = [
@@ -33,128 +36,94 @@ export const defaultIgnorePatterns: readonly string[] = [
   "**/.flux.yaml",
 ];
 
-/** One compiled pattern. */
-interface Rule {
-  /** Directory (relative, `""` for the root) of the file the pattern came from. */
+/** The patterns of one ignore file, rewritten relative to the source root. */
+export interface IgnoreRules {
+  /** Directory (relative, `""` for the root) of the file the patterns came from; they match paths below it. */
   base: string;
-  negate: boolean;
-  dirOnly: boolean;
-  re: RegExp;
+  /** The file's patterns, in order, as a root file would spell them (`*.md` in `apps/` matches below `/apps/` only). */
+  patterns: string[];
 }
 
-function globToRegExp(glob: string): string {
-  let out = "";
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i] ?? "";
-    if (c === "*") {
-      if (glob[i + 1] === "*") {
-        const before = i === 0 || glob[i - 1] === "/";
-        const after = glob[i + 2] === "/" || i + 2 === glob.length;
-        if (before && after) {
-          // `**/` matches zero or more directories; a trailing `**` matches everything below.
-          if (glob[i + 2] === "/") {
-            out += "(?:.*/)?";
-            i += 2;
-          } else {
-            out += ".*";
-            i += 1;
-          }
-          continue;
-        }
-      }
-      out += "[^/]*";
-    } else if (c === "?") out += "[^/]";
-    else if (c === "[") {
-      const end = glob.indexOf("]", i + 2);
-      if (end < 0) out += "\\[";
-      else {
-        let cls = glob.slice(i + 1, end).replace(/\\/g, "\\\\");
-        if (cls.startsWith("!")) cls = "^" + cls.slice(1);
-        out += `[${cls}]`;
-        i = end;
-      }
-    } else if (c === "\\" && i + 1 < glob.length) {
-      out += (glob[i + 1] ?? "").replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
-      i++;
-    } else out += c.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
-  }
-  return out;
+/** Escapes the glob characters of a literal path for a gitignore pattern. */
+function literal(p: string): string {
+  return p.replace(/[\\*?[\]]/g, "\\$&");
 }
 
-/** Compiles the lines of one ignore file found in directory `base` (relative, `""` for the root). */
-export function compileIgnore(text: string, base = ""): Rule[] {
-  const rules: Rule[] = [];
+/**
+ * Compiles the lines of one ignore file found in directory `base` (relative, `""` for the root):
+ * a pattern with a `/` before its end is anchored at `base`, any other matches at any depth below
+ * it, as git scopes a nested `.gitignore`.
+ */
+export function compileIgnore(text: string, base = ""): IgnoreRules {
+  if (!base) return { base, patterns: text.split(/\r?\n/) };
+  const patterns: string[] = [];
   for (const raw of text.split(/\r?\n/)) {
-    let line = raw.replace(/(?<!\\)\s+$/, "");
-    if (line === "" || line.startsWith("#")) continue;
-    let negate = false;
-    if (line.startsWith("!")) {
-      negate = true;
-      line = line.slice(1);
-    } else if (line.startsWith("\\!") || line.startsWith("\\#")) line = line.slice(1);
-    let dirOnly = false;
-    if (line.endsWith("/")) {
-      dirOnly = true;
-      line = line.slice(0, -1);
-    }
-    if (line === "") continue;
-    const anchored = line.includes("/");
-    if (line.startsWith("/")) line = line.slice(1);
-    const body = globToRegExp(line);
-    rules.push({ base, negate, dirOnly, re: new RegExp(anchored ? `^${body}$` : `^(?:.*/)?${body}$`) });
+    if (raw.trim() === "" || raw.startsWith("#")) continue;
+    const negate = raw.startsWith("!");
+    const body = negate ? raw.slice(1) : raw;
+    const anchored = body.replace(/\/+\s*$/, "").includes("/");
+    const scoped = anchored ? `/${literal(base)}/${body.replace(/^\//, "")}` : `/${literal(base)}/**/${body}`;
+    patterns.push((negate ? "!" : "") + scoped);
   }
-  return rules;
+  return { base, patterns };
 }
 
 /** A set of ignore rules, checked path by path. */
 export interface IgnoreMatcher {
-  /** Whether `relPath` (slash-separated, relative to the source root) is ignored by the rules themselves. */
+  /**
+   * Whether `relPath` (slash-separated, relative to the source root) is ignored by the rules
+   * themselves. What lies under an excluded directory is the tree's business ({@link ignoredPaths}):
+   * here `a/*` ignores `a/b` but not, by itself, `a/b/c`.
+   */
   ignores(relPath: string, isDir: boolean): boolean;
   /** A matcher with more rules added after these (a nested `.sourceignore`). */
-  extend(rules: readonly Rule[]): IgnoreMatcher;
+  extend(rules: IgnoreRules | readonly IgnoreRules[]): IgnoreMatcher;
 }
 
-/** Creates a matcher from compiled rules, in order (later rules win). */
-export function createIgnoreMatcher(rules: readonly Rule[]): IgnoreMatcher {
+const newIgnore = (): Ignore => ignore({ ignorecase: false });
+
+/** Creates a matcher from rule sets in order (later patterns win, across files as within one). */
+export function createIgnoreMatcher(rules: IgnoreRules | readonly IgnoreRules[]): IgnoreMatcher {
+  const sets: readonly IgnoreRules[] = Array.isArray(rules) ? rules : [rules as IgnoreRules];
+  const matcher = newIgnore().add(sets.flatMap((r) => r.patterns));
   return {
     ignores(relPath, isDir) {
-      let ignored = false;
-      for (const r of rules) {
-        if (r.dirOnly && !isDir) continue;
-        let p = relPath;
-        if (r.base) {
-          if (!relPath.startsWith(r.base + "/")) continue;
-          p = relPath.slice(r.base.length + 1);
-        }
-        if (r.re.test(p)) ignored = !r.negate;
-      }
-      return ignored;
+      const query = isDir ? `${relPath}/` : relPath;
+      const parts = relPath.split("/");
+      const parents = parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join("/"));
+      if (!parents.some((d) => matcher.test(`${d}/`).ignored)) return matcher.test(query).ignored;
+      // A parent directory is excluded, which `ignore` (as git) extends to everything below it:
+      // judge the path by the rules alone, with its parents re-included last.
+      return newIgnore()
+        .add(matcher)
+        .add(parents.map((d) => `!/${literal(d)}/`))
+        .test(query).ignored;
     },
-    extend: (more) => createIgnoreMatcher([...rules, ...more]),
+    extend: (more) => createIgnoreMatcher([...sets, ...(Array.isArray(more) ? more : [more as IgnoreRules])]),
   };
 }
 
 /** The rules every source starts with: {@link defaultIgnorePatterns}. */
-export function defaultIgnoreRules(): Rule[] {
-  return compileIgnore(defaultIgnorePatterns.join("\n"));
+export function defaultIgnoreRules(): IgnoreRules[] {
+  return [compileIgnore(defaultIgnorePatterns.join("\n"))];
 }
 
 /**
  * Given every path of a tree (directories with a trailing `/`) and the `.sourceignore` texts by
  * directory, returns the paths that are ignored — a path under an ignored directory included.
  */
-export function ignoredPaths(paths: readonly string[], ignoreFiles: ReadonlyMap<string, string>, base: readonly Rule[] = defaultIgnoreRules()): Set<string> {
+export function ignoredPaths(paths: readonly string[], ignoreFiles: ReadonlyMap<string, string>, base: readonly IgnoreRules[] = defaultIgnoreRules()): Set<string> {
   const sorted = [...paths].sort();
   const ignored = new Set<string>();
   const ignoredDirs: string[] = [];
   // Rules that apply inside each directory: the parent's plus the directory's own file.
-  const rulesFor = (dir: string): Rule[] => {
-    const out: Rule[] = [...base];
+  const rulesFor = (dir: string): IgnoreRules[] => {
+    const out: IgnoreRules[] = [...base];
     const parts = dir ? dir.split("/") : [];
     for (let n = 0; n <= parts.length; n++) {
       const d = parts.slice(0, n).join("/");
       const text = ignoreFiles.get(d);
-      if (text !== undefined) out.push(...compileIgnore(text, d));
+      if (text !== undefined) out.push(compileIgnore(text, d));
     }
     return out;
   };

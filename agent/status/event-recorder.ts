@@ -8,6 +8,7 @@ import { errorMessage } from "../../core/errors.ts";
 import type { Logger } from "../../core/log.ts";
 import type { KubeClient } from "../kube/kube-client.ts";
 import { parentRef } from "../applyset/applyset-parent.ts";
+import { eventReportingController } from "../../core/well-known.ts";
 
 /** One Event. */
 export interface SyncEvent {
@@ -57,7 +58,7 @@ export function createEventRecorder(client: KubeClient | undefined, namespace: s
         // Named as Kubernetes names Events: `<object>.<unique hex>`.
         metadata: { name: `${ref.name}.${now().getTime().toString(16)}${randomBytes(3).toString("hex")}`, namespace },
         eventTime: microTime(now()),
-        reportingController: "slipway.dev/agent",
+        reportingController: eventReportingController,
         reportingInstance: instance,
         action: event.type === "Warning" ? "ReconcileFailed" : "Reconcile",
         reason: event.reason,

@@ -3,11 +3,11 @@
  * (reconcile now, suspend, resume) and waiting until the agent has handled a request.
  */
 import { SlipwayError } from "../../core/errors.ts";
-import { sleep } from "../../core/retry.ts";
+import { pollUntil } from "../../core/poll.ts";
 import type { KubeClient } from "../kube/kube-client.ts";
 import { parentRef } from "../applyset/applyset-parent.ts";
-import { cliFieldManager, reconcileRequestedAt, reconcileWithSource, suspendAnnotation } from "./parent-annotations.ts";
 import type { StatusStore, ParentView } from "./status-store.ts";
+import { cliFieldManager, reconcileRequestedAtAnnotation, reconcileWithSourceAnnotation, suspendAnnotation } from "../../core/well-known.ts";
 
 /** Merges `annotations` (null removes one) onto the parent of `sync`; throws naming the sync when it has no parent. */
 export async function annotateParent(client: KubeClient, namespace: string, sync: string, annotations: Record<string, string | null>, signal?: AbortSignal): Promise<void> {
@@ -27,7 +27,7 @@ export async function annotateParent(client: KubeClient, namespace: string, sync
 /** Asks the agent to reconcile `sync` now; returns the request's value (an ISO time). */
 export async function requestReconcile(client: KubeClient, namespace: string, sync: string, options: { withSource?: boolean; now?: Date; signal?: AbortSignal } = {}): Promise<string> {
   const at = (options.now ?? new Date()).toISOString();
-  await annotateParent(client, namespace, sync, { [reconcileRequestedAt]: at, [reconcileWithSource]: options.withSource ? "true" : null }, options.signal);
+  await annotateParent(client, namespace, sync, { [reconcileRequestedAtAnnotation]: at, [reconcileWithSourceAnnotation]: options.withSource ? "true" : null }, options.signal);
   return at;
 }
 
@@ -38,13 +38,14 @@ export async function setSuspended(client: KubeClient, namespace: string, sync: 
 
 /** Polls the parent until its status says request `at` was handled; throws on timeout. */
 export async function waitHandled(store: StatusStore, sync: string, at: string, options: { timeoutMs: number; pollMs?: number; signal?: AbortSignal }): Promise<ParentView> {
-  const deadline = Date.now() + options.timeoutMs;
-  for (;;) {
-    const view = await store.get(sync, options.signal);
-    if (view?.status?.lastHandledReconcileAt === at && view.status.ready !== "Unknown") return view;
-    if (Date.now() >= deadline) {
-      throw new SlipwayError(`sync ${sync}`, `the agent did not handle the reconcile request within ${Math.round(options.timeoutMs / 1000)}s (is it running? last status: ${view?.status?.message ?? "none"})`);
-    }
-    await sleep(options.pollMs ?? 1000, options.signal);
-  }
+  let last: ParentView | undefined;
+  const handled = await pollUntil(
+    async () => {
+      last = await store.get(sync, options.signal);
+      return last?.status?.lastHandledReconcileAt === at && last.status.ready !== "Unknown" ? last : undefined;
+    },
+    { intervalMs: options.pollMs ?? 1000, timeoutMs: options.timeoutMs, signal: options.signal },
+  );
+  if (handled) return handled;
+  throw new SlipwayError(`sync ${sync}`, `the agent did not handle the reconcile request within ${Math.round(options.timeoutMs / 1000)}s (is it running? last status: ${last?.status?.message ?? "none"})`);
 }

@@ -8,7 +8,7 @@ import type { KubeClient } from "../kube/kube-client.ts";
 import type { KubeObject } from "../kube/kube-object.ts";
 import { parentRef } from "../applyset/applyset-parent.ts";
 import { parseStatus, type SyncStatus } from "./sync-status.ts";
-import { reconcileRequestedAt, reconcileWithSource, statusFieldManager, suspendAnnotation, syncLabel } from "./parent-annotations.ts";
+import { applySetToolingAnnotation, parentNamePrefix, reconcileRequestedAtAnnotation, reconcileWithSourceAnnotation, statusFieldManager, suspendAnnotation, syncLabel, toolingPrefix } from "../../core/well-known.ts";
 
 /** One sync's parent as the agent and the CLI see it. */
 export interface ParentView {
@@ -42,17 +42,17 @@ export function viewParent(cm: KubeObject): ParentView | undefined {
   const name = cm.metadata.name;
   const labels = cm.metadata.labels ?? {};
   const ann = cm.metadata.annotations ?? {};
-  const ours = labels[syncLabel] !== undefined || (ann["applyset.kubernetes.io/tooling"] ?? "").startsWith("slipway/");
-  if (!ours || !name.startsWith("slipway-")) return undefined;
+  const ours = labels[syncLabel] !== undefined || (ann[applySetToolingAnnotation] ?? "").startsWith(toolingPrefix);
+  if (!ours || !name.startsWith(parentNamePrefix)) return undefined;
   const data = (cm.data ?? {}) as Record<string, string>;
   const status = parseStatus(data.status);
   return {
-    sync: labels[syncLabel] ?? name.slice("slipway-".length),
+    sync: labels[syncLabel] ?? name.slice(parentNamePrefix.length),
     id: `ConfigMap/${cm.metadata.namespace ?? ""}/${name}`,
     ...(cm.metadata.uid ? { uid: cm.metadata.uid } : {}),
     ...(status ? { status } : {}),
-    ...(ann[reconcileRequestedAt] ? { requestedAt: ann[reconcileRequestedAt] } : {}),
-    withSource: ann[reconcileWithSource] === "true",
+    ...(ann[reconcileRequestedAtAnnotation] ? { requestedAt: ann[reconcileRequestedAtAnnotation] } : {}),
+    withSource: ann[reconcileWithSourceAnnotation] === "true",
     suspended: ann[suspendAnnotation] === "true",
   };
 }

@@ -8,7 +8,7 @@ import { createLogger } from "../../core/log.ts";
 import { loadConfig } from "../../agent/config/load-config.ts";
 import { runAgent } from "../../agent/run-agent.ts";
 import type { CliIO, CommandRun } from "../io.ts";
-import { parseFlags, noPositionals } from "../flags.ts";
+import { clusterFlagsUsage, kubeconfigFlag, parseFlags, noPositionals } from "../flags.ts";
 
 const USAGE = `Usage: slipway agent --config FILE [--once] [flags]
 
@@ -18,8 +18,7 @@ applies it server-side, prunes what left git, waits for health, records status.
 Flags:
   --config FILE        agent configuration (YAML), required
   --once               reconcile every sync once, in dependency order; exit 1 if any failed
-  --kubeconfig FILE    default $KUBECONFIG, ~/.kube/config, or the pod's service account
-  --cache-dir DIR      where source clones are kept (default $SLIPWAY_CACHE_DIR or <tmp>/slipway-cache)
+${clusterFlagsUsage(21, { namespace: false, kubeconfig: "default $KUBECONFIG, ~/.kube/config, or the pod's service account" })}  --cache-dir DIR      where source clones are kept (default $SLIPWAY_CACHE_DIR or <tmp>/slipway-cache)
   --secrets-dir DIR    read git Secrets from DIR/<secret-name>/<key> instead of the API
   --listen ADDR        override the configuration's listen address (e.g. 127.0.0.1:0)
   --log-format FMT     json (default) or text
@@ -34,7 +33,7 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
     {
       config: { type: "string" },
       once: { type: "boolean", default: false },
-      kubeconfig: { type: "string" },
+      ...kubeconfigFlag,
       "cache-dir": { type: "string" },
       "secrets-dir": { type: "string" },
       listen: { type: "string" },

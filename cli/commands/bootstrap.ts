@@ -11,17 +11,18 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
 import { SlipwayError } from "../../core/errors.ts";
+import { parseImageRef } from "../../core/image-ref.ts";
 import { registerSecret } from "../../core/redact.ts";
 import { createLogger } from "../../core/log.ts";
 import { validateConfig, formatIssue } from "../../agent/config/load-config.ts";
 import { createKustomize } from "../../agent/build/kustomize-runner.ts";
 import { parseManifests, renderManifests } from "../../agent/build/parse-manifests.ts";
-import { createKubeClient } from "../../agent/kube/kube-client.ts";
 import type { KubeObject } from "../../agent/kube/kube-object.ts";
 import { applySync } from "../../agent/sync/apply-sync.ts";
 import { serverSideApply } from "../../agent/apply/object-requests.ts";
 import { fail, ok, step, waiting, type CliIO, type CommandRun } from "../io.ts";
-import { parseFlags, noPositionals } from "../flags.ts";
+import { clusterFlags, clusterFlagsUsage, durationFlag, kubeClientFromFlags, parseFlags, noPositionals } from "../flags.ts";
+import { gitCredentialsSecretName } from "../../core/well-known.ts";
 
 const USAGE = `Usage: slipway bootstrap --url URL [flags]
 
@@ -35,7 +36,6 @@ Flags:
   --path DIR              directory of the repository to apply (default ./)
   --sync-name NAME        name of the sync (default cluster)
   --interval DUR          how often to fetch and re-apply (default 1m)
-  --namespace NS          the agent's namespace (default slipway-system)
   --image REF             the agent's image (default: deploy/kustomization.yaml's)
   --secret-ref NAME       Secret with the git credentials (username/password, bearerToken, or identity/known_hosts)
   --git-username NAME     with --apply: create the Secret from this user and a password read from stdin
@@ -43,8 +43,7 @@ Flags:
   --role-arn ARN          IRSA: annotate the agent's ServiceAccount with this role
   --output-dir DIR        write the manifests (kustomization included) into DIR
   --apply                 apply them to the cluster (server-side) and wait until the agent is available
-  --kubeconfig FILE       default $KUBECONFIG or ~/.kube/config
-  --timeout SECONDS       with --apply: how long to wait (default 300)
+${clusterFlagsUsage(24)}  --timeout DURATION      with --apply: how long to wait (default 5m)
 `;
 
 /** The flags of `slipway bootstrap` after parsing. */
@@ -111,10 +110,8 @@ async function writeOverlay(dir: string, deployDir: string, o: BootstrapOptions)
   let kustomization = await readFile(path.join(dir, "kustomization.yaml"), "utf8");
   kustomization = kustomization.replace(/^namespace: .*$/m, `namespace: ${o.namespace}`);
   if (o.image) {
-    const at = o.image.lastIndexOf(":");
-    const slash = o.image.lastIndexOf("/");
-    const [name, tag] = at > slash ? [o.image.slice(0, at), o.image.slice(at + 1)] : [o.image, "latest"];
-    kustomization = kustomization.replace(/newName: .*$/m, `newName: ${name}`).replace(/newTag: .*$/m, `newTag: ${tag}`);
+    const { name, tag = "latest", digest } = parseImageRef(o.image);
+    kustomization = kustomization.replace(/newName: .*$/m, `newName: ${name}`).replace(/^(\s*)newTag: .*$/m, digest ? `$1digest: ${digest}` : `$1newTag: ${tag}`);
   }
   await writeFile(path.join(dir, "kustomization.yaml"), kustomization);
 }
@@ -150,7 +147,7 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
       path: { type: "string", default: "./" },
       "sync-name": { type: "string", default: "cluster" },
       interval: { type: "string", default: "1m" },
-      namespace: { type: "string", default: "slipway-system" },
+      ...clusterFlags,
       image: { type: "string" },
       "secret-ref": { type: "string" },
       "git-username": { type: "string" },
@@ -158,8 +155,7 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
       "role-arn": { type: "string" },
       "output-dir": { type: "string" },
       apply: { type: "boolean", default: false },
-      kubeconfig: { type: "string" },
-      timeout: { type: "string", default: "300" },
+      timeout: { type: "string", default: "5m" },
       help: { type: "boolean", short: "h" },
     },
     ({ values, positionals }) => {
@@ -168,7 +164,7 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
       if (values.provider !== undefined && values.provider !== "aws") throw new SlipwayError("--provider", `"${values.provider}": only "aws" is supported`);
       if (values["git-username"] && !values.apply) throw new SlipwayError("--git-username", "creates a Secret in the cluster: use it with --apply");
       if (values["git-username"] && values["secret-ref"]) throw new SlipwayError("--git-username", "give either --git-username (a new Secret) or --secret-ref (an existing one)");
-      if (!/^\d+$/.test(values.timeout)) throw new SlipwayError("--timeout", `"${values.timeout}" is not a number of seconds`);
+      const timeoutMs = durationFlag("--timeout", values.timeout);
       const opts: BootstrapOptions = {
         url: values.url,
         branch: values.branch,
@@ -177,16 +173,16 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
         interval: values.interval,
         namespace: values.namespace,
         image: values.image,
-        secretRef: values["git-username"] ? "slipway-git-credentials" : values["secret-ref"],
+        secretRef: values["git-username"] ? gitCredentialsSecretName : values["secret-ref"],
         provider: values.provider === "aws" ? "aws" : undefined,
         roleArn: values["role-arn"],
       };
       renderAgentConfig(opts);
-      return { values, opts };
+      return { values, opts, timeoutMs };
     },
   );
   if (!parsed.ok) return parsed.exit;
-  const { values, opts } = parsed.flags;
+  const { values, opts, timeoutMs } = parsed.flags;
 
   if (values["output-dir"]) {
     const out = path.resolve(io.cwd, values["output-dir"]);
@@ -209,7 +205,7 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
     return 2;
   }
   registerSecret(password);
-  const client = await createKubeClient(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {});
+  const client = await kubeClientFromFlags(values);
   const log = createLogger({ format: "text", level: "warn", write: (l) => io.stderr(l + "\n") });
   try {
     const rest = objects.filter((o) => o.kind !== "Namespace");
@@ -217,7 +213,7 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
       rest.push({
         apiVersion: "v1",
         kind: "Secret",
-        metadata: { name: "slipway-git-credentials", namespace: opts.namespace },
+        metadata: { name: gitCredentialsSecretName, namespace: opts.namespace },
         type: "Opaque",
         stringData: { username: values["git-username"] ?? "", password },
       } as KubeObject);
@@ -238,7 +234,7 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
       wait: true,
       force: false,
       allowEmpty: false,
-      timeoutMs: Number(values.timeout) * 1000,
+      timeoutMs,
       signal: io.signal,
       log,
     });

@@ -7,12 +7,12 @@
 import { errorMessage } from "../../core/errors.ts";
 import { run as runProgram } from "../../core/exec.ts";
 import { createGitClient } from "../../core/git/git-client.ts";
-import { createKubeClient, type KubeClient } from "../../agent/kube/kube-client.ts";
+import type { KubeClient } from "../../agent/kube/kube-client.ts";
 import { loadConfig } from "../../agent/config/load-config.ts";
 import type { AgentConfig, SourceConfig } from "../../agent/config/agent-config.ts";
 import { createKubeSecretReader, resolveSourceAuth, type SecretReader } from "../../agent/source/source-credentials.ts";
 import { fail, ok, step, type CliIO, type CommandRun } from "../io.ts";
-import { parseFlags, noPositionals, outputFormat } from "../flags.ts";
+import { clusterFlags, clusterFlagsUsage, kubeClientFromFlags, parseFlags, noPositionals, outputFormat } from "../flags.ts";
 
 const USAGE = `Usage: slipway check [--pre] [--config FILE] [--namespace NS] [--kubeconfig FILE] [--output text|json]
 
@@ -23,9 +23,7 @@ agent's namespace, the configuration file, and each source's git repository.
 Flags:
   --pre               only the checks that need no installed agent (runtime, programs, cluster version)
   --config FILE       validate this agent configuration and reach each source
-  -n, --namespace NS  the agent's namespace (default slipway-system)
-  --kubeconfig FILE   default $KUBECONFIG or ~/.kube/config
-  -o, --output FMT    text (default) or json
+${clusterFlagsUsage(20)}  -o, --output FMT    text (default) or json
 `;
 
 /** The oldest Kubernetes minor version the agent supports (server-side apply, ApplySet labels). */
@@ -173,7 +171,7 @@ export async function runChecks(options: {
 
   let client: KubeClient | undefined;
   try {
-    client = await createKubeClient(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {});
+    client = await kubeClientFromFlags(options);
   } catch (err) {
     results.push({ name: "kubernetes", ok: false, detail: errorMessage(err) });
   }
@@ -202,8 +200,7 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
     {
       pre: { type: "boolean", default: false },
       config: { type: "string" },
-      namespace: { type: "string", short: "n", default: "slipway-system" },
-      kubeconfig: { type: "string" },
+      ...clusterFlags,
       output: { type: "string", short: "o", default: "text" },
       help: { type: "boolean", short: "h" },
     },

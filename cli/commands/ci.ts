@@ -5,7 +5,6 @@
  * them). Outputs go to stderr and, with `--outputs-file` (default `slipway-outputs.env` under
  * CodeBuild), to a `SLIPWAY_OUTPUT_<NAME>='value'` file to source for `env.exported-variables`.
  */
-import { parseArgs } from "node:util";
 import { SlipwayError } from "../../core/errors.ts";
 import { createLogger } from "../../core/log.ts";
 import { ciContextFromEnv } from "../../action/ci-context.ts";
@@ -13,6 +12,7 @@ import { INPUTS, envInputSource, envVarName, layeredInputSource, parseInputs, ty
 import { createFileReporter } from "../../action/outputs.ts";
 import { runCi } from "../../action/run-ci.ts";
 import type { CommandRun } from "../io.ts";
+import { noPositionals, parseFlags, type FlagDefinitions } from "../flags.ts";
 
 const defs = Object.values(INPUTS) as InputDef<unknown>[];
 
@@ -27,20 +27,21 @@ function help(): string {
   );
 }
 
+/** The flags of `slipway ci`: one per action input (built from INPUTS, the single definition), plus the CLI's own. */
+function ciFlags(): FlagDefinitions {
+  const options: FlagDefinitions = { help: { type: "boolean", short: "h" }, "outputs-file": { type: "string" }, "log-format": { type: "string" } };
+  for (const d of defs) options[d.name] = { type: d.flag ? "boolean" : "string" };
+  return options;
+}
+
 /** Runs `slipway ci`. */
 export const run: CommandRun = async (args, io) => {
-  const options: Record<string, { type: "string" | "boolean" }> = { help: { type: "boolean" }, "outputs-file": { type: "string" }, "log-format": { type: "string" } };
-  for (const d of defs) options[d.name] = { type: d.flag ? "boolean" : "string" };
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    values = parseArgs({ args, options, allowPositionals: false, strict: true }).values as Record<string, string | boolean | undefined>;
-  } catch (err) {
-    throw new SlipwayError("slipway ci", err instanceof Error ? err.message : String(err), { cause: err });
-  }
-  if (values.help) {
-    io.stdout(help());
-    return 0;
-  }
+  const parsed = parseFlags(io, args, help(), ciFlags(), ({ values, positionals }) => {
+    noPositionals(positionals, "slipway ci takes flags only");
+    return values as Record<string, string | boolean | undefined>;
+  });
+  if (!parsed.ok) return parsed.exit;
+  const values = parsed.flags;
   const fromFlags = (name: string): string | undefined => {
     const v = values[name];
     return typeof v === "boolean" ? String(v) : v;

@@ -1,21 +1,18 @@
 /**
- * `slipway get [--namespace slipway-system] [--output json]`: the status of every sync, read from
+ * `slipway get [--namespace NS] [--output json]`: the status of every sync, read from
  * the ApplySet parents in the agent namespace: NAME READY MESSAGE REVISION SUSPENDED.
  */
-import { createKubeClient } from "../../agent/kube/kube-client.ts";
 import { createStatusStore, type ParentView } from "../../agent/status/status-store.ts";
 import { table, type CliIO, type CommandRun } from "../io.ts";
-import { parseFlags, noPositionals, outputFormat } from "../flags.ts";
+import { clusterFlags, clusterFlagsUsage, kubeClientFromFlags, parseFlags, noPositionals, outputFormat } from "../flags.ts";
 
 const USAGE = `Usage: slipway get [--namespace NS] [--output text|json] [--kubeconfig FILE]
 
 Prints NAME READY MESSAGE REVISION SUSPENDED for every sync of the agent in NS.
 
 Flags:
-  -n, --namespace NS   the agent's namespace (default slipway-system)
   -o, --output FMT     text (default) or json
-  --kubeconfig FILE    default $KUBECONFIG or ~/.kube/config
-`;
+${clusterFlagsUsage(21)}`;
 
 /** The table rows of `slipway get`. Pure. */
 export function statusRows(views: readonly ParentView[]): string[][] {
@@ -35,9 +32,8 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
     args,
     USAGE,
     {
-      namespace: { type: "string", short: "n", default: "slipway-system" },
+      ...clusterFlags,
       output: { type: "string", short: "o", default: "text" },
-      kubeconfig: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     ({ values, positionals }) => {
@@ -48,7 +44,7 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
   );
   if (!parsed.ok) return parsed.exit;
   const values = parsed.flags;
-  const client = await createKubeClient(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {});
+  const client = await kubeClientFromFlags(values);
   try {
     const views = await createStatusStore(client, values.namespace).list(io.signal);
     if (values.output === "json") {

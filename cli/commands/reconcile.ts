@@ -4,12 +4,10 @@
  * that it handled the request; exit 0 when the sync is then Ready, 1 otherwise.
  */
 import { SlipwayError } from "../../core/errors.ts";
-import { parseDuration } from "../../agent/config/duration.ts";
-import { createKubeClient } from "../../agent/kube/kube-client.ts";
 import { requestReconcile, waitHandled } from "../../agent/status/parent-requests.ts";
 import { createStatusStore } from "../../agent/status/status-store.ts";
 import { fail, ok, step, waiting, type CliIO, type CommandRun } from "../io.ts";
-import { parseFlags } from "../flags.ts";
+import { clusterFlags, clusterFlagsUsage, durationFlag, kubeClientFromFlags, parseFlags } from "../flags.ts";
 
 const USAGE = `Usage: slipway reconcile NAME [--with-source] [--timeout DURATION] [--namespace NS]
 
@@ -18,9 +16,7 @@ Asks the agent to reconcile sync NAME now and waits for the result.
 Flags:
   --with-source        fetch the git source first, even if its interval has not passed
   --timeout DURATION   how long to wait (default 5m)
-  -n, --namespace NS   the agent's namespace (default slipway-system)
-  --kubeconfig FILE    default $KUBECONFIG or ~/.kube/config
-`;
+${clusterFlagsUsage(21)}`;
 
 /** Runs `slipway reconcile`. */
 export const run: CommandRun = async (args: string[], io: CliIO): Promise<number> => {
@@ -31,20 +27,18 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
     {
       "with-source": { type: "boolean", default: false },
       timeout: { type: "string", default: "5m" },
-      namespace: { type: "string", short: "n", default: "slipway-system" },
-      kubeconfig: { type: "string" },
+      ...clusterFlags,
       help: { type: "boolean", short: "h" },
     },
     ({ values, positionals }) => {
       if (positionals.length !== 1 || !positionals[0]) throw new SlipwayError("NAME", "give exactly one sync name");
-      const timeoutMs = parseDuration(values.timeout);
-      if (!timeoutMs) throw new SlipwayError(`--timeout ${values.timeout}`, "is not a duration such as 30s or 5m");
+      const timeoutMs = durationFlag("--timeout", values.timeout);
       return { values, name: positionals[0], timeoutMs };
     },
   );
   if (!parsed.ok) return parsed.exit;
   const { values, name, timeoutMs } = parsed.flags;
-  const client = await createKubeClient(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {});
+  const client = await kubeClientFromFlags(values);
   try {
     const store = createStatusStore(client, values.namespace);
     const current = await store.get(name, io.signal);

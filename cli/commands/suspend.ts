@@ -4,19 +4,16 @@
  * `slipway.dev/suspend` annotation on the sync's ApplySet parent.
  */
 import { SlipwayError } from "../../core/errors.ts";
-import { createKubeClient } from "../../agent/kube/kube-client.ts";
 import { requestReconcile, setSuspended } from "../../agent/status/parent-requests.ts";
 import { ok, type CliIO, type CommandRun } from "../io.ts";
-import { parseFlags } from "../flags.ts";
+import { clusterFlags, clusterFlagsUsage, kubeClientFromFlags, parseFlags } from "../flags.ts";
 
 const usage = (verb: "suspend" | "resume"): string => `Usage: slipway ${verb} NAME [--namespace NS] [--kubeconfig FILE]
 
 ${verb === "suspend" ? 'Stops the agent from reconciling sync NAME until "slipway resume NAME".' : "Lets the agent reconcile sync NAME again, and asks it to reconcile now."}
 
 Flags:
-  -n, --namespace NS   the agent's namespace (default slipway-system)
-  --kubeconfig FILE    default $KUBECONFIG or ~/.kube/config
-`;
+${clusterFlagsUsage(21)}`;
 
 /** Runs `slipway suspend` (`suspend: true`) or `slipway resume` (`suspend: false`, then a reconcile request). */
 export async function runSuspend(args: string[], io: CliIO, suspend: boolean): Promise<number> {
@@ -26,8 +23,7 @@ export async function runSuspend(args: string[], io: CliIO, suspend: boolean): P
     args,
     USAGE,
     {
-      namespace: { type: "string", short: "n", default: "slipway-system" },
-      kubeconfig: { type: "string" },
+      ...clusterFlags,
       help: { type: "boolean", short: "h" },
     },
     ({ values, positionals }) => {
@@ -37,7 +33,7 @@ export async function runSuspend(args: string[], io: CliIO, suspend: boolean): P
   );
   if (!parsed.ok) return parsed.exit;
   const { values, name } = parsed.flags;
-  const client = await createKubeClient(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {});
+  const client = await kubeClientFromFlags(values);
   try {
     await setSuspended(client, values.namespace, name, suspend, io.signal);
     if (suspend) {

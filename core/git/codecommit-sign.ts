@@ -2,6 +2,11 @@
  * The CodeCommit HTTPS password: a SigV4 signature over a `GIT` request for the repository path,
  * computed from AWS credentials at the moment git needs it (it is valid for about 15 minutes).
  * Pure: no I/O, the clock is a parameter.
+ *
+ * Hand-written on purpose: this is not an HTTP request signature. git-remote-codecommit signs a
+ * pseudo-request (method `GIT`, no query, no payload hash, `host` as the only signed header) that
+ * the AWS SDK's signers (`@smithy/signature-v4`) cannot produce without reshaping their canonical
+ * request; the twenty lines here follow the published algorithm and are pinned by its test vector.
  */
 import { createHash, createHmac } from "node:crypto";
 

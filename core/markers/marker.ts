@@ -3,6 +3,7 @@
  * (the full image) or `"NS:NAME:tag"`, `"NS:NAME:name"`, `"NS:NAME:digest"` (one part of it).
  */
 import type { ImageRef } from "../image-ref.ts";
+import { imagePolicyMarkerKey } from "../well-known.ts";
 
 /** Which part of the image a marker sets. */
 export type MarkerField = "image" | "tag" | "name" | "digest";
@@ -16,8 +17,6 @@ export interface Marker {
   field: MarkerField;
 }
 
-/** The literal every marker contains; files without it are not parsed. */
-export const MARKER_KEY = "$imagepolicy";
 
 /** The outcome of reading one comment: not a marker, a marker, or a malformed marker. */
 export type MarkerParse = { kind: "none" } | { kind: "marker"; marker: Marker } | { kind: "malformed"; reason: string };
@@ -30,7 +29,7 @@ const FIELDS: Readonly<Record<string, MarkerField>> = { tag: "tag", name: "name"
  * strings with an `$imagepolicy` of the form `NS:NAME[:tag|name|digest]` is malformed.
  */
 export function parseMarkerComment(comment: string): MarkerParse {
-  if (!comment.includes(MARKER_KEY)) return { kind: "none" };
+  if (!comment.includes(imagePolicyMarkerKey)) return { kind: "none" };
   let parsed: unknown;
   try {
     parsed = JSON.parse(comment.replace(/^#*/, "").trim());
@@ -42,8 +41,8 @@ export function parseMarkerComment(comment: string): MarkerParse {
   }
   // Flux decodes the comment into a string-to-string map: any other value type fails the marker.
   const values = parsed as Record<string, unknown>;
-  const setter = values[MARKER_KEY];
-  if (typeof setter !== "string") return { kind: "malformed", reason: `marker's "${MARKER_KEY}" must be a string` };
+  const setter = values[imagePolicyMarkerKey];
+  if (typeof setter !== "string") return { kind: "malformed", reason: `marker's "${imagePolicyMarkerKey}" must be a string` };
   const other = Object.keys(values).find((k) => typeof values[k] !== "string");
   if (other !== undefined) return { kind: "malformed", reason: `marker's "${other}" must be a string (a marker is a JSON object of strings)` };
   const parts = setter.split(":");

@@ -11,7 +11,8 @@
  */
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Scalar } from "yaml";
 import type { ImageRef } from "../image-ref.ts";
-import { MARKER_KEY, markerValue, parseMarkerComment } from "./marker.ts";
+import { markerValue, parseMarkerComment } from "./marker.ts";
+import { imagePolicyMarkerKey } from "../well-known.ts";
 import { scalarText, type ScalarStyle } from "./scalar-text.ts";
 
 /** One value a marker changed. */
@@ -127,7 +128,7 @@ interface Edit {
 export function setMarkersInText(text: string, file: string, images: ReadonlyMap<string, ImageRef>): SetMarkersResult {
   const changes: MarkerChange[] = [];
   const warnings: string[] = [];
-  if (!text.includes(`"${MARKER_KEY}"`)) return { text, changes, warnings };
+  if (!text.includes(`"${imagePolicyMarkerKey}"`)) return { text, changes, warnings };
 
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, { keepSourceTokens: true, lineCounter, uniqueKeys: false });

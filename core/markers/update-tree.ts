@@ -5,11 +5,12 @@
  * that contain the literal `"$imagepolicy"`, writing only files whose text changed.
  */
 import { closeSync, ftruncateSync, openSync, readFileSync, writeSync } from "node:fs";
-import { lstat, readdir, realpath } from "node:fs/promises";
+import { lstat, realpath } from "node:fs/promises";
 import path from "node:path";
 import { SlipwayError, throwIfAborted } from "../errors.ts";
 import type { ImageRef } from "../image-ref.ts";
-import { MARKER_KEY } from "./marker.ts";
+import { imagePolicyMarkerKey } from "../well-known.ts";
+import { walkTree } from "../walk-tree.ts";
 import { setMarkersInText, type MarkerChange } from "./set-markers.ts";
 
 /** What updateMarkers works on. */
@@ -39,7 +40,7 @@ export interface UpdateMarkersResult {
 }
 
 /** The literal a file must contain to be parsed, as bytes. */
-const MARKER_LITERAL = Buffer.from(`"${MARKER_KEY}"`, "utf8");
+const MARKER_LITERAL = Buffer.from(`"${imagePolicyMarkerKey}"`, "utf8");
 
 function isManifestName(name: string): boolean {
   return name.endsWith(".yaml") || name.endsWith(".yml") || name === "Kustomization";
@@ -52,27 +53,19 @@ function inside(root: string, target: string): boolean {
 
 /** Lists candidate files under `dir` (absolute), in lexical order, without following symlinked dirs. */
 async function listFiles(root: string, dir: string, signal: AbortSignal | undefined): Promise<string[]> {
+  const entries = await walkTree(dir, { skipDirs: [".git"], include: (e) => e.kind !== "dir" && isManifestName(e.name), signal });
   const out: string[] = [];
-  const walk = async (current: string): Promise<void> => {
-    throwIfAborted(signal);
-    const entries = await readdir(current, { withFileTypes: true });
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const entry of entries) {
-      const full = path.join(current, entry.name);
-      if (entry.isDirectory()) {
-        if (entry.name !== ".git") await walk(full);
-      } else if (entry.isFile() && isManifestName(entry.name)) {
-        out.push(full);
-      } else if (entry.isSymbolicLink() && isManifestName(entry.name)) {
-        const target = await realpath(full).catch(() => undefined);
-        if (target !== undefined && !inside(root, target)) {
-          throw new SlipwayError(path.relative(root, full), `is a symlink to ${target}, outside ${root}`);
-        }
-        // A symlink inside the tree: its target is updated where it lives, not through the link.
+  for (const entry of entries) {
+    if (entry.kind === "file") {
+      out.push(entry.absolute);
+    } else if (entry.kind === "symlink") {
+      const target = await realpath(entry.absolute).catch(() => undefined);
+      if (target !== undefined && !inside(root, target)) {
+        throw new SlipwayError(path.relative(root, entry.absolute), `is a symlink to ${target}, outside ${root}`);
       }
+      // A symlink inside the tree: its target is updated where it lives, not through the link.
     }
-  };
-  await walk(dir);
+  }
   return out;
 }
 

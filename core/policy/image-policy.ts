@@ -2,11 +2,15 @@
  * The ImagePolicy object (apiVersion `image.toolkit.fluxcd.io/v1alpha1` … `v1`): which repository
  * it ranks, how (`semver.range`, `alphabetical.order`, `numerical.order`) and which tags it
  * considers (`filterTags.pattern`, `filterTags.extract`). Parsing validates the range and pattern
- * up front, so a bad policy fails where it is written, not when tags arrive.
+ * up front, so a bad policy fails where it is written, not when tags arrive. One zod schema
+ * per part (header, spec) gives the type, the defaults and the validation together.
  */
+import * as z from "zod";
 import { SlipwayError } from "../errors.ts";
+import { issueText, parseWithSchema, type SchemaIssue } from "../schema-issues.ts";
 import { parseSemverRange } from "./semver-range.ts";
 import { compileTagFilter } from "./tag-filter.ts";
+import { imageAutomationGroup } from "../well-known.ts";
 
 /** How a policy picks the winning tag. */
 export type PolicyChoice =
@@ -27,26 +31,80 @@ export interface ImagePolicy {
 
 /** The API versions of ImagePolicy this parser accepts. */
 export const IMAGE_POLICY_API_VERSIONS: readonly string[] = ["v1alpha1", "v1alpha2", "v1beta1", "v1beta2", "v1"].map(
-  (v) => `image.toolkit.fluxcd.io/${v}`,
+  (v) => `${imageAutomationGroup}/${v}`,
 );
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
+/** `asc` or `desc`, with Flux's wording for anything else. */
+const orderValue = z.enum(["asc", "desc"], { error: (iss) => `must be "asc" or "desc", got ${JSON.stringify(iss.input)}` });
 
-function stringField(obj: Record<string, unknown>, key: string, path: string, source: string): string | undefined {
-  const value = obj[key];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== "string") throw new SlipwayError(source, `${path}.${key} must be a string, got ${typeof value}`);
-  return value;
-}
+/** `{order}` of alphabetical and numerical; a missing or null order is `asc`. */
+const orderSchema = z.object({ order: orderValue.nullish() }).nullish();
 
-function order(obj: unknown, path: string, source: string): "asc" | "desc" {
-  if (obj === null || obj === undefined) return "asc";
-  if (!isRecord(obj)) throw new SlipwayError(source, `${path} must be a mapping`);
-  const value = stringField(obj, "order", path, source) ?? "asc";
-  if (value !== "asc" && value !== "desc") throw new SlipwayError(source, `${path}.order must be "asc" or "desc", got "${value}"`);
-  return value;
+const rangeSchema = z.string().superRefine((range, ctx) => {
+  try {
+    parseSemverRange(range);
+  } catch (err) {
+    ctx.addIssue({ code: "custom", message: `"${range}" is invalid`, params: { cause: err } });
+  }
+});
+
+const POLICY_KINDS: readonly string[] = ["semver", "alphabetical", "numerical"];
+
+/** `spec.policy`: exactly one of semver, alphabetical, numerical; a key with a null value counts as unset, as in Go. */
+const policySchema = z
+  .object({ semver: z.object({ range: rangeSchema }).nullish(), alphabetical: orderSchema, numerical: orderSchema })
+  .catchall(z.unknown())
+  .superRefine((policy, ctx) => {
+    const kinds = Object.keys(policy).filter((k) => policy[k] !== undefined && policy[k] !== null);
+    if (kinds.length !== 1) {
+      ctx.addIssue({ code: "custom", message: `must set exactly one of ${POLICY_KINDS.join(", ")} (got ${kinds.join(", ") || "none"})` });
+    } else if (!POLICY_KINDS.includes(kinds[0] ?? "")) {
+      ctx.addIssue({ code: "custom", path: [kinds[0] ?? ""], message: "is not a policy (want semver, alphabetical or numerical)" });
+    }
+  })
+  .transform((p): PolicyChoice => {
+    if (p.semver) return { kind: "semver", range: p.semver.range };
+    if (p.alphabetical !== undefined && p.alphabetical !== null) return { kind: "alphabetical", order: p.alphabetical.order ?? "asc" };
+    return { kind: "numerical", order: p.numerical?.order ?? "asc" };
+  });
+
+/** `spec.filterTags`: an unanchored RE2 `pattern` and its `extract` expansion, compiled up front. */
+const filterTagsSchema = z
+  .object({ pattern: z.string().nullish(), extract: z.string().nullish() })
+  .superRefine((f, ctx) => {
+    try {
+      compileTagFilter(f.pattern ?? "", f.extract ?? "");
+    } catch (err) {
+      ctx.addIssue({ code: "custom", path: ["pattern"], message: `"${f.pattern}" is invalid`, params: { cause: err } });
+    }
+  })
+  .transform((f) => ({ ...(f.pattern != null ? { pattern: f.pattern } : {}), ...(f.extract != null ? { extract: f.extract } : {}) }))
+  .nullish();
+
+/** `kind`, `apiVersion` and `metadata`: read first, so that errors about the rest can name the object. */
+const headerSchema = z.object(
+  {
+    kind: z.unknown().refine((k) => k === "ImagePolicy", { error: (iss) => `must be ImagePolicy, got ${JSON.stringify(iss.input ?? null)}` }),
+    apiVersion: z.unknown().refine((v): v is string => typeof v === "string" && IMAGE_POLICY_API_VERSIONS.includes(v), {
+      error: (iss) => `${JSON.stringify(iss.input ?? null)} is not one of ${IMAGE_POLICY_API_VERSIONS.join(", ")}`,
+    }),
+    metadata: z.object({ name: z.string().nullish(), namespace: z.string().nullish() }).nullish(),
+  },
+  { error: (iss) => (iss.code === "invalid_type" ? "an ImagePolicy must be a mapping" : undefined) },
+);
+
+/** `spec`: the repository ranked, the policy, and the tag filter. */
+const specSchema = z.object({
+  spec: z.object({
+    imageRepositoryRef: z.object({ name: z.string().min(1, { error: "is required" }), namespace: z.string().nullish() }),
+    policy: policySchema,
+    filterTags: filterTagsSchema,
+  }),
+});
+
+function fail(subject: string, issue: SchemaIssue | undefined): never {
+  const text = issue ? issueText(issue) : "is invalid";
+  throw new SlipwayError(subject, text, issue?.cause === undefined ? undefined : { cause: issue.cause });
 }
 
 /**
@@ -56,65 +114,16 @@ function order(obj: unknown, path: string, source: string): "asc" | "desc" {
  * reject: wrong kind or apiVersion, no or several policies, a bad range, order or pattern.
  */
 export function parseImagePolicy(doc: unknown, source: string, defaultNamespace = "default"): ImagePolicy {
-  if (!isRecord(doc)) throw new SlipwayError(source, "an ImagePolicy must be a mapping");
-  const apiVersion = doc["apiVersion"];
-  if (doc["kind"] !== "ImagePolicy") throw new SlipwayError(source, `kind must be ImagePolicy, got ${JSON.stringify(doc["kind"] ?? null)}`);
-  if (typeof apiVersion !== "string" || !IMAGE_POLICY_API_VERSIONS.includes(apiVersion)) {
-    throw new SlipwayError(source, `apiVersion ${JSON.stringify(apiVersion ?? null)} is not one of ${IMAGE_POLICY_API_VERSIONS.join(", ")}`);
-  }
-  const metadata = isRecord(doc["metadata"]) ? doc["metadata"] : {};
-  const name = stringField(metadata, "name", "metadata", source);
-  if (!name) throw new SlipwayError(source, "metadata.name is required");
-  const namespace = stringField(metadata, "namespace", "metadata", source) || defaultNamespace;
-  const subject = `${source}: ImagePolicy/${namespace}/${name}`;
-  const spec = doc["spec"];
-  if (!isRecord(spec)) throw new SlipwayError(subject, "spec is required");
-
-  const repoRef = spec["imageRepositoryRef"];
-  if (!isRecord(repoRef)) throw new SlipwayError(subject, "spec.imageRepositoryRef is required");
-  const repoName = stringField(repoRef, "name", "spec.imageRepositoryRef", subject);
-  if (!repoName) throw new SlipwayError(subject, "spec.imageRepositoryRef.name is required");
-  const repoNamespace = stringField(repoRef, "namespace", "spec.imageRepositoryRef", subject);
-
-  const policy = spec["policy"];
-  if (!isRecord(policy)) throw new SlipwayError(subject, "spec.policy is required");
-  const kinds = Object.keys(policy).filter((k) => policy[k] !== undefined && policy[k] !== null);
-  if (kinds.length !== 1) {
-    throw new SlipwayError(subject, `spec.policy must set exactly one of semver, alphabetical, numerical (got ${kinds.join(", ") || "none"})`);
-  }
-  let choice: PolicyChoice;
-  const kind = kinds[0];
-  if (kind === "semver") {
-    const semver = policy["semver"];
-    const range = isRecord(semver) ? stringField(semver, "range", "spec.policy.semver", subject) : undefined;
-    if (!range) throw new SlipwayError(subject, "spec.policy.semver.range is required");
-    try {
-      parseSemverRange(range);
-    } catch (err) {
-      throw new SlipwayError(subject, `spec.policy.semver.range "${range}" is invalid`, { cause: err });
-    }
-    choice = { kind: "semver", range };
-  } else if (kind === "alphabetical" || kind === "numerical") {
-    choice = { kind, order: order(policy[kind], `spec.policy.${kind}`, subject) };
-  } else {
-    throw new SlipwayError(subject, `spec.policy.${kind} is not a policy (want semver, alphabetical or numerical)`);
-  }
-
-  const result: ImagePolicy = { namespace, name, imageRepositoryRef: { name: repoName }, choice };
-  if (repoNamespace) result.imageRepositoryRef.namespace = repoNamespace;
-  const filter = spec["filterTags"];
-  if (filter !== undefined && filter !== null) {
-    if (!isRecord(filter)) throw new SlipwayError(subject, "spec.filterTags must be a mapping");
-    const pattern = stringField(filter, "pattern", "spec.filterTags", subject);
-    const extract = stringField(filter, "extract", "spec.filterTags", subject);
-    try {
-      compileTagFilter(pattern ?? "", extract ?? "");
-    } catch (err) {
-      throw new SlipwayError(subject, `spec.filterTags.pattern "${pattern}" is invalid`, { cause: err });
-    }
-    result.filterTags = {};
-    if (pattern !== undefined) result.filterTags.pattern = pattern;
-    if (extract !== undefined) result.filterTags.extract = extract;
-  }
+  const header = parseWithSchema(headerSchema, doc);
+  if (!header.ok) fail(source, header.issues[0]);
+  const name = header.value.metadata?.name;
+  if (!name) fail(source, { path: ["metadata", "name"], message: "is required" });
+  const namespace = header.value.metadata?.namespace || defaultNamespace;
+  const parsed = parseWithSchema(specSchema, doc);
+  if (!parsed.ok) fail(`${source}: ImagePolicy/${namespace}/${name}`, parsed.issues[0]);
+  const { imageRepositoryRef: ref, policy: choice, filterTags } = parsed.value.spec;
+  const result: ImagePolicy = { namespace, name, imageRepositoryRef: { name: ref.name }, choice };
+  if (ref.namespace) result.imageRepositoryRef.namespace = ref.namespace;
+  if (filterTags) result.filterTags = filterTags;
   return result;
 }

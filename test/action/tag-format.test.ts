@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { DEFAULT_TAG_FORMAT, assertValidTag, formatTag, isValidTag, sanitizeBranch } from "../../action/tag-format.ts";
+import { DEFAULT_TAG_FORMAT, formatTag, sanitizeBranch } from "../../action/tag-format.ts";
+import { assertValidTag, isValidTag } from "../../core/image-ref.ts";
 
 const seedTime = new Date(Date.UTC(2021, 5, 8, 5, 27, 21));
 const sha = "0123456789abcdef0123456789abcdef01234567";

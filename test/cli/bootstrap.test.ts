@@ -77,7 +77,7 @@ test("--apply installs the agent with a git Secret and waits until it is availab
   });
   const password = "s3cret-bootstrap-password";
   const r = await runCli(
-    ["bootstrap", "--apply", "--url", repo.httpUrl, "--branch", "eks", "--namespace", ns, "--git-username", "robot", "--kubeconfig", env.kubeconfig, "--timeout", "120"],
+    ["bootstrap", "--apply", "--url", repo.httpUrl, "--branch", "eks", "--namespace", ns, "--git-username", "robot", "--kubeconfig", env.kubeconfig, "--timeout", "120s"],
     { input: password + "\n", timeoutMs: 180_000 },
   );
   assert.equal(r.code, 0, r.stderr);

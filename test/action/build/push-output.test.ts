@@ -2,7 +2,6 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { digestFromPushOutput, digestFromRepoDigests } from "../../../action/build/push-digest.ts";
 import { classifyPushError } from "../../../action/build/push-error.ts";
-import { splitRef } from "../../../action/build/split-ref.ts";
 
 const d1 = `sha256:${"a".repeat(64)}`;
 const d2 = `sha256:${"b".repeat(64)}`;
@@ -18,12 +17,6 @@ test("RepoDigests are matched to the repository pushed, not the first entry", ()
   assert.equal(digestFromRepoDigests(json, "127.0.0.1:5000/app"), d2);
   assert.equal(digestFromRepoDigests(json, "127.0.0.1:5000/none"), undefined);
   assert.equal(digestFromRepoDigests("not json", "x"), undefined);
-});
-
-test("references split at the tag colon, never at a registry port", () => {
-  assert.deepEqual(splitRef("127.0.0.1:5000/shop/account:20210608052721"), { name: "127.0.0.1:5000/shop/account", tag: "20210608052721" });
-  assert.deepEqual(splitRef("127.0.0.1:5000/shop/account"), { name: "127.0.0.1:5000/shop/account" });
-  assert.deepEqual(splitRef(`ghcr.io/a:v1@${d1}`), { name: "ghcr.io/a", tag: "v1" });
 });
 
 test("push failures are classified: immutable tag, refused login, anything else", () => {

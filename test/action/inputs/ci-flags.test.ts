@@ -15,8 +15,9 @@ test("slipway ci --help lists every input as a --flag with its default", async (
   assert.match(r.stdout, /SLIPWAY_MANIFEST_REPO/);
 });
 
-test("an unknown flag is one clear error and exit 1", async () => {
+test("an unknown flag is one clear usage error (exit 2, as every command's) with the usage", async () => {
   const r = await runSlipway(["ci", "--manifest-repos", "x"], {});
-  assert.equal(r.code, 1);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /^Usage: slipway ci/m);
   assert.match(r.stderr, /^✗ slipway ci: Unknown option '--manifest-repos'/m);
 });

@@ -133,3 +133,51 @@ test("loadConfig names file:line in the thrown error", async () => {
   });
   await assert.rejects(loadConfig(path.join(dir, "absent.yaml")), /absent\.yaml: cannot read the configuration/);
 });
+
+test("every problem in one pass, sorted by line: field errors, duplicate names, unresolved references", () => {
+  const text = `syncs:
+  - name: web
+    sourceRef: shop
+    dependsOn: [db, ghost]
+    interval: often
+  - name: db
+    sourceRef: nowhere
+    prune: maybe
+  - name: web
+    sourceRef: shop
+sources:
+  - name: shop
+    url: https://git.example.com/shop.git
+    ref: { branch: main }
+  - name: shop
+    url: https://git.example.com/other.git
+    ref: { tag: "bad tag" }
+`;
+  const r = validateConfig(text);
+  assert.equal(r.config, undefined);
+  assert.deepEqual(
+    r.issues.map((i) => `${i.line} ${i.path}: ${i.message}`),
+    [
+      '4 syncs[0].dependsOn[1]: no sync named "ghost"',
+      '5 syncs[0].interval: "often" is not a positive duration such as 30s, 1m or 1h30m',
+      '7 syncs[1].sourceRef: no source named "nowhere"',
+      "8 syncs[1].prune: must be true or false",
+      '9 syncs[2].name: "web" is already used by syncs[0]',
+      '15 sources[1].name: "shop" is already used by sources[0]',
+      '17 sources[1].ref.tag: "bad tag" is not a valid git ref name',
+    ],
+  );
+});
+
+test("a dependency on a sync that has errors of its own is not reported as missing", () => {
+  const r = validateConfig(`sources:\n  - { name: s, url: "https://h/x.git", ref: { branch: main } }\nsyncs:\n  - { name: a, sourceRef: s, dependsOn: [b] }\n  - { name: b, sourceRef: s, prune: maybe }\n`);
+  assert.deepEqual(r.issues.map((i) => `${i.line} ${i.path}: ${i.message}`), ["5 syncs[1].prune: must be true or false"]);
+});
+
+test("the root must be a mapping of known keys; a bare port is a listen address", () => {
+  assert.deepEqual(validateConfig("- a\n").issues.map((i) => `${i.path}: ${i.message}`), [": must be a mapping"]);
+  assert.deepEqual(validateConfig("colour: blue\n").issues.map((i) => `${i.line} ${i.path}: ${i.message}`), ["1 colour: unknown field (allowed: namespace, listen, logLevel, sources, syncs)"]);
+  assert.equal(validateConfig("listen: 9090\n").config?.listen, ":9090");
+  assert.match(validateConfig("listen: nowhere\n").issues[0]?.message ?? "", /"nowhere" is not an address such as :8080/);
+  assert.deepEqual(validateConfig("").config, { namespace: "slipway-system", listen: ":8080", logLevel: "info", sources: [], syncs: [] });
+});

@@ -65,3 +65,20 @@ test("applySourceIgnore deletes ignored files from a real tree", async () => {
   assert.ok(!existsSync(path.join(root, "clusters/eks/drafts")));
   assert.deepEqual(await listTree(root), [".sourceignore", "clusters/", "clusters/eks/", "clusters/eks/shop/", "clusters/eks/shop/deploy.yaml"]);
 });
+
+test("Flux's default exclusions apply without any .sourceignore, and a .sourceignore can re-include one", () => {
+  const paths = [".git/", ".git/HEAD", ".github/", ".github/ci.yml", "a/.sops.yaml", "a/deploy.yaml", "logo.PNG", "logo.png", "x.tar.gz", "cloudbuild.yaml"];
+  assert.deepEqual([...ignoredPaths(paths, new Map())].sort(), [".git/", ".git/HEAD", ".github/", ".github/ci.yml", "a/.sops.yaml", "cloudbuild.yaml", "logo.png", "x.tar.gz"]);
+  assert.deepEqual([...ignoredPaths(paths, new Map([["", "!.github/\n!cloudbuild.yaml\n"]]))].sort(), [".git/", ".git/HEAD", "a/.sops.yaml", "logo.png", "x.tar.gz"]);
+});
+
+test("a nested .sourceignore is scoped to its directory: unanchored at any depth below it, anchored at it", () => {
+  const paths = ["README.md", "apps/", "apps/README.md", "apps/x/", "apps/x/NOTES.md", "apps/x/only.yaml", "apps/only.yaml", "other/", "other/only.yaml"];
+  const ignored = ignoredPaths(paths, new Map([["apps", "*.md\nx/only.yaml\n"]]));
+  assert.deepEqual([...ignored].sort(), ["apps/README.md", "apps/x/NOTES.md", "apps/x/only.yaml"]);
+});
+
+test("matching is case-sensitive, as git's and Flux's", () => {
+  assert.ok(!m("*.yaml\n").ignores("A.YAML", false));
+  assert.ok(m("*.yaml\n").ignores("a.yaml", false));
+});

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { parseDuration, formatDuration } from "../../../agent/config/duration.ts";
+import { parseDuration, formatDuration } from "../../core/duration.ts";
 
 test("parses Go-style durations", () => {
   assert.equal(parseDuration("30s"), 30_000);
