@@ -1,0 +1,16 @@
+/** The differential suites, by name: a case generator and a comparison against the oracle. */
+import type fc from "fast-check";
+import type { Oracle } from "../env/oracle.ts";
+import { compareRegex, regexCaseArb } from "./regex-cases.ts";
+
+/** One suite: generated cases and how to compare one (undefined when Slipway and Go agree). */
+export interface DifferentialSuite {
+  name: string;
+  arbitrary: fc.Arbitrary<unknown>;
+  compare: (oracle: Oracle, c: unknown) => Promise<string | undefined>;
+}
+
+/** Every suite, in the order the benchmark prints them. */
+export const suites: DifferentialSuite[] = [
+  { name: "regex", arbitrary: regexCaseArb, compare: (o, c) => compareRegex(o, c as Parameters<typeof compareRegex>[1]) },
+];
