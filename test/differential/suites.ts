@@ -2,6 +2,7 @@
 import type fc from "fast-check";
 import type { Oracle } from "../env/oracle.ts";
 import { compareRegex, regexCaseArb } from "./regex-cases.ts";
+import { comparePolicy, compareSemver, policyCaseArb, semverCaseArb } from "./semver-cases.ts";
 
 /** One suite: generated cases and how to compare one (undefined when Slipway and Go agree). */
 export interface DifferentialSuite {
@@ -12,5 +13,7 @@ export interface DifferentialSuite {
 
 /** Every suite, in the order the benchmark prints them. */
 export const suites: DifferentialSuite[] = [
+  { name: "semver", arbitrary: semverCaseArb, compare: (o, c) => compareSemver(o, c as Parameters<typeof compareSemver>[1]) },
+  { name: "policy", arbitrary: policyCaseArb, compare: (o, c) => comparePolicy(o, c as Parameters<typeof comparePolicy>[1]) },
   { name: "regex", arbitrary: regexCaseArb, compare: (o, c) => compareRegex(o, c as Parameters<typeof compareRegex>[1]) },
 ];
