@@ -26881,13 +26881,13 @@ var init_Sha256Js = __esm({
           this.inner = new _Sha256Js();
           this.outer = new _Sha256Js();
           const { inner, outer } = this;
-          const pad2 = new Uint8Array(BLOCK * 2);
+          const pad3 = new Uint8Array(BLOCK * 2);
           for (let i6 = 0; i6 < BLOCK; ++i6) {
-            pad2[i6] = 54 ^ key[i6];
-            pad2[i6 + BLOCK] = 92 ^ key[i6];
+            pad3[i6] = 54 ^ key[i6];
+            pad3[i6 + BLOCK] = 92 ^ key[i6];
           }
-          inner.update(pad2.subarray(0, BLOCK));
-          outer.update(pad2.subarray(BLOCK));
+          inner.update(pad3.subarray(0, BLOCK));
+          outer.update(pad3.subarray(BLOCK));
         }
       }
       update(data) {
@@ -72614,7 +72614,16 @@ function parseTemplate(source, name) {
     i6 = close + 2;
   }
   let k6 = 0;
+  const scopes = [/* @__PURE__ */ new Set(["$"])];
   const parseList = (terminators) => {
+    scopes.push(/* @__PURE__ */ new Set());
+    try {
+      return parseListIn(terminators);
+    } finally {
+      scopes.pop();
+    }
+  };
+  const parseListIn = (terminators) => {
     const nodes6 = [];
     while (k6 < pieces.length) {
       const p3 = pieces[k6++];
@@ -72640,9 +72649,11 @@ function parseTemplate(source, name) {
           rest = rest.slice(decl[0].length).trim();
         }
         const pipe = parsePipe(rest, p3.pos);
+        scopes.push(new Set(vars));
         const body1 = parseList(["end", "else"]);
         let elseNodes = [];
         if (body1.end === "else") elseNodes = parseList(["end"]).nodes;
+        scopes.pop();
         nodes6.push({ t: "range", vars, pipe, body: body1.nodes, else: elseNodes, pos: p3.pos });
       } else if (["define", "template", "block", "break", "continue"].includes(word)) {
         fail(p3.pos, `{{${word}}} is not supported in commit message templates`);
@@ -72654,6 +72665,14 @@ function parseTemplate(source, name) {
     return { nodes: nodes6, end: "", pos: source.length, rest: "" };
   };
   const parseIfLike = (word, condText, pos2) => {
+    scopes.push(/* @__PURE__ */ new Set());
+    try {
+      return parseIfLikeIn(word, condText, pos2);
+    } finally {
+      scopes.pop();
+    }
+  };
+  const parseIfLikeIn = (word, condText, pos2) => {
     const cond = parsePipe(condText, pos2);
     const then = parseList(["end", "else"]);
     let elseNodes = [];
@@ -72666,7 +72685,22 @@ function parseTemplate(source, name) {
     }
     return { t: word, cond, then: then.nodes, else: elseNodes, pos: pos2 };
   };
-  const parsePipe = (textIn, pos2) => parsePipeline(textIn, (msg) => fail(pos2, msg));
+  const checkPipe = (pipe, pos2) => {
+    for (const cmd of pipe.cmds) {
+      for (const [i7, term] of cmd.entries()) {
+        if (term.t === "field" && term.base !== "dot" && !scopes.some((sc) => sc.has(term.base))) fail(pos2, `undefined variable "${term.base}"`);
+        if (term.t === "paren") checkPipe(term.pipe, pos2);
+        if (term.t === "func" && !FUNCTIONS.has(term.name)) fail(pos2, `function "${term.name}" not defined`);
+        if (term.t === "lit" && term.value === null && i7 === 0 && cmd.length === 1) fail(pos2, "nil is not a command");
+      }
+    }
+  };
+  const parsePipe = (textIn, pos2) => {
+    const pipe = parsePipeline(textIn, (msg) => fail(pos2, msg));
+    checkPipe(pipe, pos2);
+    for (const d6 of pipe.decl) scopes[scopes.length - 1]?.add(d6);
+    return pipe;
+  };
   const tree = parseList([]).nodes;
   return { execute: (data) => execute(tree, data, name, lineOf2) };
 }
@@ -72801,6 +72835,17 @@ function execute(tree, data, name, lineOf2) {
   };
   const evalCmd = (cmd, dot, scope, piped, hasPiped) => {
     const [head, ...rest] = cmd;
+    if (head?.t === "func" && (head.name === "and" || head.name === "or")) {
+      const terms = rest.map((a6) => () => evalTerm(a6, dot, scope));
+      if (hasPiped) terms.push(() => piped);
+      if (terms.length === 0) return fail(`wrong number of args for ${head.name}: want at least 1 got 0`);
+      let v;
+      for (const term of terms) {
+        v = term();
+        if (head.name === "and" ? !isTruthy(v) : isTruthy(v)) return v;
+      }
+      return v;
+    }
     if (head?.t === "func") {
       const args = rest.map((a6) => evalTerm(a6, dot, scope));
       if (hasPiped) args.push(piped);
@@ -72856,7 +72901,17 @@ function execute(tree, data, name, lineOf2) {
   return out;
 }
 var str = (v) => printValue(v);
+var FUNCTIONS = new Set(
+  "len index print printf eq ne lt le gt ge not and or lower upper title trim trimPrefix trimSuffix replace join contains hasPrefix hasSuffix quote default".split(" ")
+);
+function kindOf(v) {
+  if (typeof v === "number") return Number.isInteger(v) ? "int" : "float";
+  if (typeof v === "string" || typeof v === "boolean") return typeof v;
+  return v === null || v === void 0 ? "nil" : "composite";
+}
 function compare(a6, b6, fail) {
+  if (kindOf(a6) !== kindOf(b6)) return fail(`incompatible types for comparison: ${kindOf(a6)} and ${kindOf(b6)}`);
+  if (!["int", "float", "string"].includes(kindOf(a6))) return fail(`invalid type for comparison: ${kindOf(a6)}`);
   if (typeof a6 === "number" && typeof b6 === "number") return a6 - b6;
   if (typeof a6 === "string" && typeof b6 === "string") return a6 < b6 ? -1 : a6 > b6 ? 1 : 0;
   return fail(`incompatible types for comparison: ${str(a6)} and ${str(b6)}`);
@@ -72865,11 +72920,22 @@ function callFunction2(name, args, fail) {
   const need = (n3) => {
     if (args.length !== n3) fail(`wrong number of args for ${name}: want ${n3} got ${args.length}`);
   };
+  const strings = (n3) => {
+    need(n3);
+    for (const a6 of args) if (typeof a6 !== "string") fail(`wrong type for value; expected string; got ${kindOf(a6)}`);
+  };
+  const equal = (a6, b6) => {
+    const ka = kindOf(a6);
+    if (ka === "composite" || ka === "nil" || kindOf(b6) === "composite" || kindOf(b6) === "nil") return fail(`${name}: invalid type for comparison`);
+    if (ka !== kindOf(b6)) return fail(`${name}: incompatible types for comparison: ${ka} and ${kindOf(b6)}`);
+    return a6 === b6;
+  };
   switch (name) {
     case "len": {
       need(1);
       const v = args[0];
-      if (typeof v === "string" || Array.isArray(v)) return v.length;
+      if (typeof v === "string") return Buffer.byteLength(v, "utf8");
+      if (Array.isArray(v)) return v.length;
       if (v !== null && typeof v === "object" && v.kind === "map") return v.entries.length;
       return fail(`len of ${str(v)}`);
     }
@@ -72877,27 +72943,31 @@ function callFunction2(name, args, fail) {
       let v = args[0];
       for (const k6 of args.slice(1)) {
         if (Array.isArray(v) && typeof k6 === "number") v = v[k6];
-        else if (v !== null && typeof v === "object" && !Array.isArray(v) && v !== void 0 && v.kind === "map") v = v.entries.find(([x]) => x === k6)?.[1];
-        else return fail(`can't index ${str(v)} with ${str(k6)}`);
+        else if (v !== null && typeof v === "object" && !Array.isArray(v) && v !== void 0 && v.kind === "map") {
+          const entry = v.entries.find(([x]) => x === k6);
+          v = entry ? entry[1] : v.zero;
+        } else return fail(`can't index ${str(v)} with ${str(k6)}`);
       }
       return v;
     }
-    case "print":
-      return args.map(str).join("");
+    case "print": {
+      let out = "";
+      args.forEach((a6, i6) => {
+        if (i6 > 0 && typeof a6 !== "string" && typeof args[i6 - 1] !== "string") out += " ";
+        out += str(a6);
+      });
+      return out;
+    }
     case "printf": {
       const [format2, ...rest] = args;
-      let n3 = 0;
-      return String(format2).replace(/%[-+# 0]*\d*(?:\.\d+)?([svdqt%])/g, (_m5, verb) => {
-        if (verb === "%") return "%";
-        const v = rest[n3++];
-        return verb === "q" ? JSON.stringify(str(v)) : str(v);
-      });
+      return sprintf(str(format2), rest);
     }
     case "eq":
-      return args.slice(1).some((b6) => args[0] === b6);
+      if (args.length < 2) fail(`wrong number of args for eq: want at least 2 got ${args.length}`);
+      return args.slice(1).some((b6) => equal(args[0], b6));
     case "ne":
       need(2);
-      return args[0] !== args[1];
+      return !equal(args[0], args[1]);
     case "lt":
       need(2);
       return compare(args[0], args[1], fail) < 0;
@@ -72913,30 +72983,26 @@ function callFunction2(name, args, fail) {
     case "not":
       need(1);
       return !isTruthy(args[0]);
-    case "and":
-      return args.find((a6) => !isTruthy(a6)) ?? args[args.length - 1];
-    case "or":
-      return args.find((a6) => isTruthy(a6)) ?? args[args.length - 1];
     case "lower":
-      need(1);
+      strings(1);
       return str(args[0]).toLowerCase();
     case "upper":
-      need(1);
+      strings(1);
       return str(args[0]).toUpperCase();
     case "title":
-      need(1);
+      strings(1);
       return str(args[0]).replace(/\b\w/g, (c6) => c6.toUpperCase());
     case "trim":
-      need(1);
+      strings(1);
       return str(args[0]).trim();
     case "trimPrefix":
-      need(2);
+      strings(2);
       return str(args[1]).startsWith(str(args[0])) ? str(args[1]).slice(str(args[0]).length) : str(args[1]);
     case "trimSuffix":
-      need(2);
+      strings(2);
       return str(args[1]).endsWith(str(args[0])) ? str(args[1]).slice(0, str(args[1]).length - str(args[0]).length) : str(args[1]);
     case "replace":
-      need(3);
+      strings(3);
       return str(args[2]).split(str(args[0])).join(str(args[1]));
     case "join": {
       need(2);
@@ -72944,14 +73010,14 @@ function callFunction2(name, args, fail) {
       return Array.isArray(list3) ? list3.map(str).join(str(args[0])) : str(list3);
     }
     case "contains":
-      need(2);
+      strings(2);
       return str(args[1]).includes(str(args[0]));
     case "hasPrefix":
-      need(2);
-      return str(args[0]).startsWith(str(args[1]));
+      strings(2);
+      return str(args[1]).startsWith(str(args[0]));
     case "hasSuffix":
-      need(2);
-      return str(args[0]).endsWith(str(args[1]));
+      strings(2);
+      return str(args[1]).endsWith(str(args[0]));
     case "quote":
       return args.map((a6) => JSON.stringify(str(a6))).join(" ");
     case "default":
@@ -72960,6 +73026,79 @@ function callFunction2(name, args, fail) {
     default:
       return fail(`function "${name}" is not supported`);
   }
+}
+function pad2(s2, width, flags, numeric) {
+  const n3 = [...s2].length;
+  if (width <= n3) return s2;
+  if (flags.includes("-")) return s2 + " ".repeat(width - n3);
+  if (flags.includes("0") && numeric) {
+    const sign2 = /^[+-]/.test(s2) ? s2.slice(0, 1) : "";
+    return sign2 + "0".repeat(width - n3) + s2.slice(sign2.length);
+  }
+  return " ".repeat(width - n3) + s2;
+}
+function sprintf(format2, args) {
+  let n3 = 0;
+  const typeName = (v) => typeof v === "string" ? "string" : typeof v === "boolean" ? "bool" : typeof v === "number" ? Number.isInteger(v) ? "int" : "float64" : v === null || v === void 0 ? "<nil>" : Array.isArray(v) ? "[]interface {}" : v.kind === "map" ? "map[string]interface {}" : "struct";
+  let out = format2.replace(/%([-+# 0]*)(\d*)(?:\.(\d*))?([a-zA-Z%])/g, (_m5, flags, w, prec, verb) => {
+    if (verb === "%") return "%";
+    if (n3 >= args.length) return `%!${verb}(MISSING)`;
+    const v = args[n3++];
+    const width = w === "" ? 0 : Number(w);
+    const p3 = prec === void 0 ? void 0 : prec === "" ? 0 : Number(prec);
+    const bad = () => `%!${verb}(${typeName(v)}=${pad2(printValue(v), width, flags, false)})`;
+    const signed = (s2, x) => x >= 0 && flags.includes("+") ? `+${s2}` : x >= 0 && flags.includes(" ") ? ` ${s2}` : s2;
+    switch (verb) {
+      case "v":
+      case "s": {
+        if (verb === "s" && (typeof v === "number" || typeof v === "boolean")) return bad();
+        let s2 = printValue(v);
+        if (p3 !== void 0 && verb === "s") s2 = [...s2].slice(0, p3).join("");
+        return pad2(s2, width, flags, false);
+      }
+      case "q":
+        if (Array.isArray(v) && v.every((x) => typeof x === "string")) return pad2(`[${v.map((x) => JSON.stringify(x)).join(" ")}]`, width, flags, false);
+        if (typeof v !== "string") return bad();
+        return pad2(JSON.stringify(v), width, flags, false);
+      case "t":
+        if (typeof v !== "boolean") return bad();
+        return pad2(String(v), width, flags, false);
+      case "d":
+      case "x":
+      case "X":
+      case "o":
+      case "b": {
+        if (typeof v === "string" && (verb === "x" || verb === "X")) {
+          const hex = [...Buffer.from(v, "utf8")].map((b6) => b6.toString(16).padStart(2, "0")).join("");
+          return pad2(verb === "X" ? hex.toUpperCase() : hex, width, flags, false);
+        }
+        if (typeof v !== "number" || !Number.isInteger(v)) return bad();
+        const radix = verb === "d" ? 10 : verb === "o" ? 8 : verb === "b" ? 2 : 16;
+        let s2 = Math.abs(v).toString(radix);
+        if (verb === "X") s2 = s2.toUpperCase();
+        if (flags.includes("#")) s2 = (verb === "x" ? "0x" : verb === "X" ? "0X" : verb === "o" ? "0" : "") + s2;
+        return pad2(signed(v < 0 ? `-${s2}` : s2, v), width, flags, true);
+      }
+      case "f":
+      case "F":
+      case "e":
+      case "g": {
+        if (typeof v !== "number") return bad();
+        let s2;
+        if (verb === "e") s2 = v.toExponential(p3 ?? 6).replace(/e([+-])(\d)$/, "e$10$2");
+        else if (verb === "g") s2 = p3 === void 0 ? String(v) : String(Number(v.toPrecision(p3)));
+        else s2 = v.toFixed(p3 ?? 6);
+        return pad2(signed(s2, v), width, flags, true);
+      }
+      case "c":
+        if (typeof v !== "number") return bad();
+        return pad2(String.fromCodePoint(v), width, flags, false);
+      default:
+        return `%!${verb}(${typeName(v)}=${printValue(v)})`;
+    }
+  });
+  if (n3 < args.length) out += `%!(EXTRA ${args.slice(n3).map((v) => `${typeName(v)}=${printValue(v)}`).join(", ")})`;
+  return out;
 }
 
 // action/manifests/commit-template.ts
@@ -73004,6 +73143,8 @@ function commitTemplateData(data) {
   const automation = data.automation ?? { namespace: "", name: "" };
   const values = {
     kind: "map",
+    zero: "",
+    // map[string]string: index of a missing key is ""
     entries: Object.entries(data.values ?? {}).sort(([a6], [b6]) => a6 < b6 ? -1 : a6 > b6 ? 1 : 0).map(([k6, v]) => [k6, v])
   };
   return {

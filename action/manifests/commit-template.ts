@@ -85,6 +85,7 @@ export function commitTemplateData(data: CommitTemplateData): TemplateStruct {
   const automation = data.automation ?? { namespace: "", name: "" };
   const values: TemplateMap = {
     kind: "map",
+    zero: "", // map[string]string: index of a missing key is ""
     entries: Object.entries(data.values ?? {})
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([k, v]): [TemplateValue, TemplateValue] => [k, v]),

@@ -15,6 +15,11 @@ export type TemplateValue = string | number | boolean | null | TemplateValue[] |
 export interface TemplateMap {
   kind: "map";
   entries: [TemplateValue, TemplateValue][];
+  /**
+   * What `index` returns for a missing key: the zero value of the map's element type in Go
+   * (`""` for a map[string]string). Absent: an interface element, which prints `<no value>`.
+   */
+  zero?: TemplateValue;
 }
 
 /** A struct with named fields; `text` is how it prints (Go's String method). */
@@ -114,9 +119,18 @@ export function parseTemplate(source: string, name: string): Template {
     i = close + 2;
   }
 
-  // 2. Build the tree.
+  // 2. Build the tree. Variables are checked at parse time, as Go does: a block opens a scope.
   let k = 0;
+  const scopes: Set<string>[] = [new Set(["$"])];
   const parseList = (terminators: string[]): { nodes: Node[]; end: string; pos: number; rest: string } => {
+    scopes.push(new Set());
+    try {
+      return parseListIn(terminators);
+    } finally {
+      scopes.pop();
+    }
+  };
+  const parseListIn = (terminators: string[]): { nodes: Node[]; end: string; pos: number; rest: string } => {
     const nodes: Node[] = [];
     while (k < pieces.length) {
       const p = pieces[k++]!;
@@ -142,9 +156,11 @@ export function parseTemplate(source: string, name: string): Template {
           rest = rest.slice(decl[0].length).trim();
         }
         const pipe = parsePipe(rest, p.pos);
+        scopes.push(new Set(vars));
         const body1 = parseList(["end", "else"]);
         let elseNodes: Node[] = [];
         if (body1.end === "else") elseNodes = parseList(["end"]).nodes;
+        scopes.pop();
         nodes.push({ t: "range", vars, pipe, body: body1.nodes, else: elseNodes, pos: p.pos });
       } else if (["define", "template", "block", "break", "continue"].includes(word)) {
         fail(p.pos, `{{${word}}} is not supported in commit message templates`);
@@ -156,6 +172,14 @@ export function parseTemplate(source: string, name: string): Template {
     return { nodes, end: "", pos: source.length, rest: "" };
   };
   const parseIfLike = (word: "if" | "with", condText: string, pos: number): Node => {
+    scopes.push(new Set());
+    try {
+      return parseIfLikeIn(word, condText, pos);
+    } finally {
+      scopes.pop();
+    }
+  };
+  const parseIfLikeIn = (word: "if" | "with", condText: string, pos: number): Node => {
     const cond = parsePipe(condText, pos);
     const then = parseList(["end", "else"]);
     let elseNodes: Node[] = [];
@@ -168,7 +192,22 @@ export function parseTemplate(source: string, name: string): Template {
     }
     return { t: word, cond, then: then.nodes, else: elseNodes, pos };
   };
-  const parsePipe = (textIn: string, pos: number): Pipe => parsePipeline(textIn, (msg) => fail(pos, msg));
+  const checkPipe = (pipe: Pipe, pos: number): void => {
+    for (const cmd of pipe.cmds) {
+      for (const [i, term] of cmd.entries()) {
+        if (term.t === "field" && term.base !== "dot" && !scopes.some((sc) => sc.has(term.base))) fail(pos, `undefined variable "${term.base}"`);
+        if (term.t === "paren") checkPipe(term.pipe, pos);
+        if (term.t === "func" && !FUNCTIONS.has(term.name)) fail(pos, `function "${term.name}" not defined`);
+        if (term.t === "lit" && term.value === null && i === 0 && cmd.length === 1) fail(pos, "nil is not a command");
+      }
+    }
+  };
+  const parsePipe = (textIn: string, pos: number): Pipe => {
+    const pipe = parsePipeline(textIn, (msg) => fail(pos, msg));
+    checkPipe(pipe, pos);
+    for (const d of pipe.decl) scopes[scopes.length - 1]?.add(d);
+    return pipe;
+  };
 
   const tree = parseList([]).nodes;
   return { execute: (data) => execute(tree, data, name, lineOf) };
@@ -311,6 +350,18 @@ function execute(tree: Node[], data: TemplateValue, name: string, lineOf: (pos: 
   };
   const evalCmd = (cmd: Command, dot: TemplateValue | undefined, scope: Scope, piped: TemplateValue | undefined, hasPiped: boolean): TemplateValue | undefined => {
     const [head, ...rest] = cmd;
+    if (head?.t === "func" && (head.name === "and" || head.name === "or")) {
+      // Go evaluates and/or arguments one at a time and stops at the first that decides.
+      const terms: (() => TemplateValue | undefined)[] = rest.map((a) => () => evalTerm(a, dot, scope));
+      if (hasPiped) terms.push(() => piped);
+      if (terms.length === 0) return fail(`wrong number of args for ${head.name}: want at least 1 got 0`);
+      let v: TemplateValue | undefined;
+      for (const term of terms) {
+        v = term();
+        if (head.name === "and" ? !isTruthy(v) : isTruthy(v)) return v;
+      }
+      return v;
+    }
     if (head?.t === "func") {
       const args = rest.map((a) => evalTerm(a, dot, scope));
       if (hasPiped) args.push(piped);
@@ -376,7 +427,21 @@ function execute(tree: Node[], data: TemplateValue, name: string, lineOf: (pos: 
 
 const str = (v: TemplateValue | undefined): string => printValue(v);
 
+/** The functions templates may call: Go's builtins and the sprig string helpers Slipway implements. */
+const FUNCTIONS: ReadonlySet<string> = new Set(
+  "len index print printf eq ne lt le gt ge not and or lower upper title trim trimPrefix trimSuffix replace join contains hasPrefix hasSuffix quote default".split(" "),
+);
+
+/** Go's kind of a value, for comparisons: eq/lt refuse to compare different kinds. */
+function kindOf(v: TemplateValue | undefined): string {
+  if (typeof v === "number") return Number.isInteger(v) ? "int" : "float";
+  if (typeof v === "string" || typeof v === "boolean") return typeof v;
+  return v === null || v === undefined ? "nil" : "composite";
+}
+
 function compare(a: TemplateValue | undefined, b: TemplateValue | undefined, fail: (m: string) => never): number {
+  if (kindOf(a) !== kindOf(b)) return fail(`incompatible types for comparison: ${kindOf(a)} and ${kindOf(b)}`);
+  if (!["int", "float", "string"].includes(kindOf(a))) return fail(`invalid type for comparison: ${kindOf(a)}`);
   if (typeof a === "number" && typeof b === "number") return a - b;
   if (typeof a === "string" && typeof b === "string") return a < b ? -1 : a > b ? 1 : 0;
   return fail(`incompatible types for comparison: ${str(a)} and ${str(b)}`);
@@ -387,11 +452,23 @@ function callFunction(name: string, args: (TemplateValue | undefined)[], fail: (
   const need = (n: number): void => {
     if (args.length !== n) fail(`wrong number of args for ${name}: want ${n} got ${args.length}`);
   };
+  // sprig's string functions take strings: another type is an error, as when Go calls them.
+  const strings = (n: number): void => {
+    need(n);
+    for (const a of args) if (typeof a !== "string") fail(`wrong type for value; expected string; got ${kindOf(a)}`);
+  };
+  const equal = (a: TemplateValue | undefined, b: TemplateValue | undefined): boolean => {
+    const ka = kindOf(a);
+    if (ka === "composite" || ka === "nil" || kindOf(b) === "composite" || kindOf(b) === "nil") return fail(`${name}: invalid type for comparison`);
+    if (ka !== kindOf(b)) return fail(`${name}: incompatible types for comparison: ${ka} and ${kindOf(b)}`);
+    return a === b;
+  };
   switch (name) {
     case "len": {
       need(1);
       const v = args[0];
-      if (typeof v === "string" || Array.isArray(v)) return v.length;
+      if (typeof v === "string") return Buffer.byteLength(v, "utf8"); // Go counts bytes
+      if (Array.isArray(v)) return v.length;
       if (v !== null && typeof v === "object" && v.kind === "map") return v.entries.length;
       return fail(`len of ${str(v)}`);
     }
@@ -399,27 +476,33 @@ function callFunction(name: string, args: (TemplateValue | undefined)[], fail: (
       let v = args[0];
       for (const k of args.slice(1)) {
         if (Array.isArray(v) && typeof k === "number") v = v[k];
-        else if (v !== null && typeof v === "object" && !Array.isArray(v) && v !== undefined && v.kind === "map") v = v.entries.find(([x]) => x === k)?.[1];
+        else if (v !== null && typeof v === "object" && !Array.isArray(v) && v !== undefined && v.kind === "map") {
+          const entry = v.entries.find(([x]) => x === k);
+          v = entry ? entry[1] : v.zero;
+        }
         else return fail(`can't index ${str(v)} with ${str(k)}`);
       }
       return v;
     }
-    case "print":
-      return args.map(str).join("");
+    case "print": {
+      // fmt.Sprint: a space between operands when neither is a string.
+      let out = "";
+      args.forEach((a, i) => {
+        if (i > 0 && typeof a !== "string" && typeof args[i - 1] !== "string") out += " ";
+        out += str(a);
+      });
+      return out;
+    }
     case "printf": {
       const [format, ...rest] = args;
-      let n = 0;
-      return String(format).replace(/%[-+# 0]*\d*(?:\.\d+)?([svdqt%])/g, (_m, verb: string) => {
-        if (verb === "%") return "%";
-        const v = rest[n++];
-        return verb === "q" ? JSON.stringify(str(v)) : str(v);
-      });
+      return sprintf(str(format), rest);
     }
     case "eq":
-      return args.slice(1).some((b) => args[0] === b);
+      if (args.length < 2) fail(`wrong number of args for eq: want at least 2 got ${args.length}`);
+      return args.slice(1).some((b) => equal(args[0], b));
     case "ne":
       need(2);
-      return args[0] !== args[1];
+      return !equal(args[0], args[1]);
     case "lt":
       need(2);
       return compare(args[0], args[1], fail) < 0;
@@ -435,30 +518,26 @@ function callFunction(name: string, args: (TemplateValue | undefined)[], fail: (
     case "not":
       need(1);
       return !isTruthy(args[0]);
-    case "and":
-      return args.find((a) => !isTruthy(a)) ?? args[args.length - 1];
-    case "or":
-      return args.find((a) => isTruthy(a)) ?? args[args.length - 1];
     case "lower":
-      need(1);
+      strings(1);
       return str(args[0]).toLowerCase();
     case "upper":
-      need(1);
+      strings(1);
       return str(args[0]).toUpperCase();
     case "title":
-      need(1);
+      strings(1);
       return str(args[0]).replace(/\b\w/g, (c) => c.toUpperCase());
     case "trim":
-      need(1);
+      strings(1);
       return str(args[0]).trim();
     case "trimPrefix":
-      need(2);
+      strings(2);
       return str(args[1]).startsWith(str(args[0])) ? str(args[1]).slice(str(args[0]).length) : str(args[1]);
     case "trimSuffix":
-      need(2);
+      strings(2);
       return str(args[1]).endsWith(str(args[0])) ? str(args[1]).slice(0, str(args[1]).length - str(args[0]).length) : str(args[1]);
     case "replace":
-      need(3);
+      strings(3);
       return str(args[2]).split(str(args[0])).join(str(args[1]));
     case "join": {
       need(2);
@@ -466,14 +545,14 @@ function callFunction(name: string, args: (TemplateValue | undefined)[], fail: (
       return Array.isArray(list) ? list.map(str).join(str(args[0])) : str(list);
     }
     case "contains":
-      need(2);
+      strings(2);
       return str(args[1]).includes(str(args[0]));
-    case "hasPrefix":
-      need(2);
-      return str(args[0]).startsWith(str(args[1]));
+    case "hasPrefix": // sprig: hasPrefix PREFIX STRING
+      strings(2);
+      return str(args[1]).startsWith(str(args[0]));
     case "hasSuffix":
-      need(2);
-      return str(args[0]).endsWith(str(args[1]));
+      strings(2);
+      return str(args[1]).endsWith(str(args[0]));
     case "quote":
       return args.map((a) => JSON.stringify(str(a))).join(" ");
     case "default":
@@ -482,4 +561,86 @@ function callFunction(name: string, args: (TemplateValue | undefined)[], fail: (
     default:
       return fail(`function "${name}" is not supported`);
   }
+}
+
+/** Pads `s` to `width` as fmt does: spaces on the left, on the right with `-`, zeros with `0`. */
+function pad(s: string, width: number, flags: string, numeric: boolean): string {
+  const n = [...s].length;
+  if (width <= n) return s;
+  if (flags.includes("-")) return s + " ".repeat(width - n);
+  if (flags.includes("0") && numeric) {
+    const sign = /^[+-]/.test(s) ? s.slice(0, 1) : "";
+    return sign + "0".repeat(width - n) + s.slice(sign.length);
+  }
+  return " ".repeat(width - n) + s;
+}
+
+/**
+ * Go's fmt.Sprintf for the verbs templates use: %v %s %d %q %t %x %X %o %b %f %e %g %c %%, with
+ * flags `-+ 0#`, width and precision; a wrong type prints `%!d(string=x)`, a missing argument
+ * `%!d(MISSING)`, extra arguments `%!(EXTRA type=value)`, as fmt does.
+ */
+export function sprintf(format: string, args: readonly (TemplateValue | undefined)[]): string {
+  let n = 0;
+  const typeName = (v: TemplateValue | undefined): string =>
+    typeof v === "string" ? "string" : typeof v === "boolean" ? "bool" : typeof v === "number" ? (Number.isInteger(v) ? "int" : "float64") : v === null || v === undefined ? "<nil>" : Array.isArray(v) ? "[]interface {}" : v.kind === "map" ? "map[string]interface {}" : "struct";
+  let out = format.replace(/%([-+# 0]*)(\d*)(?:\.(\d*))?([a-zA-Z%])/g, (_m, flags: string, w: string, prec: string | undefined, verb: string) => {
+    if (verb === "%") return "%";
+    if (n >= args.length) return `%!${verb}(MISSING)`;
+    const v = args[n++];
+    const width = w === "" ? 0 : Number(w);
+    const p = prec === undefined ? undefined : prec === "" ? 0 : Number(prec);
+    const bad = (): string => `%!${verb}(${typeName(v)}=${pad(printValue(v), width, flags, false)})`;
+    const signed = (s: string, x: number): string => (x >= 0 && flags.includes("+") ? `+${s}` : x >= 0 && flags.includes(" ") ? ` ${s}` : s);
+    switch (verb) {
+      case "v":
+      case "s": {
+        if (verb === "s" && (typeof v === "number" || typeof v === "boolean")) return bad();
+        let s = printValue(v);
+        if (p !== undefined && verb === "s") s = [...s].slice(0, p).join("");
+        return pad(s, width, flags, false);
+      }
+      case "q":
+        if (Array.isArray(v) && v.every((x) => typeof x === "string")) return pad(`[${v.map((x) => JSON.stringify(x)).join(" ")}]`, width, flags, false);
+        if (typeof v !== "string") return bad();
+        return pad(JSON.stringify(v), width, flags, false);
+      case "t":
+        if (typeof v !== "boolean") return bad();
+        return pad(String(v), width, flags, false);
+      case "d":
+      case "x":
+      case "X":
+      case "o":
+      case "b": {
+        if (typeof v === "string" && (verb === "x" || verb === "X")) {
+          const hex = [...Buffer.from(v, "utf8")].map((b) => b.toString(16).padStart(2, "0")).join("");
+          return pad(verb === "X" ? hex.toUpperCase() : hex, width, flags, false);
+        }
+        if (typeof v !== "number" || !Number.isInteger(v)) return bad();
+        const radix = verb === "d" ? 10 : verb === "o" ? 8 : verb === "b" ? 2 : 16;
+        let s = Math.abs(v).toString(radix);
+        if (verb === "X") s = s.toUpperCase();
+        if (flags.includes("#")) s = (verb === "x" ? "0x" : verb === "X" ? "0X" : verb === "o" ? "0" : "") + s;
+        return pad(signed(v < 0 ? `-${s}` : s, v), width, flags, true);
+      }
+      case "f":
+      case "F":
+      case "e":
+      case "g": {
+        if (typeof v !== "number") return bad();
+        let s: string;
+        if (verb === "e") s = v.toExponential(p ?? 6).replace(/e([+-])(\d)$/, "e$10$2");
+        else if (verb === "g") s = p === undefined ? String(v) : String(Number(v.toPrecision(p)));
+        else s = v.toFixed(p ?? 6);
+        return pad(signed(s, v), width, flags, true);
+      }
+      case "c":
+        if (typeof v !== "number") return bad();
+        return pad(String.fromCodePoint(v), width, flags, false);
+      default:
+        return `%!${verb}(${typeName(v)}=${printValue(v)})`;
+    }
+  });
+  if (n < args.length) out += `%!(EXTRA ${args.slice(n).map((v) => `${typeName(v)}=${printValue(v)}`).join(", ")})`;
+  return out;
 }

@@ -301,7 +301,13 @@ func goValue(v any) reflect.Value {
 			for k := range fields {
 				names = append(names, k)
 			}
-			sort.Strings(names)
+			if order, ok := x["order"].([]any); ok && len(order) == len(names) {
+				for i, n := range order {
+					names[i], _ = n.(string)
+				}
+			} else {
+				sort.Strings(names)
+			}
 			var sf []reflect.StructField
 			var vals []reflect.Value
 			for _, n := range names {
@@ -332,7 +338,7 @@ func goValue(v any) reflect.Value {
 				vals = append(vals, goValue(pair[1]))
 			}
 			t := common(vals)
-			if zero, ok := x["zero"]; ok && len(vals) == 0 {
+			if zero, ok := x["zero"]; ok {
 				t = goValue(zero).Type()
 			}
 			m := reflect.MakeMap(reflect.MapOf(reflect.TypeOf(""), t))
