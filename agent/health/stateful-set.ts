@@ -16,12 +16,17 @@ export const statefulSetHealth: KindRule = (obj) => {
   if (want > replicas) return inProgress(`Waiting for ${want - replicas} pods to be created...`);
   if (want > ready) return inProgress(`Waiting for ${want - ready} pods to be ready...`);
   if (replicas > want) return inProgress(`Waiting for ${replicas - want} pods to be terminated...`);
+  const updateRevision = stringAt(obj, ["status", "updateRevision"], "");
+  // kstatus takes this path whenever a partition is set, and the API server sets 0 by default.
   if (partition !== -1) {
     const expected = want - partition;
-    if (updated < expected) return inProgress(`Waiting for partitioned roll out to finish: ${updated} out of ${expected} new pods have been updated...`);
+    if (updated < expected) {
+      if (partition === 0) return inProgress(`Waiting for statefulset rolling update to complete ${updated} pods at revision ${updateRevision}...`);
+      return inProgress(`Waiting for partitioned roll out to finish: ${updated} out of ${expected} new pods have been updated...`);
+    }
+    if (partition === 0) return current(`statefulset rolling update complete ${replicas} pods at revision ${updateRevision}...`);
     return current(`partitioned roll out complete: ${updated} new pods have been updated...`);
   }
-  const updateRevision = stringAt(obj, ["status", "updateRevision"], "");
   const currentRevision = stringAt(obj, ["status", "currentRevision"], "");
   if (want > currentReplicas || currentRevision !== updateRevision) return inProgress(`Waiting for statefulset rolling update to complete ${updated} pods at revision ${updateRevision}...`);
   return current(`statefulset rolling update complete ${replicas} pods at revision ${currentRevision}...`);
