@@ -72616,14 +72616,6 @@ function parseTemplate(source, name) {
   let k6 = 0;
   const scopes = [/* @__PURE__ */ new Set(["$"])];
   const parseList = (terminators) => {
-    scopes.push(/* @__PURE__ */ new Set());
-    try {
-      return parseListIn(terminators);
-    } finally {
-      scopes.pop();
-    }
-  };
-  const parseListIn = (terminators) => {
     const nodes6 = [];
     while (k6 < pieces.length) {
       const p3 = pieces[k6++];
@@ -72687,18 +72679,17 @@ function parseTemplate(source, name) {
   };
   const checkPipe = (pipe, pos2) => {
     for (const cmd of pipe.cmds) {
-      for (const [i7, term] of cmd.entries()) {
+      for (const term of cmd) {
         if (term.t === "field" && term.base !== "dot" && !scopes.some((sc) => sc.has(term.base))) fail(pos2, `undefined variable "${term.base}"`);
         if (term.t === "paren") checkPipe(term.pipe, pos2);
         if (term.t === "func" && !FUNCTIONS.has(term.name)) fail(pos2, `function "${term.name}" not defined`);
-        if (term.t === "lit" && term.value === null && i7 === 0 && cmd.length === 1) fail(pos2, "nil is not a command");
       }
     }
   };
   const parsePipe = (textIn, pos2) => {
     const pipe = parsePipeline(textIn, (msg) => fail(pos2, msg));
-    checkPipe(pipe, pos2);
     for (const d6 of pipe.decl) scopes[scopes.length - 1]?.add(d6);
+    checkPipe(pipe, pos2);
     return pipe;
   };
   const tree = parseList([]).nodes;
@@ -72797,7 +72788,8 @@ function execute(tree, data, name, lineOf2) {
     throw new Fail(msg);
   };
   const field = (v, key, shown) => {
-    if (v !== null && typeof v === "object" && !Array.isArray(v)) {
+    if (v === void 0 || v === null) return void 0;
+    if (typeof v === "object" && !Array.isArray(v)) {
       if (v.kind === "struct") {
         if (key in v.fields) return v.fields[key];
         const hint = v.removed?.[key];
@@ -72842,16 +72834,17 @@ function execute(tree, data, name, lineOf2) {
       let v;
       for (const term of terms) {
         v = term();
-        if (head.name === "and" ? !isTruthy(v) : isTruthy(v)) return v;
+        if (head.name === "and" ? !isTruthy(v) : isTruthy(v)) return v ?? void 0;
       }
-      return v;
+      return v ?? void 0;
     }
     if (head?.t === "func") {
-      const args = rest.map((a6) => evalTerm(a6, dot, scope));
-      if (hasPiped) args.push(piped);
-      return callFunction2(head.name, args, fail);
+      const args = rest.map((a6) => evalTerm(a6, dot, scope) ?? null);
+      if (hasPiped) args.push(piped ?? null);
+      return callFunction2(head.name, args, fail) ?? void 0;
     }
     if (rest.length > 0 || hasPiped) return fail("can't give arguments to a non-function");
+    if (head?.t === "lit" && head.value === null) return fail("nil is not a command");
     return evalTerm(head, dot, scope);
   };
   const evalPipe = (pipe, dot, scope) => {
@@ -72859,7 +72852,7 @@ function execute(tree, data, name, lineOf2) {
     pipe.cmds.forEach((c6, idx) => {
       v = evalCmd(c6, dot, scope, v, idx > 0);
     });
-    for (const d6 of pipe.decl) scope.set(d6, v ?? null);
+    for (const d6 of pipe.decl) scope.set(d6, v);
     return v;
   };
   const run3 = (nodes6, dot, scope) => {
@@ -72878,7 +72871,7 @@ function execute(tree, data, name, lineOf2) {
         else run3(n3.else, dot, new Map(scope));
       } else {
         const v = evalPipe(n3.pipe, dot, new Map(scope));
-        const items = Array.isArray(v) ? v.map((x, idx) => [idx, x]) : v !== null && typeof v === "object" && v.kind === "map" ? v.entries : v === void 0 || v === null ? [] : typeof v === "number" ? Array.from({ length: v }, (_, idx) => [idx, idx]) : fail(`range can't iterate over ${printValue(v)}`);
+        const items = Array.isArray(v) ? v.map((x, idx) => [idx, x]) : v !== null && typeof v === "object" && v.kind === "map" ? v.entries : v === void 0 || v === null ? [] : typeof v === "number" && Number.isInteger(v) ? n3.vars.length > 1 ? fail(`can't use ${v} to iterate over more than one variable`) : Array.from({ length: Math.max(0, v) }, (_, idx) => [idx, idx]) : fail(`range can't iterate over ${printValue(v)}`);
         if (items.length === 0) run3(n3.else, dot, new Map(scope));
         for (const [key, value] of items) {
           const inner = new Map(scope);
@@ -72926,9 +72919,13 @@ function callFunction2(name, args, fail) {
   };
   const equal = (a6, b6) => {
     const ka = kindOf(a6);
-    if (ka === "composite" || ka === "nil" || kindOf(b6) === "composite" || kindOf(b6) === "nil") return fail(`${name}: invalid type for comparison`);
-    if (ka !== kindOf(b6)) return fail(`${name}: incompatible types for comparison: ${ka} and ${kindOf(b6)}`);
-    return a6 === b6;
+    const kb = kindOf(b6);
+    if (ka === "nil" || kb === "nil") return ka === kb;
+    if (ka !== kb) return fail(`error calling ${name}: incompatible types for comparison`);
+    if (ka !== "composite") return a6 === b6;
+    const comparable = (v) => v === null || typeof v !== "object" || !Array.isArray(v) && v.kind === "struct" && Object.values(v.fields).every(comparable);
+    if (!comparable(a6) || !comparable(b6)) return fail(`error calling ${name}: non-comparable type ${printValue(a6)}`);
+    return JSON.stringify(a6) === JSON.stringify(b6);
   };
   switch (name) {
     case "len": {
@@ -72942,11 +72939,23 @@ function callFunction2(name, args, fail) {
     case "index": {
       let v = args[0];
       for (const k6 of args.slice(1)) {
-        if (Array.isArray(v) && typeof k6 === "number") v = v[k6];
-        else if (v !== null && typeof v === "object" && !Array.isArray(v) && v !== void 0 && v.kind === "map") {
+        if (v === null || v === void 0) return fail("error calling index: index of untyped nil");
+        if (typeof v === "string") {
+          const bytes = Buffer.from(v, "utf8");
+          if (typeof k6 !== "number" || !Number.isInteger(k6)) return fail(`error calling index: cannot index string with type ${goTypeName(k6)}`);
+          if (k6 < 0 || k6 >= bytes.length) return fail(`error calling index: index out of range: ${k6}`);
+          v = bytes[k6] ?? 0;
+          continue;
+        }
+        if (Array.isArray(v)) {
+          if (typeof k6 !== "number" || !Number.isInteger(k6)) return fail(`error calling index: cannot index slice/array with type ${goTypeName(k6)}`);
+          if (k6 < 0 || k6 >= v.length) return fail(`error calling index: index out of range: ${k6}`);
+          v = v[k6];
+        } else if (typeof v === "object" && v.kind === "map") {
+          if (typeof k6 !== "string") return fail(`error calling index: value has type ${goTypeName(k6)}; should be string`);
           const entry = v.entries.find(([x]) => x === k6);
           v = entry ? entry[1] : v.zero;
-        } else return fail(`can't index ${str(v)} with ${str(k6)}`);
+        } else return fail(`error calling index: can't index item of type ${goTypeName(v)}`);
       }
       return v;
     }
@@ -72991,7 +73000,7 @@ function callFunction2(name, args, fail) {
       return str(args[0]).toUpperCase();
     case "title":
       strings(1);
-      return str(args[0]).replace(/\b\w/g, (c6) => c6.toUpperCase());
+      return goTitle(str(args[0]));
     case "trim":
       strings(1);
       return str(args[0]).trim();
@@ -73003,11 +73012,14 @@ function callFunction2(name, args, fail) {
       return str(args[1]).endsWith(str(args[0])) ? str(args[1]).slice(0, str(args[1]).length - str(args[0]).length) : str(args[1]);
     case "replace":
       strings(3);
+      if (args[0] === "") return `${str(args[1])}${[...str(args[2])].join(str(args[1]))}${str(args[2]) === "" ? "" : str(args[1])}`;
       return str(args[2]).split(str(args[0])).join(str(args[1]));
     case "join": {
       need(2);
+      if (typeof args[0] !== "string") return fail(`wrong type for value; expected string; got ${kindOf(args[0])}`);
       const list3 = args[1];
-      return Array.isArray(list3) ? list3.map(str).join(str(args[0])) : str(list3);
+      if (list3 === null || list3 === void 0) return "";
+      return Array.isArray(list3) ? list3.filter((x) => x !== null).map(str).join(args[0]) : str(list3);
     }
     case "contains":
       strings(2);
@@ -73019,7 +73031,7 @@ function callFunction2(name, args, fail) {
       strings(2);
       return str(args[1]).endsWith(str(args[0]));
     case "quote":
-      return args.map((a6) => JSON.stringify(str(a6))).join(" ");
+      return args.filter((a6) => a6 !== null && a6 !== void 0).map((a6) => JSON.stringify(str(a6))).join(" ");
     case "default":
       need(2);
       return isTruthy(args[1]) ? args[1] : args[0];
@@ -73037,27 +73049,121 @@ function pad2(s2, width, flags, numeric) {
   }
   return " ".repeat(width - n3) + s2;
 }
+function roundTie(v, digits, fixed) {
+  const js = fixed ? v.toFixed(digits) : v.toPrecision(digits);
+  const exact = Math.abs(v).toFixed(100).replace(/0+$/, "");
+  const point = exact.indexOf(".");
+  const firstSig = exact.search(/[1-9]/);
+  const cut = fixed ? point + 1 + digits : firstSig + digits + (firstSig < point && firstSig + digits > point ? 1 : 0);
+  const rest = exact.slice(cut).replace(".", "");
+  if (!/^50*$/.test(rest) || firstSig < 0) return js;
+  const kept = exact.slice(0, cut).replace(".", "");
+  if (Number(kept.at(-1) ?? "0") % 2 === 1) return js;
+  const down = fixed ? (Math.trunc(Math.abs(v) * 10 ** digits) / 10 ** digits).toFixed(digits) : Number(exact.slice(0, cut)).toPrecision(digits);
+  return (v < 0 ? "-" : "") + down;
+}
+var goFixed = (v, digits) => roundTie(v, digits, true);
+var goPrecision = (v, digits) => roundTie(v, digits, false);
+function goTitle(text2) {
+  const separator = (c6) => {
+    if (c6.codePointAt(0) <= 127) return !/[0-9A-Za-z_]/.test(c6);
+    if (/[\p{L}\p{Nd}]/u.test(c6)) return false;
+    return /\s/u.test(c6);
+  };
+  let prev = " ";
+  let out = "";
+  for (const c6 of text2) {
+    out += separator(prev) ? c6.toUpperCase() : c6;
+    prev = c6;
+  }
+  return out;
+}
+function quoteRune(r6) {
+  if (r6 < 0 || r6 > 1114111 || r6 >= 55296 && r6 <= 57343) return "'\uFFFD'";
+  const special = { 7: "\\a", 8: "\\b", 12: "\\f", 10: "\\n", 13: "\\r", 9: "\\t", 11: "\\v", 92: "\\\\", 39: "\\'" };
+  if (special[r6] !== void 0) return `'${special[r6]}'`;
+  const c6 = String.fromCodePoint(r6);
+  if (r6 === 32 || /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u.test(c6)) return `'${c6}'`;
+  if (r6 < 128) return `'\\x${r6.toString(16).padStart(2, "0")}'`;
+  if (r6 < 65536) return `'\\u${r6.toString(16).padStart(4, "0")}'`;
+  return `'\\U${r6.toString(16).padStart(8, "0")}'`;
+}
+function hexFloat(v, upper) {
+  const sign2 = v < 0 || Object.is(v, -0) ? "-" : "";
+  const a6 = Math.abs(v);
+  let t;
+  if (a6 === 0) t = "0x0p+00";
+  else if (!Number.isFinite(a6)) t = "+Inf";
+  else {
+    let e6 = Math.floor(Math.log2(a6));
+    let m4 = a6 / 2 ** e6;
+    if (m4 >= 2) {
+      m4 /= 2;
+      e6++;
+    }
+    if (m4 < 1) {
+      m4 *= 2;
+      e6--;
+    }
+    let frac = m4 - 1;
+    let digits = "";
+    for (let i6 = 0; i6 < 13 && frac > 0; i6++) {
+      frac *= 16;
+      const d6 = Math.floor(frac);
+      digits += d6.toString(16);
+      frac -= d6;
+    }
+    t = `0x1${digits ? `.${digits}` : ""}p${e6 < 0 ? "-" : "+"}${String(Math.abs(e6)).padStart(2, "0")}`;
+  }
+  const out = sign2 + t;
+  return upper ? out.toUpperCase() : out;
+}
+function goTypeName(v) {
+  if (typeof v === "string") return "string";
+  if (typeof v === "boolean") return "bool";
+  if (typeof v === "number") return Number.isInteger(v) ? "int" : "float64";
+  if (v === null || v === void 0) return "<nil>";
+  const elem = (items, zero) => {
+    const names = new Set(items.map(goTypeName));
+    if (items.length === 0 && zero !== void 0) return goTypeName(zero);
+    return names.size === 1 && !names.has("<nil>") ? [...names][0] ?? "interface {}" : "interface {}";
+  };
+  if (Array.isArray(v)) return `[]${elem(v)}`;
+  if (v.kind === "map") return `map[string]${elem(v.entries.map(([, x]) => x), v.zero)}`;
+  return "struct";
+}
 function sprintf(format2, args) {
   let n3 = 0;
-  const typeName = (v) => typeof v === "string" ? "string" : typeof v === "boolean" ? "bool" : typeof v === "number" ? Number.isInteger(v) ? "int" : "float64" : v === null || v === void 0 ? "<nil>" : Array.isArray(v) ? "[]interface {}" : v.kind === "map" ? "map[string]interface {}" : "struct";
-  let out = format2.replace(/%([-+# 0]*)(\d*)(?:\.(\d*))?([a-zA-Z%])/g, (_m5, flags, w, prec, verb) => {
-    if (verb === "%") return "%";
-    if (n3 >= args.length) return `%!${verb}(MISSING)`;
-    const v = args[n3++];
-    const width = w === "" ? 0 : Number(w);
-    const p3 = prec === void 0 ? void 0 : prec === "" ? 0 : Number(prec);
-    const bad = () => `%!${verb}(${typeName(v)}=${pad2(printValue(v), width, flags, false)})`;
-    const signed = (s2, x) => x >= 0 && flags.includes("+") ? `+${s2}` : x >= 0 && flags.includes(" ") ? ` ${s2}` : s2;
+  const one = (verb, flags, width, p3, v) => {
+    const bad = () => {
+      if (v === null || v === void 0) return `%!${verb}(<nil>)`;
+      let t = printValue(v);
+      if (p3 !== void 0) {
+        if (typeof v === "string") t = [...v].slice(0, p3).join("");
+        else if (typeof v === "number" && Number.isInteger(v)) t = (v < 0 ? "-" : "") + String(Math.abs(v)).padStart(p3, "0");
+        else if (typeof v === "number") t = String(Number(goPrecision(v, Math.max(1, p3))));
+      }
+      if (typeof v === "number" && v >= 0 && flags.includes("+")) t = `+${t}`;
+      return `%!${verb}(${goTypeName(v)}=${pad2(t, width, flags, true)})`;
+    };
+    const signed = (t, x) => x >= 0 && flags.includes("+") ? `+${t}` : x >= 0 && flags.includes(" ") ? ` ${t}` : t;
+    if (Array.isArray(v) && verb !== "x" && verb !== "X") return `[${v.map((x) => one(verb, flags, width, p3, x)).join(" ")}]`;
+    if (Array.isArray(v) && v.every((x) => typeof x === "string")) return `[${v.map((x) => one(verb, flags, width, p3, x)).join(" ")}]`;
+    if (v !== null && typeof v === "object" && !Array.isArray(v)) {
+      if (v.kind === "map") return `map[${v.entries.map(([k6, x]) => `${one(verb, flags, width, p3, k6)}:${one(verb, flags, width, p3, x)}`).join(" ")}]`;
+      if (v.text === void 0 || verb !== "v" && verb !== "s") return `{${Object.values(v.fields).map((x) => one(verb, flags, width, p3, x)).join(" ")}}`;
+    }
     switch (verb) {
       case "v":
       case "s": {
+        if (v === null || v === void 0) return verb === "v" ? pad2("<nil>", width, flags, false) : bad();
         if (verb === "s" && (typeof v === "number" || typeof v === "boolean")) return bad();
-        let s2 = printValue(v);
-        if (p3 !== void 0 && verb === "s") s2 = [...s2].slice(0, p3).join("");
-        return pad2(s2, width, flags, false);
+        let t = printValue(v);
+        if (p3 !== void 0 && verb === "s") t = [...t].slice(0, p3).join("");
+        return pad2(t, width, flags, false);
       }
       case "q":
-        if (Array.isArray(v) && v.every((x) => typeof x === "string")) return pad2(`[${v.map((x) => JSON.stringify(x)).join(" ")}]`, width, flags, false);
+        if (typeof v === "number" && Number.isInteger(v)) return pad2(quoteRune(v), width, flags, false);
         if (typeof v !== "string") return bad();
         return pad2(JSON.stringify(v), width, flags, false);
       case "t":
@@ -73072,32 +73178,39 @@ function sprintf(format2, args) {
           const hex = [...Buffer.from(v, "utf8")].map((b6) => b6.toString(16).padStart(2, "0")).join("");
           return pad2(verb === "X" ? hex.toUpperCase() : hex, width, flags, false);
         }
+        if (typeof v === "number" && !Number.isInteger(v) && (verb === "x" || verb === "X")) return pad2(hexFloat(v, verb === "X"), width, flags, true);
         if (typeof v !== "number" || !Number.isInteger(v)) return bad();
         const radix = verb === "d" ? 10 : verb === "o" ? 8 : verb === "b" ? 2 : 16;
-        let s2 = Math.abs(v).toString(radix);
-        if (verb === "X") s2 = s2.toUpperCase();
-        if (flags.includes("#")) s2 = (verb === "x" ? "0x" : verb === "X" ? "0X" : verb === "o" ? "0" : "") + s2;
-        return pad2(signed(v < 0 ? `-${s2}` : s2, v), width, flags, true);
+        let t = Math.abs(v).toString(radix);
+        if (verb === "X") t = t.toUpperCase();
+        if (flags.includes("#")) t = (verb === "x" ? "0x" : verb === "X" ? "0X" : verb === "o" ? "0" : "") + t;
+        return pad2(signed(v < 0 ? `-${t}` : t, v), width, flags, true);
       }
       case "f":
       case "F":
       case "e":
       case "g": {
-        if (typeof v !== "number") return bad();
-        let s2;
-        if (verb === "e") s2 = v.toExponential(p3 ?? 6).replace(/e([+-])(\d)$/, "e$10$2");
-        else if (verb === "g") s2 = p3 === void 0 ? String(v) : String(Number(v.toPrecision(p3)));
-        else s2 = v.toFixed(p3 ?? 6);
-        return pad2(signed(s2, v), width, flags, true);
+        if (typeof v !== "number" || Number.isInteger(v)) return bad();
+        let t;
+        if (verb === "e") t = v.toExponential(p3 ?? 6).replace(/e([+-])(\d)$/, "e$10$2");
+        else if (verb === "g") t = p3 === void 0 ? String(v) : String(Number(goPrecision(v, Math.max(1, p3))));
+        else t = goFixed(v, p3 ?? 6);
+        return pad2(signed(t, v), width, flags, true);
       }
       case "c":
-        if (typeof v !== "number") return bad();
-        return pad2(String.fromCodePoint(v), width, flags, false);
+        if (typeof v !== "number" || !Number.isInteger(v)) return bad();
+        return pad2(v < 0 || v > 1114111 || v >= 55296 && v <= 57343 ? "\uFFFD" : String.fromCodePoint(v), width, flags, false);
       default:
-        return `%!${verb}(${typeName(v)}=${printValue(v)})`;
+        return bad();
     }
+  };
+  let out = format2.replace(/%([-+# 0]*)(\d*)(?:\.(\d*))?([a-zA-Z%])/g, (_m5, flags, w, prec, verb) => {
+    if (verb === "%") return "%";
+    if (n3 >= args.length) return `%!${verb}(MISSING)`;
+    const v = args[n3++];
+    return one(verb, flags, w === "" ? 0 : Number(w), prec === void 0 ? void 0 : prec === "" ? 0 : Number(prec), v);
   });
-  if (n3 < args.length) out += `%!(EXTRA ${args.slice(n3).map((v) => `${typeName(v)}=${printValue(v)}`).join(", ")})`;
+  if (n3 < args.length) out += `%!(EXTRA ${args.slice(n3).map((v) => v === null || v === void 0 ? "<nil>" : `${goTypeName(v)}=${printValue(v)}`).join(", ")})`;
   return out;
 }
 
@@ -73161,7 +73274,8 @@ function commitTemplateData(data) {
         kind: "struct",
         type: "ChangeResult",
         fields: {
-          FileChanges: { kind: "map", entries: files.map((f6) => [f6, byObject(data.changes.filter((c6) => c6.file === f6))]) },
+          // map[string]ObjectChanges: index of a missing file gives an empty map
+          FileChanges: { kind: "map", entries: files.map((f6) => [f6, byObject(data.changes.filter((c6) => c6.file === f6))]), zero: { kind: "map", entries: [] } },
           Changes: unique.map(changeStruct),
           Objects: byObject(data.changes)
         },
@@ -81235,7 +81349,7 @@ async function updateManifests(options) {
       email: options.author?.email || automation?.author?.email || DEFAULT_AUTHOR.email
     };
     const template = options.messageTemplate || automation?.messageTemplate;
-    const templateName = options.messageTemplate ? "input commit-message" : automation ? `ImageUpdateAutomation/${automation.namespace}/${automation.name}` : "commit message";
+    const templateName = options.messageTemplate ? "input commit-message" : automation ? `ImageUpdateAutomation/${automation.namespace}/${automation.name} (${automation.source}) messageTemplate` : "commit message";
     const result = {
       baseBranch,
       pushBranch,

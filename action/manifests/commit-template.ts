@@ -104,7 +104,8 @@ export function commitTemplateData(data: CommitTemplateData): TemplateStruct {
         kind: "struct",
         type: "ChangeResult",
         fields: {
-          FileChanges: { kind: "map", entries: files.map((f) => [f, byObject(data.changes.filter((c) => c.file === f))]) },
+          // map[string]ObjectChanges: index of a missing file gives an empty map
+          FileChanges: { kind: "map", entries: files.map((f) => [f, byObject(data.changes.filter((c) => c.file === f))]), zero: { kind: "map", entries: [] } },
           Changes: unique.map(changeStruct),
           Objects: byObject(data.changes),
         },

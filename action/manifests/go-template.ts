@@ -119,18 +119,11 @@ export function parseTemplate(source: string, name: string): Template {
     i = close + 2;
   }
 
-  // 2. Build the tree. Variables are checked at parse time, as Go does: a block opens a scope.
+  // 2. Build the tree. Variables are checked at parse time, as Go does.
   let k = 0;
   const scopes: Set<string>[] = [new Set(["$"])];
+  // As in Go, a control structure (if/with/range, with all its branches) is one scope.
   const parseList = (terminators: string[]): { nodes: Node[]; end: string; pos: number; rest: string } => {
-    scopes.push(new Set());
-    try {
-      return parseListIn(terminators);
-    } finally {
-      scopes.pop();
-    }
-  };
-  const parseListIn = (terminators: string[]): { nodes: Node[]; end: string; pos: number; rest: string } => {
     const nodes: Node[] = [];
     while (k < pieces.length) {
       const p = pieces[k++]!;
@@ -194,18 +187,18 @@ export function parseTemplate(source: string, name: string): Template {
   };
   const checkPipe = (pipe: Pipe, pos: number): void => {
     for (const cmd of pipe.cmds) {
-      for (const [i, term] of cmd.entries()) {
+      for (const term of cmd) {
         if (term.t === "field" && term.base !== "dot" && !scopes.some((sc) => sc.has(term.base))) fail(pos, `undefined variable "${term.base}"`);
         if (term.t === "paren") checkPipe(term.pipe, pos);
         if (term.t === "func" && !FUNCTIONS.has(term.name)) fail(pos, `function "${term.name}" not defined`);
-        if (term.t === "lit" && term.value === null && i === 0 && cmd.length === 1) fail(pos, "nil is not a command");
       }
     }
   };
   const parsePipe = (textIn: string, pos: number): Pipe => {
     const pipe = parsePipeline(textIn, (msg) => fail(pos, msg));
-    checkPipe(pipe, pos);
+    // Go declares the variable before it parses the pipeline (using it there fails when run).
     for (const d of pipe.decl) scopes[scopes.length - 1]?.add(d);
+    checkPipe(pipe, pos);
     return pipe;
   };
 
@@ -301,7 +294,7 @@ function parsePipeline(text: string, fail: (msg: string) => never): Pipe {
   return { decl, cmds: parseCmds(undefined) };
 }
 
-type Scope = Map<string, TemplateValue>;
+type Scope = Map<string, TemplateValue | undefined>;
 
 class Fail extends Error {}
 
@@ -312,7 +305,9 @@ function execute(tree: Node[], data: TemplateValue, name: string, lineOf: (pos: 
     throw new Fail(msg);
   };
   const field = (v: TemplateValue | undefined, key: string, shown: string): TemplateValue | undefined => {
-    if (v !== null && typeof v === "object" && !Array.isArray(v)) {
+    // A field of a missing value (a map's missing key, nil) is missing too: Go prints <no value>.
+    if (v === undefined || v === null) return undefined;
+    if (typeof v === "object" && !Array.isArray(v)) {
       if (v.kind === "struct") {
         if (key in v.fields) return v.fields[key];
         const hint = v.removed?.[key];
@@ -358,16 +353,19 @@ function execute(tree: Node[], data: TemplateValue, name: string, lineOf: (pos: 
       let v: TemplateValue | undefined;
       for (const term of terms) {
         v = term();
-        if (head.name === "and" ? !isTruthy(v) : isTruthy(v)) return v;
+        if (head.name === "and" ? !isTruthy(v) : isTruthy(v)) return v ?? undefined;
       }
-      return v;
+      return v ?? undefined;
     }
     if (head?.t === "func") {
-      const args = rest.map((a) => evalTerm(a, dot, scope));
-      if (hasPiped) args.push(piped);
-      return callFunction(head.name, args, fail);
+      // A missing value reaches a function as nil, as Go passes the zero of an interface.
+      const args = rest.map((a) => evalTerm(a, dot, scope) ?? null);
+      if (hasPiped) args.push(piped ?? null);
+      // A function's nil result is an empty interface: it prints <no value>.
+      return callFunction(head.name, args, fail) ?? undefined;
     }
     if (rest.length > 0 || hasPiped) return fail("can't give arguments to a non-function");
+    if (head?.t === "lit" && head.value === null) return fail("nil is not a command");
     return evalTerm(head!, dot, scope);
   };
   const evalPipe = (pipe: Pipe, dot: TemplateValue | undefined, scope: Scope): TemplateValue | undefined => {
@@ -375,7 +373,7 @@ function execute(tree: Node[], data: TemplateValue, name: string, lineOf: (pos: 
     pipe.cmds.forEach((c, idx) => {
       v = evalCmd(c, dot, scope, v, idx > 0);
     });
-    for (const d of pipe.decl) scope.set(d, v ?? null);
+    for (const d of pipe.decl) scope.set(d, v); // a missing value stays missing (<no value>)
     return v;
   };
   const run = (nodes: Node[], dot: TemplateValue | undefined, scope: Scope): void => {
@@ -400,8 +398,10 @@ function execute(tree: Node[], data: TemplateValue, name: string, lineOf: (pos: 
             ? v.entries
             : v === undefined || v === null
               ? []
-              : typeof v === "number"
-                ? Array.from({ length: v }, (_, idx) => [idx, idx] as [number, number])
+              : typeof v === "number" && Number.isInteger(v)
+                ? n.vars.length > 1
+                  ? fail(`can't use ${v} to iterate over more than one variable`)
+                  : Array.from({ length: Math.max(0, v) }, (_, idx) => [idx, idx] as [number, number])
                 : fail(`range can't iterate over ${printValue(v)}`);
         if (items.length === 0) run(n.else, dot, new Map(scope));
         for (const [key, value] of items) {
@@ -457,11 +457,18 @@ function callFunction(name: string, args: (TemplateValue | undefined)[], fail: (
     need(n);
     for (const a of args) if (typeof a !== "string") fail(`wrong type for value; expected string; got ${kindOf(a)}`);
   };
+  // Go's eq: values of one basic kind compare; nil equals only nil; different kinds (neither
+  // nil) are an error; lists and maps are not comparable; structs compare field by field.
   const equal = (a: TemplateValue | undefined, b: TemplateValue | undefined): boolean => {
     const ka = kindOf(a);
-    if (ka === "composite" || ka === "nil" || kindOf(b) === "composite" || kindOf(b) === "nil") return fail(`${name}: invalid type for comparison`);
-    if (ka !== kindOf(b)) return fail(`${name}: incompatible types for comparison: ${ka} and ${kindOf(b)}`);
-    return a === b;
+    const kb = kindOf(b);
+    if (ka === "nil" || kb === "nil") return ka === kb;
+    if (ka !== kb) return fail(`error calling ${name}: incompatible types for comparison`);
+    if (ka !== "composite") return a === b;
+    const comparable = (v: TemplateValue | undefined): boolean =>
+      v === null || typeof v !== "object" || (!Array.isArray(v) && v.kind === "struct" && Object.values(v.fields).every(comparable));
+    if (!comparable(a) || !comparable(b)) return fail(`error calling ${name}: non-comparable type ${printValue(a)}`);
+    return JSON.stringify(a) === JSON.stringify(b);
   };
   switch (name) {
     case "len": {
@@ -475,12 +482,24 @@ function callFunction(name: string, args: (TemplateValue | undefined)[], fail: (
     case "index": {
       let v = args[0];
       for (const k of args.slice(1)) {
-        if (Array.isArray(v) && typeof k === "number") v = v[k];
-        else if (v !== null && typeof v === "object" && !Array.isArray(v) && v !== undefined && v.kind === "map") {
+        if (v === null || v === undefined) return fail("error calling index: index of untyped nil");
+        if (typeof v === "string") {
+          // Go indexes a string by byte and gives the byte's value.
+          const bytes = Buffer.from(v, "utf8");
+          if (typeof k !== "number" || !Number.isInteger(k)) return fail(`error calling index: cannot index string with type ${goTypeName(k)}`);
+          if (k < 0 || k >= bytes.length) return fail(`error calling index: index out of range: ${k}`);
+          v = bytes[k] ?? 0;
+          continue;
+        }
+        if (Array.isArray(v)) {
+          if (typeof k !== "number" || !Number.isInteger(k)) return fail(`error calling index: cannot index slice/array with type ${goTypeName(k)}`);
+          if (k < 0 || k >= v.length) return fail(`error calling index: index out of range: ${k}`);
+          v = v[k];
+        } else if (typeof v === "object" && v.kind === "map") {
+          if (typeof k !== "string") return fail(`error calling index: value has type ${goTypeName(k)}; should be string`);
           const entry = v.entries.find(([x]) => x === k);
           v = entry ? entry[1] : v.zero;
-        }
-        else return fail(`can't index ${str(v)} with ${str(k)}`);
+        } else return fail(`error calling index: can't index item of type ${goTypeName(v)}`);
       }
       return v;
     }
@@ -526,7 +545,7 @@ function callFunction(name: string, args: (TemplateValue | undefined)[], fail: (
       return str(args[0]).toUpperCase();
     case "title":
       strings(1);
-      return str(args[0]).replace(/\b\w/g, (c) => c.toUpperCase());
+      return goTitle(str(args[0]));
     case "trim":
       strings(1);
       return str(args[0]).trim();
@@ -538,11 +557,16 @@ function callFunction(name: string, args: (TemplateValue | undefined)[], fail: (
       return str(args[1]).endsWith(str(args[0])) ? str(args[1]).slice(0, str(args[1]).length - str(args[0]).length) : str(args[1]);
     case "replace":
       strings(3);
+      // strings.Replace with an empty old string inserts new around every character.
+      if (args[0] === "") return `${str(args[1])}${[...str(args[2])].join(str(args[1]))}${str(args[2]) === "" ? "" : str(args[1])}`;
       return str(args[2]).split(str(args[0])).join(str(args[1]));
     case "join": {
+      // sprig: join SEP LIST; SEP must be a string; nil is an empty list, a scalar a list of one.
       need(2);
+      if (typeof args[0] !== "string") return fail(`wrong type for value; expected string; got ${kindOf(args[0])}`);
       const list = args[1];
-      return Array.isArray(list) ? list.map(str).join(str(args[0])) : str(list);
+      if (list === null || list === undefined) return "";
+      return Array.isArray(list) ? list.filter((x) => x !== null).map(str).join(args[0]) : str(list);
     }
     case "contains":
       strings(2);
@@ -553,8 +577,8 @@ function callFunction(name: string, args: (TemplateValue | undefined)[], fail: (
     case "hasSuffix":
       strings(2);
       return str(args[1]).endsWith(str(args[0]));
-    case "quote":
-      return args.map((a) => JSON.stringify(str(a))).join(" ");
+    case "quote": // sprig: nil arguments are skipped
+      return args.filter((a) => a !== null && a !== undefined).map((a) => JSON.stringify(str(a))).join(" ");
     case "default":
       need(2);
       return isTruthy(args[1]) ? args[1] : args[0];
@@ -576,32 +600,140 @@ function pad(s: string, width: number, flags: string, numeric: boolean): string 
 }
 
 /**
+ * `v.toFixed(digits)` / `v.toPrecision(digits)` with Go's rounding: an exact tie (the decimal
+ * expansion of the float ends in 5 at the cut) rounds to even; JavaScript rounds it up.
+ */
+function roundTie(v: number, digits: number, fixed: boolean): string {
+  const js = fixed ? v.toFixed(digits) : v.toPrecision(digits);
+  const exact = Math.abs(v).toFixed(100).replace(/0+$/, "");
+  const point = exact.indexOf(".");
+  const firstSig = exact.search(/[1-9]/);
+  const cut = fixed ? point + 1 + digits : firstSig + digits + (firstSig < point && firstSig + digits > point ? 1 : 0);
+  const rest = exact.slice(cut).replace(".", "");
+  if (!/^50*$/.test(rest) || firstSig < 0) return js;
+  const kept = exact.slice(0, cut).replace(".", "");
+  if (Number(kept.at(-1) ?? "0") % 2 === 1) return js; // odd: rounding up gives even, as JavaScript does
+  const down = fixed ? (Math.trunc(Math.abs(v) * 10 ** digits) / 10 ** digits).toFixed(digits) : Number(exact.slice(0, cut)).toPrecision(digits);
+  return (v < 0 ? "-" : "") + down;
+}
+const goFixed = (v: number, digits: number): string => roundTie(v, digits, true);
+const goPrecision = (v: number, digits: number): string => roundTie(v, digits, false);
+
+/** Go's strings.Title (sprig `title`): the first letter after a separator is upper-cased. */
+function goTitle(text: string): string {
+  const separator = (c: string): boolean => {
+    if (c.codePointAt(0)! <= 0x7f) return !/[0-9A-Za-z_]/.test(c);
+    if (/[\p{L}\p{Nd}]/u.test(c)) return false;
+    return /\s/u.test(c);
+  };
+  let prev = " ";
+  let out = "";
+  for (const c of text) {
+    out += separator(prev) ? c.toUpperCase() : c;
+    prev = c;
+  }
+  return out;
+}
+
+/** Go's strconv.QuoteRune: `'a'`, `'\n'`, `'\x01'`, `'\u008d'`; an invalid code point is `'�'`. */
+function quoteRune(r: number): string {
+  if (r < 0 || r > 0x10ffff || (r >= 0xd800 && r <= 0xdfff)) return "'\uFFFD'";
+  const special: Record<number, string> = { 7: "\\a", 8: "\\b", 12: "\\f", 10: "\\n", 13: "\\r", 9: "\\t", 11: "\\v", 92: "\\\\", 39: "\\'" };
+  if (special[r] !== undefined) return `'${special[r]}'`;
+  const c = String.fromCodePoint(r);
+  if (r === 0x20 || /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u.test(c)) return `'${c}'`;
+  if (r < 0x80) return `'\\x${r.toString(16).padStart(2, "0")}'`;
+  if (r < 0x10000) return `'\\u${r.toString(16).padStart(4, "0")}'`;
+  return `'\\U${r.toString(16).padStart(8, "0")}'`;
+}
+
+/** Go's %x of a float64 (strconv 'x' format, shortest): `0x1.4p+01`. */
+function hexFloat(v: number, upper: boolean): string {
+  const sign = v < 0 || Object.is(v, -0) ? "-" : "";
+  const a = Math.abs(v);
+  let t: string;
+  if (a === 0) t = "0x0p+00";
+  else if (!Number.isFinite(a)) t = "+Inf";
+  else {
+    let e = Math.floor(Math.log2(a));
+    let m = a / 2 ** e;
+    if (m >= 2) {
+      m /= 2;
+      e++;
+    }
+    if (m < 1) {
+      m *= 2;
+      e--;
+    }
+    let frac = m - 1;
+    let digits = "";
+    for (let i = 0; i < 13 && frac > 0; i++) {
+      frac *= 16;
+      const d = Math.floor(frac);
+      digits += d.toString(16);
+      frac -= d;
+    }
+    t = `0x1${digits ? `.${digits}` : ""}p${e < 0 ? "-" : "+"}${String(Math.abs(e)).padStart(2, "0")}`;
+  }
+  const out = sign + t;
+  return upper ? out.toUpperCase() : out;
+}
+
+/** Go's name of a value's type as fmt prints it in `%!verb(type=value)`. */
+function goTypeName(v: TemplateValue | undefined): string {
+  if (typeof v === "string") return "string";
+  if (typeof v === "boolean") return "bool";
+  if (typeof v === "number") return Number.isInteger(v) ? "int" : "float64";
+  if (v === null || v === undefined) return "<nil>";
+  const elem = (items: (TemplateValue | undefined)[], zero?: TemplateValue): string => {
+    const names = new Set(items.map(goTypeName));
+    if (items.length === 0 && zero !== undefined) return goTypeName(zero);
+    return names.size === 1 && !names.has("<nil>") ? [...names][0] ?? "interface {}" : "interface {}";
+  };
+  if (Array.isArray(v)) return `[]${elem(v)}`;
+  if (v.kind === "map") return `map[string]${elem(v.entries.map(([, x]) => x), v.zero)}`;
+  return "struct";
+}
+
+/**
  * Go's fmt.Sprintf for the verbs templates use: %v %s %d %q %t %x %X %o %b %f %e %g %c %%, with
- * flags `-+ 0#`, width and precision; a wrong type prints `%!d(string=x)`, a missing argument
- * `%!d(MISSING)`, extra arguments `%!(EXTRA type=value)`, as fmt does.
+ * flags `-+ 0#`, width and precision; lists, maps and structs are formatted element by element
+ * as fmt does; a wrong type prints `%!d(string=x)`, nil `%!d(<nil>)`, a missing argument
+ * `%!d(MISSING)`, extra arguments `%!(EXTRA type=value)`.
  */
 export function sprintf(format: string, args: readonly (TemplateValue | undefined)[]): string {
   let n = 0;
-  const typeName = (v: TemplateValue | undefined): string =>
-    typeof v === "string" ? "string" : typeof v === "boolean" ? "bool" : typeof v === "number" ? (Number.isInteger(v) ? "int" : "float64") : v === null || v === undefined ? "<nil>" : Array.isArray(v) ? "[]interface {}" : v.kind === "map" ? "map[string]interface {}" : "struct";
-  let out = format.replace(/%([-+# 0]*)(\d*)(?:\.(\d*))?([a-zA-Z%])/g, (_m, flags: string, w: string, prec: string | undefined, verb: string) => {
-    if (verb === "%") return "%";
-    if (n >= args.length) return `%!${verb}(MISSING)`;
-    const v = args[n++];
-    const width = w === "" ? 0 : Number(w);
-    const p = prec === undefined ? undefined : prec === "" ? 0 : Number(prec);
-    const bad = (): string => `%!${verb}(${typeName(v)}=${pad(printValue(v), width, flags, false)})`;
-    const signed = (s: string, x: number): string => (x >= 0 && flags.includes("+") ? `+${s}` : x >= 0 && flags.includes(" ") ? ` ${s}` : s);
+  const one = (verb: string, flags: string, width: number, p: number | undefined, v: TemplateValue | undefined): string => {
+    // A wrong type prints the value as %v with the same flags, width and precision.
+    const bad = (): string => {
+      if (v === null || v === undefined) return `%!${verb}(<nil>)`;
+      let t = printValue(v);
+      if (p !== undefined) {
+        if (typeof v === "string") t = [...v].slice(0, p).join("");
+        else if (typeof v === "number" && Number.isInteger(v)) t = (v < 0 ? "-" : "") + String(Math.abs(v)).padStart(p, "0");
+        else if (typeof v === "number") t = String(Number(goPrecision(v, Math.max(1, p))));
+      }
+      if (typeof v === "number" && v >= 0 && flags.includes("+")) t = `+${t}`;
+      return `%!${verb}(${goTypeName(v)}=${pad(t, width, flags, true)})`;
+    };
+    const signed = (t: string, x: number): string => (x >= 0 && flags.includes("+") ? `+${t}` : x >= 0 && flags.includes(" ") ? ` ${t}` : t);
+    if (Array.isArray(v) && verb !== "x" && verb !== "X") return `[${v.map((x) => one(verb, flags, width, p, x)).join(" ")}]`;
+    if (Array.isArray(v) && v.every((x) => typeof x === "string")) return `[${v.map((x) => one(verb, flags, width, p, x)).join(" ")}]`;
+    if (v !== null && typeof v === "object" && !Array.isArray(v)) {
+      if (v.kind === "map") return `map[${v.entries.map(([k, x]) => `${one(verb, flags, width, p, k)}:${one(verb, flags, width, p, x)}`).join(" ")}]`;
+      if (v.text === undefined || (verb !== "v" && verb !== "s")) return `{${Object.values(v.fields).map((x) => one(verb, flags, width, p, x)).join(" ")}}`;
+    }
     switch (verb) {
       case "v":
       case "s": {
+        if (v === null || v === undefined) return verb === "v" ? pad("<nil>", width, flags, false) : bad();
         if (verb === "s" && (typeof v === "number" || typeof v === "boolean")) return bad();
-        let s = printValue(v);
-        if (p !== undefined && verb === "s") s = [...s].slice(0, p).join("");
-        return pad(s, width, flags, false);
+        let t = printValue(v);
+        if (p !== undefined && verb === "s") t = [...t].slice(0, p).join("");
+        return pad(t, width, flags, false);
       }
       case "q":
-        if (Array.isArray(v) && v.every((x) => typeof x === "string")) return pad(`[${v.map((x) => JSON.stringify(x)).join(" ")}]`, width, flags, false);
+        if (typeof v === "number" && Number.isInteger(v)) return pad(quoteRune(v), width, flags, false);
         if (typeof v !== "string") return bad();
         return pad(JSON.stringify(v), width, flags, false);
       case "t":
@@ -616,31 +748,38 @@ export function sprintf(format: string, args: readonly (TemplateValue | undefine
           const hex = [...Buffer.from(v, "utf8")].map((b) => b.toString(16).padStart(2, "0")).join("");
           return pad(verb === "X" ? hex.toUpperCase() : hex, width, flags, false);
         }
+        if (typeof v === "number" && !Number.isInteger(v) && (verb === "x" || verb === "X")) return pad(hexFloat(v, verb === "X"), width, flags, true);
         if (typeof v !== "number" || !Number.isInteger(v)) return bad();
         const radix = verb === "d" ? 10 : verb === "o" ? 8 : verb === "b" ? 2 : 16;
-        let s = Math.abs(v).toString(radix);
-        if (verb === "X") s = s.toUpperCase();
-        if (flags.includes("#")) s = (verb === "x" ? "0x" : verb === "X" ? "0X" : verb === "o" ? "0" : "") + s;
-        return pad(signed(v < 0 ? `-${s}` : s, v), width, flags, true);
+        let t = Math.abs(v).toString(radix);
+        if (verb === "X") t = t.toUpperCase();
+        if (flags.includes("#")) t = (verb === "x" ? "0x" : verb === "X" ? "0X" : verb === "o" ? "0" : "") + t;
+        return pad(signed(v < 0 ? `-${t}` : t, v), width, flags, true);
       }
       case "f":
       case "F":
       case "e":
       case "g": {
-        if (typeof v !== "number") return bad();
-        let s: string;
-        if (verb === "e") s = v.toExponential(p ?? 6).replace(/e([+-])(\d)$/, "e$10$2");
-        else if (verb === "g") s = p === undefined ? String(v) : String(Number(v.toPrecision(p)));
-        else s = v.toFixed(p ?? 6);
-        return pad(signed(s, v), width, flags, true);
+        if (typeof v !== "number" || Number.isInteger(v)) return bad(); // an int is not a float in Go
+        let t: string;
+        if (verb === "e") t = v.toExponential(p ?? 6).replace(/e([+-])(\d)$/, "e$10$2");
+        else if (verb === "g") t = p === undefined ? String(v) : String(Number(goPrecision(v, Math.max(1, p))));
+        else t = goFixed(v, p ?? 6);
+        return pad(signed(t, v), width, flags, true);
       }
       case "c":
-        if (typeof v !== "number") return bad();
-        return pad(String.fromCodePoint(v), width, flags, false);
+        if (typeof v !== "number" || !Number.isInteger(v)) return bad();
+        return pad(v < 0 || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff) ? "\uFFFD" : String.fromCodePoint(v), width, flags, false);
       default:
-        return `%!${verb}(${typeName(v)}=${printValue(v)})`;
+        return bad();
     }
+  };
+  let out = format.replace(/%([-+# 0]*)(\d*)(?:\.(\d*))?([a-zA-Z%])/g, (_m, flags: string, w: string, prec: string | undefined, verb: string) => {
+    if (verb === "%") return "%";
+    if (n >= args.length) return `%!${verb}(MISSING)`;
+    const v = args[n++];
+    return one(verb, flags, w === "" ? 0 : Number(w), prec === undefined ? undefined : prec === "" ? 0 : Number(prec), v);
   });
-  if (n < args.length) out += `%!(EXTRA ${args.slice(n).map((v) => `${typeName(v)}=${printValue(v)}`).join(", ")})`;
+  if (n < args.length) out += `%!(EXTRA ${args.slice(n).map((v) => (v === null || v === undefined ? "<nil>" : `${goTypeName(v)}=${printValue(v)}`)).join(", ")})`;
   return out;
 }
