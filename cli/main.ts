@@ -19,6 +19,7 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandRun
   suspend: { summary: "stop the agent from reconciling a sync", load: async () => (await import("./commands/suspend.ts")).run },
   resume: { summary: "resume a suspended sync", load: async () => (await import("./commands/resume.ts")).run },
   bootstrap: { summary: "install the agent for a manifest repository (print, write or apply its manifests)", load: async () => (await import("./commands/bootstrap.ts")).run },
+  health: { summary: "health of an object as the agent computes it (-f FILE or KIND/NAMESPACE/NAME)", load: async () => (await import("./commands/health.ts")).run },
   check: { summary: "check the runtime, cluster, permissions, configuration and sources", load: async () => (await import("./commands/check.ts")).run },
   ci: { summary: "build, tag and push an image, then commit the manifest update (the CI step)", load: async () => (await import("./commands/ci.ts")).run },
 };

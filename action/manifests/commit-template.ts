@@ -85,6 +85,7 @@ export function commitTemplateData(data: CommitTemplateData): TemplateStruct {
   const automation = data.automation ?? { namespace: "", name: "" };
   const values: TemplateMap = {
     kind: "map",
+    zero: "", // map[string]string: index of a missing key is ""
     entries: Object.entries(data.values ?? {})
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([k, v]): [TemplateValue, TemplateValue] => [k, v]),
@@ -103,7 +104,8 @@ export function commitTemplateData(data: CommitTemplateData): TemplateStruct {
         kind: "struct",
         type: "ChangeResult",
         fields: {
-          FileChanges: { kind: "map", entries: files.map((f) => [f, byObject(data.changes.filter((c) => c.file === f))]) },
+          // map[string]ObjectChanges: index of a missing file gives an empty map
+          FileChanges: { kind: "map", entries: files.map((f) => [f, byObject(data.changes.filter((c) => c.file === f))]), zero: { kind: "map", entries: [] } },
           Changes: unique.map(changeStruct),
           Objects: byObject(data.changes),
         },

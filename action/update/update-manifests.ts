@@ -128,7 +128,7 @@ export async function updateManifests(options: UpdateManifestsOptions): Promise<
       email: options.author?.email || automation?.author?.email || DEFAULT_AUTHOR.email,
     };
     const template = options.messageTemplate || automation?.messageTemplate;
-    const templateName = options.messageTemplate ? "input commit-message" : automation ? `ImageUpdateAutomation/${automation.namespace}/${automation.name}` : "commit message";
+    const templateName = options.messageTemplate ? "input commit-message" : automation ? `ImageUpdateAutomation/${automation.namespace}/${automation.name} (${automation.source}) messageTemplate` : "commit message";
 
     const result: UpdateManifestsResult = {
       baseBranch,

@@ -1,18 +1,18 @@
 /**
  * CustomResourceDefinition health (kstatus rules): Established is Current; names not accepted,
- * or not established for a reason other than Installing, is Failed.
+ * or not established for a reason other than Installing, is Failed; conditions read in order.
  */
-import { condition, current, failed, inProgress, type KindRule } from "./health-status.ts";
+import { conditions, current, failed, inProgress, type KindRule } from "./health-status.ts";
 
-/** Current when Established=True; Failed when NamesAccepted=False or Established=False (not Installing). */
+/** The first deciding condition wins: NamesAccepted=False or Established=False (not Installing) fail, Established=True is Current. */
 export const crdHealth: KindRule = (obj) => {
   const name = obj.metadata.name;
-  const names = condition(obj, "NamesAccepted");
-  if (names?.status === "False") return failed(`customresourcedefinition "${name}": names not accepted: ${names.message ?? names.reason ?? ""}`);
-  const established = condition(obj, "Established");
-  if (established?.status === "True") return current(`customresourcedefinition "${name}" is established`);
-  if (established?.status === "False" && established.reason !== "Installing") {
-    return failed(`customresourcedefinition "${name}" is not established: ${established.message ?? established.reason ?? ""}`);
+  for (const c of conditions(obj)) {
+    if (c.type === "NamesAccepted" && c.status === "False") return failed(`customresourcedefinition "${name}": names not accepted: ${c.message ?? c.reason ?? ""}`);
+    if (c.type === "Established") {
+      if (c.status === "False" && c.reason !== "Installing") return failed(`customresourcedefinition "${name}" is not established: ${c.message ?? c.reason ?? ""}`);
+      if (c.status === "True") return current(`customresourcedefinition "${name}" is established`);
+    }
   }
   return inProgress(`Waiting for customresourcedefinition "${name}" to be established...`);
 };

@@ -1,31 +1,41 @@
 /**
- * Deployment health (kstatus rules), with the messages of `kubectl rollout status`.
+ * Deployment health: kstatus' rules, with the messages of `kubectl rollout status`, and a paused
+ * Deployment reported as Suspended (as Argo CD does) instead of waited on.
  */
-import { condition, current, failed, inProgress, num, specOf, statusOf, type KindRule } from "./health-status.ts";
+import { conditions, current, failed, inProgress, intAt, suspended, type KindRule } from "./health-status.ts";
 
-/** Current once every replica is updated, ready and available and the rollout reports complete. */
+/** kstatus' "no deadline" value of progressDeadlineSeconds (math.MaxInt32). */
+const NO_DEADLINE = 2147483647;
+
+/** Suspended when paused; Failed past its progress deadline; Current once rolled out and available. */
 export const deploymentHealth: KindRule = (obj) => {
   const name = obj.metadata.name;
-  const spec = specOf(obj);
-  const status = statusOf(obj);
-  const progressing = condition(obj, "Progressing");
-  if (progressing?.reason === "ProgressDeadlineExceeded") return failed(`deployment "${name}" exceeded its progress deadline`);
-  const want = num(spec, "replicas", 1);
-  const replicas = num(status, "replicas");
-  const updated = num(status, "updatedReplicas");
-  const ready = num(status, "readyReplicas");
-  const available = num(status, "availableReplicas");
-  if (want > updated) return inProgress(`Waiting for deployment "${name}" rollout to finish: ${updated} out of ${want} new replicas have been updated...`);
-  if (replicas > updated) return inProgress(`Waiting for deployment "${name}" rollout to finish: ${replicas - updated} old replicas are pending termination...`);
-  if (updated > available || want > available) {
-    return inProgress(`Waiting for deployment "${name}" rollout to finish: ${available} of ${updated} updated replicas are available...`);
+  let progressing = intAt(obj, ["spec", "progressDeadlineSeconds"], NO_DEADLINE) === NO_DEADLINE;
+  let available = false;
+  for (const c of conditions(obj)) {
+    if (c.type === "Progressing") {
+      if (c.reason === "ProgressDeadlineExceeded") return failed(`deployment "${name}" exceeded its progress deadline${c.message ? `: ${c.message}` : ""}`);
+      if (c.status === "True" && c.reason === "NewReplicaSetAvailable") progressing = true;
+    } else if (c.type === "Available" && c.status === "True") available = true;
   }
-  if (want > replicas || want > ready) return inProgress(`Waiting for deployment "${name}" rollout to finish: ${ready} of ${want} replicas are ready...`);
-  const hasDeadline = spec.progressDeadlineSeconds !== undefined;
-  if (hasDeadline && !(progressing?.status === "True" && progressing.reason === "NewReplicaSetAvailable")) {
-    return inProgress(`Waiting for deployment "${name}" rollout to finish: new replica set not yet reported available...`);
-  }
-  const availableCond = condition(obj, "Available");
-  if (availableCond && availableCond.status !== "True") return inProgress(`Waiting for deployment "${name}" to become available...`);
+  const want = intAt(obj, ["spec", "replicas"], 1);
+  const replicas = intAt(obj, ["status", "replicas"], 0);
+  const updated = intAt(obj, ["status", "updatedReplicas"], 0);
+  const ready = intAt(obj, ["status", "readyReplicas"], 0);
+  const availableReplicas = intAt(obj, ["status", "availableReplicas"], 0);
+  const waiting = (what: string) => inProgress(`Waiting for deployment "${name}" rollout to finish: ${what}...`);
+  if (want > replicas) return waiting(`${replicas} of ${want} replicas have been created`);
+  if (want > updated) return waiting(`${updated} out of ${want} new replicas have been updated`);
+  if (replicas > want) return waiting(`${replicas - want} old replicas are pending termination`);
+  if (updated > availableReplicas) return waiting(`${availableReplicas} of ${updated} updated replicas are available`);
+  if (want > ready) return waiting(`${ready} of ${want} replicas are ready`);
+  if (!progressing) return waiting("new replica set not yet reported available");
+  if (!available) return inProgress(`Waiting for deployment "${name}" to become available...`);
   return current(`deployment "${name}" successfully rolled out`);
+};
+
+/** A paused Deployment (spec.paused): Suspended, checked before kstatus' rules as Argo CD does. */
+export const pausedDeployment: KindRule = (obj) => {
+  const spec = obj.spec as { paused?: unknown } | undefined;
+  return spec?.paused === true ? suspended(`deployment "${obj.metadata.name}" is paused (resume it with \`kubectl rollout resume deployment/${obj.metadata.name}\`)`) : undefined;
 };

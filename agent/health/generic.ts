@@ -1,16 +1,19 @@
 /**
- * Rules for every kind: a Ready condition decides when present, otherwise the object is Current
- * (ConfigMaps, Secrets, CronJobs, PodDisruptionBudgets and kinds without a status).
+ * Rules for kinds without their own: the first Ready condition whose status is True, False or
+ * Unknown decides (True → Current, else InProgress); without one the object is Current.
  */
 import type { KubeObject } from "../kube/kube-object.ts";
-import { condition, current, inProgress, type HealthResult } from "./health-status.ts";
+import { conditions, current, inProgress, type HealthResult } from "./health-status.ts";
 
-/** Ready=True → Current, any other Ready → InProgress, no Ready condition → Current. */
+/** Ready=True → Current, Ready=False/Unknown → InProgress, no such Ready condition → Current. */
 export const genericHealth = (obj: KubeObject): HealthResult => {
-  const ready = condition(obj, "Ready");
-  if (ready) {
-    if (ready.status === "True") return current(`${obj.kind.toLowerCase()} "${obj.metadata.name}" is ready`);
-    return inProgress(`Waiting for ${obj.kind.toLowerCase()} "${obj.metadata.name}" to be ready: ${ready.message ?? ready.reason ?? ready.status}`);
+  const kind = obj.kind.toLowerCase();
+  for (const ready of conditions(obj)) {
+    if (ready.type !== "Ready") continue;
+    if (ready.status === "True") return current(`${kind} "${obj.metadata.name}" is ready`);
+    if (ready.status === "False" || ready.status === "Unknown") {
+      return inProgress(`Waiting for ${kind} "${obj.metadata.name}" to be ready: ${ready.message || ready.reason || ready.status}`);
+    }
   }
-  return current(`${obj.kind.toLowerCase()} "${obj.metadata.name}" has no readiness to wait for`);
+  return current(`${kind} "${obj.metadata.name}" has no readiness to wait for`);
 };

@@ -1,14 +1,19 @@
 /**
- * Job health (kstatus rules): Complete is Current, Failed is Failed, a running Job counts as Current.
+ * Job health (kstatus rules): Complete is Current, Failed is Failed, a Job that has not started
+ * is InProgress, a started one counts as Current while it runs.
  */
-import { condition, current, failed, num, statusOf, type KindRule } from "./health-status.ts";
+import { conditions, current, failed, inProgress, intAt, stringAt, type KindRule } from "./health-status.ts";
 
-/** Failed when the Job's Failed condition is True; otherwise Current (complete or running). */
+/** Decided by the first Complete=True or Failed=True condition, else by status.startTime. */
 export const jobHealth: KindRule = (obj) => {
   const name = obj.metadata.name;
-  const fail = condition(obj, "Failed");
-  if (fail?.status === "True") return failed(`job "${name}" failed: ${fail.reason ?? ""}${fail.message ? ` ${fail.message}` : ""}`.trim());
-  if (condition(obj, "Complete")?.status === "True") return current(`job "${name}" completed`);
-  const status = statusOf(obj);
-  return current(`job "${name}" is running: ${num(status, "active")} active, ${num(status, "succeeded")} succeeded, ${num(status, "failed")} failed`);
+  const succeeded = intAt(obj, ["status", "succeeded"], 0);
+  const active = intAt(obj, ["status", "active"], 0);
+  const failedPods = intAt(obj, ["status", "failed"], 0);
+  for (const c of conditions(obj)) {
+    if (c.type === "Complete" && c.status === "True") return current(`job "${name}" completed`);
+    if (c.type === "Failed" && c.status === "True") return failed(`job "${name}" failed: ${c.reason ?? ""}${c.message ? ` ${c.message}` : ""}`.trim());
+  }
+  if (stringAt(obj, ["status", "startTime"], "") === "") return inProgress(`Waiting for job "${name}" to start...`);
+  return current(`job "${name}" is running: ${active} active, ${succeeded} succeeded, ${failedPods} failed`);
 };

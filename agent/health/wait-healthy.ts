@@ -11,6 +11,7 @@ import { objectId, type KubeObject } from "../kube/kube-object.ts";
 import { mapSettled } from "../kube/limiter.ts";
 import { computeStatus } from "./compute-status.ts";
 import type { HealthResult, HealthStatus } from "./health-status.ts";
+import { workloadPodFailureLive } from "./workload-pods.ts";
 
 /** The object to watch: its apiVersion, kind, namespace and name. */
 export type ObjectRef = Pick<KubeObject, "apiVersion" | "kind"> & { metadata: { name: string; namespace?: string } };
@@ -57,7 +58,7 @@ export async function waitHealthy(options: WaitHealthyOptions): Promise<HealthRe
   const done = (healthy: boolean, message: string): HealthReport => ({ healthy, message, objects: results, durationMs: Date.now() - start });
   for (;;) {
     throwIfAborted(options.signal);
-    const pending = results.map((r, i) => ({ r, i })).filter(({ r }) => r.status !== "Current");
+    const pending = results.map((r, i) => ({ r, i })).filter(({ r }) => r.status !== "Current" && r.status !== "Suspended");
     await mapSettled(
       pending,
       options.concurrency ?? 8,
@@ -76,6 +77,8 @@ export async function waitHealthy(options: WaitHealthyOptions): Promise<HealthRe
             r.message = `${ref.kind.toLowerCase()} "${ref.metadata.name}" not found`;
           } else {
             Object.assign(r, statusOf(res.body));
+            // Fail fast: a workload whose Pods cannot start fails now, not at the timeout.
+            if (r.status === "InProgress") Object.assign(r, await workloadPodFailureLive(options.client, res.body, options.signal));
           }
         } catch (err) {
           r.status = "InProgress";
@@ -87,7 +90,7 @@ export async function waitHealthy(options: WaitHealthyOptions): Promise<HealthRe
     throwIfAborted(options.signal);
     const failedOnes = results.filter((r) => r.status === "Failed");
     if (failedOnes.length > 0) return done(false, failedOnes.map((r) => `${r.id}: ${r.message}`).join("; "));
-    const waiting = results.filter((r) => r.status !== "Current");
+    const waiting = results.filter((r) => r.status !== "Current" && r.status !== "Suspended"); // a paused Deployment is reported, not waited on
     if (waiting.length === 0) return done(true, "");
     const elapsed = Date.now() - start;
     if (elapsed >= options.timeoutMs) {

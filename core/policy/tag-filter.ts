@@ -1,21 +1,17 @@
 /**
  * `spec.filterTags` of an image policy: an unanchored Go RE2 pattern and an optional `extract`
- * template. RE2 syntax is translated to a JavaScript RegExp (`(?P<name>…)` named groups, leading
- * `(?i)`/`(?s)`/`(?m)` flags, `\A`, `\z`, POSIX classes such as `[[:digit:]]`); what RE2 rejects
- * and JavaScript would accept (lookaround, backreferences) is an invalid pattern. `extract` expands
- * like Go's `Regexp.Expand`: `$1`, `$name`, `${name}`, `$$`; an unknown group expands to "";
- * `$1x` names the group `1x` (so usually expands to ""), as in Go.
+ * template. Patterns compile with re2js, a port of Go's `regexp` (RE2 syntax and semantics,
+ * Go's error messages, linear-time matching by construction: no backtracking, so no pattern can
+ * take more than time linear in the tag's length). `extract` expands like Go's `Regexp.Expand`:
+ * `$1`, `$name`, `${name}`, `$$`; an unknown group or one that did not take part expands to "";
+ * `$1x` names the group `1x` (so usually expands to ""), a name is letters, digits and `_`.
  *
- * RE2 matches in linear time; a backtracking engine can take exponential time on patterns such as
- * `^(a+)+$`, which would hang a policy Flux evaluates instantly. So this module turns on V8's
- * fallback to its linear-time engine for any RegExp that backtracks excessively (a V8 flag, set
- * once, process-wide): ordinary patterns keep the fast engine, and results are the same either
- * way, as the fallback only applies to patterns without backreferences or lookaround.
+ * One gap of re2js is closed here: Go accepts a capture group name used twice (`(?P<x>a)|(?P<x>b)`)
+ * and `$x` then expands the first such group that took part; re2js rejects it, so later uses are
+ * renamed before compiling and the names are kept for expansion.
  */
-import { setFlagsFromString } from "node:v8";
+import { RE2JS } from "re2js";
 import { SlipwayError } from "../errors.ts";
-
-setFlagsFromString("--enable-experimental-regexp-engine-on-excessive-backtracks");
 
 /** A compiled filter: which tags pass and what key each one is ranked by. */
 export interface TagFilter {
@@ -27,66 +23,44 @@ export interface TagFilter {
   apply: (tag: string) => string | undefined;
 }
 
-const POSIX_CLASSES: Readonly<Record<string, string>> = {
-  alnum: "0-9A-Za-z",
-  alpha: "A-Za-z",
-  ascii: "\\x00-\\x7F",
-  blank: "\\t ",
-  cntrl: "\\x00-\\x1F\\x7F",
-  digit: "0-9",
-  graph: "!-~",
-  lower: "a-z",
-  print: " -~",
-  punct: "!-/:-@[-`{-~",
-  space: "\\t\\n\\v\\f\\r ",
-  upper: "A-Z",
-  word: "0-9A-Za-z_",
-  xdigit: "0-9A-Fa-f",
-};
+/** A capture name start: `(?P<` or `(?<` outside a class and not escaped. */
+const NAMED_GROUP = /\(\?P?<([^>]*)>/y;
 
-interface Translated {
-  source: string;
-  flags: string;
-  /** Capture group names by group number (index 0 unused); "" for unnamed groups. */
-  groupNames: string[];
-}
-
-/** Translates an RE2 pattern to JavaScript; throws a plain Error describing the first problem. */
-function translateRe2(pattern: string): Translated {
-  let flags = "";
-  let i = 0;
-  const leading = /^\(\?([ims]+)\)/.exec(pattern);
-  if (leading) {
-    flags = [...new Set(leading[1])].join("");
-    i = leading[0].length;
-  }
+/**
+ * Renames second and later uses of a capture group name (Go allows them, re2js does not) and
+ * returns the rewritten pattern with the names by group number (index 0 unused, "" unnamed).
+ */
+function dedupeGroupNames(pattern: string): { source: string; names: string[]; renamed: Map<string, string> } | undefined {
+  const names = [""];
+  const renamed = new Map<string, string>();
+  const seen = new Set<string>();
   let out = "";
-  const groupNames = [""];
+  let changed = false;
   let inClass = false;
-  while (i < pattern.length) {
+  let quoted = false;
+  for (let i = 0; i < pattern.length; ) {
     const c = pattern[i] ?? "";
+    if (quoted) {
+      if (pattern.startsWith("\\E", i)) quoted = false;
+      const step = quoted ? 1 : 2;
+      out += pattern.slice(i, i + step);
+      i += step;
+      continue;
+    }
     if (c === "\\") {
-      const next = pattern[i + 1];
-      if (next === undefined) throw new Error("trailing backslash at end of expression");
-      if (/[1-9]/.test(next) || next === "k") throw new Error(`invalid escape sequence: \\${next} (RE2 has no backreferences)`);
-      if (!inClass && next === "A") out += "^";
-      else if (!inClass && next === "z") out += "$";
-      else if (next === "a") out += "\\x07";
-      else if (next === "x" && /^[0-9A-Fa-f]{2}$/.test(pattern.slice(i + 2, i + 4))) out += c + next;
-      else if (/^[A-Za-z0-9]$/.test(next) && !/^[dDsSwWbBfnrtv]$/.test(next)) {
-        throw new Error(`invalid escape sequence: \\${next}`);
-      } else out += c + next;
+      if (pattern[i + 1] === "Q") quoted = true;
+      out += pattern.slice(i, i + 2);
       i += 2;
       continue;
     }
     if (inClass) {
-      const posix = /^\[:(\^?)([a-z]+):\]/.exec(pattern.slice(i));
-      if (posix) {
-        const set = POSIX_CLASSES[posix[2] ?? ""];
-        if (set === undefined || posix[1]) throw new Error(`invalid character class range: ${posix[0]}`);
-        out += set;
-        i += posix[0].length;
-        continue;
+      if (pattern.startsWith("[:", i)) {
+        const end = pattern.indexOf(":]", i + 2);
+        if (end > 0) {
+          out += pattern.slice(i, end + 2);
+          i = end + 2;
+          continue;
+        }
       }
       if (c === "]") inClass = false;
       out += c;
@@ -97,113 +71,153 @@ function translateRe2(pattern: string): Translated {
       inClass = true;
       out += c;
       i++;
-      // A "]" right after "[" or "[^" is a literal in RE2 and must be escaped for JavaScript.
-      if (pattern[i] === "^") {
-        out += "^";
-        i++;
-      }
-      if (pattern[i] === "]") {
-        out += "\\]";
-        i++;
-      }
+      if (pattern[i] === "^") out += pattern[i++];
+      if (pattern[i] === "]") out += pattern[i++];
       continue;
     }
     if (c === "(") {
-      const rest = pattern.slice(i);
-      const named = /^\(\?P?<([A-Za-z_][A-Za-z0-9_]*)>/.exec(rest);
-      if (named) {
-        const name = named[1] ?? "";
-        if (groupNames.includes(name)) throw new Error(`duplicate capture group name: ${name}`);
-        groupNames.push(name);
-        out += `(?<${name}>`;
-        i += named[0].length;
+      NAMED_GROUP.lastIndex = i;
+      const m = NAMED_GROUP.exec(pattern);
+      if (m) {
+        const name = m[1] ?? "";
+        names.push(name);
+        if (seen.has(name) && /^[A-Za-z0-9_]+$/.test(name)) {
+          const alias = `(?P<${name}__slipway_dup${names.length}>`;
+          renamed.set(alias, m[0]);
+          out += alias;
+          changed = true;
+        } else out += m[0];
+        seen.add(name);
+        i += m[0].length;
         continue;
       }
-      if (/^\(\?(?:[=!]|<[=!])/.test(rest)) throw new Error(`invalid or unsupported Perl syntax: ${rest.slice(0, 4)} (RE2 has no lookaround)`);
-      const group = /^\(\?(?:[ims]*(?:-[ims]+)?):/.exec(rest);
-      if (group) {
-        out += group[0];
-        i += group[0].length;
-        continue;
-      }
-      if (rest.startsWith("(?")) throw new Error(`invalid or unsupported Perl syntax: ${rest.slice(0, 4)}`);
-      groupNames.push("");
-      out += "(";
-      i++;
-      continue;
+      if (!pattern.startsWith("(?", i)) names.push("");
     }
     out += c;
     i++;
   }
-  if (inClass) throw new Error("missing closing ]");
-  return { source: out, flags, groupNames };
+  return changed ? { source: out, names, renamed } : undefined;
 }
 
-/** A compiled `extract` template: literal text and group numbers (-1: a group that does not exist). */
-type TemplatePart = string | number;
+/**
+ * re2js's reason in Go's words where the two differ: Go reads `(?P<` / `(?<` at the very end of
+ * the pattern as unsupported Perl syntax, and quotes an empty expression after a trailing
+ * backslash.
+ */
+function goReason(message: string, pattern: string): string {
+  const reason = message.replace(/^error parsing regexp: /, "");
+  if (/^invalid named capture: `\(\?P?<`$/.test(reason) && /\(\?P?<$/.test(pattern)) {
+    return `invalid or unsupported Perl syntax: \`${pattern.endsWith("(?P<") ? "(?P" : "(?<"}\``;
+  }
+  if (reason === "trailing backslash at end of expression") return `${reason}: \`\``;
+  return reason;
+}
 
-/** Parses a Go `Regexp.Expand` template once, resolving `$name`/`${name}` to group numbers. */
-function compileTemplate(template: string, groupNames: readonly string[]): TemplatePart[] {
+/** Go's `extract` of a `$` reference: the name (or number) and the rest of the template. */
+function extractRef(str: string): { name: string; num: number; rest: string } | undefined {
+  let s = str;
+  const brace = s.startsWith("{");
+  if (brace) s = s.slice(1);
+  const m = /^[\p{L}\p{Nd}_]+/u.exec(s);
+  if (!m) return undefined;
+  const name = m[0];
+  let i = name.length;
+  if (brace) {
+    if (s[i] !== "}") return undefined;
+    i++;
+  }
+  let num = 0;
+  for (const ch of name) {
+    if (ch < "0" || ch > "9" || num >= 1e8) {
+      num = -1;
+      break;
+    }
+    num = num * 10 + Number(ch);
+  }
+  if (name.startsWith("0") && name.length > 1) num = -1;
+  return { name, num, rest: s.slice(i) };
+}
+
+/** A compiled `extract` template: literal text, group numbers, or names (resolved per match). */
+type TemplatePart = string | number | { name: string };
+
+function compileTemplate(template: string): TemplatePart[] {
   const parts: TemplatePart[] = [];
   let literal = "";
-  let i = 0;
-  while (i < template.length) {
-    const dollar = template.indexOf("$", i);
+  let t = template;
+  for (;;) {
+    const dollar = t.indexOf("$");
     if (dollar < 0) break;
-    literal += template.slice(i, dollar);
-    i = dollar + 1;
-    if (template[i] === "$") {
+    literal += t.slice(0, dollar);
+    t = t.slice(dollar + 1);
+    if (t.startsWith("$")) {
       literal += "$";
-      i++;
+      t = t.slice(1);
       continue;
     }
-    const braced = template[i] === "{";
-    const nameMatch = /^[A-Za-z0-9_]+/.exec(template.slice(braced ? i + 1 : i));
-    const name = nameMatch?.[0];
-    if (name === undefined || (braced && template[i + 1 + name.length] !== "}")) {
+    const ref = extractRef(t);
+    if (!ref) {
       literal += "$"; // malformed reference: the "$" is literal text
       continue;
     }
-    i += name.length + (braced ? 2 : 0);
-    // A number names a group by position, unless it has a leading zero or 9+ digits (then it is a name).
-    const numeric = /^(?:0|[1-9][0-9]{0,7})$/.test(name);
-    const index = numeric ? Number(name) : groupNames.indexOf(name);
+    t = ref.rest;
     if (literal) parts.push(literal);
     literal = "";
-    parts.push(index < groupNames.length ? index : -1);
+    parts.push(ref.num >= 0 ? ref.num : { name: ref.name });
   }
-  literal += template.slice(i);
+  literal += t;
   if (literal) parts.push(literal);
   return parts;
 }
 
-/** Expands a compiled template against one match. */
-function expand(parts: readonly TemplatePart[], match: RegExpExecArray): string {
-  if (parts.length === 1 && typeof parts[0] === "number") return match[parts[0]] ?? "";
-  let out = "";
-  for (const part of parts) out += typeof part === "string" ? part : (match[part] ?? "");
-  return out;
-}
-
 /**
  * Compiles `pattern` (RE2) and `extract` into a TagFilter. Throws a SlipwayError naming the
- * pattern (as `<subject> "<pattern>"`, subject default `filterTags.pattern`) when RE2 would reject it.
+ * pattern (as `<subject> "<pattern>"`, subject default `filterTags.pattern`) with Go's reason
+ * when Go's regexp would reject it (e.g. `invalid repeat count: \`{1001}\``).
  */
 export function compileTagFilter(pattern: string, extract = "", subject = "filterTags.pattern"): TagFilter {
-  let regex: RegExp;
-  let groupNames: string[];
+  let re: RE2JS;
+  let names: string[] | undefined;
   try {
-    const t = translateRe2(pattern);
-    regex = new RegExp(t.source, t.flags);
-    groupNames = t.groupNames;
+    re = RE2JS.compile(pattern);
   } catch (err) {
-    throw new SlipwayError(`${subject} "${pattern}"`, `invalid regular expression: ${(err as Error).message}`, { cause: err });
+    const deduped = /duplicate capture group name/.test((err as Error).message) ? dedupeGroupNames(pattern) : undefined;
+    try {
+      if (!deduped) throw err;
+      re = RE2JS.compile(deduped.source);
+      names = deduped.names;
+    } catch (err2) {
+      let reason = goReason((err2 as Error).message, pattern);
+      for (const [alias, original] of deduped?.renamed ?? []) reason = reason.replaceAll(alias, original);
+      throw new SlipwayError(`${subject} "${pattern}"`, `invalid regular expression: ${reason}`, { cause: err2 });
+    }
   }
-  const parts = compileTemplate(extract, groupNames);
+  const groups = re.groupCount();
+  if (!names) {
+    names = new Array<string>(groups + 1).fill("");
+    for (const [name, index] of Object.entries(re.namedGroups())) names[index] = name;
+  }
+  const groupNames = names;
+  const parts = compileTemplate(extract);
   const apply = (tag: string): string | undefined => {
-    const m = regex.exec(tag);
-    if (!m) return undefined;
-    return extract === "" ? tag : expand(parts, m);
+    const m = re.matcher(tag);
+    if (!m.find()) return undefined;
+    if (extract === "") return tag;
+    const group = (i: number): string => (i <= groups ? (m.group(i) ?? "") : "");
+    let out = "";
+    for (const part of parts) {
+      if (typeof part === "string") out += part;
+      else if (typeof part === "number") out += group(part);
+      else {
+        for (let i = 1; i < groupNames.length; i++) {
+          if (groupNames[i] === part.name && m.group(i) !== null) {
+            out += m.group(i) ?? "";
+            break;
+          }
+        }
+      }
+    }
+    return out;
   };
   return { pattern, extract, apply };
 }

@@ -74,7 +74,7 @@ test("removed and unknown fields are errors naming the field and line, never emp
   assert.throws(() => renderCommitMessage("x\n{{ .Updated.Images }}", data, "ImageUpdateAutomation/flux-system/a"), /^SlipwayError: ImageUpdateAutomation\/flux-system\/a:2: \.Updated is not supported/);
   assert.throws(() => renderCommitMessage("{{ .Changed.ImageResult }}", data, "t"), /\.Changed\.ImageResult is not supported/);
   assert.throws(() => renderCommitMessage("{{ range .Changed.Changes }}{{ .Image }}{{ end }}", data, "t"), /\.Image is not supported: Change has OldValue, NewValue, Setter/);
-  assert.throws(() => renderCommitMessage("{{ .AutomationObject | shout }}", data, "t"), /function "shout" is not supported/);
+  assert.throws(() => renderCommitMessage("{{ .AutomationObject | shout }}", data, "t"), /function "shout" not defined/); // Go's reason
   assert.throws(() => renderCommitMessage("{{ if .Values }}open", data, "t"), /missing \{\{end\}\}/);
   assert.throws(() => renderCommitMessage("{{ .Values.env", data, "t"), /unclosed action/);
 });

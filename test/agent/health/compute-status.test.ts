@@ -18,7 +18,7 @@ const files = readdirSync(dir).filter((f) => f.endsWith(".yaml")).sort();
 
 test("there are health fixtures for every kind with a rule", () => {
   const kinds = new Set(files.map((f) => (parse(readFileSync(path.join(dir, f), "utf8")) as Fixture).object.kind));
-  for (const k of ["Deployment", "StatefulSet", "DaemonSet", "Job", "Pod", "PersistentVolumeClaim", "Service", "CustomResourceDefinition", "ConfigMap", "Widget"]) {
+  for (const k of ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "Pod", "PodDisruptionBudget", "PersistentVolumeClaim", "Service", "CustomResourceDefinition", "ConfigMap", "Widget"]) {
     assert.ok(kinds.has(k), `no fixture for ${k}`);
   }
 });
