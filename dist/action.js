@@ -80915,7 +80915,8 @@ function parseImagePolicy(doc, source, defaultNamespace = "default") {
     try {
       compileTagFilter(pattern ?? "", extract ?? "");
     } catch (err) {
-      throw new SlipwayError(subject, `spec.filterTags.pattern "${pattern}" is invalid`, { cause: err });
+      const reason = err.message.replace(/^[\s\S]*?invalid regular expression: /, "");
+      throw new SlipwayError(subject, `spec.filterTags.pattern "${pattern}" is invalid: ${reason}`, { cause: err });
     }
     result.filterTags = {};
     if (pattern !== void 0) result.filterTags.pattern = pattern;

@@ -110,7 +110,9 @@ export function parseImagePolicy(doc: unknown, source: string, defaultNamespace 
     try {
       compileTagFilter(pattern ?? "", extract ?? "");
     } catch (err) {
-      throw new SlipwayError(subject, `spec.filterTags.pattern "${pattern}" is invalid`, { cause: err });
+      // Go's reason, e.g. "invalid repeat count: `{1001}`".
+      const reason = (err as Error).message.replace(/^[\s\S]*?invalid regular expression: /, "");
+      throw new SlipwayError(subject, `spec.filterTags.pattern "${pattern}" is invalid: ${reason}`, { cause: err });
     }
     result.filterTags = {};
     if (pattern !== undefined) result.filterTags.pattern = pattern;
