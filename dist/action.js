@@ -86749,7 +86749,8 @@ var filterTagsSchema = object({ pattern: string2().nullish(), extract: string2()
   try {
     compileTagFilter(f6.pattern ?? "", f6.extract ?? "");
   } catch (err) {
-    ctx.addIssue({ code: "custom", path: ["pattern"], message: `"${f6.pattern}" is invalid`, params: { cause: err } });
+    const reason = err.message.replace(/^[\s\S]*?invalid regular expression: /, "");
+    ctx.addIssue({ code: "custom", path: ["pattern"], message: `"${f6.pattern}" is invalid: ${reason}`, params: { cause: err } });
   }
 }).transform((f6) => ({ ...f6.pattern != null ? { pattern: f6.pattern } : {}, ...f6.extract != null ? { extract: f6.extract } : {} })).nullish();
 var headerSchema = object(

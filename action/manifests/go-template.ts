@@ -2,9 +2,13 @@
  * The subset of Go's text/template that commit message templates use: text, `{{pipeline}}`,
  * `{{- trim -}}` markers, comments, variables (`$x`, `$`), field chains (`.A.B`, `$x.A`),
  * `if`/`else if`/`else`, `range` (with `$k, $v :=`, and `else`), `with`, pipes, parentheses, and
- * the functions `len index print printf eq ne lt le gt ge not and or` plus a few text helpers
- * (`lower upper title trim trimPrefix trimSuffix replace join contains hasPrefix hasSuffix quote
- * default`). Unknown fields and functions are errors naming them, never empty output. Pure.
+ * Go's builtins `len index print printf eq ne lt le gt ge not and or` plus sprig's text helpers
+ * as Flux offers them (`lower upper title trim trimPrefix trimSuffix replace join contains
+ * hasPrefix hasSuffix quote default`, sprig's argument order). It behaves as Go does where the
+ * differential test (test/differential/template.test.ts) compares them: printf is fmt's, and/or
+ * short-circuit, a missing map key prints `<no value>`, unknown functions and undefined variables
+ * are rejected when parsed with Go's reasons, and unknown struct fields are errors naming them,
+ * never empty output. Pure.
  *
  * Hand-written on purpose: no npm library implements Go's text/template (the npm "go template"
  * packages are Handlebars-like or Mustache-like and differ in pipes, `printf`, `range`/`else`,

@@ -14,7 +14,7 @@ export const deploymentHealth: KindRule = (obj) => {
   let available = false;
   for (const c of conditions(obj)) {
     if (c.type === "Progressing") {
-      if (c.reason === "ProgressDeadlineExceeded") return failed(`deployment "${name}" exceeded its progress deadline${c.message ? `: ${c.message}` : ""}`);
+      if (c.reason === "ProgressDeadlineExceeded") return failed(`deployment "${name}" exceeded its progress deadline`); // kubectl's words
       if (c.status === "True" && c.reason === "NewReplicaSetAvailable") progressing = true;
     } else if (c.type === "Available" && c.status === "True") available = true;
   }

@@ -75,7 +75,9 @@ const filterTagsSchema = z
     try {
       compileTagFilter(f.pattern ?? "", f.extract ?? "");
     } catch (err) {
-      ctx.addIssue({ code: "custom", path: ["pattern"], message: `"${f.pattern}" is invalid`, params: { cause: err } });
+      // Go's reason, e.g. "invalid repeat count: `{1001}`".
+      const reason = (err as Error).message.replace(/^[\s\S]*?invalid regular expression: /, "");
+      ctx.addIssue({ code: "custom", path: ["pattern"], message: `"${f.pattern}" is invalid: ${reason}`, params: { cause: err } });
     }
   })
   .transform((f) => ({ ...(f.pattern != null ? { pattern: f.pattern } : {}), ...(f.extract != null ? { extract: f.extract } : {}) }))

@@ -20,12 +20,13 @@ const conditionType = fc.constantFrom("Ready", "Reconciling", "Stalled", "Progre
 const reason = fc.constantFrom("ProgressDeadlineExceeded", "NewReplicaSetAvailable", "ReplicaSetUpdated", "Unschedulable", "Installing", "NoConflicts", "X", "");
 const condition = fc.record({ type: conditionType, status: fc.constantFrom("True", "False", "Unknown", "Maybe"), reason, message: fc.constantFrom("m", "") });
 const kinds: [string, string][] = [
-  ["apps/v1", "Deployment"], ["extensions/v1beta1", "Deployment"], ["apps/v1", "StatefulSet"], ["apps/v1", "DaemonSet"], ["apps/v1", "ReplicaSet"],
+  ["apps/v1", "Deployment"], ["extensions/v1beta1", "Deployment"], ["apps/v1", "StatefulSet"], ["apps/v1", "DaemonSet"], ["extensions/v1beta1", "DaemonSet"],
+  ["apps/v1", "ReplicaSet"], ["extensions/v1beta1", "ReplicaSet"], ["apps/v1beta1", "StatefulSet"],
   ["batch/v1", "Job"], ["v1", "Pod"], ["v1", "PersistentVolumeClaim"], ["v1", "Service"], ["apiextensions.k8s.io/v1", "CustomResourceDefinition"],
   ["policy/v1", "PodDisruptionBudget"], ["v1", "Secret"], ["v1", "ConfigMap"], ["batch/v1", "CronJob"], ["example.com/v1", "Widget"], ["v1", "Widget"],
 ];
 
-/** Generated objects; `creationOffsetMs` is relative to now (the Pod grace period is counted from creation). */
+/** Generated objects; creation times are an hour ago, a minute ago or an hour ahead of now (the Pod grace period counts from creation). */
 export const objectArb: fc.Arbitrary<KubeObject> = fc
   .record({
     kind: fc.constantFrom(...kinds),

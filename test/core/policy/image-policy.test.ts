@@ -61,6 +61,7 @@ describe("parseImagePolicy", () => {
     ["no range", doc({ policy: { semver: {} } }), /spec\.policy\.semver\.range is required/],
     ["bad range", doc({ policy: { semver: { range: ">=x.y" } } }), /spec\.policy\.semver\.range ">=x\.y" is invalid/],
     ["bad pattern", doc({ policy: { alphabetical: {} }, filterTags: { pattern: "(?=a)" } }), /spec\.filterTags\.pattern "\(\?=a\)" is invalid/],
+    ["pattern Go rejects, with Go's reason", doc({ policy: { alphabetical: {} }, filterTags: { pattern: "a{1001}" } }), /spec\.filterTags\.pattern "a\{1001\}" is invalid: invalid repeat count: `\{1001\}`$/],
     ["range not a string", doc({ policy: { semver: { range: 1 } } }), /range must be a string, got number/],
   ];
   for (const [why, input, want] of bad) {
