@@ -70882,46 +70882,83 @@ function group(name, fn) {
   });
 }
 
+// core/redact.ts
+var forms = [];
+var raws = /* @__PURE__ */ new Set();
+var MIN_SECRET_LENGTH = 4;
+var BASE64_RUN = /[A-Za-z0-9+/_-]{6,}={0,2}/g;
+function literalForms(value) {
+  const out = [value, encodeURIComponent(value), encodeURIComponent(value).replace(/%20/g, "+"), JSON.stringify(value).slice(1, -1)];
+  const b6 = Buffer.from(value);
+  out.push(b6.toString("base64"), b6.toString("base64").replace(/=+$/, ""), b6.toString("base64url"));
+  return out;
+}
+function registerSecret(value) {
+  if (!value) return;
+  const candidates = [value, value.trim()];
+  if (value.includes("\n")) {
+    for (const line of value.split(/\r?\n/)) if (line.trim().length >= 16) candidates.push(line.trim());
+  }
+  let added = false;
+  for (const c6 of candidates) {
+    if (c6.length < MIN_SECRET_LENGTH || raws.has(c6)) continue;
+    raws.add(c6);
+    added = true;
+  }
+  if (!added) return;
+  const all = /* @__PURE__ */ new Set();
+  for (const r6 of raws) for (const f6 of literalForms(r6)) if (f6.length >= MIN_SECRET_LENGTH) all.add(f6);
+  forms = [...all].sort((a6, b6) => b6.length - a6.length);
+}
+function replaceLiterals(text2) {
+  let out = text2;
+  for (const f6 of forms) if (out.includes(f6)) out = out.split(f6).join("***");
+  return out;
+}
+function holdsSecret(text2, depth) {
+  if (replaceLiterals(text2) !== text2) return true;
+  return depth > 0 && replaceBase64Runs(text2, depth - 1) !== text2;
+}
+function replaceBase64Runs(text2, depth) {
+  return text2.replace(BASE64_RUN, (run3) => {
+    for (let offset = 0; offset < 4 && run3.length - offset >= 6; offset++) {
+      const decoded = Buffer.from(run3.slice(offset), "base64").toString("latin1");
+      if (holdsSecret(decoded, depth) || holdsSecret(Buffer.from(decoded, "latin1").toString("utf8"), depth)) return "***";
+    }
+    return run3;
+  });
+}
+function redact(text2) {
+  let out = text2.replace(/(\b[a-z][a-z0-9+.-]*:\/\/)([^/@\s:]+)(?::[^/@\s]*)?@/gi, "$1***@");
+  if (raws.size === 0) return out;
+  out = replaceBase64Runs(out, 1);
+  return replaceLiterals(out);
+}
+
 // core/errors.ts
 var SlipwayError = class extends Error {
   /** What the error is about: an input name, `file:line`, `Kind/ns/name`. */
   subject;
   constructor(subject, message, options) {
-    super(`${subject}: ${message}`, options);
+    super(redact(`${subject}: ${message}`), options);
     this.name = "SlipwayError";
-    this.subject = subject;
+    this.subject = redact(subject);
   }
 };
 function errorMessage(err) {
   if (err instanceof Error) {
     const cause = err.cause;
     if (cause instanceof Error && !err.message.includes(cause.message)) {
-      return `${err.message}: ${cause.message}`;
+      return redact(`${err.message}: ${cause.message}`);
     }
-    return err.message;
+    return redact(err.message);
   }
-  return String(err);
+  return redact(String(err));
 }
 function throwIfAborted(signal) {
   if (signal?.aborted) {
     throw signal.reason instanceof Error ? signal.reason : new Error("aborted", { cause: signal.reason });
   }
-}
-
-// core/redact.ts
-var secrets = /* @__PURE__ */ new Set();
-function registerSecret(value) {
-  if (!value || value.length < 4) return;
-  secrets.add(value);
-  secrets.add(encodeURIComponent(value));
-  secrets.add(Buffer.from(value).toString("base64"));
-}
-function redact(text2) {
-  let out = text2.replace(/(\b[a-z][a-z0-9+.-]*:\/\/)([^/@\s:]+)(?::[^/@\s]*)?@/gi, "$1***@");
-  for (const s2 of secrets) {
-    if (out.includes(s2)) out = out.split(s2).join("***");
-  }
-  return out;
 }
 
 // core/log.ts
@@ -70933,15 +70970,17 @@ function createLogger(options = {}, bound = {}) {
   const now = options.now ?? (() => /* @__PURE__ */ new Date());
   const emit = (level, msg, fields) => {
     if (order[level] < min) return;
-    const all = { ...bound, ...fields };
+    const all = {};
+    for (const [k6, v] of Object.entries({ ...bound, ...fields })) all[k6] = typeof v === "string" ? redact(v) : v;
+    const text2 = redact(msg);
     let line;
     if (format2 === "json") {
-      const obj = { time: now().toISOString(), level, msg };
+      const obj = { time: now().toISOString(), level, msg: text2 };
       for (const [k6, v] of Object.entries(all)) if (v !== void 0) obj[k6] = v;
       line = JSON.stringify(obj);
     } else {
       const kv = Object.entries(all).filter(([, v]) => v !== void 0).map(([k6, v]) => `${k6}=${String(v)}`).join(" ");
-      line = `${level} ${msg}${kv ? " " + kv : ""}`;
+      line = `${level} ${text2}${kv ? " " + kv : ""}`;
     }
     write(redact(line));
   };
