@@ -46926,7 +46926,7 @@ var require_dist_cjs13 = __commonJS({
   "node_modules/@aws-sdk/credential-provider-web-identity/dist-cjs/index.js"(exports) {
     var { setCredentialFeature: setCredentialFeature2 } = (init_client3(), __toCommonJS(client_exports2));
     var { CredentialsProviderError: CredentialsProviderError2, externalDataInterceptor: externalDataInterceptor2 } = (init_config2(), __toCommonJS(config_exports));
-    var { readFileSync: readFileSync2 } = __require("node:fs");
+    var { readFileSync: readFileSync3 } = __require("node:fs");
     var fromWebToken = (init) => async (awsIdentityProperties) => {
       init.logger?.debug("@aws-sdk/credential-provider-web-identity - fromWebToken");
       const { roleArn, roleSessionName, webIdentityToken, providerId, policyArns, policy, durationSeconds } = init;
@@ -46967,7 +46967,7 @@ var require_dist_cjs13 = __commonJS({
       }
       const credentials = await fromWebToken({
         ...init,
-        webIdentityToken: externalDataInterceptor2?.getTokenRecord?.()[webIdentityTokenFile] ?? readFileSync2(webIdentityTokenFile, { encoding: "ascii" }),
+        webIdentityToken: externalDataInterceptor2?.getTokenRecord?.()[webIdentityTokenFile] ?? readFileSync3(webIdentityTokenFile, { encoding: "ascii" }),
         roleArn,
         roleSessionName
       })(awsIdentityProperties);
@@ -71197,19 +71197,71 @@ import { mkdir as mkdir2 } from "node:fs/promises";
 
 // core/exec.ts
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+function residentBytes(pid) {
+  try {
+    const m4 = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m4?.[1] ? Number(m4[1]) * 1024 : void 0;
+  } catch {
+    return void 0;
+  }
+}
 function run(command6, args, options = {}) {
   const okCodes = options.okCodes ?? [0];
   const shown = redact([command6, ...args].join(" "));
   return new Promise((resolve, reject) => {
+    if (options.signal?.aborted) {
+      reject(options.signal.reason instanceof Error ? options.signal.reason : new Error("aborted", { cause: options.signal.reason }));
+      return;
+    }
     const child = spawn(command6, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
       stdio: ["pipe", "pipe", "pipe"],
-      signal: options.signal
+      detached: true
     });
     const out = [];
     const err = [];
+    let outBytes = 0;
+    let ended;
+    let killTimer;
+    const killGroup = (sig) => {
+      if (child.pid === void 0) return;
+      try {
+        process.kill(-child.pid, sig);
+      } catch {
+      }
+    };
+    const end2 = (why) => {
+      if (ended) return;
+      ended = why;
+      killGroup("SIGTERM");
+      killTimer = setTimeout(() => killGroup("SIGKILL"), options.killGraceMs ?? 2e3);
+      killTimer.unref();
+    };
+    const onAbort = () => {
+      const r6 = options.signal?.reason;
+      end2(r6 instanceof Error ? r6 : new Error("aborted", { cause: r6 }));
+    };
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    const timeout = options.timeoutMs !== void 0 ? setTimeout(() => end2(new SlipwayError(shown, `timed out after ${options.timeoutMs / 1e3}s`)), options.timeoutMs) : void 0;
+    const memoryWatch = options.maxMemoryBytes !== void 0 ? setInterval(() => {
+      const rss = child.pid !== void 0 ? residentBytes(child.pid) : void 0;
+      if (rss !== void 0 && rss > options.maxMemoryBytes) {
+        end2(new SlipwayError(shown, `used more than ${Math.round(options.maxMemoryBytes / 2 ** 20)} MiB of memory and was stopped`));
+      }
+    }, 100) : void 0;
+    const cleanup = () => {
+      options.signal?.removeEventListener("abort", onAbort);
+      if (timeout) clearTimeout(timeout);
+      if (memoryWatch) clearInterval(memoryWatch);
+    };
     child.stdout.on("data", (b6) => {
+      outBytes += b6.length;
+      if (options.maxOutputBytes !== void 0 && outBytes > options.maxOutputBytes) {
+        end2(new SlipwayError(shown, `wrote more than ${options.maxOutputBytes} bytes of output and was stopped`));
+        return;
+      }
       out.push(b6);
       options.onOutput?.(b6.toString(), "stdout");
     });
@@ -71218,12 +71270,19 @@ function run(command6, args, options = {}) {
       options.onOutput?.(b6.toString(), "stderr");
     });
     child.on("error", (e6) => {
+      cleanup();
       const why = e6.code === "ENOENT" ? `${command6} is not installed or not on PATH` : e6.message;
       reject(new SlipwayError(shown, why, { cause: e6 }));
     });
     child.on("close", (code, sig) => {
+      cleanup();
+      if (killTimer) clearTimeout(killTimer);
       const stdout = Buffer.concat(out).toString();
       const stderr = Buffer.concat(err).toString();
+      if (ended) {
+        reject(ended);
+        return;
+      }
       const exit = code ?? 128;
       if (sig || !okCodes.includes(exit)) {
         const tail = redact(stderr.trim().split("\n").slice(-5).join("\n"));
@@ -71295,11 +71354,29 @@ function parseCodeCommitUrl(url2) {
 
 // core/git/git-auth.ts
 var askpassScript = `#!/bin/sh
+url=\${1#*\\'}
+url=\${url%\\'*}
+scheme=\${url%%://*}
+rest=\${url#*://}
+authority=\${rest%%/*}
+hostport=\${authority##*@}
+if [ -z "$SLIPWAY_GIT_ORIGIN" ] || [ "$scheme://$hostport" != "$SLIPWAY_GIT_ORIGIN" ]; then
+  echo "slipway: refusing to send credentials for $scheme://$hostport (they are for $SLIPWAY_GIT_ORIGIN only)" >&2
+  exit 1
+fi
 case "$1" in
   [Uu]sername*) printf '%s\\n' "$SLIPWAY_GIT_USERNAME" ;;
   *) printf '%s\\n' "$SLIPWAY_GIT_PASSWORD" ;;
 esac
 `;
+function gitOrigin(remoteUrl) {
+  const m4 = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)/.exec(remoteUrl);
+  if (!m4) return "";
+  const authority = m4[2] ?? "";
+  return `${(m4[1] ?? "").toLowerCase()}://${authority.slice(authority.lastIndexOf("@") + 1)}`;
+}
+var GIT_SAFETY_ARGS = ["-c", "http.followRedirects=false", "-c", "http.lowSpeedLimit=1024", "-c", "http.lowSpeedTime=60"];
+var SSH_TIMEOUTS = ["-o", "ConnectTimeout=30", "-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=4"];
 var shellQuote = (s2) => `'${s2.replace(/'/g, `'\\''`)}'`;
 var noHelpers = ["-c", "credential.helper="];
 async function prepareGitAuth(auth, tmpRoot = tmpdir()) {
@@ -71316,7 +71393,7 @@ async function prepareGitAuth(auth, tmpRoot = tmpdir()) {
       const key = path.join(dir, "id");
       await writeFile2(key, auth.privateKey.endsWith("\n") ? auth.privateKey : `${auth.privateKey}
 `, { mode: 384 });
-      const opts = ["-i", key, "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "IdentityAgent=none"];
+      const opts = ["-i", key, "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "IdentityAgent=none", ...SSH_TIMEOUTS];
       if (auth.knownHosts !== void 0) {
         const known = path.join(dir, "known_hosts");
         await writeFile2(known, auth.knownHosts.endsWith("\n") ? auth.knownHosts : `${auth.knownHosts}
@@ -71334,7 +71411,7 @@ async function prepareGitAuth(auth, tmpRoot = tmpdir()) {
     if (auth.kind === "basic") {
       registerSecret(auth.password);
       const env2 = { ...base, SLIPWAY_GIT_USERNAME: auth.username, SLIPWAY_GIT_PASSWORD: auth.password };
-      return { forCall: async () => ({ env: env2, configArgs: noHelpers }), dispose };
+      return { forCall: async (remoteUrl) => ({ env: { ...env2, SLIPWAY_GIT_ORIGIN: gitOrigin(remoteUrl) }, configArgs: noHelpers }), dispose };
     }
     return {
       forCall: async (remoteUrl, signal) => {
@@ -71353,7 +71430,7 @@ async function prepareGitAuth(auth, tmpRoot = tmpdir()) {
         registerSecret(creds.sessionToken);
         const signed = signCodeCommit({ ...target, region, ...creds, now: (auth.now ?? (() => /* @__PURE__ */ new Date()))() });
         registerSecret(signed.password);
-        const env2 = { ...base, SLIPWAY_GIT_USERNAME: signed.username, SLIPWAY_GIT_PASSWORD: signed.password };
+        const env2 = { ...base, SLIPWAY_GIT_USERNAME: signed.username, SLIPWAY_GIT_PASSWORD: signed.password, SLIPWAY_GIT_ORIGIN: gitOrigin(remoteUrl) };
         return { env: env2, configArgs: noHelpers };
       },
       dispose
@@ -71424,16 +71501,17 @@ function parsePushOutput(stdout, stderr, ref2) {
 // core/git/git-client.ts
 var anyExitCode = Array.from({ length: 256 }, (_, i6) => i6);
 async function createGitClient(options = {}) {
-  const auth = await prepareGitAuth(options.auth ?? { kind: "none" });
+  const auth = await prepareGitAuth(options.auth ?? { kind: "none" }, options.tmpRoot);
+  const timeoutMs = options.timeoutMs ?? 6e5;
   const gitProgram = options.git ?? "git";
   const baseEnv = options.env ?? process.env;
   const git = async (args, call) => {
     throwIfAborted(call.signal);
     const a6 = await auth.forCall(call.remote, call.signal);
     const env2 = { ...baseEnv, ...a6.env, LC_ALL: "C", GIT_TERMINAL_PROMPT: "0" };
-    const argv = [...a6.configArgs, "-c", "advice.detachedHead=false", ...args];
+    const argv = [...a6.configArgs, ...GIT_SAFETY_ARGS, "-c", "advice.detachedHead=false", ...args];
     options.log?.debug(`git ${args.join(" ")}`, { cwd: call.cwd });
-    const r6 = await run(gitProgram, argv, { cwd: call.cwd, env: env2, signal: call.signal, input: call.input, okCodes: anyExitCode });
+    const r6 = await run(gitProgram, argv, { cwd: call.cwd, env: env2, signal: call.signal, input: call.input, okCodes: anyExitCode, timeoutMs });
     if (r6.code !== 0 && !call.allowFail) {
       throw classifyGitFailure(redact(call.remote), redact(r6.stderr), new Error(redact(`git ${args[0] ?? ""} exited with ${r6.code}: ${r6.stderr.trim()}`)));
     }
@@ -73228,7 +73306,7 @@ import { tmpdir as tmpdir2 } from "node:os";
 import path8 from "node:path";
 
 // core/markers/update-tree.ts
-import { closeSync, ftruncateSync, openSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, ftruncateSync, openSync, readFileSync as readFileSync2, writeSync } from "node:fs";
 import { lstat as lstat2, readdir as readdir2, realpath } from "node:fs/promises";
 import path6 from "node:path";
 
@@ -73540,7 +73618,7 @@ async function updateMarkers(options) {
     const rel = path6.relative(root6, full).split(path6.sep).join("/");
     let bytes;
     try {
-      bytes = readFileSync(full);
+      bytes = readFileSync2(full);
     } catch (err) {
       throw new SlipwayError(rel, "cannot be read", { cause: err });
     }
