@@ -1088,14 +1088,14 @@ var require_util = __commonJS({
         }
         const port = url2.port != null ? url2.port : url2.protocol === "https:" ? 443 : 80;
         let origin = url2.origin != null ? url2.origin : `${url2.protocol || ""}//${url2.hostname || ""}:${port}`;
-        let path9 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
+        let path10 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path9 && path9[0] !== "/") {
-          path9 = `/${path9}`;
+        if (path10 && path10[0] !== "/") {
+          path10 = `/${path10}`;
         }
-        return new URL(`${origin}${path9}`);
+        return new URL(`${origin}${path10}`);
       }
       if (!isHttpOrHttpsPrefixed(url2.origin || url2.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1296,20 +1296,20 @@ var require_util = __commonJS({
           async start() {
             iterator = iterable[Symbol.asyncIterator]();
           },
-          async pull(controller) {
+          async pull(controller2) {
             const { done, value } = await iterator.next();
             if (done) {
               queueMicrotask(() => {
-                controller.close();
-                controller.byobRequest?.respond(0);
+                controller2.close();
+                controller2.byobRequest?.respond(0);
               });
             } else {
               const buf2 = Buffer.isBuffer(value) ? value : Buffer.from(value);
               if (buf2.byteLength) {
-                controller.enqueue(new Uint8Array(buf2));
+                controller2.enqueue(new Uint8Array(buf2));
               }
             }
-            return controller.desiredSize > 0;
+            return controller2.desiredSize > 0;
           },
           async cancel(reason) {
             await iterator.return();
@@ -1546,39 +1546,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path9, origin }
+          request: { method, path: path10, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path9);
+        debuglog("sending request to %s %s/%s", method, origin, path10);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path9, origin },
+          request: { method, path: path10, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path9,
+          path10,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path9, origin }
+          request: { method, path: path10, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path9);
+        debuglog("trailers received from %s %s/%s", method, origin, path10);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path9, origin },
+          request: { method, path: path10, origin },
           error: error3
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path9,
+          path10,
           error3.message
         );
       });
@@ -1627,9 +1627,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path9, origin }
+            request: { method, path: path10, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path9);
+          debuglog("sending request to %s %s/%s", method, origin, path10);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1692,7 +1692,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path9,
+        path: path10,
         method,
         body,
         headers,
@@ -1707,11 +1707,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler) {
-        if (typeof path9 !== "string") {
+        if (typeof path10 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path9[0] !== "/" && !(path9.startsWith("http://") || path9.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path10[0] !== "/" && !(path10.startsWith("http://") || path10.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path9)) {
+        } else if (invalidPathRegex.test(path10)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1777,7 +1777,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path9, query) : path9;
+        this.path = query ? buildURL(path10, query) : path10;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -4655,10 +4655,10 @@ var require_util2 = __commonJS({
     function isReadableStreamLike(stream) {
       return stream instanceof ReadableStream || stream[Symbol.toStringTag] === "ReadableStream" && typeof stream.tee === "function";
     }
-    function readableStreamClose(controller) {
+    function readableStreamClose(controller2) {
       try {
-        controller.close();
-        controller.byobRequest?.respond(0);
+        controller2.close();
+        controller2.byobRequest?.respond(0);
       } catch (err) {
         if (!err.message.includes("Controller is already closed") && !err.message.includes("ReadableStream is already closed")) {
           throw err;
@@ -5483,12 +5483,12 @@ var require_body = __commonJS({
         stream = object.stream();
       } else {
         stream = new ReadableStream({
-          async pull(controller) {
+          async pull(controller2) {
             const buffer = typeof source === "string" ? textEncoder2.encode(source) : source;
             if (buffer.byteLength) {
-              controller.enqueue(buffer);
+              controller2.enqueue(buffer);
             }
-            queueMicrotask(() => readableStreamClose(controller));
+            queueMicrotask(() => readableStreamClose(controller2));
           },
           start() {
           },
@@ -5585,22 +5585,22 @@ Content-Type: ${value.type || "application/octet-stream"}\r
           async start() {
             iterator = action(object)[Symbol.asyncIterator]();
           },
-          async pull(controller) {
+          async pull(controller2) {
             const { value, done } = await iterator.next();
             if (done) {
               queueMicrotask(() => {
-                controller.close();
-                controller.byobRequest?.respond(0);
+                controller2.close();
+                controller2.byobRequest?.respond(0);
               });
             } else {
               if (!isErrored(stream)) {
                 const buffer = new Uint8Array(value);
                 if (buffer.byteLength) {
-                  controller.enqueue(buffer);
+                  controller2.enqueue(buffer);
                 }
               }
             }
-            return controller.desiredSize > 0;
+            return controller2.desiredSize > 0;
           },
           async cancel(reason) {
             await iterator.return();
@@ -6470,7 +6470,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request) {
-      const { method, path: path9, host, upgrade, blocking, reset } = request;
+      const { method, path: path10, host, upgrade, blocking, reset } = request;
       let { body, headers, contentLength } = request;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6551,7 +6551,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path9} HTTP/1.1\r
+      let header = `${method} ${path10} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -7080,7 +7080,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request) {
       const session = client[kHTTP2Session];
-      const { method, path: path9, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
+      const { method, path: path10, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
       let { body } = request;
       if (upgrade) {
         util.errorRequest(client, request, new Error("Upgrade not supported for H2"));
@@ -7177,7 +7177,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path9;
+      headers[HTTP2_HEADER_PATH] = path10;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7530,9 +7530,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path9 = search ? `${pathname}${search}` : pathname;
+        const path10 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path9;
+        this.opts.path = path10;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8771,10 +8771,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path9 = "/",
+          path: path10 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path9;
+        opts.path = origin + path10;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10746,20 +10746,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path9) {
-      if (typeof path9 !== "string") {
-        return path9;
+    function safeUrl(path10) {
+      if (typeof path10 !== "string") {
+        return path10;
       }
-      const pathSegments = path9.split("?");
+      const pathSegments = path10.split("?");
       if (pathSegments.length !== 2) {
-        return path9;
+        return path10;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path9, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path9);
+    function matchKey(mockDispatch2, { path: path10, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path10);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10781,7 +10781,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath2 = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path9 }) => matchValue(safeUrl(path9), resolvedPath2));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path10 }) => matchValue(safeUrl(path10), resolvedPath2));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath2}'`);
       }
@@ -10819,9 +10819,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path9, method, body, headers, query } = opts;
+      const { path: path10, method, body, headers, query } = opts;
       return {
-        path: path9,
+        path: path10,
         method,
         body,
         headers,
@@ -11284,10 +11284,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path9, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path10, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path9,
+            Path: path10,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -13642,13 +13642,13 @@ var require_fetch = __commonJS({
       }
       let responseObject = null;
       let locallyAborted = false;
-      let controller = null;
+      let controller2 = null;
       addAbortListener(
         requestObject.signal,
         () => {
           locallyAborted = true;
-          assert(controller != null);
-          controller.abort(requestObject.signal.reason);
+          assert(controller2 != null);
+          controller2.abort(requestObject.signal.reason);
           const realResponse = responseObject?.deref();
           abortFetch(p3, request, realResponse, requestObject.signal.reason);
         }
@@ -13658,7 +13658,7 @@ var require_fetch = __commonJS({
           return;
         }
         if (response.aborted) {
-          abortFetch(p3, request, responseObject, controller.serializedAbortReason);
+          abortFetch(p3, request, responseObject, controller2.serializedAbortReason);
           return;
         }
         if (response.type === "error") {
@@ -13669,7 +13669,7 @@ var require_fetch = __commonJS({
         p3.resolve(responseObject.deref());
         p3 = null;
       };
-      controller = fetching({
+      controller2 = fetching({
         request,
         processResponseEndOfBody: handleFetchDone,
         processResponse,
@@ -14366,11 +14366,11 @@ var require_fetch = __commonJS({
       };
       const stream = new ReadableStream(
         {
-          async start(controller) {
-            fetchParams.controller.controller = controller;
+          async start(controller2) {
+            fetchParams.controller.controller = controller2;
           },
-          async pull(controller) {
-            await pullAlgorithm(controller);
+          async pull(controller2) {
+            await pullAlgorithm(controller2);
           },
           async cancel(reason) {
             await cancelAlgorithm(reason);
@@ -15547,8 +15547,8 @@ var require_cache = __commonJS({
                       header: "Cache.addAll",
                       message: "invalid vary field value"
                     }));
-                    for (const controller of fetchControllers) {
-                      controller.abort();
+                    for (const controller2 of fetchControllers) {
+                      controller2.abort();
                     }
                     return;
                   }
@@ -16166,9 +16166,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path9) {
-      for (let i6 = 0; i6 < path9.length; ++i6) {
-        const code = path9.charCodeAt(i6);
+    function validateCookiePath(path10) {
+      for (let i6 = 0; i6 < path10.length; ++i6) {
+        const code = path10.charCodeAt(i6);
         if (code < 32 || // exclude CTLs (0-31)
         code > 126 || // exclude DEL and non-ascii
         code === 59) {
@@ -17011,8 +17011,8 @@ var require_util7 = __commonJS({
       return code >= 3e3 && code <= 4999;
     }
     function failWebsocketConnection(ws, reason) {
-      const { [kController]: controller, [kResponse]: response } = ws;
-      controller.abort();
+      const { [kController]: controller2, [kResponse]: response } = ws;
+      controller2.abort();
       if (response?.socket && !response.socket.destroyed) {
         response.socket.destroy();
       }
@@ -17218,7 +17218,7 @@ var require_connection = __commonJS({
       }
       const permessageDeflate = "permessage-deflate; client_max_window_bits";
       request.headersList.append("sec-websocket-extensions", permessageDeflate);
-      const controller = fetching({
+      const controller2 = fetching({
         request,
         useParallelQueue: true,
         dispatcher: options.dispatcher,
@@ -17275,7 +17275,7 @@ var require_connection = __commonJS({
           onEstablish(response, extensions);
         }
       });
-      return controller;
+      return controller2;
     }
     function closeWebSocketConnection(ws, code, reason, reasonByteLength) {
       if (isClosing(ws) || isClosed(ws)) {
@@ -19088,11 +19088,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path9 = opts.path;
+          let path10 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path9 = `/${path9}`;
+            path10 = `/${path10}`;
           }
-          url2 = new URL(util.parseOrigin(url2).origin + path9);
+          url2 = new URL(util.parseOrigin(url2).origin + path10);
         } else {
           if (!opts) {
             opts = typeof url2 === "object" ? url2 : {};
@@ -21013,14 +21013,14 @@ var init_readFile = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/readFile.js"() {
     filePromises = {};
     fileIntercept = {};
-    readFile2 = (path9, options) => {
-      if (fileIntercept[path9] !== void 0) {
-        return fileIntercept[path9];
+    readFile2 = (path10, options) => {
+      if (fileIntercept[path10] !== void 0) {
+        return fileIntercept[path10];
       }
-      if (!filePromises[path9] || options?.ignoreCache) {
-        filePromises[path9] = fsReadFile(path9, "utf8");
+      if (!filePromises[path10] || options?.ignoreCache) {
+        filePromises[path10] = fsReadFile(path10, "utf8");
       }
-      return filePromises[path9];
+      return filePromises[path10];
     };
   }
 });
@@ -21132,8 +21132,8 @@ var init_externalDataInterceptor = __esm({
       getFileRecord() {
         return fileIntercept;
       },
-      interceptFile(path9, contents) {
-        fileIntercept[path9] = Promise.resolve(contents);
+      interceptFile(path10, contents) {
+        fileIntercept[path10] = Promise.resolve(contents);
       },
       getTokenRecord() {
         return tokenIntercept;
@@ -24155,8 +24155,8 @@ var init_createConfigValueProvider = __esm({
               return endpoint.url.href;
             }
             if ("hostname" in endpoint) {
-              const { protocol, hostname, port, path: path9 } = endpoint;
-              return `${protocol}//${hostname}${port ? ":" + port : ""}${path9}`;
+              const { protocol, hostname, port, path: path10 } = endpoint;
+              return `${protocol}//${hostname}${port ? ":" + port : ""}${path10}`;
             }
           }
           return endpoint;
@@ -24532,18 +24532,18 @@ var getAttrPathList;
 var init_getAttrPathList = __esm({
   "node_modules/@smithy/core/dist-es/submodules/endpoints/util-endpoints/lib/getAttrPathList.js"() {
     init_types2();
-    getAttrPathList = (path9) => {
-      const parts = path9.split(".");
+    getAttrPathList = (path10) => {
+      const parts = path10.split(".");
       const pathList = [];
       for (const part of parts) {
         const squareBracketIndex = part.indexOf("[");
         if (squareBracketIndex !== -1) {
           if (part.indexOf("]") !== part.length - 1) {
-            throw new EndpointError(`Path: '${path9}' does not end with ']'`);
+            throw new EndpointError(`Path: '${path10}' does not end with ']'`);
           }
           const arrayIndex = part.slice(squareBracketIndex + 1, -1);
           if (Number.isNaN(parseInt(arrayIndex))) {
-            throw new EndpointError(`Invalid array index: '${arrayIndex}' in path: '${path9}'`);
+            throw new EndpointError(`Invalid array index: '${arrayIndex}' in path: '${path10}'`);
           }
           if (squareBracketIndex !== 0) {
             pathList.push(part.slice(0, squareBracketIndex));
@@ -24564,9 +24564,9 @@ var init_getAttr = __esm({
   "node_modules/@smithy/core/dist-es/submodules/endpoints/util-endpoints/lib/getAttr.js"() {
     init_types2();
     init_getAttrPathList();
-    getAttr = (value, path9) => getAttrPathList(path9).reduce((acc, index) => {
+    getAttr = (value, path10) => getAttrPathList(path10).reduce((acc, index) => {
       if (typeof acc !== "object") {
-        throw new EndpointError(`Index '${index}' in '${path9}' not found in '${JSON.stringify(value)}'`);
+        throw new EndpointError(`Index '${index}' in '${path10}' not found in '${JSON.stringify(value)}'`);
       } else if (Array.isArray(acc)) {
         const i6 = parseInt(index);
         return acc[i6 < 0 ? acc.length + i6 : i6];
@@ -24627,8 +24627,8 @@ var init_parseURL = __esm({
             return value;
           }
           if (typeof value === "object" && "hostname" in value) {
-            const { hostname: hostname2, port, protocol: protocol2 = "", path: path9 = "", query = {} } = value;
-            const url2 = new URL(`${protocol2}//${hostname2}${port ? `:${port}` : ""}${path9}`);
+            const { hostname: hostname2, port, protocol: protocol2 = "", path: path10 = "", query = {} } = value;
+            const url2 = new URL(`${protocol2}//${hostname2}${port ? `:${port}` : ""}${path10}`);
             url2.search = Object.entries(query).map(([k6, v]) => `${k6}=${v}`).join("&");
             return url2;
           }
@@ -25519,18 +25519,18 @@ var init_createChecksumStream_browser = __esm({
       const transform = new TransformStream({
         start() {
         },
-        async transform(chunk, controller) {
+        async transform(chunk, controller2) {
           checksum.update(chunk);
-          controller.enqueue(chunk);
+          controller2.enqueue(chunk);
         },
-        async flush(controller) {
+        async flush(controller2) {
           const digest2 = await checksum.digest();
           const received = encoder2(digest2);
           if (expectedChecksum !== received) {
             const error3 = new Error(`Checksum mismatch: expected "${expectedChecksum}" but received "${received}" in response header "${checksumSourceLocation}".`);
-            controller.error(error3);
+            controller2.error(error3);
           } else {
-            controller.terminate();
+            controller2.terminate();
           }
         }
       });
@@ -25603,34 +25603,34 @@ function createBufferedReadableStream(upstream, size, logger2) {
   let bytesSeen = 0;
   const buffers = ["", new ByteArrayCollector((size2) => new Uint8Array(size2))];
   let mode = -1;
-  const pull = async (controller) => {
+  const pull = async (controller2) => {
     const { value, done } = await reader.read();
     const chunk = value;
     if (done) {
       if (mode !== -1) {
         const remainder = flush(buffers, mode);
         if (sizeOf(remainder) > 0) {
-          controller.enqueue(remainder);
+          controller2.enqueue(remainder);
         }
       }
-      controller.close();
+      controller2.close();
     } else {
       const chunkMode = modeOf(chunk, false);
       if (mode !== chunkMode) {
         if (mode >= 0) {
-          controller.enqueue(flush(buffers, mode));
+          controller2.enqueue(flush(buffers, mode));
         }
         mode = chunkMode;
       }
       if (mode === -1) {
-        controller.enqueue(chunk);
+        controller2.enqueue(chunk);
         return;
       }
       const chunkSize = sizeOf(chunk);
       bytesSeen += chunkSize;
       const bufferSize = sizeOf(buffers[mode]);
       if (chunkSize >= size && bufferSize === 0) {
-        controller.enqueue(chunk);
+        controller2.enqueue(chunk);
       } else {
         const newSize = merge(buffers, mode, chunk);
         if (!streamBufferingLoggedWarning && bytesSeen > size * 2) {
@@ -25638,9 +25638,9 @@ function createBufferedReadableStream(upstream, size, logger2) {
           logger2?.warn(`@smithy/util-stream - stream chunk size ${chunkSize} is below threshold of ${size}, automatically buffering.`);
         }
         if (newSize >= size) {
-          controller.enqueue(flush(buffers, mode));
+          controller2.enqueue(flush(buffers, mode));
         } else {
-          await pull(controller);
+          await pull(controller2);
         }
       }
     }
@@ -25768,21 +25768,21 @@ var init_getAwsChunkedEncodingStream_browser = __esm({
       });
       const reader = readableStream.getReader();
       return new ReadableStream({
-        async pull(controller) {
+        async pull(controller2) {
           const { value, done } = await reader.read();
           if (done) {
-            controller.enqueue(`0\r
+            controller2.enqueue(`0\r
 `);
             if (checksumRequired) {
               const checksum = base64Encoder(await digest2);
-              controller.enqueue(`${checksumLocationName}:${checksum}\r
+              controller2.enqueue(`${checksumLocationName}:${checksum}\r
 `);
-              controller.enqueue(`\r
+              controller2.enqueue(`\r
 `);
             }
-            controller.close();
+            controller2.close();
           } else {
-            controller.enqueue(`${(bodyLengthChecker(value) || 0).toString(16)}\r
+            controller2.enqueue(`${(bodyLengthChecker(value) || 0).toString(16)}\r
 ${value}\r
 `);
           }
@@ -26477,29 +26477,29 @@ var init_HttpBindingNormalizedSchema = __esm({
       response.syntheticBodySchema = createBodySchema(schema, bodyMemberNames, bodyMemberSchemas);
       return bindings;
     };
-    buildPathSegments = (path9) => {
+    buildPathSegments = (path10) => {
       const segments = [];
       let offset = 0;
-      for (const match of path9.matchAll(/\{([^{}+]+)(\+)?\}/g)) {
+      for (const match of path10.matchAll(/\{([^{}+]+)(\+)?\}/g)) {
         if (match.index > offset) {
-          segments.push([path9.slice(offset, match.index), 0]);
+          segments.push([path10.slice(offset, match.index), 0]);
         }
         segments.push([match[1], match[2] ? 2 : 1]);
         offset = match.index + match[0].length;
       }
-      if (segments.length && offset < path9.length) {
-        segments.push([path9.slice(offset), 0]);
+      if (segments.length && offset < path10.length) {
+        segments.push([path10.slice(offset), 0]);
       }
       return segments.length ? segments : void 0;
     };
     buildHttpOperationBindings = (schema) => {
       const { http, endpoint } = translateTraits(schema.traits ?? {});
-      const [path9, search] = http?.[1].split("?") ?? [];
+      const [path10, search] = http?.[1].split("?") ?? [];
       return [
         http?.[0],
-        path9,
+        path10,
         search ? [...new URLSearchParams(search)] : [],
-        path9 ? buildPathSegments(path9) : void 0,
+        path10 ? buildPathSegments(path10) : void 0,
         endpoint?.[0]
       ];
     };
@@ -27965,12 +27965,12 @@ var init_utils2 = __esm({
     iterableToReadableStream = (asyncIterable) => {
       const iterator = asyncIterable[Symbol.asyncIterator]();
       return new ReadableStream({
-        async pull(controller) {
+        async pull(controller2) {
           const { done, value } = await iterator.next();
           if (done) {
-            return controller.close();
+            return controller2.close();
           }
-          controller.enqueue(value);
+          controller2.enqueue(value);
         }
       });
     };
@@ -28533,10 +28533,10 @@ var init_HttpBindingProtocol = __esm({
         if (endpoint) {
           this.updateServiceEndpoint(request, endpoint);
           this.setHostPrefix(request, operationSchema, input, operation2);
-          const [method, path9, staticQuery] = operation2;
+          const [method, path10, staticQuery] = operation2;
           if (method) {
             request.method = method;
-            request.path = request.path === "/" ? path9 : request.path + path9;
+            request.path = request.path === "/" ? path10 : request.path + path10;
             for (const [key, value] of staticQuery) {
               query[key] = value;
             }
@@ -28678,10 +28678,10 @@ var init_HttpBindingProtocol = __esm({
         return this.serializer.flush();
       }
       serializePath(segments, labels, bindings) {
-        let path9 = "";
+        let path10 = "";
         for (const [value, kind] of segments) {
           if (kind === 0) {
-            path9 += value;
+            path10 += value;
             continue;
           }
           const replacement = labels?.[value];
@@ -28689,12 +28689,12 @@ var init_HttpBindingProtocol = __esm({
             if (hasOwn(bindings.byName, value) && bindings.byName[value][2] === 33) {
               throw new Error(`No value provided for input HTTP label: ${value}.`);
             }
-            path9 += `{${value}${kind === 2 ? "+" : ""}}`;
+            path10 += `{${value}${kind === 2 ? "+" : ""}}`;
           } else {
-            path9 += kind === 2 ? replacement.split("/").map(extendedEncodeURIComponent).join("/") : extendedEncodeURIComponent(replacement);
+            path10 += kind === 2 ? replacement.split("/").map(extendedEncodeURIComponent).join("/") : extendedEncodeURIComponent(replacement);
           }
         }
-        return path9;
+        return path10;
       }
       async deserializeResponse(operationSchema, context, response) {
         const deserializer = this.deserializer;
@@ -28930,11 +28930,11 @@ var init_AbstractRpcV2Protocol = __esm({
           this.applyEmptyBody(request);
         }
         const { service, operation: operation2 } = getSmithyContext(context);
-        const path9 = `/service/${service}/operation/${operation2}`;
+        const path10 = `/service/${service}/operation/${operation2}`;
         if (request.path.endsWith("/")) {
-          request.path += path9.slice(1);
+          request.path += path10.slice(1);
         } else {
-          request.path += path9;
+          request.path += path10;
         }
         return request;
       }
@@ -29016,8 +29016,8 @@ var init_requestBuilder = __esm({
         return this;
       }
       p(memberName, labelValueProvider, uriLabel, isGreedyLabel) {
-        this.resolvePathStack.push((path9) => {
-          this.path = resolvedPath(path9, this.input, memberName, labelValueProvider, uriLabel, isGreedyLabel);
+        this.resolvePathStack.push((path10) => {
+          this.path = resolvedPath(path10, this.input, memberName, labelValueProvider, uriLabel, isGreedyLabel);
         });
         return this;
       }
@@ -31920,9 +31920,9 @@ var init_createPaginator = __esm({
       command6 = withCommand(command6) ?? command6;
       return await client.send(command6, ...args);
     };
-    get = (fromObject, path9) => {
+    get = (fromObject, path10) => {
       let cursor2 = fromObject;
-      const pathComponents = path9.split(".");
+      const pathComponents = path10.split(".");
       for (const step of pathComponents) {
         if (!cursor2 || typeof cursor2 !== "object") {
           return void 0;
@@ -33462,7 +33462,7 @@ var init_configurations2 = __esm({
       const { retryStrategy, retryMode } = input;
       const { defaultMaxAttempts = DEFAULT_MAX_ATTEMPTS, defaultBaseDelay = Retry.delay() } = defaults ?? {};
       const maxAttemptsProvider = normalizeProvider(input.maxAttempts ?? defaultMaxAttempts);
-      let controller = retryStrategy ? Promise.resolve(retryStrategy) : void 0;
+      let controller2 = retryStrategy ? Promise.resolve(retryStrategy) : void 0;
       const getDefault = async () => {
         const maxAttempts = await maxAttemptsProvider();
         const adaptive = await normalizeProvider(retryMode)() === RETRY_MODES.ADAPTIVE;
@@ -33479,7 +33479,7 @@ var init_configurations2 = __esm({
       };
       return Object.assign(input, {
         maxAttempts: maxAttemptsProvider,
-        retryStrategy: () => controller ??= getDefault()
+        retryStrategy: () => controller2 ??= getDefault()
       });
     };
     ENV_RETRY_MODE = "AWS_RETRY_MODE";
@@ -36837,10 +36837,10 @@ ${longDate}
 ${credentialScope}
 ${toHex2(hashedRequest)}`;
       }
-      getCanonicalPath({ path: path9 }) {
+      getCanonicalPath({ path: path10 }) {
         if (this.uriEscapePath) {
           const normalizedPathSegments = [];
-          for (const pathSegment of path9.split("/")) {
+          for (const pathSegment of path10.split("/")) {
             if (pathSegment?.length === 0) {
               continue;
             }
@@ -36853,11 +36853,11 @@ ${toHex2(hashedRequest)}`;
               normalizedPathSegments.push(pathSegment);
             }
           }
-          const normalizedPath = `${path9?.startsWith("/") ? "/" : ""}${normalizedPathSegments.join("/")}${normalizedPathSegments.length > 0 && path9?.endsWith("/") ? "/" : ""}`;
+          const normalizedPath = `${path10?.startsWith("/") ? "/" : ""}${normalizedPathSegments.join("/")}${normalizedPathSegments.length > 0 && path10?.endsWith("/") ? "/" : ""}`;
           const doubleEncoded = escapeUri2(normalizedPath);
           return doubleEncoded.replace(/%2F/g, "/");
         }
-        return path9;
+        return path10;
       }
       validateResolvedCredentials(credentials) {
         if (typeof credentials !== "object" || typeof credentials.accessKeyId !== "string" || typeof credentials.secretAccessKey !== "string") {
@@ -38062,12 +38062,12 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             const password = request.password ?? "";
             auth = `${username}:${password}`;
           }
-          let path9 = request.path;
+          let path10 = request.path;
           if (queryString) {
-            path9 += `?${queryString}`;
+            path10 += `?${queryString}`;
           }
           if (request.fragment) {
-            path9 += `#${request.fragment}`;
+            path10 += `#${request.fragment}`;
           }
           let hostname = request.hostname ?? "";
           if (hostname[0] === "[" && hostname.endsWith("]")) {
@@ -38079,7 +38079,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             headers: request.headers,
             host: hostname,
             method: request.method,
-            path: path9,
+            path: path10,
             port: request.port,
             agent,
             auth
@@ -38501,16 +38501,16 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             reject(err);
           };
           const queryString = query ? buildQueryString2(query) : "";
-          let path9 = request.path;
+          let path10 = request.path;
           if (queryString) {
-            path9 += `?${queryString}`;
+            path10 += `?${queryString}`;
           }
           if (request.fragment) {
-            path9 += `#${request.fragment}`;
+            path10 += `#${request.fragment}`;
           }
           const clientHttp2Stream = session.request({
             ...request.headers,
-            [constants3.HTTP2_HEADER_PATH]: path9,
+            [constants3.HTTP2_HEADER_PATH]: path10,
             [constants3.HTTP2_HEADER_METHOD]: method
           });
           if (effectiveRequestTimeout) {
@@ -63085,17 +63085,17 @@ var require_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    function visit_(key, node, visitor, path9) {
-      const ctrl = callVisitor(key, node, visitor, path9);
+    function visit_(key, node, visitor, path10) {
+      const ctrl = callVisitor(key, node, visitor, path10);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path9, ctrl);
-        return visit_(key, ctrl, visitor, path9);
+        replaceNode(key, path10, ctrl);
+        return visit_(key, ctrl, visitor, path10);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node)) {
-          path9 = Object.freeze(path9.concat(node));
+          path10 = Object.freeze(path10.concat(node));
           for (let i6 = 0; i6 < node.items.length; ++i6) {
-            const ci = visit_(i6, node.items[i6], visitor, path9);
+            const ci = visit_(i6, node.items[i6], visitor, path10);
             if (typeof ci === "number")
               i6 = ci - 1;
             else if (ci === BREAK)
@@ -63106,13 +63106,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node)) {
-          path9 = Object.freeze(path9.concat(node));
-          const ck = visit_("key", node.key, visitor, path9);
+          path10 = Object.freeze(path10.concat(node));
+          const ck = visit_("key", node.key, visitor, path10);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = visit_("value", node.value, visitor, path9);
+          const cv = visit_("value", node.value, visitor, path10);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -63133,17 +63133,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node, visitor, path9) {
-      const ctrl = await callVisitor(key, node, visitor, path9);
+    async function visitAsync_(key, node, visitor, path10) {
+      const ctrl = await callVisitor(key, node, visitor, path10);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path9, ctrl);
-        return visitAsync_(key, ctrl, visitor, path9);
+        replaceNode(key, path10, ctrl);
+        return visitAsync_(key, ctrl, visitor, path10);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node)) {
-          path9 = Object.freeze(path9.concat(node));
+          path10 = Object.freeze(path10.concat(node));
           for (let i6 = 0; i6 < node.items.length; ++i6) {
-            const ci = await visitAsync_(i6, node.items[i6], visitor, path9);
+            const ci = await visitAsync_(i6, node.items[i6], visitor, path10);
             if (typeof ci === "number")
               i6 = ci - 1;
             else if (ci === BREAK)
@@ -63154,13 +63154,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node)) {
-          path9 = Object.freeze(path9.concat(node));
-          const ck = await visitAsync_("key", node.key, visitor, path9);
+          path10 = Object.freeze(path10.concat(node));
+          const ck = await visitAsync_("key", node.key, visitor, path10);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = await visitAsync_("value", node.value, visitor, path9);
+          const cv = await visitAsync_("value", node.value, visitor, path10);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -63187,23 +63187,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node, visitor, path9) {
+    function callVisitor(key, node, visitor, path10) {
       if (typeof visitor === "function")
-        return visitor(key, node, path9);
+        return visitor(key, node, path10);
       if (identity.isMap(node))
-        return visitor.Map?.(key, node, path9);
+        return visitor.Map?.(key, node, path10);
       if (identity.isSeq(node))
-        return visitor.Seq?.(key, node, path9);
+        return visitor.Seq?.(key, node, path10);
       if (identity.isPair(node))
-        return visitor.Pair?.(key, node, path9);
+        return visitor.Pair?.(key, node, path10);
       if (identity.isScalar(node))
-        return visitor.Scalar?.(key, node, path9);
+        return visitor.Scalar?.(key, node, path10);
       if (identity.isAlias(node))
-        return visitor.Alias?.(key, node, path9);
+        return visitor.Alias?.(key, node, path10);
       return void 0;
     }
-    function replaceNode(key, path9, node) {
-      const parent = path9[path9.length - 1];
+    function replaceNode(key, path10, node) {
+      const parent = path10[path10.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key] = node;
       } else if (identity.isPair(parent)) {
@@ -63815,10 +63815,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path9, value) {
+    function collectionFromPath(schema, path10, value) {
       let v = value;
-      for (let i6 = path9.length - 1; i6 >= 0; --i6) {
-        const k6 = path9[i6];
+      for (let i6 = path10.length - 1; i6 >= 0; --i6) {
+        const k6 = path10[i6];
         if (typeof k6 === "number" && Number.isInteger(k6) && k6 >= 0) {
           const a6 = [];
           a6[k6] = v;
@@ -63837,7 +63837,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path9) => path9 == null || typeof path9 === "object" && !!path9[Symbol.iterator]().next().done;
+    var isEmptyPath = (path10) => path10 == null || typeof path10 === "object" && !!path10[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -63867,11 +63867,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path9, value) {
-        if (isEmptyPath(path9))
+      addIn(path10, value) {
+        if (isEmptyPath(path10))
           this.add(value);
         else {
-          const [key, ...rest] = path9;
+          const [key, ...rest] = path10;
           const node = this.get(key, true);
           if (identity.isCollection(node))
             node.addIn(rest, value);
@@ -63885,8 +63885,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path9) {
-        const [key, ...rest] = path9;
+      deleteIn(path10) {
+        const [key, ...rest] = path10;
         if (rest.length === 0)
           return this.delete(key);
         const node = this.get(key, true);
@@ -63900,8 +63900,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path9, keepScalar) {
-        const [key, ...rest] = path9;
+      getIn(path10, keepScalar) {
+        const [key, ...rest] = path10;
         const node = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node) ? node.value : node;
@@ -63919,8 +63919,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path9) {
-        const [key, ...rest] = path9;
+      hasIn(path10) {
+        const [key, ...rest] = path10;
         if (rest.length === 0)
           return this.has(key);
         const node = this.get(key, true);
@@ -63930,8 +63930,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path9, value) {
-        const [key, ...rest] = path9;
+      setIn(path10, value) {
+        const [key, ...rest] = path10;
         if (rest.length === 0) {
           this.set(key, value);
         } else {
@@ -66446,9 +66446,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path9, value) {
+      addIn(path10, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path9, value);
+          this.contents.addIn(path10, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -66523,14 +66523,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path9) {
-        if (Collection.isEmptyPath(path9)) {
+      deleteIn(path10) {
+        if (Collection.isEmptyPath(path10)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path9) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path10) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -66545,10 +66545,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path9, keepScalar) {
-        if (Collection.isEmptyPath(path9))
+      getIn(path10, keepScalar) {
+        if (Collection.isEmptyPath(path10))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path9, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path10, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -66559,10 +66559,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path9) {
-        if (Collection.isEmptyPath(path9))
+      hasIn(path10) {
+        if (Collection.isEmptyPath(path10))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path9) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path10) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -66579,13 +66579,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path9, value) {
-        if (Collection.isEmptyPath(path9)) {
+      setIn(path10, value) {
+        if (Collection.isEmptyPath(path10)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path9), value);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path10), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path9, value);
+          this.contents.setIn(path10, value);
         }
       }
       /**
@@ -68546,9 +68546,9 @@ var require_cst_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    visit.itemAtPath = (cst, path9) => {
+    visit.itemAtPath = (cst, path10) => {
       let item = cst;
-      for (const [field, index] of path9) {
+      for (const [field, index] of path10) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -68557,23 +68557,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit.parentCollection = (cst, path9) => {
-      const parent = visit.itemAtPath(cst, path9.slice(0, -1));
-      const field = path9[path9.length - 1][0];
+    visit.parentCollection = (cst, path10) => {
+      const parent = visit.itemAtPath(cst, path10.slice(0, -1));
+      const field = path10[path10.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path9, item, visitor) {
-      let ctrl = visitor(item, path9);
+    function _visit(path10, item, visitor) {
+      let ctrl = visitor(item, path10);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i6 = 0; i6 < token.items.length; ++i6) {
-            const ci = _visit(Object.freeze(path9.concat([[field, i6]])), token.items[i6], visitor);
+            const ci = _visit(Object.freeze(path10.concat([[field, i6]])), token.items[i6], visitor);
             if (typeof ci === "number")
               i6 = ci - 1;
             else if (ci === BREAK)
@@ -68584,10 +68584,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path9);
+            ctrl = ctrl(item, path10);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path9) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path10) : ctrl;
     }
     exports.visit = visit;
   }
@@ -71052,25 +71052,64 @@ function oneOf(...values) {
     return v;
   };
 }
+var CREDENTIALS_IN_URL = "must not contain credentials (user:password@ or token@); the value is not shown. Give them in the secret inputs instead";
 function url(t) {
   const v = t.trim();
   if (v === "") return v;
+  let u;
   try {
-    const u = new URL(v);
-    if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error(`scheme ${u.protocol} is not http(s)`);
+    u = new URL(v);
   } catch (err) {
-    throw new Error(`"${v}" is not an http(s) URL`, { cause: err });
+    throw new Error(`"${redact(v)}" is not an http(s) URL`, { cause: err });
   }
+  if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error(`"${redact(v)}" is not an http(s) URL (scheme ${u.protocol})`);
+  if (u.username !== "" || u.password !== "" || /^[a-z]+:\/\/[^/?#]*@/i.test(v)) throw new Error(CREDENTIALS_IN_URL);
   return v;
 }
 function gitUrl(t) {
   const v = t.trim();
   if (v === "") return v;
-  if (/^(https?|ssh|git|file):\/\//.test(v) || /^codecommit::[a-z0-9-]+:\/\/\S+$/.test(v) || /^[^\s/:@]+@[^\s/:]+:\S+$/.test(v)) {
-    if (/^https?:\/\/[^/@]*:[^/@]*@/.test(v)) throw new Error("must not contain credentials; use git-token or git-password");
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)/.exec(v);
+  if (scheme) {
+    const name = (scheme[1] ?? "").toLowerCase();
+    const authority = scheme[2] ?? "";
+    const at = authority.lastIndexOf("@");
+    const userinfo = at >= 0 ? authority.slice(0, at) : void 0;
+    if (!["http", "https", "ssh", "git", "file"].includes(name)) {
+      throw new Error(`"${redact(v)}" is not a git URL (https://, ssh://, user@host:path, git://, file:// or codecommit::region://name)`);
+    }
+    if (userinfo !== void 0 && (name !== "ssh" || userinfo.includes(":"))) {
+      throw new Error(`${CREDENTIALS_IN_URL} (git-token, git-password or git-ssh-key)`);
+    }
     return v;
   }
-  throw new Error(`"${v}" is not a git URL (https://, ssh://, user@host:path, file:// or codecommit::region://name)`);
+  if (/^codecommit::[a-z0-9-]+:\/\/\S+$/.test(v)) {
+    if (v.slice("codecommit::".length).replace(/^[a-z0-9-]+:\/\//, "").includes("@")) throw new Error(`${CREDENTIALS_IN_URL} (CodeCommit signs from the AWS credential chain)`);
+    return v;
+  }
+  const scp = /^([^\s/@]+)@[^\s/:]+:\S+$/.exec(v);
+  if (scp) {
+    if ((scp[1] ?? "").includes(":")) throw new Error(`${CREDENTIALS_IN_URL} (git-ssh-key)`);
+    return v;
+  }
+  throw new Error(`"${redact(v)}" is not a git URL (https://, ssh://, user@host:path, git://, file:// or codecommit::region://name)`);
+}
+function repoPath(t) {
+  const v = t.trim();
+  if (v === "") return v;
+  if (v.startsWith("/") || /^[A-Za-z]:[\\/]/.test(v)) throw new Error(`"${v}" is absolute; give a path relative to the repository root (e.g. ./clusters/eks)`);
+  let depth = 0;
+  for (const seg of v.split(/[\\/]+/)) {
+    if (seg === "..") depth--;
+    else if (seg !== "" && seg !== ".") depth++;
+    if (depth < 0) throw new Error(`"${v}" leaves the repository root`);
+  }
+  return v;
+}
+function namespaceName(t) {
+  const v = t.trim();
+  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(v)) throw new Error(`"${v}" is not a valid namespace (lower-case letters, digits and '-', at most 63, starting and ending with a letter or digit)`);
+  return v;
 }
 var def = (d6) => d6;
 var INPUTS = {
@@ -71094,8 +71133,8 @@ var INPUTS = {
   ecrEndpoint: def({ name: "ecr-endpoint", description: "ECR API endpoint override (private endpoints, local emulators).", default: "", parse: url }),
   manifestRepo: def({ name: "manifest-repo", description: "Git URL of the manifest repository to update; empty = build and push only.", default: "", parse: gitUrl }),
   manifestBranch: def({ name: "manifest-branch", description: "Branch to update; default the ImageUpdateAutomation's checkout branch, else the remote's default branch.", default: "", parse: text }),
-  updatePath: def({ name: "update-path", description: "Directory of the manifest repository whose markers are updated; default the automation's `spec.update.path`, else the whole repository. Flux objects are read from the whole repository.", default: "", parse: text }),
-  policyNamespace: def({ name: "policy-namespace", description: "Namespace of policies that have none (markers `ns:name`).", default: "flux-system", parse: text }),
+  updatePath: def({ name: "update-path", description: "Directory of the manifest repository whose markers are updated; default the automation's `spec.update.path`, else the whole repository. Flux objects are read from the whole repository.", default: "", parse: repoPath }),
+  policyNamespace: def({ name: "policy-namespace", description: "Namespace of policies that have none (markers `ns:name`).", default: "flux-system", parse: namespaceName }),
   gitToken: def({ name: "git-token", description: "Token for git over HTTPS (sent as the password of `git-username`).", default: "", secret: true, parse: secretText }),
   gitUsername: def({ name: "git-username", description: "Username for git over HTTPS; default `x-access-token` with a token.", default: "", parse: text }),
   gitPassword: def({ name: "git-password", description: "Password for git over HTTPS.", default: "", secret: true, parse: secretText }),
@@ -71124,6 +71163,9 @@ function parseInputs(source, onSecret) {
       registerSecret(given);
       registerSecret(given.trim());
       onSecret?.(given);
+      if (given.includes("\n")) {
+        for (const line of given.split(/\r?\n/)) if (line.trim().length >= 16) onSecret?.(line.trim());
+      }
     }
     if (d6.required && given.trim() === "") throw new SlipwayError(`input ${d6.name}`, "is required");
     try {
@@ -71191,6 +71233,11 @@ function createGithubReporter(env2 = process.env) {
     mask: (v) => setSecret(v)
   };
 }
+
+// action/run-ci.ts
+import { mkdtemp as mkdtemp6, rm as rm7 } from "node:fs/promises";
+import { tmpdir as tmpdir3 } from "node:os";
+import path9 from "node:path";
 
 // core/git/git-client.ts
 import { mkdir as mkdir2 } from "node:fs/promises";
@@ -71339,15 +71386,15 @@ var shortForm = /^codecommit::([a-z0-9-]+):\/\/(?:[^@/]+@)?([^/?#]+)$/;
 function parseCodeCommitUrl(url2) {
   const https = httpsForm.exec(url2);
   if (https) {
-    const [, host = "", region = "", path9 = "", name = ""] = https;
-    return { region, name, host, path: path9, url: `https://${host}${path9}` };
+    const [, host = "", region = "", path10 = "", name = ""] = https;
+    return { region, name, host, path: path10, url: `https://${host}${path10}` };
   }
   const short = shortForm.exec(url2);
   if (short) {
     const [, region = "", name = ""] = short;
     const host = `git-codecommit.${region}.amazonaws.com${region.startsWith("cn-") ? ".cn" : ""}`;
-    const path9 = `/v1/repos/${name}`;
-    return { region, name, host, path: path9, url: `https://${host}${path9}` };
+    const path10 = `/v1/repos/${name}`;
+    return { region, name, host, path: path10, url: `https://${host}${path10}` };
   }
   return void 0;
 }
@@ -72824,8 +72871,8 @@ function parsePipeline(text2, fail) {
     if (tok === ".") return { t: "field", base: "dot", path: [] };
     if (tok.startsWith(".")) return { t: "field", base: "dot", path: splitPath(tok.slice(1)) };
     if (tok.startsWith("$")) {
-      const [v = "$", ...path9] = tok.split(".");
-      return { t: "field", base: v, path: path9.filter((s2) => s2 !== "") };
+      const [v = "$", ...path10] = tok.split(".");
+      return { t: "field", base: v, path: path10.filter((s2) => s2 !== "") };
     }
     if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(tok)) return { t: "func", name: tok };
     return fail(`unexpected "${tok}"`);
@@ -72851,13 +72898,13 @@ function parsePipeline(text2, fail) {
         cmd = [];
       } else if (tok === "(") {
         const inner = parseCmds(")");
-        let path9 = [];
+        let path10 = [];
         const next = tokens[p3];
         if (next?.startsWith(".") && next.length > 1) {
-          path9 = splitPath(next.slice(1));
+          path10 = splitPath(next.slice(1));
           p3++;
         }
-        cmd.push({ t: "paren", pipe: { decl: [], cmds: inner }, path: path9 });
+        cmd.push({ t: "paren", pipe: { decl: [], cmds: inner }, path: path10 });
       } else if (tok === ")" || tok === "," || tok === ":=") {
         fail(`unexpected "${tok}"`);
       } else {
@@ -72892,10 +72939,10 @@ function execute(tree, data, name, lineOf2) {
     }
     return fail(`${shown}: cannot read field ${key} of ${v === void 0 ? "a missing value" : printValue(v)}`);
   };
-  const walk = (v, path9, shown) => {
+  const walk = (v, path10, shown) => {
     let cur = v;
     let s2 = shown;
-    for (const key of path9) {
+    for (const key of path10) {
       s2 = `${s2 === "." ? "" : s2}.${key}`;
       cur = field(cur, key, s2);
     }
@@ -73152,7 +73199,14 @@ function renderCommitMessage(template, data, name) {
   return parseTemplate(template, name).execute(commitTemplateData(data));
 }
 function checkCommitTemplate(template, name) {
-  parseTemplate(template, name);
+  const sample = {
+    file: "deploy.yaml",
+    object: { apiVersion: "apps/v1", kind: "Deployment", namespace: "default", name: "app" },
+    oldValue: "registry.example/app:1",
+    newValue: "registry.example/app:2",
+    setter: "flux-system:app"
+  };
+  parseTemplate(template, name).execute(commitTemplateData({ automation: { namespace: "flux-system", name: "sample" }, changes: [sample] }));
 }
 
 // action/pull-request/codecommit.ts
@@ -73212,10 +73266,10 @@ function parseGithubRepo(url2) {
 function createGithubPullRequests(options) {
   const api = (options.apiUrl || "https://api.github.com").replace(/\/+$/, "");
   const subject = `pull request ${options.owner}/${options.repo}`;
-  const call = async (method, path9, body, signal) => {
+  const call = async (method, path10, body, signal) => {
     let res;
     try {
-      res = await fetch(`${api}${path9}`, {
+      res = await fetch(`${api}${path10}`, {
         method,
         headers: {
           accept: "application/vnd.github+json",
@@ -74034,17 +74088,17 @@ var IMAGE_POLICY_API_VERSIONS = ["v1alpha1", "v1alpha2", "v1beta1", "v1beta2", "
 function isRecord(value) {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
-function stringField(obj, key, path9, source) {
+function stringField(obj, key, path10, source) {
   const value = obj[key];
   if (value === void 0 || value === null) return void 0;
-  if (typeof value !== "string") throw new SlipwayError(source, `${path9}.${key} must be a string, got ${typeof value}`);
+  if (typeof value !== "string") throw new SlipwayError(source, `${path10}.${key} must be a string, got ${typeof value}`);
   return value;
 }
-function order2(obj, path9, source) {
+function order2(obj, path10, source) {
   if (obj === null || obj === void 0) return "asc";
-  if (!isRecord(obj)) throw new SlipwayError(source, `${path9} must be a mapping`);
-  const value = stringField(obj, "order", path9, source) ?? "asc";
-  if (value !== "asc" && value !== "desc") throw new SlipwayError(source, `${path9}.order must be "asc" or "desc", got "${value}"`);
+  if (!isRecord(obj)) throw new SlipwayError(source, `${path10} must be a mapping`);
+  const value = stringField(obj, "order", path10, source) ?? "asc";
+  if (value !== "asc" && value !== "desc") throw new SlipwayError(source, `${path10}.order must be "asc" or "desc", got "${value}"`);
   return value;
 }
 function parseImagePolicy(doc, source, defaultNamespace = "default") {
@@ -74112,18 +74166,18 @@ function parseImagePolicy(doc, source, defaultNamespace = "default") {
 function isRecord2(value) {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
-function valueAt(doc, path9) {
+function valueAt(doc, path10) {
   let cur = doc;
-  for (const key of path9) {
+  for (const key of path10) {
     if (!isRecord2(cur)) return void 0;
     cur = cur[key];
   }
   return cur;
 }
-function stringAt(doc, path9, source) {
-  const v = valueAt(doc, path9);
+function stringAt(doc, path10, source) {
+  const v = valueAt(doc, path10);
   if (v === void 0 || v === null) return void 0;
-  if (typeof v !== "string") throw new SlipwayError(source, `${path9.join(".")} must be a string, got ${typeof v}`);
+  if (typeof v !== "string") throw new SlipwayError(source, `${path10.join(".")} must be a string, got ${typeof v}`);
   return v;
 }
 
@@ -74172,7 +74226,7 @@ function parseImageUpdateAutomation(doc, source, defaultNamespace) {
   const namespace = stringAt(doc, ["metadata", "namespace"], source) || defaultNamespace;
   const subject = `${source}: ImageUpdateAutomation/${namespace}/${name}`;
   const v1alpha1 = apiVersion.endsWith("/v1alpha1");
-  const str2 = (path9) => stringAt(doc, path9, subject) || void 0;
+  const str2 = (path10) => stringAt(doc, path10, subject) || void 0;
   const strategy = str2(["spec", "update", "strategy"]);
   if (strategy !== void 0 && strategy !== "Setters") throw new SlipwayError(subject, `spec.update.strategy ${strategy} is not supported (only Setters)`);
   const authorName = v1alpha1 ? str2(["spec", "commit", "authorName"]) : str2(["spec", "git", "commit", "author", "name"]);
@@ -74706,6 +74760,28 @@ function pullRequestProvider(i6, target, env2, commit) {
   if (!token) throw new SlipwayError("input github-token", "is required to open pull requests (or give git-token)");
   return createGithubPullRequests({ owner: gh.owner, repo: gh.repo, token, apiUrl: i6.githubApiUrl || env2.GITHUB_API_URL || "https://api.github.com" });
 }
+function renderTag(template, ctx, input) {
+  try {
+    return formatTag(template, ctx);
+  } catch (err) {
+    if (!(err instanceof SlipwayError)) throw err;
+    throw new SlipwayError(`input ${input}`, `"${template}": ${err.message.slice(err.subject.length + 2)}`, { cause: err });
+  }
+}
+async function checkUpdatePath(git, target, i6, signal) {
+  const work = await mkdtemp6(path9.join(tmpdir3(), "slipway-preflight-"));
+  try {
+    const co = await git.clone({ url: target.url, branch: i6.manifestBranch || void 0, dir: path9.join(work, "repo"), noCheckout: true }, signal).catch((err) => {
+      throw gitErrorForInputs(err, target);
+    });
+    if (!await co.exists("HEAD", i6.updatePath, signal)) {
+      const hint = i6.manifestBranch ? "" : " (give manifest-branch when the automation checks out another branch)";
+      throw new SlipwayError("input update-path", `${i6.updatePath} does not exist on branch ${co.branch}${hint}`);
+    }
+  } finally {
+    await rm7(work, { recursive: true, force: true });
+  }
+}
 async function runCi(options) {
   const { inputs: i6, reporter, log, signal } = options;
   const env2 = options.env ?? process.env;
@@ -74713,8 +74789,8 @@ async function runCi(options) {
   const outputs = { image: "", tag: "", digest: "", commit: "", changedFiles: [], pullRequestUrl: "" };
   const { image, source } = imageAndSource(i6);
   const tagContext = { now, sha: options.ci.sha, branch: options.ci.branch, buildNumber: options.ci.buildNumber };
-  const tag = formatTag(i6.tagFormat, tagContext);
-  const extraTags = i6.extraTags.map((t) => formatTag(t, tagContext));
+  const tag = renderTag(i6.tagFormat, tagContext, "tag-format");
+  const extraTags = i6.extraTags.map((t) => renderTag(t, tagContext, "extra-tags"));
   if (i6.builder !== "none") await checkBuildInputs(i6.context, resolveDockerfile(i6.context, i6.dockerfile || void 0));
   if (i6.builder === "none" && !source) throw new SlipwayError("input source", "builder none needs the tag or digest of the image already pushed (or image as repo:tag)");
   if (i6.commitMessage) checkCommitTemplate(i6.commitMessage, "input commit-message");
@@ -74742,6 +74818,7 @@ async function runCi(options) {
           throw new SlipwayError("input manifest-branch", `branch ${i6.manifestBranch} does not exist in ${t.url}`);
         }
         log.info(`manifest repository reachable`, { branch: i6.manifestBranch || "(default)" });
+        if (i6.updatePath) await checkUpdatePath(git, t, i6, signal);
       });
     }
     const published = await reporter.group(i6.dryRun ? "Build and push image (dry run: skipped)" : "Build and push image", async () => {
@@ -74873,21 +74950,27 @@ ${u.changes.map((c6) => `- \`${c6.file}:${c6.line}\` ${c6.oldValue} \u2192 ${c6.
 }
 
 // action/main.ts
-async function runAction() {
-  const controller = new AbortController();
-  process.once("SIGTERM", () => controller.abort(new Error("cancelled (SIGTERM)")));
+async function runAction(controller2 = new AbortController()) {
+  if (process.env.RUNNER_TEMP) process.env.TMPDIR = process.env.RUNNER_TEMP;
+  for (const sig of ["SIGINT", "SIGTERM"]) {
+    process.on(sig, () => {
+      if (!controller2.signal.aborted) controller2.abort(new Error(`cancelled (${sig})`));
+    });
+  }
   try {
     const inputs = parseInputs((name) => getInput(name), (secret) => setSecret(secret));
     const reporter = createGithubReporter();
     const log = createLogger({ format: "text", level: isDebug() ? "debug" : "info", write: (line) => process.stdout.write(`${line}
 `) });
-    await runCi({ inputs, reporter, log, ci: ciContextFromEnv(process.env), signal: controller.signal });
+    await runCi({ inputs, reporter, log, ci: ciContextFromEnv(process.env), signal: controller2.signal });
   } catch (err) {
     setFailed(redact(errorMessage(err)));
   }
 }
 registerSecret(process.env.ACTIONS_RUNTIME_TOKEN);
-await runAction();
+var controller = new AbortController();
+await runAction(controller);
+if (controller.signal.aborted) process.exit(process.exitCode ?? 1);
 export {
   runAction
 };
