@@ -22384,8 +22384,8 @@ var init_NormalizedSchema = __esm({
         return translateTraits(this.traits);
       }
       getKeySchema() {
-        const [isDoc, isMap2] = [this.isDocumentSchema(), this.isMapSchema()];
-        if (!isDoc && !isMap2) {
+        const [isDoc, isMap3] = [this.isDocumentSchema(), this.isMapSchema()];
+        if (!isDoc && !isMap3) {
           throw new Error(`@smithy/core/schema - cannot get key for non-map: ${this.getName(true)}`);
         }
         const schema = this.getSchema();
@@ -22394,10 +22394,10 @@ var init_NormalizedSchema = __esm({
       }
       getValueSchema() {
         const sc = this.getSchema();
-        const [isDoc, isMap2, isList] = [this.isDocumentSchema(), this.isMapSchema(), this.isListSchema()];
-        const memberSchema = typeof sc === "number" ? 63 & sc : sc && typeof sc === "object" && (isMap2 || isList) ? sc[3 + sc[0]] : isDoc ? 15 : void 0;
+        const [isDoc, isMap3, isList] = [this.isDocumentSchema(), this.isMapSchema(), this.isListSchema()];
+        const memberSchema = typeof sc === "number" ? 63 & sc : sc && typeof sc === "object" && (isMap3 || isList) ? sc[3 + sc[0]] : isDoc ? 15 : void 0;
         if (memberSchema != null) {
-          return member([memberSchema, 0], isMap2 ? "value" : "member");
+          return member([memberSchema, 0], isMap3 ? "value" : "member");
         }
         throw new Error(`@smithy/core/schema - ${this.getName(true)} has no value member.`);
       }
@@ -63019,12 +63019,12 @@ var require_identity = __commonJS({
     var SCALAR = /* @__PURE__ */ Symbol.for("yaml.scalar");
     var SEQ = /* @__PURE__ */ Symbol.for("yaml.seq");
     var NODE_TYPE = /* @__PURE__ */ Symbol.for("yaml.node.type");
-    var isAlias = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === ALIAS;
+    var isAlias2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === ALIAS;
     var isDocument = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === DOC;
-    var isMap2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === MAP;
-    var isPair = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === PAIR;
-    var isScalar2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === SCALAR;
-    var isSeq2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === SEQ;
+    var isMap3 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === MAP;
+    var isPair2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === PAIR;
+    var isScalar3 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === SCALAR;
+    var isSeq3 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === SEQ;
     function isCollection(node) {
       if (node && typeof node === "object")
         switch (node[NODE_TYPE]) {
@@ -63045,7 +63045,7 @@ var require_identity = __commonJS({
         }
       return false;
     }
-    var hasAnchor = (node) => (isScalar2(node) || isCollection(node)) && !!node.anchor;
+    var hasAnchor = (node) => (isScalar3(node) || isCollection(node)) && !!node.anchor;
     exports.ALIAS = ALIAS;
     exports.DOC = DOC;
     exports.MAP = MAP;
@@ -63054,14 +63054,14 @@ var require_identity = __commonJS({
     exports.SCALAR = SCALAR;
     exports.SEQ = SEQ;
     exports.hasAnchor = hasAnchor;
-    exports.isAlias = isAlias;
+    exports.isAlias = isAlias2;
     exports.isCollection = isCollection;
     exports.isDocument = isDocument;
-    exports.isMap = isMap2;
+    exports.isMap = isMap3;
     exports.isNode = isNode;
-    exports.isPair = isPair;
-    exports.isScalar = isScalar2;
-    exports.isSeq = isSeq2;
+    exports.isPair = isPair2;
+    exports.isScalar = isScalar3;
+    exports.isSeq = isSeq3;
   }
 });
 
@@ -67169,9 +67169,9 @@ var require_resolve_flow_collection = __commonJS({
     var blockMsg = "Block collections are not allowed within flow collections";
     var isBlock = (token) => token && (token.type === "block-map" || token.type === "block-seq");
     function resolveFlowCollection({ composeNode, composeEmptyNode }, ctx, fc, onError, tag) {
-      const isMap2 = fc.start.source === "{";
-      const fcName = isMap2 ? "flow map" : "flow sequence";
-      const NodeClass = tag?.nodeClass ?? (isMap2 ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq);
+      const isMap3 = fc.start.source === "{";
+      const fcName = isMap3 ? "flow map" : "flow sequence";
+      const NodeClass = tag?.nodeClass ?? (isMap3 ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq);
       const coll = new NodeClass(ctx.schema);
       coll.flow = true;
       const atRoot = ctx.atRoot;
@@ -67207,7 +67207,7 @@ var require_resolve_flow_collection = __commonJS({
             offset = props.end;
             continue;
           }
-          if (!isMap2 && ctx.options.strict && utilContainsNewline.containsNewline(key))
+          if (!isMap3 && ctx.options.strict && utilContainsNewline.containsNewline(key))
             onError(
               key,
               // checked by containsNewline()
@@ -67247,7 +67247,7 @@ var require_resolve_flow_collection = __commonJS({
             }
           }
         }
-        if (!isMap2 && !sep2 && !props.found) {
+        if (!isMap3 && !sep2 && !props.found) {
           const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep2, null, props, onError);
           coll.items.push(valueNode);
           offset = valueNode.range[2];
@@ -67270,7 +67270,7 @@ var require_resolve_flow_collection = __commonJS({
             startOnNewline: false
           });
           if (valueProps.found) {
-            if (!isMap2 && !props.found && ctx.options.strict) {
+            if (!isMap3 && !props.found && ctx.options.strict) {
               if (sep2)
                 for (const st of sep2) {
                   if (st === valueProps.found)
@@ -67302,7 +67302,7 @@ var require_resolve_flow_collection = __commonJS({
           const pair = new Pair.Pair(keyNode, valueNode);
           if (ctx.options.keepSourceTokens)
             pair.srcToken = collItem;
-          if (isMap2) {
+          if (isMap3) {
             const map3 = coll;
             if (utilMapIncludes.mapIncludes(ctx, map3.items, keyNode))
               onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
@@ -67318,7 +67318,7 @@ var require_resolve_flow_collection = __commonJS({
           offset = valueNode ? valueNode.range[2] : valueProps.end;
         }
       }
-      const expectedEnd = isMap2 ? "}" : "]";
+      const expectedEnd = isMap3 ? "}" : "]";
       const [ce, ...ee] = fc.end;
       let cePos = offset;
       if (ce?.source === expectedEnd)
@@ -68605,7 +68605,7 @@ var require_cst = __commonJS({
     var FLOW_END = "";
     var SCALAR = "";
     var isCollection = (token) => !!token && "items" in token;
-    var isScalar2 = (token) => !!token && (token.type === "scalar" || token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar" || token.type === "block-scalar");
+    var isScalar3 = (token) => !!token && (token.type === "scalar" || token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar" || token.type === "block-scalar");
     function prettyToken(token) {
       switch (token) {
         case BOM:
@@ -68689,7 +68689,7 @@ var require_cst = __commonJS({
     exports.FLOW_END = FLOW_END;
     exports.SCALAR = SCALAR;
     exports.isCollection = isCollection;
-    exports.isScalar = isScalar2;
+    exports.isScalar = isScalar3;
     exports.prettyToken = prettyToken;
     exports.tokenType = tokenType;
   }
@@ -69288,7 +69288,7 @@ var require_lexer = __commonJS({
 var require_line_counter = __commonJS({
   "node_modules/yaml/dist/parse/line-counter.js"(exports) {
     "use strict";
-    var LineCounter3 = class {
+    var LineCounter4 = class {
       constructor() {
         this.lineStarts = [];
         this.addNewLine = (offset) => this.lineStarts.push(offset);
@@ -69311,7 +69311,7 @@ var require_line_counter = __commonJS({
         };
       }
     };
-    exports.LineCounter = LineCounter3;
+    exports.LineCounter = LineCounter4;
   }
 });
 
@@ -70205,7 +70205,7 @@ var require_public_api = __commonJS({
       const lineCounter$1 = options.lineCounter || prettyErrors && new lineCounter.LineCounter() || null;
       return { lineCounter: lineCounter$1, prettyErrors };
     }
-    function parseAllDocuments3(source, options = {}) {
+    function parseAllDocuments4(source, options = {}) {
       const { lineCounter: lineCounter2, prettyErrors } = parseOptions(options);
       const parser$1 = new parser.Parser(lineCounter2?.addNewLine);
       const composer$1 = new composer.Composer(options);
@@ -70280,7 +70280,7 @@ var require_public_api = __commonJS({
       return new Document.Document(value, _replacer, options).toString(options);
     }
     exports.parse = parse2;
-    exports.parseAllDocuments = parseAllDocuments3;
+    exports.parseAllDocuments = parseAllDocuments4;
     exports.parseDocument = parseDocument;
     exports.stringify = stringify;
   }
@@ -73364,6 +73364,71 @@ import { closeSync, ftruncateSync, openSync, readFileSync as readFileSync2, writ
 import { lstat as lstat2, readdir as readdir2, realpath } from "node:fs/promises";
 import path6 from "node:path";
 
+// core/yaml-guard.ts
+var import_yaml = __toESM(require_dist(), 1);
+var DEFAULT_MAX_ALIAS_NODES = 1e5;
+var Exceeded = class extends Error {
+  offset;
+  constructor(message, offset) {
+    super(message);
+    this.offset = offset;
+  }
+};
+function expandedSize(doc, budget) {
+  const memo = /* @__PURE__ */ new Map();
+  const active = /* @__PURE__ */ new Set();
+  let total = 0;
+  const size = (node) => {
+    if (node === null || node === void 0) return 0;
+    if ((0, import_yaml.isAlias)(node)) {
+      const target = node.resolve(doc);
+      const offset = node.range?.[0] ?? 0;
+      if (!target) return 1;
+      if (active.has(target)) throw new Exceeded(`alias *${node.source} refers to a node that contains it (a recursive alias)`, offset);
+      const n3 = measure(target);
+      total += n3;
+      if (total > budget) throw new Exceeded(`aliases expand to more than ${budget} nodes (an alias bomb)`, offset);
+      return n3;
+    }
+    return measure(node);
+  };
+  const measure = (node) => {
+    const known = memo.get(node);
+    if (known !== void 0) return known;
+    active.add(node);
+    let n3 = 1;
+    if ((0, import_yaml.isMap)(node) || (0, import_yaml.isSeq)(node)) {
+      for (const item of node.items) {
+        if ((0, import_yaml.isPair)(item)) n3 += size(item.key) + size(item.value);
+        else n3 += size(item);
+      }
+    } else if (!(0, import_yaml.isScalar)(node)) {
+      n3 = 1;
+    }
+    active.delete(node);
+    memo.set(node, n3);
+    return n3;
+  };
+  size(doc.contents);
+  return total;
+}
+function checkYamlAliases(text2, file, limits = {}) {
+  if (!text2.includes("&")) return;
+  const budget = limits.maxAliasNodes ?? DEFAULT_MAX_ALIAS_NODES;
+  const lineCounter = new import_yaml.LineCounter();
+  const docs = (0, import_yaml.parseAllDocuments)(text2, { lineCounter });
+  if (!Array.isArray(docs)) return;
+  let used = 0;
+  for (const doc of docs) {
+    try {
+      used += expandedSize(doc, budget - used);
+    } catch (err) {
+      if (!(err instanceof Exceeded)) throw err;
+      throw new SlipwayError(`${file}:${lineCounter.linePos(err.offset).line}`, `${err.message}; refused`);
+    }
+  }
+}
+
 // core/markers/marker.ts
 var MARKER_KEY = "$imagepolicy";
 var FIELDS = { tag: "tag", name: "name", digest: "digest" };
@@ -73406,7 +73471,7 @@ function markerValue(field, image) {
 }
 
 // core/markers/set-markers.ts
-var import_yaml = __toESM(require_dist(), 1);
+var import_yaml2 = __toESM(require_dist(), 1);
 
 // core/markers/scalar-text.ts
 var NON_STRING_WORDS = /* @__PURE__ */ new Set(
@@ -73517,22 +73582,22 @@ function headComment(text2, lineStarts, start) {
 }
 function objectOf(doc) {
   const root6 = doc.contents;
-  if (!(0, import_yaml.isMap)(root6)) return void 0;
+  if (!(0, import_yaml2.isMap)(root6)) return void 0;
   const str2 = (v) => typeof v === "string" ? v : "";
   const apiVersion = str2(root6.get("apiVersion"));
   const kind = str2(root6.get("kind"));
   if (!apiVersion || !kind) return void 0;
   const metadata = root6.get("metadata");
-  const name = (0, import_yaml.isMap)(metadata) ? str2(metadata.get("name")) : "";
-  const namespace = (0, import_yaml.isMap)(metadata) ? str2(metadata.get("namespace")) : "";
+  const name = (0, import_yaml2.isMap)(metadata) ? str2(metadata.get("name")) : "";
+  const namespace = (0, import_yaml2.isMap)(metadata) ? str2(metadata.get("namespace")) : "";
   return { apiVersion, kind, namespace, name };
 }
 function setMarkersInText(text2, file, images) {
   const changes = [];
   const warnings = [];
   if (!text2.includes(`"${MARKER_KEY}"`)) return { text: text2, changes, warnings };
-  const lineCounter = new import_yaml.LineCounter();
-  const docs = (0, import_yaml.parseAllDocuments)(text2, { keepSourceTokens: true, lineCounter, uniqueKeys: false });
+  const lineCounter = new import_yaml2.LineCounter();
+  const docs = (0, import_yaml2.parseAllDocuments)(text2, { keepSourceTokens: true, lineCounter, uniqueKeys: false });
   const failed = docs.flatMap((d6) => d6.errors);
   if (failed.length > 0) {
     const first = failed[0];
@@ -73581,15 +73646,15 @@ function setMarkersInText(text2, file, images) {
       }
     };
     const walk = (node) => {
-      if ((0, import_yaml.isMap)(node)) {
+      if ((0, import_yaml2.isMap)(node)) {
         for (const pair of node.items) {
-          if ((0, import_yaml.isScalar)(pair.value)) {
-            if ((0, import_yaml.isScalar)(pair.key)) consider(pair.value, pair.key.srcToken?.offset ?? 0);
+          if ((0, import_yaml2.isScalar)(pair.value)) {
+            if ((0, import_yaml2.isScalar)(pair.key)) consider(pair.value, pair.key.srcToken?.offset ?? 0);
           } else walk(pair.value);
         }
-      } else if ((0, import_yaml.isSeq)(node)) {
+      } else if ((0, import_yaml2.isSeq)(node)) {
         for (const item of node.items) {
-          if ((0, import_yaml.isScalar)(item)) consider(item, item.srcToken?.offset ?? 0);
+          if ((0, import_yaml2.isScalar)(item)) consider(item, item.srcToken?.offset ?? 0);
           else walk(item);
         }
       }
@@ -73610,6 +73675,7 @@ function setMarkersInText(text2, file, images) {
 }
 
 // core/markers/update-tree.ts
+var DEFAULT_MAX_MARKED_FILE_BYTES = 4 * 2 ** 20;
 var MARKER_LITERAL = Buffer.from(`"${MARKER_KEY}"`, "utf8");
 function isManifestName(name) {
   return name.endsWith(".yaml") || name.endsWith(".yml") || name === "Kustomization";
@@ -73677,10 +73743,13 @@ async function updateMarkers(options) {
       throw new SlipwayError(rel, "cannot be read", { cause: err });
     }
     if (!bytes.includes(MARKER_LITERAL)) return void 0;
+    const max = options.maxFileBytes ?? DEFAULT_MAX_MARKED_FILE_BYTES;
+    if (bytes.length > max) throw new SlipwayError(rel, `is ${bytes.length} bytes, above the limit of ${max} bytes for a file with image policy markers; refused`);
     const before = bytes.toString("utf8");
     if (!Buffer.from(before, "utf8").equals(bytes)) {
       return { rel, before, text: before, changes: [], warnings: [`${rel}:1: not UTF-8 text, markers in this file were not set`] };
     }
+    checkYamlAliases(before, rel);
     const result = setMarkersInText(before, rel, images);
     if (result.text !== before && !dryRun) {
       try {
@@ -73705,7 +73774,7 @@ async function updateMarkers(options) {
 }
 
 // action/manifests/scan-manifest-tree.ts
-var import_yaml2 = __toESM(require_dist(), 1);
+var import_yaml3 = __toESM(require_dist(), 1);
 import { readdir as readdir3, readFile as readFile6 } from "node:fs/promises";
 import path7 from "node:path";
 
@@ -74272,8 +74341,8 @@ var GROUP = "image.toolkit.fluxcd.io/";
 function parseFluxObjects(text2, file, defaultNamespace) {
   const out = { repositories: [], policies: [], automations: [], warnings: [] };
   if (!text2.includes(GROUP)) return out;
-  const lines = new import_yaml2.LineCounter();
-  const docs = (0, import_yaml2.parseAllDocuments)(text2, { lineCounter: lines, uniqueKeys: false });
+  const lines = new import_yaml3.LineCounter();
+  const docs = (0, import_yaml3.parseAllDocuments)(text2, { lineCounter: lines, uniqueKeys: false });
   const list3 = Array.isArray(docs) ? docs : [docs];
   for (const doc of list3) {
     if (doc.errors.length > 0) {
