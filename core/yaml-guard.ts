@@ -6,6 +6,7 @@
  * Pure.
  */
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from "yaml";
+import path from "node:path";
 import { SlipwayError } from "./errors.ts";
 
 /** Options for {@link checkYamlAliases}. */
@@ -92,5 +93,16 @@ export function checkYamlAliases(text: string, file: string, limits: YamlAliasLi
       if (!(err instanceof Exceeded)) throw err;
       throw new SlipwayError(`${file}:${lineCounter.linePos(err.offset).line}`, `${err.message}; refused`);
     }
+  }
+}
+
+/**
+ * Refuses YAML text that was decoded from UTF-16 or UTF-32 as if it were UTF-8 (a byte order
+ * mark FF FE / FE FF, or NUL characters, which YAML never holds), with a SlipwayError naming the
+ * file and how to convert it. Pure.
+ */
+export function checkYamlEncoding(text: string, file: string): void {
+  if (text.startsWith("\uFFFD\uFFFD") || text.includes("\u0000")) {
+    throw new SlipwayError(file, `is UTF-16 (or UTF-32) text, not UTF-8: convert it (iconv -f UTF-16 -t UTF-8 ${path.basename(file)}) and commit it again`);
   }
 }

@@ -8,6 +8,7 @@ import { readdir, readFile, writeFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { parseAllDocuments, LineCounter } from "yaml";
 import { SlipwayError, throwIfAborted } from "../../core/errors.ts";
+import { checkYamlEncoding } from "../../core/yaml-guard.ts";
 import { kustomizationFileNames } from "./kustomization-files.ts";
 
 /** Whether `dir` holds a kustomization file. */
@@ -21,6 +22,7 @@ export async function hasKustomization(dir: string): Promise<boolean> {
  * apiVersion and kind). Throws a SlipwayError naming `file:line`. Pure.
  */
 export function checkManifestFile(file: string, text: string): void {
+  checkYamlEncoding(text, file);
   const lines = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter: lines });
   if (!Array.isArray(docs)) return; // an empty stream

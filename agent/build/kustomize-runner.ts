@@ -12,7 +12,7 @@ import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { run } from "../../core/exec.ts";
 import { SlipwayError } from "../../core/errors.ts";
-import { checkYamlAliases } from "../../core/yaml-guard.ts";
+import { checkYamlAliases, checkYamlEncoding } from "../../core/yaml-guard.ts";
 
 /** Builds a kustomization directory into a YAML stream. */
 export interface Kustomize {
@@ -40,7 +40,8 @@ export interface KustomizeOptions {
 const isYamlName = (name: string): boolean => name.endsWith(".yaml") || name.endsWith(".yml") || name === "Kustomization";
 
 /**
- * Checks every YAML file under `dir` (`.git` skipped, symlinks not followed) for alias bombs,
+ * Checks every YAML file under `dir` (`.git` skipped, symlinks not followed) for alias bombs and
+ * a UTF-16 encoding,
  * naming the file relative to `displayRoot` when given.
  */
 export async function checkTreeAliases(dir: string, displayRoot?: string, signal?: AbortSignal): Promise<void> {
@@ -51,7 +52,9 @@ export async function checkTreeAliases(dir: string, displayRoot?: string, signal
     const rel = path.relative(displayRoot ?? dir, full);
     if (rel.split(path.sep).includes(".git")) continue;
     signal?.throwIfAborted();
-    checkYamlAliases(await readFile(full, "utf8"), rel);
+    const text = await readFile(full, "utf8");
+    checkYamlEncoding(text, rel);
+    checkYamlAliases(text, rel);
   }
 }
 
