@@ -71821,7 +71821,8 @@ function createEcrRegistry(options) {
     retryMode: options.retryMode ?? "standard",
     maxAttempts: options.maxAttempts ?? 5,
     useFipsEndpoint: options.endpoint ? void 0 : parsed?.fips,
-    useDualstackEndpoint: options.endpoint ? void 0 : parsed?.dualStack
+    useDualstackEndpoint: options.endpoint ? void 0 : parsed?.dualStack,
+    requestHandler: { connectionTimeout: options.connectionTimeoutMs ?? 1e4, requestTimeout: options.requestTimeoutMs ?? 3e4, throwOnRequestTimeout: true }
   });
   const host = options.registryHost;
   let cached;
@@ -73217,7 +73218,14 @@ function codeCommitPullRequestUrl(region, repositoryName, id) {
 }
 var ref = (branch) => `refs/heads/${branch}`;
 function createCodeCommitPullRequests(options) {
-  const client = new import_client_codecommit.CodeCommitClient({ region: options.region, endpoint: options.endpoint, credentials: options.credentials, retryMode: "standard", maxAttempts: 5 });
+  const client = new import_client_codecommit.CodeCommitClient({
+    region: options.region,
+    endpoint: options.endpoint,
+    credentials: options.credentials,
+    retryMode: "standard",
+    maxAttempts: 5,
+    requestHandler: { connectionTimeout: 1e4, requestTimeout: 3e4, throwOnRequestTimeout: true }
+  });
   const subject = `CodeCommit repository ${options.repositoryName}`;
   return {
     open: async (req, signal) => {
@@ -73266,8 +73274,11 @@ function parseGithubRepo(url2) {
 function createGithubPullRequests(options) {
   const api = (options.apiUrl || "https://api.github.com").replace(/\/+$/, "");
   const subject = `pull request ${options.owner}/${options.repo}`;
+  const timeoutMs = options.timeoutMs ?? 3e4;
+  const limited = (signal) => signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
   const call = async (method, path10, body, signal) => {
     let res;
+    let text2;
     try {
       res = await fetch(`${api}${path10}`, {
         method,
@@ -73279,12 +73290,14 @@ function createGithubPullRequests(options) {
           ...body ? { "content-type": "application/json" } : {}
         },
         body: body ? JSON.stringify(body) : void 0,
-        signal
+        signal: limited(signal)
       });
+      text2 = await res.text();
     } catch (err) {
-      throw new SlipwayError("input github-api-url", `cannot reach ${api}`, { cause: err });
+      signal?.throwIfAborted();
+      const timedOut = err instanceof Error && err.name === "TimeoutError";
+      throw new SlipwayError("input github-api-url", timedOut ? `${api} did not answer within ${timeoutMs / 1e3}s` : `cannot reach ${api}`, { cause: err });
     }
-    const text2 = await res.text();
     let json = void 0;
     try {
       json = text2 ? JSON.parse(text2) : void 0;
