@@ -5,7 +5,7 @@
  * counted with one memoized walk, so the check itself is linear however deep the bomb nests.
  * Pure.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from "yaml";
+import { isAlias, isMap, isPair, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from "yaml";
 import path from "node:path";
 import { SlipwayError } from "./errors.ts";
 
@@ -33,20 +33,23 @@ class Exceeded extends Error {
 
 /**
  * Counts the nodes of `doc` with every alias expanded, stopping (throwing) as soon as the count
- * passes `budget`. Each anchored node's expanded size is computed once.
+ * passes `budget`. The walk goes in document order and records anchors as it meets them (an
+ * alias names the latest anchor before it), so resolving an alias is one map lookup, and each
+ * anchored node's expanded size is computed once.
  */
 function expandedSize(doc: Document.Parsed, budget: number): number {
   const memo = new Map<Node, number>();
+  const anchors = new Map<string, Node>();
   const active = new Set<Node>();
   let total = 0;
   const size = (node: unknown): number => {
     if (node === null || node === undefined) return 0;
     if (isAlias(node)) {
-      const target = node.resolve(doc);
+      const target = anchors.get(node.source);
       const offset = node.range?.[0] ?? 0;
       if (!target) return 1;
       if (active.has(target)) throw new Exceeded(`alias *${node.source} refers to a node that contains it (a recursive alias)`, offset);
-      const n = measure(target);
+      const n = memo.get(target) ?? measure(target);
       total += n;
       if (total > budget) throw new Exceeded(`aliases expand to more than ${budget} nodes (an alias bomb)`, offset);
       return n;
@@ -56,6 +59,8 @@ function expandedSize(doc: Document.Parsed, budget: number): number {
   const measure = (node: Node): number => {
     const known = memo.get(node);
     if (known !== undefined) return known;
+    const anchor = (node as { anchor?: string }).anchor;
+    if (anchor) anchors.set(anchor, node);
     active.add(node);
     let n = 1;
     if (isMap(node) || isSeq(node)) {
@@ -63,8 +68,6 @@ function expandedSize(doc: Document.Parsed, budget: number): number {
         if (isPair(item)) n += size(item.key) + size(item.value);
         else n += size(item);
       }
-    } else if (!isScalar(node)) {
-      n = 1;
     }
     active.delete(node);
     memo.set(node, n);

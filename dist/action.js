@@ -63023,7 +63023,7 @@ var require_identity = __commonJS({
     var isDocument = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === DOC;
     var isMap3 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === MAP;
     var isPair2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === PAIR;
-    var isScalar3 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === SCALAR;
+    var isScalar2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === SCALAR;
     var isSeq3 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === SEQ;
     function isCollection(node) {
       if (node && typeof node === "object")
@@ -63045,7 +63045,7 @@ var require_identity = __commonJS({
         }
       return false;
     }
-    var hasAnchor = (node) => (isScalar3(node) || isCollection(node)) && !!node.anchor;
+    var hasAnchor = (node) => (isScalar2(node) || isCollection(node)) && !!node.anchor;
     exports.ALIAS = ALIAS;
     exports.DOC = DOC;
     exports.MAP = MAP;
@@ -63060,7 +63060,7 @@ var require_identity = __commonJS({
     exports.isMap = isMap3;
     exports.isNode = isNode;
     exports.isPair = isPair2;
-    exports.isScalar = isScalar3;
+    exports.isScalar = isScalar2;
     exports.isSeq = isSeq3;
   }
 });
@@ -68605,7 +68605,7 @@ var require_cst = __commonJS({
     var FLOW_END = "";
     var SCALAR = "";
     var isCollection = (token) => !!token && "items" in token;
-    var isScalar3 = (token) => !!token && (token.type === "scalar" || token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar" || token.type === "block-scalar");
+    var isScalar2 = (token) => !!token && (token.type === "scalar" || token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar" || token.type === "block-scalar");
     function prettyToken(token) {
       switch (token) {
         case BOM:
@@ -68689,7 +68689,7 @@ var require_cst = __commonJS({
     exports.FLOW_END = FLOW_END;
     exports.SCALAR = SCALAR;
     exports.isCollection = isCollection;
-    exports.isScalar = isScalar3;
+    exports.isScalar = isScalar2;
     exports.prettyToken = prettyToken;
     exports.tokenType = tokenType;
   }
@@ -73389,16 +73389,17 @@ var Exceeded = class extends Error {
 };
 function expandedSize(doc, budget) {
   const memo = /* @__PURE__ */ new Map();
+  const anchors = /* @__PURE__ */ new Map();
   const active = /* @__PURE__ */ new Set();
   let total = 0;
   const size = (node) => {
     if (node === null || node === void 0) return 0;
     if ((0, import_yaml.isAlias)(node)) {
-      const target = node.resolve(doc);
+      const target = anchors.get(node.source);
       const offset = node.range?.[0] ?? 0;
       if (!target) return 1;
       if (active.has(target)) throw new Exceeded(`alias *${node.source} refers to a node that contains it (a recursive alias)`, offset);
-      const n3 = measure(target);
+      const n3 = memo.get(target) ?? measure(target);
       total += n3;
       if (total > budget) throw new Exceeded(`aliases expand to more than ${budget} nodes (an alias bomb)`, offset);
       return n3;
@@ -73408,6 +73409,8 @@ function expandedSize(doc, budget) {
   const measure = (node) => {
     const known = memo.get(node);
     if (known !== void 0) return known;
+    const anchor = node.anchor;
+    if (anchor) anchors.set(anchor, node);
     active.add(node);
     let n3 = 1;
     if ((0, import_yaml.isMap)(node) || (0, import_yaml.isSeq)(node)) {
@@ -73415,8 +73418,6 @@ function expandedSize(doc, budget) {
         if ((0, import_yaml.isPair)(item)) n3 += size(item.key) + size(item.value);
         else n3 += size(item);
       }
-    } else if (!(0, import_yaml.isScalar)(node)) {
-      n3 = 1;
     }
     active.delete(node);
     memo.set(node, n3);
