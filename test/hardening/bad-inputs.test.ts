@@ -13,6 +13,7 @@ import { run } from "../../core/exec.ts";
 import { createLogger } from "../../core/log.ts";
 import { clearSecrets } from "../../core/redact.ts";
 import { fail500, startServer } from "./misbehaving-servers.ts";
+import { runCli } from "../cli/run-cli.ts";
 
 /** One bad input, the message it must give (a regular expression), and text it must not echo. */
 interface Row {
@@ -93,3 +94,13 @@ async function runCiWith(given: Record<string, string>): Promise<unknown> {
     signal: AbortSignal.timeout(30_000),
   });
 }
+
+test("a secret given as a slipway ci flag works but warns that the process list shows it", async () => {
+  const r = await runCli(["ci", "--git-token", "ghp_flagTok3nValue", "--webhook-token", "hookTok3nValue", "--image", "bad image"], { env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp" } });
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^warning: --git-token is visible to every user of this machine in the process list; set SLIPWAY_GIT_TOKEN in the environment instead$/m);
+  assert.match(r.stderr, /^warning: --webhook-token is visible .*; set SLIPWAY_WEBHOOK_TOKEN in the environment instead$/m);
+  assert.ok(!r.stderr.includes("ghp_flagTok3nValue") && !r.stdout.includes("ghp_flagTok3nValue"));
+  const env = await runCli(["ci", "--image", "bad image"], { env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", SLIPWAY_GIT_TOKEN: "ghp_envTok3nValue" } });
+  assert.doesNotMatch(env.stderr, /warning: --git-token/);
+});

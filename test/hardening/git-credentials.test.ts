@@ -6,6 +6,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createGitClient } from "../../core/git/git-client.ts";
+import { createGitSource } from "../../agent/source/git-source.ts";
 import { gitOrigin, prepareGitAuth } from "../../core/git/git-auth.ts";
 import { run } from "../../core/exec.ts";
 import { createLogger } from "../../core/log.ts";
@@ -75,3 +76,29 @@ test("the askpass helper answers only for the origin of the remote the call is f
   assert.equal(gitOrigin("https://user@Host.example:443/x.git"), "https://Host.example:443");
   assert.equal(gitOrigin("git@github.com:o/r.git"), "");
 });
+
+for (const auth of [
+  { kind: "bearer" as const, token },
+  { kind: "basic" as const, username: "ci-bot", password: token },
+]) {
+  test(`the agent's git source (${auth.kind}): a redirect to another origin is not followed, the other origin sees no credentials`, async (t) => {
+    t.after(clearSecrets);
+    const other = await startServer(echoCredentials);
+    t.after(() => other.close());
+    const first = await startServer(redirectTo(other.url));
+    t.after(() => first.close());
+    const cacheDir = await mkdtemp(path.join(tmpdir(), "slipway-agent-redirect-"));
+    t.after(() => rm(cacheDir, { recursive: true, force: true }));
+    const source = createGitSource({
+      source: { name: "manifests", url: `${first.url}/repo.git`, ref: { branch: "main" }, intervalMs: 60_000, timeoutMs: 30_000, provider: "generic" },
+      cacheDir,
+    });
+    const err = await source.fetch(auth).then(
+      () => assert.fail("fetch succeeded"),
+      (e: unknown) => e as Error,
+    );
+    assert.ok(first.seen.length > 0);
+    assert.deepEqual(other.seen.filter((r) => r.authorization !== undefined), [], "no credentials went to the other origin");
+    assert.deepEqual(leaks(`${err.message} ${String((err.cause as Error | undefined)?.message)}`, token), []);
+  });
+}
