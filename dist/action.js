@@ -74801,12 +74801,16 @@ async function pokeWebhook(options) {
       method: "POST",
       headers,
       body: JSON.stringify({ revision: `${options.branch}@sha1:${options.commit}`, branch: options.branch, commit: options.commit }),
-      signal
+      signal,
+      redirect: "manual"
     });
   } catch (err) {
     throw new SlipwayError("input webhook-url", `cannot reach ${options.url}`, { cause: err });
   }
   await res.body?.cancel();
+  if (res.status >= 300 && res.status < 400) {
+    throw new SlipwayError("input webhook-url", `${options.url} answered ${res.status} (a redirect, not followed so the token stays with this URL); give the agent's own URL`);
+  }
   if (!res.ok) throw new SlipwayError("input webhook-url", `${options.url} answered ${res.status} ${res.statusText}`);
   return res.status;
 }

@@ -63,3 +63,20 @@ test("a server answering 500 with the token in its body: the error holds no form
   assert.ok(echo.seen.length > 0);
   assert.deepEqual(leaks(gh.message, token), [], gh.message);
 });
+
+test("the webhook does not follow a redirect: the token never reaches the other origin", async (t) => {
+  const other = await startServer((_r, res) => {
+    res.writeHead(202);
+    res.end();
+  });
+  t.after(() => other.close());
+  const first = await startServer((r, res) => {
+    res.writeHead(307, { Location: `${other.url}${r.url}` });
+    res.end();
+  });
+  t.after(() => first.close());
+  const w = await timed(() => pokeWebhook({ url: `${first.url}/hook/manifests`, token: "hookTok3n-redirected", branch: "main", commit: "abc" }));
+  assert.match(w.message, /^input webhook-url: http:\/\/127\.0\.0\.1:\d+\/hook\/manifests answered 307 \(a redirect, not followed/);
+  assert.equal(first.seen[0]?.headers["x-slipway-token"], "hookTok3n-redirected");
+  assert.deepEqual(other.seen, [], "nothing reached the other origin");
+});
