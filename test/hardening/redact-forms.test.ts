@@ -4,6 +4,10 @@ import { clearSecrets, redact, registerSecret } from "../../core/redact.ts";
 import { createLogger } from "../../core/log.ts";
 import { SlipwayError, errorMessage } from "../../core/errors.ts";
 import { base64Leaks, formsOf } from "./secret-forms.ts";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createDirSecretReader } from "../../agent/source/source-credentials.ts";
 
 test("base64(user:password) and base64(x-access-token:token) are redacted whole, at any username", (t) => {
   t.after(clearSecrets);
@@ -66,4 +70,18 @@ test("each long line of a private key is a secret of its own", (t) => {
   registerSecret(key);
   const out = redact("Load key: invalid format near QyNTUxOQAAACDk3mJm1yR0u2f1mJjKq9y0E0oM");
   assert.ok(!out.includes("QyNTUxOQAAACDk3mJm1yR0u2f1mJjKq9y0E0oM"), out);
+});
+
+test("a git Secret's username and known_hosts are not secrets: names that contain them stay readable", async (t) => {
+  t.after(clearSecrets);
+  clearSecrets();
+  const dir = await mkdtemp(path.join(tmpdir(), "slipway-secret-dir-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await mkdir(path.join(dir, "git-auth"));
+  await writeFile(path.join(dir, "git-auth/username"), "slipway");
+  await writeFile(path.join(dir, "git-auth/password"), "pa55-w0rd-value");
+  await writeFile(path.join(dir, "git-auth/known_hosts"), "git.example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPublicHostKey");
+  await createDirSecretReader(dir).read({ name: "git-auth", namespace: "slipway-system" });
+  assert.equal(redact("Secret/slipway-system/absent: not found; pa55-w0rd-value"), "Secret/slipway-system/absent: not found; ***");
+  assert.equal(redact("host key AAAAC3NzaC1lZDI1NTE5AAAAIPublicHostKey"), "host key AAAAC3NzaC1lZDI1NTE5AAAAIPublicHostKey");
 });
