@@ -6,7 +6,7 @@
  * stops the run before any work, with an error that names the input.
  */
 import { SlipwayError } from "../core/errors.ts";
-import { registerSecret } from "../core/redact.ts";
+import { redact, registerSecret } from "../core/redact.ts";
 import { fluxNamespace } from "../core/well-known.ts";
 
 /** The definition of one input. */
@@ -72,27 +72,77 @@ function oneOf<T extends string>(...values: T[]): (t: string) => T {
   };
 }
 
+/** The refusal for a URL that carries credentials; the value is never echoed. */
+const CREDENTIALS_IN_URL = "must not contain credentials (user:password@ or token@); the value is not shown. Give them in the secret inputs instead";
+
 function url(t: string): string {
   const v = t.trim();
   if (v === "") return v;
+  let u: URL;
   try {
-    const u = new URL(v);
-    if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error(`scheme ${u.protocol} is not http(s)`);
+    u = new URL(v);
   } catch (err) {
-    throw new Error(`"${v}" is not an http(s) URL`, { cause: err });
+    throw new Error(`"${redact(v)}" is not an http(s) URL`, { cause: err });
+  }
+  if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error(`"${redact(v)}" is not an http(s) URL (scheme ${u.protocol})`);
+  if (u.username !== "" || u.password !== "" || /^[a-z]+:\/\/[^/?#]*@/i.test(v)) throw new Error(CREDENTIALS_IN_URL);
+  return v;
+}
+
+/**
+ * A git remote: http(s), ssh, scp-like `user@host:path`, git, file, or `codecommit::region://name`.
+ * Credentials in it are refused in every form: any userinfo for http(s), git and file
+ * (`https://TOKEN@host` is a token), a password for ssh (`ssh://git@host` names the account and
+ * is fine).
+ */
+function gitUrl(t: string): string {
+  const v = t.trim();
+  if (v === "") return v;
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)/.exec(v);
+  if (scheme) {
+    const name = (scheme[1] ?? "").toLowerCase();
+    const authority = scheme[2] ?? "";
+    const at = authority.lastIndexOf("@");
+    const userinfo = at >= 0 ? authority.slice(0, at) : undefined;
+    if (!["http", "https", "ssh", "git", "file"].includes(name)) {
+      throw new Error(`"${redact(v)}" is not a git URL (https://, ssh://, user@host:path, git://, file:// or codecommit::region://name)`);
+    }
+    if (userinfo !== undefined && (name !== "ssh" || userinfo.includes(":"))) {
+      throw new Error(`${CREDENTIALS_IN_URL} (git-token, git-password or git-ssh-key)`);
+    }
+    return v;
+  }
+  if (/^codecommit::[a-z0-9-]+:\/\/\S+$/.test(v)) {
+    if (v.slice("codecommit::".length).replace(/^[a-z0-9-]+:\/\//, "").includes("@")) throw new Error(`${CREDENTIALS_IN_URL} (CodeCommit signs from the AWS credential chain)`);
+    return v;
+  }
+  const scp = /^([^\s/@]+)@[^\s/:]+:\S+$/.exec(v);
+  if (scp) {
+    if ((scp[1] ?? "").includes(":")) throw new Error(`${CREDENTIALS_IN_URL} (git-ssh-key)`);
+    return v;
+  }
+  throw new Error(`"${redact(v)}" is not a git URL (https://, ssh://, user@host:path, git://, file:// or codecommit::region://name)`);
+}
+
+/** A directory of the manifest repository: relative, and never above the repository root. */
+function repoPath(t: string): string {
+  const v = t.trim();
+  if (v === "") return v;
+  if (v.startsWith("/") || /^[A-Za-z]:[\\/]/.test(v)) throw new Error(`"${v}" is absolute; give a path relative to the repository root (e.g. ./clusters/eks)`);
+  let depth = 0;
+  for (const seg of v.split(/[\\/]+/)) {
+    if (seg === "..") depth--;
+    else if (seg !== "" && seg !== ".") depth++;
+    if (depth < 0) throw new Error(`"${v}" leaves the repository root`);
   }
   return v;
 }
 
-/** A git remote: http(s), ssh, scp-like `user@host:path`, file, or `codecommit::region://name`. */
-function gitUrl(t: string): string {
+/** A Kubernetes namespace name (an RFC 1123 label). */
+function namespaceName(t: string): string {
   const v = t.trim();
-  if (v === "") return v;
-  if (/^(https?|ssh|git|file):\/\//.test(v) || /^codecommit::[a-z0-9-]+:\/\/\S+$/.test(v) || /^[^\s/:@]+@[^\s/:]+:\S+$/.test(v)) {
-    if (/^https?:\/\/[^/@]*:[^/@]*@/.test(v)) throw new Error("must not contain credentials; use git-token or git-password");
-    return v;
-  }
-  throw new Error(`"${v}" is not a git URL (https://, ssh://, user@host:path, file:// or codecommit::region://name)`);
+  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(v)) throw new Error(`"${v}" is not a valid namespace (lower-case letters, digits and '-', at most 63, starting and ending with a letter or digit)`);
+  return v;
 }
 
 const def = <T>(d: InputDef<T>): InputDef<T> => d;
@@ -119,8 +169,8 @@ export const INPUTS = {
   ecrEndpoint: def({ name: "ecr-endpoint", description: "ECR API endpoint override (private endpoints, local emulators).", default: "", parse: url }),
   manifestRepo: def({ name: "manifest-repo", description: "Git URL of the manifest repository to update; empty = build and push only.", default: "", parse: gitUrl }),
   manifestBranch: def({ name: "manifest-branch", description: "Branch to update; default the ImageUpdateAutomation's checkout branch, else the remote's default branch.", default: "", parse: text }),
-  updatePath: def({ name: "update-path", description: "Directory of the manifest repository whose markers are updated; default the automation's `spec.update.path`, else the whole repository. Flux objects are read from the whole repository.", default: "", parse: text }),
-  policyNamespace: def({ name: "policy-namespace", description: "Namespace of policies that have none (markers `ns:name`).", default: fluxNamespace, parse: text }),
+  updatePath: def({ name: "update-path", description: "Directory of the manifest repository whose markers are updated; default the automation's `spec.update.path`, else the whole repository. Flux objects are read from the whole repository.", default: "", parse: repoPath }),
+  policyNamespace: def({ name: "policy-namespace", description: "Namespace of policies that have none (markers `ns:name`).", default: fluxNamespace, parse: namespaceName }),
   gitToken: def({ name: "git-token", description: "Token for git over HTTPS (sent as the password of `git-username`).", default: "", secret: true, parse: secretText }),
   gitUsername: def({ name: "git-username", description: "Username for git over HTTPS; default `x-access-token` with a token.", default: "", parse: text }),
   gitPassword: def({ name: "git-password", description: "Password for git over HTTPS.", default: "", secret: true, parse: secretText }),
@@ -169,6 +219,16 @@ export function layeredInputSource(first: InputSource, second: InputSource): Inp
 }
 
 /**
+ * Warnings for secret inputs given on the command line (`--git-token X`): other users of the
+ * machine can read a process's arguments. `given` holds the input names that came from flags.
+ */
+export function secretFlagWarnings(given: readonly string[]): string[] {
+  return (Object.values(INPUTS) as InputDef<unknown>[])
+    .filter((d) => d.secret && given.includes(d.name))
+    .map((d) => `warning: --${d.name} is visible to every user of this machine in the process list; set ${envVarName(d.name)} in the environment instead`);
+}
+
+/**
  * Parses every input from `source`, applying defaults, and registers secret values with the
  * redactor (and `onSecret`, e.g. `core.setSecret`). Throws a SlipwayError `input <name>: …` for
  * the first invalid or missing input, and for combinations that cannot work.
@@ -182,6 +242,8 @@ export function parseInputs(source: InputSource, onSecret?: (value: string) => v
       registerSecret(given);
       registerSecret(given.trim());
       onSecret?.(given);
+      // The runner masks a multi-line secret only as a whole: mask each line of a key too.
+      if (given.includes("\n")) for (const line of given.split(/\r?\n/)) if (line.trim().length >= 16) onSecret?.(line.trim());
     }
     if (d.required && given.trim() === "") throw new SlipwayError(`input ${d.name}`, "is required");
     try {

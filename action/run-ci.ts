@@ -6,6 +6,9 @@
  * Nothing is half done: no manifest commit unless the image push succeeded, and the checks that
  * can fail cheaply run before the build. `dry-run` does everything but push and commit.
  */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { SlipwayError, errorMessage } from "../core/errors.ts";
 import { createGitClient, type GitClient } from "../core/git/git-client.ts";
 import { parseCodeCommitUrl } from "../core/git/codecommit-url.ts";
@@ -66,6 +69,35 @@ function pullRequestProvider(i: Inputs, target: GitTarget, env: NodeJS.ProcessEn
   return createGithubPullRequests({ owner: gh.owner, repo: gh.repo, token, apiUrl: i.githubApiUrl || env.GITHUB_API_URL || "https://api.github.com" });
 }
 
+/** Renders a tag template of input `input`; an error names the input and the template. */
+function renderTag(template: string, ctx: Parameters<typeof formatTag>[1], input: string): string {
+  try {
+    return formatTag(template, ctx);
+  } catch (err) {
+    if (!(err instanceof SlipwayError)) throw err;
+    throw new SlipwayError(`input ${input}`, `"${template}": ${err.message.slice(err.subject.length + 2)}`, { cause: err });
+  }
+}
+
+/**
+ * Refuses an update-path that does not exist on the branch to update, before the image is built
+ * (a blob-less, depth-1 clone without checkout: only trees are fetched).
+ */
+async function checkUpdatePath(git: GitClient, target: GitTarget, i: Inputs, signal?: AbortSignal): Promise<void> {
+  const work = await mkdtemp(path.join(tmpdir(), "slipway-preflight-"));
+  try {
+    const co = await git.clone({ url: target.url, branch: i.manifestBranch || undefined, dir: path.join(work, "repo"), noCheckout: true }, signal).catch((err: unknown) => {
+      throw gitErrorForInputs(err, target);
+    });
+    if (!(await co.exists("HEAD", i.updatePath, signal))) {
+      const hint = i.manifestBranch ? "" : " (give manifest-branch when the automation checks out another branch)";
+      throw new SlipwayError("input update-path", `${i.updatePath} does not exist on branch ${co.branch}${hint}`);
+    }
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
 /** Runs the whole CI step and returns its outputs; throws a SlipwayError naming the input or object at fault. */
 export async function runCi(options: RunCiOptions): Promise<CiOutputs> {
   const { inputs: i, reporter, log, signal } = options;
@@ -76,8 +108,8 @@ export async function runCi(options: RunCiOptions): Promise<CiOutputs> {
   // Preflight: everything that can be checked without side effects.
   const { image, source } = imageAndSource(i);
   const tagContext = { now, sha: options.ci.sha, branch: options.ci.branch, buildNumber: options.ci.buildNumber };
-  const tag = formatTag(i.tagFormat, tagContext);
-  const extraTags = i.extraTags.map((t) => formatTag(t, tagContext));
+  const tag = renderTag(i.tagFormat, tagContext, "tag-format");
+  const extraTags = i.extraTags.map((t) => renderTag(t, tagContext, "extra-tags"));
   if (i.builder !== "none") await checkBuildInputs(i.context, resolveDockerfile(i.context, i.dockerfile || undefined));
   if (i.builder === "none" && !source) throw new SlipwayError("input source", "builder none needs the tag or digest of the image already pushed (or image as repo:tag)");
   if (i.commitMessage) checkCommitTemplate(i.commitMessage, "input commit-message");
@@ -106,6 +138,7 @@ export async function runCi(options: RunCiOptions): Promise<CiOutputs> {
           throw new SlipwayError("input manifest-branch", `branch ${i.manifestBranch} does not exist in ${t.url}`);
         }
         log.info(`manifest repository reachable`, { branch: i.manifestBranch || "(default)" });
+        if (i.updatePath) await checkUpdatePath(git!, t, i, signal);
       });
     }
 

@@ -1,7 +1,9 @@
 /**
  * Logging. The agent logs one JSON object per line (time, level, msg and context fields such as
  * sync, source, revision, object), as cluster controllers do; the CLI prints for people.
- * Secrets are redacted here, not at each call site.
+ * Secrets are redacted here, not at each call site: the message and every string field are
+ * redacted before they are encoded (JSON-escaping a secret that holds `"` or `\` would otherwise
+ * hide it from the redactor), and the encoded line once more.
  */
 import { redact } from "./redact.ts";
 
@@ -43,10 +45,12 @@ export function createLogger(options: LoggerOptions = {}, bound: LogFields = {})
   const now = options.now ?? (() => new Date());
   const emit = (level: LogLevel, msg: string, fields?: LogFields): void => {
     if (order[level] < min) return;
-    const all: LogFields = { ...bound, ...fields };
+    const all: LogFields = {};
+    for (const [k, v] of Object.entries({ ...bound, ...fields })) all[k] = typeof v === "string" ? redact(v) : v;
+    const text = redact(msg);
     let line: string;
     if (format === "json") {
-      const obj: Record<string, unknown> = { time: now().toISOString(), level, msg };
+      const obj: Record<string, unknown> = { time: now().toISOString(), level, msg: text };
       for (const [k, v] of Object.entries(all)) if (v !== undefined) obj[k] = v;
       line = JSON.stringify(obj);
     } else {
@@ -54,7 +58,7 @@ export function createLogger(options: LoggerOptions = {}, bound: LogFields = {})
         .filter(([, v]) => v !== undefined)
         .map(([k, v]) => `${k}=${String(v)}`)
         .join(" ");
-      line = `${level} ${msg}${kv ? " " + kv : ""}`;
+      line = `${level} ${text}${kv ? " " + kv : ""}`;
     }
     write(redact(line));
   };

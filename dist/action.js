@@ -1088,14 +1088,14 @@ var require_util = __commonJS({
         }
         const port = url2.port != null ? url2.port : url2.protocol === "https:" ? 443 : 80;
         let origin = url2.origin != null ? url2.origin : `${url2.protocol || ""}//${url2.hostname || ""}:${port}`;
-        let path10 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
+        let path11 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path10 && path10[0] !== "/") {
-          path10 = `/${path10}`;
+        if (path11 && path11[0] !== "/") {
+          path11 = `/${path11}`;
         }
-        return new URL(`${origin}${path10}`);
+        return new URL(`${origin}${path11}`);
       }
       if (!isHttpOrHttpsPrefixed(url2.origin || url2.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1296,20 +1296,20 @@ var require_util = __commonJS({
           async start() {
             iterator = iterable[Symbol.asyncIterator]();
           },
-          async pull(controller) {
+          async pull(controller2) {
             const { done, value } = await iterator.next();
             if (done) {
               queueMicrotask(() => {
-                controller.close();
-                controller.byobRequest?.respond(0);
+                controller2.close();
+                controller2.byobRequest?.respond(0);
               });
             } else {
               const buf2 = Buffer.isBuffer(value) ? value : Buffer.from(value);
               if (buf2.byteLength) {
-                controller.enqueue(new Uint8Array(buf2));
+                controller2.enqueue(new Uint8Array(buf2));
               }
             }
-            return controller.desiredSize > 0;
+            return controller2.desiredSize > 0;
           },
           async cancel(reason) {
             await iterator.return();
@@ -1546,39 +1546,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path10, origin }
+          request: { method, path: path11, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path10);
+        debuglog("sending request to %s %s/%s", method, origin, path11);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path10, origin },
+          request: { method, path: path11, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path10,
+          path11,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path10, origin }
+          request: { method, path: path11, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path10);
+        debuglog("trailers received from %s %s/%s", method, origin, path11);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path10, origin },
+          request: { method, path: path11, origin },
           error: error4
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path10,
+          path11,
           error4.message
         );
       });
@@ -1627,9 +1627,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path10, origin }
+            request: { method, path: path11, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path10);
+          debuglog("sending request to %s %s/%s", method, origin, path11);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1692,7 +1692,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path10,
+        path: path11,
         method,
         body,
         headers,
@@ -1707,11 +1707,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler) {
-        if (typeof path10 !== "string") {
+        if (typeof path11 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path10[0] !== "/" && !(path10.startsWith("http://") || path10.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path11[0] !== "/" && !(path11.startsWith("http://") || path11.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path10)) {
+        } else if (invalidPathRegex.test(path11)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1777,7 +1777,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path10, query) : path10;
+        this.path = query ? buildURL(path11, query) : path11;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -4655,10 +4655,10 @@ var require_util2 = __commonJS({
     function isReadableStreamLike(stream) {
       return stream instanceof ReadableStream || stream[Symbol.toStringTag] === "ReadableStream" && typeof stream.tee === "function";
     }
-    function readableStreamClose(controller) {
+    function readableStreamClose(controller2) {
       try {
-        controller.close();
-        controller.byobRequest?.respond(0);
+        controller2.close();
+        controller2.byobRequest?.respond(0);
       } catch (err) {
         if (!err.message.includes("Controller is already closed") && !err.message.includes("ReadableStream is already closed")) {
           throw err;
@@ -5483,12 +5483,12 @@ var require_body = __commonJS({
         stream = object2.stream();
       } else {
         stream = new ReadableStream({
-          async pull(controller) {
+          async pull(controller2) {
             const buffer = typeof source === "string" ? textEncoder2.encode(source) : source;
             if (buffer.byteLength) {
-              controller.enqueue(buffer);
+              controller2.enqueue(buffer);
             }
-            queueMicrotask(() => readableStreamClose(controller));
+            queueMicrotask(() => readableStreamClose(controller2));
           },
           start() {
           },
@@ -5585,22 +5585,22 @@ Content-Type: ${value.type || "application/octet-stream"}\r
           async start() {
             iterator = action(object2)[Symbol.asyncIterator]();
           },
-          async pull(controller) {
+          async pull(controller2) {
             const { value, done } = await iterator.next();
             if (done) {
               queueMicrotask(() => {
-                controller.close();
-                controller.byobRequest?.respond(0);
+                controller2.close();
+                controller2.byobRequest?.respond(0);
               });
             } else {
               if (!isErrored(stream)) {
                 const buffer = new Uint8Array(value);
                 if (buffer.byteLength) {
-                  controller.enqueue(buffer);
+                  controller2.enqueue(buffer);
                 }
               }
             }
-            return controller.desiredSize > 0;
+            return controller2.desiredSize > 0;
           },
           async cancel(reason) {
             await iterator.return();
@@ -6470,7 +6470,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request) {
-      const { method, path: path10, host, upgrade, blocking, reset } = request;
+      const { method, path: path11, host, upgrade, blocking, reset } = request;
       let { body, headers, contentLength } = request;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6551,7 +6551,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path10} HTTP/1.1\r
+      let header = `${method} ${path11} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -7080,7 +7080,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request) {
       const session = client[kHTTP2Session];
-      const { method, path: path10, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
+      const { method, path: path11, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
       let { body } = request;
       if (upgrade) {
         util.errorRequest(client, request, new Error("Upgrade not supported for H2"));
@@ -7177,7 +7177,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path10;
+      headers[HTTP2_HEADER_PATH] = path11;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7530,9 +7530,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path10 = search ? `${pathname}${search}` : pathname;
+        const path11 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path10;
+        this.opts.path = path11;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8771,10 +8771,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path10 = "/",
+          path: path11 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path10;
+        opts.path = origin + path11;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10746,20 +10746,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path10) {
-      if (typeof path10 !== "string") {
-        return path10;
+    function safeUrl(path11) {
+      if (typeof path11 !== "string") {
+        return path11;
       }
-      const pathSegments = path10.split("?");
+      const pathSegments = path11.split("?");
       if (pathSegments.length !== 2) {
-        return path10;
+        return path11;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path10, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path10);
+    function matchKey(mockDispatch2, { path: path11, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path11);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10781,7 +10781,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath2 = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path10 }) => matchValue(safeUrl(path10), resolvedPath2));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path11 }) => matchValue(safeUrl(path11), resolvedPath2));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath2}'`);
       }
@@ -10819,9 +10819,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path10, method, body, headers, query } = opts;
+      const { path: path11, method, body, headers, query } = opts;
       return {
-        path: path10,
+        path: path11,
         method,
         body,
         headers,
@@ -11284,10 +11284,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path10, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path11, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path10,
+            Path: path11,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -13642,13 +13642,13 @@ var require_fetch = __commonJS({
       }
       let responseObject = null;
       let locallyAborted = false;
-      let controller = null;
+      let controller2 = null;
       addAbortListener(
         requestObject.signal,
         () => {
           locallyAborted = true;
-          assert2(controller != null);
-          controller.abort(requestObject.signal.reason);
+          assert2(controller2 != null);
+          controller2.abort(requestObject.signal.reason);
           const realResponse = responseObject?.deref();
           abortFetch(p3, request, realResponse, requestObject.signal.reason);
         }
@@ -13658,7 +13658,7 @@ var require_fetch = __commonJS({
           return;
         }
         if (response.aborted) {
-          abortFetch(p3, request, responseObject, controller.serializedAbortReason);
+          abortFetch(p3, request, responseObject, controller2.serializedAbortReason);
           return;
         }
         if (response.type === "error") {
@@ -13669,7 +13669,7 @@ var require_fetch = __commonJS({
         p3.resolve(responseObject.deref());
         p3 = null;
       };
-      controller = fetching({
+      controller2 = fetching({
         request,
         processResponseEndOfBody: handleFetchDone,
         processResponse,
@@ -14366,11 +14366,11 @@ var require_fetch = __commonJS({
       };
       const stream = new ReadableStream(
         {
-          async start(controller) {
-            fetchParams.controller.controller = controller;
+          async start(controller2) {
+            fetchParams.controller.controller = controller2;
           },
-          async pull(controller) {
-            await pullAlgorithm(controller);
+          async pull(controller2) {
+            await pullAlgorithm(controller2);
           },
           async cancel(reason) {
             await cancelAlgorithm(reason);
@@ -15547,8 +15547,8 @@ var require_cache = __commonJS({
                       header: "Cache.addAll",
                       message: "invalid vary field value"
                     }));
-                    for (const controller of fetchControllers) {
-                      controller.abort();
+                    for (const controller2 of fetchControllers) {
+                      controller2.abort();
                     }
                     return;
                   }
@@ -16166,9 +16166,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path10) {
-      for (let i6 = 0; i6 < path10.length; ++i6) {
-        const code = path10.charCodeAt(i6);
+    function validateCookiePath(path11) {
+      for (let i6 = 0; i6 < path11.length; ++i6) {
+        const code = path11.charCodeAt(i6);
         if (code < 32 || // exclude CTLs (0-31)
         code > 126 || // exclude DEL and non-ascii
         code === 59) {
@@ -17011,8 +17011,8 @@ var require_util7 = __commonJS({
       return code >= 3e3 && code <= 4999;
     }
     function failWebsocketConnection(ws, reason) {
-      const { [kController]: controller, [kResponse]: response } = ws;
-      controller.abort();
+      const { [kController]: controller2, [kResponse]: response } = ws;
+      controller2.abort();
       if (response?.socket && !response.socket.destroyed) {
         response.socket.destroy();
       }
@@ -17218,7 +17218,7 @@ var require_connection = __commonJS({
       }
       const permessageDeflate = "permessage-deflate; client_max_window_bits";
       request.headersList.append("sec-websocket-extensions", permessageDeflate);
-      const controller = fetching({
+      const controller2 = fetching({
         request,
         useParallelQueue: true,
         dispatcher: options.dispatcher,
@@ -17275,7 +17275,7 @@ var require_connection = __commonJS({
           onEstablish(response, extensions);
         }
       });
-      return controller;
+      return controller2;
     }
     function closeWebSocketConnection(ws, code, reason, reasonByteLength) {
       if (isClosing(ws) || isClosed(ws)) {
@@ -19088,11 +19088,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path10 = opts.path;
+          let path11 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path10 = `/${path10}`;
+            path11 = `/${path11}`;
           }
-          url2 = new URL(util.parseOrigin(url2).origin + path10);
+          url2 = new URL(util.parseOrigin(url2).origin + path11);
         } else {
           if (!opts) {
             opts = typeof url2 === "object" ? url2 : {};
@@ -21013,14 +21013,14 @@ var init_readFile = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/readFile.js"() {
     filePromises = {};
     fileIntercept = {};
-    readFile5 = (path10, options) => {
-      if (fileIntercept[path10] !== void 0) {
-        return fileIntercept[path10];
+    readFile5 = (path11, options) => {
+      if (fileIntercept[path11] !== void 0) {
+        return fileIntercept[path11];
       }
-      if (!filePromises[path10] || options?.ignoreCache) {
-        filePromises[path10] = fsReadFile(path10, "utf8");
+      if (!filePromises[path11] || options?.ignoreCache) {
+        filePromises[path11] = fsReadFile(path11, "utf8");
       }
-      return filePromises[path10];
+      return filePromises[path11];
     };
   }
 });
@@ -21132,8 +21132,8 @@ var init_externalDataInterceptor = __esm({
       getFileRecord() {
         return fileIntercept;
       },
-      interceptFile(path10, contents) {
-        fileIntercept[path10] = Promise.resolve(contents);
+      interceptFile(path11, contents) {
+        fileIntercept[path11] = Promise.resolve(contents);
       },
       getTokenRecord() {
         return tokenIntercept;
@@ -22384,8 +22384,8 @@ var init_NormalizedSchema = __esm({
         return translateTraits(this.traits);
       }
       getKeySchema() {
-        const [isDoc, isMap2] = [this.isDocumentSchema(), this.isMapSchema()];
-        if (!isDoc && !isMap2) {
+        const [isDoc, isMap3] = [this.isDocumentSchema(), this.isMapSchema()];
+        if (!isDoc && !isMap3) {
           throw new Error(`@smithy/core/schema - cannot get key for non-map: ${this.getName(true)}`);
         }
         const schema = this.getSchema();
@@ -22394,10 +22394,10 @@ var init_NormalizedSchema = __esm({
       }
       getValueSchema() {
         const sc = this.getSchema();
-        const [isDoc, isMap2, isList] = [this.isDocumentSchema(), this.isMapSchema(), this.isListSchema()];
-        const memberSchema = typeof sc === "number" ? 63 & sc : sc && typeof sc === "object" && (isMap2 || isList) ? sc[3 + sc[0]] : isDoc ? 15 : void 0;
+        const [isDoc, isMap3, isList] = [this.isDocumentSchema(), this.isMapSchema(), this.isListSchema()];
+        const memberSchema = typeof sc === "number" ? 63 & sc : sc && typeof sc === "object" && (isMap3 || isList) ? sc[3 + sc[0]] : isDoc ? 15 : void 0;
         if (memberSchema != null) {
-          return member([memberSchema, 0], isMap2 ? "value" : "member");
+          return member([memberSchema, 0], isMap3 ? "value" : "member");
         }
         throw new Error(`@smithy/core/schema - ${this.getName(true)} has no value member.`);
       }
@@ -24155,8 +24155,8 @@ var init_createConfigValueProvider = __esm({
               return endpoint.url.href;
             }
             if ("hostname" in endpoint) {
-              const { protocol, hostname, port, path: path10 } = endpoint;
-              return `${protocol}//${hostname}${port ? ":" + port : ""}${path10}`;
+              const { protocol, hostname, port, path: path11 } = endpoint;
+              return `${protocol}//${hostname}${port ? ":" + port : ""}${path11}`;
             }
           }
           return endpoint;
@@ -24532,18 +24532,18 @@ var getAttrPathList;
 var init_getAttrPathList = __esm({
   "node_modules/@smithy/core/dist-es/submodules/endpoints/util-endpoints/lib/getAttrPathList.js"() {
     init_types2();
-    getAttrPathList = (path10) => {
-      const parts = path10.split(".");
+    getAttrPathList = (path11) => {
+      const parts = path11.split(".");
       const pathList = [];
       for (const part of parts) {
         const squareBracketIndex = part.indexOf("[");
         if (squareBracketIndex !== -1) {
           if (part.indexOf("]") !== part.length - 1) {
-            throw new EndpointError(`Path: '${path10}' does not end with ']'`);
+            throw new EndpointError(`Path: '${path11}' does not end with ']'`);
           }
           const arrayIndex = part.slice(squareBracketIndex + 1, -1);
           if (Number.isNaN(parseInt(arrayIndex))) {
-            throw new EndpointError(`Invalid array index: '${arrayIndex}' in path: '${path10}'`);
+            throw new EndpointError(`Invalid array index: '${arrayIndex}' in path: '${path11}'`);
           }
           if (squareBracketIndex !== 0) {
             pathList.push(part.slice(0, squareBracketIndex));
@@ -24564,9 +24564,9 @@ var init_getAttr = __esm({
   "node_modules/@smithy/core/dist-es/submodules/endpoints/util-endpoints/lib/getAttr.js"() {
     init_types2();
     init_getAttrPathList();
-    getAttr = (value, path10) => getAttrPathList(path10).reduce((acc, index) => {
+    getAttr = (value, path11) => getAttrPathList(path11).reduce((acc, index) => {
       if (typeof acc !== "object") {
-        throw new EndpointError(`Index '${index}' in '${path10}' not found in '${JSON.stringify(value)}'`);
+        throw new EndpointError(`Index '${index}' in '${path11}' not found in '${JSON.stringify(value)}'`);
       } else if (Array.isArray(acc)) {
         const i6 = parseInt(index);
         return acc[i6 < 0 ? acc.length + i6 : i6];
@@ -24627,8 +24627,8 @@ var init_parseURL = __esm({
             return value;
           }
           if (typeof value === "object" && "hostname" in value) {
-            const { hostname: hostname2, port, protocol: protocol2 = "", path: path10 = "", query = {} } = value;
-            const url2 = new URL(`${protocol2}//${hostname2}${port ? `:${port}` : ""}${path10}`);
+            const { hostname: hostname2, port, protocol: protocol2 = "", path: path11 = "", query = {} } = value;
+            const url2 = new URL(`${protocol2}//${hostname2}${port ? `:${port}` : ""}${path11}`);
             url2.search = Object.entries(query).map(([k6, v]) => `${k6}=${v}`).join("&");
             return url2;
           }
@@ -25519,18 +25519,18 @@ var init_createChecksumStream_browser = __esm({
       const transform2 = new TransformStream({
         start() {
         },
-        async transform(chunk, controller) {
+        async transform(chunk, controller2) {
           checksum.update(chunk);
-          controller.enqueue(chunk);
+          controller2.enqueue(chunk);
         },
-        async flush(controller) {
+        async flush(controller2) {
           const digest2 = await checksum.digest();
           const received = encoder2(digest2);
           if (expectedChecksum !== received) {
             const error4 = new Error(`Checksum mismatch: expected "${expectedChecksum}" but received "${received}" in response header "${checksumSourceLocation}".`);
-            controller.error(error4);
+            controller2.error(error4);
           } else {
-            controller.terminate();
+            controller2.terminate();
           }
         }
       });
@@ -25603,34 +25603,34 @@ function createBufferedReadableStream(upstream, size, logger2) {
   let bytesSeen = 0;
   const buffers = ["", new ByteArrayCollector((size2) => new Uint8Array(size2))];
   let mode = -1;
-  const pull = async (controller) => {
+  const pull = async (controller2) => {
     const { value, done } = await reader.read();
     const chunk = value;
     if (done) {
       if (mode !== -1) {
         const remainder = flush(buffers, mode);
         if (sizeOf(remainder) > 0) {
-          controller.enqueue(remainder);
+          controller2.enqueue(remainder);
         }
       }
-      controller.close();
+      controller2.close();
     } else {
       const chunkMode = modeOf(chunk, false);
       if (mode !== chunkMode) {
         if (mode >= 0) {
-          controller.enqueue(flush(buffers, mode));
+          controller2.enqueue(flush(buffers, mode));
         }
         mode = chunkMode;
       }
       if (mode === -1) {
-        controller.enqueue(chunk);
+        controller2.enqueue(chunk);
         return;
       }
       const chunkSize = sizeOf(chunk);
       bytesSeen += chunkSize;
       const bufferSize = sizeOf(buffers[mode]);
       if (chunkSize >= size && bufferSize === 0) {
-        controller.enqueue(chunk);
+        controller2.enqueue(chunk);
       } else {
         const newSize = merge(buffers, mode, chunk);
         if (!streamBufferingLoggedWarning && bytesSeen > size * 2) {
@@ -25638,9 +25638,9 @@ function createBufferedReadableStream(upstream, size, logger2) {
           logger2?.warn(`@smithy/util-stream - stream chunk size ${chunkSize} is below threshold of ${size}, automatically buffering.`);
         }
         if (newSize >= size) {
-          controller.enqueue(flush(buffers, mode));
+          controller2.enqueue(flush(buffers, mode));
         } else {
-          await pull(controller);
+          await pull(controller2);
         }
       }
     }
@@ -25768,21 +25768,21 @@ var init_getAwsChunkedEncodingStream_browser = __esm({
       });
       const reader = readableStream.getReader();
       return new ReadableStream({
-        async pull(controller) {
+        async pull(controller2) {
           const { value, done } = await reader.read();
           if (done) {
-            controller.enqueue(`0\r
+            controller2.enqueue(`0\r
 `);
             if (checksumRequired) {
               const checksum = base64Encoder(await digest2);
-              controller.enqueue(`${checksumLocationName}:${checksum}\r
+              controller2.enqueue(`${checksumLocationName}:${checksum}\r
 `);
-              controller.enqueue(`\r
+              controller2.enqueue(`\r
 `);
             }
-            controller.close();
+            controller2.close();
           } else {
-            controller.enqueue(`${(bodyLengthChecker(value) || 0).toString(16)}\r
+            controller2.enqueue(`${(bodyLengthChecker(value) || 0).toString(16)}\r
 ${value}\r
 `);
           }
@@ -26477,29 +26477,29 @@ var init_HttpBindingNormalizedSchema = __esm({
       response.syntheticBodySchema = createBodySchema(schema, bodyMemberNames, bodyMemberSchemas);
       return bindings;
     };
-    buildPathSegments = (path10) => {
+    buildPathSegments = (path11) => {
       const segments = [];
       let offset = 0;
-      for (const match of path10.matchAll(/\{([^{}+]+)(\+)?\}/g)) {
+      for (const match of path11.matchAll(/\{([^{}+]+)(\+)?\}/g)) {
         if (match.index > offset) {
-          segments.push([path10.slice(offset, match.index), 0]);
+          segments.push([path11.slice(offset, match.index), 0]);
         }
         segments.push([match[1], match[2] ? 2 : 1]);
         offset = match.index + match[0].length;
       }
-      if (segments.length && offset < path10.length) {
-        segments.push([path10.slice(offset), 0]);
+      if (segments.length && offset < path11.length) {
+        segments.push([path11.slice(offset), 0]);
       }
       return segments.length ? segments : void 0;
     };
     buildHttpOperationBindings = (schema) => {
       const { http, endpoint } = translateTraits(schema.traits ?? {});
-      const [path10, search] = http?.[1].split("?") ?? [];
+      const [path11, search] = http?.[1].split("?") ?? [];
       return [
         http?.[0],
-        path10,
+        path11,
         search ? [...new URLSearchParams(search)] : [],
-        path10 ? buildPathSegments(path10) : void 0,
+        path11 ? buildPathSegments(path11) : void 0,
         endpoint?.[0]
       ];
     };
@@ -27965,12 +27965,12 @@ var init_utils2 = __esm({
     iterableToReadableStream = (asyncIterable) => {
       const iterator = asyncIterable[Symbol.asyncIterator]();
       return new ReadableStream({
-        async pull(controller) {
+        async pull(controller2) {
           const { done, value } = await iterator.next();
           if (done) {
-            return controller.close();
+            return controller2.close();
           }
-          controller.enqueue(value);
+          controller2.enqueue(value);
         }
       });
     };
@@ -28533,10 +28533,10 @@ var init_HttpBindingProtocol = __esm({
         if (endpoint) {
           this.updateServiceEndpoint(request, endpoint);
           this.setHostPrefix(request, operationSchema, input, operation2);
-          const [method, path10, staticQuery] = operation2;
+          const [method, path11, staticQuery] = operation2;
           if (method) {
             request.method = method;
-            request.path = request.path === "/" ? path10 : request.path + path10;
+            request.path = request.path === "/" ? path11 : request.path + path11;
             for (const [key, value] of staticQuery) {
               query[key] = value;
             }
@@ -28678,10 +28678,10 @@ var init_HttpBindingProtocol = __esm({
         return this.serializer.flush();
       }
       serializePath(segments, labels, bindings) {
-        let path10 = "";
+        let path11 = "";
         for (const [value, kind] of segments) {
           if (kind === 0) {
-            path10 += value;
+            path11 += value;
             continue;
           }
           const replacement = labels?.[value];
@@ -28689,12 +28689,12 @@ var init_HttpBindingProtocol = __esm({
             if (hasOwn(bindings.byName, value) && bindings.byName[value][2] === 33) {
               throw new Error(`No value provided for input HTTP label: ${value}.`);
             }
-            path10 += `{${value}${kind === 2 ? "+" : ""}}`;
+            path11 += `{${value}${kind === 2 ? "+" : ""}}`;
           } else {
-            path10 += kind === 2 ? replacement.split("/").map(extendedEncodeURIComponent).join("/") : extendedEncodeURIComponent(replacement);
+            path11 += kind === 2 ? replacement.split("/").map(extendedEncodeURIComponent).join("/") : extendedEncodeURIComponent(replacement);
           }
         }
-        return path10;
+        return path11;
       }
       async deserializeResponse(operationSchema, context, response) {
         const deserializer = this.deserializer;
@@ -28930,11 +28930,11 @@ var init_AbstractRpcV2Protocol = __esm({
           this.applyEmptyBody(request);
         }
         const { service, operation: operation2 } = getSmithyContext(context);
-        const path10 = `/service/${service}/operation/${operation2}`;
+        const path11 = `/service/${service}/operation/${operation2}`;
         if (request.path.endsWith("/")) {
-          request.path += path10.slice(1);
+          request.path += path11.slice(1);
         } else {
-          request.path += path10;
+          request.path += path11;
         }
         return request;
       }
@@ -29016,8 +29016,8 @@ var init_requestBuilder = __esm({
         return this;
       }
       p(memberName, labelValueProvider, uriLabel, isGreedyLabel) {
-        this.resolvePathStack.push((path10) => {
-          this.path = resolvedPath(path10, this.input, memberName, labelValueProvider, uriLabel, isGreedyLabel);
+        this.resolvePathStack.push((path11) => {
+          this.path = resolvedPath(path11, this.input, memberName, labelValueProvider, uriLabel, isGreedyLabel);
         });
         return this;
       }
@@ -31920,9 +31920,9 @@ var init_createPaginator = __esm({
       command6 = withCommand(command6) ?? command6;
       return await client.send(command6, ...args);
     };
-    get = (fromObject, path10) => {
+    get = (fromObject, path11) => {
       let cursor2 = fromObject;
-      const pathComponents = path10.split(".");
+      const pathComponents = path11.split(".");
       for (const step of pathComponents) {
         if (!cursor2 || typeof cursor2 !== "object") {
           return void 0;
@@ -33462,7 +33462,7 @@ var init_configurations2 = __esm({
       const { retryStrategy, retryMode } = input;
       const { defaultMaxAttempts = DEFAULT_MAX_ATTEMPTS, defaultBaseDelay = Retry.delay() } = defaults ?? {};
       const maxAttemptsProvider = normalizeProvider(input.maxAttempts ?? defaultMaxAttempts);
-      let controller = retryStrategy ? Promise.resolve(retryStrategy) : void 0;
+      let controller2 = retryStrategy ? Promise.resolve(retryStrategy) : void 0;
       const getDefault = async () => {
         const maxAttempts = await maxAttemptsProvider();
         const adaptive = await normalizeProvider(retryMode)() === RETRY_MODES.ADAPTIVE;
@@ -33479,7 +33479,7 @@ var init_configurations2 = __esm({
       };
       return Object.assign(input, {
         maxAttempts: maxAttemptsProvider,
-        retryStrategy: () => controller ??= getDefault()
+        retryStrategy: () => controller2 ??= getDefault()
       });
     };
     ENV_RETRY_MODE = "AWS_RETRY_MODE";
@@ -36837,10 +36837,10 @@ ${longDate}
 ${credentialScope}
 ${toHex2(hashedRequest)}`;
       }
-      getCanonicalPath({ path: path10 }) {
+      getCanonicalPath({ path: path11 }) {
         if (this.uriEscapePath) {
           const normalizedPathSegments = [];
-          for (const pathSegment of path10.split("/")) {
+          for (const pathSegment of path11.split("/")) {
             if (pathSegment?.length === 0) {
               continue;
             }
@@ -36853,11 +36853,11 @@ ${toHex2(hashedRequest)}`;
               normalizedPathSegments.push(pathSegment);
             }
           }
-          const normalizedPath = `${path10?.startsWith("/") ? "/" : ""}${normalizedPathSegments.join("/")}${normalizedPathSegments.length > 0 && path10?.endsWith("/") ? "/" : ""}`;
+          const normalizedPath = `${path11?.startsWith("/") ? "/" : ""}${normalizedPathSegments.join("/")}${normalizedPathSegments.length > 0 && path11?.endsWith("/") ? "/" : ""}`;
           const doubleEncoded = escapeUri2(normalizedPath);
           return doubleEncoded.replace(/%2F/g, "/");
         }
-        return path10;
+        return path11;
       }
       validateResolvedCredentials(credentials) {
         if (typeof credentials !== "object" || typeof credentials.accessKeyId !== "string" || typeof credentials.secretAccessKey !== "string") {
@@ -38062,12 +38062,12 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             const password = request.password ?? "";
             auth = `${username}:${password}`;
           }
-          let path10 = request.path;
+          let path11 = request.path;
           if (queryString) {
-            path10 += `?${queryString}`;
+            path11 += `?${queryString}`;
           }
           if (request.fragment) {
-            path10 += `#${request.fragment}`;
+            path11 += `#${request.fragment}`;
           }
           let hostname = request.hostname ?? "";
           if (hostname[0] === "[" && hostname.endsWith("]")) {
@@ -38079,7 +38079,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             headers: request.headers,
             host: hostname,
             method: request.method,
-            path: path10,
+            path: path11,
             port: request.port,
             agent,
             auth
@@ -38501,16 +38501,16 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             reject(err);
           };
           const queryString = query ? buildQueryString2(query) : "";
-          let path10 = request.path;
+          let path11 = request.path;
           if (queryString) {
-            path10 += `?${queryString}`;
+            path11 += `?${queryString}`;
           }
           if (request.fragment) {
-            path10 += `#${request.fragment}`;
+            path11 += `#${request.fragment}`;
           }
           const clientHttp2Stream = session.request({
             ...request.headers,
-            [constants3.HTTP2_HEADER_PATH]: path10,
+            [constants3.HTTP2_HEADER_PATH]: path11,
             [constants3.HTTP2_HEADER_METHOD]: method
           });
           if (effectiveRequestTimeout) {
@@ -46926,7 +46926,7 @@ var require_dist_cjs13 = __commonJS({
   "node_modules/@aws-sdk/credential-provider-web-identity/dist-cjs/index.js"(exports) {
     var { setCredentialFeature: setCredentialFeature2 } = (init_client3(), __toCommonJS(client_exports2));
     var { CredentialsProviderError: CredentialsProviderError2, externalDataInterceptor: externalDataInterceptor2 } = (init_config2(), __toCommonJS(config_exports));
-    var { readFileSync: readFileSync2 } = __require("node:fs");
+    var { readFileSync: readFileSync3 } = __require("node:fs");
     var fromWebToken = (init) => async (awsIdentityProperties) => {
       init.logger?.debug("@aws-sdk/credential-provider-web-identity - fromWebToken");
       const { roleArn, roleSessionName, webIdentityToken, providerId, policyArns, policy, durationSeconds } = init;
@@ -46967,7 +46967,7 @@ var require_dist_cjs13 = __commonJS({
       }
       const credentials = await fromWebToken({
         ...init,
-        webIdentityToken: externalDataInterceptor2?.getTokenRecord?.()[webIdentityTokenFile] ?? readFileSync2(webIdentityTokenFile, { encoding: "ascii" }),
+        webIdentityToken: externalDataInterceptor2?.getTokenRecord?.()[webIdentityTokenFile] ?? readFileSync3(webIdentityTokenFile, { encoding: "ascii" }),
         roleArn,
         roleSessionName
       })(awsIdentityProperties);
@@ -63019,12 +63019,12 @@ var require_identity = __commonJS({
     var SCALAR = /* @__PURE__ */ Symbol.for("yaml.scalar");
     var SEQ = /* @__PURE__ */ Symbol.for("yaml.seq");
     var NODE_TYPE = /* @__PURE__ */ Symbol.for("yaml.node.type");
-    var isAlias = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === ALIAS;
+    var isAlias2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === ALIAS;
     var isDocument = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === DOC;
-    var isMap2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === MAP;
-    var isPair = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === PAIR;
+    var isMap3 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === MAP;
+    var isPair2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === PAIR;
     var isScalar2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SCALAR;
-    var isSeq2 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SEQ;
+    var isSeq3 = (node2) => !!node2 && typeof node2 === "object" && node2[NODE_TYPE] === SEQ;
     function isCollection(node2) {
       if (node2 && typeof node2 === "object")
         switch (node2[NODE_TYPE]) {
@@ -63054,14 +63054,14 @@ var require_identity = __commonJS({
     exports.SCALAR = SCALAR;
     exports.SEQ = SEQ;
     exports.hasAnchor = hasAnchor;
-    exports.isAlias = isAlias;
+    exports.isAlias = isAlias2;
     exports.isCollection = isCollection;
     exports.isDocument = isDocument;
-    exports.isMap = isMap2;
+    exports.isMap = isMap3;
     exports.isNode = isNode;
-    exports.isPair = isPair;
+    exports.isPair = isPair2;
     exports.isScalar = isScalar2;
-    exports.isSeq = isSeq2;
+    exports.isSeq = isSeq3;
   }
 });
 
@@ -63085,17 +63085,17 @@ var require_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    function visit_(key, node2, visitor, path10) {
-      const ctrl = callVisitor(key, node2, visitor, path10);
+    function visit_(key, node2, visitor, path11) {
+      const ctrl = callVisitor(key, node2, visitor, path11);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path10, ctrl);
-        return visit_(key, ctrl, visitor, path10);
+        replaceNode(key, path11, ctrl);
+        return visit_(key, ctrl, visitor, path11);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path10 = Object.freeze(path10.concat(node2));
+          path11 = Object.freeze(path11.concat(node2));
           for (let i6 = 0; i6 < node2.items.length; ++i6) {
-            const ci = visit_(i6, node2.items[i6], visitor, path10);
+            const ci = visit_(i6, node2.items[i6], visitor, path11);
             if (typeof ci === "number")
               i6 = ci - 1;
             else if (ci === BREAK)
@@ -63106,13 +63106,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path10 = Object.freeze(path10.concat(node2));
-          const ck = visit_("key", node2.key, visitor, path10);
+          path11 = Object.freeze(path11.concat(node2));
+          const ck = visit_("key", node2.key, visitor, path11);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = visit_("value", node2.value, visitor, path10);
+          const cv = visit_("value", node2.value, visitor, path11);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -63133,17 +63133,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node2, visitor, path10) {
-      const ctrl = await callVisitor(key, node2, visitor, path10);
+    async function visitAsync_(key, node2, visitor, path11) {
+      const ctrl = await callVisitor(key, node2, visitor, path11);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path10, ctrl);
-        return visitAsync_(key, ctrl, visitor, path10);
+        replaceNode(key, path11, ctrl);
+        return visitAsync_(key, ctrl, visitor, path11);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path10 = Object.freeze(path10.concat(node2));
+          path11 = Object.freeze(path11.concat(node2));
           for (let i6 = 0; i6 < node2.items.length; ++i6) {
-            const ci = await visitAsync_(i6, node2.items[i6], visitor, path10);
+            const ci = await visitAsync_(i6, node2.items[i6], visitor, path11);
             if (typeof ci === "number")
               i6 = ci - 1;
             else if (ci === BREAK)
@@ -63154,13 +63154,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path10 = Object.freeze(path10.concat(node2));
-          const ck = await visitAsync_("key", node2.key, visitor, path10);
+          path11 = Object.freeze(path11.concat(node2));
+          const ck = await visitAsync_("key", node2.key, visitor, path11);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = await visitAsync_("value", node2.value, visitor, path10);
+          const cv = await visitAsync_("value", node2.value, visitor, path11);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -63187,23 +63187,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node2, visitor, path10) {
+    function callVisitor(key, node2, visitor, path11) {
       if (typeof visitor === "function")
-        return visitor(key, node2, path10);
+        return visitor(key, node2, path11);
       if (identity.isMap(node2))
-        return visitor.Map?.(key, node2, path10);
+        return visitor.Map?.(key, node2, path11);
       if (identity.isSeq(node2))
-        return visitor.Seq?.(key, node2, path10);
+        return visitor.Seq?.(key, node2, path11);
       if (identity.isPair(node2))
-        return visitor.Pair?.(key, node2, path10);
+        return visitor.Pair?.(key, node2, path11);
       if (identity.isScalar(node2))
-        return visitor.Scalar?.(key, node2, path10);
+        return visitor.Scalar?.(key, node2, path11);
       if (identity.isAlias(node2))
-        return visitor.Alias?.(key, node2, path10);
+        return visitor.Alias?.(key, node2, path11);
       return void 0;
     }
-    function replaceNode(key, path10, node2) {
-      const parent = path10[path10.length - 1];
+    function replaceNode(key, path11, node2) {
+      const parent = path11[path11.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key] = node2;
       } else if (identity.isPair(parent)) {
@@ -63815,10 +63815,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path10, value) {
+    function collectionFromPath(schema, path11, value) {
       let v = value;
-      for (let i6 = path10.length - 1; i6 >= 0; --i6) {
-        const k6 = path10[i6];
+      for (let i6 = path11.length - 1; i6 >= 0; --i6) {
+        const k6 = path11[i6];
         if (typeof k6 === "number" && Number.isInteger(k6) && k6 >= 0) {
           const a6 = [];
           a6[k6] = v;
@@ -63837,7 +63837,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path10) => path10 == null || typeof path10 === "object" && !!path10[Symbol.iterator]().next().done;
+    var isEmptyPath = (path11) => path11 == null || typeof path11 === "object" && !!path11[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -63867,11 +63867,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path10, value) {
-        if (isEmptyPath(path10))
+      addIn(path11, value) {
+        if (isEmptyPath(path11))
           this.add(value);
         else {
-          const [key, ...rest] = path10;
+          const [key, ...rest] = path11;
           const node2 = this.get(key, true);
           if (identity.isCollection(node2))
             node2.addIn(rest, value);
@@ -63885,8 +63885,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path10) {
-        const [key, ...rest] = path10;
+      deleteIn(path11) {
+        const [key, ...rest] = path11;
         if (rest.length === 0)
           return this.delete(key);
         const node2 = this.get(key, true);
@@ -63900,8 +63900,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path10, keepScalar) {
-        const [key, ...rest] = path10;
+      getIn(path11, keepScalar) {
+        const [key, ...rest] = path11;
         const node2 = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node2) ? node2.value : node2;
@@ -63919,8 +63919,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path10) {
-        const [key, ...rest] = path10;
+      hasIn(path11) {
+        const [key, ...rest] = path11;
         if (rest.length === 0)
           return this.has(key);
         const node2 = this.get(key, true);
@@ -63930,8 +63930,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path10, value) {
-        const [key, ...rest] = path10;
+      setIn(path11, value) {
+        const [key, ...rest] = path11;
         if (rest.length === 0) {
           this.set(key, value);
         } else {
@@ -66446,9 +66446,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path10, value) {
+      addIn(path11, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path10, value);
+          this.contents.addIn(path11, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -66523,14 +66523,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path10) {
-        if (Collection.isEmptyPath(path10)) {
+      deleteIn(path11) {
+        if (Collection.isEmptyPath(path11)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path10) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path11) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -66545,10 +66545,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path10, keepScalar) {
-        if (Collection.isEmptyPath(path10))
+      getIn(path11, keepScalar) {
+        if (Collection.isEmptyPath(path11))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path10, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path11, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -66559,10 +66559,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path10) {
-        if (Collection.isEmptyPath(path10))
+      hasIn(path11) {
+        if (Collection.isEmptyPath(path11))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path10) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path11) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -66579,13 +66579,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path10, value) {
-        if (Collection.isEmptyPath(path10)) {
+      setIn(path11, value) {
+        if (Collection.isEmptyPath(path11)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path10), value);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path11), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path10, value);
+          this.contents.setIn(path11, value);
         }
       }
       /**
@@ -67169,9 +67169,9 @@ var require_resolve_flow_collection = __commonJS({
     var blockMsg = "Block collections are not allowed within flow collections";
     var isBlock = (token) => token && (token.type === "block-map" || token.type === "block-seq");
     function resolveFlowCollection({ composeNode, composeEmptyNode }, ctx, fc, onError, tag) {
-      const isMap2 = fc.start.source === "{";
-      const fcName = isMap2 ? "flow map" : "flow sequence";
-      const NodeClass = tag?.nodeClass ?? (isMap2 ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq);
+      const isMap3 = fc.start.source === "{";
+      const fcName = isMap3 ? "flow map" : "flow sequence";
+      const NodeClass = tag?.nodeClass ?? (isMap3 ? YAMLMap.YAMLMap : YAMLSeq.YAMLSeq);
       const coll = new NodeClass(ctx.schema);
       coll.flow = true;
       const atRoot = ctx.atRoot;
@@ -67207,7 +67207,7 @@ var require_resolve_flow_collection = __commonJS({
             offset = props.end;
             continue;
           }
-          if (!isMap2 && ctx.options.strict && utilContainsNewline.containsNewline(key))
+          if (!isMap3 && ctx.options.strict && utilContainsNewline.containsNewline(key))
             onError(
               key,
               // checked by containsNewline()
@@ -67247,7 +67247,7 @@ var require_resolve_flow_collection = __commonJS({
             }
           }
         }
-        if (!isMap2 && !sep2 && !props.found) {
+        if (!isMap3 && !sep2 && !props.found) {
           const valueNode = value ? composeNode(ctx, value, props, onError) : composeEmptyNode(ctx, props.end, sep2, null, props, onError);
           coll.items.push(valueNode);
           offset = valueNode.range[2];
@@ -67270,7 +67270,7 @@ var require_resolve_flow_collection = __commonJS({
             startOnNewline: false
           });
           if (valueProps.found) {
-            if (!isMap2 && !props.found && ctx.options.strict) {
+            if (!isMap3 && !props.found && ctx.options.strict) {
               if (sep2)
                 for (const st of sep2) {
                   if (st === valueProps.found)
@@ -67302,7 +67302,7 @@ var require_resolve_flow_collection = __commonJS({
           const pair = new Pair.Pair(keyNode, valueNode);
           if (ctx.options.keepSourceTokens)
             pair.srcToken = collItem;
-          if (isMap2) {
+          if (isMap3) {
             const map3 = coll;
             if (utilMapIncludes.mapIncludes(ctx, map3.items, keyNode))
               onError(keyStart, "DUPLICATE_KEY", "Map keys must be unique");
@@ -67318,7 +67318,7 @@ var require_resolve_flow_collection = __commonJS({
           offset = valueNode ? valueNode.range[2] : valueProps.end;
         }
       }
-      const expectedEnd = isMap2 ? "}" : "]";
+      const expectedEnd = isMap3 ? "}" : "]";
       const [ce, ...ee] = fc.end;
       let cePos = offset;
       if (ce?.source === expectedEnd)
@@ -68546,9 +68546,9 @@ var require_cst_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    visit.itemAtPath = (cst, path10) => {
+    visit.itemAtPath = (cst, path11) => {
       let item = cst;
-      for (const [field, index] of path10) {
+      for (const [field, index] of path11) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -68557,23 +68557,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit.parentCollection = (cst, path10) => {
-      const parent = visit.itemAtPath(cst, path10.slice(0, -1));
-      const field = path10[path10.length - 1][0];
+    visit.parentCollection = (cst, path11) => {
+      const parent = visit.itemAtPath(cst, path11.slice(0, -1));
+      const field = path11[path11.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path10, item, visitor) {
-      let ctrl = visitor(item, path10);
+    function _visit(path11, item, visitor) {
+      let ctrl = visitor(item, path11);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i6 = 0; i6 < token.items.length; ++i6) {
-            const ci = _visit(Object.freeze(path10.concat([[field, i6]])), token.items[i6], visitor);
+            const ci = _visit(Object.freeze(path11.concat([[field, i6]])), token.items[i6], visitor);
             if (typeof ci === "number")
               i6 = ci - 1;
             else if (ci === BREAK)
@@ -68584,10 +68584,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path10);
+            ctrl = ctrl(item, path11);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path10) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path11) : ctrl;
     }
     exports.visit = visit;
   }
@@ -69288,7 +69288,7 @@ var require_lexer = __commonJS({
 var require_line_counter = __commonJS({
   "node_modules/yaml/dist/parse/line-counter.js"(exports) {
     "use strict";
-    var LineCounter3 = class {
+    var LineCounter4 = class {
       constructor() {
         this.lineStarts = [];
         this.addNewLine = (offset) => this.lineStarts.push(offset);
@@ -69311,7 +69311,7 @@ var require_line_counter = __commonJS({
         };
       }
     };
-    exports.LineCounter = LineCounter3;
+    exports.LineCounter = LineCounter4;
   }
 });
 
@@ -70205,7 +70205,7 @@ var require_public_api = __commonJS({
       const lineCounter$1 = options.lineCounter || prettyErrors && new lineCounter.LineCounter() || null;
       return { lineCounter: lineCounter$1, prettyErrors };
     }
-    function parseAllDocuments3(source, options = {}) {
+    function parseAllDocuments4(source, options = {}) {
       const { lineCounter: lineCounter2, prettyErrors } = parseOptions(options);
       const parser$1 = new parser.Parser(lineCounter2?.addNewLine);
       const composer$1 = new composer.Composer(options);
@@ -70280,7 +70280,7 @@ var require_public_api = __commonJS({
       return new Document.Document(value, _replacer, options).toString(options);
     }
     exports.parse = parse3;
-    exports.parseAllDocuments = parseAllDocuments3;
+    exports.parseAllDocuments = parseAllDocuments4;
     exports.parseDocument = parseDocument;
     exports.stringify = stringify;
   }
@@ -70882,46 +70882,83 @@ function group(name, fn) {
   });
 }
 
+// core/redact.ts
+var forms = [];
+var raws = /* @__PURE__ */ new Set();
+var MIN_SECRET_LENGTH = 4;
+var BASE64_RUN = /[A-Za-z0-9+/_-]{6,}={0,2}/g;
+function literalForms(value) {
+  const out = [value, encodeURIComponent(value), encodeURIComponent(value).replace(/%20/g, "+"), JSON.stringify(value).slice(1, -1)];
+  const b6 = Buffer.from(value);
+  out.push(b6.toString("base64"), b6.toString("base64").replace(/=+$/, ""), b6.toString("base64url"));
+  return out;
+}
+function registerSecret(value) {
+  if (!value) return;
+  const candidates = [value, value.trim()];
+  if (value.includes("\n")) {
+    for (const line of value.split(/\r?\n/)) if (line.trim().length >= 16) candidates.push(line.trim());
+  }
+  let added = false;
+  for (const c6 of candidates) {
+    if (c6.length < MIN_SECRET_LENGTH || raws.has(c6)) continue;
+    raws.add(c6);
+    added = true;
+  }
+  if (!added) return;
+  const all = /* @__PURE__ */ new Set();
+  for (const r6 of raws) for (const f6 of literalForms(r6)) if (f6.length >= MIN_SECRET_LENGTH) all.add(f6);
+  forms = [...all].sort((a6, b6) => b6.length - a6.length);
+}
+function replaceLiterals(text3) {
+  let out = text3;
+  for (const f6 of forms) if (out.includes(f6)) out = out.split(f6).join("***");
+  return out;
+}
+function holdsSecret(text3, depth) {
+  if (replaceLiterals(text3) !== text3) return true;
+  return depth > 0 && replaceBase64Runs(text3, depth - 1) !== text3;
+}
+function replaceBase64Runs(text3, depth) {
+  return text3.replace(BASE64_RUN, (run3) => {
+    for (let offset = 0; offset < 4 && run3.length - offset >= 6; offset++) {
+      const decoded = Buffer.from(run3.slice(offset), "base64").toString("latin1");
+      if (holdsSecret(decoded, depth) || holdsSecret(Buffer.from(decoded, "latin1").toString("utf8"), depth)) return "***";
+    }
+    return run3;
+  });
+}
+function redact(text3) {
+  let out = text3.replace(/(\b[a-z][a-z0-9+.-]*:\/\/)([^/@\s:]+)(?::[^/@\s]*)?@/gi, "$1***@");
+  if (raws.size === 0) return out;
+  out = replaceBase64Runs(out, 1);
+  return replaceLiterals(out);
+}
+
 // core/errors.ts
 var SlipwayError = class extends Error {
   /** What the error is about: an input name, `file:line`, `Kind/ns/name`. */
   subject;
   constructor(subject, message, options) {
-    super(`${subject}: ${message}`, options);
+    super(redact(`${subject}: ${message}`), options);
     this.name = "SlipwayError";
-    this.subject = subject;
+    this.subject = redact(subject);
   }
 };
 function errorMessage(err) {
   if (err instanceof Error) {
     const cause = err.cause;
     if (cause instanceof Error && !err.message.includes(cause.message)) {
-      return `${err.message}: ${cause.message}`;
+      return redact(`${err.message}: ${cause.message}`);
     }
-    return err.message;
+    return redact(err.message);
   }
-  return String(err);
+  return redact(String(err));
 }
 function throwIfAborted(signal) {
   if (signal?.aborted) {
     throw signal.reason instanceof Error ? signal.reason : new Error("aborted", { cause: signal.reason });
   }
-}
-
-// core/redact.ts
-var secrets = /* @__PURE__ */ new Set();
-function registerSecret(value) {
-  if (!value || value.length < 4) return;
-  secrets.add(value);
-  secrets.add(encodeURIComponent(value));
-  secrets.add(Buffer.from(value).toString("base64"));
-}
-function redact(text3) {
-  let out = text3.replace(/(\b[a-z][a-z0-9+.-]*:\/\/)([^/@\s:]+)(?::[^/@\s]*)?@/gi, "$1***@");
-  for (const s2 of secrets) {
-    if (out.includes(s2)) out = out.split(s2).join("***");
-  }
-  return out;
 }
 
 // core/log.ts
@@ -70933,15 +70970,17 @@ function createLogger(options = {}, bound = {}) {
   const now = options.now ?? (() => /* @__PURE__ */ new Date());
   const emit = (level, msg, fields) => {
     if (order[level] < min) return;
-    const all = { ...bound, ...fields };
+    const all = {};
+    for (const [k6, v] of Object.entries({ ...bound, ...fields })) all[k6] = typeof v === "string" ? redact(v) : v;
+    const text3 = redact(msg);
     let line;
     if (format2 === "json") {
-      const obj = { time: now().toISOString(), level, msg };
+      const obj = { time: now().toISOString(), level, msg: text3 };
       for (const [k6, v] of Object.entries(all)) if (v !== void 0) obj[k6] = v;
       line = JSON.stringify(obj);
     } else {
       const kv = Object.entries(all).filter(([, v]) => v !== void 0).map(([k6, v]) => `${k6}=${String(v)}`).join(" ");
-      line = `${level} ${msg}${kv ? " " + kv : ""}`;
+      line = `${level} ${text3}${kv ? " " + kv : ""}`;
     }
     write(redact(line));
   };
@@ -71021,25 +71060,64 @@ function oneOf(...values) {
     return v;
   };
 }
+var CREDENTIALS_IN_URL = "must not contain credentials (user:password@ or token@); the value is not shown. Give them in the secret inputs instead";
 function url(t) {
   const v = t.trim();
   if (v === "") return v;
+  let u;
   try {
-    const u = new URL(v);
-    if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error(`scheme ${u.protocol} is not http(s)`);
+    u = new URL(v);
   } catch (err) {
-    throw new Error(`"${v}" is not an http(s) URL`, { cause: err });
+    throw new Error(`"${redact(v)}" is not an http(s) URL`, { cause: err });
   }
+  if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error(`"${redact(v)}" is not an http(s) URL (scheme ${u.protocol})`);
+  if (u.username !== "" || u.password !== "" || /^[a-z]+:\/\/[^/?#]*@/i.test(v)) throw new Error(CREDENTIALS_IN_URL);
   return v;
 }
 function gitUrl(t) {
   const v = t.trim();
   if (v === "") return v;
-  if (/^(https?|ssh|git|file):\/\//.test(v) || /^codecommit::[a-z0-9-]+:\/\/\S+$/.test(v) || /^[^\s/:@]+@[^\s/:]+:\S+$/.test(v)) {
-    if (/^https?:\/\/[^/@]*:[^/@]*@/.test(v)) throw new Error("must not contain credentials; use git-token or git-password");
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)/.exec(v);
+  if (scheme) {
+    const name = (scheme[1] ?? "").toLowerCase();
+    const authority = scheme[2] ?? "";
+    const at = authority.lastIndexOf("@");
+    const userinfo = at >= 0 ? authority.slice(0, at) : void 0;
+    if (!["http", "https", "ssh", "git", "file"].includes(name)) {
+      throw new Error(`"${redact(v)}" is not a git URL (https://, ssh://, user@host:path, git://, file:// or codecommit::region://name)`);
+    }
+    if (userinfo !== void 0 && (name !== "ssh" || userinfo.includes(":"))) {
+      throw new Error(`${CREDENTIALS_IN_URL} (git-token, git-password or git-ssh-key)`);
+    }
     return v;
   }
-  throw new Error(`"${v}" is not a git URL (https://, ssh://, user@host:path, file:// or codecommit::region://name)`);
+  if (/^codecommit::[a-z0-9-]+:\/\/\S+$/.test(v)) {
+    if (v.slice("codecommit::".length).replace(/^[a-z0-9-]+:\/\//, "").includes("@")) throw new Error(`${CREDENTIALS_IN_URL} (CodeCommit signs from the AWS credential chain)`);
+    return v;
+  }
+  const scp = /^([^\s/@]+)@[^\s/:]+:\S+$/.exec(v);
+  if (scp) {
+    if ((scp[1] ?? "").includes(":")) throw new Error(`${CREDENTIALS_IN_URL} (git-ssh-key)`);
+    return v;
+  }
+  throw new Error(`"${redact(v)}" is not a git URL (https://, ssh://, user@host:path, git://, file:// or codecommit::region://name)`);
+}
+function repoPath(t) {
+  const v = t.trim();
+  if (v === "") return v;
+  if (v.startsWith("/") || /^[A-Za-z]:[\\/]/.test(v)) throw new Error(`"${v}" is absolute; give a path relative to the repository root (e.g. ./clusters/eks)`);
+  let depth = 0;
+  for (const seg of v.split(/[\\/]+/)) {
+    if (seg === "..") depth--;
+    else if (seg !== "" && seg !== ".") depth++;
+    if (depth < 0) throw new Error(`"${v}" leaves the repository root`);
+  }
+  return v;
+}
+function namespaceName(t) {
+  const v = t.trim();
+  if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(v)) throw new Error(`"${v}" is not a valid namespace (lower-case letters, digits and '-', at most 63, starting and ending with a letter or digit)`);
+  return v;
 }
 var def = (d6) => d6;
 var INPUTS = {
@@ -71063,8 +71141,8 @@ var INPUTS = {
   ecrEndpoint: def({ name: "ecr-endpoint", description: "ECR API endpoint override (private endpoints, local emulators).", default: "", parse: url }),
   manifestRepo: def({ name: "manifest-repo", description: "Git URL of the manifest repository to update; empty = build and push only.", default: "", parse: gitUrl }),
   manifestBranch: def({ name: "manifest-branch", description: "Branch to update; default the ImageUpdateAutomation's checkout branch, else the remote's default branch.", default: "", parse: text }),
-  updatePath: def({ name: "update-path", description: "Directory of the manifest repository whose markers are updated; default the automation's `spec.update.path`, else the whole repository. Flux objects are read from the whole repository.", default: "", parse: text }),
-  policyNamespace: def({ name: "policy-namespace", description: "Namespace of policies that have none (markers `ns:name`).", default: fluxNamespace, parse: text }),
+  updatePath: def({ name: "update-path", description: "Directory of the manifest repository whose markers are updated; default the automation's `spec.update.path`, else the whole repository. Flux objects are read from the whole repository.", default: "", parse: repoPath }),
+  policyNamespace: def({ name: "policy-namespace", description: "Namespace of policies that have none (markers `ns:name`).", default: fluxNamespace, parse: namespaceName }),
   gitToken: def({ name: "git-token", description: "Token for git over HTTPS (sent as the password of `git-username`).", default: "", secret: true, parse: secretText }),
   gitUsername: def({ name: "git-username", description: "Username for git over HTTPS; default `x-access-token` with a token.", default: "", parse: text }),
   gitPassword: def({ name: "git-password", description: "Password for git over HTTPS.", default: "", secret: true, parse: secretText }),
@@ -71093,6 +71171,9 @@ function parseInputs(source, onSecret) {
       registerSecret(given);
       registerSecret(given.trim());
       onSecret?.(given);
+      if (given.includes("\n")) {
+        for (const line of given.split(/\r?\n/)) if (line.trim().length >= 16) onSecret?.(line.trim());
+      }
     }
     if (d6.required && given.trim() === "") throw new SlipwayError(`input ${d6.name}`, "is required");
     try {
@@ -71161,24 +71242,81 @@ function createGithubReporter(env2 = process.env) {
   };
 }
 
+// action/run-ci.ts
+import { mkdtemp as mkdtemp6, rm as rm7 } from "node:fs/promises";
+import { tmpdir as tmpdir3 } from "node:os";
+import path10 from "node:path";
+
 // core/git/git-client.ts
 import { mkdir as mkdir2 } from "node:fs/promises";
 
 // core/exec.ts
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+function residentBytes(pid) {
+  try {
+    const m4 = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m4?.[1] ? Number(m4[1]) * 1024 : void 0;
+  } catch {
+    return void 0;
+  }
+}
 function run(command6, args, options = {}) {
   const okCodes = options.okCodes ?? [0];
   const shown = redact([command6, ...args].join(" "));
   return new Promise((resolve, reject) => {
+    if (options.signal?.aborted) {
+      reject(options.signal.reason instanceof Error ? options.signal.reason : new Error("aborted", { cause: options.signal.reason }));
+      return;
+    }
     const child = spawn(command6, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
       stdio: ["pipe", "pipe", "pipe"],
-      signal: options.signal
+      detached: true
     });
     const out = [];
     const err = [];
+    let outBytes = 0;
+    let ended;
+    let killTimer;
+    const killGroup = (sig) => {
+      if (child.pid === void 0) return;
+      try {
+        process.kill(-child.pid, sig);
+      } catch {
+      }
+    };
+    const end2 = (why) => {
+      if (ended) return;
+      ended = why;
+      killGroup("SIGTERM");
+      killTimer = setTimeout(() => killGroup("SIGKILL"), options.killGraceMs ?? 2e3);
+      killTimer.unref();
+    };
+    const onAbort = () => {
+      const r6 = options.signal?.reason;
+      end2(r6 instanceof Error ? r6 : new Error("aborted", { cause: r6 }));
+    };
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    const timeout = options.timeoutMs !== void 0 ? setTimeout(() => end2(new SlipwayError(shown, `timed out after ${options.timeoutMs / 1e3}s`)), options.timeoutMs) : void 0;
+    const memoryWatch = options.maxMemoryBytes !== void 0 ? setInterval(() => {
+      const rss = child.pid !== void 0 ? residentBytes(child.pid) : void 0;
+      if (rss !== void 0 && rss > options.maxMemoryBytes) {
+        end2(new SlipwayError(shown, `used more than ${Math.round(options.maxMemoryBytes / 2 ** 20)} MiB of memory and was stopped`));
+      }
+    }, 100) : void 0;
+    const cleanup = () => {
+      options.signal?.removeEventListener("abort", onAbort);
+      if (timeout) clearTimeout(timeout);
+      if (memoryWatch) clearInterval(memoryWatch);
+    };
     child.stdout.on("data", (b6) => {
+      outBytes += b6.length;
+      if (options.maxOutputBytes !== void 0 && outBytes > options.maxOutputBytes) {
+        end2(new SlipwayError(shown, `wrote more than ${options.maxOutputBytes} bytes of output and was stopped`));
+        return;
+      }
       out.push(b6);
       options.onOutput?.(b6.toString(), "stdout");
     });
@@ -71187,12 +71325,19 @@ function run(command6, args, options = {}) {
       options.onOutput?.(b6.toString(), "stderr");
     });
     child.on("error", (e6) => {
+      cleanup();
       const why = e6.code === "ENOENT" ? `${command6} is not installed or not on PATH` : e6.message;
       reject(new SlipwayError(shown, why, { cause: e6 }));
     });
     child.on("close", (code, sig) => {
+      cleanup();
+      if (killTimer) clearTimeout(killTimer);
       const stdout = Buffer.concat(out).toString();
       const stderr = Buffer.concat(err).toString();
+      if (ended) {
+        reject(ended);
+        return;
+      }
       const exit = code ?? 128;
       if (sig || !okCodes.includes(exit)) {
         const tail = redact(stderr.trim().split("\n").slice(-5).join("\n"));
@@ -71249,26 +71394,44 @@ var shortForm = /^codecommit::([a-z0-9-]+):\/\/(?:[^@/]+@)?([^/?#]+)$/;
 function parseCodeCommitUrl(url2) {
   const https = httpsForm.exec(url2);
   if (https) {
-    const [, host = "", region = "", path10 = "", name = ""] = https;
-    return { region, name, host, path: path10, url: `https://${host}${path10}` };
+    const [, host = "", region = "", path11 = "", name = ""] = https;
+    return { region, name, host, path: path11, url: `https://${host}${path11}` };
   }
   const short = shortForm.exec(url2);
   if (short) {
     const [, region = "", name = ""] = short;
     const host = `git-codecommit.${region}.amazonaws.com${region.startsWith("cn-") ? ".cn" : ""}`;
-    const path10 = `/v1/repos/${name}`;
-    return { region, name, host, path: path10, url: `https://${host}${path10}` };
+    const path11 = `/v1/repos/${name}`;
+    return { region, name, host, path: path11, url: `https://${host}${path11}` };
   }
   return void 0;
 }
 
 // core/git/git-auth.ts
 var askpassScript = `#!/bin/sh
+url=\${1#*\\'}
+url=\${url%\\'*}
+scheme=\${url%%://*}
+rest=\${url#*://}
+authority=\${rest%%/*}
+hostport=\${authority##*@}
+if [ -z "$SLIPWAY_GIT_ORIGIN" ] || [ "$scheme://$hostport" != "$SLIPWAY_GIT_ORIGIN" ]; then
+  echo "slipway: refusing to send credentials for $scheme://$hostport (they are for $SLIPWAY_GIT_ORIGIN only)" >&2
+  exit 1
+fi
 case "$1" in
   [Uu]sername*) printf '%s\\n' "$SLIPWAY_GIT_USERNAME" ;;
   *) printf '%s\\n' "$SLIPWAY_GIT_PASSWORD" ;;
 esac
 `;
+function gitOrigin(remoteUrl) {
+  const m4 = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)/.exec(remoteUrl);
+  if (!m4) return "";
+  const authority = m4[2] ?? "";
+  return `${(m4[1] ?? "").toLowerCase()}://${authority.slice(authority.lastIndexOf("@") + 1)}`;
+}
+var GIT_SAFETY_ARGS = ["-c", "http.followRedirects=false", "-c", "http.lowSpeedLimit=1024", "-c", "http.lowSpeedTime=60"];
+var SSH_TIMEOUTS = ["-o", "ConnectTimeout=30", "-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=4"];
 var shellQuote = (s2) => `'${s2.replace(/'/g, `'\\''`)}'`;
 var noHelpers = ["-c", "credential.helper="];
 async function prepareGitAuth(auth, tmpRoot = tmpdir()) {
@@ -71285,7 +71448,7 @@ async function prepareGitAuth(auth, tmpRoot = tmpdir()) {
       const key = path.join(dir, "id");
       await writeFile2(key, auth.privateKey.endsWith("\n") ? auth.privateKey : `${auth.privateKey}
 `, { mode: 384 });
-      const opts = ["-i", key, "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "IdentityAgent=none"];
+      const opts = ["-i", key, "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "IdentityAgent=none", ...SSH_TIMEOUTS];
       if (auth.knownHosts !== void 0) {
         const known = path.join(dir, "known_hosts");
         await writeFile2(known, auth.knownHosts.endsWith("\n") ? auth.knownHosts : `${auth.knownHosts}
@@ -71303,7 +71466,7 @@ async function prepareGitAuth(auth, tmpRoot = tmpdir()) {
     if (auth.kind === "basic") {
       registerSecret(auth.password);
       const env2 = { ...base, SLIPWAY_GIT_USERNAME: auth.username, SLIPWAY_GIT_PASSWORD: auth.password };
-      return { forCall: async () => ({ env: env2, configArgs: noHelpers }), dispose };
+      return { forCall: async (remoteUrl) => ({ env: { ...env2, SLIPWAY_GIT_ORIGIN: gitOrigin(remoteUrl) }, configArgs: noHelpers }), dispose };
     }
     return {
       forCall: async (remoteUrl, signal) => {
@@ -71322,7 +71485,7 @@ async function prepareGitAuth(auth, tmpRoot = tmpdir()) {
         registerSecret(creds.sessionToken);
         const signed = signCodeCommit({ ...target, region, ...creds, now: (auth.now ?? (() => /* @__PURE__ */ new Date()))() });
         registerSecret(signed.password);
-        const env2 = { ...base, SLIPWAY_GIT_USERNAME: signed.username, SLIPWAY_GIT_PASSWORD: signed.password };
+        const env2 = { ...base, SLIPWAY_GIT_USERNAME: signed.username, SLIPWAY_GIT_PASSWORD: signed.password, SLIPWAY_GIT_ORIGIN: gitOrigin(remoteUrl) };
         return { env: env2, configArgs: noHelpers };
       },
       dispose
@@ -71393,16 +71556,17 @@ function parsePushOutput(stdout, stderr, ref2) {
 // core/git/git-client.ts
 var anyExitCode = Array.from({ length: 256 }, (_, i6) => i6);
 async function createGitClient(options = {}) {
-  const auth = await prepareGitAuth(options.auth ?? { kind: "none" });
+  const auth = await prepareGitAuth(options.auth ?? { kind: "none" }, options.tmpRoot);
+  const timeoutMs = options.timeoutMs ?? 6e5;
   const gitProgram = options.git ?? "git";
   const baseEnv = options.env ?? process.env;
   const git = async (args, call) => {
     throwIfAborted(call.signal);
     const a6 = await auth.forCall(call.remote, call.signal);
     const env2 = { ...baseEnv, ...a6.env, LC_ALL: "C", GIT_TERMINAL_PROMPT: "0" };
-    const argv = [...a6.configArgs, "-c", "advice.detachedHead=false", ...args];
+    const argv = [...a6.configArgs, ...GIT_SAFETY_ARGS, "-c", "advice.detachedHead=false", ...args];
     options.log?.debug(`git ${args.join(" ")}`, { cwd: call.cwd });
-    const r6 = await run(gitProgram, argv, { cwd: call.cwd, env: env2, signal: call.signal, input: call.input, okCodes: anyExitCode });
+    const r6 = await run(gitProgram, argv, { cwd: call.cwd, env: env2, signal: call.signal, input: call.input, okCodes: anyExitCode, timeoutMs });
     if (r6.code !== 0 && !call.allowFail) {
       throw classifyGitFailure(redact(call.remote), redact(r6.stderr), new Error(redact(`git ${args[0] ?? ""} exited with ${r6.code}: ${r6.stderr.trim()}`)));
     }
@@ -72500,8 +72664,8 @@ function parsePipeline(text3, fail3) {
     if (tok === ".") return { t: "field", base: "dot", path: [] };
     if (tok.startsWith(".")) return { t: "field", base: "dot", path: splitPath(tok.slice(1)) };
     if (tok.startsWith("$")) {
-      const [v = "$", ...path10] = tok.split(".");
-      return { t: "field", base: v, path: path10.filter((s2) => s2 !== "") };
+      const [v = "$", ...path11] = tok.split(".");
+      return { t: "field", base: v, path: path11.filter((s2) => s2 !== "") };
     }
     if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(tok)) return { t: "func", name: tok };
     return fail3(`unexpected "${tok}"`);
@@ -72527,13 +72691,13 @@ function parsePipeline(text3, fail3) {
         cmd = [];
       } else if (tok === "(") {
         const inner = parseCmds(")");
-        let path10 = [];
+        let path11 = [];
         const next = tokens[p3];
         if (next?.startsWith(".") && next.length > 1) {
-          path10 = splitPath(next.slice(1));
+          path11 = splitPath(next.slice(1));
           p3++;
         }
-        cmd.push({ t: "paren", pipe: { decl: [], cmds: inner }, path: path10 });
+        cmd.push({ t: "paren", pipe: { decl: [], cmds: inner }, path: path11 });
       } else if (tok === ")" || tok === "," || tok === ":=") {
         fail3(`unexpected "${tok}"`);
       } else {
@@ -72569,10 +72733,10 @@ function execute(tree, data, name, lineOf2) {
     }
     return fail3(`${shown}: cannot read field ${key} of ${v === void 0 ? "a missing value" : printValue(v)}`);
   };
-  const walk = (v, path10, shown) => {
+  const walk = (v, path11, shown) => {
     let cur = v;
     let s2 = shown;
-    for (const key of path10) {
+    for (const key of path11) {
       s2 = `${s2 === "." ? "" : s2}.${key}`;
       cur = field(cur, key, s2);
     }
@@ -73058,7 +73222,14 @@ function renderCommitMessage(template, data, name) {
   return parseTemplate(template, name).execute(commitTemplateData(data));
 }
 function checkCommitTemplate(template, name) {
-  parseTemplate(template, name);
+  const sample = {
+    file: "deploy.yaml",
+    object: { apiVersion: "apps/v1", kind: "Deployment", namespace: "default", name: "app" },
+    oldValue: "registry.example/app:1",
+    newValue: "registry.example/app:2",
+    setter: "flux-system:app"
+  };
+  parseTemplate(template, name).execute(commitTemplateData({ automation: { namespace: "flux-system", name: "sample" }, changes: [sample] }));
 }
 
 // action/pull-request/codecommit.ts
@@ -73069,7 +73240,14 @@ function codeCommitPullRequestUrl(region, repositoryName, id) {
 }
 var ref = (branch) => `refs/heads/${branch}`;
 function createCodeCommitPullRequests(options) {
-  const client = new import_client_codecommit.CodeCommitClient({ region: options.region, endpoint: options.endpoint, credentials: options.credentials, retryMode: "standard", maxAttempts: 5 });
+  const client = new import_client_codecommit.CodeCommitClient({
+    region: options.region,
+    endpoint: options.endpoint,
+    credentials: options.credentials,
+    retryMode: "standard",
+    maxAttempts: 5,
+    requestHandler: { connectionTimeout: 1e4, requestTimeout: 3e4, throwOnRequestTimeout: true }
+  });
   const subject = `CodeCommit repository ${options.repositoryName}`;
   return {
     open: async (req, signal) => {
@@ -73118,10 +73296,13 @@ function parseGithubRepo(url2) {
 function createGithubPullRequests(options) {
   const api = (options.apiUrl || "https://api.github.com").replace(/\/+$/, "");
   const subject = `pull request ${options.owner}/${options.repo}`;
-  const call = async (method, path10, body, signal) => {
+  const timeoutMs = options.timeoutMs ?? 3e4;
+  const limited = (signal) => signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
+  const call = async (method, path11, body, signal) => {
     let res;
+    let text3;
     try {
-      res = await fetch(`${api}${path10}`, {
+      res = await fetch(`${api}${path11}`, {
         method,
         headers: {
           accept: "application/vnd.github+json",
@@ -73131,12 +73312,14 @@ function createGithubPullRequests(options) {
           ...body ? { "content-type": "application/json" } : {}
         },
         body: body ? JSON.stringify(body) : void 0,
-        signal
+        signal: limited(signal)
       });
+      text3 = await res.text();
     } catch (err) {
-      throw new SlipwayError("input github-api-url", `cannot reach ${api}`, { cause: err });
+      signal?.throwIfAborted();
+      const timedOut = err instanceof Error && err.name === "TimeoutError";
+      throw new SlipwayError("input github-api-url", timedOut ? `${api} did not answer within ${timeoutMs / 1e3}s` : `cannot reach ${api}`, { cause: err });
     }
-    const text3 = await res.text();
     let json = void 0;
     try {
       json = text3 ? JSON.parse(text3) : void 0;
@@ -73235,7 +73418,8 @@ function createEcrRegistry(options) {
     retryMode: options.retryMode ?? "standard",
     maxAttempts: options.maxAttempts ?? 5,
     useFipsEndpoint: options.endpoint ? void 0 : parsed?.fips,
-    useDualstackEndpoint: options.endpoint ? void 0 : parsed?.dualStack
+    useDualstackEndpoint: options.endpoint ? void 0 : parsed?.dualStack,
+    requestHandler: { connectionTimeout: options.connectionTimeoutMs ?? 1e4, requestTimeout: options.requestTimeoutMs ?? 3e4, throwOnRequestTimeout: true }
   });
   const host = options.registryHost;
   let cached2;
@@ -73484,9 +73668,75 @@ import { tmpdir as tmpdir2 } from "node:os";
 import path9 from "node:path";
 
 // core/markers/update-tree.ts
-import { closeSync, ftruncateSync, openSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, ftruncateSync, openSync, readFileSync as readFileSync2, writeSync } from "node:fs";
 import { lstat as lstat2, realpath } from "node:fs/promises";
 import path7 from "node:path";
+
+// core/yaml-guard.ts
+var import_yaml = __toESM(require_dist(), 1);
+var DEFAULT_MAX_ALIAS_NODES = 1e5;
+var Exceeded = class extends Error {
+  offset;
+  constructor(message, offset) {
+    super(message);
+    this.offset = offset;
+  }
+};
+function expandedSize(doc, budget) {
+  const memo2 = /* @__PURE__ */ new Map();
+  const anchors = /* @__PURE__ */ new Map();
+  const active = /* @__PURE__ */ new Set();
+  let total = 0;
+  const size = (node2) => {
+    if (node2 === null || node2 === void 0) return 0;
+    if ((0, import_yaml.isAlias)(node2)) {
+      const target = anchors.get(node2.source);
+      const offset = node2.range?.[0] ?? 0;
+      if (!target) return 1;
+      if (active.has(target)) throw new Exceeded(`alias *${node2.source} refers to a node that contains it (a recursive alias)`, offset);
+      const n3 = memo2.get(target) ?? measure(target);
+      total += n3;
+      if (total > budget) throw new Exceeded(`aliases expand to more than ${budget} nodes (an alias bomb)`, offset);
+      return n3;
+    }
+    return measure(node2);
+  };
+  const measure = (node2) => {
+    const known = memo2.get(node2);
+    if (known !== void 0) return known;
+    const anchor2 = node2.anchor;
+    if (anchor2) anchors.set(anchor2, node2);
+    active.add(node2);
+    let n3 = 1;
+    if ((0, import_yaml.isMap)(node2) || (0, import_yaml.isSeq)(node2)) {
+      for (const item of node2.items) {
+        if ((0, import_yaml.isPair)(item)) n3 += size(item.key) + size(item.value);
+        else n3 += size(item);
+      }
+    }
+    active.delete(node2);
+    memo2.set(node2, n3);
+    return n3;
+  };
+  size(doc.contents);
+  return total;
+}
+function checkYamlAliases(text3, file, limits = {}) {
+  if (!text3.includes("&")) return;
+  const budget = limits.maxAliasNodes ?? DEFAULT_MAX_ALIAS_NODES;
+  const lineCounter = new import_yaml.LineCounter();
+  const docs = (0, import_yaml.parseAllDocuments)(text3, { lineCounter });
+  if (!Array.isArray(docs)) return;
+  let used = 0;
+  for (const doc of docs) {
+    try {
+      used += expandedSize(doc, budget - used);
+    } catch (err) {
+      if (!(err instanceof Exceeded)) throw err;
+      throw new SlipwayError(`${file}:${lineCounter.linePos(err.offset).line}`, `${err.message}; refused`);
+    }
+  }
+}
 
 // core/walk-tree.ts
 import { readdir as readdir2, stat as stat3 } from "node:fs/promises";
@@ -73527,7 +73777,7 @@ async function walkTree(root6, options = {}) {
 }
 
 // core/markers/set-markers.ts
-var import_yaml = __toESM(require_dist(), 1);
+var import_yaml2 = __toESM(require_dist(), 1);
 
 // core/markers/marker.ts
 var FIELDS = { tag: "tag", name: "name", digest: "digest" };
@@ -73678,22 +73928,22 @@ function headComment(text3, lineStarts, start) {
 }
 function objectOf(doc) {
   const root6 = doc.contents;
-  if (!(0, import_yaml.isMap)(root6)) return void 0;
+  if (!(0, import_yaml2.isMap)(root6)) return void 0;
   const str2 = (v) => typeof v === "string" ? v : "";
   const apiVersion = str2(root6.get("apiVersion"));
   const kind = str2(root6.get("kind"));
   if (!apiVersion || !kind) return void 0;
   const metadata = root6.get("metadata");
-  const name = (0, import_yaml.isMap)(metadata) ? str2(metadata.get("name")) : "";
-  const namespace = (0, import_yaml.isMap)(metadata) ? str2(metadata.get("namespace")) : "";
+  const name = (0, import_yaml2.isMap)(metadata) ? str2(metadata.get("name")) : "";
+  const namespace = (0, import_yaml2.isMap)(metadata) ? str2(metadata.get("namespace")) : "";
   return { apiVersion, kind, namespace, name };
 }
 function setMarkersInText(text3, file, images) {
   const changes = [];
   const warnings = [];
   if (!text3.includes(`"${imagePolicyMarkerKey}"`)) return { text: text3, changes, warnings };
-  const lineCounter = new import_yaml.LineCounter();
-  const docs = (0, import_yaml.parseAllDocuments)(text3, { keepSourceTokens: true, lineCounter, uniqueKeys: false });
+  const lineCounter = new import_yaml2.LineCounter();
+  const docs = (0, import_yaml2.parseAllDocuments)(text3, { keepSourceTokens: true, lineCounter, uniqueKeys: false });
   const failed = docs.flatMap((d6) => d6.errors);
   if (failed.length > 0) {
     const first = failed[0];
@@ -73742,15 +73992,15 @@ function setMarkersInText(text3, file, images) {
       }
     };
     const walk = (node2) => {
-      if ((0, import_yaml.isMap)(node2)) {
+      if ((0, import_yaml2.isMap)(node2)) {
         for (const pair of node2.items) {
-          if ((0, import_yaml.isScalar)(pair.value)) {
-            if ((0, import_yaml.isScalar)(pair.key)) consider(pair.value, pair.key.srcToken?.offset ?? 0);
+          if ((0, import_yaml2.isScalar)(pair.value)) {
+            if ((0, import_yaml2.isScalar)(pair.key)) consider(pair.value, pair.key.srcToken?.offset ?? 0);
           } else walk(pair.value);
         }
-      } else if ((0, import_yaml.isSeq)(node2)) {
+      } else if ((0, import_yaml2.isSeq)(node2)) {
         for (const item of node2.items) {
-          if ((0, import_yaml.isScalar)(item)) consider(item, item.srcToken?.offset ?? 0);
+          if ((0, import_yaml2.isScalar)(item)) consider(item, item.srcToken?.offset ?? 0);
           else walk(item);
         }
       }
@@ -73771,6 +74021,7 @@ function setMarkersInText(text3, file, images) {
 }
 
 // core/markers/update-tree.ts
+var DEFAULT_MAX_MARKED_FILE_BYTES = 4 * 2 ** 20;
 var MARKER_LITERAL = Buffer.from(`"${imagePolicyMarkerKey}"`, "utf8");
 function isManifestName(name) {
   return name.endsWith(".yaml") || name.endsWith(".yml") || name === "Kustomization";
@@ -73825,15 +74076,18 @@ async function updateMarkers(options) {
     const rel = path7.relative(root6, full).split(path7.sep).join("/");
     let bytes;
     try {
-      bytes = readFileSync(full);
+      bytes = readFileSync2(full);
     } catch (err) {
       throw new SlipwayError(rel, "cannot be read", { cause: err });
     }
     if (!bytes.includes(MARKER_LITERAL)) return void 0;
+    const max = options.maxFileBytes ?? DEFAULT_MAX_MARKED_FILE_BYTES;
+    if (bytes.length > max) throw new SlipwayError(rel, `is ${bytes.length} bytes, above the limit of ${max} bytes for a file with image policy markers; refused`);
     const before = bytes.toString("utf8");
     if (!Buffer.from(before, "utf8").equals(bytes)) {
       return { rel, before, text: before, changes: [], warnings: [`${rel}:1: not UTF-8 text, markers in this file were not set`] };
     }
+    checkYamlAliases(before, rel);
     const result = setMarkersInText(before, rel, images);
     if (result.text !== before && !dryRun) {
       try {
@@ -73858,7 +74112,7 @@ async function updateMarkers(options) {
 }
 
 // action/manifests/scan-manifest-tree.ts
-var import_yaml2 = __toESM(require_dist(), 1);
+var import_yaml3 = __toESM(require_dist(), 1);
 import { readFile as readFile6 } from "node:fs/promises";
 import path8 from "node:path";
 
@@ -74099,10 +74353,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path10) {
-  if (!path10)
+function getElementAtPath(obj, path11) {
+  if (!path11)
     return obj;
-  return path10.reduce((acc, key) => acc?.[key], obj);
+  return path11.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -74442,11 +74696,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path10, issues) {
+function prefixIssues(path11, issues) {
   return issues.map((iss) => {
     var _a4;
     (_a4 = iss).path ?? (_a4.path = []);
-    iss.path.unshift(path10);
+    iss.path.unshift(path11);
     return iss;
   });
 }
@@ -74904,16 +75158,16 @@ function flattenError(error4, mapper = (issue3) => issue3.message) {
 }
 function formatError(error4, mapper = (issue3) => issue3.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error5, path10 = []) => {
+  const processError = (error5, path11 = []) => {
     for (const issue3 of error5.issues) {
       if (issue3.code === "invalid_union" && issue3.errors.length) {
-        issue3.errors.map((issues) => processError({ issues }, [...path10, ...issue3.path]));
+        issue3.errors.map((issues) => processError({ issues }, [...path11, ...issue3.path]));
       } else if (issue3.code === "invalid_key") {
-        processError({ issues: issue3.issues }, [...path10, ...issue3.path]);
+        processError({ issues: issue3.issues }, [...path11, ...issue3.path]);
       } else if (issue3.code === "invalid_element") {
-        processError({ issues: issue3.issues }, [...path10, ...issue3.path]);
+        processError({ issues: issue3.issues }, [...path11, ...issue3.path]);
       } else {
-        const fullpath = [...path10, ...issue3.path];
+        const fullpath = [...path11, ...issue3.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue3));
         } else {
@@ -79615,9 +79869,9 @@ function preprocess(fn, schema) {
 }
 
 // core/schema-issues.ts
-function showPath(path10) {
+function showPath(path11) {
   let out = "";
-  for (const p3 of path10) out += typeof p3 === "number" ? `[${p3}]` : out ? `.${p3}` : p3;
+  for (const p3 of path11) out += typeof p3 === "number" ? `[${p3}]` : out ? `.${p3}` : p3;
   return out;
 }
 var EXPECTED = {
@@ -79654,12 +79908,12 @@ function parseWithSchema(schema, value) {
   if (result.success) return { ok: true, value: result.data };
   const issues = [];
   for (const issue3 of result.error.issues) {
-    const path10 = issue3.path.filter((p3) => typeof p3 !== "symbol");
+    const path11 = issue3.path.filter((p3) => typeof p3 !== "symbol");
     if (issue3.code === "unrecognized_keys") {
-      for (const key of issue3.keys) issues.push({ path: [...path10, key], message: issue3.message });
+      for (const key of issue3.keys) issues.push({ path: [...path11, key], message: issue3.message });
     } else {
       const cause = issue3.code === "custom" ? issue3.params?.cause : void 0;
-      issues.push(cause === void 0 ? { path: path10, message: issue3.message } : { path: path10, message: issue3.message, cause });
+      issues.push(cause === void 0 ? { path: path11, message: issue3.message } : { path: path11, message: issue3.message, cause });
     }
   }
   return { ok: false, issues };
@@ -86939,8 +87193,8 @@ var GROUP = `${imageAutomationGroup}/`;
 function parseFluxObjects(text3, file, defaultNamespace) {
   const out = { repositories: [], policies: [], automations: [], warnings: [] };
   if (!text3.includes(GROUP)) return out;
-  const lines = new import_yaml2.LineCounter();
-  const docs = (0, import_yaml2.parseAllDocuments)(text3, { lineCounter: lines, uniqueKeys: false });
+  const lines = new import_yaml3.LineCounter();
+  const docs = (0, import_yaml3.parseAllDocuments)(text3, { lineCounter: lines, uniqueKeys: false });
   const list3 = Array.isArray(docs) ? docs : [docs];
   for (const doc of list3) {
     if (doc.errors.length > 0) {
@@ -87365,12 +87619,16 @@ async function pokeWebhook(options) {
       method: "POST",
       headers,
       body: JSON.stringify({ revision: `${options.branch}@sha1:${options.commit}`, branch: options.branch, commit: options.commit }),
-      signal
+      signal,
+      redirect: "manual"
     });
   } catch (err) {
     throw new SlipwayError("input webhook-url", `cannot reach ${options.url}`, { cause: err });
   }
   await res.body?.cancel();
+  if (res.status >= 300 && res.status < 400) {
+    throw new SlipwayError("input webhook-url", `${options.url} answered ${res.status} (a redirect, not followed so the token stays with this URL); give the agent's own URL`);
+  }
   if (!res.ok) throw new SlipwayError("input webhook-url", `${options.url} answered ${res.status} ${res.statusText}`);
   return res.status;
 }
@@ -87398,6 +87656,28 @@ function pullRequestProvider(i6, target, env2, commit) {
   if (!token) throw new SlipwayError("input github-token", "is required to open pull requests (or give git-token)");
   return createGithubPullRequests({ owner: gh.owner, repo: gh.repo, token, apiUrl: i6.githubApiUrl || env2.GITHUB_API_URL || "https://api.github.com" });
 }
+function renderTag(template, ctx, input) {
+  try {
+    return formatTag(template, ctx);
+  } catch (err) {
+    if (!(err instanceof SlipwayError)) throw err;
+    throw new SlipwayError(`input ${input}`, `"${template}": ${err.message.slice(err.subject.length + 2)}`, { cause: err });
+  }
+}
+async function checkUpdatePath(git, target, i6, signal) {
+  const work = await mkdtemp6(path10.join(tmpdir3(), "slipway-preflight-"));
+  try {
+    const co = await git.clone({ url: target.url, branch: i6.manifestBranch || void 0, dir: path10.join(work, "repo"), noCheckout: true }, signal).catch((err) => {
+      throw gitErrorForInputs(err, target);
+    });
+    if (!await co.exists("HEAD", i6.updatePath, signal)) {
+      const hint = i6.manifestBranch ? "" : " (give manifest-branch when the automation checks out another branch)";
+      throw new SlipwayError("input update-path", `${i6.updatePath} does not exist on branch ${co.branch}${hint}`);
+    }
+  } finally {
+    await rm7(work, { recursive: true, force: true });
+  }
+}
 async function runCi(options) {
   const { inputs: i6, reporter, log, signal } = options;
   const env2 = options.env ?? process.env;
@@ -87405,8 +87685,8 @@ async function runCi(options) {
   const outputs = { image: "", tag: "", digest: "", commit: "", changedFiles: [], pullRequestUrl: "" };
   const { image, source } = imageAndSource(i6);
   const tagContext = { now, sha: options.ci.sha, branch: options.ci.branch, buildNumber: options.ci.buildNumber };
-  const tag = formatTag(i6.tagFormat, tagContext);
-  const extraTags = i6.extraTags.map((t) => formatTag(t, tagContext));
+  const tag = renderTag(i6.tagFormat, tagContext, "tag-format");
+  const extraTags = i6.extraTags.map((t) => renderTag(t, tagContext, "extra-tags"));
   if (i6.builder !== "none") await checkBuildInputs(i6.context, resolveDockerfile(i6.context, i6.dockerfile || void 0));
   if (i6.builder === "none" && !source) throw new SlipwayError("input source", "builder none needs the tag or digest of the image already pushed (or image as repo:tag)");
   if (i6.commitMessage) checkCommitTemplate(i6.commitMessage, "input commit-message");
@@ -87434,6 +87714,7 @@ async function runCi(options) {
           throw new SlipwayError("input manifest-branch", `branch ${i6.manifestBranch} does not exist in ${t.url}`);
         }
         log.info(`manifest repository reachable`, { branch: i6.manifestBranch || "(default)" });
+        if (i6.updatePath) await checkUpdatePath(git, t, i6, signal);
       });
     }
     const published = await reporter.group(i6.dryRun ? "Build and push image (dry run: skipped)" : "Build and push image", async () => {
@@ -87565,21 +87846,27 @@ ${u.changes.map((c6) => `- \`${c6.file}:${c6.line}\` ${c6.oldValue} \u2192 ${c6.
 }
 
 // action/main.ts
-async function runAction() {
-  const controller = new AbortController();
-  process.once("SIGTERM", () => controller.abort(new Error("cancelled (SIGTERM)")));
+async function runAction(controller2 = new AbortController()) {
+  if (process.env.RUNNER_TEMP) process.env.TMPDIR = process.env.RUNNER_TEMP;
+  for (const sig of ["SIGINT", "SIGTERM"]) {
+    process.on(sig, () => {
+      if (!controller2.signal.aborted) controller2.abort(new Error(`cancelled (${sig})`));
+    });
+  }
   try {
     const inputs = parseInputs((name) => getInput(name), (secret) => setSecret(secret));
     const reporter = createGithubReporter();
     const log = createLogger({ format: "text", level: isDebug() ? "debug" : "info", write: (line) => process.stdout.write(`${line}
 `) });
-    await runCi({ inputs, reporter, log, ci: ciContextFromEnv(process.env), signal: controller.signal });
+    await runCi({ inputs, reporter, log, ci: ciContextFromEnv(process.env), signal: controller2.signal });
   } catch (err) {
     setFailed(redact(errorMessage(err)));
   }
 }
 registerSecret(process.env.ACTIONS_RUNTIME_TOKEN);
-await runAction();
+var controller = new AbortController();
+await runAction(controller);
+if (controller.signal.aborted) process.exit(process.exitCode ?? 1);
 export {
   runAction
 };

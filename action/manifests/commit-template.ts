@@ -125,7 +125,18 @@ export function renderCommitMessage(template: string, data: CommitTemplateData, 
   return parseTemplate(template, name).execute(commitTemplateData(data));
 }
 
-/** Checks that a template parses (run before any work, so a typo fails early). */
+/**
+ * Checks that a template parses and renders (run before any work, so a typo fails early): it is
+ * executed once on a sample change, so a field that does not exist (Flux's removed `.Updated`,
+ * `.Changed.ImageResult`) fails here, not after the image was pushed.
+ */
 export function checkCommitTemplate(template: string, name: string): void {
-  parseTemplate(template, name);
+  const sample: CommitChange = {
+    file: "deploy.yaml",
+    object: { apiVersion: "apps/v1", kind: "Deployment", namespace: "default", name: "app" },
+    oldValue: "registry.example/app:1",
+    newValue: "registry.example/app:2",
+    setter: "flux-system:app",
+  };
+  parseTemplate(template, name).execute(commitTemplateData({ automation: { namespace: "flux-system", name: "sample" }, changes: [sample] }));
 }

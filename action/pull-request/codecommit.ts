@@ -27,9 +27,17 @@ export function codeCommitPullRequestUrl(region: string, repositoryName: string,
 
 const ref = (branch: string): string => `refs/heads/${branch}`;
 
-/** Creates the CodeCommit provider (standard SDK retries). */
+/** Creates the CodeCommit provider (standard SDK retries, 10 s to connect, 30 s of silence per request). */
 export function createCodeCommitPullRequests(options: CodeCommitPullRequestOptions): PullRequestProvider {
-  const client = new CodeCommitClient({ region: options.region, endpoint: options.endpoint, credentials: options.credentials, retryMode: "standard", maxAttempts: 5 });
+  // A silent API fails a request after 30 s (and the SDK retries), instead of hanging the step.
+  const client = new CodeCommitClient({
+    region: options.region,
+    endpoint: options.endpoint,
+    credentials: options.credentials,
+    retryMode: "standard",
+    maxAttempts: 5,
+    requestHandler: { connectionTimeout: 10_000, requestTimeout: 30_000, throwOnRequestTimeout: true },
+  });
   const subject = `CodeCommit repository ${options.repositoryName}`;
   return {
     open: async (req, signal): Promise<PullRequestResult> => {

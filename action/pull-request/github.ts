@@ -14,6 +14,8 @@ export interface GithubPullRequestOptions {
   token: string;
   /** REST API base. Default `https://api.github.com`. */
   apiUrl?: string;
+  /** Each API call gives up after this long, ms. Default 30000. */
+  timeoutMs?: number;
 }
 
 /** `https://github.com/o/r.git`, `git@github.com:o/r.git`, `ssh://git@host/o/r` → owner and repo. */
@@ -32,8 +34,11 @@ interface GithubPull {
 export function createGithubPullRequests(options: GithubPullRequestOptions): PullRequestProvider {
   const api = (options.apiUrl || "https://api.github.com").replace(/\/+$/, "");
   const subject = `pull request ${options.owner}/${options.repo}`;
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const limited = (signal?: AbortSignal): AbortSignal => (signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs));
   const call = async (method: string, path: string, body: unknown, signal?: AbortSignal): Promise<{ status: number; json: unknown }> => {
     let res: Response;
+    let text: string;
     try {
       res = await fetch(`${api}${path}`, {
         method,
@@ -45,12 +50,14 @@ export function createGithubPullRequests(options: GithubPullRequestOptions): Pul
           ...(body ? { "content-type": "application/json" } : {}),
         },
         body: body ? JSON.stringify(body) : undefined,
-        signal,
+        signal: limited(signal),
       });
+      text = await res.text();
     } catch (err) {
-      throw new SlipwayError("input github-api-url", `cannot reach ${api}`, { cause: err });
+      signal?.throwIfAborted();
+      const timedOut = err instanceof Error && err.name === "TimeoutError";
+      throw new SlipwayError("input github-api-url", timedOut ? `${api} did not answer within ${timeoutMs / 1000}s` : `cannot reach ${api}`, { cause: err });
     }
-    const text = await res.text();
     let json: unknown = undefined;
     try {
       json = text ? JSON.parse(text) : undefined;

@@ -44,6 +44,10 @@ export interface EcrRegistryOptions {
   maxAttempts?: number;
   /** Clock, for token caching. Default `() => new Date()`. */
   now?: () => Date;
+  /** Connecting to the API gives up after this long, ms. Default 10000. */
+  connectionTimeoutMs?: number;
+  /** A request whose socket stays silent this long fails (and is retried), ms. Default 30000. */
+  requestTimeoutMs?: number;
 }
 
 /** CreateRepository's tag mutability fields for the requested settings. */
@@ -74,6 +78,7 @@ export function createEcrRegistry(options: EcrRegistryOptions): RegistryClient {
     maxAttempts: options.maxAttempts ?? 5,
     useFipsEndpoint: options.endpoint ? undefined : parsed?.fips,
     useDualstackEndpoint: options.endpoint ? undefined : parsed?.dualStack,
+    requestHandler: { connectionTimeout: options.connectionTimeoutMs ?? 10_000, requestTimeout: options.requestTimeoutMs ?? 30_000, throwOnRequestTimeout: true },
   });
   const host = options.registryHost;
   let cached: { credentials: RegistryCredentials; issuedAt: Date } | undefined;

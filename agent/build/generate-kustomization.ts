@@ -9,6 +9,7 @@ import path from "node:path";
 import { parseAllDocuments, LineCounter } from "yaml";
 import { SlipwayError } from "../../core/errors.ts";
 import { walkTree } from "../../core/walk-tree.ts";
+import { checkYamlEncoding } from "../../core/yaml-guard.ts";
 import { kustomizationFileNames } from "./kustomization-files.ts";
 
 /** Whether `dir` holds a kustomization file. */
@@ -22,6 +23,7 @@ export async function hasKustomization(dir: string): Promise<boolean> {
  * apiVersion and kind). Throws a SlipwayError naming `file:line`. Pure.
  */
 export function checkManifestFile(file: string, text: string): void {
+  checkYamlEncoding(text, file);
   const lines = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter: lines });
   if (!Array.isArray(docs)) return; // an empty stream

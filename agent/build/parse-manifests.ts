@@ -23,7 +23,12 @@ export function parseManifests(text: string, source: string): KubeObject[] {
     const doc = parseDocument(chunk);
     const err = doc.errors[0];
     if (err) throw new SlipwayError(`${source}: document ${i + 1}`, `invalid YAML: ${err.message.split("\n")[0] ?? err.message}`);
-    const value: unknown = doc.toJS({ maxAliasCount: 100 });
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch (e) {
+      throw new SlipwayError(`${source}: document ${i + 1}`, `refused: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
     if (value === null || value === undefined) return;
     if (!isKubeObject(value)) {
       const v = (typeof value === "object" && !Array.isArray(value) ? value : {}) as Record<string, unknown>;

@@ -3,7 +3,12 @@
  * `GET /readyz` (configuration loaded, the API server reachable at the last check), and
  * `POST /hook/<source>` — a poke from CI after a push, body `{"revision": "…"}` (optional), that
  * makes the agent fetch that source now. When a token is configured, the hook needs the header
- * `X-Slipway-Token: <token>` (compared in constant time).
+ * `X-Slipway-Token: <token>` (compared in constant time); without one the server warns at start.
+ *
+ * Hostile requests get a 4xx, never a 500 or a reset: a path with malformed percent-encoding
+ * 400, a body above {@link AgentServerOptions.maxBodyBytes} 413 (refused from Content-Length
+ * before it is read). Refused tokens are logged once per interval with a count, so a flood of
+ * bad requests cannot flood the log.
  */
 import http from "node:http";
 import { timingSafeEqual } from "node:crypto";
@@ -30,6 +35,12 @@ export interface AgentServerOptions {
   /** Shared secret the hook requires in `X-Slipway-Token`. Default: none (open hook). */
   hookToken?: string;
   log: Logger;
+  /** Largest hook body accepted, bytes. Default 65536. */
+  maxBodyBytes?: number;
+  /** At most one "webhook refused" line per this interval, ms. Default 60000. */
+  refusedLogIntervalMs?: number;
+  /** Clock, for tests. Default Date.now. */
+  now?: () => number;
 }
 
 /** A running server. */
@@ -53,26 +64,85 @@ function tokenMatches(given: string | undefined, want: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-async function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req) {
-    size += (c as Buffer).length;
-    if (size > limit) throw new SlipwayError("request body", `larger than ${limit} bytes`);
-    chunks.push(c as Buffer);
+/** A request refused with a 4xx status and a one-line reason. */
+class RequestRefused extends Error {
+  readonly status: number;
+
+  constructor(status: number, message: string) {
+    super(message);
+    this.status = status;
   }
-  return Buffer.concat(chunks).toString("utf8");
+}
+
+/**
+ * Reads the body up to `limit` bytes. Above it, rejects with 413 and keeps draining (without
+ * keeping) what the client still sends, so it can read the answer instead of seeing a reset.
+ */
+function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
+  const declared = Number(req.headers["content-length"] ?? "0");
+  return new Promise((resolve, reject) => {
+    if (declared > limit) {
+      req.resume();
+      reject(new RequestRefused(413, `body larger than ${limit} bytes`));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on("data", (c: Buffer) => {
+      if (over) return;
+      size += c.length;
+      if (size > limit) {
+        over = true;
+        chunks.length = 0;
+        reject(new RequestRefused(413, `body larger than ${limit} bytes`));
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on("end", () => {
+      if (!over) resolve(Buffer.concat(chunks).toString("utf8"));
+    });
+    req.on("error", (err) => {
+      if (!over) reject(err);
+    });
+  });
+}
+
+/** Logs the first refusal of an interval, and how many were not logged since. */
+function refusalLog(log: Logger, intervalMs: number, now: () => number): (source: string) => void {
+  let last = -Infinity;
+  let suppressed = 0;
+  return (source) => {
+    const t = now();
+    if (t - last < intervalMs) {
+      suppressed++;
+      return;
+    }
+    const more = suppressed > 0 ? ` (${suppressed} more refused since the last report)` : "";
+    log.warn(`webhook refused: missing or wrong X-Slipway-Token${more}`, { source });
+    last = t;
+    suppressed = 0;
+  };
 }
 
 /** Starts listening; resolves once the port is bound. */
 export async function startAgentServer(options: AgentServerOptions): Promise<AgentServer> {
   const { handlers, log } = options;
-  const send = (res: http.ServerResponse, status: number, body: string, type = "text/plain; charset=utf-8"): void => {
-    res.writeHead(status, { "Content-Type": type, "Content-Length": Buffer.byteLength(body) });
+  const maxBody = options.maxBodyBytes ?? 64 * 1024;
+  const refused = refusalLog(log, options.refusedLogIntervalMs ?? 60_000, options.now ?? Date.now);
+  if (!options.hookToken) log.warn("webhook receivers have no token: anyone who reaches the agent can trigger fetches (set SLIPWAY_HOOK_TOKEN)");
+  const send = (res: http.ServerResponse, status: number, body: string, type = "text/plain; charset=utf-8", close = false): void => {
+    res.writeHead(status, { "Content-Type": type, "Content-Length": Buffer.byteLength(body), ...(close ? { Connection: "close" } : {}) });
     res.end(body);
   };
   const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? "/", "http://agent");
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", "http://agent");
+    } catch {
+      return send(res, 400, "malformed request target\n", undefined, true);
+    }
     void (async () => {
       try {
         if (req.method === "GET" && url.pathname === "/metrics") {
@@ -85,12 +155,17 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
           send(res, why ? 503 : 200, why ? `not ready: ${why}\n` : "ok\n");
         } else if (url.pathname.startsWith("/hook/")) {
           if (req.method !== "POST") return send(res, 405, "use POST\n");
-          const source = decodeURIComponent(url.pathname.slice("/hook/".length));
+          let source: string;
+          try {
+            source = decodeURIComponent(url.pathname.slice("/hook/".length));
+          } catch {
+            return send(res, 400, "malformed percent-encoding in the path\n");
+          }
           if (options.hookToken && !tokenMatches(req.headers[hookTokenHeader] as string | undefined, options.hookToken)) {
-            log.warn("webhook refused: missing or wrong X-Slipway-Token", { source });
+            refused(source);
             return send(res, 401, "unauthorized\n");
           }
-          const text = await readBody(req, 64 * 1024);
+          const text = await readBody(req, maxBody);
           let revision: string | undefined;
           if (text.trim()) {
             let parsed: unknown;
@@ -108,6 +183,11 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
           send(res, 202, JSON.stringify({ source, accepted: true, ...(revision ? { revision } : {}) }) + "\n", "application/json");
         } else send(res, 404, "not found\n");
       } catch (err) {
+        if (err instanceof RequestRefused) {
+          // The client gets the status, then the connection is closed.
+          if (!res.headersSent) send(res, err.status, `${err.message}\n`, undefined, true);
+          return;
+        }
         log.error(`http ${req.method} ${url.pathname}: ${err instanceof Error ? err.message : String(err)}`);
         if (!res.headersSent) send(res, 500, "internal error\n");
       }

@@ -10,7 +10,7 @@ import path from "node:path";
 import { SlipwayError, throwIfAborted } from "../../core/errors.ts";
 import { run } from "../../core/exec.ts";
 import { registerSecret } from "../../core/redact.ts";
-import { prepareGitAuth, type GitAuthCall, type PreparedGitAuth } from "../../core/git/git-auth.ts";
+import { GIT_SAFETY_ARGS, prepareGitAuth, type GitAuthCall, type PreparedGitAuth } from "../../core/git/git-auth.ts";
 import { describeRef, type SourceConfig } from "../config/agent-config.ts";
 import { formatRevision } from "./revision.ts";
 import type { SourceAuth } from "./source-credentials.ts";
@@ -74,7 +74,7 @@ export function createGitSource(options: GitSourceOptions): GitSource {
   const repo = path.join(options.cacheDir, `${source.name}.git`);
   const subject = `source ${source.name}`;
   const g = (args: string[], signal?: AbortSignal, env: Record<string, string> = {}, configArgs: string[] = []) =>
-    run(git, [...configArgs, "--git-dir", repo, ...args], { env: { ...baseEnv(), ...env }, signal });
+    run(git, [...configArgs, ...GIT_SAFETY_ARGS, "--git-dir", repo, ...args], { env: { ...baseEnv(), ...env }, signal });
 
   const ensureRepo = async (signal?: AbortSignal): Promise<void> => {
     const exists = await stat(path.join(repo, "HEAD")).then(() => true, () => false);

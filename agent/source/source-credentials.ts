@@ -2,7 +2,9 @@
  * Where git credentials come from: a Kubernetes Secret named by the source's `secretRef` (read
  * through the API), or, for `--once` runs outside a cluster, a directory laid out like a mounted
  * Secret (`DIR/<secret-name>/<key>`). The Secret holds `username`+`password`, or `bearerToken`,
- * or `identity`+`known_hosts` (SSH). Values are registered with the redactor as they are read.
+ * or `identity`+`known_hosts` (SSH). Values are registered with the redactor as they are read,
+ * except those that are public (`username`, `known_hosts`): redacting a username such as
+ * `slipway` would garble every message naming `slipway-system`.
  */
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
@@ -11,6 +13,14 @@ import { registerSecret } from "../../core/redact.ts";
 import type { GitAuth } from "../../core/git/git-auth.ts";
 import type { KubeClient } from "../kube/kube-client.ts";
 import type { SecretRef, SourceConfig } from "../config/agent-config.ts";
+
+/** Keys of a git credentials Secret whose values are not secret. */
+const PUBLIC_KEYS = new Set(["username", "known_hosts"]);
+
+/** Registers the secret values of Secret data with the redactor. */
+function registerSecretValues(data: Record<string, string>): void {
+  for (const [k, v] of Object.entries(data)) if (!PUBLIC_KEYS.has(k)) registerSecret(v);
+}
 
 /** Reads the string data of a Secret. */
 export interface SecretReader {
@@ -38,8 +48,8 @@ export function createKubeSecretReader(client: KubeClient): SecretReader {
       const out: Record<string, string> = {};
       for (const [k, v] of Object.entries(res.body.data ?? {})) {
         out[k] = Buffer.from(v, "base64").toString("utf8");
-        registerSecret(out[k]);
       }
+      registerSecretValues(out);
       return out;
     },
   };
@@ -61,8 +71,8 @@ export function createDirSecretReader(dir: string): SecretReader {
       for (const n of names) {
         if (n.startsWith(".")) continue;
         out[n] = await readFile(path.join(base, n), "utf8");
-        registerSecret(out[n]);
       }
+      registerSecretValues(out);
       return out;
     },
   };

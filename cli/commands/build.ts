@@ -3,7 +3,7 @@
  * apply for DIR — `.sourceignore` honoured, a kustomization generated when DIR has none, remote
  * bases refused, paths kept inside the repository (the git work tree holding DIR, else DIR).
  */
-import { realpath } from "node:fs/promises";
+import { realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import { parseFlags, noPositionals } from "../flags.ts";
 import { SlipwayError } from "../../core/errors.ts";
@@ -42,8 +42,10 @@ export async function repositoryFiles(dir: string, signal?: AbortSignal): Promis
 /** Builds `dir` as the agent would (in a temporary copy) and returns the objects. */
 export async function buildLocal(dir: string, options: { targetNamespace?: string; owner?: { sync: string; namespace: string }; signal?: AbortSignal }): Promise<KubeObject[]> {
   const real = await realpath(dir).catch((err: unknown) => {
-    throw new SlipwayError(dir, "does not exist", { cause: err });
+    const missing = (err as NodeJS.ErrnoException).code === "ENOENT";
+    throw new SlipwayError(`--path ${dir}`, missing ? "does not exist: give a directory of manifests (or one with a kustomization.yaml)" : "cannot be read", missing ? undefined : { cause: err });
   });
+  if (!(await stat(real)).isDirectory()) throw new SlipwayError(`--path ${dir}`, `is a file, not a directory: give the directory that holds it (--path ${path.dirname(dir)})`);
   const { root, files } = await repositoryFiles(real, options.signal);
   const ws = await createWorkspace();
   try {

@@ -8,7 +8,7 @@
 import { SlipwayError } from "../../core/errors.ts";
 import { createLogger } from "../../core/log.ts";
 import { ciContextFromEnv } from "../../action/ci-context.ts";
-import { INPUTS, envInputSource, envVarName, layeredInputSource, parseInputs, type InputDef } from "../../action/inputs.ts";
+import { INPUTS, envInputSource, envVarName, layeredInputSource, parseInputs, secretFlagWarnings, type InputDef } from "../../action/inputs.ts";
 import { createFileReporter } from "../../action/outputs.ts";
 import { runCi } from "../../action/run-ci.ts";
 import type { CommandRun } from "../io.ts";
@@ -46,6 +46,7 @@ export const run: CommandRun = async (args, io) => {
     const v = values[name];
     return typeof v === "boolean" ? String(v) : v;
   };
+  for (const w of secretFlagWarnings(defs.map((d) => d.name).filter((n) => typeof values[n] === "string" && values[n] !== ""))) io.stderr(`${w}\n`);
   const inputs = parseInputs(layeredInputSource(fromFlags, envInputSource(io.env)));
   const format = (values["log-format"] as string | undefined) ?? io.env[envVarName("log-format")] ?? "text";
   if (format !== "text" && format !== "json") throw new SlipwayError("flag --log-format", `"${format}" is not text or json`);

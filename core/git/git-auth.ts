@@ -1,7 +1,9 @@
 /**
  * How git authenticates, without a secret ever reaching a URL, an argv or a log line:
  * - `basic` (a token or a username and password): an askpass helper script prints values that
- *   only the git child's environment carries;
+ *   only the git child's environment carries, and only when git asks for the origin
+ *   (`scheme://host[:port]`) of the remote the call is for: a server that redirects git to
+ *   another origin gets nothing (and git does not follow redirects, see {@link GIT_SAFETY_ARGS});
  * - `ssh`: the private key and known_hosts are written 0600 to a private temp directory and git
  *   runs `ssh -i KEY -o IdentitiesOnly=yes -o StrictHostKeyChecking=yes …`;
  * - `codecommit`: a fresh SigV4 password is signed from the AWS credential chain for every git
@@ -42,12 +44,48 @@ export interface PreparedGitAuth {
   dispose(): Promise<void>;
 }
 
+/**
+ * git runs the helper with a prompt such as `Password for 'https://user@host:8443': `. The helper
+ * answers only when the prompt's origin is SLIPWAY_GIT_ORIGIN, and fails otherwise (git then
+ * reports that it could not read the username or password).
+ */
 const askpassScript = `#!/bin/sh
+url=\${1#*\\'}
+url=\${url%\\'*}
+scheme=\${url%%://*}
+rest=\${url#*://}
+authority=\${rest%%/*}
+hostport=\${authority##*@}
+if [ -z "$SLIPWAY_GIT_ORIGIN" ] || [ "$scheme://$hostport" != "$SLIPWAY_GIT_ORIGIN" ]; then
+  echo "slipway: refusing to send credentials for $scheme://$hostport (they are for $SLIPWAY_GIT_ORIGIN only)" >&2
+  exit 1
+fi
 case "$1" in
   [Uu]sername*) printf '%s\\n' "$SLIPWAY_GIT_USERNAME" ;;
   *) printf '%s\\n' "$SLIPWAY_GIT_PASSWORD" ;;
 esac
 `;
+
+/**
+ * The origin (`scheme://host[:port]`, as git writes it in its prompts: no user, no path) of a
+ * remote URL, or "" when the URL is not `scheme://…` (scp-like SSH remotes). Pure.
+ */
+export function gitOrigin(remoteUrl: string): string {
+  const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)/.exec(remoteUrl);
+  if (!m) return "";
+  const authority = m[2] ?? "";
+  return `${(m[1] ?? "").toLowerCase()}://${authority.slice(authority.lastIndexOf("@") + 1)}`;
+}
+
+/**
+ * Settings on every git call: no redirects (git's default follows the first request's redirect
+ * to any host, taking `http.extraHeader` and the askpass answers along), and a silent or slow
+ * server ends the transfer (below 1 KiB/s for 60 s) instead of hanging the pipeline.
+ */
+export const GIT_SAFETY_ARGS: readonly string[] = ["-c", "http.followRedirects=false", "-c", "http.lowSpeedLimit=1024", "-c", "http.lowSpeedTime=60"];
+
+/** SSH options that bound connecting (30 s) and a silent server (4 keep-alives 15 s apart). */
+const SSH_TIMEOUTS = ["-o", "ConnectTimeout=30", "-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=4"];
 
 const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
@@ -70,7 +108,7 @@ export async function prepareGitAuth(auth: GitAuth, tmpRoot = tmpdir()): Promise
       registerSecret(auth.privateKey);
       const key = path.join(dir, "id");
       await writeFile(key, auth.privateKey.endsWith("\n") ? auth.privateKey : `${auth.privateKey}\n`, { mode: 0o600 });
-      const opts = ["-i", key, "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "IdentityAgent=none"];
+      const opts = ["-i", key, "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "IdentityAgent=none", ...SSH_TIMEOUTS];
       if (auth.knownHosts !== undefined) {
         const known = path.join(dir, "known_hosts");
         await writeFile(known, auth.knownHosts.endsWith("\n") ? auth.knownHosts : `${auth.knownHosts}\n`, { mode: 0o600 });
@@ -87,7 +125,7 @@ export async function prepareGitAuth(auth: GitAuth, tmpRoot = tmpdir()): Promise
     if (auth.kind === "basic") {
       registerSecret(auth.password);
       const env = { ...base, SLIPWAY_GIT_USERNAME: auth.username, SLIPWAY_GIT_PASSWORD: auth.password };
-      return { forCall: async () => ({ env, configArgs: noHelpers }), dispose };
+      return { forCall: async (remoteUrl) => ({ env: { ...env, SLIPWAY_GIT_ORIGIN: gitOrigin(remoteUrl) }, configArgs: noHelpers }), dispose };
     }
     return {
       forCall: async (remoteUrl, signal) => {
@@ -106,7 +144,7 @@ export async function prepareGitAuth(auth: GitAuth, tmpRoot = tmpdir()): Promise
         registerSecret(creds.sessionToken);
         const signed = signCodeCommit({ ...target, region, ...creds, now: (auth.now ?? (() => new Date()))() });
         registerSecret(signed.password);
-        const env = { ...base, SLIPWAY_GIT_USERNAME: signed.username, SLIPWAY_GIT_PASSWORD: signed.password };
+        const env = { ...base, SLIPWAY_GIT_USERNAME: signed.username, SLIPWAY_GIT_PASSWORD: signed.password, SLIPWAY_GIT_ORIGIN: gitOrigin(remoteUrl) };
         return { env, configArgs: noHelpers };
       },
       dispose,

@@ -9,7 +9,7 @@ import type { Logger } from "../log.ts";
 import { run } from "../exec.ts";
 import { redact } from "../redact.ts";
 import { throwIfAborted } from "../errors.ts";
-import { prepareGitAuth, type GitAuth, type PreparedGitAuth } from "./git-auth.ts";
+import { GIT_SAFETY_ARGS, prepareGitAuth, type GitAuth, type PreparedGitAuth } from "./git-auth.ts";
 import { classifyGitFailure, GitError } from "./git-error.ts";
 import { parsePushOutput, type PushResult } from "./push-result.ts";
 
@@ -94,13 +94,21 @@ export interface GitClientOptions {
   env?: NodeJS.ProcessEnv;
   /** The git program. Default `git`. */
   git?: string;
+  /**
+   * Ends any one git command that runs longer, ms (with its `remote-http` and `ssh` children).
+   * Default 600000 (10 minutes). Silent servers are cut off sooner by {@link GIT_SAFETY_ARGS}.
+   */
+  timeoutMs?: number;
+  /** Parent of the temp directory holding the askpass helper or SSH key. Default the OS temp dir. */
+  tmpRoot?: string;
 }
 
 const anyExitCode = Array.from({ length: 256 }, (_, i) => i);
 
 /** Creates a git client; call `close()` when done to remove temporary credential files. */
 export async function createGitClient(options: GitClientOptions = {}): Promise<GitClient> {
-  const auth: PreparedGitAuth = await prepareGitAuth(options.auth ?? { kind: "none" });
+  const auth: PreparedGitAuth = await prepareGitAuth(options.auth ?? { kind: "none" }, options.tmpRoot);
+  const timeoutMs = options.timeoutMs ?? 600_000;
   const gitProgram = options.git ?? "git";
   const baseEnv = options.env ?? process.env;
 
@@ -112,9 +120,9 @@ export async function createGitClient(options: GitClientOptions = {}): Promise<G
     throwIfAborted(call.signal);
     const a = await auth.forCall(call.remote, call.signal);
     const env: NodeJS.ProcessEnv = { ...baseEnv, ...a.env, LC_ALL: "C", GIT_TERMINAL_PROMPT: "0" };
-    const argv = [...a.configArgs, "-c", "advice.detachedHead=false", ...args];
+    const argv = [...a.configArgs, ...GIT_SAFETY_ARGS, "-c", "advice.detachedHead=false", ...args];
     options.log?.debug(`git ${args.join(" ")}`, { cwd: call.cwd });
-    const r = await run(gitProgram, argv, { cwd: call.cwd, env, signal: call.signal, input: call.input, okCodes: anyExitCode });
+    const r = await run(gitProgram, argv, { cwd: call.cwd, env, signal: call.signal, input: call.input, okCodes: anyExitCode, timeoutMs });
     if (r.code !== 0 && !call.allowFail) {
       throw classifyGitFailure(redact(call.remote), redact(r.stderr), new Error(redact(`git ${args[0] ?? ""} exited with ${r.code}: ${r.stderr.trim()}`)));
     }

@@ -2,12 +2,15 @@
  * Sets image policy markers across a directory tree, the way Flux's image automation walks its
  * update path: every `*.yaml`, `*.yml` and `Kustomization` file under `root/path` (hidden
  * directories included, `.git` excepted, symlinked directories not followed), parsing only files
- * that contain the literal `"$imagepolicy"`, writing only files whose text changed.
+ * that contain the literal `"$imagepolicy"`, writing only files whose text changed. A file with
+ * markers above {@link UpdateMarkersOptions.maxFileBytes}, or whose YAML aliases would expand
+ * into an alias bomb, is refused naming the file.
  */
 import { closeSync, ftruncateSync, openSync, readFileSync, writeSync } from "node:fs";
 import { lstat, realpath } from "node:fs/promises";
 import path from "node:path";
 import { SlipwayError, throwIfAborted } from "../errors.ts";
+import { checkYamlAliases } from "../yaml-guard.ts";
 import type { ImageRef } from "../image-ref.ts";
 import { imagePolicyMarkerKey } from "../well-known.ts";
 import { walkTree } from "../walk-tree.ts";
@@ -25,7 +28,12 @@ export interface UpdateMarkersOptions {
   dryRun?: boolean;
   /** Cancels the walk between files. */
   signal?: AbortSignal;
+  /** Largest file with markers that is read, bytes. Default 4 MiB (a manifest is kilobytes). */
+  maxFileBytes?: number;
 }
+
+/** The default of {@link UpdateMarkersOptions.maxFileBytes}. */
+export const DEFAULT_MAX_MARKED_FILE_BYTES = 4 * 2 ** 20;
 
 /** What updateMarkers changed (or would change, with dryRun). */
 export interface UpdateMarkersResult {
@@ -121,10 +129,13 @@ export async function updateMarkers(options: UpdateMarkersOptions): Promise<Upda
       throw new SlipwayError(rel, "cannot be read", { cause: err });
     }
     if (!bytes.includes(MARKER_LITERAL)) return undefined;
+    const max = options.maxFileBytes ?? DEFAULT_MAX_MARKED_FILE_BYTES;
+    if (bytes.length > max) throw new SlipwayError(rel, `is ${bytes.length} bytes, above the limit of ${max} bytes for a file with image policy markers; refused`);
     const before = bytes.toString("utf8");
     if (!Buffer.from(before, "utf8").equals(bytes)) {
       return { rel, before, text: before, changes: [], warnings: [`${rel}:1: not UTF-8 text, markers in this file were not set`] };
     }
+    checkYamlAliases(before, rel);
     const result = setMarkersInText(before, rel, images);
     if (result.text !== before && !dryRun) {
       try {
