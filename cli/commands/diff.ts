@@ -10,14 +10,14 @@
  * holds are shown as deletions (what pruning would do; prune-disabled members are kept).
  */
 import path from "node:path";
-import { createKubeClient } from "../../agent/kube/kube-client.ts";
 import { ResourceManager } from "../../agent/apply/resource-manager.ts";
-import { parentId, parentRef, partOfLabel, readParent, recordOf, unionRecords, withPartOf } from "../../agent/applyset/applyset-parent.ts";
+import { parentId, parentRef, readParent, recordOf, unionRecords, withPartOf } from "../../agent/applyset/applyset-parent.ts";
 import { getParent } from "../../agent/applyset/applyset-store.ts";
+import { applySetPartOfLabel } from "../../core/well-known.ts";
 import { validateObjects } from "../../agent/sync/validate-objects.ts";
 import { buildLocal } from "./build.ts";
 import { fail, ok, type CliIO, type CommandRun } from "../io.ts";
-import { parseFlags, noPositionals } from "../flags.ts";
+import { clusterFlags, clusterFlagsUsage, kubeClientFromFlags, parseFlags, noPositionals } from "../flags.ts";
 
 const USAGE = `Usage: slipway diff --path DIR [--sync NAME] [--namespace NS] [--target-namespace NS]
 
@@ -28,10 +28,8 @@ differences.
 Flags:
   --path DIR                 directory to build (default ".")
   --sync NAME                label objects as sync NAME's agent would, and show what pruning would delete (recommended)
-  -n, --namespace NS         the agent's namespace, with --sync (default slipway-system)
   --target-namespace NS      set this namespace on every namespaced object
-  --kubeconfig FILE          default $KUBECONFIG or ~/.kube/config
-`;
+${clusterFlagsUsage(27)}`;
 
 /** Runs `slipway diff`. */
 export const run: CommandRun = async (args: string[], io: CliIO): Promise<number> => {
@@ -42,9 +40,8 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
     {
       path: { type: "string", default: "." },
       sync: { type: "string" },
-      namespace: { type: "string", short: "n", default: "slipway-system" },
       "target-namespace": { type: "string" },
-      kubeconfig: { type: "string" },
+      ...clusterFlags,
       help: { type: "boolean", short: "h" },
     },
     ({ values, positionals }) => {
@@ -64,7 +61,7 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
     const id = parentId(parentRef(sync, values.namespace));
     objects = objects.map((o) => withPartOf(o, id));
   }
-  const client = await createKubeClient(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {});
+  const client = await kubeClientFromFlags(values);
   try {
     const valid = await validateObjects({ client, objects, ...(values["target-namespace"] ? { targetNamespace: values["target-namespace"] } : {}), signal: io.signal });
     if (valid.errors.length > 0) {
@@ -81,7 +78,7 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
       const old = parent ? readParent(parent, ref) : { groupKinds: [], namespaces: [] };
       prune = { id: parentId(ref), record: unionRecords(old, recordOf(objects, ref.namespace)) };
     }
-    const plan = await manager.plan(objects, { ...(prune ? { prune, memberSelector: `${partOfLabel}=${prune.id}` } : {}), signal: io.signal });
+    const plan = await manager.plan(objects, { ...(prune ? { prune, memberSelector: `${applySetPartOfLabel}=${prune.id}` } : {}), signal: io.signal });
     for (const e of plan.entries) if (e.diff) io.stdout(e.diff);
     for (const f of plan.failures) fail(io, f.message);
     const changing = plan.entries.filter((e) => e.action === "created" || e.action === "configured").length;
