@@ -30,7 +30,7 @@ import { mapSettled } from "../kube/limiter.ts";
 import { UnknownKindError } from "../kube/unknown-kind-error.ts";
 import { pollUntil } from "../../core/poll.ts";
 import type { SetRecord } from "../applyset/applyset-parent.ts";
-import { applyFieldManager, applySetPartOfLabel } from "../../core/well-known.ts";
+import { applyFieldManager, applySetPartOfLabel, forceMarkers } from "../../core/well-known.ts";
 import { resolveGroupKind } from "../applyset/group-kind-mapping.ts";
 import { kindsDefinedByCrds } from "../sync/validate-objects.ts";
 import { formatEntry, type ChangeSetEntry } from "./change-set.ts";
@@ -394,7 +394,7 @@ export class ResourceManager {
     if (options.force || forceEnabled(obj)) return;
     throw new SlipwayError(
       objectId(obj),
-      `immutable field changed (${immutableFields(err)}); set force on the sync or annotate the object with slipway.dev/force: enabled to recreate it`,
+      `immutable field changed (${immutableFields(err)}); set force on the sync or annotate the object with ${forceMarkers[0]}: enabled to recreate it`,
       { cause: err },
     );
   }
