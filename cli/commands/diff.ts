@@ -9,13 +9,12 @@
  * agent applied shows only real changes, and the sync's live ApplySet members that DIR no longer
  * holds are shown as deletions (what pruning would do; prune-disabled members are kept).
  */
-import path from "node:path";
 import { ResourceManager } from "../../agent/apply/resource-manager.ts";
 import { parentId, parentRef, readParent, recordOf, unionRecords, withPartOf } from "../../agent/applyset/applyset-parent.ts";
 import { getParent } from "../../agent/applyset/applyset-store.ts";
 import { applySetPartOfLabel } from "../../core/well-known.ts";
 import { validateObjects } from "../../agent/sync/validate-objects.ts";
-import { buildLocal } from "./build.ts";
+import { buildFlags, buildFlagsUsage, buildFromFlags } from "./build.ts";
 import { fail, ok, type CliIO, type CommandRun } from "../io.ts";
 import { clusterFlags, clusterFlagsUsage, kubeClientFromFlags, parseFlags, noPositionals } from "../flags.ts";
 
@@ -26,9 +25,7 @@ that would be created, configured or pruned; Secret values masked. Exit 1 when t
 differences.
 
 Flags:
-  --path DIR                 directory to build (default ".")
-  --sync NAME                label objects as sync NAME's agent would, and show what pruning would delete (recommended)
-  --target-namespace NS      set this namespace on every namespaced object
+${buildFlagsUsage}  --sync NAME                label objects as sync NAME's agent would, and show what pruning would delete (recommended)
 ${clusterFlagsUsage(27)}`;
 
 /** Runs `slipway diff`. */
@@ -38,9 +35,8 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
     args,
     USAGE,
     {
-      path: { type: "string", default: "." },
+      ...buildFlags,
       sync: { type: "string" },
-      "target-namespace": { type: "string" },
       ...clusterFlags,
       help: { type: "boolean", short: "h" },
     },
@@ -52,11 +48,7 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
   if (!parsed.ok) return parsed.exit;
   const values = parsed.flags;
   const sync = values.sync;
-  let objects = await buildLocal(path.resolve(io.cwd, values.path), {
-    signal: io.signal,
-    ...(values["target-namespace"] ? { targetNamespace: values["target-namespace"] } : {}),
-    ...(sync ? { owner: { sync, namespace: values.namespace } } : {}),
-  });
+  let objects = await buildFromFlags(values, io, sync ? { sync, namespace: values.namespace } : undefined);
   if (sync) {
     const id = parentId(parentRef(sync, values.namespace));
     objects = objects.map((o) => withPartOf(o, id));
