@@ -65,7 +65,7 @@ export function outputFormat(value: string): "text" | "json" {
 /** `--kubeconfig FILE`: the flag definition every command that talks to a cluster spreads into its own. */
 export const kubeconfigFlag = { kubeconfig: { type: "string" } } as const;
 
-/** `-n, --namespace NS` (default `slipway-system`): the agent's namespace, for commands that talk to the agent through the cluster. */
+/** `-n, --namespace NS` (default {@link defaultAgentNamespace}): the agent's namespace, for commands that talk to the agent through the cluster. */
 export const agentNamespaceFlag = { namespace: { type: "string", short: "n", default: defaultAgentNamespace } } as const;
 
 /** Both cluster flags: {@link agentNamespaceFlag} and {@link kubeconfigFlag}. */

@@ -6,10 +6,8 @@
  * build says (or removes them when the build does not set them).
  */
 import { isDeepStrictEqual } from "node:util";
+import { takeoverFieldManagers } from "../../core/well-known.ts";
 import type { KubeObject, ManagedFieldsEntry } from "../kube/kube-object.ts";
-
-/** Field managers whose fields are taken over (the ones `kubectl` and pre-SSA writes use). */
-export const takeoverManagers: readonly string[] = ["kubectl", "kubectl-client-side-apply", "kubectl-edit", "kubectl-patch", "kubectl-scale", "before-first-apply"];
 
 /** A managedFields `fieldsV1` tree: `f:<field>`, `k:<list key>`, `v:<set value>`, `i:<index>`, `.` (the node itself). */
 export type FieldSet = Record<string, unknown>;
@@ -31,7 +29,7 @@ export function mergeFieldSets(a: FieldSet, b: FieldSet): FieldSet {
  */
 export function takeOverManagedFields(live: KubeObject, manager: string): ManagedFieldsEntry[] | undefined {
   const entries = live.metadata.managedFields ?? [];
-  const isTakeover = (e: ManagedFieldsEntry): boolean => takeoverManagers.includes(e.manager ?? "") && !e.subresource;
+  const isTakeover = (e: ManagedFieldsEntry): boolean => takeoverFieldManagers.includes(e.manager ?? "") && !e.subresource;
   if (!entries.some(isTakeover)) return undefined;
   const kept: ManagedFieldsEntry[] = [];
   const ours = new Map<string, ManagedFieldsEntry>();
@@ -82,7 +80,7 @@ export function fieldsReleasedByTakeover(result: KubeObject, manager: string): F
   let theirs: FieldSet = {};
   let others: FieldSet = {};
   for (const e of result.metadata.managedFields ?? []) {
-    const isTakeover = takeoverManagers.includes(e.manager ?? "") && !e.subresource && e.manager !== manager;
+    const isTakeover = takeoverFieldManagers.includes(e.manager ?? "") && !e.subresource && e.manager !== manager;
     if (isTakeover) theirs = mergeFieldSets(theirs, e.fieldsV1 ?? {});
     else others = mergeFieldSets(others, e.fieldsV1 ?? {});
   }

@@ -4,16 +4,8 @@
  * applied, whether an immutable-field change may recreate it, and whether pruning may delete it.
  * Pure: the apply engine (resource-manager.ts) and `slipway diff` decide with these alone.
  */
+import { forceMarkers, pruneMarkers, reconcileMarkers, ssaMarkers } from "../../core/well-known.ts";
 import { marker, type KubeObject } from "../kube/kube-object.ts";
-
-/** Markers (label or annotation) that switch reconciliation of an object off. */
-export const reconcileMarkers: readonly string[] = ["slipway.dev/reconcile", "kustomize.toolkit.fluxcd.io/reconcile"];
-/** Markers (label or annotation) that allow recreating an object whose immutable fields changed. */
-export const forceMarkers: readonly string[] = ["slipway.dev/force", "kustomize.toolkit.fluxcd.io/force"];
-/** Markers (label or annotation) that choose how an object is applied: `Override` (default), `Merge`, `IfNotPresent`, `Ignore`. */
-export const ssaMarkers: readonly string[] = ["slipway.dev/ssa", "kustomize.toolkit.fluxcd.io/ssa"];
-/** Markers (label or annotation) that protect an object from pruning. */
-export const pruneMarkers: readonly string[] = ["slipway.dev/prune", "kustomize.toolkit.fluxcd.io/prune"];
 
 /** Whether an object opts out of reconciliation (`slipway.dev/reconcile: disabled` or Flux's marker). */
 export function reconcileDisabled(obj: KubeObject): boolean {

@@ -5,13 +5,11 @@
  * and reading many live objects with one LIST per kind and namespace.
  */
 import { SlipwayError } from "../../core/errors.ts";
-import { sleep } from "../../core/retry.ts";
+import { applyFieldManager } from "../../core/well-known.ts";
+import { pollUntil } from "../../core/poll.ts";
 import type { KubeClient, ResourceMapping } from "../kube/kube-client.ts";
 import { inventoryKey, type KubeObject } from "../kube/kube-object.ts";
 import { mapSettled } from "../kube/limiter.ts";
-
-/** The field manager Slipway applies with. */
-export const defaultFieldManager = "slipway";
 
 /** Options for {@link serverSideApply}. */
 export interface ServerSideApplyOptions {
@@ -43,7 +41,7 @@ export async function serverSideApplyResult(options: ServerSideApplyOptions): Pr
   const res = await client.request<KubeObject>({
     method: "PATCH",
     path: client.objectPath(mapping, obj.metadata.namespace, obj.metadata.name),
-    query: { fieldManager: options.fieldManager ?? defaultFieldManager, force: "true", dryRun: options.dryRun ? "All" : undefined },
+    query: { fieldManager: options.fieldManager ?? applyFieldManager, force: "true", dryRun: options.dryRun ? "All" : undefined },
     body: JSON.stringify(obj),
     contentType: "application/apply-patch+yaml",
     signal: options.signal,
@@ -90,14 +88,13 @@ export async function deleteObject(options: DeleteObjectOptions): Promise<boolea
 
 /** Polls until the object no longer exists; throws after `timeoutMs` (default 60000; poll every 500 ms). */
 export async function waitGone(options: { client: KubeClient; mapping: ResourceMapping; namespace?: string; name: string; id: string; timeoutMs?: number; signal?: AbortSignal }): Promise<void> {
-  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  const timeoutMs = options.timeoutMs ?? 60_000;
   const path = options.client.objectPath(options.mapping, options.namespace, options.name);
-  for (;;) {
-    const res = await options.client.request({ method: "GET", path, allowNotFound: true, signal: options.signal });
-    if (res.status === 404) return;
-    if (Date.now() >= deadline) throw new SlipwayError(options.id, `still exists ${Math.round((options.timeoutMs ?? 60_000) / 1000)}s after it was deleted (a finalizer?)`);
-    await sleep(500, options.signal);
-  }
+  const gone = await pollUntil(
+    async () => ((await options.client.request({ method: "GET", path, allowNotFound: true, signal: options.signal })).status === 404 ? true : undefined),
+    { intervalMs: 500, timeoutMs, signal: options.signal },
+  );
+  if (!gone) throw new SlipwayError(options.id, `still exists ${Math.round(timeoutMs / 1000)}s after it was deleted (a finalizer?)`);
 }
 
 /** Options for {@link readLive}. */

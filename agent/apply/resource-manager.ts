@@ -28,8 +28,9 @@ import type { KubeClient, ResourceMapping } from "../kube/kube-client.ts";
 import { inventoryKey, objectId, type KubeObject } from "../kube/kube-object.ts";
 import { mapSettled } from "../kube/limiter.ts";
 import { UnknownKindError } from "../kube/unknown-kind-error.ts";
-import { sleep } from "../../core/retry.ts";
-import { partOfLabel, type SetRecord } from "../applyset/applyset-parent.ts";
+import { pollUntil } from "../../core/poll.ts";
+import type { SetRecord } from "../applyset/applyset-parent.ts";
+import { applyFieldManager, applySetPartOfLabel, forceMarkers } from "../../core/well-known.ts";
 import { resolveGroupKind } from "../applyset/group-kind-mapping.ts";
 import { kindsDefinedByCrds } from "../sync/validate-objects.ts";
 import { formatEntry, type ChangeSetEntry } from "./change-set.ts";
@@ -37,7 +38,7 @@ import { hasDrifted } from "./drift.ts";
 import { immutableFields, isImmutableError } from "./immutable-error.ts";
 import { fieldsReleasedByTakeover, takeOverManagedFields, withoutFields } from "./managed-fields.ts";
 import { forceEnabled, pruneDisabled, reconcileDisabled, ssaPolicy } from "./markers.ts";
-import { defaultFieldManager, deleteObject, getObject, readLive, serverSideApply, serverSideApplyResult, waitGone, type LiveIndex } from "./object-requests.ts";
+import { deleteObject, getObject, readLive, serverSideApply, serverSideApplyResult, waitGone, type LiveIndex } from "./object-requests.ts";
 import { objectDiff } from "./plan-diff.ts";
 import { compareObjects, stageObjects, stageOf } from "./sort-objects.ts";
 
@@ -170,7 +171,7 @@ export class ResourceManager {
     this.options = options;
     this.client = options.client;
     this.inventoryClient = options.inventoryClient ?? options.client;
-    this.fieldManager = options.fieldManager ?? defaultFieldManager;
+    this.fieldManager = options.fieldManager ?? applyFieldManager;
     this.concurrency = options.concurrency ?? 4;
   }
 
@@ -393,7 +394,7 @@ export class ResourceManager {
     if (options.force || forceEnabled(obj)) return;
     throw new SlipwayError(
       objectId(obj),
-      `immutable field changed (${immutableFields(err)}); set force on the sync or annotate the object with slipway.dev/force: enabled to recreate it`,
+      `immutable field changed (${immutableFields(err)}); set force on the sync or annotate the object with ${forceMarkers[0]}: enabled to recreate it`,
       { cause: err },
     );
   }
@@ -468,7 +469,7 @@ export class ResourceManager {
         const res = await listClient.request<{ items?: KubeObject[] }>({
           method: "GET",
           path: listClient.objectPath(mapping, namespace),
-          query: { labelSelector: `${partOfLabel}=${options.id}` },
+          query: { labelSelector: `${applySetPartOfLabel}=${options.id}` },
           signal,
         });
         return (res.body.items ?? []).map((item) => ({ ...item, apiVersion: mapping.apiVersion, kind: mapping.kind }));
@@ -482,7 +483,7 @@ export class ResourceManager {
         continue;
       }
       for (const obj of l.value) {
-        if (obj.metadata.labels?.[partOfLabel] !== options.id || keep.has(inventoryKey(obj)) || obj.metadata.deletionTimestamp) continue;
+        if (obj.metadata.labels?.[applySetPartOfLabel] !== options.id || keep.has(inventoryKey(obj)) || obj.metadata.deletionTimestamp) continue;
         if (pruneDisabled(obj)) out.protected.push(objectId(obj));
         else out.stale.push({ obj, mapping });
       }
@@ -509,21 +510,23 @@ export class ResourceManager {
     };
     let pending = objects.filter((o) => o.kind === "Namespace" || isCrd(o));
     const deadline = Date.now() + timeoutMs;
-    while (pending.length > 0) {
-      const still: KubeObject[] = [];
-      for (const o of pending) {
-        const mapping = await client.resource(o.apiVersion, o.kind, signal);
-        const live = await getObject(client, mapping, { metadata: { name: o.metadata.name } }, signal);
-        const r = live ? ready(live) : { ok: false };
-        if (r.failed) throw new SlipwayError(objectId(o), r.failed);
-        if (!r.ok) still.push(o);
-      }
-      pending = still;
-      if (pending.length === 0) break;
-      if (Date.now() >= deadline) {
-        throw new SlipwayError(objectId(pending[0] as KubeObject), `not ${pending[0]?.kind === "Namespace" ? "active" : "established"} after ${Math.round(timeoutMs / 1000)}s`);
-      }
-      await sleep(intervalMs, signal);
+    const allReady = await pollUntil(
+      async () => {
+        const still: KubeObject[] = [];
+        for (const o of pending) {
+          const mapping = await client.resource(o.apiVersion, o.kind, signal);
+          const live = await getObject(client, mapping, { metadata: { name: o.metadata.name } }, signal);
+          const r = live ? ready(live) : { ok: false };
+          if (r.failed) throw new SlipwayError(objectId(o), r.failed);
+          if (!r.ok) still.push(o);
+        }
+        pending = still;
+        return pending.length === 0 ? true : undefined;
+      },
+      { intervalMs, timeoutMs, signal },
+    );
+    if (!allReady) {
+      throw new SlipwayError(objectId(pending[0] as KubeObject), `not ${pending[0]?.kind === "Namespace" ? "active" : "established"} after ${Math.round(timeoutMs / 1000)}s`);
     }
     // Established is not yet discoverable everywhere: wait until discovery serves each new kind,
     // so the next stage finds it.
@@ -533,16 +536,21 @@ export class ResourceManager {
       if (!spec.group || !spec.names?.kind) continue;
       for (const v of spec.versions ?? []) {
         if (!v.name || v.served === false) continue;
-        for (;;) {
-          try {
-            await client.resource(`${spec.group}/${v.name}`, spec.names.kind, signal);
-            break;
-          } catch (err) {
-            if (!(err instanceof UnknownKindError)) throw err;
-            if (Date.now() >= deadline) throw new SlipwayError(objectId(o), `established, but ${spec.names.kind} ${spec.group}/${v.name} is not served after ${Math.round(timeoutMs / 1000)}s`);
-            await sleep(intervalMs, signal);
-          }
-        }
+        const kind = spec.names.kind;
+        const served = await pollUntil(
+          async () => {
+            try {
+              await client.resource(`${spec.group}/${v.name}`, kind, signal);
+              return true;
+            } catch (err) {
+              if (!(err instanceof UnknownKindError)) throw err;
+              return undefined;
+            }
+          },
+          // Both waits share one deadline.
+          { intervalMs, timeoutMs: Math.max(0, deadline - Date.now()), signal },
+        );
+        if (!served) throw new SlipwayError(objectId(o), `established, but ${kind} ${spec.group}/${v.name} is not served after ${Math.round(timeoutMs / 1000)}s`);
       }
     }
   }

@@ -5,21 +5,21 @@
  */
 import { SlipwayError } from "../../core/errors.ts";
 import { VERSION } from "../../core/version.ts";
+import {
+  applySetGroupKindsAnnotation,
+  applySetIdLabel,
+  applySetNamespacesAnnotation,
+  applySetPartOfLabel,
+  applySetToolingAnnotation,
+  defaultAgentNamespace,
+  parentNamePrefix,
+  toolingPrefix,
+} from "../../core/well-known.ts";
 import { groupKind, type KubeObject } from "../kube/kube-object.ts";
 import { applySetId } from "./applyset-id.ts";
 
-/** Label on the parent holding the set's id. */
-export const idLabel = "applyset.kubernetes.io/id";
-/** Label on every member naming the set it belongs to. */
-export const partOfLabel = "applyset.kubernetes.io/part-of";
-/** Parent annotation naming the tool that owns the set. */
-export const toolingAnnotation = "applyset.kubernetes.io/tooling";
-/** Parent annotation listing member group-kinds (`Deployment.apps,Service`). */
-export const groupKindsAnnotation = "applyset.kubernetes.io/contains-group-kinds";
-/** Parent annotation listing member namespaces other than the parent's. */
-export const namespacesAnnotation = "applyset.kubernetes.io/additional-namespaces";
 /** Our tooling value: `slipway/<version>`. */
-export const tooling = `slipway/${VERSION}`;
+export const tooling = `${toolingPrefix}${VERSION}`;
 
 /** Where a sync's parent lives. */
 export interface ParentRef {
@@ -33,9 +33,9 @@ export interface SetRecord {
   namespaces: string[];
 }
 
-/** The parent of sync `sync` in `namespace` (default `slipway-system`): ConfigMap `slipway-<sync>`. */
-export function parentRef(sync: string, namespace = "slipway-system"): ParentRef {
-  return { name: `slipway-${sync}`, namespace };
+/** The parent of sync `sync` in `namespace` (default {@link defaultAgentNamespace}): ConfigMap `slipway-<sync>`. */
+export function parentRef(sync: string, namespace = defaultAgentNamespace): ParentRef {
+  return { name: `${parentNamePrefix}${sync}`, namespace };
 }
 
 /** The id of the set whose parent is the ConfigMap `ref`. */
@@ -52,16 +52,16 @@ const splitList = (v: string | undefined): string[] => (v ? v.split(",").map((s)
  */
 export function readParent(live: KubeObject, ref: ParentRef): SetRecord {
   const subject = `ConfigMap/${ref.namespace}/${ref.name}`;
-  const id = live.metadata.labels?.[idLabel];
-  const tool = live.metadata.annotations?.[toolingAnnotation];
+  const id = live.metadata.labels?.[applySetIdLabel];
+  const tool = live.metadata.annotations?.[applySetToolingAnnotation];
   if (id !== undefined && id !== parentId(ref)) {
     throw new SlipwayError(subject, `ApplySet id ${id} does not match this parent (expected ${parentId(ref)}); refusing to use it`);
   }
-  if (tool !== undefined && !tool.startsWith("slipway/")) {
+  if (tool !== undefined && !tool.startsWith(toolingPrefix)) {
     throw new SlipwayError(subject, `ApplySet is managed by ${tool}, not slipway; refusing to use it`);
   }
-  const groupKinds = splitList(live.metadata.annotations?.[groupKindsAnnotation]);
-  const namespaces = splitList(live.metadata.annotations?.[namespacesAnnotation]);
+  const groupKinds = splitList(live.metadata.annotations?.[applySetGroupKindsAnnotation]);
+  const namespaces = splitList(live.metadata.annotations?.[applySetNamespacesAnnotation]);
   if (groupKinds.length > 0 && !namespaces.includes(ref.namespace)) namespaces.push(ref.namespace);
   return { groupKinds: [...new Set(groupKinds)].sort(), namespaces: [...new Set(namespaces)].sort() };
 }
@@ -88,11 +88,11 @@ export function parentBody(ref: ParentRef, record: SetRecord): KubeObject {
     metadata: {
       name: ref.name,
       namespace: ref.namespace,
-      labels: { [idLabel]: parentId(ref) },
+      labels: { [applySetIdLabel]: parentId(ref) },
       annotations: {
-        [toolingAnnotation]: tooling,
-        [groupKindsAnnotation]: [...record.groupKinds].sort().join(","),
-        [namespacesAnnotation]: others.join(","),
+        [applySetToolingAnnotation]: tooling,
+        [applySetGroupKindsAnnotation]: [...record.groupKinds].sort().join(","),
+        [applySetNamespacesAnnotation]: others.join(","),
       },
     },
   };
@@ -100,5 +100,5 @@ export function parentBody(ref: ParentRef, record: SetRecord): KubeObject {
 
 /** Returns a copy of `obj` labelled as a member of set `id`. */
 export function withPartOf(obj: KubeObject, id: string): KubeObject {
-  return { ...obj, metadata: { ...obj.metadata, labels: { ...obj.metadata.labels, [partOfLabel]: id } } };
+  return { ...obj, metadata: { ...obj.metadata, labels: { ...obj.metadata.labels, [applySetPartOfLabel]: id } } };
 }

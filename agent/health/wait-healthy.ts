@@ -5,7 +5,7 @@
  * calls this.
  */
 import { errorMessage, throwIfAborted } from "../../core/errors.ts";
-import { sleep } from "../../core/retry.ts";
+import { pollUntil } from "../../core/poll.ts";
 import type { KubeClient } from "../kube/kube-client.ts";
 import { objectId, type KubeObject } from "../kube/kube-object.ts";
 import { mapSettled } from "../kube/limiter.ts";
@@ -56,46 +56,45 @@ export async function waitHealthy(options: WaitHealthyOptions): Promise<HealthRe
   const statusOf = options.statusOf ?? computeStatus;
   const results: ObjectHealth[] = options.objects.map((o) => ({ id: objectId(o), status: "InProgress", message: "not checked yet" }));
   const done = (healthy: boolean, message: string): HealthReport => ({ healthy, message, objects: results, durationMs: Date.now() - start });
-  for (;;) {
-    throwIfAborted(options.signal);
-    const pending = results.map((r, i) => ({ r, i })).filter(({ r }) => r.status !== "Current" && r.status !== "Suspended");
-    await mapSettled(
-      pending,
-      options.concurrency ?? 8,
-      async ({ r, i }) => {
-        const ref = options.objects[i] as ObjectRef;
-        try {
-          const mapping = await options.client.resource(ref.apiVersion, ref.kind, options.signal);
-          const res = await options.client.request<KubeObject>({
-            method: "GET",
-            path: options.client.objectPath(mapping, ref.metadata.namespace, ref.metadata.name),
-            allowNotFound: true,
-            signal: options.signal,
-          });
-          if (res.status === 404) {
-            r.status = "NotFound";
-            r.message = `${ref.kind.toLowerCase()} "${ref.metadata.name}" not found`;
-          } else {
-            Object.assign(r, statusOf(res.body));
-            // Fail fast: a workload whose Pods cannot start fails now, not at the timeout.
-            if (r.status === "InProgress") Object.assign(r, await workloadPodFailureLive(options.client, res.body, options.signal));
+  const waitingOn = (r: ObjectHealth): boolean => r.status !== "Current" && r.status !== "Suspended"; // a paused Deployment is reported, not waited on
+  const settled = await pollUntil(
+    async (): Promise<HealthReport | undefined> => {
+      const pending = results.map((r, i) => ({ r, i })).filter(({ r }) => waitingOn(r));
+      await mapSettled(
+        pending,
+        options.concurrency ?? 8,
+        async ({ r, i }) => {
+          const ref = options.objects[i] as ObjectRef;
+          try {
+            const mapping = await options.client.resource(ref.apiVersion, ref.kind, options.signal);
+            const res = await options.client.request<KubeObject>({
+              method: "GET",
+              path: options.client.objectPath(mapping, ref.metadata.namespace, ref.metadata.name),
+              allowNotFound: true,
+              signal: options.signal,
+            });
+            if (res.status === 404) {
+              r.status = "NotFound";
+              r.message = `${ref.kind.toLowerCase()} "${ref.metadata.name}" not found`;
+            } else {
+              Object.assign(r, statusOf(res.body));
+              // Fail fast: a workload whose Pods cannot start fails now, not at the timeout.
+              if (r.status === "InProgress") Object.assign(r, await workloadPodFailureLive(options.client, res.body, options.signal));
+            }
+          } catch (err) {
+            r.status = "InProgress";
+            r.message = `cannot read it: ${errorMessage(err)}`;
           }
-        } catch (err) {
-          r.status = "InProgress";
-          r.message = `cannot read it: ${errorMessage(err)}`;
-        }
-      },
-      options.signal,
-    );
-    throwIfAborted(options.signal);
-    const failedOnes = results.filter((r) => r.status === "Failed");
-    if (failedOnes.length > 0) return done(false, failedOnes.map((r) => `${r.id}: ${r.message}`).join("; "));
-    const waiting = results.filter((r) => r.status !== "Current" && r.status !== "Suspended"); // a paused Deployment is reported, not waited on
-    if (waiting.length === 0) return done(true, "");
-    const elapsed = Date.now() - start;
-    if (elapsed >= options.timeoutMs) {
-      return done(false, `timed out after ${Math.round(elapsed / 1000)}s waiting for: ${waiting.map((r) => `${r.id}: ${r.message}`).join("; ")}`);
-    }
-    await sleep(Math.min(interval, options.timeoutMs - elapsed), options.signal);
-  }
+        },
+        options.signal,
+      );
+      throwIfAborted(options.signal);
+      const failedOnes = results.filter((r) => r.status === "Failed");
+      if (failedOnes.length > 0) return done(false, failedOnes.map((r) => `${r.id}: ${r.message}`).join("; "));
+      return results.some(waitingOn) ? undefined : done(true, "");
+    },
+    { intervalMs: interval, timeoutMs: options.timeoutMs, signal: options.signal },
+  );
+  if (settled) return settled;
+  return done(false, `timed out after ${Math.round((Date.now() - start) / 1000)}s waiting for: ${results.filter(waitingOn).map((r) => `${r.id}: ${r.message}`).join("; ")}`);
 }

@@ -7,12 +7,13 @@
  * returned in `errors`, each naming its object.
  */
 import { SlipwayError } from "../../core/errors.ts";
+import { applySetPartOfLabel } from "../../core/well-known.ts";
 import { describeError } from "../kube/kube-api-error.ts";
 import type { Logger } from "../../core/log.ts";
 import type { ChangeSetEntry } from "../apply/change-set.ts";
 import { summarize } from "../apply/change-set.ts";
 import { ResourceManager } from "../apply/resource-manager.ts";
-import { parentId, parentRef, partOfLabel, readParent, recordOf, unionRecords, withPartOf, type SetRecord } from "../applyset/applyset-parent.ts";
+import { parentId, parentRef, readParent, recordOf, unionRecords, withPartOf, type SetRecord } from "../applyset/applyset-parent.ts";
 import { getParent, writeParent } from "../applyset/applyset-store.ts";
 import type { KubeClient } from "../kube/kube-client.ts";
 import { objectId, type KubeObject } from "../kube/kube-object.ts";
@@ -27,7 +28,7 @@ export interface ApplySyncOptions {
   inventoryClient?: KubeClient;
   /** The sync's name; its ApplySet parent is the ConfigMap `slipway-<sync>`. */
   sync: string;
-  /** Namespace of the ApplySet parent. Default `slipway-system`. */
+  /** Namespace of the ApplySet parent. Default the agent's default namespace (`defaultAgentNamespace`, core/well-known.ts). */
   agentNamespace?: string;
   /** The build output: parsed documents (validated here). */
   objects: readonly unknown[];
@@ -110,7 +111,7 @@ export async function applySync(options: ApplySyncOptions): Promise<SyncOutcome>
   }
 
   // 3. Apply, stage by stage.
-  const applied = await manager.apply(objects, { force: options.force, memberSelector: `${partOfLabel}=${id}`, signal });
+  const applied = await manager.apply(objects, { force: options.force, memberSelector: `${applySetPartOfLabel}=${id}`, signal });
   changeSet.push(...applied.entries);
   if (signal.aborted) {
     // Cut short: one error instead of one per object that never started.

@@ -15,14 +15,20 @@ import { copyFilesIntoWorkspace, copyIntoWorkspace, createWorkspace } from "../.
 import type { KubeObject } from "../../agent/kube/kube-object.ts";
 import type { CliIO, CommandRun } from "../io.ts";
 
+/** `--path DIR` (default ".") and `--target-namespace NS`: the flags of every command that builds a directory as the agent would. */
+export const buildFlags = { path: { type: "string", default: "." }, "target-namespace": { type: "string" } } as const;
+
+/** The usage lines of {@link buildFlags}, descriptions at column 27 from the flag. */
+export const buildFlagsUsage = `  --path DIR                 directory to build (default ".")
+  --target-namespace NS      set this namespace on every namespaced object
+`;
+
 const USAGE = `Usage: slipway build --path DIR [--target-namespace NS]
 
 Prints the objects the agent would apply for DIR, as a YAML stream.
 
 Flags:
-  --path DIR                 directory to build (default ".")
-  --target-namespace NS      set this namespace on every namespaced object
-`;
+${buildFlagsUsage}`;
 
 /**
  * The repository holding `dir` and the files that belong to it: inside git, the work tree's
@@ -65,6 +71,18 @@ export async function buildLocal(dir: string, options: { targetNamespace?: strin
   }
 }
 
+/**
+ * Builds the directory of a command's parsed {@link buildFlags} (`--path` relative to the working
+ * directory), labelled for `owner`'s sync when given, as {@link buildLocal}.
+ */
+export async function buildFromFlags(values: { path: string; "target-namespace"?: string | undefined }, io: CliIO, owner?: { sync: string; namespace: string }): Promise<KubeObject[]> {
+  return buildLocal(path.resolve(io.cwd, values.path), {
+    signal: io.signal,
+    ...(values["target-namespace"] ? { targetNamespace: values["target-namespace"] } : {}),
+    ...(owner ? { owner } : {}),
+  });
+}
+
 /** Runs `slipway build`. */
 export const run: CommandRun = async (args: string[], io: CliIO): Promise<number> => {
   const parsed = parseFlags(
@@ -72,8 +90,7 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
     args,
     USAGE,
     {
-      path: { type: "string", default: "." },
-      "target-namespace": { type: "string" },
+      ...buildFlags,
       help: { type: "boolean", short: "h" },
     },
     ({ values, positionals }) => {
@@ -83,10 +100,7 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
   );
   if (!parsed.ok) return parsed.exit;
   const values = parsed.flags;
-  const objects = await buildLocal(path.resolve(io.cwd, values.path), {
-    signal: io.signal,
-    ...(values["target-namespace"] ? { targetNamespace: values["target-namespace"] } : {}),
-  });
+  const objects = await buildFromFlags(values, io);
   io.stdout(renderManifests(objects));
   return 0;
 };

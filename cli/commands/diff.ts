@@ -9,15 +9,14 @@
  * agent applied shows only real changes, and the sync's live ApplySet members that DIR no longer
  * holds are shown as deletions (what pruning would do; prune-disabled members are kept).
  */
-import path from "node:path";
-import { createKubeClient } from "../../agent/kube/kube-client.ts";
 import { ResourceManager } from "../../agent/apply/resource-manager.ts";
-import { parentId, parentRef, partOfLabel, readParent, recordOf, unionRecords, withPartOf } from "../../agent/applyset/applyset-parent.ts";
+import { parentId, parentRef, readParent, recordOf, unionRecords, withPartOf } from "../../agent/applyset/applyset-parent.ts";
 import { getParent } from "../../agent/applyset/applyset-store.ts";
+import { applySetPartOfLabel } from "../../core/well-known.ts";
 import { validateObjects } from "../../agent/sync/validate-objects.ts";
-import { buildLocal } from "./build.ts";
+import { buildFlags, buildFlagsUsage, buildFromFlags } from "./build.ts";
 import { fail, ok, type CliIO, type CommandRun } from "../io.ts";
-import { parseFlags, noPositionals } from "../flags.ts";
+import { clusterFlags, clusterFlagsUsage, kubeClientFromFlags, parseFlags, noPositionals } from "../flags.ts";
 
 const USAGE = `Usage: slipway diff --path DIR [--sync NAME] [--namespace NS] [--target-namespace NS]
 
@@ -26,12 +25,8 @@ that would be created, configured or pruned; Secret values masked. Exit 1 when t
 differences.
 
 Flags:
-  --path DIR                 directory to build (default ".")
-  --sync NAME                label objects as sync NAME's agent would, and show what pruning would delete (recommended)
-  -n, --namespace NS         the agent's namespace, with --sync (default slipway-system)
-  --target-namespace NS      set this namespace on every namespaced object
-  --kubeconfig FILE          default $KUBECONFIG or ~/.kube/config
-`;
+${buildFlagsUsage}  --sync NAME                label objects as sync NAME's agent would, and show what pruning would delete (recommended)
+${clusterFlagsUsage(27)}`;
 
 /** Runs `slipway diff`. */
 export const run: CommandRun = async (args: string[], io: CliIO): Promise<number> => {
@@ -40,11 +35,9 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
     args,
     USAGE,
     {
-      path: { type: "string", default: "." },
+      ...buildFlags,
       sync: { type: "string" },
-      namespace: { type: "string", short: "n", default: "slipway-system" },
-      "target-namespace": { type: "string" },
-      kubeconfig: { type: "string" },
+      ...clusterFlags,
       help: { type: "boolean", short: "h" },
     },
     ({ values, positionals }) => {
@@ -55,16 +48,12 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
   if (!parsed.ok) return parsed.exit;
   const values = parsed.flags;
   const sync = values.sync;
-  let objects = await buildLocal(path.resolve(io.cwd, values.path), {
-    signal: io.signal,
-    ...(values["target-namespace"] ? { targetNamespace: values["target-namespace"] } : {}),
-    ...(sync ? { owner: { sync, namespace: values.namespace } } : {}),
-  });
+  let objects = await buildFromFlags(values, io, sync ? { sync, namespace: values.namespace } : undefined);
   if (sync) {
     const id = parentId(parentRef(sync, values.namespace));
     objects = objects.map((o) => withPartOf(o, id));
   }
-  const client = await createKubeClient(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {});
+  const client = await kubeClientFromFlags(values);
   try {
     const valid = await validateObjects({ client, objects, ...(values["target-namespace"] ? { targetNamespace: values["target-namespace"] } : {}), signal: io.signal });
     if (valid.errors.length > 0) {
@@ -81,7 +70,7 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
       const old = parent ? readParent(parent, ref) : { groupKinds: [], namespaces: [] };
       prune = { id: parentId(ref), record: unionRecords(old, recordOf(objects, ref.namespace)) };
     }
-    const plan = await manager.plan(objects, { ...(prune ? { prune, memberSelector: `${partOfLabel}=${prune.id}` } : {}), signal: io.signal });
+    const plan = await manager.plan(objects, { ...(prune ? { prune, memberSelector: `${applySetPartOfLabel}=${prune.id}` } : {}), signal: io.signal });
     for (const e of plan.entries) if (e.diff) io.stdout(e.diff);
     for (const f of plan.failures) fail(io, f.message);
     const changing = plan.entries.filter((e) => e.action === "created" || e.action === "configured").length;

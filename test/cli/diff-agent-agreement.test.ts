@@ -13,9 +13,9 @@ import { createNamespace, integration, kubectl, uniqueName, type TestEnv } from 
 import { createKubeClient } from "../../agent/kube/kube-client.ts";
 import { applySync } from "../../agent/sync/apply-sync.ts";
 import type { SyncOutcome } from "../../agent/sync/sync-outcome.ts";
-import { createLogger } from "../../core/log.ts";
 import { buildLocal } from "../../cli/commands/build.ts";
 import { runCli } from "./run-cli.ts";
+import { syncDefaults } from "../agent/sync/sync-fixture.ts";
 
 const cm = (name: string, value: string, markers: Record<string, string> = {}): string => {
   const anns = Object.entries(markers).map(([k, v]) => `    ${k}: ${JSON.stringify(v)}\n`).join("");
@@ -57,14 +57,8 @@ async function agree(t: TestContext, first: Record<string, string>, second: Reco
       sync,
       agentNamespace: agentNs,
       objects,
-      prune: true,
-      wait: false,
-      force: false,
-      allowEmpty: false,
-      timeoutMs: 60_000,
+      ...syncDefaults(),
       targetNamespace: ns,
-      signal: AbortSignal.timeout(120_000),
-      log: createLogger({ write: () => {} }),
     });
     assert.deepEqual(out.errors, []);
     return out;

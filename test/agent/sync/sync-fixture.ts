@@ -12,6 +12,17 @@ import { applySync, type ApplySyncOptions } from "../../../agent/sync/apply-sync
 import { createLogger } from "../../../core/log.ts";
 import type { SyncOutcome } from "../../../agent/sync/sync-outcome.ts";
 
+/** The options of a sync as the agent runs it by default: prune, no wait, no force, no emptying, a 60 s timeout, a silent log. */
+export const syncDefaults = (): Pick<ApplySyncOptions, "prune" | "wait" | "force" | "allowEmpty" | "timeoutMs" | "signal" | "log"> => ({
+  prune: true,
+  wait: false,
+  force: false,
+  allowEmpty: false,
+  timeoutMs: 60_000,
+  signal: AbortSignal.timeout(120_000),
+  log: createLogger({ write: () => {} }),
+});
+
 /** One test's sync: its namespace, name, and helpers to apply and read. */
 export interface Ctx {
   env: TestEnv;
@@ -41,13 +52,7 @@ export async function setup(t: TestContext): Promise<Ctx | undefined> {
         sync,
         agentNamespace: ns,
         objects,
-        prune: true,
-        wait: false,
-        force: false,
-        allowEmpty: false,
-        timeoutMs: 60_000,
-        signal: AbortSignal.timeout(120_000),
-        log: createLogger({ write: () => {} }),
+        ...syncDefaults(),
         ...extra,
       }),
     get: async (args) => {
