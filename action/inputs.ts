@@ -6,6 +6,7 @@
  * stops the run before any work, with an error that names the input.
  */
 import { SlipwayError } from "../core/errors.ts";
+import { credentialsInGitUrl, GIT_URL_SCHEMES, gitUrlForm, type UrlCredentials } from "../core/git/url-credentials.ts";
 import { redact, registerSecret } from "../core/redact.ts";
 import { fluxNamespace } from "../core/well-known.ts";
 
@@ -75,6 +76,13 @@ function oneOf<T extends string>(...values: T[]): (t: string) => T {
 /** The refusal for a URL that carries credentials; the value is never echoed. */
 const CREDENTIALS_IN_URL = "must not contain credentials (user:password@ or token@); the value is not shown. Give them in the secret inputs instead";
 
+/** The inputs to use instead of each kind of credentials in a git URL. */
+const CREDENTIAL_INPUTS: Record<UrlCredentials, string> = {
+  userinfo: "git-token, git-password or git-ssh-key",
+  "scp-password": "git-ssh-key",
+  codecommit: "CodeCommit signs from the AWS credential chain",
+};
+
 function url(t: string): string {
   const v = t.trim();
   if (v === "") return v;
@@ -98,30 +106,13 @@ function url(t: string): string {
 function gitUrl(t: string): string {
   const v = t.trim();
   if (v === "") return v;
-  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)/.exec(v);
-  if (scheme) {
-    const name = (scheme[1] ?? "").toLowerCase();
-    const authority = scheme[2] ?? "";
-    const at = authority.lastIndexOf("@");
-    const userinfo = at >= 0 ? authority.slice(0, at) : undefined;
-    if (!["http", "https", "ssh", "git", "file"].includes(name)) {
-      throw new Error(`"${redact(v)}" is not a git URL (https://, ssh://, user@host:path, git://, file:// or codecommit::region://name)`);
-    }
-    if (userinfo !== undefined && (name !== "ssh" || userinfo.includes(":"))) {
-      throw new Error(`${CREDENTIALS_IN_URL} (git-token, git-password or git-ssh-key)`);
-    }
-    return v;
+  const form = gitUrlForm(v);
+  if (!form || (form.form === "scheme" && !GIT_URL_SCHEMES.includes(form.scheme))) {
+    throw new Error(`"${redact(v)}" is not a git URL (https://, ssh://, user@host:path, git://, file:// or codecommit::region://name)`);
   }
-  if (/^codecommit::[a-z0-9-]+:\/\/\S+$/.test(v)) {
-    if (v.slice("codecommit::".length).replace(/^[a-z0-9-]+:\/\//, "").includes("@")) throw new Error(`${CREDENTIALS_IN_URL} (CodeCommit signs from the AWS credential chain)`);
-    return v;
-  }
-  const scp = /^([^\s/@]+)@[^\s/:]+:\S+$/.exec(v);
-  if (scp) {
-    if ((scp[1] ?? "").includes(":")) throw new Error(`${CREDENTIALS_IN_URL} (git-ssh-key)`);
-    return v;
-  }
-  throw new Error(`"${redact(v)}" is not a git URL (https://, ssh://, user@host:path, git://, file:// or codecommit::region://name)`);
+  const credentials = credentialsInGitUrl(v);
+  if (credentials) throw new Error(`${CREDENTIALS_IN_URL} (${CREDENTIAL_INPUTS[credentials]})`);
+  return v;
 }
 
 /** A directory of the manifest repository: relative, and never above the repository root. */

@@ -71018,6 +71018,28 @@ function ciContextFromEnv(env2) {
   return { system: "other", sha: nonEmpty(env2.SLIPWAY_SOURCE_SHA), branch: nonEmpty(env2.SLIPWAY_SOURCE_BRANCH), buildNumber: nonEmpty(env2.SLIPWAY_BUILD_NUMBER) };
 }
 
+// core/git/url-credentials.ts
+var GIT_URL_SCHEMES = ["http", "https", "ssh", "git", "file"];
+function gitUrlForm(url2) {
+  const v = url2.trim();
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)/.exec(v);
+  if (scheme) return { form: "scheme", scheme: (scheme[1] ?? "").toLowerCase(), authority: scheme[2] ?? "" };
+  const codecommit = /^codecommit::[a-z0-9-]+:\/\/(\S+)$/.exec(v);
+  if (codecommit) return { form: "codecommit", name: codecommit[1] ?? "" };
+  const scp = /^([^\s/@]+)@[^\s/:]+:\S+$/.exec(v);
+  if (scp) return { form: "scp", user: scp[1] ?? "" };
+  return void 0;
+}
+function credentialsInGitUrl(url2) {
+  const f6 = gitUrlForm(url2);
+  if (!f6) return void 0;
+  if (f6.form === "codecommit") return f6.name.includes("@") ? "codecommit" : void 0;
+  if (f6.form === "scp") return f6.user.includes(":") ? "scp-password" : void 0;
+  const at = f6.authority.lastIndexOf("@");
+  if (at < 0 || !GIT_URL_SCHEMES.includes(f6.scheme)) return void 0;
+  return f6.scheme !== "ssh" || f6.authority.slice(0, at).includes(":") ? "userinfo" : void 0;
+}
+
 // core/well-known.ts
 var defaultCommitAuthor = { name: "slipway", email: "slipway@users.noreply.invalid" };
 var ciUserAgent = "slipway-ci";
@@ -71061,6 +71083,11 @@ function oneOf(...values) {
   };
 }
 var CREDENTIALS_IN_URL = "must not contain credentials (user:password@ or token@); the value is not shown. Give them in the secret inputs instead";
+var CREDENTIAL_INPUTS = {
+  userinfo: "git-token, git-password or git-ssh-key",
+  "scp-password": "git-ssh-key",
+  codecommit: "CodeCommit signs from the AWS credential chain"
+};
 function url(t) {
   const v = t.trim();
   if (v === "") return v;
@@ -71077,30 +71104,13 @@ function url(t) {
 function gitUrl(t) {
   const v = t.trim();
   if (v === "") return v;
-  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)/.exec(v);
-  if (scheme) {
-    const name = (scheme[1] ?? "").toLowerCase();
-    const authority = scheme[2] ?? "";
-    const at = authority.lastIndexOf("@");
-    const userinfo = at >= 0 ? authority.slice(0, at) : void 0;
-    if (!["http", "https", "ssh", "git", "file"].includes(name)) {
-      throw new Error(`"${redact(v)}" is not a git URL (https://, ssh://, user@host:path, git://, file:// or codecommit::region://name)`);
-    }
-    if (userinfo !== void 0 && (name !== "ssh" || userinfo.includes(":"))) {
-      throw new Error(`${CREDENTIALS_IN_URL} (git-token, git-password or git-ssh-key)`);
-    }
-    return v;
+  const form = gitUrlForm(v);
+  if (!form || form.form === "scheme" && !GIT_URL_SCHEMES.includes(form.scheme)) {
+    throw new Error(`"${redact(v)}" is not a git URL (https://, ssh://, user@host:path, git://, file:// or codecommit::region://name)`);
   }
-  if (/^codecommit::[a-z0-9-]+:\/\/\S+$/.test(v)) {
-    if (v.slice("codecommit::".length).replace(/^[a-z0-9-]+:\/\//, "").includes("@")) throw new Error(`${CREDENTIALS_IN_URL} (CodeCommit signs from the AWS credential chain)`);
-    return v;
-  }
-  const scp = /^([^\s/@]+)@[^\s/:]+:\S+$/.exec(v);
-  if (scp) {
-    if ((scp[1] ?? "").includes(":")) throw new Error(`${CREDENTIALS_IN_URL} (git-ssh-key)`);
-    return v;
-  }
-  throw new Error(`"${redact(v)}" is not a git URL (https://, ssh://, user@host:path, git://, file:// or codecommit::region://name)`);
+  const credentials = credentialsInGitUrl(v);
+  if (credentials) throw new Error(`${CREDENTIALS_IN_URL} (${CREDENTIAL_INPUTS[credentials]})`);
+  return v;
 }
 function repoPath(t) {
   const v = t.trim();

@@ -13,6 +13,7 @@ import { parseWithSchema, showPath } from "../../core/schema-issues.ts";
 import { agentConfigSchema, type AgentConfig } from "./agent-config.ts";
 import { findDependencyCycle } from "../reconcile/dependency-order.ts";
 import { parseCodeCommitUrl } from "../../core/git/codecommit-url.ts";
+import { credentialsInGitUrl } from "../../core/git/url-credentials.ts";
 
 /** One validation problem: where (file:line and the key path) and what. */
 export interface ConfigIssue {
@@ -61,7 +62,13 @@ function crossIssues(root: Record<string, unknown>): { path: Path; message: stri
   sources.forEach((s: unknown, i: number) => {
     if (!isRecord(s)) return;
     const aws = s.provider === "aws";
-    if (nonEmpty(s.url)) {
+    if (nonEmpty(s.url) && credentialsInGitUrl(s.url)) {
+      // Checked first, and the value never echoed: the other messages quote the URL.
+      out.push({
+        path: ["sources", i, "url"],
+        message: "must not contain credentials (user:password@ or token@); the value is not shown. Put them in the Secret that secretRef names",
+      });
+    } else if (nonEmpty(s.url)) {
       if (aws) {
         const cc = parseCodeCommitUrl(s.url);
         if (!cc || !codeCommitHost.test(cc.host)) {

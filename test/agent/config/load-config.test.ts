@@ -181,3 +181,25 @@ test("the root must be a mapping of known keys; a bare port is a listen address"
   assert.match(validateConfig("listen: nowhere\n").issues[0]?.message ?? "", /"nowhere" is not an address such as :8080/);
   assert.deepEqual(validateConfig("").config, { namespace: "slipway-system", listen: ":8080", logLevel: "info", sources: [], syncs: [] });
 });
+
+test("a source URL with credentials is refused in every form, without echoing it", () => {
+  const urls = [
+    "https://ghp_tok3nValue@github.com/a/b.git",
+    "https://user:s3cretPass@github.com/a/b.git",
+    "http://user:s3cretPass@127.0.0.1:8080/a.git",
+    "ssh://git:s3cretPass@github.com/a/b.git",
+    "git:s3cretPass@github.com:a/b.git",
+    "codecommit::ap-northeast-2://AKIA:s3cretPass@shop",
+  ];
+  for (const url of urls) {
+    const r = validateConfig(`sources:\n  - { name: s, url: "${url}", ref: { branch: main } }\n`);
+    const msgs = r.issues.map((i) => `${i.path}: ${i.message}`);
+    assert.equal(r.config, undefined, url);
+    assert.ok(msgs.some((m) => m.startsWith("sources[0].url: must not contain credentials")), `${url}: ${msgs.join("\n")}`);
+    for (const m of msgs) assert.ok(!m.includes("s3cretPass") && !m.includes("tok3nValue"), `${url} echoed: ${m}`);
+  }
+  // Naming the ssh account is not a credential.
+  for (const url of ["ssh://git@github.com/a/b.git", "git@github.com:a/b.git"]) {
+    assert.deepEqual(validateConfig(`sources:\n  - { name: s, url: "${url}", ref: { branch: main } }\n`).issues, [], url);
+  }
+});
