@@ -72077,6 +72077,11 @@ function createOciRegistry(options) {
   return registry2;
 }
 
+// action/build/image-builder.ts
+function registryTimeouts(t) {
+  return { pushTimeoutMs: t.pushTimeoutMs ?? 30 * 6e4, loginTimeoutMs: t.loginTimeoutMs ?? 2 * 6e4 };
+}
+
 // action/build/line-log.ts
 function lineLog(log, level = "info") {
   let pending = "";
@@ -72120,6 +72125,7 @@ function lastLine(text3) {
 function createBuildahBuilder(options) {
   const buildah = options.buildah ?? "buildah";
   const log = options.log.with({ builder: "buildah" });
+  const { pushTimeoutMs, loginTimeoutMs } = registryTimeouts(options);
   const insecure = options.insecureHost ?? isLoopbackHost;
   const global2 = [];
   if (options.storageDriver) global2.push("--storage-driver", options.storageDriver);
@@ -72171,7 +72177,7 @@ function createBuildahBuilder(options) {
       const args = list3 ? [...global2, "manifest", "push", "--all", "--digestfile", digestFile, ...await authArgs(), ...tls(ref2), list3, `docker://${ref2}`] : [...global2, "push", "--digestfile", digestFile, ...await authArgs(), ...tls(ref2), ref2, `docker://${ref2}`];
       const out = lineLog(log, "debug");
       try {
-        await run(buildah, args, { env: env2(), signal, onOutput: out.onOutput });
+        await run(buildah, args, { env: env2(), signal, onOutput: out.onOutput, timeoutMs: pushTimeoutMs });
       } catch (err) {
         throw classifyPushError(ref2, splitImageRef(ref2).tag, err);
       } finally {
@@ -72185,7 +72191,7 @@ function createBuildahBuilder(options) {
       registerSecret(creds.password);
       const args = [...global2, "login", ...await authArgs(), "--username", creds.username, "--password-stdin", ...tls(host), host];
       try {
-        await run(buildah, args, { env: env2(), input: creds.password, signal });
+        await run(buildah, args, { env: env2(), input: creds.password, signal, timeoutMs: loginTimeoutMs });
       } catch (err) {
         throw new SlipwayError(`registry ${host}`, `buildah login as "${creds.username}" failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       }
@@ -72283,6 +72289,7 @@ function digestFromRepoDigests(repoDigestsJson, repository) {
 function createDockerBuilder(options) {
   const docker = options.docker ?? "docker";
   const log = options.log.with({ builder: "docker" });
+  const { pushTimeoutMs, loginTimeoutMs } = registryTimeouts(options);
   let config2;
   const pushedByBuild = /* @__PURE__ */ new Map();
   async function env2() {
@@ -72355,7 +72362,7 @@ function createDockerBuilder(options) {
       const out = lineLog(log, "debug");
       let stdout;
       try {
-        stdout = (await run(docker, ["push", ref2], { env: await env2(), signal, onOutput: out.onOutput })).stdout;
+        stdout = (await run(docker, ["push", ref2], { env: await env2(), signal, onOutput: out.onOutput, timeoutMs: pushTimeoutMs })).stdout;
       } catch (err) {
         throw classifyPushError(ref2, splitImageRef(ref2).tag, err);
       } finally {
@@ -72374,7 +72381,7 @@ function createDockerBuilder(options) {
       const e6 = await env2();
       await config2?.forgetHelper(host);
       try {
-        await run(docker, ["login", "--username", creds.username, "--password-stdin", host], { env: e6, input: creds.password, signal });
+        await run(docker, ["login", "--username", creds.username, "--password-stdin", host], { env: e6, input: creds.password, signal, timeoutMs: loginTimeoutMs });
       } catch (err) {
         throw new SlipwayError(`registry ${host}`, `docker login as "${creds.username}" failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       }

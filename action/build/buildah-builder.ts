@@ -13,13 +13,13 @@ import type { Logger } from "../../core/log.ts";
 import { registerSecret } from "../../core/redact.ts";
 import { run } from "../../core/exec.ts";
 import { isLoopbackHost } from "../registry/oci-registry.ts";
-import type { BuildOptions, ImageBuilder } from "./image-builder.ts";
+import { registryTimeouts, type BuildOptions, type ImageBuilder, type RegistryTimeouts } from "./image-builder.ts";
 import { lineLog } from "./line-log.ts";
 import { classifyPushError } from "./push-error.ts";
 import { splitImageRef } from "../../core/image-ref.ts";
 
 /** Options for {@link createBuildahBuilder}. */
-export interface BuildahBuilderOptions {
+export interface BuildahBuilderOptions extends RegistryTimeouts {
   /** Where build and push output goes. */
   log: Logger;
   /** Storage driver (`vfs`, `overlay`). Default: buildah's own (`STORAGE_DRIVER`, storage.conf). */
@@ -40,6 +40,7 @@ export interface BuildahBuilderOptions {
 export function createBuildahBuilder(options: BuildahBuilderOptions): ImageBuilder {
   const buildah = options.buildah ?? "buildah";
   const log = options.log.with({ builder: "buildah" });
+  const { pushTimeoutMs, loginTimeoutMs } = registryTimeouts(options);
   const insecure = options.insecureHost ?? isLoopbackHost;
   const global: string[] = [];
   if (options.storageDriver) global.push("--storage-driver", options.storageDriver);
@@ -99,7 +100,7 @@ export function createBuildahBuilder(options: BuildahBuilderOptions): ImageBuild
         : [...global, "push", "--digestfile", digestFile, ...(await authArgs()), ...tls(ref), ref, `docker://${ref}`];
       const out = lineLog(log, "debug");
       try {
-        await run(buildah, args, { env: env(), signal, onOutput: out.onOutput });
+        await run(buildah, args, { env: env(), signal, onOutput: out.onOutput, timeoutMs: pushTimeoutMs });
       } catch (err) {
         throw classifyPushError(ref, splitImageRef(ref).tag, err);
       } finally {
@@ -114,7 +115,7 @@ export function createBuildahBuilder(options: BuildahBuilderOptions): ImageBuild
       registerSecret(creds.password);
       const args = [...global, "login", ...(await authArgs()), "--username", creds.username, "--password-stdin", ...tls(host), host];
       try {
-        await run(buildah, args, { env: env(), input: creds.password, signal });
+        await run(buildah, args, { env: env(), input: creds.password, signal, timeoutMs: loginTimeoutMs });
       } catch (err) {
         throw new SlipwayError(`registry ${host}`, `buildah login as "${creds.username}" failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       }

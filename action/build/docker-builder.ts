@@ -11,14 +11,14 @@ import { registerSecret } from "../../core/redact.ts";
 import { run } from "../../core/exec.ts";
 import { createDockerConfigDir } from "./docker-config.ts";
 import type { DockerConfigDir } from "./docker-config.ts";
-import type { BuildOptions, ImageBuilder } from "./image-builder.ts";
+import { registryTimeouts, type BuildOptions, type ImageBuilder, type RegistryTimeouts } from "./image-builder.ts";
 import { lineLog } from "./line-log.ts";
 import { digestFromPushOutput, digestFromRepoDigests } from "./push-digest.ts";
 import { classifyPushError } from "./push-error.ts";
 import { splitImageRef } from "../../core/image-ref.ts";
 
 /** Options for {@link createDockerBuilder}. */
-export interface DockerBuilderOptions {
+export interface DockerBuilderOptions extends RegistryTimeouts {
   /** Docker engine address for DOCKER_HOST, e.g. `unix:///run/docker.sock`. Default: the environment's, else docker's default. */
   dockerHost?: string;
   /** Where build and push output goes. */
@@ -33,6 +33,7 @@ export interface DockerBuilderOptions {
 export function createDockerBuilder(options: DockerBuilderOptions): ImageBuilder {
   const docker = options.docker ?? "docker";
   const log = options.log.with({ builder: "docker" });
+  const { pushTimeoutMs, loginTimeoutMs } = registryTimeouts(options);
   let config: DockerConfigDir | undefined;
   /** Digests of references a multi-platform buildx build already pushed. */
   const pushedByBuild = new Map<string, string>();
@@ -113,7 +114,7 @@ export function createDockerBuilder(options: DockerBuilderOptions): ImageBuilder
       const out = lineLog(log, "debug");
       let stdout: string;
       try {
-        stdout = (await run(docker, ["push", ref], { env: await env(), signal, onOutput: out.onOutput })).stdout;
+        stdout = (await run(docker, ["push", ref], { env: await env(), signal, onOutput: out.onOutput, timeoutMs: pushTimeoutMs })).stdout;
       } catch (err) {
         throw classifyPushError(ref, splitImageRef(ref).tag, err);
       } finally {
@@ -133,7 +134,7 @@ export function createDockerBuilder(options: DockerBuilderOptions): ImageBuilder
       const e = await env();
       await config?.forgetHelper(host);
       try {
-        await run(docker, ["login", "--username", creds.username, "--password-stdin", host], { env: e, input: creds.password, signal });
+        await run(docker, ["login", "--username", creds.username, "--password-stdin", host], { env: e, input: creds.password, signal, timeoutMs: loginTimeoutMs });
       } catch (err) {
         throw new SlipwayError(`registry ${host}`, `docker login as "${creds.username}" failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       }

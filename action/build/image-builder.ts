@@ -4,6 +4,24 @@
  */
 import type { RegistryCredentials } from "../registry/registry-client.ts";
 
+/**
+ * How long the builders let a registry take, in ms: a whole push (every layer), and a login.
+ * Generous for the largest images, short of forever: a registry that stops answering mid-push
+ * (its connection open, nothing sent) ends the step with an error naming the image instead of
+ * holding the pipeline until the CI system's own limit.
+ */
+export interface RegistryTimeouts {
+  /** Default 30 minutes. */
+  pushTimeoutMs?: number;
+  /** Default 2 minutes. */
+  loginTimeoutMs?: number;
+}
+
+/** {@link RegistryTimeouts} with their defaults filled in. */
+export function registryTimeouts(t: RegistryTimeouts): Required<RegistryTimeouts> {
+  return { pushTimeoutMs: t.pushTimeoutMs ?? 30 * 60_000, loginTimeoutMs: t.loginTimeoutMs ?? 2 * 60_000 };
+}
+
 /** What to build. */
 export interface BuildOptions {
   /** Build context directory. */
