@@ -13,6 +13,8 @@ import { checkSymlinks, resolveSyncPath } from "./path-safety.ts";
 import { parseManifests } from "./parse-manifests.ts";
 import type { Kustomize } from "./kustomize-runner.ts";
 import { imageAutomationGroup, syncNameLabel, syncNamespaceLabel } from "../../core/well-known.ts";
+import { fluxInstallReason } from "../flux/flux-install.ts";
+import { isFluxSyncObject } from "../flux/flux-objects.ts";
 
 /** What to build. */
 export interface BuildSyncInput {
@@ -38,8 +40,23 @@ export interface BuildSyncResult {
   objects: KubeObject[];
   /** The generated kustomization's resources, when the directory had none. */
   generated?: string[];
-  /** Ids of objects left out because the CI step consumes them (Flux image automation kinds). */
-  skipped: string[];
+  /**
+   * Objects left out, each with the reason: Flux's image automation kinds (the CI step reads them
+   * from git) and Flux's own install (never applied, never pruned).
+   */
+  skipped: SkippedObject[];
+  /**
+   * Flux's GitRepository and Kustomization objects of the build: the agent runs them as sources
+   * and syncs instead of sending them to the API server (agent/flux).
+   */
+  fluxObjects: KubeObject[];
+}
+
+/** An object of the build that is not applied, and why. */
+export interface SkippedObject {
+  /** `Kind/ns/name`. */
+  id: string;
+  reason: string;
 }
 
 /** Builds the sync's directory into objects. */
@@ -68,10 +85,16 @@ export async function buildSync(input: BuildSyncInput): Promise<BuildSyncResult>
     throw new SlipwayError(`path ${input.path}`, err instanceof Error ? err.message : String(err), { cause: err });
   }
   const built = parseManifests(text, `kustomize build ${shown}`);
-  const skipped: string[] = [];
+  const skipped: SkippedObject[] = [];
+  const fluxObjects: KubeObject[] = [];
   const objects = built.filter((o) => {
-    if (!o.apiVersion.startsWith(`${imageAutomationGroup}/`)) return true;
-    skipped.push(objectId(o));
+    if (isFluxSyncObject(o)) {
+      fluxObjects.push(o);
+      return false;
+    }
+    const reason = o.apiVersion.startsWith(`${imageAutomationGroup}/`) ? "read from git by the CI step (Flux image automation)" : fluxInstallReason(o);
+    if (reason === undefined) return true;
+    skipped.push({ id: objectId(o), reason });
     return false;
   });
   if (input.owner) {
@@ -79,5 +102,5 @@ export async function buildSync(input: BuildSyncInput): Promise<BuildSyncResult>
       o.metadata.labels = { ...o.metadata.labels, [syncNameLabel]: input.owner.sync, [syncNamespaceLabel]: input.owner.namespace };
     }
   }
-  return { objects, skipped, ...(generated ? { generated } : {}) };
+  return { objects, skipped, fluxObjects, ...(generated ? { generated } : {}) };
 }

@@ -126,6 +126,8 @@ export async function reconcileSync(ctx: ReconcileContext, sync: SyncConfig, req
     return finish({ kind: "failed", reason: "DependencyNotReady", message, revision, source: sync.sourceRef, durationMs: elapsed() }, { requeueMs: dependencyRequeueMs(sync), dependencyNotReady: true });
   }
 
+  // Reported once per revision: what the build leaves out and why.
+  const newRevision = previous?.lastAttemptedRevision !== revision;
   if (previous?.lastAppliedRevision !== revision) {
     previous = nextStatus(previous, { kind: "progressing", revision, source: sync.sourceRef }, new Date().toISOString());
     await ctx.store.write(sync.name, previous, req.signal).catch((err: unknown) => rlog.warn(errorMessage(err)));
@@ -147,6 +149,10 @@ export async function reconcileSync(ctx: ReconcileContext, sync: SyncConfig, req
     });
     objects = built.objects;
     rlog.debug(`built ${objects.length} objects`);
+    if (newRevision && built.skipped.length > 0) {
+      const note = built.skipped.map((s) => `${s.id} skipped: ${s.reason}`).join("\n");
+      await ctx.events.record({ sync: sync.name, type: "Normal", reason: "Skipped", note, revision }, req.signal);
+    }
   } catch (err) {
     req.signal.throwIfAborted();
     return finish({ kind: "failed", reason: "BuildFailed", message: errorMessage(err), revision, source: sync.sourceRef, durationMs: elapsed() });
