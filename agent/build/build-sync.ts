@@ -13,7 +13,9 @@ import { checkSymlinks, resolveSyncPath } from "./path-safety.ts";
 import { parseManifests } from "./parse-manifests.ts";
 import type { Kustomize } from "./kustomize-runner.ts";
 import { imageAutomationGroup, syncNameLabel, syncNamespaceLabel } from "../../core/well-known.ts";
+import { stringify } from "yaml";
 import { fluxInstallReason } from "../flux/flux-install.ts";
+import type { KustomizeOverlay } from "../flux/flux-specs.ts";
 import { isFluxSyncObject } from "../flux/flux-objects.ts";
 
 /** What to build. */
@@ -28,6 +30,8 @@ export interface BuildSyncInput {
   kustomize: Kustomize;
   /** Namespace set on every namespaced object. Default: none. */
   targetNamespace?: string;
+  /** A Kustomization's namePrefix, nameSuffix, commonMetadata, patches, images and components, laid over the path as Flux does. Default none. */
+  overlay?: KustomizeOverlay;
   /** Adds the `slipway.dev/name` and `slipway.dev/namespace` labels. Default: no labels. */
   owner?: { sync: string; namespace: string };
   /** Allow remote bases in kustomizations. Default false. */
@@ -59,6 +63,19 @@ export interface SkippedObject {
   reason: string;
 }
 
+/** The overlay's kustomization fields as YAML (components relative to the path, as in Flux). Pure. */
+export function renderOverlay(overlay: KustomizeOverlay, pathFromWrapper: string): string {
+  const fields: Record<string, unknown> = {};
+  if (overlay.namePrefix) fields.namePrefix = overlay.namePrefix;
+  if (overlay.nameSuffix) fields.nameSuffix = overlay.nameSuffix;
+  if (overlay.commonMetadata?.labels) fields.labels = [{ pairs: overlay.commonMetadata.labels, includeSelectors: false }];
+  if (overlay.commonMetadata?.annotations) fields.commonAnnotations = overlay.commonMetadata.annotations;
+  if (overlay.patches) fields.patches = overlay.patches;
+  if (overlay.images) fields.images = overlay.images;
+  if (overlay.components) fields.components = overlay.components.map((c) => path.posix.join(pathFromWrapper.split(path.sep).join("/"), c));
+  return Object.keys(fields).length > 0 ? stringify(fields) : "";
+}
+
 /** Builds the sync's directory into objects. */
 export async function buildSync(input: BuildSyncInput): Promise<BuildSyncResult> {
   const { root, signal } = input;
@@ -71,11 +88,15 @@ export async function buildSync(input: BuildSyncInput): Promise<BuildSyncResult>
   const reached = await checkNoRemoteBases(root, dir, signal, input.allowRemoteBases ?? false);
   for (const d of reached) if (d !== dir) await checkSymlinks(root, d, signal);
   let buildDir = dir;
-  if (input.targetNamespace) {
-    // A wrapper kustomization sets the namespace without editing the user's own; it sits beside
-    // the root (never inside it, where building the root itself would be a cycle).
+  if (input.targetNamespace || (input.overlay && Object.keys(input.overlay).length > 0)) {
+    // A wrapper kustomization sets the namespace (and a Kustomization's overlay) without editing
+    // the user's own; it sits beside the root (never inside it, where building the root itself
+    // would be a cycle).
     buildDir = await mkdtemp(path.join(path.dirname(root), "namespace-"));
-    await writeFile(path.join(buildDir, "kustomization.yaml"), renderKustomization([path.relative(buildDir, dir)], input.targetNamespace));
+    const rel = path.relative(buildDir, dir);
+    let text = renderKustomization([rel], input.targetNamespace);
+    if (input.overlay) text += renderOverlay(input.overlay, rel);
+    await writeFile(path.join(buildDir, "kustomization.yaml"), text);
   }
   let text: string;
   try {

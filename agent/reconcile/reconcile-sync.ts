@@ -7,6 +7,11 @@
 import { errorMessage } from "../../core/errors.ts";
 import type { Logger } from "../../core/log.ts";
 import type { SyncConfig } from "../config/agent-config.ts";
+import type { FluxDefinitions, SyncSpec } from "../flux/sync-registry.ts";
+import { locateFluxObjects } from "../flux/flux-origins.ts";
+import { substituteObjects } from "../flux/substitute.ts";
+import { readSubstitutions } from "../flux/substitution-values.ts";
+import { splitKey } from "../flux/sync-key.ts";
 import { formatDuration } from "../../core/duration.ts";
 import { buildSync } from "../build/build-sync.ts";
 import type { Kustomize } from "../build/kustomize-runner.ts";
@@ -36,6 +41,13 @@ export interface ReconcileContext {
   statusOf(sync: string): SyncStatus | undefined;
   /** Parent directory of build workspaces. Default the OS temp dir. */
   workDir?: string;
+  /**
+   * Takes the GitRepository and Kustomization objects of a sync's build (every build, even one
+   * without any, so that removed ones go). Returns an error when they cannot be taken (a cycle,
+   * an object defined twice): the build then fails and nothing of it is applied. Warnings are
+   * logged by the reconcile, once per revision. Default: Flux objects are ignored.
+   */
+  define?(sync: string, defs: FluxDefinitions): { error?: string; warnings: string[] };
 }
 
 /** Per-run inputs. */
@@ -60,12 +72,12 @@ export interface ReconcileOutcome {
 }
 
 /** How long to wait for a dependency: 30 s, or the retry interval when shorter. */
-export function dependencyRequeueMs(sync: SyncConfig): number {
+export function dependencyRequeueMs(sync: Pick<SyncConfig, "retryIntervalMs">): number {
   return Math.min(30_000, sync.retryIntervalMs);
 }
 
 /** The names of dependencies of `sync` that are not Ready at `revision` (same source). Pure. */
-export function unreadyDependencies(sync: SyncConfig, revision: string, statusOf: (name: string) => SyncStatus | undefined): string[] {
+export function unreadyDependencies(sync: Pick<SyncConfig, "dependsOn" | "sourceRef">, revision: string, statusOf: (name: string) => SyncStatus | undefined): string[] {
   return sync.dependsOn.filter((dep) => {
     const s = statusOf(dep);
     if (!s || s.ready !== "True") return true;
@@ -83,7 +95,7 @@ export function describeFailure(outcome: SyncOutcome): { reason: "Reconciliation
 }
 
 /** Runs one reconcile of `sync` and records its status; never throws except when `signal` aborts. */
-export async function reconcileSync(ctx: ReconcileContext, sync: SyncConfig, req: ReconcileRequest): Promise<ReconcileOutcome> {
+export async function reconcileSync(ctx: ReconcileContext, sync: SyncSpec, req: ReconcileRequest): Promise<ReconcileOutcome> {
   const start = performance.now();
   const log = ctx.log.with({ sync: sync.name });
   const elapsed = (): number => performance.now() - start;
@@ -105,6 +117,13 @@ export async function reconcileSync(ctx: ReconcileContext, sync: SyncConfig, req
     }
     return { ok, status, ...extra };
   };
+
+  // 0. A definition from git that cannot run: reported, nothing else.
+  if (sync.invalid) {
+    return finish({ kind: "failed", reason: sync.invalid.reason, message: sync.invalid.message, source: sync.sourceRef, durationMs: elapsed() });
+  }
+  const own = splitKey(sync.name, ctx.agentNamespace);
+  const syncNamespace = "namespace" in sync ? sync.namespace : ctx.agentNamespace;
 
   // 1. Source.
   let revision: string;
@@ -143,12 +162,25 @@ export async function reconcileSync(ctx: ReconcileContext, sync: SyncConfig, req
       root: ws.root,
       path: sync.path,
       kustomize: ctx.kustomize,
-      owner: { sync: sync.name, namespace: ctx.agentNamespace },
+      owner: { sync: own.name, namespace: syncNamespace },
+      ...("overlay" in sync && sync.overlay ? { overlay: sync.overlay } : {}),
       ...(sync.targetNamespace ? { targetNamespace: sync.targetNamespace } : {}),
       signal: req.signal,
     });
     objects = built.objects;
     rlog.debug(`built ${objects.length} objects`);
+    if (ctx.define) {
+      const origins = await locateFluxObjects(ws.root, built.fluxObjects, req.signal);
+      const taken = ctx.define(sync.name, { objects: built.fluxObjects, origins });
+      if (taken.error) throw new Error(taken.error);
+      if (newRevision) for (const w of taken.warnings) rlog.warn(w);
+    }
+    if ("postBuild" in sync && sync.postBuild) {
+      const vars = await readSubstitutions(ctx.client, syncNamespace, sync.postBuild, req.signal);
+      const substituted = substituteObjects(objects, vars);
+      objects = substituted.objects;
+      if (newRevision) for (const w of substituted.warnings) rlog.warn(w);
+    }
     if (newRevision && built.skipped.length > 0) {
       const note = built.skipped.map((s) => `${s.id} skipped: ${s.reason}`).join("\n");
       await ctx.events.record({ sync: sync.name, type: "Normal", reason: "Skipped", note, revision }, req.signal);
@@ -161,7 +193,7 @@ export async function reconcileSync(ctx: ReconcileContext, sync: SyncConfig, req
   }
 
   // 4. Apply, prune, health.
-  const client = sync.serviceAccountName ? ctx.client.impersonate(`system:serviceaccount:${ctx.agentNamespace}:${sync.serviceAccountName}`) : ctx.client;
+  const client = sync.serviceAccountName ? ctx.client.impersonate(`system:serviceaccount:${syncNamespace}:${sync.serviceAccountName}`) : ctx.client;
   let outcome: SyncOutcome;
   try {
     outcome = await applySync({

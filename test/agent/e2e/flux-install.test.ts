@@ -33,7 +33,7 @@ sources:
     url: ${repo.httpUrl}
     ref: { branch: eks }
 syncs:
-  - name: cluster
+  - name: flux-system
     sourceRef: manifests
     path: ./clusters/eks
     timeout: 2m
@@ -46,7 +46,7 @@ syncs:
   const before = await toolkitCrds();
   const r1 = await runSlipway(args);
   assert.equal(r1.code, 0, r1.stderr);
-  assert.equal((await readStatus(env, agentNs, "cluster"))?.message, `Applied revision: eks@sha1:${first}`);
+  assert.equal((await readStatus(env, agentNs, "flux-system"))?.message, `Applied revision: eks@sha1:${first}`);
   assert.equal((await kubectl(env, ["get", "deployments", "-n", appNs, "-o", "name"])).trim().split("\n").length, 7);
   if (before.length === 0) assert.deepEqual(await toolkitCrds(), [], "no toolkit CRD was created");
   assert.equal((await kubectl(env, ["get", "deployments", "-n", "flux-system", "-o", "name", "--ignore-not-found"])).trim(), "", "no Flux controller was created");
@@ -65,10 +65,10 @@ syncs:
   t.after(async () => {
     await kubectl(env, ["delete", "-f", components, "--ignore-not-found", "--wait=false"]);
   });
-  const id = parentId(parentRef("cluster", agentNs));
+  const id = parentId(parentRef("flux-system", agentNs));
   await kubectl(env, ["label", "deployment", "source-controller", "-n", "flux-system", `applyset.kubernetes.io/part-of=${id}`]);
-  const recorded = await kubectl(env, ["get", "configmap", "slipway-cluster", "-n", agentNs, "-o", "jsonpath={.metadata.annotations.applyset\\.kubernetes\\.io/additional-namespaces}"]);
-  await kubectl(env, ["annotate", "--overwrite", "configmap", "slipway-cluster", "-n", agentNs, `applyset.kubernetes.io/additional-namespaces=${[...recorded.split(",").filter(Boolean), "flux-system"].sort().join(",")}`]);
+  const recorded = await kubectl(env, ["get", "configmap", "slipway-flux-system", "-n", agentNs, "-o", "jsonpath={.metadata.annotations.applyset\\.kubernetes\\.io/additional-namespaces}"]);
+  await kubectl(env, ["annotate", "--overwrite", "configmap", "slipway-flux-system", "-n", agentNs, `applyset.kubernetes.io/additional-namespaces=${[...recorded.split(",").filter(Boolean), "flux-system"].sort().join(",")}`]);
   const snapshot = async (): Promise<string> =>
     kubectl(env, ["get", "deployments", "-n", "flux-system", "-o", "jsonpath={range .items[*]}{.metadata.name}={.metadata.generation}/{.metadata.resourceVersion} {end}"]);
   const crdVersions = async (): Promise<string> =>
@@ -81,7 +81,7 @@ syncs:
   const second = await pushChanges(repo, "eks", { "clusters/eks/shop/shop-ingress.yml": null }, "drop the ingress");
   const r2 = await runSlipway(args);
   assert.equal(r2.code, 0, r2.stderr);
-  assert.equal((await readStatus(env, agentNs, "cluster"))?.message, `Applied revision: eks@sha1:${second}`);
+  assert.equal((await readStatus(env, agentNs, "flux-system"))?.message, `Applied revision: eks@sha1:${second}`);
   assert.equal((await kubectl(env, ["get", "ingress", "-n", appNs, "-o", "name"])).trim(), "", "the ingress was pruned");
   assert.equal(await snapshot(), deployments, "Flux's controllers are neither changed nor deleted");
   assert.equal(await crdVersions(), crds, "Flux's CRDs are not changed");
