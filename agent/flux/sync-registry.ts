@@ -221,17 +221,24 @@ export class SyncRegistry {
    * Takes the definitions of `definer`'s latest build. Returns the error that refuses them (the
    * registry is then unchanged) or the warnings about them.
    */
-  define(definer: string, defs: FluxDefinitions): { error?: string; warnings: string[] } {
+  define(definer: string, defs: FluxDefinitions, options: { emptyBuild?: boolean; allowEmpty?: boolean } = {}): { error?: string; warnings: string[]; removed: SyncSpec[] } {
     const next = new Map(this.defined);
     if (defs.objects.length === 0) next.delete(definer);
     else next.set(definer, defs);
     const resolved = resolveDefinitions(this.config, next);
     const error = resolved.definerErrors.get(definer);
-    if (error) return { error, warnings: resolved.warnings.get(definer) ?? [] };
+    const warnings = resolved.warnings.get(definer) ?? [];
+    if (error) return { error, warnings, removed: [] };
+    const kept = new Set(resolved.syncs.map((s) => s.name));
+    const removed = this.resolved.syncs.filter((s) => !kept.has(s.name));
+    if (removed.length > 0 && options.emptyBuild && !options.allowEmpty) {
+      return { error: `the build produced nothing, but it defined ${removed.map((s) => s.name).join(", ")}; refusing to remove them all at once (allow an empty set to do this)`, warnings, removed: [] };
+    }
+    // Definitions of syncs that are gone go with them.
     this.defined.clear();
-    for (const [k, v] of next) this.defined.set(k, v);
+    for (const [k, v] of next) if (kept.has(k)) this.defined.set(k, v);
     this.resolved = resolved;
-    return { warnings: resolved.warnings.get(definer) ?? [] };
+    return { warnings, removed };
   }
 
   /** Every sync, the configuration's first, then git's in the order their definers were built. */

@@ -20,6 +20,7 @@ import { dependencyOrder } from "./dependency-order.ts";
 import { nextRunDelay, jittered } from "./schedule.ts";
 import { createWaker, type Waker } from "./wake-signal.ts";
 import { reconcileSync, type ReconcileContext } from "./reconcile-sync.ts";
+import { garbageCollect, orphansOf } from "./garbage-collect.ts";
 
 /** Options for the loops. */
 export interface AgentLoopOptions {
@@ -61,8 +62,8 @@ export async function runOnce(options: AgentLoopOptions): Promise<string[]> {
   const ctx: ReconcileContext = {
     ...context,
     statusOf: (n) => statuses.get(n),
-    define: (sync, defs) => {
-      const taken = registry.define(sync, defs);
+    define: (sync, defs, opts) => {
+      const taken = registry.define(sync, defs, opts);
       if (!taken.error) context.sources.update(registry.sources().filter((s) => !s.invalid));
       return taken;
     },
@@ -81,6 +82,8 @@ export async function runOnce(options: AgentLoopOptions): Promise<string[]> {
     const out = await reconcileSync(ctx, sync, { previous: statuses.get(sync.name), signal: options.hard, ...(view?.requestedAt ? { requestedAt: view.requestedAt } : {}) });
     statuses.set(sync.name, out.status);
     if (!out.ok) failed.push(sync.name);
+    // What this build no longer defines is garbage-collected once it applied.
+    if (out.ok) for (const gone of await orphansOf(context, sync.name, (k) => registry.sync(k) !== undefined, options.hard).catch(() => [])) await garbageCollect(context, gone, options.hard);
   }
   return failed;
 }
@@ -134,8 +137,8 @@ export function startAgentLoop(options: AgentLoopOptions): AgentLoop {
   const ctx: ReconcileContext = {
     ...context,
     statusOf: (n) => statuses.get(n),
-    define: (sync, defs) => {
-      const taken = registry.define(sync, defs);
+    define: (sync, defs, opts) => {
+      const taken = registry.define(sync, defs, opts);
       if (!taken.error) refresh();
       return taken;
     },
@@ -149,9 +152,9 @@ export function startAgentLoop(options: AgentLoopOptions): AgentLoop {
     while (!stop.aborted) {
       const sync = registry.sync(key);
       if (!sync) {
-        // Left git: its loop ends (its objects stay; see the README on removed syncs).
-        log.info("no longer defined; stopped", { sync: key });
+        // Left git: its definer garbage-collects it (below, after its own apply); the loop ends.
         wakers.delete(key);
+        statuses.delete(key);
         break;
       }
       const view = views.get(sync.name);
@@ -176,6 +179,8 @@ export function startAgentLoop(options: AgentLoopOptions): AgentLoop {
           failures = out.ok || out.dependencyNotReady ? 0 : failures + 1;
           delay = nextRunDelay(sync, failures, out.requeueMs);
           if (out.ok) for (const other of registry.syncs()) if (other.dependsOn.includes(sync.name)) wakers.get(other.name)?.wake();
+          // What this build no longer defines is garbage-collected once it applied.
+          if (out.ok) for (const gone of await orphansOf(context, sync.name, (k) => registry.sync(k) !== undefined, hard)) await garbageCollect(context, gone, hard);
           if (!out.ok && !out.dependencyNotReady) log.info(`retrying in ${Math.round(delay / 1000)}s`, { sync: sync.name, failures });
         } catch (err) {
           if (hard.aborted) break;

@@ -47,7 +47,7 @@ export interface ReconcileContext {
    * an object defined twice): the build then fails and nothing of it is applied. Warnings are
    * logged by the reconcile, once per revision. Default: Flux objects are ignored.
    */
-  define?(sync: string, defs: FluxDefinitions): { error?: string; warnings: string[] };
+  define?(sync: string, defs: FluxDefinitions, options: { emptyBuild: boolean; allowEmpty: boolean }): { error?: string; warnings: string[] };
 }
 
 /** Per-run inputs. */
@@ -102,6 +102,7 @@ export async function reconcileSync(ctx: ReconcileContext, sync: SyncSpec, req: 
   let previous = req.previous;
   const finish = async (result: ReconcileResult, extra: Partial<ReconcileOutcome> = {}): Promise<ReconcileOutcome> => {
     const status = nextStatus(previous, result, new Date().toISOString(), req.requestedAt);
+    if (sync.definedBy !== undefined) Object.assign(status, { definedBy: sync.definedBy, prune: sync.prune });
     let uid: string | undefined;
     try {
       uid = await ctx.store.write(sync.name, status, req.signal);
@@ -171,7 +172,8 @@ export async function reconcileSync(ctx: ReconcileContext, sync: SyncSpec, req: 
     rlog.debug(`built ${objects.length} objects`);
     if (ctx.define) {
       const origins = await locateFluxObjects(ws.root, built.fluxObjects, req.signal);
-      const taken = ctx.define(sync.name, { objects: built.fluxObjects, origins });
+      const emptyBuild = built.objects.length === 0 && built.fluxObjects.length === 0;
+      const taken = ctx.define(sync.name, { objects: built.fluxObjects, origins }, { emptyBuild, allowEmpty: sync.allowEmpty });
       if (taken.error) throw new Error(taken.error);
       if (newRevision) for (const w of taken.warnings) rlog.warn(w);
     }

@@ -129,6 +129,7 @@ test("Flux image automation objects beside the workloads are left out of what is
   await copyIntoWorkspace(examples, ws);
   const res = await buildSync({ root: ws.root, path: "./clusters/eks/shop", kustomize: await createKustomize() });
   assert.deepEqual(res.generated, [
+    "ecr-job.yml",
     "shop-configmap.yml",
     "shop-deployment.yml",
     "shop-ingress.yml",
@@ -145,8 +146,8 @@ test("Flux image automation objects beside the workloads are left out of what is
   assert.equal(skipped.length, 15);
   assert.ok(res.skipped.every((s) => s.reason === "read from git by the CI step (Flux image automation)"));
   assert.ok(res.objects.every((o) => !o.apiVersion.startsWith("image.toolkit.fluxcd.io/")));
-  // Namespace, ConfigMap, Ingress, 7 Deployments, 7 Services.
-  assert.equal(res.objects.length, 17);
+  // Namespace, ConfigMap, Ingress, 7 Deployments, 7 Services, the ECR credentials CronJob.
+  assert.equal(res.objects.length, 18);
 });
 
 test("the seed's clusters/eks: Flux's install (gotk-components.yaml) is never applied, its GitRepository and Kustomization objects are set aside", async (t) => {
@@ -158,8 +159,8 @@ test("the seed's clusters/eks: Flux's install (gotk-components.yaml) is never ap
   assert.ok(res.generated?.includes("flux-system"), "flux-system/ has its own kustomization.yaml");
   const ids = res.objects.map(objectId);
   // Nothing of Flux's install and none of its sync objects are sent to the API server.
-  assert.ok(ids.every((id) => !id.includes("flux-system") && !id.includes("toolkit.fluxcd.io") && !id.endsWith("-controller")), ids.join("\n"));
-  assert.equal(res.objects.length, 17, "only the shop's workloads remain");
+  assert.ok(ids.every((id) => !id.includes("toolkit.fluxcd.io") && !id.endsWith("-controller") && id !== "Namespace/flux-system"), ids.join("\n"));
+  assert.equal(res.objects.length, 18, "only the shop's objects remain");
   const reasons = new Map(res.skipped.map((s) => [s.id, s.reason]));
   assert.equal(reasons.get("Namespace/flux-system"), "part of Flux's install (app.kubernetes.io/instance: flux-system, version v0.14.2)");
   assert.equal(reasons.get("CustomResourceDefinition/gitrepositories.source.toolkit.fluxcd.io"), "a CRD of Flux's source.toolkit.fluxcd.io group");
