@@ -210,6 +210,7 @@ export function readKustomization(obj: KubeObject, agentNamespace: string): Spec
   if (s.sourceRef.kind !== "GitRepository") problems.push({ path: ["spec", "sourceRef", "kind"], message: `"${s.sourceRef.kind}" is not supported by Slipway yet (GitRepository)` });
   if (s.decryption !== undefined) problems.push({ path: ["spec", "decryption"], message: "is not supported by Slipway yet: SOPS-encrypted manifests cannot be decrypted; this Kustomization is not applied" });
   if (s.path !== undefined && !insideRepository(s.path)) problems.push({ path: ["spec", "path"], message: `"${s.path}" leaves the repository` });
+  if (s.healthChecks !== undefined) warnings.push({ path: ["spec", "healthChecks"], message: "is not supported by Slipway yet; the field is ignored (set wait: true to wait for the applied objects)" });
   if (s.validation !== undefined) warnings.push({ path: ["spec", "validation"], message: "is ignored: the API server validates every object by server-side dry-run" });
   if (problems.length > 0) return { ok: false, errors: problems, warnings };
   const intervalMs = s.interval ?? 600_000;

@@ -127,6 +127,18 @@ syncs:
   const sec = await readStatus(env, agentNs, "flux-system/secrets");
   assert.equal(sec?.ready, "False");
   assert.match(sec?.message ?? "", /^clusters\/eks\/secrets\.yaml:14: Kustomization\/flux-system\/secrets: spec\.decryption: is not supported by Slipway yet/);
+  // Flux's words: both Kustomizations Ready in `get kustomizations -A`, the sources fetched.
+  const ks = await runSlipway(["get", "kustomizations", "-A", "-n", agentNs, "--kubeconfig", env.kubeconfig]);
+  assert.equal(ks.code, 0, ks.stderr);
+  const ksLines = ks.stdout.trimEnd().split("\n");
+  assert.match(ksLines[0] ?? "", /^NAMESPACE\s+NAME\s+REVISION\s+SUSPENDED\s+READY\s+MESSAGE$/);
+  assert.match(ks.stdout, new RegExp(`\\n${agentNs}\\s+flux-system\\s+eks@sha1:${first}\\s+False\\s+True\\s+Applied revision: eks@sha1:${first}`));
+  assert.match(ks.stdout, new RegExp(`\\nflux-system\\s+monitoring-stack\\s+main@sha1:${monSha}\\s+False\\s+True\\s+Applied revision: main@sha1:${monSha}`));
+  assert.match(ks.stdout, /\nflux-system\s+secrets\s+False\s+False\s+clusters\/eks\/secrets\.yaml:14: /);
+  const src = await runSlipway(["get", "sources", "git", "-A", "-n", agentNs, "--kubeconfig", env.kubeconfig]);
+  assert.equal(src.code, 0, src.stderr);
+  assert.match(src.stdout, new RegExp(`\\nflux-system\\s+monitoring\\s+main@sha1:${monSha}\\s+False\\s+True\\s+Fetched revision: main@sha1:${monSha}`));
+  assert.match(src.stdout, new RegExp(`\\n${agentNs}\\s+flux-system\\s+eks@sha1:${first}\\s+False\\s+True\\s+Fetched revision: eks@sha1:${first}`));
   // The root's twin in gotk-sync.yaml is the root, not a second sync; v1beta1's validation is noted.
   assert.equal(await readStatus(env, agentNs, "flux-system/flux-system"), undefined);
   assert.match(r1.stderr, /clusters\/eks\/flux-system\/gotk-sync\.yaml:\d+: Kustomization\/flux-system\/flux-system: spec\.validation: is ignored/);
