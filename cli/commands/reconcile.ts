@@ -47,7 +47,7 @@ export function targetOf(words: readonly string[], sources: boolean): { kind: "s
   if (words.length === 1 && a) return { kind: "sync", name: a };
   if (words.length === 2 && b && (a === "kustomization" || a === "ks")) return { kind: "sync", name: b };
   if (sources && words.length === 3 && c && a === "source" && b === "git" && rest.length === 0) return { kind: "source", name: c };
-  throw new SlipwayError("NAME", sources ? "give one sync name (NAME, kustomization NAME or source git NAME)" : "give one sync name (NAME or kustomization NAME)");
+  throw new SlipwayError("NAME", sources ? "give exactly one sync name (NAME, kustomization NAME or source git NAME)" : "give exactly one sync name (NAME or kustomization NAME)");
 }
 
 /** Runs `slipway reconcile`. */
