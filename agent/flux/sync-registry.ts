@@ -6,9 +6,10 @@
  *
  * Rules, in Flux's terms:
  * - Objects are identified by namespace/name (keys: agent/flux/sync-key.ts).
- * - The root: a Kustomization named like a sync of the configuration, with the same path, whose
- *   GitRepository has the same URL as that sync's source (the seed's gotk-sync.yaml) is that sync
- *   and that source; its settings in git win, its namespace/name refers to them.
+ * - The root: a Kustomization named like a sync of the configuration (or held by that sync's own
+ *   build), with the same path, whose GitRepository has the same URL as that sync's source (the
+ *   seed's gotk-sync.yaml) is that sync and that source; its settings in git win, its
+ *   namespace/name refers to them.
  * - A definition of a sync that is its definer or one of the definer's ancestors is a cycle, and
  *   an object defined twice (in one build, by two builds, or over the configuration's) is refused:
  *   both fail the defining sync's build, naming the objects and their file:line, before anything
@@ -119,7 +120,10 @@ export function resolveDefinitions(config: AgentConfig, defined: ReadonlyMap<str
     for (const obj of kusts) {
       const r = readKustomization(obj, agentNs);
       if (!r.ok) continue;
-      const root = config.syncs.find((s) => s.name === obj.metadata.name && normalizePath(s.path) === normalizePath(r.value.path));
+      // By name first; else the configured sync whose own build holds it (a Kustomization that
+      // builds its definer's path of its definer's repository can only be that sync itself).
+      const samePath = (p: string): boolean => normalizePath(p) === normalizePath(r.value.path);
+      const root = config.syncs.find((s) => s.name === obj.metadata.name && samePath(s.path)) ?? config.syncs.find((s) => s.name === definer && samePath(s.path));
       if (!root || syncAlias.has(r.value.name)) continue;
       const rootSource = config.sources.find((s) => s.name === root.sourceRef);
       const repo = parsedRepos.get(r.value.sourceRef)?.spec ?? sources.get(r.value.sourceRef);

@@ -93,3 +93,17 @@ test("what a build no longer defines is gone, with everything it defined in turn
   assert.deepEqual(reg.syncs().map((s) => s.name), ["flux-system"]);
   assert.deepEqual(reg.sources().map((s) => s.name), ["flux-system"]);
 });
+
+test("a configured sync named otherwise (bootstrap's cluster) still recognises gotk-sync.yaml in its own build as itself", () => {
+  const r = validateConfig(`sources:\n  - { name: manifests, url: "https://git.example/shop", ref: { branch: eks } }\nsyncs:\n  - { name: cluster, sourceRef: manifests, path: ./clusters/eks }\n`);
+  assert.ok(r.config);
+  const reg = new SyncRegistry(r.config);
+  const taken = reg.define("cluster", defs("gotk-sync.yaml", `${repo("flux-system", "https://git.example/shop.git")}---\n${kust("flux-system", "flux-system", "./clusters/eks")}---\n${kust("apps", "flux-system", "./apps")}`));
+  assert.equal(taken.error, undefined);
+  assert.deepEqual(reg.syncs().map((s) => s.name), ["cluster", "flux-system/apps"]);
+  assert.equal(reg.sync("flux-system/apps")?.sourceRef, "manifests");
+  // A different repository at the same path is not the root: it is a sync of its own.
+  const other = new SyncRegistry(r.config);
+  other.define("cluster", defs("x.yaml", `${repo("flux-system", "https://git.example/other")}---\n${kust("flux-system", "flux-system", "./clusters/eks")}`));
+  assert.deepEqual(other.syncs().map((s) => s.name), ["cluster", "flux-system/flux-system"]);
+});
