@@ -175,3 +175,36 @@ test("the seed's clusters/eks: Flux's install (gotk-components.yaml) is never ap
     "Kustomization/flux-system/monitoring-stack",
   ]);
 });
+
+test("a Kustomization's overlay (namePrefix, nameSuffix, commonMetadata, patches, images, components) is laid over its path as Flux does", async (t) => {
+  const ws = await workspaceWith({
+    "apps/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels: { app: web }\n  template:\n    metadata:\n      labels: { app: web }\n    spec:\n      containers:\n        - name: web\n          image: nginx:1.0\n",
+    "components/comp/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources: [extra.yaml]\n",
+    "components/comp/extra.yaml": cm("extra"),
+  });
+  t.after(() => ws.dispose());
+  const res = await buildSync({
+    root: ws.root,
+    path: "apps",
+    kustomize: await createKustomize(),
+    targetNamespace: "shop",
+    overlay: {
+      namePrefix: "p-",
+      nameSuffix: "-s",
+      commonMetadata: { labels: { team: "shop" }, annotations: { owner: "platform" } },
+      patches: [{ patch: "- op: add\n  path: /spec/replicas\n  value: 3\n", target: { kind: "Deployment" } }],
+      images: [{ name: "nginx", newTag: "1.27" }],
+      components: ["../components/comp"],
+    },
+  });
+  const byKind = new Map(res.objects.map((o) => [o.kind, o]));
+  const d = byKind.get("Deployment") as { metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; spec: { replicas: number; selector: { matchLabels: Record<string, string> }; template: { spec: { containers: { image: string }[] } } } };
+  assert.equal(d.metadata.name, "p-web-s");
+  assert.equal(d.metadata.namespace, "shop");
+  assert.equal(d.metadata.labels?.team, "shop");
+  assert.equal(d.metadata.annotations?.owner, "platform");
+  assert.deepEqual(d.spec.selector.matchLabels, { app: "web" }, "commonMetadata labels never touch selectors");
+  assert.equal(d.spec.replicas, 3);
+  assert.equal(d.spec.template.spec.containers[0]?.image, "nginx:1.27");
+  assert.equal(byKind.get("ConfigMap")?.metadata.name, "p-extra-s", "the component, relative to the path");
+});
