@@ -121,7 +121,8 @@ export type FluxSync = SyncConfig & {
   namespace: string;
   overlay?: KustomizeOverlay;
   postBuild?: PostBuild;
-  healthChecks?: { apiVersion?: string; kind: string; name: string; namespace: string }[];
+  /** Objects outside the build to wait for after each apply (kstatus rules), within the timeout. */
+  healthChecks?: { apiVersion: string; kind: string; name: string; namespace: string }[];
 };
 
 /** Issues of unknown and not-run fields of `spec` (`spec.<key>`), as warnings. */
@@ -210,7 +211,9 @@ export function readKustomization(obj: KubeObject, agentNamespace: string): Spec
   if (s.sourceRef.kind !== "GitRepository") problems.push({ path: ["spec", "sourceRef", "kind"], message: `"${s.sourceRef.kind}" is not supported by Slipway yet (GitRepository)` });
   if (s.decryption !== undefined) problems.push({ path: ["spec", "decryption"], message: "is not supported by Slipway yet: SOPS-encrypted manifests cannot be decrypted; this Kustomization is not applied" });
   if (s.path !== undefined && !insideRepository(s.path)) problems.push({ path: ["spec", "path"], message: `"${s.path}" leaves the repository` });
-  if (s.healthChecks !== undefined) warnings.push({ path: ["spec", "healthChecks"], message: "is not supported by Slipway yet; the field is ignored (set wait: true to wait for the applied objects)" });
+  (s.healthChecks ?? []).forEach((h, i) => {
+    if (!h.apiVersion) problems.push({ path: ["spec", "healthChecks", i, "apiVersion"], message: "is required by Slipway (e.g. apps/v1)" });
+  });
   if (s.validation !== undefined) warnings.push({ path: ["spec", "validation"], message: "is ignored: the API server validates every object by server-side dry-run" });
   if (problems.length > 0) return { ok: false, errors: problems, warnings };
   const intervalMs = s.interval ?? 600_000;
@@ -245,7 +248,7 @@ export function readKustomization(obj: KubeObject, agentNamespace: string): Spec
       ...(s.serviceAccountName ? { serviceAccountName: s.serviceAccountName } : {}),
       ...(Object.keys(overlay).length > 0 ? { overlay } : {}),
       ...(s.postBuild ? { postBuild: { substitute: s.postBuild.substitute ?? {}, substituteFrom: (s.postBuild.substituteFrom ?? []).map((f) => ({ kind: f.kind, name: f.name, optional: f.optional ?? false })) } } : {}),
-      ...(s.healthChecks?.length ? { healthChecks: s.healthChecks.map((h) => ({ ...h, namespace: h.namespace ?? namespace })) } : {}),
+      ...(s.healthChecks?.length ? { healthChecks: s.healthChecks.map((h) => ({ apiVersion: h.apiVersion ?? "", kind: h.kind, name: h.name, namespace: h.namespace ?? namespace })) } : {}),
     },
   };
 }

@@ -19,6 +19,7 @@ import { createWorkspace } from "../build/workspace.ts";
 import { applySourceIgnore } from "../source/apply-sourceignore.ts";
 import type { KubeClient } from "../kube/kube-client.ts";
 import { applySync } from "../sync/apply-sync.ts";
+import { ResourceManager } from "../apply/resource-manager.ts";
 import type { SyncOutcome } from "../sync/sync-outcome.ts";
 import { countActions, formatEntry, summarize } from "../apply/change-set.ts";
 import type { AgentMetrics } from "../metrics/agent-metrics.ts";
@@ -232,6 +233,18 @@ export async function reconcileSync(ctx: ReconcileContext, sync: SyncSpec, req: 
   }
   if (outcome.health?.healthy) {
     await ctx.events.record({ sync: sync.name, type: "Normal", reason: "HealthCheckPassed", note: `Health check passed in ${formatDuration(outcome.health.durationMs)}`, revision, ...withUid }, req.signal);
+  }
+  // A Kustomization's healthChecks: objects outside the build, waited for once the apply succeeded.
+  if (outcome.ok && "healthChecks" in sync && sync.healthChecks?.length) {
+    const started = performance.now();
+    const manager = new ResourceManager({ client, inventoryClient: ctx.client, log: rlog });
+    const refs = sync.healthChecks.map((h) => ({ apiVersion: h.apiVersion, kind: h.kind, metadata: { name: h.name, namespace: h.namespace } }));
+    const health = await manager.wait(refs, { timeoutMs: Math.max(1000, sync.timeoutMs - elapsed()), signal: req.signal });
+    if (!health.healthy) {
+      const bad = health.objects.filter((o) => o.status !== "Current").map((o) => `${o.id}: ${o.message}`);
+      return finish({ kind: "failed", reason: "HealthCheckFailed", message: `spec.healthChecks: ${bad.join("; ") || health.message}`, revision, source: sync.sourceRef, objects: outcome.inventory.objects, changeSet: summary, durationMs: elapsed() });
+    }
+    rlog.info(`health checks passed in ${formatDuration(performance.now() - started)}`);
   }
   if (!outcome.ok) {
     const f = describeFailure(outcome);

@@ -198,7 +198,7 @@ test("a Kustomization's overlay (namePrefix, nameSuffix, commonMetadata, patches
     },
   });
   const byKind = new Map(res.objects.map((o) => [o.kind, o]));
-  const d = byKind.get("Deployment") as { metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; spec: { replicas: number; selector: { matchLabels: Record<string, string> }; template: { spec: { containers: { image: string }[] } } } };
+  const d = byKind.get("Deployment") as unknown as { metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; spec: { replicas: number; selector: { matchLabels: Record<string, string> }; template: { spec: { containers: { image: string }[] } } } };
   assert.equal(d.metadata.name, "p-web-s");
   assert.equal(d.metadata.namespace, "shop");
   assert.equal(d.metadata.labels?.team, "shop");

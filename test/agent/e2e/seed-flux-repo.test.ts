@@ -70,6 +70,11 @@ spec:
   sourceRef:
     kind: GitRepository
     name: monitoring
+  healthChecks:
+    - apiVersion: apps/v1
+      kind: Deployment
+      name: account
+      namespace: ${appNs}
   postBuild:
     substituteFrom:
       - kind: ConfigMap
@@ -120,6 +125,7 @@ syncs:
   const mon = await readStatus(env, agentNs, "flux-system/monitoring-stack");
   assert.equal(mon?.ready, "True", JSON.stringify(mon));
   assert.equal(mon?.message, `Applied revision: main@sha1:${monSha}`);
+  assert.match(r1.stderr, /"msg":"health checks passed in [^"]+","sync":"flux-system\/monitoring-stack"/);
   assert.equal(await kubectl(env, ["get", "configmap", "grafana", "-n", monNs, "-o", "jsonpath={.data.cluster}/{.data.region}"]), "eks-test/ap-northeast-2");
   const labels = JSON.parse(await kubectl(env, ["get", "configmap", "grafana", "-n", monNs, "-o", "jsonpath={.metadata.labels}"])) as Record<string, string>;
   assert.equal(labels["slipway.dev/name"], "monitoring-stack");
