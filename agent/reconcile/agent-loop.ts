@@ -26,7 +26,7 @@ import { garbageCollect, orphansOf } from "./garbage-collect.ts";
 export interface AgentLoopOptions {
   config: AgentConfig;
   /** Everything a reconcile needs, except `statusOf` and `define`, which the loop provides. */
-  context: Omit<ReconcileContext, "statusOf" | "define">;
+  context: Omit<ReconcileContext, "statusOf" | "define" | "exists">;
   /** Stop starting new work. */
   stop: AbortSignal;
   /** Abort work in progress. */
@@ -62,6 +62,7 @@ export async function runOnce(options: AgentLoopOptions): Promise<string[]> {
   const ctx: ReconcileContext = {
     ...context,
     statusOf: (n) => statuses.get(n),
+    exists: (n) => registry.sync(n) !== undefined,
     define: (sync, defs, opts) => {
       const taken = registry.define(sync, defs, opts);
       if (!taken.error) context.sources.update(registry.sources().filter((s) => !s.invalid));
@@ -137,6 +138,7 @@ export function startAgentLoop(options: AgentLoopOptions): AgentLoop {
   const ctx: ReconcileContext = {
     ...context,
     statusOf: (n) => statuses.get(n),
+    exists: (n) => registry.sync(n) !== undefined,
     define: (sync, defs, opts) => {
       const taken = registry.define(sync, defs, opts);
       if (!taken.error) refresh();

@@ -48,6 +48,8 @@ export interface ReconcileContext {
    * an object defined twice): the build then fails and nothing of it is applied. Warnings are
    * logged by the reconcile, once per revision. Default: Flux objects are ignored.
    */
+  /** Whether a sync of that key is defined (configuration or git). Default: every dependency is assumed to exist. */
+  exists?(sync: string): boolean;
   define?(sync: string, defs: FluxDefinitions, options: { emptyBuild: boolean; allowEmpty: boolean }): { error?: string; warnings: string[] };
 }
 
@@ -143,7 +145,11 @@ export async function reconcileSync(ctx: ReconcileContext, sync: SyncSpec, req: 
   // 2. Dependencies.
   const waiting = unreadyDependencies(sync, revision, ctx.statusOf);
   if (waiting.length > 0) {
-    const message = `dependencies not ready: ${waiting.map((d) => `${d} (${ctx.statusOf(d)?.message ?? "not reconciled yet"})`).join(", ")}`;
+    const missing = waiting.filter((d) => ctx.exists && !ctx.exists(d));
+    const where = sync.origin ? `${sync.origin}: ` : "";
+    const message = missing.length > 0
+      ? `${where}spec.dependsOn: ${missing.map((d) => { const k = splitKey(d, ctx.agentNamespace); return `Kustomization/${k.namespace}/${k.name}`; }).join(", ")} not found`
+      : `dependencies not ready: ${waiting.map((d) => `${d} (${ctx.statusOf(d)?.message ?? "not reconciled yet"})`).join(", ")}`;
     return finish({ kind: "failed", reason: "DependencyNotReady", message, revision, source: sync.sourceRef, durationMs: elapsed() }, { requeueMs: dependencyRequeueMs(sync), dependencyNotReady: true });
   }
 

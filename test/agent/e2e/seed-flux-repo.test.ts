@@ -100,6 +100,7 @@ spec:
     clusters: { copyFrom: path.join(tree, "clusters") },
     "clusters/eks/monitoring.yaml": monitoringYaml(),
     "clusters/eks/secrets.yaml": secrets,
+    "clusters/eks/orphan.yaml": "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: orphan\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ./clusters/eks/orphan\n  prune: true\n  dependsOn:\n    - name: ghost\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n",
   }, "the seed's repository");
   const config = writeConfig(`namespace: ${agentNs}
 sources:
@@ -133,6 +134,10 @@ syncs:
   const sec = await readStatus(env, agentNs, "flux-system/secrets");
   assert.equal(sec?.ready, "False");
   assert.match(sec?.message ?? "", /^clusters\/eks\/secrets\.yaml:14: Kustomization\/flux-system\/secrets: spec\.decryption: is not supported by Slipway yet/);
+  // A dependsOn naming no Kustomization: that sync alone waits, naming the field and file:line.
+  const orphan = await readStatus(env, agentNs, "flux-system/orphan");
+  assert.equal(orphan?.reason, "DependencyNotReady");
+  assert.equal(orphan?.message, "clusters/eks/orphan.yaml:1: spec.dependsOn: Kustomization/flux-system/ghost not found");
   // Flux's words: both Kustomizations Ready in `get kustomizations -A`, the sources fetched.
   const ks = await runSlipway(["get", "kustomizations", "-A", "-n", agentNs, "--kubeconfig", env.kubeconfig]);
   assert.equal(ks.code, 0, ks.stderr);
@@ -158,6 +163,7 @@ syncs:
     "clusters/eks/monitoring.yaml": null,
     "clusters/eks/shop/ecr-job.yml": null,
     "clusters/eks/secrets.yaml": null,
+    "clusters/eks/orphan.yaml": null,
   }, "drop the monitoring stack and the ECR workaround");
   const r2 = await runSlipway(args);
   assert.equal(r2.code, 0, r2.stderr);
