@@ -148,7 +148,7 @@ function specOf(obj: KubeObject): { spec?: Record<string, unknown>; errors: Spec
 const prefixed = (issues: SchemaIssue[]): SpecIssue[] => issues.map((i) => ({ path: ["spec", ...i.path], message: i.message }));
 
 /** The source a GitRepository defines (its key as name); `agentNamespace` decides the key. */
-export function readGitRepository(obj: KubeObject, agentNamespace: string): SpecResult<SourceConfig> {
+export function readGitRepository(obj: KubeObject, agentNamespace: string): SpecResult<SourceConfig & { ignore?: string }> {
   const namespace = obj.metadata.namespace ?? "default";
   const { spec, errors } = specOf(obj);
   if (!spec) return { ok: false, errors, warnings: [] };
@@ -168,7 +168,6 @@ export function readGitRepository(obj: KubeObject, agentNamespace: string): Spec
   if (r.commit !== undefined && !/^[0-9a-f]{40}$/.test(r.commit)) problems.push({ path: ["spec", "ref", "commit"], message: `"${r.commit}" is not a full 40-character commit SHA` });
   const provider = s.provider ?? "generic";
   if (provider !== "generic" && provider !== "aws") problems.push({ path: ["spec", "provider"], message: `"${provider}" is not supported by Slipway (generic, or aws for CodeCommit)` });
-  if (s.ignore !== undefined) warnings.push({ path: ["spec", "ignore"], message: "is not supported by Slipway yet; the field is ignored (use a .sourceignore file)" });
   if (problems.length > 0) return { ok: false, errors: problems, warnings };
   return {
     ok: true,
@@ -181,6 +180,7 @@ export function readGitRepository(obj: KubeObject, agentNamespace: string): Spec
       timeoutMs: s.timeout ?? 60_000,
       provider: provider === "aws" ? "aws" : "generic",
       ...(s.secretRef ? { secretRef: { name: s.secretRef.name, namespace } } : {}),
+      ...(s.ignore !== undefined ? { ignore: s.ignore } : {}),
     },
   };
 }

@@ -165,7 +165,7 @@ export async function reconcileSync(ctx: ReconcileContext, sync: SyncSpec, req: 
   let objects;
   try {
     await ctx.sources.export(sync.sourceRef, sha, ws.root, req.signal);
-    await applySourceIgnore(ws.root, req.signal);
+    await applySourceIgnore(ws.root, req.signal, ctx.sources.ignore(sync.sourceRef));
     const built = await buildSync({
       root: ws.root,
       path: sync.path,

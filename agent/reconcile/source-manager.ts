@@ -27,6 +27,8 @@ export interface SourceManager {
    * ones are dropped.
    */
   update(sources: readonly SourceConfig[]): void;
+  /** A source's `ignore` patterns (a GitRepository's `spec.ignore`), when it has them. */
+  ignore(name: string): string | undefined;
   /** The current sources' names (keys). */
   readonly names: readonly string[];
 }
@@ -114,5 +116,6 @@ export function createSourceManager(options: SourceManagerOptions): SourceManage
       return true;
     },
     cached: (name) => entries.get(name)?.last,
+    ignore: (name) => (entries.get(name)?.config as { ignore?: string } | undefined)?.ignore,
   };
 }
