@@ -14,6 +14,7 @@ import { parseWithSchema, showPath, type SchemaIssue } from "../../core/schema-i
 import { defaultSyncTimeout, type SourceConfig, type SourceRef, type SyncConfig } from "../config/agent-config.ts";
 import type { KubeObject } from "../kube/kube-object.ts";
 import { syncKey } from "./sync-key.ts";
+import { parseCodeCommitUrl } from "../../core/git/codecommit-url.ts";
 
 /** A positive Go duration in ms (`1m0s`, `3m0s`, `1h`); absent is undefined. */
 const duration = z.unknown().transform((v, ctx): number | undefined => {
@@ -174,7 +175,8 @@ export function readGitRepository(obj: KubeObject, agentNamespace: string): Spec
     warnings,
     value: {
       name: syncKey(namespace, obj.metadata.name, agentNamespace),
-      url: s.url,
+      // Slipway's addition: provider aws signs CodeCommit requests (codecommit::<region>://<name> is rewritten to its https URL).
+      url: provider === "aws" ? (parseCodeCommitUrl(s.url)?.url ?? s.url) : s.url,
       ref,
       intervalMs: s.interval ?? 60_000,
       timeoutMs: s.timeout ?? 60_000,

@@ -87,3 +87,13 @@ spec:
   assert.equal(k.value.targetNamespace, "shop");
   assert.deepEqual(k.value.postBuild, { substitute: { cluster: "eks" }, substituteFrom: [{ kind: "ConfigMap", name: "vars", optional: false }, { kind: "Secret", name: "secret-vars", optional: true }] });
 });
+
+test("provider aws (Slipway's addition) takes a CodeCommit URL, codecommit:: form included", () => {
+  const r = readGitRepository(obj(`apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: { name: shop, namespace: flux-system }\nspec: { interval: 1m, provider: aws, ref: { branch: eks }, url: "codecommit::ap-northeast-2://shop" }\n`), "slipway-system");
+  assert.ok(r.ok);
+  assert.equal(r.value.provider, "aws");
+  assert.equal(r.value.url, "https://git-codecommit.ap-northeast-2.amazonaws.com/v1/repos/shop");
+  const bad = readGitRepository(obj(`apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: { name: shop }\nspec: { interval: 1m, provider: azure, url: "https://x/y" }\n`), "x");
+  assert.ok(!bad.ok);
+  assert.deepEqual(bad.errors.map(specIssueText), ['spec.provider: "azure" is not supported by Slipway (generic, or aws for CodeCommit)']);
+});
