@@ -18,6 +18,7 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandRun
   reconcile: { summary: "ask the agent to reconcile a sync now and wait for the result", load: async () => (await import("./commands/reconcile.ts")).run },
   suspend: { summary: "stop the agent from reconciling a sync", load: async () => (await import("./commands/suspend.ts")).run },
   resume: { summary: "resume a suspended sync", load: async () => (await import("./commands/resume.ts")).run },
+  create: { summary: "write a Flux GitRepository or Kustomization to commit (create source git|kustomization NAME --export)", load: async () => (await import("./commands/create.ts")).run },
   bootstrap: { summary: "install the agent for a manifest repository (print, write or apply its manifests)", load: async () => (await import("./commands/bootstrap.ts")).run },
   health: { summary: "health of an object as the agent computes it (-f FILE or KIND/NAMESPACE/NAME)", load: async () => (await import("./commands/health.ts")).run },
   check: { summary: "check the runtime, cluster, permissions, configuration and sources", load: async () => (await import("./commands/check.ts")).run },

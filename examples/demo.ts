@@ -97,12 +97,19 @@ try {
     const p = path.join(shopDir, f);
     writeFileSync(p, readFileSync(p, "utf8").split(ecrHost).join(env.registry));
   }
+  // The seed's flux-system/ stays: Flux's install is skipped, gotk-sync.yaml (pointed at this
+  // repository) is the agent's root. The monitoring stack's GitHub source and the ECR CronJob
+  // (for Flux's image scanning, in Flux's namespace) are left out of the offline demo.
+  const repoUrl = `${env.gitHttpAuthUrl}/${repoName}.git`;
+  const gotkSync = path.join(tree, "clusters/eks/flux-system/gotk-sync.yaml");
+  writeFileSync(gotkSync, readFileSync(gotkSync, "utf8").replace("<git repository url>", repoUrl));
+  rmSync(path.join(tree, "clusters/eks/monitoring.yaml"));
+  rmSync(path.join(shopDir, "ecr-job.yml"));
   runOrDie("git", [...testGitConfig, "init", "--bare", "-q", "-b", "eks", bare]);
   runOrDie("git", [...testGitConfig, "init", "-q", "-b", "eks", tree]);
   runOrDie("git", [...testGitConfig, "-C", tree, "add", "-A"]);
   runOrDie("git", [...testGitConfig, "-C", tree, "commit", "-q", "-m", "shop manifests"]);
   runOrDie("git", [...testGitConfig, "-C", tree, "push", "-q", bare, "HEAD:refs/heads/eks"]);
-  const repoUrl = `${env.gitHttpAuthUrl}/${repoName}.git`;
   say(`✔ manifest repository ${repoUrl} (branch eks, ./clusters/eks/shop: 7 Deployments, 7 Services, ConfigMap, Ingress, Flux image policies)`);
 
   // 3. The agent, with its git credentials in a secrets directory (in a cluster: a Secret).
@@ -110,6 +117,8 @@ try {
   mkdirSync(secrets, { recursive: true });
   writeFileSync(path.join(secrets, "username"), env.gitHttpUser);
   writeFileSync(path.join(secrets, "password"), env.gitHttpPassword);
+  // gotk-sync.yaml's GitRepository names Flux's Secret flux-system (its settings win).
+  cpSync(secrets, path.join(path.dirname(secrets), "flux-system"), { recursive: true });
   const config = path.join(work, "agent.yaml");
   writeFileSync(
     config,

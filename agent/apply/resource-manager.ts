@@ -38,6 +38,7 @@ import { hasDrifted } from "./drift.ts";
 import { immutableFields, isImmutableError } from "./immutable-error.ts";
 import { fieldsReleasedByTakeover, takeOverManagedFields, withoutFields } from "./managed-fields.ts";
 import { forceEnabled, pruneDisabled, reconcileDisabled, ssaPolicy } from "./markers.ts";
+import { isFluxInstallObject } from "../flux/flux-install.ts";
 import { deleteObject, getObject, readLive, serverSideApply, serverSideApplyResult, waitGone, type LiveIndex } from "./object-requests.ts";
 import { objectDiff } from "./plan-diff.ts";
 import { compareObjects, stageObjects, stageOf } from "./sort-objects.ts";
@@ -484,7 +485,8 @@ export class ResourceManager {
       }
       for (const obj of l.value) {
         if (obj.metadata.labels?.[applySetPartOfLabel] !== options.id || keep.has(inventoryKey(obj)) || obj.metadata.deletionTimestamp) continue;
-        if (pruneDisabled(obj)) out.protected.push(objectId(obj));
+        // Flux's own install is never deleted, even when an older agent applied it.
+        if (pruneDisabled(obj) || isFluxInstallObject(obj)) out.protected.push(objectId(obj));
         else out.stale.push({ obj, mapping });
       }
     }

@@ -33,9 +33,9 @@ export interface SetRecord {
   namespaces: string[];
 }
 
-/** The parent of sync `sync` in `namespace` (default {@link defaultAgentNamespace}): ConfigMap `slipway-<sync>`. */
+/** The parent of sync `sync` in `namespace` (default {@link defaultAgentNamespace}): ConfigMap `slipway-<sync>` (`slipway-<ns>.<name>` for a key `ns/name`, agent/flux/sync-key.ts). */
 export function parentRef(sync: string, namespace = defaultAgentNamespace): ParentRef {
-  return { name: `${parentNamePrefix}${sync}`, namespace };
+  return { name: `${parentNamePrefix}${sync.replace("/", ".")}`, namespace };
 }
 
 /** The id of the set whose parent is the ConfigMap `ref`. */

@@ -13,6 +13,10 @@ import { checkSymlinks, resolveSyncPath } from "./path-safety.ts";
 import { parseManifests } from "./parse-manifests.ts";
 import type { Kustomize } from "./kustomize-runner.ts";
 import { imageAutomationGroup, syncNameLabel, syncNamespaceLabel } from "../../core/well-known.ts";
+import { stringify } from "yaml";
+import { fluxInstallReason } from "../flux/flux-install.ts";
+import type { KustomizeOverlay } from "../flux/flux-specs.ts";
+import { isFluxSyncObject } from "../flux/flux-objects.ts";
 
 /** What to build. */
 export interface BuildSyncInput {
@@ -26,6 +30,8 @@ export interface BuildSyncInput {
   kustomize: Kustomize;
   /** Namespace set on every namespaced object. Default: none. */
   targetNamespace?: string;
+  /** A Kustomization's namePrefix, nameSuffix, commonMetadata, patches, images and components, laid over the path as Flux does. Default none. */
+  overlay?: KustomizeOverlay;
   /** Adds the `slipway.dev/name` and `slipway.dev/namespace` labels. Default: no labels. */
   owner?: { sync: string; namespace: string };
   /** Allow remote bases in kustomizations. Default false. */
@@ -38,8 +44,36 @@ export interface BuildSyncResult {
   objects: KubeObject[];
   /** The generated kustomization's resources, when the directory had none. */
   generated?: string[];
-  /** Ids of objects left out because the CI step consumes them (Flux image automation kinds). */
-  skipped: string[];
+  /**
+   * Objects left out, each with the reason: Flux's image automation kinds (the CI step reads them
+   * from git) and Flux's own install (never applied, never pruned).
+   */
+  skipped: SkippedObject[];
+  /**
+   * Flux's GitRepository and Kustomization objects of the build: the agent runs them as sources
+   * and syncs instead of sending them to the API server (agent/flux).
+   */
+  fluxObjects: KubeObject[];
+}
+
+/** An object of the build that is not applied, and why. */
+export interface SkippedObject {
+  /** `Kind/ns/name`. */
+  id: string;
+  reason: string;
+}
+
+/** The overlay's kustomization fields as YAML (components relative to the path, as in Flux). Pure. */
+export function renderOverlay(overlay: KustomizeOverlay, pathFromWrapper: string): string {
+  const fields: Record<string, unknown> = {};
+  if (overlay.namePrefix) fields.namePrefix = overlay.namePrefix;
+  if (overlay.nameSuffix) fields.nameSuffix = overlay.nameSuffix;
+  if (overlay.commonMetadata?.labels) fields.labels = [{ pairs: overlay.commonMetadata.labels, includeSelectors: false }];
+  if (overlay.commonMetadata?.annotations) fields.commonAnnotations = overlay.commonMetadata.annotations;
+  if (overlay.patches) fields.patches = overlay.patches;
+  if (overlay.images) fields.images = overlay.images;
+  if (overlay.components) fields.components = overlay.components.map((c) => path.posix.join(pathFromWrapper.split(path.sep).join("/"), c));
+  return Object.keys(fields).length > 0 ? stringify(fields) : "";
 }
 
 /** Builds the sync's directory into objects. */
@@ -54,11 +88,15 @@ export async function buildSync(input: BuildSyncInput): Promise<BuildSyncResult>
   const reached = await checkNoRemoteBases(root, dir, signal, input.allowRemoteBases ?? false);
   for (const d of reached) if (d !== dir) await checkSymlinks(root, d, signal);
   let buildDir = dir;
-  if (input.targetNamespace) {
-    // A wrapper kustomization sets the namespace without editing the user's own; it sits beside
-    // the root (never inside it, where building the root itself would be a cycle).
+  if (input.targetNamespace || (input.overlay && Object.keys(input.overlay).length > 0)) {
+    // A wrapper kustomization sets the namespace (and a Kustomization's overlay) without editing
+    // the user's own; it sits beside the root (never inside it, where building the root itself
+    // would be a cycle).
     buildDir = await mkdtemp(path.join(path.dirname(root), "namespace-"));
-    await writeFile(path.join(buildDir, "kustomization.yaml"), renderKustomization([path.relative(buildDir, dir)], input.targetNamespace));
+    const rel = path.relative(buildDir, dir);
+    let text = renderKustomization([rel], input.targetNamespace);
+    if (input.overlay) text += renderOverlay(input.overlay, rel);
+    await writeFile(path.join(buildDir, "kustomization.yaml"), text);
   }
   let text: string;
   try {
@@ -68,10 +106,16 @@ export async function buildSync(input: BuildSyncInput): Promise<BuildSyncResult>
     throw new SlipwayError(`path ${input.path}`, err instanceof Error ? err.message : String(err), { cause: err });
   }
   const built = parseManifests(text, `kustomize build ${shown}`);
-  const skipped: string[] = [];
+  const skipped: SkippedObject[] = [];
+  const fluxObjects: KubeObject[] = [];
   const objects = built.filter((o) => {
-    if (!o.apiVersion.startsWith(`${imageAutomationGroup}/`)) return true;
-    skipped.push(objectId(o));
+    if (isFluxSyncObject(o)) {
+      fluxObjects.push(o);
+      return false;
+    }
+    const reason = o.apiVersion.startsWith(`${imageAutomationGroup}/`) ? "read from git by the CI step (Flux image automation)" : fluxInstallReason(o);
+    if (reason === undefined) return true;
+    skipped.push({ id: objectId(o), reason });
     return false;
   });
   if (input.owner) {
@@ -79,5 +123,5 @@ export async function buildSync(input: BuildSyncInput): Promise<BuildSyncResult>
       o.metadata.labels = { ...o.metadata.labels, [syncNameLabel]: input.owner.sync, [syncNamespaceLabel]: input.owner.namespace };
     }
   }
-  return { objects, skipped, ...(generated ? { generated } : {}) };
+  return { objects, skipped, fluxObjects, ...(generated ? { generated } : {}) };
 }

@@ -4,9 +4,15 @@
  * new revision, a `slipway reconcile` request or a dependency becoming Ready), one poller per
  * source, and a poller of the parents' annotations. A failing sync never stops the others.
  * Stopping (`stop` aborted) lets the reconcile in progress finish; `hard` aborts it.
+ *
+ * The set of syncs and sources is not fixed: GitRepository and Kustomization objects found in a
+ * sync's build become sources and syncs (agent/flux/sync-registry.ts). `--once` runs those too,
+ * after their definer; the daemon starts a loop for each new one and ends the loop of each one
+ * that left git.
  */
 import { errorMessage } from "../../core/errors.ts";
-import type { AgentConfig, SyncConfig } from "../config/agent-config.ts";
+import type { AgentConfig } from "../config/agent-config.ts";
+import { SyncRegistry, type SyncSpec } from "../flux/sync-registry.ts";
 import type { SyncStatus } from "../status/sync-status.ts";
 import { nextStatus } from "../status/sync-status.ts";
 import type { ParentView } from "../status/status-store.ts";
@@ -14,12 +20,13 @@ import { dependencyOrder } from "./dependency-order.ts";
 import { nextRunDelay, jittered } from "./schedule.ts";
 import { createWaker, type Waker } from "./wake-signal.ts";
 import { reconcileSync, type ReconcileContext } from "./reconcile-sync.ts";
+import { garbageCollect, orphansOf } from "./garbage-collect.ts";
 
 /** Options for the loops. */
 export interface AgentLoopOptions {
   config: AgentConfig;
-  /** Everything a reconcile needs, except `statusOf`, which the loop provides. */
-  context: Omit<ReconcileContext, "statusOf">;
+  /** Everything a reconcile needs, except `statusOf` and `define`, which the loop provides. */
+  context: Omit<ReconcileContext, "statusOf" | "define" | "exists">;
   /** Stop starting new work. */
   stop: AbortSignal;
   /** Abort work in progress. */
@@ -36,22 +43,48 @@ export interface AgentLoop {
   done: Promise<void>;
 }
 
-/** Reconciles every sync once, dependencies first; returns the names of the syncs that failed. */
+/** The syncs' dependency order, ignoring the dependencies of definitions that cannot run (they may form the cycle). */
+function ordered(syncs: readonly SyncSpec[]): SyncSpec[] {
+  return dependencyOrder(syncs.map((s) => (s.invalid ? { ...s, dependsOn: [] } : s)));
+}
+
+/**
+ * Reconciles every sync once, dependencies first; the syncs defined in git run after the build
+ * that defines them. Returns the names (keys) of the syncs that failed.
+ */
 export async function runOnce(options: AgentLoopOptions): Promise<string[]> {
   const { config, context } = options;
+  const registry = new SyncRegistry(config);
   const statuses = new Map<string, SyncStatus>();
   for (const v of await context.store.list(options.hard).catch(() => [])) if (v.status) statuses.set(v.sync, v.status);
   const failed: string[] = [];
-  for (const sync of dependencyOrder(config.syncs)) {
+  const done = new Set<string>();
+  const ctx: ReconcileContext = {
+    ...context,
+    statusOf: (n) => statuses.get(n),
+    exists: (n) => registry.sync(n) !== undefined,
+    define: (sync, defs, opts) => {
+      const taken = registry.define(sync, defs, opts);
+      if (!taken.error) context.sources.update(registry.sources().filter((s) => !s.invalid));
+      return taken;
+    },
+  };
+  context.sources.update(registry.sources().filter((s) => !s.invalid));
+  for (;;) {
     if (options.stop.aborted) break;
+    const sync = ordered(registry.syncs()).find((s) => !done.has(s.name));
+    if (!sync) break;
+    done.add(sync.name);
     const view = await context.store.get(sync.name, options.hard).catch(() => undefined);
     if (sync.suspend || view?.suspended) {
       context.log.info("suspended, skipped", { sync: sync.name });
       continue;
     }
-    const out = await reconcileSync({ ...context, statusOf: (n) => statuses.get(n) }, sync, { previous: statuses.get(sync.name), signal: options.hard, ...(view?.requestedAt ? { requestedAt: view.requestedAt } : {}) });
+    const out = await reconcileSync(ctx, sync, { previous: statuses.get(sync.name), signal: options.hard, ...(view?.requestedAt ? { requestedAt: view.requestedAt } : {}) });
     statuses.set(sync.name, out.status);
     if (!out.ok) failed.push(sync.name);
+    // What this build no longer defines is garbage-collected once it applied.
+    if (out.ok) for (const gone of await orphansOf(context, sync.name, (k) => registry.sync(k) !== undefined, options.hard).catch(() => [])) await garbageCollect(context, gone, options.hard);
   }
   return failed;
 }
@@ -60,22 +93,72 @@ export async function runOnce(options: AgentLoopOptions): Promise<string[]> {
 export function startAgentLoop(options: AgentLoopOptions): AgentLoop {
   const { config, context, stop, hard } = options;
   const log = context.log;
+  const registry = new SyncRegistry(config);
   const statuses = new Map<string, SyncStatus>();
   const views = new Map<string, ParentView>();
-  const wakers = new Map<string, Waker>(config.syncs.map((s) => [s.name, createWaker()]));
+  const wakers = new Map<string, Waker>();
+  const sourceLoops = new Map<string, { waker: Waker }>();
+  const running: Promise<void>[] = [];
   const forceSource = new Set<string>();
   const handledRequest = new Map<string, string>();
-  const ctx: ReconcileContext = { ...context, statusOf: (n) => statuses.get(n) };
   const wakeSource = (source: string): void => {
-    for (const s of config.syncs) if (s.sourceRef === source) wakers.get(s.name)?.wake();
+    for (const s of registry.syncs()) if (s.sourceRef === source) wakers.get(s.name)?.wake();
+  };
+  // Starts the loops of syncs and sources new to the registry; the loops of those that left end
+  // by themselves (they look their spec up on each turn) once woken.
+  const specs = new Map<string, string>();
+  const refresh = (): void => {
+    context.sources.update(registry.sources().filter((s) => !s.invalid));
+    if (stop.aborted) return;
+    for (const s of registry.syncs()) {
+      // A sync whose definition changed in git runs again at once with it.
+      const spec = JSON.stringify(s);
+      const changed = specs.get(s.name) !== spec;
+      specs.set(s.name, spec);
+      if (wakers.has(s.name)) {
+        if (changed) wakers.get(s.name)?.wake();
+        continue;
+      }
+      wakers.set(s.name, createWaker());
+      running.push(syncLoop(s.name));
+    }
+    for (const [key, w] of wakers) {
+      if (registry.sync(key)) continue;
+      specs.delete(key);
+      w.wake();
+    }
+    for (const src of registry.sources()) {
+      if (src.invalid || sourceLoops.has(src.name)) continue;
+      const entry = { waker: createWaker() };
+      sourceLoops.set(src.name, entry);
+      running.push(sourceLoop(src.name, entry.waker));
+    }
+    for (const [name, l] of sourceLoops) if (!registry.sources().some((s) => s.name === name && !s.invalid)) l.waker.wake();
+  };
+  const ctx: ReconcileContext = {
+    ...context,
+    statusOf: (n) => statuses.get(n),
+    exists: (n) => registry.sync(n) !== undefined,
+    define: (sync, defs, opts) => {
+      const taken = registry.define(sync, defs, opts);
+      if (!taken.error) refresh();
+      return taken;
+    },
   };
 
-  const syncLoop = async (sync: SyncConfig): Promise<void> => {
-    const waker = wakers.get(sync.name) ?? createWaker();
+  const syncLoop = async (key: string): Promise<void> => {
+    const waker = wakers.get(key) ?? createWaker();
     let failures = 0;
     // Spread the first runs a little so many syncs do not start in the same instant.
     await waker.sleep(Math.round(Math.random() * 500), stop);
     while (!stop.aborted) {
+      const sync = registry.sync(key);
+      if (!sync) {
+        // Left git: its definer garbage-collects it (below, after its own apply); the loop ends.
+        wakers.delete(key);
+        statuses.delete(key);
+        break;
+      }
       const view = views.get(sync.name);
       let delay: number;
       if (sync.suspend || view?.suspended) {
@@ -97,7 +180,9 @@ export function startAgentLoop(options: AgentLoopOptions): AgentLoop {
           statuses.set(sync.name, out.status);
           failures = out.ok || out.dependencyNotReady ? 0 : failures + 1;
           delay = nextRunDelay(sync, failures, out.requeueMs);
-          if (out.ok) for (const other of config.syncs) if (other.dependsOn.includes(sync.name)) wakers.get(other.name)?.wake();
+          if (out.ok) for (const other of registry.syncs()) if (other.dependsOn.includes(sync.name)) wakers.get(other.name)?.wake();
+          // What this build no longer defines is garbage-collected once it applied.
+          if (out.ok) for (const gone of await orphansOf(context, sync.name, (k) => registry.sync(k) !== undefined, hard)) await garbageCollect(context, gone, hard);
           if (!out.ok && !out.dependencyNotReady) log.info(`retrying in ${Math.round(delay / 1000)}s`, { sync: sync.name, failures });
         } catch (err) {
           if (hard.aborted) break;
@@ -110,11 +195,13 @@ export function startAgentLoop(options: AgentLoopOptions): AgentLoop {
     }
   };
 
-  const sourceLoop = async (name: string, intervalMs: number): Promise<void> => {
-    const waker = createWaker();
+  const sourceLoop = async (name: string, waker: Waker): Promise<void> => {
     while (!stop.aborted) {
+      const intervalMs = registry.sources().find((s) => s.name === name && !s.invalid)?.intervalMs;
+      if (intervalMs === undefined) break;
       await waker.sleep(jittered(intervalMs), stop);
       if (stop.aborted) break;
+      if (!registry.sources().some((s) => s.name === name && !s.invalid)) break;
       const before = context.sources.cached(name)?.revision;
       try {
         const got = await context.sources.revision(name, { signal: hard });
@@ -128,11 +215,10 @@ export function startAgentLoop(options: AgentLoopOptions): AgentLoop {
 
   const parentPoller = async (): Promise<void> => {
     const waker = createWaker();
-    const known = new Set(config.syncs.map((s) => s.name));
     while (!stop.aborted) {
       try {
         for (const v of await context.store.list(hard)) {
-          if (!known.has(v.sync)) continue;
+          if (!registry.sync(v.sync)) continue;
           const before = views.get(v.sync);
           views.set(v.sync, v);
           const newRequest = v.requestedAt !== undefined && v.requestedAt !== handledRequest.get(v.sync) && v.requestedAt !== statuses.get(v.sync)?.lastHandledReconcileAt;
@@ -150,7 +236,7 @@ export function startAgentLoop(options: AgentLoopOptions): AgentLoop {
     try {
       const configured = new Set(config.syncs.map((s) => s.name));
       for (const v of await context.store.list(hard)) {
-        if (!configured.has(v.sync)) {
+        if (!configured.has(v.sync) && !v.sync.includes("/")) {
           // Nothing is deleted for a sync that left the configuration: that needs a person.
           log.warn(`sync ${v.sync} is no longer configured; its objects and ${v.id} are left in place`, { sync: v.sync });
           continue;
@@ -162,11 +248,10 @@ export function startAgentLoop(options: AgentLoopOptions): AgentLoop {
     } catch (err) {
       log.warn(`cannot read sync parents: ${errorMessage(err)}`);
     }
-    await Promise.all([
-      parentPoller(),
-      ...config.sources.map((s) => sourceLoop(s.name, s.intervalMs)),
-      ...config.syncs.map((s) => syncLoop(s)),
-    ]);
+    refresh();
+    await parentPoller();
+    // Loops started later (syncs defined in git) are in `running` too.
+    for (let n = 0; n < running.length; n = running.length) await Promise.all(running.slice(n));
   })();
 
   return {

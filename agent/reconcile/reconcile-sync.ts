@@ -7,6 +7,11 @@
 import { errorMessage } from "../../core/errors.ts";
 import type { Logger } from "../../core/log.ts";
 import type { SyncConfig } from "../config/agent-config.ts";
+import type { FluxDefinitions, SyncSpec } from "../flux/sync-registry.ts";
+import { locateFluxObjects } from "../flux/flux-origins.ts";
+import { substituteObjects } from "../flux/substitute.ts";
+import { readSubstitutions } from "../flux/substitution-values.ts";
+import { splitKey } from "../flux/sync-key.ts";
 import { formatDuration } from "../../core/duration.ts";
 import { buildSync } from "../build/build-sync.ts";
 import type { Kustomize } from "../build/kustomize-runner.ts";
@@ -14,6 +19,7 @@ import { createWorkspace } from "../build/workspace.ts";
 import { applySourceIgnore } from "../source/apply-sourceignore.ts";
 import type { KubeClient } from "../kube/kube-client.ts";
 import { applySync } from "../sync/apply-sync.ts";
+import { ResourceManager } from "../apply/resource-manager.ts";
 import type { SyncOutcome } from "../sync/sync-outcome.ts";
 import { countActions, formatEntry, summarize } from "../apply/change-set.ts";
 import type { AgentMetrics } from "../metrics/agent-metrics.ts";
@@ -36,6 +42,15 @@ export interface ReconcileContext {
   statusOf(sync: string): SyncStatus | undefined;
   /** Parent directory of build workspaces. Default the OS temp dir. */
   workDir?: string;
+  /**
+   * Takes the GitRepository and Kustomization objects of a sync's build (every build, even one
+   * without any, so that removed ones go). Returns an error when they cannot be taken (a cycle,
+   * an object defined twice): the build then fails and nothing of it is applied. Warnings are
+   * logged by the reconcile, once per revision. Default: Flux objects are ignored.
+   */
+  /** Whether a sync of that key is defined (configuration or git). Default: every dependency is assumed to exist. */
+  exists?(sync: string): boolean;
+  define?(sync: string, defs: FluxDefinitions, options: { emptyBuild: boolean; allowEmpty: boolean }): { error?: string; warnings: string[] };
 }
 
 /** Per-run inputs. */
@@ -60,12 +75,12 @@ export interface ReconcileOutcome {
 }
 
 /** How long to wait for a dependency: 30 s, or the retry interval when shorter. */
-export function dependencyRequeueMs(sync: SyncConfig): number {
+export function dependencyRequeueMs(sync: Pick<SyncConfig, "retryIntervalMs">): number {
   return Math.min(30_000, sync.retryIntervalMs);
 }
 
 /** The names of dependencies of `sync` that are not Ready at `revision` (same source). Pure. */
-export function unreadyDependencies(sync: SyncConfig, revision: string, statusOf: (name: string) => SyncStatus | undefined): string[] {
+export function unreadyDependencies(sync: Pick<SyncConfig, "dependsOn" | "sourceRef">, revision: string, statusOf: (name: string) => SyncStatus | undefined): string[] {
   return sync.dependsOn.filter((dep) => {
     const s = statusOf(dep);
     if (!s || s.ready !== "True") return true;
@@ -83,13 +98,14 @@ export function describeFailure(outcome: SyncOutcome): { reason: "Reconciliation
 }
 
 /** Runs one reconcile of `sync` and records its status; never throws except when `signal` aborts. */
-export async function reconcileSync(ctx: ReconcileContext, sync: SyncConfig, req: ReconcileRequest): Promise<ReconcileOutcome> {
+export async function reconcileSync(ctx: ReconcileContext, sync: SyncSpec, req: ReconcileRequest): Promise<ReconcileOutcome> {
   const start = performance.now();
   const log = ctx.log.with({ sync: sync.name });
   const elapsed = (): number => performance.now() - start;
   let previous = req.previous;
   const finish = async (result: ReconcileResult, extra: Partial<ReconcileOutcome> = {}): Promise<ReconcileOutcome> => {
     const status = nextStatus(previous, result, new Date().toISOString(), req.requestedAt);
+    if (sync.definedBy !== undefined) Object.assign(status, { definedBy: sync.definedBy, prune: sync.prune });
     let uid: string | undefined;
     try {
       uid = await ctx.store.write(sync.name, status, req.signal);
@@ -105,6 +121,13 @@ export async function reconcileSync(ctx: ReconcileContext, sync: SyncConfig, req
     }
     return { ok, status, ...extra };
   };
+
+  // 0. A definition from git that cannot run: reported, nothing else.
+  if (sync.invalid) {
+    return finish({ kind: "failed", reason: sync.invalid.reason, message: sync.invalid.message, source: sync.sourceRef, durationMs: elapsed() });
+  }
+  const own = splitKey(sync.name, ctx.agentNamespace);
+  const syncNamespace = "namespace" in sync ? sync.namespace : ctx.agentNamespace;
 
   // 1. Source.
   let revision: string;
@@ -122,10 +145,16 @@ export async function reconcileSync(ctx: ReconcileContext, sync: SyncConfig, req
   // 2. Dependencies.
   const waiting = unreadyDependencies(sync, revision, ctx.statusOf);
   if (waiting.length > 0) {
-    const message = `dependencies not ready: ${waiting.map((d) => `${d} (${ctx.statusOf(d)?.message ?? "not reconciled yet"})`).join(", ")}`;
+    const missing = waiting.filter((d) => ctx.exists && !ctx.exists(d));
+    const where = sync.origin ? `${sync.origin}: ` : "";
+    const message = missing.length > 0
+      ? `${where}spec.dependsOn: ${missing.map((d) => { const k = splitKey(d, ctx.agentNamespace); return `Kustomization/${k.namespace}/${k.name}`; }).join(", ")} not found`
+      : `dependencies not ready: ${waiting.map((d) => `${d} (${ctx.statusOf(d)?.message ?? "not reconciled yet"})`).join(", ")}`;
     return finish({ kind: "failed", reason: "DependencyNotReady", message, revision, source: sync.sourceRef, durationMs: elapsed() }, { requeueMs: dependencyRequeueMs(sync), dependencyNotReady: true });
   }
 
+  // Reported once per revision: what the build leaves out and why.
+  const newRevision = previous?.lastAttemptedRevision !== revision;
   if (previous?.lastAppliedRevision !== revision) {
     previous = nextStatus(previous, { kind: "progressing", revision, source: sync.sourceRef }, new Date().toISOString());
     await ctx.store.write(sync.name, previous, req.signal).catch((err: unknown) => rlog.warn(errorMessage(err)));
@@ -136,17 +165,35 @@ export async function reconcileSync(ctx: ReconcileContext, sync: SyncConfig, req
   let objects;
   try {
     await ctx.sources.export(sync.sourceRef, sha, ws.root, req.signal);
-    await applySourceIgnore(ws.root, req.signal);
+    await applySourceIgnore(ws.root, req.signal, ctx.sources.ignore(sync.sourceRef));
     const built = await buildSync({
       root: ws.root,
       path: sync.path,
       kustomize: ctx.kustomize,
-      owner: { sync: sync.name, namespace: ctx.agentNamespace },
+      owner: { sync: own.name, namespace: syncNamespace },
+      ...("overlay" in sync && sync.overlay ? { overlay: sync.overlay } : {}),
       ...(sync.targetNamespace ? { targetNamespace: sync.targetNamespace } : {}),
       signal: req.signal,
     });
     objects = built.objects;
     rlog.debug(`built ${objects.length} objects`);
+    if (ctx.define) {
+      const origins = await locateFluxObjects(ws.root, built.fluxObjects, req.signal);
+      const emptyBuild = built.objects.length === 0 && built.fluxObjects.length === 0;
+      const taken = ctx.define(sync.name, { objects: built.fluxObjects, origins }, { emptyBuild, allowEmpty: sync.allowEmpty });
+      if (taken.error) throw new Error(taken.error);
+      if (newRevision) for (const w of taken.warnings) rlog.warn(w);
+    }
+    if ("postBuild" in sync && sync.postBuild) {
+      const vars = await readSubstitutions(ctx.client, syncNamespace, sync.postBuild, req.signal);
+      const substituted = substituteObjects(objects, vars);
+      objects = substituted.objects;
+      if (newRevision) for (const w of substituted.warnings) rlog.warn(w);
+    }
+    if (newRevision && built.skipped.length > 0) {
+      const note = built.skipped.map((s) => `${s.id} skipped: ${s.reason}`).join("\n");
+      await ctx.events.record({ sync: sync.name, type: "Normal", reason: "Skipped", note, revision }, req.signal);
+    }
   } catch (err) {
     req.signal.throwIfAborted();
     return finish({ kind: "failed", reason: "BuildFailed", message: errorMessage(err), revision, source: sync.sourceRef, durationMs: elapsed() });
@@ -155,7 +202,7 @@ export async function reconcileSync(ctx: ReconcileContext, sync: SyncConfig, req
   }
 
   // 4. Apply, prune, health.
-  const client = sync.serviceAccountName ? ctx.client.impersonate(`system:serviceaccount:${ctx.agentNamespace}:${sync.serviceAccountName}`) : ctx.client;
+  const client = sync.serviceAccountName ? ctx.client.impersonate(`system:serviceaccount:${syncNamespace}:${sync.serviceAccountName}`) : ctx.client;
   let outcome: SyncOutcome;
   try {
     outcome = await applySync({
@@ -192,6 +239,18 @@ export async function reconcileSync(ctx: ReconcileContext, sync: SyncConfig, req
   }
   if (outcome.health?.healthy) {
     await ctx.events.record({ sync: sync.name, type: "Normal", reason: "HealthCheckPassed", note: `Health check passed in ${formatDuration(outcome.health.durationMs)}`, revision, ...withUid }, req.signal);
+  }
+  // A Kustomization's healthChecks: objects outside the build, waited for once the apply succeeded.
+  if (outcome.ok && "healthChecks" in sync && sync.healthChecks?.length) {
+    const started = performance.now();
+    const manager = new ResourceManager({ client, inventoryClient: ctx.client, log: rlog });
+    const refs = sync.healthChecks.map((h) => ({ apiVersion: h.apiVersion, kind: h.kind, metadata: { name: h.name, namespace: h.namespace } }));
+    const health = await manager.wait(refs, { timeoutMs: Math.max(1000, sync.timeoutMs - elapsed()), signal: req.signal });
+    if (!health.healthy) {
+      const bad = health.objects.filter((o) => o.status !== "Current").map((o) => `${o.id}: ${o.message}`);
+      return finish({ kind: "failed", reason: "HealthCheckFailed", message: `spec.healthChecks: ${bad.join("; ") || health.message}`, revision, source: sync.sourceRef, objects: outcome.inventory.objects, changeSet: summary, durationMs: elapsed() });
+    }
+    rlog.info(`health checks passed in ${formatDuration(performance.now() - started)}`);
   }
   if (!outcome.ok) {
     const f = describeFailure(outcome);

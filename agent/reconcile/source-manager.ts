@@ -21,6 +21,15 @@ export interface SourceManager {
   poke(name: string): boolean;
   /** The last fetched revision of a source, without fetching. */
   cached(name: string): FetchedRevision | undefined;
+  /**
+   * Replaces the set of sources (the configuration's plus those defined in git): new ones are
+   * added, changed ones start over with their new settings (the clone cache is kept), missing
+   * ones are dropped.
+   */
+  update(sources: readonly SourceConfig[]): void;
+  /** A source's `ignore` patterns (a GitRepository's `spec.ignore`), when it has them. */
+  ignore(name: string): string | undefined;
+  /** The current sources' names (keys). */
   readonly names: readonly string[];
 }
 
@@ -76,7 +85,18 @@ export function createSourceManager(options: SourceManagerOptions): SourceManage
     }
   };
   return {
-    names: [...entries.keys()],
+    get names() {
+      return [...entries.keys()];
+    },
+    update(list) {
+      const wanted = new Set(list.map((c) => c.name));
+      for (const name of [...entries.keys()]) if (!wanted.has(name)) entries.delete(name);
+      for (const config of list) {
+        const e = entries.get(config.name);
+        if (e && JSON.stringify(e.config) === JSON.stringify(config)) continue;
+        entries.set(config.name, { config, git: createGitSource({ source: config, cacheDir: options.cacheDir }), fetchedAt: 0, stale: true });
+      }
+    },
     revision(name, { force, signal } = {}) {
       const e = entries.get(name);
       if (!e) return Promise.reject(new SlipwayError(`source ${name}`, "is not configured"));
@@ -96,5 +116,6 @@ export function createSourceManager(options: SourceManagerOptions): SourceManage
       return true;
     },
     cached: (name) => entries.get(name)?.last,
+    ignore: (name) => (entries.get(name)?.config as { ignore?: string } | undefined)?.ignore,
   };
 }

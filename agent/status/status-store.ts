@@ -8,6 +8,7 @@ import type { KubeClient } from "../kube/kube-client.ts";
 import type { KubeObject } from "../kube/kube-object.ts";
 import { parentRef } from "../applyset/applyset-parent.ts";
 import { parseStatus, type SyncStatus } from "./sync-status.ts";
+import { keyToLabel, labelToKey } from "../flux/sync-key.ts";
 import { applySetToolingAnnotation, parentNamePrefix, reconcileRequestedAtAnnotation, reconcileWithSourceAnnotation, statusFieldManager, suspendAnnotation, syncLabel, toolingPrefix } from "../../core/well-known.ts";
 
 /** One sync's parent as the agent and the CLI see it. */
@@ -47,7 +48,7 @@ export function viewParent(cm: KubeObject): ParentView | undefined {
   const data = (cm.data ?? {}) as Record<string, string>;
   const status = parseStatus(data.status);
   return {
-    sync: labels[syncLabel] ?? name.slice(parentNamePrefix.length),
+    sync: labelToKey(labels[syncLabel] ?? name.slice(parentNamePrefix.length)),
     id: `ConfigMap/${cm.metadata.namespace ?? ""}/${name}`,
     ...(cm.metadata.uid ? { uid: cm.metadata.uid } : {}),
     ...(status ? { status } : {}),
@@ -79,7 +80,7 @@ export function createStatusStore(client: KubeClient, namespace: string): Status
       const body = {
         apiVersion: "v1",
         kind: "ConfigMap",
-        metadata: { name: ref.name, namespace, labels: { [syncLabel]: sync } },
+        metadata: { name: ref.name, namespace, labels: { [syncLabel]: keyToLabel(sync) } },
         data: { status: JSON.stringify(status) },
       };
       try {

@@ -43,6 +43,9 @@ export interface SyncStatus {
   lastHandledReconcileAt?: string;
   /** Whether the sync is suspended (configuration or `slipway suspend`). */
   suspended?: boolean;
+  /** For a sync defined in git: the key of the sync whose build defines it, and its prune setting (to garbage-collect it once it leaves git). */
+  definedBy?: string;
+  prune?: boolean;
 }
 
 const reasons: readonly string[] = [

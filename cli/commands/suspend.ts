@@ -3,12 +3,13 @@
  * `slipway resume NAME` (which shares this file's flag handling). The agent reads the
  * `slipway.dev/suspend` annotation on the sync's ApplySet parent.
  */
-import { SlipwayError } from "../../core/errors.ts";
 import { requestReconcile, setSuspended } from "../../agent/status/parent-requests.ts";
 import { ok, type CliIO, type CommandRun } from "../io.ts";
+import { createStatusStore } from "../../agent/status/status-store.ts";
+import { resolveSyncName, targetOf } from "./reconcile.ts";
 import { clusterFlags, clusterFlagsUsage, kubeClientFromFlags, parseFlags } from "../flags.ts";
 
-const usage = (verb: "suspend" | "resume"): string => `Usage: slipway ${verb} NAME [--namespace NS] [--kubeconfig FILE]
+const usage = (verb: "suspend" | "resume"): string => `Usage: slipway ${verb} [kustomization] NAME [--namespace NS] [--kubeconfig FILE]
 
 ${verb === "suspend" ? 'Stops the agent from reconciling sync NAME until "slipway resume NAME".' : "Lets the agent reconcile sync NAME again, and asks it to reconcile now."}
 
@@ -27,14 +28,14 @@ export async function runSuspend(args: string[], io: CliIO, suspend: boolean): P
       help: { type: "boolean", short: "h" },
     },
     ({ values, positionals }) => {
-      if (positionals.length !== 1 || !positionals[0]) throw new SlipwayError("NAME", "give exactly one sync name");
-      return { values, name: positionals[0] };
+      return { values, given: targetOf(positionals, false).name };
     },
   );
   if (!parsed.ok) return parsed.exit;
-  const { values, name } = parsed.flags;
+  const { values, given } = parsed.flags;
   const client = await kubeClientFromFlags(values);
   try {
+    const name = await resolveSyncName(createStatusStore(client, values.namespace), given, io.signal);
     await setSuspended(client, values.namespace, name, suspend, io.signal);
     if (suspend) {
       ok(io, `sync ${name} suspended`);

@@ -127,22 +127,84 @@ test("Flux image automation objects beside the workloads are left out of what is
   const ws = await createWorkspace();
   t.after(() => ws.dispose());
   await copyIntoWorkspace(examples, ws);
-  const res = await buildSync({ root: ws.root, path: "./clusters/eks", kustomize: await createKustomize() });
+  const res = await buildSync({ root: ws.root, path: "./clusters/eks/shop", kustomize: await createKustomize() });
   assert.deepEqual(res.generated, [
-    "shop/shop-configmap.yml",
-    "shop/shop-deployment.yml",
-    "shop/shop-ingress.yml",
-    "shop/shop-namespace.yml",
-    "shop/shop-policy.yml",
-    "shop/shop-registry.yml",
-    "shop/shop-service.yml",
-    "shop/update-policy.yml",
+    "ecr-job.yml",
+    "shop-configmap.yml",
+    "shop-deployment.yml",
+    "shop-ingress.yml",
+    "shop-namespace.yml",
+    "shop-policy.yml",
+    "shop-registry.yml",
+    "shop-service.yml",
+    "update-policy.yml",
   ]);
-  assert.equal(res.skipped.filter((id) => id.startsWith("ImageRepository/flux-system/")).length, 7);
-  assert.equal(res.skipped.filter((id) => id.startsWith("ImagePolicy/flux-system/")).length, 7);
-  assert.ok(res.skipped.includes("ImageUpdateAutomation/flux-system/flux-system"));
-  assert.equal(res.skipped.length, 15);
+  const skipped = res.skipped.map((s) => s.id);
+  assert.equal(skipped.filter((id) => id.startsWith("ImageRepository/flux-system/")).length, 7);
+  assert.equal(skipped.filter((id) => id.startsWith("ImagePolicy/flux-system/")).length, 7);
+  assert.ok(skipped.includes("ImageUpdateAutomation/flux-system/flux-system"));
+  assert.equal(skipped.length, 15);
+  assert.ok(res.skipped.every((s) => s.reason === "read from git by the CI step (Flux image automation)"));
   assert.ok(res.objects.every((o) => !o.apiVersion.startsWith("image.toolkit.fluxcd.io/")));
-  // Namespace, ConfigMap, Ingress, 7 Deployments, 7 Services.
-  assert.equal(res.objects.length, 17);
+  // Namespace, ConfigMap, Ingress, 7 Deployments, 7 Services, the ECR credentials CronJob.
+  assert.equal(res.objects.length, 18);
+});
+
+test("the seed's clusters/eks: Flux's install (gotk-components.yaml) is never applied, its GitRepository and Kustomization objects are set aside", async (t) => {
+  const examples = path.resolve(import.meta.dirname, "../../../examples/shop");
+  const ws = await createWorkspace();
+  t.after(() => ws.dispose());
+  await copyIntoWorkspace(examples, ws);
+  const res = await buildSync({ root: ws.root, path: "./clusters/eks", kustomize: await createKustomize() });
+  assert.ok(res.generated?.includes("flux-system"), "flux-system/ has its own kustomization.yaml");
+  const ids = res.objects.map(objectId);
+  // Nothing of Flux's install and none of its sync objects are sent to the API server.
+  assert.ok(ids.every((id) => !id.includes("toolkit.fluxcd.io") && !id.endsWith("-controller") && id !== "Namespace/flux-system"), ids.join("\n"));
+  assert.equal(res.objects.length, 18, "only the shop's objects remain");
+  const reasons = new Map(res.skipped.map((s) => [s.id, s.reason]));
+  assert.equal(reasons.get("Namespace/flux-system"), "part of Flux's install (app.kubernetes.io/instance: flux-system, version v0.14.2)");
+  assert.equal(reasons.get("CustomResourceDefinition/gitrepositories.source.toolkit.fluxcd.io"), "a CRD of Flux's source.toolkit.fluxcd.io group");
+  assert.equal(reasons.get("CustomResourceDefinition/kustomizations.kustomize.toolkit.fluxcd.io"), "a CRD of Flux's kustomize.toolkit.fluxcd.io group");
+  for (const c of ["source", "kustomize", "helm", "notification", "image-reflector", "image-automation"]) {
+    assert.match(reasons.get(`Deployment/flux-system/${c}-controller`) ?? "", /^part of Flux's install/);
+  }
+  assert.deepEqual(res.fluxObjects.map(objectId).sort(), [
+    "GitRepository/flux-system/flux-system",
+    "GitRepository/flux-system/monitoring",
+    "Kustomization/flux-system/flux-system",
+    "Kustomization/flux-system/monitoring-stack",
+  ]);
+});
+
+test("a Kustomization's overlay (namePrefix, nameSuffix, commonMetadata, patches, images, components) is laid over its path as Flux does", async (t) => {
+  const ws = await workspaceWith({
+    "apps/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels: { app: web }\n  template:\n    metadata:\n      labels: { app: web }\n    spec:\n      containers:\n        - name: web\n          image: nginx:1.0\n",
+    "components/comp/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources: [extra.yaml]\n",
+    "components/comp/extra.yaml": cm("extra"),
+  });
+  t.after(() => ws.dispose());
+  const res = await buildSync({
+    root: ws.root,
+    path: "apps",
+    kustomize: await createKustomize(),
+    targetNamespace: "shop",
+    overlay: {
+      namePrefix: "p-",
+      nameSuffix: "-s",
+      commonMetadata: { labels: { team: "shop" }, annotations: { owner: "platform" } },
+      patches: [{ patch: "- op: add\n  path: /spec/replicas\n  value: 3\n", target: { kind: "Deployment" } }],
+      images: [{ name: "nginx", newTag: "1.27" }],
+      components: ["../components/comp"],
+    },
+  });
+  const byKind = new Map(res.objects.map((o) => [o.kind, o]));
+  const d = byKind.get("Deployment") as unknown as { metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; spec: { replicas: number; selector: { matchLabels: Record<string, string> }; template: { spec: { containers: { image: string }[] } } } };
+  assert.equal(d.metadata.name, "p-web-s");
+  assert.equal(d.metadata.namespace, "shop");
+  assert.equal(d.metadata.labels?.team, "shop");
+  assert.equal(d.metadata.annotations?.owner, "platform");
+  assert.deepEqual(d.spec.selector.matchLabels, { app: "web" }, "commonMetadata labels never touch selectors");
+  assert.equal(d.spec.replicas, 3);
+  assert.equal(d.spec.template.spec.containers[0]?.image, "nginx:1.27");
+  assert.equal(byKind.get("ConfigMap")?.metadata.name, "p-extra-s", "the component, relative to the path");
 });

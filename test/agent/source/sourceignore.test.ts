@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, mkdirSync, writeFileSync, existsSync } from "node:fs";
+import { mkdtempSync, mkdirSync, writeFileSync, existsSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { compileIgnore, createIgnoreMatcher, ignoredPaths } from "../../../agent/source/sourceignore.ts";
@@ -81,4 +81,18 @@ test("a nested .sourceignore is scoped to its directory: unanchored at any depth
 test("matching is case-sensitive, as git's and Flux's", () => {
   assert.ok(!m("*.yaml\n").ignores("A.YAML", false));
   assert.ok(m("*.yaml\n").ignores("a.yaml", false));
+});
+
+test("a GitRepository's spec.ignore replaces the default exclusions; the repository's .sourceignore files still apply", async (t) => {
+  const root = mkdtempSync(path.join(tmpdir(), "slipway-ignore-"));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  for (const f of ["apps/a.yaml", "apps/logo.png", "docs/readme.yaml", "apps/local.yaml"]) {
+    mkdirSync(path.dirname(path.join(root, f)), { recursive: true });
+    writeFileSync(path.join(root, f), "x: 1\n");
+  }
+  writeFileSync(path.join(root, "apps/.sourceignore"), "local.yaml\n");
+  const removed = await applySourceIgnore(root, undefined, "/docs/\n");
+  assert.deepEqual(removed, ["apps/local.yaml", "docs/"]);
+  assert.ok(existsSync(path.join(root, "apps/logo.png")), "the default exclusion of images no longer applies");
+  assert.ok(existsSync(path.join(root, "apps/a.yaml")));
 });
