@@ -46,16 +46,23 @@ function flag(def: boolean) {
     .transform((v) => v ?? def);
 }
 
-/** A positive Go-style duration (`30s`, `1m`, `1h30m`) in milliseconds; absent or null is undefined (the caller's default). */
-const duration = z.unknown().transform((v, ctx): number | undefined => {
-  if (v === undefined || v === null) return undefined;
-  const ms = typeof v === "string" ? parseDuration(v) : undefined;
-  if (ms === undefined || ms <= 0) {
-    ctx.addIssue({ code: "custom", message: `"${String(v)}" is not a positive duration such as 30s, 1m or 1h30m` });
-    return z.NEVER;
-  }
-  return ms;
-});
+/**
+ * A schema for a positive Go-style duration (`30s`, `1m`, `1h30m`) in milliseconds; absent or
+ * null is undefined (the caller's default). `examples` end the message for anything else, in the
+ * notation the file's readers write (Flux's objects say `1m0s`).
+ */
+export function positiveDurationSchema(examples = "30s, 1m or 1h30m"): z.ZodType<number | undefined, unknown> {
+  return z.unknown().transform((v, ctx): number | undefined => {
+    if (v === undefined || v === null) return undefined;
+    const ms = typeof v === "string" ? parseDuration(v) : undefined;
+    if (ms === undefined || ms <= 0) {
+      ctx.addIssue({ code: "custom", message: `"${String(v)}" is not a positive duration such as ${examples}` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+}
+const duration = positiveDurationSchema();
 const optionalDuration = duration.optional();
 
 /** Which commit of a source to track: exactly one of branch, tag or commit. */

@@ -9,23 +9,14 @@
  * alone. Issues carry the key path inside the object; the caller maps it to `file:line`. Pure.
  */
 import * as z from "zod";
-import { parseDuration } from "../../core/duration.ts";
 import { parseWithSchema, showPath, type SchemaIssue } from "../../core/schema-issues.ts";
-import { defaultSyncTimeout, type SourceConfig, type SourceRef, type SyncConfig } from "../config/agent-config.ts";
+import { defaultSyncTimeout, positiveDurationSchema, type SourceConfig, type SourceRef, type SyncConfig } from "../config/agent-config.ts";
 import type { KubeObject } from "../kube/kube-object.ts";
 import { syncKey } from "./sync-key.ts";
 import { parseCodeCommitUrl } from "../../core/git/codecommit-url.ts";
 
 /** A positive Go duration in ms (`1m0s`, `3m0s`, `1h`); absent is undefined. */
-const duration = z.unknown().transform((v, ctx): number | undefined => {
-  if (v === undefined || v === null) return undefined;
-  const ms = typeof v === "string" ? parseDuration(v) : undefined;
-  if (ms === undefined || ms <= 0) {
-    ctx.addIssue({ code: "custom", message: `"${String(v)}" is not a positive duration such as 30s, 1m0s or 1h` });
-    return z.NEVER;
-  }
-  return ms;
-});
+const duration = positiveDurationSchema("30s, 1m0s or 1h");
 const optDuration = duration.optional();
 const str = z.string();
 const bool = z.boolean().optional();
