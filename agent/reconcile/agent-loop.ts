@@ -49,6 +49,24 @@ function ordered(syncs: readonly SyncSpec[]): SyncSpec[] {
 }
 
 /**
+ * The reconcile context of one run over `registry`: statuses from `statuses`, syncs known to the
+ * registry, and definitions found in a build taken into it, calling `defined` after each one the
+ * registry accepted (so the run can start or stop what the new set needs).
+ */
+function registryContext(context: AgentLoopOptions["context"], registry: SyncRegistry, statuses: Map<string, SyncStatus>, defined: () => void): ReconcileContext {
+  return {
+    ...context,
+    statusOf: (n) => statuses.get(n),
+    exists: (n) => registry.sync(n) !== undefined,
+    define: (sync, defs, opts) => {
+      const taken = registry.define(sync, defs, opts);
+      if (!taken.error) defined();
+      return taken;
+    },
+  };
+}
+
+/**
  * Reconciles every sync once, dependencies first; the syncs defined in git run after the build
  * that defines them. Returns the names (keys) of the syncs that failed.
  */
@@ -59,17 +77,9 @@ export async function runOnce(options: AgentLoopOptions): Promise<string[]> {
   for (const v of await context.store.list(options.hard).catch(() => [])) if (v.status) statuses.set(v.sync, v.status);
   const failed: string[] = [];
   const done = new Set<string>();
-  const ctx: ReconcileContext = {
-    ...context,
-    statusOf: (n) => statuses.get(n),
-    exists: (n) => registry.sync(n) !== undefined,
-    define: (sync, defs, opts) => {
-      const taken = registry.define(sync, defs, opts);
-      if (!taken.error) context.sources.update(registry.sources().filter((s) => !s.invalid));
-      return taken;
-    },
-  };
-  context.sources.update(registry.sources().filter((s) => !s.invalid));
+  const updateSources = (): void => context.sources.update(registry.sources().filter((s) => !s.invalid));
+  const ctx = registryContext(context, registry, statuses, updateSources);
+  updateSources();
   for (;;) {
     if (options.stop.aborted) break;
     const sync = ordered(registry.syncs()).find((s) => !done.has(s.name));
@@ -135,16 +145,7 @@ export function startAgentLoop(options: AgentLoopOptions): AgentLoop {
     }
     for (const [name, l] of sourceLoops) if (!registry.sources().some((s) => s.name === name && !s.invalid)) l.waker.wake();
   };
-  const ctx: ReconcileContext = {
-    ...context,
-    statusOf: (n) => statuses.get(n),
-    exists: (n) => registry.sync(n) !== undefined,
-    define: (sync, defs, opts) => {
-      const taken = registry.define(sync, defs, opts);
-      if (!taken.error) refresh();
-      return taken;
-    },
-  };
+  const ctx = registryContext(context, registry, statuses, refresh);
 
   const syncLoop = async (key: string): Promise<void> => {
     const waker = wakers.get(key) ?? createWaker();
