@@ -80,8 +80,11 @@ const refSchema = mapping(
   })
   .transform((r): SourceRef => (r.branch !== undefined ? { branch: r.branch } : r.tag !== undefined ? { tag: r.tag } : { commit: r.commit ?? "" }));
 
-/** Which commit of a source to track: exactly one of branch, tag or commit. */
-export type SourceRef = { branch: string } | { tag: string } | { commit: string };
+/**
+ * Which commit of a source to track: a branch, a tag, a commit, or (GitRepository objects in git
+ * only) the highest tag in a semver range or any git ref name (`refs/pull/1/head`).
+ */
+export type SourceRef = { branch: string } | { tag: string } | { commit: string } | { semver: string } | { name: string };
 
 /** A Secret with git credentials; its namespace defaults to the agent's (filled in by the root). */
 const secretRefSchema = mapping({
@@ -241,5 +244,7 @@ export type AgentConfig = z.output<typeof agentConfigSchema>;
 export function describeRef(ref: SourceRef): string {
   if ("branch" in ref) return `branch ${ref.branch}`;
   if ("tag" in ref) return `tag ${ref.tag}`;
+  if ("semver" in ref) return `semver range ${ref.semver}`;
+  if ("name" in ref) return `ref ${ref.name}`;
   return `commit ${ref.commit}`;
 }

@@ -3,7 +3,8 @@
  * of v1beta1, v1beta2 and v1), turned into the agent's own source and sync settings with Flux's
  * defaults: a Kustomization's `sourceRef.namespace` defaults to its own, `retryInterval` and
  * `timeout` to `interval`, `prune`, `wait`, `force` and `suspend` to false; a GitRepository
- * without `ref` follows branch `master`, its `timeout` is 60s and its Secret is in its namespace.
+ * without `ref` follows branch `master`, its `timeout` is 60s and its Secret is in its namespace;
+ * `ref` precedence is Flux's: commit, then name, then semver, then tag, then branch.
  * Fields Flux defines that the agent does not run yet, and fields nobody defines, are returned as
  * warnings naming the field, never dropped silently; `decryption` is an error on that object
  * alone. Issues carry the key path inside the object; the caller maps it to `file:line`. Pure.
@@ -14,6 +15,7 @@ import { defaultSyncTimeout, positiveDurationSchema, type SourceConfig, type Sou
 import type { KubeObject } from "../kube/kube-object.ts";
 import { syncKey } from "./sync-key.ts";
 import { parseCodeCommitUrl } from "../../core/git/codecommit-url.ts";
+import { refNameProblem, semverRangeProblem } from "../source/semver-ref.ts";
 
 /** A positive Go duration in ms (`1m0s`, `3m0s`, `1h`); absent is undefined. */
 const duration = positiveDurationSchema("30s, 1m0s or 1h");
@@ -153,9 +155,15 @@ export function readGitRepository(obj: KubeObject, agentNamespace: string): Spec
   let ref: SourceRef = { branch: "master" };
   const r = s.ref ?? {};
   if (r.commit !== undefined) ref = { commit: r.commit };
-  else if (r.name !== undefined) problems.push({ path: ["spec", "ref", "name"], message: "is not supported by Slipway yet (use branch, tag or commit)" });
-  else if (r.semver !== undefined) problems.push({ path: ["spec", "ref", "semver"], message: "is not supported by Slipway yet (use branch, tag or commit)" });
-  else if (r.tag !== undefined) ref = { tag: r.tag };
+  else if (r.name !== undefined) {
+    const problem = refNameProblem(r.name);
+    if (problem) problems.push({ path: ["spec", "ref", "name"], message: problem });
+    ref = { name: r.name };
+  } else if (r.semver !== undefined) {
+    const problem = semverRangeProblem(r.semver);
+    if (problem) problems.push({ path: ["spec", "ref", "semver"], message: `is not a semver range: ${problem}` });
+    ref = { semver: r.semver };
+  } else if (r.tag !== undefined) ref = { tag: r.tag };
   else if (r.branch !== undefined) ref = { branch: r.branch };
   if (r.commit !== undefined && !/^[0-9a-f]{40}$/.test(r.commit)) problems.push({ path: ["spec", "ref", "commit"], message: `"${r.commit}" is not a full 40-character commit SHA` });
   const provider = s.provider ?? "generic";

@@ -1,6 +1,8 @@
 /**
  * One git source: a bare repository per source under the cache directory, fetched shallowly
  * (`--depth 1`, only the tracked ref), and exported revision by revision into build directories.
+ * A semver range lists the remote's tags (`ls-remote`) and fetches only the tag it chooses, and
+ * only when its commit is not already there; a ref name is fetched under `refs/slipway/<name>`.
  * Git runs through core/exec `run` with credentials passed in its environment (askpass helper,
  * an `http.extraHeader` set through `GIT_CONFIG_*`, or `GIT_SSH_COMMAND` with a 0600 key file),
  * never on its command line.
@@ -14,6 +16,7 @@ import { GIT_SAFETY_ARGS, prepareGitAuth, type GitAuthCall, type PreparedGitAuth
 import { describeRef, type SourceConfig } from "../config/agent-config.ts";
 import { formatRevision } from "./revision.ts";
 import type { SourceAuth } from "./source-credentials.ts";
+import { highestSemverTags, parseLsRemoteTags, type RemoteTag } from "./semver-ref.ts";
 
 /** The outcome of a fetch. */
 export interface FetchedRevision {
@@ -48,23 +51,24 @@ const baseEnv = (): NodeJS.ProcessEnv => ({
   LC_ALL: "C",
 });
 
-async function authCall(auth: SourceAuth, url: string, tmpRoot: string, signal?: AbortSignal): Promise<{ call: GitAuthCall; prepared?: PreparedGitAuth }> {
+/** Auth opened once per fetch; every git call that talks to the remote asks it for its settings. */
+interface OpenedAuth {
+  forCall(signal?: AbortSignal): Promise<GitAuthCall>;
+  dispose(): Promise<void>;
+}
+
+async function openAuth(auth: SourceAuth, url: string, tmpRoot: string): Promise<OpenedAuth> {
   if (auth.kind === "bearer") {
     registerSecret(auth.token);
-    return {
-      call: {
-        env: { GIT_CONFIG_COUNT: "1", GIT_CONFIG_KEY_0: "http.extraHeader", GIT_CONFIG_VALUE_0: `Authorization: Bearer ${auth.token}` },
-        configArgs: ["-c", "credential.helper="],
-      },
+    const call: GitAuthCall = {
+      env: { GIT_CONFIG_COUNT: "1", GIT_CONFIG_KEY_0: "http.extraHeader", GIT_CONFIG_VALUE_0: `Authorization: Bearer ${auth.token}` },
+      configArgs: ["-c", "credential.helper="],
     };
+    return { forCall: () => Promise.resolve(call), dispose: () => Promise.resolve() };
   }
-  const prepared = await prepareGitAuth(auth, tmpRoot);
-  try {
-    return { call: await prepared.forCall(url, signal), prepared };
-  } catch (err) {
-    await prepared.dispose();
-    throw err;
-  }
+  const prepared: PreparedGitAuth = await prepareGitAuth(auth, tmpRoot);
+  // CodeCommit signs per call, so each remote call gets its own settings.
+  return { forCall: (signal) => prepared.forCall(url, signal), dispose: () => prepared.dispose() };
 }
 
 /** Creates the source; the bare repository is made on the first fetch. */
@@ -91,6 +95,30 @@ export function createGitSource(options: GitSourceOptions): GitSource {
   const hasCommit = (sha: string, signal?: AbortSignal): Promise<boolean> =>
     g(["cat-file", "-e", `${sha}^{commit}`], signal).then(() => true, () => false);
 
+  /** Fetches `refspec` shallowly with the auth of this fetch. */
+  const fetchRefspec = async (auth: OpenedAuth, refspec: string, signal: AbortSignal): Promise<void> => {
+    const call = await auth.forCall(signal);
+    await g(["fetch", "--quiet", "--no-tags", "--depth", "1", "--force", "origin", refspec], signal, call.env, call.configArgs);
+  };
+
+  /** The tag a semver range resolves to among the remote's tags, and its commit (fetched). */
+  const resolveSemver = async (auth: OpenedAuth, range: string, signal: AbortSignal): Promise<{ tag: string; sha: string }> => {
+    const call = await auth.forCall(signal);
+    const listed = await g(["ls-remote", "--tags", "origin"], signal, call.env, call.configArgs);
+    const tied = highestSemverTags(range, parseLsRemoteTags(listed.stdout));
+    for (const t of tied) {
+      if (!(await hasCommit(t.sha, signal))) await fetchRefspec(auth, `+refs/tags/${t.tag}:refs/tags/${t.tag}`, signal);
+    }
+    if (tied.length === 1 && tied[0]) return tied[0];
+    // Equal versions (build metadata apart): the newest commit wins, as Flux orders them.
+    let best = { ...(tied[0] as RemoteTag), time: -1 };
+    for (const t of tied) {
+      const time = Number((await g(["log", "-1", "--format=%ct", t.sha], signal)).stdout.trim());
+      if (time >= best.time) best = { ...t, time };
+    }
+    return best;
+  };
+
   return {
     async fetch(auth, signal) {
       const limit = AbortSignal.timeout(source.timeoutMs);
@@ -98,30 +126,35 @@ export function createGitSource(options: GitSourceOptions): GitSource {
       try {
         await ensureRepo(sig);
         const ref = source.ref;
-        let local: string;
-        let refspec: string | undefined;
-        if ("branch" in ref) {
-          local = `refs/remotes/origin/${ref.branch}`;
-          refspec = `+refs/heads/${ref.branch}:${local}`;
-        } else if ("tag" in ref) {
-          local = `refs/tags/${ref.tag}`;
-          refspec = `+refs/tags/${ref.tag}:${local}`;
-        } else {
-          local = ref.commit;
-          refspec = (await hasCommit(ref.commit, sig)) ? undefined : ref.commit;
-        }
-        if (refspec) {
-          const tmpRoot = path.join(options.cacheDir, ".tmp");
-          await mkdir(tmpRoot, { recursive: true });
-          const { call, prepared } = await authCall(auth, source.url, tmpRoot, sig);
-          try {
-            await g(["fetch", "--quiet", "--no-tags", "--depth", "1", "--force", "origin", refspec], sig, call.env, call.configArgs);
-          } finally {
-            await prepared?.dispose();
+        const tmpRoot = path.join(options.cacheDir, ".tmp");
+        await mkdir(tmpRoot, { recursive: true });
+        const opened = await openAuth(auth, source.url, tmpRoot);
+        try {
+          let local: string;
+          let chosenTag: string | undefined;
+          if ("branch" in ref) {
+            local = `refs/remotes/origin/${ref.branch}`;
+            await fetchRefspec(opened, `+refs/heads/${ref.branch}:${local}`, sig);
+          } else if ("tag" in ref) {
+            local = `refs/tags/${ref.tag}`;
+            await fetchRefspec(opened, `+refs/tags/${ref.tag}:${local}`, sig);
+          } else if ("semver" in ref) {
+            const chosen = await resolveSemver(opened, ref.semver, sig);
+            local = chosen.sha;
+            chosenTag = chosen.tag;
+          } else if ("name" in ref) {
+            // Any reference the remote advertises (refs/pull/1/head, refs/merge-requests/1/head), kept under its own name.
+            local = `refs/slipway/${ref.name}`;
+            await fetchRefspec(opened, `+${ref.name}:${local}`, sig);
+          } else {
+            local = ref.commit;
+            if (!(await hasCommit(ref.commit, sig))) await fetchRefspec(opened, ref.commit, sig);
           }
+          const sha = (await g(["rev-parse", "--verify", "--quiet", `${local}^{commit}`], sig)).stdout.trim();
+          return { sha, revision: formatRevision(ref, sha, chosenTag) };
+        } finally {
+          await opened.dispose();
         }
-        const sha = (await g(["rev-parse", "--verify", "--quiet", `${local}^{commit}`], sig)).stdout.trim();
-        return { sha, revision: formatRevision(ref, sha) };
       } catch (err) {
         if (limit.aborted && !signal?.aborted) {
           throw new SlipwayError(subject, `fetching ${describeRef(source.ref)} of ${source.url} timed out after ${source.timeoutMs / 1000}s`, { cause: err });

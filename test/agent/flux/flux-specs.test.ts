@@ -46,6 +46,25 @@ test("a GitRepository without ref follows master; ref precedence is commit, then
   assert.deepEqual(r3.value.ref, { commit: sha });
 });
 
+test("ref.name wins over semver, tag and branch; semver over tag and branch; bad ones name the field", () => {
+  const base = (ref: string) => obj(`apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: { name: m, namespace: flux-system }\nspec: { interval: 30m, url: https://x/y, ref: ${ref} }\n`);
+  const named = readGitRepository(base('{ name: refs/pull/1/head, semver: ">=1.0.0", tag: v1, branch: main }'), "x");
+  assert.ok(named.ok);
+  assert.deepEqual(named.value.ref, { name: "refs/pull/1/head" });
+  const ranged = readGitRepository(base('{ semver: ">=1.0.0 <2.0.0", tag: v1, branch: main }'), "x");
+  assert.ok(ranged.ok);
+  assert.deepEqual(ranged.value.ref, { semver: ">=1.0.0 <2.0.0" });
+  const badRange = readGitRepository(base('{ semver: ">=x.y.z" }'), "x");
+  assert.ok(!badRange.ok);
+  assert.match(specIssueText(badRange.errors[0] ?? { path: [], message: "" }), /^spec\.ref\.semver: is not a semver range: .*improper constraint/);
+  const shortName = readGitRepository(base("{ name: main }"), "x");
+  assert.ok(!shortName.ok);
+  assert.deepEqual(shortName.errors.map(specIssueText), ['spec.ref.name: "main" is not a full reference name (e.g. refs/heads/main, refs/pull/1/head)']);
+  const dotted = readGitRepository(base('{ name: "refs/heads/a..b" }'), "x");
+  assert.ok(!dotted.ok);
+  assert.match(specIssueText(dotted.errors[0] ?? { path: [], message: "" }), /^spec\.ref\.name: "refs\/heads\/a\.\.b" contains "\.\."/);
+});
+
 test("errors and warnings name the field: invalid interval, decryption, unknown and not-run fields", () => {
   const k = readKustomization(obj(`apiVersion: kustomize.toolkit.fluxcd.io/v1
 kind: Kustomization

@@ -119,3 +119,40 @@ test("a bearer token goes in an Authorization header, never on the command line"
     return true;
   });
 });
+
+test("semver: the highest matching tag of the remote, followed as tags are added; ref.name fetches any reference", async (t) => {
+  const env = integration(t);
+  if (!env) return;
+  const repo = await createGitRepo(env, t, { files: { "x.yaml": "x: 1\n" } });
+  const v100 = await pushTag(repo, "main", "v1.0.0");
+  await pushChanges(repo, "main", { "x.yaml": "x: 2\n" });
+  const v120 = await pushTag(repo, "main", "v1.2.0");
+  await pushChanges(repo, "main", { "x.yaml": "x: 3\n" });
+  await pushTag(repo, "main", "v2.0.0");
+  await pushTag(repo, "main", "not-a-version");
+  const cache = mkdtempSync(path.join(tmpdir(), "slipway-cache-"));
+  const src = createGitSource({ source: source(repo.httpUrl, { semver: ">=1.0.0 <2.0.0" }, "semver"), cacheDir: cache });
+  const first = await src.fetch({ kind: "none" });
+  assert.equal(first.revision, `v1.2.0@sha1:${v120}`, "the highest tag in the range, not v2.0.0");
+  assert.notEqual(v100, v120);
+  const out = path.join(mkdtempSync(path.join(tmpdir(), "slipway-export-")), "tree");
+  await src.export(first.sha, out);
+  assert.equal(readFileSync(path.join(out, "x.yaml"), "utf8"), "x: 2\n");
+  const v130 = await pushChanges(repo, "main", { "x.yaml": "x: 4\n" });
+  await pushTag(repo, "main", "v1.3.0");
+  assert.equal((await src.fetch({ kind: "none" })).revision, `v1.3.0@sha1:${v130}`, "a new tag in the range is taken at the next fetch");
+  await assert.rejects(createGitSource({ source: source(repo.httpUrl, { semver: ">=3.0.0" }, "none"), cacheDir: cache }).fetch({ kind: "none" }), (err: Error) => {
+    assert.match(err.message, /^source none: cannot fetch semver range >=3\.0\.0 of /);
+    assert.match(String(err.cause), /no match found for semver: >=3\.0\.0/);
+    return true;
+  });
+
+  // A pull request head: a reference outside refs/heads and refs/tags.
+  const pr = (await run("git", ["--git-dir", repo.bareDir, "rev-parse", "refs/heads/main~1"])).stdout.trim();
+  await run("git", ["--git-dir", repo.bareDir, "update-ref", "refs/pull/7/head", pr]);
+  const named = await createGitSource({ source: source(repo.httpUrl, { name: "refs/pull/7/head" }, "named"), cacheDir: cache }).fetch({ kind: "none" });
+  assert.equal(named.revision, `refs/pull/7/head@sha1:${pr}`, "the revision names the reference in full, as Flux writes it");
+  const tagByName = await createGitSource({ source: source(repo.httpUrl, { name: "refs/tags/v1.0.0" }, "tagname"), cacheDir: cache }).fetch({ kind: "none" });
+  assert.equal(tagByName.revision, `refs/tags/v1.0.0@sha1:${v100}`, "an annotated tag by name resolves to its commit");
+  await assert.rejects(createGitSource({ source: source(repo.httpUrl, { name: "refs/pull/8/head" }, "gone"), cacheDir: cache }).fetch({ kind: "none" }), /^SlipwayError: source gone: cannot fetch ref refs\/pull\/8\/head/);
+});

@@ -9,6 +9,8 @@ test("revisions are written as Flux writes them", () => {
   assert.equal(formatRevision({ branch: "eks" }, sha), `eks@sha1:${sha}`);
   assert.equal(formatRevision({ tag: "v1.2.0" }, sha), `v1.2.0@sha1:${sha}`);
   assert.equal(formatRevision({ commit: sha }, sha), `sha1:${sha}`);
+  assert.equal(formatRevision({ semver: ">=1.0.0" }, sha, "v1.4.0"), `v1.4.0@sha1:${sha}`, "a semver range shows the tag it chose");
+  assert.equal(formatRevision({ name: "refs/pull/1/head" }, sha), `refs/pull/1/head@sha1:${sha}`, "a ref name in full");
   assert.equal(revisionSha(`eks@sha1:${sha}`), sha);
   assert.equal(revisionSha(`sha1:${sha}`), sha);
   assert.equal(revisionSha("eks"), undefined);
