@@ -19,6 +19,7 @@ import { createEventRecorder } from "./status/event-recorder.ts";
 import { createStatusStore } from "./status/status-store.ts";
 import { createDirSecretReader, createKubeSecretReader } from "./source/source-credentials.ts";
 import { createSourceManager } from "./reconcile/source-manager.ts";
+import { createSourceStatusStore, sourceStatusRecorder } from "./status/source-status.ts";
 import { runOnce, startAgentLoop, type AgentLoopOptions } from "./reconcile/agent-loop.ts";
 
 /** Options for {@link runAgent}. */
@@ -60,7 +61,8 @@ export async function runAgent(options: RunAgentOptions): Promise<string[]> {
   const client: KubeClient = await createKubeClient({ ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}) });
   const metrics = createAgentMetrics();
   const secrets = options.secretsDir ? createDirSecretReader(options.secretsDir) : createKubeSecretReader(client);
-  const sources = createSourceManager({ sources: config.sources, cacheDir, secrets, metrics, log });
+  const sourceStatus = sourceStatusRecorder(createSourceStatusStore(client, config.namespace), log);
+  const sources = createSourceManager({ sources: config.sources, cacheDir, secrets, metrics, log, status: sourceStatus });
   const kustomize = await createKustomize();
   const store = createStatusStore(client, config.namespace);
   const events = createEventRecorder(client, config.namespace, log);
@@ -120,6 +122,7 @@ export async function runAgent(options: RunAgentOptions): Promise<string[]> {
     log.info("stopped");
     return [];
   } finally {
+    await sourceStatus.flush();
     signal.removeEventListener("abort", onStop);
     client.close();
   }

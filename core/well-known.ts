@@ -25,6 +25,10 @@ export const syncNameLabel = "slipway.dev/name";
 export const syncNamespaceLabel = "slipway.dev/namespace";
 /** Label on every parent the agent writes status to, naming the sync. */
 export const syncLabel = "slipway.dev/sync";
+/** Prefix of a source's status ConfigMap: source `flux-system/flux-system` → `slipway.source.flux-system.flux-system` (a dot, so it never meets a sync's `slipway-…` parent). */
+export const sourceStatusNamePrefix = "slipway.source.";
+/** Label on every source status ConfigMap, naming the source. */
+export const sourceLabel = "slipway.dev/source";
 
 /** Set by `slipway reconcile` to an ISO time; the agent reconciles and records it as `lastHandledReconcileAt`. */
 export const reconcileRequestedAtAnnotation = "slipway.dev/reconcile-requested-at";

@@ -20,7 +20,7 @@ import { dependencyOrder } from "./dependency-order.ts";
 import { nextRunDelay, jittered } from "./schedule.ts";
 import { createWaker, type Waker } from "./wake-signal.ts";
 import { reconcileSync, type ReconcileContext } from "./reconcile-sync.ts";
-import { garbageCollect, orphansOf } from "./garbage-collect.ts";
+import { createCollector, type CollectorRegistry } from "./garbage-collect.ts";
 
 /** Options for the loops. */
 export interface AgentLoopOptions {
@@ -66,6 +66,12 @@ function registryContext(context: AgentLoopOptions["context"], registry: SyncReg
   };
 }
 
+/** The registry as the garbage collector asks it. */
+const collectorRegistry = (registry: SyncRegistry): CollectorRegistry => ({
+  hasSync: (k: string): boolean => registry.sync(k) !== undefined,
+  hasSource: (k: string): boolean => registry.sources().some((s) => s.name === k),
+});
+
 /**
  * Reconciles every sync once, dependencies first; the syncs defined in git run after the build
  * that defines them. Returns the names (keys) of the syncs that failed.
@@ -79,6 +85,7 @@ export async function runOnce(options: AgentLoopOptions): Promise<string[]> {
   const done = new Set<string>();
   const updateSources = (): void => context.sources.update(registry.sources().filter((s) => !s.invalid));
   const ctx = registryContext(context, registry, statuses, updateSources);
+  const collector = createCollector(context, collectorRegistry(registry), { retry: false, stop: options.stop, hard: options.hard });
   updateSources();
   for (;;) {
     if (options.stop.aborted) break;
@@ -94,7 +101,7 @@ export async function runOnce(options: AgentLoopOptions): Promise<string[]> {
     statuses.set(sync.name, out.status);
     if (!out.ok) failed.push(sync.name);
     // What this build no longer defines is garbage-collected once it applied.
-    if (out.ok) for (const gone of await orphansOf(context, sync.name, (k) => registry.sync(k) !== undefined, options.hard).catch(() => [])) await garbageCollect(context, gone, options.hard);
+    if (out.ok) await collector.collect(sync.name).catch(() => undefined);
   }
   return failed;
 }
@@ -146,6 +153,7 @@ export function startAgentLoop(options: AgentLoopOptions): AgentLoop {
     for (const [name, l] of sourceLoops) if (!registry.sources().some((s) => s.name === name && !s.invalid)) l.waker.wake();
   };
   const ctx = registryContext(context, registry, statuses, refresh);
+  const collector = createCollector(context, collectorRegistry(registry), { retry: true, stop, hard });
 
   const syncLoop = async (key: string): Promise<void> => {
     const waker = wakers.get(key) ?? createWaker();
@@ -183,7 +191,7 @@ export function startAgentLoop(options: AgentLoopOptions): AgentLoop {
           delay = nextRunDelay(sync, failures, out.requeueMs);
           if (out.ok) for (const other of registry.syncs()) if (other.dependsOn.includes(sync.name)) wakers.get(other.name)?.wake();
           // What this build no longer defines is garbage-collected once it applied.
-          if (out.ok) for (const gone of await orphansOf(context, sync.name, (k) => registry.sync(k) !== undefined, hard)) await garbageCollect(context, gone, hard);
+          if (out.ok) await collector.collect(sync.name);
           if (!out.ok && !out.dependencyNotReady) log.info(`retrying in ${Math.round(delay / 1000)}s`, { sync: sync.name, failures });
         } catch (err) {
           if (hard.aborted) break;
@@ -253,6 +261,7 @@ export function startAgentLoop(options: AgentLoopOptions): AgentLoop {
     await parentPoller();
     // Loops started later (syncs defined in git) are in `running` too.
     for (let n = 0; n < running.length; n = running.length) await Promise.all(running.slice(n));
+    await collector.settled();
   })();
 
   return {

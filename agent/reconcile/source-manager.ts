@@ -4,9 +4,10 @@
  * callers sharing one fetch. Credentials are read for every fetch, so a rotated Secret is used
  * without a restart.
  */
-import { SlipwayError } from "../../core/errors.ts";
+import { SlipwayError, errorMessage } from "../../core/errors.ts";
 import type { Logger } from "../../core/log.ts";
-import type { SourceConfig } from "../config/agent-config.ts";
+import { describeRef, type SourceConfig } from "../config/agent-config.ts";
+import type { FetchOutcome, SourceSettings } from "../status/source-status.ts";
 import { createGitSource, type FetchedRevision, type GitSource } from "../source/git-source.ts";
 import { resolveSourceAuth, type SecretReader } from "../source/source-credentials.ts";
 import type { AgentMetrics } from "../metrics/agent-metrics.ts";
@@ -43,6 +44,8 @@ export interface SourceManagerOptions {
   log: Logger;
   /** Clock in ms, for tests. Default Date.now. */
   now?: () => number;
+  /** Told of every fetch's outcome and of every source that leaves (a source's own status, agent/status/source-status.ts). */
+  status?: { fetched(name: string, settings: SourceSettings, outcome: FetchOutcome): void; removed(name: string): void };
 }
 
 interface Entry {
@@ -53,6 +56,8 @@ interface Entry {
   stale: boolean;
   inFlight?: Promise<FetchedRevision>;
 }
+
+const settingsOf = (c: SourceConfig & { definedBy?: string }): SourceSettings => ({ url: c.url, ref: describeRef(c.ref), ...(c.definedBy ? { definedBy: c.definedBy } : {}) });
 
 /** Creates the manager; nothing is fetched until asked. */
 export function createSourceManager(options: SourceManagerOptions): SourceManager {
@@ -73,6 +78,7 @@ export function createSourceManager(options: SourceManagerOptions): SourceManage
       const auth = await resolveSourceAuth(e.config, options.secrets, signal);
       const got = await e.git.fetch(auth, signal);
       options.metrics?.fetched(e.config.name, true, (performance.now() - start) / 1000);
+      options.status?.fetched(e.config.name, settingsOf(e.config), { ok: true, revision: got.revision, durationMs: performance.now() - start });
       if (got.revision !== e.last?.revision) log.info(`fetched revision ${got.revision}`, { revision: got.revision });
       else log.debug("no new commits", { revision: got.revision });
       e.last = got;
@@ -81,6 +87,7 @@ export function createSourceManager(options: SourceManagerOptions): SourceManage
       return got;
     } catch (err) {
       options.metrics?.fetched(e.config.name, false, (performance.now() - start) / 1000);
+      if (!signal?.aborted) options.status?.fetched(e.config.name, settingsOf(e.config), { ok: false, error: errorMessage(err), durationMs: performance.now() - start });
       throw err;
     }
   };
@@ -90,7 +97,11 @@ export function createSourceManager(options: SourceManagerOptions): SourceManage
     },
     update(list) {
       const wanted = new Set(list.map((c) => c.name));
-      for (const name of [...entries.keys()]) if (!wanted.has(name)) entries.delete(name);
+      for (const name of [...entries.keys()]) {
+        if (wanted.has(name)) continue;
+        entries.delete(name);
+        options.status?.removed(name);
+      }
       for (const config of list) {
         const e = entries.get(config.name);
         if (e && JSON.stringify(e.config) === JSON.stringify(config)) continue;

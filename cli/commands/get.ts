@@ -4,14 +4,15 @@
  * get` prints NAME READY MESSAGE REVISION SUSPENDED (the seed's `flux get` order); Flux's nouns
  * print Flux's current columns NAME REVISION SUSPENDED READY MESSAGE, with NAMESPACE first under
  * `-A`. Without `-A` the nouns show the syncs of the agent's namespace and of Flux's
- * `flux-system`, where a Flux repository keeps its objects. Sources have no parent of their own:
- * a source's row is what its syncs last fetched (the newest attempted revision; Ready=False with
- * the fetch error when the last fetch failed).
+ * `flux-system`, where a Flux repository keeps its objects. A source's row is its own status
+ * (agent/status/source-status.ts: the last fetch's outcome, the last good revision, its time);
+ * a source that never fetched (an invalid definition) is shown from its syncs' status.
  */
 import { SlipwayError } from "../../core/errors.ts";
 import { fluxNamespace } from "../../core/well-known.ts";
 import { createStatusStore, type ParentView } from "../../agent/status/status-store.ts";
 import { splitKey } from "../../agent/flux/sync-key.ts";
+import { createSourceStatusStore, type SourceView } from "../../agent/status/source-status.ts";
 import { table, type CliIO, type CommandRun } from "../io.ts";
 import { clusterFlags, clusterFlagsUsage, kubeClientFromFlags, parseFlags, outputFormat } from "../flags.ts";
 
@@ -58,6 +59,11 @@ export interface FluxRow {
   suspended: boolean;
   ready: string;
   message: string;
+  /** Sources only: Flux's reason, the URL, the tracked ref and when the last fetch ended. */
+  reason?: string;
+  url?: string;
+  ref?: string;
+  lastFetchTime?: string;
 }
 
 /** The Kustomizations' rows: every sync, by namespace and name. Pure. */
@@ -77,15 +83,20 @@ export function kustomizationRows(views: readonly ParentView[], agentNamespace: 
     .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
 }
 
-/** The GitRepositories' rows, from what their syncs last fetched. Pure. */
-export function sourceRows(views: readonly ParentView[], agentNamespace: string): FluxRow[] {
+/** The GitRepositories' rows: each source's own status, else what its syncs last fetched. Pure. */
+export function sourceRows(views: readonly ParentView[], agentNamespace: string, sources: readonly SourceView[] = []): FluxRow[] {
   const bySource = new Map<string, ParentView[]>();
   for (const v of views) {
     const src = v.status?.source;
     if (src) bySource.set(src, [...(bySource.get(src) ?? []), v]);
   }
   const rows: FluxRow[] = [];
+  for (const { source, status } of sources) {
+    const { namespace, name } = splitKey(source, agentNamespace);
+    rows.push({ namespace, name, revision: status.revision ?? "", suspended: false, ready: status.ready, message: status.message.replace(/\s*\n\s*/g, " "), reason: status.reason, url: status.url, ref: status.ref, lastFetchTime: status.lastFetchTime });
+  }
   for (const [key, list] of bySource) {
+    if (sources.some((s) => s.source === key)) continue;
     const { namespace, name } = splitKey(key, agentNamespace);
     // The most recent fetch among its syncs decides (syncs that never fetched say nothing).
     const fetched = list.filter((v) => v.status?.lastAttemptedRevision !== undefined || v.status?.reason === "ArtifactFailed");
@@ -148,7 +159,7 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
     const all = values["all-namespaces"];
     const visible = (r: FluxRow): boolean => all || r.namespace === values.namespace || r.namespace === fluxNamespace;
     const ks = kustomizationRows(views, values.namespace).filter(visible);
-    const srcs = sourceRows(views, values.namespace).filter(visible);
+    const srcs = sourceRows(views, values.namespace, noun === "kustomizations" ? [] : await createSourceStatusStore(client, values.namespace).list(io.signal)).filter(visible);
     if (values.output === "json") {
       const out = noun === "kustomizations" ? { kustomizations: ks } : noun === "sources" ? { gitrepositories: srcs } : { gitrepositories: srcs, kustomizations: ks };
       io.stdout(JSON.stringify(out, null, 2) + "\n");

@@ -36,4 +36,12 @@ test("Flux's columns for Kustomizations and GitRepositories, NAMESPACE first wit
     ["slipway-system", "flux-system", rev, "True", `Fetched revision: ${rev}`],
   ]);
   assert.match(fluxTable(src, false, "gitrepository/").split("\n")[1] ?? "", /^gitrepository\/monitoring\s+main@sha1:b{40}\s+False\s+True\s+Fetched revision/);
+  // A source's own status wins over its syncs': a failed fetch shows with the last good revision.
+  const own = sourceRows(views, "slipway-system", [
+    { source: "flux-system/monitoring", status: { ready: "False", reason: "GitOperationFailed", message: "source flux-system/monitoring: cannot fetch\nbranch main", revision: mon, url: "https://x/m.git", ref: "branch main", lastFetchTime: "2026-01-01T00:05:00Z", lastTransitionTime: "2026-01-01T00:05:00Z", lastFetchDurationMs: 3 } },
+  ]);
+  assert.deepEqual(own.map((r) => [r.name, r.revision, r.ready, r.message, r.reason, r.lastFetchTime]), [
+    ["monitoring", mon, "False", "source flux-system/monitoring: cannot fetch branch main", "GitOperationFailed", "2026-01-01T00:05:00Z"],
+    ["flux-system", rev, "True", `Fetched revision: ${rev}`, undefined, undefined],
+  ]);
 });

@@ -150,6 +150,17 @@ syncs:
   assert.equal(src.code, 0, src.stderr);
   assert.match(src.stdout, new RegExp(`\\nflux-system\\s+monitoring\\s+main@sha1:${monSha}\\s+False\\s+True\\s+Fetched revision: main@sha1:${monSha}`));
   assert.match(src.stdout, new RegExp(`\\n${agentNs}\\s+flux-system\\s+eks@sha1:${first}\\s+False\\s+True\\s+Fetched revision: eks@sha1:${first}`));
+  // Each source has a status of its own: URL, ref, the last fetch's time, in -o json.
+  const srcJson = await runSlipway(["get", "sources", "git", "-A", "-n", agentNs, "-o", "json", "--kubeconfig", env.kubeconfig]);
+  assert.equal(srcJson.code, 0, srcJson.stderr);
+  const gitrepos = (JSON.parse(srcJson.stdout) as { gitrepositories: { namespace: string; name: string; ready: string; reason?: string; revision: string; url?: string; ref?: string; lastFetchTime?: string }[] }).gitrepositories;
+  const monRepo = gitrepos.find((g) => g.namespace === "flux-system" && g.name === "monitoring");
+  assert.equal(monRepo?.reason, "Succeeded", JSON.stringify(gitrepos));
+  assert.equal(monRepo?.ref, "branch main");
+  assert.equal(monRepo?.revision, `main@sha1:${monSha}`);
+  assert.equal(monRepo?.url, monitoring.httpUrl);
+  assert.ok(Date.now() - Date.parse(monRepo?.lastFetchTime ?? "") < 10 * 60_000, `a recent fetch time: ${monRepo?.lastFetchTime}`);
+  assert.equal(JSON.parse(await kubectl(env, ["get", "configmap", "slipway.source.flux-system.monitoring", "-n", agentNs, "-o", "jsonpath={.data.status}"])).ready, "True", "kept in a ConfigMap of its own");
   // The root's twin in gotk-sync.yaml is the root, not a second sync; v1beta1's validation is noted.
   assert.equal(await readStatus(env, agentNs, "flux-system/flux-system"), undefined);
   assert.match(r1.stderr, /clusters\/eks\/flux-system\/gotk-sync\.yaml:\d+: Kustomization\/flux-system\/flux-system: spec\.validation: is ignored/);
@@ -171,6 +182,7 @@ syncs:
   assert.equal((await kubectl(env, ["get", "cronjob", "-n", "flux-system", "-o", "name"])).trim(), "", "the CronJob left git and was pruned");
   assert.equal((await kubectl(env, ["get", "configmap", "grafana", "-n", monNs, "-o", "name", "--ignore-not-found"])).trim(), "", "monitoring-stack's objects were pruned");
   assert.equal(await readStatus(env, agentNs, "flux-system/monitoring-stack"), undefined, "and its parent removed");
+  assert.equal((await kubectl(env, ["get", "configmap", "slipway.source.flux-system.monitoring", "-n", agentNs, "-o", "name", "--ignore-not-found"])).trim(), "", "the source that left git has no status any more");
   assert.match(r2.stderr, /left git: 1 objects pruned \(ConfigMap\/[a-z0-9-]+\/grafana\)/);
   assert.equal((await kubectl(env, ["get", "deployments", "-n", appNs, "-o", "name"])).trim().split("\n").length, 7, "the shop stays");
 });
