@@ -7,7 +7,7 @@
 import { mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { errorMessage } from "../core/errors.ts";
+import { SlipwayError, errorMessage } from "../core/errors.ts";
 import { createLogger, type Logger } from "../core/log.ts";
 import { registerSecret } from "../core/redact.ts";
 import type { AgentConfig } from "./config/agent-config.ts";
@@ -21,6 +21,7 @@ import { createDirSecretReader, createKubeSecretReader } from "./source/source-c
 import { createSourceManager } from "./reconcile/source-manager.ts";
 import { createSourceStatusStore, sourceStatusRecorder } from "./status/source-status.ts";
 import { runOnce, startAgentLoop, type AgentLoopOptions } from "./reconcile/agent-loop.ts";
+import { defaultIdentity, startLeaderElection, type LeaderElection } from "./leader/leader-election.ts";
 
 /** Options for {@link runAgent}. */
 export interface RunAgentOptions {
@@ -41,6 +42,15 @@ export interface RunAgentOptions {
   graceMs?: number;
   /** How often parents are polled for requests. Default 2000 ms. */
   pollIntervalMs?: number;
+  /**
+   * Elect one replica through the Lease `slipway-agent` in the agent's namespace; the others
+   * serve probes and metrics and stand by. Default true (daemon only; `once` never campaigns).
+   */
+  leaderElect?: boolean;
+  /** Lease timings (see agent/leader/leader-election.ts for their defaults). */
+  leaderElection?: { leaseDurationMs?: number; renewDeadlineMs?: number; retryPeriodMs?: number };
+  /** Holder identity of the Lease and reporting instance of Events. Default: `$POD_NAME`, the pod's hostname, or `host_pid`. */
+  identity?: string;
   /** Called once the HTTP server listens, with its port. */
   onListening?: (port: number) => void;
   log?: Logger;
@@ -65,7 +75,8 @@ export async function runAgent(options: RunAgentOptions): Promise<string[]> {
   const sources = createSourceManager({ sources: config.sources, cacheDir, secrets, metrics, log, status: sourceStatus });
   const kustomize = await createKustomize();
   const store = createStatusStore(client, config.namespace);
-  const events = createEventRecorder(client, config.namespace, log);
+  const identity = options.identity ?? defaultIdentity();
+  const events = createEventRecorder(client, config.namespace, log, undefined, identity);
   const hard = new AbortController();
   const onStop = (): void => {
     log.info("stopping: finishing the reconcile in progress");
@@ -111,12 +122,29 @@ export async function runAgent(options: RunAgentOptions): Promise<string[]> {
     });
     log.info(`listening on port ${server.port}`, { listen: options.listen ?? config.listen });
     options.onListening?.(server.port);
-    const loop = startAgentLoop(loopOptions);
-    running.loop = loop;
+    let election: LeaderElection | undefined;
     try {
+      if (options.leaderElect !== false) {
+        election = startLeaderElection({ client, namespace: config.namespace, identity, log, signal, ...options.leaderElection });
+        // Standing by until elected (or stopped): probes and metrics are served meanwhile.
+        const elected = await election.elected.then(() => true, () => false);
+        if (!elected) {
+          log.info("stopped before being elected");
+          return [];
+        }
+      }
+      const lost = election?.lost;
+      const loop = startAgentLoop({
+        ...loopOptions,
+        // A lost Lease stops the loops and aborts the apply in progress at once.
+        ...(lost ? { stop: AbortSignal.any([signal, lost]), hard: AbortSignal.any([hard.signal, lost]) } : {}),
+      });
+      running.loop = loop;
       await loop.done;
+      if (lost?.aborted) throw new SlipwayError(`agent ${identity}`, "stopped: leadership lost (another replica may reconcile now)", { cause: lost.reason });
     } finally {
       clearInterval(apiTimer);
+      await election?.release();
       await server.close();
     }
     log.info("stopped");

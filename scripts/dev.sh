@@ -25,5 +25,6 @@ case "$task" in
   test)      ensure_deps; exec node scripts/test.ts "$@" ;;
   demo)      ensure_deps; exec node examples/demo.ts "$@" ;;
   bench)     ensure_deps; exec node scripts/bench.ts "$@" ;;
-  *) echo "usage: scripts/dev.sh build|typecheck|lint|testenv|test|demo|bench|node [args]" >&2; exit 2 ;;
+  image)     ensure_deps; exec node scripts/image.ts "$@" ;;
+  *) echo "usage: scripts/dev.sh build|typecheck|lint|testenv|test|demo|bench|image|node [args]" >&2; exit 2 ;;
 esac

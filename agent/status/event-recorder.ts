@@ -43,8 +43,7 @@ export function truncateNote(text: string, max = 1024): string {
 }
 
 /** Creates a recorder writing to `namespace` (the agent's); `client` undefined logs only. */
-export function createEventRecorder(client: KubeClient | undefined, namespace: string, log: Logger, now: () => Date = () => new Date()): EventRecorder {
-  const instance = hostname();
+export function createEventRecorder(client: KubeClient | undefined, namespace: string, log: Logger, now: () => Date = () => new Date(), instance = hostname()): EventRecorder {
   return {
     async record(event, signal) {
       const fields = { sync: event.sync, reason: event.reason, revision: event.revision };

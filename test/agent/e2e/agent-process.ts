@@ -80,9 +80,12 @@ export function cacheDir(): string {
   return mkdtempSync(path.join(tmpdir(), "slipway-agent-cache-"));
 }
 
-/** The usual flags: config, kubeconfig, cache dir. */
+/**
+ * The usual flags: config, kubeconfig, cache dir, and no leader election (a restarted process
+ * is a new holder and would wait for its predecessor's Lease; test/agent/leader/ tests election).
+ */
 export function agentArgs(env: TestEnv, config: string, cache: string): string[] {
-  return ["--config", config, "--kubeconfig", env.kubeconfig, "--cache-dir", cache];
+  return ["--config", config, "--kubeconfig", env.kubeconfig, "--cache-dir", cache, "--leader-elect=false"];
 }
 
 /** Polls `check` every 500 ms until it returns a value other than undefined, or fails after `timeoutMs`. */

@@ -20,7 +20,7 @@ interface Obj {
   metadata: { name: string; namespace?: string };
   data?: Record<string, string>;
   subjects?: { namespace?: string }[];
-  spec?: { template?: { spec?: { containers?: { command?: string[]; resources?: { requests?: Record<string, string> } }[] } } };
+  spec?: { template?: { spec?: { containers?: { command?: string[]; args?: string[]; resources?: { requests?: Record<string, string> } }[] } } };
 }
 
 async function build(dir: string): Promise<Obj[]> {
@@ -32,7 +32,7 @@ test("deploy/ builds into the agent's install, with a valid configuration", asyn
   const objs = await build(deploy);
   assert.deepEqual(objs.map((o) => `${o.kind}/${o.metadata.name}`).sort(), [
     "ClusterRole/slipway-agent", "ClusterRoleBinding/slipway-agent", "ConfigMap/" + objs.find((o) => o.kind === "ConfigMap")?.metadata.name, "Deployment/slipway-agent",
-    "Namespace/slipway-system", "Service/slipway-agent", "ServiceAccount/slipway-agent",
+    "Namespace/slipway-system", "PodDisruptionBudget/slipway-agent", "Service/slipway-agent", "ServiceAccount/slipway-agent",
   ].sort());
   const cm = objs.find((o) => o.kind === "ConfigMap");
   assert.match(cm?.metadata.name ?? "", /^slipway-config-[a-z0-9]+$/);
@@ -40,7 +40,9 @@ test("deploy/ builds into the agent's install, with a valid configuration", asyn
   assert.deepEqual(result.issues, [], "the shipped configuration validates");
   assert.deepEqual(result.config?.syncs.map((s) => s.path), ["./deploy", "./clusters/eks"]);
   const container = objs.find((o) => o.kind === "Deployment")?.spec?.template?.spec?.containers?.[0];
-  assert.deepEqual(container?.command, ["node", "/app/dist/cli.js", "agent", "--config", "/etc/slipway/config.yaml"]);
+  // Only args: the image's entrypoint (tini, then the agent) stays PID 1.
+  assert.equal(container?.command, undefined);
+  assert.deepEqual(container?.args, ["agent", "--config", "/etc/slipway/config.yaml"]);
   assert.equal(container?.resources?.requests?.memory, "64Mi");
 });
 
