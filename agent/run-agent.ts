@@ -15,6 +15,7 @@ import { createKubeClient, type KubeClient } from "./kube/kube-client.ts";
 import { createKustomize } from "./build/kustomize-runner.ts";
 import { createAgentMetrics } from "./metrics/agent-metrics.ts";
 import { startAgentServer } from "./server/agent-server.ts";
+import { apiSpecs, createStatusApi } from "./api/status-api.ts";
 import { createEventRecorder } from "./status/event-recorder.ts";
 import { createStatusStore } from "./status/status-store.ts";
 import { createDirSecretReader, createKubeSecretReader } from "./source/source-credentials.ts";
@@ -38,6 +39,8 @@ export interface RunAgentOptions {
   listen?: string;
   /** Shared secret for `POST /hook/<source>`. Default `$SLIPWAY_HOOK_TOKEN`, else none. */
   hookToken?: string;
+  /** Bearer token of the status API (`/api/v1/…`). Default `$SLIPWAY_API_TOKEN`, else the API is off. */
+  apiToken?: string;
   /** How long the reconcile in progress may run after stop. Default 100 s. */
   graceMs?: number;
   /** How often parents are polled for requests. Default 2000 ms. */
@@ -67,6 +70,8 @@ export async function runAgent(options: RunAgentOptions): Promise<string[]> {
   await mkdir(workDir, { recursive: true });
   const hookToken = options.hookToken ?? process.env.SLIPWAY_HOOK_TOKEN;
   registerSecret(hookToken);
+  const apiToken = options.apiToken ?? process.env.SLIPWAY_API_TOKEN;
+  registerSecret(apiToken);
 
   const client: KubeClient = await createKubeClient({ ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}) });
   const metrics = createAgentMetrics();
@@ -114,6 +119,7 @@ export async function runAgent(options: RunAgentOptions): Promise<string[]> {
       listen: options.listen ?? config.listen,
       hookToken,
       log,
+      handle: createStatusApi({ store, client, token: apiToken, log, specs: () => apiSpecs(running.loop?.specs() ?? config) }),
       handlers: {
         metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
         notReady: () => apiError,

@@ -12,7 +12,7 @@
  */
 import { errorMessage } from "../../core/errors.ts";
 import type { AgentConfig } from "../config/agent-config.ts";
-import { SyncRegistry, type SyncSpec } from "../flux/sync-registry.ts";
+import { SyncRegistry, type SourceSpec, type SyncSpec } from "../flux/sync-registry.ts";
 import type { SyncStatus } from "../status/sync-status.ts";
 import { nextStatus } from "../status/sync-status.ts";
 import type { ParentView } from "../status/status-store.ts";
@@ -41,6 +41,8 @@ export interface AgentLoop {
   poke(source: string): boolean;
   /** Resolves when every loop has ended (after `stop`). */
   done: Promise<void>;
+  /** The syncs and sources run now (configuration and git), for the status API. */
+  specs(): { syncs: readonly SyncSpec[]; sources: readonly SourceSpec[] };
 }
 
 /** The syncs' dependency order, ignoring the dependencies of definitions that cannot run (they may form the cycle). */
@@ -272,5 +274,6 @@ export function startAgentLoop(options: AgentLoopOptions): AgentLoop {
       return true;
     },
     done,
+    specs: () => ({ syncs: registry.syncs(), sources: registry.sources() }),
   };
 }

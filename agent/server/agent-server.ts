@@ -41,6 +41,8 @@ export interface AgentServerOptions {
   refusedLogIntervalMs?: number;
   /** Clock, for tests. Default Date.now. */
   now?: () => number;
+  /** Asked first for every request; resolves true when it answered (the status API, agent/api). */
+  handle?: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<boolean>;
 }
 
 /** A running server. */
@@ -145,6 +147,7 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
     }
     void (async () => {
       try {
+        if (options.handle && (await options.handle(req, res))) return;
         if (req.method === "GET" && url.pathname === "/metrics") {
           const m = await handlers.metrics();
           send(res, 200, m.body, m.contentType);
