@@ -1,7 +1,8 @@
 /**
  * Running `kustomize build`: the standalone `kustomize` binary when it is on PATH, otherwise
  * `kubectl kustomize`, always with the root-only load restrictor (a kustomization may not read
- * files outside its own directory tree).
+ * files outside its own directory tree) and with `helmCharts` enabled (`--enable-helm`, run by
+ * the agent's helm).
  *
  * A hostile repository cannot take the agent down through kustomize: before it runs, every YAML
  * file it could read is checked for alias bombs (refused naming file:line), and it runs with a
@@ -82,7 +83,9 @@ export async function createKustomize(options: KustomizeOptions = {}): Promise<K
       if (displayRoot && path.relative(displayRoot, dir).startsWith("..")) await checkTreeAliases(dir, undefined, signal);
       try {
         const env = { ...process.env, KUSTOMIZE_PLUGIN_HOME: "/nonexistent", GOMEMLIMIT: String(Math.floor(maxMemoryBytes * 0.75)) };
-        const res = await run(program, [...prefix, dir, "--load-restrictor", "LoadRestrictionsRootOnly"], { signal, env, ...limits });
+        // helmCharts: kustomize runs the agent's helm (`$SLIPWAY_HELM`, else helm on PATH).
+        const helmArgs = ["--enable-helm", "--helm-command", process.env.SLIPWAY_HELM || "helm"];
+        const res = await run(program, [...prefix, dir, "--load-restrictor", "LoadRestrictionsRootOnly", ...helmArgs], { signal, env, ...limits });
         return res.stdout;
       } catch (err) {
         signal?.throwIfAborted();

@@ -29,3 +29,18 @@ export function isFluxKustomization(obj: Pick<KubeObject, "apiVersion" | "kind">
 export function isFluxSyncObject(obj: Pick<KubeObject, "apiVersion" | "kind">): boolean {
   return isGitRepository(obj) || isFluxKustomization(obj);
 }
+
+/** API group of Flux's HelmRelease. */
+export const fluxHelmGroup = "helm.toolkit.fluxcd.io";
+
+/** Whether `obj` is a Flux HelmRepository (v1beta1, v1beta2, v1): rendered by agent/helm, never applied. */
+export function isHelmRepository(obj: Pick<KubeObject, "apiVersion" | "kind">): boolean {
+  const { group, version } = splitApiVersion(obj.apiVersion);
+  return obj.kind === "HelmRepository" && group === fluxSourceGroup && fluxSyncVersions.includes(version);
+}
+
+/** Whether `obj` is a Flux HelmRelease (v2beta1, v2beta2, v2): rendered by agent/helm, never applied. */
+export function isHelmRelease(obj: Pick<KubeObject, "apiVersion" | "kind">): boolean {
+  const { group, version } = splitApiVersion(obj.apiVersion);
+  return obj.kind === "HelmRelease" && group === fluxHelmGroup && ["v2beta1", "v2beta2", "v2"].includes(version);
+}

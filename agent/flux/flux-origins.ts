@@ -11,7 +11,7 @@ import { LineCounter, parseAllDocuments, isMap, isNode, isScalar, isSeq, type Do
 import { walkTree } from "../../core/walk-tree.ts";
 import type { KubeObject } from "../kube/kube-object.ts";
 import { objectId } from "../kube/kube-object.ts";
-import { isFluxSyncObject } from "./flux-objects.ts";
+import { isFluxSyncObject, isHelmRelease, isHelmRepository } from "./flux-objects.ts";
 
 /** Where one object was written. */
 export interface ObjectOrigin {
@@ -46,7 +46,8 @@ async function scan(root: string, signal?: AbortSignal): Promise<Found[]> {
       if (typeof value !== "object" || value === null) continue;
       const o = value as Partial<KubeObject>;
       if (typeof o.apiVersion !== "string" || typeof o.kind !== "string" || typeof o.metadata?.name !== "string") continue;
-      if (!isFluxSyncObject({ apiVersion: o.apiVersion, kind: o.kind })) continue;
+      const typed = { apiVersion: o.apiVersion, kind: o.kind };
+      if (!isFluxSyncObject(typed) && !isHelmRelease(typed) && !isHelmRepository(typed)) continue;
       const start = isNode(d.contents) && d.contents.range ? lines.linePos(d.contents.range[0]).line : 1;
       // The line of the key (`decryption:`), not of its value, which may start on the next line.
       const lineOf = (path: readonly (string | number)[]): number => {

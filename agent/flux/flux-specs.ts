@@ -6,8 +6,8 @@
  * without `ref` follows branch `master`, its `timeout` is 60s and its Secret is in its namespace;
  * `ref` precedence is Flux's: commit, then name, then semver, then tag, then branch.
  * Fields Flux defines that the agent does not run yet, and fields nobody defines, are returned as
- * warnings naming the field, never dropped silently; `decryption` is an error on that object
- * alone. Issues carry the key path inside the object; the caller maps it to `file:line`. Pure.
+ * warnings naming the field, never dropped silently; a `decryption` provider other than sops
+ * is an error on that object alone. Issues carry the key path inside the object; the caller maps it to `file:line`. Pure.
  */
 import * as z from "zod";
 import { parseWithSchema, showPath, type SchemaIssue } from "../../core/schema-issues.ts";
@@ -72,7 +72,7 @@ const kustomizationSpec = z.object({
       substituteFrom: z.array(z.object({ kind: z.enum(["ConfigMap", "Secret"]), name: str.min(1), optional: bool })).optional(),
     })
     .optional(),
-  decryption: z.unknown().optional(),
+  decryption: z.object({ provider: str, secretRef: nameRef.optional() }).optional(),
   validation: z.unknown().optional(),
 });
 /** Kustomization fields Flux defines that the agent does not act on, and how it treats them. */
@@ -117,6 +117,8 @@ export type FluxSync = SyncConfig & {
   postBuild?: PostBuild;
   /** Objects outside the build to wait for after each apply (kstatus rules), within the timeout. */
   healthChecks?: { apiVersion: string; kind: string; name: string; namespace: string }[];
+  /** SOPS decryption (agent/sops): the Secret of keys, in the Kustomization's namespace. */
+  decryption?: { provider: "sops"; secretRef?: string };
 };
 
 /** Issues of unknown and not-run fields of `spec` (`spec.<key>`), as warnings. */
@@ -210,7 +212,7 @@ export function readKustomization(obj: KubeObject, agentNamespace: string): Spec
   const problems: SpecIssue[] = [];
   if (s.interval === undefined) problems.push({ path: ["spec", "interval"], message: "is required" });
   if (s.sourceRef.kind !== "GitRepository") problems.push({ path: ["spec", "sourceRef", "kind"], message: `"${s.sourceRef.kind}" is not supported by Slipway yet (GitRepository)` });
-  if (s.decryption !== undefined) problems.push({ path: ["spec", "decryption"], message: "is not supported by Slipway yet: SOPS-encrypted manifests cannot be decrypted; this Kustomization is not applied" });
+  if (s.decryption && s.decryption.provider !== "sops") problems.push({ path: ["spec", "decryption", "provider"], message: `"${s.decryption.provider}" is not supported (sops); this Kustomization is not applied` });
   if (s.path !== undefined && !insideRepository(s.path)) problems.push({ path: ["spec", "path"], message: `"${s.path}" leaves the repository` });
   (s.healthChecks ?? []).forEach((h, i) => {
     if (!h.apiVersion) problems.push({ path: ["spec", "healthChecks", i, "apiVersion"], message: "is required by Slipway (e.g. apps/v1)" });
@@ -249,6 +251,7 @@ export function readKustomization(obj: KubeObject, agentNamespace: string): Spec
       ...(s.serviceAccountName ? { serviceAccountName: s.serviceAccountName } : {}),
       ...(Object.keys(overlay).length > 0 ? { overlay } : {}),
       ...(s.postBuild ? { postBuild: { substitute: s.postBuild.substitute ?? {}, substituteFrom: (s.postBuild.substituteFrom ?? []).map((f) => ({ kind: f.kind, name: f.name, optional: f.optional ?? false })) } } : {}),
+      ...(s.decryption ? { decryption: { provider: "sops" as const, ...(s.decryption.secretRef ? { secretRef: s.decryption.secretRef.name } : {}) } } : {}),
       ...(s.healthChecks?.length ? { healthChecks: s.healthChecks.map((h) => ({ apiVersion: h.apiVersion ?? "", kind: h.kind, name: h.name, namespace: h.namespace ?? namespace })) } : {}),
     },
   };

@@ -14,6 +14,9 @@ import { readSubstitutions } from "../flux/substitution-values.ts";
 import { splitKey } from "../flux/sync-key.ts";
 import { formatDuration } from "../../core/duration.ts";
 import { buildSync } from "../build/build-sync.ts";
+import { decryptSync } from "../sops/decrypt-sync.ts";
+import { completeHelm, expandHelm, hasHelmObjects, type HelmExpansion } from "../helm/expand-helm.ts";
+import path from "node:path";
 import type { Kustomize } from "../build/kustomize-runner.ts";
 import { createWorkspace } from "../build/workspace.ts";
 import { applySourceIgnore } from "../source/apply-sourceignore.ts";
@@ -163,6 +166,7 @@ export async function reconcileSync(ctx: ReconcileContext, sync: SyncSpec, req: 
   // 3. Build, in a private copy of the revision's tree.
   const ws = await createWorkspace(ctx.workDir);
   let objects;
+  let helm: HelmExpansion | undefined;
   try {
     await ctx.sources.export(sync.sourceRef, sha, ws.root, req.signal);
     await applySourceIgnore(ws.root, req.signal, ctx.sources.ignore(sync.sourceRef));
@@ -184,12 +188,14 @@ export async function reconcileSync(ctx: ReconcileContext, sync: SyncSpec, req: 
       if (taken.error) throw new Error(taken.error);
       if (newRevision) for (const w of taken.warnings) rlog.warn(w);
     }
+    if ("decryption" in sync && sync.decryption) objects = await decryptSync({ client: ctx.client, namespace: syncNamespace, decryption: sync.decryption, objects, root: ws.root, signal: req.signal, warn: (w) => newRevision && rlog.warn(w) });
     if ("postBuild" in sync && sync.postBuild) {
       const vars = await readSubstitutions(ctx.client, syncNamespace, sync.postBuild, req.signal);
       const substituted = substituteObjects(objects, vars);
       objects = substituted.objects;
       if (newRevision) for (const w of substituted.warnings) rlog.warn(w);
     }
+    if (hasHelmObjects(objects)) objects = (helm = await expandHelm(objects, { client: ctx.client, kustomize: ctx.kustomize, agentNamespace: ctx.agentNamespace, sync: sync.name, root: ws.root, timeoutMs: sync.timeoutMs, log: rlog, signal: req.signal, ...(ctx.workDir ? { chartCacheDir: path.join(path.dirname(ctx.workDir), "charts") } : {}) })).objects;
     if (newRevision && built.skipped.length > 0) {
       const note = built.skipped.map((s) => `${s.id} skipped: ${s.reason}`).join("\n");
       await ctx.events.record({ sync: sync.name, type: "Normal", reason: "Skipped", note, revision }, req.signal);
@@ -252,6 +258,8 @@ export async function reconcileSync(ctx: ReconcileContext, sync: SyncSpec, req: 
     }
     rlog.info(`health checks passed in ${formatDuration(performance.now() - started)}`);
   }
+  const hookFailure = helm?.releases.length ? await completeHelm(helm, { client: ctx.client, agentNamespace: ctx.agentNamespace, sync: sync.name, timeoutMs: sync.timeoutMs, log: rlog, signal: req.signal }, { ok: outcome.ok, message: describeFailure(outcome).message }) : undefined;
+  if (hookFailure) return finish({ kind: "failed", reason: "ReconciliationFailed", message: hookFailure, revision, source: sync.sourceRef, objects: outcome.inventory.objects, changeSet: summary, durationMs: elapsed() });
   if (!outcome.ok) {
     const f = describeFailure(outcome);
     return finish({ kind: "failed", reason: f.reason, message: f.message, revision, source: sync.sourceRef, objects: outcome.inventory.objects, changeSet: summary, durationMs: elapsed() });

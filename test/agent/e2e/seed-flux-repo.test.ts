@@ -4,7 +4,7 @@
  * gotk-sync.yaml is recognised as the root (its settings win: its secretRef flux-system is used),
  * the shop and the monitoring stack (a second repository, defined by a GitRepository and a
  * Kustomization committed under clusters/eks/) are applied, `${cluster}` is substituted from a
- * ConfigMap, a Kustomization with `decryption` fails alone, and no Flux controller or CRD appears.
+ * ConfigMap, a Kustomization with an unknown `decryption` provider fails alone, and no Flux controller or CRD appears.
  * Then removed from git means garbage-collected: monitoring-stack's objects and parent, the ECR
  * credentials CronJob. And Flux's own install in flux-system/ is never applied and never touched:
  * on a cluster without Flux no toolkit CRD or controller appears; with Flux's CRDs and
@@ -94,7 +94,7 @@ spec:
     kind: GitRepository
     name: flux-system
   decryption:
-    provider: sops
+    provider: vault
 `;
   const first = await pushChanges(repo, "eks", {
     clusters: { copyFrom: path.join(tree, "clusters") },
@@ -133,7 +133,7 @@ syncs:
   assert.equal(labels["slipway.dev/namespace"], "flux-system");
   const sec = await readStatus(env, agentNs, "flux-system/secrets");
   assert.equal(sec?.ready, "False");
-  assert.match(sec?.message ?? "", /^clusters\/eks\/secrets\.yaml:14: Kustomization\/flux-system\/secrets: spec\.decryption: is not supported by Slipway yet/);
+  assert.match(sec?.message ?? "", /^clusters\/eks\/secrets\.yaml:15: Kustomization\/flux-system\/secrets: spec\.decryption\.provider: "vault" is not supported \(sops\)/);
   // A dependsOn naming no Kustomization: that sync alone waits, naming the field and file:line.
   const orphan = await readStatus(env, agentNs, "flux-system/orphan");
   assert.equal(orphan?.reason, "DependencyNotReady");

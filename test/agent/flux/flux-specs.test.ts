@@ -78,10 +78,17 @@ spec: { interval: 5 minutes, prune: true, sourceRef: { kind: GitRepository, name
   const d = readKustomization(obj(`apiVersion: kustomize.toolkit.fluxcd.io/v1
 kind: Kustomization
 metadata: { name: a, namespace: apps }
-spec: { interval: 5m, prune: true, sourceRef: { kind: GitRepository, name: s }, decryption: { provider: sops } }
+spec: { interval: 5m, prune: true, sourceRef: { kind: GitRepository, name: s }, decryption: { provider: vault } }
 `), "slipway-system");
   assert.ok(!d.ok);
-  assert.match(specIssueText(d.errors[0] ?? { path: [], message: "" }), /^spec\.decryption: is not supported by Slipway yet/);
+  assert.match(specIssueText(d.errors[0] ?? { path: [], message: "" }), /^spec\.decryption\.provider: "vault" is not supported \(sops\)/);
+  const sops = readKustomization(obj(`apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: { name: a, namespace: apps }
+spec: { interval: 5m, sourceRef: { kind: GitRepository, name: s }, decryption: { provider: sops, secretRef: { name: sops-keys } } }
+`), "slipway-system");
+  assert.ok(sops.ok);
+  assert.deepEqual(sops.value.decryption, { provider: "sops", secretRef: "sops-keys" });
   const noInterval = readGitRepository(obj(`apiVersion: source.toolkit.fluxcd.io/v1beta2\nkind: GitRepository\nmetadata: { name: m }\nspec: { url: https://x/y }\n`), "x");
   assert.ok(!noInterval.ok);
   assert.deepEqual(noInterval.errors.map(specIssueText), ["spec.interval: is required"]);
