@@ -260,3 +260,15 @@ export class SyncRegistry {
     return this.resolved.syncs.find((s) => s.name === key);
   }
 }
+
+/** Settings that only schedule a sync (when it runs next, how long a run may take) or say where it came from. */
+const scheduleOnly = new Set(["intervalMs", "retryIntervalMs", "timeoutMs", "origin"]);
+
+/**
+ * Whether two specs of one sync would build or apply differently (anything but its schedule and
+ * origin differs): the root adopting its twin's settings from git needs a new build only then. Pure.
+ */
+export function runSettingsDiffer(a: SyncSpec, b: SyncSpec): boolean {
+  const strip = (s: SyncSpec): string => JSON.stringify(Object.fromEntries(Object.entries(s).filter(([k]) => !scheduleOnly.has(k)).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))));
+  return strip(a) !== strip(b);
+}

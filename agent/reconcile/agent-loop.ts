@@ -55,14 +55,15 @@ function ordered(syncs: readonly SyncSpec[]): SyncSpec[] {
  * registry, and definitions found in a build taken into it, calling `defined` after each one the
  * registry accepted (so the run can start or stop what the new set needs).
  */
-function registryContext(context: AgentLoopOptions["context"], registry: SyncRegistry, statuses: Map<string, SyncStatus>, defined: () => void): ReconcileContext {
+function registryContext(context: AgentLoopOptions["context"], registry: SyncRegistry, statuses: Map<string, SyncStatus>, defined: (definer: string) => void): ReconcileContext {
   return {
     ...context,
     statusOf: (n) => statuses.get(n),
     exists: (n) => registry.sync(n) !== undefined,
+    current: (n) => registry.sync(n),
     define: (sync, defs, opts) => {
       const taken = registry.define(sync, defs, opts);
-      if (!taken.error) defined();
+      if (!taken.error) defined(sync);
       return taken;
     },
   };
@@ -126,7 +127,7 @@ export function startAgentLoop(options: AgentLoopOptions): AgentLoop {
   // Starts the loops of syncs and sources new to the registry; the loops of those that left end
   // by themselves (they look their spec up on each turn) once woken.
   const specs = new Map<string, string>();
-  const refresh = (): void => {
+  const refresh = (definer?: string): void => {
     context.sources.update(registry.sources().filter((s) => !s.invalid));
     if (stop.aborted) return;
     for (const s of registry.syncs()) {
@@ -135,7 +136,8 @@ export function startAgentLoop(options: AgentLoopOptions): AgentLoop {
       const changed = specs.get(s.name) !== spec;
       specs.set(s.name, spec);
       if (wakers.has(s.name)) {
-        if (changed) wakers.get(s.name)?.wake();
+        // The definer itself is running: it takes its new settings in that run (reconcile-sync).
+        if (changed && s.name !== definer) wakers.get(s.name)?.wake();
         continue;
       }
       wakers.set(s.name, createWaker());
@@ -190,7 +192,7 @@ export function startAgentLoop(options: AgentLoopOptions): AgentLoop {
           const out = await reconcileSync(ctx, sync, { previous: statuses.get(sync.name), withSource, signal: hard, ...(requestedAt ? { requestedAt } : {}) });
           statuses.set(sync.name, out.status);
           failures = out.ok || out.dependencyNotReady ? 0 : failures + 1;
-          delay = nextRunDelay(sync, failures, out.requeueMs);
+          delay = nextRunDelay(registry.sync(key) ?? sync, failures, out.requeueMs);
           if (out.ok) for (const other of registry.syncs()) if (other.dependsOn.includes(sync.name)) wakers.get(other.name)?.wake();
           // What this build no longer defines is garbage-collected once it applied.
           if (out.ok) await collector.collect(sync.name);

@@ -7,7 +7,7 @@
 import { errorMessage } from "../../core/errors.ts";
 import type { Logger } from "../../core/log.ts";
 import type { SyncConfig } from "../config/agent-config.ts";
-import type { FluxDefinitions, SyncSpec } from "../flux/sync-registry.ts";
+import { runSettingsDiffer, type FluxDefinitions, type SyncSpec } from "../flux/sync-registry.ts";
 import { locateFluxObjects } from "../flux/flux-origins.ts";
 import { substituteObjects } from "../flux/substitute.ts";
 import { readSubstitutions } from "../flux/substitution-values.ts";
@@ -53,6 +53,8 @@ export interface ReconcileContext {
    */
   /** Whether a sync of that key is defined (configuration or git). Default: every dependency is assumed to exist. */
   exists?(sync: string): boolean;
+  /** The sync's spec now (its own build may have just changed it: the root's twin in git). Default: the spec the run started with. */
+  current?(sync: string): SyncSpec | undefined;
   define?(sync: string, defs: FluxDefinitions, options: { emptyBuild: boolean; allowEmpty: boolean }): { error?: string; warnings: string[] };
 }
 
@@ -65,6 +67,8 @@ export interface ReconcileRequest {
   /** Status before this run. */
   previous?: SyncStatus;
   signal: AbortSignal;
+  /** Set on the second pass of a run whose own build changed its settings; no third pass. */
+  adopted?: boolean;
 }
 
 /** The result of one reconcile. */
@@ -167,6 +171,7 @@ export async function reconcileSync(ctx: ReconcileContext, sync: SyncSpec, req: 
   const ws = await createWorkspace(ctx.workDir);
   let objects;
   let helm: HelmExpansion | undefined;
+  let adopt: SyncSpec | undefined;
   try {
     await ctx.sources.export(sync.sourceRef, sha, ws.root, req.signal);
     await applySourceIgnore(ws.root, req.signal, ctx.sources.ignore(sync.sourceRef));
@@ -187,6 +192,9 @@ export async function reconcileSync(ctx: ReconcileContext, sync: SyncSpec, req: 
       const taken = ctx.define(sync.name, { objects: built.fluxObjects, origins }, { emptyBuild, allowEmpty: sync.allowEmpty });
       if (taken.error) throw new Error(taken.error);
       if (newRevision) for (const w of taken.warnings) rlog.warn(w);
+      // The root's twin in its own build: its settings in git win, from this very run on.
+      const now = ctx.current?.(sync.name);
+      if (now && !req.adopted && runSettingsDiffer(sync, now)) adopt = now;
     }
     if ("decryption" in sync && sync.decryption) objects = await decryptSync({ client: ctx.client, namespace: syncNamespace, decryption: sync.decryption, objects, root: ws.root, signal: req.signal, warn: (w) => newRevision && rlog.warn(w) });
     if ("postBuild" in sync && sync.postBuild) {
@@ -205,6 +213,10 @@ export async function reconcileSync(ctx: ReconcileContext, sync: SyncSpec, req: 
     return finish({ kind: "failed", reason: "BuildFailed", message: errorMessage(err), revision, source: sync.sourceRef, durationMs: elapsed() });
   } finally {
     await ws.dispose();
+  }
+  if (adopt) {
+    rlog.info("its settings in git differ from the configuration's: building again with them");
+    return reconcileSync(ctx, adopt, { ...req, previous, withSource: false, adopted: true });
   }
 
   // 4. Apply, prune, health.

@@ -35,3 +35,19 @@ test("a broken file fails naming file:line; usage errors exit 2", async () => {
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /absent: does not exist/);
 });
+
+test("the seed's cluster directory: Flux's sync objects are listed on stderr as sources and syncs, Flux's install as skipped", async () => {
+  const eks = path.resolve(import.meta.dirname, "../../examples/shop/clusters/eks");
+  const r = await runCli(["build", "--path", eks]);
+  assert.equal(r.code, 0, r.stderr);
+  const kinds = parseAllDocuments(r.stdout).map((d) => (d.toJS() as { kind: string }).kind);
+  assert.ok(!kinds.includes("GitRepository") && !kinds.includes("Kustomization") && !kinds.includes("CustomResourceDefinition"), kinds.join(","));
+  const lines = r.stderr.trimEnd().split("\n");
+  assert.match(r.stderr, /^source GitRepository\/flux-system\/flux-system \(examples\/shop\/clusters\/eks\/flux-system\/gotk-sync\.yaml:\d+\): .* branch eks, every 1m$/m);
+  assert.match(r.stderr, /^source GitRepository\/flux-system\/monitoring \(examples\/shop\/clusters\/eks\/monitoring\.yaml:\d+\): \S+ branch main, every 30m$/m);
+  assert.match(r.stderr, /^sync Kustomization\/flux-system\/flux-system \(.*gotk-sync\.yaml:\d+\): \.\/clusters\/eks of GitRepository\/flux-system\/flux-system, every 3m, prune on$/m);
+  assert.match(r.stderr, /^sync Kustomization\/flux-system\/monitoring-stack \(.*monitoring\.yaml:\d+\): \.\/manifests\/monitoring of GitRepository\/flux-system\/monitoring, every 1h, prune on$/m);
+  assert.match(r.stderr, /^skipped Deployment\/flux-system\/kustomize-controller: part of Flux's install/m);
+  assert.match(r.stderr, /^skipped CustomResourceDefinition\/kustomizations\.kustomize\.toolkit\.fluxcd\.io: a CRD of Flux's/m);
+  assert.equal(lines.filter((l) => l.startsWith("skipped Deployment/flux-system/")).length, 6, "the six controllers");
+});

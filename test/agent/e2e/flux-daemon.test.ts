@@ -2,7 +2,8 @@
  * The daemon runs Kustomizations defined in git, against the real control plane: a nested
  * Kustomization starts its own loop, answers `slipway reconcile|suspend|resume kustomization
  * NAME` and shows in `slipway get kustomizations`; removed from git, its objects are pruned and
- * its parent deleted, while the agent keeps running.
+ * its parent deleted (a denied prune retried with backoff), while the agent keeps running; the
+ * root runs once at start, taking its settings from git in that run.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -65,11 +66,42 @@ syncs:
   assert.equal((await runSlipway(["resume", "kustomization", "apps", ...cluster])).code, 0);
   await eventually("apps resumed", async () => ((await readStatus(env, agentNs, "flux-system/apps"))?.suspended === false ? true : undefined));
 
-  // Removed from git: pruned and its parent deleted, by the running daemon.
+  // A delete of apps' ConfigMap is denied (a ValidatingAdmissionPolicy), active once a probe's delete is refused.
+  const policy = `hold-${appNs}`;
+  t.after(() => kubectl(env, ["delete", "validatingadmissionpolicybinding,validatingadmissionpolicy", policy, "--ignore-not-found"]).then(() => undefined));
+  await kubectl(env, ["apply", "-f", "-"], { input: `apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: { name: ${policy} }
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["DELETE"], resources: ["configmaps"] }]
+  validations:
+    - expression: "oldObject.metadata.namespace != '${appNs}' || !(oldObject.metadata.name in ['a', 'probe'])"
+      message: held
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: { name: ${policy} }
+spec: { policyName: ${policy}, validationActions: [Deny] }
+` });
+  await eventually("the policy denies deletes", async () => {
+    await kubectl(env, ["create", "configmap", "probe", "-n", appNs]).catch(() => "");
+    return kubectl(env, ["delete", "configmap", "probe", "-n", appNs]).then(() => undefined, (err: Error) => (/held/.test(String(err)) ? true : undefined));
+  });
+
+  // Removed from git: its prune fails, is retried with backoff without the root running again, and succeeds once allowed.
   await pushChanges(repo, "eks", { "clusters/eks/apps.yaml": null }, "drop apps");
   const root = await runSlipway(["reconcile", "flux-system", "--with-source", ...cluster, "--timeout", "1m"]);
   assert.equal(root.code, 0, root.stderr + agent.logs());
+  await eventually("a retry scheduled", async () => (/retrying the prune of a sync that left git in \d+s","sync":"flux-system\/apps"/.test(agent.logs()) ? true : undefined));
+  assert.ok((await readStatus(env, agentNs, "flux-system/apps")) !== undefined, "the parent stays while its prune fails");
+  await kubectl(env, ["delete", "validatingadmissionpolicybinding", policy]);
   await eventually("apps garbage-collected", async () => ((await readStatus(env, agentNs, "flux-system/apps")) === undefined ? true : undefined));
   assert.equal((await kubectl(env, ["get", "configmap", "a", "-n", appNs, "--ignore-not-found", "-o", "name"])).trim(), "");
+  // The root ran twice in all: its first run (which took gotk-sync.yaml's settings in the same run) and the one asked for.
+  const rootRuns = agent.logs().split("\n").filter((l) => l.includes('"sync":"flux-system"') && l.includes('"msg":"Reconciliation finished'));
+  assert.equal(rootRuns.length, 2, rootRuns.join("\n"));
+  assert.equal(agent.logs().split("\n").filter((l) => l.includes('"sync":"flux-system"') && l.includes("building again with them")).length, 1, "the first run rebuilt once with the settings from git");
   assert.equal(agent.child.exitCode, null, "the agent keeps running");
 });

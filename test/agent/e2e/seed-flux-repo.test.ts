@@ -198,6 +198,12 @@ test("the seed's flux-system/: Flux's install is skipped with the reason, never 
   const tree = seedTree({ appNamespace: appNs, url: repo.httpUrl });
   t.after(() => rmSync(tree, { recursive: true, force: true }));
   const first = await pushChanges(repo, "eks", { clusters: { copyFrom: path.join(tree, "clusters") } }, "the seed's repository");
+  // gotk-sync.yaml's GitRepository (the root's settings from the first run on) names the Secret flux bootstrap creates.
+  await kubectl(env, ["create", "namespace", "flux-system"]).catch(() => "exists");
+  await kubectl(env, ["create", "secret", "generic", "flux-system", "-n", "flux-system", `--from-literal=username=${env.gitHttpUser}`, `--from-literal=password=${env.gitHttpPassword}`, "--dry-run=client", "-o", "yaml"]).then((y) => kubectl(env, ["apply", "-f", "-"], { input: y }));
+  t.after(async () => {
+    await kubectl(env, ["delete", "secret/flux-system", "-n", "flux-system", "--ignore-not-found"]).catch(() => "");
+  });
   const config = writeConfig(`namespace: ${agentNs}
 sources:
   - name: manifests
