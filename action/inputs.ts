@@ -177,7 +177,7 @@ export const INPUTS = {
   githubToken: def({ name: "github-token", description: "Token for the GitHub pull request API; default `git-token`.", default: "", secret: true, parse: secretText }),
   githubApiUrl: def({ name: "github-api-url", description: "GitHub REST API base; default GITHUB_API_URL, else https://api.github.com.", default: "", parse: url }),
   webhookUrl: def({ name: "webhook-url", description: "After a push, POST `{revision}` here (the agent's webhook) so it syncs at once.", default: "", parse: url }),
-  webhookToken: def({ name: "webhook-token", description: "Sent as `X-Slipway-Token` to webhook-url.", default: "", secret: true, parse: secretText }),
+  webhookToken: def({ name: "webhook-token", description: "HMAC secret of the agent's slipway receiver: the call to webhook-url is signed with it (X-Slipway-Signature, X-Slipway-Timestamp); the secret is never sent.", default: "", secret: true, parse: secretText }),
   maxAttempts: def({ name: "max-attempts", description: "Push attempts when other pipelines push to the branch at the same time.", default: "10", parse: positiveInt }),
   dryRun: def({ name: "dry-run", description: "Do everything except push the image and the commit; report the changes that would be made.", default: "false", flag: true, parse: bool }),
 };

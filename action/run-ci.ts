@@ -236,7 +236,7 @@ export async function runCi(options: RunCiOptions): Promise<CiOutputs> {
       }
       if (update.commit && i.webhookUrl && !i.pullRequest) {
         const u = update;
-        await pokeWebhook({ url: i.webhookUrl, token: i.webhookToken || undefined, branch: u.pushBranch, commit: u.commit ?? "", signal }).then(
+        await pokeWebhook({ url: i.webhookUrl, secret: i.webhookToken || undefined, branch: u.pushBranch, commit: u.commit ?? "", signal }).then(
           (status) => log.info(`agent webhook answered ${status}`),
           (err: unknown) => log.warn(errorMessage(err)),
         );

@@ -1,19 +1,24 @@
 /**
  * Poking the agent after a push: POST `{"revision": "<branch>@sha1:<commit>", "branch", "commit"}`
- * to its webhook URL with the shared token in `X-Slipway-Token`, so the cluster syncs now instead
- * of at the next poll. A failed poke is reported, never fatal: the commit is already in git.
- * Redirects are not followed: fetch would carry `X-Slipway-Token` to wherever they point.
+ * to its `slipway` receiver, so the cluster syncs now instead of at the next poll. With a secret
+ * the call is signed: `X-Slipway-Signature: sha256=HMAC(secret, "<timestamp>.<body>")` and
+ * `X-Slipway-Timestamp` (the agent refuses a stale or replayed call); the secret itself never
+ * leaves this process. A failed poke is reported, never fatal: the commit is already in git.
+ * Redirects are not followed.
  */
 import { SlipwayError } from "../core/errors.ts";
-import { ciUserAgent, hookTokenHeader } from "../core/well-known.ts";
+import { ciUserAgent } from "../core/well-known.ts";
+import { slipwaySignatureHeaders } from "../agent/receivers/verify-call.ts";
 
 /** Options for {@link pokeWebhook}. */
 export interface WebhookOptions {
   url: string;
-  /** Shared secret; sent as `X-Slipway-Token` when given. */
-  token?: string;
+  /** HMAC secret shared with the agent's receiver; the call is signed when given. */
+  secret?: string;
   branch: string;
   commit: string;
+  /** Clock for the signature's timestamp, ms. Default Date.now. */
+  now?: () => number;
   /** Gives up after this long, ms. Default 10000. */
   timeoutMs?: number;
   signal?: AbortSignal;
@@ -23,14 +28,15 @@ export interface WebhookOptions {
 export async function pokeWebhook(options: WebhookOptions): Promise<number> {
   const timeout = AbortSignal.timeout(options.timeoutMs ?? 10_000);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  const body = JSON.stringify({ revision: `${options.branch}@sha1:${options.commit}`, branch: options.branch, commit: options.commit });
   const headers: Record<string, string> = { "content-type": "application/json", "user-agent": ciUserAgent };
-  if (options.token) headers[hookTokenHeader] = options.token;
+  if (options.secret) Object.assign(headers, slipwaySignatureHeaders(options.secret, body, Math.floor((options.now ?? Date.now)() / 1000)));
   let res: Response;
   try {
     res = await fetch(options.url, {
       method: "POST",
       headers,
-      body: JSON.stringify({ revision: `${options.branch}@sha1:${options.commit}`, branch: options.branch, commit: options.commit }),
+      body,
       signal,
       redirect: "manual",
     });
@@ -39,7 +45,7 @@ export async function pokeWebhook(options: WebhookOptions): Promise<number> {
   }
   await res.body?.cancel();
   if (res.status >= 300 && res.status < 400) {
-    throw new SlipwayError("input webhook-url", `${options.url} answered ${res.status} (a redirect, not followed so the token stays with this URL); give the agent's own URL`);
+    throw new SlipwayError("input webhook-url", `${options.url} answered ${res.status} (a redirect, not followed); give the agent's own URL`);
   }
   if (!res.ok) throw new SlipwayError("input webhook-url", `${options.url} answered ${res.status} ${res.statusText}`);
   return res.status;

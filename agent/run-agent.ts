@@ -10,6 +10,8 @@ import path from "node:path";
 import { SlipwayError, errorMessage } from "../core/errors.ts";
 import { createLogger, type Logger } from "../core/log.ts";
 import { registerSecret } from "../core/redact.ts";
+import { startReceiverServer, type ReceiverRoute, type ReceiverServer } from "./receivers/receiver-server.ts";
+import { requestReconcile } from "./status/parent-requests.ts";
 import type { AgentConfig } from "./config/agent-config.ts";
 import { createKubeClient, type KubeClient } from "./kube/kube-client.ts";
 import { createKustomize } from "./build/kustomize-runner.ts";
@@ -37,10 +39,14 @@ export interface RunAgentOptions {
   secretsDir?: string;
   /** Overrides the configuration's listen address (`127.0.0.1:0` in tests). */
   listen?: string;
-  /** Shared secret for `POST /hook/<source>`. Default `$SLIPWAY_HOOK_TOKEN`, else none. */
-  hookToken?: string;
   /** Bearer token of the status API (`/api/v1/…`). Default `$SLIPWAY_API_TOKEN`, else the API is off. */
   apiToken?: string;
+  /** Overrides the receivers' listen address (`127.0.0.1:0` in tests). */
+  receiversListen?: string;
+  /** More routes on the receivers' port (e.g. a status API); see agent/receivers/receiver-server.ts. */
+  receiverRoutes?: readonly ReceiverRoute[];
+  /** Called once the receivers listen, with their port. */
+  onReceiversListening?: (port: number) => void;
   /** How long the reconcile in progress may run after stop. Default 100 s. */
   graceMs?: number;
   /** How often parents are polled for requests. Default 2000 ms. */
@@ -68,8 +74,6 @@ export async function runAgent(options: RunAgentOptions): Promise<string[]> {
   await mkdir(cacheDir, { recursive: true });
   const workDir = path.join(cacheDir, "work");
   await mkdir(workDir, { recursive: true });
-  const hookToken = options.hookToken ?? process.env.SLIPWAY_HOOK_TOKEN;
-  registerSecret(hookToken);
   const apiToken = options.apiToken ?? process.env.SLIPWAY_API_TOKEN;
   registerSecret(apiToken);
 
@@ -115,21 +119,52 @@ export async function runAgent(options: RunAgentOptions): Promise<string[]> {
     const apiTimer = setInterval(() => void checkApi(), 10_000);
     // The hook needs the loop, which starts only once the server listens.
     const running: { loop?: ReturnType<typeof startAgentLoop> } = {};
+    // The status API answers on both ports: the receivers' (the one exposed to CI) and the probes'.
+    const statusApi = createStatusApi({ store, client, token: apiToken, log, specs: () => apiSpecs(running.loop?.specs() ?? config) });
     const server = await startAgentServer({
       listen: options.listen ?? config.listen,
-      hookToken,
       log,
-      handle: createStatusApi({ store, client, token: apiToken, log, specs: () => apiSpecs(running.loop?.specs() ?? config) }),
+      handle: statusApi,
       handlers: {
         metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
         notReady: () => apiError,
-        hook: (source) => running.loop?.poke(source) ?? false,
       },
     });
     log.info(`listening on port ${server.port}`, { listen: options.listen ?? config.listen });
     options.onListening?.(server.port);
     let election: LeaderElection | undefined;
+    let receivers: ReceiverServer | undefined;
     try {
+      if (config.receivers) {
+        const receiversSecrets = new Map<string, string>();
+        for (const e of config.receivers.endpoints) {
+          if (!e.secretRef) continue;
+          const ref = { name: e.secretRef.name, namespace: e.secretRef.namespace ?? config.namespace };
+          const key = e.secretRef.key ?? "token";
+          const value = (await secrets.read(ref, signal))[key]?.trim();
+          if (!value) throw new SlipwayError(`receivers ${e.name}`, `Secret/${ref.namespace}/${ref.name} has no key "${key}"`);
+          registerSecret(value);
+          receiversSecrets.set(e.name, value);
+        }
+        receivers = await startReceiverServer({
+          listen: options.receiversListen ?? config.receivers.listen,
+          endpoints: config.receivers.endpoints,
+          secrets: receiversSecrets,
+          sources: () => config.sources.map((s) => ({ name: s.name, ...("branch" in s.ref ? { branch: s.ref.branch } : {}) })),
+          // The leader fetches at once; a standby asks the leader through the syncs' parents
+          // (the request annotations that `slipway reconcile --with-source` writes).
+          trigger: async (source) => {
+            if (running.loop) return running.loop.poke(source);
+            const syncs = config.syncs.filter((s) => s.sourceRef === source);
+            for (const s of syncs) await requestReconcile(client, config.namespace, s.name, { withSource: true, signal: AbortSignal.timeout(10_000) });
+            return syncs.length > 0;
+          },
+          routes: [statusApi, ...(options.receiverRoutes ?? [])],
+          log,
+        });
+        log.info(`receivers: listening on port ${receivers.port}`, { listen: options.receiversListen ?? config.receivers.listen });
+        options.onReceiversListening?.(receivers.port);
+      }
       if (options.leaderElect !== false) {
         election = startLeaderElection({ client, namespace: config.namespace, identity, log, signal, ...options.leaderElection });
         // Standing by until elected (or stopped): probes and metrics are served meanwhile.
@@ -151,6 +186,7 @@ export async function runAgent(options: RunAgentOptions): Promise<string[]> {
     } finally {
       clearInterval(apiTimer);
       await election?.release();
+      await receivers?.close();
       await server.close();
     }
     log.info("stopped");

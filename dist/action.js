@@ -71043,7 +71043,6 @@ function credentialsInGitUrl(url2) {
 // core/well-known.ts
 var defaultCommitAuthor = { name: "slipway", email: "slipway@users.noreply.invalid" };
 var ciUserAgent = "slipway-ci";
-var hookTokenHeader = "x-slipway-token";
 var fluxNamespace = "flux-system";
 var imagePolicyMarkerKey = "$imagepolicy";
 var imageAutomationGroup = "image.toolkit.fluxcd.io";
@@ -71168,7 +71167,7 @@ var INPUTS = {
   githubToken: def({ name: "github-token", description: "Token for the GitHub pull request API; default `git-token`.", default: "", secret: true, parse: secretText }),
   githubApiUrl: def({ name: "github-api-url", description: "GitHub REST API base; default GITHUB_API_URL, else https://api.github.com.", default: "", parse: url }),
   webhookUrl: def({ name: "webhook-url", description: "After a push, POST `{revision}` here (the agent's webhook) so it syncs at once.", default: "", parse: url }),
-  webhookToken: def({ name: "webhook-token", description: "Sent as `X-Slipway-Token` to webhook-url.", default: "", secret: true, parse: secretText }),
+  webhookToken: def({ name: "webhook-token", description: "HMAC secret of the agent's slipway receiver: the call to webhook-url is signed with it (X-Slipway-Signature, X-Slipway-Timestamp); the secret is never sent.", default: "", secret: true, parse: secretText }),
   maxAttempts: def({ name: "max-attempts", description: "Push attempts when other pipelines push to the branch at the same time.", default: "10", parse: positiveInt }),
   dryRun: def({ name: "dry-run", description: "Do everything except push the image and the commit; report the changes that would be made.", default: "false", flag: true, parse: bool })
 };
@@ -87624,18 +87623,39 @@ function pickAutomation(all, updatePath) {
   );
 }
 
+// agent/receivers/verify-call.ts
+import { createHmac as createHmac4, timingSafeEqual } from "node:crypto";
+var receiverHeaders = {
+  githubSignature: "x-hub-signature-256",
+  githubEvent: "x-github-event",
+  githubDelivery: "x-github-delivery",
+  gitlabToken: "x-gitlab-token",
+  gitlabEvent: "x-gitlab-event",
+  gitlabEventUuid: "x-gitlab-event-uuid",
+  genericSignature: "x-signature",
+  slipwaySignature: "x-slipway-signature",
+  slipwayTimestamp: "x-slipway-timestamp"
+};
+function hmacSha256(secret, data) {
+  return `sha256=${createHmac4("sha256", secret).update(data).digest("hex")}`;
+}
+function slipwaySignatureHeaders(secret, body, timestampS) {
+  return { [receiverHeaders.slipwaySignature]: hmacSha256(secret, `${timestampS}.${body}`), [receiverHeaders.slipwayTimestamp]: String(timestampS) };
+}
+
 // action/webhook.ts
 async function pokeWebhook(options) {
   const timeout = AbortSignal.timeout(options.timeoutMs ?? 1e4);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  const body = JSON.stringify({ revision: `${options.branch}@sha1:${options.commit}`, branch: options.branch, commit: options.commit });
   const headers = { "content-type": "application/json", "user-agent": ciUserAgent };
-  if (options.token) headers[hookTokenHeader] = options.token;
+  if (options.secret) Object.assign(headers, slipwaySignatureHeaders(options.secret, body, Math.floor((options.now ?? Date.now)() / 1e3)));
   let res;
   try {
     res = await fetch(options.url, {
       method: "POST",
       headers,
-      body: JSON.stringify({ revision: `${options.branch}@sha1:${options.commit}`, branch: options.branch, commit: options.commit }),
+      body,
       signal,
       redirect: "manual"
     });
@@ -87644,7 +87664,7 @@ async function pokeWebhook(options) {
   }
   await res.body?.cancel();
   if (res.status >= 300 && res.status < 400) {
-    throw new SlipwayError("input webhook-url", `${options.url} answered ${res.status} (a redirect, not followed so the token stays with this URL); give the agent's own URL`);
+    throw new SlipwayError("input webhook-url", `${options.url} answered ${res.status} (a redirect, not followed); give the agent's own URL`);
   }
   if (!res.ok) throw new SlipwayError("input webhook-url", `${options.url} answered ${res.status} ${res.statusText}`);
   return res.status;
@@ -87829,7 +87849,7 @@ ${u.changes.map((c6) => `- \`${c6.file}:${c6.line}\` ${c6.oldValue} \u2192 ${c6.
       }
       if (update.commit && i6.webhookUrl && !i6.pullRequest) {
         const u = update;
-        await pokeWebhook({ url: i6.webhookUrl, token: i6.webhookToken || void 0, branch: u.pushBranch, commit: u.commit ?? "", signal }).then(
+        await pokeWebhook({ url: i6.webhookUrl, secret: i6.webhookToken || void 0, branch: u.pushBranch, commit: u.commit ?? "", signal }).then(
           (status) => log.info(`agent webhook answered ${status}`),
           (err) => log.warn(errorMessage(err))
         );

@@ -10,6 +10,7 @@ import { parseDuration } from "../../core/duration.ts";
 import type { LogLevel } from "../../core/log.ts";
 import { defaultAgentNamespace } from "../../core/well-known.ts";
 import { parseCodeCommitUrl } from "../../core/git/codecommit-url.ts";
+import { receiversSchema } from "../receivers/receiver-config.ts";
 
 const logLevels: readonly LogLevel[] = ["debug", "info", "warn", "error"];
 const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -229,6 +230,8 @@ export const agentConfigSchema = mapping({
     .array(syncSchema, { error: "must be a list" })
     .nullish()
     .transform((l) => l ?? []),
+  /** Webhook receivers on their own port (agent/receivers/receiver-config.ts). Default: none. */
+  receivers: receiversSchema,
 }).transform((c) => ({
   ...c,
   sources: c.sources.map((s): SourceConfig => {

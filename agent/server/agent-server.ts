@@ -1,9 +1,9 @@
 /**
  * The agent's HTTP server: `GET /metrics` (Prometheus), `GET /healthz` (the process is alive),
- * `GET /readyz` (configuration loaded, the API server reachable at the last check), and
- * `POST /hook/<source>` — a poke from CI after a push, body `{"revision": "…"}` (optional), that
- * makes the agent fetch that source now. When a token is configured, the hook needs the header
- * `X-Slipway-Token: <token>` (compared in constant time); without one the server warns at start.
+ * `GET /readyz` (configuration loaded, the API server reachable at the last check), and, only
+ * when a `hook` handler is given, `POST /hook/<source>` with a shared token in `X-Slipway-Token`.
+ * The agent itself no longer mounts the hook here: its webhooks are the signed receivers on a
+ * port of their own (agent/receivers/receiver-server.ts).
  *
  * Hostile requests get a 4xx, never a 500 or a reset: a path with malformed percent-encoding
  * 400, a body above {@link AgentServerOptions.maxBodyBytes} 413 (refused from Content-Length
@@ -23,8 +23,8 @@ export interface ServerHandlers {
   metrics(): Promise<{ contentType: string; body: string }>;
   /** Undefined when ready, else why not. */
   notReady(): string | undefined;
-  /** Asks for an immediate fetch of `source`; returns false when there is no such source. */
-  hook(source: string, revision: string | undefined): boolean;
+  /** Asks for an immediate fetch of `source`; returns false when there is no such source. Absent: no `/hook` route. */
+  hook?(source: string, revision: string | undefined): boolean;
 }
 
 /** Options for {@link startAgentServer}. */
@@ -133,7 +133,7 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
   const { handlers, log } = options;
   const maxBody = options.maxBodyBytes ?? 64 * 1024;
   const refused = refusalLog(log, options.refusedLogIntervalMs ?? 60_000, options.now ?? Date.now);
-  if (!options.hookToken) log.warn("webhook receivers have no token: anyone who reaches the agent can trigger fetches (set SLIPWAY_HOOK_TOKEN)");
+  if (handlers.hook && !options.hookToken) log.warn("webhook receivers have no token: anyone who reaches the agent can trigger fetches (set SLIPWAY_HOOK_TOKEN)");
   const send = (res: http.ServerResponse, status: number, body: string, type = "text/plain; charset=utf-8", close = false): void => {
     res.writeHead(status, { "Content-Type": type, "Content-Length": Buffer.byteLength(body), ...(close ? { Connection: "close" } : {}) });
     res.end(body);
@@ -156,7 +156,7 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
         } else if (req.method === "GET" && url.pathname === "/readyz") {
           const why = handlers.notReady();
           send(res, why ? 503 : 200, why ? `not ready: ${why}\n` : "ok\n");
-        } else if (url.pathname.startsWith("/hook/")) {
+        } else if (handlers.hook && url.pathname.startsWith("/hook/")) {
           if (req.method !== "POST") return send(res, 405, "use POST\n");
           let source: string;
           try {

@@ -4,7 +4,8 @@
 // GITHUB_WORKSPACE. Outputs are parsed back from the heredoc format. The registry needs a
 // password, git needs basic auth and the agent webhook a token: none of them may appear in any
 // log, output or summary. The webhook receiver is a small local HTTP server standing in for the
-// agent's endpoint (our own contract: POST {revision} with X-Slipway-Token).
+// agent's endpoint (our own contract: POST {revision} signed with X-Slipway-Signature).
+import { hmacSha256 } from "../../../agent/receivers/verify-call.ts";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -73,12 +74,12 @@ test("dist/action.js under Node 24 with the runner's environment: outputs, summa
   await pushSampleImage(env.registryAuth, image.slice(env.registryAuth.length + 1), "build", auth);
   const repo = await createGitRepo(env, t, { files: shopFiles({ imagePrefix: prefix, services: ["account", "cart"] }) });
 
-  const hooks: { token: string | undefined; body: string }[] = [];
+  const hooks: { signature: string | undefined; timestamp: string | undefined; body: string }[] = [];
   const server = createServer((req, res) => {
     let body = "";
     req.on("data", (c: Buffer) => (body += c.toString()));
     req.on("end", () => {
-      hooks.push({ token: req.headers["x-slipway-token"] as string | undefined, body });
+      hooks.push({ signature: req.headers["x-slipway-signature"] as string | undefined, timestamp: req.headers["x-slipway-timestamp"] as string | undefined, body });
       res.writeHead(202).end();
     });
   });
@@ -134,7 +135,7 @@ test("dist/action.js under Node 24 with the runner's environment: outputs, summa
   assert.match(result.stdout, /::group::Build and push image/);
   assert.match(result.stdout, /::group::Update manifests/);
   assert.equal(hooks.length, 1);
-  assert.equal(hooks[0]?.token, webhookToken);
+  assert.equal(hooks[0]?.signature, hmacSha256(webhookToken, `${hooks[0]?.timestamp ?? ""}.${hooks[0]?.body ?? ""}`), "signed with webhook-token");
   assert.deepEqual(JSON.parse(hooks[0]?.body ?? "{}"), { revision: `main@sha1:${outputs.commit}`, branch: "main", commit: outputs.commit });
 
   // No credential in any log, output or summary (plain, URL-encoded or base64).

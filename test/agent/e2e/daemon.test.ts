@@ -30,7 +30,10 @@ sources:
   - { name: manifests, url: "${repo.httpUrl}", ref: { branch: main }, interval: 1h }
 syncs:
   - { name: apps, sourceRef: manifests, path: apps, targetNamespace: ${appNs}, interval: 1h, timeout: 1m }
-${options.witness ? `  - { name: witness, sourceRef: manifests, path: witness, targetNamespace: ${appNs}, interval: 1h, timeout: 1m }\n` : ""}`);
+${options.witness ? `  - { name: witness, sourceRef: manifests, path: witness, targetNamespace: ${appNs}, interval: 1h, timeout: 1m }\n` : ""}receivers:
+  listen: "127.0.0.1:0"
+  endpoints: [{ name: manifests, type: slipway, open: true }]
+`);
   const agent = startAgent(t, [...agentArgs(env, config, cacheDir())]);
   const port = await Promise.race([agent.port, agent.exited.then((c) => Promise.reject(new Error(`agent exited ${c}: ${agent.logs()}`)))]);
   const base = `http://127.0.0.1:${port}`;
@@ -38,8 +41,11 @@ ${options.witness ? `  - { name: witness, sourceRef: manifests, path: witness, t
     await eventually(`first apply of ${sync}`, async () => ((await readStatus(env, agentNs, sync))?.ready === "True" ? true : undefined));
   }
   const revision = (await readStatus(env, agentNs, "apps"))?.lastAppliedRevision ?? "";
+  // The receivers start before the first apply, on a port of their own.
+  const hookBase = `http://127.0.0.1:${/"msg":"receivers: listening on port (\d+)"/.exec(agent.logs())?.[1] ?? 0}`;
+
   const valueOfA = (): Promise<string> => kubectl(env, ["get", "configmap", "a", "-n", appNs, "-o", "jsonpath={.data.k}"]);
-  return { agent, agentNs, appNs, repo, base, revision, valueOfA };
+  return { agent, agentNs, appNs, repo, base, hookBase, revision, valueOfA };
 }
 
 test("daemon: probes and metrics answer after the first apply; SIGTERM stops it cleanly", async (t) => {
@@ -68,7 +74,7 @@ test("daemon: probes and metrics answer after the first apply; SIGTERM stops it 
 test("daemon: the webhook applies a push at once, long before the 1h interval; bad pokes are refused", async (t) => {
   const env = integration(t);
   if (!env) return;
-  const { agentNs, repo, base, valueOfA } = await appsAgent(env, t);
+  const { agentNs, repo, hookBase: base, valueOfA } = await appsAgent(env, t);
   const sha2 = await pushChanges(repo, "main", { "apps/a.yaml": cm("a", "two") });
   assert.equal((await fetch(`${base}/hook/nope`, { method: "POST" })).status, 404);
   assert.equal((await fetch(`${base}/hook/manifests`, { method: "POST", body: "not json" })).status, 400);
@@ -98,7 +104,7 @@ test("daemon: slipway reconcile puts a hand edit back; --with-source fetches a n
 test("daemon: a suspended sync is not applied (get shows it, reconcile refuses); resume applies the new commit", async (t) => {
   const env = integration(t);
   if (!env) return;
-  const { agentNs, repo, base, revision, valueOfA } = await appsAgent(env, t, { witness: true });
+  const { agentNs, repo, hookBase: base, revision, valueOfA } = await appsAgent(env, t, { witness: true });
   const sus = await runSlipway(["suspend", "apps", "-n", agentNs, "--kubeconfig", env.kubeconfig]);
   assert.equal(sus.code, 0, sus.stderr);
   await eventually("suspended", async () => ((await readStatus(env, agentNs, "apps"))?.suspended ? true : undefined), 20_000);

@@ -32,7 +32,7 @@ test("deploy/ builds into the agent's install, with a valid configuration", asyn
   const objs = await build(deploy);
   assert.deepEqual(objs.map((o) => `${o.kind}/${o.metadata.name}`).sort(), [
     "ClusterRole/slipway-agent", "ClusterRoleBinding/slipway-agent", "ConfigMap/" + objs.find((o) => o.kind === "ConfigMap")?.metadata.name, "Deployment/slipway-agent",
-    "Namespace/slipway-system", "PodDisruptionBudget/slipway-agent", "Service/slipway-agent", "ServiceAccount/slipway-agent",
+    "Namespace/slipway-system", "PodDisruptionBudget/slipway-agent", "Service/slipway-agent", "Service/slipway-receivers", "ServiceAccount/slipway-agent",
   ].sort());
   const cm = objs.find((o) => o.kind === "ConfigMap");
   assert.match(cm?.metadata.name ?? "", /^slipway-config-[a-z0-9]+$/);
