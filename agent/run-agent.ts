@@ -16,6 +16,7 @@ import { createKustomize } from "./build/kustomize-runner.ts";
 import { createAgentMetrics } from "./metrics/agent-metrics.ts";
 import { startAgentServer } from "./server/agent-server.ts";
 import { apiSpecs, createStatusApi } from "./api/status-api.ts";
+import { createNotifier } from "./notify/notifier.ts";
 import { createEventRecorder } from "./status/event-recorder.ts";
 import { createStatusStore } from "./status/status-store.ts";
 import { createDirSecretReader, createKubeSecretReader } from "./source/source-credentials.ts";
@@ -67,8 +68,9 @@ export async function runAgent(options: RunAgentOptions): Promise<string[]> {
   const secrets = options.secretsDir ? createDirSecretReader(options.secretsDir) : createKubeSecretReader(client);
   const sources = createSourceManager({ sources: config.sources, cacheDir, secrets, metrics, log });
   const kustomize = await createKustomize();
-  const store = createStatusStore(client, config.namespace);
-  const events = createEventRecorder(client, config.namespace, log);
+  const notifier = createNotifier({ secrets, agentNamespace: config.namespace, log });
+  const store = notifier.watchStatus(createStatusStore(client, config.namespace));
+  const events = notifier.watchEvents(createEventRecorder(client, config.namespace, log));
   const hard = new AbortController();
   const onStop = (): void => {
     log.info("stopping: finishing the reconcile in progress");
@@ -77,7 +79,7 @@ export async function runAgent(options: RunAgentOptions): Promise<string[]> {
   signal.addEventListener("abort", onStop, { once: true });
   const loopOptions: AgentLoopOptions = {
     config,
-    context: { client, agentNamespace: config.namespace, sources, kustomize, store, events, metrics, log, workDir },
+    context: { client, agentNamespace: config.namespace, sources, kustomize, store, events, metrics, log, workDir, notifications: notifier },
     stop: signal,
     hard: hard.signal,
     ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}),

@@ -29,3 +29,12 @@ export function isFluxKustomization(obj: Pick<KubeObject, "apiVersion" | "kind">
 export function isFluxSyncObject(obj: Pick<KubeObject, "apiVersion" | "kind">): boolean {
   return isGitRepository(obj) || isFluxKustomization(obj);
 }
+
+/** API group of Flux's notification Provider and Alert. */
+export const fluxNotificationGroup = "notification.toolkit.fluxcd.io";
+
+/** Whether `obj` is a Flux Provider or Alert (v1beta1–v1beta3): read by the agent's notifier, never applied. */
+export function isNotificationObject(obj: Pick<KubeObject, "apiVersion" | "kind">): boolean {
+  const { group, version } = splitApiVersion(obj.apiVersion);
+  return (obj.kind === "Provider" || obj.kind === "Alert") && group === fluxNotificationGroup && ["v1beta1", "v1beta2", "v1beta3"].includes(version);
+}
