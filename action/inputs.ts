@@ -9,6 +9,7 @@ import { SlipwayError } from "../core/errors.ts";
 import { credentialsInGitUrl, GIT_URL_SCHEMES, gitUrlForm, type UrlCredentials } from "../core/git/url-credentials.ts";
 import { redact, registerSecret } from "../core/redact.ts";
 import { fluxNamespace } from "../core/well-known.ts";
+import { parseDuration } from "../core/duration.ts";
 
 /** The definition of one input. */
 export interface InputDef<T> {
@@ -136,6 +137,13 @@ function namespaceName(t: string): string {
   return v;
 }
 
+/** A positive Go duration (`10m`, `1h30m`), in ms. */
+function rolloutDuration(t: string): number {
+  const ms = parseDuration(t);
+  if (ms === undefined || ms <= 0) throw new Error(`"${t.trim()}" is not a positive duration such as 10m or 90s`);
+  return ms;
+}
+
 const def = <T>(d: InputDef<T>): InputDef<T> => d;
 
 /** Every input of the CI step, in the order action.yml lists them. */
@@ -180,6 +188,10 @@ export const INPUTS = {
   webhookToken: def({ name: "webhook-token", description: "HMAC secret of the agent's slipway receiver: the call to webhook-url is signed with it (X-Slipway-Signature, X-Slipway-Timestamp); the secret is never sent.", default: "", secret: true, parse: secretText }),
   maxAttempts: def({ name: "max-attempts", description: "Push attempts when other pipelines push to the branch at the same time.", default: "10", parse: positiveInt }),
   dryRun: def({ name: "dry-run", description: "Do everything except push the image and the commit; report the changes that would be made.", default: "false", flag: true, parse: bool }),
+  waitForRollout: def({ name: "wait-for-rollout", description: "After the push, wait until the agent reports the manifest commit applied and healthy on every sync that covers the changed files (not in pull-request mode).", default: "false", parse: bool }),
+  rolloutTimeout: def({ name: "rollout-timeout", description: "How long wait-for-rollout waits, a Go duration (`10m`, `90s`).", default: "10m", parse: rolloutDuration }),
+  agentUrl: def({ name: "agent-url", description: "The agent's API base URL for wait-for-rollout; default the origin of webhook-url.", default: "", parse: url }),
+  agentToken: def({ name: "agent-token", description: "Bearer token of the agent's status API (the agent's SLIPWAY_API_TOKEN).", default: "", secret: true, parse: secretText }),
 };
 
 /** The parsed value of every input, by camel-case key. */
@@ -264,4 +276,6 @@ function checkCombinations(i: Inputs): void {
     }
   }
   if (i.webhookToken !== "" && i.webhookUrl === "") throw new SlipwayError("input webhook-token", "needs webhook-url");
+  if (i.waitForRollout && i.manifestRepo === "") throw new SlipwayError("input wait-for-rollout", "needs manifest-repo");
+  if (i.waitForRollout && i.agentUrl === "" && i.webhookUrl === "") throw new SlipwayError("input wait-for-rollout", "needs agent-url (or webhook-url, whose origin it defaults to)");
 }

@@ -21,6 +21,10 @@ export interface CiOutputs {
   /** Files the commit changed, relative to the repository root. */
   changedFiles: string[];
   pullRequestUrl: string;
+  /** With wait-for-rollout: `healthy`, `failed` or `timeout`. Unset when not waited for. */
+  rollout?: "healthy" | "failed" | "timeout";
+  /** With wait-for-rollout: seconds the wait took, as text (`12.5`). */
+  rolloutSeconds?: string;
 }
 
 /** One changed value, for the summary table. */
@@ -65,6 +69,8 @@ export function outputEntries(o: CiOutputs): [string, string][] {
     ["commit", o.commit],
     ["changed-files", o.changedFiles.join("\n")],
     ["pull-request-url", o.pullRequestUrl],
+    ["rollout", o.rollout ?? ""],
+    ["rollout-seconds", o.rolloutSeconds ?? ""],
   ];
 }
 

@@ -28,6 +28,8 @@ import { formatTag } from "./tag-format.ts";
 import { gitErrorForInputs, gitTargetFromInputs, type GitTarget } from "./update/git-credentials.ts";
 import { updateManifests, type UpdateManifestsResult } from "./update/update-manifests.ts";
 import { pokeWebhook } from "./webhook.ts";
+import { gitHistory } from "./rollout-history.ts";
+import { waitForRollout } from "./rollout-wait.ts";
 
 /** Options for {@link runCi}. */
 export interface RunCiOptions {
@@ -98,6 +100,38 @@ async function checkUpdatePath(git: GitClient, target: GitTarget, i: Inputs, sig
   }
 }
 
+/**
+ * Waits for the agent to roll `update.commit` out (action/rollout-wait.ts); sets the `rollout`
+ * outputs and throws, naming the sync and the agent's message, when it failed or timed out.
+ */
+async function rolloutStep(i: Inputs, git: GitClient, target: GitTarget, update: UpdateManifestsResult, log: Logger, signal?: AbortSignal): Promise<{ rollout: NonNullable<CiOutputs["rollout"]>; rolloutSeconds: string; failure?: SlipwayError }> {
+  const agentUrl = i.agentUrl || new URL(i.webhookUrl).origin;
+  const history = gitHistory(git, target.url, update.pushBranch);
+  try {
+    const out = await waitForRollout({
+      agentUrl,
+      token: i.agentToken || undefined,
+      repoUrl: target.url,
+      branch: update.pushBranch,
+      commit: update.commit ?? "",
+      changedFiles: update.changedFiles,
+      contains: (a, d, s) => history.contains(a, d, s),
+      timeoutMs: i.rolloutTimeout,
+      log,
+      signal,
+    });
+    const result = { rollout: out.result, rolloutSeconds: String(out.seconds) };
+    if (out.result === "healthy") {
+      log.info(`rolled out: ${out.syncs.join(", ")} applied ${(update.commit ?? "").slice(0, 12)} and healthy in ${out.seconds}s`);
+      return result;
+    }
+    log.error(`rollout ${out.result}: ${out.message}`);
+    return { ...result, failure: new SlipwayError(`rollout of ${(update.commit ?? "").slice(0, 12)}`, `${out.result === "timeout" ? "timed out" : "failed"}: ${out.message}`) };
+  } finally {
+    await history.close();
+  }
+}
+
 /** Runs the whole CI step and returns its outputs; throws a SlipwayError naming the input or object at fault. */
 export async function runCi(options: RunCiOptions): Promise<CiOutputs> {
   const { inputs: i, reporter, log, signal } = options;
@@ -123,6 +157,7 @@ export async function runCi(options: RunCiOptions): Promise<CiOutputs> {
   let target: GitTarget | undefined;
   let prProvider: PullRequestProvider | undefined;
   let commitForPr = "";
+  let rolloutFailure: SlipwayError | undefined;
   try {
     if (i.manifestRepo) {
       target = gitTargetFromInputs(i);
@@ -241,6 +276,17 @@ export async function runCi(options: RunCiOptions): Promise<CiOutputs> {
           (err: unknown) => log.warn(errorMessage(err)),
         );
       }
+      if (i.waitForRollout && i.pullRequest) log.info("pull-request mode: the rollout starts once the pull request is merged; not waiting for it");
+      if (i.waitForRollout && !i.pullRequest && !i.dryRun) {
+        const u = update;
+        if (u.commit) {
+          const r = await reporter.group("Wait for the rollout", () => rolloutStep(i, git!, t, u, log, signal));
+          outputs.rollout = r.rollout;
+          outputs.rolloutSeconds = r.rolloutSeconds;
+          rolloutFailure = r.failure;
+        }
+        else log.info("no manifest commit: no rollout to wait for");
+      }
     }
 
     await reporter.setOutputs(outputs);
@@ -262,8 +308,10 @@ export async function runCi(options: RunCiOptions): Promise<CiOutputs> {
         ...(update && update.changes.length === 0 ? ["no marker changed; no commit"] : []),
         ...(update && update.attempts > 1 ? [`push landed after ${update.attempts} attempts (other pipelines pushed first)`] : []),
         ...(update?.warnings ?? []),
+        ...(outputs.rollout ? [`rollout ${outputs.rollout} after ${outputs.rolloutSeconds}s${rolloutFailure ? `: ${rolloutFailure.message}` : ""}`] : []),
       ],
     });
+    if (rolloutFailure) throw rolloutFailure;
     return outputs;
   } finally {
     await git?.close();

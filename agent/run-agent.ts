@@ -18,6 +18,7 @@ import { createKustomize } from "./build/kustomize-runner.ts";
 import { createAgentMetrics } from "./metrics/agent-metrics.ts";
 import { startAgentServer } from "./server/agent-server.ts";
 import { apiSpecs, createStatusApi } from "./api/status-api.ts";
+import { createNotifier } from "./notify/notifier.ts";
 import { createEventRecorder } from "./status/event-recorder.ts";
 import { createStatusStore } from "./status/status-store.ts";
 import { createDirSecretReader, createKubeSecretReader } from "./source/source-credentials.ts";
@@ -83,9 +84,10 @@ export async function runAgent(options: RunAgentOptions): Promise<string[]> {
   const sourceStatus = sourceStatusRecorder(createSourceStatusStore(client, config.namespace), log);
   const sources = createSourceManager({ sources: config.sources, cacheDir, secrets, metrics, log, status: sourceStatus });
   const kustomize = await createKustomize();
-  const store = createStatusStore(client, config.namespace);
   const identity = options.identity ?? defaultIdentity();
-  const events = createEventRecorder(client, config.namespace, log, undefined, identity);
+  const notifier = createNotifier({ secrets, agentNamespace: config.namespace, log });
+  const store = notifier.watchStatus(createStatusStore(client, config.namespace));
+  const events = notifier.watchEvents(createEventRecorder(client, config.namespace, log, undefined, identity));
   const hard = new AbortController();
   const onStop = (): void => {
     log.info("stopping: finishing the reconcile in progress");
@@ -94,7 +96,7 @@ export async function runAgent(options: RunAgentOptions): Promise<string[]> {
   signal.addEventListener("abort", onStop, { once: true });
   const loopOptions: AgentLoopOptions = {
     config,
-    context: { client, agentNamespace: config.namespace, sources, kustomize, store, events, metrics, log, workDir },
+    context: { client, agentNamespace: config.namespace, sources, kustomize, store, events, metrics, log, workDir, notifications: notifier },
     stop: signal,
     hard: hard.signal,
     ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}),

@@ -1088,14 +1088,14 @@ var require_util = __commonJS({
         }
         const port = url2.port != null ? url2.port : url2.protocol === "https:" ? 443 : 80;
         let origin = url2.origin != null ? url2.origin : `${url2.protocol || ""}//${url2.hostname || ""}:${port}`;
-        let path11 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
+        let path12 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path11 && path11[0] !== "/") {
-          path11 = `/${path11}`;
+        if (path12 && path12[0] !== "/") {
+          path12 = `/${path12}`;
         }
-        return new URL(`${origin}${path11}`);
+        return new URL(`${origin}${path12}`);
       }
       if (!isHttpOrHttpsPrefixed(url2.origin || url2.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1546,39 +1546,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path11, origin }
+          request: { method, path: path12, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path11);
+        debuglog("sending request to %s %s/%s", method, origin, path12);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path11, origin },
+          request: { method, path: path12, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path11,
+          path12,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path11, origin }
+          request: { method, path: path12, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path11);
+        debuglog("trailers received from %s %s/%s", method, origin, path12);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path11, origin },
+          request: { method, path: path12, origin },
           error: error4
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path11,
+          path12,
           error4.message
         );
       });
@@ -1627,9 +1627,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path11, origin }
+            request: { method, path: path12, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path11);
+          debuglog("sending request to %s %s/%s", method, origin, path12);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1692,7 +1692,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path11,
+        path: path12,
         method,
         body,
         headers,
@@ -1707,11 +1707,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler) {
-        if (typeof path11 !== "string") {
+        if (typeof path12 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path11[0] !== "/" && !(path11.startsWith("http://") || path11.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path12[0] !== "/" && !(path12.startsWith("http://") || path12.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path11)) {
+        } else if (invalidPathRegex.test(path12)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1777,7 +1777,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path11, query) : path11;
+        this.path = query ? buildURL(path12, query) : path12;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -6470,7 +6470,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request) {
-      const { method, path: path11, host, upgrade, blocking, reset } = request;
+      const { method, path: path12, host, upgrade, blocking, reset } = request;
       let { body, headers, contentLength } = request;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6551,7 +6551,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path11} HTTP/1.1\r
+      let header = `${method} ${path12} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -7080,7 +7080,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request) {
       const session = client[kHTTP2Session];
-      const { method, path: path11, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
+      const { method, path: path12, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
       let { body } = request;
       if (upgrade) {
         util.errorRequest(client, request, new Error("Upgrade not supported for H2"));
@@ -7177,7 +7177,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path11;
+      headers[HTTP2_HEADER_PATH] = path12;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7530,9 +7530,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path11 = search ? `${pathname}${search}` : pathname;
+        const path12 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path11;
+        this.opts.path = path12;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8771,10 +8771,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path11 = "/",
+          path: path12 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path11;
+        opts.path = origin + path12;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10746,20 +10746,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path11) {
-      if (typeof path11 !== "string") {
-        return path11;
+    function safeUrl(path12) {
+      if (typeof path12 !== "string") {
+        return path12;
       }
-      const pathSegments = path11.split("?");
+      const pathSegments = path12.split("?");
       if (pathSegments.length !== 2) {
-        return path11;
+        return path12;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path11, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path11);
+    function matchKey(mockDispatch2, { path: path12, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path12);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10781,7 +10781,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath2 = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path11 }) => matchValue(safeUrl(path11), resolvedPath2));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path12 }) => matchValue(safeUrl(path12), resolvedPath2));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath2}'`);
       }
@@ -10819,9 +10819,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path11, method, body, headers, query } = opts;
+      const { path: path12, method, body, headers, query } = opts;
       return {
-        path: path11,
+        path: path12,
         method,
         body,
         headers,
@@ -11284,10 +11284,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path11, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path12, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path11,
+            Path: path12,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -16166,9 +16166,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path11) {
-      for (let i6 = 0; i6 < path11.length; ++i6) {
-        const code = path11.charCodeAt(i6);
+    function validateCookiePath(path12) {
+      for (let i6 = 0; i6 < path12.length; ++i6) {
+        const code = path12.charCodeAt(i6);
         if (code < 32 || // exclude CTLs (0-31)
         code > 126 || // exclude DEL and non-ascii
         code === 59) {
@@ -19088,11 +19088,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path11 = opts.path;
+          let path12 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path11 = `/${path11}`;
+            path12 = `/${path12}`;
           }
-          url2 = new URL(util.parseOrigin(url2).origin + path11);
+          url2 = new URL(util.parseOrigin(url2).origin + path12);
         } else {
           if (!opts) {
             opts = typeof url2 === "object" ? url2 : {};
@@ -21013,14 +21013,14 @@ var init_readFile = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/readFile.js"() {
     filePromises = {};
     fileIntercept = {};
-    readFile5 = (path11, options) => {
-      if (fileIntercept[path11] !== void 0) {
-        return fileIntercept[path11];
+    readFile5 = (path12, options) => {
+      if (fileIntercept[path12] !== void 0) {
+        return fileIntercept[path12];
       }
-      if (!filePromises[path11] || options?.ignoreCache) {
-        filePromises[path11] = fsReadFile(path11, "utf8");
+      if (!filePromises[path12] || options?.ignoreCache) {
+        filePromises[path12] = fsReadFile(path12, "utf8");
       }
-      return filePromises[path11];
+      return filePromises[path12];
     };
   }
 });
@@ -21132,8 +21132,8 @@ var init_externalDataInterceptor = __esm({
       getFileRecord() {
         return fileIntercept;
       },
-      interceptFile(path11, contents) {
-        fileIntercept[path11] = Promise.resolve(contents);
+      interceptFile(path12, contents) {
+        fileIntercept[path12] = Promise.resolve(contents);
       },
       getTokenRecord() {
         return tokenIntercept;
@@ -24155,8 +24155,8 @@ var init_createConfigValueProvider = __esm({
               return endpoint.url.href;
             }
             if ("hostname" in endpoint) {
-              const { protocol, hostname, port, path: path11 } = endpoint;
-              return `${protocol}//${hostname}${port ? ":" + port : ""}${path11}`;
+              const { protocol, hostname, port, path: path12 } = endpoint;
+              return `${protocol}//${hostname}${port ? ":" + port : ""}${path12}`;
             }
           }
           return endpoint;
@@ -24532,18 +24532,18 @@ var getAttrPathList;
 var init_getAttrPathList = __esm({
   "node_modules/@smithy/core/dist-es/submodules/endpoints/util-endpoints/lib/getAttrPathList.js"() {
     init_types2();
-    getAttrPathList = (path11) => {
-      const parts = path11.split(".");
+    getAttrPathList = (path12) => {
+      const parts = path12.split(".");
       const pathList = [];
       for (const part of parts) {
         const squareBracketIndex = part.indexOf("[");
         if (squareBracketIndex !== -1) {
           if (part.indexOf("]") !== part.length - 1) {
-            throw new EndpointError(`Path: '${path11}' does not end with ']'`);
+            throw new EndpointError(`Path: '${path12}' does not end with ']'`);
           }
           const arrayIndex = part.slice(squareBracketIndex + 1, -1);
           if (Number.isNaN(parseInt(arrayIndex))) {
-            throw new EndpointError(`Invalid array index: '${arrayIndex}' in path: '${path11}'`);
+            throw new EndpointError(`Invalid array index: '${arrayIndex}' in path: '${path12}'`);
           }
           if (squareBracketIndex !== 0) {
             pathList.push(part.slice(0, squareBracketIndex));
@@ -24564,9 +24564,9 @@ var init_getAttr = __esm({
   "node_modules/@smithy/core/dist-es/submodules/endpoints/util-endpoints/lib/getAttr.js"() {
     init_types2();
     init_getAttrPathList();
-    getAttr = (value, path11) => getAttrPathList(path11).reduce((acc, index) => {
+    getAttr = (value, path12) => getAttrPathList(path12).reduce((acc, index) => {
       if (typeof acc !== "object") {
-        throw new EndpointError(`Index '${index}' in '${path11}' not found in '${JSON.stringify(value)}'`);
+        throw new EndpointError(`Index '${index}' in '${path12}' not found in '${JSON.stringify(value)}'`);
       } else if (Array.isArray(acc)) {
         const i6 = parseInt(index);
         return acc[i6 < 0 ? acc.length + i6 : i6];
@@ -24627,8 +24627,8 @@ var init_parseURL = __esm({
             return value;
           }
           if (typeof value === "object" && "hostname" in value) {
-            const { hostname: hostname2, port, protocol: protocol2 = "", path: path11 = "", query = {} } = value;
-            const url2 = new URL(`${protocol2}//${hostname2}${port ? `:${port}` : ""}${path11}`);
+            const { hostname: hostname2, port, protocol: protocol2 = "", path: path12 = "", query = {} } = value;
+            const url2 = new URL(`${protocol2}//${hostname2}${port ? `:${port}` : ""}${path12}`);
             url2.search = Object.entries(query).map(([k6, v]) => `${k6}=${v}`).join("&");
             return url2;
           }
@@ -26477,29 +26477,29 @@ var init_HttpBindingNormalizedSchema = __esm({
       response.syntheticBodySchema = createBodySchema(schema, bodyMemberNames, bodyMemberSchemas);
       return bindings;
     };
-    buildPathSegments = (path11) => {
+    buildPathSegments = (path12) => {
       const segments = [];
       let offset = 0;
-      for (const match of path11.matchAll(/\{([^{}+]+)(\+)?\}/g)) {
+      for (const match of path12.matchAll(/\{([^{}+]+)(\+)?\}/g)) {
         if (match.index > offset) {
-          segments.push([path11.slice(offset, match.index), 0]);
+          segments.push([path12.slice(offset, match.index), 0]);
         }
         segments.push([match[1], match[2] ? 2 : 1]);
         offset = match.index + match[0].length;
       }
-      if (segments.length && offset < path11.length) {
-        segments.push([path11.slice(offset), 0]);
+      if (segments.length && offset < path12.length) {
+        segments.push([path12.slice(offset), 0]);
       }
       return segments.length ? segments : void 0;
     };
     buildHttpOperationBindings = (schema) => {
       const { http, endpoint } = translateTraits(schema.traits ?? {});
-      const [path11, search] = http?.[1].split("?") ?? [];
+      const [path12, search] = http?.[1].split("?") ?? [];
       return [
         http?.[0],
-        path11,
+        path12,
         search ? [...new URLSearchParams(search)] : [],
-        path11 ? buildPathSegments(path11) : void 0,
+        path12 ? buildPathSegments(path12) : void 0,
         endpoint?.[0]
       ];
     };
@@ -28533,10 +28533,10 @@ var init_HttpBindingProtocol = __esm({
         if (endpoint) {
           this.updateServiceEndpoint(request, endpoint);
           this.setHostPrefix(request, operationSchema, input, operation2);
-          const [method, path11, staticQuery] = operation2;
+          const [method, path12, staticQuery] = operation2;
           if (method) {
             request.method = method;
-            request.path = request.path === "/" ? path11 : request.path + path11;
+            request.path = request.path === "/" ? path12 : request.path + path12;
             for (const [key, value] of staticQuery) {
               query[key] = value;
             }
@@ -28678,10 +28678,10 @@ var init_HttpBindingProtocol = __esm({
         return this.serializer.flush();
       }
       serializePath(segments, labels, bindings) {
-        let path11 = "";
+        let path12 = "";
         for (const [value, kind] of segments) {
           if (kind === 0) {
-            path11 += value;
+            path12 += value;
             continue;
           }
           const replacement = labels?.[value];
@@ -28689,12 +28689,12 @@ var init_HttpBindingProtocol = __esm({
             if (hasOwn(bindings.byName, value) && bindings.byName[value][2] === 33) {
               throw new Error(`No value provided for input HTTP label: ${value}.`);
             }
-            path11 += `{${value}${kind === 2 ? "+" : ""}}`;
+            path12 += `{${value}${kind === 2 ? "+" : ""}}`;
           } else {
-            path11 += kind === 2 ? replacement.split("/").map(extendedEncodeURIComponent).join("/") : extendedEncodeURIComponent(replacement);
+            path12 += kind === 2 ? replacement.split("/").map(extendedEncodeURIComponent).join("/") : extendedEncodeURIComponent(replacement);
           }
         }
-        return path11;
+        return path12;
       }
       async deserializeResponse(operationSchema, context, response) {
         const deserializer = this.deserializer;
@@ -28930,11 +28930,11 @@ var init_AbstractRpcV2Protocol = __esm({
           this.applyEmptyBody(request);
         }
         const { service, operation: operation2 } = getSmithyContext(context);
-        const path11 = `/service/${service}/operation/${operation2}`;
+        const path12 = `/service/${service}/operation/${operation2}`;
         if (request.path.endsWith("/")) {
-          request.path += path11.slice(1);
+          request.path += path12.slice(1);
         } else {
-          request.path += path11;
+          request.path += path12;
         }
         return request;
       }
@@ -29016,8 +29016,8 @@ var init_requestBuilder = __esm({
         return this;
       }
       p(memberName, labelValueProvider, uriLabel, isGreedyLabel) {
-        this.resolvePathStack.push((path11) => {
-          this.path = resolvedPath(path11, this.input, memberName, labelValueProvider, uriLabel, isGreedyLabel);
+        this.resolvePathStack.push((path12) => {
+          this.path = resolvedPath(path12, this.input, memberName, labelValueProvider, uriLabel, isGreedyLabel);
         });
         return this;
       }
@@ -31920,9 +31920,9 @@ var init_createPaginator = __esm({
       command6 = withCommand(command6) ?? command6;
       return await client.send(command6, ...args);
     };
-    get = (fromObject, path11) => {
+    get = (fromObject, path12) => {
       let cursor2 = fromObject;
-      const pathComponents = path11.split(".");
+      const pathComponents = path12.split(".");
       for (const step of pathComponents) {
         if (!cursor2 || typeof cursor2 !== "object") {
           return void 0;
@@ -36837,10 +36837,10 @@ ${longDate}
 ${credentialScope}
 ${toHex2(hashedRequest)}`;
       }
-      getCanonicalPath({ path: path11 }) {
+      getCanonicalPath({ path: path12 }) {
         if (this.uriEscapePath) {
           const normalizedPathSegments = [];
-          for (const pathSegment of path11.split("/")) {
+          for (const pathSegment of path12.split("/")) {
             if (pathSegment?.length === 0) {
               continue;
             }
@@ -36853,11 +36853,11 @@ ${toHex2(hashedRequest)}`;
               normalizedPathSegments.push(pathSegment);
             }
           }
-          const normalizedPath = `${path11?.startsWith("/") ? "/" : ""}${normalizedPathSegments.join("/")}${normalizedPathSegments.length > 0 && path11?.endsWith("/") ? "/" : ""}`;
+          const normalizedPath = `${path12?.startsWith("/") ? "/" : ""}${normalizedPathSegments.join("/")}${normalizedPathSegments.length > 0 && path12?.endsWith("/") ? "/" : ""}`;
           const doubleEncoded = escapeUri2(normalizedPath);
           return doubleEncoded.replace(/%2F/g, "/");
         }
-        return path11;
+        return path12;
       }
       validateResolvedCredentials(credentials) {
         if (typeof credentials !== "object" || typeof credentials.accessKeyId !== "string" || typeof credentials.secretAccessKey !== "string") {
@@ -38062,12 +38062,12 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             const password = request.password ?? "";
             auth = `${username}:${password}`;
           }
-          let path11 = request.path;
+          let path12 = request.path;
           if (queryString) {
-            path11 += `?${queryString}`;
+            path12 += `?${queryString}`;
           }
           if (request.fragment) {
-            path11 += `#${request.fragment}`;
+            path12 += `#${request.fragment}`;
           }
           let hostname = request.hostname ?? "";
           if (hostname[0] === "[" && hostname.endsWith("]")) {
@@ -38079,7 +38079,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             headers: request.headers,
             host: hostname,
             method: request.method,
-            path: path11,
+            path: path12,
             port: request.port,
             agent,
             auth
@@ -38501,16 +38501,16 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             reject(err);
           };
           const queryString = query ? buildQueryString2(query) : "";
-          let path11 = request.path;
+          let path12 = request.path;
           if (queryString) {
-            path11 += `?${queryString}`;
+            path12 += `?${queryString}`;
           }
           if (request.fragment) {
-            path11 += `#${request.fragment}`;
+            path12 += `#${request.fragment}`;
           }
           const clientHttp2Stream = session.request({
             ...request.headers,
-            [constants3.HTTP2_HEADER_PATH]: path11,
+            [constants3.HTTP2_HEADER_PATH]: path12,
             [constants3.HTTP2_HEADER_METHOD]: method
           });
           if (effectiveRequestTimeout) {
@@ -63085,17 +63085,17 @@ var require_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    function visit_(key, node2, visitor, path11) {
-      const ctrl = callVisitor(key, node2, visitor, path11);
+    function visit_(key, node2, visitor, path12) {
+      const ctrl = callVisitor(key, node2, visitor, path12);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path11, ctrl);
-        return visit_(key, ctrl, visitor, path11);
+        replaceNode(key, path12, ctrl);
+        return visit_(key, ctrl, visitor, path12);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path11 = Object.freeze(path11.concat(node2));
+          path12 = Object.freeze(path12.concat(node2));
           for (let i6 = 0; i6 < node2.items.length; ++i6) {
-            const ci = visit_(i6, node2.items[i6], visitor, path11);
+            const ci = visit_(i6, node2.items[i6], visitor, path12);
             if (typeof ci === "number")
               i6 = ci - 1;
             else if (ci === BREAK)
@@ -63106,13 +63106,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path11 = Object.freeze(path11.concat(node2));
-          const ck = visit_("key", node2.key, visitor, path11);
+          path12 = Object.freeze(path12.concat(node2));
+          const ck = visit_("key", node2.key, visitor, path12);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = visit_("value", node2.value, visitor, path11);
+          const cv = visit_("value", node2.value, visitor, path12);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -63133,17 +63133,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node2, visitor, path11) {
-      const ctrl = await callVisitor(key, node2, visitor, path11);
+    async function visitAsync_(key, node2, visitor, path12) {
+      const ctrl = await callVisitor(key, node2, visitor, path12);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path11, ctrl);
-        return visitAsync_(key, ctrl, visitor, path11);
+        replaceNode(key, path12, ctrl);
+        return visitAsync_(key, ctrl, visitor, path12);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path11 = Object.freeze(path11.concat(node2));
+          path12 = Object.freeze(path12.concat(node2));
           for (let i6 = 0; i6 < node2.items.length; ++i6) {
-            const ci = await visitAsync_(i6, node2.items[i6], visitor, path11);
+            const ci = await visitAsync_(i6, node2.items[i6], visitor, path12);
             if (typeof ci === "number")
               i6 = ci - 1;
             else if (ci === BREAK)
@@ -63154,13 +63154,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path11 = Object.freeze(path11.concat(node2));
-          const ck = await visitAsync_("key", node2.key, visitor, path11);
+          path12 = Object.freeze(path12.concat(node2));
+          const ck = await visitAsync_("key", node2.key, visitor, path12);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = await visitAsync_("value", node2.value, visitor, path11);
+          const cv = await visitAsync_("value", node2.value, visitor, path12);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -63187,23 +63187,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node2, visitor, path11) {
+    function callVisitor(key, node2, visitor, path12) {
       if (typeof visitor === "function")
-        return visitor(key, node2, path11);
+        return visitor(key, node2, path12);
       if (identity.isMap(node2))
-        return visitor.Map?.(key, node2, path11);
+        return visitor.Map?.(key, node2, path12);
       if (identity.isSeq(node2))
-        return visitor.Seq?.(key, node2, path11);
+        return visitor.Seq?.(key, node2, path12);
       if (identity.isPair(node2))
-        return visitor.Pair?.(key, node2, path11);
+        return visitor.Pair?.(key, node2, path12);
       if (identity.isScalar(node2))
-        return visitor.Scalar?.(key, node2, path11);
+        return visitor.Scalar?.(key, node2, path12);
       if (identity.isAlias(node2))
-        return visitor.Alias?.(key, node2, path11);
+        return visitor.Alias?.(key, node2, path12);
       return void 0;
     }
-    function replaceNode(key, path11, node2) {
-      const parent = path11[path11.length - 1];
+    function replaceNode(key, path12, node2) {
+      const parent = path12[path12.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key] = node2;
       } else if (identity.isPair(parent)) {
@@ -63815,10 +63815,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path11, value) {
+    function collectionFromPath(schema, path12, value) {
       let v = value;
-      for (let i6 = path11.length - 1; i6 >= 0; --i6) {
-        const k6 = path11[i6];
+      for (let i6 = path12.length - 1; i6 >= 0; --i6) {
+        const k6 = path12[i6];
         if (typeof k6 === "number" && Number.isInteger(k6) && k6 >= 0) {
           const a6 = [];
           a6[k6] = v;
@@ -63837,7 +63837,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path11) => path11 == null || typeof path11 === "object" && !!path11[Symbol.iterator]().next().done;
+    var isEmptyPath = (path12) => path12 == null || typeof path12 === "object" && !!path12[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -63867,11 +63867,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path11, value) {
-        if (isEmptyPath(path11))
+      addIn(path12, value) {
+        if (isEmptyPath(path12))
           this.add(value);
         else {
-          const [key, ...rest] = path11;
+          const [key, ...rest] = path12;
           const node2 = this.get(key, true);
           if (identity.isCollection(node2))
             node2.addIn(rest, value);
@@ -63885,8 +63885,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path11) {
-        const [key, ...rest] = path11;
+      deleteIn(path12) {
+        const [key, ...rest] = path12;
         if (rest.length === 0)
           return this.delete(key);
         const node2 = this.get(key, true);
@@ -63900,8 +63900,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path11, keepScalar) {
-        const [key, ...rest] = path11;
+      getIn(path12, keepScalar) {
+        const [key, ...rest] = path12;
         const node2 = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node2) ? node2.value : node2;
@@ -63919,8 +63919,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path11) {
-        const [key, ...rest] = path11;
+      hasIn(path12) {
+        const [key, ...rest] = path12;
         if (rest.length === 0)
           return this.has(key);
         const node2 = this.get(key, true);
@@ -63930,8 +63930,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path11, value) {
-        const [key, ...rest] = path11;
+      setIn(path12, value) {
+        const [key, ...rest] = path12;
         if (rest.length === 0) {
           this.set(key, value);
         } else {
@@ -66446,9 +66446,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path11, value) {
+      addIn(path12, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path11, value);
+          this.contents.addIn(path12, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -66523,14 +66523,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path11) {
-        if (Collection.isEmptyPath(path11)) {
+      deleteIn(path12) {
+        if (Collection.isEmptyPath(path12)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path11) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path12) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -66545,10 +66545,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path11, keepScalar) {
-        if (Collection.isEmptyPath(path11))
+      getIn(path12, keepScalar) {
+        if (Collection.isEmptyPath(path12))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path11, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path12, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -66559,10 +66559,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path11) {
-        if (Collection.isEmptyPath(path11))
+      hasIn(path12) {
+        if (Collection.isEmptyPath(path12))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path11) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path12) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -66579,13 +66579,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path11, value) {
-        if (Collection.isEmptyPath(path11)) {
+      setIn(path12, value) {
+        if (Collection.isEmptyPath(path12)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path11), value);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path12), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path11, value);
+          this.contents.setIn(path12, value);
         }
       }
       /**
@@ -68546,9 +68546,9 @@ var require_cst_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    visit.itemAtPath = (cst, path11) => {
+    visit.itemAtPath = (cst, path12) => {
       let item = cst;
-      for (const [field, index] of path11) {
+      for (const [field, index] of path12) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -68557,23 +68557,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit.parentCollection = (cst, path11) => {
-      const parent = visit.itemAtPath(cst, path11.slice(0, -1));
-      const field = path11[path11.length - 1][0];
+    visit.parentCollection = (cst, path12) => {
+      const parent = visit.itemAtPath(cst, path12.slice(0, -1));
+      const field = path12[path12.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path11, item, visitor) {
-      let ctrl = visitor(item, path11);
+    function _visit(path12, item, visitor) {
+      let ctrl = visitor(item, path12);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i6 = 0; i6 < token.items.length; ++i6) {
-            const ci = _visit(Object.freeze(path11.concat([[field, i6]])), token.items[i6], visitor);
+            const ci = _visit(Object.freeze(path12.concat([[field, i6]])), token.items[i6], visitor);
             if (typeof ci === "number")
               i6 = ci - 1;
             else if (ci === BREAK)
@@ -68584,10 +68584,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path11);
+            ctrl = ctrl(item, path12);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path11) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path12) : ctrl;
     }
     exports.visit = visit;
   }
@@ -71047,6 +71047,25 @@ var fluxNamespace = "flux-system";
 var imagePolicyMarkerKey = "$imagepolicy";
 var imageAutomationGroup = "image.toolkit.fluxcd.io";
 
+// core/duration.ts
+var units = { ms: 1, s: 1e3, m: 6e4, h: 36e5 };
+function parseDuration(text3) {
+  const s2 = text3.trim();
+  if (s2 === "0") return 0;
+  if (s2 === "") return void 0;
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/y;
+  let total = 0;
+  let pos2 = 0;
+  while (pos2 < s2.length) {
+    re.lastIndex = pos2;
+    const m4 = re.exec(s2);
+    if (!m4 || !m4[1] || !m4[2]) return void 0;
+    total += Number(m4[1]) * (units[m4[2]] ?? 0);
+    pos2 = re.lastIndex;
+  }
+  return Math.round(total);
+}
+
 // action/inputs.ts
 var text = (text3) => text3.trim();
 var secretText = (text3) => text3;
@@ -71128,6 +71147,11 @@ function namespaceName(t) {
   if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(v)) throw new Error(`"${v}" is not a valid namespace (lower-case letters, digits and '-', at most 63, starting and ending with a letter or digit)`);
   return v;
 }
+function rolloutDuration(t) {
+  const ms = parseDuration(t);
+  if (ms === void 0 || ms <= 0) throw new Error(`"${t.trim()}" is not a positive duration such as 10m or 90s`);
+  return ms;
+}
 var def = (d6) => d6;
 var INPUTS = {
   image: def({ name: "image", description: "Image repository to push, e.g. an ECR URI `123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/shop/account`, or a name with `registry`.", default: "", required: true, parse: text }),
@@ -71169,7 +71193,11 @@ var INPUTS = {
   webhookUrl: def({ name: "webhook-url", description: "After a push, POST `{revision}` here (the agent's webhook) so it syncs at once.", default: "", parse: url }),
   webhookToken: def({ name: "webhook-token", description: "HMAC secret of the agent's slipway receiver: the call to webhook-url is signed with it (X-Slipway-Signature, X-Slipway-Timestamp); the secret is never sent.", default: "", secret: true, parse: secretText }),
   maxAttempts: def({ name: "max-attempts", description: "Push attempts when other pipelines push to the branch at the same time.", default: "10", parse: positiveInt }),
-  dryRun: def({ name: "dry-run", description: "Do everything except push the image and the commit; report the changes that would be made.", default: "false", flag: true, parse: bool })
+  dryRun: def({ name: "dry-run", description: "Do everything except push the image and the commit; report the changes that would be made.", default: "false", flag: true, parse: bool }),
+  waitForRollout: def({ name: "wait-for-rollout", description: "After the push, wait until the agent reports the manifest commit applied and healthy on every sync that covers the changed files (not in pull-request mode).", default: "false", parse: bool }),
+  rolloutTimeout: def({ name: "rollout-timeout", description: "How long wait-for-rollout waits, a Go duration (`10m`, `90s`).", default: "10m", parse: rolloutDuration }),
+  agentUrl: def({ name: "agent-url", description: "The agent's API base URL for wait-for-rollout; default the origin of webhook-url.", default: "", parse: url }),
+  agentToken: def({ name: "agent-token", description: "Bearer token of the agent's status API (the agent's SLIPWAY_API_TOKEN).", default: "", secret: true, parse: secretText })
 };
 function parseInputs(source, onSecret) {
   const out = {};
@@ -71210,6 +71238,8 @@ function checkCombinations(i6) {
     }
   }
   if (i6.webhookToken !== "" && i6.webhookUrl === "") throw new SlipwayError("input webhook-token", "needs webhook-url");
+  if (i6.waitForRollout && i6.manifestRepo === "") throw new SlipwayError("input wait-for-rollout", "needs manifest-repo");
+  if (i6.waitForRollout && i6.agentUrl === "" && i6.webhookUrl === "") throw new SlipwayError("input wait-for-rollout", "needs agent-url (or webhook-url, whose origin it defaults to)");
 }
 
 // action/outputs.ts
@@ -71220,7 +71250,9 @@ function outputEntries(o3) {
     ["digest", o3.digest],
     ["commit", o3.commit],
     ["changed-files", o3.changedFiles.join("\n")],
-    ["pull-request-url", o3.pullRequestUrl]
+    ["pull-request-url", o3.pullRequestUrl],
+    ["rollout", o3.rollout ?? ""],
+    ["rollout-seconds", o3.rolloutSeconds ?? ""]
   ];
 }
 var cell = (s2) => redact(s2).replace(/\|/g, "\\|").replace(/\n/g, " ");
@@ -71252,9 +71284,9 @@ function createGithubReporter(env2 = process.env) {
 }
 
 // action/run-ci.ts
-import { mkdtemp as mkdtemp6, rm as rm7 } from "node:fs/promises";
-import { tmpdir as tmpdir3 } from "node:os";
-import path10 from "node:path";
+import { mkdtemp as mkdtemp7, rm as rm8 } from "node:fs/promises";
+import { tmpdir as tmpdir4 } from "node:os";
+import path11 from "node:path";
 
 // core/git/git-client.ts
 import { mkdir as mkdir2 } from "node:fs/promises";
@@ -71403,15 +71435,15 @@ var shortForm = /^codecommit::([a-z0-9-]+):\/\/(?:[^@/]+@)?([^/?#]+)$/;
 function parseCodeCommitUrl(url2) {
   const https = httpsForm.exec(url2);
   if (https) {
-    const [, host = "", region = "", path11 = "", name = ""] = https;
-    return { region, name, host, path: path11, url: `https://${host}${path11}` };
+    const [, host = "", region = "", path12 = "", name = ""] = https;
+    return { region, name, host, path: path12, url: `https://${host}${path12}` };
   }
   const short = shortForm.exec(url2);
   if (short) {
     const [, region = "", name = ""] = short;
     const host = `git-codecommit.${region}.amazonaws.com${region.startsWith("cn-") ? ".cn" : ""}`;
-    const path11 = `/v1/repos/${name}`;
-    return { region, name, host, path: path11, url: `https://${host}${path11}` };
+    const path12 = `/v1/repos/${name}`;
+    return { region, name, host, path: path12, url: `https://${host}${path12}` };
   }
   return void 0;
 }
@@ -72680,8 +72712,8 @@ function parsePipeline(text3, fail3) {
     if (tok === ".") return { t: "field", base: "dot", path: [] };
     if (tok.startsWith(".")) return { t: "field", base: "dot", path: splitPath(tok.slice(1)) };
     if (tok.startsWith("$")) {
-      const [v = "$", ...path11] = tok.split(".");
-      return { t: "field", base: v, path: path11.filter((s2) => s2 !== "") };
+      const [v = "$", ...path12] = tok.split(".");
+      return { t: "field", base: v, path: path12.filter((s2) => s2 !== "") };
     }
     if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(tok)) return { t: "func", name: tok };
     return fail3(`unexpected "${tok}"`);
@@ -72707,13 +72739,13 @@ function parsePipeline(text3, fail3) {
         cmd = [];
       } else if (tok === "(") {
         const inner = parseCmds(")");
-        let path11 = [];
+        let path12 = [];
         const next = tokens[p3];
         if (next?.startsWith(".") && next.length > 1) {
-          path11 = splitPath(next.slice(1));
+          path12 = splitPath(next.slice(1));
           p3++;
         }
-        cmd.push({ t: "paren", pipe: { decl: [], cmds: inner }, path: path11 });
+        cmd.push({ t: "paren", pipe: { decl: [], cmds: inner }, path: path12 });
       } else if (tok === ")" || tok === "," || tok === ":=") {
         fail3(`unexpected "${tok}"`);
       } else {
@@ -72749,10 +72781,10 @@ function execute(tree, data, name, lineOf2) {
     }
     return fail3(`${shown}: cannot read field ${key} of ${v === void 0 ? "a missing value" : printValue(v)}`);
   };
-  const walk = (v, path11, shown) => {
+  const walk = (v, path12, shown) => {
     let cur = v;
     let s2 = shown;
-    for (const key of path11) {
+    for (const key of path12) {
       s2 = `${s2 === "." ? "" : s2}.${key}`;
       cur = field(cur, key, s2);
     }
@@ -73314,11 +73346,11 @@ function createGithubPullRequests(options) {
   const subject = `pull request ${options.owner}/${options.repo}`;
   const timeoutMs = options.timeoutMs ?? 3e4;
   const limited = (signal) => signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
-  const call = async (method, path11, body, signal) => {
+  const call = async (method, path12, body, signal) => {
     let res;
     let text3;
     try {
-      res = await fetch(`${api}${path11}`, {
+      res = await fetch(`${api}${path12}`, {
         method,
         headers: {
           accept: "application/vnd.github+json",
@@ -74369,10 +74401,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path11) {
-  if (!path11)
+function getElementAtPath(obj, path12) {
+  if (!path12)
     return obj;
-  return path11.reduce((acc, key) => acc?.[key], obj);
+  return path12.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -74712,11 +74744,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path11, issues) {
+function prefixIssues(path12, issues) {
   return issues.map((iss) => {
     var _a4;
     (_a4 = iss).path ?? (_a4.path = []);
-    iss.path.unshift(path11);
+    iss.path.unshift(path12);
     return iss;
   });
 }
@@ -74776,11 +74808,11 @@ function getSizableOrigin(input) {
 }
 var highSurrogate = /[\uD800-\uDBFF]/;
 function codePointLength(str2) {
-  const units = str2.length;
+  const units2 = str2.length;
   if (!highSurrogate.test(str2))
-    return units;
-  let count = units;
-  for (let i6 = 0; i6 < units - 1; i6++) {
+    return units2;
+  let count = units2;
+  for (let i6 = 0; i6 < units2 - 1; i6++) {
     if ((str2.charCodeAt(i6) & 64512) === 55296 && (str2.charCodeAt(i6 + 1) & 64512) === 56320) {
       count--;
       i6++;
@@ -75174,16 +75206,16 @@ function flattenError(error4, mapper = (issue3) => issue3.message) {
 }
 function formatError(error4, mapper = (issue3) => issue3.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error5, path11 = []) => {
+  const processError = (error5, path12 = []) => {
     for (const issue3 of error5.issues) {
       if (issue3.code === "invalid_union" && issue3.errors.length) {
-        issue3.errors.map((issues) => processError({ issues }, [...path11, ...issue3.path]));
+        issue3.errors.map((issues) => processError({ issues }, [...path12, ...issue3.path]));
       } else if (issue3.code === "invalid_key") {
-        processError({ issues: issue3.issues }, [...path11, ...issue3.path]);
+        processError({ issues: issue3.issues }, [...path12, ...issue3.path]);
       } else if (issue3.code === "invalid_element") {
-        processError({ issues: issue3.issues }, [...path11, ...issue3.path]);
+        processError({ issues: issue3.issues }, [...path12, ...issue3.path]);
       } else {
-        const fullpath = [...path11, ...issue3.path];
+        const fullpath = [...path12, ...issue3.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue3));
         } else {
@@ -75443,8 +75475,8 @@ var $ZodCheckMaxLength = /* @__PURE__ */ $constructor("$ZodCheckMaxLength", (ins
   (_a4 = inst._zod.def).when ?? (_a4.when = _whenHasLength);
   inst._zod.check = (payload2) => {
     const input = payload2.value;
-    const units = input.length;
-    const length = typeof input === "string" && units > def2.maximum ? codePointLength(input) : units;
+    const units2 = input.length;
+    const length = typeof input === "string" && units2 > def2.maximum ? codePointLength(input) : units2;
     if (length <= def2.maximum)
       return;
     const origin = getLengthableOrigin(input);
@@ -75465,8 +75497,8 @@ var $ZodCheckMinLength = /* @__PURE__ */ $constructor("$ZodCheckMinLength", (ins
   (_a4 = inst._zod.def).when ?? (_a4.when = _whenHasLength);
   inst._zod.check = (payload2) => {
     const input = payload2.value;
-    const units = input.length;
-    const length = typeof input === "string" && units >= def2.minimum && units < def2.minimum * 2 ? codePointLength(input) : units;
+    const units2 = input.length;
+    const length = typeof input === "string" && units2 >= def2.minimum && units2 < def2.minimum * 2 ? codePointLength(input) : units2;
     if (length >= def2.minimum)
       return;
     const origin = getLengthableOrigin(input);
@@ -75487,8 +75519,8 @@ var $ZodCheckLengthEquals = /* @__PURE__ */ $constructor("$ZodCheckLengthEquals"
   (_a4 = inst._zod.def).when ?? (_a4.when = _whenHasLength);
   inst._zod.check = (payload2) => {
     const input = payload2.value;
-    const units = input.length;
-    const length = typeof input === "string" && units >= def2.length && units <= def2.length * 2 ? codePointLength(input) : units;
+    const units2 = input.length;
+    const length = typeof input === "string" && units2 >= def2.length && units2 <= def2.length * 2 ? codePointLength(input) : units2;
     if (length === def2.length)
       return;
     const origin = getLengthableOrigin(input);
@@ -79885,9 +79917,9 @@ function preprocess(fn, schema) {
 }
 
 // core/schema-issues.ts
-function showPath(path11) {
+function showPath(path12) {
   let out = "";
-  for (const p3 of path11) out += typeof p3 === "number" ? `[${p3}]` : out ? `.${p3}` : p3;
+  for (const p3 of path12) out += typeof p3 === "number" ? `[${p3}]` : out ? `.${p3}` : p3;
   return out;
 }
 var EXPECTED = {
@@ -79924,12 +79956,12 @@ function parseWithSchema(schema, value) {
   if (result.success) return { ok: true, value: result.data };
   const issues = [];
   for (const issue3 of result.error.issues) {
-    const path11 = issue3.path.filter((p3) => typeof p3 !== "symbol");
+    const path12 = issue3.path.filter((p3) => typeof p3 !== "symbol");
     if (issue3.code === "unrecognized_keys") {
-      for (const key of issue3.keys) issues.push({ path: [...path11, key], message: issue3.message });
+      for (const key of issue3.keys) issues.push({ path: [...path12, key], message: issue3.message });
     } else {
       const cause = issue3.code === "custom" ? issue3.params?.cause : void 0;
-      issues.push(cause === void 0 ? { path: path11, message: issue3.message } : { path: path11, message: issue3.message, cause });
+      issues.push(cause === void 0 ? { path: path12, message: issue3.message } : { path: path12, message: issue3.message, cause });
     }
   }
   return { ok: false, issues };
@@ -83516,10 +83548,10 @@ var AhoCorasick = class {
   next(node2, u) {
     let lo = this.childStart[node2];
     let hi = this.childStart[node2 + 1];
-    const units = this.childUnit;
+    const units2 = this.childUnit;
     while (lo < hi) {
       const mid = lo + hi >> 1;
-      const m4 = units[mid];
+      const m4 = units2[mid];
       if (m4 === u) return this.childNode[mid];
       if (m4 < u) lo = mid + 1;
       else hi = mid;
@@ -83704,14 +83736,14 @@ var PrefilterTree = class PrefilterTree2 {
     pf.subs = subs;
     let allExact = true;
     let cost = 0;
-    let units = 0;
+    let units2 = 0;
     for (const sub of subs) {
       if (sub.type !== Prefilter.Type.EXACT) allExact = false;
-      else units += sub.bytes.length;
+      else units2 += sub.bytes.length;
       cost += sub.cost;
     }
     if (allExact) {
-      if (units > Prefilter.MAX_AC_UNITS) return new Prefilter(Prefilter.Type.NONE);
+      if (units2 > Prefilter.MAX_AC_UNITS) return new Prefilter(Prefilter.Type.NONE);
       pf.allExact = true;
       pf.cost = 1;
       return pf;
@@ -87670,6 +87702,154 @@ async function pokeWebhook(options) {
   return res.status;
 }
 
+// action/rollout-history.ts
+import { mkdtemp as mkdtemp6, rm as rm7 } from "node:fs/promises";
+import { tmpdir as tmpdir3 } from "node:os";
+import path10 from "node:path";
+function gitHistory(git, url2, branch) {
+  let dir;
+  let checkout;
+  const open3 = (signal) => {
+    checkout ??= (async () => {
+      dir = await mkdtemp6(path10.join(tmpdir3(), "slipway-rollout-"));
+      return git.clone({ url: url2, branch, dir: path10.join(dir, "repo"), depth: 1, noCheckout: true }, signal);
+    })();
+    return checkout;
+  };
+  return {
+    async contains(ancestor, descendant, signal) {
+      if (ancestor === descendant) return true;
+      const co = await open3(signal);
+      await co.fetchIfExists(branch, { depth: 50 }, signal);
+      return co.isAncestor(ancestor, descendant, signal);
+    },
+    async close() {
+      if (dir) await rm7(dir, { recursive: true, force: true });
+    }
+  };
+}
+
+// action/rollout-wait.ts
+function repositoryKey(url2) {
+  let u = url2.trim().replace(/^codecommit::([a-z0-9-]+):\/\/(.+)$/, "git-codecommit.$1.amazonaws.com/v1/repos/$2");
+  const scp = /^(?:[^@/]+@)?([^:/]+):(?!\/\/)(.+)$/.exec(u);
+  if (scp && !/^[a-z][a-z0-9+.-]*:\/\//i.test(u)) u = `${scp[1]}/${scp[2]}`;
+  else {
+    try {
+      const parsed = new URL(u);
+      const port = parsed.protocol === "ssh:" ? "" : parsed.port ? `:${parsed.port}` : "";
+      u = `${parsed.hostname}${port}${parsed.pathname}`;
+    } catch {
+    }
+  }
+  const slash = u.indexOf("/");
+  const host = slash < 0 ? u : u.slice(0, slash);
+  const rest = slash < 0 ? "" : u.slice(slash);
+  return `${host.toLowerCase()}${rest.replace(/\/+$/, "").replace(/\.git$/, "").replace(/\/+$/, "")}`;
+}
+var cleanPath = (p3) => p3.replace(/^(\.\/)+/, "").replace(/^\.$/, "").replace(/\/+$/, "");
+function pathCovers(syncPath, file) {
+  const p3 = cleanPath(syncPath);
+  const f6 = cleanPath(file);
+  return p3 === "" || f6 === p3 || f6.startsWith(`${p3}/`);
+}
+function coveringSyncs(syncs, repoUrl, branch, files) {
+  const key = repositoryKey(repoUrl);
+  return syncs.filter(
+    (s2) => s2.repository && s2.path !== void 0 && repositoryKey(s2.repository.url) === key && s2.repository.ref.branch === branch && files.some((f6) => pathCovers(s2.path ?? "", f6))
+  );
+}
+var shaOf = (revision) => /(?:^|@)sha1:([0-9a-f]{40})$/.exec(revision ?? "")?.[1];
+async function syncState(s2, commit, contains) {
+  if (s2.suspended) return { state: "failed", message: `${s2.name}: suspended; it will not apply ${commit.slice(0, 12)} until resumed` };
+  const applied = shaOf(s2.lastAppliedRevision);
+  if (s2.ready === "True" && applied && await contains(applied)) return { state: "healthy" };
+  const attempted = shaOf(s2.lastAttemptedRevision);
+  if (s2.ready === "False" && s2.reason !== "DependencyNotReady" && attempted && await contains(attempted)) {
+    return { state: "failed", message: `${s2.name}: ${s2.reason ?? "Failed"}: ${s2.message ?? ""}` };
+  }
+  return { state: "pending", message: `${s2.name}: ${s2.ready === "Unknown" ? "progressing" : "not at the commit yet"} (${s2.reason ?? "no status"}${s2.message ? `: ${s2.message}` : ""})` };
+}
+async function fetchAgentSyncs(agentUrl, token, timeoutMs, signal) {
+  const url2 = `${agentUrl.replace(/\/+$/, "")}/api/v1/syncs`;
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const headers = { accept: "application/json", "user-agent": ciUserAgent };
+  if (token) headers.authorization = `Bearer ${token}`;
+  let res;
+  try {
+    res = await fetch(url2, { headers, signal: signal ? AbortSignal.any([signal, timeout]) : timeout, redirect: "manual" });
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    throw new SlipwayError("input agent-url", `cannot reach ${url2}`, { cause: err });
+  }
+  const text3 = await res.text();
+  if (res.status >= 300 && res.status < 400) throw new SlipwayError("input agent-url", `${url2} answered ${res.status} (a redirect, not followed so the token stays with this URL)`);
+  if (res.status === 401) throw new SlipwayError("input agent-token", `${url2} refused the token (401): give the agent's SLIPWAY_API_TOKEN`);
+  let body;
+  try {
+    body = JSON.parse(text3);
+  } catch {
+    throw new SlipwayError("input agent-url", `${url2} answered ${res.status} with a body that is not JSON; is it the agent's API?`);
+  }
+  const error4 = body?.error;
+  if (!res.ok) throw new SlipwayError("input agent-url", `${url2} answered ${res.status}${typeof error4 === "string" ? `: ${error4}` : ""}`);
+  const syncs = body?.syncs;
+  if (!Array.isArray(syncs)) throw new SlipwayError("input agent-url", `${url2}: the answer has no syncs list; is it the agent's API?`);
+  return syncs.filter((s2) => typeof s2 === "object" && s2 !== null && typeof s2.name === "string");
+}
+async function waitForRollout(options) {
+  const { log, signal, commit } = options;
+  const start = Date.now();
+  const interval = options.intervalMs ?? 2e3;
+  const seconds = () => Math.round((Date.now() - start) / 100) / 10;
+  const known = /* @__PURE__ */ new Map();
+  const contains = async (sha) => {
+    if (sha === commit) return true;
+    const hit = known.get(sha);
+    if (hit !== void 0) return hit;
+    let yes;
+    try {
+      yes = await options.contains(commit, sha, signal);
+    } catch (err) {
+      signal?.throwIfAborted();
+      log.debug(`cannot tell yet whether ${sha.slice(0, 12)} contains ${commit.slice(0, 12)}: ${errorMessage(err)}`);
+      return false;
+    }
+    known.set(sha, yes);
+    return yes;
+  };
+  let names = [];
+  let lastPending = "";
+  for (; ; ) {
+    const syncs = await fetchAgentSyncs(options.agentUrl, options.token, options.requestTimeoutMs ?? 15e3, signal);
+    const covering = coveringSyncs(syncs, options.repoUrl, options.branch, options.changedFiles);
+    if (covering.length === 0) {
+      const followers = syncs.filter((s2) => s2.repository && repositoryKey(s2.repository.url) === repositoryKey(options.repoUrl)).map((s2) => `${s2.name} (${s2.repository?.ref.branch ?? "no branch"}, ${s2.path ?? "?"})`);
+      const why = followers.length > 0 ? `its syncs of this repository are ${followers.join(", ")}` : `none of its ${syncs.length} syncs follows ${options.repoUrl}`;
+      return { result: "failed", seconds: seconds(), syncs: [], message: `no sync of the agent applies ${options.changedFiles.join(", ")} on branch ${options.branch}: ${why}` };
+    }
+    names = covering.map((s2) => s2.name);
+    const states = await Promise.all(covering.map((s2) => syncState(s2, commit, contains)));
+    const failed = states.filter((s2) => s2.state === "failed");
+    if (failed.length > 0) return { result: "failed", seconds: seconds(), syncs: names, message: failed.map((f6) => f6.message).join("; ") };
+    const pending = states.filter((s2) => s2.state === "pending");
+    if (pending.length === 0) return { result: "healthy", seconds: seconds(), syncs: names, message: "" };
+    const text3 = pending.map((p3) => p3.message).join("; ");
+    if (text3 !== lastPending) log.info(`waiting for the rollout: ${text3}`);
+    lastPending = text3;
+    if (Date.now() - start + interval > options.timeoutMs) {
+      return { result: "timeout", seconds: seconds(), syncs: names, message: `not rolled out after ${Math.round(options.timeoutMs / 1e3)}s: ${text3}` };
+    }
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(resolve, interval);
+      signal?.addEventListener("abort", () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      }, { once: true });
+    });
+  }
+}
+
 // action/run-ci.ts
 function imageAndSource(i6) {
   const ref2 = splitImageRef(i6.image);
@@ -87702,9 +87882,9 @@ function renderTag(template, ctx, input) {
   }
 }
 async function checkUpdatePath(git, target, i6, signal) {
-  const work = await mkdtemp6(path10.join(tmpdir3(), "slipway-preflight-"));
+  const work = await mkdtemp7(path11.join(tmpdir4(), "slipway-preflight-"));
   try {
-    const co = await git.clone({ url: target.url, branch: i6.manifestBranch || void 0, dir: path10.join(work, "repo"), noCheckout: true }, signal).catch((err) => {
+    const co = await git.clone({ url: target.url, branch: i6.manifestBranch || void 0, dir: path11.join(work, "repo"), noCheckout: true }, signal).catch((err) => {
       throw gitErrorForInputs(err, target);
     });
     if (!await co.exists("HEAD", i6.updatePath, signal)) {
@@ -87712,7 +87892,34 @@ async function checkUpdatePath(git, target, i6, signal) {
       throw new SlipwayError("input update-path", `${i6.updatePath} does not exist on branch ${co.branch}${hint}`);
     }
   } finally {
-    await rm7(work, { recursive: true, force: true });
+    await rm8(work, { recursive: true, force: true });
+  }
+}
+async function rolloutStep(i6, git, target, update, log, signal) {
+  const agentUrl = i6.agentUrl || new URL(i6.webhookUrl).origin;
+  const history = gitHistory(git, target.url, update.pushBranch);
+  try {
+    const out = await waitForRollout({
+      agentUrl,
+      token: i6.agentToken || void 0,
+      repoUrl: target.url,
+      branch: update.pushBranch,
+      commit: update.commit ?? "",
+      changedFiles: update.changedFiles,
+      contains: (a6, d6, s2) => history.contains(a6, d6, s2),
+      timeoutMs: i6.rolloutTimeout,
+      log,
+      signal
+    });
+    const result = { rollout: out.result, rolloutSeconds: String(out.seconds) };
+    if (out.result === "healthy") {
+      log.info(`rolled out: ${out.syncs.join(", ")} applied ${(update.commit ?? "").slice(0, 12)} and healthy in ${out.seconds}s`);
+      return result;
+    }
+    log.error(`rollout ${out.result}: ${out.message}`);
+    return { ...result, failure: new SlipwayError(`rollout of ${(update.commit ?? "").slice(0, 12)}`, `${out.result === "timeout" ? "timed out" : "failed"}: ${out.message}`) };
+  } finally {
+    await history.close();
   }
 }
 async function runCi(options) {
@@ -87736,6 +87943,7 @@ async function runCi(options) {
   let target;
   let prProvider;
   let commitForPr = "";
+  let rolloutFailure;
   try {
     if (i6.manifestRepo) {
       target = gitTargetFromInputs(i6);
@@ -87854,6 +88062,16 @@ ${u.changes.map((c6) => `- \`${c6.file}:${c6.line}\` ${c6.oldValue} \u2192 ${c6.
           (err) => log.warn(errorMessage(err))
         );
       }
+      if (i6.waitForRollout && i6.pullRequest) log.info("pull-request mode: the rollout starts once the pull request is merged; not waiting for it");
+      if (i6.waitForRollout && !i6.pullRequest && !i6.dryRun) {
+        const u = update;
+        if (u.commit) {
+          const r6 = await reporter.group("Wait for the rollout", () => rolloutStep(i6, git, t, u, log, signal));
+          outputs.rollout = r6.rollout;
+          outputs.rolloutSeconds = r6.rolloutSeconds;
+          rolloutFailure = r6.failure;
+        } else log.info("no manifest commit: no rollout to wait for");
+      }
     }
     await reporter.setOutputs(outputs);
     await reporter.summary({
@@ -87873,9 +88091,11 @@ ${u.changes.map((c6) => `- \`${c6.file}:${c6.line}\` ${c6.oldValue} \u2192 ${c6.
       notes: [
         ...update && update.changes.length === 0 ? ["no marker changed; no commit"] : [],
         ...update && update.attempts > 1 ? [`push landed after ${update.attempts} attempts (other pipelines pushed first)`] : [],
-        ...update?.warnings ?? []
+        ...update?.warnings ?? [],
+        ...outputs.rollout ? [`rollout ${outputs.rollout} after ${outputs.rolloutSeconds}s${rolloutFailure ? `: ${rolloutFailure.message}` : ""}`] : []
       ]
     });
+    if (rolloutFailure) throw rolloutFailure;
     return outputs;
   } finally {
     await git?.close();

@@ -16,7 +16,7 @@ import { imageAutomationGroup, syncNameLabel, syncNamespaceLabel } from "../../c
 import { stringify } from "yaml";
 import { fluxInstallReason } from "../flux/flux-install.ts";
 import type { KustomizeOverlay } from "../flux/flux-specs.ts";
-import { isFluxSyncObject } from "../flux/flux-objects.ts";
+import { isFluxSyncObject, isNotificationObject } from "../flux/flux-objects.ts";
 
 /** What to build. */
 export interface BuildSyncInput {
@@ -54,6 +54,8 @@ export interface BuildSyncResult {
    * and syncs instead of sending them to the API server (agent/flux).
    */
   fluxObjects: KubeObject[];
+  /** Flux Provider and Alert objects (agent/notify reads them; never applied). */
+  notificationObjects: KubeObject[];
 }
 
 /** An object of the build that is not applied, and why. */
@@ -108,9 +110,10 @@ export async function buildSync(input: BuildSyncInput): Promise<BuildSyncResult>
   const built = parseManifests(text, `kustomize build ${shown}`);
   const skipped: SkippedObject[] = [];
   const fluxObjects: KubeObject[] = [];
+  const notificationObjects: KubeObject[] = [];
   const objects = built.filter((o) => {
-    if (isFluxSyncObject(o)) {
-      fluxObjects.push(o);
+    if (isFluxSyncObject(o) || isNotificationObject(o)) {
+      (isNotificationObject(o) ? notificationObjects : fluxObjects).push(o);
       return false;
     }
     const reason = o.apiVersion.startsWith(`${imageAutomationGroup}/`) ? "read from git by the CI step (Flux image automation)" : fluxInstallReason(o);
@@ -123,5 +126,5 @@ export async function buildSync(input: BuildSyncInput): Promise<BuildSyncResult>
       o.metadata.labels = { ...o.metadata.labels, [syncNameLabel]: input.owner.sync, [syncNamespaceLabel]: input.owner.namespace };
     }
   }
-  return { objects, skipped, fluxObjects, ...(generated ? { generated } : {}) };
+  return { objects, skipped, fluxObjects, notificationObjects, ...(generated ? { generated } : {}) };
 }

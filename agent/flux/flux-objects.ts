@@ -44,3 +44,12 @@ export function isHelmRelease(obj: Pick<KubeObject, "apiVersion" | "kind">): boo
   const { group, version } = splitApiVersion(obj.apiVersion);
   return obj.kind === "HelmRelease" && group === fluxHelmGroup && ["v2beta1", "v2beta2", "v2"].includes(version);
 }
+
+/** API group of Flux's notification Provider and Alert. */
+export const fluxNotificationGroup = "notification.toolkit.fluxcd.io";
+
+/** Whether `obj` is a Flux Provider or Alert (v1beta1–v1beta3): read by the agent's notifier, never applied. */
+export function isNotificationObject(obj: Pick<KubeObject, "apiVersion" | "kind">): boolean {
+  const { group, version } = splitApiVersion(obj.apiVersion);
+  return (obj.kind === "Provider" || obj.kind === "Alert") && group === fluxNotificationGroup && ["v1beta1", "v1beta2", "v1beta3"].includes(version);
+}

@@ -21,6 +21,7 @@ import type { Kustomize } from "../build/kustomize-runner.ts";
 import { createWorkspace } from "../build/workspace.ts";
 import { applySourceIgnore } from "../source/apply-sourceignore.ts";
 import type { KubeClient } from "../kube/kube-client.ts";
+import type { KubeObject } from "../kube/kube-object.ts";
 import { applySync } from "../sync/apply-sync.ts";
 import { ResourceManager } from "../apply/resource-manager.ts";
 import type { SyncOutcome } from "../sync/sync-outcome.ts";
@@ -56,6 +57,8 @@ export interface ReconcileContext {
   /** The sync's spec now (its own build may have just changed it: the root's twin in git). Default: the spec the run started with. */
   current?(sync: string): SyncSpec | undefined;
   define?(sync: string, defs: FluxDefinitions, options: { emptyBuild: boolean; allowEmpty: boolean }): { error?: string; warnings: string[] };
+  /** Takes the Provider and Alert objects of every build (agent/notify). Default: none are read. */
+  notifications?: { configure(sync: string, objects: readonly KubeObject[]): void };
 }
 
 /** Per-run inputs. */
@@ -186,6 +189,7 @@ export async function reconcileSync(ctx: ReconcileContext, sync: SyncSpec, req: 
     });
     objects = built.objects;
     rlog.debug(`built ${objects.length} objects`);
+    ctx.notifications?.configure(sync.name, built.notificationObjects);
     if (ctx.define) {
       const origins = await locateFluxObjects(ws.root, built.fluxObjects, req.signal);
       const emptyBuild = built.objects.length === 0 && built.fluxObjects.length === 0;

@@ -24,7 +24,7 @@ test("action.yml lists exactly the inputs of action/inputs.ts, with the same def
     assert.equal(y?.required ?? false, d.required ?? false, `${d.name} required`);
   }
   assert.deepEqual(doc.runs, { using: "node24", main: "dist/action.js" });
-  assert.deepEqual(Object.keys(doc.outputs), ["image", "tag", "digest", "commit", "changed-files", "pull-request-url"]);
+  assert.deepEqual(Object.keys(doc.outputs), ["image", "tag", "digest", "commit", "changed-files", "pull-request-url", "rollout", "rollout-seconds"]);
 });
 
 test("defaults apply, values parse to their types", () => {
