@@ -21,6 +21,7 @@ import { nextRunDelay, jittered } from "./schedule.ts";
 import { createWaker, type Waker } from "./wake-signal.ts";
 import { reconcileSync, type ReconcileContext } from "./reconcile-sync.ts";
 import { garbageCollect, orphansOf } from "./garbage-collect.ts";
+import { AppliedStates } from "../apply/applied-state.ts";
 
 /** Options for the loops. */
 export interface AgentLoopOptions {
@@ -111,6 +112,8 @@ export function startAgentLoop(options: AgentLoopOptions): AgentLoop {
   const running: Promise<void>[] = [];
   const forceSource = new Set<string>();
   const handledRequest = new Map<string, string>();
+  // What each sync's applies confirmed in sync: a no-op run dry-runs only what changed.
+  const applied = context.applied ?? new AppliedStates();
   const wakeSource = (source: string): void => {
     for (const s of registry.syncs()) if (s.sourceRef === source) wakers.get(s.name)?.wake();
   };
@@ -145,7 +148,7 @@ export function startAgentLoop(options: AgentLoopOptions): AgentLoop {
     }
     for (const [name, l] of sourceLoops) if (!registry.sources().some((s) => s.name === name && !s.invalid)) l.waker.wake();
   };
-  const ctx = registryContext(context, registry, statuses, refresh);
+  const ctx = registryContext({ ...context, applied }, registry, statuses, refresh);
 
   const syncLoop = async (key: string): Promise<void> => {
     const waker = wakers.get(key) ?? createWaker();
@@ -158,6 +161,7 @@ export function startAgentLoop(options: AgentLoopOptions): AgentLoop {
         // Left git: its definer garbage-collects it (below, after its own apply); the loop ends.
         wakers.delete(key);
         statuses.delete(key);
+        applied.delete(key);
         break;
       }
       const view = views.get(sync.name);
