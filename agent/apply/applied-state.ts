@@ -32,8 +32,10 @@ export const generationKinds: ReadonlySet<string> = new Set([
   "apiextensions.k8s.io/CustomResourceDefinition",
 ]);
 
+const digestLength = 22;
+
 function digest(text: string): string {
-  return createHash("sha256").update(text).digest("base64url").slice(0, 22);
+  return createHash("sha256").update(text).digest("base64url").slice(0, digestLength);
 }
 
 function groupOf(apiVersion: string): string {
@@ -71,6 +73,16 @@ export class AppliedState {
   /** Records that desired body `desired` of `obj` was confirmed in sync with `live` (the server's answer). */
   record(obj: KubeObject, desired: string, live: KubeObject): void {
     this.entries.set(inventoryKey(obj), `${desired}${liveFingerprint(live)}`);
+  }
+
+  /** The live fingerprint recorded for an inventory key, or undefined when the object is not remembered. */
+  fingerprintOf(key: string): string | undefined {
+    return this.entries.get(key)?.slice(digestLength);
+  }
+
+  /** The inventory keys of the remembered objects. */
+  keys(): IterableIterator<string> {
+    return this.entries.keys();
   }
 
   /** Forgets `obj`: its next apply takes the dry-run path. */
