@@ -116,6 +116,30 @@ export interface LiveIndex {
   get(obj: KubeObject): KubeObject | undefined;
   /** Whether the object's kind and namespace were listed (false after a failed LIST: read it on its own). */
   listed(obj: KubeObject): boolean;
+  /** The LISTs that succeeded: each kind and namespace with every member it returned. */
+  lists(): readonly { mapping: ResourceMapping; namespace?: string; items: KubeObject[] }[];
+}
+
+/**
+ * The members an apply listed, by group-kind and namespace, so a prune that follows does not list
+ * the same kinds again (a LIST returns every member of its resource, whichever version was asked).
+ */
+export class ListedMembers {
+  private readonly byKind = new Map<string, KubeObject[]>();
+
+  private static key(mapping: Pick<ResourceMapping, "group" | "kind">, namespace: string | undefined): string {
+    return `${mapping.group}/${mapping.kind}/${namespace ?? ""}`;
+  }
+
+  /** Adds the successful LISTs of `index`. */
+  add(index: LiveIndex): void {
+    for (const l of index.lists()) this.byKind.set(ListedMembers.key(l.mapping, l.mapping.namespaced ? l.namespace : undefined), l.items);
+  }
+
+  /** The members of a kind in a namespace (undefined namespace for cluster-scoped kinds), or undefined when it was not listed. */
+  items(mapping: ResourceMapping, namespace: string | undefined): KubeObject[] | undefined {
+    return this.byKind.get(ListedMembers.key(mapping, mapping.namespaced ? namespace : undefined));
+  }
 }
 
 /**
@@ -137,6 +161,7 @@ export async function readLive(options: ReadLiveOptions): Promise<LiveIndex> {
     entries.map(([, g]) => g),
     options.concurrency ?? 4,
     async ({ mapping, namespace }) => {
+      const items: KubeObject[] = [];
       let cont: string | undefined;
       do {
         const res = await client.request<{ items?: KubeObject[]; metadata?: { continue?: string } }>({
@@ -148,12 +173,18 @@ export async function readLive(options: ReadLiveOptions): Promise<LiveIndex> {
         for (const item of res.body.items ?? []) {
           const obj = { ...item, apiVersion: mapping.apiVersion, kind: mapping.kind };
           live.set(inventoryKey(obj), obj);
+          items.push(obj);
         }
         cont = res.body.metadata?.continue || undefined;
       } while (cont);
+      return items;
     },
     signal,
   );
   const listed = new Set(entries.filter((_, i) => results[i]?.ok).map(([key]) => key));
-  return { get: (obj) => live.get(inventoryKey(obj)), listed: (obj) => listed.has(groupKey(obj)) };
+  const lists = entries.flatMap(([, g], i) => {
+    const r = results[i];
+    return r?.ok ? [{ ...g, items: r.value }] : [];
+  });
+  return { get: (obj) => live.get(inventoryKey(obj)), listed: (obj) => listed.has(groupKey(obj)), lists: () => lists };
 }

@@ -39,7 +39,8 @@ import { immutableFields, isImmutableError } from "./immutable-error.ts";
 import { fieldsReleasedByTakeover, takeOverManagedFields, withoutFields } from "./managed-fields.ts";
 import { forceEnabled, pruneDisabled, reconcileDisabled, ssaPolicy } from "./markers.ts";
 import { isFluxInstallObject } from "../flux/flux-install.ts";
-import { deleteObject, getObject, readLive, serverSideApply, serverSideApplyResult, waitGone, type LiveIndex } from "./object-requests.ts";
+import { deleteObject, getObject, ListedMembers, readLive, serverSideApply, serverSideApplyResult, waitGone, type LiveIndex } from "./object-requests.ts";
+import { desiredDigest, type AppliedState } from "./applied-state.ts";
 import { objectDiff } from "./plan-diff.ts";
 import { compareObjects, stageObjects, stageOf } from "./sort-objects.ts";
 
@@ -82,6 +83,13 @@ export interface ApplyOptions {
    * LIST per kind and namespace replaces a GET per object. Default: a GET per object.
    */
   memberSelector?: string;
+  /**
+   * What this sync's previous applies confirmed in sync (agent/apply/applied-state.ts): an object
+   * whose desired body and listed live copy both match it is `unchanged` without a dry-run. The
+   * apply updates it. Needs `memberSelector` (the live copy comes from the member LISTs). Default:
+   * every existing object is dry-run.
+   */
+  state?: AppliedState;
   signal?: AbortSignal;
 }
 
@@ -97,6 +105,10 @@ export interface ApplyResult {
   failures: ApplyFailure[];
   /** The objects in apply order (all stages), whether or not they were reached. */
   ordered: KubeObject[];
+  /** What the member LISTs of this apply found, for {@link ResourceManager.prune} to reuse (with `memberSelector`). */
+  listed?: ListedMembers;
+  /** Objects found unchanged without a dry-run (through `state`). */
+  skippedDryRuns: number;
 }
 
 /** Which ApplySet to prune (or plan the pruning of), and what to keep. */
@@ -107,6 +119,11 @@ export interface PruneOptions {
   record: SetRecord;
   /** The members to keep: the new build. */
   keep: readonly KubeObject[];
+  /**
+   * Members already listed by the apply that preceded this prune (its {@link ApplyResult.listed}):
+   * their kinds and namespaces are not listed again. Default: every recorded kind is listed.
+   */
+  listed?: ListedMembers;
   signal?: AbortSignal;
 }
 
@@ -152,9 +169,13 @@ export interface PlanOptions extends ApplyOptions {
   prune?: Omit<PruneOptions, "keep" | "signal">;
 }
 
-/** The result of one object's apply: the change-set entry and whether the object was recreated. */
+/** The result of one object's apply: the change-set entry, whether the object was recreated, and the live copy it left. */
 interface ObjectOutcome extends ChangeSetEntry {
   recreated: boolean;
+  /** The object as the server has it after this apply (when known), for {@link ApplyOptions.state}. */
+  live?: KubeObject;
+  /** True when `state` said unchanged and no dry-run was sent. */
+  fromState?: boolean;
 }
 
 /** A live object as the engine found it: `undefined` not read yet, `null` known absent. */
@@ -181,14 +202,21 @@ export class ResourceManager {
     const { signal } = options;
     const log = this.options.log;
     const stages = stageObjects(objects);
-    const result: ApplyResult = { entries: [], failures: [], ordered: stages.flat() };
+    const listed = options.memberSelector ? new ListedMembers() : undefined;
+    const result: ApplyResult = { entries: [], failures: [], ordered: stages.flat(), skippedDryRuns: 0, ...(listed ? { listed } : {}) };
+    const state = options.memberSelector ? options.state : undefined;
+    state?.retain(result.ordered);
     for (const [index, stage] of stages.entries()) {
       if (stage.length === 0) continue;
       const live = await this.readMembers(stage, options);
-      const outcomes = await mapSettled(stage, this.concurrency, (obj) => this.applyOne(obj, live, options), signal);
+      if (live) listed?.add(live);
+      const outcomes = await mapSettled(stage, this.concurrency, (obj) => this.applyOne(obj, live, { ...options, state }), signal);
       for (const [i, o] of outcomes.entries()) {
         const obj = stage[i] as KubeObject;
+        if (!o.ok || !o.value.live) state?.forget(obj);
         if (o.ok) {
+          if (o.value.fromState) result.skippedDryRuns++;
+          else if (o.value.live && state && o.value.action !== "skipped") state.record(obj, desiredDigest(obj), o.value.live);
           result.entries.push({ id: o.value.id, action: o.value.action });
           if (o.value.action !== "unchanged") log?.info(formatEntry(o.value), { object: o.value.id, recreated: o.value.recreated || undefined });
         } else {
@@ -323,13 +351,17 @@ export class ResourceManager {
       let live: Live = index?.get(obj);
       if (live === undefined && (!listed || policy === "IfNotPresent")) live = await getObject(client, mapping, obj, signal);
       if (live && policy === "IfNotPresent") return { id, action: "skipped", recreated: false };
+      // Known in sync on both sides since the last apply (applied-state.ts): nothing to ask.
+      if (live && options.state?.unchanged(obj, desiredDigest(obj), live) && !(policy === "Override" && takeOverManagedFields(live, fieldManager))) {
+        return { id, action: "unchanged", recreated: false, fromState: true, live };
+      }
       if (live && policy === "Override") live = await this.takeOver(mapping, live, signal);
       const recreate = async (err: KubeApiError): Promise<ObjectOutcome> => {
         this.refuseRecreate(obj, err, options);
         await deleteObject({ client, mapping, namespace: obj.metadata.namespace, name: obj.metadata.name, signal });
         await waitGone({ client, mapping, namespace: obj.metadata.namespace, name: obj.metadata.name, id, timeoutMs: this.options.deleteTimeoutMs, signal });
-        await serverSideApply({ client, mapping, obj, fieldManager, signal });
-        return { id, action: "created", recreated: true };
+        const created = await serverSideApply({ client, mapping, obj, fieldManager, signal });
+        return { id, action: "created", recreated: true, live: created };
       };
       if (!live) {
         // New, or (when listed) not yet a member: nothing to compare with, so no dry-run. The
@@ -337,7 +369,7 @@ export class ResourceManager {
         // (it gains the part-of label), so "configured" is true then.
         try {
           const applied = await serverSideApplyResult({ client, mapping, obj, fieldManager, signal });
-          return { id, action: applied.created ? "created" : "configured", recreated: false };
+          return { id, action: applied.created ? "created" : "configured", recreated: false, live: applied.object };
         } catch (err) {
           if (isImmutableError(err)) return await recreate(err);
           throw err;
@@ -350,9 +382,9 @@ export class ResourceManager {
         if (isImmutableError(err)) return await recreate(err);
         throw err;
       }
-      if (dry.action === "unchanged") return { id, action: "unchanged", recreated: false };
-      await serverSideApply({ client, mapping, obj, fieldManager, signal });
-      return { id, action: dry.action, recreated: false };
+      if (dry.action === "unchanged") return { id, action: "unchanged", recreated: false, ...(dry.live ? { live: dry.live } : {}) };
+      const written = await serverSideApply({ client, mapping, obj, fieldManager, signal });
+      return { id, action: dry.action, recreated: false, live: written };
     } catch (err) {
       if (err instanceof SlipwayError && err.subject === id) throw err;
       throw new SlipwayError(id, describeError(err), { cause: err });
@@ -451,6 +483,7 @@ export class ResourceManager {
     const out = { stale: [] as { obj: KubeObject; mapping: ResourceMapping }[], protected: [] as string[], failures: [] as ApplyFailure[] };
     const keep = new Set(options.keep.map(inventoryKey));
     const lists: { mapping: ResourceMapping; namespace?: string }[] = [];
+    const reused: { mapping: ResourceMapping; items: KubeObject[] }[] = [];
     for (const gk of options.record.groupKinds) {
       let mapping: ResourceMapping | undefined;
       try {
@@ -460,8 +493,11 @@ export class ResourceManager {
         continue;
       }
       if (!mapping) continue;
-      if (mapping.namespaced) for (const ns of options.record.namespaces) lists.push({ mapping, namespace: ns });
-      else lists.push({ mapping });
+      for (const namespace of mapping.namespaced ? options.record.namespaces : [undefined]) {
+        const items = options.listed?.items(mapping, namespace);
+        if (items) reused.push({ mapping, items });
+        else lists.push({ mapping, ...(namespace === undefined ? {} : { namespace }) });
+      }
     }
     const listed = await mapSettled(
       lists,
@@ -477,13 +513,17 @@ export class ResourceManager {
       },
       signal,
     );
+    const found = [...reused];
     for (const [i, l] of listed.entries()) {
       const { mapping, namespace } = lists[i] as (typeof lists)[number];
       if (!l.ok) {
         out.failures.push({ id: `${mapping.kind}${namespace ? ` in ${namespace}` : ""}`, message: describeError(l.error) });
         continue;
       }
-      for (const obj of l.value) {
+      found.push({ mapping, items: l.value });
+    }
+    for (const { mapping, items } of found) {
+      for (const obj of items) {
         if (obj.metadata.labels?.[applySetPartOfLabel] !== options.id || keep.has(inventoryKey(obj)) || obj.metadata.deletionTimestamp) continue;
         // Flux's own install is never deleted, even when an older agent applied it.
         if (pruneDisabled(obj) || isFluxInstallObject(obj)) out.protected.push(objectId(obj));

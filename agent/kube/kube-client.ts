@@ -63,6 +63,67 @@ export interface KubeClient {
   impersonate(user: string): KubeClient;
   /** Closes the connections this client shares with its impersonating copies (call once, at shutdown). */
   close(): void;
+  /**
+   * Requests sent so far by this client and its impersonating copies (every attempt of a retried
+   * request counts). Present on clients made by {@link createKubeClient}; wrappers may leave it out.
+   */
+  readonly counters?: RequestCounters;
+  /**
+   * Opens a watch (`GET path?watch=true…`) and calls `onEvent` with each event as it arrives.
+   * Resolves when the server ends the stream; rejects with {@link KubeApiError} on a non-2xx
+   * answer (410 Gone included) or a broken connection, and with a timeout error when no byte
+   * arrives for `idleTimeoutMs`. Not retried: the caller resumes. Present on clients made by
+   * {@link createKubeClient}; wrappers may leave it out.
+   */
+  watch?(req: WatchRequest, onEvent: (event: WatchEvent) => void): Promise<void>;
+}
+
+/** One watch stream. */
+export interface WatchRequest {
+  /** Collection path, e.g. `/api/v1/namespaces/x/configmaps`. */
+  path: string;
+  labelSelector?: string;
+  /** Resume after this resourceVersion. */
+  resourceVersion?: string;
+  /** Server-side end of the stream, in seconds. Default 300. */
+  timeoutSeconds?: number;
+  /** A stream silent for this long is treated as hung and ended with an error, in ms. Default 90000 (bookmarks arrive about once a minute). */
+  idleTimeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/** One watch event as the API server sends it. */
+export interface WatchEvent {
+  type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
+  /** The object; for ERROR a Status (its `code` is 410 when the resourceVersion is too old). */
+  object: { apiVersion?: string; kind?: string; metadata?: { resourceVersion?: string; [field: string]: unknown }; code?: number; [field: string]: unknown };
+}
+
+/** Running totals of the requests a client sent, for tests and benchmarks. */
+export interface RequestCounters {
+  /** Every request attempt. */
+  total: number;
+  /** Attempts by HTTP method. */
+  byMethod: Record<KubeRequest["method"], number>;
+  /** PATCHes sent with `dryRun` (server-side dry-runs), also counted under PATCH. */
+  dryRun: number;
+  /** GETs with `watch=true`, also counted under GET. */
+  watches: number;
+}
+
+/** A fresh set of zeroed {@link RequestCounters}. */
+export function emptyCounters(): RequestCounters {
+  return { total: 0, byMethod: { GET: 0, POST: 0, PUT: 0, PATCH: 0, DELETE: 0 }, dryRun: 0, watches: 0 };
+}
+
+/** The difference `after - before` of two counter snapshots (take a snapshot with `structuredClone`). */
+export function countersSince(before: RequestCounters, after: RequestCounters): RequestCounters {
+  const out = emptyCounters();
+  out.total = after.total - before.total;
+  out.dryRun = after.dryRun - before.dryRun;
+  out.watches = after.watches - before.watches;
+  for (const m of Object.keys(out.byMethod) as KubeRequest["method"][]) out.byMethod[m] = after.byMethod[m] - before.byMethod[m];
+  return out;
 }
 
 /** Options for {@link createKubeClient}. */
@@ -91,6 +152,9 @@ interface Shared {
   timeoutMs: number;
   attempts: number;
   discovery: Map<string, Promise<Map<string, ResourceMapping> | undefined>>;
+  counters: RequestCounters;
+  /** Connections of watches (kept apart from the request pool, so that long streams never hold its sockets). */
+  watchAgent: http.Agent;
 }
 
 /** Loads credentials and returns a client for the API server they name. */
@@ -116,6 +180,8 @@ export async function createKubeClient(options: KubeClientOptions = {}): Promise
     timeoutMs: options.requestTimeoutMs ?? 30_000,
     attempts: options.attempts ?? 4,
     discovery: new Map(),
+    counters: emptyCounters(),
+    watchAgent: creds.server.startsWith("http:") ? new http.Agent({ ...agentOptions, maxSockets: Infinity, maxFreeSockets: 4 }) : new https.Agent({ ...agentOptions, maxSockets: Infinity, maxFreeSockets: 4 }),
   };
   return makeClient(shared, {});
 }
@@ -173,6 +239,11 @@ function makeClient(shared: Shared, extraHeaders: Record<string, string>): KubeC
     },
     close() {
       shared.agent.destroy();
+      shared.watchAgent.destroy();
+    },
+    counters: shared.counters,
+    watch(req, onEvent) {
+      return openWatch(shared, req, extraHeaders, onEvent);
     },
   };
   return client;
@@ -183,8 +254,17 @@ function isTransient(err: unknown): boolean {
   return false;
 }
 
+/** Counts one request attempt. */
+function count(counters: RequestCounters, req: KubeRequest): void {
+  counters.total++;
+  counters.byMethod[req.method]++;
+  if (req.method === "PATCH" && req.query?.dryRun) counters.dryRun++;
+  if (req.method === "GET" && req.query?.watch === "true") counters.watches++;
+}
+
 async function send<T>(shared: Shared, req: KubeRequest, extraHeaders: Record<string, string>, subject: string): Promise<KubeResponse<T>> {
   throwIfAborted(req.signal);
+  count(shared.counters, req);
   const url = new URL(shared.creds.server + req.path);
   for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
   const headers: Record<string, string> = {
@@ -240,4 +320,78 @@ function parseBody(text: string, contentType: string, subject: string): unknown 
     }
   }
   return text;
+}
+
+/** The stream of one watch; see {@link KubeClient.watch}. */
+async function openWatch(shared: Shared, req: WatchRequest, extraHeaders: Record<string, string>, onEvent: (event: WatchEvent) => void): Promise<void> {
+  throwIfAborted(req.signal);
+  const query: Record<string, string | undefined> = {
+    watch: "true",
+    allowWatchBookmarks: "true",
+    timeoutSeconds: String(req.timeoutSeconds ?? 300),
+    labelSelector: req.labelSelector,
+    resourceVersion: req.resourceVersion,
+  };
+  const counted: KubeRequest = { method: "GET", path: req.path, query };
+  count(shared.counters, counted);
+  const subject = `WATCH ${req.path}`;
+  const url = new URL(shared.creds.server + req.path);
+  for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v);
+  const headers: Record<string, string> = { ...(await shared.creds.headers(req.signal)), ...extraHeaders, Accept: "application/json", "User-Agent": shared.userAgent };
+  const idleMs = req.idleTimeoutMs ?? 90_000;
+  const local = new AbortController();
+  const signal = req.signal ? AbortSignal.any([req.signal, local.signal]) : local.signal;
+  const lib = url.protocol === "http:" ? http : https;
+  await new Promise<void>((resolve, reject) => {
+    let idle: NodeJS.Timeout | undefined;
+    const arm = (): void => {
+      clearTimeout(idle);
+      idle = setTimeout(() => local.abort(new SlipwayError(subject, `no data for ${Math.round(idleMs / 1000)}s; the stream is treated as hung`)), idleMs);
+    };
+    const fail = (err: unknown): void => {
+      clearTimeout(idle);
+      reject(err);
+    };
+    arm();
+    // Watches are long-lived: they get their own connection, outside the request limiter.
+    const r = lib.request(url, { method: "GET", headers, agent: shared.watchAgent, signal }, (res) => {
+      const status = res.statusCode ?? 0;
+      if (status < 200 || status > 299) {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => fail(kubeApiErrorFrom(subject, status, Buffer.concat(chunks).toString("utf8"))));
+        res.on("error", fail);
+        return;
+      }
+      let buffer = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => {
+        arm();
+        buffer += chunk;
+        let nl: number;
+        while ((nl = buffer.indexOf("\n")) >= 0) {
+          const line = buffer.slice(0, nl).trim();
+          buffer = buffer.slice(nl + 1);
+          if (line === "") continue;
+          try {
+            onEvent(JSON.parse(line) as WatchEvent);
+          } catch (err) {
+            r.destroy();
+            fail(err instanceof SyntaxError ? new SlipwayError(subject, "the API server sent an event that is not JSON", { cause: err }) : err);
+            return;
+          }
+        }
+      });
+      res.on("error", (cause: Error) => fail(signal.aborted ? signal.reason : new KubeApiError(subject, { status: 0, reason: "", message: `stream broken: ${cause.message}` }, { cause })));
+      res.on("end", () => {
+        clearTimeout(idle);
+        resolve();
+      });
+    });
+    r.on("error", (cause: Error) => {
+      if (signal.aborted) fail(signal.reason);
+      else fail(new KubeApiError(subject, { status: 0, reason: "", message: `cannot reach ${shared.creds.server}: ${cause.message}` }, { cause }));
+    });
+    r.end();
+  });
 }

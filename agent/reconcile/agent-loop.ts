@@ -21,6 +21,14 @@ import { nextRunDelay, jittered } from "./schedule.ts";
 import { createWaker, type Waker } from "./wake-signal.ts";
 import { reconcileSync, type ReconcileContext } from "./reconcile-sync.ts";
 import { createCollector, type CollectorRegistry } from "./garbage-collect.ts";
+import { AppliedStates } from "../apply/applied-state.ts";
+import { parentId, parentRef, readParent } from "../applyset/applyset-parent.ts";
+import { getParent } from "../applyset/applyset-store.ts";
+import { resolveGroupKind } from "../applyset/group-kind-mapping.ts";
+import type { KubeObject } from "../kube/kube-object.ts";
+import { viewParent } from "../status/status-store.ts";
+import { MemberWatch, type WatchTarget } from "../watch/member-watch.ts";
+import { runWatchLoop } from "../watch/watch-loop.ts";
 
 /** Options for the loops. */
 export interface AgentLoopOptions {
@@ -31,8 +39,14 @@ export interface AgentLoopOptions {
   stop: AbortSignal;
   /** Abort work in progress. */
   hard: AbortSignal;
-  /** How often parents are read for reconcile requests and suspension. Default 2000 ms. */
+  /** How often parents are read for reconcile requests and suspension when the client cannot watch. Default 2000 ms. */
   pollIntervalMs?: number;
+  /**
+   * Watch the parents (reconcile and suspend requests) and each sync's members (hand edits are
+   * put back within about a second: agent/watch/member-watch.ts) instead of waiting for the
+   * interval. Default true when the client can watch.
+   */
+  watch?: boolean;
 }
 
 /** The running daemon's controls (for the HTTP hook and readiness). */
@@ -121,6 +135,46 @@ export function startAgentLoop(options: AgentLoopOptions): AgentLoop {
   const running: Promise<void>[] = [];
   const forceSource = new Set<string>();
   const handledRequest = new Map<string, string>();
+  // What each sync's applies confirmed in sync: a no-op run dry-runs only what changed.
+  const applied = context.applied ?? new AppliedStates();
+  const canWatch = options.watch !== false && context.client.watch !== undefined;
+  const memberWatches = new Map<string, { watch: MemberWatch; record: string }>();
+  const applying = new Set<string>();
+  // After a successful apply: watch the kinds and namespaces the parent records, so that a hand
+  // edit wakes the sync at once (only what changed is dry-run and applied again).
+  const watchMembers = async (name: string): Promise<void> => {
+    if (!canWatch || stop.aborted) return;
+    const ref = parentRef(name, context.agentNamespace);
+    const live = await getParent(context.client, ref, hard);
+    if (!live) return;
+    const record = readParent(live, ref);
+    const recordKey = JSON.stringify(record);
+    let entry = memberWatches.get(name);
+    if (entry?.record === recordKey) return;
+    const targets: WatchTarget[] = [];
+    for (const gk of record.groupKinds) {
+      const mapping = await resolveGroupKind(context.client, gk, hard).catch(() => undefined);
+      if (!mapping) continue;
+      for (const namespace of mapping.namespaced ? record.namespaces : [undefined]) targets.push({ mapping, ...(namespace ? { namespace } : {}) });
+    }
+    entry ??= {
+      watch: new MemberWatch({
+        client: context.client,
+        id: parentId(ref),
+        state: applied.of(name),
+        busy: () => applying.has(name),
+        onDrift: (keys) => {
+          log.info(`${keys.length} member${keys.length === 1 ? "" : "s"} changed outside git, reconciling`, { sync: name });
+          wakers.get(name)?.wake();
+        },
+        log,
+      }),
+      record: recordKey,
+    };
+    entry.record = recordKey;
+    memberWatches.set(name, entry);
+    entry.watch.setTargets(targets);
+  };
   const wakeSource = (source: string): void => {
     for (const s of registry.syncs()) if (s.sourceRef === source) wakers.get(s.name)?.wake();
   };
@@ -156,7 +210,7 @@ export function startAgentLoop(options: AgentLoopOptions): AgentLoop {
     }
     for (const [name, l] of sourceLoops) if (!registry.sources().some((s) => s.name === name && !s.invalid)) l.waker.wake();
   };
-  const ctx = registryContext(context, registry, statuses, refresh);
+  const ctx = registryContext({ ...context, applied }, registry, statuses, refresh);
   const collector = createCollector(context, collectorRegistry(registry), { retry: true, stop, hard });
 
   const syncLoop = async (key: string): Promise<void> => {
@@ -170,6 +224,10 @@ export function startAgentLoop(options: AgentLoopOptions): AgentLoop {
         // Left git: its definer garbage-collects it (below, after its own apply); the loop ends.
         wakers.delete(key);
         statuses.delete(key);
+        applied.delete(key);
+        const w = memberWatches.get(key);
+        memberWatches.delete(key);
+        await w?.watch.close();
         break;
       }
       const view = views.get(sync.name);
@@ -189,8 +247,10 @@ export function startAgentLoop(options: AgentLoopOptions): AgentLoop {
         const withSource = forceSource.delete(sync.sourceRef) || (requestedAt !== undefined && view?.withSource === true && handledRequest.get(sync.name) !== requestedAt);
         if (requestedAt) handledRequest.set(sync.name, requestedAt);
         try {
-          const out = await reconcileSync(ctx, sync, { previous: statuses.get(sync.name), withSource, signal: hard, ...(requestedAt ? { requestedAt } : {}) });
+          applying.add(sync.name);
+          const out = await reconcileSync(ctx, sync, { previous: statuses.get(sync.name), withSource, signal: hard, ...(requestedAt ? { requestedAt } : {}) }).finally(() => applying.delete(sync.name));
           statuses.set(sync.name, out.status);
+          if (out.ok) await watchMembers(sync.name).catch((err: unknown) => log.warn(`cannot watch the members: ${errorMessage(err)}`, { sync: sync.name }));
           failures = out.ok || out.dependencyNotReady ? 0 : failures + 1;
           delay = nextRunDelay(registry.sync(key) ?? sync, failures, out.requeueMs);
           if (out.ok) for (const other of registry.syncs()) if (other.dependsOn.includes(sync.name)) wakers.get(other.name)?.wake();
@@ -226,17 +286,45 @@ export function startAgentLoop(options: AgentLoopOptions): AgentLoop {
     }
   };
 
+  // A parent as read: a new reconcile request or a change of suspension wakes its sync.
+  const seen = (v: ParentView): void => {
+    if (!registry.sync(v.sync)) return;
+    const before = views.get(v.sync);
+    views.set(v.sync, v);
+    const newRequest = v.requestedAt !== undefined && v.requestedAt !== handledRequest.get(v.sync) && v.requestedAt !== statuses.get(v.sync)?.lastHandledReconcileAt;
+    if (newRequest || (before?.suspended ?? false) !== v.suspended) wakers.get(v.sync)?.wake();
+  };
+
+  // The parents' ConfigMaps watched: a `slipway reconcile` is noticed as it is written.
+  const parentWatcher = async (): Promise<void> => {
+    const stopWatch = new AbortController();
+    const onStop = (): void => stopWatch.abort();
+    stop.addEventListener("abort", onStop, { once: true });
+    const handle = (obj: KubeObject): void => {
+      const v = viewParent(obj);
+      if (v) seen(v);
+    };
+    await runWatchLoop({
+      client: context.client,
+      path: `/api/v1/namespaces/${encodeURIComponent(context.store.namespace)}/configmaps`,
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      onList: (items) => items.forEach(handle),
+      onEvent: (type, obj) => {
+        if (type !== "DELETED") handle(obj);
+      },
+      log,
+      signal: stopWatch.signal,
+    });
+    stop.removeEventListener("abort", onStop);
+  };
+
   const parentPoller = async (): Promise<void> => {
+    if (canWatch) return parentWatcher();
     const waker = createWaker();
     while (!stop.aborted) {
       try {
-        for (const v of await context.store.list(hard)) {
-          if (!registry.sync(v.sync)) continue;
-          const before = views.get(v.sync);
-          views.set(v.sync, v);
-          const newRequest = v.requestedAt !== undefined && v.requestedAt !== handledRequest.get(v.sync) && v.requestedAt !== statuses.get(v.sync)?.lastHandledReconcileAt;
-          if (newRequest || (before?.suspended ?? false) !== v.suspended) wakers.get(v.sync)?.wake();
-        }
+        for (const v of await context.store.list(hard)) seen(v);
       } catch (err) {
         if (hard.aborted) break;
         log.warn(`cannot read sync parents: ${errorMessage(err)}`);
@@ -266,6 +354,7 @@ export function startAgentLoop(options: AgentLoopOptions): AgentLoop {
     // Loops started later (syncs defined in git) are in `running` too.
     for (let n = 0; n < running.length; n = running.length) await Promise.all(running.slice(n));
     await collector.settled();
+    await Promise.all([...memberWatches.values()].map((w) => w.watch.close()));
   })();
 
   return {

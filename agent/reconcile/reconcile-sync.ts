@@ -24,6 +24,7 @@ import type { KubeClient } from "../kube/kube-client.ts";
 import type { KubeObject } from "../kube/kube-object.ts";
 import { applySync } from "../sync/apply-sync.ts";
 import { ResourceManager } from "../apply/resource-manager.ts";
+import type { AppliedStates } from "../apply/applied-state.ts";
 import type { SyncOutcome } from "../sync/sync-outcome.ts";
 import { countActions, formatEntry, summarize } from "../apply/change-set.ts";
 import type { AgentMetrics } from "../metrics/agent-metrics.ts";
@@ -46,6 +47,11 @@ export interface ReconcileContext {
   statusOf(sync: string): SyncStatus | undefined;
   /** Parent directory of build workspaces. Default the OS temp dir. */
   workDir?: string;
+  /**
+   * What each sync's last applies confirmed in sync, kept between runs so that unchanged objects
+   * are not dry-run again (agent/apply/applied-state.ts). Default: every existing object is dry-run.
+   */
+  applied?: AppliedStates;
   /**
    * Takes the GitRepository and Kustomization objects of a sync's build (every build, even one
    * without any, so that removed ones go). Returns an error when they cannot be taken (a cycle,
@@ -239,6 +245,7 @@ export async function reconcileSync(ctx: ReconcileContext, sync: SyncSpec, req: 
       force: sync.force,
       allowEmpty: sync.allowEmpty,
       timeoutMs: sync.timeoutMs,
+      ...(ctx.applied ? { applied: ctx.applied.of(sync.name) } : {}),
       ...(sync.targetNamespace ? { targetNamespace: sync.targetNamespace } : {}),
       signal: req.signal,
       log: rlog,

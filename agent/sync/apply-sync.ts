@@ -13,6 +13,7 @@ import type { Logger } from "../../core/log.ts";
 import type { ChangeSetEntry } from "../apply/change-set.ts";
 import { summarize } from "../apply/change-set.ts";
 import { ResourceManager } from "../apply/resource-manager.ts";
+import type { AppliedState } from "../apply/applied-state.ts";
 import { parentId, parentRef, readParent, recordOf, unionRecords, withPartOf, type SetRecord } from "../applyset/applyset-parent.ts";
 import { getParent, writeParent } from "../applyset/applyset-store.ts";
 import type { KubeClient } from "../kube/kube-client.ts";
@@ -46,6 +47,12 @@ export interface ApplySyncOptions {
   targetNamespace?: string;
   /** Objects applied at once within a stage. Default 4. */
   concurrency?: number;
+  /**
+   * What the sync's previous applies confirmed in sync (agent/apply/applied-state.ts), kept by the
+   * caller between runs: objects unchanged on both sides are not dry-run. Default: every existing
+   * object is dry-run.
+   */
+  applied?: AppliedState;
   signal: AbortSignal;
   log: Logger;
 }
@@ -111,7 +118,7 @@ export async function applySync(options: ApplySyncOptions): Promise<SyncOutcome>
   }
 
   // 3. Apply, stage by stage.
-  const applied = await manager.apply(objects, { force: options.force, memberSelector: `${applySetPartOfLabel}=${id}`, signal });
+  const applied = await manager.apply(objects, { force: options.force, memberSelector: `${applySetPartOfLabel}=${id}`, ...(options.applied ? { state: options.applied } : {}), signal });
   changeSet.push(...applied.entries);
   if (signal.aborted) {
     // Cut short: one error instead of one per object that never started.
@@ -128,7 +135,7 @@ export async function applySync(options: ApplySyncOptions): Promise<SyncOutcome>
   // 4. Prune what left the build, then record the exact set.
   if (options.prune) {
     try {
-      const p = await manager.prune({ id, record: recorded, keep: objects, signal });
+      const p = await manager.prune({ id, record: recorded, keep: objects, ...(applied.listed ? { listed: applied.listed } : {}), signal });
       pruned.push(...p.deleted);
       changeSet.push(...p.deleted.map((d) => ({ id: d, action: "deleted" as const })));
       for (const f of p.failures) errors.push({ phase: "prune", id: f.id, message: f.message.startsWith(f.id) ? f.message : `${f.id}: ${f.message}` });

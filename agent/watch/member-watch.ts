@@ -1,0 +1,154 @@
+/**
+ * Drift in seconds: the members of one sync are watched (one list-then-watch per recorded kind
+ * and namespace, selected by the ApplySet `part-of` label; agent/watch/watch-loop.ts), and every
+ * change is checked against what the last apply confirmed (agent/apply/applied-state.ts). A
+ * member whose live fingerprint no longer matches, or that was deleted, is drift; the agent's
+ * own writes and controllers' status writes match and are ignored. Drift is coalesced: after
+ * the first change, `debounceMs` passes, changes that turned out to match by then (an apply
+ * recorded them) are dropped, and `onDrift` is called once with the rest. While `busy()` says
+ * an apply of the sync is running, the check waits for it to end. Nothing is kept per event but
+ * the key and fingerprint of each pending member, so a burst of events costs no more memory than
+ * the set has members.
+ */
+import type { Logger } from "../../core/log.ts";
+import { applySetPartOfLabel } from "../../core/well-known.ts";
+import { liveFingerprint, type AppliedState } from "../apply/applied-state.ts";
+import type { KubeClient, ResourceMapping } from "../kube/kube-client.ts";
+import { inventoryKey, type KubeObject } from "../kube/kube-object.ts";
+import { runWatchLoop, type WatchLoopStats } from "./watch-loop.ts";
+
+/** One kind in one namespace (undefined for cluster-scoped kinds) to watch. */
+export interface WatchTarget {
+  mapping: ResourceMapping;
+  namespace?: string;
+}
+
+/** Options for {@link MemberWatch}. */
+export interface MemberWatchOptions {
+  /** Lists and watches the members (the agent's own identity). */
+  client: KubeClient;
+  /** The ApplySet id (value of the part-of label). */
+  id: string;
+  /** What the sync's applies confirmed in sync; the watch only reads it. */
+  state: AppliedState;
+  /** Called once per burst of drift, with the keys (inventory keys) of the members that drifted. */
+  onDrift(keys: string[]): void;
+  /** True while an apply of the sync runs: the drift check then waits. Default: never busy. */
+  busy?(): boolean;
+  /** Quiet time after the first change before drift is reported, in ms. Default 300. */
+  debounceMs?: number;
+  /** Passed to each watch loop (tests shorten it). Default 300 s. */
+  timeoutSeconds?: number;
+  log?: Logger;
+}
+
+/** The watches of one sync's members; see the file header. */
+export class MemberWatch {
+  private readonly options: MemberWatchOptions;
+  private readonly loops = new Map<string, { stop: AbortController; done: Promise<WatchLoopStats>; stats: WatchLoopStats }>();
+  /** Members changed since the last report: key → live fingerprint (null when deleted). */
+  private readonly pending = new Map<string, string | null>();
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(options: MemberWatchOptions) {
+    this.options = options;
+  }
+
+  /** Watches exactly `targets` from now on: new ones start (with a list), gone ones stop. */
+  setTargets(targets: readonly WatchTarget[]): void {
+    if (this.closed) return;
+    const wanted = new Map(targets.map((t) => [`${t.mapping.group}/${t.mapping.resource}/${t.mapping.namespaced ? (t.namespace ?? "") : ""}`, t]));
+    for (const [key, loop] of this.loops) {
+      if (wanted.has(key)) continue;
+      loop.stop.abort();
+      this.loops.delete(key);
+    }
+    for (const [key, t] of wanted) {
+      if (this.loops.has(key)) continue;
+      const stop = new AbortController();
+      const stats: WatchLoopStats = { lists: 0, streams: 0, gone: 0, failures: 0, events: 0 };
+      const namespace = t.mapping.namespaced ? t.namespace : undefined;
+      const done = runWatchLoop(
+        {
+          client: this.options.client,
+          path: this.options.client.objectPath(t.mapping, namespace),
+          labelSelector: `${applySetPartOfLabel}=${this.options.id}`,
+          apiVersion: t.mapping.apiVersion,
+          kind: t.mapping.kind,
+          onList: (items) => this.listed(t, items),
+          onEvent: (type, obj) => this.changed(obj, type === "DELETED" ? null : liveFingerprint(obj)),
+          ...(this.options.timeoutSeconds ? { timeoutSeconds: this.options.timeoutSeconds } : {}),
+          ...(this.options.log ? { log: this.options.log } : {}),
+          signal: stop.signal,
+        },
+        stats,
+      );
+      this.loops.set(key, { stop, done, stats });
+    }
+  }
+
+  /** Totals over the running watch loops. */
+  stats(): WatchLoopStats {
+    const out: WatchLoopStats = { lists: 0, streams: 0, gone: 0, failures: 0, events: 0 };
+    for (const { stats } of this.loops.values()) for (const k of Object.keys(out) as (keyof WatchLoopStats)[]) out[k] += stats[k];
+    return out;
+  }
+
+  /** Stops every watch; resolves when they have ended. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    for (const loop of this.loops.values()) loop.stop.abort();
+    await Promise.all([...this.loops.values()].map((l) => l.done));
+    this.loops.clear();
+  }
+
+  /** A (re-)list: every listed member is checked, and every remembered member of that kind and namespace the list lacks was deleted. */
+  private listed(target: WatchTarget, items: KubeObject[]): void {
+    const seen = new Set<string>();
+    for (const item of items) {
+      seen.add(inventoryKey(item));
+      this.changed(item, liveFingerprint(item));
+    }
+    const { group, kind } = target.mapping;
+    for (const key of this.options.state.keys()) {
+      if (seen.has(key)) continue;
+      const [ns, , g, k] = key.split("_");
+      if (g === group && k === kind && (!target.mapping.namespaced || ns === (target.namespace ?? ""))) this.mark(key, null);
+    }
+  }
+
+  private changed(obj: KubeObject, fingerprint: string | null): void {
+    const key = inventoryKey(obj);
+    // Only members an apply confirmed are judged: others are new to the set, left to the next run.
+    const known = this.options.state.fingerprintOf(key);
+    if (known === undefined) return;
+    if (fingerprint === known) {
+      this.pending.delete(key);
+      return;
+    }
+    this.mark(key, fingerprint);
+  }
+
+  private mark(key: string, fingerprint: string | null): void {
+    this.pending.set(key, fingerprint);
+    this.timer ??= setTimeout(() => this.flush(), this.options.debounceMs ?? 300);
+  }
+
+  private flush(): void {
+    this.timer = undefined;
+    if (this.closed) return;
+    if (this.options.busy?.()) {
+      this.timer = setTimeout(() => this.flush(), this.options.debounceMs ?? 300);
+      return;
+    }
+    const drifted: string[] = [];
+    for (const [key, fp] of this.pending) {
+      const known = this.options.state.fingerprintOf(key);
+      if (known !== undefined && known !== fp) drifted.push(key);
+    }
+    this.pending.clear();
+    if (drifted.length > 0) this.options.onDrift(drifted);
+  }
+}
