@@ -148,7 +148,7 @@ const def = <T>(d: InputDef<T>): InputDef<T> => d;
 
 /** Every input of the CI step, in the order action.yml lists them. */
 export const INPUTS = {
-  image: def({ name: "image", description: "Image repository to push, e.g. an ECR URI `123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/shop/account`, or a name with `registry`.", default: "", required: true, parse: text }),
+  image: def({ name: "image", description: "Image repository to push, e.g. an ECR URI `123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/shop/account`, or a name with `registry` (required in mode `ci`).", default: "", parse: text }),
   registry: def({ name: "registry", description: "Registry host to prefix to `image` when it has none.", default: "", parse: text }),
   context: def({ name: "context", description: "Build context directory.", default: ".", parse: text }),
   dockerfile: def({ name: "dockerfile", description: "Dockerfile path; default `<context>/Dockerfile`.", default: "", parse: text }),
@@ -192,7 +192,52 @@ export const INPUTS = {
   rolloutTimeout: def({ name: "rollout-timeout", description: "How long wait-for-rollout waits, a Go duration (`10m`, `90s`).", default: "10m", parse: rolloutDuration }),
   agentUrl: def({ name: "agent-url", description: "The agent's API base URL for wait-for-rollout; default the origin of webhook-url.", default: "", parse: url }),
   agentToken: def({ name: "agent-token", description: "Bearer token of the agent's status API (the agent's SLIPWAY_API_TOKEN).", default: "", secret: true, parse: secretText }),
+  mode: def({ name: "mode", description: "`ci` builds and pushes `image` then updates its markers; `update` (a scheduled job) lists the tags of every ImageRepository in the manifest repository and updates every policy's markers in one commit.", default: "ci", parse: oneOf("ci", "update") }),
+  policies: def({ name: "policy", description: "Mode update: only these ImagePolicies, `NS/NAME`, comma- or newline-separated; default every policy.", default: "", parse: policyList }),
+  policySelector: def({ name: "policy-selector", description: "Mode update: only ImagePolicies whose labels match this selector (`key=value`, `key!=value`, `key`, `!key`, comma-separated).", default: "", parse: labelSelector }),
+  registrySecrets: def({ name: "registry-secrets", description: "Mode update: a YAML file of `kubernetes.io/dockerconfigjson` Secrets (`kubectl get secret -o yaml`) that ImageRepositories' `secretRef`s name.", default: "", parse: text }),
+  registryConcurrency: def({ name: "registry-concurrency", description: "Mode update: registries listed at once.", default: "8", parse: positiveInt }),
 };
+
+/** `NS/NAME` items; each checked. */
+function policyList(t: string): string[] {
+  const items = list(t);
+  for (const p of items) if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(p)) throw new Error(`"${p}" is not NS/NAME`);
+  return items;
+}
+
+/** One requirement of a label selector. */
+export interface LabelRequirement {
+  key: string;
+  op: "=" | "!=" | "exists" | "!exists";
+  value?: string;
+}
+
+/** An equality-based label selector (`a=b,c!=d,e,!f`; `==` reads as `=`). */
+function labelSelector(t: string): LabelRequirement[] {
+  return t
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "")
+    .map((s): LabelRequirement => {
+      const m = /^(!?)([A-Za-z0-9][-A-Za-z0-9_./]*)(?:\s*(==|=|!=)\s*([-A-Za-z0-9_.]*))?$/.exec(s);
+      if (!m || !m[2] || (m[1] && m[3])) throw new Error(`"${s}" is not key=value, key!=value, key or !key`);
+      if (!m[3]) return { key: m[2], op: m[1] ? "!exists" : "exists" };
+      return { key: m[2], op: m[3] === "!=" ? "!=" : "=", value: m[4] ?? "" };
+    });
+}
+
+/** Whether `labels` satisfy every requirement of a selector. */
+export function matchesSelector(labels: Readonly<Record<string, string>> | undefined, selector: readonly LabelRequirement[]): boolean {
+  const l = labels ?? {};
+  return selector.every((r) => {
+    const has = Object.prototype.hasOwnProperty.call(l, r.key);
+    if (r.op === "exists") return has;
+    if (r.op === "!exists") return !has;
+    if (r.op === "=") return has && l[r.key] === r.value;
+    return !has || l[r.key] !== r.value;
+  });
+}
 
 /** The parsed value of every input, by camel-case key. */
 export type Inputs = { [K in keyof typeof INPUTS]: ReturnType<(typeof INPUTS)[K]["parse"]> };
@@ -262,6 +307,8 @@ export function parseInputs(source: InputSource, onSecret?: (value: string) => v
 
 /** Rejects combinations of inputs that cannot work together. */
 function checkCombinations(i: Inputs): void {
+  if (i.mode === "ci" && i.image === "") throw new SlipwayError("input image", "is required");
+  if (i.mode === "update" && i.manifestRepo === "") throw new SlipwayError("input manifest-repo", "is required in mode update");
   const authKinds = [i.gitToken !== "" || i.gitPassword !== "" ? "token/password" : "", i.gitSshKey !== "" ? "ssh key" : "", i.codecommit === "true" ? "codecommit" : ""].filter(Boolean);
   if (authKinds.length > 1) throw new SlipwayError("input git-ssh-key", `conflicts with ${authKinds.filter((k) => k !== "ssh key").join(", ")}: give one kind of git credentials`);
   if (i.gitToken !== "" && i.gitPassword !== "") throw new SlipwayError("input git-password", "conflicts with git-token: give one");

@@ -16,6 +16,7 @@ import { ciContextFromEnv } from "./ci-context.ts";
 import { parseInputs } from "./inputs.ts";
 import { createGithubReporter } from "./outputs.ts";
 import { runCi } from "./run-ci.ts";
+import { runUpdate } from "./run-update.ts";
 
 /** Runs the Action; sets the exit code through core.setFailed. Resolves after cleanup, also when cancelled. */
 export async function runAction(controller = new AbortController()): Promise<void> {
@@ -30,7 +31,8 @@ export async function runAction(controller = new AbortController()): Promise<voi
     const inputs = parseInputs((name) => core.getInput(name), (secret) => core.setSecret(secret));
     const reporter = createGithubReporter();
     const log = createLogger({ format: "text", level: core.isDebug() ? "debug" : "info", write: (line) => process.stdout.write(`${line}\n`) });
-    await runCi({ inputs, reporter, log, ci: ciContextFromEnv(process.env), signal: controller.signal });
+    if (inputs.mode === "update") await runUpdate({ inputs, reporter, log, signal: controller.signal });
+    else await runCi({ inputs, reporter, log, ci: ciContextFromEnv(process.env), signal: controller.signal });
   } catch (err) {
     core.setFailed(redact(errorMessage(err)));
   }

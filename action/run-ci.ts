@@ -23,6 +23,7 @@ import { createCodeCommitPullRequests } from "./pull-request/codecommit.ts";
 import { createGithubPullRequests, parseGithubRepo } from "./pull-request/github.ts";
 import type { PullRequestProvider } from "./pull-request/pull-request.ts";
 import { registryFor } from "./registry/registry-for.ts";
+import { tagDigest } from "./registry/tag-digest.ts";
 import { hasRegistryHost, splitImageRef, splitImageRepository } from "../core/image-ref.ts";
 import { formatTag } from "./tag-format.ts";
 import { gitErrorForInputs, gitTargetFromInputs, type GitTarget } from "./update/git-credentials.ts";
@@ -229,6 +230,15 @@ export async function runCi(options: RunCiOptions): Promise<CiOutputs> {
                 return [];
               }
               throw err;
+            }
+          },
+          digestOf: async (tag, s) => {
+            try {
+              return await tagDigest(registry, repository, tag, s);
+            } catch (err) {
+              if (!i.dryRun) throw err;
+              log.warn(`dry run: no digest for ${image}:${tag} (${errorMessage(err)})`);
+              return undefined;
             }
           },
           policyNamespace: i.policyNamespace,

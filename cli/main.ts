@@ -23,6 +23,7 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandRun
   health: { summary: "health of an object as the agent computes it (-f FILE or KIND/NAMESPACE/NAME)", load: async () => (await import("./commands/health.ts")).run },
   check: { summary: "check the runtime, cluster, permissions, configuration and sources", load: async () => (await import("./commands/check.ts")).run },
   ci: { summary: "build, tag and push an image, then commit the manifest update (the CI step)", load: async () => (await import("./commands/ci.ts")).run },
+  update: { summary: "update the markers of every ImagePolicy from its registry in one commit (a scheduled job)", load: async () => (await import("./commands/update.ts")).run },
 };
 
 function usage(io: CliIO): void {

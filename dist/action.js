@@ -1088,14 +1088,14 @@ var require_util = __commonJS({
         }
         const port = url2.port != null ? url2.port : url2.protocol === "https:" ? 443 : 80;
         let origin = url2.origin != null ? url2.origin : `${url2.protocol || ""}//${url2.hostname || ""}:${port}`;
-        let path12 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
+        let path13 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path12 && path12[0] !== "/") {
-          path12 = `/${path12}`;
+        if (path13 && path13[0] !== "/") {
+          path13 = `/${path13}`;
         }
-        return new URL(`${origin}${path12}`);
+        return new URL(`${origin}${path13}`);
       }
       if (!isHttpOrHttpsPrefixed(url2.origin || url2.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1546,39 +1546,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path12, origin }
+          request: { method, path: path13, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path12);
+        debuglog("sending request to %s %s/%s", method, origin, path13);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path12, origin },
+          request: { method, path: path13, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path12,
+          path13,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path12, origin }
+          request: { method, path: path13, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path12);
+        debuglog("trailers received from %s %s/%s", method, origin, path13);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path12, origin },
+          request: { method, path: path13, origin },
           error: error4
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path12,
+          path13,
           error4.message
         );
       });
@@ -1627,9 +1627,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path12, origin }
+            request: { method, path: path13, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path12);
+          debuglog("sending request to %s %s/%s", method, origin, path13);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1692,7 +1692,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path12,
+        path: path13,
         method,
         body,
         headers,
@@ -1707,11 +1707,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler) {
-        if (typeof path12 !== "string") {
+        if (typeof path13 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path12[0] !== "/" && !(path12.startsWith("http://") || path12.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path13[0] !== "/" && !(path13.startsWith("http://") || path13.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path12)) {
+        } else if (invalidPathRegex.test(path13)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1777,7 +1777,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path12, query) : path12;
+        this.path = query ? buildURL(path13, query) : path13;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -6470,7 +6470,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request) {
-      const { method, path: path12, host, upgrade, blocking, reset } = request;
+      const { method, path: path13, host, upgrade, blocking, reset } = request;
       let { body, headers, contentLength } = request;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6551,7 +6551,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path12} HTTP/1.1\r
+      let header = `${method} ${path13} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -7080,7 +7080,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request) {
       const session = client[kHTTP2Session];
-      const { method, path: path12, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
+      const { method, path: path13, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
       let { body } = request;
       if (upgrade) {
         util.errorRequest(client, request, new Error("Upgrade not supported for H2"));
@@ -7177,7 +7177,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path12;
+      headers[HTTP2_HEADER_PATH] = path13;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7530,9 +7530,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path12 = search ? `${pathname}${search}` : pathname;
+        const path13 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path12;
+        this.opts.path = path13;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8771,10 +8771,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path12 = "/",
+          path: path13 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path12;
+        opts.path = origin + path13;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10746,20 +10746,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path12) {
-      if (typeof path12 !== "string") {
-        return path12;
+    function safeUrl(path13) {
+      if (typeof path13 !== "string") {
+        return path13;
       }
-      const pathSegments = path12.split("?");
+      const pathSegments = path13.split("?");
       if (pathSegments.length !== 2) {
-        return path12;
+        return path13;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path12, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path12);
+    function matchKey(mockDispatch2, { path: path13, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path13);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10781,7 +10781,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath2 = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path12 }) => matchValue(safeUrl(path12), resolvedPath2));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path13 }) => matchValue(safeUrl(path13), resolvedPath2));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath2}'`);
       }
@@ -10819,9 +10819,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path12, method, body, headers, query } = opts;
+      const { path: path13, method, body, headers, query } = opts;
       return {
-        path: path12,
+        path: path13,
         method,
         body,
         headers,
@@ -11284,10 +11284,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path12, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path13, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path12,
+            Path: path13,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -16166,9 +16166,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path12) {
-      for (let i6 = 0; i6 < path12.length; ++i6) {
-        const code = path12.charCodeAt(i6);
+    function validateCookiePath(path13) {
+      for (let i6 = 0; i6 < path13.length; ++i6) {
+        const code = path13.charCodeAt(i6);
         if (code < 32 || // exclude CTLs (0-31)
         code > 126 || // exclude DEL and non-ascii
         code === 59) {
@@ -19088,11 +19088,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path12 = opts.path;
+          let path13 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path12 = `/${path12}`;
+            path13 = `/${path13}`;
           }
-          url2 = new URL(util.parseOrigin(url2).origin + path12);
+          url2 = new URL(util.parseOrigin(url2).origin + path13);
         } else {
           if (!opts) {
             opts = typeof url2 === "object" ? url2 : {};
@@ -21013,14 +21013,14 @@ var init_readFile = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/readFile.js"() {
     filePromises = {};
     fileIntercept = {};
-    readFile5 = (path12, options) => {
-      if (fileIntercept[path12] !== void 0) {
-        return fileIntercept[path12];
+    readFile5 = (path13, options) => {
+      if (fileIntercept[path13] !== void 0) {
+        return fileIntercept[path13];
       }
-      if (!filePromises[path12] || options?.ignoreCache) {
-        filePromises[path12] = fsReadFile(path12, "utf8");
+      if (!filePromises[path13] || options?.ignoreCache) {
+        filePromises[path13] = fsReadFile(path13, "utf8");
       }
-      return filePromises[path12];
+      return filePromises[path13];
     };
   }
 });
@@ -21132,8 +21132,8 @@ var init_externalDataInterceptor = __esm({
       getFileRecord() {
         return fileIntercept;
       },
-      interceptFile(path12, contents) {
-        fileIntercept[path12] = Promise.resolve(contents);
+      interceptFile(path13, contents) {
+        fileIntercept[path13] = Promise.resolve(contents);
       },
       getTokenRecord() {
         return tokenIntercept;
@@ -24155,8 +24155,8 @@ var init_createConfigValueProvider = __esm({
               return endpoint.url.href;
             }
             if ("hostname" in endpoint) {
-              const { protocol, hostname, port, path: path12 } = endpoint;
-              return `${protocol}//${hostname}${port ? ":" + port : ""}${path12}`;
+              const { protocol, hostname, port, path: path13 } = endpoint;
+              return `${protocol}//${hostname}${port ? ":" + port : ""}${path13}`;
             }
           }
           return endpoint;
@@ -24532,18 +24532,18 @@ var getAttrPathList;
 var init_getAttrPathList = __esm({
   "node_modules/@smithy/core/dist-es/submodules/endpoints/util-endpoints/lib/getAttrPathList.js"() {
     init_types2();
-    getAttrPathList = (path12) => {
-      const parts = path12.split(".");
+    getAttrPathList = (path13) => {
+      const parts = path13.split(".");
       const pathList = [];
       for (const part of parts) {
         const squareBracketIndex = part.indexOf("[");
         if (squareBracketIndex !== -1) {
           if (part.indexOf("]") !== part.length - 1) {
-            throw new EndpointError(`Path: '${path12}' does not end with ']'`);
+            throw new EndpointError(`Path: '${path13}' does not end with ']'`);
           }
           const arrayIndex = part.slice(squareBracketIndex + 1, -1);
           if (Number.isNaN(parseInt(arrayIndex))) {
-            throw new EndpointError(`Invalid array index: '${arrayIndex}' in path: '${path12}'`);
+            throw new EndpointError(`Invalid array index: '${arrayIndex}' in path: '${path13}'`);
           }
           if (squareBracketIndex !== 0) {
             pathList.push(part.slice(0, squareBracketIndex));
@@ -24564,9 +24564,9 @@ var init_getAttr = __esm({
   "node_modules/@smithy/core/dist-es/submodules/endpoints/util-endpoints/lib/getAttr.js"() {
     init_types2();
     init_getAttrPathList();
-    getAttr = (value, path12) => getAttrPathList(path12).reduce((acc, index) => {
+    getAttr = (value, path13) => getAttrPathList(path13).reduce((acc, index) => {
       if (typeof acc !== "object") {
-        throw new EndpointError(`Index '${index}' in '${path12}' not found in '${JSON.stringify(value)}'`);
+        throw new EndpointError(`Index '${index}' in '${path13}' not found in '${JSON.stringify(value)}'`);
       } else if (Array.isArray(acc)) {
         const i6 = parseInt(index);
         return acc[i6 < 0 ? acc.length + i6 : i6];
@@ -24627,8 +24627,8 @@ var init_parseURL = __esm({
             return value;
           }
           if (typeof value === "object" && "hostname" in value) {
-            const { hostname: hostname2, port, protocol: protocol2 = "", path: path12 = "", query = {} } = value;
-            const url2 = new URL(`${protocol2}//${hostname2}${port ? `:${port}` : ""}${path12}`);
+            const { hostname: hostname2, port, protocol: protocol2 = "", path: path13 = "", query = {} } = value;
+            const url2 = new URL(`${protocol2}//${hostname2}${port ? `:${port}` : ""}${path13}`);
             url2.search = Object.entries(query).map(([k6, v]) => `${k6}=${v}`).join("&");
             return url2;
           }
@@ -26477,29 +26477,29 @@ var init_HttpBindingNormalizedSchema = __esm({
       response.syntheticBodySchema = createBodySchema(schema, bodyMemberNames, bodyMemberSchemas);
       return bindings;
     };
-    buildPathSegments = (path12) => {
+    buildPathSegments = (path13) => {
       const segments = [];
       let offset = 0;
-      for (const match of path12.matchAll(/\{([^{}+]+)(\+)?\}/g)) {
+      for (const match of path13.matchAll(/\{([^{}+]+)(\+)?\}/g)) {
         if (match.index > offset) {
-          segments.push([path12.slice(offset, match.index), 0]);
+          segments.push([path13.slice(offset, match.index), 0]);
         }
         segments.push([match[1], match[2] ? 2 : 1]);
         offset = match.index + match[0].length;
       }
-      if (segments.length && offset < path12.length) {
-        segments.push([path12.slice(offset), 0]);
+      if (segments.length && offset < path13.length) {
+        segments.push([path13.slice(offset), 0]);
       }
       return segments.length ? segments : void 0;
     };
     buildHttpOperationBindings = (schema) => {
       const { http, endpoint } = translateTraits(schema.traits ?? {});
-      const [path12, search] = http?.[1].split("?") ?? [];
+      const [path13, search] = http?.[1].split("?") ?? [];
       return [
         http?.[0],
-        path12,
+        path13,
         search ? [...new URLSearchParams(search)] : [],
-        path12 ? buildPathSegments(path12) : void 0,
+        path13 ? buildPathSegments(path13) : void 0,
         endpoint?.[0]
       ];
     };
@@ -28533,10 +28533,10 @@ var init_HttpBindingProtocol = __esm({
         if (endpoint) {
           this.updateServiceEndpoint(request, endpoint);
           this.setHostPrefix(request, operationSchema, input, operation2);
-          const [method, path12, staticQuery] = operation2;
+          const [method, path13, staticQuery] = operation2;
           if (method) {
             request.method = method;
-            request.path = request.path === "/" ? path12 : request.path + path12;
+            request.path = request.path === "/" ? path13 : request.path + path13;
             for (const [key, value] of staticQuery) {
               query[key] = value;
             }
@@ -28678,10 +28678,10 @@ var init_HttpBindingProtocol = __esm({
         return this.serializer.flush();
       }
       serializePath(segments, labels, bindings) {
-        let path12 = "";
+        let path13 = "";
         for (const [value, kind] of segments) {
           if (kind === 0) {
-            path12 += value;
+            path13 += value;
             continue;
           }
           const replacement = labels?.[value];
@@ -28689,12 +28689,12 @@ var init_HttpBindingProtocol = __esm({
             if (hasOwn(bindings.byName, value) && bindings.byName[value][2] === 33) {
               throw new Error(`No value provided for input HTTP label: ${value}.`);
             }
-            path12 += `{${value}${kind === 2 ? "+" : ""}}`;
+            path13 += `{${value}${kind === 2 ? "+" : ""}}`;
           } else {
-            path12 += kind === 2 ? replacement.split("/").map(extendedEncodeURIComponent).join("/") : extendedEncodeURIComponent(replacement);
+            path13 += kind === 2 ? replacement.split("/").map(extendedEncodeURIComponent).join("/") : extendedEncodeURIComponent(replacement);
           }
         }
-        return path12;
+        return path13;
       }
       async deserializeResponse(operationSchema, context, response) {
         const deserializer = this.deserializer;
@@ -28930,11 +28930,11 @@ var init_AbstractRpcV2Protocol = __esm({
           this.applyEmptyBody(request);
         }
         const { service, operation: operation2 } = getSmithyContext(context);
-        const path12 = `/service/${service}/operation/${operation2}`;
+        const path13 = `/service/${service}/operation/${operation2}`;
         if (request.path.endsWith("/")) {
-          request.path += path12.slice(1);
+          request.path += path13.slice(1);
         } else {
-          request.path += path12;
+          request.path += path13;
         }
         return request;
       }
@@ -29016,8 +29016,8 @@ var init_requestBuilder = __esm({
         return this;
       }
       p(memberName, labelValueProvider, uriLabel, isGreedyLabel) {
-        this.resolvePathStack.push((path12) => {
-          this.path = resolvedPath(path12, this.input, memberName, labelValueProvider, uriLabel, isGreedyLabel);
+        this.resolvePathStack.push((path13) => {
+          this.path = resolvedPath(path13, this.input, memberName, labelValueProvider, uriLabel, isGreedyLabel);
         });
         return this;
       }
@@ -31920,9 +31920,9 @@ var init_createPaginator = __esm({
       command6 = withCommand(command6) ?? command6;
       return await client.send(command6, ...args);
     };
-    get = (fromObject, path12) => {
+    get = (fromObject, path13) => {
       let cursor2 = fromObject;
-      const pathComponents = path12.split(".");
+      const pathComponents = path13.split(".");
       for (const step of pathComponents) {
         if (!cursor2 || typeof cursor2 !== "object") {
           return void 0;
@@ -36837,10 +36837,10 @@ ${longDate}
 ${credentialScope}
 ${toHex2(hashedRequest)}`;
       }
-      getCanonicalPath({ path: path12 }) {
+      getCanonicalPath({ path: path13 }) {
         if (this.uriEscapePath) {
           const normalizedPathSegments = [];
-          for (const pathSegment of path12.split("/")) {
+          for (const pathSegment of path13.split("/")) {
             if (pathSegment?.length === 0) {
               continue;
             }
@@ -36853,11 +36853,11 @@ ${toHex2(hashedRequest)}`;
               normalizedPathSegments.push(pathSegment);
             }
           }
-          const normalizedPath = `${path12?.startsWith("/") ? "/" : ""}${normalizedPathSegments.join("/")}${normalizedPathSegments.length > 0 && path12?.endsWith("/") ? "/" : ""}`;
+          const normalizedPath = `${path13?.startsWith("/") ? "/" : ""}${normalizedPathSegments.join("/")}${normalizedPathSegments.length > 0 && path13?.endsWith("/") ? "/" : ""}`;
           const doubleEncoded = escapeUri2(normalizedPath);
           return doubleEncoded.replace(/%2F/g, "/");
         }
-        return path12;
+        return path13;
       }
       validateResolvedCredentials(credentials) {
         if (typeof credentials !== "object" || typeof credentials.accessKeyId !== "string" || typeof credentials.secretAccessKey !== "string") {
@@ -38062,12 +38062,12 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             const password = request.password ?? "";
             auth = `${username}:${password}`;
           }
-          let path12 = request.path;
+          let path13 = request.path;
           if (queryString) {
-            path12 += `?${queryString}`;
+            path13 += `?${queryString}`;
           }
           if (request.fragment) {
-            path12 += `#${request.fragment}`;
+            path13 += `#${request.fragment}`;
           }
           let hostname = request.hostname ?? "";
           if (hostname[0] === "[" && hostname.endsWith("]")) {
@@ -38079,7 +38079,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             headers: request.headers,
             host: hostname,
             method: request.method,
-            path: path12,
+            path: path13,
             port: request.port,
             agent,
             auth
@@ -38501,16 +38501,16 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             reject(err);
           };
           const queryString = query ? buildQueryString2(query) : "";
-          let path12 = request.path;
+          let path13 = request.path;
           if (queryString) {
-            path12 += `?${queryString}`;
+            path13 += `?${queryString}`;
           }
           if (request.fragment) {
-            path12 += `#${request.fragment}`;
+            path13 += `#${request.fragment}`;
           }
           const clientHttp2Stream = session.request({
             ...request.headers,
-            [constants3.HTTP2_HEADER_PATH]: path12,
+            [constants3.HTTP2_HEADER_PATH]: path13,
             [constants3.HTTP2_HEADER_METHOD]: method
           });
           if (effectiveRequestTimeout) {
@@ -63085,17 +63085,17 @@ var require_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    function visit_(key, node2, visitor, path12) {
-      const ctrl = callVisitor(key, node2, visitor, path12);
+    function visit_(key, node2, visitor, path13) {
+      const ctrl = callVisitor(key, node2, visitor, path13);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path12, ctrl);
-        return visit_(key, ctrl, visitor, path12);
+        replaceNode(key, path13, ctrl);
+        return visit_(key, ctrl, visitor, path13);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path12 = Object.freeze(path12.concat(node2));
+          path13 = Object.freeze(path13.concat(node2));
           for (let i6 = 0; i6 < node2.items.length; ++i6) {
-            const ci = visit_(i6, node2.items[i6], visitor, path12);
+            const ci = visit_(i6, node2.items[i6], visitor, path13);
             if (typeof ci === "number")
               i6 = ci - 1;
             else if (ci === BREAK)
@@ -63106,13 +63106,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path12 = Object.freeze(path12.concat(node2));
-          const ck = visit_("key", node2.key, visitor, path12);
+          path13 = Object.freeze(path13.concat(node2));
+          const ck = visit_("key", node2.key, visitor, path13);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = visit_("value", node2.value, visitor, path12);
+          const cv = visit_("value", node2.value, visitor, path13);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -63133,17 +63133,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node2, visitor, path12) {
-      const ctrl = await callVisitor(key, node2, visitor, path12);
+    async function visitAsync_(key, node2, visitor, path13) {
+      const ctrl = await callVisitor(key, node2, visitor, path13);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path12, ctrl);
-        return visitAsync_(key, ctrl, visitor, path12);
+        replaceNode(key, path13, ctrl);
+        return visitAsync_(key, ctrl, visitor, path13);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path12 = Object.freeze(path12.concat(node2));
+          path13 = Object.freeze(path13.concat(node2));
           for (let i6 = 0; i6 < node2.items.length; ++i6) {
-            const ci = await visitAsync_(i6, node2.items[i6], visitor, path12);
+            const ci = await visitAsync_(i6, node2.items[i6], visitor, path13);
             if (typeof ci === "number")
               i6 = ci - 1;
             else if (ci === BREAK)
@@ -63154,13 +63154,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path12 = Object.freeze(path12.concat(node2));
-          const ck = await visitAsync_("key", node2.key, visitor, path12);
+          path13 = Object.freeze(path13.concat(node2));
+          const ck = await visitAsync_("key", node2.key, visitor, path13);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = await visitAsync_("value", node2.value, visitor, path12);
+          const cv = await visitAsync_("value", node2.value, visitor, path13);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -63187,23 +63187,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node2, visitor, path12) {
+    function callVisitor(key, node2, visitor, path13) {
       if (typeof visitor === "function")
-        return visitor(key, node2, path12);
+        return visitor(key, node2, path13);
       if (identity.isMap(node2))
-        return visitor.Map?.(key, node2, path12);
+        return visitor.Map?.(key, node2, path13);
       if (identity.isSeq(node2))
-        return visitor.Seq?.(key, node2, path12);
+        return visitor.Seq?.(key, node2, path13);
       if (identity.isPair(node2))
-        return visitor.Pair?.(key, node2, path12);
+        return visitor.Pair?.(key, node2, path13);
       if (identity.isScalar(node2))
-        return visitor.Scalar?.(key, node2, path12);
+        return visitor.Scalar?.(key, node2, path13);
       if (identity.isAlias(node2))
-        return visitor.Alias?.(key, node2, path12);
+        return visitor.Alias?.(key, node2, path13);
       return void 0;
     }
-    function replaceNode(key, path12, node2) {
-      const parent = path12[path12.length - 1];
+    function replaceNode(key, path13, node2) {
+      const parent = path13[path13.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key] = node2;
       } else if (identity.isPair(parent)) {
@@ -63815,10 +63815,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path12, value) {
+    function collectionFromPath(schema, path13, value) {
       let v = value;
-      for (let i6 = path12.length - 1; i6 >= 0; --i6) {
-        const k6 = path12[i6];
+      for (let i6 = path13.length - 1; i6 >= 0; --i6) {
+        const k6 = path13[i6];
         if (typeof k6 === "number" && Number.isInteger(k6) && k6 >= 0) {
           const a6 = [];
           a6[k6] = v;
@@ -63837,7 +63837,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path12) => path12 == null || typeof path12 === "object" && !!path12[Symbol.iterator]().next().done;
+    var isEmptyPath = (path13) => path13 == null || typeof path13 === "object" && !!path13[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -63867,11 +63867,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path12, value) {
-        if (isEmptyPath(path12))
+      addIn(path13, value) {
+        if (isEmptyPath(path13))
           this.add(value);
         else {
-          const [key, ...rest] = path12;
+          const [key, ...rest] = path13;
           const node2 = this.get(key, true);
           if (identity.isCollection(node2))
             node2.addIn(rest, value);
@@ -63885,8 +63885,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path12) {
-        const [key, ...rest] = path12;
+      deleteIn(path13) {
+        const [key, ...rest] = path13;
         if (rest.length === 0)
           return this.delete(key);
         const node2 = this.get(key, true);
@@ -63900,8 +63900,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path12, keepScalar) {
-        const [key, ...rest] = path12;
+      getIn(path13, keepScalar) {
+        const [key, ...rest] = path13;
         const node2 = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node2) ? node2.value : node2;
@@ -63919,8 +63919,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path12) {
-        const [key, ...rest] = path12;
+      hasIn(path13) {
+        const [key, ...rest] = path13;
         if (rest.length === 0)
           return this.has(key);
         const node2 = this.get(key, true);
@@ -63930,8 +63930,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path12, value) {
-        const [key, ...rest] = path12;
+      setIn(path13, value) {
+        const [key, ...rest] = path13;
         if (rest.length === 0) {
           this.set(key, value);
         } else {
@@ -66446,9 +66446,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path12, value) {
+      addIn(path13, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path12, value);
+          this.contents.addIn(path13, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -66523,14 +66523,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path12) {
-        if (Collection.isEmptyPath(path12)) {
+      deleteIn(path13) {
+        if (Collection.isEmptyPath(path13)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path12) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path13) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -66545,10 +66545,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path12, keepScalar) {
-        if (Collection.isEmptyPath(path12))
+      getIn(path13, keepScalar) {
+        if (Collection.isEmptyPath(path13))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path12, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path13, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -66559,10 +66559,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path12) {
-        if (Collection.isEmptyPath(path12))
+      hasIn(path13) {
+        if (Collection.isEmptyPath(path13))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path12) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path13) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -66579,13 +66579,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path12, value) {
-        if (Collection.isEmptyPath(path12)) {
+      setIn(path13, value) {
+        if (Collection.isEmptyPath(path13)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path12), value);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path13), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path12, value);
+          this.contents.setIn(path13, value);
         }
       }
       /**
@@ -68546,9 +68546,9 @@ var require_cst_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    visit.itemAtPath = (cst, path12) => {
+    visit.itemAtPath = (cst, path13) => {
       let item = cst;
-      for (const [field, index] of path12) {
+      for (const [field, index] of path13) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -68557,23 +68557,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit.parentCollection = (cst, path12) => {
-      const parent = visit.itemAtPath(cst, path12.slice(0, -1));
-      const field = path12[path12.length - 1][0];
+    visit.parentCollection = (cst, path13) => {
+      const parent = visit.itemAtPath(cst, path13.slice(0, -1));
+      const field = path13[path13.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path12, item, visitor) {
-      let ctrl = visitor(item, path12);
+    function _visit(path13, item, visitor) {
+      let ctrl = visitor(item, path13);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i6 = 0; i6 < token.items.length; ++i6) {
-            const ci = _visit(Object.freeze(path12.concat([[field, i6]])), token.items[i6], visitor);
+            const ci = _visit(Object.freeze(path13.concat([[field, i6]])), token.items[i6], visitor);
             if (typeof ci === "number")
               i6 = ci - 1;
             else if (ci === BREAK)
@@ -68584,10 +68584,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path12);
+            ctrl = ctrl(item, path13);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path12) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path13) : ctrl;
     }
     exports.visit = visit;
   }
@@ -69288,7 +69288,7 @@ var require_lexer = __commonJS({
 var require_line_counter = __commonJS({
   "node_modules/yaml/dist/parse/line-counter.js"(exports) {
     "use strict";
-    var LineCounter4 = class {
+    var LineCounter5 = class {
       constructor() {
         this.lineStarts = [];
         this.addNewLine = (offset) => this.lineStarts.push(offset);
@@ -69311,7 +69311,7 @@ var require_line_counter = __commonJS({
         };
       }
     };
-    exports.LineCounter = LineCounter4;
+    exports.LineCounter = LineCounter5;
   }
 });
 
@@ -70205,7 +70205,7 @@ var require_public_api = __commonJS({
       const lineCounter$1 = options.lineCounter || prettyErrors && new lineCounter.LineCounter() || null;
       return { lineCounter: lineCounter$1, prettyErrors };
     }
-    function parseAllDocuments4(source, options = {}) {
+    function parseAllDocuments5(source, options = {}) {
       const { lineCounter: lineCounter2, prettyErrors } = parseOptions(options);
       const parser$1 = new parser.Parser(lineCounter2?.addNewLine);
       const composer$1 = new composer.Composer(options);
@@ -70280,7 +70280,7 @@ var require_public_api = __commonJS({
       return new Document.Document(value, _replacer, options).toString(options);
     }
     exports.parse = parse3;
-    exports.parseAllDocuments = parseAllDocuments4;
+    exports.parseAllDocuments = parseAllDocuments5;
     exports.parseDocument = parseDocument;
     exports.stringify = stringify;
   }
@@ -71154,7 +71154,7 @@ function rolloutDuration(t) {
 }
 var def = (d6) => d6;
 var INPUTS = {
-  image: def({ name: "image", description: "Image repository to push, e.g. an ECR URI `123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/shop/account`, or a name with `registry`.", default: "", required: true, parse: text }),
+  image: def({ name: "image", description: "Image repository to push, e.g. an ECR URI `123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/shop/account`, or a name with `registry` (required in mode `ci`).", default: "", parse: text }),
   registry: def({ name: "registry", description: "Registry host to prefix to `image` when it has none.", default: "", parse: text }),
   context: def({ name: "context", description: "Build context directory.", default: ".", parse: text }),
   dockerfile: def({ name: "dockerfile", description: "Dockerfile path; default `<context>/Dockerfile`.", default: "", parse: text }),
@@ -71197,8 +71197,36 @@ var INPUTS = {
   waitForRollout: def({ name: "wait-for-rollout", description: "After the push, wait until the agent reports the manifest commit applied and healthy on every sync that covers the changed files (not in pull-request mode).", default: "false", parse: bool }),
   rolloutTimeout: def({ name: "rollout-timeout", description: "How long wait-for-rollout waits, a Go duration (`10m`, `90s`).", default: "10m", parse: rolloutDuration }),
   agentUrl: def({ name: "agent-url", description: "The agent's API base URL for wait-for-rollout; default the origin of webhook-url.", default: "", parse: url }),
-  agentToken: def({ name: "agent-token", description: "Bearer token of the agent's status API (the agent's SLIPWAY_API_TOKEN).", default: "", secret: true, parse: secretText })
+  agentToken: def({ name: "agent-token", description: "Bearer token of the agent's status API (the agent's SLIPWAY_API_TOKEN).", default: "", secret: true, parse: secretText }),
+  mode: def({ name: "mode", description: "`ci` builds and pushes `image` then updates its markers; `update` (a scheduled job) lists the tags of every ImageRepository in the manifest repository and updates every policy's markers in one commit.", default: "ci", parse: oneOf("ci", "update") }),
+  policies: def({ name: "policy", description: "Mode update: only these ImagePolicies, `NS/NAME`, comma- or newline-separated; default every policy.", default: "", parse: policyList }),
+  policySelector: def({ name: "policy-selector", description: "Mode update: only ImagePolicies whose labels match this selector (`key=value`, `key!=value`, `key`, `!key`, comma-separated).", default: "", parse: labelSelector }),
+  registrySecrets: def({ name: "registry-secrets", description: "Mode update: a YAML file of `kubernetes.io/dockerconfigjson` Secrets (`kubectl get secret -o yaml`) that ImageRepositories' `secretRef`s name.", default: "", parse: text }),
+  registryConcurrency: def({ name: "registry-concurrency", description: "Mode update: registries listed at once.", default: "8", parse: positiveInt })
 };
+function policyList(t) {
+  const items = list(t);
+  for (const p3 of items) if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(p3)) throw new Error(`"${p3}" is not NS/NAME`);
+  return items;
+}
+function labelSelector(t) {
+  return t.split(",").map((s2) => s2.trim()).filter((s2) => s2 !== "").map((s2) => {
+    const m4 = /^(!?)([A-Za-z0-9][-A-Za-z0-9_./]*)(?:\s*(==|=|!=)\s*([-A-Za-z0-9_.]*))?$/.exec(s2);
+    if (!m4 || !m4[2] || m4[1] && m4[3]) throw new Error(`"${s2}" is not key=value, key!=value, key or !key`);
+    if (!m4[3]) return { key: m4[2], op: m4[1] ? "!exists" : "exists" };
+    return { key: m4[2], op: m4[3] === "!=" ? "!=" : "=", value: m4[4] ?? "" };
+  });
+}
+function matchesSelector(labels, selector) {
+  const l4 = labels ?? {};
+  return selector.every((r6) => {
+    const has = Object.prototype.hasOwnProperty.call(l4, r6.key);
+    if (r6.op === "exists") return has;
+    if (r6.op === "!exists") return !has;
+    if (r6.op === "=") return has && l4[r6.key] === r6.value;
+    return !has || l4[r6.key] !== r6.value;
+  });
+}
 function parseInputs(source, onSecret) {
   const out = {};
   for (const [key, d6] of Object.entries(INPUTS)) {
@@ -71224,6 +71252,8 @@ function parseInputs(source, onSecret) {
   return inputs;
 }
 function checkCombinations(i6) {
+  if (i6.mode === "ci" && i6.image === "") throw new SlipwayError("input image", "is required");
+  if (i6.mode === "update" && i6.manifestRepo === "") throw new SlipwayError("input manifest-repo", "is required in mode update");
   const authKinds = [i6.gitToken !== "" || i6.gitPassword !== "" ? "token/password" : "", i6.gitSshKey !== "" ? "ssh key" : "", i6.codecommit === "true" ? "codecommit" : ""].filter(Boolean);
   if (authKinds.length > 1) throw new SlipwayError("input git-ssh-key", `conflicts with ${authKinds.filter((k6) => k6 !== "ssh key").join(", ")}: give one kind of git credentials`);
   if (i6.gitToken !== "" && i6.gitPassword !== "") throw new SlipwayError("input git-password", "conflicts with git-token: give one");
@@ -71435,15 +71465,15 @@ var shortForm = /^codecommit::([a-z0-9-]+):\/\/(?:[^@/]+@)?([^/?#]+)$/;
 function parseCodeCommitUrl(url2) {
   const https = httpsForm.exec(url2);
   if (https) {
-    const [, host = "", region = "", path12 = "", name = ""] = https;
-    return { region, name, host, path: path12, url: `https://${host}${path12}` };
+    const [, host = "", region = "", path13 = "", name = ""] = https;
+    return { region, name, host, path: path13, url: `https://${host}${path13}` };
   }
   const short = shortForm.exec(url2);
   if (short) {
     const [, region = "", name = ""] = short;
     const host = `git-codecommit.${region}.amazonaws.com${region.startsWith("cn-") ? ".cn" : ""}`;
-    const path12 = `/v1/repos/${name}`;
-    return { region, name, host, path: path12, url: `https://${host}${path12}` };
+    const path13 = `/v1/repos/${name}`;
+    return { region, name, host, path: path13, url: `https://${host}${path13}` };
   }
   return void 0;
 }
@@ -71996,6 +72026,7 @@ function createOciRegistry(options) {
     if (challenge.params.scope) for (const s2 of challenge.params.scope.split(" ")) url2.searchParams.append("scope", s2);
     const headers = { "user-agent": `slipway/${VERSION}` };
     if (basic) headers.authorization = basic;
+    options.onRequest?.();
     const tokenRes = await fetch(url2, { headers, signal: withTimeout(signal) });
     if (!tokenRes.ok) {
       const detail = await registryErrors(tokenRes);
@@ -72022,6 +72053,7 @@ function createOciRegistry(options) {
           const auth = authorization.get(scopeKey);
           if (auth) headers.authorization = auth;
           try {
+            options.onRequest?.();
             res = await fetch(url2, { method, headers, body: init.body, signal: withTimeout(signal), redirect: "follow" });
           } catch (err) {
             if (signal?.aborted) throw err;
@@ -72071,8 +72103,22 @@ function createOciRegistry(options) {
           const body = await res.json();
           return { items: body.tags ?? [], next: nextLink(res.headers.get("link")) };
         },
-        { subject: `image ${host}/${repository}`, signal }
+        { subject: `image ${host}/${repository}`, signal, maxPages: options.maxTagPages }
       );
+    },
+    async headDigest(repository, reference, signal) {
+      const res = await request(
+        "HEAD",
+        repoUrl(repository, `manifests/${reference}`),
+        `${repository}:pull`,
+        { headers: { accept: MANIFEST_MEDIA_TYPES.join(", ") }, accept: [200, 404] },
+        signal
+      );
+      await res.body?.cancel();
+      if (res.status === 404) return void 0;
+      const digest2 = res.headers.get("docker-content-digest");
+      if (digest2) return digest2;
+      return (await registry2.getManifest(repository, reference, signal))?.digest;
     },
     async getManifest(repository, reference, signal) {
       const res = await request(
@@ -72712,8 +72758,8 @@ function parsePipeline(text3, fail3) {
     if (tok === ".") return { t: "field", base: "dot", path: [] };
     if (tok.startsWith(".")) return { t: "field", base: "dot", path: splitPath(tok.slice(1)) };
     if (tok.startsWith("$")) {
-      const [v = "$", ...path12] = tok.split(".");
-      return { t: "field", base: v, path: path12.filter((s2) => s2 !== "") };
+      const [v = "$", ...path13] = tok.split(".");
+      return { t: "field", base: v, path: path13.filter((s2) => s2 !== "") };
     }
     if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(tok)) return { t: "func", name: tok };
     return fail3(`unexpected "${tok}"`);
@@ -72739,13 +72785,13 @@ function parsePipeline(text3, fail3) {
         cmd = [];
       } else if (tok === "(") {
         const inner = parseCmds(")");
-        let path12 = [];
+        let path13 = [];
         const next = tokens[p3];
         if (next?.startsWith(".") && next.length > 1) {
-          path12 = splitPath(next.slice(1));
+          path13 = splitPath(next.slice(1));
           p3++;
         }
-        cmd.push({ t: "paren", pipe: { decl: [], cmds: inner }, path: path12 });
+        cmd.push({ t: "paren", pipe: { decl: [], cmds: inner }, path: path13 });
       } else if (tok === ")" || tok === "," || tok === ":=") {
         fail3(`unexpected "${tok}"`);
       } else {
@@ -72781,10 +72827,10 @@ function execute(tree, data, name, lineOf2) {
     }
     return fail3(`${shown}: cannot read field ${key} of ${v === void 0 ? "a missing value" : printValue(v)}`);
   };
-  const walk = (v, path12, shown) => {
+  const walk = (v, path13, shown) => {
     let cur = v;
     let s2 = shown;
-    for (const key of path12) {
+    for (const key of path13) {
       s2 = `${s2 === "." ? "" : s2}.${key}`;
       cur = field(cur, key, s2);
     }
@@ -73346,11 +73392,11 @@ function createGithubPullRequests(options) {
   const subject = `pull request ${options.owner}/${options.repo}`;
   const timeoutMs = options.timeoutMs ?? 3e4;
   const limited = (signal) => signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
-  const call = async (method, path12, body, signal) => {
+  const call = async (method, path13, body, signal) => {
     let res;
     let text3;
     try {
-      res = await fetch(`${api}${path12}`, {
+      res = await fetch(`${api}${path13}`, {
         method,
         headers: {
           accept: "application/vnd.github+json",
@@ -73535,6 +73581,9 @@ function createEcrRegistry(options) {
       );
       return [...new Set(details.flatMap((d6) => d6.imageTags ?? []))];
     },
+    async headDigest(repository, reference, signal) {
+      return (await registry2.getManifest(repository, reference, signal))?.digest;
+    },
     async getManifest(repository, reference, signal) {
       const imageId = reference.includes(":") ? { imageDigest: reference } : { imageTag: reference };
       let out;
@@ -73615,6 +73664,20 @@ function registryFor(imageRepository, options = {}) {
     insecure: options.insecure
   });
   return { registry: registry2, repository };
+}
+
+// action/registry/tag-digest.ts
+async function tagDigest(registry2, repository, tag, signal) {
+  const subject = `image ${registry2.host}/${repository}:${tag}`;
+  const head = await registry2.headDigest(repository, tag, signal);
+  if (!head) throw new SlipwayError(subject, "the tag has no manifest");
+  const manifest = await registry2.getManifest(repository, tag, signal);
+  if (!manifest) throw new SlipwayError(subject, `the tag's manifest disappeared after the registry reported ${head}`);
+  const read = manifestDigest(manifest.body);
+  if (read !== head) {
+    throw new SlipwayError(subject, `the registry reported digest ${head} but the manifest read next hashes to ${read} (the tag moved, or the registry is inconsistent); no digest written`);
+  }
+  return head;
 }
 
 // action/tag-format.ts
@@ -74401,10 +74464,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path12) {
-  if (!path12)
+function getElementAtPath(obj, path13) {
+  if (!path13)
     return obj;
-  return path12.reduce((acc, key) => acc?.[key], obj);
+  return path13.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -74744,11 +74807,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path12, issues) {
+function prefixIssues(path13, issues) {
   return issues.map((iss) => {
     var _a4;
     (_a4 = iss).path ?? (_a4.path = []);
-    iss.path.unshift(path12);
+    iss.path.unshift(path13);
     return iss;
   });
 }
@@ -75206,16 +75269,16 @@ function flattenError(error4, mapper = (issue3) => issue3.message) {
 }
 function formatError(error4, mapper = (issue3) => issue3.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error5, path12 = []) => {
+  const processError = (error5, path13 = []) => {
     for (const issue3 of error5.issues) {
       if (issue3.code === "invalid_union" && issue3.errors.length) {
-        issue3.errors.map((issues) => processError({ issues }, [...path12, ...issue3.path]));
+        issue3.errors.map((issues) => processError({ issues }, [...path13, ...issue3.path]));
       } else if (issue3.code === "invalid_key") {
-        processError({ issues: issue3.issues }, [...path12, ...issue3.path]);
+        processError({ issues: issue3.issues }, [...path13, ...issue3.path]);
       } else if (issue3.code === "invalid_element") {
-        processError({ issues: issue3.issues }, [...path12, ...issue3.path]);
+        processError({ issues: issue3.issues }, [...path13, ...issue3.path]);
       } else {
-        const fullpath = [...path12, ...issue3.path];
+        const fullpath = [...path13, ...issue3.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue3));
         } else {
@@ -75455,6 +75518,7 @@ function datetime(args) {
 var anyString = /^[\s\S]{0,}$/;
 var integer = /^-?\d+$/;
 var number = /^-?\d+(?:\.\d+)?$/;
+var boolean = /^(?:true|false)$/i;
 var lowercase = /^[^A-Z]*$/;
 var uppercase = /^[^a-z]*$/;
 
@@ -76180,6 +76244,27 @@ var $ZodJWT = /* @__PURE__ */ $constructor("$ZodJWT", (inst, def2) => {
       inst,
       continue: !def2.abort
     });
+  };
+});
+var $ZodBoolean = /* @__PURE__ */ $constructor("$ZodBoolean", (inst, def2) => {
+  $ZodType.init(inst, def2);
+  inst._zod.pattern = boolean;
+  inst._zod.parse = (payload2, _ctx) => {
+    if (def2.coerce)
+      try {
+        payload2.value = Boolean(payload2.value);
+      } catch (_) {
+      }
+    const input = payload2.value;
+    if (typeof input === "boolean")
+      return payload2;
+    payload2.issues.push({
+      expected: "boolean",
+      code: "invalid_type",
+      input,
+      inst
+    });
+    return payload2;
   };
 });
 var $ZodUnknown = /* @__PURE__ */ $constructor("$ZodUnknown", (inst, def2) => {
@@ -77910,6 +77995,13 @@ function _isoDuration(Class2, params) {
   });
 }
 // @__NO_SIDE_EFFECTS__
+function _boolean(Class2, params) {
+  return new Class2({
+    type: "boolean",
+    ...normalizeParams(params)
+  });
+}
+// @__NO_SIDE_EFFECTS__
 function _unknown(Class2) {
   return new Class2({
     type: "unknown"
@@ -78743,6 +78835,9 @@ var stringProcessor = (schema, ctx, _json2, _params) => {
     }
   }
 };
+var booleanProcessor = (_schema, _ctx, json, _params) => {
+  json.type = "boolean";
+};
 var neverProcessor = (_schema, _ctx, json, _params) => {
   json.not = {};
 };
@@ -79537,6 +79632,14 @@ var ZodJWT = /* @__PURE__ */ $constructor("ZodJWT", (inst, def2) => {
   $ZodJWT.init(inst, def2);
   ZodStringFormat.init(inst, def2);
 });
+var ZodBoolean = /* @__PURE__ */ $constructor("ZodBoolean", (inst, def2) => {
+  $ZodBoolean.init(inst, def2);
+  ZodType.init(inst, def2);
+  inst._zod.processJSONSchema = (ctx, json, params) => booleanProcessor(inst, ctx, json, params);
+});
+function boolean2(params) {
+  return _boolean(ZodBoolean, params);
+}
 var ZodUnknown = /* @__PURE__ */ $constructor("ZodUnknown", (inst, def2) => {
   $ZodUnknown.init(inst, def2);
   ZodType.init(inst, def2);
@@ -79917,9 +80020,9 @@ function preprocess(fn, schema) {
 }
 
 // core/schema-issues.ts
-function showPath(path12) {
+function showPath(path13) {
   let out = "";
-  for (const p3 of path12) out += typeof p3 === "number" ? `[${p3}]` : out ? `.${p3}` : p3;
+  for (const p3 of path13) out += typeof p3 === "number" ? `[${p3}]` : out ? `.${p3}` : p3;
   return out;
 }
 var EXPECTED = {
@@ -79956,12 +80059,12 @@ function parseWithSchema(schema, value) {
   if (result.success) return { ok: true, value: result.data };
   const issues = [];
   for (const issue3 of result.error.issues) {
-    const path12 = issue3.path.filter((p3) => typeof p3 !== "symbol");
+    const path13 = issue3.path.filter((p3) => typeof p3 !== "symbol");
     if (issue3.code === "unrecognized_keys") {
-      for (const key of issue3.keys) issues.push({ path: [...path12, key], message: issue3.message });
+      for (const key of issue3.keys) issues.push({ path: [...path13, key], message: issue3.message });
     } else {
       const cause = issue3.code === "custom" ? issue3.params?.cause : void 0;
-      issues.push(cause === void 0 ? { path: path12, message: issue3.message } : { path: path12, message: issue3.message, cause });
+      issues.push(cause === void 0 ? { path: path13, message: issue3.message } : { path: path13, message: issue3.message, cause });
     }
   }
   return { ok: false, issues };
@@ -87022,6 +87125,7 @@ function compileTagFilter(pattern, extract = "", subject = "filterTags.pattern")
 }
 
 // core/policy/image-policy.ts
+var DIGEST_REFLECTION_POLICIES = ["Always", "IfNotPresent", "Never"];
 var IMAGE_POLICY_API_VERSIONS = ["v1alpha1", "v1alpha2", "v1beta1", "v1beta2", "v1"].map(
   (v) => `${imageAutomationGroup}/${v}`
 );
@@ -87061,7 +87165,7 @@ var headerSchema = object(
     apiVersion: unknown().refine((v) => typeof v === "string" && IMAGE_POLICY_API_VERSIONS.includes(v), {
       error: (iss) => `${JSON.stringify(iss.input ?? null)} is not one of ${IMAGE_POLICY_API_VERSIONS.join(", ")}`
     }),
-    metadata: object({ name: string2().nullish(), namespace: string2().nullish() }).nullish()
+    metadata: object({ name: string2().nullish(), namespace: string2().nullish(), labels: record(string2(), string2(), { error: "must be a mapping of strings" }).nullish() }).nullish()
   },
   { error: (iss) => iss.code === "invalid_type" ? "an ImagePolicy must be a mapping" : void 0 }
 );
@@ -87069,7 +87173,12 @@ var specSchema = object({
   spec: object({
     imageRepositoryRef: object({ name: string2().min(1, { error: "is required" }), namespace: string2().nullish() }),
     policy: policySchema,
-    filterTags: filterTagsSchema
+    filterTags: filterTagsSchema,
+    digestReflectionPolicy: _enum(["Always", "IfNotPresent", "Never"], { error: (iss) => `must be one of ${DIGEST_REFLECTION_POLICIES.join(", ")}, got ${JSON.stringify(iss.input)}` }).nullish(),
+    interval: string2({ error: "must be a duration such as 10m" }).refine((v) => (parseDuration(v) ?? 0) > 0, { error: (iss) => `${JSON.stringify(iss.input)} is not a positive duration such as 10m` }).nullish()
+  }).superRefine((spec, ctx) => {
+    const always = spec.digestReflectionPolicy === "Always";
+    if (spec.interval != null && !always) ctx.addIssue({ code: "custom", path: ["interval"], message: "is only accepted when spec.digestReflectionPolicy is Always" });
   })
 });
 function fail(subject, issue3) {
@@ -87084,10 +87193,15 @@ function parseImagePolicy(doc, source, defaultNamespace = "default") {
   const namespace = header.value.metadata?.namespace || defaultNamespace;
   const parsed = parseWithSchema(specSchema, doc);
   if (!parsed.ok) fail(`${source}: ImagePolicy/${namespace}/${name}`, parsed.issues[0]);
-  const { imageRepositoryRef: ref2, policy: choice, filterTags } = parsed.value.spec;
+  const { imageRepositoryRef: ref2, policy: choice, filterTags, digestReflectionPolicy, interval } = parsed.value.spec;
   const result = { namespace, name, imageRepositoryRef: { name: ref2.name }, choice };
   if (ref2.namespace) result.imageRepositoryRef.namespace = ref2.namespace;
   if (filterTags) result.filterTags = filterTags;
+  if (digestReflectionPolicy === "Always" || digestReflectionPolicy === "IfNotPresent") {
+    result.digestReflection = { policy: digestReflectionPolicy, ...digestReflectionPolicy === "Always" ? { interval: interval ?? "10m" } : {} };
+  }
+  const labels = header.value.metadata?.labels;
+  if (labels && Object.keys(labels).length > 0) result.labels = labels;
   return result;
 }
 
@@ -87111,7 +87225,11 @@ var specSchema2 = object({
     (spec) => spec ?? {},
     object({
       image: string2().trim().min(1, { error: "is required" }),
-      exclusionList: array(string2(), { error: "must be a list of strings" }).optional().transform((list3) => list3 ?? DEFAULT_EXCLUSION_LIST)
+      exclusionList: array(string2(), { error: "must be a list of strings" }).optional().transform((list3) => list3 ?? DEFAULT_EXCLUSION_LIST),
+      secretRef: object({ name: string2().min(1, { error: "is required" }) }, { error: "must be a mapping with name" }).nullish(),
+      provider: _enum(["generic", "aws", "azure", "gcp"], { error: (iss) => `must be generic, aws, azure or gcp, got ${JSON.stringify(iss.input)}` }).nullish().refine((p3) => p3 !== "azure" && p3 !== "gcp", { error: (iss) => `${String(iss.input)} is not supported (generic with secretRef, or aws)` }),
+      insecure: boolean2({ error: "must be true or false" }).nullish(),
+      accessFrom: unknown().optional()
     })
   )
 });
@@ -87123,8 +87241,10 @@ function parseImageRepository(doc, source, defaultNamespace) {
   const namespace = header.value.metadata?.namespace || defaultNamespace;
   const parsed = parseWithSchema(specSchema2, doc);
   if (!parsed.ok) throw new SlipwayError(`${source}: ImageRepository/${namespace}/${name}`, parsed.issues[0] ? issueText(parsed.issues[0]) : "is invalid");
-  const { image, exclusionList } = parsed.value.spec;
-  return { namespace, name, image, exclusionList, source };
+  const { image, exclusionList, secretRef, provider, insecure, accessFrom } = parsed.value.spec;
+  const out = { namespace, name, image, exclusionList, provider: provider === "aws" ? "aws" : "generic", insecure: insecure === true, ignored: accessFrom == null ? [] : ["accessFrom"], source };
+  if (secretRef) out.secretRef = secretRef.name;
+  return out;
 }
 
 // action/manifests/image-update-automation.ts
@@ -87478,7 +87598,12 @@ async function resolveImages(input) {
       const candidates = (await allTags()).filter((t) => exclusions.excludedBy(t) === void 0);
       const tag2 = selectTag(policy, candidates);
       const key2 = `${policy.namespace}:${policy.name}`;
-      images.set(key2, { name: pushed.image, tag: tag2 });
+      const image = { name: pushed.image, tag: tag2 };
+      if (policy.digestReflection) {
+        const digest2 = tag2 === pushed.tag && pushed.digest ? pushed.digest : await input.digestOf?.(tag2);
+        if (digest2) image.digest = digest2;
+      }
+      images.set(key2, image);
       decisions.push({ policy: key2, tag: tag2, by: `ImagePolicy/${policy.namespace}/${policy.name}` });
     }
     return { images, decisions };
@@ -87500,6 +87625,10 @@ async function resolveImages(input) {
 // action/update/update-manifests.ts
 function defaultCommitMessage(pushed) {
   return `slipway: update ${pushed.image} to ${pushed.tag} [ci skip]`;
+}
+function requirePushed(pushed) {
+  if (!pushed) throw new SlipwayError("update manifests", "needs the pushed image or a resolver");
+  return pushed;
 }
 var PushRaceLost = class extends Error {
 };
@@ -87528,7 +87657,7 @@ async function updateManifests(options) {
     const baseBranch = co.branch;
     const initialHead = await co.head(signal);
     const updatePath = normalizeSparsePath(options.updatePath || automation?.updatePath || ".") || ".";
-    const last = pushed.image.split("/").pop() ?? "image";
+    const last = pushed ? pushed.image.split("/").pop() ?? "image" : "update";
     const pushBranch = options.pushBranch || automation?.pushBranch || (options.pullRequest ? `slipway/${last}` : baseBranch);
     const separate = pushBranch !== baseBranch;
     const author = {
@@ -87568,13 +87697,15 @@ async function updateManifests(options) {
           throw new SlipwayError(who, `${updatePath} does not exist on branch ${baseBranch}`);
         }
         const under = updatePath === "." ? "" : `${updatePath}/`;
-        const resolved = await resolveImages({
-          pushed,
+        const markers = scan.markers.filter((m4) => m4.source.startsWith(under));
+        const resolved = options.resolve ? await options.resolve({ objects: scan.objects, markers, root: co.dir }) : await resolveImages({
+          pushed: requirePushed(pushed),
           objects: scan.objects,
-          markers: scan.markers.filter((m4) => m4.source.startsWith(under)),
-          listTags: () => options.listTags(signal),
+          markers,
+          listTags: () => options.listTags ? options.listTags(signal) : Promise.resolve([]),
           policyNamespace: ns,
-          timestampTags: options.timestampTags ?? true
+          timestampTags: options.timestampTags ?? true,
+          digestOf: options.digestOf ? (tag) => options.digestOf(tag, signal) : void 0
         });
         result.decisions = resolved.decisions;
         await mkdir3(path9.join(co.dir, updatePath), { recursive: true });
@@ -87595,7 +87726,7 @@ async function updateManifests(options) {
             values: automation?.messageTemplateValues
           },
           templateName
-        ) : automation ? FLUX_DEFAULT_MESSAGE : defaultCommitMessage(pushed);
+        ) : automation ? FLUX_DEFAULT_MESSAGE : options.defaultMessage ?? defaultCommitMessage(requirePushed(pushed));
         result.message = message;
         if (options.dryRun) return;
         const sha = await co.commit({ files: bump.changedFiles, message, author }, signal);
@@ -88014,6 +88145,15 @@ async function runCi(options) {
               throw err;
             }
           },
+          digestOf: async (tag2, s2) => {
+            try {
+              return await tagDigest(registry2, repository, tag2, s2);
+            } catch (err) {
+              if (!i6.dryRun) throw err;
+              log.warn(`dry run: no digest for ${image}:${tag2} (${errorMessage(err)})`);
+              return void 0;
+            }
+          },
           policyNamespace: i6.policyNamespace,
           maxAttempts: i6.maxAttempts,
           dryRun: i6.dryRun,
@@ -88102,6 +88242,402 @@ ${u.changes.map((c6) => `- \`${c6.file}:${c6.line}\` ${c6.oldValue} \u2192 ${c6.
   }
 }
 
+// action/update/image-policies.ts
+import { readFile as readFile7 } from "node:fs/promises";
+import path12 from "node:path";
+var objectKey2 = (o3) => `${o3.namespace}/${o3.name}`;
+async function mapBounded(items, limit, fn, signal) {
+  const out = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i6 = next++;
+      throwIfAborted(signal);
+      out[i6] = await fn(items[i6]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return out;
+}
+async function scanRepositories(repos, options) {
+  const now = options.now ?? (() => /* @__PURE__ */ new Date());
+  const scans = await mapBounded(
+    repos,
+    options.concurrency ?? 8,
+    async (repo) => {
+      const scan = {
+        namespace: repo.namespace,
+        name: repo.name,
+        image: repo.image,
+        source: repo.source,
+        tags: [],
+        excluded: 0,
+        scannedAt: "",
+        notes: repo.ignored.map((f6) => `spec.${f6} is ignored (it governs access inside a cluster; the manifests here are read directly)`)
+      };
+      try {
+        const { registry: registry2, repository } = options.clientFor(repo);
+        scan.registry = registry2;
+        scan.repository = repository;
+        const exclusions = compileExclusionList(repo.exclusionList);
+        const all = await registry2.listTags(repository, options.signal);
+        scan.tags = all.filter((t) => exclusions.excludedBy(t) === void 0).sort();
+        scan.excluded = all.length - scan.tags.length;
+      } catch (err) {
+        if (options.signal?.aborted) throw err;
+        scan.error = `${repo.source}: ImageRepository/${repo.namespace}/${repo.name} (${repo.image}): ${errorMessage(err)}`;
+      }
+      scan.scannedAt = now().toISOString();
+      return scan;
+    },
+    options.signal
+  );
+  return new Map(scans.map((s2) => [objectKey2(s2), s2]));
+}
+async function pinnedValues(root6, markers) {
+  const byFile = /* @__PURE__ */ new Map();
+  for (const m4 of markers) {
+    const colon = m4.source.lastIndexOf(":");
+    const file = m4.source.slice(0, colon);
+    byFile.set(file, [...byFile.get(file) ?? [], { policy: m4.policy, line: Number(m4.source.slice(colon + 1)) }]);
+  }
+  const out = /* @__PURE__ */ new Map();
+  for (const [file, uses] of byFile) {
+    const lines = (await readFile7(path12.join(root6, file), "utf8").catch(() => "")).split("\n");
+    for (const u of uses) {
+      const text3 = lines[u.line - 1] ?? "";
+      const hash = text3.indexOf("#");
+      const parsed = hash >= 0 ? parseMarkerComment(text3.slice(text3.indexOf("{", hash))) : void 0;
+      if (parsed?.kind !== "marker" || parsed.marker.field !== "image") continue;
+      const value = /^\s*(?:-\s+)?(?:[^:#]+:\s+)?["']?([^"'\s#]+)["']?\s*$/.exec(text3.slice(0, hash))?.[1];
+      if (value?.includes("@")) out.set(u.policy, [...out.get(u.policy) ?? [], value]);
+    }
+  }
+  return out;
+}
+async function evaluatePolicies(options) {
+  const cache6 = options.digestCache ?? /* @__PURE__ */ new Map();
+  return mapBounded(
+    options.policies,
+    options.concurrency ?? 8,
+    async ({ policy, source }) => {
+      const repoNs = policy.imageRepositoryRef.namespace ?? policy.namespace;
+      const repository = `${repoNs}/${policy.imageRepositoryRef.name}`;
+      const id = `${source}: ImagePolicy/${policy.namespace}/${policy.name}`;
+      const outcome = {
+        namespace: policy.namespace,
+        name: policy.name,
+        source,
+        repository,
+        digestReflection: policy.digestReflection?.policy ?? "Never"
+      };
+      const scan = options.scans.get(repository);
+      if (!scan) {
+        outcome.error = `${id}: imageRepositoryRef names ImageRepository/${repository}, which the manifest repository does not define`;
+        return outcome;
+      }
+      if (scan.error !== void 0) {
+        outcome.error = `${id}: ${scan.error}`;
+        return outcome;
+      }
+      let tag;
+      try {
+        tag = selectTag(policy, scan.tags);
+      } catch (err) {
+        outcome.error = `${id}: ${errorMessage(err)}${scan.tags.length === 0 ? ` (${scan.image} has no tags${scan.excluded ? ` after the exclusion list dropped ${scan.excluded}` : ""})` : ""}`;
+        return outcome;
+      }
+      const image = { name: scan.image, tag };
+      if (policy.digestReflection && scan.registry && scan.repository) {
+        const prefix = `${scan.image}:${tag}@`;
+        const present = options.pinned?.get(`${policy.namespace}:${policy.name}`)?.find((v) => v.startsWith(prefix));
+        if (policy.digestReflection.policy === "IfNotPresent" && present) {
+          image.digest = present.slice(prefix.length);
+        } else {
+          const key = `${scan.image}:${tag}`;
+          let read = cache6.get(key);
+          if (!read) {
+            read = tagDigest(scan.registry, scan.repository, tag, options.signal);
+            cache6.set(key, read);
+            read.catch(() => cache6.delete(key));
+          }
+          try {
+            image.digest = await read;
+          } catch (err) {
+            outcome.error = `${id}: ${errorMessage(err)}`;
+            return outcome;
+          }
+        }
+      }
+      outcome.image = image;
+      return outcome;
+    },
+    options.signal
+  );
+}
+
+// action/registry/docker-config-auth.ts
+var entrySchema = object({
+  auth: string2().optional(),
+  username: string2().optional(),
+  password: string2().optional()
+});
+var configSchema = object({ auths: record(string2(), entrySchema).optional() });
+function parseDockerConfig(text3, source) {
+  let json;
+  try {
+    json = JSON.parse(text3);
+  } catch (err) {
+    throw new SlipwayError(source, "is not JSON (a dockerconfigjson document with `auths`); its content is not shown", { cause: err });
+  }
+  const parsed = configSchema.safeParse(json);
+  if (!parsed.success) throw new SlipwayError(source, "is not a dockerconfigjson document (`auths` of {auth | username, password})");
+  const out = /* @__PURE__ */ new Map();
+  for (const [key, entry] of Object.entries(parsed.data.auths ?? {})) {
+    let username = entry.username;
+    let password = entry.password;
+    if (entry.auth) {
+      registerSecret(entry.auth);
+      const decoded = Buffer.from(entry.auth, "base64").toString("utf8");
+      const colon = decoded.indexOf(":");
+      if (colon > 0) {
+        username = decoded.slice(0, colon);
+        password = decoded.slice(colon + 1);
+      }
+    }
+    if (username === void 0 || password === void 0 || password === "") continue;
+    registerSecret(password);
+    out.set(key, { username, password });
+  }
+  return out;
+}
+var DOCKER_HUB_KEYS = ["docker.io", "index.docker.io", "registry-1.docker.io", "https://index.docker.io/v1/", "https://index.docker.io/v1", "https://registry-1.docker.io"];
+function credentialsForHost(auths, host) {
+  const h6 = host.toLowerCase();
+  const hub = DOCKER_HUB_KEYS.includes(h6);
+  for (const [key, creds] of auths) {
+    const k6 = key.toLowerCase().trim();
+    if (hub && DOCKER_HUB_KEYS.includes(k6)) return creds;
+    const bare = k6.replace(/^https?:\/\//, "").replace(/\/v[12]\/?$/, "").replace(/\/+$/, "");
+    if (bare === h6) return creds;
+  }
+  return void 0;
+}
+
+// action/update/registry-clients.ts
+function createRegistryClients(options = {}) {
+  const clients = /* @__PURE__ */ new Map();
+  return (repo) => {
+    const id = `${repo.source}: ImageRepository/${repo.namespace}/${repo.name}`;
+    let host;
+    let repository;
+    try {
+      ({ host, repository } = splitImageRepository(repo.image, `${id} spec.image`));
+    } catch (err) {
+      if (err instanceof SlipwayError) throw err;
+      throw new SlipwayError(`${id} spec.image`, String(err), { cause: err });
+    }
+    const ecr = parseEcrHost(host);
+    if (repo.provider === "aws" || ecr) {
+      const region = ecr?.region ?? options.awsRegion ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+      if (!region) throw new SlipwayError(id, `provider aws: ${host} is not an ECR host and no AWS region is set (aws-region)`);
+      const key2 = `ecr ${host} ${region}`;
+      let registry3 = clients.get(key2);
+      if (!registry3) {
+        registry3 = createEcrRegistry({ registryHost: host, region, endpoint: options.ecrEndpoint, registryId: ecr?.accountId });
+        clients.set(key2, registry3);
+      }
+      return { registry: registry3, repository };
+    }
+    let creds;
+    if (repo.secretRef) {
+      const secret = options.secrets?.get(`${repo.namespace}/${repo.secretRef}`);
+      if (!secret) {
+        throw new SlipwayError(id, `secretRef ${repo.secretRef}: no dockerconfigjson for Secret ${repo.namespace}/${repo.secretRef}${options.secretsSource ? ` in ${options.secretsSource}` : " (give registry-secrets)"}`);
+      }
+      creds = credentialsForHost(secret, host);
+      if (!creds) throw new SlipwayError(id, `secretRef ${repo.secretRef}: the Secret has no credentials for ${host}`);
+    } else if (options.hostCredentials && options.hostCredentials.host.toLowerCase() === host.toLowerCase()) {
+      creds = options.hostCredentials;
+    }
+    const key = `oci ${host} ${repo.insecure} ${repo.secretRef ? `${repo.namespace}/${repo.secretRef}` : creds ? "input" : "anonymous"}`;
+    let registry2 = clients.get(key);
+    if (!registry2) {
+      registry2 = createOciRegistry({
+        host,
+        username: creds?.username,
+        password: creds?.password,
+        insecure: repo.insecure || void 0,
+        maxTagPages: options.maxTagPages,
+        onRequest: options.onRequest
+      });
+      clients.set(key, registry2);
+    }
+    return { registry: registry2, repository };
+  };
+}
+
+// action/update/registry-secrets.ts
+var import_yaml4 = __toESM(require_dist(), 1);
+import { readFile as readFile8 } from "node:fs/promises";
+var KEY = ".dockerconfigjson";
+var isRec = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
+function parseRegistrySecrets(text3, file, defaultNamespace) {
+  const out = /* @__PURE__ */ new Map();
+  const lines = new import_yaml4.LineCounter();
+  for (const doc of (0, import_yaml4.parseAllDocuments)(text3, { lineCounter: lines })) {
+    const at = `${file}:${lines.linePos(doc.range[0]).line}`;
+    if (doc.errors.length > 0) throw new SlipwayError(at, "not valid YAML; contents not shown");
+    const value = doc.toJS();
+    const items = isRec(value) && value["kind"] === "List" && Array.isArray(value["items"]) ? value["items"] : [value];
+    for (const item of items) {
+      if (!isRec(item) || item["kind"] !== "Secret") continue;
+      const meta2 = isRec(item["metadata"]) ? item["metadata"] : {};
+      const name = typeof meta2["name"] === "string" ? meta2["name"] : "";
+      const namespace = typeof meta2["namespace"] === "string" && meta2["namespace"] ? meta2["namespace"] : defaultNamespace;
+      const id = `${at}: Secret/${namespace}/${name}`;
+      if (!name) throw new SlipwayError(at, "Secret: metadata.name is required");
+      const data = isRec(item["data"]) ? item["data"] : {};
+      const stringData = isRec(item["stringData"]) ? item["stringData"] : {};
+      let json;
+      if (typeof stringData[KEY] === "string") json = stringData[KEY];
+      else if (typeof data[KEY] === "string") json = Buffer.from(data[KEY], "base64").toString("utf8");
+      if (json === void 0) throw new SlipwayError(id, `has no ${KEY} (want a kubernetes.io/dockerconfigjson Secret)`);
+      out.set(`${namespace}/${name}`, parseDockerConfig(json, `${id} ${KEY}`));
+    }
+  }
+  return out;
+}
+async function readRegistrySecrets(file, defaultNamespace) {
+  const text3 = await readFile8(file, "utf8").catch((err) => {
+    throw new SlipwayError("input registry-secrets", `${file} cannot be read`, { cause: err });
+  });
+  return parseRegistrySecrets(text3, file, defaultNamespace);
+}
+
+// action/run-update.ts
+async function registryClientsFromInputs(i6, env2 = process.env) {
+  const secrets = i6.registrySecrets ? await readRegistrySecrets(i6.registrySecrets, i6.policyNamespace || fluxNamespace) : void 0;
+  if (i6.registryUsername && !i6.registry) throw new SlipwayError("input registry-username", "in mode update needs registry (the host the credentials are for)");
+  return createRegistryClients({
+    secrets,
+    secretsSource: i6.registrySecrets || void 0,
+    hostCredentials: i6.registryUsername ? { host: i6.registry.replace(/\/+$/, ""), username: i6.registryUsername, password: i6.registryPassword } : void 0,
+    ecrEndpoint: i6.ecrEndpoint || void 0,
+    awsRegion: i6.awsRegion || env2.AWS_REGION || env2.AWS_DEFAULT_REGION || void 0
+  });
+}
+function selectPolicies(objects, i6) {
+  const known = new Set(objects.policies.map((p3) => objectKey2(p3.policy)));
+  for (const want of i6.policies) if (!known.has(want)) throw new SlipwayError("input policy", `${want}: no ImagePolicy of that namespace/name in the manifest repository`);
+  return objects.policies.filter((p3) => (i6.policies.length === 0 || i6.policies.includes(objectKey2(p3.policy))) && matchesSelector(p3.policy.labels, i6.policySelector));
+}
+function policyResolver(o3) {
+  const digestCache = /* @__PURE__ */ new Map();
+  const last = { policies: [], repositories: [], markerErrors: [] };
+  const resolve = async (tree) => {
+    const selected = selectPolicies(tree.objects, o3.inputs);
+    const wanted = new Set(selected.map((p3) => `${p3.policy.imageRepositoryRef.namespace ?? p3.policy.namespace}/${p3.policy.imageRepositoryRef.name}`));
+    const repos = tree.objects.repositories.filter((r6) => wanted.has(objectKey2(r6)));
+    const scanned = await scanRepositories(repos, { clientFor: o3.clientFor, concurrency: o3.inputs.registryConcurrency, signal: o3.signal });
+    const policies = await evaluatePolicies({
+      policies: selected,
+      scans: scanned,
+      pinned: await pinnedValues(tree.root, tree.markers),
+      digestCache,
+      concurrency: o3.inputs.registryConcurrency,
+      signal: o3.signal
+    });
+    const defined = new Set(tree.objects.policies.map((p3) => `${p3.policy.namespace}:${p3.policy.name}`));
+    last.markerErrors = tree.markers.filter((m4) => !defined.has(m4.policy)).map((m4) => `${m4.source}: marker names ImagePolicy/${m4.policy.replace(":", "/")}, which no ImagePolicy in the manifest repository defines; left alone`);
+    last.policies = policies;
+    last.repositories = [...scanned.values()].filter((s2) => wanted.has(objectKey2(s2)));
+    const images = /* @__PURE__ */ new Map();
+    const decisions = [];
+    for (const p3 of policies) {
+      if (!p3.image?.tag) continue;
+      images.set(`${p3.namespace}:${p3.name}`, p3.image);
+      decisions.push({ policy: `${p3.namespace}:${p3.name}`, tag: p3.image.tag, by: `ImagePolicy/${p3.namespace}/${p3.name}` });
+    }
+    return { images, decisions };
+  };
+  return { resolve, last };
+}
+var DEFAULT_UPDATE_MESSAGE = "slipway: update images [ci skip]";
+async function runUpdate(options) {
+  const { inputs: i6, reporter, log, signal } = options;
+  const env2 = options.env ?? process.env;
+  if (i6.commitMessage) checkCommitTemplate(i6.commitMessage, "input commit-message");
+  const clientFor = options.clientFor ?? await registryClientsFromInputs(i6, env2);
+  const target = gitTargetFromInputs(i6);
+  const git = await createGitClient({ auth: target.auth, log });
+  const outputs = { image: "", tag: "", digest: "", commit: "", changedFiles: [], pullRequestUrl: "" };
+  try {
+    const { resolve, last } = policyResolver({ inputs: i6, clientFor, signal });
+    const update = await reporter.group(
+      "Update every image policy",
+      async () => updateManifests({
+        git,
+        url: target.url,
+        branch: i6.manifestBranch || void 0,
+        updatePath: i6.updatePath || void 0,
+        pushBranch: i6.pushBranch || void 0,
+        pullRequest: i6.pullRequest,
+        author: { name: i6.gitAuthorName || void 0, email: i6.gitAuthorEmail || void 0 },
+        messageTemplate: i6.commitMessage || void 0,
+        resolve,
+        defaultMessage: DEFAULT_UPDATE_MESSAGE,
+        policyNamespace: i6.policyNamespace,
+        maxAttempts: i6.maxAttempts,
+        dryRun: i6.dryRun,
+        log,
+        signal
+      }).catch((err) => {
+        throw gitErrorForInputs(err, target);
+      })
+    );
+    for (const r6 of last.repositories) {
+      if (!r6.error) log.info(`${r6.image}: ${r6.tags.length} tags`, { excluded: r6.excluded || void 0 });
+      for (const n3 of r6.notes) log.warn(`${r6.source}: ImageRepository/${r6.namespace}/${r6.name}: ${n3}`);
+    }
+    for (const w of update.warnings) log.warn(w);
+    for (const c6 of update.changes) log.info(`${c6.file}:${c6.line}: ${c6.oldValue} -> ${c6.newValue}`, { policy: c6.policy });
+    outputs.commit = update.commit ?? "";
+    outputs.changedFiles = update.changedFiles;
+    if (update.commit) log.info(`commit ${update.commit} pushed to ${update.pushBranch}`, { attempts: update.attempts });
+    else if (update.changes.length === 0) log.info("no marker changed; no commit");
+    const failures = [...last.policies.flatMap((p3) => p3.error ? [p3.error] : []), ...last.markerErrors];
+    await reporter.setOutputs(outputs);
+    await reporter.summary({
+      outputs,
+      rows: update.changes.map(
+        (c6) => ({
+          file: c6.file,
+          line: c6.line,
+          object: c6.object ? `${c6.object.kind}/${c6.object.namespace ? `${c6.object.namespace}/` : ""}${c6.object.name}` : "-",
+          oldValue: c6.oldValue,
+          newValue: c6.newValue,
+          policy: c6.policy
+        })
+      ),
+      branch: update.commit ? update.pushBranch : "",
+      dryRun: i6.dryRun,
+      notes: [...update.changes.length === 0 ? ["no marker changed; no commit"] : [], ...failures]
+    });
+    if (failures.length > 0) {
+      const ok = last.policies.filter((p3) => !p3.error).length;
+      throw new SlipwayError(
+        "slipway update",
+        `${failures.length} failure${failures.length === 1 ? "" : "s"} (${ok} of ${last.policies.length} policies updated${update.commit ? ` in ${update.commit}` : ""}; the failed ones' markers were left alone):
+  ${failures.join("\n  ")}`
+      );
+    }
+    return { outputs, update, policies: last.policies, repositories: last.repositories };
+  } finally {
+    await git.close();
+  }
+}
+
 // action/main.ts
 async function runAction(controller2 = new AbortController()) {
   if (process.env.RUNNER_TEMP) process.env.TMPDIR = process.env.RUNNER_TEMP;
@@ -88115,7 +88651,8 @@ async function runAction(controller2 = new AbortController()) {
     const reporter = createGithubReporter();
     const log = createLogger({ format: "text", level: isDebug() ? "debug" : "info", write: (line) => process.stdout.write(`${line}
 `) });
-    await runCi({ inputs, reporter, log, ci: ciContextFromEnv(process.env), signal: controller2.signal });
+    if (inputs.mode === "update") await runUpdate({ inputs, reporter, log, signal: controller2.signal });
+    else await runCi({ inputs, reporter, log, ci: ciContextFromEnv(process.env), signal: controller2.signal });
   } catch (err) {
     setFailed(redact(errorMessage(err)));
   }

@@ -157,6 +157,10 @@ export function createEcrRegistry(options: EcrRegistryOptions): RegistryClient {
       return [...new Set(details.flatMap((d) => d.imageTags ?? []))];
     },
 
+    async headDigest(repository, reference, signal) {
+      return (await registry.getManifest(repository, reference, signal))?.digest;
+    },
+
     async getManifest(repository, reference, signal) {
       const imageId = reference.includes(":") ? { imageDigest: reference } : { imageTag: reference };
       let out;

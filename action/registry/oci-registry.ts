@@ -36,6 +36,10 @@ export interface OciRegistryOptions {
   attempts?: number;
   /** Tags asked for per page of `/tags/list` (`n`). Default 1000. */
   pageSize?: number;
+  /** Most `/tags/list` pages followed before the listing fails (a registry that pages forever). Default 10,000. */
+  maxTagPages?: number;
+  /** Counts every HTTP request sent (token requests included), for benchmarks. */
+  onRequest?: () => void;
 }
 
 /** Whether `host` (with optional port) is a loopback address, which registries serve over plain HTTP. */
@@ -96,6 +100,7 @@ export function createOciRegistry(options: OciRegistryOptions): RegistryClient {
     if (challenge.params.scope) for (const s of challenge.params.scope.split(" ")) url.searchParams.append("scope", s);
     const headers: Record<string, string> = { "user-agent": `slipway/${VERSION}` };
     if (basic) headers.authorization = basic;
+    options.onRequest?.();
     const tokenRes = await fetch(url, { headers, signal: withTimeout(signal) });
     if (!tokenRes.ok) {
       const detail = await registryErrors(tokenRes);
@@ -134,6 +139,7 @@ export function createOciRegistry(options: OciRegistryOptions): RegistryClient {
           const auth = authorization.get(scopeKey);
           if (auth) headers.authorization = auth;
           try {
+            options.onRequest?.();
             res = await fetch(url, { method, headers, body: init.body, signal: withTimeout(signal), redirect: "follow" });
           } catch (err) {
             if (signal?.aborted) throw err;
@@ -188,8 +194,24 @@ export function createOciRegistry(options: OciRegistryOptions): RegistryClient {
           const body = (await res.json()) as { tags?: string[] | null };
           return { items: body.tags ?? [], next: nextLink(res.headers.get("link")) };
         },
-        { subject: `image ${host}/${repository}`, signal },
+        { subject: `image ${host}/${repository}`, signal, maxPages: options.maxTagPages },
       );
+    },
+
+    async headDigest(repository, reference, signal) {
+      const res = await request(
+        "HEAD",
+        repoUrl(repository, `manifests/${reference}`),
+        `${repository}:pull`,
+        { headers: { accept: MANIFEST_MEDIA_TYPES.join(", ") }, accept: [200, 404] },
+        signal,
+      );
+      await res.body?.cancel();
+      if (res.status === 404) return undefined;
+      const digest = res.headers.get("docker-content-digest");
+      if (digest) return digest;
+      // A registry that does not send the header: the digest of the bytes it serves.
+      return (await registry.getManifest(repository, reference, signal))?.digest;
     },
 
     async getManifest(repository, reference, signal): Promise<ImageManifest | undefined> {

@@ -46,6 +46,12 @@ export interface RegistryClient {
   ensureRepository(repository: string, options: RepositoryOptions, signal?: AbortSignal): Promise<"created" | "exists">;
   /** Every tag of the repository, in no particular order, across all pages. */
   listTags(repository: string, signal?: AbortSignal): Promise<string[]>;
+  /**
+   * The digest of the manifest a tag names, as the registry reports it without sending the body
+   * (`HEAD` and `Docker-Content-Digest` for OCI registries, asking for indexes and manifest lists
+   * first; the image id for ECR), or undefined when the tag does not exist.
+   */
+  headDigest(repository: string, reference: string, signal?: AbortSignal): Promise<string | undefined>;
   /** The manifest a tag or digest names, or undefined when there is none. */
   getManifest(repository: string, reference: string, signal?: AbortSignal): Promise<ImageManifest | undefined>;
   /**

@@ -7,6 +7,8 @@
  *   image>` get the pushed image, except that with timestamp tags the newest timestamp in the
  *   registry wins (an implicit alphabetical policy over `^\d{14}$`).
  * Markers naming a policy the repository does not define are an error when it defines any.
+ * A policy with `digestReflectionPolicy` Always or IfNotPresent also gets the digest (the one
+ * pushed, or the selected tag's), for `:digest` markers and `name:tag@digest` values.
  * Pure apart from the injected `listTags`.
  */
 import { SlipwayError } from "../../core/errors.ts";
@@ -46,6 +48,11 @@ export interface ResolveImagesInput {
   policyNamespace?: string;
   /** The tags are UTC timestamps (the default tag format): never move a marker to an older one. */
   timestampTags: boolean;
+  /**
+   * The digest of another tag of the pushed repository, for a digest-reflecting policy that
+   * selects a tag other than the one pushed (undefined: write no digest). Default: none.
+   */
+  digestOf?: (tag: string) => Promise<string | undefined>;
 }
 
 /** Images by policy reference `ns:name`, for updateMarkers, and how each was chosen. */
@@ -91,7 +98,13 @@ export async function resolveImages(input: ResolveImagesInput): Promise<Resolved
       const candidates = (await allTags()).filter((t) => exclusions.excludedBy(t) === undefined);
       const tag = selectTag(policy, candidates);
       const key = `${policy.namespace}:${policy.name}`;
-      images.set(key, { name: pushed.image, tag });
+      const image: ImageRef = { name: pushed.image, tag };
+      // digestReflectionPolicy Always / IfNotPresent: the digest just pushed, or the selected tag's.
+      if (policy.digestReflection) {
+        const digest = tag === pushed.tag && pushed.digest ? pushed.digest : await input.digestOf?.(tag);
+        if (digest) image.digest = digest;
+      }
+      images.set(key, image);
       decisions.push({ policy: key, tag, by: `ImagePolicy/${policy.namespace}/${policy.name}` });
     }
     return { images, decisions };

@@ -22,8 +22,9 @@ import { updateMarkers } from "../../core/markers/update-tree.ts";
 import { retry } from "../../core/retry.ts";
 import { FLUX_DEFAULT_MESSAGE, renderCommitMessage } from "../manifests/commit-template.ts";
 import type { ImageUpdateAutomationObject } from "../manifests/image-update-automation.ts";
-import { scanManifestTree } from "../manifests/scan-manifest-tree.ts";
-import { resolveImages, type PolicyDecision, type PushedImage } from "./resolve-images.ts";
+import { scanManifestTree, type FluxObjects } from "../manifests/scan-manifest-tree.ts";
+import type { MarkerUse } from "../manifests/marker-scan.ts";
+import { resolveImages, type PolicyDecision, type PushedImage, type ResolvedImages } from "./resolve-images.ts";
 import { defaultCommitAuthor, fluxNamespace, imageAutomationGroup, imagePolicyMarkerKey } from "../../core/well-known.ts";
 
 /** Options for {@link updateManifests}. */
@@ -43,9 +44,19 @@ export interface UpdateManifestsOptions {
   author?: Partial<GitAuthor>;
   /** Commit message template; default the automation's, else {@link defaultCommitMessage}. */
   messageTemplate?: string;
-  pushed: PushedImage;
+  /** The image the CI step pushed; absent when {@link resolve} decides instead. */
+  pushed?: PushedImage;
   /** The pushed repository's tags (asked once per attempt). */
-  listTags: (signal?: AbortSignal) => Promise<string[]>;
+  listTags?: (signal?: AbortSignal) => Promise<string[]>;
+  /** The digest of a tag of the pushed repository, for digest-reflecting policies. Default: none. */
+  digestOf?: (tag: string, signal?: AbortSignal) => Promise<string | undefined>;
+  /**
+   * Decides every marker's image instead of the pushed-image rules (`slipway update`); called on
+   * every attempt with the tree as checked out then.
+   */
+  resolve?: (tree: { objects: FluxObjects; markers: MarkerUse[]; root: string }) => Promise<ResolvedImages>;
+  /** The commit message when neither the inputs nor an automation give one. Default {@link defaultCommitMessage}. */
+  defaultMessage?: string;
   /** Namespace of objects and markers without one. Default `flux-system`. */
   policyNamespace?: string;
   /** Tags are UTC timestamps: never move a marker to an older one. Default true. */
@@ -88,6 +99,12 @@ export function defaultCommitMessage(pushed: PushedImage): string {
   return `slipway: update ${pushed.image} to ${pushed.tag} [ci skip]`;
 }
 
+/** The pushed image, which the pushed-image rules need when no resolver is given. */
+function requirePushed(pushed: PushedImage | undefined): PushedImage {
+  if (!pushed) throw new SlipwayError("update manifests", "needs the pushed image or a resolver");
+  return pushed;
+}
+
 /** A push refused because another pipeline pushed first. */
 class PushRaceLost extends Error {}
 
@@ -120,7 +137,7 @@ export async function updateManifests(options: UpdateManifestsOptions): Promise<
     const baseBranch = co.branch;
     const initialHead = await co.head(signal);
     const updatePath = normalizeSparsePath(options.updatePath || automation?.updatePath || ".") || ".";
-    const last = pushed.image.split("/").pop() ?? "image";
+    const last = pushed ? (pushed.image.split("/").pop() ?? "image") : "update";
     const pushBranch = options.pushBranch || automation?.pushBranch || (options.pullRequest ? `slipway/${last}` : baseBranch);
     const separate = pushBranch !== baseBranch;
     const author: GitAuthor = {
@@ -164,14 +181,18 @@ export async function updateManifests(options: UpdateManifestsOptions): Promise<
           throw new SlipwayError(who, `${updatePath} does not exist on branch ${baseBranch}`);
         }
         const under = updatePath === "." ? "" : `${updatePath}/`;
-        const resolved = await resolveImages({
-          pushed,
-          objects: scan.objects,
-          markers: scan.markers.filter((m) => m.source.startsWith(under)),
-          listTags: () => options.listTags(signal),
-          policyNamespace: ns,
-          timestampTags: options.timestampTags ?? true,
-        });
+        const markers = scan.markers.filter((m) => m.source.startsWith(under));
+        const resolved = options.resolve
+          ? await options.resolve({ objects: scan.objects, markers, root: co.dir })
+          : await resolveImages({
+              pushed: requirePushed(pushed),
+              objects: scan.objects,
+              markers,
+              listTags: () => (options.listTags ? options.listTags(signal) : Promise.resolve([])),
+              policyNamespace: ns,
+              timestampTags: options.timestampTags ?? true,
+              digestOf: options.digestOf ? (tag) => options.digestOf!(tag, signal) : undefined,
+            });
         result.decisions = resolved.decisions;
         // Only files with markers or Flux objects are checked out: the path may have none.
         await mkdir(path.join(co.dir, updatePath), { recursive: true });
@@ -196,7 +217,7 @@ export async function updateManifests(options: UpdateManifestsOptions): Promise<
             )
           : automation
             ? FLUX_DEFAULT_MESSAGE
-            : defaultCommitMessage(pushed);
+            : (options.defaultMessage ?? defaultCommitMessage(requirePushed(pushed)));
         result.message = message;
         if (options.dryRun) return;
         const sha = await co.commit({ files: bump.changedFiles, message, author }, signal);

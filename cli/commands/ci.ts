@@ -48,6 +48,7 @@ export const run: CommandRun = async (args, io) => {
   };
   for (const w of secretFlagWarnings(defs.map((d) => d.name).filter((n) => typeof values[n] === "string" && values[n] !== ""))) io.stderr(`${w}\n`);
   const inputs = parseInputs(layeredInputSource(fromFlags, envInputSource(io.env)));
+  if (inputs.mode === "update") return (await import("./update.ts")).run(args, io);
   const format = (values["log-format"] as string | undefined) ?? io.env[envVarName("log-format")] ?? "text";
   if (format !== "text" && format !== "json") throw new SlipwayError("flag --log-format", `"${format}" is not text or json`);
   const log = createLogger({ format, write: (line) => io.stderr(`${line}\n`) });

@@ -1,5 +1,5 @@
 /**
- * `slipway policy eval POLICY.yaml [--explain] [--output json]`: reads tags on stdin (one per
+ * `slipway policy eval POLICY.yaml [--name NS/NAME] [--explain] [--output json]`: reads tags on stdin (one per
  * line; blank lines ignored, CR trimmed) and prints the tag the ImagePolicy selects, exactly as
  * Flux's image-reflector-controller would; tags matching the exclusion list (`--exclude`, default
  * Flux's `^.*\.sig$`) are dropped first, as an ImageRepository drops them. `--explain` prints every tag with its verdict
@@ -15,11 +15,13 @@ import { explainSelection, selectTag, type SelectionExplanation } from "../../co
 import { fail, table, type CliIO, type CommandRun } from "../io.ts";
 import { parseFlags, outputFormat } from "../flags.ts";
 
-const USAGE = `Usage: slipway policy eval POLICY.yaml [--explain] [--output json] < tags.txt
+const USAGE = `Usage: slipway policy eval POLICY.yaml [--name NS/NAME] [--explain] [--output json] < tags.txt
 
 Prints the tag the ImagePolicy in POLICY.yaml selects from the tags on stdin (one per line).
 
 Flags:
+  --name NS/NAME     the policy to evaluate when POLICY.yaml holds several (NAME alone
+                     uses --namespace)
   --explain          print every tag and why it won or lost
   --exclude REGEX    drop tags matching REGEX first, like an ImageRepository's
                      exclusionList (repeatable; default '^.*\\.sig$', Flux's default)
@@ -46,6 +48,7 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
       exclude: { type: "string", multiple: true, default: [] },
       output: { type: "string", short: "o", default: "text" },
       namespace: { type: "string", short: "n", default: "default" },
+      name: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     ({ values, positionals }) => {
@@ -68,10 +71,20 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
   const text = await readFile(path.resolve(io.cwd, file), "utf8").catch((err: unknown) => {
     throw new SlipwayError(file, "cannot be read", { cause: err });
   });
-  const policies = parsePolicyFile(text, file, values.namespace);
+  const all = parsePolicyFile(text, file, values.namespace);
+  let policies = all;
+  if (values.name !== undefined) {
+    const [ns, name] = values.name.includes("/") ? values.name.split("/", 2) : [values.namespace, values.name];
+    policies = all.filter((p) => p.namespace === ns && p.name === name);
+    if (policies.length === 0) {
+      fail(io, `--name ${values.name}: ${file} has no ImagePolicy ${ns}/${name} (it has ${all.map((p) => `${p.namespace}/${p.name}`).join(", ") || "none"})`);
+      return 1;
+    }
+  }
   const [policy] = policies;
   if (!policy || policies.length !== 1) {
-    fail(io, `${file}: want exactly one ImagePolicy, found ${policies.length}`);
+    const names = policies.map((p) => `${p.namespace}/${p.name}`).join(", ");
+    fail(io, `${file}: want exactly one ImagePolicy, found ${policies.length}${policies.length > 1 ? ` (${names}); pick one with --name NS/NAME` : ""}`);
     return 1;
   }
   const allTags = readTags(await io.readStdin());

@@ -4,6 +4,8 @@
  * considers (`filterTags.pattern`, `filterTags.extract`). Parsing validates the range and pattern
  * up front, so a bad policy fails where it is written, not when tags arrive. One zod schema
  * per part (header, spec) gives the type, the defaults and the validation together.
+ * `digestReflectionPolicy` (`Always`, `IfNotPresent`, `Never`) and its `interval` are checked as
+ * the CRD checks them: `interval` only with `Always` (where it defaults to 10m).
  */
 import * as z from "zod";
 import { SlipwayError } from "../errors.ts";
@@ -11,6 +13,7 @@ import { issueText, parseWithSchema, type SchemaIssue } from "../schema-issues.t
 import { parseSemverRange } from "./semver-range.ts";
 import { compileTagFilter } from "./tag-filter.ts";
 import { imageAutomationGroup } from "../well-known.ts";
+import { parseDuration } from "../duration.ts";
 
 /** How a policy picks the winning tag. */
 export type PolicyChoice =
@@ -27,7 +30,17 @@ export interface ImagePolicy {
   choice: PolicyChoice;
   /** Tags to consider (`pattern`, unanchored RE2) and the key to rank them by (`extract`). */
   filterTags?: { pattern?: string; extract?: string };
+  /**
+   * `spec.digestReflectionPolicy` and `spec.interval`, present only when the policy reflects
+   * digests (`Always` or `IfNotPresent`); absent means `Never`, Flux's default.
+   */
+  digestReflection?: { policy: "Always" | "IfNotPresent"; interval?: string };
+  /** `metadata.labels`, present only when the object has some. */
+  labels?: Record<string, string>;
 }
+
+/** The values of `spec.digestReflectionPolicy`. */
+export const DIGEST_REFLECTION_POLICIES: readonly string[] = ["Always", "IfNotPresent", "Never"];
 
 /** The API versions of ImagePolicy this parser accepts. */
 export const IMAGE_POLICY_API_VERSIONS: readonly string[] = ["v1alpha1", "v1alpha2", "v1beta1", "v1beta2", "v1"].map(
@@ -90,7 +103,9 @@ const headerSchema = z.object(
     apiVersion: z.unknown().refine((v): v is string => typeof v === "string" && IMAGE_POLICY_API_VERSIONS.includes(v), {
       error: (iss) => `${JSON.stringify(iss.input ?? null)} is not one of ${IMAGE_POLICY_API_VERSIONS.join(", ")}`,
     }),
-    metadata: z.object({ name: z.string().nullish(), namespace: z.string().nullish() }).nullish(),
+    metadata: z
+      .object({ name: z.string().nullish(), namespace: z.string().nullish(), labels: z.record(z.string(), z.string(), { error: "must be a mapping of strings" }).nullish() })
+      .nullish(),
   },
   { error: (iss) => (iss.code === "invalid_type" ? "an ImagePolicy must be a mapping" : undefined) },
 );
@@ -101,6 +116,17 @@ const specSchema = z.object({
     imageRepositoryRef: z.object({ name: z.string().min(1, { error: "is required" }), namespace: z.string().nullish() }),
     policy: policySchema,
     filterTags: filterTagsSchema,
+    digestReflectionPolicy: z
+      .enum(["Always", "IfNotPresent", "Never"], { error: (iss) => `must be one of ${DIGEST_REFLECTION_POLICIES.join(", ")}, got ${JSON.stringify(iss.input)}` })
+      .nullish(),
+    interval: z
+      .string({ error: "must be a duration such as 10m" })
+      .refine((v) => (parseDuration(v) ?? 0) > 0, { error: (iss) => `${JSON.stringify(iss.input)} is not a positive duration such as 10m` })
+      .nullish(),
+  })
+  .superRefine((spec, ctx) => {
+    const always = spec.digestReflectionPolicy === "Always";
+    if (spec.interval != null && !always) ctx.addIssue({ code: "custom", path: ["interval"], message: "is only accepted when spec.digestReflectionPolicy is Always" });
   }),
 });
 
@@ -123,9 +149,14 @@ export function parseImagePolicy(doc: unknown, source: string, defaultNamespace 
   const namespace = header.value.metadata?.namespace || defaultNamespace;
   const parsed = parseWithSchema(specSchema, doc);
   if (!parsed.ok) fail(`${source}: ImagePolicy/${namespace}/${name}`, parsed.issues[0]);
-  const { imageRepositoryRef: ref, policy: choice, filterTags } = parsed.value.spec;
+  const { imageRepositoryRef: ref, policy: choice, filterTags, digestReflectionPolicy, interval } = parsed.value.spec;
   const result: ImagePolicy = { namespace, name, imageRepositoryRef: { name: ref.name }, choice };
   if (ref.namespace) result.imageRepositoryRef.namespace = ref.namespace;
   if (filterTags) result.filterTags = filterTags;
+  if (digestReflectionPolicy === "Always" || digestReflectionPolicy === "IfNotPresent") {
+    result.digestReflection = { policy: digestReflectionPolicy, ...(digestReflectionPolicy === "Always" ? { interval: interval ?? "10m" } : {}) };
+  }
+  const labels = header.value.metadata?.labels;
+  if (labels && Object.keys(labels).length > 0) result.labels = labels;
   return result;
 }

@@ -135,4 +135,17 @@ describe("slipway policy eval", () => {
       assert.match(r.stderr, /✗ /);
     }
   });
+
+  test("--name NS/NAME picks one policy of the seed's shop-policy.yml (seven policies); an unknown name lists those there are", async () => {
+    const seed = path.resolve(import.meta.dirname, "../../examples/shop/clusters/eks/shop/shop-policy.yml");
+    const r = await runCli(["policy", "eval", seed, "--name", "flux-system/cart"], dir, SEED_TAGS);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, "20210608052721\n");
+    const many = await runCli(["policy", "eval", seed], dir, SEED_TAGS);
+    assert.equal(many.code, 1);
+    assert.match(many.stderr, /found 7 \(flux-system\/account, .*flux-system\/product\); pick one with --name NS\/NAME/);
+    const none = await runCli(["policy", "eval", seed, "--name", "flux-system/nope"], dir, SEED_TAGS);
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /--name flux-system\/nope: .* has no ImagePolicy flux-system\/nope \(it has flux-system\/account, /);
+  });
 });
