@@ -18,6 +18,7 @@ export function writeChart(version: string, name = "app"): string {
   const files: Record<string, string> = {
     "Chart.yaml": `apiVersion: v2\nname: ${name}\nversion: ${version}\nappVersion: "${version}"\n`,
     "values.yaml": "greeting: hello\nreplicas: 1\nimage: registry.example/app:1\n",
+    "values.schema.json": JSON.stringify({ type: "object", properties: { replicas: { type: "integer", minimum: 0 } } }),
     "crds/widgets.yaml": `apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: widgets-${name}.example.com\nspec:\n  group: example.com\n  names: { kind: Widget${name.replace(/[^a-z]/g, "")}, plural: widgets-${name}, singular: widget-${name} }\n  scope: Namespaced\n  versions:\n    - name: v1\n      served: true\n      storage: true\n      schema: { openAPIV3Schema: { type: object, x-kubernetes-preserve-unknown-fields: true } }\n`,
     "templates/config.yaml": `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-config\ndata:\n  greeting: {{ .Values.greeting | quote }}\n  chartVersion: {{ .Chart.Version | quote }}\n  {{- with .Values.extra }}\n  extra: {{ . | quote }}\n  {{- end }}\n`,
     "templates/deployment.yaml": `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  replicas: {{ .Values.replicas }}\n  selector: { matchLabels: { app: {{ .Release.Name }} } }\n  template:\n    metadata: { labels: { app: {{ .Release.Name }} } }\n    spec:\n      containers:\n        - name: app\n          image: {{ .Values.image }}\n`,
