@@ -136,7 +136,8 @@ export async function expandHelm(objects: readonly KubeObject[], ctx: HelmContex
         lastTransitionTime: new Date().toISOString(),
       };
       await writeReleaseStatus(ctx.client, ctx.agentNamespace, status, ctx.signal).catch((err: unknown) => ctx.log.warn(errorMessage(err)));
-      throw new SlipwayError(id, message.startsWith(`${where(o)}${id}`) ? message.slice(`${where(o)}${id}: `.length) : message, { cause });
+      const prefix = `${where(o)}${id}: `;
+      throw new SlipwayError(`${where(o)}${id}`, message.startsWith(prefix) ? message.slice(prefix.length) : message.replace(where(o), ""), { cause });
     };
     const r = readHelmRelease(o);
     for (const w of r.warnings) ctx.log.warn(`${where(o, w.path)}${id}: ${specIssueText(w)}`);

@@ -14,9 +14,10 @@ import { createStatusStore, type ParentView } from "../../agent/status/status-st
 import { splitKey } from "../../agent/flux/sync-key.ts";
 import { createSourceStatusStore, type SourceView } from "../../agent/status/source-status.ts";
 import { table, type CliIO, type CommandRun } from "../io.ts";
+import { run as getHelmReleases } from "./get-helmreleases.ts";
 import { clusterFlags, clusterFlagsUsage, kubeClientFromFlags, parseFlags, outputFormat } from "../flags.ts";
 
-const USAGE = `Usage: slipway get [kustomizations|sources git|source all|all] [-A] [--namespace NS] [--output text|json] [--kubeconfig FILE]
+const USAGE = `Usage: slipway get [kustomizations|sources git|source all|all|helmreleases] [-A] [--namespace NS] [--output text|json] [--kubeconfig FILE]
 
 Without a noun: NAME READY MESSAGE REVISION SUSPENDED for every sync of the agent in NS.
 With Flux's nouns (kustomizations, ks; sources git, source git; source all; all):
@@ -124,6 +125,8 @@ export function fluxTable(rows: readonly FluxRow[], allNamespaces: boolean, pref
 
 /** Runs `slipway get`. */
 export const run: CommandRun = async (args: string[], io: CliIO): Promise<number> => {
+  const hr = args.findIndex((a) => ["helmreleases", "helmrelease", "hr"].includes(a));
+  if (hr >= 0) return getHelmReleases([...args.slice(0, hr), ...args.slice(hr + 1)], io);
   const parsed = parseFlags(
     io,
     args,
