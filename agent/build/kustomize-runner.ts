@@ -99,7 +99,7 @@ export async function createKustomize(options: KustomizeOptions = {}): Promise<K
 
 /** Reduces kustomize's (or kubectl's klog-wrapped) failure text to its message. Pure. */
 export function cleanKustomizeError(text: string): string {
-  let msg = text.replace(/^.*?: exited with \d+: /s, "").replace(/^.*?LoadRestrictionsRootOnly: (?=timed out|used more|wrote more)/s, "kustomize ");
+  let msg = text.replace(/^.*?: exited with \d+: /s, "").replace(/^.*?LoadRestrictionsRootOnly(?: --enable-helm --helm-command \S+)?: (?=timed out|used more|wrote more)/s, "kustomize ");
   const klog = /"command failed" err="((?:[^"\\]|\\.)*)"/s.exec(msg);
   if (klog?.[1] !== undefined) msg = klog[1].replace(/\\(["'\\])/g, "$1");
   return msg.replace(/^(Error|error): /, "").trim();
