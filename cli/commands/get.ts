@@ -113,6 +113,8 @@ export function fluxTable(rows: readonly FluxRow[], allNamespaces: boolean, pref
 
 /** Runs `slipway get`. */
 export const run: CommandRun = async (args: string[], io: CliIO): Promise<number> => {
+  // Flux's image views are computed from git and the registries, not the cluster (get-images.ts).
+  if (args[0] === "images" || args[0] === "image") return (await import("./get-images.ts")).run(args, io);
   const parsed = parseFlags(
     io,
     args,
