@@ -46,7 +46,10 @@ export interface UpdateRunResult {
 }
 
 /** The registry client factory the inputs describe (secrets file, ECR endpoint and region, `registry` credentials). */
-export async function registryClientsFromInputs(i: Inputs, env: NodeJS.ProcessEnv = process.env): Promise<ClientFor> {
+export async function registryClientsFromInputs(
+  i: Pick<Inputs, "registrySecrets" | "policyNamespace" | "registry" | "registryUsername" | "registryPassword" | "ecrEndpoint" | "awsRegion">,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ClientFor> {
   const secrets = i.registrySecrets ? await readRegistrySecrets(i.registrySecrets, i.policyNamespace || fluxNamespace) : undefined;
   if (i.registryUsername && !i.registry) throw new SlipwayError("input registry-username", "in mode update needs registry (the host the credentials are for)");
   return createRegistryClients({

@@ -22,6 +22,9 @@ const USAGE = `Usage: slipway get [kustomizations|sources git|source all|all|hel
 Without a noun: NAME READY MESSAGE REVISION SUSPENDED for every sync of the agent in NS.
 With Flux's nouns (kustomizations, ks; sources git, source git; source all; all):
 NAME REVISION SUSPENDED READY MESSAGE, as flux get prints them.
+helmreleases (hr): every HelmRelease the agent renders, with its chart and version.
+images policy|repository|update: Flux's image views, from git and the registries
+(slipway get images --help).
 
 Flags:
   -A, --all-namespaces show syncs and sources of every namespace, with a NAMESPACE column
@@ -127,6 +130,8 @@ export function fluxTable(rows: readonly FluxRow[], allNamespaces: boolean, pref
 export const run: CommandRun = async (args: string[], io: CliIO): Promise<number> => {
   const hr = args.findIndex((a) => ["helmreleases", "helmrelease", "hr"].includes(a));
   if (hr >= 0) return getHelmReleases([...args.slice(0, hr), ...args.slice(hr + 1)], io);
+  // Flux's image views are computed from git and the registries, not the cluster (get-images.ts).
+  if (args[0] === "images" || args[0] === "image") return (await import("./get-images.ts")).run(args, io);
   const parsed = parseFlags(
     io,
     args,

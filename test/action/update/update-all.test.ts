@@ -142,3 +142,21 @@ test("slipway update and slipway ci racing on one branch: every run lands, nothi
   assert.match(api, new RegExp(`image: ${f.api}:20250101000000 #`));
   assert.match(api, new RegExp(`image: ${f.worker}:12 #`));
 });
+
+test("slipway ci writes the digest it pushed for a digest-reflecting policy (full value and :digest marker)", async (t) => {
+  const env = integration(t);
+  if (!env) return;
+  const f = fleet(env, uniqueName("cidigest"));
+  const digests = await pushFleet(env, f);
+  const repo = await createGitRepo(env, t, { files: fleetFiles(f) });
+  const url = `${env.gitHttpAuthUrl}/${repo.name}.git`;
+  const r = await runSlipway(["ci", "--image", `${f.web}:1.2.0`, "--builder", "none", "--tag-format", "1.6.0", "--manifest-repo", url], slipwayEnv(env));
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { digest: string; commit: string };
+  assert.equal(out.digest, digests.get(`${f.web}:1.2.0`), "the retag keeps the manifest, so the digest is the source's");
+  const web = await show(repo.bareDir, "main", "clusters/prod/apps/web.yaml");
+  assert.match(web, new RegExp(`image: ${f.web}:1\\.6\\.0@${out.digest} #`));
+  const kust = await show(repo.bareDir, "main", "clusters/prod/apps/kustomization.yaml");
+  assert.match(kust, new RegExp(`digest: ${out.digest} # `));
+  assert.match(kust, /newTag: 1\.6\.0 # /);
+});
