@@ -68,7 +68,7 @@ export async function runAgent(options: RunAgentOptions): Promise<string[]> {
   const secrets = options.secretsDir ? createDirSecretReader(options.secretsDir) : createKubeSecretReader(client);
   const sources = createSourceManager({ sources: config.sources, cacheDir, secrets, metrics, log });
   const kustomize = await createKustomize();
-  const notifier = createNotifier({ secrets, agentNamespace: config.namespace, log });
+  const notifier = createNotifier({ secrets, agentNamespace: config.namespace, log, messageOf: (src, sha) => (sources.cached(src)?.sha === sha ? sources.cached(src)?.message : undefined) });
   const store = notifier.watchStatus(createStatusStore(client, config.namespace));
   const events = notifier.watchEvents(createEventRecorder(client, config.namespace, log));
   const hard = new AbortController();

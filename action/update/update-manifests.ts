@@ -43,6 +43,8 @@ export interface UpdateManifestsOptions {
   author?: Partial<GitAuthor>;
   /** Commit message template; default the automation's, else {@link defaultCommitMessage}. */
   messageTemplate?: string;
+  /** Git trailers (`Key: value`) appended to the commit message as its last paragraph. Default none. */
+  trailers?: readonly string[];
   pushed: PushedImage;
   /** The pushed repository's tags (asked once per attempt). */
   listTags: (signal?: AbortSignal) => Promise<string[]>;
@@ -197,9 +199,9 @@ export async function updateManifests(options: UpdateManifestsOptions): Promise<
           : automation
             ? FLUX_DEFAULT_MESSAGE
             : defaultCommitMessage(pushed);
-        result.message = message;
+        result.message = options.trailers?.length ? `${message.replace(/\s+$/, "")}\n\n${options.trailers.join("\n")}\n` : message;
         if (options.dryRun) return;
-        const sha = await co.commit({ files: bump.changedFiles, message, author }, signal);
+        const sha = await co.commit({ files: bump.changedFiles, message: result.message, author }, signal);
         if (!sha) return;
         const pushedResult = await co.push(separate ? { branch: pushBranch, lease } : { branch: pushBranch }, signal);
         if (pushedResult.status === "rejected") {

@@ -20,6 +20,8 @@ export interface FetchedRevision {
   /** `main@sha1:<sha>`, `v1@sha1:<sha>` or `sha1:<sha>`. */
   revision: string;
   sha: string;
+  /** The commit's message (its trailers name the app commit the CI step delivered). */
+  message?: string;
 }
 
 /** A git repository the agent follows. */
@@ -121,7 +123,8 @@ export function createGitSource(options: GitSourceOptions): GitSource {
           }
         }
         const sha = (await g(["rev-parse", "--verify", "--quiet", `${local}^{commit}`], sig)).stdout.trim();
-        return { sha, revision: formatRevision(ref, sha) };
+        const message = (await g(["show", "-s", "--format=%B", sha], sig)).stdout;
+        return { sha, revision: formatRevision(ref, sha), message };
       } catch (err) {
         if (limit.aborted && !signal?.aborted) {
           throw new SlipwayError(subject, `fetching ${describeRef(source.ref)} of ${source.url} timed out after ${source.timeoutMs / 1000}s`, { cause: err });
