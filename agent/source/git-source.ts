@@ -22,6 +22,8 @@ export interface FetchedRevision {
   sha: string;
   /** The commit's message (its trailers name the app commit the CI step delivered). */
   message?: string;
+  /** The commit's committer time, ms since the epoch (delivery-time metrics). */
+  committedAt?: number;
 }
 
 /** A git repository the agent follows. */
@@ -123,8 +125,9 @@ export function createGitSource(options: GitSourceOptions): GitSource {
           }
         }
         const sha = (await g(["rev-parse", "--verify", "--quiet", `${local}^{commit}`], sig)).stdout.trim();
-        const message = (await g(["show", "-s", "--format=%B", sha], sig)).stdout;
-        return { sha, revision: formatRevision(ref, sha), message };
+        const shown = (await g(["show", "-s", "--format=%ct%n%B", sha], sig)).stdout;
+        const nl = shown.indexOf("\n");
+        return { sha, revision: formatRevision(ref, sha), message: shown.slice(nl + 1), committedAt: Number(shown.slice(0, nl)) * 1000 };
       } catch (err) {
         if (limit.aborted && !signal?.aborted) {
           throw new SlipwayError(subject, `fetching ${describeRef(source.ref)} of ${source.url} timed out after ${source.timeoutMs / 1000}s`, { cause: err });
