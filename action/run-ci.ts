@@ -30,6 +30,7 @@ import { gitErrorForInputs, gitTargetFromInputs, type GitTarget } from "./update
 import { updateManifests, type UpdateManifestsResult } from "./update/update-manifests.ts";
 import { pokeWebhook } from "./webhook.ts";
 import { gitHistory } from "./rollout-history.ts";
+import { deliveryTrailers } from "./rollout-trailers.ts";
 import { waitForRollout } from "./rollout-wait.ts";
 
 /** Options for {@link runCi}. */
@@ -220,6 +221,7 @@ export async function runCi(options: RunCiOptions): Promise<CiOutputs> {
           pullRequest: i.pullRequest,
           author: { name: i.gitAuthorName || undefined, email: i.gitAuthorEmail || undefined },
           messageTemplate: i.commitMessage || undefined,
+          trailers: deliveryTrailers(env, options.ci, { image, tag: published.tag, digest: published.digest || undefined }),
           pushed: { image, tag: published.tag, digest: published.digest || undefined },
           listTags: async (s) => {
             try {

@@ -19,6 +19,7 @@ import { createAgentMetrics } from "./metrics/agent-metrics.ts";
 import { startAgentServer } from "./server/agent-server.ts";
 import { apiSpecs, createStatusApi } from "./api/status-api.ts";
 import { createNotifier } from "./notify/notifier.ts";
+import { watchDeliveries } from "./metrics/delivery-observer.ts";
 import { createEventRecorder } from "./status/event-recorder.ts";
 import { createStatusStore } from "./status/status-store.ts";
 import { createDirSecretReader, createKubeSecretReader } from "./source/source-credentials.ts";
@@ -85,8 +86,9 @@ export async function runAgent(options: RunAgentOptions): Promise<string[]> {
   const sources = createSourceManager({ sources: config.sources, cacheDir, secrets, metrics, log, status: sourceStatus });
   const kustomize = await createKustomize();
   const identity = options.identity ?? defaultIdentity();
-  const notifier = createNotifier({ secrets, agentNamespace: config.namespace, log });
-  const store = notifier.watchStatus(createStatusStore(client, config.namespace));
+  const notifier = createNotifier({ secrets, agentNamespace: config.namespace, log, messageOf: (src, sha) => (sources.cached(src)?.sha === sha ? sources.cached(src)?.message : undefined) });
+  const commitTimeOf = (src: string, sha: string): number | undefined => (sources.cached(src)?.sha === sha ? sources.cached(src)?.committedAt : undefined);
+  const store = watchDeliveries(notifier.watchStatus(createStatusStore(client, config.namespace)), { client, agentNamespace: config.namespace, metrics, log, commitTimeOf });
   const events = notifier.watchEvents(createEventRecorder(client, config.namespace, log, undefined, identity));
   const hard = new AbortController();
   const onStop = (): void => {

@@ -87727,9 +87727,12 @@ async function updateManifests(options) {
           },
           templateName
         ) : automation ? FLUX_DEFAULT_MESSAGE : options.defaultMessage ?? defaultCommitMessage(requirePushed(pushed));
-        result.message = message;
+        result.message = options.trailers?.length ? `${message.replace(/\s+$/, "")}
+
+${options.trailers.join("\n")}
+` : message;
         if (options.dryRun) return;
-        const sha = await co.commit({ files: bump.changedFiles, message, author }, signal);
+        const sha = await co.commit({ files: bump.changedFiles, message: result.message, author }, signal);
         if (!sha) return;
         const pushedResult = await co.push(separate ? { branch: pushBranch, lease } : { branch: pushBranch }, signal);
         if (pushedResult.status === "rejected") {
@@ -87858,6 +87861,32 @@ function gitHistory(git, url2, branch) {
       if (dir) await rm7(dir, { recursive: true, force: true });
     }
   };
+}
+
+// action/rollout-trailers.ts
+var sourceTrailer = "Slipway-Source";
+var imageTrailer = "Slipway-Image";
+function withoutUserinfo(url2) {
+  try {
+    const u = new URL(url2);
+    u.username = "";
+    u.password = "";
+    return u.toString().replace(/\/$/, "");
+  } catch {
+    return url2.replace(/^([a-z]+:\/\/)[^@/]*@/i, "$1");
+  }
+}
+function sourceRepository(env2) {
+  if (env2.GITHUB_SERVER_URL && env2.GITHUB_REPOSITORY) return `${env2.GITHUB_SERVER_URL.replace(/\/+$/, "")}/${env2.GITHUB_REPOSITORY}`;
+  const other = env2.CODEBUILD_SOURCE_REPO_URL || env2.SLIPWAY_SOURCE_REPO;
+  return other ? withoutUserinfo(other.trim()).replace(/\.git$/, "") : void 0;
+}
+function deliveryTrailers(env2, ci, pushed) {
+  const out = [];
+  const repo = sourceRepository(env2);
+  if (repo && ci.sha && /^[0-9a-f]{40}$/i.test(ci.sha)) out.push(`${sourceTrailer}: ${repo}@${ci.sha.toLowerCase()}`);
+  if (pushed.digest) out.push(`${imageTrailer}: ${pushed.image}:${pushed.tag}@${pushed.digest}`);
+  return out;
 }
 
 // action/rollout-wait.ts
@@ -88133,6 +88162,7 @@ async function runCi(options) {
           pullRequest: i6.pullRequest,
           author: { name: i6.gitAuthorName || void 0, email: i6.gitAuthorEmail || void 0 },
           messageTemplate: i6.commitMessage || void 0,
+          trailers: deliveryTrailers(env2, options.ci, { image, tag: published.tag, digest: published.digest || void 0 }),
           pushed: { image, tag: published.tag, digest: published.digest || void 0 },
           listTags: async (s2) => {
             try {

@@ -46,6 +46,8 @@ export interface UpdateManifestsOptions {
   messageTemplate?: string;
   /** The image the CI step pushed; absent when {@link resolve} decides instead. */
   pushed?: PushedImage;
+  /** Git trailers (`Key: value`) appended to the commit message as its last paragraph. Default none. */
+  trailers?: readonly string[];
   /** The pushed repository's tags (asked once per attempt). */
   listTags?: (signal?: AbortSignal) => Promise<string[]>;
   /** The digest of a tag of the pushed repository, for digest-reflecting policies. Default: none. */
@@ -218,9 +220,9 @@ export async function updateManifests(options: UpdateManifestsOptions): Promise<
           : automation
             ? FLUX_DEFAULT_MESSAGE
             : (options.defaultMessage ?? defaultCommitMessage(requirePushed(pushed)));
-        result.message = message;
+        result.message = options.trailers?.length ? `${message.replace(/\s+$/, "")}\n\n${options.trailers.join("\n")}\n` : message;
         if (options.dryRun) return;
-        const sha = await co.commit({ files: bump.changedFiles, message, author }, signal);
+        const sha = await co.commit({ files: bump.changedFiles, message: result.message, author }, signal);
         if (!sha) return;
         const pushedResult = await co.push(separate ? { branch: pushBranch, lease } : { branch: pushBranch }, signal);
         if (pushedResult.status === "rejected") {

@@ -10,6 +10,9 @@
  * | `slipway_source_fetch_duration_seconds` | histogram | source, result |
  * | `slipway_applied_objects` | gauge (objects of the last change set by action) | sync, action |
  * | `slipway_build_info` | gauge (always 1) | version |
+ * | `slipway_workload_image_info` | gauge (always 1) | sync, namespace, kind, name, container, image, tag |
+ * | `slipway_sync_last_applied_timestamp_seconds` | gauge (commit time of the last applied revision) | sync |
+ * | `slipway_commit_to_healthy_seconds` | histogram (manifest commit → applied and healthy) | sync |
  *
  * plus prom-client's default process metrics (`process_resident_memory_bytes`, `nodejs_*`, …).
  */
@@ -29,9 +32,25 @@ export interface AgentMetrics {
   fetched(source: string, ok: boolean, seconds: number): void;
   /** Sets the object counts of a sync's last change set, by action (`created`, `configured`, …). */
   applied(sync: string, counts: Partial<Record<string, number>>): void;
+  /** Replaces the image rows of `sync`'s workloads (one per container). */
+  workloadImages(sync: string, rows: readonly WorkloadImage[]): void;
+  /** Records a revision applied and healthy: its commit time, and the seconds since that commit. */
+  delivered(sync: string, committedAtMs: number, seconds: number): void;
   /** The text exposition for /metrics. */
   render(): Promise<string>;
   readonly contentType: string;
+}
+
+/** One container of a workload and the image it is set to. */
+export interface WorkloadImage {
+  namespace: string;
+  kind: string;
+  name: string;
+  container: string;
+  /** The image reference without tag or digest. */
+  image: string;
+  /** The tag, or the digest when the reference has no tag. */
+  tag: string;
 }
 
 const applyActions = ["created", "configured", "unchanged", "skipped", "deleted"] as const;
@@ -60,6 +79,21 @@ export function createAgentMetrics(): AgentMetrics {
   const applied = new Gauge({ name: "slipway_applied_objects", help: "Objects in the sync's last change set, by action.", labelNames: ["sync", "action"], registers: [registry] });
   const info = new Gauge({ name: "slipway_build_info", help: "Slipway's version (always 1).", labelNames: ["version"], registers: [registry] });
   info.set({ version: VERSION }, 1);
+  const images = new Gauge({
+    name: "slipway_workload_image_info",
+    help: "The image each container of a workload the agent manages is set to (always 1).",
+    labelNames: ["sync", "namespace", "kind", "name", "container", "image", "tag"],
+    registers: [registry],
+  });
+  const imageRows = new Map<string, Record<string, string>[]>();
+  const lastApplied = new Gauge({ name: "slipway_sync_last_applied_timestamp_seconds", help: "Commit time of the sync's last revision applied and healthy, Unix seconds.", labelNames: ["sync"], registers: [registry] });
+  const delivery = new Histogram({
+    name: "slipway_commit_to_healthy_seconds",
+    help: "Time from a manifest commit to its revision applied and healthy in the cluster, in seconds.",
+    labelNames: ["sync"],
+    buckets: [5, 10, 30, 60, 120, 300, 600, 1800, 3600],
+    registers: [registry],
+  });
   return {
     registry,
     contentType: registry.contentType,
@@ -72,6 +106,16 @@ export function createAgentMetrics(): AgentMetrics {
     fetched: (source, ok, seconds) => fetch.observe({ source, result: ok ? "success" : "failure" }, seconds),
     applied(sync, counts) {
       for (const action of applyActions) applied.set({ sync, action }, counts[action] ?? 0);
+    },
+    workloadImages(sync, rows) {
+      for (const labels of imageRows.get(sync) ?? []) images.remove(labels);
+      const next = rows.map((r) => ({ sync, ...r }));
+      for (const labels of next) images.set(labels, 1);
+      imageRows.set(sync, next);
+    },
+    delivered(sync, committedAtMs, seconds) {
+      lastApplied.set({ sync }, Math.round(committedAtMs / 1000));
+      delivery.observe({ sync }, seconds);
     },
     render: () => registry.metrics(),
   };

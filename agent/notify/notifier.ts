@@ -23,6 +23,7 @@ import type { EventRecorder, SyncEvent } from "../status/event-recorder.ts";
 import type { StatusStore } from "../status/status-store.ts";
 import type { SyncStatus } from "../status/sync-status.ts";
 import { splitKey } from "../flux/sync-key.ts";
+import { appRepositoryAddress, readDeliveryTrailers } from "./app-commit.ts";
 import { readNotificationObjects, type AlertSpec, type ProviderSpec } from "./notification-specs.ts";
 import { commitStatusRequest, eventRequest, isCommitStatusType, type CommitStatus, type FluxEvent, type ProviderRequest, type ResolvedProvider } from "./provider-requests.ts";
 
@@ -36,6 +37,8 @@ export interface NotifierOptions {
   attempts?: number;
   /** First retry delay, doubled per retry, ms. Default 1000. */
   backoffMs?: number;
+  /** The message of commit `sha` of source `source`, when known (for the CI step's trailers). */
+  messageOf?(source: string, sha: string): string | undefined;
 }
 
 /** The notifier. */
@@ -204,9 +207,24 @@ export function createNotifier(options: NotifierOptions): Notifier {
     statusSent.set(sync, key);
     const { namespace, name } = splitKey(sync, agentNamespace);
     const full: CommitStatus = { ...status, context: `kustomization/${name}` };
+    // The app commit the CI step delivered in this manifest commit gets the same status.
+    const app = s.source ? readDeliveryTrailers(options.messageOf?.(s.source, status.sha) ?? "") : {};
+    const appRepo = app.sourceRepo;
+    const appStatus: CommitStatus | undefined = app.sourceSha ? { ...full, sha: app.sourceSha, description: status.state === "success" ? `deployed by ${name}: ${status.description}` : status.description } : undefined;
     for (const { provider } of routes(sync, status.state === "failure" ? "error" : "info", status.description)) {
       if (!isCommitStatusType(provider.type)) continue;
       enqueue(provider, (r) => commitStatusRequest(r, full), `commit status ${status.state} of Kustomization/${namespace}/${name}`);
+      if (appStatus && appRepo) {
+        enqueue(
+          provider,
+          (r) => {
+            const address = appRepositoryAddress(r.address, appRepo);
+            if (!address) throw new Error(`the app repository ${appRepo} is not on the Provider's host`);
+            return commitStatusRequest({ ...r, address }, appStatus);
+          },
+          `commit status ${status.state} of app commit ${appStatus.sha.slice(0, 12)}`,
+        );
+      }
     }
   };
 

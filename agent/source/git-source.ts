@@ -23,6 +23,10 @@ export interface FetchedRevision {
   /** `main@sha1:<sha>`, `v1@sha1:<sha>` or `sha1:<sha>`. */
   revision: string;
   sha: string;
+  /** The commit's message (its trailers name the app commit the CI step delivered). */
+  message?: string;
+  /** The commit's committer time, ms since the epoch (delivery-time metrics). */
+  committedAt?: number;
 }
 
 /** A git repository the agent follows. */
@@ -151,7 +155,9 @@ export function createGitSource(options: GitSourceOptions): GitSource {
             if (!(await hasCommit(ref.commit, sig))) await fetchRefspec(opened, ref.commit, sig);
           }
           const sha = (await g(["rev-parse", "--verify", "--quiet", `${local}^{commit}`], sig)).stdout.trim();
-          return { sha, revision: formatRevision(ref, sha, chosenTag) };
+          const shown = (await g(["show", "-s", "--format=%ct%n%B", sha], sig)).stdout;
+          const nl = shown.indexOf("\n");
+          return { sha, revision: formatRevision(ref, sha, chosenTag), message: shown.slice(nl + 1), committedAt: Number(shown.slice(0, nl)) * 1000 };
         } finally {
           await opened.dispose();
         }

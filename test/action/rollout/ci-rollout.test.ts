@@ -19,6 +19,7 @@ import { pushSampleImage, shopFiles } from "../e2e/shop-fixture.ts";
 import { runSlipway } from "../e2e/run-slipway.ts";
 
 const apiToken = "rollout-api-token-5d1e";
+const appSha = "0123456789abcdef0123456789abcdef01234567";
 
 test("ci --wait-for-rollout: a good image is healthy; a Deployment that cannot become available fails the step naming it, git untouched", async (t) => {
   const env = integration(t);
@@ -56,6 +57,8 @@ syncs:
         SLIPWAY_GIT_PASSWORD: env.gitHttpPassword,
         SLIPWAY_WEBHOOK_URL: `http://127.0.0.1:${port}/hook/manifests`,
         SLIPWAY_AGENT_TOKEN: apiToken,
+        SLIPWAY_SOURCE_REPO: "https://github.com/acme/account.git",
+        SLIPWAY_SOURCE_SHA: appSha,
       },
       { timeoutMs: 240_000 },
     );
@@ -82,6 +85,9 @@ syncs:
   assert.equal(status1?.lastAppliedRevision, `main@sha1:${commit1}`);
   assert.equal(status1?.ready, "True");
   assert.match(good.r.stderr, /rolled out: shop applied/);
+  // The manifest commit names the app commit and the image it delivers.
+  const message = (await run("git", ["--git-dir", repo.bareDir, "log", "-1", "--format=%B", commit1])).stdout;
+  assert.match(message, new RegExp(`\n\nSlipway-Source: https://github\\.com/acme/account@${appSha}\nSlipway-Image: ${prefix.replace(/[.]/g, "\\.")}/account:\\d{14}@sha256:[0-9a-f]{64}\n`));
   assert.ok(!good.r.stderr.includes(apiToken), "the token is not logged");
 
   // 2. Someone makes the Deployment unschedulable; the next image cannot become available.

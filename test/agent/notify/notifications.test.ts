@@ -2,7 +2,7 @@
  * Notifications from Provider and Alert objects in git, delivered by a running agent on the real
  * control plane to local HTTP receivers started here: Flux's event payload to `generic`, signed
  * to `generic-hmac` (signature checked), Slack's JSON, GitHub's commit status REST call (path,
- * auth header, body). One event per change, none on a no-op reconcile, retried when a receiver
+ * auth header, body), also on the app commit a Slipway-Source trailer names. One event per change, none on a no-op reconcile, retried when a receiver
  * fails; a Provider whose Secret is missing, an unreachable one and a malformed Alert are
  * reported by name, never fail the sync, and leak nothing.
  */
@@ -103,7 +103,8 @@ syncs:
   // A no-op reconcile sends nothing; the next commit's events arrive after anything it would have sent.
   const again = await runSlipway(["reconcile", "apps", "-n", agentNs, "--kubeconfig", env.kubeconfig, "--timeout", "1m"]);
   assert.equal(again.code, 0, again.stderr);
-  const sha2 = await pushChanges(repo, "main", { "apps/settings.yaml": cm("two") });
+  const appSha = "5".repeat(40);
+  const sha2 = await pushChanges(repo, "main", { "apps/settings.yaml": cm("two") }, `slipway: update account [ci skip]\n\nSlipway-Source: ${hooks}/acme/account@${appSha}\nSlipway-Image: registry.example/shop/account:20260101000000@sha256:${"e".repeat(64)}\n`);
   assert.equal((await fetch(`http://127.0.0.1:${port}/hook/manifests`, { method: "POST" })).status, 202);
   await eventually("the second change set", async () => (events("/generic").some((e) => e.reason === "ReconciliationSucceeded" && e.metadata.revision === `main@sha1:${sha2}`) ? true : undefined), 30_000);
 
@@ -138,6 +139,13 @@ syncs:
     assert.equal(r.headers.authorization, `Bearer ${githubToken}`);
     assert.equal((JSON.parse(r.body) as { context: string }).context, "kustomization/apps");
   }
+
+  // The app commit named by the manifest commit's Slipway-Source trailer gets the same statuses.
+  await eventually("GitHub success on the app commit", async () => (received.some((r) => r.path === `/api/v3/repos/acme/account/statuses/${appSha}` && r.body.includes('"success"')) ? true : undefined), 30_000);
+  const appStatuses = received.filter((r) => r.path === `/api/v3/repos/acme/account/statuses/${appSha}`);
+  assert.deepEqual(appStatuses.map((r) => (JSON.parse(r.body) as { state: string }).state), ["pending", "success"]);
+  assert.equal(appStatuses[1]?.headers.authorization, `Bearer ${githubToken}`);
+  assert.match((JSON.parse(appStatuses[1]?.body ?? "{}") as { description: string }).description, /^deployed by apps: Applied revision: main@sha1:/);
 
   // A failure: one error event (also to the error-only Alert, whose receiver fails twice first), the sync carries on.
   await pushChanges(repo, "main", { "apps/broken.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: [not, a, map]\n" });

@@ -1,0 +1,102 @@
+/**
+ * Delivery metrics from the statuses the reconciles record: when a sync that this agent saw
+ * start a revision records it applied and healthy, the time from that manifest commit (its
+ * committer time) to now goes to `slipway_commit_to_healthy_seconds`, and the commit time to
+ * `slipway_sync_last_applied_timestamp_seconds`. After every successful reconcile the images the
+ * sync's live workloads are set to are read again (in the background) for
+ * `slipway_workload_image_info`: one series per container, so cardinality is bounded by the
+ * objects the agent manages.
+ */
+import { errorMessage } from "../../core/errors.ts";
+import { splitImageRef } from "../../core/image-ref.ts";
+import type { Logger } from "../../core/log.ts";
+import type { KubeClient } from "../kube/kube-client.ts";
+import type { KubeObject } from "../kube/kube-object.ts";
+import type { StatusStore } from "../status/status-store.ts";
+import { listSyncMembers } from "../api/sync-members.ts";
+import type { AgentMetrics, WorkloadImage } from "./agent-metrics.ts";
+
+/** Options for {@link watchDeliveries}. */
+export interface DeliveryObserverOptions {
+  client: KubeClient;
+  agentNamespace: string;
+  metrics: AgentMetrics;
+  log: Logger;
+  /** The committer time (ms) of `sha` of source `source`, when known. */
+  commitTimeOf(source: string, sha: string): number | undefined;
+  now?: () => number;
+}
+
+/** The pod template's containers (init containers included) of a workload, or its own for a Pod. */
+function podSpecOf(obj: KubeObject): Record<string, unknown> | undefined {
+  const spec = obj.spec as Record<string, unknown> | undefined;
+  if (!spec) return undefined;
+  if (obj.kind === "Pod") return spec;
+  if (obj.kind === "CronJob") return ((((spec.jobTemplate as Record<string, unknown> | undefined)?.spec as Record<string, unknown> | undefined)?.template as Record<string, unknown> | undefined)?.spec as Record<string, unknown> | undefined);
+  return ((spec.template as Record<string, unknown> | undefined)?.spec as Record<string, unknown> | undefined);
+}
+
+const workloadKinds = new Set(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod"]);
+
+/** One row per container of each workload among `objects`. Pure. */
+export function workloadImages(objects: readonly KubeObject[]): WorkloadImage[] {
+  const rows: WorkloadImage[] = [];
+  for (const obj of objects) {
+    if (!workloadKinds.has(obj.kind)) continue;
+    const pod = podSpecOf(obj);
+    for (const key of ["initContainers", "containers"]) {
+      const list = pod?.[key];
+      if (!Array.isArray(list)) continue;
+      for (const c of list as { name?: unknown; image?: unknown }[]) {
+        if (typeof c.name !== "string" || typeof c.image !== "string") continue;
+        let image = c.image;
+        let tag = "";
+        try {
+          const ref = splitImageRef(c.image);
+          image = ref.name;
+          tag = ref.tag ?? ref.digest ?? "";
+        } catch {
+          // An image the parser refuses is shown as written.
+        }
+        rows.push({ namespace: obj.metadata.namespace ?? "", kind: obj.kind, name: obj.metadata.name, container: c.name, image, tag });
+      }
+    }
+  }
+  return rows;
+}
+
+const shaOf = (revision: string | undefined): string | undefined => /(?:^|@)sha1:([0-9a-f]{40})$/.exec(revision ?? "")?.[1];
+
+/** A status store that also updates the delivery and image metrics. */
+export function watchDeliveries(inner: StatusStore, options: DeliveryObserverOptions): StatusStore {
+  const { metrics, log } = options;
+  const now = options.now ?? Date.now;
+  const started = new Map<string, string>();
+  const refreshing = new Map<string, Promise<void>>();
+  const refresh = (sync: string): void => {
+    const next = (refreshing.get(sync) ?? Promise.resolve())
+      .then(async () => metrics.workloadImages(sync, workloadImages(await listSyncMembers(options.client, sync, options.agentNamespace, AbortSignal.timeout(30_000)))))
+      .catch((err: unknown) => log.warn(`image metrics: ${errorMessage(err)}`, { sync }));
+    refreshing.set(sync, next);
+  };
+  return {
+    namespace: inner.namespace,
+    get: (sync, signal) => inner.get(sync, signal),
+    list: (signal) => inner.list(signal),
+    async write(sync, status, signal) {
+      const uid = await inner.write(sync, status, signal);
+      if (status.reason === "Progressing" && status.lastAttemptedRevision) started.set(sync, status.lastAttemptedRevision);
+      if (status.ready === "True") {
+        const rev = status.lastAppliedRevision;
+        const sha = shaOf(rev);
+        if (rev && sha && started.get(sync) === rev && status.source) {
+          started.delete(sync);
+          const at = options.commitTimeOf(status.source, sha);
+          if (at !== undefined) metrics.delivered(sync, at, Math.max(0, (now() - at) / 1000));
+        }
+        refresh(sync);
+      }
+      return uid;
+    },
+  };
+}
