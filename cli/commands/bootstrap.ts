@@ -107,11 +107,17 @@ export function renderAgentConfig(o: BootstrapOptions): string {
 async function writeOverlay(dir: string, deployDir: string, o: BootstrapOptions): Promise<void> {
   await cp(deployDir, dir, { recursive: true, filter: (src) => !src.endsWith("Dockerfile") && !src.includes(`${path.sep}monitoring`) });
   await writeFile(path.join(dir, "config.yaml"), renderAgentConfig(o));
+  const nsFile = path.join(dir, "namespace.yaml");
+  await writeFile(nsFile, (await readFile(nsFile, "utf8")).replace(/^(\s+name:) .*$/m, `$1 ${o.namespace}`));
   let kustomization = await readFile(path.join(dir, "kustomization.yaml"), "utf8");
   kustomization = kustomization.replace(/^namespace: .*$/m, `namespace: ${o.namespace}`);
   if (o.image) {
     const { name, tag = "latest", digest } = parseImageRef(o.image);
     kustomization = kustomization.replace(/newName: .*$/m, `newName: ${name}`).replace(/^(\s*)newTag: .*$/m, digest ? `$1digest: ${digest}` : `$1newTag: ${tag}`);
+  }
+  if (o.roleArn) {
+    // IRSA: the same annotation whether the manifests are printed, applied or written out.
+    kustomization += `patches:\n  - target: { kind: ServiceAccount, name: slipway-agent }\n    patch: |-\n      - op: add\n        path: /metadata/annotations\n        value: { eks.amazonaws.com/role-arn: ${JSON.stringify(o.roleArn)} }\n`;
   }
   await writeFile(path.join(dir, "kustomization.yaml"), kustomization);
 }
@@ -125,9 +131,6 @@ export async function renderInstall(o: BootstrapOptions, signal?: AbortSignal): 
     const objects = parseManifests(text, "deploy/");
     for (const obj of objects) {
       if (obj.kind === "Namespace") obj.metadata.name = o.namespace;
-      if (obj.kind === "ServiceAccount" && o.roleArn) {
-        obj.metadata.annotations = { ...obj.metadata.annotations, "eks.amazonaws.com/role-arn": o.roleArn };
-      }
     }
     return objects;
   } finally {

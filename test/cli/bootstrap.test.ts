@@ -91,3 +91,20 @@ test("--apply installs the agent with a git Secret and waits until it is availab
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stderr, new RegExp(`Deployment/${ns}/slipway-agent unchanged`));
 });
+
+test("--output-dir gives the same manifests as the printed install, IRSA annotation and namespace included", async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), "slipway-bootstrap-same-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const flags = ["bootstrap", "--url", base.url, "--branch", "eks", "--path", "./clusters/eks", "--provider", "aws", "--role-arn", "arn:aws:iam::123456789012:role/slipway", "--namespace", "agents"];
+  const printed = await runCli(flags);
+  assert.equal(printed.code, 0, printed.stderr);
+  const written = await runCli([...flags, "--output-dir", dir]);
+  assert.equal(written.code, 0, written.stderr);
+  const { spawnSync } = await import("node:child_process");
+  const built = spawnSync("kubectl", ["kustomize", dir], { encoding: "utf8" });
+  assert.equal(built.status, 0, built.stderr);
+  const docs = (text: string): unknown[] => text.split(/^---$/m).map((d) => parse(d) as unknown).filter(Boolean).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+  assert.deepEqual(docs(built.stdout), docs(printed.stdout));
+  assert.match(built.stdout, /eks\.amazonaws\.com\/role-arn: arn:aws:iam::123456789012:role\/slipway/);
+  assert.match(built.stdout, /kind: Namespace\nmetadata:\n(?:.*\n)*?  name: agents\n/);
+});
