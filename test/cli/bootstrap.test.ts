@@ -106,5 +106,5 @@ test("--output-dir gives the same manifests as the printed install, IRSA annotat
   const docs = (text: string): unknown[] => text.split(/^---$/m).map((d) => parse(d) as unknown).filter(Boolean).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
   assert.deepEqual(docs(built.stdout), docs(printed.stdout));
   assert.match(built.stdout, /eks\.amazonaws\.com\/role-arn: arn:aws:iam::123456789012:role\/slipway/);
-  assert.match(built.stdout, /kind: Namespace\nmetadata:\n(?:.*\n)*?  name: agents\n/);
+  assert.match(built.stdout, /kind: Namespace\nmetadata:\n(?:.*\n)*? {2}name: agents\n/);
 });
