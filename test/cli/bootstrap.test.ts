@@ -108,3 +108,44 @@ test("--output-dir gives the same manifests as the printed install, IRSA annotat
   assert.match(built.stdout, /eks\.amazonaws\.com\/role-arn: arn:aws:iam::123456789012:role\/slipway/);
   assert.match(built.stdout, /kind: Namespace\nmetadata:\n(?:.*\n)*? {2}name: agents\n/);
 });
+
+test("credentials as flux bootstrap git takes them: each creates a Secret only with --apply, bad combinations are named", async () => {
+  const noApply = await runCli(["bootstrap", "--url", base.url, "--token-auth"]);
+  assert.equal(noApply.code, 2);
+  assert.match(noApply.stderr, /✗ --token-auth: creates a Secret in the cluster: use it with --apply/);
+  const noHosts = await runCli(["bootstrap", "--apply", "--url", "ssh://git@git.example:22/shop.git", "--private-key-file", "/nonexistent"]);
+  assert.equal(noHosts.code, 2);
+  assert.match(noHosts.stderr, /✗ --known-hosts-file: is required with --private-key-file/);
+  const https = await runCli(["bootstrap", "--apply", "--url", base.url, "--private-key-file", "k", "--known-hosts-file", "h"]);
+  assert.equal(https.code, 2);
+  assert.match(https.stderr, /✗ --private-key-file: needs an ssh:\/\/ or user@host:path --url/);
+  const both = await runCli(["bootstrap", "--apply", "--url", base.url, "--username", "u", "--secret-ref", "s"]);
+  assert.equal(both.code, 2);
+  assert.match(both.stderr, /✗ --username: give either it \(a new Secret\) or --secret-ref/);
+});
+
+test("--apply --token-auth, then --private-key-file: the credentials Secret holds Flux's keys, nothing secret printed", async (t) => {
+  const env = integration(t);
+  if (!env) return;
+  const repo = await createGitRepo(env, t, { branch: "eks" });
+  const ns = uniqueName("slipway-bs");
+  t.after(async () => {
+    await kubectl(env, ["delete", "namespace", ns, "--wait=false", "--ignore-not-found"]);
+  });
+  const token = "t0ken-for-bootstrap";
+  const r = await runCli(["bootstrap", "--apply", "--url", repo.httpUrl, "--branch", "eks", "--namespace", ns, "--token-auth", "--kubeconfig", env.kubeconfig, "--timeout", "120s"], { input: token + "\n", timeoutMs: 180_000 });
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(!r.stderr.includes(token) && !r.stdout.includes(token));
+  const data = async (): Promise<Record<string, string>> => JSON.parse(await kubectl(env, ["get", "secret", "slipway-git-credentials", "-n", ns, "-o", "jsonpath={.data}"])) as Record<string, string>;
+  const tokenSecret = await data();
+  assert.equal(Buffer.from(tokenSecret.username ?? "", "base64").toString(), "git");
+  assert.equal(Buffer.from(tokenSecret.password ?? "", "base64").toString(), token);
+  const ssh = await runCli(["bootstrap", "--apply", "--url", repo.sshUrl, "--branch", "eks", "--namespace", ns, "--private-key-file", env.gitSshKey, "--known-hosts-file", env.gitSshKnownHosts, "--kubeconfig", env.kubeconfig, "--timeout", "120s"], { timeoutMs: 180_000 });
+  assert.equal(ssh.code, 0, ssh.stderr);
+  const key = readFileSync(env.gitSshKey, "utf8");
+  assert.ok(!ssh.stderr.includes(key.trim().split("\n")[1] ?? "x"), "no line of the key is printed");
+  const sshSecret = await data();
+  assert.equal(Buffer.from(sshSecret.identity ?? "", "base64").toString(), key);
+  assert.equal(Buffer.from(sshSecret.known_hosts ?? "", "base64").toString(), readFileSync(env.gitSshKnownHosts, "utf8"));
+  assert.equal(sshSecret.password, undefined, "the token left the Secret");
+});
