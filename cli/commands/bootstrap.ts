@@ -38,7 +38,11 @@ Flags:
   --interval DUR          how often to fetch and re-apply (default 1m)
   --image REF             the agent's image (default: deploy/kustomization.yaml's)
   --secret-ref NAME       Secret with the git credentials (username/password, bearerToken, or identity/known_hosts)
-  --git-username NAME     with --apply: create the Secret from this user and a password read from stdin
+  --username NAME         with --apply: create the Secret from this user and a password read from stdin
+                          (--git-username is the same)
+  --token-auth            with --apply: the password on stdin is a token (username "git" unless --username)
+  --private-key-file FILE with --apply: create the Secret from this SSH key (identity) and --known-hosts-file
+  --known-hosts-file FILE the SSH host keys of the git server (ssh-keyscan -p PORT HOST), for --private-key-file
   --provider aws          sign CodeCommit requests from the pod's IAM role (IRSA / Pod Identity)
   --role-arn ARN          IRSA: annotate the agent's ServiceAccount with this role
   --output-dir DIR        write the manifests (kustomization included) into DIR
@@ -107,11 +111,17 @@ export function renderAgentConfig(o: BootstrapOptions): string {
 async function writeOverlay(dir: string, deployDir: string, o: BootstrapOptions): Promise<void> {
   await cp(deployDir, dir, { recursive: true, filter: (src) => !src.endsWith("Dockerfile") && !src.includes(`${path.sep}monitoring`) });
   await writeFile(path.join(dir, "config.yaml"), renderAgentConfig(o));
+  const nsFile = path.join(dir, "namespace.yaml");
+  await writeFile(nsFile, (await readFile(nsFile, "utf8")).replace(/^(\s+name:) .*$/m, `$1 ${o.namespace}`));
   let kustomization = await readFile(path.join(dir, "kustomization.yaml"), "utf8");
   kustomization = kustomization.replace(/^namespace: .*$/m, `namespace: ${o.namespace}`);
   if (o.image) {
     const { name, tag = "latest", digest } = parseImageRef(o.image);
     kustomization = kustomization.replace(/newName: .*$/m, `newName: ${name}`).replace(/^(\s*)newTag: .*$/m, digest ? `$1digest: ${digest}` : `$1newTag: ${tag}`);
+  }
+  if (o.roleArn) {
+    // IRSA: the same annotation whether the manifests are printed, applied or written out.
+    kustomization += `patches:\n  - target: { kind: ServiceAccount, name: slipway-agent }\n    patch: |-\n      - op: add\n        path: /metadata/annotations\n        value: { eks.amazonaws.com/role-arn: ${JSON.stringify(o.roleArn)} }\n`;
   }
   await writeFile(path.join(dir, "kustomization.yaml"), kustomization);
 }
@@ -125,9 +135,6 @@ export async function renderInstall(o: BootstrapOptions, signal?: AbortSignal): 
     const objects = parseManifests(text, "deploy/");
     for (const obj of objects) {
       if (obj.kind === "Namespace") obj.metadata.name = o.namespace;
-      if (obj.kind === "ServiceAccount" && o.roleArn) {
-        obj.metadata.annotations = { ...obj.metadata.annotations, "eks.amazonaws.com/role-arn": o.roleArn };
-      }
     }
     return objects;
   } finally {
@@ -151,6 +158,10 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
       image: { type: "string" },
       "secret-ref": { type: "string" },
       "git-username": { type: "string" },
+      username: { type: "string" },
+      "token-auth": { type: "boolean", default: false },
+      "private-key-file": { type: "string" },
+      "known-hosts-file": { type: "string" },
       provider: { type: "string" },
       "role-arn": { type: "string" },
       "output-dir": { type: "string" },
@@ -162,8 +173,13 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
       noPositionals(positionals);
       if (!values.url) throw new SlipwayError("--url", "the manifest repository URL is required");
       if (values.provider !== undefined && values.provider !== "aws") throw new SlipwayError("--provider", `"${values.provider}": only "aws" is supported`);
-      if (values["git-username"] && !values.apply) throw new SlipwayError("--git-username", "creates a Secret in the cluster: use it with --apply");
-      if (values["git-username"] && values["secret-ref"]) throw new SlipwayError("--git-username", "give either --git-username (a new Secret) or --secret-ref (an existing one)");
+      const username = values.username ?? values["git-username"] ?? (values["token-auth"] ? "git" : undefined);
+      const credFlag = values["private-key-file"] ? "--private-key-file" : values["token-auth"] ? "--token-auth" : values.username ? "--username" : values["git-username"] ? "--git-username" : undefined;
+      if (credFlag && !values.apply) throw new SlipwayError(credFlag, "creates a Secret in the cluster: use it with --apply");
+      if (credFlag && values["secret-ref"]) throw new SlipwayError(credFlag, "give either it (a new Secret) or --secret-ref (an existing one)");
+      if (values["private-key-file"] && username) throw new SlipwayError("--private-key-file", "give either an SSH key or a username/token, not both");
+      if (values["private-key-file"] && !values["known-hosts-file"]) throw new SlipwayError("--known-hosts-file", "is required with --private-key-file: the agent checks the server's host key (ssh-keyscan -p PORT HOST > known_hosts)");
+      if (values["private-key-file"] && !/^ssh:\/\/|^[^/:]+@[^:]+:/.test(values.url)) throw new SlipwayError("--private-key-file", `needs an ssh:// or user@host:path --url, not ${values.url}`);
       const timeoutMs = durationFlag("--timeout", values.timeout);
       const opts: BootstrapOptions = {
         url: values.url,
@@ -173,16 +189,16 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
         interval: values.interval,
         namespace: values.namespace,
         image: values.image,
-        secretRef: values["git-username"] ? gitCredentialsSecretName : values["secret-ref"],
+        secretRef: credFlag ? gitCredentialsSecretName : values["secret-ref"],
         provider: values.provider === "aws" ? "aws" : undefined,
         roleArn: values["role-arn"],
       };
       renderAgentConfig(opts);
-      return { values, opts, timeoutMs };
+      return { values, opts, timeoutMs, username, credFlag };
     },
   );
   if (!parsed.ok) return parsed.exit;
-  const { values, opts, timeoutMs } = parsed.flags;
+  const { values, opts, timeoutMs, username, credFlag } = parsed.flags;
 
   if (values["output-dir"]) {
     const out = path.resolve(io.cwd, values["output-dir"]);
@@ -199,26 +215,41 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
     return 0;
   }
 
-  const password = values["git-username"] ? (await io.readStdin()).replace(/\r?\n$/, "") : undefined;
-  if (values["git-username"] && !password) {
-    fail(io, "--git-username: no password on stdin (pipe it in: `echo $TOKEN | slipway bootstrap …`)");
-    return 2;
+  // The credentials Secret, as flux bootstrap git takes them: a user and a password (or token) from stdin, or an SSH key.
+  let secretData: Record<string, string> | undefined;
+  if (values["private-key-file"] && values["known-hosts-file"]) {
+    const identity = await readFile(path.resolve(io.cwd, values["private-key-file"]), "utf8").catch((err: unknown) => {
+      throw new SlipwayError(`--private-key-file ${values["private-key-file"]}`, "cannot be read", { cause: err });
+    });
+    registerSecret(identity.trim());
+    const knownHosts = await readFile(path.resolve(io.cwd, values["known-hosts-file"]), "utf8").catch((err: unknown) => {
+      throw new SlipwayError(`--known-hosts-file ${values["known-hosts-file"]}`, "cannot be read", { cause: err });
+    });
+    secretData = { identity, known_hosts: knownHosts };
+  } else if (username !== undefined) {
+    const password = (await io.readStdin()).replace(/\r?\n$/, "");
+    if (!password) {
+      fail(io, `${credFlag ?? "--username"}: no ${values["token-auth"] ? "token" : "password"} on stdin (pipe it in: \`echo $TOKEN | slipway bootstrap …\`)`);
+      return 2;
+    }
+    registerSecret(password);
+    secretData = { username, password };
   }
-  registerSecret(password);
   const client = await kubeClientFromFlags(values);
   const log = createLogger({ format: "text", level: "warn", write: (l) => io.stderr(l + "\n") });
   try {
     const rest = objects.filter((o) => o.kind !== "Namespace");
-    if (password) {
+    if (secretData) {
       rest.push({
         apiVersion: "v1",
         kind: "Secret",
         metadata: { name: gitCredentialsSecretName, namespace: opts.namespace },
         type: "Opaque",
-        stringData: { username: values["git-username"] ?? "", password },
+        // `data`, not `stringData`: server-side apply then owns each key, so keys of earlier credentials (a token before an SSH key) go.
+        data: Object.fromEntries(Object.entries(secretData).map(([k, v]) => [k, Buffer.from(v).toString("base64")])),
       } as KubeObject);
     }
-    step(io, `applying ${objects.length + (password ? 1 : 0)} objects to ${client.server}`);
+    step(io, `applying ${objects.length + (secretData ? 1 : 0)} objects to ${client.server}`);
     // The Namespace first, on its own: the install's ApplySet parent lives in it.
     for (const ns of objects.filter((o) => o.kind === "Namespace")) {
       await serverSideApply({ client, mapping: await client.resource(ns.apiVersion, ns.kind, io.signal), obj: ns, signal: io.signal });

@@ -91,3 +91,61 @@ test("--apply installs the agent with a git Secret and waits until it is availab
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stderr, new RegExp(`Deployment/${ns}/slipway-agent unchanged`));
 });
+
+test("--output-dir gives the same manifests as the printed install, IRSA annotation and namespace included", async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), "slipway-bootstrap-same-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const flags = ["bootstrap", "--url", base.url, "--branch", "eks", "--path", "./clusters/eks", "--provider", "aws", "--role-arn", "arn:aws:iam::123456789012:role/slipway", "--namespace", "agents"];
+  const printed = await runCli(flags);
+  assert.equal(printed.code, 0, printed.stderr);
+  const written = await runCli([...flags, "--output-dir", dir]);
+  assert.equal(written.code, 0, written.stderr);
+  const { spawnSync } = await import("node:child_process");
+  const built = spawnSync("kubectl", ["kustomize", dir], { encoding: "utf8" });
+  assert.equal(built.status, 0, built.stderr);
+  const docs = (text: string): unknown[] => text.split(/^---$/m).map((d) => parse(d) as unknown).filter(Boolean).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+  assert.deepEqual(docs(built.stdout), docs(printed.stdout));
+  assert.match(built.stdout, /eks\.amazonaws\.com\/role-arn: arn:aws:iam::123456789012:role\/slipway/);
+  assert.match(built.stdout, /kind: Namespace\nmetadata:\n(?:.*\n)*? {2}name: agents\n/);
+});
+
+test("credentials as flux bootstrap git takes them: each creates a Secret only with --apply, bad combinations are named", async () => {
+  const noApply = await runCli(["bootstrap", "--url", base.url, "--token-auth"]);
+  assert.equal(noApply.code, 2);
+  assert.match(noApply.stderr, /✗ --token-auth: creates a Secret in the cluster: use it with --apply/);
+  const noHosts = await runCli(["bootstrap", "--apply", "--url", "ssh://git@git.example:22/shop.git", "--private-key-file", "/nonexistent"]);
+  assert.equal(noHosts.code, 2);
+  assert.match(noHosts.stderr, /✗ --known-hosts-file: is required with --private-key-file/);
+  const https = await runCli(["bootstrap", "--apply", "--url", base.url, "--private-key-file", "k", "--known-hosts-file", "h"]);
+  assert.equal(https.code, 2);
+  assert.match(https.stderr, /✗ --private-key-file: needs an ssh:\/\/ or user@host:path --url/);
+  const both = await runCli(["bootstrap", "--apply", "--url", base.url, "--username", "u", "--secret-ref", "s"]);
+  assert.equal(both.code, 2);
+  assert.match(both.stderr, /✗ --username: give either it \(a new Secret\) or --secret-ref/);
+});
+
+test("--apply --token-auth, then --private-key-file: the credentials Secret holds Flux's keys, nothing secret printed", async (t) => {
+  const env = integration(t);
+  if (!env) return;
+  const repo = await createGitRepo(env, t, { branch: "eks" });
+  const ns = uniqueName("slipway-bs");
+  t.after(async () => {
+    await kubectl(env, ["delete", "namespace", ns, "--wait=false", "--ignore-not-found"]);
+  });
+  const token = "t0ken-for-bootstrap";
+  const r = await runCli(["bootstrap", "--apply", "--url", repo.httpUrl, "--branch", "eks", "--namespace", ns, "--token-auth", "--kubeconfig", env.kubeconfig, "--timeout", "120s"], { input: token + "\n", timeoutMs: 180_000 });
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(!r.stderr.includes(token) && !r.stdout.includes(token));
+  const data = async (): Promise<Record<string, string>> => JSON.parse(await kubectl(env, ["get", "secret", "slipway-git-credentials", "-n", ns, "-o", "jsonpath={.data}"])) as Record<string, string>;
+  const tokenSecret = await data();
+  assert.equal(Buffer.from(tokenSecret.username ?? "", "base64").toString(), "git");
+  assert.equal(Buffer.from(tokenSecret.password ?? "", "base64").toString(), token);
+  const ssh = await runCli(["bootstrap", "--apply", "--url", repo.sshUrl, "--branch", "eks", "--namespace", ns, "--private-key-file", env.gitSshKey, "--known-hosts-file", env.gitSshKnownHosts, "--kubeconfig", env.kubeconfig, "--timeout", "120s"], { timeoutMs: 180_000 });
+  assert.equal(ssh.code, 0, ssh.stderr);
+  const key = readFileSync(env.gitSshKey, "utf8");
+  assert.ok(!ssh.stderr.includes(key.trim().split("\n")[1] ?? "x"), "no line of the key is printed");
+  const sshSecret = await data();
+  assert.equal(Buffer.from(sshSecret.identity ?? "", "base64").toString(), key);
+  assert.equal(Buffer.from(sshSecret.known_hosts ?? "", "base64").toString(), readFileSync(env.gitSshKnownHosts, "utf8"));
+  assert.equal(sshSecret.password, undefined, "the token left the Secret");
+});
