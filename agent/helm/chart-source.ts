@@ -2,21 +2,21 @@
  * Getting a chart: from an HTTPS repository, its `index.yaml` is read (basic auth from the
  * repository's Secret when set), the highest version that satisfies the release's range (Helm's
  * Masterminds semver rules, prereleases only when the range names one) is chosen, and its
- * archive is downloaded and checked against the index's digest; from an OCI registry, `helm
- * pull` resolves the range against the registry's tags. Archives are cached by their sha256
+ * archive is downloaded and checked against the index's digest; from an OCI registry, the
+ * highest tag in the range (agent/helm/oci-chart.ts). Archives are cached by their sha256
  * digest (`<cacheDir>/<digest>.tgz`), so a chart is downloaded once per digest and a cached one
  * is never trusted without its digest matching. Every failure names the repository and chart.
  */
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
-import { run } from "../../core/exec.ts";
 import { SlipwayError, errorMessage } from "../../core/errors.ts";
 import { registerSecret } from "../../core/redact.ts";
 import { parseSemverRange, satisfiesRange } from "../../core/policy/semver-range.ts";
 import { compareVersions, parseLooseVersion } from "../../core/policy/semver-version.ts";
+import { pullOciChart } from "./oci-chart.ts";
 import type { HelmRepositorySpec } from "./helm-specs.ts";
 
 /** A chart archive on disk and what it is. */
@@ -42,8 +42,6 @@ export interface FetchChartOptions {
   version: string;
   credentials?: RepositoryCredentials;
   cacheDir: string;
-  /** The helm program (OCI pulls). */
-  helm: string;
   signal?: AbortSignal;
 }
 
@@ -108,7 +106,7 @@ async function get(url: string, subject: string, options: FetchChartOptions): Pr
 export async function fetchChart(options: FetchChartOptions): Promise<ChartArchive> {
   const repo = options.repository;
   const subject = `HelmRepository/${repo.key}`;
-  if (repo.type === "oci") return pullOci(options);
+  if (repo.type === "oci") return pullOciChart(options);
   const indexUrl = `${repo.url}/index.yaml`;
   let index: { entries?: Record<string, IndexEntry[]> };
   try {
@@ -138,34 +136,4 @@ export async function fetchChart(options: FetchChartOptions): Promise<ChartArchi
   if (digest && sha256(data) !== digest) throw new SlipwayError(subject, `chart ${options.chart} ${chosen}: the archive's sha256 does not match the index's digest`);
   const stored = await store(options.cacheDir, data);
   return { file: stored.file, name: options.chart, version: chosen, digest: `sha256:${stored.digest}` };
-}
-
-/** `helm pull oci://…/<chart> --version <range>` into a private directory, then into the cache. */
-async function pullOci(options: FetchChartOptions): Promise<ChartArchive> {
-  const repo = options.repository;
-  const subject = `HelmRepository/${repo.key}`;
-  const tmp = await mkdtemp(path.join(options.cacheDir, ".pull-"));
-  try {
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: tmp, HELM_REGISTRY_CONFIG: path.join(tmp, "registry.json"), HELM_CACHE_HOME: path.join(tmp, "cache"), HELM_CONFIG_HOME: path.join(tmp, "config"), HELM_DATA_HOME: path.join(tmp, "data") };
-    const host = repo.url.replace(/^oci:\/\//, "").split("/")[0] ?? "";
-    if (options.credentials) {
-      registerSecret(options.credentials.password);
-      await run(options.helm, ["registry", "login", host, "--username", options.credentials.username, "--password-stdin", ...(repo.insecure ? ["--insecure"] : [])], { env, input: options.credentials.password, signal: options.signal, timeoutMs: repo.timeoutMs }).catch((err: unknown) => {
-        throw new SlipwayError(subject, `cannot log in to ${host}: ${errorMessage(err)}`, { cause: err });
-      });
-    }
-    const ref = `${repo.url}/${options.chart}`;
-    const args = ["pull", ref, "--destination", tmp, ...(options.version !== "*" ? ["--version", options.version] : []), ...(repo.insecure ? ["--plain-http"] : [])];
-    await run(options.helm, args, { env, signal: options.signal, timeoutMs: repo.timeoutMs }).catch((err: unknown) => {
-      options.signal?.throwIfAborted();
-      throw new SlipwayError(subject, `cannot pull chart ${ref}${options.version !== "*" ? ` (version "${options.version}")` : ""}: ${errorMessage(err).replace(/^.*?exited with \d+: /s, "")}`, { cause: err });
-    });
-    const file = (await readdir(tmp)).find((f) => f.endsWith(".tgz"));
-    if (!file) throw new SlipwayError(subject, `helm pull ${ref} wrote no chart archive`);
-    const version = file.slice(options.chart.length + 1, -4);
-    const stored = await store(options.cacheDir, await readFile(path.join(tmp, file)));
-    return { file: stored.file, name: options.chart, version, digest: `sha256:${stored.digest}` };
-  } finally {
-    await rm(tmp, { recursive: true, force: true });
-  }
 }

@@ -149,7 +149,7 @@ export async function expandHelm(objects: readonly KubeObject[], ctx: HelmContex
     if (!repo.spec) return failed(`${where(o)}${id}: ${repo.error ?? `HelmRepository/${spec.repository} is invalid`}`);
     try {
       const credentials = await repositoryCredentials(ctx, repo.spec);
-      const chart = await fetchChart({ repository: repo.spec, chart: spec.chart, version: spec.version, ...(credentials ? { credentials } : {}), cacheDir, helm, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+      const chart = await fetchChart({ repository: repo.spec, chart: spec.chart, version: spec.version, ...(credentials ? { credentials } : {}), cacheDir, ...(ctx.signal ? { signal: ctx.signal } : {}) });
       const values = await composeValues(ctx.client, spec, ctx.signal);
       const releaseDigest = createHash("sha256").update(JSON.stringify([chart.digest, values, spec.releaseName, spec.targetNamespace, spec.installCrds, spec.upgradeCrds, spec.postRenderPatches])).digest("hex");
       const applied = previous !== undefined && previous.revision > 0;

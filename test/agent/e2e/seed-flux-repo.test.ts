@@ -145,7 +145,7 @@ syncs:
   assert.match(ksLines[0] ?? "", /^NAMESPACE\s+NAME\s+REVISION\s+SUSPENDED\s+READY\s+MESSAGE$/);
   assert.match(ks.stdout, new RegExp(`\\n${agentNs}\\s+flux-system\\s+eks@sha1:${first}\\s+False\\s+True\\s+Applied revision: eks@sha1:${first}`));
   assert.match(ks.stdout, new RegExp(`\\nflux-system\\s+monitoring-stack\\s+main@sha1:${monSha}\\s+False\\s+True\\s+Applied revision: main@sha1:${monSha}`));
-  assert.match(ks.stdout, /\nflux-system\s+secrets\s+False\s+False\s+clusters\/eks\/secrets\.yaml:14: /);
+  assert.match(ks.stdout, /\nflux-system\s+secrets\s+False\s+False\s+clusters\/eks\/secrets\.yaml:15: /);
   const src = await runSlipway(["get", "sources", "git", "-A", "-n", agentNs, "--kubeconfig", env.kubeconfig]);
   assert.equal(src.code, 0, src.stderr);
   assert.match(src.stdout, new RegExp(`\\nflux-system\\s+monitoring\\s+main@sha1:${monSha}\\s+False\\s+True\\s+Fetched revision: main@sha1:${monSha}`));

@@ -90,14 +90,15 @@ export async function startChartRepo(helm: string): Promise<ChartRepo> {
   };
 }
 
-/** Packages `chartDir` and pushes it to `oci://<registry>/<repoPath>` over plain HTTP. */
-export async function pushOciChart(helm: string, chartDir: string, registry: string, repoPath: string): Promise<void> {
+/** Packages `chartDir` and pushes it to `oci://<registry>/<repoPath>` over plain HTTP (after a login into a private Helm home, when given). */
+export async function pushOciChart(helm: string, chartDir: string, registry: string, repoPath: string, login?: { username: string; password: string }): Promise<void> {
   const tmp = mkdtempSync(path.join(tmpdir(), "slipway-oci-chart-"));
   try {
     const env = { ...process.env, HOME: tmp, HELM_CACHE_HOME: path.join(tmp, "cache"), HELM_CONFIG_HOME: path.join(tmp, "config"), HELM_DATA_HOME: path.join(tmp, "data"), HELM_REGISTRY_CONFIG: path.join(tmp, "registry.json") };
     const out = (await run(helm, ["package", chartDir, "--destination", tmp], { env })).stdout;
     const tgz = /saved it to: (\S+)/.exec(out)?.[1];
     if (!tgz) throw new Error(`helm package printed no archive: ${out}`);
+    if (login) await run(helm, ["registry", "login", registry, "--username", login.username, "--password-stdin", "--insecure"], { env, input: login.password });
     await run(helm, ["push", tgz, `oci://${registry}/${repoPath}`, "--plain-http"], { env });
   } finally {
     rmSync(tmp, { recursive: true, force: true });
