@@ -186,6 +186,7 @@ export const INPUTS = {
   githubApiUrl: def({ name: "github-api-url", description: "GitHub REST API base; default GITHUB_API_URL, else https://api.github.com.", default: "", parse: url }),
   webhookUrl: def({ name: "webhook-url", description: "After a push, POST `{revision}` here (the agent's webhook) so it syncs at once.", default: "", parse: url }),
   webhookToken: def({ name: "webhook-token", description: "HMAC secret of the agent's slipway receiver: the call to webhook-url is signed with it (X-Slipway-Signature, X-Slipway-Timestamp); the secret is never sent.", default: "", secret: true, parse: secretText }),
+  notifyQueueUrl: def({ name: "notify-queue-url", description: "After a push, send `{branch, revision, commit}` to this Amazon SQS queue (the agent's sqs trigger) so it syncs at once; AWS credentials from the runner's chain.", default: "", parse: url }),
   maxAttempts: def({ name: "max-attempts", description: "Push attempts when other pipelines push to the branch at the same time.", default: "10", parse: positiveInt }),
   dryRun: def({ name: "dry-run", description: "Do everything except push the image and the commit; report the changes that would be made.", default: "false", flag: true, parse: bool }),
   waitForRollout: def({ name: "wait-for-rollout", description: "After the push, wait until the agent reports the manifest commit applied and healthy on every sync that covers the changed files (not in pull-request mode).", default: "false", parse: bool }),

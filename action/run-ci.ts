@@ -28,7 +28,7 @@ import { hasRegistryHost, splitImageRef, splitImageRepository } from "../core/im
 import { formatTag } from "./tag-format.ts";
 import { gitErrorForInputs, gitTargetFromInputs, type GitTarget } from "./update/git-credentials.ts";
 import { updateManifests, type UpdateManifestsResult } from "./update/update-manifests.ts";
-import { pokeWebhook } from "./webhook.ts";
+import { notifyQueue, pokeWebhook } from "./webhook.ts";
 import { gitHistory } from "./rollout-history.ts";
 import { deliveryTrailers } from "./rollout-trailers.ts";
 import { waitForRollout } from "./rollout-wait.ts";
@@ -285,6 +285,12 @@ export async function runCi(options: RunCiOptions): Promise<CiOutputs> {
         const u = update;
         await pokeWebhook({ url: i.webhookUrl, secret: i.webhookToken || undefined, branch: u.pushBranch, commit: u.commit ?? "", signal }).then(
           (status) => log.info(`agent webhook answered ${status}`),
+          (err: unknown) => log.warn(errorMessage(err)),
+        );
+      }
+      if (update.commit && i.notifyQueueUrl && !i.pullRequest) {
+        await notifyQueue({ queueUrl: i.notifyQueueUrl, branch: update.pushBranch, commit: update.commit, signal }).then(
+          (id) => log.info(`agent queue notified (message ${id})`),
           (err: unknown) => log.warn(errorMessage(err)),
         );
       }

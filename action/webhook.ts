@@ -50,3 +50,31 @@ export async function pokeWebhook(options: WebhookOptions): Promise<number> {
   if (!res.ok) throw new SlipwayError("input webhook-url", `${options.url} answered ${res.status} ${res.statusText}`);
   return res.status;
 }
+
+/** Options for {@link notifyQueue}. */
+export interface NotifyQueueOptions {
+  /** `https://sqs.<region>.amazonaws.com/<account>/<name>` (AWS_ENDPOINT_URL_SQS overrides the endpoint). */
+  queueUrl: string;
+  branch: string;
+  commit: string;
+  signal?: AbortSignal;
+}
+
+/**
+ * Sends the revision to the agent's SQS queue (credentials from the AWS SDK's chain); resolves
+ * with the message id, throws a SlipwayError naming notify-queue-url on failure.
+ */
+export async function notifyQueue(options: NotifyQueueOptions): Promise<string> {
+  const { SQSClient, SendMessageCommand } = await import("@aws-sdk/client-sqs");
+  const region = /^https:\/\/sqs\.([a-z0-9-]+)\.amazonaws\.com/.exec(options.queueUrl)?.[1];
+  const client = new SQSClient(region ? { region } : {});
+  try {
+    const body = JSON.stringify({ branch: options.branch, revision: `${options.branch}@sha1:${options.commit}`, commit: options.commit });
+    const out = await client.send(new SendMessageCommand({ QueueUrl: options.queueUrl, MessageBody: body }), { abortSignal: options.signal ?? AbortSignal.timeout(30_000) });
+    return out.MessageId ?? "";
+  } catch (err) {
+    throw new SlipwayError("input notify-queue-url", `cannot send to ${options.queueUrl}`, { cause: err });
+  } finally {
+    client.destroy();
+  }
+}

@@ -12,6 +12,7 @@ import { createLogger, type Logger } from "../core/log.ts";
 import { registerSecret } from "../core/redact.ts";
 import { startReceiverServer, type ReceiverRoute, type ReceiverServer } from "./receivers/receiver-server.ts";
 import { requestReconcile } from "./status/parent-requests.ts";
+import { runSqsTrigger } from "./triggers/sqs-trigger.ts";
 import type { AgentConfig } from "./config/agent-config.ts";
 import { createKubeClient, type KubeClient } from "./kube/kube-client.ts";
 import { createKustomize } from "./build/kustomize-runner.ts";
@@ -185,7 +186,23 @@ export async function runAgent(options: RunAgentOptions): Promise<string[]> {
         ...(lost ? { stop: AbortSignal.any([signal, lost]), hard: AbortSignal.any([hard.signal, lost]) } : {}),
       });
       running.loop = loop;
+      // The queue is read by the leader alone, until the loops stop.
+      const sqsStop = new AbortController();
+      const sqs = config.sqs
+        ? runSqsTrigger({
+            config: config.sqs,
+            sources: () => config.sources,
+            fetch: async (source, s) => {
+              await sources.revision(source, { force: true, signal: s });
+            },
+            wake: (source) => void loop.poke(source),
+            log,
+            signal: AbortSignal.any([signal, sqsStop.signal, ...(lost ? [lost] : [])]),
+          })
+        : undefined;
       await loop.done;
+      sqsStop.abort();
+      await sqs;
       if (lost?.aborted) throw new SlipwayError(`agent ${identity}`, "stopped: leadership lost (another replica may reconcile now)", { cause: lost.reason });
     } finally {
       clearInterval(apiTimer);

@@ -70338,6 +70338,2370 @@ var require_dist = __commonJS({
   }
 });
 
+// node_modules/@aws-sdk/middleware-sdk-sqs/dist-cjs/index.js
+var require_dist_cjs20 = __commonJS({
+  "node_modules/@aws-sdk/middleware-sdk-sqs/dist-cjs/index.js"(exports) {
+    var { NoOpLogger: NoOpLogger2 } = (init_client2(), __toCommonJS(client_exports));
+    var { toUint8Array: toUint8Array2, toHex: toHex2 } = (init_serde(), __toCommonJS(serde_exports));
+    var resolveQueueUrlConfig = (config2) => {
+      return Object.assign(config2, {
+        useQueueUrlAsEndpoint: config2.useQueueUrlAsEndpoint ?? true
+      });
+    };
+    function queueUrlMiddleware({ useQueueUrlAsEndpoint, endpoint }) {
+      return (next, context) => {
+        return async (args) => {
+          const { input } = args;
+          const resolvedEndpoint = context.endpointV2;
+          if (!endpoint && input.QueueUrl && resolvedEndpoint && useQueueUrlAsEndpoint) {
+            const logger2 = context.logger instanceof NoOpLogger2 || !context.logger?.warn ? console : context.logger;
+            try {
+              const queueUrl = new URL(input.QueueUrl);
+              const queueUrlOrigin = new URL(queueUrl.origin);
+              if (resolvedEndpoint.url.origin !== queueUrlOrigin.origin) {
+                logger2.warn(`QueueUrl=${input.QueueUrl} differs from SQSClient resolved endpoint=${resolvedEndpoint.url.toString()}, using QueueUrl host as endpoint.
+Set [endpoint=string] or [useQueueUrlAsEndpoint=false] on the SQSClient.`);
+                context.endpointV2 = {
+                  ...resolvedEndpoint,
+                  url: queueUrlOrigin
+                };
+              }
+            } catch (e6) {
+              logger2.warn(e6);
+            }
+          }
+          return next(args);
+        };
+      };
+    }
+    var queueUrlMiddlewareOptions = {
+      name: "queueUrlMiddleware",
+      relation: "after",
+      toMiddleware: "endpointV2Middleware",
+      override: true
+    };
+    var getQueueUrlPlugin = (config2) => ({
+      applyToStack: (clientStack) => {
+        clientStack.addRelativeTo(queueUrlMiddleware(config2), queueUrlMiddlewareOptions);
+      }
+    });
+    function receiveMessageMiddleware(options) {
+      return (next) => async (args) => {
+        const resp = await next({ ...args });
+        if (options.md5 === false) {
+          return resp;
+        }
+        const output = resp.output;
+        const messageIds = [];
+        if (output.Messages !== void 0) {
+          for (const message of output.Messages) {
+            const md5 = message.MD5OfBody;
+            const hash = new options.md5();
+            hash.update(toUint8Array2(message.Body || ""));
+            if (md5 !== toHex2(await hash.digest())) {
+              messageIds.push(message.MessageId);
+            }
+          }
+        }
+        if (messageIds.length > 0) {
+          throw new Error("Invalid MD5 checksum on messages: " + messageIds.join(", "));
+        }
+        return resp;
+      };
+    }
+    var receiveMessageMiddlewareOptions = {
+      step: "initialize",
+      tags: ["VALIDATE_BODY_MD5"],
+      name: "receiveMessageMiddleware",
+      override: true
+    };
+    var getReceiveMessagePlugin = (config2) => ({
+      applyToStack: (clientStack) => {
+        clientStack.add(receiveMessageMiddleware(config2), receiveMessageMiddlewareOptions);
+      }
+    });
+    var sendMessageMiddleware = (options) => (next) => async (args) => {
+      const resp = await next({ ...args });
+      if (options.md5 === false) {
+        return resp;
+      }
+      const output = resp.output;
+      const hash = new options.md5();
+      hash.update(toUint8Array2(args.input.MessageBody || ""));
+      if (output.MD5OfMessageBody !== toHex2(await hash.digest())) {
+        throw new Error("InvalidChecksumError");
+      }
+      return resp;
+    };
+    var sendMessageMiddlewareOptions = {
+      step: "initialize",
+      tags: ["VALIDATE_BODY_MD5"],
+      name: "sendMessageMiddleware",
+      override: true
+    };
+    var getSendMessagePlugin = (config2) => ({
+      applyToStack: (clientStack) => {
+        clientStack.add(sendMessageMiddleware(config2), sendMessageMiddlewareOptions);
+      }
+    });
+    var sendMessageBatchMiddleware = (options) => (next) => async (args) => {
+      const resp = await next({ ...args });
+      if (options.md5 === false) {
+        return resp;
+      }
+      const output = resp.output;
+      const messageIds = [];
+      const entries = {};
+      if (output.Successful !== void 0) {
+        for (const entry of output.Successful) {
+          if (entry.Id !== void 0) {
+            entries[entry.Id] = entry;
+          }
+        }
+      }
+      for (const entry of args.input.Entries) {
+        if (entries[entry.Id]) {
+          const md5 = entries[entry.Id].MD5OfMessageBody;
+          const hash = new options.md5();
+          hash.update(toUint8Array2(entry.MessageBody || ""));
+          if (md5 !== toHex2(await hash.digest())) {
+            messageIds.push(entries[entry.Id].MessageId);
+          }
+        }
+      }
+      if (messageIds.length > 0) {
+        throw new Error("Invalid MD5 checksum on messages: " + messageIds.join(", "));
+      }
+      return resp;
+    };
+    var sendMessageBatchMiddlewareOptions = {
+      step: "initialize",
+      tags: ["VALIDATE_BODY_MD5"],
+      name: "sendMessageBatchMiddleware",
+      override: true
+    };
+    var getSendMessageBatchPlugin = (config2) => ({
+      applyToStack: (clientStack) => {
+        clientStack.add(sendMessageBatchMiddleware(config2), sendMessageBatchMiddlewareOptions);
+      }
+    });
+    exports.getQueueUrlPlugin = getQueueUrlPlugin;
+    exports.getReceiveMessagePlugin = getReceiveMessagePlugin;
+    exports.getSendMessageBatchPlugin = getSendMessageBatchPlugin;
+    exports.getSendMessagePlugin = getSendMessagePlugin;
+    exports.queueUrlMiddleware = queueUrlMiddleware;
+    exports.queueUrlMiddlewareOptions = queueUrlMiddlewareOptions;
+    exports.receiveMessageMiddleware = receiveMessageMiddleware;
+    exports.receiveMessageMiddlewareOptions = receiveMessageMiddlewareOptions;
+    exports.resolveQueueUrlConfig = resolveQueueUrlConfig;
+    exports.sendMessageBatchMiddleware = sendMessageBatchMiddleware;
+    exports.sendMessageBatchMiddlewareOptions = sendMessageBatchMiddlewareOptions;
+    exports.sendMessageMiddleware = sendMessageMiddleware;
+    exports.sendMessageMiddlewareOptions = sendMessageMiddlewareOptions;
+  }
+});
+
+// node_modules/@aws-sdk/client-sqs/dist-cjs/index.js
+var require_dist_cjs21 = __commonJS({
+  "node_modules/@aws-sdk/client-sqs/dist-cjs/index.js"(exports) {
+    var { awsEndpointFunctions: awsEndpointFunctions2, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider: createDefaultUserAgentProvider2, getDefaultSocketTimeout: getDefaultSocketTimeout2, NODE_APP_ID_CONFIG_OPTIONS: NODE_APP_ID_CONFIG_OPTIONS2, getAwsRegionExtensionConfiguration: getAwsRegionExtensionConfiguration2, resolveAwsRegionExtensionConfiguration: resolveAwsRegionExtensionConfiguration2, resolveUserAgentConfig: resolveUserAgentConfig2, resolveHostHeaderConfig: resolveHostHeaderConfig2, getUserAgentPlugin: getUserAgentPlugin2, getHostHeaderPlugin: getHostHeaderPlugin2, getLoggerPlugin: getLoggerPlugin2, getRecursionDetectionPlugin: getRecursionDetectionPlugin2, getLongPollPlugin: getLongPollPlugin2 } = (init_client3(), __toCommonJS(client_exports2));
+    var { resolveQueueUrlConfig, getQueueUrlPlugin, getReceiveMessagePlugin, getSendMessageBatchPlugin, getSendMessagePlugin } = require_dist_cjs20();
+    var { getHttpAuthSchemeEndpointRuleSetPlugin: getHttpAuthSchemeEndpointRuleSetPlugin2, DefaultIdentityProviderConfig: DefaultIdentityProviderConfig2, getHttpSigningPlugin: getHttpSigningPlugin2, createPaginator: createPaginator2 } = (init_dist_es(), __toCommonJS(dist_es_exports));
+    var { normalizeProvider: normalizeProvider3, getSmithyContext: getSmithyContext2, ServiceException: ServiceException2, NoOpLogger: NoOpLogger2, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion3, loadConfigsForDefaultMode: loadConfigsForDefaultMode2, getDefaultExtensionConfiguration: getDefaultExtensionConfiguration2, resolveDefaultRuntimeConfig: resolveDefaultRuntimeConfig2, Client: Client2, makeBuilder: makeBuilder2, createAggregatedClient: createAggregatedClient2 } = (init_client2(), __toCommonJS(client_exports));
+    var { Command: $Command } = (init_client2(), __toCommonJS(client_exports));
+    exports.$Command = $Command;
+    exports.__Client = Client2;
+    var { resolveDefaultsModeConfig: resolveDefaultsModeConfig2, loadConfig: loadConfig2, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS: NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS2, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS: NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS2, NODE_REGION_CONFIG_OPTIONS: NODE_REGION_CONFIG_OPTIONS2, NODE_REGION_CONFIG_FILE_OPTIONS: NODE_REGION_CONFIG_FILE_OPTIONS2, resolveRegionConfig: resolveRegionConfig2 } = (init_config2(), __toCommonJS(config_exports));
+    var { BinaryDecisionDiagram: BinaryDecisionDiagram2, EndpointCache: EndpointCache2, decideEndpoint: decideEndpoint2, customEndpointFunctions: customEndpointFunctions2, resolveEndpointConfig: resolveEndpointConfig2, getEndpointPlugin: getEndpointPlugin2 } = (init_endpoints(), __toCommonJS(endpoints_exports));
+    var { parseUrl: parseUrl2, getHttpHandlerExtensionConfiguration: getHttpHandlerExtensionConfiguration2, resolveHttpHandlerRuntimeConfig: resolveHttpHandlerRuntimeConfig2, getContentLengthPlugin: getContentLengthPlugin2 } = (init_protocols(), __toCommonJS(protocols_exports));
+    var { DEFAULT_RETRY_MODE: DEFAULT_RETRY_MODE2, NODE_RETRY_MODE_CONFIG_OPTIONS: NODE_RETRY_MODE_CONFIG_OPTIONS2, NODE_MAX_ATTEMPT_CONFIG_OPTIONS: NODE_MAX_ATTEMPT_CONFIG_OPTIONS2, resolveRetryConfig: resolveRetryConfig2, getRetryPlugin: getRetryPlugin2 } = (init_retry2(), __toCommonJS(retry_exports));
+    var { TypeRegistry: TypeRegistry2, getSchemaSerdePlugin: getSchemaSerdePlugin2 } = (init_schema(), __toCommonJS(schema_exports));
+    var { resolveAwsSdkSigV4Config: resolveAwsSdkSigV4Config2, AwsSdkSigV4Signer: AwsSdkSigV4Signer2, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS: NODE_AUTH_SCHEME_PREFERENCE_OPTIONS2 } = (init_httpAuthSchemes2(), __toCommonJS(httpAuthSchemes_exports));
+    var { defaultProvider } = require_dist_cjs15();
+    var { toUtf8: toUtf83, fromUtf8: fromUtf83, toBase64: toBase643, fromBase64: fromBase642, calculateBodyLength: calculateBodyLength2 } = (init_serde(), __toCommonJS(serde_exports));
+    var { streamCollector: streamCollector8, NodeHttpHandler } = require_dist_cjs5();
+    var { AwsJson1_0Protocol: AwsJson1_0Protocol2 } = (init_protocols2(), __toCommonJS(protocols_exports2));
+    var { Sha256, Md5 } = (init_checksum2(), __toCommonJS(checksum_exports));
+    var defaultSQSHttpAuthSchemeParametersProvider = async (config2, context, input) => {
+      return {
+        operation: getSmithyContext2(context).operation,
+        region: await normalizeProvider3(config2.region)() || (() => {
+          throw new Error("expected `region` to be configured for `aws.auth#sigv4`");
+        })()
+      };
+    };
+    function createAwsAuthSigv4HttpAuthOption6(authParameters) {
+      return {
+        schemeId: "aws.auth#sigv4",
+        signingProperties: {
+          name: "sqs",
+          region: authParameters.region
+        },
+        propertiesExtractor: (config2, context) => ({
+          signingProperties: {
+            config: config2,
+            context
+          }
+        })
+      };
+    }
+    var defaultSQSHttpAuthSchemeProvider = (authParameters) => {
+      const options = [];
+      switch (authParameters.operation) {
+        default: {
+          options.push(createAwsAuthSigv4HttpAuthOption6(authParameters));
+        }
+      }
+      return options;
+    };
+    var resolveHttpAuthSchemeConfig6 = (config2) => {
+      const config_0 = resolveAwsSdkSigV4Config2(config2);
+      return Object.assign(config_0, {
+        authSchemePreference: normalizeProvider3(config2.authSchemePreference ?? [])
+      });
+    };
+    var resolveClientEndpointParameters6 = (options) => {
+      return Object.assign(options, {
+        useDualstackEndpoint: options.useDualstackEndpoint ?? false,
+        useFipsEndpoint: options.useFipsEndpoint ?? false,
+        defaultSigningName: "sqs"
+      });
+    };
+    var commonParams6 = {
+      UseFIPS: { type: "builtInParams", name: "useFipsEndpoint" },
+      Endpoint: { type: "builtInParams", name: "endpoint" },
+      Region: { type: "builtInParams", name: "region" },
+      UseDualStack: { type: "builtInParams", name: "useDualstackEndpoint" }
+    };
+    var version2 = "3.1174.0";
+    var packageInfo = {
+      version: version2
+    };
+    var k6 = "ref";
+    var a6 = -1;
+    var b6 = true;
+    var c6 = "isSet";
+    var d6 = "PartitionResult";
+    var e6 = "booleanEquals";
+    var f6 = "getAttr";
+    var g6 = { [k6]: "Endpoint" };
+    var h6 = { [k6]: d6 };
+    var i6 = {};
+    var j6 = [{ [k6]: "Region" }];
+    var _data6 = {
+      conditions: [
+        [c6, [g6]],
+        [c6, j6],
+        ["aws.partition", j6, d6],
+        [e6, [{ [k6]: "UseFIPS" }, b6]],
+        [e6, [{ [k6]: "UseDualStack" }, b6]],
+        [e6, [{ fn: f6, argv: [h6, "supportsDualStack"] }, b6]],
+        [e6, [{ fn: f6, argv: [h6, "supportsFIPS"] }, b6]],
+        ["stringEquals", [{ fn: f6, argv: [h6, "name"] }, "aws-us-gov"]]
+      ],
+      results: [
+        [a6],
+        [a6, "Invalid Configuration: FIPS and custom endpoint are not supported"],
+        [a6, "Invalid Configuration: Dualstack and custom endpoint are not supported"],
+        [g6, i6],
+        ["https://sqs-fips.{Region}.{PartitionResult#dualStackDnsSuffix}", i6],
+        [a6, "FIPS and DualStack are enabled, but this partition does not support one or both"],
+        ["https://sqs.{Region}.amazonaws.com", i6],
+        ["https://sqs-fips.{Region}.{PartitionResult#dnsSuffix}", i6],
+        [a6, "FIPS is enabled but this partition does not support FIPS"],
+        ["https://sqs.{Region}.{PartitionResult#dualStackDnsSuffix}", i6],
+        [a6, "DualStack is enabled but this partition does not support DualStack"],
+        ["https://sqs.{Region}.{PartitionResult#dnsSuffix}", i6],
+        [a6, "Invalid Configuration: Missing Region"]
+      ]
+    };
+    var root6 = 2;
+    var r6 = 1e8;
+    var nodes6 = new Int32Array([
+      -1,
+      1,
+      -1,
+      0,
+      13,
+      3,
+      1,
+      4,
+      r6 + 12,
+      2,
+      5,
+      r6 + 12,
+      3,
+      8,
+      6,
+      4,
+      7,
+      r6 + 11,
+      5,
+      r6 + 9,
+      r6 + 10,
+      4,
+      11,
+      9,
+      6,
+      10,
+      r6 + 8,
+      7,
+      r6 + 6,
+      r6 + 7,
+      5,
+      12,
+      r6 + 5,
+      6,
+      r6 + 4,
+      r6 + 5,
+      3,
+      r6 + 1,
+      14,
+      4,
+      r6 + 2,
+      r6 + 3
+    ]);
+    var bdd6 = BinaryDecisionDiagram2.from(nodes6, root6, _data6.conditions, _data6.results);
+    var cache6 = new EndpointCache2({
+      size: 50,
+      params: ["Endpoint", "Region", "UseDualStack", "UseFIPS"]
+    });
+    var defaultEndpointResolver6 = (endpointParams, context = {}) => {
+      return cache6.get(endpointParams, () => decideEndpoint2(bdd6, {
+        endpointParams,
+        logger: context.logger
+      }));
+    };
+    customEndpointFunctions2.aws = awsEndpointFunctions2;
+    var SQSServiceException = class _SQSServiceException extends ServiceException2 {
+      static shapeId = "smithy.ts.sdk.synthetic.com.amazonaws.sqs#SQSServiceException";
+      constructor(options) {
+        super(options);
+        Object.setPrototypeOf(this, _SQSServiceException.prototype);
+      }
+    };
+    var InvalidAddress = class _InvalidAddress extends SQSServiceException {
+      static shapeId = "com.amazonaws.sqs#InvalidAddress";
+      name = "InvalidAddress";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "InvalidAddress",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _InvalidAddress.prototype);
+      }
+    };
+    var InvalidSecurity = class _InvalidSecurity extends SQSServiceException {
+      static shapeId = "com.amazonaws.sqs#InvalidSecurity";
+      name = "InvalidSecurity";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "InvalidSecurity",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _InvalidSecurity.prototype);
+      }
+    };
+    var OverLimit = class _OverLimit extends SQSServiceException {
+      static shapeId = "com.amazonaws.sqs#OverLimit";
+      name = "OverLimit";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "OverLimit",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _OverLimit.prototype);
+      }
+    };
+    var QueueDoesNotExist = class _QueueDoesNotExist extends SQSServiceException {
+      static shapeId = "com.amazonaws.sqs#QueueDoesNotExist";
+      name = "QueueDoesNotExist";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "QueueDoesNotExist",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _QueueDoesNotExist.prototype);
+      }
+    };
+    var RequestThrottled = class _RequestThrottled extends SQSServiceException {
+      static shapeId = "com.amazonaws.sqs#RequestThrottled";
+      name = "RequestThrottled";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "RequestThrottled",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _RequestThrottled.prototype);
+      }
+    };
+    var UnsupportedOperation = class _UnsupportedOperation extends SQSServiceException {
+      static shapeId = "com.amazonaws.sqs#UnsupportedOperation";
+      name = "UnsupportedOperation";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "UnsupportedOperation",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _UnsupportedOperation.prototype);
+      }
+    };
+    var ResourceNotFoundException3 = class _ResourceNotFoundException extends SQSServiceException {
+      static shapeId = "com.amazonaws.sqs#ResourceNotFoundException";
+      name = "ResourceNotFoundException";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "ResourceNotFoundException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _ResourceNotFoundException.prototype);
+      }
+    };
+    var MessageNotInflight = class _MessageNotInflight extends SQSServiceException {
+      static shapeId = "com.amazonaws.sqs#MessageNotInflight";
+      name = "MessageNotInflight";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "MessageNotInflight",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _MessageNotInflight.prototype);
+      }
+    };
+    var ReceiptHandleIsInvalid = class _ReceiptHandleIsInvalid extends SQSServiceException {
+      static shapeId = "com.amazonaws.sqs#ReceiptHandleIsInvalid";
+      name = "ReceiptHandleIsInvalid";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "ReceiptHandleIsInvalid",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _ReceiptHandleIsInvalid.prototype);
+      }
+    };
+    var BatchEntryIdsNotDistinct = class _BatchEntryIdsNotDistinct extends SQSServiceException {
+      static shapeId = "com.amazonaws.sqs#BatchEntryIdsNotDistinct";
+      name = "BatchEntryIdsNotDistinct";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "BatchEntryIdsNotDistinct",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _BatchEntryIdsNotDistinct.prototype);
+      }
+    };
+    var EmptyBatchRequest = class _EmptyBatchRequest extends SQSServiceException {
+      static shapeId = "com.amazonaws.sqs#EmptyBatchRequest";
+      name = "EmptyBatchRequest";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "EmptyBatchRequest",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _EmptyBatchRequest.prototype);
+      }
+    };
+    var InvalidBatchEntryId = class _InvalidBatchEntryId extends SQSServiceException {
+      static shapeId = "com.amazonaws.sqs#InvalidBatchEntryId";
+      name = "InvalidBatchEntryId";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "InvalidBatchEntryId",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _InvalidBatchEntryId.prototype);
+      }
+    };
+    var TooManyEntriesInBatchRequest = class _TooManyEntriesInBatchRequest extends SQSServiceException {
+      static shapeId = "com.amazonaws.sqs#TooManyEntriesInBatchRequest";
+      name = "TooManyEntriesInBatchRequest";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "TooManyEntriesInBatchRequest",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _TooManyEntriesInBatchRequest.prototype);
+      }
+    };
+    var InvalidAttributeName = class _InvalidAttributeName extends SQSServiceException {
+      static shapeId = "com.amazonaws.sqs#InvalidAttributeName";
+      name = "InvalidAttributeName";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "InvalidAttributeName",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _InvalidAttributeName.prototype);
+      }
+    };
+    var InvalidAttributeValue = class _InvalidAttributeValue extends SQSServiceException {
+      static shapeId = "com.amazonaws.sqs#InvalidAttributeValue";
+      name = "InvalidAttributeValue";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "InvalidAttributeValue",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _InvalidAttributeValue.prototype);
+      }
+    };
+    var QueueDeletedRecently = class _QueueDeletedRecently extends SQSServiceException {
+      static shapeId = "com.amazonaws.sqs#QueueDeletedRecently";
+      name = "QueueDeletedRecently";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "QueueDeletedRecently",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _QueueDeletedRecently.prototype);
+      }
+    };
+    var QueueNameExists = class _QueueNameExists extends SQSServiceException {
+      static shapeId = "com.amazonaws.sqs#QueueNameExists";
+      name = "QueueNameExists";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "QueueNameExists",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _QueueNameExists.prototype);
+      }
+    };
+    var InvalidIdFormat = class _InvalidIdFormat extends SQSServiceException {
+      static shapeId = "com.amazonaws.sqs#InvalidIdFormat";
+      name = "InvalidIdFormat";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "InvalidIdFormat",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _InvalidIdFormat.prototype);
+      }
+    };
+    var PurgeQueueInProgress = class _PurgeQueueInProgress extends SQSServiceException {
+      static shapeId = "com.amazonaws.sqs#PurgeQueueInProgress";
+      name = "PurgeQueueInProgress";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "PurgeQueueInProgress",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _PurgeQueueInProgress.prototype);
+      }
+    };
+    var KmsAccessDenied = class _KmsAccessDenied extends SQSServiceException {
+      static shapeId = "com.amazonaws.sqs#KmsAccessDenied";
+      name = "KmsAccessDenied";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "KmsAccessDenied",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _KmsAccessDenied.prototype);
+      }
+    };
+    var KmsDisabled = class _KmsDisabled extends SQSServiceException {
+      static shapeId = "com.amazonaws.sqs#KmsDisabled";
+      name = "KmsDisabled";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "KmsDisabled",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _KmsDisabled.prototype);
+      }
+    };
+    var KmsInvalidKeyUsage = class _KmsInvalidKeyUsage extends SQSServiceException {
+      static shapeId = "com.amazonaws.sqs#KmsInvalidKeyUsage";
+      name = "KmsInvalidKeyUsage";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "KmsInvalidKeyUsage",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _KmsInvalidKeyUsage.prototype);
+      }
+    };
+    var KmsInvalidState = class _KmsInvalidState extends SQSServiceException {
+      static shapeId = "com.amazonaws.sqs#KmsInvalidState";
+      name = "KmsInvalidState";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "KmsInvalidState",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _KmsInvalidState.prototype);
+      }
+    };
+    var KmsNotFound = class _KmsNotFound extends SQSServiceException {
+      static shapeId = "com.amazonaws.sqs#KmsNotFound";
+      name = "KmsNotFound";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "KmsNotFound",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _KmsNotFound.prototype);
+      }
+    };
+    var KmsOptInRequired = class _KmsOptInRequired extends SQSServiceException {
+      static shapeId = "com.amazonaws.sqs#KmsOptInRequired";
+      name = "KmsOptInRequired";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "KmsOptInRequired",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _KmsOptInRequired.prototype);
+      }
+    };
+    var KmsThrottled = class _KmsThrottled extends SQSServiceException {
+      static shapeId = "com.amazonaws.sqs#KmsThrottled";
+      name = "KmsThrottled";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "KmsThrottled",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _KmsThrottled.prototype);
+      }
+    };
+    var InvalidMessageContents = class _InvalidMessageContents extends SQSServiceException {
+      static shapeId = "com.amazonaws.sqs#InvalidMessageContents";
+      name = "InvalidMessageContents";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "InvalidMessageContents",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _InvalidMessageContents.prototype);
+      }
+    };
+    var BatchRequestTooLong = class _BatchRequestTooLong extends SQSServiceException {
+      static shapeId = "com.amazonaws.sqs#BatchRequestTooLong";
+      name = "BatchRequestTooLong";
+      $fault = "client";
+      constructor(opts) {
+        super({
+          name: "BatchRequestTooLong",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _BatchRequestTooLong.prototype);
+      }
+    };
+    var _A2 = "Actions";
+    var _AN = "ActionName";
+    var _ANOMM = "ApproximateNumberOfMessagesMoved";
+    var _ANOMTM = "ApproximateNumberOfMessagesToMove";
+    var _ANt = "AttributeNames";
+    var _ANtt = "AttributeName";
+    var _AP = "AddPermission";
+    var _APR = "AddPermissionRequest";
+    var _AWSAI = "AWSAccountIds";
+    var _AWSAIc = "AWSAccountId";
+    var _At = "Attributes";
+    var _Att = "Attribute";
+    var _B = "Body";
+    var _BEIND = "BatchEntryIdsNotDistinct";
+    var _BL = "BinaryList";
+    var _BLV = "BinaryListValues";
+    var _BLVi = "BinaryListValue";
+    var _BREE = "BatchResultErrorEntry";
+    var _BREEL = "BatchResultErrorEntryList";
+    var _BRTL = "BatchRequestTooLong";
+    var _BV = "BinaryValue";
+    var _C3 = "Code";
+    var _CMMT = "CancelMessageMoveTask";
+    var _CMMTR = "CancelMessageMoveTaskRequest";
+    var _CMMTRa = "CancelMessageMoveTaskResult";
+    var _CMV = "ChangeMessageVisibility";
+    var _CMVB = "ChangeMessageVisibilityBatch";
+    var _CMVBR = "ChangeMessageVisibilityBatchRequest";
+    var _CMVBRE = "ChangeMessageVisibilityBatchRequestEntry";
+    var _CMVBREL = "ChangeMessageVisibilityBatchRequestEntryList";
+    var _CMVBRELh = "ChangeMessageVisibilityBatchResultEntryList";
+    var _CMVBREh = "ChangeMessageVisibilityBatchResultEntry";
+    var _CMVBRh = "ChangeMessageVisibilityBatchResult";
+    var _CMVR = "ChangeMessageVisibilityRequest";
+    var _CQ = "CreateQueue";
+    var _CQR = "CreateQueueRequest";
+    var _CQRr = "CreateQueueResult";
+    var _DA = "DestinationArn";
+    var _DM = "DeleteMessage";
+    var _DMB = "DeleteMessageBatch";
+    var _DMBR = "DeleteMessageBatchRequest";
+    var _DMBRE = "DeleteMessageBatchRequestEntry";
+    var _DMBREL = "DeleteMessageBatchRequestEntryList";
+    var _DMBRELe = "DeleteMessageBatchResultEntryList";
+    var _DMBREe = "DeleteMessageBatchResultEntry";
+    var _DMBRe = "DeleteMessageBatchResult";
+    var _DMR = "DeleteMessageRequest";
+    var _DQ = "DeleteQueue";
+    var _DQR = "DeleteQueueRequest";
+    var _DS2 = "DelaySeconds";
+    var _DT = "DataType";
+    var _E4 = "Entries";
+    var _EBR = "EmptyBatchRequest";
+    var _F = "Failed";
+    var _FR = "FailureReason";
+    var _GQA = "GetQueueAttributes";
+    var _GQAR = "GetQueueAttributesRequest";
+    var _GQARe = "GetQueueAttributesResult";
+    var _GQU = "GetQueueUrl";
+    var _GQUR = "GetQueueUrlRequest";
+    var _GQURe = "GetQueueUrlResult";
+    var _I = "Id";
+    var _IA = "InvalidAddress";
+    var _IAN = "InvalidAttributeName";
+    var _IAV = "InvalidAttributeValue";
+    var _IBEI = "InvalidBatchEntryId";
+    var _IIF = "InvalidIdFormat";
+    var _IMC = "InvalidMessageContents";
+    var _IS = "InvalidSecurity";
+    var _K2 = "Key";
+    var _KAD = "KmsAccessDenied";
+    var _KD = "KmsDisabled";
+    var _KIKU = "KmsInvalidKeyUsage";
+    var _KIS = "KmsInvalidState";
+    var _KNF = "KmsNotFound";
+    var _KOIR = "KmsOptInRequired";
+    var _KT = "KmsThrottled";
+    var _L2 = "Label";
+    var _LDLSQ = "ListDeadLetterSourceQueues";
+    var _LDLSQR = "ListDeadLetterSourceQueuesRequest";
+    var _LDLSQRi = "ListDeadLetterSourceQueuesResult";
+    var _LMMT = "ListMessageMoveTasks";
+    var _LMMTR = "ListMessageMoveTasksRequest";
+    var _LMMTRE = "ListMessageMoveTasksResultEntry";
+    var _LMMTREL = "ListMessageMoveTasksResultEntryList";
+    var _LMMTRi = "ListMessageMoveTasksResult";
+    var _LQ = "ListQueues";
+    var _LQR = "ListQueuesRequest";
+    var _LQRi = "ListQueuesResult";
+    var _LQT = "ListQueueTags";
+    var _LQTR = "ListQueueTagsRequest";
+    var _LQTRi = "ListQueueTagsResult";
+    var _M = "Message";
+    var _MA = "MessageAttributes";
+    var _MAN = "MessageAttributeNames";
+    var _MANe = "MessageAttributeName";
+    var _MAV = "MessageAttributeValue";
+    var _MAe = "MessageAttribute";
+    var _MB = "MessageBody";
+    var _MBAM = "MessageBodyAttributeMap";
+    var _MBSAM = "MessageBodySystemAttributeMap";
+    var _MDI = "MessageDeduplicationId";
+    var _MDOB = "MD5OfBody";
+    var _MDOMA = "MD5OfMessageAttributes";
+    var _MDOMB = "MD5OfMessageBody";
+    var _MDOMSA = "MD5OfMessageSystemAttributes";
+    var _MGI = "MessageGroupId";
+    var _MI = "MessageId";
+    var _ML = "MessageList";
+    var _MNI = "MessageNotInflight";
+    var _MNOM = "MaxNumberOfMessages";
+    var _MNOMPS = "MaxNumberOfMessagesPerSecond";
+    var _MR = "MaxResults";
+    var _MSA = "MessageSystemAttributes";
+    var _MSAM = "MessageSystemAttributeMap";
+    var _MSAN = "MessageSystemAttributeNames";
+    var _MSAV = "MessageSystemAttributeValue";
+    var _MSAe = "MessageSystemAttribute";
+    var _Me = "Messages";
+    var _N = "Name";
+    var _NT = "NextToken";
+    var _OL = "OverLimit";
+    var _PQ = "PurgeQueue";
+    var _PQIP = "PurgeQueueInProgress";
+    var _PQR = "PurgeQueueRequest";
+    var _QAM = "QueueAttributeMap";
+    var _QDNE = "QueueDoesNotExist";
+    var _QDR = "QueueDeletedRecently";
+    var _QN = "QueueName";
+    var _QNE = "QueueNameExists";
+    var _QNP = "QueueNamePrefix";
+    var _QOAWSAI = "QueueOwnerAWSAccountId";
+    var _QU = "QueueUrl";
+    var _QUu = "QueueUrls";
+    var _R = "Results";
+    var _RH = "ReceiptHandle";
+    var _RHII = "ReceiptHandleIsInvalid";
+    var _RM = "ReceiveMessage";
+    var _RMR = "ReceiveMessageRequest";
+    var _RMRe = "ReceiveMessageResult";
+    var _RNFE3 = "ResourceNotFoundException";
+    var _RP = "RemovePermission";
+    var _RPR = "RemovePermissionRequest";
+    var _RRAI = "ReceiveRequestAttemptId";
+    var _RT3 = "RequestThrottled";
+    var _S = "Successful";
+    var _SA = "SourceArn";
+    var _SF = "SenderFault";
+    var _SL = "StringList";
+    var _SLV = "StringListValues";
+    var _SLVt = "StringListValue";
+    var _SM = "SendMessage";
+    var _SMB = "SendMessageBatch";
+    var _SMBR = "SendMessageBatchRequest";
+    var _SMBRE = "SendMessageBatchRequestEntry";
+    var _SMBREL = "SendMessageBatchRequestEntryList";
+    var _SMBRELe = "SendMessageBatchResultEntryList";
+    var _SMBREe = "SendMessageBatchResultEntry";
+    var _SMBRe = "SendMessageBatchResult";
+    var _SMMT = "StartMessageMoveTask";
+    var _SMMTR = "StartMessageMoveTaskRequest";
+    var _SMMTRt = "StartMessageMoveTaskResult";
+    var _SMR = "SendMessageRequest";
+    var _SMRe = "SendMessageResult";
+    var _SN2 = "SequenceNumber";
+    var _SQA = "SetQueueAttributes";
+    var _SQAR = "SetQueueAttributesRequest";
+    var _ST3 = "StartedTimestamp";
+    var _SV = "StringValue";
+    var _St = "Status";
+    var _T2 = "Tag";
+    var _TH = "TaskHandle";
+    var _TK = "TagKeys";
+    var _TKa = "TagKey";
+    var _TM = "TagMap";
+    var _TMEIBR = "TooManyEntriesInBatchRequest";
+    var _TQ = "TagQueue";
+    var _TQR = "TagQueueRequest";
+    var _Ta2 = "Tags";
+    var _UO = "UnsupportedOperation";
+    var _UQ = "UntagQueue";
+    var _UQR = "UntagQueueRequest";
+    var _V2 = "Value";
+    var _VT = "VisibilityTimeout";
+    var _WTS = "WaitTimeSeconds";
+    var _aQE2 = "awsQueryError";
+    var _c6 = "client";
+    var _e6 = "error";
+    var _hE6 = "httpError";
+    var _m5 = "message";
+    var _qU = "queueUrls";
+    var _s6 = "smithy.ts.sdk.synthetic.com.amazonaws.sqs";
+    var _t = "tags";
+    var _xF = "xmlFlattened";
+    var _xN = "xmlName";
+    var n06 = "com.amazonaws.sqs";
+    var _s_registry6 = new TypeRegistry2(_s6);
+    var SQSServiceException$ = [-3, _s6, "SQSServiceException", 0, [], []];
+    _s_registry6.registerError(SQSServiceException$, SQSServiceException);
+    var n0_registry6 = new TypeRegistry2(n06);
+    var BatchEntryIdsNotDistinct$ = [
+      -3,
+      n06,
+      _BEIND,
+      { [_aQE2]: [`AWS.SimpleQueueService.BatchEntryIdsNotDistinct`, 400], [_e6]: _c6, [_hE6]: 400 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(BatchEntryIdsNotDistinct$, BatchEntryIdsNotDistinct);
+    var BatchRequestTooLong$ = [
+      -3,
+      n06,
+      _BRTL,
+      { [_aQE2]: [`AWS.SimpleQueueService.BatchRequestTooLong`, 400], [_e6]: _c6, [_hE6]: 400 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(BatchRequestTooLong$, BatchRequestTooLong);
+    var EmptyBatchRequest$ = [
+      -3,
+      n06,
+      _EBR,
+      { [_aQE2]: [`AWS.SimpleQueueService.EmptyBatchRequest`, 400], [_e6]: _c6, [_hE6]: 400 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(EmptyBatchRequest$, EmptyBatchRequest);
+    var InvalidAddress$ = [
+      -3,
+      n06,
+      _IA,
+      { [_aQE2]: [`InvalidAddress`, 404], [_e6]: _c6, [_hE6]: 404 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(InvalidAddress$, InvalidAddress);
+    var InvalidAttributeName$ = [
+      -3,
+      n06,
+      _IAN,
+      { [_e6]: _c6 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(InvalidAttributeName$, InvalidAttributeName);
+    var InvalidAttributeValue$ = [
+      -3,
+      n06,
+      _IAV,
+      { [_e6]: _c6 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(InvalidAttributeValue$, InvalidAttributeValue);
+    var InvalidBatchEntryId$ = [
+      -3,
+      n06,
+      _IBEI,
+      { [_aQE2]: [`AWS.SimpleQueueService.InvalidBatchEntryId`, 400], [_e6]: _c6, [_hE6]: 400 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(InvalidBatchEntryId$, InvalidBatchEntryId);
+    var InvalidIdFormat$ = [
+      -3,
+      n06,
+      _IIF,
+      { [_e6]: _c6 },
+      [],
+      []
+    ];
+    n0_registry6.registerError(InvalidIdFormat$, InvalidIdFormat);
+    var InvalidMessageContents$ = [
+      -3,
+      n06,
+      _IMC,
+      { [_e6]: _c6 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(InvalidMessageContents$, InvalidMessageContents);
+    var InvalidSecurity$ = [
+      -3,
+      n06,
+      _IS,
+      { [_aQE2]: [`InvalidSecurity`, 403], [_e6]: _c6, [_hE6]: 403 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(InvalidSecurity$, InvalidSecurity);
+    var KmsAccessDenied$ = [
+      -3,
+      n06,
+      _KAD,
+      { [_aQE2]: [`KMS.AccessDeniedException`, 400], [_e6]: _c6, [_hE6]: 400 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(KmsAccessDenied$, KmsAccessDenied);
+    var KmsDisabled$ = [
+      -3,
+      n06,
+      _KD,
+      { [_aQE2]: [`KMS.DisabledException`, 400], [_e6]: _c6, [_hE6]: 400 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(KmsDisabled$, KmsDisabled);
+    var KmsInvalidKeyUsage$ = [
+      -3,
+      n06,
+      _KIKU,
+      { [_aQE2]: [`KMS.InvalidKeyUsageException`, 400], [_e6]: _c6, [_hE6]: 400 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(KmsInvalidKeyUsage$, KmsInvalidKeyUsage);
+    var KmsInvalidState$ = [
+      -3,
+      n06,
+      _KIS,
+      { [_aQE2]: [`KMS.InvalidStateException`, 400], [_e6]: _c6, [_hE6]: 400 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(KmsInvalidState$, KmsInvalidState);
+    var KmsNotFound$ = [
+      -3,
+      n06,
+      _KNF,
+      { [_aQE2]: [`KMS.NotFoundException`, 400], [_e6]: _c6, [_hE6]: 400 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(KmsNotFound$, KmsNotFound);
+    var KmsOptInRequired$ = [
+      -3,
+      n06,
+      _KOIR,
+      { [_aQE2]: [`KMS.OptInRequired`, 403], [_e6]: _c6, [_hE6]: 403 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(KmsOptInRequired$, KmsOptInRequired);
+    var KmsThrottled$ = [
+      -3,
+      n06,
+      _KT,
+      { [_aQE2]: [`KMS.ThrottlingException`, 400], [_e6]: _c6, [_hE6]: 400 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(KmsThrottled$, KmsThrottled);
+    var MessageNotInflight$ = [
+      -3,
+      n06,
+      _MNI,
+      { [_aQE2]: [`AWS.SimpleQueueService.MessageNotInflight`, 400], [_e6]: _c6, [_hE6]: 400 },
+      [],
+      []
+    ];
+    n0_registry6.registerError(MessageNotInflight$, MessageNotInflight);
+    var OverLimit$ = [
+      -3,
+      n06,
+      _OL,
+      { [_aQE2]: [`OverLimit`, 403], [_e6]: _c6, [_hE6]: 403 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(OverLimit$, OverLimit);
+    var PurgeQueueInProgress$ = [
+      -3,
+      n06,
+      _PQIP,
+      { [_aQE2]: [`AWS.SimpleQueueService.PurgeQueueInProgress`, 403], [_e6]: _c6, [_hE6]: 403 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(PurgeQueueInProgress$, PurgeQueueInProgress);
+    var QueueDeletedRecently$ = [
+      -3,
+      n06,
+      _QDR,
+      { [_aQE2]: [`AWS.SimpleQueueService.QueueDeletedRecently`, 400], [_e6]: _c6, [_hE6]: 400 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(QueueDeletedRecently$, QueueDeletedRecently);
+    var QueueDoesNotExist$ = [
+      -3,
+      n06,
+      _QDNE,
+      { [_aQE2]: [`AWS.SimpleQueueService.NonExistentQueue`, 400], [_e6]: _c6, [_hE6]: 400 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(QueueDoesNotExist$, QueueDoesNotExist);
+    var QueueNameExists$ = [
+      -3,
+      n06,
+      _QNE,
+      { [_aQE2]: [`QueueAlreadyExists`, 400], [_e6]: _c6, [_hE6]: 400 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(QueueNameExists$, QueueNameExists);
+    var ReceiptHandleIsInvalid$ = [
+      -3,
+      n06,
+      _RHII,
+      { [_aQE2]: [`ReceiptHandleIsInvalid`, 404], [_e6]: _c6, [_hE6]: 404 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(ReceiptHandleIsInvalid$, ReceiptHandleIsInvalid);
+    var RequestThrottled$ = [
+      -3,
+      n06,
+      _RT3,
+      { [_aQE2]: [`RequestThrottled`, 403], [_e6]: _c6, [_hE6]: 403 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(RequestThrottled$, RequestThrottled);
+    var ResourceNotFoundException$3 = [
+      -3,
+      n06,
+      _RNFE3,
+      { [_aQE2]: [`ResourceNotFoundException`, 404], [_e6]: _c6, [_hE6]: 404 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(ResourceNotFoundException$3, ResourceNotFoundException3);
+    var TooManyEntriesInBatchRequest$ = [
+      -3,
+      n06,
+      _TMEIBR,
+      { [_aQE2]: [`AWS.SimpleQueueService.TooManyEntriesInBatchRequest`, 400], [_e6]: _c6, [_hE6]: 400 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(TooManyEntriesInBatchRequest$, TooManyEntriesInBatchRequest);
+    var UnsupportedOperation$ = [
+      -3,
+      n06,
+      _UO,
+      { [_aQE2]: [`AWS.SimpleQueueService.UnsupportedOperation`, 400], [_e6]: _c6, [_hE6]: 400 },
+      [_m5],
+      [0]
+    ];
+    n0_registry6.registerError(UnsupportedOperation$, UnsupportedOperation);
+    var errorTypeRegistries6 = [
+      _s_registry6,
+      n0_registry6
+    ];
+    var AddPermissionRequest$ = [
+      3,
+      n06,
+      _APR,
+      0,
+      [_QU, _L2, _AWSAI, _A2],
+      [0, 0, [64 | 0, { [_xF]: 1, [_xN]: _AWSAIc }], [64 | 0, { [_xF]: 1, [_xN]: _AN }]],
+      4
+    ];
+    var BatchResultErrorEntry$ = [
+      3,
+      n06,
+      _BREE,
+      0,
+      [_I, _SF, _C3, _M],
+      [0, 2, 0, 0],
+      3
+    ];
+    var CancelMessageMoveTaskRequest$ = [
+      3,
+      n06,
+      _CMMTR,
+      0,
+      [_TH],
+      [0],
+      1
+    ];
+    var CancelMessageMoveTaskResult$ = [
+      3,
+      n06,
+      _CMMTRa,
+      0,
+      [_ANOMM],
+      [1]
+    ];
+    var ChangeMessageVisibilityBatchRequest$ = [
+      3,
+      n06,
+      _CMVBR,
+      0,
+      [_QU, _E4],
+      [0, [() => ChangeMessageVisibilityBatchRequestEntryList, { [_xF]: 1, [_xN]: _CMVBRE }]],
+      2
+    ];
+    var ChangeMessageVisibilityBatchRequestEntry$ = [
+      3,
+      n06,
+      _CMVBRE,
+      0,
+      [_I, _RH, _VT],
+      [0, 0, 1],
+      2
+    ];
+    var ChangeMessageVisibilityBatchResult$ = [
+      3,
+      n06,
+      _CMVBRh,
+      0,
+      [_S, _F],
+      [[() => ChangeMessageVisibilityBatchResultEntryList, { [_xF]: 1, [_xN]: _CMVBREh }], [() => BatchResultErrorEntryList, { [_xF]: 1, [_xN]: _BREE }]],
+      2
+    ];
+    var ChangeMessageVisibilityBatchResultEntry$ = [
+      3,
+      n06,
+      _CMVBREh,
+      0,
+      [_I],
+      [0],
+      1
+    ];
+    var ChangeMessageVisibilityRequest$ = [
+      3,
+      n06,
+      _CMVR,
+      0,
+      [_QU, _RH, _VT],
+      [0, 0, 1],
+      3
+    ];
+    var CreateQueueRequest$ = [
+      3,
+      n06,
+      _CQR,
+      0,
+      [_QN, _At, _t],
+      [0, [() => QueueAttributeMap, { [_xF]: 1, [_xN]: _Att }], [() => TagMap, { [_xF]: 1, [_xN]: _T2 }]],
+      1
+    ];
+    var CreateQueueResult$ = [
+      3,
+      n06,
+      _CQRr,
+      0,
+      [_QU],
+      [0]
+    ];
+    var DeleteMessageBatchRequest$ = [
+      3,
+      n06,
+      _DMBR,
+      0,
+      [_QU, _E4],
+      [0, [() => DeleteMessageBatchRequestEntryList, { [_xF]: 1, [_xN]: _DMBRE }]],
+      2
+    ];
+    var DeleteMessageBatchRequestEntry$ = [
+      3,
+      n06,
+      _DMBRE,
+      0,
+      [_I, _RH],
+      [0, 0],
+      2
+    ];
+    var DeleteMessageBatchResult$ = [
+      3,
+      n06,
+      _DMBRe,
+      0,
+      [_S, _F],
+      [[() => DeleteMessageBatchResultEntryList, { [_xF]: 1, [_xN]: _DMBREe }], [() => BatchResultErrorEntryList, { [_xF]: 1, [_xN]: _BREE }]],
+      2
+    ];
+    var DeleteMessageBatchResultEntry$ = [
+      3,
+      n06,
+      _DMBREe,
+      0,
+      [_I],
+      [0],
+      1
+    ];
+    var DeleteMessageRequest$ = [
+      3,
+      n06,
+      _DMR,
+      0,
+      [_QU, _RH],
+      [0, 0],
+      2
+    ];
+    var DeleteQueueRequest$ = [
+      3,
+      n06,
+      _DQR,
+      0,
+      [_QU],
+      [0],
+      1
+    ];
+    var GetQueueAttributesRequest$ = [
+      3,
+      n06,
+      _GQAR,
+      0,
+      [_QU, _ANt],
+      [0, [64 | 0, { [_xF]: 1, [_xN]: _ANtt }]],
+      1
+    ];
+    var GetQueueAttributesResult$ = [
+      3,
+      n06,
+      _GQARe,
+      0,
+      [_At],
+      [[() => QueueAttributeMap, { [_xF]: 1, [_xN]: _Att }]]
+    ];
+    var GetQueueUrlRequest$ = [
+      3,
+      n06,
+      _GQUR,
+      0,
+      [_QN, _QOAWSAI],
+      [0, 0],
+      1
+    ];
+    var GetQueueUrlResult$ = [
+      3,
+      n06,
+      _GQURe,
+      0,
+      [_QU],
+      [0]
+    ];
+    var ListDeadLetterSourceQueuesRequest$ = [
+      3,
+      n06,
+      _LDLSQR,
+      0,
+      [_QU, _NT, _MR],
+      [0, 0, 1],
+      1
+    ];
+    var ListDeadLetterSourceQueuesResult$ = [
+      3,
+      n06,
+      _LDLSQRi,
+      0,
+      [_qU, _NT],
+      [[64 | 0, { [_xF]: 1, [_xN]: _QU }], 0],
+      1
+    ];
+    var ListMessageMoveTasksRequest$ = [
+      3,
+      n06,
+      _LMMTR,
+      0,
+      [_SA, _MR],
+      [0, 1],
+      1
+    ];
+    var ListMessageMoveTasksResult$ = [
+      3,
+      n06,
+      _LMMTRi,
+      { [_xN]: _LMMTRi },
+      [_R],
+      [[() => ListMessageMoveTasksResultEntryList, { [_xF]: 1, [_xN]: _LMMTRE }]]
+    ];
+    var ListMessageMoveTasksResultEntry$ = [
+      3,
+      n06,
+      _LMMTRE,
+      0,
+      [_TH, _St, _SA, _DA, _MNOMPS, _ANOMM, _ANOMTM, _FR, _ST3],
+      [0, 0, 0, 0, 1, 1, 1, 0, 1]
+    ];
+    var ListQueuesRequest$ = [
+      3,
+      n06,
+      _LQR,
+      0,
+      [_QNP, _NT, _MR],
+      [0, 0, 1]
+    ];
+    var ListQueuesResult$ = [
+      3,
+      n06,
+      _LQRi,
+      0,
+      [_QUu, _NT],
+      [[64 | 0, { [_xF]: 1, [_xN]: _QU }], 0]
+    ];
+    var ListQueueTagsRequest$ = [
+      3,
+      n06,
+      _LQTR,
+      0,
+      [_QU],
+      [0],
+      1
+    ];
+    var ListQueueTagsResult$ = [
+      3,
+      n06,
+      _LQTRi,
+      0,
+      [_Ta2],
+      [[() => TagMap, { [_xF]: 1, [_xN]: _T2 }]]
+    ];
+    var Message$ = [
+      3,
+      n06,
+      _M,
+      0,
+      [_MI, _RH, _MDOB, _B, _At, _MDOMA, _MA],
+      [0, 0, 0, 0, [() => MessageSystemAttributeMap, { [_xF]: 1, [_xN]: _Att }], 0, [() => MessageBodyAttributeMap, { [_xF]: 1, [_xN]: _MAe }]]
+    ];
+    var MessageAttributeValue$ = [
+      3,
+      n06,
+      _MAV,
+      0,
+      [_DT, _SV, _BV, _SLV, _BLV],
+      [0, 0, 21, [() => StringList, { [_xF]: 1, [_xN]: _SLVt }], [() => BinaryList, { [_xF]: 1, [_xN]: _BLVi }]],
+      1
+    ];
+    var MessageSystemAttributeValue$ = [
+      3,
+      n06,
+      _MSAV,
+      0,
+      [_DT, _SV, _BV, _SLV, _BLV],
+      [0, 0, 21, [() => StringList, { [_xF]: 1, [_xN]: _SLVt }], [() => BinaryList, { [_xF]: 1, [_xN]: _BLVi }]],
+      1
+    ];
+    var PurgeQueueRequest$ = [
+      3,
+      n06,
+      _PQR,
+      0,
+      [_QU],
+      [0],
+      1
+    ];
+    var ReceiveMessageRequest$ = [
+      3,
+      n06,
+      _RMR,
+      0,
+      [_QU, _ANt, _MSAN, _MAN, _MNOM, _VT, _WTS, _RRAI],
+      [0, [64 | 0, { [_xF]: 1, [_xN]: _ANtt }], [64 | 0, { [_xF]: 1, [_xN]: _ANtt }], [64 | 0, { [_xF]: 1, [_xN]: _MANe }], 1, 1, 1, 0],
+      1
+    ];
+    var ReceiveMessageResult$ = [
+      3,
+      n06,
+      _RMRe,
+      0,
+      [_Me],
+      [[() => MessageList, { [_xF]: 1, [_xN]: _M }]]
+    ];
+    var RemovePermissionRequest$ = [
+      3,
+      n06,
+      _RPR,
+      0,
+      [_QU, _L2],
+      [0, 0],
+      2
+    ];
+    var SendMessageBatchRequest$ = [
+      3,
+      n06,
+      _SMBR,
+      0,
+      [_QU, _E4],
+      [0, [() => SendMessageBatchRequestEntryList, { [_xF]: 1, [_xN]: _SMBRE }]],
+      2
+    ];
+    var SendMessageBatchRequestEntry$ = [
+      3,
+      n06,
+      _SMBRE,
+      0,
+      [_I, _MB, _DS2, _MA, _MSA, _MDI, _MGI],
+      [0, 0, 1, [() => MessageBodyAttributeMap, { [_xF]: 1, [_xN]: _MAe }], [() => MessageBodySystemAttributeMap, { [_xF]: 1, [_xN]: _MSAe }], 0, 0],
+      2
+    ];
+    var SendMessageBatchResult$ = [
+      3,
+      n06,
+      _SMBRe,
+      0,
+      [_S, _F],
+      [[() => SendMessageBatchResultEntryList, { [_xF]: 1, [_xN]: _SMBREe }], [() => BatchResultErrorEntryList, { [_xF]: 1, [_xN]: _BREE }]],
+      2
+    ];
+    var SendMessageBatchResultEntry$ = [
+      3,
+      n06,
+      _SMBREe,
+      0,
+      [_I, _MI, _MDOMB, _MDOMA, _MDOMSA, _SN2],
+      [0, 0, 0, 0, 0, 0],
+      3
+    ];
+    var SendMessageRequest$ = [
+      3,
+      n06,
+      _SMR,
+      0,
+      [_QU, _MB, _DS2, _MA, _MSA, _MDI, _MGI],
+      [0, 0, 1, [() => MessageBodyAttributeMap, { [_xF]: 1, [_xN]: _MAe }], [() => MessageBodySystemAttributeMap, { [_xF]: 1, [_xN]: _MSAe }], 0, 0],
+      2
+    ];
+    var SendMessageResult$ = [
+      3,
+      n06,
+      _SMRe,
+      0,
+      [_MDOMB, _MDOMA, _MDOMSA, _MI, _SN2],
+      [0, 0, 0, 0, 0]
+    ];
+    var SetQueueAttributesRequest$ = [
+      3,
+      n06,
+      _SQAR,
+      0,
+      [_QU, _At],
+      [0, [() => QueueAttributeMap, { [_xF]: 1, [_xN]: _Att }]],
+      2
+    ];
+    var StartMessageMoveTaskRequest$ = [
+      3,
+      n06,
+      _SMMTR,
+      0,
+      [_SA, _DA, _MNOMPS],
+      [0, 0, 1],
+      1
+    ];
+    var StartMessageMoveTaskResult$ = [
+      3,
+      n06,
+      _SMMTRt,
+      0,
+      [_TH],
+      [0]
+    ];
+    var TagQueueRequest$ = [
+      3,
+      n06,
+      _TQR,
+      0,
+      [_QU, _Ta2],
+      [0, [() => TagMap, { [_xF]: 1, [_xN]: _T2 }]],
+      2
+    ];
+    var UntagQueueRequest$ = [
+      3,
+      n06,
+      _UQR,
+      0,
+      [_QU, _TK],
+      [0, [64 | 0, { [_xF]: 1, [_xN]: _TKa }]],
+      2
+    ];
+    var __Unit = "unit";
+    var BatchResultErrorEntryList = [
+      1,
+      n06,
+      _BREEL,
+      0,
+      () => BatchResultErrorEntry$
+    ];
+    var BinaryList = [
+      1,
+      n06,
+      _BL,
+      0,
+      [
+        21,
+        { [_xN]: _BLVi }
+      ]
+    ];
+    var ChangeMessageVisibilityBatchRequestEntryList = [
+      1,
+      n06,
+      _CMVBREL,
+      0,
+      () => ChangeMessageVisibilityBatchRequestEntry$
+    ];
+    var ChangeMessageVisibilityBatchResultEntryList = [
+      1,
+      n06,
+      _CMVBRELh,
+      0,
+      () => ChangeMessageVisibilityBatchResultEntry$
+    ];
+    var DeleteMessageBatchRequestEntryList = [
+      1,
+      n06,
+      _DMBREL,
+      0,
+      () => DeleteMessageBatchRequestEntry$
+    ];
+    var DeleteMessageBatchResultEntryList = [
+      1,
+      n06,
+      _DMBRELe,
+      0,
+      () => DeleteMessageBatchResultEntry$
+    ];
+    var ListMessageMoveTasksResultEntryList = [
+      1,
+      n06,
+      _LMMTREL,
+      0,
+      () => ListMessageMoveTasksResultEntry$
+    ];
+    var MessageList = [
+      1,
+      n06,
+      _ML,
+      0,
+      [
+        () => Message$,
+        0
+      ]
+    ];
+    var SendMessageBatchRequestEntryList = [
+      1,
+      n06,
+      _SMBREL,
+      0,
+      [
+        () => SendMessageBatchRequestEntry$,
+        0
+      ]
+    ];
+    var SendMessageBatchResultEntryList = [
+      1,
+      n06,
+      _SMBRELe,
+      0,
+      () => SendMessageBatchResultEntry$
+    ];
+    var StringList = [
+      1,
+      n06,
+      _SL,
+      0,
+      [
+        0,
+        { [_xN]: _SLVt }
+      ]
+    ];
+    var MessageBodyAttributeMap = [
+      2,
+      n06,
+      _MBAM,
+      0,
+      [
+        0,
+        { [_xN]: _N }
+      ],
+      [
+        () => MessageAttributeValue$,
+        { [_xN]: _V2 }
+      ]
+    ];
+    var MessageBodySystemAttributeMap = [
+      2,
+      n06,
+      _MBSAM,
+      0,
+      [
+        0,
+        { [_xN]: _N }
+      ],
+      [
+        () => MessageSystemAttributeValue$,
+        { [_xN]: _V2 }
+      ]
+    ];
+    var MessageSystemAttributeMap = [
+      2,
+      n06,
+      _MSAM,
+      0,
+      [
+        0,
+        { [_xN]: _N }
+      ],
+      [
+        0,
+        { [_xN]: _V2 }
+      ]
+    ];
+    var QueueAttributeMap = [
+      2,
+      n06,
+      _QAM,
+      0,
+      [
+        0,
+        { [_xN]: _N }
+      ],
+      [
+        0,
+        { [_xN]: _V2 }
+      ]
+    ];
+    var TagMap = [
+      2,
+      n06,
+      _TM,
+      0,
+      [
+        0,
+        { [_xN]: _K2 }
+      ],
+      [
+        0,
+        { [_xN]: _V2 }
+      ]
+    ];
+    var AddPermission$ = [
+      9,
+      n06,
+      _AP,
+      0,
+      () => AddPermissionRequest$,
+      () => __Unit
+    ];
+    var CancelMessageMoveTask$ = [
+      9,
+      n06,
+      _CMMT,
+      0,
+      () => CancelMessageMoveTaskRequest$,
+      () => CancelMessageMoveTaskResult$
+    ];
+    var ChangeMessageVisibility$ = [
+      9,
+      n06,
+      _CMV,
+      0,
+      () => ChangeMessageVisibilityRequest$,
+      () => __Unit
+    ];
+    var ChangeMessageVisibilityBatch$ = [
+      9,
+      n06,
+      _CMVB,
+      0,
+      () => ChangeMessageVisibilityBatchRequest$,
+      () => ChangeMessageVisibilityBatchResult$
+    ];
+    var CreateQueue$ = [
+      9,
+      n06,
+      _CQ,
+      0,
+      () => CreateQueueRequest$,
+      () => CreateQueueResult$
+    ];
+    var DeleteMessage$ = [
+      9,
+      n06,
+      _DM,
+      0,
+      () => DeleteMessageRequest$,
+      () => __Unit
+    ];
+    var DeleteMessageBatch$ = [
+      9,
+      n06,
+      _DMB,
+      0,
+      () => DeleteMessageBatchRequest$,
+      () => DeleteMessageBatchResult$
+    ];
+    var DeleteQueue$ = [
+      9,
+      n06,
+      _DQ,
+      0,
+      () => DeleteQueueRequest$,
+      () => __Unit
+    ];
+    var GetQueueAttributes$ = [
+      9,
+      n06,
+      _GQA,
+      0,
+      () => GetQueueAttributesRequest$,
+      () => GetQueueAttributesResult$
+    ];
+    var GetQueueUrl$ = [
+      9,
+      n06,
+      _GQU,
+      0,
+      () => GetQueueUrlRequest$,
+      () => GetQueueUrlResult$
+    ];
+    var ListDeadLetterSourceQueues$ = [
+      9,
+      n06,
+      _LDLSQ,
+      0,
+      () => ListDeadLetterSourceQueuesRequest$,
+      () => ListDeadLetterSourceQueuesResult$
+    ];
+    var ListMessageMoveTasks$ = [
+      9,
+      n06,
+      _LMMT,
+      0,
+      () => ListMessageMoveTasksRequest$,
+      () => ListMessageMoveTasksResult$
+    ];
+    var ListQueues$ = [
+      9,
+      n06,
+      _LQ,
+      0,
+      () => ListQueuesRequest$,
+      () => ListQueuesResult$
+    ];
+    var ListQueueTags$ = [
+      9,
+      n06,
+      _LQT,
+      0,
+      () => ListQueueTagsRequest$,
+      () => ListQueueTagsResult$
+    ];
+    var PurgeQueue$ = [
+      9,
+      n06,
+      _PQ,
+      0,
+      () => PurgeQueueRequest$,
+      () => __Unit
+    ];
+    var ReceiveMessage$ = [
+      9,
+      n06,
+      _RM,
+      0,
+      () => ReceiveMessageRequest$,
+      () => ReceiveMessageResult$
+    ];
+    var RemovePermission$ = [
+      9,
+      n06,
+      _RP,
+      0,
+      () => RemovePermissionRequest$,
+      () => __Unit
+    ];
+    var SendMessage$ = [
+      9,
+      n06,
+      _SM,
+      0,
+      () => SendMessageRequest$,
+      () => SendMessageResult$
+    ];
+    var SendMessageBatch$ = [
+      9,
+      n06,
+      _SMB,
+      0,
+      () => SendMessageBatchRequest$,
+      () => SendMessageBatchResult$
+    ];
+    var SetQueueAttributes$ = [
+      9,
+      n06,
+      _SQA,
+      0,
+      () => SetQueueAttributesRequest$,
+      () => __Unit
+    ];
+    var StartMessageMoveTask$ = [
+      9,
+      n06,
+      _SMMT,
+      0,
+      () => StartMessageMoveTaskRequest$,
+      () => StartMessageMoveTaskResult$
+    ];
+    var TagQueue$ = [
+      9,
+      n06,
+      _TQ,
+      0,
+      () => TagQueueRequest$,
+      () => __Unit
+    ];
+    var UntagQueue$ = [
+      9,
+      n06,
+      _UQ,
+      0,
+      () => UntagQueueRequest$,
+      () => __Unit
+    ];
+    var getRuntimeConfig$1 = (config2) => {
+      return {
+        apiVersion: "2012-11-05",
+        base64Decoder: config2?.base64Decoder ?? fromBase642,
+        base64Encoder: config2?.base64Encoder ?? toBase643,
+        disableHostPrefix: config2?.disableHostPrefix ?? false,
+        endpointProvider: config2?.endpointProvider ?? defaultEndpointResolver6,
+        extensions: config2?.extensions ?? [],
+        httpAuthSchemeProvider: config2?.httpAuthSchemeProvider ?? defaultSQSHttpAuthSchemeProvider,
+        httpAuthSchemes: config2?.httpAuthSchemes ?? [
+          {
+            schemeId: "aws.auth#sigv4",
+            identityProvider: (ipc) => ipc.getIdentityProvider("aws.auth#sigv4"),
+            signer: new AwsSdkSigV4Signer2()
+          }
+        ],
+        logger: config2?.logger ?? new NoOpLogger2(),
+        md5: config2?.md5 ?? Md5,
+        protocol: config2?.protocol ?? AwsJson1_0Protocol2,
+        protocolSettings: config2?.protocolSettings ?? {
+          defaultNamespace: "com.amazonaws.sqs",
+          errorTypeRegistries: errorTypeRegistries6,
+          version: "2012-11-05",
+          serviceTarget: "AmazonSQS",
+          awsQueryCompatible: true
+        },
+        serviceId: config2?.serviceId ?? "SQS",
+        sha256: config2?.sha256 ?? Sha256,
+        urlParser: config2?.urlParser ?? parseUrl2,
+        utf8Decoder: config2?.utf8Decoder ?? fromUtf83,
+        utf8Encoder: config2?.utf8Encoder ?? toUtf83
+      };
+    };
+    var getRuntimeConfig11 = (config2) => {
+      emitWarningIfUnsupportedVersion3(process.version);
+      const defaultsMode = resolveDefaultsModeConfig2(config2);
+      const defaultConfigProvider = () => defaultsMode().then(loadConfigsForDefaultMode2);
+      const clientSharedValues = getRuntimeConfig$1(config2);
+      emitWarningIfUnsupportedVersion$1(process.version);
+      const loaderConfig = {
+        profile: config2?.profile,
+        logger: clientSharedValues.logger
+      };
+      return {
+        ...clientSharedValues,
+        ...config2,
+        runtime: "node",
+        defaultsMode,
+        authSchemePreference: config2?.authSchemePreference ?? loadConfig2(NODE_AUTH_SCHEME_PREFERENCE_OPTIONS2, loaderConfig),
+        bodyLengthChecker: config2?.bodyLengthChecker ?? calculateBodyLength2,
+        credentialDefaultProvider: config2?.credentialDefaultProvider ?? defaultProvider,
+        defaultSocketTimeout: getDefaultSocketTimeout2(config2?.requestHandler, 9e5),
+        defaultUserAgentProvider: config2?.defaultUserAgentProvider ?? createDefaultUserAgentProvider2({ serviceId: clientSharedValues.serviceId, clientVersion: packageInfo.version }),
+        maxAttempts: config2?.maxAttempts ?? loadConfig2(NODE_MAX_ATTEMPT_CONFIG_OPTIONS2, config2),
+        region: config2?.region ?? loadConfig2(NODE_REGION_CONFIG_OPTIONS2, { ...NODE_REGION_CONFIG_FILE_OPTIONS2, ...loaderConfig }),
+        requestHandler: NodeHttpHandler.create(config2?.requestHandler ?? defaultConfigProvider),
+        retryMode: config2?.retryMode ?? loadConfig2({
+          ...NODE_RETRY_MODE_CONFIG_OPTIONS2,
+          default: async () => (await defaultConfigProvider()).retryMode || DEFAULT_RETRY_MODE2
+        }, config2),
+        streamCollector: config2?.streamCollector ?? streamCollector8,
+        useDualstackEndpoint: config2?.useDualstackEndpoint ?? loadConfig2(NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS2, loaderConfig),
+        useFipsEndpoint: config2?.useFipsEndpoint ?? loadConfig2(NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS2, loaderConfig),
+        userAgentAppId: config2?.userAgentAppId ?? loadConfig2(NODE_APP_ID_CONFIG_OPTIONS2, loaderConfig)
+      };
+    };
+    var getHttpAuthExtensionConfiguration6 = (runtimeConfig) => {
+      const _httpAuthSchemes = runtimeConfig.httpAuthSchemes;
+      let _httpAuthSchemeProvider = runtimeConfig.httpAuthSchemeProvider;
+      let _credentials = runtimeConfig.credentials;
+      return {
+        setHttpAuthScheme(httpAuthScheme) {
+          const index = _httpAuthSchemes.findIndex((scheme) => scheme.schemeId === httpAuthScheme.schemeId);
+          if (index === -1) {
+            _httpAuthSchemes.push(httpAuthScheme);
+          } else {
+            _httpAuthSchemes.splice(index, 1, httpAuthScheme);
+          }
+        },
+        httpAuthSchemes() {
+          return _httpAuthSchemes;
+        },
+        setHttpAuthSchemeProvider(httpAuthSchemeProvider) {
+          _httpAuthSchemeProvider = httpAuthSchemeProvider;
+        },
+        httpAuthSchemeProvider() {
+          return _httpAuthSchemeProvider;
+        },
+        setCredentials(credentials) {
+          _credentials = credentials;
+        },
+        credentials() {
+          return _credentials;
+        }
+      };
+    };
+    var resolveHttpAuthRuntimeConfig6 = (config2) => {
+      return {
+        httpAuthSchemes: config2.httpAuthSchemes(),
+        httpAuthSchemeProvider: config2.httpAuthSchemeProvider(),
+        credentials: config2.credentials()
+      };
+    };
+    var resolveRuntimeExtensions6 = (runtimeConfig, extensions) => {
+      const extensionConfiguration = Object.assign(getAwsRegionExtensionConfiguration2(runtimeConfig), getDefaultExtensionConfiguration2(runtimeConfig), getHttpHandlerExtensionConfiguration2(runtimeConfig), getHttpAuthExtensionConfiguration6(runtimeConfig));
+      extensions.forEach((extension) => extension.configure(extensionConfiguration));
+      return Object.assign(runtimeConfig, resolveAwsRegionExtensionConfiguration2(extensionConfiguration), resolveDefaultRuntimeConfig2(extensionConfiguration), resolveHttpHandlerRuntimeConfig2(extensionConfiguration), resolveHttpAuthRuntimeConfig6(extensionConfiguration));
+    };
+    var SQSClient = class extends Client2 {
+      config;
+      constructor(...[configuration]) {
+        const _config_0 = getRuntimeConfig11(configuration || {});
+        super(_config_0);
+        this.initConfig = _config_0;
+        const _config_1 = resolveClientEndpointParameters6(_config_0);
+        const _config_2 = resolveUserAgentConfig2(_config_1);
+        const _config_3 = resolveRetryConfig2(_config_2);
+        const _config_4 = resolveRegionConfig2(_config_3);
+        const _config_5 = resolveHostHeaderConfig2(_config_4);
+        const _config_6 = resolveEndpointConfig2(_config_5);
+        const _config_7 = resolveQueueUrlConfig(_config_6);
+        const _config_8 = resolveHttpAuthSchemeConfig6(_config_7);
+        const _config_9 = resolveRuntimeExtensions6(_config_8, configuration?.extensions || []);
+        this.config = _config_9;
+        this.middlewareStack.use(getSchemaSerdePlugin2(this.config));
+        this.middlewareStack.use(getUserAgentPlugin2(this.config));
+        this.middlewareStack.use(getRetryPlugin2(this.config));
+        this.middlewareStack.use(getContentLengthPlugin2(this.config));
+        this.middlewareStack.use(getHostHeaderPlugin2(this.config));
+        this.middlewareStack.use(getLoggerPlugin2(this.config));
+        this.middlewareStack.use(getRecursionDetectionPlugin2(this.config));
+        this.middlewareStack.use(getQueueUrlPlugin(this.config));
+        this.middlewareStack.use(getHttpAuthSchemeEndpointRuleSetPlugin2(this.config, {
+          httpAuthSchemeParametersProvider: defaultSQSHttpAuthSchemeParametersProvider,
+          identityProviderConfigProvider: async (config2) => new DefaultIdentityProviderConfig2({
+            "aws.auth#sigv4": config2.credentials
+          })
+        }));
+        this.middlewareStack.use(getHttpSigningPlugin2(this.config));
+      }
+      destroy() {
+        super.destroy();
+      }
+    };
+    var command6 = makeBuilder2(commonParams6, "AmazonSQS", "SQSClient", getEndpointPlugin2);
+    var _ep06 = {};
+    var _mw06 = (Command3, cs, config2, o3) => [];
+    var _mw1 = (Command3, cs, config2, o3) => [
+      getReceiveMessagePlugin(config2),
+      getLongPollPlugin2(config2)
+    ];
+    var _mw2 = (Command3, cs, config2, o3) => [
+      getSendMessageBatchPlugin(config2)
+    ];
+    var _mw3 = (Command3, cs, config2, o3) => [
+      getSendMessagePlugin(config2)
+    ];
+    var AddPermissionCommand = class extends command6(_ep06, _mw06, "AddPermission", AddPermission$) {
+    };
+    var CancelMessageMoveTaskCommand = class extends command6(_ep06, _mw06, "CancelMessageMoveTask", CancelMessageMoveTask$) {
+    };
+    var ChangeMessageVisibilityBatchCommand = class extends command6(_ep06, _mw06, "ChangeMessageVisibilityBatch", ChangeMessageVisibilityBatch$) {
+    };
+    var ChangeMessageVisibilityCommand = class extends command6(_ep06, _mw06, "ChangeMessageVisibility", ChangeMessageVisibility$) {
+    };
+    var CreateQueueCommand = class extends command6(_ep06, _mw06, "CreateQueue", CreateQueue$) {
+    };
+    var DeleteMessageBatchCommand = class extends command6(_ep06, _mw06, "DeleteMessageBatch", DeleteMessageBatch$) {
+    };
+    var DeleteMessageCommand = class extends command6(_ep06, _mw06, "DeleteMessage", DeleteMessage$) {
+    };
+    var DeleteQueueCommand = class extends command6(_ep06, _mw06, "DeleteQueue", DeleteQueue$) {
+    };
+    var GetQueueAttributesCommand = class extends command6(_ep06, _mw06, "GetQueueAttributes", GetQueueAttributes$) {
+    };
+    var GetQueueUrlCommand = class extends command6(_ep06, _mw06, "GetQueueUrl", GetQueueUrl$) {
+    };
+    var ListDeadLetterSourceQueuesCommand = class extends command6(_ep06, _mw06, "ListDeadLetterSourceQueues", ListDeadLetterSourceQueues$) {
+    };
+    var ListMessageMoveTasksCommand = class extends command6(_ep06, _mw06, "ListMessageMoveTasks", ListMessageMoveTasks$) {
+    };
+    var ListQueuesCommand = class extends command6(_ep06, _mw06, "ListQueues", ListQueues$) {
+    };
+    var ListQueueTagsCommand = class extends command6(_ep06, _mw06, "ListQueueTags", ListQueueTags$) {
+    };
+    var PurgeQueueCommand = class extends command6(_ep06, _mw06, "PurgeQueue", PurgeQueue$) {
+    };
+    var ReceiveMessageCommand = class extends command6(_ep06, _mw1, "ReceiveMessage", ReceiveMessage$) {
+    };
+    var RemovePermissionCommand = class extends command6(_ep06, _mw06, "RemovePermission", RemovePermission$) {
+    };
+    var SendMessageBatchCommand = class extends command6(_ep06, _mw2, "SendMessageBatch", SendMessageBatch$) {
+    };
+    var SendMessageCommand = class extends command6(_ep06, _mw3, "SendMessage", SendMessage$) {
+    };
+    var SetQueueAttributesCommand = class extends command6(_ep06, _mw06, "SetQueueAttributes", SetQueueAttributes$) {
+    };
+    var StartMessageMoveTaskCommand = class extends command6(_ep06, _mw06, "StartMessageMoveTask", StartMessageMoveTask$) {
+    };
+    var TagQueueCommand = class extends command6(_ep06, _mw06, "TagQueue", TagQueue$) {
+    };
+    var UntagQueueCommand = class extends command6(_ep06, _mw06, "UntagQueue", UntagQueue$) {
+    };
+    var paginateListDeadLetterSourceQueues = createPaginator2(SQSClient, ListDeadLetterSourceQueuesCommand, "NextToken", "NextToken", "MaxResults");
+    var paginateListQueues = createPaginator2(SQSClient, ListQueuesCommand, "NextToken", "NextToken", "MaxResults");
+    var commands6 = {
+      AddPermissionCommand,
+      CancelMessageMoveTaskCommand,
+      ChangeMessageVisibilityCommand,
+      ChangeMessageVisibilityBatchCommand,
+      CreateQueueCommand,
+      DeleteMessageCommand,
+      DeleteMessageBatchCommand,
+      DeleteQueueCommand,
+      GetQueueAttributesCommand,
+      GetQueueUrlCommand,
+      ListDeadLetterSourceQueuesCommand,
+      ListMessageMoveTasksCommand,
+      ListQueuesCommand,
+      ListQueueTagsCommand,
+      PurgeQueueCommand,
+      ReceiveMessageCommand,
+      RemovePermissionCommand,
+      SendMessageCommand,
+      SendMessageBatchCommand,
+      SetQueueAttributesCommand,
+      StartMessageMoveTaskCommand,
+      TagQueueCommand,
+      UntagQueueCommand
+    };
+    var paginators = {
+      paginateListDeadLetterSourceQueues,
+      paginateListQueues
+    };
+    var SQS = class extends SQSClient {
+    };
+    createAggregatedClient2(commands6, SQS, { paginators });
+    var QueueAttributeName = {
+      All: "All",
+      ApproximateNumberOfMessages: "ApproximateNumberOfMessages",
+      ApproximateNumberOfMessagesDelayed: "ApproximateNumberOfMessagesDelayed",
+      ApproximateNumberOfMessagesNotVisible: "ApproximateNumberOfMessagesNotVisible",
+      ContentBasedDeduplication: "ContentBasedDeduplication",
+      CreatedTimestamp: "CreatedTimestamp",
+      DeduplicationScope: "DeduplicationScope",
+      DelaySeconds: "DelaySeconds",
+      FifoQueue: "FifoQueue",
+      FifoThroughputLimit: "FifoThroughputLimit",
+      KmsDataKeyReusePeriodSeconds: "KmsDataKeyReusePeriodSeconds",
+      KmsMasterKeyId: "KmsMasterKeyId",
+      LastModifiedTimestamp: "LastModifiedTimestamp",
+      MaximumMessageSize: "MaximumMessageSize",
+      MessageRetentionPeriod: "MessageRetentionPeriod",
+      Policy: "Policy",
+      QueueArn: "QueueArn",
+      ReceiveMessageWaitTimeSeconds: "ReceiveMessageWaitTimeSeconds",
+      RedriveAllowPolicy: "RedriveAllowPolicy",
+      RedrivePolicy: "RedrivePolicy",
+      SqsManagedSseEnabled: "SqsManagedSseEnabled",
+      VisibilityTimeout: "VisibilityTimeout"
+    };
+    var MessageSystemAttributeName = {
+      AWSTraceHeader: "AWSTraceHeader",
+      All: "All",
+      ApproximateFirstReceiveTimestamp: "ApproximateFirstReceiveTimestamp",
+      ApproximateReceiveCount: "ApproximateReceiveCount",
+      DeadLetterQueueSourceArn: "DeadLetterQueueSourceArn",
+      MessageDeduplicationId: "MessageDeduplicationId",
+      MessageGroupId: "MessageGroupId",
+      SenderId: "SenderId",
+      SentTimestamp: "SentTimestamp",
+      SequenceNumber: "SequenceNumber"
+    };
+    var MessageSystemAttributeNameForSends = {
+      AWSTraceHeader: "AWSTraceHeader"
+    };
+    exports.AddPermission$ = AddPermission$;
+    exports.AddPermissionCommand = AddPermissionCommand;
+    exports.AddPermissionRequest$ = AddPermissionRequest$;
+    exports.BatchEntryIdsNotDistinct = BatchEntryIdsNotDistinct;
+    exports.BatchEntryIdsNotDistinct$ = BatchEntryIdsNotDistinct$;
+    exports.BatchRequestTooLong = BatchRequestTooLong;
+    exports.BatchRequestTooLong$ = BatchRequestTooLong$;
+    exports.BatchResultErrorEntry$ = BatchResultErrorEntry$;
+    exports.CancelMessageMoveTask$ = CancelMessageMoveTask$;
+    exports.CancelMessageMoveTaskCommand = CancelMessageMoveTaskCommand;
+    exports.CancelMessageMoveTaskRequest$ = CancelMessageMoveTaskRequest$;
+    exports.CancelMessageMoveTaskResult$ = CancelMessageMoveTaskResult$;
+    exports.ChangeMessageVisibility$ = ChangeMessageVisibility$;
+    exports.ChangeMessageVisibilityBatch$ = ChangeMessageVisibilityBatch$;
+    exports.ChangeMessageVisibilityBatchCommand = ChangeMessageVisibilityBatchCommand;
+    exports.ChangeMessageVisibilityBatchRequest$ = ChangeMessageVisibilityBatchRequest$;
+    exports.ChangeMessageVisibilityBatchRequestEntry$ = ChangeMessageVisibilityBatchRequestEntry$;
+    exports.ChangeMessageVisibilityBatchResult$ = ChangeMessageVisibilityBatchResult$;
+    exports.ChangeMessageVisibilityBatchResultEntry$ = ChangeMessageVisibilityBatchResultEntry$;
+    exports.ChangeMessageVisibilityCommand = ChangeMessageVisibilityCommand;
+    exports.ChangeMessageVisibilityRequest$ = ChangeMessageVisibilityRequest$;
+    exports.CreateQueue$ = CreateQueue$;
+    exports.CreateQueueCommand = CreateQueueCommand;
+    exports.CreateQueueRequest$ = CreateQueueRequest$;
+    exports.CreateQueueResult$ = CreateQueueResult$;
+    exports.DeleteMessage$ = DeleteMessage$;
+    exports.DeleteMessageBatch$ = DeleteMessageBatch$;
+    exports.DeleteMessageBatchCommand = DeleteMessageBatchCommand;
+    exports.DeleteMessageBatchRequest$ = DeleteMessageBatchRequest$;
+    exports.DeleteMessageBatchRequestEntry$ = DeleteMessageBatchRequestEntry$;
+    exports.DeleteMessageBatchResult$ = DeleteMessageBatchResult$;
+    exports.DeleteMessageBatchResultEntry$ = DeleteMessageBatchResultEntry$;
+    exports.DeleteMessageCommand = DeleteMessageCommand;
+    exports.DeleteMessageRequest$ = DeleteMessageRequest$;
+    exports.DeleteQueue$ = DeleteQueue$;
+    exports.DeleteQueueCommand = DeleteQueueCommand;
+    exports.DeleteQueueRequest$ = DeleteQueueRequest$;
+    exports.EmptyBatchRequest = EmptyBatchRequest;
+    exports.EmptyBatchRequest$ = EmptyBatchRequest$;
+    exports.GetQueueAttributes$ = GetQueueAttributes$;
+    exports.GetQueueAttributesCommand = GetQueueAttributesCommand;
+    exports.GetQueueAttributesRequest$ = GetQueueAttributesRequest$;
+    exports.GetQueueAttributesResult$ = GetQueueAttributesResult$;
+    exports.GetQueueUrl$ = GetQueueUrl$;
+    exports.GetQueueUrlCommand = GetQueueUrlCommand;
+    exports.GetQueueUrlRequest$ = GetQueueUrlRequest$;
+    exports.GetQueueUrlResult$ = GetQueueUrlResult$;
+    exports.InvalidAddress = InvalidAddress;
+    exports.InvalidAddress$ = InvalidAddress$;
+    exports.InvalidAttributeName = InvalidAttributeName;
+    exports.InvalidAttributeName$ = InvalidAttributeName$;
+    exports.InvalidAttributeValue = InvalidAttributeValue;
+    exports.InvalidAttributeValue$ = InvalidAttributeValue$;
+    exports.InvalidBatchEntryId = InvalidBatchEntryId;
+    exports.InvalidBatchEntryId$ = InvalidBatchEntryId$;
+    exports.InvalidIdFormat = InvalidIdFormat;
+    exports.InvalidIdFormat$ = InvalidIdFormat$;
+    exports.InvalidMessageContents = InvalidMessageContents;
+    exports.InvalidMessageContents$ = InvalidMessageContents$;
+    exports.InvalidSecurity = InvalidSecurity;
+    exports.InvalidSecurity$ = InvalidSecurity$;
+    exports.KmsAccessDenied = KmsAccessDenied;
+    exports.KmsAccessDenied$ = KmsAccessDenied$;
+    exports.KmsDisabled = KmsDisabled;
+    exports.KmsDisabled$ = KmsDisabled$;
+    exports.KmsInvalidKeyUsage = KmsInvalidKeyUsage;
+    exports.KmsInvalidKeyUsage$ = KmsInvalidKeyUsage$;
+    exports.KmsInvalidState = KmsInvalidState;
+    exports.KmsInvalidState$ = KmsInvalidState$;
+    exports.KmsNotFound = KmsNotFound;
+    exports.KmsNotFound$ = KmsNotFound$;
+    exports.KmsOptInRequired = KmsOptInRequired;
+    exports.KmsOptInRequired$ = KmsOptInRequired$;
+    exports.KmsThrottled = KmsThrottled;
+    exports.KmsThrottled$ = KmsThrottled$;
+    exports.ListDeadLetterSourceQueues$ = ListDeadLetterSourceQueues$;
+    exports.ListDeadLetterSourceQueuesCommand = ListDeadLetterSourceQueuesCommand;
+    exports.ListDeadLetterSourceQueuesRequest$ = ListDeadLetterSourceQueuesRequest$;
+    exports.ListDeadLetterSourceQueuesResult$ = ListDeadLetterSourceQueuesResult$;
+    exports.ListMessageMoveTasks$ = ListMessageMoveTasks$;
+    exports.ListMessageMoveTasksCommand = ListMessageMoveTasksCommand;
+    exports.ListMessageMoveTasksRequest$ = ListMessageMoveTasksRequest$;
+    exports.ListMessageMoveTasksResult$ = ListMessageMoveTasksResult$;
+    exports.ListMessageMoveTasksResultEntry$ = ListMessageMoveTasksResultEntry$;
+    exports.ListQueueTags$ = ListQueueTags$;
+    exports.ListQueueTagsCommand = ListQueueTagsCommand;
+    exports.ListQueueTagsRequest$ = ListQueueTagsRequest$;
+    exports.ListQueueTagsResult$ = ListQueueTagsResult$;
+    exports.ListQueues$ = ListQueues$;
+    exports.ListQueuesCommand = ListQueuesCommand;
+    exports.ListQueuesRequest$ = ListQueuesRequest$;
+    exports.ListQueuesResult$ = ListQueuesResult$;
+    exports.Message$ = Message$;
+    exports.MessageAttributeValue$ = MessageAttributeValue$;
+    exports.MessageNotInflight = MessageNotInflight;
+    exports.MessageNotInflight$ = MessageNotInflight$;
+    exports.MessageSystemAttributeName = MessageSystemAttributeName;
+    exports.MessageSystemAttributeNameForSends = MessageSystemAttributeNameForSends;
+    exports.MessageSystemAttributeValue$ = MessageSystemAttributeValue$;
+    exports.OverLimit = OverLimit;
+    exports.OverLimit$ = OverLimit$;
+    exports.PurgeQueue$ = PurgeQueue$;
+    exports.PurgeQueueCommand = PurgeQueueCommand;
+    exports.PurgeQueueInProgress = PurgeQueueInProgress;
+    exports.PurgeQueueInProgress$ = PurgeQueueInProgress$;
+    exports.PurgeQueueRequest$ = PurgeQueueRequest$;
+    exports.QueueAttributeName = QueueAttributeName;
+    exports.QueueDeletedRecently = QueueDeletedRecently;
+    exports.QueueDeletedRecently$ = QueueDeletedRecently$;
+    exports.QueueDoesNotExist = QueueDoesNotExist;
+    exports.QueueDoesNotExist$ = QueueDoesNotExist$;
+    exports.QueueNameExists = QueueNameExists;
+    exports.QueueNameExists$ = QueueNameExists$;
+    exports.ReceiptHandleIsInvalid = ReceiptHandleIsInvalid;
+    exports.ReceiptHandleIsInvalid$ = ReceiptHandleIsInvalid$;
+    exports.ReceiveMessage$ = ReceiveMessage$;
+    exports.ReceiveMessageCommand = ReceiveMessageCommand;
+    exports.ReceiveMessageRequest$ = ReceiveMessageRequest$;
+    exports.ReceiveMessageResult$ = ReceiveMessageResult$;
+    exports.RemovePermission$ = RemovePermission$;
+    exports.RemovePermissionCommand = RemovePermissionCommand;
+    exports.RemovePermissionRequest$ = RemovePermissionRequest$;
+    exports.RequestThrottled = RequestThrottled;
+    exports.RequestThrottled$ = RequestThrottled$;
+    exports.ResourceNotFoundException = ResourceNotFoundException3;
+    exports.ResourceNotFoundException$ = ResourceNotFoundException$3;
+    exports.SQS = SQS;
+    exports.SQSClient = SQSClient;
+    exports.SQSServiceException = SQSServiceException;
+    exports.SQSServiceException$ = SQSServiceException$;
+    exports.SendMessage$ = SendMessage$;
+    exports.SendMessageBatch$ = SendMessageBatch$;
+    exports.SendMessageBatchCommand = SendMessageBatchCommand;
+    exports.SendMessageBatchRequest$ = SendMessageBatchRequest$;
+    exports.SendMessageBatchRequestEntry$ = SendMessageBatchRequestEntry$;
+    exports.SendMessageBatchResult$ = SendMessageBatchResult$;
+    exports.SendMessageBatchResultEntry$ = SendMessageBatchResultEntry$;
+    exports.SendMessageCommand = SendMessageCommand;
+    exports.SendMessageRequest$ = SendMessageRequest$;
+    exports.SendMessageResult$ = SendMessageResult$;
+    exports.SetQueueAttributes$ = SetQueueAttributes$;
+    exports.SetQueueAttributesCommand = SetQueueAttributesCommand;
+    exports.SetQueueAttributesRequest$ = SetQueueAttributesRequest$;
+    exports.StartMessageMoveTask$ = StartMessageMoveTask$;
+    exports.StartMessageMoveTaskCommand = StartMessageMoveTaskCommand;
+    exports.StartMessageMoveTaskRequest$ = StartMessageMoveTaskRequest$;
+    exports.StartMessageMoveTaskResult$ = StartMessageMoveTaskResult$;
+    exports.TagQueue$ = TagQueue$;
+    exports.TagQueueCommand = TagQueueCommand;
+    exports.TagQueueRequest$ = TagQueueRequest$;
+    exports.TooManyEntriesInBatchRequest = TooManyEntriesInBatchRequest;
+    exports.TooManyEntriesInBatchRequest$ = TooManyEntriesInBatchRequest$;
+    exports.UnsupportedOperation = UnsupportedOperation;
+    exports.UnsupportedOperation$ = UnsupportedOperation$;
+    exports.UntagQueue$ = UntagQueue$;
+    exports.UntagQueueCommand = UntagQueueCommand;
+    exports.UntagQueueRequest$ = UntagQueueRequest$;
+    exports.errorTypeRegistries = errorTypeRegistries6;
+    exports.paginateListDeadLetterSourceQueues = paginateListDeadLetterSourceQueues;
+    exports.paginateListQueues = paginateListQueues;
+  }
+});
+
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
 
@@ -71192,6 +73556,7 @@ var INPUTS = {
   githubApiUrl: def({ name: "github-api-url", description: "GitHub REST API base; default GITHUB_API_URL, else https://api.github.com.", default: "", parse: url }),
   webhookUrl: def({ name: "webhook-url", description: "After a push, POST `{revision}` here (the agent's webhook) so it syncs at once.", default: "", parse: url }),
   webhookToken: def({ name: "webhook-token", description: "HMAC secret of the agent's slipway receiver: the call to webhook-url is signed with it (X-Slipway-Signature, X-Slipway-Timestamp); the secret is never sent.", default: "", secret: true, parse: secretText }),
+  notifyQueueUrl: def({ name: "notify-queue-url", description: "After a push, send `{branch, revision, commit}` to this Amazon SQS queue (the agent's sqs trigger) so it syncs at once; AWS credentials from the runner's chain.", default: "", parse: url }),
   maxAttempts: def({ name: "max-attempts", description: "Push attempts when other pipelines push to the branch at the same time.", default: "10", parse: positiveInt }),
   dryRun: def({ name: "dry-run", description: "Do everything except push the image and the commit; report the changes that would be made.", default: "false", flag: true, parse: bool }),
   waitForRollout: def({ name: "wait-for-rollout", description: "After the push, wait until the agent reports the manifest commit applied and healthy on every sync that covers the changed files (not in pull-request mode).", default: "false", parse: bool }),
@@ -87835,6 +90200,20 @@ async function pokeWebhook(options) {
   if (!res.ok) throw new SlipwayError("input webhook-url", `${options.url} answered ${res.status} ${res.statusText}`);
   return res.status;
 }
+async function notifyQueue(options) {
+  const { SQSClient, SendMessageCommand } = await Promise.resolve().then(() => __toESM(require_dist_cjs21(), 1));
+  const region = /^https:\/\/sqs\.([a-z0-9-]+)\.amazonaws\.com/.exec(options.queueUrl)?.[1];
+  const client = new SQSClient(region ? { region } : {});
+  try {
+    const body = JSON.stringify({ branch: options.branch, revision: `${options.branch}@sha1:${options.commit}`, commit: options.commit });
+    const out = await client.send(new SendMessageCommand({ QueueUrl: options.queueUrl, MessageBody: body }), { abortSignal: options.signal ?? AbortSignal.timeout(3e4) });
+    return out.MessageId ?? "";
+  } catch (err) {
+    throw new SlipwayError("input notify-queue-url", `cannot send to ${options.queueUrl}`, { cause: err });
+  } finally {
+    client.destroy();
+  }
+}
 
 // action/rollout-history.ts
 import { mkdtemp as mkdtemp6, rm as rm7 } from "node:fs/promises";
@@ -88229,6 +90608,12 @@ ${u.changes.map((c6) => `- \`${c6.file}:${c6.line}\` ${c6.oldValue} \u2192 ${c6.
         const u = update;
         await pokeWebhook({ url: i6.webhookUrl, secret: i6.webhookToken || void 0, branch: u.pushBranch, commit: u.commit ?? "", signal }).then(
           (status) => log.info(`agent webhook answered ${status}`),
+          (err) => log.warn(errorMessage(err))
+        );
+      }
+      if (update.commit && i6.notifyQueueUrl && !i6.pullRequest) {
+        await notifyQueue({ queueUrl: i6.notifyQueueUrl, branch: update.pushBranch, commit: update.commit, signal }).then(
+          (id) => log.info(`agent queue notified (message ${id})`),
           (err) => log.warn(errorMessage(err))
         );
       }

@@ -11,6 +11,7 @@ import type { LogLevel } from "../../core/log.ts";
 import { defaultAgentNamespace } from "../../core/well-known.ts";
 import { parseCodeCommitUrl } from "../../core/git/codecommit-url.ts";
 import { receiversSchema } from "../receivers/receiver-config.ts";
+import { sqsConfigSchema } from "../triggers/sqs-trigger.ts";
 
 const logLevels: readonly LogLevel[] = ["debug", "info", "warn", "error"];
 const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -232,6 +233,8 @@ export const agentConfigSchema = mapping({
     .transform((l) => l ?? []),
   /** Webhook receivers on their own port (agent/receivers/receiver-config.ts). Default: none. */
   receivers: receiversSchema,
+  /** An SQS queue the leader long-polls for pushes (agent/triggers/sqs-trigger.ts). Default: none. */
+  sqs: sqsConfigSchema,
 }).transform((c) => ({
   ...c,
   sources: c.sources.map((s): SourceConfig => {

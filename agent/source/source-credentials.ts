@@ -99,12 +99,49 @@ export function authFromSecret(subject: string, data: Record<string, string>, ur
   throw new SlipwayError(subject, `needs "username" and "password", or "bearerToken", for ${url} (has: ${Object.keys(data).sort().join(", ") || "nothing"})`);
 }
 
+/** What {@link createAwsCredentials} returns: credentials, cached between calls. */
+export type AwsCredentials = () => Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken?: string; expiration?: Date }>;
+
+/**
+ * The AWS SDK's default chain (environment, EKS Pod Identity's container-credentials endpoint,
+ * IRSA's web-identity token file through STS AssumeRoleWithWebIdentity, …), memoized: temporary
+ * credentials are reused until five minutes before they expire, then fetched again, instead of on
+ * every fetch of every source.
+ */
+export async function createAwsCredentials(): Promise<AwsCredentials> {
+  // Loaded only for CodeCommit sources: the AWS SDK costs memory an agent without one should not pay.
+  const { fromNodeProviderChain } = await import("@aws-sdk/credential-providers");
+  const chain = fromNodeProviderChain();
+  let cached: Awaited<ReturnType<AwsCredentials>> | undefined;
+  let pending: Promise<Awaited<ReturnType<AwsCredentials>>> | undefined;
+  return async () => {
+    if (cached && (!cached.expiration || cached.expiration.getTime() - Date.now() > 5 * 60_000)) return cached;
+    // The SDK's own cache may hold on to credentials this close to expiry: ask past it.
+    pending ??= chain(cached ? { forceRefresh: true } : undefined).then(
+      (c) => {
+        registerSecret(c.secretAccessKey);
+        registerSecret(c.sessionToken);
+        cached = c;
+        pending = undefined;
+        return c;
+      },
+      (err: unknown) => {
+        pending = undefined;
+        throw err;
+      },
+    );
+    return pending;
+  };
+}
+
+let sharedAwsCredentials: Promise<AwsCredentials> | undefined;
+
 /** Resolves how `source` authenticates: its Secret, the AWS credential chain (provider aws), or nothing. */
 export async function resolveSourceAuth(source: SourceConfig, secrets: SecretReader | undefined, signal?: AbortSignal): Promise<SourceAuth> {
   if (source.provider === "aws") {
-    // Loaded only for CodeCommit sources: the AWS SDK costs memory an agent without one should not pay.
-    const { fromNodeProviderChain } = await import("@aws-sdk/credential-providers");
-    return { kind: "codecommit", credentials: fromNodeProviderChain() };
+    // One chain for the process: its credentials are shared by every CodeCommit source.
+    sharedAwsCredentials ??= createAwsCredentials();
+    return { kind: "codecommit", credentials: await sharedAwsCredentials };
   }
   if (!source.secretRef) return { kind: "none" };
   if (!secrets) throw new SlipwayError(`sources ${source.name}`, `secretRef ${source.secretRef.name} needs the cluster or --secrets-dir`);

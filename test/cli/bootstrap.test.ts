@@ -45,7 +45,7 @@ test("prints the install: config for the repository, IRSA annotation, agent imag
   assert.equal(r.code, 0, r.stderr);
   const docs = r.stdout.split(/^---$/m).map((d) => parse(d) as { kind: string; metadata: { name: string; annotations?: Record<string, string> }; data?: Record<string, string>; spec?: { template: { spec: { containers: { image: string }[] } } } });
   const kinds = docs.map((d) => d.kind).sort();
-  assert.deepEqual(kinds, ["ClusterRole", "ClusterRoleBinding", "ConfigMap", "Deployment", "Namespace", "Service", "ServiceAccount"]);
+  assert.deepEqual(kinds, ["ClusterRole", "ClusterRoleBinding", "ConfigMap", "Deployment", "Namespace", "PodDisruptionBudget", "Service", "Service", "ServiceAccount"]);
   const sa = docs.find((d) => d.kind === "ServiceAccount");
   assert.equal(sa?.metadata.annotations?.["eks.amazonaws.com/role-arn"], "arn:aws:iam::123456789012:role/slipway");
   const cm = docs.find((d) => d.kind === "ConfigMap");
@@ -83,7 +83,7 @@ test("--apply installs the agent with a git Secret and waits until it is availab
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, new RegExp(`Deployment/${ns}/slipway-agent created`));
   assert.ok(!r.stderr.includes(password) && !r.stdout.includes(password), "the password was printed");
-  assert.equal(await kubectl(env, ["get", "deployment", "slipway-agent", "-n", ns, "-o", "jsonpath={.status.availableReplicas}"]), "1");
+  assert.equal(await kubectl(env, ["get", "deployment", "slipway-agent", "-n", ns, "-o", "jsonpath={.status.availableReplicas}"]), "2", "both replicas of deploy/");
   const user = await kubectl(env, ["get", "secret", "slipway-git-credentials", "-n", ns, "-o", "jsonpath={.data.username}"]);
   assert.equal(Buffer.from(user, "base64").toString(), "robot");
   // A second run changes nothing.
