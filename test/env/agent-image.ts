@@ -12,6 +12,9 @@
  *   with its own CA); it never reaches the agent image, whose last stage starts from the base.
  * - Kustomize: the kustomize binary built once from the Go module proxy, imported alone at
  *   /app/kustomize as the upstream image has it.
+ * - Helm and SOPS: the pinned binaries test/env/go-tools.ts builds from the Go module proxy for
+ *   the Helm and SOPS tests, each imported alone where the upstream images keep it
+ *   (/usr/bin/helm, /usr/local/bin/sops).
  *
  * Each is cached outside the repository in `~/.cache/slipway/image/`, keyed by its inputs (suite,
  * packages, Node and npm versions, this file's recipe version), and imported into the engine only
@@ -26,6 +29,7 @@ import { SlipwayError } from "../../core/errors.ts";
 import { run } from "../../core/exec.ts";
 import { ensureDebianPackages, findProgram } from "./apt.ts";
 import { withLock } from "./lock.ts";
+import { ensureGoTool, helmTool, sopsTool, type GoTool } from "./go-tools.ts";
 
 /** The tag `npm run image` and the image tests build. */
 export const agentImageTag = "slipway-agent:dev";
@@ -156,6 +160,25 @@ export interface AgentImageBases {
   base: string;
   buildBase: string;
   kustomizeImage: string;
+  helmImage: string;
+  sopsImage: string;
+}
+
+/** Imports the binary of `tool` alone, at `inImage`, as the image `tag` (when the engine lacks it). */
+async function ensureToolImage(docker: Docker, cacheDir: string, tool: GoTool, inImage: string, tag: string, options: AgentImageOptions, signal: AbortSignal): Promise<void> {
+  if (await docker.has(tag)) return;
+  const bin = await ensureGoTool(tool, { signal });
+  const ctx = path.join(cacheDir, `${tool.name}-image.${process.pid}`);
+  const target = path.join(ctx, inImage);
+  mkdirSync(path.dirname(target), { recursive: true });
+  copyFileSync(bin, target);
+  chmodSync(target, 0o755);
+  const tar = path.join(cacheDir, `${tool.name}-image.${process.pid}.tar`);
+  await run("tar", ["--numeric-owner", "-C", ctx, "-cf", tar, inImage.replace(/^\//, "").split("/")[0] ?? "."], { signal });
+  options.log?.(`docker import ${tag}`);
+  await docker(["import", tar, tag]);
+  rmSync(ctx, { recursive: true, force: true });
+  rmSync(tar, { force: true });
 }
 
 /** Makes sure the three base images are in the engine (built or imported from the cache when missing). */
@@ -170,6 +193,8 @@ export async function ensureAgentImageBases(options: AgentImageOptions): Promise
   const hostCaText = hostCa ? readFileSync(hostCa) : Buffer.alloc(0);
   const buildBase = `slipway-build-base:${key({ baseKey, npmVersion, recipe, ca: createHash("sha256").update(hostCaText).digest("hex") })}`;
   const kustomizeImage = `slipway-kustomize:${kustomizeVersion}`;
+  const helmImage = `slipway-helm:${helmTool.version}`;
+  const sopsImage = `slipway-sops:${sopsTool.version}`;
   const signal = options.signal ?? AbortSignal.timeout(30 * 60_000);
   await withLock(path.join(cacheDir, ".lock"), signal, async () => {
     const dir = path.join(cacheDir, `base-${baseKey}`);
@@ -214,8 +239,10 @@ export async function ensureAgentImageBases(options: AgentImageOptions): Promise
       rmSync(ctx, { recursive: true, force: true });
       rmSync(tar, { force: true });
     }
+    await ensureToolImage(docker, cacheDir, helmTool, "/usr/bin/helm", helmImage, options, signal);
+    await ensureToolImage(docker, cacheDir, sopsTool, "/usr/local/bin/sops", sopsImage, options, signal);
   });
-  return { base, buildBase, kustomizeImage };
+  return { base, buildBase, kustomizeImage, helmImage, sopsImage };
 }
 
 /**
@@ -241,6 +268,10 @@ export async function ensureAgentImage(options: AgentImageOptions): Promise<stri
       `BUILD_BASE=${bases.buildBase}`,
       "--build-arg",
       `KUSTOMIZE_IMAGE=${bases.kustomizeImage}`,
+      "--build-arg",
+      `HELM_IMAGE=${bases.helmImage}`,
+      "--build-arg",
+      `SOPS_IMAGE=${bases.sopsImage}`,
       "-t",
       tag,
       options.repoRoot,

@@ -118,6 +118,9 @@ syncs:
   const pid1 = inspect[0]?.State.Pid ?? 0;
   assert.equal(readFileSync(`/proc/${pid1}/comm`, "utf8").trim(), "tini");
   assert.match(readFileSync(`/proc/${pid1}/status`, "utf8"), /^Uid:\s+65532\s/m);
+  // The programs HelmRelease, kustomize's helmCharts and SOPS decryption run are in the image.
+  assert.match((await docker(["exec", name, "helm", "version", "--short"])).stdout, /^v3\.21\.4/);
+  assert.match((await docker(["exec", name, "sops", "--version", "--disable-version-check"])).stdout, /3\.13\.3/);
   const write = await docker(["exec", name, "sh", "-c", "touch /app/x 2>&1; echo rc=$?"], [0, 1]);
   assert.match(write.stdout, /Read-only file system[\s\S]*rc=1/);
 
