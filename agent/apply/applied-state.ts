@@ -12,6 +12,7 @@
  * (which every write changes). Only two short digests are kept per object, never the object.
  */
 import { createHash } from "node:crypto";
+import { applyFieldManager, takeoverFieldManagers } from "../../core/well-known.ts";
 import { inventoryKey, type KubeObject } from "../kube/kube-object.ts";
 
 /**
@@ -61,23 +62,37 @@ export function liveFingerprint(live: KubeObject): string {
   return digest(`${m.uid ?? ""}\0${m.resourceVersion ?? ""}`);
 }
 
+/**
+ * What a watch judges drift by (agent/watch/member-watch.ts), looser than {@link liveFingerprint}
+ * so that controllers' writes (a Deployment's revision annotation, a new generation from an
+ * autoscaler on a field git does not set) wake nothing: the uid, the fields `fieldManager`'s
+ * apply owns (a hand edit of any of them moves its ownership away), and whether a manager whose
+ * fields the apply takes over (kubectl's) wrote the object.
+ */
+export function ownershipFingerprint(live: KubeObject, fieldManager: string = applyFieldManager): string {
+  const entries = live.metadata.managedFields ?? [];
+  const ours = entries.filter((e) => e.manager === fieldManager && e.operation === "Apply" && !e.subresource).map((e) => [e.apiVersion ?? "", e.fieldsV1 ?? {}]);
+  const handEdited = entries.some((e) => takeoverFieldManagers.includes(e.manager ?? "") && !e.subresource);
+  return digest(JSON.stringify([live.metadata.uid ?? "", ours, handEdited]));
+}
+
 /** Per-sync memory of what was last confirmed in sync; see the file header. */
 export class AppliedState {
   private readonly entries = new Map<string, string>();
 
   /** Whether `obj` (desired, digest `desired`) is known in sync with `live` as listed now. */
   unchanged(obj: KubeObject, desired: string, live: KubeObject): boolean {
-    return this.entries.get(inventoryKey(obj)) === `${desired}${liveFingerprint(live)}`;
+    return this.entries.get(inventoryKey(obj))?.slice(0, 2 * digestLength) === `${desired}${liveFingerprint(live)}`;
   }
 
-  /** Records that desired body `desired` of `obj` was confirmed in sync with `live` (the server's answer). */
-  record(obj: KubeObject, desired: string, live: KubeObject): void {
-    this.entries.set(inventoryKey(obj), `${desired}${liveFingerprint(live)}`);
+  /** Records that desired body `desired` of `obj` was confirmed in sync with `live` (the server's answer), applied as `fieldManager`. */
+  record(obj: KubeObject, desired: string, live: KubeObject, fieldManager: string = applyFieldManager): void {
+    this.entries.set(inventoryKey(obj), `${desired}${liveFingerprint(live)}${ownershipFingerprint(live, fieldManager)}`);
   }
 
-  /** The live fingerprint recorded for an inventory key, or undefined when the object is not remembered. */
-  fingerprintOf(key: string): string | undefined {
-    return this.entries.get(key)?.slice(digestLength);
+  /** The {@link ownershipFingerprint} recorded for an inventory key, or undefined when the object is not remembered. */
+  ownershipOf(key: string): string | undefined {
+    return this.entries.get(key)?.slice(2 * digestLength);
   }
 
   /** The inventory keys of the remembered objects. */

@@ -216,7 +216,7 @@ export class ResourceManager {
         if (!o.ok || !o.value.live) state?.forget(obj);
         if (o.ok) {
           if (o.value.fromState) result.skippedDryRuns++;
-          else if (o.value.live && state && o.value.action !== "skipped") state.record(obj, desiredDigest(obj), o.value.live);
+          else if (o.value.live && state && o.value.action !== "skipped") state.record(obj, desiredDigest(obj), o.value.live, this.fieldManager);
           result.entries.push({ id: o.value.id, action: o.value.action });
           if (o.value.action !== "unchanged") log?.info(formatEntry(o.value), { object: o.value.id, recreated: o.value.recreated || undefined });
         } else {

@@ -2,8 +2,9 @@
  * Drift in seconds: the members of one sync are watched (one list-then-watch per recorded kind
  * and namespace, selected by the ApplySet `part-of` label; agent/watch/watch-loop.ts), and every
  * change is checked against what the last apply confirmed (agent/apply/applied-state.ts). A
- * member whose live fingerprint no longer matches, or that was deleted, is drift; the agent's
- * own writes and controllers' status writes match and are ignored. Drift is coalesced: after
+ * member whose ownership fingerprint no longer matches (a field the apply owns was changed by
+ * someone else, or kubectl wrote to it), or that was deleted, is drift; the agent's own writes
+ * and controllers' writes to fields git does not set match and are ignored. Drift is coalesced: after
  * the first change, `debounceMs` passes, changes that turned out to match by then (an apply
  * recorded them) are dropped, and `onDrift` is called once with the rest. While `busy()` says
  * an apply of the sync is running, the check waits for it to end. Nothing is kept per event but
@@ -12,7 +13,7 @@
  */
 import type { Logger } from "../../core/log.ts";
 import { applySetPartOfLabel } from "../../core/well-known.ts";
-import { liveFingerprint, type AppliedState } from "../apply/applied-state.ts";
+import { ownershipFingerprint, type AppliedState } from "../apply/applied-state.ts";
 import type { KubeClient, ResourceMapping } from "../kube/kube-client.ts";
 import { inventoryKey, type KubeObject } from "../kube/kube-object.ts";
 import { runWatchLoop, type WatchLoopStats } from "./watch-loop.ts";
@@ -35,6 +36,8 @@ export interface MemberWatchOptions {
   onDrift(keys: string[]): void;
   /** True while an apply of the sync runs: the drift check then waits. Default: never busy. */
   busy?(): boolean;
+  /** Field manager of the sync's applies. Default `slipway`. */
+  fieldManager?: string;
   /** Quiet time after the first change before drift is reported, in ms. Default 300. */
   debounceMs?: number;
   /** Passed to each watch loop (tests shorten it). Default 300 s. */
@@ -77,7 +80,7 @@ export class MemberWatch {
           apiVersion: t.mapping.apiVersion,
           kind: t.mapping.kind,
           onList: (items) => this.listed(t, items),
-          onEvent: (type, obj) => this.changed(obj, type === "DELETED" ? null : liveFingerprint(obj)),
+          onEvent: (type, obj) => this.changed(obj, type === "DELETED" ? null : ownershipFingerprint(obj, this.options.fieldManager)),
           ...(this.options.timeoutSeconds ? { timeoutSeconds: this.options.timeoutSeconds } : {}),
           ...(this.options.log ? { log: this.options.log } : {}),
           signal: stop.signal,
@@ -109,7 +112,7 @@ export class MemberWatch {
     const seen = new Set<string>();
     for (const item of items) {
       seen.add(inventoryKey(item));
-      this.changed(item, liveFingerprint(item));
+      this.changed(item, ownershipFingerprint(item, this.options.fieldManager));
     }
     const { group, kind } = target.mapping;
     for (const key of this.options.state.keys()) {
@@ -122,7 +125,7 @@ export class MemberWatch {
   private changed(obj: KubeObject, fingerprint: string | null): void {
     const key = inventoryKey(obj);
     // Only members an apply confirmed are judged: others are new to the set, left to the next run.
-    const known = this.options.state.fingerprintOf(key);
+    const known = this.options.state.ownershipOf(key);
     if (known === undefined) return;
     if (fingerprint === known) {
       this.pending.delete(key);
@@ -145,7 +148,7 @@ export class MemberWatch {
     }
     const drifted: string[] = [];
     for (const [key, fp] of this.pending) {
-      const known = this.options.state.fingerprintOf(key);
+      const known = this.options.state.ownershipOf(key);
       if (known !== undefined && known !== fp) drifted.push(key);
     }
     this.pending.clear();

@@ -88,11 +88,13 @@ test("daemon: slipway reconcile puts a hand edit back; --with-source fetches a n
   const env = integration(t);
   if (!env) return;
   const { agentNs, appNs, repo, revision, valueOfA } = await appsAgent(env, t);
-  // A hand edit is put back by `slipway reconcile` (drift correction at an unchanged revision).
+  // A hand edit is put back by the member watch within seconds, long before the 1h interval
+  // (drift correction at an unchanged revision); `slipway reconcile` then finds nothing to do.
   await kubectl(env, ["patch", "configmap", "a", "-n", appNs, "--type", "merge", "-p", '{"data":{"k":"by-hand"}}']);
+  await eventually("the hand edit was reverted", async () => ((await valueOfA()) === "one" ? true : undefined), 10_000);
   const rec = await runSlipway(["reconcile", "apps", "-n", agentNs, "--kubeconfig", env.kubeconfig, "--timeout", "60s"]);
   assert.equal(rec.code, 0, rec.stderr);
-  assert.match(rec.stderr, new RegExp(`✔ Applied revision: ${revision} \\(1 configured\\)`));
+  assert.match(rec.stderr, new RegExp(`✔ Applied revision: ${revision} \\(1 unchanged\\)`));
   assert.equal(await valueOfA(), "one", "the hand edit was reverted");
 
   const sha3 = await pushChanges(repo, "main", { "apps/b.yaml": cm("b", "new") });
