@@ -53,7 +53,10 @@ test("the seed's ImageUpdateAutomation drives slipway ci: branch eks, author flu
   assert.deepEqual(out.changedFiles, ["clusters/eks/shop/shop-deployment.yml"]);
   const git = async (...args: string[]): Promise<string> => (await run("git", ["--git-dir", repo.bareDir, ...args])).stdout;
   assert.equal((await git("rev-parse", "eks")).trim(), out.commit);
-  assert.equal((await git("log", "-1", "--format=%an <%ae>%n%B", "eks")).trim(), "fluxbot <fluxbot@example.com>\nAn automated update from FluxBot\n[ci skip]");
+  // The automation's message as rendered, then the delivery trailers as the last paragraph.
+  const [head, trailers] = (await git("log", "-1", "--format=%an <%ae>%n%B", "eks")).trim().split("\n\n");
+  assert.equal(head, "fluxbot <fluxbot@example.com>\nAn automated update from FluxBot\n[ci skip]");
+  assert.match(trailers ?? "", new RegExp(`^Slipway-Image: ${HOST.replace(/[.]/g, "\\.")}/shop/account:\\d{14}@sha256:[0-9a-f]{64}$`));
   const diff = (await git("diff", "--unified=0", "eks~1", "eks")).split("\n").filter((l) => /^[-+] /.test(l));
   assert.deepEqual(diff, [
     `-        image: ${HOST}/shop/account:20210608052721 # {"$imagepolicy": "flux-system:account"}`,
