@@ -38,12 +38,15 @@ listen: "127.0.0.1:0"
 sources:
   - { name: manifests, url: "${repoUrl}", ref: { branch: main }, interval: 1h, secretRef: { name: git } }
 syncs:
-  - { name: shop, sourceRef: manifests, path: ./clusters/eks/shop, targetNamespace: ${appNs}, interval: 1h, timeout: 2m }
+  - { name: shop, sourceRef: manifests, path: ./clusters/eks/shop, targetNamespace: ${appNs}, interval: 1h, timeout: 2m }receivers:
+  listen: "127.0.0.1:0"
+  endpoints: [{ name: manifests, type: slipway, open: true }]
 `);
   process.env.SLIPWAY_API_TOKEN = apiToken;
   const agent = startAgent(t, [...agentArgs(env, config, cacheDir()), "--secrets-dir", secrets]);
   delete process.env.SLIPWAY_API_TOKEN;
-  const port = await Promise.race([agent.port, agent.exited.then((c) => Promise.reject(new Error(`agent exited ${c}: ${agent.logs()}`)))]);
+  // The webhook receivers listen on a port of their own; the status API answers there too.
+  const hookPort = await Promise.race([agent.receiversPort, agent.exited.then((c) => Promise.reject(new Error(`agent exited ${c}: ${agent.logs()}`)))]);
   await eventually("first apply", async () => ((await readStatus(env, agentNs, "shop"))?.ready === "True" ? true : undefined), 90_000);
 
   const repoPath = `${prefix}/account`.slice(env.registry.length + 1);
@@ -55,7 +58,7 @@ syncs:
       {
         SLIPWAY_GIT_USERNAME: env.gitHttpUser,
         SLIPWAY_GIT_PASSWORD: env.gitHttpPassword,
-        SLIPWAY_WEBHOOK_URL: `http://127.0.0.1:${port}/hook/manifests`,
+        SLIPWAY_WEBHOOK_URL: `http://127.0.0.1:${hookPort}/hook/manifests`,
         SLIPWAY_AGENT_TOKEN: apiToken,
         SLIPWAY_SOURCE_REPO: "https://github.com/acme/account.git",
         SLIPWAY_SOURCE_SHA: appSha,

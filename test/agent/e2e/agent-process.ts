@@ -41,6 +41,8 @@ export interface AgentProcess {
   child: ChildProcess;
   /** Resolves with the HTTP port once the agent listens. */
   port: Promise<number>;
+  /** Resolves with the receivers' port once they listen (only when the config has `receivers:`). */
+  receiversPort: Promise<number>;
   /** Everything logged so far. */
   logs(): string;
   /** Resolves with the exit code once the process ends. */
@@ -53,10 +55,14 @@ export function startAgent(t: TestContext, args: readonly string[]): AgentProces
   let logs = "";
   let onPort: (p: number) => void = () => {};
   const port = new Promise<number>((resolve) => (onPort = resolve));
+  let onReceivers: (p: number) => void = () => {};
+  const receiversPort = new Promise<number>((resolve) => (onReceivers = resolve));
   const collect = (b: Buffer): void => {
     logs += b.toString();
     const m = /"msg":"listening on port (\d+)"/.exec(logs);
     if (m) onPort(Number(m[1]));
+    const r = /"msg":"receivers: listening on port (\d+)"/.exec(logs);
+    if (r) onReceivers(Number(r[1]));
   };
   child.stdout?.on("data", collect);
   child.stderr?.on("data", collect);
@@ -64,7 +70,7 @@ export function startAgent(t: TestContext, args: readonly string[]): AgentProces
   t.after(() => {
     if (child.exitCode === null && child.signalCode === null && child.pid) process.kill(child.pid, "SIGKILL");
   });
-  return { child, port, logs: () => logs, exited };
+  return { child, port, receiversPort, logs: () => logs, exited };
 }
 
 /** Writes an agent configuration file into a fresh temp dir and returns its path. */

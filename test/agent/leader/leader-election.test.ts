@@ -27,7 +27,7 @@ interface Lease {
 }
 
 /** Starts an agent with leader election on; its identity is `host_pid`. */
-function startCandidate(t: TestContext, config: string, kubeconfig: string): AgentProcess & { identity: string; exitedAt: Promise<number> } {
+function startCandidate(t: TestContext, config: string, kubeconfig: string): Omit<AgentProcess, "receiversPort"> & { identity: string; exitedAt: Promise<number> } {
   const child = spawn(process.execPath, [bin, "agent", "--config", config, "--kubeconfig", kubeconfig, "--cache-dir", cacheDir(), ...timings], { stdio: ["ignore", "pipe", "pipe"] });
   let logs = "";
   let onPort: (p: number) => void = () => {};
