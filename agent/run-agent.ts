@@ -18,7 +18,8 @@ import { createKubeClient, type KubeClient } from "./kube/kube-client.ts";
 import { createKustomize } from "./build/kustomize-runner.ts";
 import { createAgentMetrics } from "./metrics/agent-metrics.ts";
 import { startAgentServer } from "./server/agent-server.ts";
-import { apiSpecs, createStatusApi } from "./api/status-api.ts";
+import { apiSpecs, createStatusApi, type RequestHandler } from "./api/status-api.ts";
+import { createStatusPage } from "./api/status-page.ts";
 import { createNotifier } from "./notify/notifier.ts";
 import { watchDeliveries } from "./metrics/delivery-observer.ts";
 import { createEventRecorder } from "./status/event-recorder.ts";
@@ -125,7 +126,9 @@ export async function runAgent(options: RunAgentOptions): Promise<string[]> {
     // The hook needs the loop, which starts only once the server listens.
     const running: { loop?: ReturnType<typeof startAgentLoop> } = {};
     // The status API answers on both ports: the receivers' (the one exposed to CI) and the probes'.
-    const statusApi = createStatusApi({ store, client, token: apiToken, log, specs: () => apiSpecs(running.loop?.specs() ?? config) });
+    const api = createStatusApi({ store, client, token: apiToken, log, specs: () => apiSpecs(running.loop?.specs() ?? config) });
+    const page = createStatusPage({ store, client, token: apiToken, log, specs: () => apiSpecs(running.loop?.specs() ?? config) });
+    const statusApi: RequestHandler = async (req, res) => (await api(req, res)) || page(req, res);
     const server = await startAgentServer({
       listen: options.listen ?? config.listen,
       log,

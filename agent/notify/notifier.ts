@@ -79,6 +79,8 @@ export function createNotifier(options: NotifierOptions): Notifier {
   const queues = new Map<string, Promise<void>>();
   // Per sync: the last event key sent (to skip repeats), and whether the last outcome was a failure.
   const lastWarning = new Map<string, string>();
+  // The source of each sync, from its status, to read the delivery trailers of an event's revision.
+  const sourceOf = new Map<string, string>();
   const healthyAt = new Map<string, string>();
   const failing = new Set<string>();
   const statusSent = new Map<string, string>();
@@ -173,6 +175,10 @@ export function createNotifier(options: NotifierOptions): Notifier {
     }
     const severity = e.type === "Warning" ? "error" : "info";
     const { namespace, name } = splitKey(e.sync, agentNamespace);
+    // The image the CI step delivered in this revision (its Slipway-Image trailer), on what the revision changed.
+    const src = sourceOf.get(e.sync);
+    const sha = shaOf(e.revision);
+    const image = e.reason === "ReconciliationSucceeded" && src && sha ? readDeliveryTrailers(options.messageOf?.(src, sha) ?? "").image : undefined;
     for (const { alert, provider } of routes(e.sync, severity, e.note)) {
       if (isCommitStatusType(provider.type)) continue;
       const event: FluxEvent = {
@@ -181,7 +187,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
         timestamp: new Date().toISOString(),
         message: e.note,
         reason: e.reason,
-        metadata: { ...alert.eventMetadata, ...(alert.summary ? { summary: alert.summary } : {}), ...(e.revision ? { revision: e.revision } : {}) },
+        metadata: { ...alert.eventMetadata, ...(alert.summary ? { summary: alert.summary } : {}), ...(e.revision ? { revision: e.revision } : {}), ...(image ? { image } : {}) },
         reportingController: "kustomize-controller",
         reportingInstance: instance,
       };
@@ -190,6 +196,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
   };
 
   const notifyStatus = (sync: string, s: SyncStatus): void => {
+    if (s.source) sourceOf.set(sync, s.source);
     let status: Omit<CommitStatus, "context"> | undefined;
     if (s.reason === "Progressing") {
       const sha = shaOf(s.lastAttemptedRevision);

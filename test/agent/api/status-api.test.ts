@@ -68,10 +68,18 @@ syncs:
   assert.equal((await fetch(`${base}/syncs`, { method: "POST", headers: auth })).status, 405);
   assert.equal((await fetch(`${base}/syncs/nope`, { headers: auth })).status, 404);
 
-  const list = (await (await fetch(`${base}/syncs`, { headers: auth })).json()) as { syncs: Record<string, unknown>[] };
-  const cli = await runSlipway(["get", "-o", "json", "-n", agentNs, "--kubeconfig", env.kubeconfig]);
-  assert.equal(cli.code, 0, cli.stderr);
-  const printed = JSON.parse(cli.stdout) as Record<string, unknown>[];
+  // A follow-up reconcile (the member watch) may rewrite the status between two reads: compare an
+  // API answer read between two identical CLI answers.
+  const { list, printed } = await eventually("a status that holds still across the reads", async () => {
+    const get = async (): Promise<string> => {
+      const cli = await runSlipway(["get", "-o", "json", "-n", agentNs, "--kubeconfig", env.kubeconfig]);
+      assert.equal(cli.code, 0, cli.stderr);
+      return cli.stdout;
+    };
+    const before = await get();
+    const list = (await (await fetch(`${base}/syncs`, { headers: auth })).json()) as { syncs: Record<string, unknown>[] };
+    return (await get()) === before ? { list, printed: JSON.parse(before) as Record<string, unknown>[] } : undefined;
+  });
   assert.equal(list.syncs.length, 1);
   const { path: syncPath, repository, ...rest } = list.syncs[0] ?? {};
   assert.deepEqual(rest, printed[0], "the entry is what slipway get -o json prints");

@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { integration, createGitRepo, createNamespace } from "../../env/harness.ts";
 import { startPrometheus } from "../../env/prometheus.ts";
-import { agentArgs, cacheDir, eventually, startAgent, writeConfig } from "../e2e/agent-process.ts";
+import { agentArgs, cacheDir, eventually, runSlipway, startAgent, writeConfig } from "../e2e/agent-process.ts";
 import { readStatus } from "../e2e/parent-status.ts";
 import { pushChanges } from "../e2e/git-push.ts";
 
@@ -67,7 +67,8 @@ syncs:
 
   // A second commit, so counters and histograms increase between scrapes.
   const sha = await pushChanges(repo, "main", { "apps/web.yaml": web("1.0.1") });
-  assert.equal((await fetch(`http://127.0.0.1:${port}/hook/manifests`, { method: "POST" })).status, 202);
+  // The agent fetches at once when asked (its source interval is 1h); a failing reconcile exits non-zero, which the checks below look at.
+  await runSlipway(["reconcile", "apps", "--with-source", "-n", agentNs, "--kubeconfig", env.kubeconfig, "--timeout", "1m"]);
   await eventually("the second apply", async () => ((await readStatus(env, agentNs, "apps"))?.lastAppliedRevision === `main@sha1:${sha}` ? true : undefined), 60_000);
 
   const queries = dashboard.panels.flatMap((p) => (p.targets ?? []).map((q) => ({ panel: p.title, expr: q.expr.replaceAll("$__rate_interval", "2m") })));

@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { integration, createGitRepo, createNamespace } from "../../env/harness.ts";
 import { run } from "../../../core/exec.ts";
-import { agentArgs, cacheDir, eventually, startAgent, writeConfig } from "../e2e/agent-process.ts";
+import { agentArgs, cacheDir, eventually, runSlipway, startAgent, writeConfig } from "../e2e/agent-process.ts";
 import { readStatus } from "../e2e/parent-status.ts";
 import { pushChanges } from "../e2e/git-push.ts";
 import { workloadImages } from "../../../agent/metrics/delivery-observer.ts";
@@ -65,7 +65,8 @@ syncs:
   assert.ok((await metrics()).includes(`slipway_workload_image_info{sync="apps",namespace="${appNs}",kind="Deployment",name="web",container="migrate",image="registry.invalid/shop/migrate",tag="sha256:${"a".repeat(64)}"} 1`));
 
   const sha = await pushChanges(repo, "main", { "apps/web.yaml": deployment("1.0.1") });
-  assert.equal((await fetch(`http://127.0.0.1:${port}/hook/manifests`, { method: "POST" })).status, 202);
+  // The agent fetches at once when asked (its source interval is 1h); a failing reconcile exits non-zero, which the checks below look at.
+  await runSlipway(["reconcile", "apps", "--with-source", "-n", agentNs, "--kubeconfig", env.kubeconfig, "--timeout", "1m"]);
   await eventually("the new tag", async () => ((await metrics()).includes(series("1.0.1")) ? true : undefined), 60_000);
   assert.equal((await readStatus(env, agentNs, "apps"))?.lastAppliedRevision, `main@sha1:${sha}`);
   const text = await metrics();
