@@ -183,6 +183,8 @@ export async function runAgent(options: RunAgentOptions): Promise<string[]> {
         }
       }
       const lost = election?.lost;
+      // A leader that lost the Lease writes nothing more, source status included.
+      lost?.addEventListener("abort", () => sourceStatus.abort(lost.reason), { once: true });
       const loop = startAgentLoop({
         ...loopOptions,
         // A lost Lease stops the loops and aborts the apply in progress at once.

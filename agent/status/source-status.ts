@@ -145,19 +145,32 @@ export function createSourceStatusStore(client: KubeClient, namespace: string, n
 
 /**
  * The source manager's hook: records each fetch and each removal, one write at a time per source
- * (in fetch order), never failing the fetch (a failed write is logged as a warning).
+ * (in fetch order), never failing the fetch (a failed write is logged as a warning). Each write
+ * is bounded by `writeTimeoutMs` (default 10 s), and `abort()` (a leader that lost its Lease)
+ * cancels the writes in flight and drops the queued ones, so that nothing is written afterwards.
  */
-export function sourceStatusRecorder(store: SourceStatusStore, log: Logger): { fetched(source: string, settings: SourceSettings, outcome: FetchOutcome): void; removed(source: string): void; flush(): Promise<void> } {
+export function sourceStatusRecorder(
+  store: SourceStatusStore,
+  log: Logger,
+  options: { writeTimeoutMs?: number } = {},
+): { fetched(source: string, settings: SourceSettings, outcome: FetchOutcome): void; removed(source: string): void; flush(): Promise<void>; abort(reason?: unknown): void } {
   const chains = new Map<string, Promise<void>>();
-  const enqueue = (source: string, work: () => Promise<void>): void => {
-    const next = (chains.get(source) ?? Promise.resolve()).then(work).catch((err: unknown) => log.warn(errorMessage(err), { source }));
+  const stopped = new AbortController();
+  const timeoutMs = options.writeTimeoutMs ?? 10_000;
+  const enqueue = (source: string, work: (signal: AbortSignal) => Promise<void>): void => {
+    const next = (chains.get(source) ?? Promise.resolve())
+      .then(() => (stopped.signal.aborted ? undefined : work(AbortSignal.any([stopped.signal, AbortSignal.timeout(timeoutMs)]))))
+      .catch((err: unknown) => {
+        if (!stopped.signal.aborted) log.warn(errorMessage(err), { source });
+      });
     chains.set(source, next);
   };
   return {
-    fetched: (source, settings, outcome) => enqueue(source, () => store.record(source, settings, outcome)),
-    removed: (source) => enqueue(source, () => store.remove(source)),
+    fetched: (source, settings, outcome) => enqueue(source, (signal) => store.record(source, settings, outcome, signal)),
+    removed: (source) => enqueue(source, (signal) => store.remove(source, signal)),
     flush: async () => {
       await Promise.all(chains.values());
     },
+    abort: (reason) => stopped.abort(reason),
   };
 }

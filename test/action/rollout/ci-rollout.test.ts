@@ -38,7 +38,8 @@ listen: "127.0.0.1:0"
 sources:
   - { name: manifests, url: "${repoUrl}", ref: { branch: main }, interval: 1h, secretRef: { name: git } }
 syncs:
-  - { name: shop, sourceRef: manifests, path: ./clusters/eks/shop, targetNamespace: ${appNs}, interval: 1h, timeout: 2m }receivers:
+  - { name: shop, sourceRef: manifests, path: ./clusters/eks/shop, targetNamespace: ${appNs}, interval: 1h, timeout: 2m }
+receivers:
   listen: "127.0.0.1:0"
   endpoints: [{ name: manifests, type: slipway, open: true }]
 `);
