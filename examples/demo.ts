@@ -13,6 +13,7 @@
  * Flags: --keep   leave the agent's objects and the infrastructure running afterwards
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -119,6 +120,10 @@ try {
   writeFileSync(path.join(secrets, "password"), env.gitHttpPassword);
   // gotk-sync.yaml's GitRepository names Flux's Secret flux-system (its settings win).
   cpSync(secrets, path.join(path.dirname(secrets), "flux-system"), { recursive: true });
+  // The CI step's call to the agent is HMAC-signed with this secret (never sent itself).
+  const webhookSecret = randomBytes(24).toString("hex");
+  mkdirSync(path.join(path.dirname(secrets), "webhook"), { recursive: true });
+  writeFileSync(path.join(path.dirname(secrets), "webhook", "token"), webhookSecret);
   const config = path.join(work, "agent.yaml");
   writeFileSync(
     config,
@@ -139,6 +144,10 @@ try {
       "    interval: 10m",
       "    timeout: 2m",
       "    prune: true",
+      "receivers:",
+      '  listen: "127.0.0.1:0"',
+      "  endpoints:",
+      "    - { name: manifests, type: slipway, secretRef: { name: webhook } }",
       "",
     ].join("\n"),
   );
@@ -161,6 +170,7 @@ try {
     if (revisionSha && !shop?.lastAppliedRevision?.endsWith(revisionSha)) return undefined;
     return shop?.ready === "True" ? shop : undefined;
   };
+  const hookPort = await waitFor("the agent's receivers to listen", 60_000, () => /receivers: listening on port (\d+)/.exec(agentLog)?.[1]);
   const ready = await waitFor("the shop sync to become Ready", 180_000, syncReady());
   say(`✔ ${ready.message}`);
   process.stdout.write(runOrDie(node, [cli, "get"], { env: agentEnv, quiet: true }));
@@ -181,9 +191,9 @@ try {
       "--context", ctx,
       "--manifest-repo", repoUrl.replace(/\/\/[^@]*@/, "//"),
       "--git-username", env.gitHttpUser,
-      "--webhook-url", `http://127.0.0.1:${port}/hook/manifests`,
+      "--webhook-url", `http://127.0.0.1:${hookPort}/hook/manifests`,
     ],
-    { env: { ...process.env, DOCKER_HOST: env.dockerHost, SLIPWAY_GIT_PASSWORD: env.gitHttpPassword } },
+    { env: { ...process.env, DOCKER_HOST: env.dockerHost, SLIPWAY_GIT_PASSWORD: env.gitHttpPassword, SLIPWAY_WEBHOOK_TOKEN: webhookSecret } },
   );
   process.stdout.write(ciOut);
   const pushedAt = Date.now();
