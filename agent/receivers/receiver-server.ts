@@ -18,6 +18,7 @@ import type { Logger } from "../../core/log.ts";
 import { parseListen } from "../server/agent-server.ts";
 import type { ReceiverEndpoint } from "./receiver-config.ts";
 import { verifyCall } from "./verify-call.ts";
+import { readBoundedBody } from "../server/read-bounded-body.ts";
 
 /** An extra route: answers and returns true, or returns false to let the next one try. */
 export type ReceiverRoute = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => boolean | Promise<boolean>;
@@ -104,37 +105,6 @@ class Refused extends Error {
   }
 }
 
-function readRaw(req: http.IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers["content-length"] ?? "0");
-  return new Promise((resolve, reject) => {
-    if (declared > limit) {
-      req.resume();
-      reject(new Refused(413));
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    req.on("data", (c: Buffer) => {
-      if (over) return;
-      size += c.length;
-      if (size > limit) {
-        over = true;
-        chunks.length = 0;
-        reject(new Refused(413));
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on("end", () => {
-      if (!over) resolve(Buffer.concat(chunks));
-    });
-    req.on("error", (err) => {
-      if (!over) reject(err);
-    });
-  });
-}
-
 const answers: Record<number, string> = { 400: "bad request\n", 401: "unauthorized\n", 403: "forbidden\n", 404: "not found\n", 405: "method not allowed\n", 413: "payload too large\n", 429: "too many requests\n" };
 
 /** Starts the receivers; resolves once the port is bound. */
@@ -183,7 +153,7 @@ export async function startReceiverServer(options: ReceiverServerOptions): Promi
       req.resume();
       return send(res, 404);
     }
-    const body = await readRaw(req, maxBody);
+    const body = await readBoundedBody(req, maxBody, () => new Refused(413));
     const verdict = verifyCall(endpoint.type, endpoint.open ? undefined : options.secrets.get(name), req.headers, body, Math.floor(now() / 1000));
     if (!verdict.ok) {
       refusedLog(name, verdict.status, verdict.reason);

@@ -11,11 +11,12 @@
  * bad requests cannot flood the log.
  */
 import http from "node:http";
-import { timingSafeEqual } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { SlipwayError } from "../../core/errors.ts";
 import type { Logger } from "../../core/log.ts";
 import { hookTokenHeader } from "../../core/well-known.ts";
+import { readBoundedBody } from "./read-bounded-body.ts";
+import { safeEqual } from "../receivers/verify-call.ts";
 
 /** What the server needs from the agent. */
 export interface ServerHandlers {
@@ -59,13 +60,6 @@ export function parseListen(listen: string): { host: string | undefined; port: n
   return { host: m[1] ?? (m[2] || undefined), port: Number(m[3]) };
 }
 
-function tokenMatches(given: string | undefined, want: string): boolean {
-  if (given === undefined) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(want);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 /** A request refused with a 4xx status and a one-line reason. */
 class RequestRefused extends Error {
   readonly status: number;
@@ -74,41 +68,6 @@ class RequestRefused extends Error {
     super(message);
     this.status = status;
   }
-}
-
-/**
- * Reads the body up to `limit` bytes. Above it, rejects with 413 and keeps draining (without
- * keeping) what the client still sends, so it can read the answer instead of seeing a reset.
- */
-function readBody(req: http.IncomingMessage, limit: number): Promise<string> {
-  const declared = Number(req.headers["content-length"] ?? "0");
-  return new Promise((resolve, reject) => {
-    if (declared > limit) {
-      req.resume();
-      reject(new RequestRefused(413, `body larger than ${limit} bytes`));
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    req.on("data", (c: Buffer) => {
-      if (over) return;
-      size += c.length;
-      if (size > limit) {
-        over = true;
-        chunks.length = 0;
-        reject(new RequestRefused(413, `body larger than ${limit} bytes`));
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on("end", () => {
-      if (!over) resolve(Buffer.concat(chunks).toString("utf8"));
-    });
-    req.on("error", (err) => {
-      if (!over) reject(err);
-    });
-  });
 }
 
 /** Logs the first refusal of an interval, and how many were not logged since. */
@@ -164,11 +123,11 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
           } catch {
             return send(res, 400, "malformed percent-encoding in the path\n");
           }
-          if (options.hookToken && !tokenMatches(req.headers[hookTokenHeader] as string | undefined, options.hookToken)) {
+          if (options.hookToken && !safeEqual((req.headers[hookTokenHeader] as string | undefined) ?? "", options.hookToken)) {
             refused(source);
             return send(res, 401, "unauthorized\n");
           }
-          const text = await readBody(req, maxBody);
+          const text = (await readBoundedBody(req, maxBody, () => new RequestRefused(413, `body larger than ${maxBody} bytes`))).toString("utf8");
           let revision: string | undefined;
           if (text.trim()) {
             let parsed: unknown;
