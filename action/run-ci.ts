@@ -27,7 +27,7 @@ import { tagDigest } from "./registry/tag-digest.ts";
 import { hasRegistryHost, splitImageRef, splitImageRepository } from "../core/image-ref.ts";
 import { formatTag } from "./tag-format.ts";
 import { gitErrorForInputs, gitTargetFromInputs, type GitTarget } from "./update/git-credentials.ts";
-import { updateManifests, type UpdateManifestsResult } from "./update/update-manifests.ts";
+import { manifestSettingsFromInputs, updateManifests, type UpdateManifestsResult } from "./update/update-manifests.ts";
 import { notifyQueue, pokeWebhook } from "./webhook.ts";
 import { gitHistory } from "./rollout-history.ts";
 import { deliveryTrailers } from "./rollout-trailers.ts";
@@ -215,12 +215,7 @@ export async function runCi(options: RunCiOptions): Promise<CiOutputs> {
         updateManifests({
           git: git!,
           url: t.url,
-          branch: i.manifestBranch || undefined,
-          updatePath: i.updatePath || undefined,
-          pushBranch: i.pushBranch || undefined,
-          pullRequest: i.pullRequest,
-          author: { name: i.gitAuthorName || undefined, email: i.gitAuthorEmail || undefined },
-          messageTemplate: i.commitMessage || undefined,
+          ...manifestSettingsFromInputs(i),
           trailers: deliveryTrailers(env, options.ci, { image, tag: published.tag, digest: published.digest || undefined }),
           pushed: { image, tag: published.tag, digest: published.digest || undefined },
           listTags: async (s) => {
@@ -243,9 +238,6 @@ export async function runCi(options: RunCiOptions): Promise<CiOutputs> {
               return undefined;
             }
           },
-          policyNamespace: i.policyNamespace,
-          maxAttempts: i.maxAttempts,
-          dryRun: i.dryRun,
           log,
           signal,
         }).catch((err: unknown) => {

@@ -23,7 +23,7 @@ import { evaluatePolicies, objectKey, pinnedValues, scanRepositories, type Polic
 import { createRegistryClients, type ClientFor } from "./update/registry-clients.ts";
 import { readRegistrySecrets } from "./update/registry-secrets.ts";
 import type { ResolvedImages } from "./update/resolve-images.ts";
-import { updateManifests, type UpdateManifestsResult } from "./update/update-manifests.ts";
+import { manifestSettingsFromInputs, updateManifests, type UpdateManifestsResult } from "./update/update-manifests.ts";
 
 /** Options for {@link runUpdate}. */
 export interface RunUpdateOptions {
@@ -135,17 +135,9 @@ export async function runUpdate(options: RunUpdateOptions): Promise<UpdateRunRes
       updateManifests({
         git,
         url: target.url,
-        branch: i.manifestBranch || undefined,
-        updatePath: i.updatePath || undefined,
-        pushBranch: i.pushBranch || undefined,
-        pullRequest: i.pullRequest,
-        author: { name: i.gitAuthorName || undefined, email: i.gitAuthorEmail || undefined },
-        messageTemplate: i.commitMessage || undefined,
+        ...manifestSettingsFromInputs(i),
         resolve,
         defaultMessage: DEFAULT_UPDATE_MESSAGE,
-        policyNamespace: i.policyNamespace,
-        maxAttempts: i.maxAttempts,
-        dryRun: i.dryRun,
         log,
         signal,
       }).catch((err: unknown) => {

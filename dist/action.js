@@ -89998,6 +89998,19 @@ function requirePushed(pushed) {
 var PushRaceLost = class extends Error {
 };
 var DEFAULT_AUTHOR = defaultCommitAuthor;
+function manifestSettingsFromInputs(i6) {
+  return {
+    branch: i6.manifestBranch || void 0,
+    updatePath: i6.updatePath || void 0,
+    pushBranch: i6.pushBranch || void 0,
+    pullRequest: i6.pullRequest,
+    author: { name: i6.gitAuthorName || void 0, email: i6.gitAuthorEmail || void 0 },
+    messageTemplate: i6.commitMessage || void 0,
+    policyNamespace: i6.policyNamespace,
+    maxAttempts: i6.maxAttempts,
+    dryRun: i6.dryRun
+  };
+}
 async function updateManifests(options) {
   const { git, log, signal, pushed } = options;
   const ns = options.policyNamespace ?? fluxNamespace;
@@ -90535,12 +90548,7 @@ async function runCi(options) {
         async () => updateManifests({
           git,
           url: t.url,
-          branch: i6.manifestBranch || void 0,
-          updatePath: i6.updatePath || void 0,
-          pushBranch: i6.pushBranch || void 0,
-          pullRequest: i6.pullRequest,
-          author: { name: i6.gitAuthorName || void 0, email: i6.gitAuthorEmail || void 0 },
-          messageTemplate: i6.commitMessage || void 0,
+          ...manifestSettingsFromInputs(i6),
           trailers: deliveryTrailers(env2, options.ci, { image, tag: published.tag, digest: published.digest || void 0 }),
           pushed: { image, tag: published.tag, digest: published.digest || void 0 },
           listTags: async (s2) => {
@@ -90563,9 +90571,6 @@ async function runCi(options) {
               return void 0;
             }
           },
-          policyNamespace: i6.policyNamespace,
-          maxAttempts: i6.maxAttempts,
-          dryRun: i6.dryRun,
           log,
           signal
         }).catch((err) => {
@@ -90994,17 +90999,9 @@ async function runUpdate(options) {
       async () => updateManifests({
         git,
         url: target.url,
-        branch: i6.manifestBranch || void 0,
-        updatePath: i6.updatePath || void 0,
-        pushBranch: i6.pushBranch || void 0,
-        pullRequest: i6.pullRequest,
-        author: { name: i6.gitAuthorName || void 0, email: i6.gitAuthorEmail || void 0 },
-        messageTemplate: i6.commitMessage || void 0,
+        ...manifestSettingsFromInputs(i6),
         resolve,
         defaultMessage: DEFAULT_UPDATE_MESSAGE,
-        policyNamespace: i6.policyNamespace,
-        maxAttempts: i6.maxAttempts,
-        dryRun: i6.dryRun,
         log,
         signal
       }).catch((err) => {

@@ -21,6 +21,7 @@ import type { MarkerChange } from "../../core/markers/set-markers.ts";
 import { updateMarkers } from "../../core/markers/update-tree.ts";
 import { retry } from "../../core/retry.ts";
 import { FLUX_DEFAULT_MESSAGE, renderCommitMessage } from "../manifests/commit-template.ts";
+import type { Inputs } from "../inputs.ts";
 import type { ImageUpdateAutomationObject } from "../manifests/image-update-automation.ts";
 import { scanManifestTree, type FluxObjects } from "../manifests/scan-manifest-tree.ts";
 import type { MarkerUse } from "../manifests/marker-scan.ts";
@@ -111,6 +112,27 @@ function requirePushed(pushed: PushedImage | undefined): PushedImage {
 class PushRaceLost extends Error {}
 
 const DEFAULT_AUTHOR: GitAuthor = defaultCommitAuthor;
+
+/**
+ * The settings of {@link updateManifests} that come straight from the CI step's inputs (where to
+ * commit, as whom, how often to retry), shared by `mode: ci` and `mode: update`; empty inputs
+ * become absent so that the automation's and the defaults' values apply.
+ */
+export function manifestSettingsFromInputs(
+  i: Pick<Inputs, "manifestBranch" | "updatePath" | "pushBranch" | "pullRequest" | "gitAuthorName" | "gitAuthorEmail" | "commitMessage" | "policyNamespace" | "maxAttempts" | "dryRun">,
+): Pick<UpdateManifestsOptions, "branch" | "updatePath" | "pushBranch" | "pullRequest" | "author" | "messageTemplate" | "policyNamespace" | "maxAttempts" | "dryRun"> {
+  return {
+    branch: i.manifestBranch || undefined,
+    updatePath: i.updatePath || undefined,
+    pushBranch: i.pushBranch || undefined,
+    pullRequest: i.pullRequest,
+    author: { name: i.gitAuthorName || undefined, email: i.gitAuthorEmail || undefined },
+    messageTemplate: i.commitMessage || undefined,
+    policyNamespace: i.policyNamespace,
+    maxAttempts: i.maxAttempts,
+    dryRun: i.dryRun,
+  };
+}
 
 /** Runs the update; see the file comment. Errors name the input or object they concern. */
 export async function updateManifests(options: UpdateManifestsOptions): Promise<UpdateManifestsResult> {
