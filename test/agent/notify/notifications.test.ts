@@ -162,9 +162,12 @@ syncs:
   assert.equal(events("/generic").filter((e) => e.severity === "error").length, 1);
   assert.equal(received.filter((r) => r.path === "/never").length, 0);
 
+  // The unreachable Provider gives up only after its last backoff (1 s + 2 s + 4 s): wait for that line.
+  const undelivered = /Provider\/[^/]+\/unreachable: event [^"]* not delivered after 4 attempts: ECONNREFUSED/;
+  await eventually("the unreachable Provider to give up", async () => (undelivered.test(agent.logs()) ? true : undefined), 30_000);
   const logs = agent.logs();
   assert.match(logs, /Provider\/[^/]+\/missing-secret: event [^"]* not sent: [^"]*Secret\/[^/]+\/nope/);
-  assert.match(logs, /Provider\/[^/]+\/unreachable: event [^"]* not delivered after 4 attempts: ECONNREFUSED/);
+  assert.match(logs, undelivered);
   assert.match(logs, /Alert\/[^/]+\/malformed: spec.eventSeverity: \\?"loud\\?" is not info or error/);
   for (const secret of [hmacKey, githubToken, "secret-path-4711"]) assert.ok(!logs.includes(secret), `${secret} is not logged`);
 });
