@@ -24,6 +24,7 @@ import { run } from "../core/exec.ts";
 import { createLogger } from "../core/log.ts";
 import { createKubeClient } from "../agent/kube/kube-client.ts";
 import type { KubeObject } from "../agent/kube/kube-object.ts";
+import { buildObjects as build } from "./fixtures/thousand-objects.ts";
 import { mapSettled } from "../agent/kube/limiter.ts";
 import { applySync } from "../agent/sync/apply-sync.ts";
 import { AppliedState } from "../agent/apply/applied-state.ts";
@@ -42,35 +43,6 @@ const { values } = parseArgs({
 });
 const total = Number(values.objects);
 const concurrency = Number(values.concurrency);
-
-/** The objects: per namespace, a third each of Deployments (0 replicas), Services and ConfigMaps. */
-function build(namespaces: string[], count: number): KubeObject[] {
-  const out: KubeObject[] = [];
-  const per = Math.ceil(count / namespaces.length);
-  for (const ns of namespaces) {
-    for (let i = 0; i < per && out.length < count; i++) {
-      const name = `app-${String(i).padStart(3, "0")}`;
-      const labels = { app: name };
-      if (i % 3 === 0) {
-        out.push({
-          apiVersion: "apps/v1",
-          kind: "Deployment",
-          metadata: { name, namespace: ns, labels },
-          spec: {
-            replicas: 0,
-            selector: { matchLabels: labels },
-            template: { metadata: { labels }, spec: { containers: [{ name: "app", image: `registry.example/${name}:20260101000000`, ports: [{ containerPort: 8080 }] }] } },
-          },
-        });
-      } else if (i % 3 === 1) {
-        out.push({ apiVersion: "v1", kind: "Service", metadata: { name, namespace: ns, labels }, spec: { selector: labels, ports: [{ port: 80, targetPort: 8080 }] } });
-      } else {
-        out.push({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: ns, labels }, data: { "app.properties": `name=${name}\nlevel=info\n` } });
-      }
-    }
-  }
-  return out;
-}
 
 async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
   const start = performance.now();
