@@ -1,8 +1,10 @@
 // Command flux-ssa drives fluxcd/pkg/ssa's ResourceManager, the apply engine of Flux's
-// kustomize-controller, the way the controller does: staged server-side apply of a set of
-// objects with its default concurrency, then the same set again (a no-op reconcile). It reads
-// the objects as JSON lines from -objects and prints one JSON line: the wall time of each pass
-// and the requests it sent (counted in the client's transport).
+// kustomize-controller, the way the controller does on each reconcile: staged server-side apply
+// of the whole build with its default concurrency (every object dry-run, the changed ones
+// written). -passes lists files of objects (JSON lines), applied in that order, one
+// ApplyAllStaged each, in one process (a file may repeat: the same build again is a no-op
+// reconcile). It prints one JSON line: per pass the wall time and the requests it sent (counted
+// in the client's transport), and the process's own peak RSS (getrusage's ru_maxrss).
 package main
 
 import (
@@ -13,7 +15,9 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/fluxcd/pkg/ssa"
@@ -37,7 +41,7 @@ func (c counting) RoundTrip(r *http.Request) (*http.Response, error) {
 
 func main() {
 	kubeconfig := flag.String("kubeconfig", "", "kubeconfig file")
-	objectsFile := flag.String("objects", "", "objects, one JSON document per line")
+	passes := flag.String("passes", "", "comma-separated files of objects (one JSON document per line), one apply each, in order")
 	concurrency := flag.Int("concurrency", 4, "objects applied at once (kustomize-controller's --concurrent-ssa default)")
 	flag.Parse()
 
@@ -65,8 +69,8 @@ func main() {
 	rm := ssa.NewResourceManager(c, polling.NewStatusPoller(c, mapper, polling.Options{}), ssa.Owner{Field: "kustomize-controller", Group: "kustomize.toolkit.fluxcd.io"})
 	rm.SetConcurrency(*concurrency)
 
-	read := func() []*unstructured.Unstructured {
-		f, err := os.Open(*objectsFile)
+	read := func(file string) []*unstructured.Unstructured {
+		f, err := os.Open(file)
 		if err != nil {
 			fail(err)
 		}
@@ -83,19 +87,35 @@ func main() {
 		}
 		return out
 	}
-	pass := func() (float64, int64, int) {
-		objs := read()
+	type result struct {
+		Ms       float64 `json:"ms"`
+		Requests int64   `json:"requests"`
+		Objects  int     `json:"objects"`
+		Changed  int     `json:"changed"`
+	}
+	var results []result
+	for _, file := range strings.Split(*passes, ",") {
+		objs := read(file)
 		before := requests.Load()
 		start := time.Now()
 		cs, err := rm.ApplyAllStaged(context.Background(), objs, ssa.DefaultApplyOptions())
 		if err != nil {
 			fail(err)
 		}
-		return float64(time.Since(start).Microseconds()) / 1000, requests.Load() - before, len(cs.Entries)
+		changed := 0
+		for _, e := range cs.Entries {
+			if e.Action != ssa.UnchangedAction {
+				changed++
+			}
+		}
+		results = append(results, result{Ms: float64(time.Since(start).Microseconds()) / 1000, Requests: requests.Load() - before, Objects: len(cs.Entries), Changed: changed})
 	}
-	coldMs, coldReq, n := pass()
-	noopMs, noopReq, _ := pass()
-	out, _ := json.Marshal(map[string]interface{}{"objects": n, "coldMs": coldMs, "coldRequests": coldReq, "noopMs": noopMs, "noopRequests": noopReq})
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		fail(err)
+	}
+	// ru_maxrss is in KiB on Linux.
+	out, _ := json.Marshal(map[string]interface{}{"passes": results, "peakRssKiB": ru.Maxrss})
 	fmt.Println(string(out))
 }
 
