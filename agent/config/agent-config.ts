@@ -231,6 +231,19 @@ export const agentConfigSchema = mapping({
     .array(syncSchema, { error: "must be a list" })
     .nullish()
     .transform((l) => l ?? []),
+  /**
+   * Objects applied (dry-run, written) at once within one stage of a sync, and LISTs and prune
+   * DELETEs at once; an integer from 1 to 64. Default 4 (kustomize-controller's --concurrent-ssa).
+   */
+  applyConcurrency: z
+    .unknown()
+    .optional()
+    .transform((v, ctx): number => {
+      if (v === undefined || v === null) return 4;
+      if (typeof v === "number" && Number.isInteger(v) && v >= 1 && v <= 64) return v;
+      ctx.addIssue({ code: "custom", message: `${JSON.stringify(v)} is not an integer from 1 to 64` });
+      return z.NEVER;
+    }),
   /** Webhook receivers on their own port (agent/receivers/receiver-config.ts). Default: none. */
   receivers: receiversSchema,
   /** An SQS queue the leader long-polls for pushes (agent/triggers/sqs-trigger.ts). Default: none. */

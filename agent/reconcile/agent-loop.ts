@@ -101,7 +101,7 @@ export async function runOnce(options: AgentLoopOptions): Promise<string[]> {
   const failed: string[] = [];
   const done = new Set<string>();
   const updateSources = (): void => context.sources.update(registry.sources().filter((s) => !s.invalid));
-  const ctx = registryContext(context, registry, statuses, updateSources);
+  const ctx = registryContext({ ...context, applyConcurrency: config.applyConcurrency }, registry, statuses, updateSources);
   const collector = createCollector(context, collectorRegistry(registry), { retry: false, stop: options.stop, hard: options.hard });
   updateSources();
   for (;;) {
@@ -210,7 +210,7 @@ export function startAgentLoop(options: AgentLoopOptions): AgentLoop {
     }
     for (const [name, l] of sourceLoops) if (!registry.sources().some((s) => s.name === name && !s.invalid)) l.waker.wake();
   };
-  const ctx = registryContext({ ...context, applied }, registry, statuses, refresh);
+  const ctx = registryContext({ ...context, applied, applyConcurrency: config.applyConcurrency }, registry, statuses, refresh);
   const collector = createCollector(context, collectorRegistry(registry), { retry: true, stop, hard });
 
   const syncLoop = async (key: string): Promise<void> => {

@@ -52,6 +52,8 @@ export interface ReconcileContext {
    * are not dry-run again (agent/apply/applied-state.ts). Default: every existing object is dry-run.
    */
   applied?: AppliedStates;
+  /** Objects applied at once within a stage (the configuration's `applyConcurrency`). Default 4. */
+  applyConcurrency?: number;
   /**
    * Takes the GitRepository and Kustomization objects of a sync's build (every build, even one
    * without any, so that removed ones go). Returns an error when they cannot be taken (a cycle,
@@ -246,6 +248,7 @@ export async function reconcileSync(ctx: ReconcileContext, sync: SyncSpec, req: 
       allowEmpty: sync.allowEmpty,
       timeoutMs: sync.timeoutMs,
       ...(ctx.applied ? { applied: ctx.applied.of(sync.name) } : {}),
+      ...(ctx.applyConcurrency ? { concurrency: ctx.applyConcurrency } : {}),
       ...(sync.targetNamespace ? { targetNamespace: sync.targetNamespace } : {}),
       signal: req.signal,
       log: rlog,
