@@ -95,6 +95,8 @@ export function createNotifier(options: NotifierOptions): Notifier {
   const healthyAt = new Map<string, string>();
   const failing = new Set<string>();
   const statusSent = new Map<string, string>();
+  // Per sync and Provider: the commit a pending status was last posted on.
+  const pendingSent = new Map<string, string>();
   // Per sync: the container images of the last applied build, and the images its revision changed.
   const builtImages = new Map<string, { revision: string; images: Map<string, string> }>();
   const changedImages = new Map<string, { revision: string; images: string[] }>();
@@ -261,25 +263,33 @@ export function createNotifier(options: NotifierOptions): Notifier {
     if (statusSent.get(sync) === key) return;
     statusSent.set(sync, key);
     const { namespace, name } = splitKey(sync, agentNamespace);
-    const full: CommitStatus = { ...status, context: `kustomization/${name}` };
-    // The app commit the CI step delivered in this manifest commit gets the same status.
+    const result: CommitStatus = { ...status, context: `kustomization/${name}` };
+    // The app commit the CI step delivered in this manifest commit gets the same statuses.
     const app = s.source ? readDeliveryTrailers(options.messageOf?.(s.source, status.sha) ?? "") : {};
     const appRepo = app.sourceRepo;
-    const appStatus: CommitStatus | undefined = app.sourceSha ? { ...full, sha: app.sourceSha, description: status.state === "success" ? `deployed by ${name}: ${status.description}` : status.description } : undefined;
+    const post = (provider: ProviderSpec, st: CommitStatus): void => {
+      enqueue(provider, (r) => commitStatusRequest(r, st), `commit status ${st.state} of Kustomization/${namespace}/${name}`);
+      if (!app.sourceSha || !appRepo) return;
+      const appStatus: CommitStatus = { ...st, sha: app.sourceSha, description: st.state === "success" ? `deployed by ${name}: ${st.description}` : st.description };
+      enqueue(
+        provider,
+        (r) => {
+          const address = appRepositoryAddress(r.address, appRepo);
+          if (!address) throw new Error(`the app repository ${appRepo} is not on the Provider's host`);
+          return commitStatusRequest({ ...r, address }, appStatus);
+        },
+        `commit status ${st.state} of app commit ${app.sourceSha.slice(0, 12)}`,
+      );
+    };
     for (const { provider } of routes(sync, status.state === "failure" ? "error" : "info", status.description)) {
       if (!isCommitStatusType(provider.type)) continue;
-      enqueue(provider, (r) => commitStatusRequest(r, full), `commit status ${status.state} of Kustomization/${namespace}/${name}`);
-      if (appStatus && appRepo) {
-        enqueue(
-          provider,
-          (r) => {
-            const address = appRepositoryAddress(r.address, appRepo);
-            if (!address) throw new Error(`the app repository ${appRepo} is not on the Provider's host`);
-            return commitStatusRequest({ ...r, address }, appStatus);
-          },
-          `commit status ${status.state} of app commit ${appStatus.sha.slice(0, 12)}`,
-        );
-      }
+      // A result always follows a pending on the same commit: when the revision started before
+      // this Provider was known (the agent's first reconcile of the sync reads the Providers in
+      // its build, after the start) or without a start (the revision was already applied).
+      const pendingKey = `${sync}\n${provider.id}`;
+      if (status.state !== "pending" && pendingSent.get(pendingKey) !== status.sha) post(provider, { ...result, state: "pending", description: "reconciliation in progress" });
+      pendingSent.set(pendingKey, status.sha);
+      post(provider, result);
     }
   };
 
