@@ -12,6 +12,7 @@
  * | `slipway_build_info` | gauge (always 1) | version |
  * | `slipway_workload_image_info` | gauge (always 1) | sync, namespace, kind, name, container, image, tag |
  * | `slipway_sync_last_applied_timestamp_seconds` | gauge (commit time of the last applied revision) | sync |
+ * | `slipway_commit_to_applied_seconds` | histogram (manifest commit → its revision applied) | sync |
  * | `slipway_commit_to_healthy_seconds` | histogram (manifest commit → applied and healthy) | sync |
  *
  * plus prom-client's default process metrics (`process_resident_memory_bytes`, `nodejs_*`, …).
@@ -34,6 +35,8 @@ export interface AgentMetrics {
   applied(sync: string, counts: Partial<Record<string, number>>): void;
   /** Replaces the image rows of `sync`'s workloads (one per container). */
   workloadImages(sync: string, rows: readonly WorkloadImage[]): void;
+  /** Records a revision applied (before its health is known): the seconds from its commit to the apply. */
+  appliedAfter(sync: string, seconds: number): void;
   /** Records a revision applied and healthy: its commit time, and the seconds since that commit. */
   delivered(sync: string, committedAtMs: number, seconds: number): void;
   /** The text exposition for /metrics. */
@@ -87,11 +90,19 @@ export function createAgentMetrics(): AgentMetrics {
   });
   const imageRows = new Map<string, Record<string, string>[]>();
   const lastApplied = new Gauge({ name: "slipway_sync_last_applied_timestamp_seconds", help: "Commit time of the sync's last revision applied and healthy, Unix seconds.", labelNames: ["sync"], registers: [registry] });
+  const deliveryBuckets = [5, 10, 30, 60, 120, 300, 600, 1800, 3600];
+  const toApplied = new Histogram({
+    name: "slipway_commit_to_applied_seconds",
+    help: "Time from a manifest commit to its revision applied to the cluster (before health), in seconds.",
+    labelNames: ["sync"],
+    buckets: deliveryBuckets,
+    registers: [registry],
+  });
   const delivery = new Histogram({
     name: "slipway_commit_to_healthy_seconds",
     help: "Time from a manifest commit to its revision applied and healthy in the cluster, in seconds.",
     labelNames: ["sync"],
-    buckets: [5, 10, 30, 60, 120, 300, 600, 1800, 3600],
+    buckets: deliveryBuckets,
     registers: [registry],
   });
   return {
@@ -113,6 +124,7 @@ export function createAgentMetrics(): AgentMetrics {
       for (const labels of next) images.set(labels, 1);
       imageRows.set(sync, next);
     },
+    appliedAfter: (sync, seconds) => toApplied.observe({ sync }, seconds),
     delivered(sync, committedAtMs, seconds) {
       lastApplied.set({ sync }, Math.round(committedAtMs / 1000));
       delivery.observe({ sync }, seconds);

@@ -11,6 +11,12 @@
  * errors, 429 and 5xx; it never blocks or fails a reconcile. A Provider's address, token and
  * headers are registered with the redactor and never logged: a failure names the Provider and
  * the HTTP status or error code only.
+ *
+ * An Alert's event source `name: "*"` with `matchLabels` takes the syncs whose Kustomization in git
+ * carries those labels (as Flux does; with a name, matchLabels is not looked at). An event of a
+ * new revision names the images whose reference changed in it (`metadata.image`, comma-separated):
+ * the CI step's `Slipway-Image` trailer and every container whose image differs from the previous
+ * applied revision's build, changed by hand or not.
  */
 import { hostname } from "node:os";
 import { errorMessage } from "../../core/errors.ts";
@@ -25,6 +31,9 @@ import type { SyncStatus } from "../status/sync-status.ts";
 import { splitKey } from "../flux/sync-key.ts";
 import { appRepositoryAddress, readDeliveryTrailers } from "./app-commit.ts";
 import { readNotificationObjects, type AlertSpec, type ProviderSpec } from "./notification-specs.ts";
+import { containerImages } from "../metrics/delivery-observer.ts";
+import type { AppliedRevision } from "../reconcile/reconcile-sync.ts";
+import { splitImageRef } from "../../core/image-ref.ts";
 import { commitStatusRequest, eventRequest, isCommitStatusType, type CommitStatus, type FluxEvent, type ProviderRequest, type ResolvedProvider } from "./provider-requests.ts";
 
 /** Options for {@link createNotifier}. */
@@ -49,6 +58,8 @@ export interface Notifier {
   watchEvents(inner: EventRecorder): EventRecorder;
   /** A status store that also posts commit statuses on transitions. */
   watchStatus(inner: StatusStore): StatusStore;
+  /** Takes what a reconcile applied, to name the images a revision changed. */
+  applied(sync: string, applied: AppliedRevision): void;
   /** Resolves once every queued delivery has ended (tests, shutdown). */
   idle(): Promise<void>;
 }
@@ -74,7 +85,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
   const attempts = options.attempts ?? 4;
   const backoff = options.backoffMs ?? 1000;
   const instance = hostname();
-  const bySync = new Map<string, { providers: ProviderSpec[]; alerts: AlertSpec[] }>();
+  const bySync = new Map<string, { providers: ProviderSpec[]; alerts: AlertSpec[]; labels: Map<string, Record<string, string>> }>();
   const reported = new Map<string, string>();
   const queues = new Map<string, Promise<void>>();
   // Per sync: the last event key sent (to skip repeats), and whether the last outcome was a failure.
@@ -84,9 +95,29 @@ export function createNotifier(options: NotifierOptions): Notifier {
   const healthyAt = new Map<string, string>();
   const failing = new Set<string>();
   const statusSent = new Map<string, string>();
+  // Per sync and Provider: the commit a pending status was last posted on.
+  const pendingSent = new Map<string, string>();
+  // Per sync: the container images of the last applied build, and the images its revision changed.
+  const builtImages = new Map<string, { revision: string; images: Map<string, string> }>();
+  const changedImages = new Map<string, { revision: string; images: string[] }>();
 
   const providers = (): ProviderSpec[] => [...bySync.values()].flatMap((d) => d.providers);
   const alerts = (): AlertSpec[] => [...bySync.values()].flatMap((d) => d.alerts);
+  /** The labels in git of `Kind/ns/name` (a Kustomization or GitRepository some build defines). */
+  const labelsOf = (id: string): Record<string, string> => {
+    for (const d of bySync.values()) {
+      const l = d.labels.get(id);
+      if (l) return l;
+    }
+    return {};
+  };
+  const sourceMatches = (s: AlertSpec["eventSources"][number], kind: string, namespace: string, name: string): boolean => {
+    if (s.kind !== kind || s.namespace !== namespace) return false;
+    if (s.name !== "*") return s.name === name;
+    if (!s.matchLabels) return true;
+    const labels = labelsOf(`${kind}/${namespace}/${name}`);
+    return Object.entries(s.matchLabels).every(([k, v]) => labels[k] === v);
+  };
 
   const resolve = async (p: ProviderSpec): Promise<ResolvedProvider> => {
     let data: Record<string, string> = {};
@@ -147,12 +178,34 @@ export function createNotifier(options: NotifierOptions): Notifier {
     for (const alert of alerts()) {
       if (alert.suspend) continue;
       if (alert.eventSeverity === "error" && severity !== "error") continue;
-      if (!alert.eventSources.some((s) => s.kind === "Kustomization" && s.namespace === namespace && (s.name === "*" || s.name === name))) continue;
+      if (!alert.eventSources.some((s) => sourceMatches(s, "Kustomization", namespace, name))) continue;
       if (!alert.passes(message)) continue;
       const provider = providers().find((p) => p.namespace === alert.namespace && p.name === alert.providerRef);
       if (provider && !provider.suspend) out.push({ alert, provider });
     }
     return out;
+  };
+
+  /**
+   * The images revision `revision` of `sync` changed: the CI step's (its Slipway-Image trailer,
+   * with its digest) and those the build comparison found, one per repository, comma-separated.
+   */
+  const imagesOf = (sync: string, revision: string | undefined): string | undefined => {
+    const src = sourceOf.get(sync);
+    const sha = shaOf(revision);
+    const trailer = src && sha ? readDeliveryTrailers(options.messageOf?.(src, sha) ?? "").image : undefined;
+    const changed = changedImages.get(sync);
+    const found = changed && changed.revision === revision ? changed.images : [];
+    const repoOf = (ref: string): string => {
+      try {
+        return splitImageRef(ref).name;
+      } catch {
+        return ref;
+      }
+    };
+    const out = trailer ? [trailer] : [];
+    for (const ref of found) if (!out.some((o) => repoOf(o) === repoOf(ref))) out.push(ref);
+    return out.length > 0 ? out.join(", ") : undefined;
   };
 
   const notifyEvent = (e: SyncEvent): void => {
@@ -175,10 +228,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
     }
     const severity = e.type === "Warning" ? "error" : "info";
     const { namespace, name } = splitKey(e.sync, agentNamespace);
-    // The image the CI step delivered in this revision (its Slipway-Image trailer), on what the revision changed.
-    const src = sourceOf.get(e.sync);
-    const sha = shaOf(e.revision);
-    const image = e.reason === "ReconciliationSucceeded" && src && sha ? readDeliveryTrailers(options.messageOf?.(src, sha) ?? "").image : undefined;
+    const image = e.reason === "ReconciliationSucceeded" ? imagesOf(e.sync, e.revision) : undefined;
     for (const { alert, provider } of routes(e.sync, severity, e.note)) {
       if (isCommitStatusType(provider.type)) continue;
       const event: FluxEvent = {
@@ -213,40 +263,59 @@ export function createNotifier(options: NotifierOptions): Notifier {
     if (statusSent.get(sync) === key) return;
     statusSent.set(sync, key);
     const { namespace, name } = splitKey(sync, agentNamespace);
-    const full: CommitStatus = { ...status, context: `kustomization/${name}` };
-    // The app commit the CI step delivered in this manifest commit gets the same status.
+    const result: CommitStatus = { ...status, context: `kustomization/${name}` };
+    // The app commit the CI step delivered in this manifest commit gets the same statuses.
     const app = s.source ? readDeliveryTrailers(options.messageOf?.(s.source, status.sha) ?? "") : {};
     const appRepo = app.sourceRepo;
-    const appStatus: CommitStatus | undefined = app.sourceSha ? { ...full, sha: app.sourceSha, description: status.state === "success" ? `deployed by ${name}: ${status.description}` : status.description } : undefined;
+    const post = (provider: ProviderSpec, st: CommitStatus): void => {
+      enqueue(provider, (r) => commitStatusRequest(r, st), `commit status ${st.state} of Kustomization/${namespace}/${name}`);
+      if (!app.sourceSha || !appRepo) return;
+      const appStatus: CommitStatus = { ...st, sha: app.sourceSha, description: st.state === "success" ? `deployed by ${name}: ${st.description}` : st.description };
+      enqueue(
+        provider,
+        (r) => {
+          const address = appRepositoryAddress(r.address, appRepo);
+          if (!address) throw new Error(`the app repository ${appRepo} is not on the Provider's host`);
+          return commitStatusRequest({ ...r, address }, appStatus);
+        },
+        `commit status ${st.state} of app commit ${app.sourceSha.slice(0, 12)}`,
+      );
+    };
     for (const { provider } of routes(sync, status.state === "failure" ? "error" : "info", status.description)) {
       if (!isCommitStatusType(provider.type)) continue;
-      enqueue(provider, (r) => commitStatusRequest(r, full), `commit status ${status.state} of Kustomization/${namespace}/${name}`);
-      if (appStatus && appRepo) {
-        enqueue(
-          provider,
-          (r) => {
-            const address = appRepositoryAddress(r.address, appRepo);
-            if (!address) throw new Error(`the app repository ${appRepo} is not on the Provider's host`);
-            return commitStatusRequest({ ...r, address }, appStatus);
-          },
-          `commit status ${status.state} of app commit ${appStatus.sha.slice(0, 12)}`,
-        );
-      }
+      // A result always follows a pending on the same commit: when the revision started before
+      // this Provider was known (the agent's first reconcile of the sync reads the Providers in
+      // its build, after the start) or without a start (the revision was already applied).
+      const pendingKey = `${sync}\n${provider.id}`;
+      if (status.state !== "pending" && pendingSent.get(pendingKey) !== status.sha) post(provider, { ...result, state: "pending", description: "reconciliation in progress" });
+      pendingSent.set(pendingKey, status.sha);
+      post(provider, result);
     }
   };
 
   return {
+    applied(sync, a) {
+      const images = new Map<string, string>();
+      for (const r of containerImages(a.objects)) images.set(`${r.kind}/${r.namespace}/${r.name}/${r.container}`, r.ref);
+      const before = builtImages.get(sync);
+      builtImages.set(sync, { revision: a.revision, images });
+      if (!before || before.revision === a.revision) return;
+      const changed = [...images].filter(([k, ref]) => before.images.has(k) && before.images.get(k) !== ref).map(([, ref]) => ref);
+      changedImages.set(sync, { revision: a.revision, images: [...new Set(changed)] });
+    },
     configure(sync, objects) {
       const specs = readNotificationObjects(objects);
       const key = JSON.stringify([...specs.errors, ...specs.warnings]);
       if (reported.get(sync) !== key) {
         for (const e of specs.errors) log.error(e, { sync });
         for (const w of specs.warnings) log.warn(w, { sync });
-        for (const a of specs.alerts) if (a.eventSources.some((s) => s.matchLabels)) log.warn(`${a.id}: spec.eventSources[].matchLabels: is not evaluated by Slipway yet; sources match by name`, { sync });
+        for (const a of specs.alerts) if (a.eventSources.some((s) => s.matchLabels && s.name !== "*")) log.warn(`${a.id}: spec.eventSources[].matchLabels: applies only with name "*" (as in Flux); this source matches by name`, { sync });
         reported.set(sync, key);
       }
-      if (specs.providers.length === 0 && specs.alerts.length === 0) bySync.delete(sync);
-      else bySync.set(sync, { providers: specs.providers, alerts: specs.alerts });
+      const labels = new Map<string, Record<string, string>>();
+      for (const o of objects) if (o.kind === "Kustomization" || o.kind === "GitRepository") labels.set(`${o.kind}/${o.metadata.namespace ?? "default"}/${o.metadata.name}`, o.metadata.labels ?? {});
+      if (specs.providers.length === 0 && specs.alerts.length === 0 && labels.size === 0) bySync.delete(sync);
+      else bySync.set(sync, { providers: specs.providers, alerts: specs.alerts, labels });
     },
     watchEvents: (inner) => ({
       async record(event, signal) {

@@ -67,6 +67,17 @@ export interface ReconcileContext {
   define?(sync: string, defs: FluxDefinitions, options: { emptyBuild: boolean; allowEmpty: boolean }): { error?: string; warnings: string[] };
   /** Takes the Provider and Alert objects of every build (agent/notify). Default: none are read. */
   notifications?: { configure(sync: string, objects: readonly KubeObject[]): void };
+  /** Told when a revision's build has been applied (health not yet known): when, and what was built. Default: nobody. */
+  onApplied?(sync: string, applied: AppliedRevision): void;
+}
+
+/** A revision whose build the apply took (its prune or health may still have failed). */
+export interface AppliedRevision {
+  revision: string;
+  source: string;
+  objects: readonly KubeObject[];
+  /** When the apply and prune ended (before the health wait), ms since the epoch. */
+  atMs: number;
 }
 
 /** Per-run inputs. */
@@ -197,7 +208,7 @@ export async function reconcileSync(ctx: ReconcileContext, sync: SyncSpec, req: 
     });
     objects = built.objects;
     rlog.debug(`built ${objects.length} objects`);
-    ctx.notifications?.configure(sync.name, built.notificationObjects);
+    ctx.notifications?.configure(sync.name, [...built.notificationObjects, ...built.fluxObjects]);
     if (ctx.define) {
       const origins = await locateFluxObjects(ws.root, built.fluxObjects, req.signal);
       const emptyBuild = built.objects.length === 0 && built.fluxObjects.length === 0;
@@ -257,6 +268,7 @@ export async function reconcileSync(ctx: ReconcileContext, sync: SyncSpec, req: 
     req.signal.throwIfAborted();
     return finish({ kind: "failed", reason: "ReconciliationFailed", message: errorMessage(err), revision, source: sync.sourceRef, durationMs: elapsed() });
   }
+  if (outcome.errors.every((e) => e.phase === "prune" || e.phase === "health")) ctx.onApplied?.(sync.name, { revision, source: sync.sourceRef, objects, atMs: Date.now() - (outcome.health?.durationMs ?? 0) });
   const counts = countActions(outcome.changeSet);
   ctx.metrics.applied(sync.name, counts);
   const changed = outcome.changeSet.filter((e) => e.action === "created" || e.action === "configured");

@@ -85,6 +85,11 @@ syncs:
     90_000,
   );
   assert.deepEqual(missing, []);
+  // Both revisions' commit → applied times, each no later than the same revision's commit → healthy.
+  const applied = await prom.query('sum(slipway_commit_to_applied_seconds_count{sync="apps"})');
+  assert.equal(applied[0]?.value[1], "2");
+  const order = await prom.query('sum(slipway_commit_to_applied_seconds_sum{sync="apps"}) <= bool sum(slipway_commit_to_healthy_seconds_sum{sync="apps"})');
+  assert.equal(order[0]?.value[1], "1", "applied before healthy");
   const images = await prom.query('max by (sync, namespace, kind, name, container, image, tag) (slipway_workload_image_info)');
   assert.deepEqual(images.map((r) => r.metric.tag), ["1.0.1"], "the table shows the image the workload runs now");
 });

@@ -2,7 +2,7 @@
  * The image and delivery metrics of a running agent on the real control plane: one
  * `slipway_workload_image_info` series per container with the image and tag it is set to (the
  * old tag's series goes when a commit changes it), the commit time of the last revision applied,
- * and the commit → healthy histogram. Plus the rows read from each workload kind.
+ * and the commit → applied and commit → healthy histograms (once per revision). Plus the rows read from each workload kind.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -44,7 +44,7 @@ test("workloadImages: a row per container of each workload kind; other kinds non
   ]);
 });
 
-test("image info follows the live workloads; commit → healthy is observed per new revision", async (t) => {
+test("image info follows the live workloads; commit → applied and → healthy are observed once per new revision", async (t) => {
   const env = integration(t);
   if (!env) return;
   const agentNs = await createNamespace(env, t, "slipway-metrics");
@@ -75,4 +75,13 @@ syncs:
   assert.match(text, new RegExp(`slipway_sync_last_applied_timestamp_seconds\\{sync="apps"\\} ${committed}\\n`));
   const count = Number(/slipway_commit_to_healthy_seconds_count\{sync="apps"\} (\d+)/.exec(text)?.[1]);
   assert.ok(count >= 1, "the new revision's delivery time is observed");
+  // Commit → applied: once per revision (the first and the second), never later than commit → healthy.
+  const sample = (name: string): number => Number(new RegExp(`${name}\\{sync="apps"\\} ([0-9.e+-]+)`).exec(text)?.[1]);
+  assert.equal(sample("slipway_commit_to_applied_seconds_count"), 2, "each revision's apply is observed once");
+  assert.equal(sample("slipway_commit_to_applied_seconds_count"), sample("slipway_commit_to_healthy_seconds_count"));
+  assert.ok(sample("slipway_commit_to_applied_seconds_sum") <= sample("slipway_commit_to_healthy_seconds_sum"), "applied comes before healthy");
+  // A reconcile of the same revision applies it again but is no delivery.
+  const again = await runSlipway(["reconcile", "apps", "-n", agentNs, "--kubeconfig", env.kubeconfig, "--timeout", "1m"]);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(await metrics(), /slipway_commit_to_applied_seconds_count\{sync="apps"\} 2\n/);
 });
