@@ -1,221 +1,415 @@
 /**
- * `npm run demo`: the whole flow on the local infrastructure, with the seed's shop.
+ * `npm run demo`: the whole flow on the local infrastructure, with the seed's repository as Flux
+ * bootstrapped it (examples/shop: flux-system/ and all).
  *
  * 1. Starts the local infrastructure (Kubernetes + kwok nodes, git server, OCI registry, dockerd)
  *    unless it is up.
- * 2. Pushes the shop's manifest repository (examples/shop: seven services, Flux image policies
- *    and markers, no kustomization.yaml) to the local git server, on branch `eks`.
- * 3. Starts the agent (`slipway agent`) on it and waits until every sync is Ready.
- * 4. Runs the CI step (`slipway ci`) for the `account` service: builds an image with docker,
- *    tags it with a UTC timestamp, pushes it, commits the bump at the marker, pokes the agent.
- * 5. Waits until the cluster runs the new image and prints how long push → rollout took.
+ * 2. Pushes the seed's repository to the local git server on branch `eks` (images pointed at the
+ *    local registry, gotk-sync.yaml at this repository) and a second repository holding the
+ *    monitoring stack, which clusters/eks/monitoring.yaml (GitRepository `monitoring` +
+ *    Kustomization `monitoring-stack`) points at.
+ * 3. Starts the agent (`slipway agent`, a host process) with the root alone, as `slipway
+ *    bootstrap` writes it; Flux's install in flux-system/ is skipped, gotk-sync.yaml is the root.
+ * 4. Runs the seven services' CI steps at once (`slipway ci`: docker build, push to the local
+ *    registry, race-safe commit of the bump on `eks`, signed poke of the agent) and prints, per
+ *    service, the CI step's time and push → rolled out, read from the agent's status API.
+ * 5. Shows the monitoring stack synced from its own source, then removes a service (and the ECR
+ *    CronJob) from git and waits until both are pruned from the cluster.
+ *
+ * Every check is a bounded wait that names what did not converge; the demo exits 0 only when all
+ * converged, and stops what it started (also on failure and on Ctrl-C).
  *
  * Flags: --keep   leave the agent's objects and the infrastructure running afterwards
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { loadTestEnv, testGitConfig, uniqueName, type TestEnv } from "../test/env/harness.ts";
+import { run } from "../core/exec.ts";
+import { pokeWebhook } from "../action/webhook.ts";
+import { loadTestEnv, testGitConfig, uniqueName, type TestEnv, type TestGitRepo } from "../test/env/harness.ts";
+import { pushChanges } from "../test/agent/e2e/git-push.ts";
+import { seedTree } from "../test/agent/e2e/seed-repo.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
 const node = process.execPath;
 const cli = path.join(root, "cli/bin.ts");
 const { values } = parseArgs({ options: { keep: { type: "boolean", default: false } } });
+const services = ["account", "apigateway", "bff", "cart", "order", "payment", "product"] as const;
+/** The service the demo removes from git to show the prune. */
+const removed = "payment";
+const started = Date.now();
 
 const say = (line: string): void => void process.stdout.write(line + "\n");
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
-function runOrDie(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; quiet?: boolean } = {}): string {
-  const r = spawnSync(command, args, { cwd: options.cwd ?? root, env: options.env ?? process.env, encoding: "utf8" });
-  if (r.status !== 0) {
-    process.stderr.write(r.stdout + r.stderr);
-    throw new Error(`${path.basename(command)} ${args.slice(0, 2).join(" ")} exited with ${r.status}`);
-  }
-  if (!options.quiet) process.stderr.write(r.stderr);
-  return r.stdout;
-}
+/** Ctrl-C / SIGTERM cancel every wait and every child; the cleanup then runs as on failure. */
+const stop = new AbortController();
+const interrupt = (sig: string) => (): void => {
+  say(`✗ ${sig}: stopping`);
+  stop.abort(new Error(`interrupted (${sig})`));
+};
+process.once("SIGINT", interrupt("SIGINT"));
+process.once("SIGTERM", interrupt("SIGTERM"));
 
-function kubectl(env: TestEnv, args: string[]): string {
-  return runOrDie("kubectl", ["--kubeconfig", env.kubeconfig, ...args], { quiet: true });
+async function kubectl(env: TestEnv, args: string[], okCodes = [0]): Promise<string> {
+  return (await run("kubectl", ["--kubeconfig", env.kubeconfig, ...args], { signal: stop.signal, okCodes, timeoutMs: 30_000 })).stdout;
 }
 
 /**
- * Polls `probe` until it returns a value. A probe that throws (an API server too busy to answer a
- * kubectl call) is tried again; its last error is part of the timeout's message.
+ * Polls `probe` every 200 ms until it returns a value. A probe that throws (an API server too busy
+ * to answer) is tried again; the timeout's message names `what` and the last error or state.
  */
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => T | undefined): Promise<T> {
+async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, state?: () => string): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
+    stop.signal.throwIfAborted();
     try {
-      const v = probe();
+      const v = await probe();
       if (v !== undefined) return v;
     } catch (err) {
+      if (stop.signal.aborted) throw err;
       lastError = err;
     }
     if (Date.now() > deadline) {
-      const why = lastError instanceof Error ? ` (last error: ${lastError.message})` : "";
-      throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}${why}`, { cause: lastError });
+      const why = lastError instanceof Error ? ` (last error: ${lastError.message})` : state ? ` (${state()})` : "";
+      throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${why}`, { cause: lastError });
     }
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** A bare repository under the git server's root whose `branch` holds one commit of the files in `dir`. */
+async function bareRepo(env: TestEnv, name: string, branch: string, dir: string, message: string): Promise<TestGitRepo> {
+  const bareDir = path.join(env.gitRoot, `${name}.git`);
+  await run("git", [...testGitConfig, "init", "--bare", "-q", "-b", branch, bareDir]);
+  await run("git", [...testGitConfig, "init", "-q", "-b", branch, dir]);
+  await run("git", [...testGitConfig, "-C", dir, "add", "-A"]);
+  await run("git", [...testGitConfig, "-C", dir, "commit", "-q", "-m", message]);
+  await run("git", [...testGitConfig, "-C", dir, "push", "-q", bareDir, `HEAD:refs/heads/${branch}`]);
+  const auth = new URL(`${env.gitHttpAuthUrl}/${name}.git`);
+  auth.username = encodeURIComponent(env.gitHttpUser);
+  auth.password = encodeURIComponent(env.gitHttpPassword);
+  return { name, bareDir, httpUrl: `${env.gitHttpUrl}/${name}.git`, httpAuthUrl: auth.toString(), sshUrl: `${env.gitSshUrl}/${name}.git` };
+}
+
+/** Removes the YAML documents of `file` whose metadata.name is `name`. */
+function withoutDocuments(file: string, name: string): string {
+  const docs = readFileSync(file, "utf8").split(/^---\n/m);
+  return docs.filter((d) => !new RegExp(`^metadata:\\n(?: {2}.*\\n)*? {2}name: ${name}\\n`, "m").test(d)).join("---\n");
+}
+
+/** What the status API answers for one sync (`GET /api/v1/syncs/<name>`), the fields the demo reads. */
+interface SyncDetail {
+  name: string;
+  ready?: string;
+  reason?: string;
+  message?: string;
+  lastAppliedRevision?: string;
+  lastChangeSet?: string;
+  health?: { id: string; status: string; message: string }[];
 }
 
 // 1. Infrastructure.
 say("► starting the local infrastructure (first run builds Kubernetes from source: a few minutes)");
 let startedEnv = false;
 if (spawnSync(node, ["test/env/cli.ts", "status", "--quiet"], { cwd: root }).status !== 0) {
-  runOrDie(node, ["test/env/cli.ts", "up"]);
+  const up = spawnSync(node, ["test/env/cli.ts", "up"], { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
   startedEnv = true;
+  if (up.status !== 0) {
+    spawnSync(node, ["test/env/cli.ts", "down"], { cwd: root, stdio: "inherit" });
+    throw new Error(`testenv up exited with ${up.status}`);
+  }
 }
 const env = loadTestEnv(path.join(root, ".testenv/env"));
 if (!env) throw new Error(".testenv/env is missing after `testenv up`");
 say(`✔ Kubernetes ${env.kubeVersion}, git on ${env.gitHttpUrl}, registry ${env.registry}`);
 
 const work = mkdtempSync(path.join(tmpdir(), "slipway-demo-"));
-let agent: ChildProcess | undefined;
+const children = new Set<ChildProcess>();
+const createdNamespaces: string[] = [];
+const repos: TestGitRepo[] = [];
 const cleanup = (): void => {
-  agent?.kill("SIGTERM");
+  for (const c of children) c.kill("SIGTERM");
   if (!values.keep) {
-    spawnSync("kubectl", ["--kubeconfig", env.kubeconfig, "delete", "namespace", "shop", "--wait=false", "--ignore-not-found"]);
-    spawnSync("kubectl", ["--kubeconfig", env.kubeconfig, "delete", "configmap", "slipway-shop", "-n", "slipway-system", "--ignore-not-found"]);
+    for (const ns of ["shop", "monitoring", ...createdNamespaces]) {
+      spawnSync("kubectl", ["--kubeconfig", env.kubeconfig, "delete", "namespace", ns, "--wait=false", "--ignore-not-found"], { stdio: "ignore" });
+    }
+    // The agent's status and ApplySet parents (the namespace goes too when the demo created it).
+    const state = ["slipway-flux-system", "slipway-flux-system.monitoring-stack", "slipway.source.flux-system", "slipway.source.flux-system.monitoring"];
+    spawnSync("kubectl", ["--kubeconfig", env.kubeconfig, "delete", "configmap", "-n", "slipway-system", "--ignore-not-found", ...state], { stdio: "ignore" });
+    for (const r of repos) rmSync(r.bareDir, { recursive: true, force: true });
     if (startedEnv) spawnSync(node, ["test/env/cli.ts", "down"], { cwd: root, stdio: "inherit" });
   }
   rmSync(work, { recursive: true, force: true });
 };
 
+let failed = false;
+let agentLog = "";
 try {
-  // 2. The manifest repository: the seed's layout, images pointing at the local registry.
+  // 2. The repositories: the seed's as it is (flux-system/ and all), and the monitoring stack's.
+  const monTree = path.join(work, "monitoring");
+  mkdirSync(path.join(monTree, "manifests/monitoring"), { recursive: true });
+  writeFileSync(path.join(monTree, "manifests/monitoring/kustomization.yaml"), "resources:\n  - namespace.yaml\n  - grafana.yaml\n");
+  writeFileSync(path.join(monTree, "manifests/monitoring/namespace.yaml"), "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: monitoring\n");
+  writeFileSync(
+    path.join(monTree, "manifests/monitoring/grafana.yaml"),
+    [
+      "apiVersion: apps/v1", "kind: Deployment", "metadata:", "  name: grafana", "  namespace: monitoring", "spec:", "  replicas: 1",
+      "  selector:", "    matchLabels: { app: grafana }", "  template:", "    metadata:", "      labels: { app: grafana }", "    spec:",
+      "      containers:", "        - name: grafana", "          image: grafana/grafana:7.5.7", "          ports: [{ containerPort: 3000 }]",
+      "---", "apiVersion: v1", "kind: Service", "metadata:", "  name: grafana", "  namespace: monitoring", "spec:",
+      "  selector: { app: grafana }", "  ports: [{ port: 3000 }]", "",
+    ].join("\n"),
+  );
+  const monitoring = await bareRepo(env, uniqueName("monitoring"), "main", monTree, "monitoring stack");
+  repos.push(monitoring);
+  const monSha = (await run("git", ["--git-dir", monitoring.bareDir, "rev-parse", "main"])).stdout.trim();
   const repoName = uniqueName("shop-manifests");
-  const bare = path.join(env.gitRoot, `${repoName}.git`);
-  const tree = path.join(work, "manifests");
-  cpSync(path.join(root, "examples/shop"), tree, { recursive: true });
+  const repoUrl = `${env.gitHttpAuthUrl}/${repoName}.git`;
+  const tree = seedTree({ appNamespace: "shop", url: repoUrl, monitoring: true });
   const shopDir = path.join(tree, "clusters/eks/shop");
   const ecrHost = "170247361816.dkr.ecr.ap-northeast-2.amazonaws.com";
   for (const f of readdirSync(shopDir)) {
     const p = path.join(shopDir, f);
     writeFileSync(p, readFileSync(p, "utf8").split(ecrHost).join(env.registry));
   }
-  // The seed's flux-system/ stays: Flux's install is skipped, gotk-sync.yaml (pointed at this
-  // repository) is the agent's root. The monitoring stack's GitHub source and the ECR CronJob
-  // (for Flux's image scanning, in Flux's namespace) are left out of the offline demo.
-  const repoUrl = `${env.gitHttpAuthUrl}/${repoName}.git`;
-  const gotkSync = path.join(tree, "clusters/eks/flux-system/gotk-sync.yaml");
-  writeFileSync(gotkSync, readFileSync(gotkSync, "utf8").replace("<git repository url>", repoUrl));
-  rmSync(path.join(tree, "clusters/eks/monitoring.yaml"));
-  rmSync(path.join(shopDir, "ecr-job.yml"));
-  runOrDie("git", [...testGitConfig, "init", "--bare", "-q", "-b", "eks", bare]);
-  runOrDie("git", [...testGitConfig, "init", "-q", "-b", "eks", tree]);
-  runOrDie("git", [...testGitConfig, "-C", tree, "add", "-A"]);
-  runOrDie("git", [...testGitConfig, "-C", tree, "commit", "-q", "-m", "shop manifests"]);
-  runOrDie("git", [...testGitConfig, "-C", tree, "push", "-q", bare, "HEAD:refs/heads/eks"]);
-  say(`✔ manifest repository ${repoUrl} (branch eks, ./clusters/eks/shop: 7 Deployments, 7 Services, ConfigMap, Ingress, Flux image policies)`);
+  const monitoringYaml = path.join(tree, "clusters/eks/monitoring.yaml");
+  writeFileSync(monitoringYaml, readFileSync(monitoringYaml, "utf8").replace("https://github.com/fluxcd/flux2", monitoring.httpUrl));
+  const repo = await bareRepo(env, repoName, "eks", tree, "the seed's repository").finally(() => rmSync(tree, { recursive: true, force: true }));
+  repos.push(repo);
+  const first = (await run("git", ["--git-dir", repo.bareDir, "rev-parse", "eks"])).stdout.trim();
+  say(`✔ manifest repository ${repo.httpUrl} (branch eks: clusters/eks/flux-system/ with Flux's install and gotk-sync.yaml, clusters/eks/shop/ with 7 services, clusters/eks/monitoring.yaml)`);
+  say(`✔ monitoring repository ${monitoring.httpUrl} (branch main: ./manifests/monitoring)`);
 
-  // 3. The agent, with its git credentials in a secrets directory (in a cluster: a Secret).
-  const secrets = path.join(work, "secrets/git-auth");
-  mkdirSync(secrets, { recursive: true });
-  writeFileSync(path.join(secrets, "username"), env.gitHttpUser);
-  writeFileSync(path.join(secrets, "password"), env.gitHttpPassword);
-  // gotk-sync.yaml's GitRepository names Flux's Secret flux-system (its settings win).
-  cpSync(secrets, path.join(path.dirname(secrets), "flux-system"), { recursive: true });
+  // Flux's namespace is not created by the agent (its Namespace is part of Flux's install, which is
+  // skipped); flux bootstrap left it in the cluster, with the ECR CronJob's home in it.
+  for (const ns of ["slipway-system", "flux-system"]) {
+    if ((await run("kubectl", ["--kubeconfig", env.kubeconfig, "create", "namespace", ns], { okCodes: [0, 1], signal: stop.signal })).code === 0) createdNamespaces.push(ns);
+  }
+
+  // 3. The agent: the root alone (one source, one sync, as `slipway bootstrap` writes them), git
+  // credentials in a secrets directory (in a cluster: the Secret flux-system gotk-sync.yaml names).
+  const secrets = path.join(work, "secrets");
+  for (const name of ["flux-system"]) {
+    mkdirSync(path.join(secrets, name), { recursive: true });
+    writeFileSync(path.join(secrets, name, "username"), env.gitHttpUser);
+    writeFileSync(path.join(secrets, name, "password"), env.gitHttpPassword);
+  }
   // The CI step's call to the agent is HMAC-signed with this secret (never sent itself).
   const webhookSecret = randomBytes(24).toString("hex");
-  mkdirSync(path.join(path.dirname(secrets), "webhook"), { recursive: true });
-  writeFileSync(path.join(path.dirname(secrets), "webhook", "token"), webhookSecret);
+  mkdirSync(path.join(secrets, "webhook"));
+  writeFileSync(path.join(secrets, "webhook", "token"), webhookSecret);
+  const apiToken = randomBytes(24).toString("hex");
   const config = path.join(work, "agent.yaml");
   writeFileSync(
     config,
     [
       "namespace: slipway-system",
       "sources:",
-      "  - name: manifests",
+      "  - name: flux-system",
       `    url: ${repoUrl}`,
       "    ref:",
       "      branch: eks",
-      "    interval: 1m",
       "    secretRef:",
-      "      name: git-auth",
+      "      name: flux-system",
       "syncs:",
-      "  - name: shop",
-      "    sourceRef: manifests",
+      "  - name: flux-system",
+      "    sourceRef: flux-system",
       "    path: ./clusters/eks",
-      "    interval: 10m",
       "    timeout: 2m",
       "    prune: true",
       "receivers:",
       '  listen: "127.0.0.1:0"',
       "  endpoints:",
-      "    - { name: manifests, type: slipway, secretRef: { name: webhook } }",
+      "    - { name: flux-system, type: slipway, secretRef: { name: webhook } }",
       "",
     ].join("\n"),
   );
-  spawnSync("kubectl", ["--kubeconfig", env.kubeconfig, "create", "namespace", "slipway-system"], { stdio: "ignore" });
-  const agentEnv = { ...process.env, KUBECONFIG: env.kubeconfig };
-  const port = 18000 + Math.floor(Math.random() * 2000);
-  say(`► starting the agent (slipway agent --config agent.yaml --listen 127.0.0.1:${port})`);
-  agent = spawn(node, [cli, "agent", "--config", config, "--listen", `127.0.0.1:${port}`, "--secrets-dir", path.dirname(secrets), "--cache-dir", path.join(work, "cache"), "--log-format", "text"], {
+  const agentEnv = { ...process.env, KUBECONFIG: env.kubeconfig, SLIPWAY_API_TOKEN: apiToken };
+  const cliEnv = { ...process.env, KUBECONFIG: env.kubeconfig };
+  say("► starting the agent (slipway agent --config agent.yaml: source flux-system, sync flux-system at ./clusters/eks)");
+  const agent = spawn(node, [cli, "agent", "--config", config, "--listen", "127.0.0.1:0", "--secrets-dir", secrets, "--cache-dir", path.join(work, "cache"), "--log-format", "text"], {
     env: agentEnv,
     stdio: ["ignore", "ignore", "pipe"],
   });
-  let agentLog = "";
-  agent.stderr?.setEncoding("utf8").on("data", (d: string) => (agentLog += d));
-  const syncReady = (revisionSha?: string) => (): { message?: string } | undefined => {
-    const r = spawnSync(node, [cli, "get", "-o", "json"], { env: agentEnv, encoding: "utf8" });
-    if (r.status !== 0) return undefined;
-    const rows = JSON.parse(r.stdout) as { name: string; ready?: string; message?: string; lastAppliedRevision?: string }[];
-    const shop = rows.find((x) => x.name === "shop");
-    if (shop?.ready === "False" && /Failed/.test(shop.message ?? "")) throw new Error(`sync shop failed: ${shop.message}`);
-    if (revisionSha && !shop?.lastAppliedRevision?.endsWith(revisionSha)) return undefined;
-    return shop?.ready === "True" ? shop : undefined;
-  };
-  const hookPort = await waitFor("the agent's receivers to listen", 60_000, () => /receivers: listening on port (\d+)/.exec(agentLog)?.[1]);
-  const ready = await waitFor("the shop sync to become Ready", 180_000, syncReady());
-  say(`✔ ${ready.message}`);
-  process.stdout.write(runOrDie(node, [cli, "get"], { env: agentEnv, quiet: true }));
-  process.stdout.write(kubectl(env, ["get", "deployments", "-n", "shop"]));
-
-  // 4. The CI step for the account service.
-  const ctx = path.join(work, "account-src");
-  mkdirSync(ctx);
-  writeFileSync(path.join(ctx, "Dockerfile"), "FROM scratch\nCOPY build.txt /build.txt\n");
-  writeFileSync(path.join(ctx, "build.txt"), `account built at ${new Date().toISOString()}\n`);
-  say("► slipway ci: build account, tag with a UTC timestamp, push, bump the marker, poke the agent");
-  const t0 = Date.now();
-  const ciOut = runOrDie(
-    node,
-    [
-      cli, "ci",
-      "--image", `${env.registry}/shop/account`,
-      "--context", ctx,
-      "--manifest-repo", repoUrl.replace(/\/\/[^@]*@/, "//"),
-      "--git-username", env.gitHttpUser,
-      "--webhook-url", `http://127.0.0.1:${hookPort}/hook/manifests`,
-    ],
-    { env: { ...process.env, DOCKER_HOST: env.dockerHost, SLIPWAY_GIT_PASSWORD: env.gitHttpPassword, SLIPWAY_WEBHOOK_TOKEN: webhookSecret } },
-  );
-  process.stdout.write(ciOut);
-  const pushedAt = Date.now();
-
-  // 5. Wait for the rollout of the new image.
-  const image = await waitFor("the account Deployment to run the new image", 120_000, () => {
-    const img = kubectl(env, ["get", "deployment", "account", "-n", "shop", "-o", "jsonpath={.spec.template.spec.containers[0].image}"]);
-    if (!/:\d{14}$/.test(img) || img.endsWith(":20210608052721")) return undefined;
-    const available = kubectl(env, ["get", "deployment", "account", "-n", "shop", "-o", "jsonpath={.status.updatedReplicas}/{.status.availableReplicas}"]);
-    return available === "1/1" ? img : undefined;
+  children.add(agent);
+  agent.stderr.setEncoding("utf8").on("data", (d: string) => (agentLog += d));
+  agent.once("exit", (code, sig) => {
+    children.delete(agent);
+    if (!stop.signal.aborted) stop.abort(new Error(`the agent exited (${sig ?? code}):\n${agentLog.slice(-2000)}`));
   });
-  const rolledOut = Date.now();
-  say(`✔ account runs ${image}`);
-  say(`✔ CI step ${((pushedAt - t0) / 1000).toFixed(1)}s (build, push, commit); commit → rolled out in the cluster ${((rolledOut - pushedAt) / 1000).toFixed(1)}s`);
-  const commit = (JSON.parse(ciOut.trim().split("\n").pop() ?? "{}") as { commit?: string }).commit ?? "";
-  const applied = await waitFor("the shop sync to report the new revision", 60_000, syncReady(commit));
-  say(`✔ ${applied.message}`);
-  process.stdout.write(runOrDie(node, [cli, "get"], { env: agentEnv, quiet: true }));
-  if (!agentLog.includes(commit)) say("(the agent's log does not name the new commit)");
+  const hookPort = await waitFor("the agent's receivers to listen", 60_000, () => Promise.resolve(/receivers: listening on port (\d+)/.exec(agentLog)?.[1]));
+  const api = `http://127.0.0.1:${hookPort}/api/v1/syncs`;
+  const sync = async (name: string): Promise<SyncDetail | undefined> => {
+    const res = await fetch(`${api}/${name}`, { headers: { authorization: `Bearer ${apiToken}` }, signal: AbortSignal.any([stop.signal, AbortSignal.timeout(10_000)]) });
+    if (res.status === 404) return (await res.body?.cancel(), undefined);
+    if (!res.ok) throw new Error(`status API ${name}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as SyncDetail;
+  };
+  let last: SyncDetail | undefined;
+  const readyAt = (name: string, revision: string) => async (): Promise<SyncDetail | undefined> => {
+    const s = await sync(name);
+    if (name === "flux-system") last = s;
+    if (s?.ready === "False" && s.reason !== "Progressing" && s.reason !== "DependencyNotReady") throw new Error(`sync ${name} failed: ${s.reason}: ${s.message}`);
+    return s?.ready === "True" && s.lastAppliedRevision === revision ? s : undefined;
+  };
+  const rootState = (): string => `flux-system: ${last?.reason ?? "no status"} ${last?.message ?? ""}`;
+  const rootReady = await waitFor(`the root sync flux-system to apply eks@sha1:${first}`, 120_000, readyAt("flux-system", `eks@sha1:${first}`), rootState);
+  say(`✔ flux-system: ${rootReady.message}`);
+  const skipped = (rootReady.lastChangeSet ?? "").split("\n").filter((l) => / skipped\b/.test(l)).length;
+  say(`✔ Flux's install in clusters/eks/flux-system/ skipped (${skipped} objects in the change set), gotk-sync.yaml's GitRepository and Kustomization taken as the root`);
+  const fluxObjects = (await kubectl(env, ["get", "deployments", "-n", "flux-system", "-o", "name"])).trim();
+  if (fluxObjects) throw new Error(`Flux's controllers were applied: ${fluxObjects}`);
+  if ((await kubectl(env, ["get", "crd", "-o", "name"])).split("\n").some((n) => n.endsWith(".toolkit.fluxcd.io"))) throw new Error("Flux's toolkit CRDs were applied");
+
+  // 4. The seven services' CI steps at once.
+  say(`► slipway ci × ${services.length} at once: docker build, push, bump the marker, commit on eks, poke the agent`);
+  interface Pipeline {
+    service: string;
+    startedAt: number;
+    pushedAt?: number;
+    endedAt?: number;
+    attempts?: number;
+    commit?: string;
+    tag?: string;
+    rolledOutAt?: number;
+  }
+  const samples: { at: number; detail: SyncDetail }[] = [];
+  let polling = true;
+  const poller = (async () => {
+    while (polling && !stop.signal.aborted) {
+      try {
+        const d = await sync("flux-system");
+        if (d) samples.push({ at: Date.now(), detail: d });
+      } catch {
+        // a busy agent; the next sample will tell
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  })();
+  const pipelines = await Promise.all(
+    services.map(async (service): Promise<Pipeline> => {
+      const ctx = path.join(work, `${service}-src`);
+      mkdirSync(ctx);
+      writeFileSync(path.join(ctx, "Dockerfile"), "FROM scratch\nCOPY build.txt /build.txt\n");
+      writeFileSync(path.join(ctx, "build.txt"), `${service} built at ${new Date().toISOString()}\n`);
+      const p: Pipeline = { service, startedAt: Date.now() };
+      const r = await run(
+        node,
+        [
+          cli, "ci",
+          "--image", `${env.registry}/shop/${service}`,
+          "--context", ctx,
+          "--manifest-repo", repo.httpUrl,
+          "--manifest-branch", "eks",
+          "--git-username", env.gitHttpUser,
+          "--webhook-url", `http://127.0.0.1:${hookPort}/hook/flux-system`,
+        ],
+        {
+          env: { ...process.env, DOCKER_HOST: env.dockerHost, SLIPWAY_GIT_PASSWORD: env.gitHttpPassword, SLIPWAY_WEBHOOK_TOKEN: webhookSecret },
+          signal: stop.signal,
+          timeoutMs: 120_000,
+          onOutput: (chunk, stream) => {
+            const m = stream === "stderr" ? /commit ([0-9a-f]{40}) pushed to eks attempts=(\d+)/.exec(chunk) : null;
+            if (m) {
+              p.pushedAt = Date.now();
+              p.attempts = Number(m[2]);
+            }
+          },
+        },
+      );
+      p.endedAt = Date.now();
+      const out = JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}") as { commit?: string; tag?: string };
+      if (!out.commit || !p.pushedAt) throw new Error(`slipway ci for ${service} pushed no commit:\n${r.stderr}`);
+      p.commit = out.commit;
+      p.tag = out.tag;
+      return p;
+    }),
+  );
+  const landed = (await run("git", ["--git-dir", repo.bareDir, "log", "--format=%H", `${first}..eks`])).stdout.trim().split("\n");
+  const lost = pipelines.filter((p) => !landed.includes(p.commit ?? ""));
+  if (lost.length) throw new Error(`commits missing from eks: ${lost.map((p) => `${p.service} ${p.commit}`).join(", ")}`);
+  say(`✔ ${pipelines.length}/${services.length} commits landed on eks (${pipelines.reduce((n, p) => n + (p.attempts ?? 1) - 1, 0)} races retried)`);
+
+  // Rolled out: the status API reports a revision that contains the service's commit, Ready, and
+  // the service's Deployment Current in its live health.
+  const contains = new Map<string, boolean>();
+  const isAncestor = async (commit: string, revision: string): Promise<boolean> => {
+    const key = `${commit} ${revision}`;
+    let v = contains.get(key);
+    if (v === undefined) {
+      v = (await run("git", ["--git-dir", repo.bareDir, "merge-base", "--is-ancestor", commit, revision], { okCodes: [0, 1] })).code === 0;
+      contains.set(key, v);
+    }
+    return v;
+  };
+  const pending = (): Pipeline[] => pipelines.filter((p) => p.rolledOutAt === undefined);
+  let seen = 0;
+  await waitFor("every service to roll out", 120_000, async () => {
+    for (; seen < samples.length; seen++) {
+      const { at, detail } = samples[seen]!;
+      const revision = /@sha1:([0-9a-f]{40})$/.exec(detail.lastAppliedRevision ?? "")?.[1];
+      if (detail.ready !== "True" || !revision) continue;
+      for (const p of pending()) {
+        const health = detail.health?.find((h) => h.id.endsWith(`Deployment/shop/${p.service}`));
+        if (health?.status === "Current" && (await isAncestor(p.commit!, revision))) p.rolledOutAt = at;
+      }
+    }
+    return pending().length === 0 ? true : undefined;
+  }, () => `not rolled out: ${pending().map((p) => p.service).join(", ")}; ${rootState()}`);
+  polling = false;
+  await poller;
+  for (const p of pipelines) {
+    const image = (await kubectl(env, ["get", "deployment", p.service, "-n", "shop", "-o", "jsonpath={.spec.template.spec.containers[0].image}"])).trim();
+    if (image !== `${env.registry}/shop/${p.service}:${p.tag}`) throw new Error(`Deployment/shop/${p.service} runs ${image}, not the tag its CI step pushed (${p.tag})`);
+  }
+  const pad = (s: string, n: number): string => s.padEnd(n);
+  say("");
+  say(`${pad("SERVICE", 12)}${pad("TAG", 16)}${pad("ATTEMPTS", 10)}${pad("CI STEP", 10)}PUSH → ROLLED OUT`);
+  for (const p of pipelines) {
+    say(`${pad(p.service, 12)}${pad(p.tag ?? "", 16)}${pad(String(p.attempts), 10)}${pad(seconds(p.endedAt! - p.startedAt), 10)}${seconds(p.rolledOutAt! - p.pushedAt!)}`);
+  }
+  say("");
+  say("(CI step: the whole `slipway ci` process; push → rolled out: from the CI step's push to the status API reporting a revision that contains it, Ready, with the Deployment Current)");
+
+  // 5. The monitoring stack, from its own source.
+  const mon = await waitFor(`monitoring-stack to apply main@sha1:${monSha}`, 60_000, readyAt("flux-system/monitoring-stack", `main@sha1:${monSha}`));
+  const grafana = mon.health?.find((h) => h.id.endsWith("Deployment/monitoring/grafana"));
+  if (grafana?.status !== "Current") throw new Error(`monitoring-stack's Deployment/monitoring/grafana is ${grafana?.status ?? "not in its set"}`);
+  say(`✔ monitoring-stack: ${mon.message} (GitRepository monitoring → ${monitoring.httpUrl}), Deployment/monitoring/grafana Current`);
+  process.stdout.write((await run(node, [cli, "get", "kustomizations", "-A"], { env: cliEnv, signal: stop.signal })).stdout);
+  process.stdout.write((await run(node, [cli, "get", "sources", "git", "-A"], { env: cliEnv, signal: stop.signal })).stdout);
+
+  // 6. Removed from git means pruned: one service and the ECR CronJob (Slipway's CI step talks to
+  // ECR with its own role, so the seed's workaround can go).
+  say(`► removing ${removed} (its Deployment and Service) and clusters/eks/shop/ecr-job.yml from git`);
+  const clone = path.join(work, "prune");
+  await run("git", ["clone", "-q", "--branch", "eks", repo.bareDir, clone], { signal: stop.signal });
+  const prune = await pushChanges(repo, "eks", {
+    "clusters/eks/shop/shop-deployment.yml": withoutDocuments(path.join(clone, "clusters/eks/shop/shop-deployment.yml"), removed),
+    "clusters/eks/shop/shop-service.yml": withoutDocuments(path.join(clone, "clusters/eks/shop/shop-service.yml"), removed),
+    "clusters/eks/shop/ecr-job.yml": null,
+  }, `remove ${removed} and the ECR credentials CronJob`);
+  const pokedAt = Date.now();
+  await pokeWebhook({ url: `http://127.0.0.1:${hookPort}/hook/flux-system`, secret: webhookSecret, branch: "eks", commit: prune, signal: stop.signal });
+  const pruned = await waitFor(`flux-system to apply eks@sha1:${prune}`, 60_000, readyAt("flux-system", `eks@sha1:${prune}`), rootState);
+  const leftovers = async (): Promise<string> =>
+    (await kubectl(env, ["get", `deployment/${removed}`, `service/${removed}`, "-n", "shop", "-o", "name", "--ignore-not-found"])).trim() +
+    (await kubectl(env, ["get", "cronjob/ecr-credentials-sync", "-n", "flux-system", "-o", "name", "--ignore-not-found"])).trim();
+  let left = "";
+  await waitFor(`${removed} and the CronJob to be gone from the cluster`, 30_000, async () => ((left = await leftovers()) === "" ? true : undefined), () => `still there: ${left}`);
+  say(`✔ ${pruned.message}: deployment/${removed}, service/${removed} and cronjob/ecr-credentials-sync pruned ${seconds(Date.now() - pokedAt)} after the push`);
+  const deployments = (await kubectl(env, ["get", "deployments", "-n", "shop", "-o", "name"])).trim().split("\n");
+  if (deployments.length !== services.length - 1) throw new Error(`shop has ${deployments.length} Deployments, expected ${services.length - 1}: ${deployments.join(", ")}`);
+  say(`✔ demo converged in ${seconds(Date.now() - started)}`);
 } catch (err) {
+  failed = true;
   say(`✗ demo failed: ${err instanceof Error ? err.message : String(err)}`);
-  cleanup();
-  process.exit(1);
+  process.stderr.write(`the agent's log (last lines):\n${agentLog.split("\n").slice(-30).join("\n")}\n`);
 }
 cleanup();
+process.exit(failed ? 1 : 0);
