@@ -50,7 +50,7 @@ export async function scanHostKeys(url: string, options: ScanOptions = {}): Prom
     .filter((l) => l.trim() !== "" && !l.startsWith("#"))
     .sort()
     .join("\n");
-  if (!knownHosts) throw new SlipwayError(`--url ${url}`, `ssh-keyscan read no host key from ${where}${options.algorithms ? ` of types ${options.algorithms}` : ""} (${scanned.stderr.trim().split("\n").pop() ?? "no answer"}); give them with --known-hosts-file`);
+  if (!knownHosts) throw new SlipwayError(`--url ${url}`, `ssh-keyscan read no host key from ${where}${options.algorithms ? ` of types ${options.algorithms}` : ""} (${scanned.stderr.trim().split("\n").pop() || "no answer"}); give them with --known-hosts-file`);
   const fp = await run("ssh-keygen", ["-l", "-f", "-"], { input: knownHosts + "\n", timeoutMs: 10_000, ...(options.signal ? { signal: options.signal } : {}) });
   return { knownHosts: knownHosts + "\n", fingerprints: fp.stdout.split("\n").filter((l) => l.trim() !== "") };
 }
