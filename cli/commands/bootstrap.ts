@@ -22,32 +22,51 @@ import { applySync } from "../../agent/sync/apply-sync.ts";
 import { serverSideApply } from "../../agent/apply/object-requests.ts";
 import { fail, ok, step, waiting, type CliIO, type CommandRun } from "../io.ts";
 import { clusterFlags, clusterFlagsUsage, durationFlag, kubeClientFromFlags, parseFlags, noPositionals } from "../flags.ts";
-import { gitCredentialsSecretName } from "../../core/well-known.ts";
+import { defaultCommitAuthor, gitCredentialsSecretName, syncNameLabel, syncNamespaceLabel } from "../../core/well-known.ts";
+import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
+import type { GitAuth } from "../../core/git/git-auth.ts";
+import { normalizeSparsePath } from "../../core/git/git-client.ts";
+import { parseCodeCommitUrl } from "../../core/git/codecommit-url.ts";
+import { pollUntil } from "../../core/poll.ts";
+import { parentId, parentRef, withPartOf } from "../../agent/applyset/applyset-parent.ts";
+import { requestReconcile } from "../../agent/status/parent-requests.ts";
+import { createStatusStore, type ParentView } from "../../agent/status/status-store.ts";
+import { commitInstall, renderRootObjects, rootObjectsFile } from "./bootstrap-git.ts";
+import { scanHostKeys } from "./bootstrap-hostkey.ts";
 
 const USAGE = `Usage: slipway bootstrap --url URL [flags]
 
-Renders the agent's install manifests (deploy/) with a configuration that follows one manifest
-repository, then prints them (default), writes them to a directory (--output-dir), or applies them
-to the cluster and waits for the agent (--apply).
+Installs the agent for one manifest repository, the GitOps way (default, as flux bootstrap git):
+commits the agent's install (deploy/, configured for the repository) and the root's GitRepository
+and Kustomization under PATH/NAMESPACE/, pushes, creates the credentials Secret, applies the
+install and waits until the root sync is Ready; the agent then manages its own install from git.
+Running it again changes nothing. Or prints the install (--export), writes it into a directory
+(--output-dir), or applies it without a commit and waits for the agent (--apply).
 
 Flags:
   --url URL               manifest repository (https, ssh, or a CodeCommit https URL), required
   --branch NAME           branch to follow (default main)
   --path DIR              directory of the repository to apply (default ./)
-  --sync-name NAME        name of the sync (default cluster)
+  --sync-name NAME        name of the root sync (default cluster)
   --interval DUR          how often to fetch and re-apply (default 1m)
   --image REF             the agent's image (default: deploy/kustomization.yaml's)
   --secret-ref NAME       Secret with the git credentials (username/password, bearerToken, or identity/known_hosts)
-  --username NAME         with --apply: create the Secret from this user and a password read from stdin
-                          (--git-username is the same)
-  --token-auth            with --apply: the password on stdin is a token (username "git" unless --username)
-  --private-key-file FILE with --apply: create the Secret from this SSH key (identity) and --known-hosts-file
-  --known-hosts-file FILE the SSH host keys of the git server (ssh-keyscan -p PORT HOST), for --private-key-file
-  --provider aws          sign CodeCommit requests from the pod's IAM role (IRSA / Pod Identity)
+  --username NAME         create the Secret from this user and a password read from stdin
+                          (--git-username is the same); bootstrap pushes with them too
+  --token-auth            the password on stdin is a token (username "git" unless --username)
+  --private-key-file FILE create the Secret from this SSH key (identity) and the server's host keys
+  --known-hosts-file FILE the SSH host keys of the git server; without it, bootstrap scans them
+                          (ssh-keyscan) and prints their fingerprints
+  --ssh-hostkey-algos L   key types to scan (ssh-keyscan -t: ssh-ed25519,ecdsa-sha2-nistp256,…)
+  --provider aws          sign CodeCommit requests from the pod's IAM role (IRSA / Pod Identity);
+                          bootstrap pushes with the local AWS credentials
   --role-arn ARN          IRSA: annotate the agent's ServiceAccount with this role
-  --output-dir DIR        write the manifests (kustomization included) into DIR
-  --apply                 apply them to the cluster (server-side) and wait until the agent is available
-${clusterFlagsUsage(24)}  --timeout DURATION      with --apply: how long to wait (default 5m)
+  --export                print the install manifests instead (nothing committed or applied)
+  --output-dir DIR        write the manifests (kustomization included) into DIR instead
+  --apply                 apply them to the cluster without a commit and wait until the agent is available
+  --author-name NAME      commit author (default slipway)
+  --author-email EMAIL    commit author's email
+${clusterFlagsUsage(24)}  --timeout DURATION      how long to wait for the agent / the root sync (default 5m)
 `;
 
 /** The flags of `slipway bootstrap` after parsing. */
@@ -142,6 +161,12 @@ export async function renderInstall(o: BootstrapOptions, signal?: AbortSignal): 
   }
 }
 
+/** The owner labels the agent puts on the objects of sync `sync` (namespace `ns`): bootstrap applies them the same, so the agent's first apply changes nothing. */
+function asTheAgentApplies(obj: KubeObject, sync: string, ns: string, agentNamespace: string): KubeObject {
+  const labelled = { ...obj, metadata: { ...obj.metadata, labels: { ...obj.metadata.labels, [syncNameLabel]: sync, [syncNamespaceLabel]: ns } } };
+  return withPartOf(labelled, parentId(parentRef(sync, agentNamespace)));
+}
+
 /** Runs `slipway bootstrap`. */
 export const run: CommandRun = async (args: string[], io: CliIO): Promise<number> => {
   const parsed = parseFlags(
@@ -162,10 +187,14 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
       "token-auth": { type: "boolean", default: false },
       "private-key-file": { type: "string" },
       "known-hosts-file": { type: "string" },
+      "ssh-hostkey-algos": { type: "string" },
       provider: { type: "string" },
       "role-arn": { type: "string" },
+      export: { type: "boolean", default: false },
       "output-dir": { type: "string" },
       apply: { type: "boolean", default: false },
+      "author-name": { type: "string" },
+      "author-email": { type: "string" },
       timeout: { type: "string", default: "5m" },
       help: { type: "boolean", short: "h" },
     },
@@ -173,13 +202,18 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
       noPositionals(positionals);
       if (!values.url) throw new SlipwayError("--url", "the manifest repository URL is required");
       if (values.provider !== undefined && values.provider !== "aws") throw new SlipwayError("--provider", `"${values.provider}": only "aws" is supported`);
+      const modes = (["export", "output-dir", "apply"] as const).filter((m) => values[m]);
+      if (modes.length > 1) throw new SlipwayError(`--${modes[1] ?? "apply"}`, `give one of --export, --output-dir and --apply, not --${modes.join(" and --")}`);
+      const mode: "export" | "output-dir" | "apply" | "git" = modes[0] ?? "git";
       const username = values.username ?? values["git-username"] ?? (values["token-auth"] ? "git" : undefined);
       const credFlag = values["private-key-file"] ? "--private-key-file" : values["token-auth"] ? "--token-auth" : values.username ? "--username" : values["git-username"] ? "--git-username" : undefined;
-      if (credFlag && !values.apply) throw new SlipwayError(credFlag, "creates a Secret in the cluster: use it with --apply");
+      if (credFlag && (mode === "export" || mode === "output-dir")) throw new SlipwayError(credFlag, `creates a Secret in the cluster: use it with --apply or without --${mode}`);
       if (credFlag && values["secret-ref"]) throw new SlipwayError(credFlag, "give either it (a new Secret) or --secret-ref (an existing one)");
       if (values["private-key-file"] && username) throw new SlipwayError("--private-key-file", "give either an SSH key or a username/token, not both");
-      if (values["private-key-file"] && !values["known-hosts-file"]) throw new SlipwayError("--known-hosts-file", "is required with --private-key-file: the agent checks the server's host key (ssh-keyscan -p PORT HOST > known_hosts)");
       if (values["private-key-file"] && !/^ssh:\/\/|^[^/:]+@[^:]+:/.test(values.url)) throw new SlipwayError("--private-key-file", `needs an ssh:// or user@host:path --url, not ${values.url}`);
+      if (values["known-hosts-file"] && !values["private-key-file"]) throw new SlipwayError("--known-hosts-file", "is for --private-key-file");
+      if (values["ssh-hostkey-algos"] && (!values["private-key-file"] || values["known-hosts-file"])) throw new SlipwayError("--ssh-hostkey-algos", "chooses the host keys scanned for --private-key-file without --known-hosts-file");
+      if (values["ssh-hostkey-algos"] && !/^[a-z0-9@.-]+(,[a-z0-9@.-]+)*$/.test(values["ssh-hostkey-algos"])) throw new SlipwayError("--ssh-hostkey-algos", `"${values["ssh-hostkey-algos"]}" is not a comma-separated list of key types`);
       const timeoutMs = durationFlag("--timeout", values.timeout);
       const opts: BootstrapOptions = {
         url: values.url,
@@ -194,13 +228,14 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
         roleArn: values["role-arn"],
       };
       renderAgentConfig(opts);
-      return { values, opts, timeoutMs, username, credFlag };
+      return { values, opts, timeoutMs, username, credFlag, mode };
     },
   );
   if (!parsed.ok) return parsed.exit;
-  const { values, opts, timeoutMs, username, credFlag } = parsed.flags;
+  const { values, opts, timeoutMs, username, credFlag, mode } = parsed.flags;
+  const deadline = AbortSignal.any([io.signal, AbortSignal.timeout(timeoutMs)]);
 
-  if (values["output-dir"]) {
+  if (mode === "output-dir" && values["output-dir"]) {
     const out = path.resolve(io.cwd, values["output-dir"]);
     await mkdir(out, { recursive: true });
     await writeOverlay(out, findDeployDir(), opts);
@@ -210,22 +245,32 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
 
   step(io, "rendering the agent's install manifests");
   const objects = await renderInstall(opts, io.signal);
-  if (!values.apply) {
+  if (mode === "export") {
     io.stdout(renderManifests(objects));
     return 0;
   }
 
-  // The credentials Secret, as flux bootstrap git takes them: a user and a password (or token) from stdin, or an SSH key.
+  // The credentials, as flux bootstrap git takes them: a user and a password (or token) from stdin, or an SSH key.
   let secretData: Record<string, string> | undefined;
-  if (values["private-key-file"] && values["known-hosts-file"]) {
+  let pushAuth: GitAuth = { kind: "none" };
+  if (values["private-key-file"]) {
     const identity = await readFile(path.resolve(io.cwd, values["private-key-file"]), "utf8").catch((err: unknown) => {
       throw new SlipwayError(`--private-key-file ${values["private-key-file"]}`, "cannot be read", { cause: err });
     });
     registerSecret(identity.trim());
-    const knownHosts = await readFile(path.resolve(io.cwd, values["known-hosts-file"]), "utf8").catch((err: unknown) => {
-      throw new SlipwayError(`--known-hosts-file ${values["known-hosts-file"]}`, "cannot be read", { cause: err });
-    });
+    let knownHosts: string;
+    if (values["known-hosts-file"]) {
+      knownHosts = await readFile(path.resolve(io.cwd, values["known-hosts-file"]), "utf8").catch((err: unknown) => {
+        throw new SlipwayError(`--known-hosts-file ${values["known-hosts-file"]}`, "cannot be read", { cause: err });
+      });
+    } else {
+      step(io, `scanning the SSH host keys of ${opts.url}`);
+      const scanned = await scanHostKeys(opts.url, { ...(values["ssh-hostkey-algos"] ? { algorithms: values["ssh-hostkey-algos"] } : {}), timeoutMs: Math.min(30_000, timeoutMs), signal: io.signal });
+      for (const f of scanned.fingerprints) ok(io, `host key: ${f}`);
+      knownHosts = scanned.knownHosts;
+    }
     secretData = { identity, known_hosts: knownHosts };
+    pushAuth = { kind: "ssh", privateKey: identity, knownHosts };
   } else if (username !== undefined) {
     const password = (await io.readStdin()).replace(/\r?\n$/, "");
     if (!password) {
@@ -234,31 +279,77 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
     }
     registerSecret(password);
     secretData = { username, password };
+    pushAuth = { kind: "basic", username, password };
+  } else if (opts.provider === "aws") {
+    const cc = parseCodeCommitUrl(opts.url);
+    const chain = fromNodeProviderChain();
+    pushAuth = { kind: "codecommit", credentials: () => chain(), ...(cc?.region ? { region: cc.region } : {}) };
   }
-  const client = await kubeClientFromFlags(values);
   const log = createLogger({ format: "text", level: "warn", write: (l) => io.stderr(l + "\n") });
-  try {
-    const rest = objects.filter((o) => o.kind !== "Namespace");
-    if (secretData) {
-      rest.push({
-        apiVersion: "v1",
-        kind: "Secret",
-        metadata: { name: gitCredentialsSecretName, namespace: opts.namespace },
-        type: "Opaque",
-        // `data`, not `stringData`: server-side apply then owns each key, so keys of earlier credentials (a token before an SSH key) go.
-        data: Object.fromEntries(Object.entries(secretData).map(([k, v]) => [k, Buffer.from(v).toString("base64")])),
-      } as KubeObject);
+
+  // GitOps: the install and the root objects go into git first, so the agent finds its own install in its build.
+  let head: string | undefined;
+  let ownerNamespace = opts.namespace;
+  if (mode === "git") {
+    const dirName = opts.namespace;
+    step(io, `committing the agent's install to ${path.posix.join(normalizeSparsePath(opts.path) || ".", dirName)}/ on ${opts.branch}`);
+    const deployDir = findDeployDir();
+    const committed = await commitInstall({
+      url: parseCodeCommitUrl(opts.url)?.url ?? opts.url,
+      branch: opts.branch,
+      path: opts.path,
+      dir: dirName,
+      write: (dir) => writeOverlay(dir, deployDir, opts),
+      rootObjects: renderRootObjects({ ...opts, ...(opts.secretRef ? { secretRef: opts.secretRef } : {}), ...(opts.provider ? { provider: opts.provider } : {}) }),
+      syncName: opts.syncName,
+      auth: pushAuth,
+      author: { name: values["author-name"] ?? defaultCommitAuthor.name, email: values["author-email"] ?? defaultCommitAuthor.email },
+      log,
+      signal: deadline,
+    });
+    head = committed.head;
+    if (committed.twin) {
+      ok(io, `the root sync is defined by ${committed.twin.file} (its settings win); ${rootObjectsFile} not written`);
+      ownerNamespace = committed.twin.namespace;
     }
+    if (committed.unlisted) io.stderr(`  warning: ${opts.path}'s kustomization does not list ${dirName}/: add it to its resources, or the agent will not manage its own install\n`);
+    ok(io, committed.pushed ? `committed ${committed.files.length} files as ${head.slice(0, 12)} and pushed` : `the install in git is up to date (${head.slice(0, 12)}); nothing committed`);
+  }
+
+  const client = await kubeClientFromFlags(values);
+  try {
+    // GitOps: applied as the agent's root sync applies them (its ApplySet, its labels), so that its first apply changes nothing.
+    const sync = mode === "git" ? opts.syncName : "bootstrap";
+    const own = (o: KubeObject): KubeObject => (mode === "git" ? asTheAgentApplies(o, opts.syncName, ownerNamespace, opts.namespace) : o);
+    const namespaces = objects.filter((o) => o.kind === "Namespace").map(own);
+    const rest = mode === "git" ? objects.map(own) : objects.filter((o) => o.kind !== "Namespace");
+    const secret: KubeObject | undefined = secretData
+      ? ({
+          apiVersion: "v1",
+          kind: "Secret",
+          metadata: { name: gitCredentialsSecretName, namespace: opts.namespace },
+          type: "Opaque",
+          // `data`, not `stringData`: server-side apply then owns each key, so keys of earlier credentials (a token before an SSH key) go.
+          data: Object.fromEntries(Object.entries(secretData).map(([k, v]) => [k, Buffer.from(v).toString("base64")])),
+        } as KubeObject)
+      : undefined;
+    // The Secret is never a member of a set: it is not in git, and a set would prune it.
+    if (secret && mode !== "git") rest.push(secret);
     step(io, `applying ${objects.length + (secretData ? 1 : 0)} objects to ${client.server}`);
     // The Namespace first, on its own: the install's ApplySet parent lives in it.
-    for (const ns of objects.filter((o) => o.kind === "Namespace")) {
+    for (const ns of namespaces) {
       await serverSideApply({ client, mapping: await client.resource(ns.apiVersion, ns.kind, io.signal), obj: ns, signal: io.signal });
       io.stderr(`  Namespace/${ns.metadata.name} applied\n`);
     }
+    if (secret && mode === "git") {
+      await serverSideApply({ client, mapping: await client.resource("v1", "Secret", io.signal), obj: secret, signal: io.signal });
+      io.stderr(`  Secret/${opts.namespace}/${gitCredentialsSecretName} applied\n`);
+    }
     waiting(io, "waiting for the agent to become available");
+    const startedAt = Date.now();
     const outcome = await applySync({
       client,
-      sync: "bootstrap",
+      sync,
       agentNamespace: opts.namespace,
       objects: rest,
       prune: false,
@@ -274,7 +365,27 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
       for (const e of outcome.errors) fail(io, e.message);
       return 1;
     }
-    ok(io, `the agent is running in ${opts.namespace}; see its syncs with \`slipway get -n ${opts.namespace}\``);
+    if (mode !== "git" || !head) {
+      ok(io, `the agent is running in ${opts.namespace}; see its syncs with \`slipway get -n ${opts.namespace}\``);
+      return 0;
+    }
+    // The root sync Ready at the pushed revision: the agent applied its own install from git.
+    waiting(io, `waiting for the root sync ${opts.syncName} to be Ready at ${head.slice(0, 12)}`);
+    const store = createStatusStore(client, opts.namespace);
+    await requestReconcile(client, opts.namespace, opts.syncName, { withSource: true, signal: io.signal });
+    let last: ParentView | undefined;
+    const ready = await pollUntil(
+      async () => {
+        last = await store.get(opts.syncName, io.signal);
+        return last?.status?.ready === "True" && last.status.lastAppliedRevision?.includes(head) ? last : undefined;
+      },
+      { intervalMs: 1000, timeoutMs: Math.max(1, timeoutMs - (Date.now() - startedAt)), signal: io.signal },
+    );
+    if (!ready) {
+      fail(io, `sync ${opts.syncName}: not Ready at ${head.slice(0, 12)} within ${values.timeout} (last status: ${last?.status ? `${last.status.ready} ${last.status.message}` : "none; is the agent running?"})`);
+      return 1;
+    }
+    ok(io, `the root sync ${opts.syncName} is Ready (${ready.status?.message ?? ""}); the agent manages its own install from git. See \`slipway get kustomizations -A -n ${opts.namespace}\``);
     return 0;
   } finally {
     client.close();

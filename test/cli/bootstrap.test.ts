@@ -41,7 +41,7 @@ test("a bad flag is named in the error and nothing is printed", async () => {
 });
 
 test("prints the install: config for the repository, IRSA annotation, agent image", async () => {
-  const r = await runCli(["bootstrap", "--url", base.url, "--branch", "eks", "--path", "./clusters/eks", "--provider", "aws", "--role-arn", "arn:aws:iam::123456789012:role/slipway", "--image", "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/slipway:0.1.0"]);
+  const r = await runCli(["bootstrap", "--export", "--url", base.url, "--branch", "eks", "--path", "./clusters/eks", "--provider", "aws", "--role-arn", "arn:aws:iam::123456789012:role/slipway", "--image", "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/slipway:0.1.0"]);
   assert.equal(r.code, 0, r.stderr);
   const docs = r.stdout.split(/^---$/m).map((d) => parse(d) as { kind: string; metadata: { name: string; annotations?: Record<string, string> }; data?: Record<string, string>; spec?: { template: { spec: { containers: { image: string }[] } } } });
   const kinds = docs.map((d) => d.kind).sort();
@@ -96,7 +96,7 @@ test("--output-dir gives the same manifests as the printed install, IRSA annotat
   const dir = mkdtempSync(path.join(tmpdir(), "slipway-bootstrap-same-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const flags = ["bootstrap", "--url", base.url, "--branch", "eks", "--path", "./clusters/eks", "--provider", "aws", "--role-arn", "arn:aws:iam::123456789012:role/slipway", "--namespace", "agents"];
-  const printed = await runCli(flags);
+  const printed = await runCli([...flags, "--export"]);
   assert.equal(printed.code, 0, printed.stderr);
   const written = await runCli([...flags, "--output-dir", dir]);
   assert.equal(written.code, 0, written.stderr);
@@ -110,12 +110,18 @@ test("--output-dir gives the same manifests as the printed install, IRSA annotat
 });
 
 test("credentials as flux bootstrap git takes them: each creates a Secret only with --apply, bad combinations are named", async () => {
-  const noApply = await runCli(["bootstrap", "--url", base.url, "--token-auth"]);
+  const noApply = await runCli(["bootstrap", "--export", "--url", base.url, "--token-auth"]);
   assert.equal(noApply.code, 2);
   assert.match(noApply.stderr, /✗ --token-auth: creates a Secret in the cluster: use it with --apply/);
-  const noHosts = await runCli(["bootstrap", "--apply", "--url", "ssh://git@git.example:22/shop.git", "--private-key-file", "/nonexistent"]);
-  assert.equal(noHosts.code, 2);
-  assert.match(noHosts.stderr, /✗ --known-hosts-file: is required with --private-key-file/);
+  const hostsAlone = await runCli(["bootstrap", "--apply", "--url", "ssh://git@git.example:22/shop.git", "--known-hosts-file", "h"]);
+  assert.equal(hostsAlone.code, 2);
+  assert.match(hostsAlone.stderr, /✗ --known-hosts-file: is for --private-key-file/);
+  const algos = await runCli(["bootstrap", "--url", "ssh://git@git.example:22/shop.git", "--private-key-file", "k", "--ssh-hostkey-algos", "ed25519 rsa"]);
+  assert.equal(algos.code, 2);
+  assert.match(algos.stderr, /✗ --ssh-hostkey-algos: "ed25519 rsa" is not a comma-separated list of key types/);
+  const twoModes = await runCli(["bootstrap", "--url", base.url, "--export", "--apply"]);
+  assert.equal(twoModes.code, 2);
+  assert.match(twoModes.stderr, /✗ --apply: give one of --export, --output-dir and --apply/);
   const https = await runCli(["bootstrap", "--apply", "--url", base.url, "--private-key-file", "k", "--known-hosts-file", "h"]);
   assert.equal(https.code, 2);
   assert.match(https.stderr, /✗ --private-key-file: needs an ssh:\/\/ or user@host:path --url/);
