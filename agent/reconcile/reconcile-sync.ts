@@ -37,6 +37,8 @@ import type { SourceManager } from "./source-manager.ts";
 export interface ReconcileContext {
   client: KubeClient;
   agentNamespace: string;
+  /** Namespaced mode (config `namespaces`): the only namespaces a build may touch. Default: cluster-wide. */
+  namespaces?: readonly string[];
   sources: SourceManager;
   kustomize: Kustomize;
   store: StatusStore;
@@ -230,7 +232,8 @@ export async function reconcileSync(ctx: ReconcileContext, sync: SyncSpec, req: 
   }
 
   // 4. Apply, prune, health.
-  const client = sync.serviceAccountName ? ctx.client.impersonate(`system:serviceaccount:${syncNamespace}:${sync.serviceAccountName}`) : ctx.client;
+  const accountNamespace = ("serviceAccountNamespace" in sync && sync.serviceAccountNamespace) || syncNamespace;
+  const client = sync.serviceAccountName ? ctx.client.impersonate(`system:serviceaccount:${accountNamespace}:${sync.serviceAccountName}`) : ctx.client;
   let outcome: SyncOutcome;
   try {
     outcome = await applySync({
@@ -247,6 +250,7 @@ export async function reconcileSync(ctx: ReconcileContext, sync: SyncSpec, req: 
       timeoutMs: sync.timeoutMs,
       ...(ctx.applied ? { applied: ctx.applied.of(sync.name) } : {}),
       ...(sync.targetNamespace ? { targetNamespace: sync.targetNamespace } : {}),
+      ...(ctx.namespaces ? { namespaces: ctx.namespaces } : {}),
       signal: req.signal,
       log: rlog,
     });
