@@ -100,7 +100,7 @@ export async function runAgent(options: RunAgentOptions): Promise<string[]> {
   signal.addEventListener("abort", onStop, { once: true });
   const loopOptions: AgentLoopOptions = {
     config,
-    context: { client, agentNamespace: config.namespace, sources, kustomize, store, events, metrics, log, workDir, notifications: notifier, onApplied: (sync, a) => (store.applied(sync, a), notifier.applied(sync, a)) },
+    context: { client, agentNamespace: config.namespace, ...(config.namespaces ? { namespaces: config.namespaces } : {}), sources, kustomize, store, events, metrics, log, workDir, notifications: notifier, onApplied: (sync, a) => (store.applied(sync, a), notifier.applied(sync, a)) },
     stop: signal,
     hard: hard.signal,
     ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}),

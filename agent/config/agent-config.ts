@@ -169,6 +169,7 @@ const syncSchema = mapping({
   force: flag(false),
   allowEmpty: flag(false),
   serviceAccountName: optionalText(dnsSubdomain, "a valid ServiceAccount name"),
+  serviceAccountNamespace: optionalText(dnsLabel, "a valid namespace"),
 }).transform((s) => {
   const intervalMs = s.interval ?? 600_000;
   return {
@@ -199,6 +200,8 @@ const syncSchema = mapping({
     ...(s.targetNamespace ? { targetNamespace: s.targetNamespace } : {}),
     /** Apply as this ServiceAccount (in the agent's namespace), by impersonation. Default: the agent's own. */
     ...(s.serviceAccountName ? { serviceAccountName: s.serviceAccountName } : {}),
+    /** Namespace of `serviceAccountName` (the agent's or, in namespaced mode, one of `namespaces`). Default: the agent's namespace. */
+    ...(s.serviceAccountNamespace ? { serviceAccountNamespace: s.serviceAccountNamespace } : {}),
   };
 });
 
@@ -209,7 +212,17 @@ export type SyncConfig = z.output<typeof syncSchema>;
 export const agentConfigSchema = mapping({
   /** Namespace of the ApplySet parents, Events and default Secrets. Default `slipway-system`. */
   namespace: optionalText(dnsLabel, "a valid namespace").transform((v) => v ?? defaultAgentNamespace),
-  /** HTTP listen address `[host]:port` for /metrics, /healthz, /readyz, /hook (a bare number is a port). Default `:8080`. */
+  /**
+   * Namespaced mode: the only namespaces syncs may write to. A build with a cluster-scoped object
+   * or an object in any other namespace is refused before anything is applied, so that the agent
+   * needs only a Role in each of them (deploy/namespaced/). Default: unset (cluster-wide).
+   */
+  namespaces: z
+    .array(text(dnsLabel, "a valid namespace"), { error: "must be a list of namespaces" })
+    .min(1, { error: "must list at least one namespace (leave it out for the cluster-wide mode)" })
+    .nullish()
+    .transform((l) => l ?? undefined),
+  /** HTTP listen address `[host]:port` for /metrics, /healthz and /readyz (a bare number is a port). Default `:8080`. */
   listen: z
     .unknown()
     .transform((v) => (v === undefined ? ":8080" : typeof v === "number" ? `:${v}` : v))

@@ -14,6 +14,7 @@ import { agentConfigSchema, type AgentConfig } from "./agent-config.ts";
 import { findDependencyCycle } from "../reconcile/dependency-order.ts";
 import { parseCodeCommitUrl } from "../../core/git/codecommit-url.ts";
 import { credentialsInGitUrl } from "../../core/git/url-credentials.ts";
+import { defaultAgentNamespace } from "../../core/well-known.ts";
 
 /** One validation problem: where (file:line and the key path) and what. */
 export interface ConfigIssue {
@@ -108,8 +109,40 @@ function crossIssues(root: Record<string, unknown>): { path: Path; message: stri
     });
     if (nonEmpty(s.name) && !graph.has(s.name)) graph.set(s.name, { name: s.name, dependsOn: deps.filter(nonEmpty).filter((d) => d !== s.name), index: i });
   });
+  out.push(...namespaceIssues(root, sources, syncs));
   const cycle = findDependencyCycle([...graph.values()]);
   if (cycle) out.push({ path: ["syncs", graph.get(cycle[0] ?? "")?.index ?? 0, "dependsOn"], message: `dependency cycle: ${cycle.join(" → ")}` });
+  return out;
+}
+
+/**
+ * Namespaced mode (`namespaces:` set): each namespace listed once, and every namespace a sync or
+ * source names (targetNamespace, serviceAccountNamespace, secretRef.namespace) is the agent's own
+ * or a listed one, since the namespaced install grants nothing elsewhere.
+ */
+function namespaceIssues(root: Record<string, unknown>, sources: unknown[], syncs: unknown[]): { path: Path; message: string }[] {
+  const out: { path: Path; message: string }[] = [];
+  if (!Array.isArray(root.namespaces)) return out;
+  const listed = root.namespaces.filter(nonEmpty);
+  const seen = new Set<string>();
+  root.namespaces.forEach((n: unknown, i: number) => {
+    if (!nonEmpty(n)) return;
+    if (seen.has(n)) out.push({ path: ["namespaces", i], message: `"${n}" is listed twice` });
+    seen.add(n);
+  });
+  const agentNs = nonEmpty(root.namespace) ? root.namespace : defaultAgentNamespace;
+  const shown = listed.join(", ");
+  syncs.forEach((s: unknown, i: number) => {
+    if (!isRecord(s)) return;
+    if (nonEmpty(s.targetNamespace) && !seen.has(s.targetNamespace)) out.push({ path: ["syncs", i, "targetNamespace"], message: `"${s.targetNamespace}" is not one of namespaces (${shown})` });
+    if (nonEmpty(s.serviceAccountNamespace) && s.serviceAccountNamespace !== agentNs && !seen.has(s.serviceAccountNamespace)) {
+      out.push({ path: ["syncs", i, "serviceAccountNamespace"], message: `"${s.serviceAccountNamespace}" is neither the agent's namespace (${agentNs}) nor one of namespaces (${shown})` });
+    }
+  });
+  sources.forEach((s: unknown, i: number) => {
+    const ns = isRecord(s) && isRecord(s.secretRef) ? s.secretRef.namespace : undefined;
+    if (nonEmpty(ns) && ns !== agentNs && !seen.has(ns)) out.push({ path: ["sources", i, "secretRef", "namespace"], message: `"${ns}" is neither the agent's namespace (${agentNs}) nor one of namespaces (${shown})` });
+  });
   return out;
 }
 

@@ -37,6 +37,8 @@ import type { SourceManager } from "./source-manager.ts";
 export interface ReconcileContext {
   client: KubeClient;
   agentNamespace: string;
+  /** Namespaced mode (config `namespaces`): the only namespaces a build may touch. Default: cluster-wide. */
+  namespaces?: readonly string[];
   sources: SourceManager;
   kustomize: Kustomize;
   store: StatusStore;
@@ -243,7 +245,8 @@ export async function reconcileSync(ctx: ReconcileContext, sync: SyncSpec, req: 
   }
 
   // 4. Apply, prune, health.
-  const client = sync.serviceAccountName ? ctx.client.impersonate(`system:serviceaccount:${syncNamespace}:${sync.serviceAccountName}`) : ctx.client;
+  const accountNamespace = ("serviceAccountNamespace" in sync && sync.serviceAccountNamespace) || syncNamespace;
+  const client = sync.serviceAccountName ? ctx.client.impersonate(`system:serviceaccount:${accountNamespace}:${sync.serviceAccountName}`) : ctx.client;
   let outcome: SyncOutcome;
   try {
     outcome = await applySync({
@@ -261,6 +264,7 @@ export async function reconcileSync(ctx: ReconcileContext, sync: SyncSpec, req: 
       ...(ctx.applied ? { applied: ctx.applied.of(sync.name) } : {}),
       ...(ctx.applyConcurrency ? { concurrency: ctx.applyConcurrency } : {}),
       ...(sync.targetNamespace ? { targetNamespace: sync.targetNamespace } : {}),
+      ...(ctx.namespaces ? { namespaces: ctx.namespaces } : {}),
       signal: req.signal,
       log: rlog,
     });

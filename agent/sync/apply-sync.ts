@@ -20,6 +20,7 @@ import type { KubeClient } from "../kube/kube-client.ts";
 import { objectId, type KubeObject } from "../kube/kube-object.ts";
 import type { SyncError, SyncOutcome } from "./sync-outcome.ts";
 import { validateObjects } from "./validate-objects.ts";
+import { checkNamespaceScope } from "./namespace-scope.ts";
 
 /** Options for {@link applySync}. */
 export interface ApplySyncOptions {
@@ -45,6 +46,8 @@ export interface ApplySyncOptions {
   timeoutMs: number;
   /** Namespace for namespaced objects that have none. Default `default`. */
   targetNamespace?: string;
+  /** Namespaced mode: the only namespaces the build may touch (agent/sync/namespace-scope.ts). Default: unset (cluster-wide). */
+  namespaces?: readonly string[];
   /** Objects applied at once within a stage. Default 4. */
   concurrency?: number;
   /**
@@ -90,8 +93,9 @@ export async function applySync(options: ApplySyncOptions): Promise<SyncOutcome>
   // 1. Validate: nothing is applied unless every object is sound and every kind is known.
   try {
     const v = await validateObjects({ client, objects: options.objects, targetNamespace: options.targetNamespace, signal });
-    if (v.errors.length > 0) {
-      errors.push(...v.errors);
+    const outside = checkNamespaceScope(v.objects, options.namespaces);
+    if (v.errors.length > 0 || outside.length > 0) {
+      errors.push(...v.errors, ...outside);
       return outcome();
     }
     objects = v.objects.map((o) => withPartOf(o, id));

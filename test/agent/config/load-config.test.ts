@@ -176,7 +176,7 @@ test("a dependency on a sync that has errors of its own is not reported as missi
 
 test("the root must be a mapping of known keys; a bare port is a listen address", () => {
   assert.deepEqual(validateConfig("- a\n").issues.map((i) => `${i.path}: ${i.message}`), [": must be a mapping"]);
-  assert.deepEqual(validateConfig("colour: blue\n").issues.map((i) => `${i.line} ${i.path}: ${i.message}`), ["1 colour: unknown field (allowed: namespace, listen, logLevel, sources, syncs, applyConcurrency, receivers, sqs)"]);
+  assert.deepEqual(validateConfig("colour: blue\n").issues.map((i) => `${i.line} ${i.path}: ${i.message}`), ["1 colour: unknown field (allowed: namespace, namespaces, listen, logLevel, sources, syncs, applyConcurrency, receivers, sqs)"]);
   assert.equal(validateConfig("listen: 9090\n").config?.listen, ":9090");
   assert.match(validateConfig("listen: nowhere\n").issues[0]?.message ?? "", /"nowhere" is not an address such as :8080/);
   assert.deepEqual(validateConfig("").config, { namespace: "slipway-system", listen: ":8080", logLevel: "info", sources: [], syncs: [], applyConcurrency: 4 });
