@@ -33,6 +33,7 @@ export function describeInstruction(createdBy: string): string {
   const text = createdBy
     .replace(/^\/bin\/sh -c #\(nop\)\s*/, "")
     .replace(/^\/bin\/sh -c /, "RUN ")
+    .replace(/^(COPY|ADD) (?:file|dir|multi):[0-9a-f]+ in (\S+)/, "$1 → $2")
     .replace(/\s+/g, " ")
     .trim();
   return text.length > 90 ? `${text.slice(0, 87)}...` : text;

@@ -143,4 +143,26 @@ syncs:
   assert.equal(state.ExitCode, 0, await logs());
   assert.ok(tookS < grace, `stopped in ${tookS.toFixed(1)} s (grace ${grace} s)`);
   assert.match(await logs(), /"msg":"stopped"/);
+
+  // The contrast: the same pod with node as PID 1 (a `command:` that bypasses tini) leaves the
+  // killed fetches' orphans as zombies, which is why the Deployment sets only args.
+  const bare = structuredClone(dep);
+  const bareContainer = bare.spec.template.spec.containers[0];
+  assert.ok(bareContainer);
+  bareContainer.command = ["node", "/app/dist/cli.js"];
+  bareContainer.args = [...(bareContainer.args ?? []), "--leader-elect=false"];
+  const bareName = uniqueName("slipway-agent-no-tini");
+  t.after(async () => {
+    await docker(["rm", "--force", bareName], [0, 1]);
+  });
+  await docker(["run", ...dockerRunArgs(bare, { image, name: bareName, serviceAccountDir: saDir, configMaps: { config: configDir }, serviceHost: "127.0.0.1", servicePort: apiPort })]);
+  const bareTop = await eventually(
+    "zombies under node as PID 1",
+    async () => {
+      const out = (await docker(["top", bareName, "-eo", "pid,ppid,stat,comm"], [0, 1])).stdout;
+      return out.split("\n").some((l) => /^\s*\d+\s+\d+\s+Z/.test(l)) ? out : undefined;
+    },
+    60_000,
+  );
+  assert.match(bareTop, /\sZ/);
 });
