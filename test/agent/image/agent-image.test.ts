@@ -121,8 +121,12 @@ syncs:
   // The programs HelmRelease, kustomize's helmCharts and SOPS decryption run are in the image.
   assert.match((await docker(["exec", name, "helm", "version", "--short"])).stdout, /^v3\.21\.4/);
   assert.match((await docker(["exec", name, "sops", "--version", "--disable-version-check"])).stdout, /3\.13\.3/);
-  const write = await docker(["exec", name, "sh", "-c", "touch /app/x 2>&1; echo rc=$?"], [0, 1]);
-  assert.match(write.stdout, /Read-only file system[\s\S]*rc=1/);
+  // Only what the agent runs: no package manager, perl or npm.
+  const extras = await docker(["exec", name, "sh", "-c", "for p in apt-get dpkg perl npm npx corepack; do command -v $p; done; echo checked"]);
+  assert.equal(extras.stdout.trim(), "checked", "the image has no apt, dpkg, perl or npm");
+  // The image holds no coreutils: the shell's own redirection tries the write.
+  const write = await docker(["exec", name, "sh", "-c", "exec 2>&1; echo x > /app/x; echo rc=$?"], [0, 1, 2]);
+  assert.match(write.stdout, /Read-only file system[\s\S]*rc=[1-9]/);
 
   // The silent source has timed out a few times by now (each kill leaves orphans): no zombies.
   await eventually("a few timed-out fetches", async () => ((await logs()).split("silent").length > 4 ? true : undefined), 60_000);
@@ -139,4 +143,26 @@ syncs:
   assert.equal(state.ExitCode, 0, await logs());
   assert.ok(tookS < grace, `stopped in ${tookS.toFixed(1)} s (grace ${grace} s)`);
   assert.match(await logs(), /"msg":"stopped"/);
+
+  // The contrast: the same pod with node as PID 1 (a `command:` that bypasses tini) leaves the
+  // killed fetches' orphans as zombies, which is why the Deployment sets only args.
+  const bare = structuredClone(dep);
+  const bareContainer = bare.spec.template.spec.containers[0];
+  assert.ok(bareContainer);
+  bareContainer.command = ["node", "/app/dist/cli.js"];
+  bareContainer.args = [...(bareContainer.args ?? []), "--leader-elect=false"];
+  const bareName = uniqueName("slipway-agent-no-tini");
+  t.after(async () => {
+    await docker(["rm", "--force", bareName], [0, 1]);
+  });
+  await docker(["run", ...dockerRunArgs(bare, { image, name: bareName, serviceAccountDir: saDir, configMaps: { config: configDir }, serviceHost: "127.0.0.1", servicePort: apiPort })]);
+  const bareTop = await eventually(
+    "zombies under node as PID 1",
+    async () => {
+      const out = (await docker(["top", bareName, "-eo", "pid,ppid,stat,comm"], [0, 1])).stdout;
+      return out.split("\n").some((l) => /^\s*\d+\s+\d+\s+Z/.test(l)) ? out : undefined;
+    },
+    60_000,
+  );
+  assert.match(bareTop, /\sZ/);
 });
