@@ -3,8 +3,8 @@
  * v1beta2, v1beta3) read into what the notifier runs. Fields are Flux's:
  *
  * - Provider: `type` (generic, generic-hmac, slack, msteams, discord, github, gitlab), `address`,
- *   `channel`, `username`, `secretRef` (keys `address`, `token`, `headers`), `timeout`, `suspend`;
- *   `proxy` is named in a warning (not supported yet).
+ *   `channel`, `username`, `secretRef` (keys `address`, `token`, `headers`, `proxy`), `proxy`
+ *   (an `http://` or `https://` proxy URL, credentials in it allowed), `timeout`, `suspend`.
  * - Alert: `providerRef`, `eventSources` (kind Kustomization or GitRepository, name or `*`,
  *   namespace defaulting to the Alert's, matchLabels), `eventSeverity` (info, error),
  *   `inclusionList`, `exclusionList` (RE2), `summary`, `eventMetadata`, `suspend`.
@@ -32,8 +32,10 @@ export interface ProviderSpec {
   address?: string;
   channel?: string;
   username?: string;
-  /** Secret in the Provider's namespace with `address`, `token`, `headers`. */
+  /** Secret in the Provider's namespace with `address`, `token`, `headers`, `proxy`. */
   secretName?: string;
+  /** The HTTP(S) proxy to send through (`spec.proxy`; the Secret's `proxy` key wins). */
+  proxy?: string;
   /** Limit of one delivery, ms. Default 15 s. */
   timeoutMs: number;
   suspend: boolean;
@@ -84,6 +86,16 @@ function stringMap(v: unknown, field: string): Record<string, string> {
   return out;
 }
 
+/** Whether `url` is an `http://` or `https://` URL with a host (a proxy's address). */
+export function isProxyUrl(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return (u.protocol === "http:" || u.protocol === "https:") && u.hostname !== "";
+  } catch {
+    return false;
+  }
+}
+
 function readProvider(obj: KubeObject): { spec?: ProviderSpec; error?: string; warnings: string[] } {
   const spec = rec(obj.spec);
   const namespace = obj.metadata.namespace ?? "default";
@@ -97,7 +109,9 @@ function readProvider(obj: KubeObject): { spec?: ProviderSpec; error?: string; w
     if (!t) return { error: `${id}: spec.timeout: "${String(spec.timeout)}" is not a positive duration`, warnings: [] };
     timeoutMs = t;
   }
-  const warnings = spec.proxy !== undefined ? [`${id}: spec.proxy: is not supported by Slipway yet; the notifications go direct`] : [];
+  const warnings: string[] = [];
+  const proxy = str(spec.proxy);
+  if (spec.proxy !== undefined && !(proxy && isProxyUrl(proxy))) return { error: `${id}: spec.proxy: is not an http:// or https:// URL`, warnings };
   const secretName = str(rec(spec.secretRef).name);
   const address = str(spec.address);
   if (!address && !secretName) return { error: `${id}: spec.address: is required (or a secretRef with an address key)`, warnings };
@@ -114,6 +128,7 @@ function readProvider(obj: KubeObject): { spec?: ProviderSpec; error?: string; w
       ...(channel ? { channel } : {}),
       ...(username ? { username } : {}),
       ...(secretName ? { secretName } : {}),
+      ...(proxy ? { proxy } : {}),
       timeoutMs,
       suspend: spec.suspend === true,
     },

@@ -9,7 +9,7 @@
  * (not the same failure again), a recovery; a no-op reconcile sends nothing. Delivery runs in the
  * background, one queue per Provider, each request retried with exponential backoff on network
  * errors, 429 and 5xx; it never blocks or fails a reconcile. A Provider's address, token and
- * headers are registered with the redactor and never logged: a failure names the Provider and
+ * headers (and its proxy URL) are registered with the redactor and never logged: a failure names the Provider and
  * the HTTP status or error code only.
  *
  * An Alert's event source `name: "*"` with `matchLabels` takes the syncs whose Kustomization in git
@@ -30,7 +30,8 @@ import type { StatusStore } from "../status/status-store.ts";
 import type { SyncStatus } from "../status/sync-status.ts";
 import { splitKey } from "../flux/sync-key.ts";
 import { appRepositoryAddress, readDeliveryTrailers } from "./app-commit.ts";
-import { readNotificationObjects, type AlertSpec, type ProviderSpec } from "./notification-specs.ts";
+import { fetch as proxyFetch, ProxyAgent } from "undici";
+import { isProxyUrl, readNotificationObjects, type AlertSpec, type ProviderSpec } from "./notification-specs.ts";
 import { containerImages } from "../metrics/delivery-observer.ts";
 import type { AppliedRevision } from "../reconcile/reconcile-sync.ts";
 import { splitImageRef } from "../../core/image-ref.ts";
@@ -132,22 +133,43 @@ export function createNotifier(options: NotifierOptions): Notifier {
       headers = Object.fromEntries(Object.entries(parsed as Record<string, unknown>).map(([k, v]) => [k.toLowerCase(), String(v)]));
       for (const v of Object.values(headers)) registerSecret(v);
     }
-    return { id: p.id, type: p.type, address, headers, ...(data.token ? { token: data.token } : {}), ...(p.channel ? { channel: p.channel } : {}), ...(data.username ?? p.username ? { username: data.username ?? p.username } : {}) };
+    const proxy = data.proxy ?? p.proxy;
+    if (proxy !== undefined) {
+      if (!isProxyUrl(proxy)) throw new Error(`${p.id}: the proxy (spec.proxy or the proxy key of its Secret) is not an http:// or https:// URL`);
+      registerSecret(proxy);
+      const u = new URL(proxy);
+      if (u.password) registerSecret(decodeURIComponent(u.password));
+    }
+    if (p.proxy) registerSecret(p.proxy);
+    return { id: p.id, type: p.type, address, headers, ...(proxy ? { proxy } : {}), ...(data.token ? { token: data.token } : {}), ...(p.channel ? { channel: p.channel } : {}), ...(data.username ?? p.username ? { username: data.username ?? p.username } : {}) };
   };
 
   const send = async (p: ProviderSpec, build: (r: ResolvedProvider) => ProviderRequest, what: string): Promise<void> => {
     let req: ProviderRequest;
+    let dispatcher: ProxyAgent | undefined;
     try {
-      req = build(await resolve(p));
+      const resolved = await resolve(p);
+      req = build(resolved);
+      // Through the proxy, every request is tunnelled with CONNECT (https and http alike).
+      if (resolved.proxy) dispatcher = new ProxyAgent(resolved.proxy);
     } catch (err) {
       log.warn(`${p.id}: ${what} not sent: ${errorMessage(err).replace(`${p.id}: `, "")}`);
       return;
     }
+    try {
+      await deliver(p, req, what, dispatcher);
+    } finally {
+      await dispatcher?.close().catch(() => undefined);
+    }
+  };
+
+  const deliver = async (p: ProviderSpec, req: ProviderRequest, what: string, dispatcher: ProxyAgent | undefined): Promise<void> => {
     for (let n = 1; ; n++) {
       let status: number | undefined;
       let why: string;
       try {
-        const res = await fetch(req.url, { method: "POST", headers: req.headers, body: req.body, redirect: "manual", signal: AbortSignal.timeout(p.timeoutMs) });
+        const init = { method: "POST", headers: req.headers, body: req.body, redirect: "manual", signal: AbortSignal.timeout(p.timeoutMs) } as const;
+        const res = dispatcher ? await proxyFetch(req.url, { ...init, dispatcher }) : await fetch(req.url, init);
         await res.body?.cancel();
         status = res.status;
         if (res.ok) {

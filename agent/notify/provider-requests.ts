@@ -49,6 +49,8 @@ export interface ResolvedProvider {
   channel?: string;
   username?: string;
   headers: Record<string, string>;
+  /** The HTTP(S) proxy to send through, when any. */
+  proxy?: string;
 }
 
 /** One HTTP request. */
