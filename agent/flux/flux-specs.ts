@@ -144,7 +144,7 @@ function specOf(obj: KubeObject): { spec?: Record<string, unknown>; errors: Spec
 const prefixed = (issues: SchemaIssue[]): SpecIssue[] => issues.map((i) => ({ path: ["spec", ...i.path], message: i.message }));
 
 /** The source a GitRepository defines (its key as name); `agentNamespace` decides the key. */
-export function readGitRepository(obj: KubeObject, agentNamespace: string): SpecResult<SourceConfig & { ignore?: string }> {
+export function readGitRepository(obj: KubeObject, agentNamespace: string): SpecResult<SourceConfig & { ignore?: string; suspend?: boolean }> {
   const namespace = obj.metadata.namespace ?? "default";
   const { spec, errors } = specOf(obj);
   if (!spec) return { ok: false, errors, warnings: [] };
@@ -184,6 +184,8 @@ export function readGitRepository(obj: KubeObject, agentNamespace: string): Spec
       provider: provider === "aws" ? "aws" : "generic",
       ...(s.secretRef ? { secretRef: { name: s.secretRef.name, namespace } } : {}),
       ...(s.ignore !== undefined ? { ignore: s.ignore } : {}),
+      // Suspended: not fetched; its syncs keep the revision fetched last.
+      ...(s.suspend ? { suspend: true } : {}),
     },
   };
 }

@@ -55,9 +55,14 @@ interface Entry {
   fetchedAt: number;
   stale: boolean;
   inFlight?: Promise<FetchedRevision>;
+  /** The suspension was recorded in the source's status. */
+  suspensionRecorded?: boolean;
 }
 
-const settingsOf = (c: SourceConfig & { definedBy?: string }): SourceSettings => ({ url: c.url, ref: describeRef(c.ref), ...(c.definedBy ? { definedBy: c.definedBy } : {}) });
+/** A suspended GitRepository (`spec.suspend: true`, agent/flux/flux-specs.ts) is not fetched. */
+const isSuspended = (c: SourceConfig): boolean => (c as { suspend?: boolean }).suspend === true;
+
+const settingsOf = (c: SourceConfig & { definedBy?: string }): SourceSettings => ({ url: c.url, ref: describeRef(c.ref), ...(c.definedBy ? { definedBy: c.definedBy } : {}), ...(isSuspended(c) ? { suspended: true } : {}) });
 
 /** Creates the manager; nothing is fetched until asked. */
 export function createSourceManager(options: SourceManagerOptions): SourceManager {
@@ -105,6 +110,14 @@ export function createSourceManager(options: SourceManagerOptions): SourceManage
       for (const config of list) {
         const e = entries.get(config.name);
         if (e && JSON.stringify(e.config) === JSON.stringify(config)) continue;
+        // Suspended or resumed, nothing else: keep the clone and the last revision (a suspended source serves it).
+        const unsuspended = (c: SourceConfig): string => JSON.stringify({ ...c, suspend: undefined });
+        if (e && unsuspended(e.config) === unsuspended(config)) {
+          e.config = config;
+          e.suspensionRecorded = false;
+          if (!isSuspended(config)) e.stale = true;
+          continue;
+        }
         entries.set(config.name, { config, git: createGitSource({ source: config, cacheDir: options.cacheDir }), fetchedAt: 0, stale: true });
       }
     },
@@ -112,6 +125,14 @@ export function createSourceManager(options: SourceManagerOptions): SourceManage
       const e = entries.get(name);
       if (!e) return Promise.reject(new SlipwayError(`source ${name}`, "is not configured"));
       if (e.inFlight) return e.inFlight;
+      if (isSuspended(e.config)) {
+        if (!e.last) return Promise.reject(new SlipwayError(`GitRepository ${e.config.name}`, "is suspended (spec.suspend: true) and this agent has fetched no revision of it yet; set spec.suspend: false to fetch"));
+        if (!e.suspensionRecorded) {
+          e.suspensionRecorded = true;
+          options.status?.fetched(e.config.name, settingsOf(e.config), { ok: true, revision: e.last.revision, durationMs: 0, suspended: true });
+        }
+        return Promise.resolve(e.last);
+      }
       if (!force && !e.stale && e.last && now() - e.fetchedAt < e.config.intervalMs) return Promise.resolve(e.last);
       const p = fetch(e, signal).finally(() => {
         e.inFlight = undefined;

@@ -36,6 +36,8 @@ export interface SourceStatus {
   lastFetchDurationMs: number;
   /** For a source defined in git: the sync whose build defines it (its status goes when that build no longer does). */
   definedBy?: string;
+  /** A suspended GitRepository (`spec.suspend: true`): not fetched; its last revision is served. */
+  suspended?: boolean;
 }
 
 /** One source's status ConfigMap as the CLI sees it. */
@@ -50,10 +52,11 @@ export interface SourceSettings {
   url: string;
   ref: string;
   definedBy?: string;
+  suspended?: boolean;
 }
 
 /** What one fetch ended with. */
-export type FetchOutcome = { ok: true; revision: string; durationMs: number } | { ok: false; error: string; durationMs: number };
+export type FetchOutcome = { ok: true; revision: string; durationMs: number; suspended?: boolean } | { ok: false; error: string; durationMs: number };
 
 /** The status after a fetch, keeping the last good revision across failures. `now` is ISO. Pure. */
 export function nextSourceStatus(prev: SourceStatus | undefined, source: SourceSettings, outcome: FetchOutcome, now: string): SourceStatus {
@@ -65,10 +68,12 @@ export function nextSourceStatus(prev: SourceStatus | undefined, source: SourceS
     ...(outcome.ok ? { revision: outcome.revision } : prev?.revision ? { revision: prev.revision } : {}),
     url: source.url,
     ref: source.ref,
-    lastFetchTime: now,
+    // A suspension fetches nothing: the last fetch stays the last.
+    lastFetchTime: outcome.ok && outcome.suspended && prev ? prev.lastFetchTime : now,
     lastTransitionTime: prev && prev.ready === ready ? prev.lastTransitionTime : now,
-    lastFetchDurationMs: Math.round(outcome.durationMs),
+    lastFetchDurationMs: outcome.ok && outcome.suspended && prev ? prev.lastFetchDurationMs : Math.round(outcome.durationMs),
     ...(source.definedBy ? { definedBy: source.definedBy } : {}),
+    ...(source.suspended ? { suspended: true } : {}),
   };
 }
 

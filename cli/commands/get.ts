@@ -97,7 +97,7 @@ export function sourceRows(views: readonly ParentView[], agentNamespace: string,
   const rows: FluxRow[] = [];
   for (const { source, status } of sources) {
     const { namespace, name } = splitKey(source, agentNamespace);
-    rows.push({ namespace, name, revision: status.revision ?? "", suspended: false, ready: status.ready, message: status.message.replace(/\s*\n\s*/g, " "), reason: status.reason, url: status.url, ref: status.ref, lastFetchTime: status.lastFetchTime });
+    rows.push({ namespace, name, revision: status.revision ?? "", suspended: status.suspended === true, ready: status.ready, message: status.message.replace(/\s*\n\s*/g, " "), reason: status.reason, url: status.url, ref: status.ref, lastFetchTime: status.lastFetchTime });
   }
   for (const [key, list] of bySource) {
     if (sources.some((s) => s.source === key)) continue;
