@@ -1088,14 +1088,14 @@ var require_util = __commonJS({
         }
         const port = url2.port != null ? url2.port : url2.protocol === "https:" ? 443 : 80;
         let origin = url2.origin != null ? url2.origin : `${url2.protocol || ""}//${url2.hostname || ""}:${port}`;
-        let path13 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
+        let path14 = url2.path != null ? url2.path : `${url2.pathname || ""}${url2.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path13 && path13[0] !== "/") {
-          path13 = `/${path13}`;
+        if (path14 && path14[0] !== "/") {
+          path14 = `/${path14}`;
         }
-        return new URL(`${origin}${path13}`);
+        return new URL(`${origin}${path14}`);
       }
       if (!isHttpOrHttpsPrefixed(url2.origin || url2.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1546,39 +1546,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path13, origin }
+          request: { method, path: path14, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path13);
+        debuglog("sending request to %s %s/%s", method, origin, path14);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path13, origin },
+          request: { method, path: path14, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path13,
+          path14,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path13, origin }
+          request: { method, path: path14, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path13);
+        debuglog("trailers received from %s %s/%s", method, origin, path14);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path13, origin },
+          request: { method, path: path14, origin },
           error: error4
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path13,
+          path14,
           error4.message
         );
       });
@@ -1627,9 +1627,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path13, origin }
+            request: { method, path: path14, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path13);
+          debuglog("sending request to %s %s/%s", method, origin, path14);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1692,7 +1692,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path13,
+        path: path14,
         method,
         body,
         headers,
@@ -1707,11 +1707,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler) {
-        if (typeof path13 !== "string") {
+        if (typeof path14 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path13[0] !== "/" && !(path13.startsWith("http://") || path13.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path14[0] !== "/" && !(path14.startsWith("http://") || path14.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path13)) {
+        } else if (invalidPathRegex.test(path14)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1777,7 +1777,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path13, query) : path13;
+        this.path = query ? buildURL(path14, query) : path14;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -6470,7 +6470,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request) {
-      const { method, path: path13, host, upgrade, blocking, reset } = request;
+      const { method, path: path14, host, upgrade, blocking, reset } = request;
       let { body, headers, contentLength } = request;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6551,7 +6551,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path13} HTTP/1.1\r
+      let header = `${method} ${path14} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -7080,7 +7080,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request) {
       const session = client[kHTTP2Session];
-      const { method, path: path13, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
+      const { method, path: path14, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
       let { body } = request;
       if (upgrade) {
         util.errorRequest(client, request, new Error("Upgrade not supported for H2"));
@@ -7177,7 +7177,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path13;
+      headers[HTTP2_HEADER_PATH] = path14;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7530,9 +7530,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path13 = search ? `${pathname}${search}` : pathname;
+        const path14 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path13;
+        this.opts.path = path14;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8771,10 +8771,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path13 = "/",
+          path: path14 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path13;
+        opts.path = origin + path14;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10746,20 +10746,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path13) {
-      if (typeof path13 !== "string") {
-        return path13;
+    function safeUrl(path14) {
+      if (typeof path14 !== "string") {
+        return path14;
       }
-      const pathSegments = path13.split("?");
+      const pathSegments = path14.split("?");
       if (pathSegments.length !== 2) {
-        return path13;
+        return path14;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path13, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path13);
+    function matchKey(mockDispatch2, { path: path14, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path14);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10781,7 +10781,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath2 = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path13 }) => matchValue(safeUrl(path13), resolvedPath2));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path14 }) => matchValue(safeUrl(path14), resolvedPath2));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath2}'`);
       }
@@ -10819,9 +10819,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path13, method, body, headers, query } = opts;
+      const { path: path14, method, body, headers, query } = opts;
       return {
-        path: path13,
+        path: path14,
         method,
         body,
         headers,
@@ -11284,10 +11284,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path13, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path14, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path13,
+            Path: path14,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -16166,9 +16166,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path13) {
-      for (let i6 = 0; i6 < path13.length; ++i6) {
-        const code = path13.charCodeAt(i6);
+    function validateCookiePath(path14) {
+      for (let i6 = 0; i6 < path14.length; ++i6) {
+        const code = path14.charCodeAt(i6);
         if (code < 32 || // exclude CTLs (0-31)
         code > 126 || // exclude DEL and non-ascii
         code === 59) {
@@ -19088,11 +19088,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path13 = opts.path;
+          let path14 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path13 = `/${path13}`;
+            path14 = `/${path14}`;
           }
-          url2 = new URL(util.parseOrigin(url2).origin + path13);
+          url2 = new URL(util.parseOrigin(url2).origin + path14);
         } else {
           if (!opts) {
             opts = typeof url2 === "object" ? url2 : {};
@@ -21042,7 +21042,7 @@ var init_getSSOTokenFilepath = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getSSOTokenFromFile.js
-import { readFile as readFile4 } from "node:fs/promises";
+import { readFile as readFile5 } from "node:fs/promises";
 var tokenIntercept, getSSOTokenFromFile;
 var init_getSSOTokenFromFile = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getSSOTokenFromFile.js"() {
@@ -21053,7 +21053,7 @@ var init_getSSOTokenFromFile = __esm({
         return tokenIntercept[id];
       }
       const ssoTokenFilepath = getSSOTokenFilepath(id);
-      const ssoTokenText = await readFile4(ssoTokenFilepath, "utf8");
+      const ssoTokenText = await readFile5(ssoTokenFilepath, "utf8");
       return JSON.parse(ssoTokenText);
     };
   }
@@ -21170,19 +21170,19 @@ var init_parseIni = __esm({
 
 // node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/readFile.js
 import { readFile as fsReadFile } from "node:fs/promises";
-var filePromises, fileIntercept, readFile5;
+var filePromises, fileIntercept, readFile6;
 var init_readFile = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/readFile.js"() {
     filePromises = {};
     fileIntercept = {};
-    readFile5 = (path13, options) => {
-      if (fileIntercept[path13] !== void 0) {
-        return fileIntercept[path13];
+    readFile6 = (path14, options) => {
+      if (fileIntercept[path14] !== void 0) {
+        return fileIntercept[path14];
       }
-      if (!filePromises[path13] || options?.ignoreCache) {
-        filePromises[path13] = fsReadFile(path13, "utf8");
+      if (!filePromises[path14] || options?.ignoreCache) {
+        filePromises[path14] = fsReadFile(path14, "utf8");
       }
-      return filePromises[path13];
+      return filePromises[path14];
     };
   }
 });
@@ -21213,10 +21213,10 @@ var init_loadSharedConfigFiles = __esm({
         resolvedConfigFilepath = join4(homeDir, configFilepath.slice(2));
       }
       const parsedFiles = await Promise.all([
-        readFile5(resolvedConfigFilepath, {
+        readFile6(resolvedConfigFilepath, {
           ignoreCache: init.ignoreCache
         }).then(parseIni).then(getConfigData).catch(swallowError),
-        readFile5(resolvedFilepath, {
+        readFile6(resolvedFilepath, {
           ignoreCache: init.ignoreCache
         }).then(parseIni).catch(swallowError)
       ]);
@@ -21247,7 +21247,7 @@ var init_loadSsoSessionData = __esm({
     init_parseIni();
     init_readFile();
     swallowError2 = () => ({});
-    loadSsoSessionData = async (init = {}) => readFile5(init.configFilepath ?? getConfigFilepath()).then(parseIni).then(getSsoSessionData).catch(swallowError2);
+    loadSsoSessionData = async (init = {}) => readFile6(init.configFilepath ?? getConfigFilepath()).then(parseIni).then(getSsoSessionData).catch(swallowError2);
   }
 });
 
@@ -21294,8 +21294,8 @@ var init_externalDataInterceptor = __esm({
       getFileRecord() {
         return fileIntercept;
       },
-      interceptFile(path13, contents) {
-        fileIntercept[path13] = Promise.resolve(contents);
+      interceptFile(path14, contents) {
+        fileIntercept[path14] = Promise.resolve(contents);
       },
       getTokenRecord() {
         return tokenIntercept;
@@ -24112,7 +24112,7 @@ __export(config_exports, {
   nodeFipsConfigSelectors: () => nodeFipsConfigSelectors,
   numberSelector: () => numberSelector,
   parseKnownFiles: () => parseKnownFiles,
-  readFile: () => readFile5,
+  readFile: () => readFile6,
   resolveCustomEndpointsConfig: () => resolveCustomEndpointsConfig,
   resolveDefaultsModeConfig: () => resolveDefaultsModeConfig,
   resolveEndpointsConfig: () => resolveEndpointsConfig,
@@ -24317,8 +24317,8 @@ var init_createConfigValueProvider = __esm({
               return endpoint.url.href;
             }
             if ("hostname" in endpoint) {
-              const { protocol, hostname, port, path: path13 } = endpoint;
-              return `${protocol}//${hostname}${port ? ":" + port : ""}${path13}`;
+              const { protocol, hostname, port, path: path14 } = endpoint;
+              return `${protocol}//${hostname}${port ? ":" + port : ""}${path14}`;
             }
           }
           return endpoint;
@@ -24694,18 +24694,18 @@ var getAttrPathList;
 var init_getAttrPathList = __esm({
   "node_modules/@smithy/core/dist-es/submodules/endpoints/util-endpoints/lib/getAttrPathList.js"() {
     init_types2();
-    getAttrPathList = (path13) => {
-      const parts = path13.split(".");
+    getAttrPathList = (path14) => {
+      const parts = path14.split(".");
       const pathList = [];
       for (const part of parts) {
         const squareBracketIndex = part.indexOf("[");
         if (squareBracketIndex !== -1) {
           if (part.indexOf("]") !== part.length - 1) {
-            throw new EndpointError(`Path: '${path13}' does not end with ']'`);
+            throw new EndpointError(`Path: '${path14}' does not end with ']'`);
           }
           const arrayIndex = part.slice(squareBracketIndex + 1, -1);
           if (Number.isNaN(parseInt(arrayIndex))) {
-            throw new EndpointError(`Invalid array index: '${arrayIndex}' in path: '${path13}'`);
+            throw new EndpointError(`Invalid array index: '${arrayIndex}' in path: '${path14}'`);
           }
           if (squareBracketIndex !== 0) {
             pathList.push(part.slice(0, squareBracketIndex));
@@ -24726,9 +24726,9 @@ var init_getAttr = __esm({
   "node_modules/@smithy/core/dist-es/submodules/endpoints/util-endpoints/lib/getAttr.js"() {
     init_types2();
     init_getAttrPathList();
-    getAttr = (value, path13) => getAttrPathList(path13).reduce((acc, index) => {
+    getAttr = (value, path14) => getAttrPathList(path14).reduce((acc, index) => {
       if (typeof acc !== "object") {
-        throw new EndpointError(`Index '${index}' in '${path13}' not found in '${JSON.stringify(value)}'`);
+        throw new EndpointError(`Index '${index}' in '${path14}' not found in '${JSON.stringify(value)}'`);
       } else if (Array.isArray(acc)) {
         const i6 = parseInt(index);
         return acc[i6 < 0 ? acc.length + i6 : i6];
@@ -24789,8 +24789,8 @@ var init_parseURL = __esm({
             return value;
           }
           if (typeof value === "object" && "hostname" in value) {
-            const { hostname: hostname2, port, protocol: protocol2 = "", path: path13 = "", query = {} } = value;
-            const url2 = new URL(`${protocol2}//${hostname2}${port ? `:${port}` : ""}${path13}`);
+            const { hostname: hostname2, port, protocol: protocol2 = "", path: path14 = "", query = {} } = value;
+            const url2 = new URL(`${protocol2}//${hostname2}${port ? `:${port}` : ""}${path14}`);
             url2.search = Object.entries(query).map(([k6, v]) => `${k6}=${v}`).join("&");
             return url2;
           }
@@ -26639,29 +26639,29 @@ var init_HttpBindingNormalizedSchema = __esm({
       response.syntheticBodySchema = createBodySchema(schema, bodyMemberNames, bodyMemberSchemas);
       return bindings;
     };
-    buildPathSegments = (path13) => {
+    buildPathSegments = (path14) => {
       const segments = [];
       let offset = 0;
-      for (const match of path13.matchAll(/\{([^{}+]+)(\+)?\}/g)) {
+      for (const match of path14.matchAll(/\{([^{}+]+)(\+)?\}/g)) {
         if (match.index > offset) {
-          segments.push([path13.slice(offset, match.index), 0]);
+          segments.push([path14.slice(offset, match.index), 0]);
         }
         segments.push([match[1], match[2] ? 2 : 1]);
         offset = match.index + match[0].length;
       }
-      if (segments.length && offset < path13.length) {
-        segments.push([path13.slice(offset), 0]);
+      if (segments.length && offset < path14.length) {
+        segments.push([path14.slice(offset), 0]);
       }
       return segments.length ? segments : void 0;
     };
     buildHttpOperationBindings = (schema) => {
       const { http, endpoint } = translateTraits(schema.traits ?? {});
-      const [path13, search] = http?.[1].split("?") ?? [];
+      const [path14, search] = http?.[1].split("?") ?? [];
       return [
         http?.[0],
-        path13,
+        path14,
         search ? [...new URLSearchParams(search)] : [],
-        path13 ? buildPathSegments(path13) : void 0,
+        path14 ? buildPathSegments(path14) : void 0,
         endpoint?.[0]
       ];
     };
@@ -28695,10 +28695,10 @@ var init_HttpBindingProtocol = __esm({
         if (endpoint) {
           this.updateServiceEndpoint(request, endpoint);
           this.setHostPrefix(request, operationSchema, input, operation2);
-          const [method, path13, staticQuery] = operation2;
+          const [method, path14, staticQuery] = operation2;
           if (method) {
             request.method = method;
-            request.path = request.path === "/" ? path13 : request.path + path13;
+            request.path = request.path === "/" ? path14 : request.path + path14;
             for (const [key, value] of staticQuery) {
               query[key] = value;
             }
@@ -28840,10 +28840,10 @@ var init_HttpBindingProtocol = __esm({
         return this.serializer.flush();
       }
       serializePath(segments, labels, bindings) {
-        let path13 = "";
+        let path14 = "";
         for (const [value, kind] of segments) {
           if (kind === 0) {
-            path13 += value;
+            path14 += value;
             continue;
           }
           const replacement = labels?.[value];
@@ -28851,12 +28851,12 @@ var init_HttpBindingProtocol = __esm({
             if (hasOwn(bindings.byName, value) && bindings.byName[value][2] === 33) {
               throw new Error(`No value provided for input HTTP label: ${value}.`);
             }
-            path13 += `{${value}${kind === 2 ? "+" : ""}}`;
+            path14 += `{${value}${kind === 2 ? "+" : ""}}`;
           } else {
-            path13 += kind === 2 ? replacement.split("/").map(extendedEncodeURIComponent).join("/") : extendedEncodeURIComponent(replacement);
+            path14 += kind === 2 ? replacement.split("/").map(extendedEncodeURIComponent).join("/") : extendedEncodeURIComponent(replacement);
           }
         }
-        return path13;
+        return path14;
       }
       async deserializeResponse(operationSchema, context, response) {
         const deserializer = this.deserializer;
@@ -29092,11 +29092,11 @@ var init_AbstractRpcV2Protocol = __esm({
           this.applyEmptyBody(request);
         }
         const { service, operation: operation2 } = getSmithyContext(context);
-        const path13 = `/service/${service}/operation/${operation2}`;
+        const path14 = `/service/${service}/operation/${operation2}`;
         if (request.path.endsWith("/")) {
-          request.path += path13.slice(1);
+          request.path += path14.slice(1);
         } else {
-          request.path += path13;
+          request.path += path14;
         }
         return request;
       }
@@ -29178,8 +29178,8 @@ var init_requestBuilder = __esm({
         return this;
       }
       p(memberName, labelValueProvider, uriLabel, isGreedyLabel) {
-        this.resolvePathStack.push((path13) => {
-          this.path = resolvedPath(path13, this.input, memberName, labelValueProvider, uriLabel, isGreedyLabel);
+        this.resolvePathStack.push((path14) => {
+          this.path = resolvedPath(path14, this.input, memberName, labelValueProvider, uriLabel, isGreedyLabel);
         });
         return this;
       }
@@ -32082,9 +32082,9 @@ var init_createPaginator = __esm({
       command6 = withCommand(command6) ?? command6;
       return await client.send(command6, ...args);
     };
-    get = (fromObject, path13) => {
+    get = (fromObject, path14) => {
       let cursor2 = fromObject;
-      const pathComponents = path13.split(".");
+      const pathComponents = path14.split(".");
       for (const step of pathComponents) {
         if (!cursor2 || typeof cursor2 !== "object") {
           return void 0;
@@ -36999,10 +36999,10 @@ ${longDate}
 ${credentialScope}
 ${toHex2(hashedRequest)}`;
       }
-      getCanonicalPath({ path: path13 }) {
+      getCanonicalPath({ path: path14 }) {
         if (this.uriEscapePath) {
           const normalizedPathSegments = [];
-          for (const pathSegment of path13.split("/")) {
+          for (const pathSegment of path14.split("/")) {
             if (pathSegment?.length === 0) {
               continue;
             }
@@ -37015,11 +37015,11 @@ ${toHex2(hashedRequest)}`;
               normalizedPathSegments.push(pathSegment);
             }
           }
-          const normalizedPath = `${path13?.startsWith("/") ? "/" : ""}${normalizedPathSegments.join("/")}${normalizedPathSegments.length > 0 && path13?.endsWith("/") ? "/" : ""}`;
+          const normalizedPath = `${path14?.startsWith("/") ? "/" : ""}${normalizedPathSegments.join("/")}${normalizedPathSegments.length > 0 && path14?.endsWith("/") ? "/" : ""}`;
           const doubleEncoded = escapeUri2(normalizedPath);
           return doubleEncoded.replace(/%2F/g, "/");
         }
-        return path13;
+        return path14;
       }
       validateResolvedCredentials(credentials) {
         if (typeof credentials !== "object" || typeof credentials.accessKeyId !== "string" || typeof credentials.secretAccessKey !== "string") {
@@ -38224,12 +38224,12 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             const password = request.password ?? "";
             auth = `${username}:${password}`;
           }
-          let path13 = request.path;
+          let path14 = request.path;
           if (queryString) {
-            path13 += `?${queryString}`;
+            path14 += `?${queryString}`;
           }
           if (request.fragment) {
-            path13 += `#${request.fragment}`;
+            path14 += `#${request.fragment}`;
           }
           let hostname = request.hostname ?? "";
           if (hostname[0] === "[" && hostname.endsWith("]")) {
@@ -38241,7 +38241,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             headers: request.headers,
             host: hostname,
             method: request.method,
-            path: path13,
+            path: path14,
             port: request.port,
             agent,
             auth
@@ -38663,16 +38663,16 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             reject(err);
           };
           const queryString = query ? buildQueryString2(query) : "";
-          let path13 = request.path;
+          let path14 = request.path;
           if (queryString) {
-            path13 += `?${queryString}`;
+            path14 += `?${queryString}`;
           }
           if (request.fragment) {
-            path13 += `#${request.fragment}`;
+            path14 += `#${request.fragment}`;
           }
           const clientHttp2Stream = session.request({
             ...request.headers,
-            [constants3.HTTP2_HEADER_PATH]: path13,
+            [constants3.HTTP2_HEADER_PATH]: path14,
             [constants3.HTTP2_HEADER_METHOD]: method
           });
           if (effectiveRequestTimeout) {
@@ -54380,17 +54380,17 @@ var require_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    function visit_(key, node2, visitor, path13) {
-      const ctrl = callVisitor(key, node2, visitor, path13);
+    function visit_(key, node2, visitor, path14) {
+      const ctrl = callVisitor(key, node2, visitor, path14);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path13, ctrl);
-        return visit_(key, ctrl, visitor, path13);
+        replaceNode(key, path14, ctrl);
+        return visit_(key, ctrl, visitor, path14);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path13 = Object.freeze(path13.concat(node2));
+          path14 = Object.freeze(path14.concat(node2));
           for (let i6 = 0; i6 < node2.items.length; ++i6) {
-            const ci = visit_(i6, node2.items[i6], visitor, path13);
+            const ci = visit_(i6, node2.items[i6], visitor, path14);
             if (typeof ci === "number")
               i6 = ci - 1;
             else if (ci === BREAK)
@@ -54401,13 +54401,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path13 = Object.freeze(path13.concat(node2));
-          const ck = visit_("key", node2.key, visitor, path13);
+          path14 = Object.freeze(path14.concat(node2));
+          const ck = visit_("key", node2.key, visitor, path14);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = visit_("value", node2.value, visitor, path13);
+          const cv = visit_("value", node2.value, visitor, path14);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -54428,17 +54428,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node2, visitor, path13) {
-      const ctrl = await callVisitor(key, node2, visitor, path13);
+    async function visitAsync_(key, node2, visitor, path14) {
+      const ctrl = await callVisitor(key, node2, visitor, path14);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path13, ctrl);
-        return visitAsync_(key, ctrl, visitor, path13);
+        replaceNode(key, path14, ctrl);
+        return visitAsync_(key, ctrl, visitor, path14);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node2)) {
-          path13 = Object.freeze(path13.concat(node2));
+          path14 = Object.freeze(path14.concat(node2));
           for (let i6 = 0; i6 < node2.items.length; ++i6) {
-            const ci = await visitAsync_(i6, node2.items[i6], visitor, path13);
+            const ci = await visitAsync_(i6, node2.items[i6], visitor, path14);
             if (typeof ci === "number")
               i6 = ci - 1;
             else if (ci === BREAK)
@@ -54449,13 +54449,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node2)) {
-          path13 = Object.freeze(path13.concat(node2));
-          const ck = await visitAsync_("key", node2.key, visitor, path13);
+          path14 = Object.freeze(path14.concat(node2));
+          const ck = await visitAsync_("key", node2.key, visitor, path14);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node2.key = null;
-          const cv = await visitAsync_("value", node2.value, visitor, path13);
+          const cv = await visitAsync_("value", node2.value, visitor, path14);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -54482,23 +54482,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node2, visitor, path13) {
+    function callVisitor(key, node2, visitor, path14) {
       if (typeof visitor === "function")
-        return visitor(key, node2, path13);
+        return visitor(key, node2, path14);
       if (identity.isMap(node2))
-        return visitor.Map?.(key, node2, path13);
+        return visitor.Map?.(key, node2, path14);
       if (identity.isSeq(node2))
-        return visitor.Seq?.(key, node2, path13);
+        return visitor.Seq?.(key, node2, path14);
       if (identity.isPair(node2))
-        return visitor.Pair?.(key, node2, path13);
+        return visitor.Pair?.(key, node2, path14);
       if (identity.isScalar(node2))
-        return visitor.Scalar?.(key, node2, path13);
+        return visitor.Scalar?.(key, node2, path14);
       if (identity.isAlias(node2))
-        return visitor.Alias?.(key, node2, path13);
+        return visitor.Alias?.(key, node2, path14);
       return void 0;
     }
-    function replaceNode(key, path13, node2) {
-      const parent = path13[path13.length - 1];
+    function replaceNode(key, path14, node2) {
+      const parent = path14[path14.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key] = node2;
       } else if (identity.isPair(parent)) {
@@ -55110,10 +55110,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path13, value) {
+    function collectionFromPath(schema, path14, value) {
       let v = value;
-      for (let i6 = path13.length - 1; i6 >= 0; --i6) {
-        const k6 = path13[i6];
+      for (let i6 = path14.length - 1; i6 >= 0; --i6) {
+        const k6 = path14[i6];
         if (typeof k6 === "number" && Number.isInteger(k6) && k6 >= 0) {
           const a6 = [];
           a6[k6] = v;
@@ -55132,7 +55132,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path13) => path13 == null || typeof path13 === "object" && !!path13[Symbol.iterator]().next().done;
+    var isEmptyPath = (path14) => path14 == null || typeof path14 === "object" && !!path14[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -55162,11 +55162,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path13, value) {
-        if (isEmptyPath(path13))
+      addIn(path14, value) {
+        if (isEmptyPath(path14))
           this.add(value);
         else {
-          const [key, ...rest] = path13;
+          const [key, ...rest] = path14;
           const node2 = this.get(key, true);
           if (identity.isCollection(node2))
             node2.addIn(rest, value);
@@ -55180,8 +55180,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path13) {
-        const [key, ...rest] = path13;
+      deleteIn(path14) {
+        const [key, ...rest] = path14;
         if (rest.length === 0)
           return this.delete(key);
         const node2 = this.get(key, true);
@@ -55195,8 +55195,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path13, keepScalar) {
-        const [key, ...rest] = path13;
+      getIn(path14, keepScalar) {
+        const [key, ...rest] = path14;
         const node2 = this.get(key, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node2) ? node2.value : node2;
@@ -55214,8 +55214,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path13) {
-        const [key, ...rest] = path13;
+      hasIn(path14) {
+        const [key, ...rest] = path14;
         if (rest.length === 0)
           return this.has(key);
         const node2 = this.get(key, true);
@@ -55225,8 +55225,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path13, value) {
-        const [key, ...rest] = path13;
+      setIn(path14, value) {
+        const [key, ...rest] = path14;
         if (rest.length === 0) {
           this.set(key, value);
         } else {
@@ -57741,9 +57741,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path13, value) {
+      addIn(path14, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path13, value);
+          this.contents.addIn(path14, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -57818,14 +57818,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path13) {
-        if (Collection.isEmptyPath(path13)) {
+      deleteIn(path14) {
+        if (Collection.isEmptyPath(path14)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path13) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path14) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -57840,10 +57840,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path13, keepScalar) {
-        if (Collection.isEmptyPath(path13))
+      getIn(path14, keepScalar) {
+        if (Collection.isEmptyPath(path14))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path13, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path14, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -57854,10 +57854,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path13) {
-        if (Collection.isEmptyPath(path13))
+      hasIn(path14) {
+        if (Collection.isEmptyPath(path14))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path13) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path14) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -57874,13 +57874,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path13, value) {
-        if (Collection.isEmptyPath(path13)) {
+      setIn(path14, value) {
+        if (Collection.isEmptyPath(path14)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path13), value);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path14), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path13, value);
+          this.contents.setIn(path14, value);
         }
       }
       /**
@@ -59841,9 +59841,9 @@ var require_cst_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    visit.itemAtPath = (cst, path13) => {
+    visit.itemAtPath = (cst, path14) => {
       let item = cst;
-      for (const [field, index] of path13) {
+      for (const [field, index] of path14) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -59852,23 +59852,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit.parentCollection = (cst, path13) => {
-      const parent = visit.itemAtPath(cst, path13.slice(0, -1));
-      const field = path13[path13.length - 1][0];
+    visit.parentCollection = (cst, path14) => {
+      const parent = visit.itemAtPath(cst, path14.slice(0, -1));
+      const field = path14[path14.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path13, item, visitor) {
-      let ctrl = visitor(item, path13);
+    function _visit(path14, item, visitor) {
+      let ctrl = visitor(item, path14);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i6 = 0; i6 < token.items.length; ++i6) {
-            const ci = _visit(Object.freeze(path13.concat([[field, i6]])), token.items[i6], visitor);
+            const ci = _visit(Object.freeze(path14.concat([[field, i6]])), token.items[i6], visitor);
             if (typeof ci === "number")
               i6 = ci - 1;
             else if (ci === BREAK)
@@ -59879,10 +59879,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path13);
+            ctrl = ctrl(item, path14);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path13) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path14) : ctrl;
     }
     exports.visit = visit;
   }
@@ -74076,10 +74076,11 @@ function createGithubReporter(env2 = process.env) {
 init_errors();
 import { mkdtemp as mkdtemp7, rm as rm8 } from "node:fs/promises";
 import { tmpdir as tmpdir4 } from "node:os";
-import path11 from "node:path";
+import path12 from "node:path";
 
 // core/git/git-client.ts
-import { mkdir as mkdir2 } from "node:fs/promises";
+import { mkdir as mkdir2, readFile } from "node:fs/promises";
+import path2 from "node:path";
 
 // core/exec.ts
 init_errors();
@@ -74233,15 +74234,15 @@ var shortForm = /^codecommit::([a-z0-9-]+):\/\/(?:[^@/]+@)?([^/?#]+)$/;
 function parseCodeCommitUrl(url2) {
   const https = httpsForm.exec(url2);
   if (https) {
-    const [, host = "", region = "", path13 = "", name = ""] = https;
-    return { region, name, host, path: path13, url: `https://${host}${path13}` };
+    const [, host = "", region = "", path14 = "", name = ""] = https;
+    return { region, name, host, path: path14, url: `https://${host}${path14}` };
   }
   const short = shortForm.exec(url2);
   if (short) {
     const [, region = "", name = ""] = short;
     const host = `git-codecommit.${region}.amazonaws.com${region.startsWith("cn-") ? ".cn" : ""}`;
-    const path13 = `/v1/repos/${name}`;
-    return { region, name, host, path: path13, url: `https://${host}${path13}` };
+    const path14 = `/v1/repos/${name}`;
+    return { region, name, host, path: path14, url: `https://${host}${path14}` };
   }
   return void 0;
 }
@@ -74423,7 +74424,8 @@ async function createGitClient(options = {}) {
       if (blobless) args.push("--filter=blob:none");
       args.push("origin", `+refs/heads/${branch2}:refs/remotes/origin/${branch2}`);
       await git(args, { cwd: dir, remote: url2, signal });
-      return (await git(["rev-parse", `refs/remotes/origin/${branch2}`], { cwd: dir, remote: url2, signal })).stdout.trim();
+      const fetched = /^([0-9a-f]{40,64})\t/.exec(await readFile(path2.join(dir, ".git", "FETCH_HEAD"), "utf8").catch(() => ""))?.[1];
+      return fetched ?? (await git(["rev-parse", `refs/remotes/origin/${branch2}`], { cwd: dir, remote: url2, signal })).stdout.trim();
     },
     fetchIfExists: async (branch2, options2, signal) => {
       const args = ["fetch", "--quiet", "--no-tags", "--depth", String(options2?.depth ?? 50)];
@@ -74532,9 +74534,9 @@ function sparsePattern(file) {
 // action/build/build-inputs.ts
 init_errors();
 import { stat as stat2 } from "node:fs/promises";
-import path2 from "node:path";
+import path3 from "node:path";
 function resolveDockerfile(context, dockerfile) {
-  return dockerfile ? path2.resolve(dockerfile) : path2.resolve(context, "Dockerfile");
+  return dockerfile ? path3.resolve(dockerfile) : path3.resolve(context, "Dockerfile");
 }
 async function checkBuildInputs(context, dockerfile) {
   const kind = async (p3) => {
@@ -74547,7 +74549,7 @@ async function checkBuildInputs(context, dockerfile) {
   };
   const ctx = await kind(context);
   if (ctx !== "directory") {
-    throw new SlipwayError("input context", `${path2.resolve(context)} ${ctx === "missing" ? "does not exist" : "is not a directory"}`);
+    throw new SlipwayError("input context", `${path3.resolve(context)} ${ctx === "missing" ? "does not exist" : "is not a directory"}`);
   }
   const df = await kind(dockerfile);
   if (df !== "file") {
@@ -74635,9 +74637,9 @@ function assertValidTag(tag, subject) {
 init_errors();
 init_redact();
 import { randomBytes } from "node:crypto";
-import { mkdtemp as mkdtemp2, readFile, rm as rm3, writeFile as writeFile3 } from "node:fs/promises";
+import { mkdtemp as mkdtemp2, readFile as readFile2, rm as rm3, writeFile as writeFile3 } from "node:fs/promises";
 import os5 from "node:os";
-import path3 from "node:path";
+import path4 from "node:path";
 
 // action/registry/oci-registry.ts
 init_errors();
@@ -74950,13 +74952,13 @@ function createBuildahBuilder(options) {
   const manifestLists = /* @__PURE__ */ new Map();
   async function tmpDir() {
     if (!tmp) {
-      tmp = await mkdtemp2(path3.join(os5.tmpdir(), "slipway-buildah-"));
-      await writeFile3(path3.join(tmp, "auth.json"), '{"auths":{}}\n', { mode: 384 });
+      tmp = await mkdtemp2(path4.join(os5.tmpdir(), "slipway-buildah-"));
+      await writeFile3(path4.join(tmp, "auth.json"), '{"auths":{}}\n', { mode: 384 });
     }
     return tmp;
   }
   async function authArgs() {
-    return ["--authfile", path3.join(await tmpDir(), "auth.json")];
+    return ["--authfile", path4.join(await tmpDir(), "auth.json")];
   }
   const tls = (ref2) => insecure(ref2.split("/")[0] ?? "") ? ["--tls-verify=false"] : [];
   const env2 = () => options.isolation ? { ...process.env, BUILDAH_ISOLATION: options.isolation } : process.env;
@@ -74987,7 +74989,7 @@ function createBuildahBuilder(options) {
       if (list3) for (const t of build.tags) manifestLists.set(t, list3);
     },
     async push(ref2, signal) {
-      const digestFile = path3.join(await tmpDir(), `digest-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+      const digestFile = path4.join(await tmpDir(), `digest-${Date.now()}-${Math.random().toString(36).slice(2)}`);
       const list3 = manifestLists.get(ref2);
       const args = list3 ? [...global2, "manifest", "push", "--all", "--digestfile", digestFile, ...await authArgs(), ...tls(ref2), list3, `docker://${ref2}`] : [...global2, "push", "--digestfile", digestFile, ...await authArgs(), ...tls(ref2), ref2, `docker://${ref2}`];
       const out = lineLog(log, "debug");
@@ -74998,7 +75000,7 @@ function createBuildahBuilder(options) {
       } finally {
         out.flush();
       }
-      const digest2 = (await readFile(digestFile, "utf8")).trim();
+      const digest2 = (await readFile2(digestFile, "utf8")).trim();
       if (!/^sha256:[0-9a-f]{64}$/.test(digest2)) throw new SlipwayError(`image ${ref2}`, `pushed, but buildah wrote no digest (got "${digest2}")`);
       return { digest: digest2 };
     },
@@ -75037,35 +75039,35 @@ function createBuildahBuilder(options) {
 // action/build/docker-builder.ts
 init_errors();
 init_redact();
-import { mkdtemp as mkdtemp4, readFile as readFile3, rm as rm5 } from "node:fs/promises";
+import { mkdtemp as mkdtemp4, readFile as readFile4, rm as rm5 } from "node:fs/promises";
 import os7 from "node:os";
-import path5 from "node:path";
+import path6 from "node:path";
 
 // action/build/docker-config.ts
-import { mkdtemp as mkdtemp3, readFile as readFile2, rm as rm4, writeFile as writeFile4 } from "node:fs/promises";
+import { mkdtemp as mkdtemp3, readFile as readFile3, rm as rm4, writeFile as writeFile4 } from "node:fs/promises";
 import { existsSync as existsSync2 } from "node:fs";
 import os6 from "node:os";
-import path4 from "node:path";
+import path5 from "node:path";
 function userDockerConfigDir() {
-  return process.env.DOCKER_CONFIG || path4.join(os6.homedir(), ".docker");
+  return process.env.DOCKER_CONFIG || path5.join(os6.homedir(), ".docker");
 }
 async function createDockerConfigDir(source = userDockerConfigDir()) {
-  const dir = await mkdtemp3(path4.join(os6.tmpdir(), "slipway-docker-"));
-  const file = path4.join(dir, "config.json");
+  const dir = await mkdtemp3(path5.join(os6.tmpdir(), "slipway-docker-"));
+  const file = path5.join(dir, "config.json");
   let seed = {};
   try {
-    seed = JSON.parse(await readFile2(path4.join(source, "config.json"), "utf8"));
+    seed = JSON.parse(await readFile3(path5.join(source, "config.json"), "utf8"));
   } catch {
   }
   const config2 = {};
   const auths = Object.fromEntries(Object.entries(seed.auths ?? {}).filter(([, a6]) => a6.auth || a6.identitytoken));
   if (Object.keys(auths).length > 0) config2.auths = auths;
   if (seed.credHelpers) config2.credHelpers = { ...seed.credHelpers };
-  const plugins = path4.join(source, "cli-plugins");
+  const plugins = path5.join(source, "cli-plugins");
   config2.cliPluginsExtraDirs = [...seed.cliPluginsExtraDirs ?? [], ...existsSync2(plugins) ? [plugins] : []];
   await writeFile4(file, JSON.stringify(config2, null, 2), { mode: 384 });
   const env2 = { DOCKER_CONFIG: dir };
-  const buildx = path4.join(source, "buildx");
+  const buildx = path5.join(source, "buildx");
   if (!process.env.BUILDX_CONFIG && existsSync2(buildx)) env2.BUILDX_CONFIG = buildx;
   return {
     dir,
@@ -75151,8 +75153,8 @@ function createDockerBuilder(options) {
       if (platforms.length > 0) args.push("--platform", platforms.join(","));
       let metadataDir;
       if (multi) {
-        metadataDir = await mkdtemp4(path5.join(os7.tmpdir(), "slipway-buildx-"));
-        args.push("--push", "--metadata-file", path5.join(metadataDir, "metadata.json"));
+        metadataDir = await mkdtemp4(path6.join(os7.tmpdir(), "slipway-buildx-"));
+        args.push("--push", "--metadata-file", path6.join(metadataDir, "metadata.json"));
       }
       args.push(build.context);
       const out = lineLog(log);
@@ -75160,7 +75162,7 @@ function createDockerBuilder(options) {
       try {
         await run(docker, args, { env: await env2(), signal, onOutput: out.onOutput });
         if (metadataDir) {
-          const meta2 = JSON.parse(await readFile3(path5.join(metadataDir, "metadata.json"), "utf8"));
+          const meta2 = JSON.parse(await readFile4(path6.join(metadataDir, "metadata.json"), "utf8"));
           const digest2 = meta2["containerimage.digest"];
           if (typeof digest2 !== "string") throw new SlipwayError(`image ${build.tags[0] ?? ""}`, "docker buildx reported no digest for the pushed image");
           for (const t of build.tags) pushedByBuild.set(t, digest2);
@@ -75500,8 +75502,8 @@ function parsePipeline(text3, fail3) {
     if (tok === ".") return { t: "field", base: "dot", path: [] };
     if (tok.startsWith(".")) return { t: "field", base: "dot", path: splitPath(tok.slice(1)) };
     if (tok.startsWith("$")) {
-      const [v = "$", ...path13] = tok.split(".");
-      return { t: "field", base: v, path: path13.filter((s2) => s2 !== "") };
+      const [v = "$", ...path14] = tok.split(".");
+      return { t: "field", base: v, path: path14.filter((s2) => s2 !== "") };
     }
     if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(tok)) return { t: "func", name: tok };
     return fail3(`unexpected "${tok}"`);
@@ -75527,13 +75529,13 @@ function parsePipeline(text3, fail3) {
         cmd = [];
       } else if (tok === "(") {
         const inner = parseCmds(")");
-        let path13 = [];
+        let path14 = [];
         const next = tokens[p3];
         if (next?.startsWith(".") && next.length > 1) {
-          path13 = splitPath(next.slice(1));
+          path14 = splitPath(next.slice(1));
           p3++;
         }
-        cmd.push({ t: "paren", pipe: { decl: [], cmds: inner }, path: path13 });
+        cmd.push({ t: "paren", pipe: { decl: [], cmds: inner }, path: path14 });
       } else if (tok === ")" || tok === "," || tok === ":=") {
         fail3(`unexpected "${tok}"`);
       } else {
@@ -75569,10 +75571,10 @@ function execute(tree, data, name, lineOf2) {
     }
     return fail3(`${shown}: cannot read field ${key} of ${v === void 0 ? "a missing value" : printValue(v)}`);
   };
-  const walk = (v, path13, shown) => {
+  const walk = (v, path14, shown) => {
     let cur = v;
     let s2 = shown;
-    for (const key of path13) {
+    for (const key of path14) {
       s2 = `${s2 === "." ? "" : s2}.${key}`;
       cur = field(cur, key, s2);
     }
@@ -76080,11 +76082,11 @@ function createGithubPullRequests(options) {
   const subject = `pull request ${options.owner}/${options.repo}`;
   const timeoutMs = options.timeoutMs ?? 3e4;
   const limited = (signal) => signal ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
-  const call = async (method, path13, body, signal) => {
+  const call = async (method, path14, body, signal) => {
     let res;
     let text3;
     try {
-      res = await fetch(`${api}${path13}`, {
+      res = await fetch(`${api}${path14}`, {
         method,
         headers: {
           accept: "application/vnd.github+json",
@@ -76294,13 +76296,13 @@ function gitErrorForInputs(err, target) {
 init_errors();
 import { mkdir as mkdir3, mkdtemp as mkdtemp5, rm as rm6 } from "node:fs/promises";
 import { tmpdir as tmpdir2 } from "node:os";
-import path9 from "node:path";
+import path10 from "node:path";
 
 // core/markers/update-tree.ts
 init_errors();
 import { closeSync, ftruncateSync, openSync, readFileSync as readFileSync2, writeSync } from "node:fs";
 import { lstat as lstat2, realpath } from "node:fs/promises";
-import path7 from "node:path";
+import path8 from "node:path";
 
 // core/yaml-guard.ts
 var import_yaml = __toESM(require_dist(), 1);
@@ -76372,7 +76374,7 @@ function checkYamlAliases(text3, file, limits = {}) {
 // core/walk-tree.ts
 init_errors();
 import { readdir as readdir2, stat as stat3 } from "node:fs/promises";
-import path6 from "node:path";
+import path7 from "node:path";
 function kindOf2(d6) {
   if (d6.isFile()) return "file";
   if (d6.isDirectory()) return "dir";
@@ -76384,7 +76386,7 @@ async function walkTree(root6, options = {}) {
   const out = [];
   const walk = async (rel) => {
     throwIfAborted(options.signal);
-    const dir = rel ? path6.join(root6, rel) : root6;
+    const dir = rel ? path7.join(root6, rel) : root6;
     let entries;
     try {
       entries = await readdir2(dir, { withFileTypes: true });
@@ -76395,7 +76397,7 @@ async function walkTree(root6, options = {}) {
     entries.sort((a6, b6) => a6.name < b6.name ? -1 : a6.name > b6.name ? 1 : 0);
     for (const d6 of entries) {
       const entryPath = rel ? `${rel}/${d6.name}` : d6.name;
-      const absolute = path6.join(dir, d6.name);
+      const absolute = path7.join(dir, d6.name);
       let kind = kindOf2(d6);
       if (kind === "symlink" && options.followSymlinks) kind = await stat3(absolute).then(kindOf2, () => "symlink");
       if (kind === "dir" && skip.has(d6.name)) continue;
@@ -76659,8 +76661,8 @@ function isManifestName(name) {
   return name.endsWith(".yaml") || name.endsWith(".yml") || name === "Kustomization";
 }
 function inside(root6, target) {
-  const rel = path7.relative(root6, target);
-  return rel === "" || !rel.startsWith("..") && !path7.isAbsolute(rel);
+  const rel = path8.relative(root6, target);
+  return rel === "" || !rel.startsWith("..") && !path8.isAbsolute(rel);
 }
 async function listFiles(root6, dir, signal) {
   const entries = await walkTree(dir, { skipDirs: [".git"], include: (e6) => e6.kind !== "dir" && isManifestName(e6.name), signal });
@@ -76671,7 +76673,7 @@ async function listFiles(root6, dir, signal) {
     } else if (entry.kind === "symlink") {
       const target = await realpath(entry.absolute).catch(() => void 0);
       if (target !== void 0 && !inside(root6, target)) {
-        throw new SlipwayError(path7.relative(root6, entry.absolute), `is a symlink to ${target}, outside ${root6}`);
+        throw new SlipwayError(path8.relative(root6, entry.absolute), `is a symlink to ${target}, outside ${root6}`);
       }
     }
   }
@@ -76691,11 +76693,11 @@ function overwriteFileSync(file, text3) {
 async function updateMarkers(options) {
   const { images, dryRun = false, signal } = options;
   const relPath = options.path ?? ".";
-  if (path7.isAbsolute(relPath)) throw new SlipwayError(`path "${relPath}"`, "must be relative to the root");
+  if (path8.isAbsolute(relPath)) throw new SlipwayError(`path "${relPath}"`, "must be relative to the root");
   const root6 = await realpath(options.root).catch((err) => {
     throw new SlipwayError(`root "${options.root}"`, "cannot be read", { cause: err });
   });
-  const lexical = path7.resolve(root6, relPath);
+  const lexical = path8.resolve(root6, relPath);
   if (!inside(root6, lexical)) throw new SlipwayError(`path "${relPath}"`, `leaves the root ${root6}`);
   const dir = await realpath(lexical).catch((err) => {
     throw new SlipwayError(`path "${relPath}"`, "does not exist", { cause: err });
@@ -76705,7 +76707,7 @@ async function updateMarkers(options) {
   const files = await listFiles(root6, dir, signal);
   const results = files.map((full) => {
     throwIfAborted(signal);
-    const rel = path7.relative(root6, full).split(path7.sep).join("/");
+    const rel = path8.relative(root6, full).split(path8.sep).join("/");
     let bytes;
     try {
       bytes = readFileSync2(full);
@@ -76746,8 +76748,8 @@ async function updateMarkers(options) {
 // action/manifests/scan-manifest-tree.ts
 var import_yaml3 = __toESM(require_dist(), 1);
 init_errors();
-import { readFile as readFile6 } from "node:fs/promises";
-import path8 from "node:path";
+import { readFile as readFile7 } from "node:fs/promises";
+import path9 from "node:path";
 
 // node_modules/zod/v4/core/util.js
 var util_exports = {};
@@ -76986,10 +76988,10 @@ function mergeDefs(...defs) {
 function cloneDef(schema) {
   return mergeDefs(schema._zod.def);
 }
-function getElementAtPath(obj, path13) {
-  if (!path13)
+function getElementAtPath(obj, path14) {
+  if (!path14)
     return obj;
-  return path13.reduce((acc, key) => acc?.[key], obj);
+  return path14.reduce((acc, key) => acc?.[key], obj);
 }
 function promiseAllObject(promisesObj) {
   const keys = Object.keys(promisesObj);
@@ -77329,11 +77331,11 @@ function explicitlyAborted(x, startIndex = 0) {
   }
   return false;
 }
-function prefixIssues(path13, issues) {
+function prefixIssues(path14, issues) {
   return issues.map((iss) => {
     var _a4;
     (_a4 = iss).path ?? (_a4.path = []);
-    iss.path.unshift(path13);
+    iss.path.unshift(path14);
     return iss;
   });
 }
@@ -77791,16 +77793,16 @@ function flattenError(error4, mapper = (issue3) => issue3.message) {
 }
 function formatError(error4, mapper = (issue3) => issue3.message) {
   const fieldErrors = { _errors: [] };
-  const processError = (error5, path13 = []) => {
+  const processError = (error5, path14 = []) => {
     for (const issue3 of error5.issues) {
       if (issue3.code === "invalid_union" && issue3.errors.length) {
-        issue3.errors.map((issues) => processError({ issues }, [...path13, ...issue3.path]));
+        issue3.errors.map((issues) => processError({ issues }, [...path14, ...issue3.path]));
       } else if (issue3.code === "invalid_key") {
-        processError({ issues: issue3.issues }, [...path13, ...issue3.path]);
+        processError({ issues: issue3.issues }, [...path14, ...issue3.path]);
       } else if (issue3.code === "invalid_element") {
-        processError({ issues: issue3.issues }, [...path13, ...issue3.path]);
+        processError({ issues: issue3.issues }, [...path14, ...issue3.path]);
       } else {
-        const fullpath = [...path13, ...issue3.path];
+        const fullpath = [...path14, ...issue3.path];
         if (fullpath.length === 0) {
           fieldErrors._errors.push(mapper(issue3));
         } else {
@@ -82545,9 +82547,9 @@ function preprocess(fn, schema) {
 init_errors();
 
 // core/schema-issues.ts
-function showPath(path13) {
+function showPath(path14) {
   let out = "";
-  for (const p3 of path13) out += typeof p3 === "number" ? `[${p3}]` : out ? `.${p3}` : p3;
+  for (const p3 of path14) out += typeof p3 === "number" ? `[${p3}]` : out ? `.${p3}` : p3;
   return out;
 }
 var EXPECTED = {
@@ -82584,12 +82586,12 @@ function parseWithSchema(schema, value) {
   if (result.success) return { ok: true, value: result.data };
   const issues = [];
   for (const issue3 of result.error.issues) {
-    const path13 = issue3.path.filter((p3) => typeof p3 !== "symbol");
+    const path14 = issue3.path.filter((p3) => typeof p3 !== "symbol");
     if (issue3.code === "unrecognized_keys") {
-      for (const key of issue3.keys) issues.push({ path: [...path13, key], message: issue3.message });
+      for (const key of issue3.keys) issues.push({ path: [...path14, key], message: issue3.message });
     } else {
       const cause = issue3.code === "custom" ? issue3.params?.cause : void 0;
-      issues.push(cause === void 0 ? { path: path13, message: issue3.message } : { path: path13, message: issue3.message, cause });
+      issues.push(cause === void 0 ? { path: path14, message: issue3.message } : { path: path14, message: issue3.message, cause });
     }
   }
   return { ok: false, issues };
@@ -89924,7 +89926,7 @@ var CONCURRENCY = 32;
 async function scanManifestTree(options) {
   const { root: root6, signal } = options;
   const ns = options.defaultNamespace ?? fluxNamespace;
-  const files = (await walkTree(path8.resolve(root6, options.dir ?? "."), {
+  const files = (await walkTree(path9.resolve(root6, options.dir ?? "."), {
     skipDirs: [".git"],
     ignoreUnreadable: true,
     include: (e6) => e6.kind === "file" && (e6.name.endsWith(".yaml") || e6.name.endsWith(".yml") || e6.name === "Kustomization"),
@@ -89937,8 +89939,8 @@ async function scanManifestTree(options) {
       const i6 = next++;
       throwIfAborted(signal);
       const full = files[i6] ?? "";
-      const text3 = await readFile6(full, "utf8");
-      const rel = path8.relative(root6, full).split(path8.sep).join("/");
+      const text3 = await readFile7(full, "utf8");
+      const rel = path9.relative(root6, full).split(path9.sep).join("/");
       const objects = full.endsWith("Kustomization") ? { repositories: [], policies: [], automations: [], warnings: [] } : parseFluxObjects(text3, rel, ns);
       found[i6] = { objects, markers: scanMarkers(text3, rel) };
     }
@@ -90188,16 +90190,22 @@ function manifestSettingsFromInputs(i6) {
 async function updateManifests(options) {
   const { git, log, signal, pushed } = options;
   const ns = options.policyNamespace ?? fluxNamespace;
-  const work = await mkdtemp5(path9.join(options.workRoot ?? tmpdir2(), "slipway-manifests-"));
+  const work = await mkdtemp5(path10.join(options.workRoot ?? tmpdir2(), "slipway-manifests-"));
+  let tags;
+  const listTags = () => {
+    tags ??= options.listTags ? options.listTags(signal) : Promise.resolve([]);
+    tags.catch(() => tags = void 0);
+    return tags;
+  };
   try {
-    let co = await git.clone({ url: options.url, branch: options.branch || void 0, dir: path9.join(work, "repo"), noCheckout: true, blobless: false }, signal);
+    let co = await git.clone({ url: options.url, branch: options.branch || void 0, dir: path10.join(work, "repo"), noCheckout: true, blobless: false }, signal);
     await focus(co, "HEAD", signal);
     let scan = await scanManifestTree({ root: co.dir, defaultNamespace: ns, signal });
     const automation = pickAutomation(scan.objects.automations, options.updatePath);
     if (automation?.suspended) log.warn(`ImageUpdateAutomation/${automation.namespace}/${automation.name} is suspended; updating anyway (the CI step is the automation now)`);
     if (!options.branch && automation?.checkoutBranch && automation.checkoutBranch !== co.branch) {
       log.info(`checking out ${automation.checkoutBranch}, the branch ImageUpdateAutomation/${automation.namespace}/${automation.name} names`);
-      co = await git.clone({ url: options.url, branch: automation.checkoutBranch, dir: path9.join(work, "repo2"), noCheckout: true, blobless: false }, signal).catch((err) => {
+      co = await git.clone({ url: options.url, branch: automation.checkoutBranch, dir: path10.join(work, "repo2"), noCheckout: true, blobless: false }, signal).catch((err) => {
         if (err instanceof GitError && err.reason === "branch-not-found") {
           throw new SlipwayError(`${automation.source}: ImageUpdateAutomation/${automation.namespace}/${automation.name}`, `checkout branch ${automation.checkoutBranch} does not exist`, { cause: err });
         }
@@ -90254,13 +90262,13 @@ async function updateManifests(options) {
           pushed: requirePushed(pushed),
           objects: scan.objects,
           markers,
-          listTags: () => options.listTags ? options.listTags(signal) : Promise.resolve([]),
+          listTags,
           policyNamespace: ns,
           timestampTags: options.timestampTags ?? true,
           digestOf: options.digestOf ? (tag) => options.digestOf(tag, signal) : void 0
         });
         result.decisions = resolved.decisions;
-        await mkdir3(path9.join(co.dir, updatePath), { recursive: true });
+        await mkdir3(path10.join(co.dir, updatePath), { recursive: true });
         const bump = await updateMarkers({ root: co.dir, path: updatePath, images: resolved.images, dryRun: options.dryRun, signal });
         result.changes = bump.changes;
         result.changedFiles = bump.changedFiles;
@@ -90274,7 +90282,7 @@ async function updateManifests(options) {
           template,
           {
             automation: automation ? { namespace: automation.namespace, name: automation.name } : void 0,
-            changes: bump.changes.map((c6) => ({ ...c6, file: path9.posix.relative(updatePath === "." ? "" : updatePath, c6.file) })),
+            changes: bump.changes.map((c6) => ({ ...c6, file: path10.posix.relative(updatePath === "." ? "" : updatePath, c6.file) })),
             values: automation?.messageTemplateValues
           },
           templateName
@@ -90295,8 +90303,8 @@ ${options.trailers.join("\n")}
       },
       {
         attempts: options.maxAttempts ?? 10,
-        baseDelayMs: options.baseDelayMs ?? 250,
-        maxDelayMs: 4e3,
+        baseDelayMs: options.baseDelayMs ?? 100,
+        maxDelayMs: options.maxDelayMs ?? 1e3,
         retryable: (err) => err instanceof PushRaceLost,
         signal
       }
@@ -90408,14 +90416,14 @@ async function notifyQueue(options) {
 // action/rollout-history.ts
 import { mkdtemp as mkdtemp6, rm as rm7 } from "node:fs/promises";
 import { tmpdir as tmpdir3 } from "node:os";
-import path10 from "node:path";
+import path11 from "node:path";
 function gitHistory(git, url2, branch) {
   let dir;
   let checkout;
   const open3 = (signal) => {
     checkout ??= (async () => {
-      dir = await mkdtemp6(path10.join(tmpdir3(), "slipway-rollout-"));
-      return git.clone({ url: url2, branch, dir: path10.join(dir, "repo"), depth: 1, noCheckout: true }, signal);
+      dir = await mkdtemp6(path11.join(tmpdir3(), "slipway-rollout-"));
+      return git.clone({ url: url2, branch, dir: path11.join(dir, "repo"), depth: 1, noCheckout: true }, signal);
     })();
     return checkout;
   };
@@ -90612,9 +90620,9 @@ function renderTag(template, ctx, input) {
   }
 }
 async function checkUpdatePath(git, target, i6, signal) {
-  const work = await mkdtemp7(path11.join(tmpdir4(), "slipway-preflight-"));
+  const work = await mkdtemp7(path12.join(tmpdir4(), "slipway-preflight-"));
   try {
-    const co = await git.clone({ url: target.url, branch: i6.manifestBranch || void 0, dir: path11.join(work, "repo"), noCheckout: true }, signal).catch((err) => {
+    const co = await git.clone({ url: target.url, branch: i6.manifestBranch || void 0, dir: path12.join(work, "repo"), noCheckout: true }, signal).catch((err) => {
       throw gitErrorForInputs(err, target);
     });
     if (!await co.exists("HEAD", i6.updatePath, signal)) {
@@ -90845,8 +90853,8 @@ init_errors();
 
 // action/update/image-policies.ts
 init_errors();
-import { readFile as readFile7 } from "node:fs/promises";
-import path12 from "node:path";
+import { readFile as readFile8 } from "node:fs/promises";
+import path13 from "node:path";
 var objectKey2 = (o3) => `${o3.namespace}/${o3.name}`;
 async function mapBounded(items, limit, fn, signal) {
   const out = new Array(items.length);
@@ -90905,7 +90913,7 @@ async function pinnedValues(root6, markers) {
   }
   const out = /* @__PURE__ */ new Map();
   for (const [file, uses] of byFile) {
-    const lines = (await readFile7(path12.join(root6, file), "utf8").catch(() => "")).split("\n");
+    const lines = (await readFile8(path13.join(root6, file), "utf8").catch(() => "")).split("\n");
     for (const u of uses) {
       const text3 = lines[u.line - 1] ?? "";
       const hash = text3.indexOf("#");
@@ -91088,7 +91096,7 @@ function createRegistryClients(options = {}) {
 // action/update/registry-secrets.ts
 var import_yaml4 = __toESM(require_dist(), 1);
 init_errors();
-import { readFile as readFile8 } from "node:fs/promises";
+import { readFile as readFile9 } from "node:fs/promises";
 var KEY = ".dockerconfigjson";
 var isRec = (v) => typeof v === "object" && v !== null && !Array.isArray(v);
 function parseRegistrySecrets(text3, file, defaultNamespace) {
@@ -91118,7 +91126,7 @@ function parseRegistrySecrets(text3, file, defaultNamespace) {
   return out;
 }
 async function readRegistrySecrets(file, defaultNamespace) {
-  const text3 = await readFile8(file, "utf8").catch((err) => {
+  const text3 = await readFile9(file, "utf8").catch((err) => {
     throw new SlipwayError("input registry-secrets", `${file} cannot be read`, { cause: err });
   });
   return parseRegistrySecrets(text3, file, defaultNamespace);
