@@ -14,7 +14,7 @@ import { createLogger } from "../core/log.ts";
 import { redact, registerSecret } from "../core/redact.ts";
 import { ciContextFromEnv } from "./ci-context.ts";
 import { parseInputs } from "./inputs.ts";
-import { createGithubReporter } from "./outputs.ts";
+import { createGithubReporter } from "./github-reporter.ts";
 import { runCi } from "./run-ci.ts";
 import { runUpdate } from "./run-update.ts";
 

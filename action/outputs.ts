@@ -1,13 +1,13 @@
 /**
  * Where the CI step's results go, behind one interface with three implementations:
- * - GitHub Actions: step outputs (`$GITHUB_OUTPUT`, heredoc format via @actions/core), a
- *   `$GITHUB_STEP_SUMMARY` table of the changes, and log groups per phase;
+ * - GitHub Actions (github-reporter.ts, kept apart so that `slipway ci` does not load
+ *   @actions/core): step outputs (`$GITHUB_OUTPUT`, heredoc format), a `$GITHUB_STEP_SUMMARY`
+ *   table of the changes, and log groups per phase;
  * - CodeBuild and other CI (`slipway ci`): `KEY='value'` lines in an env file (source it, and
  *   list the names under `env.exported-variables`), the summary table on stderr;
  * Every value passes through the redactor first.
  */
 import { appendFile, writeFile } from "node:fs/promises";
-import * as core from "@actions/core";
 import { redact } from "../core/redact.ts";
 
 /** The step's outputs. Empty strings for what did not happen. */
@@ -115,21 +115,6 @@ export function summaryText(s: CiSummary): string {
   const line = (c: string[]): string => c.map((x, i) => (i === c.length - 1 ? x : x.padEnd(widths[i] ?? 0))).join("   ");
   const out = rows.length > 0 ? [line(header), ...rows.map(line)] : [];
   return redact([...out, ...s.notes].join("\n")) + "\n";
-}
-
-/** The GitHub Actions reporter (uses GITHUB_OUTPUT and GITHUB_STEP_SUMMARY when set). */
-export function createGithubReporter(env: NodeJS.ProcessEnv = process.env): CiReporter {
-  return {
-    group: (name, fn) => core.group(name, fn),
-    setOutputs: async (o) => {
-      for (const [k, v] of outputEntries(o)) core.setOutput(k, redact(v));
-    },
-    summary: async (s) => {
-      if (!env.GITHUB_STEP_SUMMARY) return;
-      await core.summary.addRaw(summaryMarkdown(s)).write();
-    },
-    mask: (v) => core.setSecret(v),
-  };
 }
 
 /** Options for {@link createFileReporter}. */

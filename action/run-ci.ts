@@ -19,7 +19,6 @@ import type { CiContext } from "./ci-context.ts";
 import type { Inputs } from "./inputs.ts";
 import { checkCommitTemplate } from "./manifests/commit-template.ts";
 import type { CiOutputs, CiReporter, SummaryRow } from "./outputs.ts";
-import { createCodeCommitPullRequests } from "./pull-request/codecommit.ts";
 import { createGithubPullRequests, parseGithubRepo } from "./pull-request/github.ts";
 import type { PullRequestProvider } from "./pull-request/pull-request.ts";
 import { registryFor } from "./registry/registry-for.ts";
@@ -63,7 +62,7 @@ function pullRequestProvider(i: Inputs, target: GitTarget, env: NodeJS.ProcessEn
   const cc = parseCodeCommitUrl(target.url);
   if (cc) {
     return {
-      open: (req, signal) => createCodeCommitPullRequests({ repositoryName: cc.name, region: i.awsRegion || cc.region, commit: commit() }).open(req, signal),
+      open: async (req, signal) => (await import("./pull-request/codecommit.ts")).createCodeCommitPullRequests({ repositoryName: cc.name, region: i.awsRegion || cc.region, commit: commit() }).open(req, signal),
     };
   }
   const gh = parseGithubRepo(target.url);

@@ -4,7 +4,7 @@
  */
 import { SlipwayError } from "../../core/errors.ts";
 import { splitImageRepository } from "../../core/image-ref.ts";
-import { createEcrRegistry } from "./ecr-registry.ts";
+import { createLazyEcrRegistry } from "./lazy-ecr-registry.ts";
 import type { EcrRegistryOptions } from "./ecr-registry.ts";
 import { parseEcrHost } from "./ecr-host.ts";
 import { createOciRegistry } from "./oci-registry.ts";
@@ -39,7 +39,7 @@ export function registryFor(imageRepository: string, options: RegistryForOptions
   if (kind === "ecr" || (kind === "auto" && ecr)) {
     const region = options.ecrRegion ?? ecr?.region;
     if (!region) throw new SlipwayError("input image", `"${imageRepository}": ${host} is not an ECR host; give the ECR region to use it as one`);
-    const registry = createEcrRegistry({ registryHost: host, region, endpoint: options.ecrEndpoint, credentials: options.awsCredentials });
+    const registry = createLazyEcrRegistry({ registryHost: host, region, endpoint: options.ecrEndpoint, credentials: options.awsCredentials });
     return { registry, repository };
   }
   const registry = createOciRegistry({

@@ -4,8 +4,8 @@
  * (`codecommit::region://name` becomes HTTPS), and git failures renamed after the input a person
  * has to fix.
  */
-import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import { SlipwayError } from "../../core/errors.ts";
+import type { AwsCredentialIdentity } from "@aws-sdk/types";
 import type { GitAuth } from "../../core/git/git-auth.ts";
 import { parseCodeCommitUrl } from "../../core/git/codecommit-url.ts";
 import { GitError } from "../../core/git/git-error.ts";
@@ -36,8 +36,10 @@ export function gitTargetFromInputs(i: Inputs): GitTarget {
   if (i.codecommit === "true" || (i.codecommit === "auto" && cc)) {
     if (!/^https:\/\//.test(url)) throw new SlipwayError("input codecommit", `CodeCommit signing needs an HTTPS URL, got ${redact(url)}`);
     const region = i.awsRegion || cc?.region;
-    const chain = fromNodeProviderChain();
-    return { url, auth: { kind: "codecommit", credentials: () => chain(), region }, credentialInput: "codecommit" };
+    // The AWS SDK's chain is loaded on the first signed call, not on every start of the CI step.
+    let chain: ReturnType<typeof import("@aws-sdk/credential-providers").fromNodeProviderChain> | undefined;
+    const credentials = async (): Promise<AwsCredentialIdentity> => (chain ??= (await import("@aws-sdk/credential-providers")).fromNodeProviderChain())();
+    return { url, auth: { kind: "codecommit", credentials, region }, credentialInput: "codecommit" };
   }
   return { url, auth: { kind: "none" }, credentialInput: "git-token" };
 }

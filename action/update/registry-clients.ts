@@ -11,7 +11,7 @@ import { SlipwayError } from "../../core/errors.ts";
 import { splitImageRepository } from "../../core/image-ref.ts";
 import type { ImageRepositoryObject } from "../manifests/image-repository.ts";
 import { credentialsForHost, type DockerAuths, type HostCredentials } from "../registry/docker-config-auth.ts";
-import { createEcrRegistry } from "../registry/ecr-registry.ts";
+import { createLazyEcrRegistry } from "../registry/lazy-ecr-registry.ts";
 import { parseEcrHost } from "../registry/ecr-host.ts";
 import { createOciRegistry } from "../registry/oci-registry.ts";
 import type { RegistryClient } from "../registry/registry-client.ts";
@@ -57,7 +57,7 @@ export function createRegistryClients(options: RegistryClientsOptions = {}): Cli
       const key = `ecr ${host} ${region}`;
       let registry = clients.get(key);
       if (!registry) {
-        registry = createEcrRegistry({ registryHost: host, region, endpoint: options.ecrEndpoint, registryId: ecr?.accountId });
+        registry = createLazyEcrRegistry({ registryHost: host, region, endpoint: options.ecrEndpoint, registryId: ecr?.accountId });
         clients.set(key, registry);
       }
       return { registry, repository };

@@ -49,7 +49,12 @@ export interface UpdateManifestsOptions {
   pushed?: PushedImage;
   /** Git trailers (`Key: value`) appended to the commit message as its last paragraph. Default none. */
   trailers?: readonly string[];
-  /** The pushed repository's tags (asked once per attempt). */
+  /**
+   * The pushed repository's tags. Asked once per run, on the first attempt, and kept for the
+   * retries: another pipeline's commit changes the tree, not this repository's tags, and the
+   * registry call stays out of the critical section between fetch and push (the pushed tag is
+   * always among the candidates, and timestamp tags never move a marker backwards).
+   */
   listTags?: (signal?: AbortSignal) => Promise<string[]>;
   /** The digest of a tag of the pushed repository, for digest-reflecting policies. Default: none. */
   digestOf?: (tag: string, signal?: AbortSignal) => Promise<string | undefined>;
@@ -66,8 +71,14 @@ export interface UpdateManifestsOptions {
   timestampTags?: boolean;
   /** Push attempts. Default 10. */
   maxAttempts?: number;
-  /** Delay before the second attempt, ms (then doubling up to 4 s, full jitter). Default 250. */
+  /**
+   * Delay before the second attempt, ms (then doubling up to {@link maxDelayMs}, full jitter).
+   * Default 100: a lost race means the branch just moved, so the next attempt may start at once;
+   * the jitter only spreads the retries of pipelines that lost to the same push.
+   */
   baseDelayMs?: number;
+  /** Upper bound of one delay between attempts, ms. Default 1000 (about one fetch + push). */
+  maxDelayMs?: number;
   /** Compute and report the change, commit and push nothing. Default false. */
   dryRun?: boolean;
   /** Parent of the temporary clone. Default the OS temp dir. */
@@ -139,6 +150,13 @@ export async function updateManifests(options: UpdateManifestsOptions): Promise<
   const { git, log, signal, pushed } = options;
   const ns = options.policyNamespace ?? fluxNamespace;
   const work = await mkdtemp(path.join(options.workRoot ?? tmpdir(), "slipway-manifests-"));
+  let tags: Promise<string[]> | undefined;
+  const listTags = (): Promise<string[]> => {
+    tags ??= options.listTags ? options.listTags(signal) : Promise.resolve([]);
+    // A failed listing is not kept: the next attempt asks again.
+    tags.catch(() => (tags = undefined));
+    return tags;
+  };
   try {
     let co = await git.clone({ url: options.url, branch: options.branch || undefined, dir: path.join(work, "repo"), noCheckout: true, blobless: false }, signal);
     await focus(co, "HEAD", signal);
@@ -212,7 +230,7 @@ export async function updateManifests(options: UpdateManifestsOptions): Promise<
               pushed: requirePushed(pushed),
               objects: scan.objects,
               markers,
-              listTags: () => (options.listTags ? options.listTags(signal) : Promise.resolve([])),
+              listTags,
               policyNamespace: ns,
               timestampTags: options.timestampTags ?? true,
               digestOf: options.digestOf ? (tag) => options.digestOf!(tag, signal) : undefined,
@@ -255,8 +273,8 @@ export async function updateManifests(options: UpdateManifestsOptions): Promise<
       },
       {
         attempts: options.maxAttempts ?? 10,
-        baseDelayMs: options.baseDelayMs ?? 250,
-        maxDelayMs: 4000,
+        baseDelayMs: options.baseDelayMs ?? 100,
+        maxDelayMs: options.maxDelayMs ?? 1000,
         retryable: (err) => err instanceof PushRaceLost,
         signal,
       },

@@ -4,7 +4,8 @@
  * fetch + hard reset to the remote head, commits with an explicit author, pushes that report a
  * lost race instead of forcing, and ls-remote. Credentials come from {@link GitAuth}.
  */
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
+import path from "node:path";
 import type { Logger } from "../log.ts";
 import { run } from "../exec.ts";
 import { redact } from "../redact.ts";
@@ -140,7 +141,9 @@ export async function createGitClient(options: GitClientOptions = {}): Promise<G
       if (blobless) args.push("--filter=blob:none");
       args.push("origin", `+refs/heads/${branch}:refs/remotes/origin/${branch}`);
       await git(args, { cwd: dir, remote: url, signal });
-      return (await git(["rev-parse", `refs/remotes/origin/${branch}`], { cwd: dir, remote: url, signal })).stdout.trim();
+      // The fetched tip from FETCH_HEAD: no second git process on the retry path of a push race.
+      const fetched = /^([0-9a-f]{40,64})\t/.exec(await readFile(path.join(dir, ".git", "FETCH_HEAD"), "utf8").catch(() => ""))?.[1];
+      return fetched ?? (await git(["rev-parse", `refs/remotes/origin/${branch}`], { cwd: dir, remote: url, signal })).stdout.trim();
     },
     fetchIfExists: async (branch, options, signal) => {
       const args = ["fetch", "--quiet", "--no-tags", "--depth", String(options?.depth ?? 50)];

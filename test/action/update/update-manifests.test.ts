@@ -133,11 +133,20 @@ test("two updates racing on one branch both land: the loser fetches, re-applies 
   const git = await gitFor(env, t);
   const url = `${env.gitHttpAuthUrl}/${repo.name}.git`;
   await Promise.all(services.map((s) => pushSampleImage(env.registry, `${prefix}/${s}`.slice(env.registry.length + 1), "20250505050505")));
-  const results = await Promise.all(services.map((s) => updateManifests(options(env, git, url, `${prefix}/${s}`, "20250505050505"))));
+  const listings = new Map<string, number>();
+  const results = await Promise.all(
+    services.map((s) => {
+      const o = options(env, git, url, `${prefix}/${s}`, "20250505050505");
+      const list = o.listTags!;
+      return updateManifests({ ...o, listTags: (sig) => (listings.set(s, (listings.get(s) ?? 0) + 1), list(sig)) });
+    }),
+  );
   assert.ok(results.every((r) => r.commit));
   assert.equal(await count(repo.bareDir, "main"), 1 + services.length);
   for (const s of services) assert.match(await file(repo.bareDir, "main", `clusters/eks/shop/${s}.yaml`), new RegExp(`/${s}:20250505050505 #`));
   assert.ok(results.some((r) => r.attempts > 1), `some update had to retry (attempts ${results.map((r) => r.attempts).join(",")})`);
+  // The registry is asked once per run, not once per attempt: the retries stay between fetch and push.
+  assert.deepEqual([...listings.values()], services.map(() => 1), `listings per run ${JSON.stringify(Object.fromEntries(listings))}, attempts ${results.map((r) => r.attempts).join(",")}`);
 });
 
 test("a shared push branch collects concurrent bumps through compare-and-swap pushes; the base branch is never touched", async (t) => {
