@@ -13,7 +13,8 @@
  * API; rotating the token ends every session. `Authorization: Bearer <token>` works too (curl).
  * Without a configured token the page is off (404), like the API.
  */
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
+import { safeEqual } from "../receivers/verify-call.ts";
 import type http from "node:http";
 import { errorMessage } from "../../core/errors.ts";
 import type { Logger } from "../../core/log.ts";
@@ -70,13 +71,12 @@ export function sessionValue(token: string): string {
 
 /** Whether a `Cookie` header carries a valid session for `token`; constant time in the value. */
 export function sessionMatches(cookieHeader: string | undefined, token: string): boolean {
-  const want = Buffer.from(sessionValue(token));
+  const want = sessionValue(token);
   let ok = false;
   for (const part of (cookieHeader ?? "").split(";")) {
     const eq = part.indexOf("=");
     if (eq < 0 || part.slice(0, eq).trim() !== sessionCookie) continue;
-    const given = Buffer.from(part.slice(eq + 1).trim());
-    if (given.length === want.length && timingSafeEqual(given, want)) ok = true;
+    if (safeEqual(part.slice(eq + 1).trim(), want)) ok = true;
   }
   return ok;
 }

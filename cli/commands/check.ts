@@ -1,29 +1,48 @@
 /**
- * `slipway check [--pre] [--config FILE] [--namespace NS] [--kubeconfig FILE] [--output json]`:
+ * `slipway check [--pre] [--config FILE] [--agent-namespace NS] [--agent-service-account NAME] …`:
  * pre-flight checks before installing or running the agent — the runtime and programs it needs,
- * the cluster's version and the agent's permissions, the configuration file, and whether each
- * source's git repository answers with its credentials. Exit 1 when any check fails.
+ * the cluster's version, the configuration file, whether each source's git repository answers
+ * with its credentials, and the rights of the agent's ServiceAccount (agent-access.ts) for what
+ * each sync's build holds. Exit 1 when any check fails.
  */
-import { errorMessage } from "../../core/errors.ts";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { SlipwayError, errorMessage } from "../../core/errors.ts";
+import { createLogger } from "../../core/log.ts";
 import { run as runProgram } from "../../core/exec.ts";
 import { createGitClient } from "../../core/git/git-client.ts";
 import type { KubeClient } from "../../agent/kube/kube-client.ts";
 import { loadConfig } from "../../agent/config/load-config.ts";
-import type { AgentConfig, SourceConfig } from "../../agent/config/agent-config.ts";
+import type { AgentConfig, SourceConfig, SyncConfig } from "../../agent/config/agent-config.ts";
+import { createSourceManager, type SourceManager } from "../../agent/reconcile/source-manager.ts";
+import { createKustomize, type Kustomize } from "../../agent/build/kustomize-runner.ts";
+import { createWorkspace } from "../../agent/build/workspace.ts";
+import { applySourceIgnore } from "../../agent/source/apply-sourceignore.ts";
+import { buildSync } from "../../agent/build/build-sync.ts";
+import { validateObjects } from "../../agent/sync/validate-objects.ts";
+import { agentNamespaceNeeds, formatMissing, missingAccess, serviceAccountUser, syncNeeds, type AccessNeed, type PlannedKind } from "./agent-access.ts";
 import { createKubeSecretReader, resolveSourceAuth, type SecretReader } from "../../agent/source/source-credentials.ts";
 import { fail, ok, step, type CliIO, type CommandRun } from "../io.ts";
 import { clusterFlags, clusterFlagsUsage, kubeClientFromFlags, parseFlags, noPositionals, outputFormat } from "../flags.ts";
 
-const USAGE = `Usage: slipway check [--pre] [--config FILE] [--namespace NS] [--kubeconfig FILE] [--output text|json]
+/** The agent's ServiceAccount as deploy/ installs it. */
+export const defaultAgentServiceAccount = "slipway-agent";
+
+const USAGE = `Usage: slipway check [--pre] [--config FILE] [--agent-namespace NS] [--agent-service-account NAME] [--namespace NS] [--kubeconfig FILE] [--output text|json]
 
 Checks what the agent needs: Node.js 24, git, kustomize (or kubectl kustomize), a reachable
-Kubernetes API server of a supported version, the permissions of the current identity in the
-agent's namespace, the configuration file, and each source's git repository.
+Kubernetes API server of a supported version, the configuration file, each source's git
+repository, and the rights of the agent's ServiceAccount (not the caller's; asked as
+SubjectAccessReviews): its bookkeeping in its namespace and, with --config, every kind and
+namespace each sync's build applies and prunes. Missing rights are listed as a table.
 
 Flags:
-  --pre               only the checks that need no installed agent (runtime, programs, cluster version)
-  --config FILE       validate this agent configuration and reach each source
-${clusterFlagsUsage(20)}  -o, --output FMT    text (default) or json
+  --pre                         only the checks that need no installed agent (runtime, programs, cluster version)
+  --config FILE                 validate this agent configuration, reach each source, and check what its syncs need
+  --agent-namespace NS          the agent ServiceAccount's namespace (default: the configuration's namespace, else -n)
+  --agent-service-account NAME  the agent's ServiceAccount (default ${defaultAgentServiceAccount}, as deploy/ installs it)
+${clusterFlagsUsage(30)}  -o, --output FMT              text (default) or json
 `;
 
 /** The oldest Kubernetes minor version the agent supports (server-side apply, ApplySet labels). */
@@ -34,6 +53,8 @@ export interface CheckResult {
   name: string;
   ok: boolean;
   detail: string;
+  /** The permissions check's denied rights, when any. */
+  missing?: AccessNeed[];
 }
 
 /** Parses a Kubernetes `/version` answer into `{major, minor}`; minor strips a `+` suffix. */
@@ -45,15 +66,6 @@ export function parseKubeVersion(body: unknown): { major: number; minor: number;
   if (!Number.isFinite(major) || !Number.isFinite(minor)) return undefined;
   return { major, minor, gitVersion: String(v.gitVersion ?? `v${major}.${minor}`) };
 }
-
-/** The resource verbs the agent needs in its own namespace (ApplySet parents, Events, Secrets). */
-export const requiredAccess: readonly { verb: string; group: string; resource: string }[] = [
-  { verb: "get", resource: "configmaps", group: "" },
-  { verb: "create", resource: "configmaps", group: "" },
-  { verb: "patch", resource: "configmaps", group: "" },
-  { verb: "get", resource: "secrets", group: "" },
-  { verb: "create", resource: "events", group: "events.k8s.io" },
-];
 
 async function checkProgram(name: string, command: string, args: string[], signal: AbortSignal): Promise<CheckResult> {
   try {
@@ -88,29 +100,73 @@ async function checkCluster(client: KubeClient, signal: AbortSignal): Promise<Ch
   }
 }
 
-async function checkAccess(client: KubeClient, namespace: string, signal: AbortSignal): Promise<CheckResult> {
-  const denied: string[] = [];
+/** Builds one sync as the agent would (fetch, export, `.sourceignore`, kustomize) and returns the kinds it plans in which namespaces. */
+async function planSync(sync: SyncConfig, sources: SourceManager, kustomize: Kustomize, client: KubeClient, signal: AbortSignal): Promise<PlannedKind[]> {
+  const fetched = await sources.revision(sync.sourceRef, { signal });
+  const ws = await createWorkspace();
   try {
-    for (const a of requiredAccess) {
-      const review = {
-        apiVersion: "authorization.k8s.io/v1",
-        kind: "SelfSubjectAccessReview",
-        spec: { resourceAttributes: { namespace, verb: a.verb, group: a.group, resource: a.resource } },
-      };
-      const { body } = await client.request<{ status?: { allowed?: boolean } }>({
-        method: "POST",
-        path: "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
-        body: JSON.stringify(review),
-        signal,
-      });
-      if (body.status?.allowed !== true) denied.push(`${a.verb} ${a.resource}${a.group ? "." + a.group : ""}`);
-    }
-  } catch (err) {
-    return { name: "permissions", ok: false, detail: errorMessage(err) };
+    await sources.export(sync.sourceRef, fetched.sha, ws.root, signal);
+    await applySourceIgnore(ws.root, signal, sources.ignore(sync.sourceRef));
+    const built = await buildSync({ root: ws.root, path: sync.path, kustomize, ...(sync.targetNamespace ? { targetNamespace: sync.targetNamespace } : {}), signal });
+    const valid = await validateObjects({ client, objects: built.objects, ...(sync.targetNamespace ? { targetNamespace: sync.targetNamespace } : {}), signal });
+    if (valid.errors.length > 0) throw new SlipwayError(`sync ${sync.name}`, valid.errors.map((e) => e.message).join("; "));
+    const planned: PlannedKind[] = [];
+    for (const o of valid.objects) planned.push({ mapping: await client.resource(o.apiVersion, o.kind, signal), ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}) });
+    return planned;
+  } finally {
+    await ws.dispose();
   }
-  return denied.length === 0
-    ? { name: "permissions", ok: true, detail: `can manage ApplySet parents, read Secrets and record Events in ${namespace}` }
-    : { name: "permissions", ok: false, detail: `namespace ${namespace}: not allowed to ${denied.join(", ")}` };
+}
+
+/**
+ * The agent ServiceAccount's rights, asked as SubjectAccessReviews: its bookkeeping in its
+ * namespace, the Secrets its sources name, and with a configuration each sync's build (apply,
+ * prune, the impersonation of a sync's account and that account's own rights). A sync whose build
+ * cannot be planned is a failed check of its own.
+ */
+async function checkAgentAccess(client: KubeClient, agent: { namespace: string; serviceAccount: string }, config: AgentConfig | undefined, signal: AbortSignal): Promise<CheckResult[]> {
+  const user = serviceAccountUser(agent.namespace, agent.serviceAccount);
+  const name = `permissions of ${user}`;
+  const needs: AccessNeed[] = agentNamespaceNeeds(user, agent.namespace);
+  const results: CheckResult[] = [];
+  if (config) {
+    for (const src of config.sources) {
+      if (src.secretRef) needs.push({ user, verb: "get", group: "", resource: "secrets", namespace: src.secretRef.namespace, name: src.secretRef.name, purpose: `credentials of source ${src.name}` });
+    }
+    const cacheDir = await mkdtemp(path.join(tmpdir(), "slipway-check-"));
+    const sources = createSourceManager({ sources: config.sources, cacheDir, secrets: createKubeSecretReader(client), log: createLogger({ level: "error" }) });
+    try {
+      const kustomize = await createKustomize();
+      for (const sync of config.syncs) {
+        try {
+          const planned = await planSync(sync, sources, kustomize, client, signal);
+          let as = user;
+          if (sync.serviceAccountName) {
+            const ns = sync.serviceAccountNamespace ?? config.namespace;
+            as = serviceAccountUser(ns, sync.serviceAccountName);
+            needs.push({ user, verb: "impersonate", group: "", resource: "serviceaccounts", namespace: ns, name: sync.serviceAccountName, purpose: `impersonation for sync ${sync.name}` });
+          }
+          needs.push(...syncNeeds(as, sync.name, planned, sync.prune));
+        } catch (err) {
+          results.push({ name: `sync ${sync.name}`, ok: false, detail: `cannot plan its build: ${errorMessage(err)}` });
+        }
+      }
+    } finally {
+      await rm(cacheDir, { recursive: true, force: true });
+    }
+  }
+  let missing: AccessNeed[];
+  try {
+    missing = await missingAccess(client, needs, signal);
+  } catch (err) {
+    return [{ name, ok: false, detail: `cannot ask the API server (SubjectAccessReview): ${errorMessage(err)}` }, ...results];
+  }
+  const checked = new Set(needs.map((n) => `${n.user}|${n.verb}|${n.group}|${n.resource}|${n.namespace}|${n.name ?? ""}`)).size;
+  const access: CheckResult =
+    missing.length === 0
+      ? { name, ok: true, detail: `all ${checked} rights the agent${config ? " and its syncs" : ""} need${config ? "" : "s"} in ${agent.namespace}${config ? " and the syncs' namespaces" : ""}` }
+      : { name, ok: false, detail: `${missing.length} of ${checked} rights missing:\n    ${formatMissing(missing, user).join("\n    ")}`, missing };
+  return [access, ...results];
 }
 
 async function checkSource(source: SourceConfig, secrets: SecretReader | undefined, signal: AbortSignal): Promise<CheckResult> {
@@ -143,6 +199,9 @@ async function checkSource(source: SourceConfig, secrets: SecretReader | undefin
 export async function runChecks(options: {
   pre: boolean;
   namespace: string;
+  /** The agent's ServiceAccount: namespace (default: the configuration's, else `namespace`) and name (default `slipway-agent`). */
+  agentNamespace?: string;
+  agentServiceAccount?: string;
   config?: string;
   kubeconfig?: string;
   signal: AbortSignal;
@@ -179,7 +238,7 @@ export async function runChecks(options: {
     if (client) {
       const cluster = await checkCluster(client, signal);
       results.push(cluster);
-      if (cluster.ok && !options.pre) results.push(await checkAccess(client, namespace, signal));
+      if (cluster.ok && !options.pre) results.push(...(await checkAgentAccess(client, { namespace: options.agentNamespace ?? namespace, serviceAccount: options.agentServiceAccount ?? defaultAgentServiceAccount }, config, signal)));
     }
     if (config && !options.pre) {
       const secrets = client ? createKubeSecretReader(client) : undefined;
@@ -200,6 +259,8 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
     {
       pre: { type: "boolean", default: false },
       config: { type: "string" },
+      "agent-namespace": { type: "string" },
+      "agent-service-account": { type: "string", default: defaultAgentServiceAccount },
       ...clusterFlags,
       output: { type: "string", short: "o", default: "text" },
       help: { type: "boolean", short: "h" },
@@ -216,6 +277,8 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
   const results = await runChecks({
     pre: values.pre,
     namespace: values.namespace,
+    ...(values["agent-namespace"] ? { agentNamespace: values["agent-namespace"] } : {}),
+    agentServiceAccount: values["agent-service-account"],
     config: values.config,
     kubeconfig: values.kubeconfig,
     signal: io.signal,
