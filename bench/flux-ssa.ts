@@ -29,7 +29,7 @@
  * Usage: node bench/flux-ssa.ts [--objects 1000] [--rounds 4]
  */
 import { createHash } from "node:crypto";
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -42,12 +42,13 @@ import type { KubeObject } from "../agent/kube/kube-object.ts";
 import { applySync } from "../agent/sync/apply-sync.ts";
 import { loadTestEnv, uniqueName } from "../test/env/harness.ts";
 import { buildObjects } from "./fixtures/thousand-objects.ts";
+import { buildCli, pokeReceiver, startDaemon } from "./fixtures/agent-daemon.ts";
+import { createBenchRepo, type BenchRepo } from "./fixtures/bench-repo.ts";
 
 const { values } = parseArgs({ options: { objects: { type: "string", default: "1000" }, rounds: { type: "string", default: "4" } } });
 const total = Number(values.objects);
 const rounds = Number(values.rounds);
 const moduleDir = path.resolve(import.meta.dirname, "flux-ssa");
-const root = path.resolve(import.meta.dirname, "..");
 
 /** The driver binary for the current sources, built when missing. */
 async function ensureDriver(): Promise<string> {
@@ -107,9 +108,9 @@ async function main(): Promise<void> {
   const log = createLogger({ write: () => {} });
   const dir = mkdtempSync(path.join(os.tmpdir(), "bench-flux-"));
   const cliDir = path.join(dir, "cli");
-  execFileSync(process.execPath, [path.join(root, "scripts/build.ts"), "--outdir", cliDir], { cwd: root, stdio: "ignore" });
+  buildCli(cliDir);
   const created: string[] = [];
-  const bares: string[] = [];
+  const repos: BenchRepo[] = [];
   const namespaces = async (prefix: string, n = 10): Promise<string[]> => {
     const ns = Array.from({ length: n }, () => uniqueName(prefix));
     await kubectl(["apply", "-f", "-"], ns.map((x) => JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: x } })).join("\n"));
@@ -117,6 +118,7 @@ async function main(): Promise<void> {
     return ns;
   };
 
+  const fluxWrites: string[] = [];
   const flux = async (): Promise<SideResult> => {
     const b = builds(await namespaces("bench-f"));
     const files = (["base", "one", "all"] as const).map((k) => {
@@ -133,9 +135,11 @@ async function main(): Promise<void> {
     const r = JSON.parse(out.trim()) as { passes: { ms: number; requests: number; changed: number }[]; peakRssKiB: number };
     const [cold, noop, one, all] = r.passes;
     if (!cold || !noop || !one || !all) throw new Error(`flux-ssa: expected 4 passes, got ${out}`);
-    // Both sides are given the same changes: one object, then every Deployment.
+    // Both sides are given the same changes: one object, then every Deployment. (Its engine may
+    // write a few more: a Deployment the controller wrote to in between is configured again.)
     const deployments = b.all.filter((o) => o.kind === "Deployment").length;
-    if (noop.changed !== 0 || one.changed !== 1 || all.changed !== deployments) throw new Error(`flux-ssa: the passes wrote ${noop.changed} / ${one.changed} / ${all.changed} objects, expected 0 / 1 / ${deployments}`);
+    if (one.changed < 1 || all.changed < deployments) throw new Error(`flux-ssa: the changes wrote ${one.changed} / ${all.changed} objects, expected 1 / ${deployments}`);
+    fluxWrites.push(`${noop.changed} / ${one.changed} / ${all.changed}`);
     return { coldMs: cold.ms, noopMs: noop.ms, coldRequests: cold.requests, noopRequests: noop.requests, daemonColdMs: Number.NaN, oneChangedMs: one.ms, allChangedMs: all.ms, peakRssMiB: r.peakRssKiB / 1024 };
   };
 
@@ -160,95 +164,48 @@ async function main(): Promise<void> {
     const agentNs = (await namespaces("bench-a", 1))[0] as string;
     const b = builds(ns);
     const name = uniqueName("bench-flux-repo");
-    const bare = path.join(env.gitRoot, `${name}.git`);
-    bares.push(bare);
-    const work = path.join(dir, name);
-    const git = (args: string[]): string => execFileSync("git", ["-c", "user.name=bench", "-c", "user.email=bench@slipway.invalid", ...args], { cwd: work, encoding: "utf8" });
-    mkdirSync(path.join(work, "objects"), { recursive: true });
-    execFileSync("git", ["init", "-q", "--bare", "-b", "main", bare]);
-    git(["init", "-q", "-b", "main"]);
-    const commit = (objs: KubeObject[], message: string): string => {
-      for (const n of ns) writeFileSync(path.join(work, "objects", `${n}.yaml`), yamlOf(objs.filter((o) => o.metadata.namespace === n)));
-      git(["add", "-A"]);
-      git(["commit", "-q", "-m", message]);
-      git(["push", "-q", bare, "HEAD:refs/heads/main"]);
-      return git(["rev-parse", "HEAD"]).trim();
-    };
-    const first = commit(b.base, "objects");
+    const repo = createBenchRepo(env, dir, name);
+    repos.push(repo);
+    const files = (objs: KubeObject[]): Record<string, string> => Object.fromEntries(ns.map((n) => [`objects/${n}.yaml`, yamlOf(objs.filter((o) => o.metadata.namespace === n))]));
+    const first = repo.commit(files(b.base), "objects");
     const config = path.join(dir, `${name}.yaml`);
     writeFileSync(config, `namespace: ${agentNs}
 listen: "127.0.0.1:0"
 sources:
-  - { name: m, url: "${env.gitHttpUrl}/${name}.git", ref: { branch: main }, interval: 1h }
+  - { name: m, url: "${repo.url}", ref: { branch: main }, interval: 1h }
 syncs:
   - { name: objects, sourceRef: m, path: objects, wait: false, interval: 1h, timeout: 10m }
 receivers:
   listen: "127.0.0.1:0"
   endpoints: [{ name: m, type: slipway, open: true }]
 `);
-    const cache = path.join(dir, `${name}-cache`);
-    const start = performance.now();
-    const child = spawn(process.execPath, ["--max-semi-space-size=4", path.join(cliDir, "cli.js"), "agent", "--config", config, "--kubeconfig", env.kubeconfig, "--cache-dir", cache, "--leader-elect=false"], { stdio: ["ignore", "pipe", "pipe"] });
-    let logs = "";
-    const waiters: { revision: string; resolve: (at: number) => void }[] = [];
-    let seen = 0;
-    const onData = (c: Buffer): void => {
-      logs += c.toString();
-      const lines = logs.split("\n");
-      for (; seen < lines.length - 1; seen++) {
-        const line = lines[seen] ?? "";
-        if (!line.includes("Reconciliation finished")) continue;
-        const at = performance.now();
-        const rev = (JSON.parse(line) as { revision?: string }).revision ?? "";
-        for (const w of waiters.splice(0)) {
-          if (rev.endsWith(w.revision)) w.resolve(at);
-          else waiters.push(w);
-        }
-      }
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
-    const exited = new Promise<never>((_, reject) => child.on("close", (code) => reject(new Error(`the agent exited with ${code}: ${logs.slice(-2000)}`))));
-    const finished = (revision: string): Promise<number> => Promise.race([new Promise<number>((resolve) => waiters.push({ revision, resolve })), exited]);
+    const daemon = startDaemon({ cliDir, config, kubeconfig: env.kubeconfig, cacheDir: path.join(dir, `${name}-cache`) });
     try {
-      const coldAt = await finished(first);
-      const hookPort = await (async () => {
-        for (;;) {
-          const m = /"msg":"receivers: listening on port (\d+)"/.exec(logs);
-          if (m) return Number(m[1]);
-          await new Promise((r) => setTimeout(r, 50));
-        }
-      })();
-      const poke = async (revision: string): Promise<void> => {
-        const res = await fetch(`http://127.0.0.1:${hookPort}/hook/m`, { method: "POST", body: JSON.stringify({ revision }) });
-        if (res.status !== 202) throw new Error(`the receiver answered ${res.status}`);
-      };
+      const coldAt = await daemon.finished(first, ["objects"]);
+      const port = await daemon.receiversPort();
       // Let the Deployment controller annotate every Deployment, then one run at the same
       // revision confirms those writes, so that each change below is measured on a settled sync.
       for (let i = 0; i < 600; i++) {
-        const list = await client.request<{ items: { metadata: { annotations?: Record<string, string> } }[] }>({ method: "GET", path: "/apis/apps/v1/deployments", query: { labelSelector: "app" } });
-        const ours = list.body.items.filter((d) => ns.includes((d.metadata as { namespace?: string }).namespace ?? ""));
+        const list = await client.request<{ items: { metadata: { namespace?: string; annotations?: Record<string, string> } }[] }>({ method: "GET", path: "/apis/apps/v1/deployments", query: { labelSelector: "app" } });
+        const ours = list.body.items.filter((d) => ns.includes(d.metadata.namespace ?? ""));
         if (ours.length > 0 && ours.every((d) => d.metadata.annotations?.["deployment.kubernetes.io/revision"])) break;
         await new Promise((r) => setTimeout(r, 500));
       }
-      const settled = finished(first);
-      await poke(first);
+      const settled = daemon.finished(first, ["objects"]);
+      await pokeReceiver(port, "m", first);
       await settled;
       const change = async (objs: KubeObject[], message: string): Promise<number> => {
-        const sha = commit(objs, message);
+        const sha = repo.commit(files(objs), message);
         const t0 = performance.now();
-        const done = finished(sha);
-        await poke(sha);
+        const done = daemon.finished(sha, ["objects"]);
+        await pokeReceiver(port, "m", sha);
         return (await done) - t0;
       };
       const oneChangedMs = await change(b.one, "one ConfigMap");
       const allChangedMs = await change(b.all, "every Deployment's tag");
-      const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
-      const hwm = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]);
-      return { daemonColdMs: coldAt - start, oneChangedMs, allChangedMs, peakRssMiB: hwm / 1024 };
+      return { daemonColdMs: coldAt - daemon.startedAt, oneChangedMs, allChangedMs, peakRssMiB: daemon.peakRssMiB() };
     } finally {
-      exited.catch(() => {});
-      if (child.exitCode === null && child.pid) process.kill(child.pid, "SIGKILL");
+      daemon.stop();
     }
   };
 
@@ -267,7 +224,7 @@ receivers:
   } finally {
     client.close();
     rmSync(dir, { recursive: true, force: true });
-    for (const b of bares) rmSync(b, { recursive: true, force: true });
+    for (const r of repos) r.dispose();
     await kubectl(["delete", "namespace", ...created, "--wait=false", "--ignore-not-found"]).catch(() => "");
   }
   const stat = (side: SideResult[], k: keyof SideResult) => {
@@ -299,6 +256,7 @@ receivers:
   row("one ConfigMap changed: webhook → applied / Flux's re-apply of the build", "oneChangedMs", "oneChangedMs", sec, "≤ 1 s");
   row("every Deployment's tag changed: commit → applied / Flux's re-apply of the build", "allChangedMs", "allChangedMs", sec, "≤ 0.2× Flux");
   row("peak RSS: Slipway's daemon (VmHWM) / the Flux engine process (ru_maxrss)", "peakRssMiB", "peakRssMiB", mib, "≤ 100 MiB (Slipway)");
+  console.log(`\nobjects Flux's engine wrote in its no-op / one-changed / all-changed passes, per round: ${fluxWrites.join(", ")}`);
 }
 
 await main();
