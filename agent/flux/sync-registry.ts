@@ -17,13 +17,15 @@
  * - An object whose spec is wrong (or uses `decryption`) becomes a sync that is Ready=False with a
  *   message naming object, field and file:line; the others carry on. So does a sync whose
  *   sourceRef names no GitRepository, and a dependsOn cycle.
+ * - Each HelmRelease of a build is a sync too (agent/helm/release-sync.ts), defined by that build.
  * Pure apart from the registry's own state.
  */
 import type { AgentConfig, SourceConfig, SyncConfig } from "../config/agent-config.ts";
 import { findDependencyCycle } from "../reconcile/dependency-order.ts";
 import { objectId, type KubeObject } from "../kube/kube-object.ts";
 import type { ObjectOrigin } from "./flux-origins.ts";
-import { isGitRepository } from "./flux-objects.ts";
+import { isGitRepository, isHelmRelease, isHelmRepository } from "./flux-objects.ts";
+import { releaseSync, type HelmReleaseSource } from "../helm/release-sync.ts";
 import { readGitRepository, readKustomization, specIssueText, type FluxSync, type SpecIssue } from "./flux-specs.ts";
 import { splitKey, syncKey } from "./sync-key.ts";
 
@@ -31,6 +33,8 @@ import { splitKey, syncKey } from "./sync-key.ts";
 export interface FluxDefinitions {
   objects: readonly KubeObject[];
   origins: ReadonlyMap<string, ObjectOrigin>;
+  /** The revision the build was made from (the HelmReleases' syncs render it). */
+  revision?: string;
 }
 
 /** Why a sync cannot run, as its status will say. */
@@ -47,6 +51,8 @@ export type SyncSpec = (SyncConfig | FluxSync) & {
   definedBy?: string;
   /** Set when the definition cannot run; the sync is then only reported Ready=False. */
   invalid?: InvalidDefinition;
+  /** Set for the sync of a HelmRelease (agent/helm/release-sync.ts): what it renders. */
+  helmRelease?: HelmReleaseSource;
 };
 
 /** A source as the agent follows it, from the configuration or from git. */
@@ -86,6 +92,8 @@ export function resolveDefinitions(config: AgentConfig, defined: ReadonlyMap<str
     return chain;
   };
 
+  // HelmRepositories of every build: a HelmRelease may name one another build defines.
+  const helmRepositories = [...defined.values()].flatMap((d) => d.objects.filter(isHelmRepository).map((o) => ({ obj: o, origin: d.origins.get(objectId(o)) })));
   const queue = [...config.syncs.map((s) => s.name)];
   const visited = new Set<string>();
   while (queue.length > 0) {
@@ -107,7 +115,7 @@ export function resolveDefinitions(config: AgentConfig, defined: ReadonlyMap<str
     }
     // Sources first, so that the Kustomizations of the same build find them.
     const repos = defs.objects.filter(isGitRepository);
-    const kusts = defs.objects.filter((o) => !isGitRepository(o));
+    const kusts = defs.objects.filter((o) => !isGitRepository(o) && !isHelmRelease(o) && !isHelmRepository(o));
     const parsedRepos = new Map<string, { obj: KubeObject; spec?: SourceConfig; error?: string }>();
     for (const obj of repos) {
       const r = readGitRepository(obj, agentNs);
@@ -189,6 +197,22 @@ export function resolveDefinitions(config: AgentConfig, defined: ReadonlyMap<str
           invalid: { reason: "BuildFailed", message: r.errors.map((e) => describe(obj, defs, e)).join("; ") },
         });
       }
+    }
+    // Each HelmRelease: a sync of its own, rendered from this build's objects at its revision.
+    for (const obj of defs.objects.filter(isHelmRelease)) {
+      const holder = syncs.get(definer);
+      if (!holder) continue;
+      const origins = new Map(defs.origins);
+      for (const r of helmRepositories) if (r.origin && !origins.has(objectId(r.obj))) origins.set(objectId(r.obj), r.origin);
+      const repositories = [...defs.objects.filter(isHelmRepository), ...helmRepositories.map((r) => r.obj)];
+      const s = releaseSync(obj, repositories, origins, { key: definer, sourceRef: holder.sourceRef }, defs.revision ?? "");
+      const origin = where(obj, defs).replace(/: $/, "");
+      if (syncs.has(s.name)) {
+        const other = syncs.get(s.name);
+        refuse(`${where(obj, defs)}${objectId(obj)} is already defined${other?.origin ? ` at ${other.origin}` : ""}`);
+        continue;
+      }
+      syncs.set(s.name, { ...s, definedBy: definer, ...(origin ? { origin } : {}) });
     }
   }
 

@@ -1,19 +1,19 @@
 /**
- * The Helm step of a sync's reconcile. The HelmRepository and HelmRelease objects of a build
- * are taken out of it (never applied: no Flux CRD is needed) and each release is replaced by
- * its rendered objects, which the sync then applies with everything else through the one apply
- * engine: staged server-side apply, ApplySet membership and pruning, health, status and Events
- * are the sync's. Per release: its HelmRepository (same build), credentials (`secretRef`
- * username/password, or ECR's token for `provider: aws`), the chart (agent/helm/chart-source.ts,
- * cached by digest), its values (agent/helm/helm-values.ts), `helm template`
- * (agent/helm/render-release.ts). When the release changed (chart digest, values or settings)
- * its pre-install / pre-upgrade hooks run here, before the sync's apply; its post-* hooks run in
- * {@link completeHelm}, once the sync applied and (with `wait`) is healthy.
+ * The Helm step of a HelmRelease's own sync (agent/helm/release-sync.ts), or of a sync whose
+ * build holds releases when the agent runs without a registry of syncs: the HelmRepository and
+ * HelmRelease objects are never applied (no Flux CRD is needed) and each release is replaced by
+ * its rendered objects, which the sync then applies through the one apply engine. Per release:
+ * its HelmRepository, credentials (`secretRef` username/password, or ECR's token for `provider:
+ * aws`), the chart (agent/helm/chart-source.ts, cached by digest), its values
+ * (agent/helm/helm-values.ts), `helm template` (agent/helm/render-release.ts). When the release
+ * changed (chart digest, values or settings) its pre-install / pre-upgrade hooks run here,
+ * before the apply; its post-* hooks run in {@link completeHelm}, once the sync applied and
+ * (with `wait`) is healthy.
  *
  * A release that cannot be rendered (a chart or version that does not exist, a repository that
- * fails, values that do not parse) fails the sync's build, naming the HelmRelease and its
- * file:line: nothing of the sync is applied or pruned, so what the release applied before stays.
- * Its status says why (agent/helm/release-status.ts).
+ * fails, values that do not parse) fails the build, naming the HelmRelease and its file:line:
+ * nothing is applied or pruned, so what the release applied before stays. Its status says why
+ * (agent/helm/release-status.ts).
  */
 import { createHash } from "node:crypto";
 import os from "node:os";
@@ -23,7 +23,7 @@ import type { Logger } from "../../core/log.ts";
 import { registerSecret } from "../../core/redact.ts";
 import type { Kustomize } from "../build/kustomize-runner.ts";
 import { isHelmRelease, isHelmRepository } from "../flux/flux-objects.ts";
-import { locateFluxObjects } from "../flux/flux-origins.ts";
+import { locateFluxObjects, type ObjectOrigin } from "../flux/flux-origins.ts";
 import { specIssueText } from "../flux/flux-specs.ts";
 import type { KubeClient } from "../kube/kube-client.ts";
 import { objectId, type KubeObject } from "../kube/kube-object.ts";
@@ -42,8 +42,10 @@ export interface HelmContext {
   agentNamespace: string;
   /** The sync whose build this is. */
   sync: string;
-  /** The exported tree (for file:line of the objects). */
-  root: string;
+  /** The exported tree (for file:line of the objects), when `origins` are not given. */
+  root?: string;
+  /** Where each HelmRelease and HelmRepository was written (a release's own sync has them from its holder's build). */
+  origins?: ReadonlyMap<string, ObjectOrigin>;
   /** Chart archives by digest. Default `$SLIPWAY_CACHE_DIR/charts`, else the OS temp dir's `slipway-charts`. */
   chartCacheDir?: string;
   /** The helm program. Default `$SLIPWAY_HELM`, else `helm` on PATH. */
@@ -101,7 +103,7 @@ async function repositoryCredentials(ctx: HelmContext, repo: HelmRepositorySpec)
 export async function expandHelm(objects: readonly KubeObject[], ctx: HelmContext): Promise<HelmExpansion> {
   if (!hasHelmObjects(objects)) return { objects: [...objects], releases: [] };
   const helmObjects = objects.filter((o) => isHelmRelease(o) || isHelmRepository(o));
-  const origins = await locateFluxObjects(ctx.root, helmObjects, ctx.signal);
+  const origins = ctx.origins ?? (ctx.root !== undefined ? await locateFluxObjects(ctx.root, helmObjects, ctx.signal) : new Map<string, ObjectOrigin>());
   const where = (o: KubeObject, p: readonly (string | number)[] = []): string => {
     const origin = origins.get(objectId(o));
     return origin ? `${origin.file}:${p.length ? origin.lineOf(p) : origin.line}: ` : "";
@@ -143,9 +145,8 @@ export async function expandHelm(objects: readonly KubeObject[], ctx: HelmContex
     for (const w of r.warnings) ctx.log.warn(`${where(o, w.path)}${id}: ${specIssueText(w)}`);
     if (!r.ok) return failed(r.errors.map((e) => `${where(o, e.path)}${id}: ${specIssueText(e)}`).join("; "));
     const spec = r.value;
-    if (spec.suspend) ctx.log.warn(`${where(o, ["spec", "suspend"])}${id}: spec.suspend is not supported by Slipway yet for a HelmRelease (suspend the Kustomization that holds it); the release is reconciled`);
     const repo = repos.get(spec.repository);
-    if (!repo) return failed(`${where(o, ["spec", "chart", "spec", "sourceRef"])}${id}: spec.chart.spec.sourceRef: HelmRepository/${spec.repository} not found in this build`);
+    if (!repo) return failed(`${where(o, ["spec", "chart", "spec", "sourceRef"])}${id}: spec.chart.spec.sourceRef: HelmRepository/${spec.repository} not found`);
     if (!repo.spec) return failed(`${where(o)}${id}: ${repo.error ?? `HelmRepository/${spec.repository} is invalid`}`);
     try {
       const credentials = await repositoryCredentials(ctx, repo.spec);
@@ -175,7 +176,7 @@ export async function expandHelm(objects: readonly KubeObject[], ctx: HelmContex
  * that changed, then records every release's status (revision one more for a changed release).
  * Returns an error message when a post hook failed (the sync then fails), else undefined.
  */
-export async function completeHelm(expansion: HelmExpansion, ctx: Omit<HelmContext, "root" | "kustomize">, outcome: { ok: boolean; message?: string }): Promise<string | undefined> {
+export async function completeHelm(expansion: HelmExpansion, ctx: Omit<HelmContext, "root" | "origins" | "kustomize">, outcome: { ok: boolean; message?: string }): Promise<string | undefined> {
   let failure: string | undefined;
   for (const rel of expansion.releases) {
     let ok = outcome.ok;

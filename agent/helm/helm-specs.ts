@@ -80,7 +80,6 @@ const releaseNotRun: Readonly<Record<string, string>> = {
   maxHistory: "is ignored: Slipway keeps no Helm release history",
   kubeConfig: "is not supported by Slipway; the field is ignored",
   persistentClient: "is ignored",
-  serviceAccountName: "is not supported by Slipway yet for HelmRelease; the agent's identity applies",
 };
 
 /** A chart repository. */
@@ -116,7 +115,12 @@ export interface HelmReleaseSpec {
   installCrds: "Skip" | "Create" | "CreateReplace";
   upgradeCrds: "Skip" | "Create" | "CreateReplace";
   suspend: boolean;
+  /** `spec.interval`, when set. */
+  intervalMs?: number;
   timeoutMs?: number;
+  /** Impersonated to apply the release's objects, as for a Kustomization. */
+  serviceAccountName?: string;
+  /** `namespace/name` of each HelmRelease this one waits for. */
   dependsOn: string[];
   postRenderPatches: { patch: string; target?: Record<string, unknown> }[];
 }
@@ -204,7 +208,9 @@ export function readHelmRelease(obj: KubeObject): SpecResult<HelmReleaseSpec> {
       installCrds: s.install?.crds ?? "Create",
       upgradeCrds: s.upgrade?.crds ?? "Skip",
       suspend: s.suspend ?? false,
+      ...(s.interval !== undefined ? { intervalMs: s.interval } : {}),
       ...(s.timeout !== undefined ? { timeoutMs: s.timeout } : {}),
+      ...(s.serviceAccountName ? { serviceAccountName: s.serviceAccountName } : {}),
       dependsOn: (s.dependsOn ?? []).map((d) => `${d.namespace ?? namespace}/${d.name}`),
       postRenderPatches: (s.postRenderers ?? []).flatMap((p) => p.kustomize?.patches ?? []),
     },

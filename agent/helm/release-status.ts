@@ -86,3 +86,8 @@ export async function writeReleaseStatus(client: KubeClient, agentNamespace: str
     signal,
   });
 }
+
+/** Deletes one release's status (the release left git and its objects were pruned); a missing one is fine. */
+export async function removeReleaseStatus(client: KubeClient, agentNamespace: string, namespace: string, name: string, signal?: AbortSignal): Promise<void> {
+  await client.request({ method: "DELETE", path: `/api/v1/namespaces/${encodeURIComponent(agentNamespace)}/configmaps/${encodeURIComponent(releaseStatusName(namespace, name))}`, allowNotFound: true, signal });
+}

@@ -6,7 +6,8 @@
  * it had nothing. Only ever called for a removal a successful build of the definer decided.
  * A prune that fails is retried with backoff by {@link createCollector} (in the daemon), until it
  * succeeds, the sync comes back to git, or the agent stops, instead of waiting for the definer's
- * next success. The status ConfigMaps of sources the definer's build no longer defines go too.
+ * next success. The status ConfigMaps of sources the definer's build no longer defines go too, and
+ * so does a HelmRelease's status once its sync is collected.
  */
 import { errorMessage } from "../../core/errors.ts";
 import { createSourceStatusStore } from "../status/source-status.ts";
@@ -14,6 +15,8 @@ import { backoffDelay } from "./schedule.ts";
 import { createWaker } from "./wake-signal.ts";
 import { parentRef } from "../applyset/applyset-parent.ts";
 import { applySync } from "../sync/apply-sync.ts";
+import { releaseOfKey } from "../helm/release-sync.ts";
+import { removeReleaseStatus } from "../helm/release-status.ts";
 import type { SyncSpec } from "../flux/sync-registry.ts";
 import type { ReconcileContext } from "./reconcile-sync.ts";
 
@@ -73,6 +76,8 @@ export async function garbageCollect(ctx: Omit<ReconcileContext, "statusOf">, sy
   } catch (err) {
     log.error(`cannot delete ${view.id}: ${errorMessage(err)}`);
   }
+  const release = releaseOfKey(sync.name);
+  if (release) await removeReleaseStatus(ctx.client, ctx.agentNamespace, release.namespace, release.name, signal).catch((err: unknown) => log.error(`cannot delete the release's status: ${errorMessage(err)}`));
   log.info(`left git: ${out.pruned.length} objects pruned${out.pruned.length ? ` (${out.pruned.join(", ")})` : ""}, ${view.id} deleted`);
   return { ok: true, pruned: out.pruned };
 }

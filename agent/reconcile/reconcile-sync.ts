@@ -15,7 +15,8 @@ import { splitKey } from "../flux/sync-key.ts";
 import { formatDuration } from "../../core/duration.ts";
 import { buildSync } from "../build/build-sync.ts";
 import { decryptSync } from "../sops/decrypt-sync.ts";
-import { completeHelm, expandHelm, hasHelmObjects, type HelmExpansion } from "../helm/expand-helm.ts";
+import { completeHelm, expandHelm, hasHelmObjects, type HelmContext, type HelmExpansion } from "../helm/expand-helm.ts";
+import { handOverReleases, releaseOfKey, takeHelmObjects } from "../helm/release-sync.ts";
 import path from "node:path";
 import type { Kustomize } from "../build/kustomize-runner.ts";
 import { createWorkspace } from "../build/workspace.ts";
@@ -164,7 +165,8 @@ export async function reconcileSync(ctx: ReconcileContext, sync: SyncSpec, req: 
   let revision: string;
   let sha: string;
   try {
-    const got = await ctx.sources.revision(sync.sourceRef, { force: req.withSource, signal: req.signal });
+    // A HelmRelease's sync renders what its holder's build defined at that revision.
+    const got = sync.helmRelease ? { revision: sync.helmRelease.revision, sha: "" } : await ctx.sources.revision(sync.sourceRef, { force: req.withSource, signal: req.signal });
     revision = got.revision;
     sha = got.sha;
   } catch (err) {
@@ -179,7 +181,7 @@ export async function reconcileSync(ctx: ReconcileContext, sync: SyncSpec, req: 
     const missing = waiting.filter((d) => ctx.exists && !ctx.exists(d));
     const where = sync.origin ? `${sync.origin}: ` : "";
     const message = missing.length > 0
-      ? `${where}spec.dependsOn: ${missing.map((d) => { const k = splitKey(d, ctx.agentNamespace); return `Kustomization/${k.namespace}/${k.name}`; }).join(", ")} not found`
+      ? `${where}spec.dependsOn: ${missing.map((d) => { const k = releaseOfKey(d); return k ? `HelmRelease/${k.namespace}/${k.name}` : `Kustomization/${splitKey(d, ctx.agentNamespace).namespace}/${splitKey(d, ctx.agentNamespace).name}`; }).join(", ")} not found`
       : `dependencies not ready: ${waiting.map((d) => `${d} (${ctx.statusOf(d)?.message ?? "not reconciled yet"})`).join(", ")}`;
     return finish({ kind: "failed", reason: "DependencyNotReady", message, revision, source: sync.sourceRef, durationMs: elapsed() }, { requeueMs: dependencyRequeueMs(sync), dependencyNotReady: true });
   }
@@ -193,45 +195,54 @@ export async function reconcileSync(ctx: ReconcileContext, sync: SyncSpec, req: 
 
   // 3. Build, in a private copy of the revision's tree.
   const ws = await createWorkspace(ctx.workDir);
+  const helmContext = (at: { root: string } | { origins: HelmContext["origins"] & object }): HelmContext => ({ client: ctx.client, kustomize: ctx.kustomize, agentNamespace: ctx.agentNamespace, sync: sync.definedBy !== undefined && sync.helmRelease ? sync.definedBy : sync.name, ...at, timeoutMs: sync.timeoutMs, log: rlog, signal: req.signal, ...(ctx.workDir ? { chartCacheDir: path.join(path.dirname(ctx.workDir), "charts") } : {}) });
   let objects;
   let helm: HelmExpansion | undefined;
   let adopt: SyncSpec | undefined;
   try {
-    await ctx.sources.export(sync.sourceRef, sha, ws.root, req.signal);
-    await applySourceIgnore(ws.root, req.signal, ctx.sources.ignore(sync.sourceRef));
-    const built = await buildSync({
-      root: ws.root,
-      path: sync.path,
-      kustomize: ctx.kustomize,
-      owner: { sync: own.name, namespace: syncNamespace },
-      ...("overlay" in sync && sync.overlay ? { overlay: sync.overlay } : {}),
-      ...(sync.targetNamespace ? { targetNamespace: sync.targetNamespace } : {}),
-      signal: req.signal,
-    });
-    objects = built.objects;
-    rlog.debug(`built ${objects.length} objects`);
-    ctx.notifications?.configure(sync.name, [...built.notificationObjects, ...built.fluxObjects]);
-    if (ctx.define) {
-      const origins = await locateFluxObjects(ws.root, built.fluxObjects, req.signal);
-      const emptyBuild = built.objects.length === 0 && built.fluxObjects.length === 0;
-      const taken = ctx.define(sync.name, { objects: built.fluxObjects, origins }, { emptyBuild, allowEmpty: sync.allowEmpty });
-      if (taken.error) throw new Error(taken.error);
-      if (newRevision) for (const w of taken.warnings) rlog.warn(w);
-      // The root's twin in its own build: its settings in git win, from this very run on.
-      const now = ctx.current?.(sync.name);
-      if (now && !req.adopted && runSettingsDiffer(sync, now)) adopt = now;
-    }
-    if ("decryption" in sync && sync.decryption) objects = await decryptSync({ client: ctx.client, namespace: syncNamespace, decryption: sync.decryption, objects, root: ws.root, signal: req.signal, warn: (w) => newRevision && rlog.warn(w) });
-    if ("postBuild" in sync && sync.postBuild) {
-      const vars = await readSubstitutions(ctx.client, syncNamespace, sync.postBuild, req.signal);
-      const substituted = substituteObjects(objects, vars);
-      objects = substituted.objects;
-      if (newRevision) for (const w of substituted.warnings) rlog.warn(w);
-    }
-    if (hasHelmObjects(objects)) objects = (helm = await expandHelm(objects, { client: ctx.client, kustomize: ctx.kustomize, agentNamespace: ctx.agentNamespace, sync: sync.name, root: ws.root, timeoutMs: sync.timeoutMs, log: rlog, signal: req.signal, ...(ctx.workDir ? { chartCacheDir: path.join(path.dirname(ctx.workDir), "charts") } : {}) })).objects;
-    if (newRevision && built.skipped.length > 0) {
-      const note = built.skipped.map((s) => `${s.id} skipped: ${s.reason}`).join("\n");
-      await ctx.events.record({ sync: sync.name, type: "Normal", reason: "Skipped", note, revision }, req.signal);
+    if (sync.helmRelease) {
+      objects = (helm = await expandHelm(sync.helmRelease.objects, helmContext({ origins: sync.helmRelease.origins }))).objects;
+    } else {
+      await ctx.sources.export(sync.sourceRef, sha, ws.root, req.signal);
+      await applySourceIgnore(ws.root, req.signal, ctx.sources.ignore(sync.sourceRef));
+      const built = await buildSync({
+        root: ws.root,
+        path: sync.path,
+        kustomize: ctx.kustomize,
+        owner: { sync: own.name, namespace: syncNamespace },
+        ...("overlay" in sync && sync.overlay ? { overlay: sync.overlay } : {}),
+        ...(sync.targetNamespace ? { targetNamespace: sync.targetNamespace } : {}),
+        signal: req.signal,
+      });
+      objects = built.objects;
+      rlog.debug(`built ${objects.length} objects`);
+      ctx.notifications?.configure(sync.name, [...built.notificationObjects, ...built.fluxObjects]);
+      if ("decryption" in sync && sync.decryption) objects = await decryptSync({ client: ctx.client, namespace: syncNamespace, decryption: sync.decryption, objects, root: ws.root, signal: req.signal, warn: (w) => newRevision && rlog.warn(w) });
+      if ("postBuild" in sync && sync.postBuild) {
+        const vars = await readSubstitutions(ctx.client, syncNamespace, sync.postBuild, req.signal);
+        const substituted = substituteObjects(objects, vars);
+        objects = substituted.objects;
+        if (newRevision) for (const w of substituted.warnings) rlog.warn(w);
+      }
+      // HelmReleases (after substitution, as Flux substitutes them) become syncs of their own.
+      const helmObjects = ctx.define ? takeHelmObjects(objects) : { helm: [], rest: objects };
+      objects = helmObjects.rest;
+      if (ctx.define) {
+        const origins = await locateFluxObjects(ws.root, [...built.fluxObjects, ...helmObjects.helm], req.signal);
+        const emptyBuild = built.objects.length === 0 && built.fluxObjects.length === 0;
+        if (helmObjects.helm.length > 0) await handOverReleases(ctx.client, ctx.agentNamespace, sync.name, helmObjects.helm, req.signal);
+        const taken = ctx.define(sync.name, { objects: [...built.fluxObjects, ...helmObjects.helm], origins, revision }, { emptyBuild, allowEmpty: sync.allowEmpty });
+        if (taken.error) throw new Error(taken.error);
+        if (newRevision) for (const w of taken.warnings) rlog.warn(w);
+        // The root's twin in its own build: its settings in git win, from this very run on.
+        const now = ctx.current?.(sync.name);
+        if (now && !req.adopted && runSettingsDiffer(sync, now)) adopt = now;
+      }
+      if (hasHelmObjects(objects)) objects = (helm = await expandHelm(objects, helmContext({ root: ws.root }))).objects;
+      if (newRevision && built.skipped.length > 0) {
+        const note = built.skipped.map((s) => `${s.id} skipped: ${s.reason}`).join("\n");
+        await ctx.events.record({ sync: sync.name, type: "Normal", reason: "Skipped", note, revision }, req.signal);
+      }
     }
   } catch (err) {
     req.signal.throwIfAborted();
@@ -300,7 +311,7 @@ export async function reconcileSync(ctx: ReconcileContext, sync: SyncSpec, req: 
     }
     rlog.info(`health checks passed in ${formatDuration(performance.now() - started)}`);
   }
-  const hookFailure = helm?.releases.length ? await completeHelm(helm, { client: ctx.client, agentNamespace: ctx.agentNamespace, sync: sync.name, timeoutMs: sync.timeoutMs, log: rlog, signal: req.signal }, { ok: outcome.ok, message: describeFailure(outcome).message }) : undefined;
+  const hookFailure = helm?.releases.length ? await completeHelm(helm, { client: ctx.client, agentNamespace: ctx.agentNamespace, sync: sync.helmRelease && sync.definedBy !== undefined ? sync.definedBy : sync.name, timeoutMs: sync.timeoutMs, log: rlog, signal: req.signal }, { ok: outcome.ok, message: describeFailure(outcome).message }) : undefined;
   if (hookFailure) return finish({ kind: "failed", reason: "ReconciliationFailed", message: hookFailure, revision, source: sync.sourceRef, objects: outcome.inventory.objects, changeSet: summary, durationMs: elapsed() });
   if (!outcome.ok) {
     const f = describeFailure(outcome);

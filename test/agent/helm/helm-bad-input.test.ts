@@ -2,9 +2,9 @@
  * Bad input to a HelmRelease, against the real helm and control plane: a chart that does not
  * exist, a version range nothing satisfies, a chart repository that answers 500, values the
  * chart's schema refuses, a valuesFrom document that does not parse, and an invalid spec
- * (chartRef). Each fails the sync naming the file, the HelmRelease and the cause; nothing of that
- * revision is applied (a marker ConfigMap committed with it stays at its old value) and nothing
- * is pruned (the release's objects from the last good revision stay).
+ * (chartRef). Each fails the release's own sync naming the file, the HelmRelease and the cause;
+ * its holder stays Ready and applies its other objects (a marker ConfigMap committed with it),
+ * and nothing of the release is pruned (its objects from the last good revision stay).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -14,8 +14,9 @@ import { pushChanges } from "../e2e/git-push.ts";
 import { agentArgs, cacheDir, runSlipway, writeConfig } from "../e2e/agent-process.ts";
 import { readStatus } from "../e2e/parent-status.ts";
 import { startChartRepo, writeChart } from "./chart-fixture.ts";
+import { helmReleaseKey } from "../../../agent/helm/release-sync.ts";
 
-test("HelmRelease bad input: each fails the sync naming the file and the release; nothing applied or pruned", async (t) => {
+test("HelmRelease bad input: each fails the release alone, naming the file and the release; nothing of it pruned", async (t) => {
   const env = integration(t);
   if (!env) return;
   const tool = await openGoTool(helmTool);
@@ -77,13 +78,14 @@ ${o.chartRef ? "  chartRef:\n    kind: OCIRepository\n    name: app\n" : `  char
   for (const c of cases) {
     await pushChanges(repo, "main", files(c.change), c.name);
     const r = await runSlipway(args, { env: agentEnv });
-    const s = await readStatus(env, agentNs, "apps");
+    assert.equal((await readStatus(env, agentNs, "apps"))?.ready, "True", `${c.name}: the holder stays Ready`);
+    const s = await readStatus(env, agentNs, helmReleaseKey(ns, "app"));
     assert.equal(s?.ready, "False", `${c.name}: ${r.stderr}`);
     assert.equal(s?.reason, "BuildFailed", c.name);
     assert.match(s?.message ?? "", /^apps\/releases\.yaml:\d+: HelmRelease\/[a-z0-9-]+\/app: /, `${c.name}: ${s?.message ?? ""}`);
     assert.match(s?.message ?? "", c.message, c.name);
-    assert.equal(await kubectl(env, ["get", "configmap", "marker", "-n", ns, "-o", "jsonpath={.data.revision}"]), "good", `${c.name}: nothing applied`);
-    assert.equal(await kubectl(env, ["get", "configmap", "app-config", "-n", ns, "-o", "jsonpath={.metadata.uid}"]), uid, `${c.name}: nothing pruned`);
+    assert.equal(await kubectl(env, ["get", "configmap", "marker", "-n", ns, "-o", "jsonpath={.data.revision}"]), c.change.marker, `${c.name}: the holder applies its own objects`);
+    assert.equal(await kubectl(env, ["get", "configmap", "app-config", "-n", ns, "-o", "jsonpath={.metadata.uid}"]), uid, `${c.name}: nothing of the release pruned`);
   }
   const get = await runSlipway(["get", "hr", "-A", "-n", agentNs, "--kubeconfig", env.kubeconfig]);
   assert.match(get.stdout, /app\s+app\s+1\.0\.0\s+1\s+False\s+apps\/releases\.yaml:\d+: HelmRelease\/[a-z0-9-]+\/app: spec\.chartRef/);

@@ -2,7 +2,7 @@
  * HelmRelease end to end with the real helm: charts packaged by `helm package`, one served as an
  * HTTPS-style index (`helm repo index`, over HTTP by the test) and one pushed to the local OCI
  * registry; HelmRepository and HelmRelease objects (v2 and v2beta1) committed to git are rendered
- * by the agent (`--once`) and applied by the sync: version ranges, values + valuesFrom (merge and
+ * by the agent (`--once`) and applied by each release's own sync: version ranges, values + valuesFrom (merge and
  * targetPath), targetNamespace, CRD policies (CreateReplace, Skip), postRenderers, hooks (a
  * pre-install hook that never becomes ready holds the release back; once removed the
  * pre-install Job completes before the rest is created; post-install after; test and pre-delete
@@ -18,6 +18,7 @@ import { agentArgs, cacheDir, runSlipway, writeConfig } from "../e2e/agent-proce
 import { readStatus } from "../e2e/parent-status.ts";
 import { pushOciChart, startChartRepo, writeChart } from "./chart-fixture.ts";
 import { parentId, parentRef } from "../../../agent/applyset/applyset-parent.ts";
+import { helmReleaseKey } from "../../../agent/helm/release-sync.ts";
 
 test("HelmRelease: HTTP index and OCI charts rendered by helm and applied by the sync, hooks in order, status and get helmreleases", async (t) => {
   const env = integration(t);
@@ -122,7 +123,9 @@ spec:
 
   // 1. The blocking pre-install hook never becomes ready: the release's objects are not applied.
   const r0 = await runSlipway(args, { env: agentEnv });
-  const s0 = await readStatus(env, agentNs, "apps");
+  assert.equal((await readStatus(env, agentNs, "apps"))?.ready, "True", `the holder is Ready: the release fails alone\n${r0.stderr}`);
+  assert.equal((await readStatus(env, agentNs, helmReleaseKey(appNs, "web")))?.ready, "True", "the other release is Ready");
+  const s0 = await readStatus(env, agentNs, helmReleaseKey(appNs, "app"));
   assert.equal(s0?.ready, "False", r0.stderr);
   assert.match(s0?.message ?? "", /apps\/releases\.yaml:\d+: HelmRelease\/[a-z0-9-]+\/app: .*hook Pod\/[a-z0-9-]+\/app-blocking \(pre-install\)/);
   assert.equal(await exists("deployment", "app", appNs), false, "nothing of the release applied while its pre-install hook is not ready");
@@ -131,12 +134,12 @@ spec:
   // 2. Without it: pre-install Job done before the Deployment exists, post-install hook after.
   await pushChanges(repo, "main", { "apps/releases.yaml": release("", false) }, "no blocking hook");
   const r1 = await runSlipway(args, { env: agentEnv });
-  const s1 = await readStatus(env, agentNs, "apps");
+  const s1 = await readStatus(env, agentNs, helmReleaseKey(appNs, "app"));
   assert.equal(s1?.ready, "True", `${s1?.message ?? ""}\n${r1.stderr}`);
   const cm = JSON.parse(await kubectl(env, ["get", "configmap", "app-config", "-n", appNs, "-o", "json"])) as { data: Record<string, string>; metadata: { labels: Record<string, string> } };
   assert.deepEqual(cm.data, { greeting: "from-configmap", chartVersion: "1.0.3", extra: "set-by-target-path" });
   assert.equal(cm.metadata.labels["helm.toolkit.fluxcd.io/name"], "app");
-  assert.equal(cm.metadata.labels["applyset.kubernetes.io/part-of"], parentId(parentRef("apps", agentNs)));
+  assert.equal(cm.metadata.labels["applyset.kubernetes.io/part-of"], parentId(parentRef(helmReleaseKey(appNs, "app"), agentNs)), "the release's own set");
   const dep = JSON.parse(await kubectl(env, ["get", "deployment", "app", "-n", appNs, "-o", "json"])) as { spec: { replicas: number; template: { spec: { containers: { image: string }[] } } }; metadata: { annotations: Record<string, string>; creationTimestamp: string } };
   assert.equal(dep.spec.replicas, 2);
   assert.equal(dep.spec.template.spec.containers[0]?.image, "registry.example/app:2");

@@ -1,8 +1,8 @@
 /**
  * A chart in an OCI registry that needs credentials: the HelmRepository's `secretRef` gives them
  * (the registry's Basic challenge answered without any login written to disk), the release is
- * applied, and the password never reaches the agent's output; a wrong password fails the sync
- * naming the HelmRepository and the registry's answer.
+ * applied, and the password never reaches the agent's output; a wrong password fails the
+ * release's own sync (its holder stays Ready) naming the HelmRepository and the registry's answer.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -12,6 +12,7 @@ import { pushChanges } from "../e2e/git-push.ts";
 import { agentArgs, cacheDir, runSlipway, writeConfig } from "../e2e/agent-process.ts";
 import { readStatus } from "../e2e/parent-status.ts";
 import { pushOciChart, writeBulkChart } from "./chart-fixture.ts";
+import { helmReleaseKey } from "../../../agent/helm/release-sync.ts";
 
 test("OCI HelmRepository with secretRef: pulled with the Secret's credentials; a wrong password fails naming the repository", async (t) => {
   const env = integration(t);
@@ -31,14 +32,15 @@ test("OCI HelmRepository with secretRef: pulled with the Secret's credentials; a
   const config = writeConfig(`namespace: ${agentNs}\nsources:\n  - name: repo\n    url: ${repo.httpUrl}\n    ref: { branch: main }\nsyncs:\n  - name: apps\n    sourceRef: repo\n    path: ./apps\n    timeout: 2m\n`);
   const args = ["agent", ...agentArgs(env, config, cacheDir()), "--once"];
   const r1 = await runSlipway(args, { env: { SLIPWAY_HELM: tool.bin } });
-  const s1 = await readStatus(env, agentNs, "apps");
+  const s1 = await readStatus(env, agentNs, helmReleaseKey(ns, "bulk"));
   assert.equal(s1?.ready, "True", `${s1?.message ?? ""}\n${r1.stderr}`);
   assert.equal(await kubectl(env, ["get", "configmap", "bulk-1", "-n", ns, "-o", "jsonpath={.data.index}"]), "1");
   assert.ok(!(r1.stdout + r1.stderr).includes(env.registryPassword), "the password never reaches the output");
 
   await secret("wrong-password");
   const r2 = await runSlipway(args, { env: { SLIPWAY_HELM: tool.bin } });
-  const s2 = await readStatus(env, agentNs, "apps");
+  assert.equal((await readStatus(env, agentNs, "apps"))?.ready, "True", "the holder stays Ready");
+  const s2 = await readStatus(env, agentNs, helmReleaseKey(ns, "bulk"));
   assert.equal(s2?.ready, "False", r2.stderr);
   assert.match(s2?.message ?? "", /apps\/release\.yaml:\d+: HelmRelease\/[a-z0-9-]+\/bulk: HelmRepository\/[a-z0-9-]+\/private: http:\/\/127\.0\.0\.1:\d+\/v2\/.*answered 401/);
   assert.ok(!(s2?.message ?? "").includes("wrong-password"));
