@@ -49,9 +49,6 @@ export const defaultCommitAuthor: Readonly<{ name: string; email: string }> = { 
 /** User-Agent of the CI step's own HTTP calls (GitHub API, the agent's webhook). */
 export const ciUserAgent = "slipway-ci";
 
-/** HTTP header that carries the shared secret of the agent's `POST /hook/<source>`. */
-export const hookTokenHeader = "x-slipway-token";
-
 // ─── Per-object opt-out markers (label or annotation), Slipway's key first, then Flux's ─────────
 
 /** `disabled`: never apply nor prune the object. */
