@@ -29,6 +29,7 @@ import type { KubeObject } from "../kube/kube-object.ts";
 import { viewParent } from "../status/status-store.ts";
 import { MemberWatch, type WatchTarget } from "../watch/member-watch.ts";
 import { runWatchLoop } from "../watch/watch-loop.ts";
+import { createLimiter } from "../kube/limiter.ts";
 
 /** Options for the loops. */
 export interface AgentLoopOptions {
@@ -41,6 +42,12 @@ export interface AgentLoopOptions {
   hard: AbortSignal;
   /** How often parents are read for reconcile requests and suspension when the client cannot watch. Default 2000 ms. */
   pollIntervalMs?: number;
+  /**
+   * Syncs reconciled at once by the daemon; the others wait their turn in the order they woke.
+   * This bounds what builds in flight hold (kustomize processes, parsed objects) when a poke
+   * wakes many syncs together. Default 4 (kustomize-controller's --concurrent).
+   */
+  maxConcurrentReconciles?: number;
   /**
    * Watch the parents (reconcile and suspend requests) and each sync's members (hand edits are
    * put back within about a second: agent/watch/member-watch.ts) instead of waiting for the
@@ -140,6 +147,7 @@ export function startAgentLoop(options: AgentLoopOptions): AgentLoop {
   const canWatch = options.watch !== false && context.client.watch !== undefined;
   const memberWatches = new Map<string, { watch: MemberWatch; record: string }>();
   const applying = new Set<string>();
+  const reconcileSlot = createLimiter(options.maxConcurrentReconciles ?? 4);
   // After a successful apply: watch the kinds and namespaces the parent records, so that a hand
   // edit wakes the sync at once (only what changed is dry-run and applied again).
   const watchMembers = async (name: string): Promise<void> => {
@@ -247,8 +255,10 @@ export function startAgentLoop(options: AgentLoopOptions): AgentLoop {
         const withSource = forceSource.delete(sync.sourceRef) || (requestedAt !== undefined && view?.withSource === true && handledRequest.get(sync.name) !== requestedAt);
         if (requestedAt) handledRequest.set(sync.name, requestedAt);
         try {
-          applying.add(sync.name);
-          const out = await reconcileSync(ctx, sync, { previous: statuses.get(sync.name), withSource, signal: hard, ...(requestedAt ? { requestedAt } : {}) }).finally(() => applying.delete(sync.name));
+          const out = await reconcileSlot(() => {
+            applying.add(sync.name);
+            return reconcileSync(ctx, sync, { previous: statuses.get(sync.name), withSource, signal: hard, ...(requestedAt ? { requestedAt } : {}) }).finally(() => applying.delete(sync.name));
+          });
           statuses.set(sync.name, out.status);
           if (out.ok) await watchMembers(sync.name).catch((err: unknown) => log.warn(`cannot watch the members: ${errorMessage(err)}`, { sync: sync.name }));
           failures = out.ok || out.dependencyNotReady ? 0 : failures + 1;

@@ -1,0 +1,84 @@
+/**
+ * Benchmark: many syncs in one agent — by default 10,000 objects across 100 syncs (100 each,
+ * bench/fixtures/thousand-objects.ts's mix, each sync in a namespace of its own), one git
+ * repository, Slipway's daemon as shipped (bench/fixtures/agent-daemon.ts) with its member
+ * watches on. Measures: cold (process start → every sync's first "Reconciliation finished"),
+ * the no-op of all syncs (the source's receiver called at the same revision, which wakes every
+ * sync: call → the last sync finished; each run fetches nothing new, builds, and applies with
+ * the applied state, so unchanged objects cost no request of their own), and the daemon's peak
+ * RSS (VmHWM) over both. Needs `npm run testenv -- up`.
+ *
+ * Usage: node bench/fleet-scale.ts [--syncs 100] [--objects-per-sync 100]
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { run } from "../core/exec.ts";
+import { loadTestEnv, uniqueName } from "../test/env/harness.ts";
+import { buildCli, pokeReceiver, startDaemon } from "./fixtures/agent-daemon.ts";
+import { createBenchRepo } from "./fixtures/bench-repo.ts";
+import { buildObjects } from "./fixtures/thousand-objects.ts";
+
+const { values } = parseArgs({ options: { syncs: { type: "string", default: "100" }, "objects-per-sync": { type: "string", default: "100" } } });
+const syncCount = Number(values.syncs);
+const perSync = Number(values["objects-per-sync"]);
+
+async function main(): Promise<void> {
+  const env = loadTestEnv();
+  if (!env) throw new Error("the test environment is not up: run `npm run testenv -- up`");
+  const kubectl = async (args: string[], input?: string): Promise<string> => (await run("kubectl", ["--kubeconfig", env.kubeconfig, ...args], { input })).stdout;
+  const dir = mkdtempSync(path.join(os.tmpdir(), "bench-fleet-"));
+  const namespaces = Array.from({ length: syncCount }, () => uniqueName("bench-fl"));
+  const agentNs = uniqueName("bench-fla");
+  const repo = createBenchRepo(env, dir, uniqueName("bench-fleet"));
+  const syncs = namespaces.map((_, i) => `s${String(i).padStart(3, "0")}`);
+  try {
+    await kubectl(["apply", "-f", "-"], [...namespaces, agentNs].map((x) => JSON.stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: x } })).join("\n"));
+    const files: Record<string, string> = {};
+    for (const [i, ns] of namespaces.entries()) files[`syncs/${syncs[i]}/objects.yaml`] = buildObjects([ns], perSync).map((o) => JSON.stringify(o)).join("\n---\n") + "\n";
+    const sha = repo.commit(files, "objects");
+    const config = path.join(dir, "config.yaml");
+    writeFileSync(config, `namespace: ${agentNs}
+listen: "127.0.0.1:0"
+sources:
+  - { name: m, url: "${repo.url}", ref: { branch: main }, interval: 1h }
+syncs:
+${syncs.map((s) => `  - { name: ${s}, sourceRef: m, path: syncs/${s}, wait: false, interval: 1h, timeout: 20m }`).join("\n")}
+receivers:
+  listen: "127.0.0.1:0"
+  endpoints: [{ name: m, type: slipway, open: true }]
+`);
+    const cliDir = path.join(dir, "cli");
+    buildCli(cliDir);
+    const daemon = startDaemon({ cliDir, config, kubeconfig: env.kubeconfig, cacheDir: path.join(dir, "cache") });
+    try {
+      const coldAt = await daemon.finished(sha, syncs);
+      const coldRss = daemon.peakRssMiB();
+      const port = await daemon.receiversPort();
+      // One settling run (the controllers' writes since the cold apply are confirmed once), then the no-op.
+      const settled = daemon.finished(sha, syncs);
+      await pokeReceiver(port, "m", sha);
+      await settled;
+      const t0 = performance.now();
+      const noop = daemon.finished(sha, syncs);
+      await pokeReceiver(port, "m", sha);
+      const noopAt = await noop;
+      const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+      console.log(`\nFleet scale: ${syncCount * perSync} objects across ${syncCount} syncs (${perSync} each) in one agent, member watches on; Node ${process.version}, load ${os.loadavg()[0]?.toFixed(1)}\n`);
+      console.log("| measurement | slipway | goal |");
+      console.log("|---|---:|---|");
+      console.log(`| cold: daemon start → every sync Ready | ${s(coldAt - daemon.startedAt)} | — |`);
+      console.log(`| no-op of all ${syncCount} syncs: receiver called → the last finished | ${s(noopAt - t0)} | ≤ 3 s |`);
+      console.log(`| daemon peak RSS (VmHWM): after cold / after the no-ops | ${coldRss.toFixed(0)} MiB / ${daemon.peakRssMiB().toFixed(0)} MiB | ≤ 150 MiB |`);
+    } finally {
+      daemon.stop();
+    }
+  } finally {
+    repo.dispose();
+    rmSync(dir, { recursive: true, force: true });
+    await kubectl(["delete", "namespace", ...namespaces, agentNs, "--wait=false", "--ignore-not-found"]).catch(() => "");
+  }
+}
+
+await main();
