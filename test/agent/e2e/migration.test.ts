@@ -32,7 +32,11 @@ test("migrating the seed's cluster from Flux: suspend, bootstrap over the same p
   await pushChanges(repo, "eks", { clusters: { copyFrom: path.join(tree, "clusters") } }, "flux bootstrap");
   const components = path.join(tree, "clusters/eks/flux-system/gotk-components.yaml");
   t.after(async () => {
-    await kubectl(env, ["delete", "-f", components, "--ignore-not-found", "--wait=false"]).catch(() => "");
+    // Flux's install without its Namespace (other tests use flux-system); finalizers first, so that nothing hangs.
+    for (const kind of ["kustomizations.kustomize.toolkit.fluxcd.io", "gitrepositories.source.toolkit.fluxcd.io"]) {
+      await kubectl(env, ["patch", kind, "flux-system", "-n", "flux-system", "--type", "merge", "-p", '{"metadata":{"finalizers":null}}']).catch(() => "gone");
+    }
+    await kubectl(env, ["delete", "deployment,serviceaccount,service,networkpolicy,clusterrole,clusterrolebinding,crd", "-A", "-l", "app.kubernetes.io/instance=flux-system", "--ignore-not-found", "--wait=false"]);
     await kubectl(env, ["delete", "secret/flux-system", "-n", "flux-system", "--ignore-not-found"]);
     await kubectl(env, ["delete", "clusterrolebinding,clusterrole", "-l", "app.kubernetes.io/name=slipway", "--ignore-not-found"]);
   });
