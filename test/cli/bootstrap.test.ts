@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { parse } from "yaml";
 import { renderAgentConfig } from "../../cli/commands/bootstrap.ts";
-import { createGitRepo, integration, kubectl, uniqueName } from "../env/harness.ts";
+import { createGitRepo, exclusive, integration, kubectl, uniqueName } from "../env/harness.ts";
 import { runCli } from "./run-cli.ts";
 
 const base = {
@@ -69,6 +69,7 @@ test("--output-dir writes a kustomization that kubectl kustomize builds", async 
 test("--apply installs the agent with a git Secret and waits until it is available", async (t) => {
   const env = integration(t);
   if (!env) return;
+  await exclusive(env, t, "slipway-clusterrole");
   const repo = await createGitRepo(env, t, { branch: "eks" });
   const ns = uniqueName("slipway-bs");
   t.after(async () => {
@@ -133,6 +134,7 @@ test("credentials as flux bootstrap git takes them: each creates a Secret only w
 test("--apply --token-auth, then --private-key-file: the credentials Secret holds Flux's keys, nothing secret printed", async (t) => {
   const env = integration(t);
   if (!env) return;
+  await exclusive(env, t, "slipway-clusterrole");
   const repo = await createGitRepo(env, t, { branch: "eks" });
   const ns = uniqueName("slipway-bs");
   t.after(async () => {

@@ -9,6 +9,7 @@ import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { run } from "../../core/exec.ts";
+import { acquireLock } from "./lock.ts";
 
 /** The running test infrastructure. Every address is on 127.0.0.1. */
 export interface TestEnv {
@@ -111,6 +112,16 @@ export function integration(t: TestContext): TestEnv | undefined {
   const env = loadTestEnv();
   if (!env) throw new Error("the test environment is not up: run `npm run testenv -- up` (npm test does it for you)");
   return env;
+}
+
+/**
+ * For integration tests that share cluster-wide state no test can own alone (Flux's toolkit CRDs and
+ * the `flux-system` namespace, the install's ClusterRoles): holds the lock `name` in the test
+ * environment's directory until the test ends, so that two test files never touch that state at once.
+ */
+export async function exclusive(env: TestEnv, t: TestContext, name: string): Promise<void> {
+  const release = await acquireLock(path.join(env.dir, `exclusive-${name}.lock`), AbortSignal.timeout(20 * 60_000), 20 * 60_000, `another test file using "${name}"`);
+  t.after(release);
 }
 
 /** A short unique lowercase name, safe for namespaces, repositories and registry paths. */

@@ -17,28 +17,37 @@ function holderAlive(file: string): boolean {
   }
 }
 
-/** Runs `fn` holding the lock `file`; waits up to `timeoutMs` (default 15 min) for another holder. */
-export async function withLock<T>(file: string, signal: AbortSignal, fn: () => Promise<T>, timeoutMs = 15 * 60_000): Promise<T> {
+/**
+ * Takes the lock `file` and returns its release; waits up to `timeoutMs` (default 15 min) while a
+ * live process holds it, and takes over a lock whose holder died. `what` names the holder in the
+ * timeout error.
+ */
+export async function acquireLock(file: string, signal: AbortSignal, timeoutMs = 15 * 60_000, what = "another `testenv up/down`"): Promise<() => void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
       const fd = openSync(file, "wx");
       writeFileSync(fd, `${process.pid}\n`);
       closeSync(fd);
-      break;
+      return () => rmSync(file, { force: true });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw new SlipwayError(file, "cannot create the lock file", { cause: err });
       if (!holderAlive(file)) {
         rmSync(file, { force: true });
         continue;
       }
-      if (Date.now() > deadline) throw new SlipwayError(file, "another `testenv up/down` holds the lock for too long");
+      if (Date.now() > deadline) throw new SlipwayError(file, `${what} holds the lock for too long`);
       await sleep(500, signal);
     }
   }
+}
+
+/** Runs `fn` holding the lock `file`; waits up to `timeoutMs` (default 15 min) for another holder. */
+export async function withLock<T>(file: string, signal: AbortSignal, fn: () => Promise<T>, timeoutMs = 15 * 60_000): Promise<T> {
+  const release = await acquireLock(file, signal, timeoutMs);
   try {
     return await fn();
   } finally {
-    rmSync(file, { force: true });
+    release();
   }
 }

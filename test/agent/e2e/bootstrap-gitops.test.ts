@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { run } from "../../../core/exec.ts";
-import { createGitRepo, createNamespace, integration, kubectl, testGitConfig, uniqueName } from "../../env/harness.ts";
+import { createGitRepo, createNamespace, exclusive, integration, kubectl, testGitConfig, uniqueName } from "../../env/harness.ts";
 import { runCli } from "../../cli/run-cli.ts";
 import { agentArgs, cacheDir, eventually, startAgent, writeConfig } from "./agent-process.ts";
 import { readStatus } from "./parent-status.ts";
@@ -24,6 +24,7 @@ interface Deployment {
 test("bootstrap commits the install and the root objects, applies them as the root sync does, and waits until it is Ready; again, it changes nothing", async (t) => {
   const env = integration(t);
   if (!env) return;
+  await exclusive(env, t, "slipway-clusterrole");
   const appNs = await createNamespace(env, t, "gitops-app");
   const ns = uniqueName("slipway-gitops");
   const repo = await createGitRepo(env, t, {

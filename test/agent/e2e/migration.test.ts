@@ -13,7 +13,7 @@ import assert from "node:assert/strict";
 import { rmSync } from "node:fs";
 import path from "node:path";
 import { parseAllDocuments } from "yaml";
-import { integration, createGitRepo, createNamespace, kubectl } from "../../env/harness.ts";
+import { integration, createGitRepo, createNamespace, exclusive, kubectl } from "../../env/harness.ts";
 import { runCli } from "../../cli/run-cli.ts";
 import { pushChanges } from "./git-push.ts";
 import { agentArgs, cacheDir, eventually, runSlipway, startAgent, writeConfig } from "./agent-process.ts";
@@ -22,6 +22,8 @@ import { seedTree } from "./seed-repo.ts";
 test("migrating the seed's cluster from Flux: suspend, bootstrap over the same path, uninstall Flux keeping what it applied; nothing Flux applied is recreated", async (t) => {
   const env = integration(t);
   if (!env) return;
+  await exclusive(env, t, "flux-system");
+  await exclusive(env, t, "slipway-clusterrole");
   const appNs = await createNamespace(env, t, "shop-migrate");
   const agentNs = await createNamespace(env, t, "slipway-migrate");
   await kubectl(env, ["create", "namespace", "flux-system"]).catch(() => "exists");

@@ -15,7 +15,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { rmSync } from "node:fs";
 import path from "node:path";
-import { integration, createGitRepo, createNamespace, kubectl } from "../../env/harness.ts";
+import { integration, createGitRepo, createNamespace, exclusive, kubectl } from "../../env/harness.ts";
 import { pushChanges } from "./git-push.ts";
 import { agentArgs, cacheDir, runSlipway, writeConfig } from "./agent-process.ts";
 import { readStatus } from "./parent-status.ts";
@@ -25,6 +25,7 @@ import { parentId, parentRef } from "../../../agent/applyset/applyset-parent.ts"
 test("the seed's repository from the root alone: gotk-sync.yaml is the root, monitoring-stack runs from its own source, decryption fails alone", async (t) => {
   const env = integration(t);
   if (!env) return;
+  await exclusive(env, t, "flux-system");
   const agentNs = await createNamespace(env, t, "slipway-agent");
   const appNs = await createNamespace(env, t, "shop");
   const monNs = await createNamespace(env, t, "monitoring");
@@ -192,6 +193,7 @@ const controllers = ["source-controller", "kustomize-controller", "helm-controll
 test("the seed's flux-system/: Flux's install is skipped with the reason, never created, changed or pruned", async (t) => {
   const env = integration(t);
   if (!env) return;
+  await exclusive(env, t, "flux-system");
   const agentNs = await createNamespace(env, t, "slipway-agent");
   const appNs = await createNamespace(env, t, "shop");
   const repo = await createGitRepo(env, t, { branch: "eks" });
