@@ -1,11 +1,13 @@
 /**
  * Benchmark: N CI pipelines (default 20) finishing at the same moment, each for a different image,
  * all bumping one manifest repository on the local git HTTP server (`npm run testenv -- up`).
- * Two rounds on fresh repositories:
- *   - processes: every pipeline is a `slipway ci` child process of the CLI bundled as it ships
- *     (esbuild, like dist/cli.js; builder none: the image is already in the local registry and gets its
- *     timestamp tag). On a small machine the N Node starts compete for the CPUs, as N CI runners
- *     would not;
+ * Three rounds on fresh repositories:
+ *   - processes, as shipped: every pipeline is a `slipway ci` child process of dist/cli.js built by
+ *     scripts/build.ts (split into chunks, so that `ci` loads only its own modules; builder none:
+ *     the image is already in the local registry and gets its timestamp tag). On a small machine
+ *     the N Node starts compete for the CPUs, as N CI runners would not;
+ *   - processes, one-file bundle: the same with the whole CLI in one file (every module parsed at
+ *     start, the AWS SDK and the Kubernetes client included), the start-up before the split;
  *   - in-process: the same N manifest updates (clone → bump → commit → push, retry on a lost race)
  *     at once in this process, which isolates the git race handling.
  * Reports how many landed a commit, p50/p95 time per pipeline, and how many push races were lost
@@ -19,6 +21,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { build } from "esbuild";
+import { run } from "../core/exec.ts";
 import { loadTestEnv, uniqueName } from "../test/env/harness.ts";
 import { pushSampleImage, shopFiles } from "../test/action/e2e/shop-fixture.ts";
 import { createLogger } from "../core/log.ts";
@@ -36,11 +39,14 @@ if (!env) {
 }
 const root = path.resolve(import.meta.dirname, "..");
 const bundleDir = mkdtempSync(path.join(tmpdir(), "slipway-bench-bundle-"));
-const cli = path.join(bundleDir, "cli.js");
-// The CLI bundled as dist/cli.js ships it (esbuild, ESM, a createRequire banner for CommonJS deps).
+// The CLI as it ships (dist/cli.js and its chunks, by scripts/build.ts).
+await run(process.execPath, [path.join(root, "scripts/build.ts"), "--outdir", path.join(bundleDir, "shipped")], { cwd: root });
+const shippedCli = path.join(bundleDir, "shipped", "cli.js");
+// The whole CLI in one file (esbuild, ESM, a createRequire banner for CommonJS deps).
+const oneFileCli = path.join(bundleDir, "one-file", "cli.js");
 await build({
   entryPoints: [path.join(root, "cli/bin.ts")],
-  outfile: cli,
+  outfile: oneFileCli,
   bundle: true,
   platform: "node",
   format: "esm",
@@ -81,7 +87,7 @@ async function setup(work: string): Promise<{ name: string; bare: string; prefix
   return { name, bare, prefix, url: `${env!.gitHttpAuthUrl}/${name}.git` };
 }
 
-function runProcess(prefix: string, url: string, svc: string): Promise<Pipeline> {
+function runProcess(cli: string, prefix: string, url: string, svc: string): Promise<Pipeline> {
   return new Promise((resolve) => {
     const t0 = performance.now();
     const c = spawn(
@@ -123,11 +129,13 @@ const work = mkdtempSync(path.join(tmpdir(), "slipway-bench-conc-"));
 const rows: string[][] = [];
 const cleanup: string[] = [];
 try {
-  for (const mode of ["processes", "in-process"] as const) {
+  const rounds = { shipped: "`slipway ci` processes (dist/cli.js as shipped)", "one-file": "`slipway ci` processes (one-file bundle)", "in-process": "manifest updates in one process" } as const;
+  for (const mode of ["shipped", "one-file", "in-process"] as const) {
     const repo = await setup(work);
     cleanup.push(repo.bare);
     const t0 = performance.now();
-    const results = mode === "processes" ? await Promise.all(services.map((s) => runProcess(repo.prefix, repo.url, s))) : await runInProcess(repo.prefix, repo.url);
+    const cli = mode === "shipped" ? shippedCli : oneFileCli;
+    const results = mode === "in-process" ? await runInProcess(repo.prefix, repo.url) : await Promise.all(services.map((s) => runProcess(cli, repo.prefix, repo.url, s)));
     const wall = performance.now() - t0;
     for (const r of results) if (!r.ok) console.error(r.out.split("\n").filter((l) => l.startsWith("✗")).join("\n"));
     const commits = Number(git("--git-dir", repo.bare, "rev-list", "--count", "main")) - 1;
@@ -138,7 +146,7 @@ try {
     const races = results.map((r) => r.races).sort((a, b) => a - b);
     const sec = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
     rows.push([
-      mode === "processes" ? "`slipway ci` processes" : "manifest updates in one process",
+      rounds[mode],
       `${results.filter((r) => r.ok).length}/${n}`,
       `${commits}/${n}`,
       `${bumped}/${n}`,
@@ -149,7 +157,8 @@ try {
       `${races[Math.floor(n / 2)]} / ${races[races.length - 1]}`,
     ]);
   }
-  console.log(`\n${n} concurrent pipelines, one manifest repository (git over HTTP on loopback), Node ${process.version}, ${spawnSync("nproc", { encoding: "utf8" }).stdout.trim()} CPUs shared by all of them\n`);
+  const load = spawnSync("cat", ["/proc/loadavg"], { encoding: "utf8" }).stdout.split(" ").slice(0, 3).join(" ");
+  console.log(`\n${n} concurrent pipelines, one manifest repository (git over HTTP on loopback), Node ${process.version}, ${spawnSync("nproc", { encoding: "utf8" }).stdout.trim()} CPUs shared by all of them, load average ${load} at the end\n`);
   console.log("| round | landed | commits | markers bumped | p50 | p95 | wall, all | races retried | retries p50 / max |");
   console.log("|---|---|---|---|---|---|---|---|---|");
   for (const r of rows) console.log(`| ${r.join(" | ")} |`);

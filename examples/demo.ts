@@ -109,7 +109,6 @@ interface SyncDetail {
   reason?: string;
   message?: string;
   lastAppliedRevision?: string;
-  lastChangeSet?: string;
   health?: { id: string; status: string; message: string }[];
 }
 
@@ -260,11 +259,10 @@ try {
   const rootState = (): string => `flux-system: ${last?.reason ?? "no status"} ${last?.message ?? ""}`;
   const rootReady = await waitFor(`the root sync flux-system to apply eks@sha1:${first}`, 120_000, readyAt("flux-system", `eks@sha1:${first}`), rootState);
   say(`✔ flux-system: ${rootReady.message}`);
-  const skipped = (rootReady.lastChangeSet ?? "").split("\n").filter((l) => / skipped\b/.test(l)).length;
-  say(`✔ Flux's install in clusters/eks/flux-system/ skipped (${skipped} objects in the change set), gotk-sync.yaml's GitRepository and Kustomization taken as the root`);
   const fluxObjects = (await kubectl(env, ["get", "deployments", "-n", "flux-system", "-o", "name"])).trim();
   if (fluxObjects) throw new Error(`Flux's controllers were applied: ${fluxObjects}`);
   if ((await kubectl(env, ["get", "crd", "-o", "name"])).split("\n").some((n) => n.endsWith(".toolkit.fluxcd.io"))) throw new Error("Flux's toolkit CRDs were applied");
+  say("✔ Flux's install in clusters/eks/flux-system/ skipped (no Flux controller or toolkit CRD in the cluster), gotk-sync.yaml's GitRepository and Kustomization taken as the root");
 
   // 4. The seven services' CI steps at once.
   say(`► slipway ci × ${services.length} at once: docker build, push, bump the marker, commit on eks, poke the agent`);
@@ -366,6 +364,7 @@ try {
   for (const p of pipelines) {
     const image = (await kubectl(env, ["get", "deployment", p.service, "-n", "shop", "-o", "jsonpath={.spec.template.spec.containers[0].image}"])).trim();
     if (image !== `${env.registry}/shop/${p.service}:${p.tag}`) throw new Error(`Deployment/shop/${p.service} runs ${image}, not the tag its CI step pushed (${p.tag})`);
+    say(`✔ ${p.service} runs ${image}`);
   }
   const pad = (s: string, n: number): string => s.padEnd(n);
   say("");
@@ -374,6 +373,8 @@ try {
     say(`${pad(p.service, 12)}${pad(p.tag ?? "", 16)}${pad(String(p.attempts), 10)}${pad(seconds(p.endedAt! - p.startedAt), 10)}${seconds(p.rolledOutAt! - p.pushedAt!)}`);
   }
   say("");
+  const most = (f: (p: Pipeline) => number): string => (Math.max(...pipelines.map(f)) / 1000).toFixed(1);
+  say(`✔ slowest CI step ${most((p) => p.endedAt! - p.startedAt)}s (build, push, commit); commit → rolled out in the cluster ${most((p) => p.rolledOutAt! - p.pushedAt!)}s at most`);
   say("(CI step: the whole `slipway ci` process; push → rolled out: from the CI step's push to the status API reporting a revision that contains it, Ready, with the Deployment Current)");
 
   // 5. The monitoring stack, from its own source.
@@ -402,7 +403,8 @@ try {
     (await kubectl(env, ["get", "cronjob/ecr-credentials-sync", "-n", "flux-system", "-o", "name", "--ignore-not-found"])).trim();
   let left = "";
   await waitFor(`${removed} and the CronJob to be gone from the cluster`, 30_000, async () => ((left = await leftovers()) === "" ? true : undefined), () => `still there: ${left}`);
-  say(`✔ ${pruned.message}: deployment/${removed}, service/${removed} and cronjob/ecr-credentials-sync pruned ${seconds(Date.now() - pokedAt)} after the push`);
+  say(`✔ ${pruned.message}`);
+  say(`✔ deployment/${removed}, service/${removed} and cronjob/ecr-credentials-sync pruned ${seconds(Date.now() - pokedAt)} after the push`);
   const deployments = (await kubectl(env, ["get", "deployments", "-n", "shop", "-o", "name"])).trim().split("\n");
   if (deployments.length !== services.length - 1) throw new Error(`shop has ${deployments.length} Deployments, expected ${services.length - 1}: ${deployments.join(", ")}`);
   say(`✔ demo converged in ${seconds(Date.now() - started)}`);

@@ -1,5 +1,6 @@
 // The README's first quick-start command: the demo runs the whole flow on the local
-// infrastructure and says how long the push → rollout took.
+// infrastructure with the seed's repository (seven CI steps at once, the monitoring stack, a
+// prune) and says how long the push → rollout took.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -17,6 +18,11 @@ test("npm run demo: CI builds, pushes and bumps git; the agent rolls the new ima
   assert.match(r.stdout, /✔ account runs 127\.0\.0\.1:\d+\/shop\/account:\d{14}\n/);
   assert.match(r.stdout, /✔ Applied revision: eks@sha1:[0-9a-f]{40}\n/);
   assert.match(r.stdout, /commit → rolled out in the cluster \d+\.\ds/);
+  // All seven pipelines at once land; the monitoring stack comes from its own source; removed from git means pruned.
+  assert.match(r.stdout, /✔ 7\/7 commits landed on eks/);
+  for (const svc of ["account", "apigateway", "bff", "cart", "order", "payment", "product"]) assert.match(r.stdout, new RegExp(`✔ ${svc} runs 127\\.0\\.0\\.1:\\d+/shop/${svc}:\\d{14}\n`));
+  assert.match(r.stdout, /✔ monitoring-stack: Applied revision: main@sha1:[0-9a-f]{40} /);
+  assert.match(r.stdout, /✔ deployment\/payment, service\/payment and cronjob\/ecr-credentials-sync pruned/);
   // The kubeconfig's credentials and the git password never reach the output.
   assert.ok(!out.includes(env.gitHttpPassword), "git password printed");
 });
