@@ -5,13 +5,15 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import path from "node:path";
-import { integration } from "../env/harness.ts";
+import { exclusive, integration } from "../env/harness.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
 
-test("npm run demo: CI builds, pushes and bumps git; the agent rolls the new image out", (t) => {
+test("npm run demo: CI builds, pushes and bumps git; the agent rolls the new image out", async (t) => {
   const env = integration(t);
   if (!env) return;
+  // The demo checks that no toolkit CRD reaches the cluster, which tests that install Flux's CRDs would break.
+  await exclusive(env, t, "flux-system");
   const r = spawnSync(process.execPath, ["examples/demo.ts"], { cwd: root, encoding: "utf8", timeout: 300_000 });
   const out = `${r.stdout}${r.stderr}`;
   assert.equal(r.status, 0, out);
