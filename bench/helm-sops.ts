@@ -9,7 +9,7 @@
  * - SOPS: the same 100 Secrets, each file encrypted with age by the real `sops`.
  * Each is run cold (first apply) and no-op (same revision again, a fresh cache so the source is
  * fetched again). Prints a markdown table: wall time of the run, and the sync's own reconcile
- * time from its log line.
+ * time from its log line (for the Helm case its holder's plus the release's own sync's).
  *
  * Usage: node bench/helm-sops.ts [--objects 200] [--secrets 100]
  */
@@ -22,6 +22,7 @@ import { kubectl, loadTestEnv, testGitConfig, uniqueName, type TestEnv } from ".
 import { ageKeygenTool, ensureGoTool, helmTool, sopsTool } from "../test/env/go-tools.ts";
 import { startChartRepo, writeBulkChart } from "../test/agent/helm/chart-fixture.ts";
 import { agentArgs, runSlipway, writeConfig } from "../test/agent/e2e/agent-process.ts";
+import { helmReleaseKey } from "../agent/helm/release-sync.ts";
 
 const { values } = parseArgs({ options: { objects: { type: "string", default: "200" }, secrets: { type: "string", default: "100" } } });
 const objects = Number(values.objects);
@@ -65,7 +66,7 @@ const durationMs = (text: string, sync: string): number | undefined => {
 };
 
 /** Runs the agent once over `repoUrl`'s `path` and times it. */
-async function once(agentNs: string, repoUrl: string, extraEnv: Record<string, string>, sync = "bench"): Promise<Figures> {
+async function once(agentNs: string, repoUrl: string, extraEnv: Record<string, string>, syncs: readonly string[] = ["bench"]): Promise<Figures> {
   const config = writeConfig(`namespace: ${agentNs}\nsources:\n  - name: repo\n    url: ${repoUrl}\n    ref: { branch: main }\nsyncs:\n  - name: bench\n    sourceRef: repo\n    path: ./apps\n    timeout: 5m\n`);
   const cache = mkdtempSync(path.join(tmpdir(), "slipway-bench-cache-"));
   const start = performance.now();
@@ -73,21 +74,22 @@ async function once(agentNs: string, repoUrl: string, extraEnv: Record<string, s
   const wallMs = performance.now() - start;
   rmSync(cache, { recursive: true, force: true });
   if (r.code !== 0) throw new Error(`agent --once failed: ${r.stderr.slice(-2000)}`);
-  return { wallMs, reconcileMs: durationMs(r.stdout + r.stderr, sync) };
+  // A HelmRelease is a sync of its own: its reconcile counts beside its holder's.
+  const each = syncs.map((sync) => durationMs(r.stdout + r.stderr, sync));
+  return { wallMs, reconcileMs: each.some((d) => d === undefined) ? undefined : each.reduce((a: number, d) => a + (d ?? 0), 0) };
 }
 
 const fmt = (f: Figures): string[] => [`${(f.wallMs / 1000).toFixed(2)} s`, f.reconcileMs === undefined ? "—" : `${(f.reconcileMs / 1000).toFixed(2)} s`];
 
-async function scenario(label: string, files: (ns: string) => Record<string, string>, extraEnv: Record<string, string>, setup?: (agentNs: string, ns: string) => Promise<void>): Promise<string[][]> {
+async function scenario(label: string, files: (ns: string) => Record<string, string>, extraEnv: Record<string, string>, syncs: (ns: string) => string[] = () => ["bench"]): Promise<string[][]> {
   const agentNs = uniqueName("bench-agent");
   const ns = uniqueName("bench");
   await kubectl(testEnv, ["create", "namespace", agentNs]);
   await kubectl(testEnv, ["create", "namespace", ns]);
   const repo = await gitRepo(files(ns));
   try {
-    await setup?.(agentNs, ns);
-    const cold = await once(agentNs, repo.url, extraEnv);
-    const noop = await once(agentNs, repo.url, extraEnv);
+    const cold = await once(agentNs, repo.url, extraEnv, syncs(ns));
+    const noop = await once(agentNs, repo.url, extraEnv, syncs(ns));
     return [[label, "cold", ...fmt(cold)], [label, "no-op", ...fmt(noop)]];
   } finally {
     repo.dispose();
@@ -107,7 +109,7 @@ const charts = await startChartRepo(helm);
 try {
   await charts.add(writeBulkChart(objects));
   const release = (ns: string): string => `apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata: { name: charts, namespace: ${ns} }\nspec: { interval: 10m, url: "${charts.url}" }\n---\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: { name: bulk, namespace: ${ns} }\nspec:\n  interval: 10m\n  releaseName: bulk\n  chart: { spec: { chart: bulk, version: "1.x", sourceRef: { kind: HelmRepository, name: charts } } }\n`;
-  rows.push(...(await scenario(`Helm chart, ${objects} ConfigMaps`, (ns) => ({ "apps/release.yaml": release(ns) }), { SLIPWAY_HELM: helm })));
+  rows.push(...(await scenario(`Helm chart, ${objects} ConfigMaps`, (ns) => ({ "apps/release.yaml": release(ns) }), { SLIPWAY_HELM: helm }, (ns) => ["bench", helmReleaseKey(ns, "bulk")])));
 } finally {
   await charts.close();
 }
@@ -137,8 +139,8 @@ const encryptedSecrets = async (ns: string): Promise<Record<string, string>> => 
   const files = Object.fromEntries(Object.entries(encrypted).map(([k, v]) => [k.replace(/^apps\//, "secrets/"), v]));
   const repo = await gitRepo({ "apps/secrets.yaml": kustomization(), ...files });
   try {
-    const cold = await once(agentNs, repo.url, { SLIPWAY_SOPS: sops }, "secrets");
-    const noop = await once(agentNs, repo.url, { SLIPWAY_SOPS: sops }, "secrets");
+    const cold = await once(agentNs, repo.url, { SLIPWAY_SOPS: sops }, ["secrets"]);
+    const noop = await once(agentNs, repo.url, { SLIPWAY_SOPS: sops }, ["secrets"]);
     const got = await kubectl(testEnv, ["get", "secrets", "-n", ns, "-o", "name"]);
     if (got.trim().split("\n").length !== secrets) throw new Error(`expected ${secrets} Secrets in ${ns}, got: ${got}`);
     rows.push([`SOPS (age), ${secrets} Secrets`, "cold", ...fmt(cold)], [`SOPS (age), ${secrets} Secrets`, "no-op", ...fmt(noop)]);

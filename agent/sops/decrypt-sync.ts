@@ -14,6 +14,6 @@ export async function decryptSync(input: { client: KubeClient; namespace: string
   if (!hasEncrypted(input.objects)) return input.objects;
   const keys = input.decryption.secretRef ? await readDecryptionKeys(input.client, input.namespace, input.decryption.secretRef, input.signal) : { ageKeys: [], ignored: [] };
   for (const w of keys.ignored) input.warn?.(w);
-  const decryptor = createSopsDecryptor({ ageKeys: keys.ageKeys });
+  const decryptor = createSopsDecryptor({ ageKeys: keys.ageKeys, ...(keys.awsKms ? { awsKms: keys.awsKms } : {}) });
   return (await decryptObjects(input.objects, { decryptor, root: input.root, ...(input.signal ? { signal: input.signal } : {}) })).objects;
 }
