@@ -26,7 +26,7 @@ const dashboard = JSON.parse(readFileSync(path.resolve(import.meta.dirname, "../
 
 test("the dashboard has the panel model of its schemaVersion", () => {
   assert.equal(typeof dashboard.schemaVersion, "number");
-  assert.ok(dashboard.schemaVersion >= 36 && dashboard.schemaVersion <= 41, `schemaVersion ${dashboard.schemaVersion}: datasource objects and fieldConfig panels`);
+  assert.ok(dashboard.schemaVersion >= 36 && dashboard.schemaVersion <= 42, `schemaVersion ${dashboard.schemaVersion}: datasource objects and fieldConfig panels`);
   const ids = dashboard.panels.map((p) => p.id);
   assert.equal(new Set(ids).size, ids.length, "panel ids are unique");
   const cells = new Map<string, number>();
