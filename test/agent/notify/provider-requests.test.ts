@@ -66,7 +66,9 @@ test("Provider and Alert objects: errors name the object and the field", () => {
     obj("Alert", "good", { providerRef: { name: "ok" }, eventSources: [{ kind: "Kustomization", name: "apps" }], inclusionList: [".*succeeded.*"], exclusionList: ["^Health"] }),
   ]);
   assert.deepEqual(specs.providers.map((p) => p.id), ["Provider/flux-system/ok"]);
-  assert.deepEqual(specs.warnings, ["Provider/flux-system/ok: spec.proxy: is not supported by Slipway yet; the notifications go direct"]);
+  // spec.proxy is taken (the notifications go through it), no longer warned about.
+  assert.deepEqual(specs.warnings, []);
+  assert.equal(specs.providers[0]?.proxy, "http://proxy:3128");
   assert.match(specs.errors[0] ?? "", /^Provider\/flux-system\/sns: spec.type: "sns" is not supported by Slipway yet/);
   assert.match(specs.errors[1] ?? "", /^Alert\/flux-system\/bad-source: spec.eventSources\[0\].kind: "HelmRelease" is not Kustomization or GitRepository/);
   assert.match(specs.errors[2] ?? "", /^Alert\/flux-system\/bad-regex: /);
