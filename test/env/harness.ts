@@ -114,14 +114,22 @@ export function integration(t: TestContext): TestEnv | undefined {
   return env;
 }
 
+const heldLocks = new Set<string>();
+
 /**
  * For integration tests that share cluster-wide state no test can own alone (Flux's toolkit CRDs and
  * the `flux-system` namespace, the install's ClusterRoles): holds the lock `name` in the test
- * environment's directory until the test ends, so that two test files never touch that state at once.
+ * environment's directory until this test file's process ends, after every test's teardown, so that
+ * two test files never touch that state at once. Later tests of the same file already hold it.
  */
 export async function exclusive(env: TestEnv, t: TestContext, name: string): Promise<void> {
-  const release = await acquireLock(path.join(env.dir, `exclusive-${name}.lock`), AbortSignal.timeout(20 * 60_000), 20 * 60_000, `another test file using "${name}"`);
-  t.after(release);
+  const file = path.join(env.dir, `exclusive-${name}.lock`);
+  if (heldLocks.has(file)) return;
+  const release = await acquireLock(file, t.signal, 20 * 60_000, `another test file using "${name}"`);
+  heldLocks.add(file);
+  // Released when the process exits: a test's own t.after teardown runs after anything registered
+  // here, so releasing at the test's end would let another file in while this one still cleans up.
+  process.once("exit", release);
 }
 
 /** A short unique lowercase name, safe for namespaces, repositories and registry paths. */
