@@ -7,7 +7,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { SlipwayError } from "../../core/errors.ts";
 import { objectId, type KubeObject } from "../kube/kube-object.ts";
-import { renderKustomization, ensureKustomization } from "./generate-kustomization.ts";
+import { renderKustomization, ensureKustomization, checkManifestFiles } from "./generate-kustomization.ts";
 import { checkNoRemoteBases } from "./remote-bases.ts";
 import { checkSymlinks, resolveSyncPath } from "./path-safety.ts";
 import { parseManifests } from "./parse-manifests.ts";
@@ -100,13 +100,30 @@ export async function buildSync(input: BuildSyncInput): Promise<BuildSyncResult>
     if (input.overlay) text += renderOverlay(input.overlay, rel);
     await writeFile(path.join(buildDir, "kustomization.yaml"), text);
   }
-  let text: string;
-  try {
-    // Paths in kustomize's messages are shown relative to the repository, not the temporary copy.
-    text = await input.kustomize.build(buildDir, signal, root);
-  } catch (err) {
-    throw new SlipwayError(`path ${input.path}`, err instanceof Error ? err.message : String(err), { cause: err });
+  // The generated kustomization's files are checked while kustomize runs (a child process, so
+  // the two overlap); a file's error wins over kustomize's, as when the check ran first, and
+  // stops kustomize.
+  const stop = new AbortController();
+  const buildSignal = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
+  const building = (async () => {
+    try {
+      // Paths in kustomize's messages are shown relative to the repository, not the temporary copy.
+      return await input.kustomize.build(buildDir, buildSignal, root);
+    } catch (err) {
+      throw new SlipwayError(`path ${input.path}`, err instanceof Error ? err.message : String(err), { cause: err });
+    }
+  })();
+  building.catch(() => undefined); // awaited below; handled here while the check runs
+  if (generated) {
+    try {
+      await checkManifestFiles(generated.files, signal);
+    } catch (err) {
+      stop.abort(err);
+      await building.catch(() => undefined);
+      throw err;
+    }
   }
+  const text = await building;
   const built = parseManifests(text, `kustomize build ${shown}`);
   const skipped: SkippedObject[] = [];
   const fluxObjects: KubeObject[] = [];
@@ -126,5 +143,5 @@ export async function buildSync(input: BuildSyncInput): Promise<BuildSyncResult>
       o.metadata.labels = { ...o.metadata.labels, [syncNameLabel]: input.owner.sync, [syncNamespaceLabel]: input.owner.namespace };
     }
   }
-  return { objects, skipped, fluxObjects, notificationObjects, ...(generated ? { generated } : {}) };
+  return { objects, skipped, fluxObjects, notificationObjects, ...(generated ? { generated: generated.resources } : {}) };
 }

@@ -44,11 +44,27 @@ export function checkManifestFile(file: string, text: string): void {
   }
 }
 
+/** A file a generated kustomization takes, to be checked with {@link checkManifestFiles}. */
+export interface ManifestFile {
+  /** The path shown in errors (repository-relative). */
+  shown: string;
+  absolute: string;
+}
+
+/** What {@link generatedResources} found. */
+export interface GeneratedResources {
+  /** The resources, relative to the directory, in lexical order. */
+  resources: string[];
+  /** The YAML files among them, in the same order: each must pass {@link checkManifestFile}. */
+  files: ManifestFile[];
+}
+
 /**
- * Lists the resources a generated kustomization at `dir` would hold, relative to `dir`, checking
- * each file. `showRoot` is the path shown in errors for `dir` (repository-relative).
+ * Lists the resources a generated kustomization at `dir` would hold, relative to `dir`, and the
+ * files to check (left to the caller, so that the check can run while kustomize builds).
+ * `showRoot` is the path shown in errors for `dir` (repository-relative).
  */
-export async function generatedResources(dir: string, showRoot: string, signal?: AbortSignal): Promise<string[]> {
+export async function generatedResources(dir: string, showRoot: string, signal?: AbortSignal): Promise<GeneratedResources> {
   // A subdirectory with its own kustomization is a resource and is not descended into.
   const kustomized = new Set<string>();
   const entries = await walkTree(dir, {
@@ -61,16 +77,28 @@ export async function generatedResources(dir: string, showRoot: string, signal?:
     },
     signal,
   });
-  const out: string[] = [];
+  const resources: string[] = [];
+  const files: ManifestFile[] = [];
   for (const e of entries) {
     if (e.kind === "file") {
-      checkManifestFile(path.posix.join(showRoot, e.path), await readFile(e.absolute, "utf8"));
-      out.push(e.path);
+      files.push({ shown: path.posix.join(showRoot, e.path), absolute: e.absolute });
+      resources.push(e.path);
     } else if (kustomized.has(e.path)) {
-      out.push(e.path);
+      resources.push(e.path);
     }
   }
-  return out;
+  return { resources, files };
+}
+
+/**
+ * Checks each file with {@link checkManifestFile}, in order, throwing the first file's error
+ * (so the error is the same whichever file is read first).
+ */
+export async function checkManifestFiles(files: readonly ManifestFile[], signal?: AbortSignal): Promise<void> {
+  for (const f of files) {
+    signal?.throwIfAborted();
+    checkManifestFile(f.shown, await readFile(f.absolute, "utf8"));
+  }
 }
 
 /** Renders a kustomization listing `resources` (and a namespace when given). Pure. */
@@ -84,11 +112,13 @@ export function renderKustomization(resources: readonly string[], namespace?: st
 
 /**
  * When `dir` has no kustomization file, writes a generated `kustomization.yaml` there (in the
- * build's own copy, never in the clone) and returns its resources; otherwise returns undefined.
+ * build's own copy, never in the clone) and returns its resources and the files to check
+ * ({@link checkManifestFiles}, which the caller must await before using the build); otherwise
+ * returns undefined.
  */
-export async function ensureKustomization(dir: string, showRoot: string, signal?: AbortSignal): Promise<string[] | undefined> {
+export async function ensureKustomization(dir: string, showRoot: string, signal?: AbortSignal): Promise<GeneratedResources | undefined> {
   if (await hasKustomization(dir)) return undefined;
-  const resources = await generatedResources(dir, showRoot, signal);
-  await writeFile(path.join(dir, "kustomization.yaml"), renderKustomization(resources));
-  return resources;
+  const generated = await generatedResources(dir, showRoot, signal);
+  await writeFile(path.join(dir, "kustomization.yaml"), renderKustomization(generated.resources));
+  return generated;
 }
