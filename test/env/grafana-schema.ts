@@ -4,12 +4,11 @@
  * Grafana's dashboard and core panel schemas. Built once from the Go module proxy into the test
  * cache like the oracle (same builder, its own stamp).
  */
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { SlipwayError } from "../../core/errors.ts";
-import { findProgram } from "./apt.ts";
-import { defaultOracleCacheDir, ensureOracle, oracleStamp } from "./oracle.ts";
+import { run } from "../../core/exec.ts";
+import { defaultOracleCacheDir, ensureOracle, goProgram, oracleStamp } from "./oracle.ts";
 
 /** The Go module of the checker (go.mod, go.sum, main.go). */
 export const grafanaSchemaModuleDir: string = path.resolve(import.meta.dirname, "grafana-schema");
@@ -26,27 +25,16 @@ export interface DashboardCheck {
 export async function grafanaSchemaChecker(signal?: AbortSignal): Promise<{ bin: string } | { skip: string }> {
   if (process.env.SLIPWAY_UNIT_ONLY === "1") return { skip: "Grafana schema check built with Go (unit-only run)" };
   const cached = path.join(defaultOracleCacheDir(), "oracle", oracleStamp(grafanaSchemaModuleDir).slice(0, 16), "oracle");
-  if (!existsSync(cached) && !findProgram("go") && !existsSync("/usr/local/go/bin/go")) return { skip: "no Go toolchain to build the Grafana schema check (test/env/grafana-schema)" };
+  if (!existsSync(cached) && !goProgram()) return { skip: "no Go toolchain to build the Grafana schema check (test/env/grafana-schema)" };
   return { bin: await ensureOracle({ moduleDir: grafanaSchemaModuleDir, ...(signal ? { signal } : {}) }) };
 }
 
 /** Checks one dashboard JSON text with the checker `bin`. */
 export async function checkDashboard(bin: string, json: string, signal: AbortSignal): Promise<DashboardCheck> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, [], { stdio: ["pipe", "pipe", "pipe"], signal });
-    let out = "";
-    let err = "";
-    child.stdout.setEncoding("utf8").on("data", (c: string) => (out += c));
-    child.stderr.setEncoding("utf8").on("data", (c: string) => (err += c));
-    child.on("error", (e) => reject(new SlipwayError("grafana-schema", "the checker did not run", { cause: e })));
-    child.on("close", (code) => {
-      if (code !== 0) return reject(new SlipwayError("grafana-schema", `the checker exited with ${code}: ${err.trim()}`));
-      try {
-        resolve(JSON.parse(out) as DashboardCheck);
-      } catch (e) {
-        reject(new SlipwayError("grafana-schema", `the checker printed no JSON: ${out.slice(0, 200)}`, { cause: e }));
-      }
-    });
-    child.stdin.end(json);
-  });
+  const { stdout } = await run(bin, [], { input: json, signal });
+  try {
+    return JSON.parse(stdout) as DashboardCheck;
+  } catch (err) {
+    throw new SlipwayError("grafana-schema", `the checker printed no JSON: ${stdout.slice(0, 200)}`, { cause: err });
+  }
 }

@@ -41,7 +41,8 @@ export interface OracleBuildOptions {
   signal?: AbortSignal;
 }
 
-function goProgram(): string | undefined {
+/** The Go toolchain: `go` on PATH, else the official install's path; undefined when neither exists. */
+export function goProgram(): string | undefined {
   return findProgram("go") ?? (existsSync("/usr/local/go/bin/go") ? "/usr/local/go/bin/go" : undefined);
 }
 
