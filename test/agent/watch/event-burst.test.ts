@@ -4,13 +4,11 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { kubectl } from "../../env/harness.ts";
 import { AppliedState } from "../../../agent/apply/applied-state.ts";
-import { parentId, parentRef } from "../../../agent/applyset/applyset-parent.ts";
 import { countersSince, createKubeClient } from "../../../agent/kube/kube-client.ts";
 import type { KubeObject } from "../../../agent/kube/kube-object.ts";
-import { MemberWatch } from "../../../agent/watch/member-watch.ts";
-import type { SyncOutcome } from "../../../agent/sync/sync-outcome.ts";
 import { pollUntil } from "../../../core/poll.ts";
 import { deployment, setup } from "../sync/sync-fixture.ts";
+import { watched } from "./watch-fixture.ts";
 
 const names = Array.from({ length: 10 }, (_, i) => `web-${i}`);
 
@@ -38,38 +36,8 @@ test("2,000 status writes in a burst wake no re-apply and send no PATCH; the han
   assert.equal(noop.dryRun, 0, `a no-op apply dry-runs nothing: ${JSON.stringify(noop)}`);
 
   // Re-applied on each drift report, one apply at a time, as the daemon does.
-  const reports: string[][] = [];
-  const applies: string[][] = [];
-  let running: Promise<void> | undefined;
-  let again = false;
-  const reapply = (): void => {
-    if (running) {
-      again = true;
-      return;
-    }
-    running = (async () => {
-      do {
-        again = false;
-        const out: SyncOutcome = await c.apply(build(), { applied: state });
-        assert.deepEqual(out.errors, []);
-        applies.push(out.changeSet.filter((e) => e.action !== "unchanged").map((e) => `${e.id} ${e.action}`));
-      } while (again);
-    })().finally(() => (running = undefined));
-  };
-  const watch = new MemberWatch({
-    client: c.client,
-    id: parentId(parentRef(c.sync, c.ns)),
-    state,
-    busy: () => running !== undefined,
-    onDrift: (keys) => {
-      reports.push(keys);
-      reapply();
-    },
-    debounceMs: 200,
-  });
+  const { watch, reports, applies, settled } = await watched(c, build, { state, kinds: [["apps/v1", "Deployment"]] });
   t.after(() => watch.close());
-  watch.setTargets([{ mapping: await c.client.resource("apps/v1", "Deployment"), namespace: c.ns }]);
-  await pollUntil(async () => (watch.stats().streams >= 1 ? true : undefined), { intervalMs: 50, timeoutMs: 10_000 });
   const before = structuredClone(counters);
 
   // The burst comes from another client, so the agent's counters hold only the agent's requests.
@@ -97,7 +65,7 @@ test("2,000 status writes in a burst wake no re-apply and send no PATCH; the han
   await kubectl(c.env, ["scale", "deployment/web-3", "-n", c.ns, "--replicas=5"]);
   const replicas = async (): Promise<number | undefined> => ((await c.get(["deployment", "web-3", "-n", c.ns]))?.spec as { replicas?: number } | undefined)?.replicas;
   assert.ok(await pollUntil(async () => ((await replicas()) === 2 ? true : undefined), { intervalMs: 100, timeoutMs: 10_000 }), "scale not reverted within 10 s");
-  await (running ?? Promise.resolve());
+  await settled();
 
   const sent = countersSince(before, counters);
   const id = `Deployment/${c.ns}/web-3`;

@@ -4,58 +4,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { kubectl } from "../../env/harness.ts";
-import { AppliedState } from "../../../agent/apply/applied-state.ts";
-import { parentId, parentRef } from "../../../agent/applyset/applyset-parent.ts";
-import type { KubeClient, ResourceMapping, WatchEvent, WatchRequest } from "../../../agent/kube/kube-client.ts";
+import type { KubeClient, WatchEvent, WatchRequest } from "../../../agent/kube/kube-client.ts";
 import type { KubeObject } from "../../../agent/kube/kube-object.ts";
-import { MemberWatch } from "../../../agent/watch/member-watch.ts";
 import { pollUntil } from "../../../core/poll.ts";
 import { cm, deployment, setup, type Ctx } from "../sync/sync-fixture.ts";
-
-/** A sync with its members watched, re-applied on each drift report (one apply at a time), as the daemon does. */
-async function watched(c: Ctx, build: () => KubeObject[], opts: { client?: KubeClient; timeoutSeconds?: number } = {}) {
-  const state = new AppliedState();
-  const first = await c.apply(build(), { applied: state });
-  assert.deepEqual(first.errors, []);
-  const reports: string[][] = [];
-  const applies: string[][] = [];
-  let running: Promise<void> | undefined;
-  let again = false;
-  const reapply = (): void => {
-    if (running) {
-      again = true;
-      return;
-    }
-    running = (async () => {
-      do {
-        again = false;
-        const out = await c.apply(build(), { applied: state });
-        assert.deepEqual(out.errors, []);
-        applies.push(out.changeSet.filter((e) => e.action !== "unchanged").map((e) => `${e.id} ${e.action}`));
-      } while (again);
-    })().finally(() => (running = undefined));
-  };
-  const mapping = async (apiVersion: string, kind: string): Promise<ResourceMapping> => c.client.resource(apiVersion, kind);
-  const watch = new MemberWatch({
-    client: opts.client ?? c.client,
-    id: parentId(parentRef(c.sync, c.ns)),
-    state,
-    busy: () => running !== undefined,
-    onDrift: (keys) => {
-      reports.push(keys);
-      reapply();
-    },
-    debounceMs: 200,
-    ...(opts.timeoutSeconds ? { timeoutSeconds: opts.timeoutSeconds } : {}),
-  });
-  watch.setTargets([
-    { mapping: await mapping("apps/v1", "Deployment"), namespace: c.ns },
-    { mapping: await mapping("v1", "ConfigMap"), namespace: c.ns },
-  ]);
-  // Each loop has listed once (nothing drifted yet) before the test edits anything.
-  await pollUntil(async () => (watch.stats().streams >= 2 ? true : undefined), { intervalMs: 50, timeoutMs: 10_000 });
-  return { state, watch, reports, applies, settled: () => running ?? Promise.resolve() };
-}
+import { watched } from "./watch-fixture.ts";
 
 const replicas = async (c: Ctx): Promise<number | undefined> => ((await c.get(["deployment", "web", "-n", c.ns]))?.spec as { replicas?: number } | undefined)?.replicas;
 
