@@ -71,6 +71,14 @@ export const agentNamespaceFlag = { namespace: { type: "string", short: "n", def
 /** Both cluster flags: {@link agentNamespaceFlag} and {@link kubeconfigFlag}. */
 export const clusterFlags = { ...agentNamespaceFlag, ...kubeconfigFlag } as const;
 
+/** The flags of the `get` listings read from the cluster: {@link clusterFlags}, `-A`, `-o text|json` and `-h`. */
+export const listFlags = {
+  ...clusterFlags,
+  "all-namespaces": { type: "boolean", short: "A", default: false },
+  output: { type: "string", short: "o", default: "text" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
 /**
  * The usage lines of the cluster flags, the description starting at column `width` (counted from
  * the flag's first character, as the command's other lines are). `namespace: false` leaves out

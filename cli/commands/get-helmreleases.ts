@@ -9,7 +9,7 @@
 import { fluxNamespace } from "../../core/well-known.ts";
 import { listReleaseStatuses, type HelmReleaseStatus } from "../../agent/helm/release-status.ts";
 import { table, type CliIO, type CommandRun } from "../io.ts";
-import { clusterFlags, clusterFlagsUsage, kubeClientFromFlags, parseFlags, outputFormat, noPositionals } from "../flags.ts";
+import { clusterFlagsUsage, kubeClientFromFlags, listFlags, parseFlags, outputFormat, noPositionals } from "../flags.ts";
 
 const USAGE = `Usage: slipway get helmreleases [-A] [--namespace NS] [--output text|json] [--kubeconfig FILE]
 
@@ -34,12 +34,7 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
     io,
     args,
     USAGE,
-    {
-      ...clusterFlags,
-      "all-namespaces": { type: "boolean", short: "A", default: false },
-      output: { type: "string", short: "o", default: "text" },
-      help: { type: "boolean", short: "h" },
-    },
+    listFlags,
     ({ values, positionals }) => {
       outputFormat(values.output);
       noPositionals(positionals, "slipway get helmreleases takes no other words");

@@ -15,7 +15,7 @@ import { splitKey } from "../../agent/flux/sync-key.ts";
 import { createSourceStatusStore, type SourceView } from "../../agent/status/source-status.ts";
 import { table, type CliIO, type CommandRun } from "../io.ts";
 import { run as getHelmReleases } from "./get-helmreleases.ts";
-import { clusterFlags, clusterFlagsUsage, kubeClientFromFlags, parseFlags, outputFormat } from "../flags.ts";
+import { clusterFlagsUsage, kubeClientFromFlags, listFlags, parseFlags, outputFormat } from "../flags.ts";
 
 const USAGE = `Usage: slipway get [kustomizations|sources git|source all|all|helmreleases] [-A] [--namespace NS] [--output text|json] [--kubeconfig FILE]
 
@@ -136,12 +136,7 @@ export const run: CommandRun = async (args: string[], io: CliIO): Promise<number
     io,
     args,
     USAGE,
-    {
-      ...clusterFlags,
-      "all-namespaces": { type: "boolean", short: "A", default: false },
-      output: { type: "string", short: "o", default: "text" },
-      help: { type: "boolean", short: "h" },
-    },
+    listFlags,
     ({ values, positionals }) => {
       outputFormat(values.output);
       return { values, noun: nounOf(positionals) };
