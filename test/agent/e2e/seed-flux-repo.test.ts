@@ -19,6 +19,7 @@ import { integration, createGitRepo, createNamespace, exclusive, kubectl } from 
 import { pushChanges } from "./git-push.ts";
 import { agentArgs, cacheDir, runSlipway, writeConfig } from "./agent-process.ts";
 import { readStatus } from "./parent-status.ts";
+import type { KubeObject } from "../../../agent/kube/kube-object.ts";
 import { seedTree } from "./seed-repo.ts";
 import { parentId, parentRef } from "../../../agent/applyset/applyset-parent.ts";
 
@@ -248,13 +249,24 @@ syncs:
   await kubectl(env, ["label", "deployment", "source-controller", "-n", "flux-system", `applyset.kubernetes.io/part-of=${id}`]);
   const recorded = await kubectl(env, ["get", "configmap", "slipway-flux-system", "-n", agentNs, "-o", "jsonpath={.metadata.annotations.applyset\\.kubernetes\\.io/additional-namespaces}"]);
   await kubectl(env, ["annotate", "--overwrite", "configmap", "slipway-flux-system", "-n", agentNs, `applyset.kubernetes.io/additional-namespaces=${[...recorded.split(",").filter(Boolean), "flux-system"].sort().join(",")}`]);
-  const snapshot = async (): Promise<string> =>
-    kubectl(env, ["get", "deployments", "-n", "flux-system", "-o", "jsonpath={range .items[*]}{.metadata.name}={.metadata.generation}/{.metadata.resourceVersion} {end}"]);
-  const crdVersions = async (): Promise<string> =>
-    kubectl(env, ["get", "crd", "gitrepositories.source.toolkit.fluxcd.io", "kustomizations.kustomize.toolkit.fluxcd.io", "-o", "jsonpath={range .items[*]}{.metadata.resourceVersion} {end}"]);
+  // What a write to the objects themselves would change: uid, generation, labels, annotations
+  // and the writers of the main resource; not what the control plane's own controllers keep
+  // writing (status, the Deployment's revision annotation).
+  const shape = async (args: string[]): Promise<string> => {
+    const items = (JSON.parse(await kubectl(env, [...args, "-o", "json"])) as { items: { metadata: KubeObject["metadata"] }[] }).items;
+    return items
+      .map(({ metadata: m }) => {
+        const writers = (m.managedFields ?? []).filter((f) => !f.subresource && f.manager !== "kube-controller-manager").map((f) => `${f.manager ?? ""}:${f.operation ?? ""}:${f.time ?? ""}`);
+        const annotations = Object.entries(m.annotations ?? {}).filter(([k]) => k !== "deployment.kubernetes.io/revision");
+        return `${m.name}=${m.generation ?? 0}/${m.uid ?? ""} ${JSON.stringify([m.labels ?? {}, annotations, writers])}`;
+      })
+      .join("\n");
+  };
+  const snapshot = async (): Promise<string> => shape(["get", "deployments", "-n", "flux-system"]);
+  const crdVersions = async (): Promise<string> => shape(["get", "crd", "gitrepositories.source.toolkit.fluxcd.io", "kustomizations.kustomize.toolkit.fluxcd.io"]);
   const deployments = await snapshot();
   const crds = await crdVersions();
-  assert.equal(deployments.trim().split(" ").length, controllers.length);
+  assert.equal(deployments.split("\n").length, controllers.length);
 
   // A new revision in git (the shop changes) is applied; Flux's install is left exactly as it is.
   const second = await pushChanges(repo, "eks", { "clusters/eks/shop/shop-ingress.yml": null }, "drop the ingress");
