@@ -14,7 +14,7 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseAllDocuments, stringify } from "yaml";
-import { run } from "../../../core/exec.ts";
+import { run, type RunResult } from "../../../core/exec.ts";
 import { createGitRepo, createNamespace, integration, kubectl, uniqueName } from "../../env/harness.ts";
 import { ensureAgentImage } from "../../env/agent-image.ts";
 import { freePort } from "../../env/ports.ts";
@@ -128,11 +128,14 @@ syncs:
   const write = await docker(["exec", name, "sh", "-c", "exec 2>&1; echo x > /app/x; echo rc=$?"], [0, 1, 2]);
   assert.match(write.stdout, /Read-only file system[\s\S]*rc=[1-9]/);
 
-  // The silent source has timed out a few times by now (each kill leaves orphans): no zombies.
+  // The silent source has timed out a few times by now (each kill may leave orphans): no zombies.
   await eventually("a few timed-out fetches", async () => ((await logs()).split("silent").length > 4 ? true : undefined), 60_000);
   const top = (await docker(["top", name, "-eo", "pid,ppid,stat,comm"])).stdout;
   const zombies = top.split("\n").filter((l) => /^\s*\d+\s+\d+\s+Z/.test(l));
   assert.deepEqual(zombies, [], `no zombie processes:\n${top}`);
+  // An orphan for certain: a process whose parent exits first is handed to PID 1, which must reap it.
+  const tiniOrphan = await orphan(docker, name);
+  await eventually("the orphan reaped by tini", async () => ((await procState(docker, name, tiniOrphan)) === "gone" ? true : undefined), 30_000);
 
   // SIGTERM (docker stop): the agent finishes and exits 0 well within the grace period.
   const grace = dep.spec.template.spec.terminationGracePeriodSeconds ?? 30;
@@ -144,8 +147,8 @@ syncs:
   assert.ok(tookS < grace, `stopped in ${tookS.toFixed(1)} s (grace ${grace} s)`);
   assert.match(await logs(), /"msg":"stopped"/);
 
-  // The contrast: the same pod with node as PID 1 (a `command:` that bypasses tini) leaves the
-  // killed fetches' orphans as zombies, which is why the Deployment sets only args.
+  // The contrast: the same pod with node as PID 1 (a `command:` that bypasses tini) leaves every
+  // orphan (a killed fetch's helper, a hook's child) as a zombie, which is why the Deployment sets only args.
   const bare = structuredClone(dep);
   const bareContainer = bare.spec.template.spec.containers[0];
   assert.ok(bareContainer);
@@ -160,17 +163,33 @@ syncs:
     const r = await docker(["logs", bareName], [0, 1]);
     return r.stdout + r.stderr;
   };
-  // The same few timed-out fetches as above first (the agent must have started and run them), then their orphans.
-  await eventually("a few timed-out fetches under node as PID 1", async () => ((await bareLogs()).split("silent").length > 4 ? true : undefined), 120_000).catch(async (err: unknown) => {
+  await eventually("the agent under node as PID 1 started", async () => ((await bareLogs()).includes("silent") ? true : undefined), 120_000).catch(async (err: unknown) => {
     throw new Error(`${String(err)}\n${(await bareLogs()).slice(-2000)}`, { cause: err });
   });
-  const bareTop = await eventually(
-    "zombies under node as PID 1",
-    async () => {
-      const out = (await docker(["top", bareName, "-eo", "pid,ppid,stat,comm"], [0, 1])).stdout;
-      return out.split("\n").some((l) => /^\s*\d+\s+\d+\s+Z/.test(l)) ? out : undefined;
-    },
-    60_000,
-  );
-  assert.match(bareTop, /\sZ/);
+  // The same orphan as above: node as PID 1 never waits for it, so it stays a zombie.
+  const bareOrphan = await orphan(docker, bareName);
+  const bareState = await eventually("the orphan a zombie under node as PID 1", async () => ((await procState(docker, bareName, bareOrphan)) === "Z" ? "Z" : undefined), 30_000);
+  assert.equal(bareState, "Z");
 });
+
+/** Runs docker against the test environment's engine. */
+type Docker = (args: string[], okCodes?: number[]) => Promise<RunResult>;
+
+/**
+ * Starts, through `docker exec`, a process whose parent exits at once and which itself exits
+ * 300 ms later: the kernel hands it to the container's PID 1. Returns its pid in the container.
+ */
+async function orphan(docker: Docker, container: string): Promise<number> {
+  const out = (await docker(["exec", container, "sh", "-c", `node -e "setTimeout(() => {}, 300)" >/dev/null 2>&1 & echo $!`])).stdout;
+  const pid = Number(out.trim());
+  assert.ok(Number.isInteger(pid) && pid > 1, `a pid from the shell: ${out}`);
+  return pid;
+}
+
+/** The state letter of `pid` in the container (R, S, Z, …), or "gone" once it was reaped. */
+async function procState(docker: Docker, container: string, pid: number): Promise<string> {
+  const out = (await docker(["exec", container, "sh", "-c", `if [ -e /proc/${pid}/stat ]; then read s < /proc/${pid}/stat; echo "$s"; else echo gone; fi`])).stdout.trim();
+  if (out === "gone") return out;
+  // pid (comm) state …: comm may hold spaces, the state follows its closing parenthesis.
+  return out.slice(out.lastIndexOf(")") + 2, out.lastIndexOf(")") + 3);
+}
