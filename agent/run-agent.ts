@@ -7,6 +7,7 @@
 import { mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { createBuildCache } from "./build/build-cache.ts";
 import { SlipwayError, errorMessage } from "../core/errors.ts";
 import { createLogger, type Logger } from "../core/log.ts";
 import { registerSecret } from "../core/redact.ts";
@@ -100,7 +101,7 @@ export async function runAgent(options: RunAgentOptions): Promise<string[]> {
   signal.addEventListener("abort", onStop, { once: true });
   const loopOptions: AgentLoopOptions = {
     config,
-    context: { client, agentNamespace: config.namespace, ...(config.namespaces ? { namespaces: config.namespaces } : {}), sources, kustomize, store, events, metrics, log, workDir, notifications: notifier, onApplied: (sync, a) => (store.applied(sync, a), notifier.applied(sync, a)) },
+    context: { client, agentNamespace: config.namespace, ...(config.namespaces ? { namespaces: config.namespaces } : {}), sources, kustomize, store, events, metrics, log, workDir, builds: createBuildCache(path.join(cacheDir, "builds"), (m) => log.warn(m)), notifications: notifier, onApplied: (sync, a) => (store.applied(sync, a), notifier.applied(sync, a)) },
     stop: signal,
     hard: hard.signal,
     ...(options.pollIntervalMs ? { pollIntervalMs: options.pollIntervalMs } : {}),

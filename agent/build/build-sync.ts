@@ -56,6 +56,12 @@ export interface BuildSyncResult {
   fluxObjects: KubeObject[];
   /** Flux Provider and Alert objects (agent/notify reads them; never applied). */
   notificationObjects: KubeObject[];
+  /**
+   * The build read nothing but the tree and the input's settings, so the same tree and settings
+   * build the same result (agent/build/build-cache.ts keeps it); false when a kustomization has
+   * `helmCharts` or `generators`, which may fetch at build time.
+   */
+  fromTreeAlone: boolean;
 }
 
 /** An object of the build that is not applied, and why. */
@@ -88,7 +94,7 @@ export async function buildSync(input: BuildSyncInput): Promise<BuildSyncResult>
   await checkSymlinks(root, dir, signal);
   const generated = await ensureKustomization(dir, shown, signal);
   const reached = await checkNoRemoteBases(root, dir, signal, input.allowRemoteBases ?? false);
-  for (const d of reached) if (d !== dir) await checkSymlinks(root, d, signal);
+  for (const d of reached.dirs) if (d !== dir) await checkSymlinks(root, d, signal);
   let buildDir = dir;
   if (input.targetNamespace || (input.overlay && Object.keys(input.overlay).length > 0)) {
     // A wrapper kustomization sets the namespace (and a Kustomization's overlay) without editing
@@ -143,5 +149,5 @@ export async function buildSync(input: BuildSyncInput): Promise<BuildSyncResult>
       o.metadata.labels = { ...o.metadata.labels, [syncNameLabel]: input.owner.sync, [syncNamespaceLabel]: input.owner.namespace };
     }
   }
-  return { objects, skipped, fluxObjects, notificationObjects, ...(generated ? { generated: generated.resources } : {}) };
+  return { objects, skipped, fluxObjects, notificationObjects, fromTreeAlone: !reached.readsBeyondTree, ...(generated ? { generated: generated.resources } : {}) };
 }

@@ -24,6 +24,11 @@ export interface Kustomize {
   build(dir: string, signal?: AbortSignal, displayRoot?: string): Promise<string>;
   /** The command line used, e.g. `kubectl kustomize`. */
   readonly command: string;
+  /**
+   * The command and, when detected, the program's version (`kustomize build v5.6.0`): what a
+   * kept build (agent/build/build-cache.ts) was made with.
+   */
+  readonly identity: string;
 }
 
 /** Options for {@link createKustomize}. */
@@ -59,25 +64,28 @@ export async function checkTreeAliases(dir: string, displayRoot?: string, signal
   }
 }
 
-let detected: Promise<"kustomize" | "kubectl"> | undefined;
+let detected: Promise<{ program: "kustomize" | "kubectl"; version?: string }> | undefined;
 
-async function detect(): Promise<"kustomize" | "kubectl"> {
+async function detect(): Promise<{ program: "kustomize" | "kubectl"; version?: string }> {
   try {
-    await run("kustomize", ["version"]);
-    return "kustomize";
+    const version = (await run("kustomize", ["version"])).stdout.trim().split("\n")[0];
+    return { program: "kustomize", ...(version ? { version } : {}) };
   } catch {
-    return "kubectl";
+    return { program: "kubectl" };
   }
 }
 
 /** Creates the runner, detecting the program once per process. */
 export async function createKustomize(options: KustomizeOptions = {}): Promise<Kustomize> {
-  const program = options.program ?? (await (detected ??= detect()));
+  const found = options.program === undefined || options.program === "kustomize" ? await (detected ??= detect()) : undefined;
+  const program = options.program ?? found?.program ?? "kubectl";
+  const version = found?.program === program ? found.version : undefined;
   const prefix = program === "kustomize" ? ["build"] : ["kustomize"];
   const maxMemoryBytes = options.maxMemoryBytes ?? 384 * 2 ** 20;
   const limits = { timeoutMs: options.timeoutMs ?? 120_000, maxMemoryBytes, maxOutputBytes: options.maxOutputBytes ?? 64 * 2 ** 20 };
   return {
     command: `${program} ${prefix[0]}`,
+    identity: `${program} ${prefix[0]}${version ? ` ${version}` : ""}`,
     async build(dir, signal, displayRoot) {
       await checkTreeAliases(displayRoot ?? dir, displayRoot, signal);
       if (displayRoot && path.relative(displayRoot, dir).startsWith("..")) await checkTreeAliases(dir, undefined, signal);

@@ -3,7 +3,8 @@
  * which would put content in the cluster that no commit of the source describes. Starting at the
  * build directory, every kustomization reachable through local directory references is read and
  * any URL entry is an error naming the file and the entry. The directories reached are returned
- * so that the build can check them for symlinks that leave the repository.
+ * so that the build can check them for symlinks that leave the repository, with whether any of
+ * their kustomizations makes kustomize read beyond the tree at build time (a chart to fetch).
  */
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
@@ -16,12 +17,27 @@ export function isRemoteEntry(entry: string): boolean {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(entry) || /^git@/.test(entry) || /^(github|gitlab|bitbucket)\.(com|org)\//.test(entry) || /[?&]ref=/.test(entry);
 }
 
+/** What {@link checkNoRemoteBases} found. */
+export interface ReachedKustomizations {
+  /** Every local directory reached, `dir` first. */
+  dirs: string[];
+  /**
+   * Some kustomization reached has `helmCharts`, `helmGlobals` or `generators` (where
+   * HelmChartInflationGenerator lives): its output can change with nothing in the tree changing.
+   */
+  readsBeyondTree: boolean;
+}
+
+/** Fields of a kustomization through which kustomize may fetch at build time (charts). */
+const fetchingFields = ["helmCharts", "helmGlobals", "generators"] as const;
+
 /**
  * Throws when a kustomization reachable from `dir` has a remote entry (unless `allowRemote`).
- * `root` is the tree root, for relative names. Returns every local directory reached.
+ * `root` is the tree root, for relative names.
  */
-export async function checkNoRemoteBases(root: string, dir: string, signal?: AbortSignal, allowRemote = false): Promise<string[]> {
+export async function checkNoRemoteBases(root: string, dir: string, signal?: AbortSignal, allowRemote = false): Promise<ReachedKustomizations> {
   const seen = new Set<string>();
+  let readsBeyondTree = false;
   const visit = async (d: string): Promise<void> => {
     throwIfAborted(signal);
     if (seen.has(d)) return;
@@ -47,6 +63,7 @@ export async function checkNoRemoteBases(root: string, dir: string, signal?: Abo
     }
     if (!doc || typeof doc !== "object") return;
     const k = doc as Record<string, unknown>;
+    if (fetchingFields.some((f) => k[f] !== undefined)) readsBeyondTree = true;
     for (const field of ["resources", "bases", "components"]) {
       const list = k[field];
       if (!Array.isArray(list)) continue;
@@ -63,5 +80,5 @@ export async function checkNoRemoteBases(root: string, dir: string, signal?: Abo
     }
   };
   await visit(dir);
-  return [...seen];
+  return { dirs: [...seen], readsBeyondTree };
 }

@@ -8,12 +8,13 @@ import { errorMessage } from "../../core/errors.ts";
 import type { Logger } from "../../core/log.ts";
 import type { SyncConfig } from "../config/agent-config.ts";
 import { runSettingsDiffer, type FluxDefinitions, type SyncSpec } from "../flux/sync-registry.ts";
-import { locateFluxObjects } from "../flux/flux-origins.ts";
+import { locateFluxObjects, type ObjectOrigin } from "../flux/flux-origins.ts";
 import { substituteObjects } from "../flux/substitute.ts";
 import { readSubstitutions } from "../flux/substitution-values.ts";
 import { splitKey } from "../flux/sync-key.ts";
 import { formatDuration } from "../../core/duration.ts";
 import { buildSync } from "../build/build-sync.ts";
+import { buildKey, type BuildCache } from "../build/build-cache.ts";
 import { decryptSync } from "../sops/decrypt-sync.ts";
 import { completeHelm, expandHelm, hasHelmObjects, type HelmContext, type HelmExpansion } from "../helm/expand-helm.ts";
 import { handOverReleases, releaseOfKey, takeHelmObjects } from "../helm/release-sync.ts";
@@ -55,6 +56,12 @@ export interface ReconcileContext {
    * are not dry-run again (agent/apply/applied-state.ts). Default: every existing object is dry-run.
    */
   applied?: AppliedStates;
+  /**
+   * The last build of each sync (agent/build/build-cache.ts): a reconcile at the same commit and
+   * settings reuses it instead of exporting the tree and running kustomize. Default: every
+   * reconcile builds.
+   */
+  builds?: BuildCache;
   /** Objects applied at once within a stage (the configuration's `applyConcurrency`). Default 4. */
   applyConcurrency?: number;
   /**
@@ -197,27 +204,47 @@ export async function reconcileSync(ctx: ReconcileContext, sync: SyncSpec, req: 
   const ws = await createWorkspace(ctx.workDir);
   const helmContext = (at: { root: string } | { origins: HelmContext["origins"] & object }): HelmContext => ({ client: ctx.client, kustomize: ctx.kustomize, agentNamespace: ctx.agentNamespace, sync: sync.definedBy !== undefined && sync.helmRelease ? sync.definedBy : sync.name, ...at, timeoutMs: sync.timeoutMs, log: rlog, signal: req.signal, ...(ctx.workDir ? { chartCacheDir: path.join(path.dirname(ctx.workDir), "charts") } : {}) });
   let objects;
+  /** The build came from the cache: neither the export nor kustomize ran. */
+  let reusedBuild = false;
   let helm: HelmExpansion | undefined;
   let adopt: SyncSpec | undefined;
   try {
     if (sync.helmRelease) {
       objects = (helm = await expandHelm(sync.helmRelease.objects, helmContext({ origins: sync.helmRelease.origins }))).objects;
     } else {
-      await ctx.sources.export(sync.sourceRef, sha, ws.root, req.signal);
-      await applySourceIgnore(ws.root, req.signal, ctx.sources.ignore(sync.sourceRef));
-      const built = await buildSync({
-        root: ws.root,
-        path: sync.path,
-        kustomize: ctx.kustomize,
-        owner: { sync: own.name, namespace: syncNamespace },
-        ...("overlay" in sync && sync.overlay ? { overlay: sync.overlay } : {}),
-        ...(sync.targetNamespace ? { targetNamespace: sync.targetNamespace } : {}),
-        signal: req.signal,
-      });
+      // The tree is exported only when something reads it: a build not kept from the last run at
+      // these inputs, SOPS, the Flux objects' origins, a local chart.
+      let exported = false;
+      const tree = async (): Promise<string> => {
+        if (!exported) {
+          await ctx.sources.export(sync.sourceRef, sha, ws.root, req.signal);
+          await applySourceIgnore(ws.root, req.signal, ctx.sources.ignore(sync.sourceRef));
+          exported = true;
+        }
+        return ws.root;
+      };
+      const overlay = "overlay" in sync && sync.overlay ? sync.overlay : undefined;
+      const owner = { sync: own.name, namespace: syncNamespace };
+      const ignore = ctx.sources.ignore(sync.sourceRef);
+      const key = ctx.builds ? buildKey({ sha, path: sync.path, kustomize: ctx.kustomize.identity, owner, ...(ignore !== undefined ? { ignore } : {}), ...(overlay ? { overlay } : {}), ...(sync.targetNamespace ? { targetNamespace: sync.targetNamespace } : {}) }) : undefined;
+      let built = key ? await ctx.builds?.get(sync.name, key, req.signal) : undefined;
+      if (built) reusedBuild = true;
+      else {
+        built = await buildSync({
+          root: await tree(),
+          path: sync.path,
+          kustomize: ctx.kustomize,
+          owner,
+          ...(overlay ? { overlay } : {}),
+          ...(sync.targetNamespace ? { targetNamespace: sync.targetNamespace } : {}),
+          signal: req.signal,
+        });
+        if (key && built.fromTreeAlone) await ctx.builds?.put(sync.name, key, built, req.signal);
+      }
       objects = built.objects;
       rlog.debug(`built ${objects.length} objects`);
       ctx.notifications?.configure(sync.name, [...built.notificationObjects, ...built.fluxObjects]);
-      if ("decryption" in sync && sync.decryption) objects = await decryptSync({ client: ctx.client, namespace: syncNamespace, decryption: sync.decryption, objects, root: ws.root, signal: req.signal, warn: (w) => newRevision && rlog.warn(w) });
+      if ("decryption" in sync && sync.decryption) objects = await decryptSync({ client: ctx.client, namespace: syncNamespace, decryption: sync.decryption, objects, root: await tree(), signal: req.signal, warn: (w) => newRevision && rlog.warn(w) });
       if ("postBuild" in sync && sync.postBuild) {
         const vars = await readSubstitutions(ctx.client, syncNamespace, sync.postBuild, req.signal);
         const substituted = substituteObjects(objects, vars);
@@ -228,7 +255,8 @@ export async function reconcileSync(ctx: ReconcileContext, sync: SyncSpec, req: 
       const helmObjects = ctx.define ? takeHelmObjects(objects) : { helm: [], rest: objects };
       objects = helmObjects.rest;
       if (ctx.define) {
-        const origins = await locateFluxObjects(ws.root, [...built.fluxObjects, ...helmObjects.helm], req.signal);
+        const located = [...built.fluxObjects, ...helmObjects.helm];
+        const origins = located.length > 0 ? await locateFluxObjects(await tree(), located, req.signal) : new Map<string, ObjectOrigin>();
         const emptyBuild = built.objects.length === 0 && built.fluxObjects.length === 0;
         if (helmObjects.helm.length > 0) await handOverReleases(ctx.client, ctx.agentNamespace, sync.name, helmObjects.helm, req.signal);
         const taken = ctx.define(sync.name, { objects: [...built.fluxObjects, ...helmObjects.helm], origins, revision }, { emptyBuild, allowEmpty: sync.allowEmpty });
@@ -238,7 +266,7 @@ export async function reconcileSync(ctx: ReconcileContext, sync: SyncSpec, req: 
         const now = ctx.current?.(sync.name);
         if (now && !req.adopted && runSettingsDiffer(sync, now)) adopt = now;
       }
-      if (hasHelmObjects(objects)) objects = (helm = await expandHelm(objects, helmContext({ root: ws.root }))).objects;
+      if (hasHelmObjects(objects)) objects = (helm = await expandHelm(objects, helmContext({ root: await tree() }))).objects;
       if (newRevision && built.skipped.length > 0) {
         const note = built.skipped.map((s) => `${s.id} skipped: ${s.reason}`).join("\n");
         await ctx.events.record({ sync: sync.name, type: "Normal", reason: "Skipped", note, revision }, req.signal);
@@ -288,16 +316,23 @@ export async function reconcileSync(ctx: ReconcileContext, sync: SyncSpec, req: 
   ctx.metrics.applied(sync.name, counts);
   const changed = outcome.changeSet.filter((e) => e.action === "created" || e.action === "configured");
   const summary = summarize(outcome.changeSet);
-  const uid = (await ctx.store.get(sync.name, req.signal).catch(() => undefined))?.uid;
-  const withUid = uid ? { uid } : {};
+  // The parent's uid (the Events' subject) is read only when there is an Event to record.
+  let withUid: { uid?: string } | undefined;
+  const subject = async (): Promise<{ uid?: string }> => {
+    if (!withUid) {
+      const uid = (await ctx.store.get(sync.name, req.signal).catch(() => undefined))?.uid;
+      withUid = uid ? { uid } : {};
+    }
+    return withUid;
+  };
   if (changed.length > 0) {
-    await ctx.events.record({ sync: sync.name, type: "Normal", reason: "ReconciliationSucceeded", note: changed.map(formatEntry).join("\n"), revision, ...withUid }, req.signal);
+    await ctx.events.record({ sync: sync.name, type: "Normal", reason: "ReconciliationSucceeded", note: changed.map(formatEntry).join("\n"), revision, ...(await subject()) }, req.signal);
   }
   if (outcome.pruned.length > 0) {
-    await ctx.events.record({ sync: sync.name, type: "Normal", reason: "Pruned", note: outcome.pruned.map((id) => `${id} deleted`).join("\n"), revision, ...withUid }, req.signal);
+    await ctx.events.record({ sync: sync.name, type: "Normal", reason: "Pruned", note: outcome.pruned.map((id) => `${id} deleted`).join("\n"), revision, ...(await subject()) }, req.signal);
   }
   if (outcome.health?.healthy) {
-    await ctx.events.record({ sync: sync.name, type: "Normal", reason: "HealthCheckPassed", note: `Health check passed in ${formatDuration(outcome.health.durationMs)}`, revision, ...withUid }, req.signal);
+    await ctx.events.record({ sync: sync.name, type: "Normal", reason: "HealthCheckPassed", note: `Health check passed in ${formatDuration(outcome.health.durationMs)}`, revision, ...(await subject()) }, req.signal);
   }
   // A Kustomization's healthChecks: objects outside the build, waited for once the apply succeeded.
   if (outcome.ok && "healthChecks" in sync && sync.healthChecks?.length) {
@@ -318,6 +353,6 @@ export async function reconcileSync(ctx: ReconcileContext, sync: SyncSpec, req: 
     return finish({ kind: "failed", reason: f.reason, message: f.message, revision, source: sync.sourceRef, objects: outcome.inventory.objects, changeSet: summary, durationMs: elapsed() });
   }
   const result = await finish({ kind: "succeeded", revision, source: sync.sourceRef, objects: outcome.inventory.objects, changeSet: summary, durationMs: elapsed() });
-  rlog.info(`Reconciliation finished in ${formatDuration(elapsed())}, next run in ${formatDuration(sync.intervalMs)}`, { changes: summary });
+  rlog.info(`Reconciliation finished in ${formatDuration(elapsed())}, next run in ${formatDuration(sync.intervalMs)}`, { changes: summary, build: reusedBuild ? "reused" : "built" });
   return result;
 }

@@ -87,20 +87,28 @@ test("daemon: the webhook applies a push at once, long before the 1h interval; b
 test("daemon: slipway reconcile puts a hand edit back; --with-source fetches a new commit without the webhook", async (t) => {
   const env = integration(t);
   if (!env) return;
-  const { agentNs, appNs, repo, revision, valueOfA } = await appsAgent(env, t);
+  const { agent, agentNs, appNs, repo, revision, valueOfA } = await appsAgent(env, t);
+  const finished = (): string[] => agent.logs().split("\n").filter((l) => l.includes("Reconciliation finished") && l.includes('"sync":"apps"'));
+  /** The build field of the next reconcile's log line after `seen` lines. */
+  const nextBuild = async (seen: number): Promise<string> => eventually("the reconcile's log line", async () => /"build":"(\w+)"/.exec(finished()[seen] ?? "")?.[1]);
   // A hand edit is put back by the member watch within seconds, long before the 1h interval
   // (drift correction at an unchanged revision); `slipway reconcile` then finds nothing to do.
   await kubectl(env, ["patch", "configmap", "a", "-n", appNs, "--type", "merge", "-p", '{"data":{"k":"by-hand"}}']);
   await eventually("the hand edit was reverted", async () => ((await valueOfA()) === "one" ? true : undefined), 10_000);
+  const before = finished().length;
   const rec = await runSlipway(["reconcile", "apps", "-n", agentNs, "--kubeconfig", env.kubeconfig, "--timeout", "60s"]);
   assert.equal(rec.code, 0, rec.stderr);
   assert.match(rec.stderr, new RegExp(`✔ Applied revision: ${revision} \\(1 unchanged\\)`));
   assert.equal(await valueOfA(), "one", "the hand edit was reverted");
+  // At the same revision the last build is reused: no export, no kustomize.
+  assert.equal(await nextBuild(before), "reused");
 
   const sha3 = await pushChanges(repo, "main", { "apps/b.yaml": cm("b", "new") });
+  const before2 = finished().length;
   const rec2 = await runSlipway(["reconcile", "apps", "--with-source", "-n", agentNs, "--kubeconfig", env.kubeconfig, "--timeout", "60s"]);
   assert.equal(rec2.code, 0, rec2.stderr);
   assert.equal((await readStatus(env, agentNs, "apps"))?.lastAppliedRevision, `main@sha1:${sha3}`);
+  assert.equal(await nextBuild(before2), "built", "a new commit is built");
 });
 
 test("daemon: a suspended sync is not applied (get shows it, reconcile refuses); resume applies the new commit", async (t) => {
