@@ -60,6 +60,7 @@ export class MemberWatch {
   private readonly pending = new Map<string, string | null>();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  private peak = 0;
 
   constructor(options: MemberWatchOptions) {
     this.options = options;
@@ -107,6 +108,15 @@ export class MemberWatch {
     return out;
   }
 
+  /**
+   * The most members held pending at once since the watch started: at most the number of
+   * members however many events arrive, and only members whose owned fields changed count
+   * (a status write to a member is never held). For tests and metrics.
+   */
+  peakPending(): number {
+    return this.peak;
+  }
+
   /** Stops every watch; resolves when they have ended. */
   async close(): Promise<void> {
     this.closed = true;
@@ -145,6 +155,7 @@ export class MemberWatch {
 
   private mark(key: string, fingerprint: string | null): void {
     this.pending.set(key, fingerprint);
+    this.peak = Math.max(this.peak, this.pending.size);
     this.timer ??= setTimeout(() => this.flush(), this.options.debounceMs ?? 300);
   }
 
