@@ -20,8 +20,6 @@ export interface TcpProxy {
   readonly port: number;
   /** Connections accepted so far. */
   accepted(): number;
-  /** Connections open now (both ends still connected). */
-  open(): number;
   /** Freezes every connection open now and returns how many. */
   freeze(): number;
   /** Frozen connections whose ends are both still open: 0 once every client dropped its frozen connection. */
@@ -86,7 +84,6 @@ export async function startTcpProxy(t: TestContext, target: TcpProxyTarget): Pro
   return {
     port,
     accepted: () => accepted,
-    open: () => live().length,
     freeze() {
       const now = live();
       for (const link of now) link.frozen = true;
