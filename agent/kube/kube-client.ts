@@ -74,8 +74,7 @@ export interface KubeClient {
    * Resolves when the server ends the stream; rejects with {@link KubeApiError} on a non-2xx
    * answer (410 Gone included) or a broken connection, and with {@link WatchIdleError} when no
    * byte arrives for `idleTimeoutMs` (the connection is then destroyed). Not retried: the caller
-   * resumes. Present on clients made by
-   * {@link createKubeClient}; wrappers may leave it out.
+   * resumes. Present on clients made by {@link createKubeClient}; wrappers may leave it out.
    */
   watch?(req: WatchRequest, onEvent: (event: WatchEvent) => void): Promise<void>;
 }

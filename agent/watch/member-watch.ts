@@ -111,7 +111,7 @@ export class MemberWatch {
   /**
    * The most members held pending at once since the watch started: at most the number of
    * members however many events arrive, and only members whose owned fields changed count
-   * (a status write to a member is never held). For tests and metrics.
+   * (a status write to a member is never held). For tests.
    */
   peakPending(): number {
     return this.peak;
