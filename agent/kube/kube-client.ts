@@ -15,6 +15,7 @@ import { loadKubeCredentials, type KubeCredentials } from "./kube-credentials.ts
 import { createLimiter, type Limiter } from "./limiter.ts";
 import { discoveryPath, parseResourceList, resourcePath, type ResourceMapping } from "./resource-mapping.ts";
 import { UnknownKindError } from "./unknown-kind-error.ts";
+import { WatchIdleError } from "./watch-idle-error.ts";
 
 export type { ResourceMapping } from "./resource-mapping.ts";
 
@@ -71,9 +72,9 @@ export interface KubeClient {
   /**
    * Opens a watch (`GET path?watch=true…`) and calls `onEvent` with each event as it arrives.
    * Resolves when the server ends the stream; rejects with {@link KubeApiError} on a non-2xx
-   * answer (410 Gone included) or a broken connection, and with a timeout error when no byte
-   * arrives for `idleTimeoutMs`. Not retried: the caller resumes. Present on clients made by
-   * {@link createKubeClient}; wrappers may leave it out.
+   * answer (410 Gone included) or a broken connection, and with {@link WatchIdleError} when no
+   * byte arrives for `idleTimeoutMs` (the connection is then destroyed). Not retried: the caller
+   * resumes. Present on clients made by {@link createKubeClient}; wrappers may leave it out.
    */
   watch?(req: WatchRequest, onEvent: (event: WatchEvent) => void): Promise<void>;
 }
@@ -344,9 +345,10 @@ async function openWatch(shared: Shared, req: WatchRequest, extraHeaders: Record
   const lib = url.protocol === "http:" ? http : https;
   await new Promise<void>((resolve, reject) => {
     let idle: NodeJS.Timeout | undefined;
+    let answered = false;
     const arm = (): void => {
       clearTimeout(idle);
-      idle = setTimeout(() => local.abort(new SlipwayError(subject, `no data for ${Math.round(idleMs / 1000)}s; the stream is treated as hung`)), idleMs);
+      idle = setTimeout(() => local.abort(new WatchIdleError(subject, idleMs, answered)), idleMs);
     };
     const fail = (err: unknown): void => {
       clearTimeout(idle);
@@ -355,6 +357,8 @@ async function openWatch(shared: Shared, req: WatchRequest, extraHeaders: Record
     arm();
     // Watches are long-lived: they get their own connection, outside the request limiter.
     const r = lib.request(url, { method: "GET", headers, agent: shared.watchAgent, signal }, (res) => {
+      answered = true;
+      arm();
       const status = res.statusCode ?? 0;
       if (status < 200 || status > 299) {
         const chunks: Buffer[] = [];

@@ -16,7 +16,7 @@ import { applySetPartOfLabel } from "../../core/well-known.ts";
 import { ownershipFingerprint, type AppliedState } from "../apply/applied-state.ts";
 import type { KubeClient, ResourceMapping } from "../kube/kube-client.ts";
 import { inventoryKey, type KubeObject } from "../kube/kube-object.ts";
-import { runWatchLoop, type WatchLoopStats } from "./watch-loop.ts";
+import { emptyWatchLoopStats, runWatchLoop, type WatchLoopStats } from "./watch-loop.ts";
 
 /** One kind in one namespace (undefined for cluster-scoped kinds) to watch. */
 export interface WatchTarget {
@@ -40,8 +40,15 @@ export interface MemberWatchOptions {
   fieldManager?: string;
   /** Quiet time after the first change before drift is reported, in ms. Default 300. */
   debounceMs?: number;
-  /** Passed to each watch loop (tests shorten it). Default 300 s. */
+  /** Server-side length of one watch stream, in seconds (tests shorten it). Default 300. */
   timeoutSeconds?: number;
+  /**
+   * A stream that carries no byte for this long is treated as hung: dropped and resumed at once
+   * from the last resourceVersion, in ms. Default 90000 (the server sends a bookmark about once a minute).
+   */
+  idleTimeoutMs?: number;
+  /** First backoff after a failed list or watch, in ms (doubles up to 30 s). Default 1000. */
+  retryMs?: number;
   log?: Logger;
 }
 
@@ -53,6 +60,7 @@ export class MemberWatch {
   private readonly pending = new Map<string, string | null>();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  private peak = 0;
 
   constructor(options: MemberWatchOptions) {
     this.options = options;
@@ -70,7 +78,7 @@ export class MemberWatch {
     for (const [key, t] of wanted) {
       if (this.loops.has(key)) continue;
       const stop = new AbortController();
-      const stats: WatchLoopStats = { lists: 0, streams: 0, gone: 0, failures: 0, events: 0 };
+      const stats = emptyWatchLoopStats();
       const namespace = t.mapping.namespaced ? t.namespace : undefined;
       const done = runWatchLoop(
         {
@@ -82,6 +90,8 @@ export class MemberWatch {
           onList: (items) => this.listed(t, items),
           onEvent: (type, obj) => this.changed(obj, type === "DELETED" ? null : ownershipFingerprint(obj, this.options.fieldManager)),
           ...(this.options.timeoutSeconds ? { timeoutSeconds: this.options.timeoutSeconds } : {}),
+          ...(this.options.idleTimeoutMs ? { idleTimeoutMs: this.options.idleTimeoutMs } : {}),
+          ...(this.options.retryMs ? { retryMs: this.options.retryMs } : {}),
           ...(this.options.log ? { log: this.options.log } : {}),
           signal: stop.signal,
         },
@@ -93,9 +103,18 @@ export class MemberWatch {
 
   /** Totals over the running watch loops. */
   stats(): WatchLoopStats {
-    const out: WatchLoopStats = { lists: 0, streams: 0, gone: 0, failures: 0, events: 0 };
+    const out = emptyWatchLoopStats();
     for (const { stats } of this.loops.values()) for (const k of Object.keys(out) as (keyof WatchLoopStats)[]) out[k] += stats[k];
     return out;
+  }
+
+  /**
+   * The most members held pending at once since the watch started: at most the number of
+   * members however many events arrive, and only members whose owned fields changed count
+   * (a status write to a member is never held). For tests.
+   */
+  peakPending(): number {
+    return this.peak;
   }
 
   /** Stops every watch; resolves when they have ended. */
@@ -136,6 +155,7 @@ export class MemberWatch {
 
   private mark(key: string, fingerprint: string | null): void {
     this.pending.set(key, fingerprint);
+    this.peak = Math.max(this.peak, this.pending.size);
     this.timer ??= setTimeout(() => this.flush(), this.options.debounceMs ?? 300);
   }
 

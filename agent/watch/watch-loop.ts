@@ -2,9 +2,12 @@
  * A list-then-watch loop on one collection that survives what the API server does to long
  * streams: a stream the server ends (its `timeoutSeconds`, a restart) is resumed from the last
  * resourceVersion seen (events and bookmarks), a `410 Gone` (the version was compacted away)
- * lists again from scratch, a stream silent past its idle limit is treated as hung and reopened,
- * and any other failure is retried with backoff (1 s doubling to 30 s). Runs until `signal`
- * aborts; never throws otherwise.
+ * lists again from scratch, and a stream silent past its idle limit after the server answered
+ * (a hung connection: {@link WatchIdleError}) is dropped and resumed at once from the last
+ * resourceVersion, like a stream the server closed; the idle limit itself paces repeated hangs,
+ * so they cost one request per limit. A request the server never answers within the limit, and
+ * any other failure, is retried with backoff (1 s doubling to 30 s). Runs until `signal` aborts;
+ * never throws otherwise.
  */
 import { errorMessage } from "../../core/errors.ts";
 import type { Logger } from "../../core/log.ts";
@@ -12,6 +15,7 @@ import { sleep } from "../../core/retry.ts";
 import { KubeApiError } from "../kube/kube-api-error.ts";
 import type { KubeClient, WatchEvent } from "../kube/kube-client.ts";
 import type { KubeObject } from "../kube/kube-object.ts";
+import { WatchIdleError } from "../kube/watch-idle-error.ts";
 
 /** Options for {@link runWatchLoop}. */
 export interface WatchLoopOptions {
@@ -29,7 +33,7 @@ export interface WatchLoopOptions {
   onEvent(type: "ADDED" | "MODIFIED" | "DELETED", obj: KubeObject): void;
   /** Server-side length of one stream, in seconds. Default 300. */
   timeoutSeconds?: number;
-  /** A stream silent this long is reopened, in ms. Default 90000. */
+  /** A stream silent this long is treated as hung, dropped and resumed, in ms. Default 90000 (the server sends a bookmark about once a minute). */
   idleTimeoutMs?: number;
   /** First retry delay after a failure, in ms (doubles up to 30 s). Default 1000. */
   retryMs?: number;
@@ -39,17 +43,29 @@ export interface WatchLoopOptions {
 
 /** What a {@link runWatchLoop} did, for tests and metrics. */
 export interface WatchLoopStats {
+  /** LISTs from scratch (the first, and one after each 410 Gone). */
   lists: number;
+  /** Watch requests opened. */
   streams: number;
+  /** `410 Gone` answers or events. */
   gone: number;
+  /** Streams that went silent after the server answered, resumed at once (no backoff). */
+  hung: number;
+  /** Failures followed by a backoff (a request never answered within the idle limit included). */
   failures: number;
+  /** ADDED, MODIFIED and DELETED events handled. */
   events: number;
+}
+
+/** Zeroed {@link WatchLoopStats}, to sum or to pass to {@link runWatchLoop}. */
+export function emptyWatchLoopStats(): WatchLoopStats {
+  return { lists: 0, streams: 0, gone: 0, hung: 0, failures: 0, events: 0 };
 }
 
 class Gone extends Error {}
 
 /** Runs the loop; see the file header. Resolves when `signal` aborts. */
-export async function runWatchLoop(options: WatchLoopOptions, stats: WatchLoopStats = { lists: 0, streams: 0, gone: 0, failures: 0, events: 0 }): Promise<WatchLoopStats> {
+export async function runWatchLoop(options: WatchLoopOptions, stats: WatchLoopStats = emptyWatchLoopStats()): Promise<WatchLoopStats> {
   const { client, signal } = options;
   if (!client.watch) throw new Error(`${options.path}: this client cannot watch`);
   const watch = client.watch.bind(client);
@@ -104,6 +120,12 @@ export async function runWatchLoop(options: WatchLoopOptions, stats: WatchLoopSt
         stats.gone++;
         options.log?.debug(`${options.path}: resourceVersion expired, listing again`);
         resourceVersion = undefined;
+        continue;
+      }
+      if (err instanceof WatchIdleError && err.answered) {
+        stats.hung++;
+        delay = options.retryMs ?? 1000;
+        options.log?.debug(`${errorMessage(err)}; resuming`);
         continue;
       }
       stats.failures++;

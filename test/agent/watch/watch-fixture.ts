@@ -14,6 +14,10 @@ export interface WatchedOptions {
   client?: KubeClient;
   /** The server-side timeout of each watch request. Default the watch's own. */
   timeoutSeconds?: number;
+  /** The idle limit after which a silent stream is resumed, in ms. Default the watch's own. */
+  idleTimeoutMs?: number;
+  /** The first backoff after a failure, in ms. Default the watch's own. */
+  retryMs?: number;
   /** An applied state the caller already settled: no first apply. Default a new state, applied once. */
   state?: AppliedState;
   /** The kinds watched in the sync's namespace. Default Deployments and ConfigMaps. */
@@ -56,6 +60,8 @@ export async function watched(c: Ctx, build: () => KubeObject[], opts: WatchedOp
     },
     debounceMs: 200,
     ...(opts.timeoutSeconds ? { timeoutSeconds: opts.timeoutSeconds } : {}),
+    ...(opts.idleTimeoutMs ? { idleTimeoutMs: opts.idleTimeoutMs } : {}),
+    ...(opts.retryMs ? { retryMs: opts.retryMs } : {}),
   });
   const kinds = opts.kinds ?? [["apps/v1", "Deployment"], ["v1", "ConfigMap"]];
   watch.setTargets(await Promise.all(kinds.map(async ([apiVersion, kind]) => ({ mapping: await c.client.resource(apiVersion, kind), namespace: c.ns }))));
