@@ -98,6 +98,11 @@ export function parentBody(ref: ParentRef, record: SetRecord): KubeObject {
   };
 }
 
+/** Whether `a` and `b` are written as the same parent: group-kinds and namespaces, order and the parent's own namespace aside. Pure. */
+export function sameRecord(ref: ParentRef, a: SetRecord, b: SetRecord): boolean {
+  return JSON.stringify(parentBody(ref, a).metadata) === JSON.stringify(parentBody(ref, b).metadata);
+}
+
 /** Returns a copy of `obj` labelled as a member of set `id`. */
 export function withPartOf(obj: KubeObject, id: string): KubeObject {
   return { ...obj, metadata: { ...obj.metadata, labels: { ...obj.metadata.labels, [applySetPartOfLabel]: id } } };

@@ -14,8 +14,8 @@ import type { ChangeSetEntry } from "../apply/change-set.ts";
 import { summarize } from "../apply/change-set.ts";
 import { ResourceManager } from "../apply/resource-manager.ts";
 import type { AppliedState } from "../apply/applied-state.ts";
-import { parentId, parentRef, readParent, recordOf, unionRecords, withPartOf, type SetRecord } from "../applyset/applyset-parent.ts";
-import { getParent, writeParent } from "../applyset/applyset-store.ts";
+import { parentId, parentRef, readParent, recordOf, sameRecord, unionRecords, withPartOf, type SetRecord } from "../applyset/applyset-parent.ts";
+import { getParent, parentHolds, writeParent } from "../applyset/applyset-store.ts";
 import type { KubeClient } from "../kube/kube-client.ts";
 import { objectId, type KubeObject } from "../kube/kube-object.ts";
 import type { SyncError, SyncOutcome } from "./sync-outcome.ts";
@@ -115,7 +115,7 @@ export async function applySync(options: ApplySyncOptions): Promise<SyncOutcome>
     }
     const desired = recordOf(objects, ref.namespace);
     recorded = unionRecords(old, desired);
-    await writeParent(inventoryClient, ref, recorded, signal);
+    if (!parentHolds(live, ref, recorded)) await writeParent(inventoryClient, ref, recorded, signal);
   } catch (err) {
     fail("inventory", parentSubject, err);
     return outcome();
@@ -146,8 +146,10 @@ export async function applySync(options: ApplySyncOptions): Promise<SyncOutcome>
       if (p.failures.length === 0) {
         // Protected objects stay labelled as members: keep their group-kinds and namespaces recorded.
         const survivors = recordOf(objects, ref.namespace);
-        recorded = p.protected.length > 0 ? unionRecords(survivors, old) : survivors;
-        await writeParent(inventoryClient, ref, recorded, signal);
+        const exact = p.protected.length > 0 ? unionRecords(survivors, old) : survivors;
+        // The parent holds `recorded` now: written again only when the exact set is smaller.
+        if (!sameRecord(ref, exact, recorded)) await writeParent(inventoryClient, ref, exact, signal);
+        recorded = exact;
       }
     } catch (err) {
       fail("prune", parentSubject, err);
