@@ -7,6 +7,7 @@
  */
 import http from "node:http";
 import https from "node:https";
+import tls from "node:tls";
 import { SlipwayError, throwIfAborted } from "../../core/errors.ts";
 import { retry, sleep } from "../../core/retry.ts";
 import { VERSION } from "../../core/version.ts";
@@ -162,13 +163,15 @@ interface Shared {
 export async function createKubeClient(options: KubeClientOptions = {}): Promise<KubeClient> {
   const creds = await loadKubeCredentials(options);
   const maxConcurrent = options.maxConcurrent ?? 16;
+  // One TLS context for every connection: given ca, cert and key, Node would build a context of
+  // its own for each socket (its CA store and key parsed again), which with a watch per kind and
+  // namespace of every sync was most of the agent's memory.
+  const secureContext = creds.server.startsWith("https:") ? tls.createSecureContext({ ca: creds.tls.ca, cert: creds.tls.cert, key: creds.tls.key }) : undefined;
   const agentOptions: https.AgentOptions = {
     keepAlive: true,
     maxSockets: maxConcurrent,
     maxFreeSockets: maxConcurrent,
-    ca: creds.tls.ca,
-    cert: creds.tls.cert,
-    key: creds.tls.key,
+    ...(secureContext ? { secureContext } : {}),
     rejectUnauthorized: creds.tls.rejectUnauthorized,
     servername: creds.tls.servername,
   };
