@@ -22,8 +22,7 @@ import { createWaker, type Waker } from "./wake-signal.ts";
 import { reconcileSync, type ReconcileContext } from "./reconcile-sync.ts";
 import { createCollector, type CollectorRegistry } from "./garbage-collect.ts";
 import { AppliedStates } from "../apply/applied-state.ts";
-import { parentId, parentRef, readParent } from "../applyset/applyset-parent.ts";
-import { getParent } from "../applyset/applyset-store.ts";
+import { parentId, parentRef } from "../applyset/applyset-parent.ts";
 import { resolveGroupKind } from "../applyset/group-kind-mapping.ts";
 import type { KubeObject } from "../kube/kube-object.ts";
 import { viewParent } from "../status/status-store.ts";
@@ -148,22 +147,27 @@ export function startAgentLoop(options: AgentLoopOptions): AgentLoop {
   const memberWatches = new Map<string, { watch: MemberWatch; record: string }>();
   const applying = new Set<string>();
   const reconcileSlot = createLimiter(options.maxConcurrentReconciles ?? 4);
-  // After a successful apply: watch the kinds and namespaces the parent records, so that a hand
-  // edit wakes the sync at once (only what changed is dry-run and applied again).
+  // After a successful apply: watch each kind in each namespace where the apply left members, so
+  // that a hand edit wakes the sync at once (only what changed is dry-run and applied again).
+  // Not every namespace the parent records: its scope always names the parent's own namespace,
+  // which as a rule holds none of them, and a watch there would cost a connection per kind.
   const watchMembers = async (name: string): Promise<void> => {
     if (!canWatch || stop.aborted) return;
     const ref = parentRef(name, context.agentNamespace);
-    const live = await getParent(context.client, ref, hard);
-    if (!live) return;
-    const record = readParent(live, ref);
-    const recordKey = JSON.stringify(record);
+    const where = new Map<string, Set<string>>();
+    for (const key of applied.of(name).keys()) {
+      const [namespace = "", , group = "", kind = ""] = key.split("_");
+      const gk = group ? `${kind}.${group}` : kind;
+      (where.get(gk) ?? where.set(gk, new Set()).get(gk))?.add(namespace);
+    }
+    const recordKey = JSON.stringify([...where].map(([gk, nss]) => [gk, [...nss].sort()]).sort());
     let entry = memberWatches.get(name);
     if (entry?.record === recordKey) return;
     const targets: WatchTarget[] = [];
-    for (const gk of record.groupKinds) {
+    for (const [gk, namespaces] of where) {
       const mapping = await resolveGroupKind(context.client, gk, hard).catch(() => undefined);
       if (!mapping) continue;
-      for (const namespace of mapping.namespaced ? record.namespaces : [undefined]) targets.push({ mapping, ...(namespace ? { namespace } : {}) });
+      for (const namespace of mapping.namespaced ? [...namespaces].filter(Boolean) : [undefined]) targets.push({ mapping, ...(namespace ? { namespace } : {}) });
     }
     entry ??= {
       watch: new MemberWatch({
