@@ -74249,6 +74249,18 @@ function parseCodeCommitUrl(url2) {
 }
 
 // core/git/git-auth.ts
+function gitConfigEnv(base, config2) {
+  const entries = Object.entries(config2 ?? {});
+  if (entries.length === 0) return {};
+  const have = Number(base["GIT_CONFIG_COUNT"] ?? 0);
+  const first = Number.isInteger(have) && have > 0 ? have : 0;
+  const out = { GIT_CONFIG_COUNT: String(first + entries.length) };
+  entries.forEach(([key, value], i6) => {
+    out[`GIT_CONFIG_KEY_${first + i6}`] = key;
+    out[`GIT_CONFIG_VALUE_${first + i6}`] = value;
+  });
+  return out;
+}
 var askpassScript = `#!/bin/sh
 url=\${1#*\\'}
 url=\${url%\\'*}
@@ -74307,7 +74319,16 @@ async function prepareGitAuth(auth, tmpRoot = tmpdir()) {
     if (auth.kind === "basic") {
       registerSecret(auth.password);
       const env2 = { ...base, SLIPWAY_GIT_USERNAME: auth.username, SLIPWAY_GIT_PASSWORD: auth.password };
-      return { forCall: async (remoteUrl) => ({ env: { ...env2, SLIPWAY_GIT_ORIGIN: gitOrigin(remoteUrl) }, configArgs: noHelpers }), dispose };
+      const basic = Buffer.from(`${auth.username}:${auth.password}`, "utf8").toString("base64");
+      registerSecret(basic);
+      return {
+        forCall: async (remoteUrl) => {
+          const origin = gitOrigin(remoteUrl);
+          const config2 = /^https?:\/\//.test(origin) ? { [`http.${origin}/.extraHeader`]: `Authorization: Basic ${basic}` } : void 0;
+          return { env: { ...env2, SLIPWAY_GIT_ORIGIN: origin }, configArgs: noHelpers, config: config2 };
+        },
+        dispose
+      };
     }
     return {
       forCall: async (remoteUrl, signal) => {
@@ -74405,8 +74426,8 @@ async function createGitClient(options = {}) {
   const git = async (args, call) => {
     throwIfAborted(call.signal);
     const a6 = await auth.forCall(call.remote, call.signal);
-    const env2 = { ...baseEnv, ...a6.env, LC_ALL: "C", GIT_TERMINAL_PROMPT: "0" };
-    const argv = [...a6.configArgs, ...GIT_SAFETY_ARGS, "-c", "advice.detachedHead=false", ...args];
+    const env2 = { ...baseEnv, ...a6.env, ...gitConfigEnv(baseEnv, a6.config), LC_ALL: "C", GIT_TERMINAL_PROMPT: "0" };
+    const argv = [...a6.configArgs, ...GIT_SAFETY_ARGS, "-c", "advice.detachedHead=false", "-c", "maintenance.auto=false", ...args];
     options.log?.debug(`git ${args.join(" ")}`, { cwd: call.cwd });
     const r6 = await run(gitProgram, argv, { cwd: call.cwd, env: env2, signal: call.signal, input: call.input, okCodes: anyExitCode, timeoutMs });
     if (r6.code !== 0 && !call.allowFail) {

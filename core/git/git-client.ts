@@ -10,7 +10,7 @@ import type { Logger } from "../log.ts";
 import { run, type RunResult } from "../exec.ts";
 import { redact } from "../redact.ts";
 import { SlipwayError, throwIfAborted } from "../errors.ts";
-import { GIT_SAFETY_ARGS, prepareGitAuth, type GitAuth, type PreparedGitAuth } from "./git-auth.ts";
+import { GIT_SAFETY_ARGS, gitConfigEnv, prepareGitAuth, type GitAuth, type PreparedGitAuth } from "./git-auth.ts";
 import { classifyGitFailure, GitError } from "./git-error.ts";
 import { parsePushOutput, type PushResult } from "./push-result.ts";
 
@@ -160,8 +160,10 @@ export async function createGitClient(options: GitClientOptions = {}): Promise<G
   ): Promise<RunResult> => {
     throwIfAborted(call.signal);
     const a = await auth.forCall(call.remote, call.signal);
-    const env: NodeJS.ProcessEnv = { ...baseEnv, ...a.env, LC_ALL: "C", GIT_TERMINAL_PROMPT: "0" };
-    const argv = [...a.configArgs, ...GIT_SAFETY_ARGS, "-c", "advice.detachedHead=false", ...args];
+    const env: NodeJS.ProcessEnv = { ...baseEnv, ...a.env, ...gitConfigEnv(baseEnv, a.config), LC_ALL: "C", GIT_TERMINAL_PROMPT: "0" };
+    // maintenance.auto=false: fetch and commit would each start `git maintenance run --auto`, one
+    // more process per call in the retry loop, for a clone that lives one run.
+    const argv = [...a.configArgs, ...GIT_SAFETY_ARGS, "-c", "advice.detachedHead=false", "-c", "maintenance.auto=false", ...args];
     options.log?.debug(`git ${args.join(" ")}`, { cwd: call.cwd });
     const r = await run(gitProgram, argv, { cwd: call.cwd, env, signal: call.signal, input: call.input, okCodes: anyExitCode, timeoutMs });
     if (r.code !== 0 && !call.allowFail) {
