@@ -90391,7 +90391,7 @@ ${options.trailers.join("\n")}
           }
           result.commit = sha2;
         };
-        const again = prior && !options.dryRun ? await rebump(co, prior, start, under, signal) : void 0;
+        const again = prior && !options.dryRun && !options.resolve ? await rebump(co, prior, start, under, signal) : void 0;
         if (again && prior) {
           prior = again;
           result.replayed++;
@@ -90408,7 +90408,7 @@ ${options.trailers.join("\n")}
           await push(await co.commitFiles({ parent: start, files, message: result.message, author }, signal));
           return;
         }
-        if (prior && !options.dryRun) log.debug(`the commits since ${prior.builtOn.slice(0, 12)} touch Flux image objects or new markers; checking out ${start.slice(0, 12)} and resolving again`, { attempt });
+        if (prior && !options.dryRun && !options.resolve) log.debug(`the commits since ${prior.builtOn.slice(0, 12)} touch Flux image objects or new markers; checking out ${start.slice(0, 12)} and resolving again`, { attempt });
         if (attempt > 1 || start !== baseHead) {
           await focus(co, start, signal);
           scan = await scanManifestTree({ root: co.dir, defaultNamespace: ns, signal });

@@ -62,8 +62,9 @@ export interface UpdateManifestsOptions {
   digestOf?: (tag: string, signal?: AbortSignal) => Promise<string | undefined>;
   /**
    * Decides every marker's image instead of the pushed-image rules (`slipway update`); called on
-   * the first attempt with the tree as checked out then, and again after a lost race only when
-   * the other commits changed what it decides on (see {@link updateManifests}).
+   * every attempt with the tree as checked out then. With a resolver a lost race is redone by a
+   * checkout, never by plumbing: it lists the registries and reads the markers' values again, so
+   * that a newer value another run pushed meanwhile is not rolled back.
    */
   resolve?: (tree: { objects: FluxObjects; markers: MarkerUse[]; root: string }) => Promise<ResolvedImages>;
   /** The commit message when neither the inputs nor an automation give one. Default {@link defaultCommitMessage}. */
@@ -277,8 +278,9 @@ export async function updateManifests(options: UpdateManifestsOptions): Promise<
         };
 
         // After a lost race: the same bump on the new tip through plumbing, when the commits in
-        // between changed only marker values (no checkout, no rescan, no new resolution).
-        const again = prior && !options.dryRun ? await rebump(co, prior, start, under, signal) : undefined;
+        // between changed only marker values (no checkout, no rescan, no new resolution: the
+        // pushed-image rules depend on the Flux objects and the tags listed once per run only).
+        const again = prior && !options.dryRun && !options.resolve ? await rebump(co, prior, start, under, signal) : undefined;
         if (again && prior) {
           prior = again;
           result.replayed++;
@@ -295,7 +297,7 @@ export async function updateManifests(options: UpdateManifestsOptions): Promise<
           await push(await co.commitFiles({ parent: start, files, message: result.message, author }, signal));
           return;
         }
-        if (prior && !options.dryRun) log.debug(`the commits since ${prior.builtOn.slice(0, 12)} touch Flux image objects or new markers; checking out ${start.slice(0, 12)} and resolving again`, { attempt });
+        if (prior && !options.dryRun && !options.resolve) log.debug(`the commits since ${prior.builtOn.slice(0, 12)} touch Flux image objects or new markers; checking out ${start.slice(0, 12)} and resolving again`, { attempt });
 
         if (attempt > 1 || start !== baseHead) {
           await focus(co, start, signal);

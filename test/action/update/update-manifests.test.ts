@@ -3,7 +3,7 @@
 // objects, unknown policies, templates, and two updates racing on one branch.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createGitRepo, integration, testGitConfig, uniqueName, type TestEnv } from "../../env/harness.ts";
@@ -307,4 +307,33 @@ test("a race lost to a commit that changed an ImagePolicy checks out and resolve
   assert.equal(r.replayed, 0, "Flux objects changed: the retry rescanned");
   assert.match(await file(repo.bareDir, "main", policyFile), /^# reviewed\n/);
   assert.match(await file(repo.bareDir, "main", "clusters/eks/shop/cart.yaml"), /\/cart:20250101000000 #/);
+});
+
+test("with a resolver (slipway update) a lost race is redone by a checkout and the resolver asked again, on the new markers", async (t) => {
+  const env = integration(t);
+  if (!env) return;
+  const prefix = `${env.registry}/${uniqueName("resolver")}`;
+  const files = shopFiles({ imagePrefix: prefix, services: ["a", "b"] });
+  const repo = await createGitRepo(env, t, { files });
+  const git = await gitFor(env, t);
+  const url = `${env.gitHttpAuthUrl}/${repo.name}.git`;
+  const seen: string[] = [];
+  const r = await updateManifests({
+    git,
+    url,
+    log,
+    baseDelayMs: 20,
+    defaultMessage: "slipway: update images [ci skip]",
+    resolve: async (tree) => {
+      seen.push((await readFile(path.join(tree.root, "clusters/eks/shop/b.yaml"), "utf8")).match(/\/b:(\d+) #/)?.[1] ?? "?");
+      if (seen.length === 1) await commitTo(repo.bareDir, { "clusters/eks/shop/b.yaml": files["clusters/eks/shop/b.yaml"]!.replace(`/b:20200101000000`, `/b:20250303030303`) });
+      return { images: new Map([["flux-system:a", { name: `${prefix}/a`, tag: "20250404040404" }]]), decisions: [] };
+    },
+  });
+  assert.ok(r.commit);
+  assert.equal(r.attempts, 2);
+  assert.equal(r.replayed, 0);
+  assert.deepEqual(seen, ["20200101000000", "20250303030303"], "the second call saw the other run's value");
+  assert.match(await file(repo.bareDir, "main", "clusters/eks/shop/b.yaml"), /\/b:20250303030303 #/);
+  assert.match(await file(repo.bareDir, "main", "clusters/eks/shop/a.yaml"), /\/a:20250404040404 #/);
 });
