@@ -90477,7 +90477,7 @@ ${options.trailers.join("\n")}
 async function rebump(co, prior, tip, under, signal) {
   const changed = (await co.changes(prior.builtOn, tip, signal)).filter((c6) => isManifestName(path10.posix.basename(c6.path)));
   const regular = (mode) => mode === "100644" || mode === "100755" || mode === "000000";
-  if (changed.some((c6) => c6.status === "T" || !regular(c6.oldMode) || !regular(c6.newMode))) return void 0;
+  if (changed.length > REPLAY_MAX_CHANGED || changed.some((c6) => c6.status === "T" || !regular(c6.oldMode) || !regular(c6.newMode))) return void 0;
   const blobs = await co.readBlobs(
     [...changed.flatMap((c6) => [c6.oldBlob, c6.newBlob].filter((b6) => !NO_BLOB.test(b6))), ...prior.bump.changedFiles.map((f6) => `${tip}:${f6}`)],
     signal
@@ -90503,7 +90503,7 @@ async function rebump(co, prior, tip, under, signal) {
     targets.set(f6, { bytes, mode: prior.modes.get(f6) });
   }
   const order2 = [...targets.keys()].sort(compareBySegment);
-  const redone = new Set(order2);
+  const redone = /* @__PURE__ */ new Set([...order2, ...changed.map((c6) => c6.path)]);
   const bump = { changes: [], changedFiles: [], warnings: [], diffs: [] };
   const modes = /* @__PURE__ */ new Map();
   const fresh = /* @__PURE__ */ new Map();
@@ -90527,6 +90527,7 @@ async function rebump(co, prior, tip, under, signal) {
   bump.changes = order2.flatMap((f6) => fresh.get(f6)?.changes ?? []);
   return { ...prior, builtOn: tip, bump, modes };
 }
+var REPLAY_MAX_CHANGED = 200;
 function compareBySegment(a6, b6) {
   const x = a6.split("/");
   const y = b6.split("/");

@@ -148,7 +148,10 @@ interface Attempt {
   /** Policies that markers under the update path name. */
   policies: ReadonlySet<string>;
   bump: UpdateMarkersResult;
-  /** Git mode of each changed file. */
+  /**
+   * Git mode of each changed file: from the checkout's executable bit after a checkout (where
+   * git does not keep it, core.fileMode false, it reads as 100644), from the tree after a replay.
+   */
   modes: Map<string, CommitFile["mode"]>;
 }
 
@@ -380,7 +383,7 @@ export async function updateManifests(options: UpdateManifestsOptions): Promise<
 async function rebump(co: GitCheckout, prior: Attempt, tip: string, under: string, signal: AbortSignal | undefined): Promise<Attempt | undefined> {
   const changed = (await co.changes(prior.builtOn, tip, signal)).filter((c) => isManifestName(path.posix.basename(c.path)));
   const regular = (mode: string): boolean => mode === "100644" || mode === "100755" || mode === "000000";
-  if (changed.some((c) => c.status === "T" || !regular(c.oldMode) || !regular(c.newMode))) return undefined;
+  if (changed.length > REPLAY_MAX_CHANGED || changed.some((c) => c.status === "T" || !regular(c.oldMode) || !regular(c.newMode))) return undefined;
   const blobs = await co.readBlobs(
     [...changed.flatMap((c) => [c.oldBlob, c.newBlob].filter((b) => !NO_BLOB.test(b))), ...prior.bump.changedFiles.map((f) => `${tip}:${f}`)],
     signal,
@@ -407,7 +410,7 @@ async function rebump(co: GitCheckout, prior: Attempt, tip: string, under: strin
   }
   // The files in the order updateMarkers walks them (lexical by path segment), as its result lists them.
   const order = [...targets.keys()].sort(compareBySegment);
-  const redone = new Set(order);
+  const redone = new Set([...order, ...changed.map((c) => c.path)]);
   const bump: UpdateMarkersResult = { changes: [], changedFiles: [], warnings: [], diffs: [] };
   const modes = new Map<string, CommitFile["mode"]>();
   const fresh = new Map<string, { changes: MarkerChange[]; warnings: string[] }>();
@@ -423,7 +426,7 @@ async function rebump(co: GitCheckout, prior: Attempt, tip: string, under: strin
       modes.set(f, t.mode);
     }
   }
-  // Warnings of files not read again stay as the last attempt found them.
+  // Warnings of files neither changed since nor read again stay as the last attempt found them.
   const fileOf = (message: string): string => {
     const at = message.search(/:\d+: /);
     return at < 0 ? message : message.slice(0, at);
@@ -432,6 +435,13 @@ async function rebump(co: GitCheckout, prior: Attempt, tip: string, under: strin
   bump.changes = order.flatMap((f) => fresh.get(f)?.changes ?? []);
   return { ...prior, builtOn: tip, bump, modes };
 }
+
+/**
+ * Manifest files changed between two attempts above which a retry checks out again instead of
+ * reading every one of them (old and new) from the object store: the checkout reads only files
+ * with markers or Flux objects. Other pipelines' bumps change a file each.
+ */
+const REPLAY_MAX_CHANGED = 200;
 
 /** Orders paths as a depth-first walk of sorted directory entries does. */
 function compareBySegment(a: string, b: string): number {
