@@ -3,7 +3,7 @@
 // objects, unknown policies, templates, and two updates racing on one branch.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createGitRepo, integration, testGitConfig, uniqueName, type TestEnv } from "../../env/harness.ts";
@@ -33,9 +33,13 @@ async function commitTo(bare: string, edits: Record<string, string>, message = "
     await run("git", [...testGitConfig, "clone", "-q", "--branch", branch, bare, work]);
     for (const [f, content] of Object.entries(edits)) {
       if (content === "+x") await chmod(path.join(work, f), 0o755);
-      else await writeFile(path.join(work, f), content);
+      else {
+        await mkdir(path.dirname(path.join(work, f)), { recursive: true });
+        await writeFile(path.join(work, f), content);
+      }
     }
-    await run("git", [...testGitConfig, "-C", work, "commit", "-q", "-a", "-m", message]);
+    await run("git", ["-C", work, "add", "-A"]);
+    await run("git", [...testGitConfig, "-C", work, "commit", "-q", "-m", message]);
     await run("git", ["-C", work, "push", "-q", "origin", `HEAD:refs/heads/${branch}`]);
     return (await run("git", ["-C", work, "rev-parse", "HEAD"])).stdout.trim();
   } finally {
@@ -336,4 +340,22 @@ test("with a resolver (slipway update) a lost race is redone by a checkout and t
   assert.deepEqual(seen, ["20200101000000", "20250303030303"], "the second call saw the other run's value");
   assert.match(await file(repo.bareDir, "main", "clusters/eks/shop/b.yaml"), /\/b:20250303030303 #/);
   assert.match(await file(repo.bareDir, "main", "clusters/eks/shop/a.yaml"), /\/a:20250404040404 #/);
+});
+
+test("a race lost to a commit that changed more than 200 manifest files checks out again instead of reading them all", async (t) => {
+  const env = integration(t);
+  if (!env) return;
+  const prefix = `${env.registry}/${uniqueName("many")}`;
+  const repo = await createGitRepo(env, t, { files: shopFiles({ imagePrefix: prefix, services: ["a"] }) });
+  const git = await gitFor(env, t);
+  const url = `${env.gitHttpAuthUrl}/${repo.name}.git`;
+  const many = Object.fromEntries(Array.from({ length: 201 }, (_, i) => [`clusters/eks/config/c${i}.yaml`, `n: ${i}\n`]));
+  const listTags = async (): Promise<string[]> => (await commitTo(repo.bareDir, many), []);
+  const r = await updateManifests({ git, url, pushed: { image: `${prefix}/a`, tag: "20250404040404" }, listTags, log, baseDelayMs: 20 });
+  assert.ok(r.commit);
+  assert.equal(r.attempts, 2);
+  assert.equal(r.replayed, 0);
+  assert.equal(await count(repo.bareDir, "main"), 3);
+  assert.match(await file(repo.bareDir, "main", "clusters/eks/shop/a.yaml"), /\/a:20250404040404 #/);
+  assert.equal(await file(repo.bareDir, "main", "clusters/eks/config/c200.yaml"), "n: 200\n");
 });
