@@ -251,7 +251,7 @@ export async function runCi(options: RunCiOptions): Promise<CiOutputs> {
       }
       outputs.commit = update.commit ?? "";
       outputs.changedFiles = update.changedFiles;
-      if (update.commit) log.info(`commit ${update.commit} pushed to ${update.pushBranch}`, { attempts: update.attempts });
+      if (update.commit) log.info(`commit ${update.commit} pushed to ${update.pushBranch}`, { attempts: update.attempts, replayed: update.replayed });
       else if (update.changes.length === 0) log.info("no marker changed; no commit");
       else if (i.dryRun) for (const d of update.diffs) log.info(`dry run: ${d.file} would change`);
 

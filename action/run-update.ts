@@ -152,7 +152,7 @@ export async function runUpdate(options: RunUpdateOptions): Promise<UpdateRunRes
     for (const c of update.changes) log.info(`${c.file}:${c.line}: ${c.oldValue} -> ${c.newValue}`, { policy: c.policy });
     outputs.commit = update.commit ?? "";
     outputs.changedFiles = update.changedFiles;
-    if (update.commit) log.info(`commit ${update.commit} pushed to ${update.pushBranch}`, { attempts: update.attempts });
+    if (update.commit) log.info(`commit ${update.commit} pushed to ${update.pushBranch}`, { attempts: update.attempts, replayed: update.replayed });
     else if (update.changes.length === 0) log.info("no marker changed; no commit");
     const failures = [...last.policies.flatMap((p) => (p.error ? [p.error] : [])), ...last.markerErrors];
     await reporter.setOutputs(outputs);

@@ -42,6 +42,8 @@ export interface RunOptions {
 export interface RunResult {
   code: number;
   stdout: string;
+  /** The same output as bytes, for programs that write binary or length-prefixed data (`git cat-file --batch`). */
+  stdoutBytes: Buffer;
   stderr: string;
 }
 
@@ -139,7 +141,8 @@ export function run(command: string, args: readonly string[], options: RunOption
     child.on("close", (code, sig) => {
       cleanup();
       if (killTimer) clearTimeout(killTimer);
-      const stdout = Buffer.concat(out).toString();
+      const stdoutBytes = Buffer.concat(out);
+      const stdout = stdoutBytes.toString();
       const stderr = Buffer.concat(err).toString();
       if (ended) {
         reject(ended);
@@ -151,7 +154,7 @@ export function run(command: string, args: readonly string[], options: RunOption
         reject(new SlipwayError(shown, `exited with ${sig ?? exit}${tail ? `: ${tail}` : ""}`));
         return;
       }
-      resolve({ code: exit, stdout, stderr });
+      resolve({ code: exit, stdout, stdoutBytes, stderr });
     });
     child.stdin.on("error", () => {
       /* the child may exit before reading its input */

@@ -13,7 +13,13 @@ export interface RetryOptions {
   maxDelayMs?: number;
   /** Whether an error is worth another attempt. Default: every error is. */
   retryable?: (err: unknown) => boolean;
-  /** Called before each wait, with the attempt that failed (1-based) and its error. */
+  /**
+   * Whether to start the next attempt at once, without a delay, after this error of this attempt
+   * (1-based); the backoff then starts at {@link baseDelayMs} with the next delayed retry.
+   * Default: never.
+   */
+  immediate?: (err: unknown, attempt: number) => boolean;
+  /** Called before each wait (a delay of 0 for an immediate retry), with the attempt that failed (1-based) and its error. */
   onRetry?: (attempt: number, err: unknown, delayMs: number) => void;
   /** Cancels waiting and further attempts. */
   signal?: AbortSignal;
@@ -21,20 +27,28 @@ export interface RetryOptions {
   random?: () => number;
 }
 
-/** Runs `fn` until it succeeds or the attempts run out; rethrows the last error. */
+/**
+ * Runs `fn` until it succeeds or the attempts run out; rethrows the last error. Delays double
+ * with each delayed retry; immediate retries do not count.
+ */
 export async function retry<T>(fn: (attempt: number) => Promise<T>, options: RetryOptions = {}): Promise<T> {
   const attempts = options.attempts ?? 5;
   const base = options.baseDelayMs ?? 200;
   const max = options.maxDelayMs ?? 5000;
   const random = options.random ?? Math.random;
+  let delayed = 0;
   for (let attempt = 1; ; attempt++) {
     throwIfAborted(options.signal);
     try {
       return await fn(attempt);
     } catch (err) {
       if (attempt >= attempts || (options.retryable && !options.retryable(err))) throw err;
-      // Full jitter: a random delay in [0, min(max, base * 2^(attempt-1))].
-      const delay = Math.round(random() * Math.min(max, base * 2 ** (attempt - 1)));
+      if (options.immediate?.(err, attempt)) {
+        options.onRetry?.(attempt, err, 0);
+        continue;
+      }
+      // Full jitter: a random delay in [0, min(max, base * 2^n)], n the delayed retries before.
+      const delay = Math.round(random() * Math.min(max, base * 2 ** delayed++));
       options.onRetry?.(attempt, err, delay);
       await sleep(delay, options.signal);
     }

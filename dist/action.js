@@ -74166,7 +74166,8 @@ function run(command6, args, options = {}) {
     child.on("close", (code, sig) => {
       cleanup();
       if (killTimer) clearTimeout(killTimer);
-      const stdout = Buffer.concat(out).toString();
+      const stdoutBytes = Buffer.concat(out);
+      const stdout = stdoutBytes.toString();
       const stderr = Buffer.concat(err).toString();
       if (ended) {
         reject(ended);
@@ -74178,7 +74179,7 @@ function run(command6, args, options = {}) {
         reject(new SlipwayError(shown, `exited with ${sig ?? exit}${tail ? `: ${tail}` : ""}`));
         return;
       }
-      resolve({ code: exit, stdout, stderr });
+      resolve({ code: exit, stdout, stdoutBytes, stderr });
     });
     child.stdin.on("error", () => {
     });
@@ -74248,6 +74249,18 @@ function parseCodeCommitUrl(url2) {
 }
 
 // core/git/git-auth.ts
+function gitConfigEnv(base, config2) {
+  const entries = Object.entries(config2 ?? {});
+  if (entries.length === 0) return {};
+  const have = Number(base["GIT_CONFIG_COUNT"] ?? 0);
+  const first = Number.isInteger(have) && have > 0 ? have : 0;
+  const out = { GIT_CONFIG_COUNT: String(first + entries.length) };
+  entries.forEach(([key, value], i6) => {
+    out[`GIT_CONFIG_KEY_${first + i6}`] = key;
+    out[`GIT_CONFIG_VALUE_${first + i6}`] = value;
+  });
+  return out;
+}
 var askpassScript = `#!/bin/sh
 url=\${1#*\\'}
 url=\${url%\\'*}
@@ -74306,7 +74319,16 @@ async function prepareGitAuth(auth, tmpRoot = tmpdir()) {
     if (auth.kind === "basic") {
       registerSecret(auth.password);
       const env2 = { ...base, SLIPWAY_GIT_USERNAME: auth.username, SLIPWAY_GIT_PASSWORD: auth.password };
-      return { forCall: async (remoteUrl) => ({ env: { ...env2, SLIPWAY_GIT_ORIGIN: gitOrigin(remoteUrl) }, configArgs: noHelpers }), dispose };
+      const basic = Buffer.from(`${auth.username}:${auth.password}`, "utf8").toString("base64");
+      registerSecret(basic);
+      return {
+        forCall: async (remoteUrl) => {
+          const origin = gitOrigin(remoteUrl);
+          const config2 = /^https?:\/\//.test(origin) ? { [`http.${origin}/.extraHeader`]: `Authorization: Basic ${basic}` } : void 0;
+          return { env: { ...env2, SLIPWAY_GIT_ORIGIN: origin }, configArgs: noHelpers, config: config2 };
+        },
+        dispose
+      };
     }
     return {
       forCall: async (remoteUrl, signal) => {
@@ -74404,8 +74426,8 @@ async function createGitClient(options = {}) {
   const git = async (args, call) => {
     throwIfAborted(call.signal);
     const a6 = await auth.forCall(call.remote, call.signal);
-    const env2 = { ...baseEnv, ...a6.env, LC_ALL: "C", GIT_TERMINAL_PROMPT: "0" };
-    const argv = [...a6.configArgs, ...GIT_SAFETY_ARGS, "-c", "advice.detachedHead=false", ...args];
+    const env2 = { ...baseEnv, ...a6.env, ...gitConfigEnv(baseEnv, a6.config), LC_ALL: "C", GIT_TERMINAL_PROMPT: "0" };
+    const argv = [...a6.configArgs, ...GIT_SAFETY_ARGS, "-c", "advice.detachedHead=false", "-c", "maintenance.auto=false", ...args];
     options.log?.debug(`git ${args.join(" ")}`, { cwd: call.cwd });
     const r6 = await run(gitProgram, argv, { cwd: call.cwd, env: env2, signal: call.signal, input: call.input, okCodes: anyExitCode, timeoutMs });
     if (r6.code !== 0 && !call.allowFail) {
@@ -74471,10 +74493,58 @@ async function createGitClient(options = {}) {
       await git([...identity, "commit", "--quiet", "--no-verify", "-F", "-"], { cwd: dir, remote: url2, signal, input: message });
       return (await git(["rev-parse", "HEAD"], { cwd: dir, remote: url2, signal })).stdout.trim();
     },
-    push: async ({ branch: branch2, force, lease }, signal) => {
+    changes: async (from, to, signal) => {
+      const r6 = await git(["diff-tree", "-r", "-z", "--no-renames", "--no-commit-id", from, to], { cwd: dir, remote: url2, signal });
+      return parseDiffTree(r6.stdout);
+    },
+    readBlobs: async (names, signal) => {
+      const asked = [...new Set(names)].filter((n3) => !n3.includes("\n"));
+      const out = /* @__PURE__ */ new Map();
+      if (asked.length === 0) return out;
+      const r6 = await git(["cat-file", "--batch"], { cwd: dir, remote: url2, signal, input: asked.map((n3) => `${n3}
+`).join("") });
+      const bytes = r6.stdoutBytes;
+      let at = 0;
+      for (const name of asked) {
+        const eol = bytes.indexOf(10, at);
+        if (eol < 0) throw new GitError(redact(url2), "other", `git cat-file --batch ended early, at ${name}`);
+        const header = bytes.subarray(at, eol).toString("utf8");
+        at = eol + 1;
+        const m4 = /^[0-9a-f]{40,64} (\S+) (\d+)$/.exec(header);
+        if (!m4) continue;
+        const size = Number(m4[2]);
+        if (m4[1] === "blob") out.set(name, Buffer.from(bytes.subarray(at, at + size)));
+        at += size + 1;
+      }
+      return out;
+    },
+    commitFiles: async ({ parent, files, message, author }, signal) => {
+      const ident = `${identPart(author.name)} <${identPart(author.email)}> now`;
+      const text3 = cleanupCommitMessage(message);
+      if (text3 === "") throw new SlipwayError("commit message", "is empty (after whitespace cleanup); nothing was committed");
+      const chunks = [Buffer.from(`commit refs/slipway/commit
+mark :1
+author ${ident}
+committer ${ident}
+${dataHeader(text3)}${text3}
+from ${parent}
+`)];
+      for (const f6 of files) {
+        const content = typeof f6.content === "string" ? Buffer.from(f6.content, "utf8") : f6.content;
+        chunks.push(Buffer.from(`M ${f6.mode ?? "100644"} inline ${fastImportPath(normalizeSparsePath(f6.path))}
+data ${content.length}
+`), content, Buffer.from("\n"));
+      }
+      chunks.push(Buffer.from("get-mark :1\ndone\n"));
+      const r6 = await git(["fast-import", "--quiet", "--force", "--done", "--date-format=now"], { cwd: dir, remote: url2, signal, input: Buffer.concat(chunks) });
+      const sha = r6.stdout.trim();
+      if (!/^[0-9a-f]{40,64}$/.test(sha)) throw new GitError(redact(url2), "other", `git fast-import printed no commit id (${redact(r6.stdout.trim() || r6.stderr.trim())})`);
+      return sha;
+    },
+    push: async ({ branch: branch2, rev, force, lease }, signal) => {
       const ref2 = `refs/heads/${branch2}`;
       const leaseArgs = lease !== void 0 ? [`--force-with-lease=${ref2}:${lease}`] : [];
-      const r6 = await git(["push", "--porcelain", ...leaseArgs, "origin", `${force ? "+" : ""}HEAD:${ref2}`], {
+      const r6 = await git(["push", "--porcelain", ...leaseArgs, "origin", `${force ? "+" : ""}${rev ?? "HEAD"}:${ref2}`], {
         cwd: dir,
         remote: url2,
         signal,
@@ -74529,6 +74599,38 @@ function normalizeSparsePath(p3) {
 }
 function sparsePattern(file) {
   return "/" + normalizeSparsePath(file).replace(/[\\*?[\]!#]/g, (c6) => `\\${c6}`).replace(/ $/, "\\ ");
+}
+function parseDiffTree(out) {
+  const fields = out.split("\0");
+  const changes = [];
+  for (let i6 = 0; i6 + 1 < fields.length; i6 += 2) {
+    const m4 = /^:(\d{6}) (\d{6}) ([0-9a-f]+) ([0-9a-f]+) ([A-Z])\d*$/.exec(fields[i6] ?? "");
+    if (!m4) continue;
+    changes.push({ oldMode: m4[1], newMode: m4[2], oldBlob: m4[3], newBlob: m4[4], status: m4[5], path: fields[i6 + 1] ?? "" });
+  }
+  return changes;
+}
+function cleanupCommitMessage(message) {
+  const out = [];
+  for (const raw of message.split("\n")) {
+    const line = raw.replace(/[ \t\r\v\f]+$/, "");
+    if (line === "" && (out.length === 0 || out[out.length - 1] === "")) continue;
+    out.push(line);
+  }
+  while (out.length > 0 && out[out.length - 1] === "") out.pop();
+  return out.length > 0 ? `${out.join("\n")}
+` : "";
+}
+function identPart(s2) {
+  return s2.replace(/[<>\r\n]/g, "").trim();
+}
+function dataHeader(text3) {
+  return `data ${Buffer.byteLength(text3, "utf8")}
+`;
+}
+function fastImportPath(p3) {
+  if (!p3.startsWith('"') && !p3.includes("\n")) return p3;
+  return `"${p3.replace(/[\\"]/g, (c6) => `\\${c6}`).replace(/\n/g, "\\n")}"`;
 }
 
 // action/build/build-inputs.ts
@@ -74652,13 +74754,18 @@ async function retry(fn, options = {}) {
   const base = options.baseDelayMs ?? 200;
   const max = options.maxDelayMs ?? 5e3;
   const random = options.random ?? Math.random;
+  let delayed = 0;
   for (let attempt = 1; ; attempt++) {
     throwIfAborted(options.signal);
     try {
       return await fn(attempt);
     } catch (err) {
       if (attempt >= attempts || options.retryable && !options.retryable(err)) throw err;
-      const delay = Math.round(random() * Math.min(max, base * 2 ** (attempt - 1)));
+      if (options.immediate?.(err, attempt)) {
+        options.onRetry?.(attempt, err, 0);
+        continue;
+      }
+      const delay = Math.round(random() * Math.min(max, base * 2 ** delayed++));
       options.onRetry?.(attempt, err, delay);
       await sleep(delay, options.signal);
     }
@@ -76294,6 +76401,7 @@ function gitErrorForInputs(err, target) {
 
 // action/update/update-manifests.ts
 init_errors();
+import { lstatSync as lstatSync2 } from "node:fs";
 import { mkdir as mkdir3, mkdtemp as mkdtemp5, rm as rm6 } from "node:fs/promises";
 import { tmpdir as tmpdir2 } from "node:os";
 import path10 from "node:path";
@@ -76690,6 +76798,16 @@ function overwriteFileSync(file, text3) {
     closeSync(fd);
   }
 }
+function setMarkersInBytes(bytes, rel, images, maxFileBytes = DEFAULT_MAX_MARKED_FILE_BYTES) {
+  if (!bytes.includes(MARKER_LITERAL)) return void 0;
+  if (bytes.length > maxFileBytes) throw new SlipwayError(rel, `is ${bytes.length} bytes, above the limit of ${maxFileBytes} bytes for a file with image policy markers; refused`);
+  const before = bytes.toString("utf8");
+  if (!Buffer.from(before, "utf8").equals(bytes)) {
+    return { rel, before, text: before, changes: [], warnings: [`${rel}:1: not UTF-8 text, markers in this file were not set`] };
+  }
+  checkYamlAliases(before, rel);
+  return { rel, before, ...setMarkersInText(before, rel, images) };
+}
 async function updateMarkers(options) {
   const { images, dryRun = false, signal } = options;
   const relPath = options.path ?? ".";
@@ -76714,23 +76832,15 @@ async function updateMarkers(options) {
     } catch (err) {
       throw new SlipwayError(rel, "cannot be read", { cause: err });
     }
-    if (!bytes.includes(MARKER_LITERAL)) return void 0;
-    const max = options.maxFileBytes ?? DEFAULT_MAX_MARKED_FILE_BYTES;
-    if (bytes.length > max) throw new SlipwayError(rel, `is ${bytes.length} bytes, above the limit of ${max} bytes for a file with image policy markers; refused`);
-    const before = bytes.toString("utf8");
-    if (!Buffer.from(before, "utf8").equals(bytes)) {
-      return { rel, before, text: before, changes: [], warnings: [`${rel}:1: not UTF-8 text, markers in this file were not set`] };
-    }
-    checkYamlAliases(before, rel);
-    const result = setMarkersInText(before, rel, images);
-    if (result.text !== before && !dryRun) {
+    const r6 = setMarkersInBytes(bytes, rel, images, options.maxFileBytes);
+    if (r6 && r6.text !== r6.before && !dryRun) {
       try {
-        overwriteFileSync(full, result.text);
+        overwriteFileSync(full, r6.text);
       } catch (err) {
         throw new SlipwayError(rel, "cannot be written", { cause: err });
       }
     }
-    return { rel, before, ...result };
+    return r6;
   });
   const out = { changes: [], changedFiles: [], warnings: [], diffs: [] };
   for (const r6 of results) {
@@ -90172,7 +90282,14 @@ function requirePushed(pushed) {
   return pushed;
 }
 var PushRaceLost = class extends Error {
+  /** The branch moved on (non-fast-forward, fetch first): worth a retry at once, not after a wait. */
+  get tipMoved() {
+    return /fetch first|non-fast-forward/i.test(this.message);
+  }
 };
+var GROUP_LITERAL = Buffer.from(`${imageAutomationGroup}/`);
+var MARKER_BYTES = Buffer.from(`"${imagePolicyMarkerKey}"`);
+var NO_BLOB = /^0+$/;
 var DEFAULT_AUTHOR = defaultCommitAuthor;
 function manifestSettingsFromInputs(i6) {
   return {
@@ -90234,9 +90351,27 @@ async function updateManifests(options) {
       diffs: [],
       decisions: [],
       attempts: 0,
+      replayed: 0,
       automation,
       warnings: [...scan.objects.warnings]
     };
+    const under = updatePath === "." ? "" : `${updatePath}/`;
+    const messageFor = (changes) => {
+      const message = template ? renderCommitMessage(
+        template,
+        {
+          automation: automation ? { namespace: automation.namespace, name: automation.name } : void 0,
+          changes: changes.map((c6) => ({ ...c6, file: path10.posix.relative(updatePath === "." ? "" : updatePath, c6.file) })),
+          values: automation?.messageTemplateValues
+        },
+        templateName
+      ) : automation ? FLUX_DEFAULT_MESSAGE : options.defaultMessage ?? defaultCommitMessage(requirePushed(pushed));
+      return options.trailers?.length ? `${message.replace(/\s+$/, "")}
+
+${options.trailers.join("\n")}
+` : message;
+    };
+    let prior;
     await retry(
       async (attempt) => {
         result.attempts = attempt;
@@ -90248,6 +90383,32 @@ async function updateManifests(options) {
           lease = pushHead ?? "";
           if (pushHead && pushHead !== baseHead && await co.isAncestor(baseHead, pushHead, signal)) start = pushHead;
         }
+        const push = async (sha2) => {
+          const pushedResult = await co.push(separate ? { branch: pushBranch, rev: sha2, lease } : { branch: pushBranch, rev: sha2 }, signal);
+          if (pushedResult.status === "rejected") {
+            log.info(`push to ${pushBranch} lost a race (${pushedResult.detail}); fetching and re-applying`, { attempt });
+            throw new PushRaceLost(pushedResult.detail);
+          }
+          result.commit = sha2;
+        };
+        const again = prior && !options.dryRun && !options.resolve ? await rebump(co, prior, start, under, signal) : void 0;
+        if (again && prior) {
+          prior = again;
+          result.replayed++;
+          result.changes = again.bump.changes;
+          result.changedFiles = again.bump.changedFiles;
+          result.diffs = again.bump.diffs;
+          result.warnings = [...scan.objects.warnings, ...again.bump.warnings];
+          if (again.bump.changedFiles.length === 0) {
+            result.commit = void 0;
+            return;
+          }
+          result.message = messageFor(again.bump.changes);
+          const files = again.bump.diffs.map((d6) => ({ path: d6.file, content: d6.after, mode: again.modes.get(d6.file) }));
+          await push(await co.commitFiles({ parent: start, files, message: result.message, author }, signal));
+          return;
+        }
+        if (prior && !options.dryRun && !options.resolve) log.debug(`the commits since ${prior.builtOn.slice(0, 12)} touch Flux image objects or new markers; checking out ${start.slice(0, 12)} and resolving again`, { attempt });
         if (attempt > 1 || start !== baseHead) {
           await focus(co, start, signal);
           scan = await scanManifestTree({ root: co.dir, defaultNamespace: ns, signal });
@@ -90256,7 +90417,6 @@ async function updateManifests(options) {
           const who = options.updatePath ? "input update-path" : automation ? `${automation.source}: ImageUpdateAutomation/${automation.namespace}/${automation.name}` : "update path";
           throw new SlipwayError(who, `${updatePath} does not exist on branch ${baseBranch}`);
         }
-        const under = updatePath === "." ? "" : `${updatePath}/`;
         const markers = scan.markers.filter((m4) => m4.source.startsWith(under));
         const resolved = options.resolve ? await options.resolve({ objects: scan.objects, markers, root: co.dir }) : await resolveImages({
           pushed: requirePushed(pushed),
@@ -90274,38 +90434,29 @@ async function updateManifests(options) {
         result.changedFiles = bump.changedFiles;
         result.diffs = bump.diffs;
         result.warnings = [...scan.objects.warnings, ...bump.warnings];
+        prior = {
+          builtOn: start,
+          images: resolved.images,
+          policies: new Set(markers.map((m4) => m4.policy)),
+          bump,
+          modes: new Map(bump.changedFiles.map((f6) => [f6, lstatSync2(path10.join(co.dir, f6)).mode & 73 ? "100755" : "100644"]))
+        };
         if (bump.changes.length === 0) {
           result.commit = void 0;
           return;
         }
-        const message = template ? renderCommitMessage(
-          template,
-          {
-            automation: automation ? { namespace: automation.namespace, name: automation.name } : void 0,
-            changes: bump.changes.map((c6) => ({ ...c6, file: path10.posix.relative(updatePath === "." ? "" : updatePath, c6.file) })),
-            values: automation?.messageTemplateValues
-          },
-          templateName
-        ) : automation ? FLUX_DEFAULT_MESSAGE : options.defaultMessage ?? defaultCommitMessage(requirePushed(pushed));
-        result.message = options.trailers?.length ? `${message.replace(/\s+$/, "")}
-
-${options.trailers.join("\n")}
-` : message;
+        result.message = messageFor(bump.changes);
         if (options.dryRun) return;
         const sha = await co.commit({ files: bump.changedFiles, message: result.message, author }, signal);
         if (!sha) return;
-        const pushedResult = await co.push(separate ? { branch: pushBranch, lease } : { branch: pushBranch }, signal);
-        if (pushedResult.status === "rejected") {
-          log.info(`push to ${pushBranch} lost a race (${pushedResult.detail}); fetching and re-applying`, { attempt });
-          throw new PushRaceLost(pushedResult.detail);
-        }
-        result.commit = sha;
+        await push(sha);
       },
       {
         attempts: options.maxAttempts ?? 10,
         baseDelayMs: options.baseDelayMs ?? 100,
         maxDelayMs: options.maxDelayMs ?? 1e3,
         retryable: (err) => err instanceof PushRaceLost,
+        immediate: (err, attempt) => attempt === 1 && err instanceof PushRaceLost && err.tipMoved,
         signal
       }
     ).catch((err) => {
@@ -90322,6 +90473,68 @@ ${options.trailers.join("\n")}
   } finally {
     await rm6(work, { recursive: true, force: true });
   }
+}
+async function rebump(co, prior, tip, under, signal) {
+  const changed = (await co.changes(prior.builtOn, tip, signal)).filter((c6) => isManifestName(path10.posix.basename(c6.path)));
+  const regular = (mode) => mode === "100644" || mode === "100755" || mode === "000000";
+  if (changed.length > REPLAY_MAX_CHANGED || changed.some((c6) => c6.status === "T" || !regular(c6.oldMode) || !regular(c6.newMode))) return void 0;
+  const blobs = await co.readBlobs(
+    [...changed.flatMap((c6) => [c6.oldBlob, c6.newBlob].filter((b6) => !NO_BLOB.test(b6))), ...prior.bump.changedFiles.map((f6) => `${tip}:${f6}`)],
+    signal
+  );
+  const targets = /* @__PURE__ */ new Map();
+  for (const c6 of changed) {
+    const before = NO_BLOB.test(c6.oldBlob) ? void 0 : blobs.get(c6.oldBlob);
+    const after = NO_BLOB.test(c6.newBlob) ? void 0 : blobs.get(c6.newBlob);
+    if (!NO_BLOB.test(c6.oldBlob) && !before || !NO_BLOB.test(c6.newBlob) && !after) return void 0;
+    if (before?.includes(GROUP_LITERAL) || after?.includes(GROUP_LITERAL)) return void 0;
+    if (!after) {
+      if (before?.includes(MARKER_BYTES)) return void 0;
+      continue;
+    }
+    if (!c6.path.startsWith(under) || !after.includes(MARKER_BYTES)) continue;
+    if (scanMarkers(after.toString("utf8"), c6.path).some((m4) => !prior.policies.has(m4.policy))) return void 0;
+    targets.set(c6.path, { bytes: after, mode: c6.newMode === "100755" ? "100755" : "100644" });
+  }
+  for (const f6 of prior.bump.changedFiles) {
+    if (targets.has(f6) || changed.some((c6) => c6.path === f6)) continue;
+    const bytes = blobs.get(`${tip}:${f6}`);
+    if (!bytes) return void 0;
+    targets.set(f6, { bytes, mode: prior.modes.get(f6) });
+  }
+  const order2 = [...targets.keys()].sort(compareBySegment);
+  const redone = /* @__PURE__ */ new Set([...order2, ...changed.map((c6) => c6.path)]);
+  const bump = { changes: [], changedFiles: [], warnings: [], diffs: [] };
+  const modes = /* @__PURE__ */ new Map();
+  const fresh = /* @__PURE__ */ new Map();
+  for (const f6 of order2) {
+    throwIfAborted(signal);
+    const t = targets.get(f6);
+    const r6 = setMarkersInBytes(t.bytes, f6, prior.images);
+    if (!r6) continue;
+    fresh.set(f6, r6);
+    if (r6.text !== r6.before) {
+      bump.changedFiles.push(f6);
+      bump.diffs.push({ file: f6, before: r6.before, after: r6.text });
+      modes.set(f6, t.mode);
+    }
+  }
+  const fileOf = (message) => {
+    const at = message.search(/:\d+: /);
+    return at < 0 ? message : message.slice(0, at);
+  };
+  bump.warnings = [...prior.bump.warnings.filter((w) => !redone.has(fileOf(w))), ...order2.flatMap((f6) => fresh.get(f6)?.warnings ?? [])];
+  bump.changes = order2.flatMap((f6) => fresh.get(f6)?.changes ?? []);
+  return { ...prior, builtOn: tip, bump, modes };
+}
+var REPLAY_MAX_CHANGED = 200;
+function compareBySegment(a6, b6) {
+  const x = a6.split("/");
+  const y = b6.split("/");
+  for (let i6 = 0; i6 < Math.min(x.length, y.length); i6++) {
+    if (x[i6] !== y[i6]) return (x[i6] ?? "") < (y[i6] ?? "") ? -1 : 1;
+  }
+  return x.length - y.length;
 }
 var WANTED = [`"${imagePolicyMarkerKey}"`, `${imageAutomationGroup}/`];
 var MANIFEST_FILES = [":(glob)**/*.yaml", ":(glob)**/*.yml", ":(glob)**/Kustomization"];
@@ -90771,7 +90984,7 @@ async function runCi(options) {
       }
       outputs.commit = update.commit ?? "";
       outputs.changedFiles = update.changedFiles;
-      if (update.commit) log.info(`commit ${update.commit} pushed to ${update.pushBranch}`, { attempts: update.attempts });
+      if (update.commit) log.info(`commit ${update.commit} pushed to ${update.pushBranch}`, { attempts: update.attempts, replayed: update.replayed });
       else if (update.changes.length === 0) log.info("no marker changed; no commit");
       else if (i6.dryRun) for (const d6 of update.diffs) log.info(`dry run: ${d6.file} would change`);
       if (update.commit && prProvider) {
@@ -91213,7 +91426,7 @@ async function runUpdate(options) {
     for (const c6 of update.changes) log.info(`${c6.file}:${c6.line}: ${c6.oldValue} -> ${c6.newValue}`, { policy: c6.policy });
     outputs.commit = update.commit ?? "";
     outputs.changedFiles = update.changedFiles;
-    if (update.commit) log.info(`commit ${update.commit} pushed to ${update.pushBranch}`, { attempts: update.attempts });
+    if (update.commit) log.info(`commit ${update.commit} pushed to ${update.pushBranch}`, { attempts: update.attempts, replayed: update.replayed });
     else if (update.changes.length === 0) log.info("no marker changed; no commit");
     const failures = [...last.policies.flatMap((p3) => p3.error ? [p3.error] : []), ...last.markerErrors];
     await reporter.setOutputs(outputs);

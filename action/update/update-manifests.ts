@@ -9,22 +9,24 @@
  * compare-and-swap push (`--force-with-lease` on the head seen), so concurrent pipelines sharing
  * it do not drop each other's bumps.
  */
+import { lstatSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { SlipwayError } from "../../core/errors.ts";
-import type { GitAuthor, GitCheckout, GitClient } from "../../core/git/git-client.ts";
+import { SlipwayError, throwIfAborted } from "../../core/errors.ts";
+import type { CommitFile, GitAuthor, GitCheckout, GitClient } from "../../core/git/git-client.ts";
 import { normalizeSparsePath } from "../../core/git/git-client.ts";
 import { GitError } from "../../core/git/git-error.ts";
 import type { Logger } from "../../core/log.ts";
+import type { ImageRef } from "../../core/image-ref.ts";
 import type { MarkerChange } from "../../core/markers/set-markers.ts";
-import { updateMarkers } from "../../core/markers/update-tree.ts";
+import { isManifestName, setMarkersInBytes, updateMarkers, type UpdateMarkersResult } from "../../core/markers/update-tree.ts";
 import { retry } from "../../core/retry.ts";
 import { FLUX_DEFAULT_MESSAGE, renderCommitMessage } from "../manifests/commit-template.ts";
 import type { Inputs } from "../inputs.ts";
 import type { ImageUpdateAutomationObject } from "../manifests/image-update-automation.ts";
 import { scanManifestTree, type FluxObjects } from "../manifests/scan-manifest-tree.ts";
-import type { MarkerUse } from "../manifests/marker-scan.ts";
+import { scanMarkers, type MarkerUse } from "../manifests/marker-scan.ts";
 import { resolveImages, type PolicyDecision, type PushedImage, type ResolvedImages } from "./resolve-images.ts";
 import { defaultCommitAuthor, fluxNamespace, imageAutomationGroup, imagePolicyMarkerKey } from "../../core/well-known.ts";
 
@@ -60,7 +62,9 @@ export interface UpdateManifestsOptions {
   digestOf?: (tag: string, signal?: AbortSignal) => Promise<string | undefined>;
   /**
    * Decides every marker's image instead of the pushed-image rules (`slipway update`); called on
-   * every attempt with the tree as checked out then.
+   * every attempt with the tree as checked out then. With a resolver a lost race is redone by a
+   * checkout, never by plumbing: it lists the registries and reads the markers' values again, so
+   * that a newer value another run pushed meanwhile is not rolled back.
    */
   resolve?: (tree: { objects: FluxObjects; markers: MarkerUse[]; root: string }) => Promise<ResolvedImages>;
   /** The commit message when neither the inputs nor an automation give one. Default {@link defaultCommitMessage}. */
@@ -72,9 +76,10 @@ export interface UpdateManifestsOptions {
   /** Push attempts. Default 10. */
   maxAttempts?: number;
   /**
-   * Delay before the second attempt, ms (then doubling up to {@link maxDelayMs}, full jitter).
-   * Default 100: a lost race means the branch just moved, so the next attempt may start at once;
-   * the jitter only spreads the retries of pipelines that lost to the same push.
+   * Backoff after repeated lost races, ms: the first race lost to a moved tip (non-fast-forward,
+   * fetch first) is retried at once, later ones wait a random time up to this, doubling up to
+   * {@link maxDelayMs} (full jitter), which spreads the pipelines that keep losing to each other.
+   * Default 100.
    */
   baseDelayMs?: number;
   /** Upper bound of one delay between attempts, ms. Default 1000 (about one fetch + push). */
@@ -102,6 +107,11 @@ export interface UpdateManifestsResult {
   decisions: PolicyDecision[];
   /** Attempts used (1 when the first push landed). */
   attempts: number;
+  /**
+   * Of the retries, those that redid the bump on the moved tip with git plumbing alone (no
+   * checkout, rescan or new resolution); the others checked out and resolved again.
+   */
+  replayed: number;
   /** The commit message (also in a dry run). */
   message?: string;
   automation?: ImageUpdateAutomationObject;
@@ -120,7 +130,35 @@ function requirePushed(pushed: PushedImage | undefined): PushedImage {
 }
 
 /** A push refused because another pipeline pushed first. */
-class PushRaceLost extends Error {}
+class PushRaceLost extends Error {
+  /** The branch moved on (non-fast-forward, fetch first): worth a retry at once, not after a wait. */
+  get tipMoved(): boolean {
+    return /fetch first|non-fast-forward/i.test(this.message);
+  }
+}
+
+/**
+ * What an attempt computed its bump on, so that the retry after a lost race can redo the bump on
+ * the new tip with git plumbing alone (see {@link rebump}).
+ */
+interface Attempt {
+  /** The commit the bump was computed on. */
+  builtOn: string;
+  images: ReadonlyMap<string, ImageRef>;
+  /** Policies that markers under the update path name. */
+  policies: ReadonlySet<string>;
+  bump: UpdateMarkersResult;
+  /**
+   * Git mode of each changed file: from the checkout's executable bit after a checkout (where
+   * git does not keep it, core.fileMode false, it reads as 100644), from the tree after a replay.
+   */
+  modes: Map<string, CommitFile["mode"]>;
+}
+
+/** The Flux image API group, as text: a file holding it may define objects the bump depends on. */
+const GROUP_LITERAL = Buffer.from(`${imageAutomationGroup}/`);
+const MARKER_BYTES = Buffer.from(`"${imagePolicyMarkerKey}"`);
+const NO_BLOB = /^0+$/;
 
 const DEFAULT_AUTHOR: GitAuthor = defaultCommitAuthor;
 
@@ -197,9 +235,28 @@ export async function updateManifests(options: UpdateManifestsOptions): Promise<
       diffs: [],
       decisions: [],
       attempts: 0,
+      replayed: 0,
       automation,
       warnings: [...scan.objects.warnings],
     };
+    const under = updatePath === "." ? "" : `${updatePath}/`;
+    const messageFor = (changes: MarkerChange[]): string => {
+      const message = template
+        ? renderCommitMessage(
+            template,
+            {
+              automation: automation ? { namespace: automation.namespace, name: automation.name } : undefined,
+              changes: changes.map((c) => ({ ...c, file: path.posix.relative(updatePath === "." ? "" : updatePath, c.file) })),
+              values: automation?.messageTemplateValues,
+            },
+            templateName,
+          )
+        : automation
+          ? FLUX_DEFAULT_MESSAGE
+          : (options.defaultMessage ?? defaultCommitMessage(requirePushed(pushed)));
+      return options.trailers?.length ? `${message.replace(/\s+$/, "")}\n\n${options.trailers.join("\n")}\n` : message;
+    };
+    let prior: Attempt | undefined;
     await retry(
       async (attempt) => {
         result.attempts = attempt;
@@ -214,6 +271,37 @@ export async function updateManifests(options: UpdateManifestsOptions): Promise<
           lease = pushHead ?? "";
           if (pushHead && pushHead !== baseHead && (await co.isAncestor(baseHead, pushHead, signal))) start = pushHead;
         }
+        const push = async (sha: string): Promise<void> => {
+          const pushedResult = await co.push(separate ? { branch: pushBranch, rev: sha, lease } : { branch: pushBranch, rev: sha }, signal);
+          if (pushedResult.status === "rejected") {
+            log.info(`push to ${pushBranch} lost a race (${pushedResult.detail}); fetching and re-applying`, { attempt });
+            throw new PushRaceLost(pushedResult.detail);
+          }
+          result.commit = sha;
+        };
+
+        // After a lost race: the same bump on the new tip through plumbing, when the commits in
+        // between changed only marker values (no checkout, no rescan, no new resolution: the
+        // pushed-image rules depend on the Flux objects and the tags listed once per run only).
+        const again = prior && !options.dryRun && !options.resolve ? await rebump(co, prior, start, under, signal) : undefined;
+        if (again && prior) {
+          prior = again;
+          result.replayed++;
+          result.changes = again.bump.changes;
+          result.changedFiles = again.bump.changedFiles;
+          result.diffs = again.bump.diffs;
+          result.warnings = [...scan.objects.warnings, ...again.bump.warnings];
+          if (again.bump.changedFiles.length === 0) {
+            result.commit = undefined;
+            return;
+          }
+          result.message = messageFor(again.bump.changes);
+          const files = again.bump.diffs.map((d) => ({ path: d.file, content: d.after, mode: again.modes.get(d.file) }));
+          await push(await co.commitFiles({ parent: start, files, message: result.message, author }, signal));
+          return;
+        }
+        if (prior && !options.dryRun && !options.resolve) log.debug(`the commits since ${prior.builtOn.slice(0, 12)} touch Flux image objects or new markers; checking out ${start.slice(0, 12)} and resolving again`, { attempt });
+
         if (attempt > 1 || start !== baseHead) {
           await focus(co, start, signal);
           scan = await scanManifestTree({ root: co.dir, defaultNamespace: ns, signal });
@@ -222,7 +310,6 @@ export async function updateManifests(options: UpdateManifestsOptions): Promise<
           const who = options.updatePath ? "input update-path" : automation ? `${automation.source}: ImageUpdateAutomation/${automation.namespace}/${automation.name}` : "update path";
           throw new SlipwayError(who, `${updatePath} does not exist on branch ${baseBranch}`);
         }
-        const under = updatePath === "." ? "" : `${updatePath}/`;
         const markers = scan.markers.filter((m) => m.source.startsWith(under));
         const resolved = options.resolve
           ? await options.resolve({ objects: scan.objects, markers, root: co.dir })
@@ -243,39 +330,29 @@ export async function updateManifests(options: UpdateManifestsOptions): Promise<
         result.changedFiles = bump.changedFiles;
         result.diffs = bump.diffs;
         result.warnings = [...scan.objects.warnings, ...bump.warnings];
+        prior = {
+          builtOn: start,
+          images: resolved.images,
+          policies: new Set(markers.map((m) => m.policy)),
+          bump,
+          modes: new Map(bump.changedFiles.map((f) => [f, lstatSync(path.join(co.dir, f)).mode & 0o111 ? "100755" : "100644"] as const)),
+        };
         if (bump.changes.length === 0) {
           result.commit = undefined;
           return;
         }
-        const message = template
-          ? renderCommitMessage(
-              template,
-              {
-                automation: automation ? { namespace: automation.namespace, name: automation.name } : undefined,
-                changes: bump.changes.map((c) => ({ ...c, file: path.posix.relative(updatePath === "." ? "" : updatePath, c.file) })),
-                values: automation?.messageTemplateValues,
-              },
-              templateName,
-            )
-          : automation
-            ? FLUX_DEFAULT_MESSAGE
-            : (options.defaultMessage ?? defaultCommitMessage(requirePushed(pushed)));
-        result.message = options.trailers?.length ? `${message.replace(/\s+$/, "")}\n\n${options.trailers.join("\n")}\n` : message;
+        result.message = messageFor(bump.changes);
         if (options.dryRun) return;
         const sha = await co.commit({ files: bump.changedFiles, message: result.message, author }, signal);
         if (!sha) return;
-        const pushedResult = await co.push(separate ? { branch: pushBranch, lease } : { branch: pushBranch }, signal);
-        if (pushedResult.status === "rejected") {
-          log.info(`push to ${pushBranch} lost a race (${pushedResult.detail}); fetching and re-applying`, { attempt });
-          throw new PushRaceLost(pushedResult.detail);
-        }
-        result.commit = sha;
+        await push(sha);
       },
       {
         attempts: options.maxAttempts ?? 10,
         baseDelayMs: options.baseDelayMs ?? 100,
         maxDelayMs: options.maxDelayMs ?? 1000,
         retryable: (err) => err instanceof PushRaceLost,
+        immediate: (err, attempt) => attempt === 1 && err instanceof PushRaceLost && err.tipMoved,
         signal,
       },
     ).catch((err: unknown) => {
@@ -292,6 +369,88 @@ export async function updateManifests(options: UpdateManifestsOptions): Promise<
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * The bump of `prior` redone on commit `tip` without a checkout: the paths that differ between the
+ * commit it was computed on and `tip` (`git diff-tree`), their blobs and those of the files it
+ * changed (one `git cat-file --batch`), the markers set again in memory. Undefined, so that the
+ * caller checks out, rescans and resolves again, when a commit in between may have changed what
+ * the bump depends on: a file holding the Flux image API group (policies, repositories,
+ * automations) before or after, a deleted marker file, a symlink or submodule, or a marker under
+ * `under` naming a policy the bump did not see.
+ */
+async function rebump(co: GitCheckout, prior: Attempt, tip: string, under: string, signal: AbortSignal | undefined): Promise<Attempt | undefined> {
+  const changed = (await co.changes(prior.builtOn, tip, signal)).filter((c) => isManifestName(path.posix.basename(c.path)));
+  const regular = (mode: string): boolean => mode === "100644" || mode === "100755" || mode === "000000";
+  if (changed.length > REPLAY_MAX_CHANGED || changed.some((c) => c.status === "T" || !regular(c.oldMode) || !regular(c.newMode))) return undefined;
+  const blobs = await co.readBlobs(
+    [...changed.flatMap((c) => [c.oldBlob, c.newBlob].filter((b) => !NO_BLOB.test(b))), ...prior.bump.changedFiles.map((f) => `${tip}:${f}`)],
+    signal,
+  );
+  const targets = new Map<string, { bytes: Buffer; mode: CommitFile["mode"] }>();
+  for (const c of changed) {
+    const before = NO_BLOB.test(c.oldBlob) ? undefined : blobs.get(c.oldBlob);
+    const after = NO_BLOB.test(c.newBlob) ? undefined : blobs.get(c.newBlob);
+    if ((!NO_BLOB.test(c.oldBlob) && !before) || (!NO_BLOB.test(c.newBlob) && !after)) return undefined;
+    if (before?.includes(GROUP_LITERAL) || after?.includes(GROUP_LITERAL)) return undefined;
+    if (!after) {
+      if (before?.includes(MARKER_BYTES)) return undefined;
+      continue;
+    }
+    if (!c.path.startsWith(under) || !after.includes(MARKER_BYTES)) continue;
+    if (scanMarkers(after.toString("utf8"), c.path).some((m) => !prior.policies.has(m.policy))) return undefined;
+    targets.set(c.path, { bytes: after, mode: c.newMode === "100755" ? "100755" : "100644" });
+  }
+  for (const f of prior.bump.changedFiles) {
+    if (targets.has(f) || changed.some((c) => c.path === f)) continue;
+    const bytes = blobs.get(`${tip}:${f}`);
+    if (!bytes) return undefined;
+    targets.set(f, { bytes, mode: prior.modes.get(f) });
+  }
+  // The files in the order updateMarkers walks them (lexical by path segment), as its result lists them.
+  const order = [...targets.keys()].sort(compareBySegment);
+  const redone = new Set([...order, ...changed.map((c) => c.path)]);
+  const bump: UpdateMarkersResult = { changes: [], changedFiles: [], warnings: [], diffs: [] };
+  const modes = new Map<string, CommitFile["mode"]>();
+  const fresh = new Map<string, { changes: MarkerChange[]; warnings: string[] }>();
+  for (const f of order) {
+    throwIfAborted(signal);
+    const t = targets.get(f)!;
+    const r = setMarkersInBytes(t.bytes, f, prior.images);
+    if (!r) continue;
+    fresh.set(f, r);
+    if (r.text !== r.before) {
+      bump.changedFiles.push(f);
+      bump.diffs.push({ file: f, before: r.before, after: r.text });
+      modes.set(f, t.mode);
+    }
+  }
+  // Warnings of files neither changed since nor read again stay as the last attempt found them.
+  const fileOf = (message: string): string => {
+    const at = message.search(/:\d+: /);
+    return at < 0 ? message : message.slice(0, at);
+  };
+  bump.warnings = [...prior.bump.warnings.filter((w) => !redone.has(fileOf(w))), ...order.flatMap((f) => fresh.get(f)?.warnings ?? [])];
+  bump.changes = order.flatMap((f) => fresh.get(f)?.changes ?? []);
+  return { ...prior, builtOn: tip, bump, modes };
+}
+
+/**
+ * Manifest files changed between two attempts above which a retry checks out again instead of
+ * reading every one of them (old and new) from the object store: the checkout reads only files
+ * with markers or Flux objects. Other pipelines' bumps change a file each.
+ */
+const REPLAY_MAX_CHANGED = 200;
+
+/** Orders paths as a depth-first walk of sorted directory entries does. */
+function compareBySegment(a: string, b: string): number {
+  const x = a.split("/");
+  const y = b.split("/");
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    if (x[i] !== y[i]) return (x[i] ?? "") < (y[i] ?? "") ? -1 : 1;
+  }
+  return x.length - y.length;
 }
 
 /** What the CI step reads and writes: files with a marker or a Flux image object. */

@@ -1,9 +1,12 @@
 /**
  * How git authenticates, without a secret ever reaching a URL, an argv or a log line:
- * - `basic` (a token or a username and password): an askpass helper script prints values that
- *   only the git child's environment carries, and only when git asks for the origin
- *   (`scheme://host[:port]`) of the remote the call is for: a server that redirects git to
- *   another origin gets nothing (and git does not follow redirects, see {@link GIT_SAFETY_ARGS});
+ * - `basic` (a token or a username and password): git sends them with its first request as an
+ *   `Authorization` header configured only for the origin (`scheme://host[:port]`) of the remote
+ *   the call is for (`http.<origin>/.extraHeader`, through `GIT_CONFIG_*` variables of the git
+ *   child, never argv); should the server still ask, an askpass helper script prints values that
+ *   only the git child's environment carries, and only when git asks for that origin: a server
+ *   that redirects git to another origin gets nothing (and git does not follow redirects, see
+ *   {@link GIT_SAFETY_ARGS});
  * - `ssh`: the private key and known_hosts are written 0600 to a private temp directory and git
  *   runs `ssh -i KEY -o IdentitiesOnly=yes -o StrictHostKeyChecking=yes …`;
  * - `codecommit`: a fresh SigV4 password is signed from the AWS credential chain for every git
@@ -34,6 +37,29 @@ export interface GitAuthCall {
   env: Record<string, string>;
   /** Arguments placed before the git subcommand (`-c key=value`). */
   configArgs: string[];
+  /**
+   * Git configuration that holds secrets, for `GIT_CONFIG_KEY_n`/`GIT_CONFIG_VALUE_n` after any
+   * the environment already sets (see {@link gitConfigEnv}): off the command line, where `ps`
+   * would show it. Default none.
+   */
+  config?: Record<string, string>;
+}
+
+/**
+ * The environment variables that add `config` to a git call's configuration, numbered after the
+ * `GIT_CONFIG_COUNT` entries `base` already has (which stay). Git before 2.31 ignores them.
+ */
+export function gitConfigEnv(base: NodeJS.ProcessEnv, config: Record<string, string> | undefined): Record<string, string> {
+  const entries = Object.entries(config ?? {});
+  if (entries.length === 0) return {};
+  const have = Number(base["GIT_CONFIG_COUNT"] ?? 0);
+  const first = Number.isInteger(have) && have > 0 ? have : 0;
+  const out: Record<string, string> = { GIT_CONFIG_COUNT: String(first + entries.length) };
+  entries.forEach(([key, value], i) => {
+    out[`GIT_CONFIG_KEY_${first + i}`] = key;
+    out[`GIT_CONFIG_VALUE_${first + i}`] = value;
+  });
+  return out;
 }
 
 /** Auth material prepared once (temp files) and turned into per-call settings. */
@@ -125,7 +151,20 @@ export async function prepareGitAuth(auth: GitAuth, tmpRoot = tmpdir()): Promise
     if (auth.kind === "basic") {
       registerSecret(auth.password);
       const env = { ...base, SLIPWAY_GIT_USERNAME: auth.username, SLIPWAY_GIT_PASSWORD: auth.password };
-      return { forCall: async (remoteUrl) => ({ env: { ...env, SLIPWAY_GIT_ORIGIN: gitOrigin(remoteUrl) }, configArgs: noHelpers }), dispose };
+      const basic = Buffer.from(`${auth.username}:${auth.password}`, "utf8").toString("base64");
+      registerSecret(basic);
+      return {
+        forCall: async (remoteUrl) => {
+          const origin = gitOrigin(remoteUrl);
+          // The credentials in the first request to the remote's origin (only there: the key is
+          // scoped to it, and redirects are not followed), as actions/checkout sends them: no
+          // 401 round trip and no two askpass processes per fetch or push. The askpass helper
+          // stays for a server that still asks.
+          const config = /^https?:\/\//.test(origin) ? { [`http.${origin}/.extraHeader`]: `Authorization: Basic ${basic}` } : undefined;
+          return { env: { ...env, SLIPWAY_GIT_ORIGIN: origin }, configArgs: noHelpers, config };
+        },
+        dispose,
+      };
     }
     return {
       forCall: async (remoteUrl, signal) => {

@@ -7,10 +7,10 @@
 import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "../log.ts";
-import { run } from "../exec.ts";
+import { run, type RunResult } from "../exec.ts";
 import { redact } from "../redact.ts";
-import { throwIfAborted } from "../errors.ts";
-import { GIT_SAFETY_ARGS, prepareGitAuth, type GitAuth, type PreparedGitAuth } from "./git-auth.ts";
+import { SlipwayError, throwIfAborted } from "../errors.ts";
+import { GIT_SAFETY_ARGS, gitConfigEnv, prepareGitAuth, type GitAuth, type PreparedGitAuth } from "./git-auth.ts";
 import { classifyGitFailure, GitError } from "./git-error.ts";
 import { parsePushOutput, type PushResult } from "./push-result.ts";
 
@@ -35,6 +35,31 @@ export interface CloneOptions {
 export interface GitAuthor {
   name: string;
   email: string;
+}
+
+/** One path that differs between two commits, as `git diff-tree -r` reports it. */
+export interface TreeChange {
+  /** `A` added, `D` deleted, `M` modified, `T` type changed (renames are an add and a delete). */
+  status: string;
+  /** From the repository root. */
+  path: string;
+  /** Mode before, e.g. `100644`; `000000` when added. */
+  oldMode: string;
+  /** Mode after; `000000` when deleted. */
+  newMode: string;
+  /** Blob before; all zeros when added. */
+  oldBlob: string;
+  /** Blob after; all zeros when deleted. */
+  newBlob: string;
+}
+
+/** A file that {@link GitCheckout.commitFiles} writes into the parent's tree. */
+export interface CommitFile {
+  /** From the repository root. */
+  path: string;
+  content: string | Buffer;
+  /** Git file mode. Default `100644`. */
+  mode?: "100644" | "100755";
 }
 
 /** A working copy cloned by a {@link GitClient}. */
@@ -65,15 +90,30 @@ export interface GitCheckout {
   isAncestor(ancestor: string, descendant: string, signal?: AbortSignal): Promise<boolean>;
   /** Resets the index and work tree to `ref` (e.g. `refs/remotes/origin/main`), dropping local commits. */
   resetHard(ref: string, signal?: AbortSignal): Promise<void>;
+  /** The paths whose blob or mode differ between commits `from` and `to` (both fetched), recursively. */
+  changes(from: string, to: string, signal?: AbortSignal): Promise<TreeChange[]>;
+  /**
+   * The contents of objects named by id or `rev:path`, read by one `git cat-file --batch`; names
+   * that are missing (or hold a newline, which the batch cannot take) are absent from the map.
+   */
+  readBlobs(names: string[], signal?: AbortSignal): Promise<Map<string, Buffer>>;
+  /**
+   * Writes a commit whose parent is `parent` and whose tree is the parent's with `files`
+   * replaced, without touching the index, the work tree or HEAD (one `git fast-import`), and
+   * returns its id. The message is cleaned as `git commit` cleans it (trailing whitespace and
+   * surrounding blank lines dropped, runs of blank lines collapsed); author and committer are
+   * `author`, dated now; no hooks run and nothing is signed.
+   */
+  commitFiles(options: { parent: string; files: CommitFile[]; message: string; author: GitAuthor }, signal?: AbortSignal): Promise<string>;
   /** Stages `files` (paths relative to the work tree) and commits; undefined when nothing changed. */
   commit(options: { files: string[]; message: string; author: GitAuthor }, signal?: AbortSignal): Promise<string | undefined>;
   /**
-   * Pushes HEAD to `refs/heads/<branch>`. Never forces unless `force` is set; with `lease`, the
+   * Pushes `rev` (default HEAD) to `refs/heads/<branch>`. Never forces unless `force` is set; with `lease`, the
    * push may replace the branch only while it still points at that commit ("" = only while it
    * does not exist): a compare-and-swap. A push that lost a race comes back as `rejected` (not
    * thrown), other failures throw a GitError.
    */
-  push(options: { branch: string; force?: boolean; lease?: string }, signal?: AbortSignal): Promise<PushResult>;
+  push(options: { branch: string; rev?: string; force?: boolean; lease?: string }, signal?: AbortSignal): Promise<PushResult>;
 }
 
 /** Clone, ls-remote, and the auth material they share. */
@@ -116,12 +156,14 @@ export async function createGitClient(options: GitClientOptions = {}): Promise<G
   /** Runs git; on a non-zero exit throws a classified GitError about `remote`. */
   const git = async (
     args: string[],
-    call: { cwd?: string; remote: string; signal?: AbortSignal; input?: string; allowFail?: boolean },
-  ): Promise<{ code: number; stdout: string; stderr: string }> => {
+    call: { cwd?: string; remote: string; signal?: AbortSignal; input?: string | Buffer; allowFail?: boolean },
+  ): Promise<RunResult> => {
     throwIfAborted(call.signal);
     const a = await auth.forCall(call.remote, call.signal);
-    const env: NodeJS.ProcessEnv = { ...baseEnv, ...a.env, LC_ALL: "C", GIT_TERMINAL_PROMPT: "0" };
-    const argv = [...a.configArgs, ...GIT_SAFETY_ARGS, "-c", "advice.detachedHead=false", ...args];
+    const env: NodeJS.ProcessEnv = { ...baseEnv, ...a.env, ...gitConfigEnv(baseEnv, a.config), LC_ALL: "C", GIT_TERMINAL_PROMPT: "0" };
+    // maintenance.auto=false: fetch and commit would each start `git maintenance run --auto`, one
+    // more process per call in the retry loop, for a clone that lives one run.
+    const argv = [...a.configArgs, ...GIT_SAFETY_ARGS, "-c", "advice.detachedHead=false", "-c", "maintenance.auto=false", ...args];
     options.log?.debug(`git ${args.join(" ")}`, { cwd: call.cwd });
     const r = await run(gitProgram, argv, { cwd: call.cwd, env, signal: call.signal, input: call.input, okCodes: anyExitCode, timeoutMs });
     if (r.code !== 0 && !call.allowFail) {
@@ -192,10 +234,50 @@ export async function createGitClient(options: GitClientOptions = {}): Promise<G
       await git([...identity, "commit", "--quiet", "--no-verify", "-F", "-"], { cwd: dir, remote: url, signal, input: message });
       return (await git(["rev-parse", "HEAD"], { cwd: dir, remote: url, signal })).stdout.trim();
     },
-    push: async ({ branch, force, lease }, signal) => {
+    changes: async (from, to, signal) => {
+      const r = await git(["diff-tree", "-r", "-z", "--no-renames", "--no-commit-id", from, to], { cwd: dir, remote: url, signal });
+      return parseDiffTree(r.stdout);
+    },
+    readBlobs: async (names, signal) => {
+      const asked = [...new Set(names)].filter((n) => !n.includes("\n"));
+      const out = new Map<string, Buffer>();
+      if (asked.length === 0) return out;
+      const r = await git(["cat-file", "--batch"], { cwd: dir, remote: url, signal, input: asked.map((n) => `${n}\n`).join("") });
+      const bytes = r.stdoutBytes;
+      let at = 0;
+      for (const name of asked) {
+        const eol = bytes.indexOf(0x0a, at);
+        if (eol < 0) throw new GitError(redact(url), "other", `git cat-file --batch ended early, at ${name}`);
+        const header = bytes.subarray(at, eol).toString("utf8");
+        at = eol + 1;
+        const m = /^[0-9a-f]{40,64} (\S+) (\d+)$/.exec(header);
+        if (!m) continue; // "<name> missing" (or ambiguous): nothing follows
+        const size = Number(m[2]);
+        if (m[1] === "blob") out.set(name, Buffer.from(bytes.subarray(at, at + size)));
+        at += size + 1;
+      }
+      return out;
+    },
+    commitFiles: async ({ parent, files, message, author }, signal) => {
+      const ident = `${identPart(author.name)} <${identPart(author.email)}> now`;
+      const text = cleanupCommitMessage(message);
+      if (text === "") throw new SlipwayError("commit message", "is empty (after whitespace cleanup); nothing was committed");
+      const chunks: Buffer[] = [Buffer.from(`commit refs/slipway/commit\nmark :1\nauthor ${ident}\ncommitter ${ident}\n${dataHeader(text)}${text}\nfrom ${parent}\n`)];
+      for (const f of files) {
+        const content = typeof f.content === "string" ? Buffer.from(f.content, "utf8") : f.content;
+        chunks.push(Buffer.from(`M ${f.mode ?? "100644"} inline ${fastImportPath(normalizeSparsePath(f.path))}\ndata ${content.length}\n`), content, Buffer.from("\n"));
+      }
+      chunks.push(Buffer.from("get-mark :1\ndone\n"));
+      // --force: the private ref moves to each new commit, fast-forward or not.
+      const r = await git(["fast-import", "--quiet", "--force", "--done", "--date-format=now"], { cwd: dir, remote: url, signal, input: Buffer.concat(chunks) });
+      const sha = r.stdout.trim();
+      if (!/^[0-9a-f]{40,64}$/.test(sha)) throw new GitError(redact(url), "other", `git fast-import printed no commit id (${redact(r.stdout.trim() || r.stderr.trim())})`);
+      return sha;
+    },
+    push: async ({ branch, rev, force, lease }, signal) => {
       const ref = `refs/heads/${branch}`;
       const leaseArgs = lease !== undefined ? [`--force-with-lease=${ref}:${lease}`] : [];
-      const r = await git(["push", "--porcelain", ...leaseArgs, "origin", `${force ? "+" : ""}HEAD:${ref}`], {
+      const r = await git(["push", "--porcelain", ...leaseArgs, "origin", `${force ? "+" : ""}${rev ?? "HEAD"}:${ref}`], {
         cwd: dir,
         remote: url,
         signal,
@@ -259,4 +341,48 @@ export function normalizeSparsePath(p: string): string {
 /** A non-cone sparse-checkout pattern matching exactly one file (gitignore syntax, anchored, escaped). */
 export function sparsePattern(file: string): string {
   return "/" + normalizeSparsePath(file).replace(/[\\*?[\]!#]/g, (c) => `\\${c}`).replace(/ $/, "\\ ");
+}
+
+/** Parses `git diff-tree -r -z` output: `:oldmode newmode oldsha newsha status NUL path NUL`… */
+export function parseDiffTree(out: string): TreeChange[] {
+  const fields = out.split("\0");
+  const changes: TreeChange[] = [];
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const m = /^:(\d{6}) (\d{6}) ([0-9a-f]+) ([0-9a-f]+) ([A-Z])\d*$/.exec(fields[i] ?? "");
+    if (!m) continue;
+    changes.push({ oldMode: m[1]!, newMode: m[2]!, oldBlob: m[3]!, newBlob: m[4]!, status: m[5]!, path: fields[i + 1] ?? "" });
+  }
+  return changes;
+}
+
+/**
+ * A commit message as `git commit -F` stores it (cleanup mode `whitespace`): trailing
+ * whitespace cut from every line, leading and trailing blank lines dropped, runs of blank lines
+ * made one, a final newline.
+ */
+export function cleanupCommitMessage(message: string): string {
+  const out: string[] = [];
+  for (const raw of message.split("\n")) {
+    const line = raw.replace(/[ \t\r\v\f]+$/, "");
+    if (line === "" && (out.length === 0 || out[out.length - 1] === "")) continue;
+    out.push(line);
+  }
+  while (out.length > 0 && out[out.length - 1] === "") out.pop();
+  return out.length > 0 ? `${out.join("\n")}\n` : "";
+}
+
+/** A name or email for a fast-import ident line: `<`, `>` and line breaks removed, as git does. */
+function identPart(s: string): string {
+  return s.replace(/[<>\r\n]/g, "").trim();
+}
+
+/** fast-import's `data <bytes>` line. */
+function dataHeader(text: string): string {
+  return `data ${Buffer.byteLength(text, "utf8")}\n`;
+}
+
+/** A path for fast-import's `M` command: C-quoted when it starts with a quote or holds a line break. */
+function fastImportPath(p: string): string {
+  if (!p.startsWith('"') && !p.includes("\n")) return p;
+  return `"${p.replace(/[\\"]/g, (c) => `\\${c}`).replace(/\n/g, "\\n")}"`;
 }

@@ -50,7 +50,8 @@ export interface UpdateMarkersResult {
 /** The literal a file must contain to be parsed, as bytes. */
 const MARKER_LITERAL = Buffer.from(`"${imagePolicyMarkerKey}"`, "utf8");
 
-function isManifestName(name: string): boolean {
+/** Whether updateMarkers reads a file of this name (not path): `*.yaml`, `*.yml`, `Kustomization`. */
+export function isManifestName(name: string): boolean {
   return name.endsWith(".yaml") || name.endsWith(".yml") || name === "Kustomization";
 }
 
@@ -95,6 +96,33 @@ function overwriteFileSync(file: string, text: string): void {
   }
 }
 
+/** What {@link setMarkersInBytes} made of one file. */
+export interface FileMarkerUpdate {
+  /** The file, relative to the root. */
+  rel: string;
+  before: string;
+  /** The text with the markers set (`before` when nothing changed or the file is not UTF-8). */
+  text: string;
+  changes: MarkerChange[];
+  warnings: string[];
+}
+
+/**
+ * The per-file step of {@link updateMarkers} on bytes already read (from disk or a git blob):
+ * undefined when the file has no marker literal; refused naming `rel` above `maxFileBytes`
+ * (default {@link DEFAULT_MAX_MARKED_FILE_BYTES}) or on an alias bomb; not UTF-8 is a warning.
+ */
+export function setMarkersInBytes(bytes: Buffer, rel: string, images: ReadonlyMap<string, ImageRef>, maxFileBytes = DEFAULT_MAX_MARKED_FILE_BYTES): FileMarkerUpdate | undefined {
+  if (!bytes.includes(MARKER_LITERAL)) return undefined;
+  if (bytes.length > maxFileBytes) throw new SlipwayError(rel, `is ${bytes.length} bytes, above the limit of ${maxFileBytes} bytes for a file with image policy markers; refused`);
+  const before = bytes.toString("utf8");
+  if (!Buffer.from(before, "utf8").equals(bytes)) {
+    return { rel, before, text: before, changes: [], warnings: [`${rel}:1: not UTF-8 text, markers in this file were not set`] };
+  }
+  checkYamlAliases(before, rel);
+  return { rel, before, ...setMarkersInText(before, rel, images) };
+}
+
 /**
  * Walks `root/path` and sets every marker whose policy is in `images`. Throws a SlipwayError
  * naming the path when it leaves root (`..`, an absolute path, a symlink out) or does not exist.
@@ -128,23 +156,15 @@ export async function updateMarkers(options: UpdateMarkersOptions): Promise<Upda
     } catch (err) {
       throw new SlipwayError(rel, "cannot be read", { cause: err });
     }
-    if (!bytes.includes(MARKER_LITERAL)) return undefined;
-    const max = options.maxFileBytes ?? DEFAULT_MAX_MARKED_FILE_BYTES;
-    if (bytes.length > max) throw new SlipwayError(rel, `is ${bytes.length} bytes, above the limit of ${max} bytes for a file with image policy markers; refused`);
-    const before = bytes.toString("utf8");
-    if (!Buffer.from(before, "utf8").equals(bytes)) {
-      return { rel, before, text: before, changes: [], warnings: [`${rel}:1: not UTF-8 text, markers in this file were not set`] };
-    }
-    checkYamlAliases(before, rel);
-    const result = setMarkersInText(before, rel, images);
-    if (result.text !== before && !dryRun) {
+    const r = setMarkersInBytes(bytes, rel, images, options.maxFileBytes);
+    if (r && r.text !== r.before && !dryRun) {
       try {
-        overwriteFileSync(full, result.text);
+        overwriteFileSync(full, r.text);
       } catch (err) {
         throw new SlipwayError(rel, "cannot be written", { cause: err });
       }
     }
-    return { rel, before, ...result };
+    return r;
   });
 
   const out: UpdateMarkersResult = { changes: [], changedFiles: [], warnings: [], diffs: [] };

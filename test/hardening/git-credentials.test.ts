@@ -29,6 +29,7 @@ test(`a server that echoes the Authorization header (user ${username}): git's er
     (e: unknown) => e as Error,
   );
   assert.ok(server.seen.some((r) => r.authorization?.startsWith("Basic ")), "the server was sent the credentials (it is their origin)");
+  assert.ok(server.seen[0]?.authorization?.startsWith("Basic "), "with the first request: no 401 round trip, no askpass");
   const text = `${err.message}\n${String((err.cause as Error | undefined)?.message)}\n${lines.join("\n")}`;
   assert.match(text, /you sent Authorization: Basic \*\*\*/, "git showed the server's body, redacted whole");
   assert.deepEqual(leaks(text, token), [], text);

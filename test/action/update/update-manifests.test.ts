@@ -3,7 +3,10 @@
 // objects, unknown policies, templates, and two updates racing on one branch.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createGitRepo, integration, uniqueName, type TestEnv } from "../../env/harness.ts";
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createGitRepo, integration, testGitConfig, uniqueName, type TestEnv } from "../../env/harness.ts";
 import { run } from "../../../core/exec.ts";
 import { createLogger } from "../../../core/log.ts";
 import { createGitClient, type GitClient } from "../../../core/git/git-client.ts";
@@ -22,6 +25,27 @@ async function gitFor(env: TestEnv, t: { after: (fn: () => Promise<void>) => voi
 const show = async (bare: string, format: string, ref: string): Promise<string> => (await run("git", ["--git-dir", bare, "log", "-1", `--format=${format}`, ref])).stdout.trim();
 const file = async (bare: string, ref: string, p: string): Promise<string> => (await run("git", ["--git-dir", bare, "show", `${ref}:${p}`])).stdout;
 const count = async (bare: string, ref: string): Promise<number> => Number((await run("git", ["--git-dir", bare, "rev-list", "--count", ref])).stdout.trim());
+
+/** Another pipeline's commit on `branch` of the bare repository: files written (content) or made executable ("+x"). */
+async function commitTo(bare: string, edits: Record<string, string>, message = "another pipeline", branch = "main"): Promise<string> {
+  const work = await mkdtemp(path.join(tmpdir(), "slipway-competitor-"));
+  try {
+    await run("git", [...testGitConfig, "clone", "-q", "--branch", branch, bare, work]);
+    for (const [f, content] of Object.entries(edits)) {
+      if (content === "+x") await chmod(path.join(work, f), 0o755);
+      else {
+        await mkdir(path.dirname(path.join(work, f)), { recursive: true });
+        await writeFile(path.join(work, f), content);
+      }
+    }
+    await run("git", ["-C", work, "add", "-A"]);
+    await run("git", [...testGitConfig, "-C", work, "commit", "-q", "-m", message]);
+    await run("git", ["-C", work, "push", "-q", "origin", `HEAD:refs/heads/${branch}`]);
+    return (await run("git", ["-C", work, "rev-parse", "HEAD"])).stdout.trim();
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
 
 function options(env: TestEnv, git: GitClient, url: string, image: string, tag: string, extra: Partial<UpdateManifestsOptions> = {}): UpdateManifestsOptions {
   const { registry, repository } = registryFor(image);
@@ -145,6 +169,8 @@ test("two updates racing on one branch both land: the loser fetches, re-applies 
   assert.equal(await count(repo.bareDir, "main"), 1 + services.length);
   for (const s of services) assert.match(await file(repo.bareDir, "main", `clusters/eks/shop/${s}.yaml`), new RegExp(`/${s}:20250505050505 #`));
   assert.ok(results.some((r) => r.attempts > 1), `some update had to retry (attempts ${results.map((r) => r.attempts).join(",")})`);
+  // The other commits only moved marker values: every retry redid the bump without a checkout.
+  assert.deepEqual(results.map((r) => r.replayed), results.map((r) => r.attempts - 1));
   // The registry is asked once per run, not once per attempt: the retries stay between fetch and push.
   assert.deepEqual([...listings.values()], services.map(() => 1), `listings per run ${JSON.stringify(Object.fromEntries(listings))}, attempts ${results.map((r) => r.attempts).join(",")}`);
 });
@@ -194,4 +220,142 @@ test("an automation naming a branch that does not exist is an error naming the a
     updateManifests(options(env, git, `${env.gitHttpAuthUrl}/${repo.name}.git`, `${prefix}/a`, "20250101000000")),
     /^SlipwayError: clusters\/eks\/flux-system\/update-policy\.yml:1: ImageUpdateAutomation\/flux-system\/flux-system: checkout branch eks does not exist$/,
   );
+});
+
+test("a race lost to another pipeline's marker commit is redone on the new tip by plumbing: its change, the file mode, message and author kept", async (t) => {
+  const env = integration(t);
+  if (!env) return;
+  const prefix = `${env.registry}/${uniqueName("replay")}`;
+  const services = ["a", "b", "c"];
+  const files = shopFiles({ imagePrefix: prefix, services });
+  const repo = await createGitRepo(env, t, { files });
+  await commitTo(repo.bareDir, { "clusters/eks/shop/a.yaml": "+x" }, "a is executable");
+  const git = await gitFor(env, t);
+  const url = `${env.gitHttpAuthUrl}/${repo.name}.git`;
+  let competitor = "";
+  // The other pipeline pushes while this one decides (its tag listing): the first push must lose.
+  const listTags = async (): Promise<string[]> => {
+    competitor = await commitTo(repo.bareDir, {
+      "clusters/eks/shop/b.yaml": files["clusters/eks/shop/b.yaml"]!.replace(`/b:20200101000000`, `/b:20250303030303`),
+      "README.md": "# shop manifests, edited\n",
+    });
+    return [];
+  };
+  const image = `${prefix}/a`;
+  const r = await updateManifests({ git, url, pushed: { image, tag: "20250404040404" }, listTags, log, baseDelayMs: 20, trailers: ["Signed-off-by: CI <ci@example.invalid>"] });
+  assert.equal(r.attempts, 2);
+  assert.equal(r.replayed, 1, "the retry did not check out again");
+  assert.deepEqual(r.changedFiles, ["clusters/eks/shop/a.yaml"]);
+  assert.deepEqual(
+    r.changes.map((c) => [c.file, c.line, c.oldValue, c.newValue]),
+    [["clusters/eks/shop/a.yaml", 18, `${image}:20200101000000`, `${image}:20250404040404`]],
+  );
+  assert.equal(await show(repo.bareDir, "%H", "main"), r.commit);
+  assert.equal(await show(repo.bareDir, "%P", "main"), competitor, "built on the other pipeline's commit");
+  assert.equal(await show(repo.bareDir, "%an <%ae>|%cn <%ce>", "main"), "slipway <slipway@users.noreply.invalid>|slipway <slipway@users.noreply.invalid>");
+  assert.equal(await show(repo.bareDir, "%B", "main"), `slipway: update ${image} to 20250404040404 [ci skip]\n\nSigned-off-by: CI <ci@example.invalid>`);
+  assert.match(await file(repo.bareDir, "main", "clusters/eks/shop/a.yaml"), /\/a:20250404040404 #/);
+  assert.match(await file(repo.bareDir, "main", "clusters/eks/shop/b.yaml"), /\/b:20250303030303 #/, "the other pipeline's bump stays");
+  assert.equal(await file(repo.bareDir, "main", "README.md"), "# shop manifests, edited\n");
+  assert.match((await run("git", ["--git-dir", repo.bareDir, "ls-tree", "main", "clusters/eks/shop/a.yaml"])).stdout, /^100755 blob /, "the file mode stays");
+  const tree = (await run("git", ["--git-dir", repo.bareDir, "ls-tree", "-r", "--name-only", "main"])).stdout.trim().split("\n").sort();
+  assert.deepEqual(tree, Object.keys(files).sort(), "every file is still in the commit");
+});
+
+test("a race lost to a commit that already set the same value ends without a commit", async (t) => {
+  const env = integration(t);
+  if (!env) return;
+  const prefix = `${env.registry}/${uniqueName("same")}`;
+  const files = shopFiles({ imagePrefix: prefix, services: ["a", "b"] });
+  const repo = await createGitRepo(env, t, { files });
+  const git = await gitFor(env, t);
+  const url = `${env.gitHttpAuthUrl}/${repo.name}.git`;
+  let competitor = "";
+  const listTags = async (): Promise<string[]> => {
+    competitor = await commitTo(repo.bareDir, { "clusters/eks/shop/a.yaml": files["clusters/eks/shop/a.yaml"]!.replace(`/a:20200101000000`, `/a:20250404040404`) });
+    return [];
+  };
+  const r = await updateManifests({ git, url, pushed: { image: `${prefix}/a`, tag: "20250404040404" }, listTags, log, baseDelayMs: 20 });
+  assert.equal(r.commit, undefined);
+  assert.equal(r.attempts, 2);
+  assert.equal(r.replayed, 1);
+  assert.deepEqual(r.changes, []);
+  assert.equal(await show(repo.bareDir, "%H", "main"), competitor, "no commit after the other pipeline's");
+});
+
+test("a race lost to a commit that changed an ImagePolicy checks out and resolves again", async (t) => {
+  const env = integration(t);
+  if (!env) return;
+  const prefix = `${env.registry}/${uniqueName("policy")}`;
+  const files = shopFiles({ imagePrefix: prefix, services: ["cart"], flux: true, fluxApiVersion: "image.toolkit.fluxcd.io/v1", automationBranch: "main" });
+  const repo = await createGitRepo(env, t, { files });
+  const image = `${prefix}/cart`;
+  await pushSampleImage(env.registry, image.slice(env.registry.length + 1), "20250101000000");
+  const git = await gitFor(env, t);
+  const url = `${env.gitHttpAuthUrl}/${repo.name}.git`;
+  const policyFile = "clusters/eks/flux-system/images/cart.yaml";
+  const o = options(env, git, url, image, "20250101000000");
+  let competed = false;
+  const r = await updateManifests({
+    ...o,
+    listTags: async (s) => {
+      if (!competed) {
+        competed = true;
+        await commitTo(repo.bareDir, { [policyFile]: `# reviewed\n${files[policyFile]!}` });
+      }
+      return o.listTags!(s);
+    },
+  });
+  assert.ok(r.commit);
+  assert.equal(r.attempts, 2);
+  assert.equal(r.replayed, 0, "Flux objects changed: the retry rescanned");
+  assert.match(await file(repo.bareDir, "main", policyFile), /^# reviewed\n/);
+  assert.match(await file(repo.bareDir, "main", "clusters/eks/shop/cart.yaml"), /\/cart:20250101000000 #/);
+});
+
+test("with a resolver (slipway update) a lost race is redone by a checkout and the resolver asked again, on the new markers", async (t) => {
+  const env = integration(t);
+  if (!env) return;
+  const prefix = `${env.registry}/${uniqueName("resolver")}`;
+  const files = shopFiles({ imagePrefix: prefix, services: ["a", "b"] });
+  const repo = await createGitRepo(env, t, { files });
+  const git = await gitFor(env, t);
+  const url = `${env.gitHttpAuthUrl}/${repo.name}.git`;
+  const seen: string[] = [];
+  const r = await updateManifests({
+    git,
+    url,
+    log,
+    baseDelayMs: 20,
+    defaultMessage: "slipway: update images [ci skip]",
+    resolve: async (tree) => {
+      seen.push((await readFile(path.join(tree.root, "clusters/eks/shop/b.yaml"), "utf8")).match(/\/b:(\d+) #/)?.[1] ?? "?");
+      if (seen.length === 1) await commitTo(repo.bareDir, { "clusters/eks/shop/b.yaml": files["clusters/eks/shop/b.yaml"]!.replace(`/b:20200101000000`, `/b:20250303030303`) });
+      return { images: new Map([["flux-system:a", { name: `${prefix}/a`, tag: "20250404040404" }]]), decisions: [] };
+    },
+  });
+  assert.ok(r.commit);
+  assert.equal(r.attempts, 2);
+  assert.equal(r.replayed, 0);
+  assert.deepEqual(seen, ["20200101000000", "20250303030303"], "the second call saw the other run's value");
+  assert.match(await file(repo.bareDir, "main", "clusters/eks/shop/b.yaml"), /\/b:20250303030303 #/);
+  assert.match(await file(repo.bareDir, "main", "clusters/eks/shop/a.yaml"), /\/a:20250404040404 #/);
+});
+
+test("a race lost to a commit that changed more than 200 manifest files checks out again instead of reading them all", async (t) => {
+  const env = integration(t);
+  if (!env) return;
+  const prefix = `${env.registry}/${uniqueName("many")}`;
+  const repo = await createGitRepo(env, t, { files: shopFiles({ imagePrefix: prefix, services: ["a"] }) });
+  const git = await gitFor(env, t);
+  const url = `${env.gitHttpAuthUrl}/${repo.name}.git`;
+  const many = Object.fromEntries(Array.from({ length: 201 }, (_, i) => [`clusters/eks/config/c${i}.yaml`, `n: ${i}\n`]));
+  const listTags = async (): Promise<string[]> => (await commitTo(repo.bareDir, many), []);
+  const r = await updateManifests({ git, url, pushed: { image: `${prefix}/a`, tag: "20250404040404" }, listTags, log, baseDelayMs: 20 });
+  assert.ok(r.commit);
+  assert.equal(r.attempts, 2);
+  assert.equal(r.replayed, 0);
+  assert.equal(await count(repo.bareDir, "main"), 3);
+  assert.match(await file(repo.bareDir, "main", "clusters/eks/shop/a.yaml"), /\/a:20250404040404 #/);
+  assert.equal(await file(repo.bareDir, "main", "clusters/eks/config/c200.yaml"), "n: 200\n");
 });

@@ -163,3 +163,64 @@ test("grep finds files in the object store; checkoutOnly writes just those; the 
   assert.deepEqual(tree, Object.keys(files).sort());
   assert.equal((await run("git", ["--git-dir", repo.bareDir, "show", "main:a/two.yaml"])).stdout, "x: 2\n");
 });
+
+test("changes, readBlobs and commitFiles: a commit on another tip without the index or work tree, its message cleaned as git commit cleans it", async (t) => {
+  const env = integration(t);
+  if (!env) return;
+  const files: Record<string, string> = { "README.md": "r\n", "a/one.yaml": "x: 1\n", "b/two.yaml": "y: 1\n", '"q" #odd.yml': "q: 1\n" };
+  const repo = await createGitRepo(env, t, { files });
+  const url = `${env.gitHttpAuthUrl}/${repo.name}.git`;
+  const git = await createGitClient({ auth: basic(env) });
+  t.after(() => git.close());
+  const dir = path.join(await tempDir(t), "wt");
+  const co = await git.clone({ url, dir, blobless: false });
+  const first = await co.head();
+  // Messages as a template and trailers may produce them: git commit -F is the reference.
+  const messages = ["plain", "  \n\nsubject  \n\n\n\nbody\t\n\nSigned-off-by: CI <ci@example.invalid>\n\n", "ünïcode: bump → 2\r\n"];
+  let parent = first;
+  for (const [i, message] of messages.entries()) {
+    await writeFile(path.join(dir, "b/two.yaml"), `y: ${i + 2}\n`);
+    const byGit = await co.commit({ files: ["b/two.yaml"], message, author });
+    const byPlumbing = await co.commitFiles({ parent, files: [{ path: "b/two.yaml", content: `y: ${i + 2}\n` }], message, author });
+    const body = async (sha: string): Promise<string> => (await run("git", ["-C", dir, "cat-file", "commit", sha])).stdout.split("\n\n").slice(1).join("\n\n");
+    assert.equal(await body(byPlumbing), await body(byGit!), `message ${JSON.stringify(message)}`);
+    assert.equal((await run("git", ["-C", dir, "rev-parse", `${byPlumbing}^{tree}`])).stdout, (await run("git", ["-C", dir, "rev-parse", `${byGit!}^{tree}`])).stdout);
+    parent = byGit!;
+  }
+  await assert.rejects(co.commitFiles({ parent, files: [], message: " \n\n", author }), /^SlipwayError: commit message: is empty/);
+
+  const sha = await co.commitFiles(
+    {
+      parent: first,
+      files: [
+        { path: "a/one.yaml", content: "x: 2\n", mode: "100755" },
+        { path: "a/new.yaml", content: Buffer.from([0xff, 0x0a]) },
+        { path: '"q" #odd.yml', content: "q: 2\n" },
+      ],
+      message: "plumbing",
+      author,
+    },
+  );
+  assert.equal(await co.head(), parent, "HEAD did not move");
+  assert.equal(await readFile(path.join(dir, "a/one.yaml"), "utf8"), "x: 1\n", "the work tree was not touched");
+  assert.equal((await run("git", ["-C", dir, "log", "-1", "--format=%an <%ae>|%cn <%ce>|%P|%B", sha])).stdout.trim(), `CI Bot <ci@example.invalid>|CI Bot <ci@example.invalid>|${first}|plumbing`);
+  const changes = await co.changes(first, sha);
+  assert.deepEqual(
+    changes.map((c) => [c.status, c.path, c.oldMode, c.newMode]),
+    [
+      ["M", '"q" #odd.yml', "100644", "100644"],
+      ["A", "a/new.yaml", "000000", "100644"],
+      ["M", "a/one.yaml", "100644", "100755"],
+    ],
+  );
+  const blobs = await co.readBlobs([...changes.map((c) => c.newBlob), `${sha}:a/one.yaml`, `${sha}:nope.yaml`, "bad\nname"]);
+  assert.deepEqual(
+    changes.map((c) => blobs.get(c.newBlob)),
+    [Buffer.from("q: 2\n"), Buffer.from([0xff, 0x0a]), Buffer.from("x: 2\n")],
+  );
+  assert.deepEqual(blobs.get(`${sha}:a/one.yaml`), Buffer.from("x: 2\n"));
+  assert.equal(blobs.has(`${sha}:nope.yaml`), false);
+  assert.equal(blobs.has("bad\nname"), false);
+  assert.equal((await co.push({ branch: "side", rev: sha })).status, "pushed");
+  assert.equal((await run("git", ["--git-dir", repo.bareDir, "rev-parse", "side"])).stdout.trim(), sha);
+});
