@@ -6,6 +6,7 @@
  * refreshed once on a miss, so a kind whose CRD was applied a moment ago is found.
  */
 import http from "node:http";
+import http2 from "node:http2";
 import https from "node:https";
 import tls from "node:tls";
 import { SlipwayError, throwIfAborted } from "../../core/errors.ts";
@@ -155,8 +156,12 @@ interface Shared {
   attempts: number;
   discovery: Map<string, Promise<Map<string, ResourceMapping> | undefined>>;
   counters: RequestCounters;
-  /** Connections of watches (kept apart from the request pool, so that long streams never hold its sockets). */
+  /** Connections of watches over HTTP/1.1 (a plain `http:` server), kept apart from the request pool. */
   watchAgent: http.Agent;
+  /** How watches reach an `https:` server: every stream on one HTTP/2 connection. */
+  watchTls?: { secureContext: tls.SecureContext; rejectUnauthorized: boolean; servername?: string };
+  /** The HTTP/2 connection the watches share, while it is open. */
+  watchSession?: http2.ClientHttp2Session;
 }
 
 /** Loads credentials and returns a client for the API server they name. */
@@ -185,7 +190,8 @@ export async function createKubeClient(options: KubeClientOptions = {}): Promise
     attempts: options.attempts ?? 4,
     discovery: new Map(),
     counters: emptyCounters(),
-    watchAgent: creds.server.startsWith("http:") ? new http.Agent({ ...agentOptions, maxSockets: Infinity, maxFreeSockets: 4 }) : new https.Agent({ ...agentOptions, maxSockets: Infinity, maxFreeSockets: 4 }),
+    watchAgent: new http.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 4 }),
+    ...(secureContext ? { watchTls: { secureContext, rejectUnauthorized: creds.tls.rejectUnauthorized, ...(creds.tls.servername ? { servername: creds.tls.servername } : {}) } } : {}),
   };
   return makeClient(shared, {});
 }
@@ -244,6 +250,7 @@ function makeClient(shared: Shared, extraHeaders: Record<string, string>): KubeC
     close() {
       shared.agent.destroy();
       shared.watchAgent.destroy();
+      shared.watchSession?.destroy();
     },
     counters: shared.counters,
     watch(req, onEvent) {
@@ -345,10 +352,10 @@ async function openWatch(shared: Shared, req: WatchRequest, extraHeaders: Record
   const idleMs = req.idleTimeoutMs ?? 90_000;
   const local = new AbortController();
   const signal = req.signal ? AbortSignal.any([req.signal, local.signal]) : local.signal;
-  const lib = url.protocol === "http:" ? http : https;
   await new Promise<void>((resolve, reject) => {
     let idle: NodeJS.Timeout | undefined;
     let answered = false;
+    let stop: () => void = () => undefined;
     const arm = (): void => {
       clearTimeout(idle);
       idle = setTimeout(() => local.abort(new WatchIdleError(subject, idleMs, answered)), idleMs);
@@ -357,22 +364,25 @@ async function openWatch(shared: Shared, req: WatchRequest, extraHeaders: Record
       clearTimeout(idle);
       reject(err);
     };
-    arm();
-    // Watches are long-lived: they get their own connection, outside the request limiter.
-    const r = lib.request(url, { method: "GET", headers, agent: shared.watchAgent, signal }, (res) => {
+    const broken = (cause: Error): void => fail(signal.aborted ? signal.reason : new KubeApiError(subject, { status: 0, reason: "", message: `stream broken: ${cause.message}` }, { cause }));
+    const unreachable = (cause: Error): void => {
+      if (signal.aborted) fail(signal.reason);
+      else fail(new KubeApiError(subject, { status: 0, reason: "", message: `cannot reach ${shared.creds.server}: ${cause.message}` }, { cause }));
+    };
+    /** Reads the answer: its status, then one JSON event per line until the server ends it. */
+    const answer = (status: number, body: NodeJS.ReadableStream): void => {
       answered = true;
       arm();
-      const status = res.statusCode ?? 0;
       if (status < 200 || status > 299) {
         const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => fail(kubeApiErrorFrom(subject, status, Buffer.concat(chunks).toString("utf8"))));
-        res.on("error", fail);
+        body.on("data", (c: Buffer) => chunks.push(c));
+        body.on("end", () => fail(kubeApiErrorFrom(subject, status, Buffer.concat(chunks).toString("utf8"))));
+        body.on("error", fail);
         return;
       }
       let buffer = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => {
+      body.setEncoding("utf8");
+      body.on("data", (chunk: string) => {
         arm();
         buffer += chunk;
         let nl: number;
@@ -383,22 +393,65 @@ async function openWatch(shared: Shared, req: WatchRequest, extraHeaders: Record
           try {
             onEvent(JSON.parse(line) as WatchEvent);
           } catch (err) {
-            r.destroy();
+            stop();
             fail(err instanceof SyntaxError ? new SlipwayError(subject, "the API server sent an event that is not JSON", { cause: err }) : err);
             return;
           }
         }
       });
-      res.on("error", (cause: Error) => fail(signal.aborted ? signal.reason : new KubeApiError(subject, { status: 0, reason: "", message: `stream broken: ${cause.message}` }, { cause })));
-      res.on("end", () => {
+      body.on("error", broken);
+      body.on("end", () => {
         clearTimeout(idle);
         resolve();
       });
-    });
-    r.on("error", (cause: Error) => {
-      if (signal.aborted) fail(signal.reason);
-      else fail(new KubeApiError(subject, { status: 0, reason: "", message: `cannot reach ${shared.creds.server}: ${cause.message}` }, { cause }));
-    });
+    };
+    arm();
+    if (shared.watchTls) {
+      // Every watch of an https server is a stream on one HTTP/2 connection, as client-go's are:
+      // a hundred syncs' watches cost one socket and one TLS session, not one each.
+      const session = watchSession(shared, shared.watchTls);
+      const h2Headers: http2.OutgoingHttpHeaders = { ":method": "GET", ":path": url.pathname + url.search };
+      for (const [k, v] of Object.entries(headers)) h2Headers[k.toLowerCase()] = v;
+      let stream: http2.ClientHttp2Stream;
+      try {
+        stream = session.request(h2Headers, { signal });
+      } catch (err) {
+        unreachable(err instanceof Error ? err : new Error(String(err)));
+        return;
+      }
+      stop = () => stream.close(http2.constants.NGHTTP2_CANCEL);
+      stream.on("response", (h) => answer(Number(h[":status"] ?? 0), stream));
+      stream.on("error", (cause: Error) => {
+        // A silent stream may be a dead connection under every watch: a new one is made for the next.
+        if (signal.reason instanceof WatchIdleError && shared.watchSession === session) session.destroy();
+        if (answered) broken(cause);
+        else unreachable(cause);
+      });
+      stream.end();
+      return;
+    }
+    // A plain http server: HTTP/1.1, a connection per watch, outside the request limiter.
+    const r = http.request(url, { method: "GET", headers, agent: shared.watchAgent, signal }, (res) => answer(res.statusCode ?? 0, res));
+    stop = () => r.destroy();
+    r.on("error", (cause: Error) => (answered ? broken(cause) : unreachable(cause)));
     r.end();
   });
+}
+
+/** The HTTP/2 connection the watches share: the open one, else a new one. */
+function watchSession(shared: Shared, options: NonNullable<Shared["watchTls"]>): http2.ClientHttp2Session {
+  const open = shared.watchSession;
+  if (open && !open.closed && !open.destroyed) return open;
+  const session = http2.connect(shared.creds.server, { secureContext: options.secureContext, rejectUnauthorized: options.rejectUnauthorized, ...(options.servername ? { servername: options.servername } : {}) });
+  // Its failures reach every stream on it, which report them; the session only has to be let go.
+  session.on("error", () => undefined);
+  const forget = (): void => {
+    if (shared.watchSession === session) shared.watchSession = undefined;
+  };
+  session.on("close", forget);
+  session.on("goaway", forget);
+  // Open streams keep their own timers; an idle session does not keep the process alive.
+  session.unref();
+  shared.watchSession = session;
+  return session;
 }
