@@ -74426,7 +74426,7 @@ async function createGitClient(options = {}) {
   const git = async (args, call) => {
     throwIfAborted(call.signal);
     const a6 = await auth.forCall(call.remote, call.signal);
-    const env2 = { ...baseEnv, ...a6.env, ...gitConfigEnv(baseEnv, a6.config), LC_ALL: "C", GIT_TERMINAL_PROMPT: "0" };
+    const env2 = { ...baseEnv, ...call.env, ...a6.env, ...gitConfigEnv(baseEnv, a6.config), LC_ALL: "C", GIT_TERMINAL_PROMPT: "0" };
     const argv = [...a6.configArgs, ...GIT_SAFETY_ARGS, "-c", "advice.detachedHead=false", "-c", "maintenance.auto=false", ...args];
     options.log?.debug(`git ${args.join(" ")}`, { cwd: call.cwd });
     const r6 = await run(gitProgram, argv, { cwd: call.cwd, env: env2, signal: call.signal, input: call.input, okCodes: anyExitCode, timeoutMs });
@@ -74490,7 +74490,8 @@ async function createGitClient(options = {}) {
       const diff = await git(["diff", "--cached", "--quiet"], { cwd: dir, remote: url2, signal, allowFail: true });
       if (diff.code === 0) return void 0;
       const identity = ["-c", `user.name=${author.name}`, "-c", `user.email=${author.email}`, "-c", "commit.gpgsign=false"];
-      await git([...identity, "commit", "--quiet", "--no-verify", "-F", "-"], { cwd: dir, remote: url2, signal, input: message });
+      const identityEnv = { GIT_AUTHOR_NAME: author.name, GIT_AUTHOR_EMAIL: author.email, GIT_COMMITTER_NAME: author.name, GIT_COMMITTER_EMAIL: author.email };
+      await git([...identity, "commit", "--quiet", "--no-verify", "-F", "-"], { cwd: dir, remote: url2, signal, input: message, env: identityEnv });
       return (await git(["rev-parse", "HEAD"], { cwd: dir, remote: url2, signal })).stdout.trim();
     },
     changes: async (from, to, signal) => {

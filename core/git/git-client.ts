@@ -156,11 +156,11 @@ export async function createGitClient(options: GitClientOptions = {}): Promise<G
   /** Runs git; on a non-zero exit throws a classified GitError about `remote`. */
   const git = async (
     args: string[],
-    call: { cwd?: string; remote: string; signal?: AbortSignal; input?: string | Buffer; allowFail?: boolean },
+    call: { cwd?: string; remote: string; signal?: AbortSignal; input?: string | Buffer; allowFail?: boolean; env?: Record<string, string> },
   ): Promise<RunResult> => {
     throwIfAborted(call.signal);
     const a = await auth.forCall(call.remote, call.signal);
-    const env: NodeJS.ProcessEnv = { ...baseEnv, ...a.env, ...gitConfigEnv(baseEnv, a.config), LC_ALL: "C", GIT_TERMINAL_PROMPT: "0" };
+    const env: NodeJS.ProcessEnv = { ...baseEnv, ...call.env, ...a.env, ...gitConfigEnv(baseEnv, a.config), LC_ALL: "C", GIT_TERMINAL_PROMPT: "0" };
     // maintenance.auto=false: fetch and commit would each start `git maintenance run --auto`, one
     // more process per call in the retry loop, for a clone that lives one run.
     const argv = [...a.configArgs, ...GIT_SAFETY_ARGS, "-c", "advice.detachedHead=false", "-c", "maintenance.auto=false", ...args];
@@ -231,7 +231,9 @@ export async function createGitClient(options: GitClientOptions = {}): Promise<G
       const diff = await git(["diff", "--cached", "--quiet"], { cwd: dir, remote: url, signal, allowFail: true });
       if (diff.code === 0) return undefined;
       const identity = ["-c", `user.name=${author.name}`, "-c", `user.email=${author.email}`, "-c", "commit.gpgsign=false"];
-      await git([...identity, "commit", "--quiet", "--no-verify", "-F", "-"], { cwd: dir, remote: url, signal, input: message });
+      // The explicit author wins over GIT_AUTHOR_* and GIT_COMMITTER_* in the runner's environment, as in commitFiles.
+      const identityEnv = { GIT_AUTHOR_NAME: author.name, GIT_AUTHOR_EMAIL: author.email, GIT_COMMITTER_NAME: author.name, GIT_COMMITTER_EMAIL: author.email };
+      await git([...identity, "commit", "--quiet", "--no-verify", "-F", "-"], { cwd: dir, remote: url, signal, input: message, env: identityEnv });
       return (await git(["rev-parse", "HEAD"], { cwd: dir, remote: url, signal })).stdout.trim();
     },
     changes: async (from, to, signal) => {

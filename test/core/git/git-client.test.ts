@@ -26,7 +26,9 @@ test("HTTP with basic auth: shallow sparse clone, commit with the given author, 
   if (!env) return;
   const repo = await createGitRepo(env, t, { files: { "clusters/eks/app.yaml": "image: a:1\n", "other/big.yaml": "x: 1\n", "README.md": "r\n" } });
   const url = `${env.gitHttpAuthUrl}/${repo.name}.git`;
-  const git = await createGitClient({ auth: basic(env) });
+  // A runner's own identity in the environment does not override the given author.
+  const runnerIdentity = { GIT_AUTHOR_NAME: "Runner", GIT_AUTHOR_EMAIL: "runner@example.invalid", GIT_COMMITTER_NAME: "Runner", GIT_COMMITTER_EMAIL: "runner@example.invalid" };
+  const git = await createGitClient({ auth: basic(env), env: { ...process.env, ...runnerIdentity } });
   t.after(() => git.close());
   const dir = path.join(await tempDir(t), "wt");
   const co = await git.clone({ url, branch: "main", dir, sparse: ["./clusters/eks"] }, AbortSignal.timeout(30_000));
@@ -43,8 +45,8 @@ test("HTTP with basic auth: shallow sparse clone, commit with the given author, 
   const heads = await git.lsRemote(url, ["main", "nope"]);
   assert.equal(heads.get("main"), sha);
   assert.equal(heads.has("nope"), false);
-  const log = (await run("git", ["--git-dir", repo.bareDir, "log", "-1", "--format=%an <%ae>|%cn|%B", "main"])).stdout;
-  assert.equal(log.trim(), "CI Bot <ci@example.invalid>|CI Bot|bump a\n\n[ci skip]");
+  const log = (await run("git", ["--git-dir", repo.bareDir, "log", "-1", "--format=%an <%ae>|%cn <%ce>|%B", "main"])).stdout;
+  assert.equal(log.trim(), "CI Bot <ci@example.invalid>|CI Bot <ci@example.invalid>|bump a\n\n[ci skip]");
   // The other directory is still in the pushed tree: sparse checkout does not drop files.
   const tree = (await run("git", ["--git-dir", repo.bareDir, "ls-tree", "-r", "--name-only", "main"])).stdout;
   assert.deepEqual(tree.trim().split("\n").sort(), ["README.md", "clusters/eks/app.yaml", "other/big.yaml"]);
