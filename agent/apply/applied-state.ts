@@ -85,6 +85,16 @@ export class AppliedState {
     return this.entries.get(inventoryKey(obj))?.slice(0, 2 * digestLength) === `${desired}${liveFingerprint(live)}`;
   }
 
+  /**
+   * Whether `obj` is remembered with a desired body other than `desired`: git changed it since
+   * its last apply, so the apply will write it whatever the live copy says (no dry-run needed to
+   * decide). False for an object not remembered.
+   */
+  changedInGit(obj: KubeObject, desired: string): boolean {
+    const entry = this.entries.get(inventoryKey(obj));
+    return entry !== undefined && entry.slice(0, digestLength) !== desired;
+  }
+
   /** Records that desired body `desired` of `obj` was confirmed in sync with `live` (the server's answer), applied as `fieldManager`. */
   record(obj: KubeObject, desired: string, live: KubeObject, fieldManager: string = applyFieldManager): void {
     this.entries.set(inventoryKey(obj), `${desired}${liveFingerprint(live)}${ownershipFingerprint(live, fieldManager)}`);

@@ -375,6 +375,19 @@ export class ResourceManager {
           throw err;
         }
       }
+      if (options.state?.changedInGit(obj, desiredDigest(obj))) {
+        // Git changed the body since its last apply: it is written either way, so the dry-run
+        // that would only decide whether to write is skipped. The server's answer says whether
+        // anything changed (an unchanged apply keeps the resourceVersion).
+        try {
+          const written = await serverSideApply({ client, mapping, obj, fieldManager, signal });
+          const changed = written.metadata.resourceVersion !== live.metadata.resourceVersion && hasDrifted(live, written);
+          return { id, action: changed ? "configured" : "unchanged", recreated: false, live: written };
+        } catch (err) {
+          if (isImmutableError(err)) return await recreate(err);
+          throw err;
+        }
+      }
       let dry;
       try {
         dry = await this.dryRun(mapping, obj, live, signal);

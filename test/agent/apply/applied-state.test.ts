@@ -57,7 +57,8 @@ test("a no-op apply sends no dry-run and no PATCH for unchanged objects; every h
     const d = deployment(c.ns, "web", { replicas: 2 });
     return { ...d, metadata: { ...d.metadata, labels: { tier: "front" } } };
   };
-  const build = (): KubeObject[] => [web(), svc(c.ns), cm(c.ns, "conf", { mode: "git" }), cm(c.ns, "other", { k: "v" }, { annotations: { owner: "git" } }), cm(c.ns, "gone", { k: "v" })];
+  let confMode = "git";
+  const build = (): KubeObject[] => [web(), svc(c.ns), cm(c.ns, "conf", { mode: confMode }), cm(c.ns, "other", { k: "v" }, { annotations: { owner: "git" } }), cm(c.ns, "gone", { k: "v" })];
   const apply = async (): Promise<{ lines: string[]; sent: RequestCounters }> => {
     const before = structuredClone(counters);
     const out = await c.apply(build(), { applied: state });
@@ -114,4 +115,12 @@ test("a no-op apply sends no dry-run and no PATCH for unchanged objects; every h
   assert.ok(labelled.lines.includes(`Deployment/${c.ns}/web configured`), labelled.lines.join("\n"));
   assert.equal(labelled.sent.dryRun, 1);
   assert.equal((await c.get(["deployment", "web", "-n", c.ns]))?.metadata.labels?.tier, "front");
+
+  // A body git changed is written at once: no dry-run to decide what the write decides anyway.
+  confMode = "git-2";
+  const changed = await apply();
+  assert.deepEqual(changed.lines.filter((l) => !l.endsWith(" unchanged")), [`ConfigMap/${c.ns}/conf configured`]);
+  assert.equal(changed.sent.dryRun, 0, "dry-runs for a body git changed");
+  assert.equal(changed.sent.byMethod.PATCH, 1, "the one write");
+  assert.deepEqual((await c.get(["configmap", "conf", "-n", c.ns]))?.data, { mode: "git-2" });
 });
