@@ -427,6 +427,9 @@ async function openWatch(shared: Shared, req: WatchRequest, extraHeaders: Record
         if (answered) broken(cause);
         else unreachable(cause);
       });
+      // A stream can also end without an error of its own: its connection was destroyed under it
+      // (another watch found it hung) or the server reset it. Whatever has not settled by then fails.
+      stream.on("close", () => (answered ? broken(new Error("the connection closed")) : unreachable(new Error("the connection closed"))));
       stream.end();
       return;
     }

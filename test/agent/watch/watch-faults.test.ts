@@ -13,7 +13,8 @@ import { startTcpProxy, type TcpProxy } from "../../env/tcp-proxy.ts";
 import { createKubeClient, type KubeClient } from "../../../agent/kube/kube-client.ts";
 import type { KubeObject } from "../../../agent/kube/kube-object.ts";
 import { pollUntil } from "../../../core/poll.ts";
-import { deployment, setup, type Ctx } from "../sync/sync-fixture.ts";
+import { WatchIdleError } from "../../../agent/kube/watch-idle-error.ts";
+import { cm, deployment, setup, type Ctx } from "../sync/sync-fixture.ts";
 import { watched } from "./watch-fixture.ts";
 
 /**
@@ -111,4 +112,28 @@ test("member watch connections cut by the network are resumed after the backoff 
     assert.equal(stats.lists, 1, `resumed from the last resourceVersion, not listed again: ${JSON.stringify(stats)}`);
     assert.deepEqual(w.reports.slice(reportsBefore), [[`${c.ns}_web_apps_Deployment`]], "one report, of the one member edited");
   }
+});
+
+test("watches share one HTTP/2 connection; when one finds it hung, the others on it end too instead of waiting out their own limit", { timeout: 120_000 }, async (t) => {
+  const c = await setup(t);
+  if (!c) return;
+  const { proxy, client } = await watchesThroughProxy(t, c);
+  assert.deepEqual((await c.apply([cm(c.ns, "seen", { k: "v" })])).errors, []);
+  const watch = client.watch;
+  assert.ok(watch, "the client can watch");
+  const collection = `/api/v1/namespaces/${c.ns}/configmaps`;
+  const seen = { short: 0, long: 0 };
+  // Both are answered (the server replays the existing ConfigMap as ADDED) before the freeze.
+  const short = watch({ path: collection, idleTimeoutMs: 2_000 }, () => void seen.short++).then(() => undefined, (err: unknown) => err);
+  const long = watch({ path: collection, idleTimeoutMs: 600_000 }, () => void seen.long++).then(() => undefined, (err: unknown) => err);
+  assert.ok(await pollUntil(() => (seen.short > 0 && seen.long > 0 ? true : undefined), { intervalMs: 20, timeoutMs: 10_000 }), "both watches answered");
+  assert.equal(proxy.accepted(), 1, "one connection carries both watches");
+  proxy.freeze();
+  // The short one hangs at its limit and drops the connection; the long one, whose own limit is
+  // ten minutes, ends with it (the test's timeout would end it otherwise).
+  const [a, b] = await Promise.all([short, long]);
+  assert.ok(a instanceof WatchIdleError, `the short watch hung: ${String(a)}`);
+  // Ended as a stream the server closed (resumed at once by the loop) or as a broken one; not by its own limit.
+  assert.ok(!(b instanceof WatchIdleError), `the long watch ended with the connection, not by its own limit: ${String(b)}`);
+  t.diagnostic(`the long watch ended with: ${b === undefined ? "the end of its stream" : String(b)}`);
 });
