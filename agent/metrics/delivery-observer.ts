@@ -102,9 +102,14 @@ export function watchDeliveries(inner: StatusStore, options: DeliveryObserverOpt
   const applyPending = new Map<string, string>();
   const appliedSeen = new Map<string, string>();
   const refreshing = new Map<string, Promise<void>>();
+  /** Syncs whose members were listed since the agent started. */
+  const listed = new Set<string>();
   const refresh = (sync: string): void => {
     const next = (refreshing.get(sync) ?? Promise.resolve())
-      .then(async () => metrics.workloadImages(sync, workloadImages(await listSyncMembers(options.client, sync, options.agentNamespace, AbortSignal.timeout(30_000)))))
+      .then(async () => {
+        metrics.workloadImages(sync, workloadImages(await listSyncMembers(options.client, sync, options.agentNamespace, AbortSignal.timeout(30_000))));
+        listed.add(sync);
+      })
       .catch((err: unknown) => log.warn(`image metrics: ${errorMessage(err)}`, { sync }));
     refreshing.set(sync, next);
   };
@@ -134,7 +139,10 @@ export function watchDeliveries(inner: StatusStore, options: DeliveryObserverOpt
           const at = options.commitTimeOf(status.source, sha);
           if (at !== undefined) metrics.delivered(sync, at, Math.max(0, (now() - at) / 1000));
         }
-        refresh(sync);
+        // What runs changes with a write: a reconcile that created, configured and deleted nothing
+        // (a no-op, every interval of every sync) keeps the rows of the last listing.
+        const wrote = status.lastChangeSet === undefined || /\b(created|configured|deleted)\b/.test(status.lastChangeSet);
+        if (wrote || !listed.has(sync)) refresh(sync);
       }
       return uid;
     },
