@@ -10,7 +10,7 @@
  * and builds again), alternating `--rounds` times, and the daemon's peak RSS (VmHWM) over all.
  * Needs `npm run testenv -- up`.
  *
- * Usage: node bench/fleet-scale.ts [--syncs 100] [--objects-per-sync 100] [--rounds 3]
+ * Usage: node bench/fleet-scale.ts [--syncs 100] [--objects-per-sync 100] [--rounds 3] [--sync-concurrency 4]
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -22,8 +22,9 @@ import { buildCli, pokeReceiver, startDaemon } from "./fixtures/agent-daemon.ts"
 import { createBenchRepo } from "./fixtures/bench-repo.ts";
 import { buildObjects } from "./fixtures/thousand-objects.ts";
 
-const { values } = parseArgs({ options: { syncs: { type: "string", default: "100" }, "objects-per-sync": { type: "string", default: "100" }, rounds: { type: "string", default: "3" } } });
+const { values } = parseArgs({ options: { syncs: { type: "string", default: "100" }, "objects-per-sync": { type: "string", default: "100" }, rounds: { type: "string", default: "3" }, "sync-concurrency": { type: "string", default: "4" } } });
 const rounds = Number(values.rounds);
+const syncConcurrency = Number(values["sync-concurrency"]);
 const syncCount = Number(values.syncs);
 const perSync = Number(values["objects-per-sync"]);
 
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
     const config = path.join(dir, "config.yaml");
     writeFileSync(config, `namespace: ${agentNs}
 listen: "127.0.0.1:0"
+syncConcurrency: ${syncConcurrency}
 sources:
   - { name: m, url: "${repo.url}", ref: { branch: main }, interval: 1h }
 syncs:
@@ -81,7 +83,7 @@ receivers:
       }
       const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
       const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
-      console.log(`\nFleet scale: ${syncCount * perSync} objects across ${syncCount} syncs (${perSync} each) in one agent, member watches on; Node ${process.version}, load ${os.loadavg()[0]?.toFixed(1)}\n`);
+      console.log(`\nFleet scale: ${syncCount * perSync} objects across ${syncCount} syncs (${perSync} each) in one agent, ${syncConcurrency} at once, member watches on; Node ${process.version}, load ${os.loadavg()[0]?.toFixed(1)}\n`);
       console.log("| measurement | slipway | goal |");
       console.log("|---|---:|---|");
       console.log(`| cold: daemon start → every sync Ready | ${s(coldAt - daemon.startedAt)} | — |`);

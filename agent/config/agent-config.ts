@@ -67,6 +67,20 @@ export function positiveDurationSchema(examples = "30s, 1m or 1h30m"): z.ZodType
 const duration = positiveDurationSchema();
 const optionalDuration = duration.optional();
 
+/** An optional integer from 1 to 64, `fallback` when absent; anything else is an issue at its line. */
+function concurrency(fallback: number) {
+  return z
+    .unknown()
+    .optional()
+    .transform((v, ctx): number => {
+      if (v === undefined || v === null) return fallback;
+      if (typeof v === "number" && Number.isInteger(v) && v >= 1 && v <= 64) return v;
+      ctx.addIssue({ code: "custom", message: `${JSON.stringify(v)} is not an integer from 1 to 64` });
+      return z.NEVER;
+    });
+}
+
+
 /** Which commit of a source to track: exactly one of branch, tag or commit. */
 const refSchema = mapping(
   {
@@ -248,15 +262,13 @@ export const agentConfigSchema = mapping({
    * Objects applied (dry-run, written) at once within one stage of a sync, and LISTs and prune
    * DELETEs at once; an integer from 1 to 64. Default 4 (kustomize-controller's --concurrent-ssa).
    */
-  applyConcurrency: z
-    .unknown()
-    .optional()
-    .transform((v, ctx): number => {
-      if (v === undefined || v === null) return 4;
-      if (typeof v === "number" && Number.isInteger(v) && v >= 1 && v <= 64) return v;
-      ctx.addIssue({ code: "custom", message: `${JSON.stringify(v)} is not an integer from 1 to 64` });
-      return z.NEVER;
-    }),
+  applyConcurrency: concurrency(4),
+  /**
+   * Syncs the daemon reconciles at once; the others wait their turn in the order they woke. An
+   * integer from 1 to 64. Default 4 (kustomize-controller's --concurrent). Each sync in flight
+   * holds its build, so the default bounds memory; a fleet of many small syncs can take more.
+   */
+  syncConcurrency: concurrency(4),
   /** Webhook receivers on their own port (agent/receivers/receiver-config.ts). Default: none. */
   receivers: receiversSchema,
   /** An SQS queue the leader long-polls for pushes (agent/triggers/sqs-trigger.ts). Default: none. */

@@ -44,7 +44,7 @@ export interface AgentLoopOptions {
   /**
    * Syncs reconciled at once by the daemon; the others wait their turn in the order they woke.
    * This bounds what builds in flight hold (kustomize processes, parsed objects) when a poke
-   * wakes many syncs together. Default 4 (kustomize-controller's --concurrent).
+   * wakes many syncs together. Default: the configuration's `syncConcurrency` (4 unless set).
    */
   maxConcurrentReconciles?: number;
   /**
@@ -146,7 +146,7 @@ export function startAgentLoop(options: AgentLoopOptions): AgentLoop {
   const canWatch = options.watch !== false && context.client.watch !== undefined;
   const memberWatches = new Map<string, { watch: MemberWatch; record: string }>();
   const applying = new Set<string>();
-  const reconcileSlot = createLimiter(options.maxConcurrentReconciles ?? 4);
+  const reconcileSlot = createLimiter(options.maxConcurrentReconciles ?? config.syncConcurrency);
   // After a successful apply: watch each kind in each namespace where the apply left members, so
   // that a hand edit wakes the sync at once (only what changed is dry-run and applied again).
   // Not every namespace the parent records: its scope always names the parent's own namespace,

@@ -176,10 +176,10 @@ test("a dependency on a sync that has errors of its own is not reported as missi
 
 test("the root must be a mapping of known keys; a bare port is a listen address", () => {
   assert.deepEqual(validateConfig("- a\n").issues.map((i) => `${i.path}: ${i.message}`), [": must be a mapping"]);
-  assert.deepEqual(validateConfig("colour: blue\n").issues.map((i) => `${i.line} ${i.path}: ${i.message}`), ["1 colour: unknown field (allowed: namespace, namespaces, listen, logLevel, sources, syncs, applyConcurrency, receivers, sqs)"]);
+  assert.deepEqual(validateConfig("colour: blue\n").issues.map((i) => `${i.line} ${i.path}: ${i.message}`), ["1 colour: unknown field (allowed: namespace, namespaces, listen, logLevel, sources, syncs, applyConcurrency, syncConcurrency, receivers, sqs)"]);
   assert.equal(validateConfig("listen: 9090\n").config?.listen, ":9090");
   assert.match(validateConfig("listen: nowhere\n").issues[0]?.message ?? "", /"nowhere" is not an address such as :8080/);
-  assert.deepEqual(validateConfig("").config, { namespace: "slipway-system", listen: ":8080", logLevel: "info", sources: [], syncs: [], applyConcurrency: 4 });
+  assert.deepEqual(validateConfig("").config, { namespace: "slipway-system", listen: ":8080", logLevel: "info", sources: [], syncs: [], applyConcurrency: 4, syncConcurrency: 4 });
 });
 
 test("a source URL with credentials is refused in every form, without echoing it", () => {
@@ -204,14 +204,16 @@ test("a source URL with credentials is refused in every form, without echoing it
   }
 });
 
-test("applyConcurrency: 4 by default, an integer from 1 to 64 otherwise, reported at its line", () => {
-  assert.equal(validateConfig(minimal).config?.applyConcurrency, 4);
-  assert.equal(validateConfig(`applyConcurrency: 16\n${minimal}`).config?.applyConcurrency, 16);
-  assert.equal(validateConfig(`applyConcurrency: 1\n${minimal}`).config?.applyConcurrency, 1);
-  for (const bad of ["0", "65", "2.5", "-1", '"8"', "many"]) {
-    const r = validateConfig(`logLevel: info\napplyConcurrency: ${bad}\n`);
-    assert.equal(r.config, undefined, bad);
-    assert.deepEqual(r.issues.map((i) => `${i.line} ${i.path}`), ["2 applyConcurrency"], bad);
-    assert.match(r.issues[0]?.message ?? "", /is not an integer from 1 to 64$/, bad);
-  }
-});
+for (const field of ["applyConcurrency", "syncConcurrency"] as const) {
+  test(`${field}: 4 by default, an integer from 1 to 64 otherwise, reported at its line`, () => {
+    assert.equal(validateConfig(minimal).config?.[field], 4);
+    assert.equal(validateConfig(`${field}: 16\n${minimal}`).config?.[field], 16);
+    assert.equal(validateConfig(`${field}: 1\n${minimal}`).config?.[field], 1);
+    for (const bad of ["0", "65", "2.5", "-1", '"8"', "many"]) {
+      const r = validateConfig(`logLevel: info\n${field}: ${bad}\n`);
+      assert.equal(r.config, undefined, bad);
+      assert.deepEqual(r.issues.map((i) => `${i.line} ${i.path}`), [`2 ${field}`], bad);
+      assert.match(r.issues[0]?.message ?? "", /is not an integer from 1 to 64$/, bad);
+    }
+  });
+}
