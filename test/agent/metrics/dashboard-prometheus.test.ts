@@ -86,10 +86,18 @@ syncs:
   );
   assert.deepEqual(missing, []);
   // Both revisions' commit → applied times, each no later than the same revision's commit → healthy.
-  const applied = await prom.query('sum(slipway_commit_to_applied_seconds_count{sync="apps"})');
+  // What Prometheus holds is the last scrape's: the second revision's figures may take one more.
+  const applied = await eventually("both revisions' commit → applied in a scrape", async () => {
+    const r = await prom.query('sum(slipway_commit_to_applied_seconds_count{sync="apps"})');
+    return r[0]?.value[1] === "2" ? r : undefined;
+  }, 30_000).catch(async () => prom.query('sum(slipway_commit_to_applied_seconds_count{sync="apps"})'));
   assert.equal(applied[0]?.value[1], "2");
   const order = await prom.query('sum(slipway_commit_to_applied_seconds_sum{sync="apps"}) <= bool sum(slipway_commit_to_healthy_seconds_sum{sync="apps"})');
   assert.equal(order[0]?.value[1], "1", "applied before healthy");
-  const images = await prom.query('max by (sync, namespace, kind, name, container, image, tag) (slipway_workload_image_info)');
+  const imageQuery = 'max by (sync, namespace, kind, name, container, image, tag) (slipway_workload_image_info)';
+  const images = await eventually("the new image in a scrape", async () => {
+    const r = await prom.query(imageQuery);
+    return r.length === 1 && r[0]?.metric.tag === "1.0.1" ? r : undefined;
+  }, 30_000).catch(async () => prom.query(imageQuery));
   assert.deepEqual(images.map((r) => r.metric.tag), ["1.0.1"], "the table shows the image the workload runs now");
 });
