@@ -4,10 +4,8 @@
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { createKubeClient, type KubeClient } from "../../../agent/kube/kube-client.ts";
+import type { KubeClient } from "../../../agent/kube/kube-client.ts";
+import { localClient } from "./local-client.ts";
 
 interface Seen {
   method: string;
@@ -31,25 +29,7 @@ async function serve(t: TestContext, reply: Reply): Promise<{ client: KubeClient
       res.end(JSON.stringify(r.body));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  const dir = mkdtempSync(path.join(tmpdir(), "kc-http-"));
-  const kubeconfig = path.join(dir, "config");
-  writeFileSync(
-    kubeconfig,
-    JSON.stringify({
-      "current-context": "c",
-      contexts: [{ name: "c", context: { cluster: "c", user: "u" } }],
-      clusters: [{ name: "c", cluster: { server: `http://127.0.0.1:${port}`, "insecure-skip-tls-verify": true } }],
-      users: [{ name: "u", user: { token: "local-test-token-1" } }],
-    }),
-  );
-  const client = await createKubeClient({ kubeconfig, userAgent: "slipway-test/1" });
-  t.after(async () => {
-    client.close();
-    await new Promise((resolve) => server.close(resolve));
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const client = await localClient(t, server, { userAgent: "slipway-test/1" });
   return { client, seen };
 }
 

@@ -5,10 +5,8 @@
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { createKubeClient, type KubeClient } from "../../../agent/kube/kube-client.ts";
+import type { KubeClient } from "../../../agent/kube/kube-client.ts";
+import { localClient } from "../kube/local-client.ts";
 import type { KubeObject } from "../../../agent/kube/kube-object.ts";
 import { WatchIdleError } from "../../../agent/kube/watch-idle-error.ts";
 import { emptyWatchLoopStats, runWatchLoop } from "../../../agent/watch/watch-loop.ts";
@@ -39,26 +37,7 @@ async function serve(t: TestContext, onWatch: (w: SeenWatch, n: number) => void)
     res.writeHead(200, { "Content-Type": "application/json" });
     res.end(JSON.stringify({ kind: "ConfigMapList", items: [], metadata: { resourceVersion: "1" } }));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  const dir = mkdtempSync(path.join(tmpdir(), "watch-loop-"));
-  const kubeconfig = path.join(dir, "config");
-  writeFileSync(
-    kubeconfig,
-    JSON.stringify({
-      "current-context": "c",
-      contexts: [{ name: "c", context: { cluster: "c", user: "u" } }],
-      clusters: [{ name: "c", cluster: { server: `http://127.0.0.1:${port}` } }],
-      users: [{ name: "u", user: { token: "local-test-token-1" } }],
-    }),
-  );
-  const client = await createKubeClient({ kubeconfig });
-  t.after(async () => {
-    client.close();
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const client = await localClient(t, server);
   return { client, watches, lists: () => lists };
 }
 
