@@ -95,6 +95,20 @@ export async function buildSync(input: BuildSyncInput): Promise<BuildSyncResult>
   const generated = await ensureKustomization(dir, shown, signal);
   const reached = await checkNoRemoteBases(root, dir, signal, input.allowRemoteBases ?? false);
   for (const d of reached.dirs) if (d !== dir) await checkSymlinks(root, d, signal);
+  // A Kustomization's components are read by the wrapper, not by the path's kustomizations:
+  // they are checked the same way (inside the repository, no remote entries, no symlink out).
+  let readsBeyondTree = reached.readsBeyondTree;
+  for (const c of input.overlay?.components ?? []) {
+    let componentDir: string;
+    try {
+      componentDir = await resolveSyncPath(root, path.join(path.relative(root, dir), c));
+    } catch (err) {
+      throw new SlipwayError(`spec.components entry "${c}"`, err instanceof Error ? err.message : String(err), { cause: err });
+    }
+    const inComponent = await checkNoRemoteBases(root, componentDir, signal, input.allowRemoteBases ?? false);
+    readsBeyondTree ||= inComponent.readsBeyondTree;
+    for (const d of inComponent.dirs) await checkSymlinks(root, d, signal);
+  }
   let buildDir = dir;
   if (input.targetNamespace || (input.overlay && Object.keys(input.overlay).length > 0)) {
     // A wrapper kustomization sets the namespace (and a Kustomization's overlay) without editing
@@ -149,5 +163,5 @@ export async function buildSync(input: BuildSyncInput): Promise<BuildSyncResult>
       o.metadata.labels = { ...o.metadata.labels, [syncNameLabel]: input.owner.sync, [syncNamespaceLabel]: input.owner.namespace };
     }
   }
-  return { objects, skipped, fluxObjects, notificationObjects, fromTreeAlone: !reached.readsBeyondTree, ...(generated ? { generated: generated.resources } : {}) };
+  return { objects, skipped, fluxObjects, notificationObjects, fromTreeAlone: !readsBeyondTree, ...(generated ? { generated: generated.resources } : {}) };
 }

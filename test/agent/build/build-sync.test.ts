@@ -208,3 +208,20 @@ test("a Kustomization's overlay (namePrefix, nameSuffix, commonMetadata, patches
   assert.equal(d.spec.template.spec.containers[0]?.image, "nginx:1.27");
   assert.equal(byKind.get("ConfigMap")?.metadata.name, "p-extra-s", "the component, relative to the path");
 });
+
+test("a Kustomization's components are checked like the path's kustomizations: a remote entry is refused, one outside the repository too, a chart marks the build", async (t) => {
+  const ws = await workspaceWith({
+    "apps/a.yaml": cm("a"),
+    "components/remote/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources: [https://example.invalid/x.yaml]\n",
+    "components/charted/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nhelmGlobals:\n  chartHome: charts\n",
+  });
+  t.after(() => ws.dispose());
+  const kustomize = await createKustomize();
+  const build = (components: string[]) => buildSync({ root: ws.root, path: "apps", kustomize, overlay: { components } });
+  await assert.rejects(build(["../components/remote"]), /^SlipwayError: components\/remote\/kustomization\.yaml: resources entry "https:\/\/example\.invalid\/x\.yaml" is remote/);
+  await assert.rejects(build(["../../outside"]), /^SlipwayError: spec\.components entry "\.\.\/\.\.\/outside": .*leaves the repository/);
+  const charted = await build(["../components/charted"]);
+  assert.deepEqual(charted.objects.map((o) => o.metadata.name), ["a"]);
+  assert.equal(charted.fromTreeAlone, false, "kept builds leave out a component that may fetch charts");
+  assert.equal((await build([])).fromTreeAlone, true);
+});
