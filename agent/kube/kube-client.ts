@@ -156,10 +156,14 @@ interface Shared {
   attempts: number;
   discovery: Map<string, Promise<Map<string, ResourceMapping> | undefined>>;
   counters: RequestCounters;
-  /** Connections of watches over HTTP/1.1 (a plain `http:` server), kept apart from the request pool. */
+  /** Connections of watches over HTTP/1.1 (a plain `http:` server, or one without HTTP/2), kept apart from the request pool. */
   watchAgent: http.Agent;
-  /** How watches reach an `https:` server: every stream on one HTTP/2 connection. */
-  watchTls?: { secureContext: tls.SecureContext; rejectUnauthorized: boolean; servername?: string };
+  /**
+   * How watches reach an `https:` server: every stream on one HTTP/2 connection, unless the
+   * server turned HTTP/2 down (`http1`, set once it did: a proxy or gateway that speaks only
+   * HTTP/1.1), after which each watch has a connection of its own as before.
+   */
+  watchTls?: { secureContext: tls.SecureContext; rejectUnauthorized: boolean; servername?: string; http1?: boolean };
   /** The HTTP/2 connection the watches share, while it is open. */
   watchSession?: http2.ClientHttp2Session;
 }
@@ -190,7 +194,7 @@ export async function createKubeClient(options: KubeClientOptions = {}): Promise
     attempts: options.attempts ?? 4,
     discovery: new Map(),
     counters: emptyCounters(),
-    watchAgent: new http.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 4 }),
+    watchAgent: creds.server.startsWith("http:") ? new http.Agent({ ...agentOptions, maxSockets: Infinity, maxFreeSockets: 4 }) : new https.Agent({ ...agentOptions, maxSockets: Infinity, maxFreeSockets: 4 }),
     ...(secureContext ? { watchTls: { secureContext, rejectUnauthorized: creds.tls.rejectUnauthorized, ...(creds.tls.servername ? { servername: creds.tls.servername } : {}) } } : {}),
   };
   return makeClient(shared, {});
@@ -406,7 +410,7 @@ async function openWatch(shared: Shared, req: WatchRequest, extraHeaders: Record
       });
     };
     arm();
-    if (shared.watchTls) {
+    if (shared.watchTls && !shared.watchTls.http1) {
       // Every watch of an https server is a stream on one HTTP/2 connection, as client-go's are:
       // a hundred syncs' watches cost one socket and one TLS session, not one each.
       const session = watchSession(shared, shared.watchTls);
@@ -433,8 +437,8 @@ async function openWatch(shared: Shared, req: WatchRequest, extraHeaders: Record
       stream.end();
       return;
     }
-    // A plain http server: HTTP/1.1, a connection per watch, outside the request limiter.
-    const r = http.request(url, { method: "GET", headers, agent: shared.watchAgent, signal }, (res) => answer(res.statusCode ?? 0, res));
+    // HTTP/1.1: a connection per watch, outside the request limiter.
+    const r = (url.protocol === "http:" ? http : https).request(url, { method: "GET", headers, agent: shared.watchAgent, signal }, (res) => answer(res.statusCode ?? 0, res));
     stop = () => r.destroy();
     r.on("error", (cause: Error) => (answered ? broken(cause) : unreachable(cause)));
     r.end();
@@ -447,7 +451,18 @@ function watchSession(shared: Shared, options: NonNullable<Shared["watchTls"]>):
   if (open && !open.closed && !open.destroyed) return open;
   const session = http2.connect(shared.creds.server, { secureContext: options.secureContext, rejectUnauthorized: options.rejectUnauthorized, ...(options.servername ? { servername: options.servername } : {}) });
   // Its failures reach every stream on it, which report them; the session only has to be let go.
-  session.on("error", () => undefined);
+  // A server that refuses HTTP/2 (no common ALPN protocol) gets HTTP/1.1 watches from then on.
+  let connected = false;
+  session.on("connect", () => {
+    connected = true;
+    if (session.alpnProtocol !== "h2") {
+      options.http1 = true;
+      session.destroy();
+    }
+  });
+  session.on("error", (err: NodeJS.ErrnoException) => {
+    if (!connected && err.code === "ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL") options.http1 = true;
+  });
   const forget = (): void => {
     if (shared.watchSession === session) shared.watchSession = undefined;
   };
