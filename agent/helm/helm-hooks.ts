@@ -2,12 +2,14 @@
  * Running a release's hooks with the apply engine, as Helm does, one at a time in weight order:
  * the previous copy is deleted first (`helm.sh/hook-delete-policy` before-hook-creation, Helm's
  * default; a Job's template cannot be changed in place), the hook is applied server-side and
- * waited for (kstatus rules: a Job until Complete), then deleted when its policy says
+ * waited for as Helm waits: a Job until it completed, a Pod until it succeeded (kstatus calls a
+ * running Job current, which is not enough for a hook), anything else until healthy, then deleted when its policy says
  * hook-succeeded (or hook-failed, on failure). Hooks are not members of the sync's ApplySet,
  * as in Helm they are not part of the release: they are never pruned. The first hook that fails
  * stops the run, naming the hook and the release.
  */
 import { SlipwayError, errorMessage } from "../../core/errors.ts";
+import { pollUntil } from "../../core/poll.ts";
 import type { Logger } from "../../core/log.ts";
 import { ResourceManager } from "../apply/resource-manager.ts";
 import type { KubeClient } from "../kube/kube-client.ts";
@@ -38,6 +40,30 @@ async function remove(client: KubeClient, o: KubeObject, signal?: AbortSignal): 
   throw new SlipwayError(objectId(o), "was not deleted within 60s (before-hook-creation)");
 }
 
+/**
+ * Waits until a Job hook has completed or a Pod hook has succeeded; throws when it failed or the
+ * time ran out. Other kinds return at once (their health was waited for already).
+ */
+async function waitFinished(client: KubeClient, o: KubeObject, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+  const isJob = o.apiVersion === "batch/v1" && o.kind === "Job";
+  const isPod = o.apiVersion === "v1" && o.kind === "Pod";
+  if (!isJob && !isPod) return;
+  const mapping = await client.resource(o.apiVersion, o.kind, signal);
+  const p = client.objectPath(mapping, o.metadata.namespace, o.metadata.name);
+  const outcome = await pollUntil(
+    async () => {
+      const live = (await client.request<KubeObject>({ method: "GET", path: p, signal })).body;
+      const status = (live.status ?? {}) as { phase?: string; conditions?: { type?: string; status?: string; message?: string }[] };
+      if (isPod) return status.phase === "Succeeded" ? "done" : status.phase === "Failed" ? "pod failed" : undefined;
+      const c = (status.conditions ?? []).find((x) => (x.type === "Complete" || x.type === "Failed") && x.status === "True");
+      return c ? (c.type === "Complete" ? "done" : `job failed: ${c.message ?? ""}`.trim()) : undefined;
+    },
+    { intervalMs: 200, timeoutMs, ...(signal ? { signal } : {}) },
+  );
+  if (outcome === "done") return;
+  throw new SlipwayError(objectId(o), outcome ?? `did not finish within ${Math.round(timeoutMs / 1000)}s`);
+}
+
 /** Runs `hooks` in order (already sorted by weight). Returns their ids. */
 export async function runHooks(hooks: readonly KubeObject[], options: RunHooksOptions): Promise<string[]> {
   const manager = new ResourceManager({ client: options.client, inventoryClient: options.client, log: options.log });
@@ -52,9 +78,10 @@ export async function runHooks(hooks: readonly KubeObject[], options: RunHooksOp
       const failure = applied.failures[0];
       if (failure) throw new SlipwayError(what, failure.message);
       const health = await manager.wait([hook], { timeoutMs: options.timeoutMs, ...(options.signal ? { signal: options.signal } : {}) });
-      if (!health.healthy) {
+      const finished = health.healthy ? await waitFinished(options.client, hook, options.timeoutMs, options.signal).then(() => undefined, (err: unknown) => errorMessage(err)) : health.message;
+      if (finished !== undefined) {
         if (policy.includes("hook-failed")) await remove(options.client, hook, options.signal).catch(() => undefined);
-        throw new SlipwayError(what, `did not succeed: ${health.message}`);
+        throw new SlipwayError(what, `did not succeed: ${finished}`);
       }
       if (policy.includes("hook-succeeded")) await remove(options.client, hook, options.signal);
     } catch (err) {
