@@ -62,6 +62,15 @@ export function inventoryKey(obj: Pick<KubeObject, "apiVersion" | "kind" | "meta
   return `${obj.metadata.namespace ?? ""}_${obj.metadata.name}_${group}_${obj.kind}`;
 }
 
+/**
+ * The parts of an {@link inventoryKey} (no part of one holds `_`: names, namespaces, groups and
+ * kinds cannot), with the group-kind as {@link groupKind} writes it. Pure.
+ */
+export function parseInventoryKey(key: string): { namespace: string; name: string; group: string; kind: string; groupKind: string } {
+  const [namespace = "", name = "", group = "", kind = ""] = key.split("_");
+  return { namespace, name, group, kind, groupKind: group ? `${kind}.${group}` : kind };
+}
+
 /** Whether a parsed document has the fields every object needs (apiVersion, kind, metadata.name). */
 export function isKubeObject(value: unknown): value is KubeObject {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return false;

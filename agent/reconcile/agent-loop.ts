@@ -24,7 +24,7 @@ import { createCollector, type CollectorRegistry } from "./garbage-collect.ts";
 import { AppliedStates } from "../apply/applied-state.ts";
 import { parentId, parentRef } from "../applyset/applyset-parent.ts";
 import { resolveGroupKind } from "../applyset/group-kind-mapping.ts";
-import type { KubeObject } from "../kube/kube-object.ts";
+import { parseInventoryKey, type KubeObject } from "../kube/kube-object.ts";
 import { viewParent } from "../status/status-store.ts";
 import { MemberWatch, type WatchTarget } from "../watch/member-watch.ts";
 import { runWatchLoop } from "../watch/watch-loop.ts";
@@ -156,9 +156,8 @@ export function startAgentLoop(options: AgentLoopOptions): AgentLoop {
     const ref = parentRef(name, context.agentNamespace);
     const where = new Map<string, Set<string>>();
     for (const key of applied.of(name).keys()) {
-      const [namespace = "", , group = "", kind = ""] = key.split("_");
-      const gk = group ? `${kind}.${group}` : kind;
-      (where.get(gk) ?? where.set(gk, new Set()).get(gk))?.add(namespace);
+      const { groupKind, namespace } = parseInventoryKey(key);
+      (where.get(groupKind) ?? where.set(groupKind, new Set()).get(groupKind))?.add(namespace);
     }
     const recordKey = JSON.stringify([...where].map(([gk, nss]) => [gk, [...nss].sort()]).sort());
     let entry = memberWatches.get(name);

@@ -15,7 +15,7 @@ import type { Logger } from "../../core/log.ts";
 import { applySetPartOfLabel } from "../../core/well-known.ts";
 import { ownershipFingerprint, type AppliedState } from "../apply/applied-state.ts";
 import type { KubeClient, ResourceMapping } from "../kube/kube-client.ts";
-import { inventoryKey, type KubeObject } from "../kube/kube-object.ts";
+import { inventoryKey, parseInventoryKey, type KubeObject } from "../kube/kube-object.ts";
 import { emptyWatchLoopStats, runWatchLoop, type WatchLoopStats } from "./watch-loop.ts";
 
 /** One kind in one namespace (undefined for cluster-scoped kinds) to watch. */
@@ -136,8 +136,8 @@ export class MemberWatch {
     const { group, kind } = target.mapping;
     for (const key of this.options.state.keys()) {
       if (seen.has(key)) continue;
-      const [ns, , g, k] = key.split("_");
-      if (g === group && k === kind && (!target.mapping.namespaced || ns === (target.namespace ?? ""))) this.mark(key, null);
+      const k = parseInventoryKey(key);
+      if (k.group === group && k.kind === kind && (!target.mapping.namespaced || k.namespace === (target.namespace ?? ""))) this.mark(key, null);
     }
   }
 

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { groupKind, inventoryKey, isKubeObject, marker, objectId, splitApiVersion, type KubeObject } from "../../../agent/kube/kube-object.ts";
+import { groupKind, inventoryKey, isKubeObject, marker, objectId, parseInventoryKey, splitApiVersion, type KubeObject } from "../../../agent/kube/kube-object.ts";
 
 const deploy: KubeObject = { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "account", namespace: "shop" } };
 const ns: KubeObject = { apiVersion: "v1", kind: "Namespace", metadata: { name: "shop" } };
@@ -21,6 +21,11 @@ test("groupKind and inventoryKey follow the ApplySet / inventory formats", () =>
   assert.equal(groupKind(ns), "Namespace");
   assert.equal(inventoryKey(deploy), "shop_account_apps_Deployment");
   assert.equal(inventoryKey(ns), "_shop__Namespace");
+  // parseInventoryKey reads back what inventoryKey writes, with groupKind's spelling.
+  for (const o of [deploy, ns]) {
+    const k = parseInventoryKey(inventoryKey(o));
+    assert.deepEqual(k, { namespace: o.metadata.namespace ?? "", name: o.metadata.name, group: splitApiVersion(o.apiVersion).group, kind: o.kind, groupKind: groupKind(o) });
+  }
 });
 
 test("isKubeObject requires apiVersion, kind and metadata.name", () => {
