@@ -214,18 +214,18 @@ export async function reconcileSync(ctx: ReconcileContext, sync: SyncSpec, req: 
     } else {
       // The tree is exported only when something reads it: a build not kept from the last run at
       // these inputs, SOPS, the Flux objects' origins, a local chart.
+      const ignore = ctx.sources.ignore(sync.sourceRef);
       let exported = false;
       const tree = async (): Promise<string> => {
         if (!exported) {
           await ctx.sources.export(sync.sourceRef, sha, ws.root, req.signal);
-          await applySourceIgnore(ws.root, req.signal, ctx.sources.ignore(sync.sourceRef));
+          await applySourceIgnore(ws.root, req.signal, ignore);
           exported = true;
         }
         return ws.root;
       };
       const overlay = "overlay" in sync && sync.overlay ? sync.overlay : undefined;
       const owner = { sync: own.name, namespace: syncNamespace };
-      const ignore = ctx.sources.ignore(sync.sourceRef);
       const key = ctx.builds ? buildKey({ sha, path: sync.path, kustomize: ctx.kustomize.identity, owner, ...(ignore !== undefined ? { ignore } : {}), ...(overlay ? { overlay } : {}), ...(sync.targetNamespace ? { targetNamespace: sync.targetNamespace } : {}) }) : undefined;
       let built = key ? await ctx.builds?.get(sync.name, key, req.signal) : undefined;
       if (built) reusedBuild = true;
