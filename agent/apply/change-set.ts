@@ -32,3 +32,8 @@ export function summarize(entries: readonly ChangeSetEntry[]): string {
   const parts = order.filter((a) => counts[a]).map((a) => `${counts[a]} ${a}`);
   return parts.length > 0 ? parts.join(", ") : "no changes";
 }
+
+/** Whether a {@link summarize} summary counts any write (created, configured or deleted). Pure. */
+export function summaryWrote(summary: string): boolean {
+  return /\b\d+ (created|configured|deleted)\b/.test(summary);
+}

@@ -80,7 +80,6 @@ function concurrency(fallback: number) {
     });
 }
 
-
 /** Which commit of a source to track: exactly one of branch, tag or commit. */
 const refSchema = mapping(
   {

@@ -18,6 +18,7 @@ import type { KubeObject } from "../kube/kube-object.ts";
 import type { StatusStore } from "../status/status-store.ts";
 import type { AppliedRevision } from "../reconcile/reconcile-sync.ts";
 import { listSyncMembers } from "../api/sync-members.ts";
+import { summaryWrote } from "../apply/change-set.ts";
 import type { AgentMetrics, WorkloadImage } from "./agent-metrics.ts";
 
 /** Options for {@link watchDeliveries}. */
@@ -141,7 +142,7 @@ export function watchDeliveries(inner: StatusStore, options: DeliveryObserverOpt
         }
         // What runs changes with a write: a reconcile that created, configured and deleted nothing
         // (a no-op, every interval of every sync) keeps the rows of the last listing.
-        const wrote = status.lastChangeSet === undefined || /\b(created|configured|deleted)\b/.test(status.lastChangeSet);
+        const wrote = status.lastChangeSet === undefined || summaryWrote(status.lastChangeSet);
         if (wrote || !listed.has(sync)) refresh(sync);
       }
       return uid;
