@@ -93,21 +93,20 @@ export async function buildSync(input: BuildSyncInput): Promise<BuildSyncResult>
   // kustomizations reference.
   await checkSymlinks(root, dir, signal);
   const generated = await ensureKustomization(dir, shown, signal);
-  const reached = await checkNoRemoteBases(root, dir, signal, input.allowRemoteBases ?? false);
-  for (const d of reached.dirs) if (d !== dir) await checkSymlinks(root, d, signal);
-  // A Kustomization's components are read by the wrapper, not by the path's kustomizations:
-  // they are checked the same way (inside the repository, no remote entries, no symlink out).
-  let readsBeyondTree = reached.readsBeyondTree;
-  for (const c of input.overlay?.components ?? []) {
-    let componentDir: string;
+  // The path, and a Kustomization's components (read by the wrapper, not by the path's
+  // kustomizations), are checked alike: inside the repository, no remote entry, no symlink out.
+  const component = async (c: string): Promise<string> => {
     try {
-      componentDir = await resolveSyncPath(root, path.join(path.relative(root, dir), c));
+      return await resolveSyncPath(root, path.join(path.relative(root, dir), c));
     } catch (err) {
       throw new SlipwayError(`spec.components entry "${c}"`, err instanceof Error ? err.message : String(err), { cause: err });
     }
-    const inComponent = await checkNoRemoteBases(root, componentDir, signal, input.allowRemoteBases ?? false);
-    readsBeyondTree ||= inComponent.readsBeyondTree;
-    for (const d of inComponent.dirs) await checkSymlinks(root, d, signal);
+  };
+  let readsBeyondTree = false;
+  for (const c of [undefined, ...(input.overlay?.components ?? [])]) {
+    const reached = await checkNoRemoteBases(root, c === undefined ? dir : await component(c), signal, input.allowRemoteBases ?? false);
+    readsBeyondTree ||= reached.readsBeyondTree;
+    for (const d of reached.dirs) if (d !== dir) await checkSymlinks(root, d, signal);
   }
   let buildDir = dir;
   if (input.targetNamespace || (input.overlay && Object.keys(input.overlay).length > 0)) {
