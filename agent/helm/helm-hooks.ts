@@ -3,15 +3,17 @@
  * the previous copy is deleted first (`helm.sh/hook-delete-policy` before-hook-creation, Helm's
  * default; a Job's template cannot be changed in place), the hook is applied server-side and
  * waited for as Helm waits: a Job until it completed, a Pod until it succeeded (kstatus calls a
- * running Job current, which is not enough for a hook), anything else until healthy, then deleted when its policy says
- * hook-succeeded (or hook-failed, on failure). Hooks are not members of the sync's ApplySet,
- * as in Helm they are not part of the release: they are never pruned. The first hook that fails
- * stops the run, naming the hook and the release.
+ * running Job current, which is not enough for a hook), anything else until healthy; then it is
+ * deleted when its policy says hook-succeeded (or hook-failed, on failure). Hooks are not members
+ * of the sync's ApplySet, as in Helm they are not part of the release: they are never pruned. The
+ * first hook that fails stops the run, naming the hook and the release.
  */
 import { SlipwayError, errorMessage } from "../../core/errors.ts";
 import { pollUntil } from "../../core/poll.ts";
 import type { Logger } from "../../core/log.ts";
+import { getObject } from "../apply/object-requests.ts";
 import { ResourceManager } from "../apply/resource-manager.ts";
+import { conditionWith, statusOf } from "../health/health-status.ts";
 import type { KubeClient } from "../kube/kube-client.ts";
 import { objectId, type KubeObject } from "../kube/kube-object.ts";
 
@@ -49,14 +51,17 @@ async function waitFinished(client: KubeClient, o: KubeObject, timeoutMs: number
   const isPod = o.apiVersion === "v1" && o.kind === "Pod";
   if (!isJob && !isPod) return;
   const mapping = await client.resource(o.apiVersion, o.kind, signal);
-  const p = client.objectPath(mapping, o.metadata.namespace, o.metadata.name);
   const outcome = await pollUntil(
     async () => {
-      const live = (await client.request<KubeObject>({ method: "GET", path: p, signal })).body;
-      const status = (live.status ?? {}) as { phase?: string; conditions?: { type?: string; status?: string; message?: string }[] };
-      if (isPod) return status.phase === "Succeeded" ? "done" : status.phase === "Failed" ? "pod failed" : undefined;
-      const c = (status.conditions ?? []).find((x) => (x.type === "Complete" || x.type === "Failed") && x.status === "True");
-      return c ? (c.type === "Complete" ? "done" : `job failed: ${c.message ?? ""}`.trim()) : undefined;
+      const live = await getObject(client, mapping, o, signal);
+      if (!live) return "was deleted before it finished";
+      if (isPod) {
+        const phase = statusOf(live).phase;
+        return phase === "Succeeded" ? "done" : phase === "Failed" ? "pod failed" : undefined;
+      }
+      if (conditionWith(live, "Complete", "True")) return "done";
+      const failed = conditionWith(live, "Failed", "True");
+      return failed ? `job failed: ${failed.message ?? ""}`.trim() : undefined;
     },
     { intervalMs: 200, timeoutMs, ...(signal ? { signal } : {}) },
   );
