@@ -4,11 +4,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import https from "node:https";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { run } from "../../../core/exec.ts";
-import { createKubeClient, type WatchEvent } from "../../../agent/kube/kube-client.ts";
+import type { WatchEvent } from "../../../agent/kube/kube-client.ts";
+import { localClient } from "./local-client.ts";
 
 test("an https server without HTTP/2: the watch that finds it out fails, the next one is served over HTTP/1.1", async (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), "slipway-watch-h1-"));
@@ -23,24 +24,7 @@ test("an https server without HTTP/2: the watch that finds it out fails, the nex
     res.writeHead(200, { "Content-Type": "application/json" });
     res.end(`${JSON.stringify({ type: "ADDED", object: { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "a", resourceVersion: "2" } } })}\n`);
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  const port = (server.address() as { port: number }).port;
-  const kubeconfig = path.join(dir, "config");
-  writeFileSync(
-    kubeconfig,
-    JSON.stringify({
-      "current-context": "c",
-      contexts: [{ name: "c", context: { cluster: "c", user: "u" } }],
-      clusters: [{ name: "c", cluster: { server: `https://127.0.0.1:${port}`, "certificate-authority-data": readFileSync(cert).toString("base64") } }],
-      users: [{ name: "u", user: { token: "local-test-token-1" } }],
-    }),
-  );
-  const client = await createKubeClient({ kubeconfig });
-  t.after(() => {
-    client.close();
-    server.closeAllConnections();
-  });
+  const client = await localClient(t, server, { ca: readFileSync(cert) });
   const watch = client.watch?.bind(client);
   assert.ok(watch, "the client can watch");
   const req = { path: "/api/v1/namespaces/w/configmaps", idleTimeoutMs: 10_000 };
