@@ -90288,8 +90288,8 @@ var PushRaceLost = class extends Error {
     return /fetch first|non-fast-forward/i.test(this.message);
   }
 };
-var GROUP_LITERAL = Buffer.from(`${imageAutomationGroup}/`);
-var MARKER_BYTES = Buffer.from(`"${imagePolicyMarkerKey}"`);
+var GROUP_TEXT = `${imageAutomationGroup}/`;
+var GROUP_LITERAL = Buffer.from(GROUP_TEXT);
 var NO_BLOB = /^0+$/;
 var DEFAULT_AUTHOR = defaultCommitAuthor;
 function manifestSettingsFromInputs(i6) {
@@ -90490,10 +90490,10 @@ async function rebump(co, prior, tip, under, signal) {
     if (!NO_BLOB.test(c6.oldBlob) && !before || !NO_BLOB.test(c6.newBlob) && !after) return void 0;
     if (before?.includes(GROUP_LITERAL) || after?.includes(GROUP_LITERAL)) return void 0;
     if (!after) {
-      if (before?.includes(MARKER_BYTES)) return void 0;
+      if (before?.includes(MARKER_LITERAL)) return void 0;
       continue;
     }
-    if (!c6.path.startsWith(under) || !after.includes(MARKER_BYTES)) continue;
+    if (!c6.path.startsWith(under) || !after.includes(MARKER_LITERAL)) continue;
     if (scanMarkers(after.toString("utf8"), c6.path).some((m4) => !prior.policies.has(m4.policy))) return void 0;
     targets.set(c6.path, { bytes: after, mode: c6.newMode === "100755" ? "100755" : "100644" });
   }
@@ -90537,7 +90537,7 @@ function compareBySegment(a6, b6) {
   }
   return x.length - y.length;
 }
-var WANTED = [`"${imagePolicyMarkerKey}"`, `${imageAutomationGroup}/`];
+var WANTED = [MARKER_LITERAL.toString("utf8"), GROUP_TEXT];
 var MANIFEST_FILES = [":(glob)**/*.yaml", ":(glob)**/*.yml", ":(glob)**/Kustomization"];
 async function focus(co, rev, signal) {
   const files = (await co.grep(rev, WANTED, MANIFEST_FILES, signal)).sort();

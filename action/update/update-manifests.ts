@@ -20,7 +20,7 @@ import { GitError } from "../../core/git/git-error.ts";
 import type { Logger } from "../../core/log.ts";
 import type { ImageRef } from "../../core/image-ref.ts";
 import type { MarkerChange } from "../../core/markers/set-markers.ts";
-import { isManifestName, setMarkersInBytes, updateMarkers, type UpdateMarkersResult } from "../../core/markers/update-tree.ts";
+import { isManifestName, MARKER_LITERAL, setMarkersInBytes, updateMarkers, type UpdateMarkersResult } from "../../core/markers/update-tree.ts";
 import { retry } from "../../core/retry.ts";
 import { FLUX_DEFAULT_MESSAGE, renderCommitMessage } from "../manifests/commit-template.ts";
 import type { Inputs } from "../inputs.ts";
@@ -28,7 +28,7 @@ import type { ImageUpdateAutomationObject } from "../manifests/image-update-auto
 import { scanManifestTree, type FluxObjects } from "../manifests/scan-manifest-tree.ts";
 import { scanMarkers, type MarkerUse } from "../manifests/marker-scan.ts";
 import { resolveImages, type PolicyDecision, type PushedImage, type ResolvedImages } from "./resolve-images.ts";
-import { defaultCommitAuthor, fluxNamespace, imageAutomationGroup, imagePolicyMarkerKey } from "../../core/well-known.ts";
+import { defaultCommitAuthor, fluxNamespace, imageAutomationGroup } from "../../core/well-known.ts";
 
 /** Options for {@link updateManifests}. */
 export interface UpdateManifestsOptions {
@@ -155,9 +155,12 @@ interface Attempt {
   modes: Map<string, CommitFile["mode"]>;
 }
 
-/** The Flux image API group, as text: a file holding it may define objects the bump depends on. */
-const GROUP_LITERAL = Buffer.from(`${imageAutomationGroup}/`);
-const MARKER_BYTES = Buffer.from(`"${imagePolicyMarkerKey}"`);
+/**
+ * The Flux image API group: a file holding it may define objects the bump depends on. Text for
+ * `git grep`, bytes for blobs (the marker's literal is update-tree's MARKER_LITERAL).
+ */
+const GROUP_TEXT = `${imageAutomationGroup}/`;
+const GROUP_LITERAL = Buffer.from(GROUP_TEXT);
 const NO_BLOB = /^0+$/;
 
 const DEFAULT_AUTHOR: GitAuthor = defaultCommitAuthor;
@@ -395,10 +398,10 @@ async function rebump(co: GitCheckout, prior: Attempt, tip: string, under: strin
     if ((!NO_BLOB.test(c.oldBlob) && !before) || (!NO_BLOB.test(c.newBlob) && !after)) return undefined;
     if (before?.includes(GROUP_LITERAL) || after?.includes(GROUP_LITERAL)) return undefined;
     if (!after) {
-      if (before?.includes(MARKER_BYTES)) return undefined;
+      if (before?.includes(MARKER_LITERAL)) return undefined;
       continue;
     }
-    if (!c.path.startsWith(under) || !after.includes(MARKER_BYTES)) continue;
+    if (!c.path.startsWith(under) || !after.includes(MARKER_LITERAL)) continue;
     if (scanMarkers(after.toString("utf8"), c.path).some((m) => !prior.policies.has(m.policy))) return undefined;
     targets.set(c.path, { bytes: after, mode: c.newMode === "100755" ? "100755" : "100644" });
   }
@@ -453,8 +456,8 @@ function compareBySegment(a: string, b: string): number {
   return x.length - y.length;
 }
 
-/** What the CI step reads and writes: files with a marker or a Flux image object. */
-const WANTED = [`"${imagePolicyMarkerKey}"`, `${imageAutomationGroup}/`];
+/** `git grep` patterns of the files a checkout reads: the same two literals, as text. */
+const WANTED = [MARKER_LITERAL.toString("utf8"), GROUP_TEXT];
 const MANIFEST_FILES = [":(glob)**/*.yaml", ":(glob)**/*.yml", ":(glob)**/Kustomization"];
 
 /**

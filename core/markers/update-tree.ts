@@ -47,8 +47,8 @@ export interface UpdateMarkersResult {
   diffs: { file: string; before: string; after: string }[];
 }
 
-/** The literal a file must contain to be parsed, as bytes. */
-const MARKER_LITERAL = Buffer.from(`"${imagePolicyMarkerKey}"`, "utf8");
+/** The literal a file must contain for its markers to be read (`"$imagepolicy"` quoted), as bytes. */
+export const MARKER_LITERAL = Buffer.from(`"${imagePolicyMarkerKey}"`, "utf8");
 
 /** Whether updateMarkers reads a file of this name (not path): `*.yaml`, `*.yml`, `Kustomization`. */
 export function isManifestName(name: string): boolean {
